@@ -1,0 +1,38 @@
+import { Command, CommanderError } from 'commander';
+import { registerBuilderCommands } from '../services/set-builder/cli.ts';
+import { errorMessage, isSeedbankError } from '../shared/errors.ts';
+import { createLogger } from '../shared/log.ts';
+import { readEnv } from './config.ts';
+
+// The dispatcher: parses arguments, hands each command to its part, renders errors once.
+const env = readEnv();
+const logger = createLogger({ level: env.logLevel });
+const program = new Command('seedbank')
+  .description('Seedbank: keep Wikimedia Commons safe in many hands, over BitTorrent')
+  .version('0.1.0')
+  .showHelpAfterError()
+  .exitOverride();
+
+registerBuilderCommands(program, () => ({ logger, contact: env.contact, dataDir: env.dataDir, out: (l) => process.stdout.write(`${l}\n`) }));
+
+program
+  .command('demo')
+  .description('start a local MediaWiki, fill it, build the example sets from it and print where they are')
+  .option('--data <dir>', 'data folder', 'data/demo')
+  .option('--keep-running', 'keep the wiki running until Ctrl-C')
+  .action(async (opts: { data: string; keepRunning?: boolean }) => {
+    const { runDemo } = await import('../deploy/local/demo.ts');
+    await runDemo({ dataDir: opts.data, keepRunning: Boolean(opts.keepRunning), logger, out: (l) => process.stdout.write(`${l}\n`) });
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    process.exitCode = err.exitCode;
+  } else {
+    process.stderr.write(`seedbank: ${errorMessage(err)}\n`);
+    if (!isSeedbankError(err)) logger.error({ err }, 'unexpected error');
+    process.exitCode = isSeedbankError(err) ? 1 : 70;
+  }
+}

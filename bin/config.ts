@@ -1,0 +1,30 @@
+import { SeedbankError } from '../shared/errors.ts';
+
+/**
+ * The one place that reads the environment. Each setting has a flag; the variable is the
+ * fallback for daemons and cron jobs that cannot pass flags easily.
+ */
+export interface EnvConfig {
+  contact?: string;
+  logLevel: string;
+  dataDir?: string;
+}
+
+/** Reads the SEEDBANK_* variables. */
+export function readEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
+  const logLevel = env.SEEDBANK_LOG_LEVEL ?? 'info';
+  if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(logLevel)) {
+    throw new SeedbankError('CONFIG_INVALID', `SEEDBANK_LOG_LEVEL is "${logLevel}"`, { hint: 'use one of trace, debug, info, warn, error, silent' });
+  }
+  return { contact: env.SEEDBANK_CONTACT || undefined, logLevel, dataDir: env.SEEDBANK_DATA || undefined };
+}
+
+/** A value from a flag or the environment, or a clear error naming both. */
+export function required<T>(value: T | undefined, flag: string, variable?: string): T {
+  if (value === undefined || value === '') {
+    throw new SeedbankError('CONFIG_MISSING', `missing setting ${flag}`, {
+      hint: variable ? `pass ${flag} or set ${variable}` : `pass ${flag}`,
+    });
+  }
+  return value;
+}

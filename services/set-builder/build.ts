@@ -1,0 +1,205 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { SeedbankError } from '../../shared/errors.ts';
+import { MANIFEST_FORMAT, manifestSha256, serializeManifest, type Manifest, type ManifestFile } from '../../shared/formats/manifest.ts';
+import { makePointer } from '../../shared/formats/pointer.ts';
+import type { Recipe } from '../../shared/formats/recipe.ts';
+import { signManifest } from '../../shared/formats/signature.ts';
+import { PoliteClient } from '../../shared/http/polite-client.ts';
+import { silentLogger, type Logger } from '../../shared/log.ts';
+import { createProgress } from '../../shared/progress.ts';
+import { loadOrCreateSetKey } from '../../shared/signing.ts';
+import { diffVersions, isEmptyDiff } from './diff.ts';
+import { listSelection } from './listing/selection.ts';
+import { WikiApi } from './listing/wiki-api.ts';
+import { syncMedia, type SyncReport } from './media-sync.ts';
+import { writeMetadataTorrent, writePagesArchive } from './metadata.ts';
+import { SetStore } from './store.ts';
+import { buildUserAgent } from './user-agent.ts';
+import { buildVolumes } from './volumes.ts';
+import { dumpRunFor } from './dump-run.ts';
+
+/** Options of one build. */
+export interface BuildOptions {
+  recipe: Recipe;
+  dataDir: string;
+  /** API URL overriding the recipe's wiki (tests, local mirrors). */
+  wikiApiUrl?: string;
+  /** Contact for the User-Agent; required for Wikimedia wikis. */
+  contact?: string;
+  /** Connections to the upload server; Wikimedia asks for at most 2. */
+  maxConnections?: number;
+  /** Bandwidth cap to the upload server in bytes per second; 0 for none. Default 25 Mbit/s. */
+  maxBytesPerSecond?: number;
+  /** Tracker URLs written into the torrents (outside the info dictionary). */
+  trackers?: string[];
+  logger?: Logger;
+  /** Show bars on a terminal (default: when stderr is one). */
+  tty?: boolean;
+  signal?: AbortSignal;
+  /** The clock, injectable for reproducible tests. */
+  now?: () => Date;
+  /** Pause between API retries (tests shorten it). */
+  apiRetryPauseMs?: number;
+}
+
+/** What a build did. */
+export interface BuildResult {
+  status: 'built' | 'unchanged';
+  setId: string;
+  version: number;
+  dir: string;
+  manifest: Manifest;
+  stats: {
+    apiRequests: number;
+    listedFiles: number;
+    downloadRequests: number;
+    media: SyncReport;
+    volumesHashed: number;
+    volumesReused: number;
+    piecesHashed: number;
+    elapsedMs: number;
+  };
+}
+
+/**
+ * Builds the next version of a set: lists the wiki, syncs the media tree, cuts volumes,
+ * writes pages, manifest, signature, metadata torrent and DHT pointer into a scratch
+ * folder, then publishes it with a rename. With nothing changed, no version is made.
+ */
+export async function buildSet(options: BuildOptions): Promise<BuildResult> {
+  const started = Date.now();
+  const recipe = options.recipe;
+  const logger = (options.logger ?? silentLogger).child({ set: recipe.id });
+  const now = options.now ?? (() => new Date());
+  const store = new SetStore(options.dataDir);
+  const apiUrl = options.wikiApiUrl ?? recipe.wiki;
+  const userAgent = buildUserAgent(options.contact, apiUrl);
+  const release = await store.lock(recipe.id);
+  try {
+    const parentVersion = await store.latestVersion(recipe.id);
+    const parent = parentVersion === null ? null : (await store.readManifest(recipe.id, parentVersion));
+    const key = await loadOrCreateSetKey(store.keysDir, recipe.id);
+    if (parent && parent.manifest.set.publicKey !== key.publicKeyHex) {
+      throw new SeedbankError('KEY_MISMATCH', `the key in ${store.keysDir} is not the key that signed ${recipe.id} v${parentVersion}`, {
+        hint: 'restore the original key file; catalogues refuse versions signed by another key',
+      });
+    }
+
+    const api = new WikiApi({ apiUrl, userAgent, logger, retryPauseMs: options.apiRetryPauseMs });
+    const site = await api.siteFacts();
+    const snapshot = await api.snapshotPoint();
+    const builtAt = now();
+    logger.info({ wiki: apiUrl, site: site.siteName, parent: parentVersion }, 'listing the selection');
+    const listProgress = createProgress('listing', logger, { tty: options.tty });
+    const selection = await listSelection(api, recipe, site, {
+      logger,
+      onProgress: (p) => {
+        listProgress.setTotal(p.categoriesVisited + p.categoriesQueued, 0);
+        listProgress.tick(0, 0);
+      },
+    });
+    listProgress.stop();
+
+    const client = new PoliteClient({ userAgent, maxConnections: options.maxConnections, maxBytesPerSecond: options.maxBytesPerSecond, logger });
+    const downloadProgress = createProgress('downloading', logger, { tty: options.tty });
+    const media = await syncMedia(store, selection.files, parent?.manifest.files ?? null, client, { logger, progress: downloadProgress, signal: options.signal });
+    downloadProgress.stop();
+    const skippedTitles = new Set(media.skipped.map((s) => s.title));
+    const files = selection.files.filter((f) => !skippedTitles.has(f.title));
+    if (files.length === 0) {
+      throw new SeedbankError('SELECTION_EMPTY', `the recipe ${recipe.id} selects no file on ${apiUrl}`, {
+        hint: 'check the category names (without the "Category:" prefix is fine), the depth, and the filters',
+        context: { listed: selection.files.length, skipped: media.skipped.length },
+      });
+    }
+
+    const changes = diffVersions(parent?.manifest.files ?? null, files);
+    if (parent && isEmptyDiff(changes)) {
+      logger.info({ version: parentVersion }, `no change since v${parentVersion}: no new version made`);
+      return result('unchanged', parentVersion!, store.versionDir(recipe.id, parentVersion!), parent.manifest, 0, 0, 0);
+    }
+
+    const version = (parentVersion ?? 0) + 1;
+    const scratch = await store.scratchDir(recipe.id, version);
+    const hashProgress = createProgress('hashing', logger, { tty: options.tty });
+    const { volumes, layout } = await buildVolumes(store, recipe.id, files, parent?.manifest ?? null, {
+      limitBytes: recipe.volumeSizeLimit,
+      pieceLength: recipe.pieceLength,
+      trackers: options.trackers ?? [],
+      scratch,
+      logger,
+      progress: hashProgress,
+      signal: options.signal,
+    });
+    hashProgress.stop();
+
+    const volumeOf = new Map<string, string>();
+    for (const v of volumes) for (const f of v.files) volumeOf.set(f.title, v.volume.infoHash);
+    const manifestFiles: ManifestFile[] = files.map((f) => ({
+      title: f.title,
+      path: f.path,
+      size: f.size,
+      sha1: f.sha1,
+      mime: f.mime,
+      uploadTimestamp: f.uploadTimestamp,
+      pageId: f.pageId,
+      revisionId: f.revisionId,
+      license: f.license,
+      author: f.author,
+      categories: f.categories,
+      coordinates: f.coordinates,
+      volume: volumeOf.get(f.title)!,
+    }));
+    const pages = await writePagesArchive(scratch, selection.exportHeader, files);
+    const manifest: Manifest = {
+      format: MANIFEST_FORMAT,
+      set: { id: recipe.id, title: recipe.title, description: recipe.description, tags: recipe.tags, copyTarget: recipe.copyTarget, publicKey: key.publicKeyHex },
+      version,
+      recipe: recipe as unknown as Record<string, unknown>,
+      source: { wiki: apiUrl, siteName: site.siteName, generator: site.generator, uploadBase: files[0]!.uploadBase, articleUrl: site.articleUrl },
+      snapshot: { builtAt: builtAt.toISOString(), maxRevisionId: snapshot.maxRevisionId, maxLogId: snapshot.maxLogId, dumpRun: dumpRunFor(builtAt) },
+      parent: parent ? { version: parentVersion!, manifestSha256: manifestSha256(parent.manifest) } : null,
+      files: manifestFiles,
+      volumes: volumes.map((v) => v.volume),
+      volumeLayout: layout,
+      changes,
+      skipped: media.skipped,
+      pages,
+      totals: { files: manifestFiles.length, bytes: manifestFiles.reduce((s, f) => s + f.size, 0) },
+    };
+    await writeFile(path.join(scratch, 'manifest.json'), serializeManifest(manifest));
+    await writeFile(path.join(scratch, 'manifest.sig'), `${JSON.stringify(signManifest(manifest, key), null, 2)}\n`);
+    const metadataInfoHash = await writeMetadataTorrent(scratch, recipe.id, version, builtAt);
+    await writeFile(path.join(scratch, 'pointer.json'), `${JSON.stringify(makePointer(key, recipe.id, version, metadataInfoHash), null, 2)}\n`);
+    const dir = await store.commitVersion(recipe.id, version, scratch);
+    const hashed = volumes.filter((v) => !v.reused);
+    logger.info(
+      { version, files: manifest.totals.files, bytes: manifest.totals.bytes, volumes: volumes.length, volumesHashed: hashed.length, added: changes.added.length, removed: changes.removed.length, changed: changes.changed.length, renamed: changes.renamed.length },
+      `built ${recipe.id} v${version}`,
+    );
+    return result('built', version, dir, manifest, hashed.length, volumes.length - hashed.length, hashed.reduce((s, v) => s + v.piecesHashed, 0));
+
+    function result(status: 'built' | 'unchanged', v: number, dir: string, m: Manifest, volumesHashed: number, volumesReused: number, piecesHashed: number): BuildResult {
+      return {
+        status,
+        setId: recipe.id,
+        version: v,
+        dir,
+        manifest: m,
+        stats: {
+          apiRequests: api.requests,
+          listedFiles: selection.files.length,
+          downloadRequests: client.stats().requests,
+          media,
+          volumesHashed,
+          volumesReused,
+          piecesHashed,
+          elapsedMs: Date.now() - started,
+        },
+      };
+    }
+  } finally {
+    await release();
+  }
+}

@@ -1,0 +1,109 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { loadRecipe } from '../../shared/formats/recipe.ts';
+import type { Logger } from '../../shared/log.ts';
+import { createProgress } from '../../shared/progress.ts';
+import { formatDuration, formatSize, parseSize } from '../../shared/units.ts';
+import { buildSet } from './build.ts';
+import { verifyVersion } from './verify.ts';
+
+/** Settings the dispatcher hands to this part (read from flags and the environment there). */
+export interface BuilderCliContext {
+  logger: Logger;
+  contact?: string;
+  dataDir?: string;
+  /** Where results go: stdout, so logs on stderr do not mix in. */
+  out: (line: string) => void;
+}
+
+const BITS_PER_BYTE = 8;
+
+function rate(text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmg]?)(bit|bps|b\/s|B\/s|B)?\s*$/i.exec(text);
+  if (text === '0') return 0;
+  if (!m) throw new InvalidArgumentError('a rate like 25Mbps, 3MB/s or 0 for unlimited');
+  const factor = { '': 1, k: 1e3, m: 1e6, g: 1e9 }[(m[2] ?? '').toLowerCase()] ?? 1;
+  const unit = m[3] ?? 'bps';
+  const value = Number(m[1]) * factor;
+  return Math.round(/^(bit|bps)$/i.test(unit) ? value / BITS_PER_BYTE : value);
+}
+
+function positiveInt(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a whole number of at least 1');
+  return n;
+}
+
+/** Adds `build` and `verify` to the seedbank command. */
+export function registerBuilderCommands(program: Command, ctx: () => BuilderCliContext): void {
+  program
+    .command('build')
+    .description('build the next version of a set from its recipe')
+    .argument('<recipe>', 'recipe file, e.g. sets/paris.yaml')
+    .option('--data <dir>', 'data folder (media tree, versions, keys); default $SEEDBANK_DATA')
+    .option('--wiki <api-url>', "the wiki's api.php, overriding the recipe (for mirrors and tests)")
+    .option('--contact <email-or-url>', 'contact for the User-Agent (required for Wikimedia); default $SEEDBANK_CONTACT')
+    .option('--max-connections <n>', 'connections to the upload server', positiveInt, 2)
+    .option('--max-rate <rate>', 'bandwidth cap to the upload server (25Mbps, 3MB/s, 0 = none)', rate, rate('25Mbps'))
+    .option('--tracker <url...>', 'tracker announce URLs to write into the torrents')
+    .action(async (recipeFile: string, opts: { data?: string; wiki?: string; contact?: string; maxConnections: number; maxRate: number; tracker?: string[] }) => {
+      const c = ctx();
+      const dataDir = opts.data ?? c.dataDir;
+      if (!dataDir) throw new InvalidArgumentError('--data DIR is required (or set SEEDBANK_DATA)');
+      const recipe = await loadRecipe(recipeFile);
+      const controller = new AbortController();
+      const onSignal = () => controller.abort(new Error('interrupted'));
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      try {
+        const r = await buildSet({
+          recipe,
+          dataDir,
+          wikiApiUrl: opts.wiki,
+          contact: opts.contact ?? c.contact,
+          maxConnections: opts.maxConnections,
+          maxBytesPerSecond: opts.maxRate,
+          trackers: opts.tracker ?? [],
+          logger: c.logger,
+          signal: controller.signal,
+        });
+        const m = r.manifest;
+        const ch = m.changes;
+        c.out(
+          r.status === 'unchanged'
+            ? `${recipe.id}: no change since v${r.version}; nothing built (${r.dir})`
+            : [
+                `${recipe.id} v${r.version}: ${m.totals.files} files, ${formatSize(m.totals.bytes)}, ${m.volumes.length} volumes (${r.stats.volumesHashed} hashed, ${r.stats.volumesReused} unchanged)`,
+                `  changes: ${ch.added.length} added, ${ch.removed.length} removed, ${ch.changed.length} changed, ${ch.renamed.length} renamed, ${ch.pagesUpdated.length} pages updated`,
+                `  downloaded ${r.stats.media.downloaded} files (${formatSize(r.stats.media.downloadedBytes)}), ${r.stats.apiRequests} API requests, ${m.skipped.length} skipped, in ${formatDuration(r.stats.elapsedMs)}`,
+                ...m.skipped.map((s) => `  skipped ${s.title}: ${s.reason}`),
+                r.dir,
+              ].join('\n'),
+        );
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+    });
+
+  program
+    .command('verify')
+    .description('re-hash a set version against its manifest, signature and torrents')
+    .argument('<version-dir>', 'e.g. DATA/sets/paris/v1 (or DATA/sets/paris/latest)')
+    .option('--json', 'print the report as JSON')
+    .action(async (versionDir: string, opts: { json?: boolean }) => {
+      const c = ctx();
+      const progress = createProgress('verifying', c.logger);
+      const report = await verifyVersion(versionDir, { progress }).finally(() => progress.stop());
+      if (opts.json) c.out(JSON.stringify(report, null, 2));
+      else {
+        for (const p of report.problems) c.out(`✗ ${p.kind} ${p.subject}: ${p.detail}`);
+        c.out(
+          `${report.setId} v${report.version}: ${report.files} files, ${formatSize(report.bytes)}, ${report.piecesChecked} pieces checked` +
+            (report.archived ? `, ${report.archived} superseded files found in the archive` : '') +
+            `: ${report.problems.length === 0 ? 'all good' : `${report.problems.length} problems`}`,
+        );
+      }
+      if (report.problems.length > 0) process.exitCode = 1;
+    });
+  void parseSize;
+}

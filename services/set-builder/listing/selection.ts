@@ -1,0 +1,217 @@
+import type { ApiParams } from 'mwn';
+import { commonsPath, fileNameFromTitle, splitOriginalUrl, COMMONS_ROOT } from '../../../shared/commons-path.ts';
+import { SeedbankError } from '../../../shared/errors.ts';
+import { inRegion, type LatLon } from '../../../shared/geo.ts';
+import { silentLogger, type Logger } from '../../../shared/log.ts';
+import type { Recipe } from '../../../shared/formats/recipe.ts';
+import { parseExport, type ExportedPage } from './export-xml.ts';
+import type { ListedFile } from './listed-file.ts';
+import { pageBatches, type ApiPageData } from './page-batches.ts';
+import { geoSearchPageIds, lookupPages } from './region-search.ts';
+import { authorFromWikitext, coordinatesFromWikitext, licenseFromWikitext, stripHtml } from './wikitext.ts';
+import type { SiteFacts, WikiApi } from './wiki-api.ts';
+
+const NS_FILE = 6;
+const NS_CATEGORY = 14;
+/** What the builder asks imageinfo for: everything the manifest records, in one go. */
+const IMAGEINFO_PROPS = 'timestamp|url|size|sha1|mime|extmetadata';
+const EXTMETADATA_FIELDS = 'LicenseShortName|Artist';
+
+/** What a listing found, before downloads. */
+export interface Selection {
+  files: ListedFile[];
+  /** The `<mediawiki>`/`<siteinfo>` header of the wiki's export, reused for pages.xml.gz. */
+  exportHeader: string;
+  categoriesVisited: number;
+  /** Files seen but left out, with the reason (excluded category, mime, date, region). */
+  filteredOut: number;
+}
+
+/** Progress events of a listing. */
+export interface ListingProgress {
+  categoriesVisited: number;
+  categoriesQueued: number;
+  filesSeen: number;
+}
+
+/** Lists a recipe's selection: category tree walk (or region search), batched metadata and page text. */
+export async function listSelection(
+  api: WikiApi,
+  recipe: Recipe,
+  site: SiteFacts,
+  options: { logger?: Logger; onProgress?: (p: ListingProgress) => void } = {},
+): Promise<Selection> {
+  const logger = options.logger ?? silentLogger;
+  const geo = site.extensions.has('GeoData');
+  const collector = new Collector();
+  let categoriesVisited = 0;
+
+  if (recipe.selection.categories.length > 0) {
+    categoriesVisited = await walkCategories(api, recipe, geo, collector, logger, options.onProgress);
+  } else if (recipe.selection.region && geo) {
+    const ids = await geoSearchPageIds(api, recipe.selection.region, logger);
+    for await (const batch of lookupPages(api, ids, baseProps(geo), site.highLimits)) collector.add(batch.pages, batch.exportXml);
+  } else if (recipe.selection.region) {
+    logger.warn({ wiki: api.apiUrl }, 'the wiki has no GeoData: scanning every file for {{Location}} templates');
+    const params: ApiParams = { generator: 'allimages', gailimit: 'max', ...baseProps(geo) };
+    for await (const batch of pageBatches(api, params, true)) {
+      collector.add(batch.pages, batch.exportXml);
+      options.onProgress?.({ categoriesVisited: 0, categoriesQueued: 0, filesSeen: collector.size });
+    }
+  }
+  const { files, filteredOut } = collector.select(recipe);
+  if (collector.header === null && files.length > 0) {
+    throw new SeedbankError('WIKI_BAD_EXPORT', `${api.apiUrl} returned no XML export with its pages`, {
+      hint: 'the wiki must allow action=query&export (MediaWiki ≥ 1.16)',
+    });
+  }
+  logger.info({ files: files.length, filteredOut, categoriesVisited, apiRequests: api.requests }, 'listing done');
+  return { files, exportHeader: collector.header ?? '', categoriesVisited, filteredOut };
+}
+
+function baseProps(geo: boolean): ApiParams {
+  return {
+    prop: geo ? 'imageinfo|categories|categoryinfo|coordinates' : 'imageinfo|categories|categoryinfo',
+    iiprop: IMAGEINFO_PROPS,
+    iiextmetadatafilter: EXTMETADATA_FIELDS,
+    iiextmetadatamultilang: 0,
+    iiextmetadatalanguage: 'en',
+    cllimit: 'max',
+    ...(geo ? { colimit: 'max', coprimary: 'all' } : {}),
+  };
+}
+
+/** Breadth-first walk with cycle detection: each category is listed once at the greatest depth it is reached with. */
+async function walkCategories(
+  api: WikiApi,
+  recipe: Recipe,
+  geo: boolean,
+  collector: Collector,
+  logger: Logger,
+  onProgress?: (p: ListingProgress) => void,
+): Promise<number> {
+  const excluded = new Set(recipe.selection.excludeCategories);
+  const best = new Map<string, number>();
+  const queue: Array<{ name: string; depth: number }> = [];
+  for (const root of recipe.selection.categories) {
+    if ((best.get(root.name) ?? -1) < root.depth) {
+      best.set(root.name, root.depth);
+      queue.push(root);
+    }
+  }
+  let visited = 0;
+  while (queue.length > 0) {
+    const { name, depth } = queue.shift()!;
+    if ((best.get(name) ?? -1) > depth) continue; // reached again deeper in the queue
+    visited++;
+    const params: ApiParams = {
+      generator: 'categorymembers',
+      gcmtitle: `Category:${name}`,
+      gcmtype: depth > 0 ? 'file|subcat' : 'file',
+      gcmlimit: 'max',
+      ...baseProps(geo),
+    };
+    for await (const batch of pageBatches(api, params, true)) {
+      collector.add(batch.pages, batch.exportXml);
+      for (const page of batch.pages) {
+        if (page.ns !== NS_CATEGORY || depth === 0) continue;
+        const sub = page.title.replace(/^[^:]+:/, '');
+        if (excluded.has(sub)) continue;
+        if ((best.get(sub) ?? -1) >= depth - 1) continue; // already listed as deep: a cycle or a diamond
+        if ((page.categoryinfo?.subcats ?? 1) === 0 && (page.categoryinfo?.files ?? 1) === 0) continue;
+        best.set(sub, depth - 1);
+        queue.push({ name: sub, depth: depth - 1 });
+      }
+      onProgress?.({ categoriesVisited: visited, categoriesQueued: queue.length, filesSeen: collector.size });
+    }
+    logger.debug({ category: name, depth, files: collector.size }, 'category listed');
+  }
+  return visited;
+}
+
+/** Gathers pages and their exported text across batches, deduplicating by page id. */
+class Collector {
+  header: string | null = null;
+  private readonly pages = new Map<number, ApiPageData>();
+  private readonly texts = new Map<number, ExportedPage>();
+
+  get size(): number {
+    return this.pages.size;
+  }
+
+  add(pages: ApiPageData[], exportXml: string | null): void {
+    if (exportXml !== null) {
+      const parsed = parseExport(exportXml);
+      this.header ??= parsed.header;
+      for (const p of parsed.pages) if (p.ns === NS_FILE) this.texts.set(p.pageId, p);
+    }
+    for (const page of pages) {
+      if (page.ns === NS_FILE && page.pageid !== undefined && !page.missing && page.imageinfo?.length) this.pages.set(page.pageid, page);
+    }
+  }
+
+  select(recipe: Recipe): { files: ListedFile[]; filteredOut: number } {
+    const sel = recipe.selection;
+    const excluded = new Set(sel.excludeCategories);
+    const from = sel.uploaded?.from ? Date.parse(sel.uploaded.from) : -Infinity;
+    const to = sel.uploaded?.to ? Date.parse(sel.uploaded.to) : Infinity;
+    const files: ListedFile[] = [];
+    let filteredOut = 0;
+    for (const page of this.pages.values()) {
+      const exported = this.texts.get(page.pageid!);
+      const file = toListedFile(page, exported);
+      if (file === null) continue;
+      const keep =
+        !file.categories.some((c) => excluded.has(c)) &&
+        mimeMatches(file.mime, sel.mimeTypes) &&
+        Date.parse(file.uploadTimestamp) >= from &&
+        Date.parse(file.uploadTimestamp) <= to &&
+        (sel.region === undefined || (file.coordinates !== null && inRegion(file.coordinates, sel.region)));
+      if (keep) files.push(file);
+      else filteredOut++;
+    }
+    files.sort((a, b) => (a.title < b.title ? -1 : a.title > b.title ? 1 : 0));
+    return { files, filteredOut };
+  }
+}
+
+function mimeMatches(mime: string, wanted: string[]): boolean {
+  if (wanted.length === 0) return true;
+  return wanted.some((w) => (w.endsWith('/*') ? mime.startsWith(w.slice(0, -1)) : mime === w));
+}
+
+function toListedFile(page: ApiPageData, exported: ExportedPage | undefined): ListedFile | null {
+  const info = page.imageinfo?.[0];
+  if (!info || exported === undefined) return null;
+  const url = String(info.url ?? '');
+  const split = splitOriginalUrl(url);
+  const name = fileNameFromTitle(page.title);
+  if (!split || split.root !== COMMONS_ROOT || split.path !== commonsPath(name)) {
+    throw new SeedbankError('WIKI_LAYOUT', `the wiki stores ${page.title} at ${url}, not in the hashed layout under /${COMMONS_ROOT}/`, {
+      hint: 'Seedbank needs $wgHashedUploadDirectory = true and an upload path ending in /commons (as on Wikimedia Commons)',
+    });
+  }
+  const ext = (info.extmetadata ?? {}) as Record<string, { value?: unknown }>;
+  const extLicense = typeof ext.LicenseShortName?.value === 'string' ? stripHtml(ext.LicenseShortName.value) : '';
+  const extArtist = typeof ext.Artist?.value === 'string' ? stripHtml(ext.Artist.value) : '';
+  const geo = page.coordinates?.find((c) => c.primary) ?? page.coordinates?.[0];
+  const coordinates: LatLon | null = geo ? { lat: geo.lat, lon: geo.lon } : coordinatesFromWikitext(exported.text);
+  return {
+    title: page.title,
+    name,
+    path: split.path,
+    url,
+    uploadBase: split.uploadBase,
+    size: Number(info.size ?? 0),
+    sha1: String(info.sha1 ?? '').toLowerCase(),
+    mime: String(info.mime ?? 'application/octet-stream'),
+    uploadTimestamp: String(info.timestamp ?? ''),
+    pageId: page.pageid!,
+    revisionId: exported.revisionId,
+    license: extLicense || licenseFromWikitext(exported.text),
+    author: extArtist || authorFromWikitext(exported.text),
+    categories: [...new Set((page.categories ?? []).map((c) => c.title.replace(/^[^:]+:/, '')))].sort(),
+    coordinates,
+    page: exported,
+  };
+}

@@ -1,0 +1,106 @@
+import { copyFile, link, mkdir, rename, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { ManifestFile } from '../../shared/formats/manifest.ts';
+import { downloadFiles, type DownloadItem, type DownloadOutcome } from '../../shared/http/download-file.ts';
+import type { PoliteClient } from '../../shared/http/polite-client.ts';
+import type { Logger } from '../../shared/log.ts';
+import type { Progress } from '../../shared/progress.ts';
+import type { ListedFile } from './listing/listed-file.ts';
+import type { SetStore } from './store.ts';
+
+/** What the media step did, for the summary and the benchmark. */
+export interface SyncReport {
+  downloaded: number;
+  downloadedBytes: number;
+  reused: number;
+  linked: number;
+  archived: number;
+  skipped: Array<{ title: string; reason: string }>;
+}
+
+/**
+ * Brings the media tree in line with a selection: files already in place (same path,
+ * same SHA-1 as the parent version, same size on disk) are kept without reading them;
+ * bytes that exist elsewhere in the tree (a rename, a duplicate) are hard-linked; a
+ * re-uploaded file's old bytes move to the archive first, so older versions stay whole;
+ * everything else is downloaded politely and checked against the wiki's SHA-1.
+ */
+export async function syncMedia(
+  store: SetStore,
+  files: ListedFile[],
+  parentFiles: ManifestFile[] | null,
+  client: PoliteClient,
+  options: { logger: Logger; progress?: Progress; signal?: AbortSignal },
+): Promise<SyncReport> {
+  const report: SyncReport = { downloaded: 0, downloadedBytes: 0, reused: 0, linked: 0, archived: 0, skipped: [] };
+  const parentByPath = new Map((parentFiles ?? []).map((f) => [f.path, f]));
+  const knownBySha1 = new Map<string, string>();
+  for (const f of parentFiles ?? []) knownBySha1.set(f.sha1, f.path);
+
+  const toFetch: DownloadItem[] = [];
+  for (const file of files) {
+    const dest = store.mediaPath(file.path);
+    const onDisk = await sizeOf(dest);
+    const old = parentByPath.get(file.path);
+    if (old && old.sha1 === file.sha1 && onDisk === file.size) {
+      report.reused++;
+      continue;
+    }
+    if (old && old.sha1 !== file.sha1 && onDisk === old.size) {
+      // A re-upload: keep the superseded bytes where MediaWiki would, then fetch the new ones.
+      const archived = store.archivePath(old.path, old.uploadTimestamp);
+      await mkdir(path.dirname(archived), { recursive: true });
+      await rename(dest, archived);
+      knownBySha1.set(old.sha1, '');
+      report.archived++;
+    }
+    const source = knownBySha1.get(file.sha1);
+    if (onDisk !== file.size && source && source !== file.path && (await sizeOf(store.mediaPath(source))) === file.size) {
+      await linkOrCopy(store.mediaPath(source), dest);
+      report.linked++;
+      continue;
+    }
+    toFetch.push({ url: file.url, dest, size: file.size, sha1Hex: file.sha1, key: file.title });
+  }
+
+  const total = toFetch.reduce((s, i) => s + i.size, 0);
+  options.progress?.setTotal(toFetch.length, total);
+  let lastBytes = 0;
+  let lastDone = 0;
+  const outcomes: DownloadOutcome[] = await downloadFiles(toFetch, client, {
+    logger: options.logger,
+    signal: options.signal,
+    onProgress: (e) => {
+      options.progress?.tick(e.done - lastDone, e.bytes - lastBytes);
+      lastBytes = e.bytes;
+      lastDone = e.done;
+    },
+  });
+  for (const o of outcomes) {
+    if (o.status === 'skipped') report.skipped.push({ title: o.item.key ?? o.item.url, reason: o.reason ?? 'skipped' });
+    else if (o.status === 'downloaded') {
+      report.downloaded++;
+      report.downloadedBytes += o.bytes;
+    } else report.reused++;
+  }
+  return report;
+}
+
+async function sizeOf(file: string): Promise<number | null> {
+  try {
+    return (await stat(file)).size;
+  } catch {
+    return null;
+  }
+}
+
+async function linkOrCopy(from: string, to: string): Promise<void> {
+  await mkdir(path.dirname(to), { recursive: true });
+  const tmp = `${to}.link-${process.pid}`;
+  try {
+    await link(from, tmp);
+  } catch {
+    await copyFile(from, tmp);
+  }
+  await rename(tmp, to);
+}

@@ -1,0 +1,57 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+import createTorrent from 'create-torrent';
+import { sha256Hex } from '../../shared/canonical-json.ts';
+import { SeedbankError } from '../../shared/errors.ts';
+import { assembleExport } from './listing/export-xml.ts';
+import type { ListedFile } from './listing/listed-file.ts';
+
+const gzipAsync = promisify(gzip);
+/** Piece length of the small metadata torrent (manifest, signature, pages). */
+const METADATA_PIECE_LENGTH_BYTES = 256 * 1024;
+/** Strongest gzip: pages.xml.gz is written once per version and downloaded many times. */
+const GZIP_LEVEL = 9;
+
+/** The files of a version's metadata torrent, in its folder `<set>-v<N>`. */
+export const METADATA_FILES = ['manifest.json', 'manifest.sig', 'pages.xml.gz'] as const;
+
+/**
+ * Writes `pages.xml.gz`: the description pages of every file, in MediaWiki's XML export
+ * format (the dumps' own), sorted by title; gzip without a timestamp so the bytes are stable.
+ */
+export async function writePagesArchive(dir: string, header: string, files: ListedFile[]): Promise<{ file: string; sha256: string; size: number; count: number }> {
+  const sorted = [...files].sort((a, b) => (a.title < b.title ? -1 : a.title > b.title ? 1 : 0));
+  const xml = assembleExport(header, sorted.map((f) => f.page.xml));
+  const gz = await gzipAsync(Buffer.from(xml, 'utf8'), { level: GZIP_LEVEL });
+  await writeFile(path.join(dir, 'pages.xml.gz'), gz);
+  return { file: 'pages.xml.gz', sha256: sha256Hex(gz), size: gz.length, count: sorted.length };
+}
+
+/**
+ * Makes the metadata torrent of a version (manifest, signature, pages), deterministic:
+ * no trackers added by the library, fixed creator, the build time as creation date.
+ */
+export async function writeMetadataTorrent(dir: string, setId: string, version: number, builtAt: Date): Promise<string> {
+  const inputs = METADATA_FILES.map((f) => path.join(dir, f));
+  const torrent: Uint8Array = await new Promise((resolve, reject) =>
+    createTorrent(
+      inputs,
+      {
+        name: `${setId}-v${version}`,
+        createdBy: 'seedbank',
+        creationDate: builtAt,
+        announceList: [],
+        urlList: [],
+        pieceLength: METADATA_PIECE_LENGTH_BYTES,
+      },
+      (err: Error | null, t: Uint8Array) => (err ? reject(err) : resolve(t)),
+    ),
+  );
+  await writeFile(path.join(dir, 'metadata.torrent'), torrent);
+  const { default: parseTorrent } = await import('parse-torrent');
+  const parsed = (await parseTorrent(torrent)) as { infoHash?: string };
+  if (!parsed.infoHash) throw new SeedbankError('TORRENT_INVALID', 'the metadata torrent could not be read back');
+  return parsed.infoHash;
+}

@@ -1,0 +1,99 @@
+import { createHash } from 'node:crypto';
+
+/** Below this share of the size limit, two sibling volumes merge back into one. */
+const MERGE_BELOW_SHARE = 0.25;
+/** An MD5 has 128 bits: no prefix can be longer. */
+const MAX_PREFIX_BITS = 128;
+
+/** The bits of the MD5 of a stored file name, as a string of 0 and 1 (first 64 bits suffice). */
+export function nameBits(fileName: string): string {
+  const md5 = createHash('md5').update(fileName, 'utf8').digest();
+  let bits = '';
+  for (let i = 0; i < 8; i++) bits += md5[i]!.toString(2).padStart(8, '0');
+  return bits;
+}
+
+/** The input the rule needs of a file. */
+export interface RuleFile {
+  name: string;
+  size: number;
+}
+
+/**
+ * The stable rule that assigns files to volumes. Volumes are the leaves of a binary trie
+ * on the MD5 of the file name (the same hash that makes Commons' `a/ab/` folders), so a
+ * file's volume depends only on its name and the trie. A new version starts from the
+ * parent's leaves and only splits a leaf that outgrew the size limit (or merges two tiny
+ * siblings), so the volumes whose files did not change keep their info hash.
+ * Returns the leaves in order, each with its files (possibly none).
+ */
+export function assignVolumes<F extends RuleFile>(
+  files: F[],
+  limitBytes: number,
+  parentLeaves: string[] | null,
+): Array<{ prefix: string; files: F[] }> {
+  const bitsOf = new Map<F, string>();
+  for (const f of files) bitsOf.set(f, nameBits(f.name));
+  let leaves = new Map<string, F[]>();
+  for (const p of validLeaves(parentLeaves)) leaves.set(p, []);
+  for (const f of files) leafFor(leaves, bitsOf.get(f)!).push(f);
+
+  // Split what outgrew the limit, deepest-first is not needed: repeat until stable.
+  let changed = true;
+  while (changed) {
+    changed = false;
+    for (const [prefix, members] of leaves) {
+      if (total(members) <= limitBytes || members.length <= 1 || prefix.length >= MAX_PREFIX_BITS) continue;
+      const zero: F[] = [];
+      const one: F[] = [];
+      for (const f of members) (bitsOf.get(f)![prefix.length] === '0' ? zero : one).push(f);
+      leaves.delete(prefix);
+      leaves.set(`${prefix}0`, zero);
+      leaves.set(`${prefix}1`, one);
+      changed = true;
+    }
+  }
+  // Merge siblings that both shrank far below the limit (hysteresis: a quarter, not a half).
+  changed = true;
+  while (changed) {
+    changed = false;
+    for (const prefix of [...leaves.keys()]) {
+      if (!prefix.endsWith('0')) continue;
+      const sibling = `${prefix.slice(0, -1)}1`;
+      const a = leaves.get(prefix);
+      const b = leaves.get(sibling);
+      if (!a || !b || total(a) + total(b) > limitBytes * MERGE_BELOW_SHARE) continue;
+      leaves.delete(prefix);
+      leaves.delete(sibling);
+      leaves.set(prefix.slice(0, -1), [...a, ...b]);
+      changed = true;
+    }
+  }
+  leaves = new Map([...leaves.entries()].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)));
+  return [...leaves.entries()].map(([prefix, members]) => ({ prefix, files: members }));
+}
+
+function total(files: RuleFile[]): number {
+  let sum = 0;
+  for (const f of files) sum += f.size;
+  return sum;
+}
+
+function leafFor<F>(leaves: Map<string, F[]>, bits: string): F[] {
+  for (let n = 0; n <= bits.length; n++) {
+    const hit = leaves.get(bits.slice(0, n));
+    if (hit) return hit;
+  }
+  throw new Error(`no volume covers name bits ${bits.slice(0, 16)}…`);
+}
+
+/** The parent's leaves if they form a complete prefix code, otherwise the single root leaf. */
+function validLeaves(parent: string[] | null): string[] {
+  if (!parent || parent.length === 0) return [''];
+  // Kraft sum of a complete prefix code is exactly 1; anything else is ignored, not trusted.
+  let kraft = 0;
+  for (const p of parent) kraft += 2 ** -p.length;
+  const unique = new Set(parent).size === parent.length;
+  const prefixFree = parent.every((p) => parent.every((q) => q === p || !q.startsWith(p)));
+  return Math.abs(kraft - 1) < 1e-12 && unique && prefixFree ? parent : [''];
+}

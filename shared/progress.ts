@@ -1,0 +1,88 @@
+import cliProgress from 'cli-progress';
+import type { Logger } from './log.ts';
+import { formatSize } from './units.ts';
+
+/** How often a log line reports progress when no terminal shows a bar. */
+export const PROGRESS_LOG_INTERVAL_MS = 10_000;
+
+/** Progress of one long task in items and bytes. */
+export interface Progress {
+  /** Adds done items and bytes. */
+  tick(items: number, bytes: number): void;
+  /** Sets the totals (they may grow as listing goes on). */
+  setTotal(items: number, bytes: number): void;
+  stop(): void;
+}
+
+/**
+ * A progress display: a bar with items, bytes, rate and ETA on a terminal, a structured
+ * log line every ten seconds otherwise (daemons, CI, cron).
+ */
+export function createProgress(
+  label: string,
+  logger: Logger,
+  options: { tty?: boolean; stream?: NodeJS.WriteStream; intervalMs?: number; now?: () => number } = {},
+): Progress {
+  const stream = options.stream ?? process.stderr;
+  const tty = options.tty ?? Boolean(stream.isTTY);
+  const now = options.now ?? Date.now;
+  const started = now();
+  let items = 0;
+  let bytes = 0;
+  let totalItems = 0;
+  let totalBytes = 0;
+  const rate = () => bytes / Math.max((now() - started) / 1000, 1e-3);
+  const eta = () => (rate() > 0 && totalBytes > bytes ? Math.round((totalBytes - bytes) / rate()) : 0);
+
+  if (tty) {
+    const bar = new cliProgress.SingleBar(
+      {
+        stream,
+        format: `${label} [{bar}] {percentage}% | {value}/{total} files | {done} of {all} | {rate}/s | ETA {eta_formatted}`,
+        hideCursor: true,
+        etaBuffer: 50,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    bar.start(0, 0, { done: '0 B', all: '0 B', rate: '0 B' });
+    const payload = () => ({ done: formatSize(bytes), all: formatSize(totalBytes), rate: formatSize(Math.round(rate())) });
+    return {
+      tick(i, b) {
+        items += i;
+        bytes += b;
+        bar.update(items, payload());
+      },
+      setTotal(i, b) {
+        totalItems = i;
+        totalBytes = b;
+        bar.setTotal(Math.max(i, 1));
+        bar.update(items, payload());
+      },
+      stop() {
+        bar.stop();
+      },
+    };
+  }
+
+  const report = () =>
+    logger.info(
+      { task: label, items, totalItems, bytes, totalBytes, bytesPerSecond: Math.round(rate()), etaSeconds: eta() },
+      `${label}: ${items}/${totalItems} files, ${formatSize(bytes)} of ${formatSize(totalBytes)}`,
+    );
+  const timer = setInterval(report, options.intervalMs ?? PROGRESS_LOG_INTERVAL_MS);
+  timer.unref();
+  return {
+    tick(i, b) {
+      items += i;
+      bytes += b;
+    },
+    setTotal(i, b) {
+      totalItems = i;
+      totalBytes = b;
+    },
+    stop() {
+      clearInterval(timer);
+      if (totalItems > 0) report();
+    },
+  };
+}

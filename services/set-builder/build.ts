@@ -1,4 +1,9 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { gunzipSync } from 'node:zlib';
+import { canonicalJson } from '../../shared/canonical-json.ts';
+import { listChangesSince, type ListingState } from './listing/changes-since.ts';
+import { parseExport } from './listing/export-xml.ts';
+import type { Selection } from './listing/selection.ts';
 import path from 'node:path';
 import { SeedbankError } from '../../shared/errors.ts';
 import { MANIFEST_FORMAT, manifestSha256, serializeManifest, type Manifest, type ManifestFile } from '../../shared/formats/manifest.ts';
@@ -41,6 +46,8 @@ export interface BuildOptions {
   now?: () => Date;
   /** Pause between API retries (tests shorten it). */
   apiRetryPauseMs?: number;
+  /** Walk every category again instead of reading the changes since the parent version. */
+  fullListing?: boolean;
 }
 
 /** What a build did. */
@@ -53,12 +60,15 @@ export interface BuildResult {
   stats: {
     apiRequests: number;
     listedFiles: number;
+    listingMode: 'full' | 'changes';
     downloadRequests: number;
     media: SyncReport;
     volumesHashed: number;
     volumesReused: number;
     piecesHashed: number;
     elapsedMs: number;
+    /** Milliseconds spent in each phase, for the benchmark and the log. */
+    phases: Record<string, number>;
   };
 }
 
@@ -76,6 +86,13 @@ export async function buildSet(options: BuildOptions): Promise<BuildResult> {
   const apiUrl = options.wikiApiUrl ?? recipe.wiki;
   const userAgent = buildUserAgent(options.contact, apiUrl);
   const release = await store.lock(recipe.id);
+  const phases: Record<string, number> = {};
+  let phaseStart = Date.now();
+  const phase = (name: string) => {
+    const t = Date.now();
+    phases[name] = t - phaseStart;
+    phaseStart = t;
+  };
   try {
     const parentVersion = await store.latestVersion(recipe.id);
     const parent = parentVersion === null ? null : (await store.readManifest(recipe.id, parentVersion));
@@ -92,7 +109,13 @@ export async function buildSet(options: BuildOptions): Promise<BuildResult> {
     const builtAt = now();
     logger.info({ wiki: apiUrl, site: site.siteName, parent: parentVersion }, 'listing the selection');
     const listProgress = createProgress('listing', logger, { tty: options.tty });
-    const selection = await listSelection(api, recipe, site, {
+    let changeListing: Selection | null = null;
+    if (parent && !options.fullListing) {
+      const incremental = await tryChangeListing(store, recipe, apiUrl, parent.manifest, api, site, builtAt, logger);
+      if ('fallback' in incremental) logger.info({ reason: incremental.fallback }, 'listing the whole selection');
+      else changeListing = incremental;
+    }
+    const selection: Selection = changeListing ?? await listSelection(api, recipe, site, {
       logger,
       onProgress: (p) => {
         listProgress.setTotal(p.categoriesVisited + p.categoriesQueued, 0);
@@ -100,11 +123,13 @@ export async function buildSet(options: BuildOptions): Promise<BuildResult> {
       },
     });
     listProgress.stop();
+    phase('listing');
 
     const client = new PoliteClient({ userAgent, maxConnections: options.maxConnections, maxBytesPerSecond: options.maxBytesPerSecond, logger });
     const downloadProgress = createProgress('downloading', logger, { tty: options.tty });
     const media = await syncMedia(store, selection.files, parent?.manifest.files ?? null, client, { logger, progress: downloadProgress, signal: options.signal });
     downloadProgress.stop();
+    phase('media');
     const skippedTitles = new Set(media.skipped.map((s) => s.title));
     const files = selection.files.filter((f) => !skippedTitles.has(f.title));
     if (files.length === 0) {
@@ -133,6 +158,7 @@ export async function buildSet(options: BuildOptions): Promise<BuildResult> {
       signal: options.signal,
     });
     hashProgress.stop();
+    phase('volumes');
 
     const volumeOf = new Map<string, string>();
     for (const v of volumes) for (const f of v.files) volumeOf.set(f.title, v.volume.infoHash);
@@ -172,7 +198,14 @@ export async function buildSet(options: BuildOptions): Promise<BuildResult> {
     await writeFile(path.join(scratch, 'manifest.sig'), `${JSON.stringify(signManifest(manifest, key), null, 2)}\n`);
     const metadataInfoHash = await writeMetadataTorrent(scratch, recipe.id, version, builtAt);
     await writeFile(path.join(scratch, 'pointer.json'), `${JSON.stringify(makePointer(key, recipe.id, version, metadataInfoHash), null, 2)}\n`);
+    const state: ListingState = {
+      format: 'seedbank-listing-state/1',
+      categoryTree: selection.categoryTree,
+      lastFullListing: selection.mode === 'full' ? builtAt.toISOString() : (await readListingState(store, recipe.id, parentVersion!))!.lastFullListing,
+    };
+    await writeFile(path.join(scratch, 'listing.json'), `${JSON.stringify(state, null, 2)}\n`);
     const dir = await store.commitVersion(recipe.id, version, scratch);
+    phase('write');
     const hashed = volumes.filter((v) => !v.reused);
     logger.info(
       { version, files: manifest.totals.files, bytes: manifest.totals.bytes, volumes: volumes.length, volumesHashed: hashed.length, added: changes.added.length, removed: changes.removed.length, changed: changes.changed.length, renamed: changes.renamed.length },
@@ -190,16 +223,50 @@ export async function buildSet(options: BuildOptions): Promise<BuildResult> {
         stats: {
           apiRequests: api.requests,
           listedFiles: selection.files.length,
+          listingMode: selection.mode,
           downloadRequests: client.stats().requests,
           media,
           volumesHashed,
           volumesReused,
           piecesHashed,
           elapsedMs: Date.now() - started,
+          phases,
         },
       };
     }
   } finally {
     await release();
+  }
+}
+
+/** The change scan, when the parent allows it: same recipe, same wiki, state present. */
+async function tryChangeListing(
+  store: SetStore,
+  recipe: Recipe,
+  apiUrl: string,
+  parent: Manifest,
+  api: WikiApi,
+  site: Awaited<ReturnType<WikiApi['siteFacts']>>,
+  now: Date,
+  logger: Logger,
+): Promise<Selection | { fallback: string }> {
+  if (canonicalJson(parent.recipe) !== canonicalJson(recipe)) return { fallback: 'the recipe changed' };
+  if (parent.source.wiki !== apiUrl) return { fallback: 'another wiki than the parent version' };
+  const state = await readListingState(store, recipe.id, parent.version);
+  let pages;
+  try {
+    pages = parseExport(gunzipSync(await readFile(path.join(store.versionDir(recipe.id, parent.version), parent.pages.file))).toString('utf8'));
+  } catch {
+    return { fallback: "the parent's pages archive cannot be read" };
+  }
+  return listChangesSince(api, recipe, site, { manifest: parent, pages, state }, now, logger);
+}
+
+async function readListingState(store: SetStore, setId: string, version: number): Promise<ListingState | null> {
+  try {
+    const value = JSON.parse(await readFile(path.join(store.versionDir(setId, version), 'listing.json'), 'utf8')) as ListingState;
+    return value.format === 'seedbank-listing-state/1' ? value : null;
+  } catch {
+    return null;
   }
 }

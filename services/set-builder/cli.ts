@@ -45,7 +45,8 @@ export function registerBuilderCommands(program: Command, ctx: () => BuilderCliC
     .option('--max-connections <n>', 'connections to the upload server', positiveInt, 2)
     .option('--max-rate <rate>', 'bandwidth cap to the upload server (25Mbps, 3MB/s, 0 = none)', rate, rate('25Mbps'))
     .option('--tracker <url...>', 'tracker announce URLs to write into the torrents')
-    .action(async (recipeFile: string, opts: { data?: string; wiki?: string; contact?: string; maxConnections: number; maxRate: number; tracker?: string[] }) => {
+    .option('--full-listing', 'walk every category again instead of reading the changes since the last version')
+    .action(async (recipeFile: string, opts: { data?: string; wiki?: string; contact?: string; maxConnections: number; maxRate: number; tracker?: string[]; fullListing?: boolean }) => {
       const c = ctx();
       const dataDir = opts.data ?? c.dataDir;
       if (!dataDir) throw new InvalidArgumentError('--data DIR is required (or set SEEDBANK_DATA)');
@@ -63,6 +64,7 @@ export function registerBuilderCommands(program: Command, ctx: () => BuilderCliC
           maxConnections: opts.maxConnections,
           maxBytesPerSecond: opts.maxRate,
           trackers: opts.tracker ?? [],
+          fullListing: opts.fullListing,
           logger: c.logger,
           signal: controller.signal,
         });

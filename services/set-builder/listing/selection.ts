@@ -25,6 +25,10 @@ export interface Selection {
   categoriesVisited: number;
   /** Files seen but left out, with the reason (excluded category, mime, date, region). */
   filteredOut: number;
+  /** Every category walked, with the depth still allowed below it: what the next build's change scan watches. */
+  categoryTree: Record<string, number>;
+  /** How the selection was found. */
+  mode: 'full' | 'changes';
 }
 
 /** Progress events of a listing. */
@@ -45,9 +49,12 @@ export async function listSelection(
   const geo = site.extensions.has('GeoData');
   const collector = new Collector();
   let categoriesVisited = 0;
+  let categoryTree: Record<string, number> = {};
 
   if (recipe.selection.categories.length > 0) {
-    categoriesVisited = await walkCategories(api, recipe, geo, collector, logger, options.onProgress);
+    const tree = await walkCategories(api, recipe, geo, collector, logger, options.onProgress);
+    categoriesVisited = tree.size;
+    categoryTree = Object.fromEntries([...tree.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
   } else if (recipe.selection.region && geo) {
     const ids = await geoSearchPageIds(api, recipe.selection.region, logger);
     for await (const batch of lookupPages(api, ids, baseProps(geo), site.highLimits)) collector.add(batch.pages, batch.exportXml);
@@ -66,10 +73,11 @@ export async function listSelection(
     });
   }
   logger.info({ files: files.length, filteredOut, categoriesVisited, apiRequests: api.requests }, 'listing done');
-  return { files, exportHeader: collector.header ?? '', categoriesVisited, filteredOut };
+  return { files, exportHeader: collector.header ?? '', categoriesVisited, filteredOut, categoryTree, mode: 'full' };
 }
 
-function baseProps(geo: boolean): ApiParams {
+/** The props every metadata query asks for. */
+export function baseProps(geo: boolean): ApiParams {
   return {
     prop: geo ? 'imageinfo|categories|categoryinfo|coordinates' : 'imageinfo|categories|categoryinfo',
     iiprop: IMAGEINFO_PROPS,
@@ -89,7 +97,7 @@ async function walkCategories(
   collector: Collector,
   logger: Logger,
   onProgress?: (p: ListingProgress) => void,
-): Promise<number> {
+): Promise<Map<string, number>> {
   const excluded = new Set(recipe.selection.excludeCategories);
   const best = new Map<string, number>();
   const queue: Array<{ name: string; depth: number }> = [];
@@ -118,19 +126,20 @@ async function walkCategories(
         const sub = page.title.replace(/^[^:]+:/, '');
         if (excluded.has(sub)) continue;
         if ((best.get(sub) ?? -1) >= depth - 1) continue; // already listed as deep: a cycle or a diamond
-        if ((page.categoryinfo?.subcats ?? 1) === 0 && (page.categoryinfo?.files ?? 1) === 0) continue;
         best.set(sub, depth - 1);
+        // An empty category needs no request now, but stays in the tree the change scan watches.
+        if ((page.categoryinfo?.subcats ?? 1) === 0 && (page.categoryinfo?.files ?? 1) === 0) continue;
         queue.push({ name: sub, depth: depth - 1 });
       }
       onProgress?.({ categoriesVisited: visited, categoriesQueued: queue.length, filesSeen: collector.size });
     }
     logger.debug({ category: name, depth, files: collector.size }, 'category listed');
   }
-  return visited;
+  return best;
 }
 
 /** Gathers pages and their exported text across batches, deduplicating by page id. */
-class Collector {
+export class Collector {
   header: string | null = null;
   private readonly pages = new Map<number, ApiPageData>();
   private readonly texts = new Map<number, ExportedPage>();
@@ -148,6 +157,11 @@ class Collector {
     for (const page of pages) {
       if (page.ns === NS_FILE && page.pageid !== undefined && !page.missing && page.imageinfo?.length) this.pages.set(page.pageid, page);
     }
+  }
+
+  /** Titles of every file page collected, selected or not. */
+  titles(): string[] {
+    return [...this.pages.values()].map((p) => p.title);
   }
 
   select(recipe: Recipe): { files: ListedFile[]; filteredOut: number } {
@@ -186,6 +200,8 @@ function toListedFile(page: ApiPageData, exported: ExportedPage | undefined): Li
   const url = String(info.url ?? '');
   const split = splitOriginalUrl(url);
   const name = fileNameFromTitle(page.title);
+  // A file redirect (left by a move) reports its target's URL: not a file of its own.
+  if (split && split.root === COMMONS_ROOT && split.path.split('/')[2] !== name) return null;
   if (!split || split.root !== COMMONS_ROOT || split.path !== commonsPath(name)) {
     throw new SeedbankError('WIKI_LAYOUT', `the wiki stores ${page.title} at ${url}, not in the hashed layout under /${COMMONS_ROOT}/`, {
       hint: 'Seedbank needs $wgHashedUploadDirectory = true and an upload path ending in /commons (as on Wikimedia Commons)',

@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import { Mwn, type ApiParams, type ApiResponse } from 'mwn';
 import { SeedbankError } from '../../../shared/errors.ts';
 import { silentLogger, type Logger } from '../../../shared/log.ts';
@@ -41,6 +42,17 @@ export class WikiApi {
       defaultParams: { format: 'json', formatversion: 2, maxlag: MAXLAG_SECONDS, errorformat: 'plaintext' },
     });
     this.bot.setRequestOptions({ timeout: API_TIMEOUT_MS });
+    // mwn prints retries to stdout, where our results go; route them into the structured log.
+    const logger = this.logger;
+    Mwn.setLoggingConfig({
+      stream: new Writable({
+        write(chunk: Buffer, _enc, done) {
+          const line = chunk.toString().replace(/\x1b\[[0-9;]*m/g, '').trim();
+          if (line.length > 0) logger.warn({ source: 'mwn' }, line.split('\n')[0]!);
+          done();
+        },
+      }),
+    });
   }
 
   /** Sends one GET query; errors become SeedbankErrors that say which wiki failed and how. */

@@ -49,10 +49,30 @@ export function licenseFromWikitext(text: string): string | null {
 
 /** The `author` of an `{{Information}}` or `{{Artwork}}` template, links reduced to their text. */
 export function authorFromWikitext(text: string): string | null {
-  const m = /\|\s*(?:author|artist|photographer)\s*=\s*([^|\n}]*(?:\[\[[^\]]*\]\][^|\n}]*)*)/i.exec(text);
-  if (!m) return null;
-  const plain = stripLinks(m[1] ?? '').trim();
+  const value = templateParam(text, /\|\s*(?:author|artist|photographer)\s*=/i);
+  if (value === null) return null;
+  const plain = stripLinks(value).trim();
   return plain.length > 0 ? plain : null;
+}
+
+/** The value of a template parameter, read up to the next `|` or `}}` outside nested links and templates. */
+function templateParam(text: string, name: RegExp): string | null {
+  const m = name.exec(text);
+  if (!m) return null;
+  let depth = 0;
+  let i = m.index + m[0].length;
+  const start = i;
+  for (; i < text.length; i++) {
+    const two = text.slice(i, i + 2);
+    if (two === '[[' || two === '{{') {
+      depth++;
+      i++;
+    } else if ((two === ']]' || two === '}}') && depth > 0) {
+      depth--;
+      i++;
+    } else if (depth === 0 && (text[i] === '|' || two === '}}')) break;
+  }
+  return text.slice(start, i);
 }
 
 /** Plain text of wiki links: `[[User:X|X]]` → `X`, `[https://a b]` → `b`. */

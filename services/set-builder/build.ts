@@ -46,6 +46,8 @@ export interface BuildOptions {
   now?: () => Date;
   /** Pause between API retries (tests shorten it). */
   apiRetryPauseMs?: number;
+  /** Pages per API batch (default the API's maximum); tests lower it to exercise continuation. */
+  apiBatchLimit?: number;
   /** Walk every category again instead of reading the changes since the parent version. */
   fullListing?: boolean;
 }
@@ -103,7 +105,7 @@ export async function buildSet(options: BuildOptions): Promise<BuildResult> {
       });
     }
 
-    const api = new WikiApi({ apiUrl, userAgent, logger, retryPauseMs: options.apiRetryPauseMs });
+    const api = new WikiApi({ apiUrl, userAgent, logger, retryPauseMs: options.apiRetryPauseMs, batchLimit: options.apiBatchLimit });
     const site = await api.siteFacts();
     const snapshot = await api.snapshotPoint();
     const builtAt = now();

@@ -42,7 +42,8 @@ export async function* pageBatches(api: WikiApi, params: ApiParams, withExport: 
       byId.set(key, seen ? mergePage(seen, page) : page);
     }
     const next = res.continue as Record<string, string> | undefined;
-    const batchDone = !next || String(next.continue ?? '').startsWith('-');
+    // `batchcomplete` marks the end of a generator batch; without it, props are still continuing.
+    const batchDone = res.batchcomplete !== undefined || !next;
     if (batchDone) {
       yield { pages: [...byId.values()], exportXml };
       byId = new Map();

@@ -60,7 +60,7 @@ export async function listSelection(
     for await (const batch of lookupPages(api, ids, baseProps(geo), site.highLimits)) collector.add(batch.pages, batch.exportXml);
   } else if (recipe.selection.region) {
     logger.warn({ wiki: api.apiUrl }, 'the wiki has no GeoData: scanning every file for {{Location}} templates');
-    const params: ApiParams = { generator: 'allimages', gailimit: 'max', ...baseProps(geo) };
+    const params: ApiParams = { generator: 'allimages', gailimit: api.batchLimit, ...baseProps(geo) };
     for await (const batch of pageBatches(api, params, true)) {
       collector.add(batch.pages, batch.exportXml);
       options.onProgress?.({ categoriesVisited: 0, categoriesQueued: 0, filesSeen: collector.size });
@@ -116,7 +116,7 @@ async function walkCategories(
       generator: 'categorymembers',
       gcmtitle: `Category:${name}`,
       gcmtype: depth > 0 ? 'file|subcat' : 'file',
-      gcmlimit: 'max',
+      gcmlimit: api.batchLimit,
       ...baseProps(geo),
     };
     for await (const batch of pageBatches(api, params, true)) {

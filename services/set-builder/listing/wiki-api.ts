@@ -29,9 +29,12 @@ export class WikiApi {
   private readonly logger: Logger;
   /** API requests sent, for the requests-per-1,000-files budget. */
   requests = 0;
+  /** Pages per generator batch: 'max' (500, or 5,000 for bots) except in tests of continuation. */
+  readonly batchLimit: number | 'max';
 
-  constructor(options: { apiUrl: string; userAgent: string; logger?: Logger; retryPauseMs?: number }) {
+  constructor(options: { apiUrl: string; userAgent: string; logger?: Logger; retryPauseMs?: number; batchLimit?: number }) {
     this.apiUrl = options.apiUrl;
+    this.batchLimit = options.batchLimit ?? 'max';
     this.logger = options.logger ?? silentLogger;
     this.bot = new Mwn({
       apiUrl: options.apiUrl,

@@ -257,7 +257,7 @@ async function tryChangeListing(
   const state = await readListingState(store, recipe.id, parent.version);
   let pages;
   try {
-    pages = parseExport(gunzipSync(await readFile(path.join(store.versionDir(recipe.id, parent.version), parent.pages.file))).toString('utf8'));
+    pages = parseExport(gunzipSync(await readFile(path.join(store.versionDir(recipe.id, parent.version), parent.pages.file))).toString('utf8'), { titlesOnly: true });
   } catch {
     return { fallback: "the parent's pages archive cannot be read" };
   }

@@ -99,6 +99,9 @@ describe('XML export handling', () => {
     expect(parsed.pages[0]).toMatchObject({ title: 'File:A & B.jpg', ns: 6, pageId: 12, revisionId: 345, text: '<page> {{Location|1|2}}' });
     const again = parseExport(assembleExport(parsed.header, parsed.pages.map((p) => p.xml)));
     expect(again.pages[0]!.text).toBe('<page> {{Location|1|2}}');
+    const light = parseExport(xml, { titlesOnly: true }).pages[0]!;
+    expect(light.title).toBe('File:A & B.jpg');
+    expect(light.xml).toBe(parsed.pages[0]!.xml);
   });
 });
 

@@ -4,6 +4,7 @@ import { canonicalJson } from '../../shared/canonical-json.ts';
 import { listChangesSince, type ListingState } from './listing/changes-since.ts';
 import { parseExport } from './listing/export-xml.ts';
 import type { Selection } from './listing/selection.ts';
+import { fileMeta } from './listing/listed-file.ts';
 import path from 'node:path';
 import { SeedbankError } from '../../shared/errors.ts';
 import { MANIFEST_FORMAT, manifestSha256, serializeManifest, type Manifest, type ManifestFile } from '../../shared/formats/manifest.ts';
@@ -164,21 +165,7 @@ export async function buildSet(options: BuildOptions): Promise<BuildResult> {
 
     const volumeOf = new Map<string, string>();
     for (const v of volumes) for (const f of v.files) volumeOf.set(f.title, v.volume.infoHash);
-    const manifestFiles: ManifestFile[] = files.map((f) => ({
-      title: f.title,
-      path: f.path,
-      size: f.size,
-      sha1: f.sha1,
-      mime: f.mime,
-      uploadTimestamp: f.uploadTimestamp,
-      pageId: f.pageId,
-      revisionId: f.revisionId,
-      license: f.license,
-      author: f.author,
-      categories: f.categories,
-      coordinates: f.coordinates,
-      volume: volumeOf.get(f.title)!,
-    }));
+    const manifestFiles: ManifestFile[] = files.map((f) => ({ ...fileMeta(f), volume: volumeOf.get(f.title)! }));
     const pages = await writePagesArchive(scratch, selection.exportHeader, files);
     const manifest: Manifest = {
       format: MANIFEST_FORMAT,

@@ -110,24 +110,8 @@ export async function listChangesSince(
     if (touchedFiles.has(f.title)) continue;
     const page = pageByTitle.get(f.title);
     if (!page) return { fallback: `the parent's pages.xml.gz lacks ${f.title}` };
-    carried.push({
-      title: f.title,
-      name: f.path.split('/').pop()!,
-      path: f.path,
-      url: originalUrl(manifest.source.uploadBase, f.path),
-      uploadBase: manifest.source.uploadBase,
-      size: f.size,
-      sha1: f.sha1,
-      mime: f.mime,
-      uploadTimestamp: f.uploadTimestamp,
-      pageId: f.pageId,
-      revisionId: f.revisionId,
-      license: f.license,
-      author: f.author,
-      categories: f.categories,
-      coordinates: f.coordinates,
-      page,
-    });
+    const { volume: _volume, ...meta } = f;
+    carried.push({ ...meta, name: f.path.split('/').pop()!, url: originalUrl(manifest.source.uploadBase, f.path), uploadBase: manifest.source.uploadBase, page });
   }
   const files = [...carried, ...fresh].sort((a, b) => (a.title < b.title ? -1 : a.title > b.title ? 1 : 0));
   logger.info({ touchedFiles: touchedFiles.size, touchedCategories: touchedCategories.size, carried: carried.length, fresh: fresh.length, apiRequests: api.requests }, 'listed the changes since the parent version');

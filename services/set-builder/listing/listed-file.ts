@@ -1,26 +1,21 @@
-import type { LatLon } from '../../../shared/geo.ts';
+import type { ManifestFile } from '../../../shared/formats/manifest.ts';
 import type { ExportedPage } from './export-xml.ts';
 
+/** What the manifest records of a file, before it is assigned a volume. */
+export type FileMeta = Omit<ManifestFile, 'volume'>;
+
 /** A file selected from the wiki, with everything the manifest and download need. */
-export interface ListedFile {
-  /** `File:Name with spaces.jpg`. */
-  title: string;
+export interface ListedFile extends FileMeta {
   /** `Name_with_spaces.jpg`, as stored. */
   name: string;
-  /** `a/ab/Name_with_spaces.jpg`. */
-  path: string;
   /** The original's URL as the wiki reports it. */
   url: string;
   uploadBase: string;
-  size: number;
-  sha1: string;
-  mime: string;
-  uploadTimestamp: string;
-  pageId: number;
-  revisionId: number;
-  license: string | null;
-  author: string | null;
-  categories: string[];
-  coordinates: LatLon | null;
   page: ExportedPage;
+}
+
+/** The manifest's part of a listed file: everything but how to fetch it. */
+export function fileMeta(file: ListedFile): FileMeta {
+  const { name: _name, url: _url, uploadBase: _base, page: _page, ...meta } = file;
+  return meta;
 }

@@ -1,0 +1,210 @@
+// The typed data each catalogue page needs. The pages are pure functions of these models, so
+// the server fills them from the store and the tests fill them from fixtures. Conventions:
+// dates are UTC ISO 8601 strings, sizes are bytes, counts are plain integers, and every
+// string may come from a user (a recipe, a wiki title) and is escaped by the pages.
+
+/** A UTC ISO 8601 timestamp such as `2025-03-01T12:00:00Z`. */
+export type IsoDate = string;
+
+/** Copy counts over a set's files: the least-copied file and the median file. */
+export interface CopyStats {
+  /** Fewest distinct hosts holding any one file of the set (0 when a file has no copy). */
+  min: number;
+  /** Median distinct hosts per file. */
+  median: number;
+}
+
+/** Network-wide totals shown at the top of the home page. */
+export interface NetworkTotals {
+  sets: number;
+  files: number;
+  bytes: number;
+  /** Bytes of the files whose copy count is below their set's copy target. */
+  bytesUnderTarget: number;
+  /** Space the seeders offer (sum of their quotas). */
+  offeredBytes: number;
+  /** Space the copy targets need: for each file, its size times its copy target. */
+  neededBytes: number;
+  /** Distinct hosts seeding anything right now. */
+  seedersNow: number;
+}
+
+/** One set as a row of the home page table. */
+export interface SetSummary {
+  id: string;
+  title: string;
+  tags: string[];
+  /** A human label for the recipe's region ("Paris, 20 km"), null when the set has none. */
+  regionLabel: string | null;
+  bytes: number;
+  files: number;
+  /** The newest version, null before the first build is published. */
+  latestVersion: { n: number; builtAt: IsoDate } | null;
+  seedersNow: number;
+  copies: CopyStats;
+  copyTarget: number;
+  /** Risk score from 0 (safe) to 1 (files with no copy at all); see `riskLevel` in format.ts. */
+  risk: number;
+}
+
+/** Orders the home page table accepts; `risk` (most at risk first) is the default. */
+export const HOME_SORTS = ['risk', 'title', 'size', 'updated', 'seeders'] as const;
+export type HomeSort = (typeof HOME_SORTS)[number];
+
+/** The home page's search and filters, as read from the query string (`?q=&tag=&region=&sort=`). */
+export interface HomeQuery {
+  /** Free text matched against titles, ids and tags; '' when none. */
+  q: string;
+  tag: string | null;
+  /** A region filter value, one of `HomePageModel.regions[].value`. */
+  region: string | null;
+  sort: HomeSort;
+}
+
+/** One restore drill: a random sample restored from peers only. */
+export interface DrillSummary {
+  at: IsoDate;
+  setId: string;
+  setTitle: string;
+  version: number;
+  ok: boolean;
+  filesChecked: number;
+  filesOk: number;
+  bytes: number;
+  /** Restore speed, bytes per second; null when the drill did not finish. */
+  bytesPerSecond: number | null;
+  /** What went wrong, null when it succeeded. */
+  error: string | null;
+}
+
+/** Everything the home page shows. */
+export interface HomePageModel {
+  /** The time the page describes, so relative times ("3 min ago") are testable. */
+  now: IsoDate;
+  totals: NetworkTotals;
+  /** The sets matching `query`, already filtered and sorted by the server. */
+  sets: SetSummary[];
+  query: HomeQuery;
+  /** Tags for the filter control, with how many sets carry each. */
+  tags: Array<{ tag: string; sets: number }>;
+  /** Regions for the filter control. */
+  regions: Array<{ value: string; label: string }>;
+  /** The latest drills, newest first; may be empty. */
+  drills: DrillSummary[];
+}
+
+/** A list of titles in a version's change, truncated for the page: `count` is the full size. */
+export interface TitleList {
+  count: number;
+  /** Up to a page-sized sample of the titles; fewer than `count` when truncated. */
+  titles: string[];
+}
+
+/** The change from a version's parent. */
+export interface VersionChanges {
+  added: TitleList;
+  removed: TitleList;
+  changed: TitleList;
+  renamed: { count: number; titles: Array<{ from: string; to: string }> };
+}
+
+/** One immutable version of a set. */
+export interface VersionView {
+  n: number;
+  builtAt: IsoDate;
+  files: number;
+  bytes: number;
+  /** Null for version 1, which has no parent. */
+  changes: VersionChanges | null;
+}
+
+/** One volume torrent of a version. */
+export interface VolumeView {
+  /** 40 hex digits (v1 info hash). */
+  infoHash: string;
+  bytes: number;
+  files: number;
+  /** `magnet:?xt=urn:btih:...` with trackers and web seeds; see `magnetUri` in urls.ts. */
+  magnetUri: string;
+  /** Where the `.torrent` file is served. */
+  torrentUrl: string;
+  seedersNow: number;
+  /** Distinct hosts holding every piece of the volume. */
+  copiesNow: number;
+}
+
+/** Everything the set page shows. */
+export interface SetPageModel {
+  now: IsoDate;
+  set: SetSummary & { description: string };
+  /** The recipe as its author wrote it, plus a few key fields for a definition list. */
+  recipe: { format: 'yaml' | 'json'; text: string; summary: Array<{ term: string; detail: string }> };
+  /** A mosaic of thumbnails of the latest version, null when none was made. */
+  previewMosaicUrl: string | null;
+  /** Newest first. */
+  versions: VersionView[];
+  /** The volumes of `volumesVersion` (normally the latest). */
+  volumesVersion: number | null;
+  volumes: VolumeView[];
+  /** Seeders of the set over time, oldest first, for the plot. */
+  seedersOverTime: Array<{ at: IsoDate; seeders: number }>;
+  /** Copies per file: how many files have exactly `copies` copies. Missing counts mean 0 files. */
+  copiesHistogram: Array<{ copies: number; files: number }>;
+  feeds: { rssUrl: string; atomUrl: string; jsonUrl: string };
+}
+
+/** A network (/24 for IPv4, /48 for IPv6) holding a file. */
+export interface NetworkHolding {
+  /** The prefix, e.g. `192.0.2.0/24`. */
+  network: string;
+  hosts: number;
+  lastSeen: IsoDate;
+}
+
+/** A set version that contains a file. */
+export interface FileOccurrence {
+  setId: string;
+  setTitle: string;
+  version: number;
+  /** The file's path in the Commons layout, e.g. `a/ab/File.jpg`. */
+  path: string;
+  copyTarget: number;
+}
+
+/** One file with its copy counts. */
+export interface FileView {
+  title: string;
+  sha1: string;
+  bytes: number;
+  mime: string;
+  /** Distinct hosts holding every piece of the file, across every set and version. */
+  copies: number;
+  /** Distinct networks among those hosts. */
+  networksCount: number;
+  networks: NetworkHolding[];
+  containedIn: FileOccurrence[];
+  /** The file's description page on its wiki, null when unknown. */
+  descriptionUrl: string | null;
+}
+
+/** A short row for a search that matched several files. */
+export interface FileMatch {
+  title: string;
+  sha1: string;
+  bytes: number;
+  copies: number;
+}
+
+/** The file page: lookup by title or SHA-1 (`/files?q=`). */
+export type FilePageModel =
+  | { kind: 'found'; now: IsoDate; query: string; file: FileView }
+  | { kind: 'matches'; now: IsoDate; query: string; matches: FileMatch[] }
+  | { kind: 'not-found'; now: IsoDate; query: string };
+
+/** A page that does not exist. */
+export interface NotFoundModel {
+  /** The path that was asked for, shown back to the reader. */
+  path: string;
+  /** What kind of thing was missing ("set", "page"), for the sentence. */
+  what?: string;
+}

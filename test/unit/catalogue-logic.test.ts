@@ -35,7 +35,7 @@ describe('set feeds', () => {
     const rss = new XMLParser({ ignoreAttributes: false }).parse(feed.rss2()) as { rss: { channel: { item: Array<Record<string, unknown>> } } };
     const items = rss.rss.channel.item;
     expect(items).toHaveLength(5);
-    const enclosures = items.map((i) => (i.enclosure as Record<string, string>)['@_url']);
+    const enclosures = items.map((i) => String((i.enclosure as Record<string, string>)['@_url']));
     expect(enclosures[0]).toContain('c'.repeat(40));
     expect(enclosures.filter((u) => u.endsWith('metadata.torrent'))).toHaveLength(2);
     for (const i of items) expect((i.enclosure as Record<string, string>)['@_type']).toBe('application/x-bittorrent');

@@ -30,16 +30,19 @@ header.site .wrap{display:flex;flex-wrap:wrap;align-items:center;gap:12px 24px;p
 input,select,button{font:inherit;color:inherit}
 input[type=search],select{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:6px 10px;min-width:0}
 input[type=search]{width:min(320px,60vw)}
+select{max-width:14rem}
+.filters input[type=search]{width:18rem}
+time{white-space:nowrap}
 button{background:var(--accent);color:#fff;border:0;border-radius:8px;padding:6px 14px;font-weight:600;cursor:pointer}
 @media (prefers-color-scheme:dark){button{color:#0b1a19}}
-main{padding:24px 0 48px}
+main.wrap{padding-top:24px;padding-bottom:48px}
 h1{font-size:1.7rem;line-height:1.25;margin:0 0 6px}
 h2{font-size:1.2rem;margin:32px 0 10px}
 h3{font-size:1rem;margin:16px 0 6px}
 .lede{color:var(--muted);margin:0 0 20px;max-width:75ch}
 .card{background:var(--card);border:1px solid var(--line);border-radius:var(--radius);padding:16px 18px}
-.stats{display:grid;grid-template-columns:repeat(auto-fit,minmax(170px,1fr));gap:12px;margin:0;padding:0}
-.stats div{background:var(--card);border:1px solid var(--line);border-radius:var(--radius);padding:12px 16px}
+.stats{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:12px;margin:0;padding:0}
+.stats>div{background:var(--card);border:1px solid var(--line);border-radius:var(--radius);padding:12px 16px}
 .stats dt{color:var(--muted);font-size:.85rem}
 .stats dd{margin:2px 0 0;font-size:1.35rem;font-weight:650;font-variant-numeric:tabular-nums}
 .stats dd small{display:block;font-size:.8rem;font-weight:400;color:var(--muted)}
@@ -48,13 +51,15 @@ h3{font-size:1rem;margin:16px 0 6px}
 .meter{height:8px;background:var(--line);border-radius:4px;overflow:hidden;margin-top:6px}
 .meter span{display:block;height:100%;background:var(--accent)}
 .filters{display:flex;flex-wrap:wrap;align-items:flex-end;gap:10px 14px;margin:20px 0 12px}
-.filters label{display:flex;flex-direction:column;font-size:.85rem;color:var(--muted);gap:3px}
+.filters .field{display:flex;flex-direction:column;gap:3px}
+.filters label{font-size:.85rem;color:var(--muted)}
 .table-wrap{overflow-x:auto;background:var(--card);border:1px solid var(--line);border-radius:var(--radius)}
 table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}
 caption{text-align:left;padding:10px 14px;color:var(--muted);font-size:.9rem}
 th,td{padding:9px 14px;border-top:1px solid var(--line);text-align:left;vertical-align:top}
 thead th{background:var(--bg);font-size:.8rem;text-transform:uppercase;letter-spacing:.03em;color:var(--muted);white-space:nowrap}
 td.num,th.num{text-align:right;white-space:nowrap}
+tbody th{font-weight:400}
 tbody tr:hover{background:var(--accent-weak)}
 .set-title{font-weight:600}
 .sub{display:block;color:var(--muted);font-size:.82rem}
@@ -70,7 +75,7 @@ text-decoration:none;max-width:28ch;overflow:hidden;text-overflow:ellipsis;white
 figure{margin:0}
 figure svg,figure img{display:block;width:100%;height:auto}
 figcaption{color:var(--muted);font-size:.85rem;margin-top:6px}
-.mosaic img{border-radius:6px;background:var(--line)}
+.mosaic img{width:auto;max-width:100%;border-radius:6px;background:var(--line)}
 dl.recipe{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;margin:0}
 dl.recipe dt{color:var(--muted)}
 dl.recipe dd{margin:0;overflow-wrap:anywhere}
@@ -87,7 +92,8 @@ font-size:.85rem;white-space:nowrap}
 .breadcrumb{font-size:.88rem;color:var(--muted);margin-bottom:8px}
 .plot .axis{stroke:var(--muted);stroke-width:1}
 .plot .grid{stroke:var(--line);stroke-width:1}
-.plot .tick{fill:var(--muted);font-size:11px}
+.plot .tick{fill:var(--muted);font-size:12px}
+.plot .chart-title{fill:var(--text);font-size:14px;font-weight:650}
 .plot .line{fill:none;stroke:var(--accent);stroke-width:2.5;stroke-linejoin:round}
 .plot .area{fill:var(--accent-weak)}
 .plot .dot{fill:var(--accent)}
@@ -95,8 +101,8 @@ font-size:.85rem;white-space:nowrap}
 .plot .bar.under{fill:var(--high)}
 .plot .value{fill:var(--text);font-size:12px;font-weight:600}
 .plot .target{stroke:var(--mid);stroke-width:2;stroke-dasharray:5 4}
-.plot .target-label{fill:var(--mid);font-size:11px;font-weight:600}
-.plot .empty-note{fill:var(--muted);font-size:14px}
+.plot .target-label{fill:var(--mid);font-size:12px;font-weight:600}
+.plot .empty-note{fill:var(--muted);font-size:14px;paint-order:stroke;stroke:var(--card);stroke-width:8px;stroke-linejoin:round}
 footer.site{border-top:1px solid var(--line);color:var(--muted);font-size:.85rem;padding:18px 0 28px}
 @media (max-width:640px){.site-search{margin-left:0;width:100%}.site-search input{flex:1}h1{font-size:1.4rem}}
 `;

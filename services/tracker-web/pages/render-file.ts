@@ -1,0 +1,103 @@
+// The file page: one file found by title or SHA-1 with its audited copies, the networks that
+// hold it and every set version containing it; or the matches of a partial title; or not found.
+import { html, type SafeHtml } from './html.ts';
+import { renderLayout } from './layout.ts';
+import { formatBytes, formatCount, plural } from './format.ts';
+import { timeAgo } from './fragments.ts';
+import { filePath, safeUrl, setPath } from './urls.ts';
+import type { FileMatch, FilePageModel, FileView } from './view-models.ts';
+
+type Found = Extract<FilePageModel, { kind: 'found' }>;
+
+/** A search form in the page body, for the states where searching again is the next step. */
+function searchAgain(query: string): SafeHtml {
+  return html`<form class="filters" method="get" action="/files" role="search" aria-label="Find a file">
+<div class="field"><label for="file-q">File title or SHA-1</label><input id="file-q" type="search" name="q" value="${query}" placeholder="Example.jpg or 40 hex digits"></div>
+<button type="submit">Find file</button>
+</form>`;
+}
+
+function renderNetworks(file: FileView, now: string): SafeHtml {
+  if (file.networks.length === 0) return html`<p class="empty">No host has a verified copy of this file right now.</p>`;
+  return html`<div class="table-wrap"><table id="networks-table">
+<caption>Copies are counted per host; five hosts on one network are one network</caption>
+<thead><tr><th scope="col">Network</th><th scope="col" class="num">Hosts</th><th scope="col">Last seen</th></tr></thead>
+<tbody>${file.networks.map(
+    (n) => html`<tr><th scope="row" class="mono">${n.network}</th><td class="num">${formatCount(n.hosts)}</td><td>${timeAgo(n.lastSeen, now)}</td></tr>`,
+  )}</tbody></table></div>`;
+}
+
+function renderOccurrences(file: FileView): SafeHtml {
+  if (file.containedIn.length === 0) return html`<p class="empty">No published set version contains this file.</p>`;
+  return html`<div class="table-wrap"><table id="occurrences-table">
+<caption>The same bytes in several sets count once per host</caption>
+<thead><tr><th scope="col">Set</th><th scope="col">Version</th><th scope="col">Path in the Commons layout</th>
+<th scope="col" class="num">Copy target</th></tr></thead>
+<tbody>${file.containedIn.map(
+    (o) => html`<tr><th scope="row"><a href="${setPath(o.setId)}">${o.setTitle}</a></th>
+<td><a href="${setPath(o.setId)}#v${o.version}">v${o.version}</a></td><td class="hash">${o.path}</td><td class="num">${o.copyTarget}</td></tr>`,
+  )}</tbody></table></div>`;
+}
+
+function renderFound(model: Found): SafeHtml {
+  const { file } = model;
+  // A file shared by several sets must meet the highest target among them.
+  const target = Math.max(0, ...file.containedIn.map((o) => o.copyTarget));
+  const under = target > 0 && file.copies < target;
+  return html`<nav class="breadcrumb" aria-label="Breadcrumb"><a href="/files">Files</a> › <span aria-current="page">${file.title}</span></nav>
+<h1>${file.title}</h1>
+<dl class="stats">
+<div><dt>Copies</dt><dd id="file-copies"><span class="${under ? 'under' : ''}">${formatCount(file.copies)}</span>
+<small>${target > 0 ? `target ${plural(target, 'copy', 'copies')}` : 'no target'}</small></dd></div>
+<div><dt>Networks</dt><dd id="file-networks">${formatCount(file.networksCount)}</dd></div>
+<div><dt>Size</dt><dd>${formatBytes(file.bytes)}</dd></div>
+<div><dt>Type</dt><dd class="mono">${file.mime}</dd></div>
+</dl>
+${under ? html`<p class="alert">This file has fewer copies than its sets ask for: hosting one of them helps.</p>` : ''}
+<h2>Identity</h2>
+<div class="card"><dl class="recipe">
+<dt>SHA-1</dt><dd class="hash" id="file-sha1">${file.sha1}</dd>
+<dt>Description page</dt><dd>${file.descriptionUrl ? html`<a href="${safeUrl(file.descriptionUrl)}" rel="noreferrer">${file.descriptionUrl}</a>` : 'unknown'}</dd>
+</dl></div>
+<h2>Networks holding it</h2>
+${renderNetworks(file, model.now)}
+<h2>Sets containing it</h2>
+${renderOccurrences(file)}`;
+}
+
+function renderMatches(query: string, matches: FileMatch[]): SafeHtml {
+  return html`<h1>Files matching “${query}”</h1>
+${searchAgain(query)}
+<div class="table-wrap"><table id="matches-table">
+<caption>${plural(matches.length, 'file')} match; pick one to see its copies</caption>
+<thead><tr><th scope="col">Title</th><th scope="col">SHA-1</th><th scope="col" class="num">Size</th><th scope="col" class="num">Copies</th></tr></thead>
+<tbody>${matches.map(
+    (m) => html`<tr><th scope="row"><a href="${filePath(m.sha1)}">${m.title}</a></th><td class="hash">${m.sha1}</td>
+<td class="num">${formatBytes(m.bytes)}</td><td class="num">${formatCount(m.copies)}</td></tr>`,
+  )}</tbody></table></div>`;
+}
+
+function renderMissing(query: string): SafeHtml {
+  if (query === '') {
+    return html`<h1>Find a file</h1>
+<p class="lede">Look a file up by its title (with or without <code>File:</code>) or by its SHA-1 to see how many
+independent copies exist and which sets hold it.</p>
+${searchAgain('')}`;
+  }
+  return html`<h1>No file found</h1>
+<p class="lede" id="not-found-query">Nothing in the catalogue matches “<span class="mono">${query}</span>”.
+Try the exact title, or the 40 hex digits of the file's SHA-1.</p>
+${searchAgain(query)}`;
+}
+
+/** Renders the file lookup page in its found, several-matches or not-found state. */
+export function renderFile(model: FilePageModel): string {
+  switch (model.kind) {
+    case 'found':
+      return renderLayout({ title: model.file.title, main: renderFound(model), searchValue: model.query, current: 'files' });
+    case 'matches':
+      return renderLayout({ title: `Files matching ${model.query}`, main: renderMatches(model.query, model.matches), searchValue: model.query, current: 'files' });
+    case 'not-found':
+      return renderLayout({ title: model.query === '' ? 'Find a file' : 'No file found', main: renderMissing(model.query), searchValue: model.query, current: 'files' });
+  }
+}

@@ -1,0 +1,352 @@
+// The catalogue pages in a real headless Chromium: a tiny Express app on 127.0.0.1 serves the
+// render functions with sample view models (one set at risk, one full of hostile strings), and
+// the tests read the pages as a visitor would, with and without JavaScript. Also makeMosaic.
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import express from 'express';
+import sharp from 'sharp';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useBrowser, withTimeout, type PageProblems } from '../helpers/browser.ts';
+import { makeImage } from '../helpers/images.ts';
+import { makeMosaic } from '../../services/tracker-web/pages/mosaic.ts';
+import { parseHomeQuery } from '../../services/tracker-web/pages/home-query.ts';
+import { renderHome } from '../../services/tracker-web/pages/render-home.ts';
+import { renderSet } from '../../services/tracker-web/pages/render-set.ts';
+import { renderFile } from '../../services/tracker-web/pages/render-file.ts';
+import { renderError, renderNotFound } from '../../services/tracker-web/pages/render-errors.ts';
+import { formatBytes } from '../../services/tracker-web/pages/format.ts';
+import {
+  HOSTILE_ATTR, HOSTILE_TITLE, SAMPLE_FILES, SAMPLE_NOW, SAMPLE_SETS, SAMPLE_TOTALS, sampleHome, sampleSetPage,
+} from '../../services/tracker-web/pages/sample-models.ts';
+import type { FilePageModel, HomeQuery } from '../../services/tracker-web/pages/view-models.ts';
+
+const SERVER_CLOSE_TIMEOUT_MS = 10_000;
+const MOSAIC = { tile: 96, columns: 6, maxTiles: 12 };
+
+const session = useBrowser({ contextOptions: { viewport: { width: 1280, height: 800 } } });
+let server: Server;
+let base: string;
+let work: string;
+let readableImages: string[];
+let allImages: string[];
+let mosaic: Buffer;
+const receivedQueries: HomeQuery[] = [];
+
+/** The store's filtering and sorting, re-done here over the samples. */
+function filterSets(query: HomeQuery) {
+  const q = query.q.toLowerCase();
+  const sets = SAMPLE_SETS.filter(
+    (s) =>
+      (q === '' || [s.title, s.id, ...s.tags].some((text) => text.toLowerCase().includes(q))) &&
+      (query.tag === null || s.tags.includes(query.tag)) &&
+      (query.region === null || s.regionValue === query.region),
+  );
+  const by: Record<HomeQuery['sort'], (a: (typeof sets)[number], b: (typeof sets)[number]) => number> = {
+    risk: (a, b) => b.risk - a.risk,
+    title: (a, b) => a.title.localeCompare(b.title),
+    size: (a, b) => b.bytes - a.bytes,
+    updated: (a, b) => (b.latestVersion?.builtAt ?? '').localeCompare(a.latestVersion?.builtAt ?? ''),
+    seeders: (a, b) => a.seedersNow - b.seedersNow,
+  };
+  return sets.sort(by[query.sort]);
+}
+
+function lookupFile(query: string): FilePageModel {
+  const wanted = query.trim().replace(/^File:/i, '').toLowerCase();
+  const exact = SAMPLE_FILES.find((f) => f.sha1 === wanted || f.title.replace(/^File:/, '').toLowerCase() === wanted);
+  if (exact) return { kind: 'found', now: SAMPLE_NOW, query, file: exact };
+  const matches = wanted === '' ? [] : SAMPLE_FILES.filter((f) => f.title.toLowerCase().includes(wanted));
+  if (matches.length > 0) return { kind: 'matches', now: SAMPLE_NOW, query, matches };
+  return { kind: 'not-found', now: SAMPLE_NOW, query };
+}
+
+function startApp(): Promise<Server> {
+  const app = express();
+  app.get('/', (req, res) => {
+    const query = parseHomeQuery(req.query as Record<string, unknown>);
+    receivedQueries.push(query);
+    res.type('html').send(renderHome(sampleHome(filterSets(query), query)));
+  });
+  app.get('/sets/:id/preview.jpg', (_req, res) => void res.type('jpeg').send(mosaic));
+  app.get('/sets/:id', (req, res) => {
+    const model = sampleSetPage(req.params.id);
+    if (!model) return void res.status(404).type('html').send(renderNotFound({ path: req.path, what: 'set' }));
+    res.type('html').send(renderSet(model));
+  });
+  app.get('/files', (req, res) => {
+    const model = lookupFile(typeof req.query.q === 'string' ? req.query.q : '');
+    res.status(model.kind === 'not-found' && model.query !== '' ? 404 : 200).type('html').send(renderFile(model));
+  });
+  app.get('/error', (req, res) => void res.status(400).type('html').send(renderError(400, String(req.query.msg ?? ''))));
+  app.use((req, res) => void res.status(404).type('html').send(renderNotFound({ path: req.path })));
+  return new Promise((resolve, reject) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    s.once('error', reject);
+  });
+}
+
+/** Opens a page and fails with the page's problems if it logs errors, throws or opens dialogs. */
+async function open(url: string, context = session.context): Promise<{ page: Page; problems: PageProblems }> {
+  const opened = await session.newPage(context);
+  const response = await opened.page.goto(`${base}${url}`);
+  expect(response?.status(), `status of ${url}`).toBeLessThan(400);
+  return opened;
+}
+
+function expectClean(problems: PageProblems): void {
+  expect(problems).toEqual({ consoleErrors: [], pageErrors: [], dialogs: [] });
+}
+
+/** Accessibility basics checked in the page: landmarks, one h1, table headers, alt, labels, unique ids. */
+async function accessibilityProblems(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const found: string[] = [];
+    const h1s = document.querySelectorAll('h1').length;
+    if (h1s !== 1) found.push(`${h1s} h1 elements`);
+    if (!document.documentElement.lang) found.push('no lang');
+    for (const landmark of ['header', 'nav', 'main', 'footer']) if (!document.querySelector(landmark)) found.push(`no <${landmark}>`);
+    document.querySelectorAll('table').forEach((t, i) => {
+      if (!t.querySelector('thead th[scope=col]')) found.push(`table ${i} has no column headers`);
+      if (!t.querySelector('caption')) found.push(`table ${i} has no caption`);
+    });
+    document.querySelectorAll('img').forEach((img) => {
+      if (!img.getAttribute('alt')) found.push(`image ${img.getAttribute('src')} has no alt text`);
+    });
+    document.querySelectorAll('input, select, textarea').forEach((el) => {
+      const labelled = (el as HTMLInputElement).labels?.length || el.getAttribute('aria-label');
+      if (!labelled) found.push(`control ${el.getAttribute('name')} has no label`);
+    });
+    document.querySelectorAll('svg[role=img]').forEach((svg) => {
+      const ids = (svg.getAttribute('aria-labelledby') ?? '').split(' ').filter(Boolean);
+      if (ids.length === 0 || ids.some((id) => !document.getElementById(id)?.textContent)) found.push(`svg ${svg.id} is not labelled`);
+    });
+    const ids = [...document.querySelectorAll('[id]')].map((el) => el.id);
+    const dupes = ids.filter((id, i) => ids.indexOf(id) !== i);
+    if (dupes.length > 0) found.push(`duplicate ids: ${dupes.join(', ')}`);
+    return found;
+  });
+}
+
+beforeAll(async () => {
+  work = await mkdtemp(path.join(os.tmpdir(), 'seedbank-pages-'));
+  readableImages = [];
+  const formats = ['jpeg', 'png', 'webp', 'jpeg', 'png'] as const;
+  for (const [i, format] of formats.entries()) {
+    const made = await makeImage(path.join(work, `img-${i}.${format}`), i + 1, { format, width: 160 + i * 40, height: 120 + i * 30 });
+    readableImages.push(made.path);
+  }
+  const pdf = path.join(work, 'document.pdf');
+  await writeFile(pdf, '%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
+  const svg = path.join(work, 'broken.svg');
+  await writeFile(svg, '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect');
+  // Unreadable files in the middle, so skipping must not shift or break what follows.
+  allImages = [readableImages[0]!, pdf, readableImages[1]!, svg, ...readableImages.slice(2)];
+  mosaic = await makeMosaic(allImages, MOSAIC);
+  server = await startApp();
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  if (server) {
+    server.closeAllConnections();
+    await withTimeout(new Promise<void>((resolve) => server.close(() => resolve())), SERVER_CLOSE_TIMEOUT_MS, 'closing the test server');
+  }
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+describe('catalogue pages in headless Chromium', () => {
+  it('home page lists the sets with their numbers and says how short of space the network is', async () => {
+    const { page, problems } = await open('/');
+    const rows = page.locator('#sets-table tbody tr');
+    await expect.poll(() => rows.count()).toBe(SAMPLE_SETS.length);
+    // Default order is most at risk first.
+    expect(await rows.first().getAttribute('data-set-id')).toBe('camargue-birds');
+    const birds = page.locator('tr[data-set-id="camargue-birds"]');
+    const text = (await birds.innerText()).replace(/\s+/g, ' ');
+    for (const expected of ['Birds of the Camargue', 'Camargue (bbox)', '96.5 GB', '18,211', 'v2', '3 days ago', '0 / 1', 'target 3', 'At risk']) {
+      expect(text).toContain(expected);
+    }
+    const verdict = await page.locator('#space-verdict').innerText();
+    expect(verdict).toContain(`The network is short of ${formatBytes(SAMPLE_TOTALS.neededBytes - SAMPLE_TOTALS.offeredBytes)}`);
+    expect(await page.locator('.stats').innerText()).toContain(formatBytes(SAMPLE_TOTALS.offeredBytes));
+    expect(await page.getByRole('heading', { name: 'Restore drills' }).count()).toBe(1);
+    expect(await accessibilityProblems(page)).toEqual([]);
+    console.log('screenshot:', await session.screenshot(page, 'catalogue-home'));
+    expectClean(problems);
+    await page.close();
+  });
+
+  it('says there is enough space when offered space covers the targets, and shows an empty drill list', () => {
+    const model = sampleHome([], { q: 'nothing', tag: null, region: null, sort: 'risk' });
+    const page = renderHome({ ...model, drills: [], totals: { ...model.totals, offeredBytes: 9e12 } });
+    expect(page).not.toContain('short of');
+    expect(page).toContain('to spare');
+    expect(page).toContain('No set matches these filters.');
+    expect(page).toContain('No restore drills have run yet.');
+  });
+
+  it('filter form submits a GET the server receives, and the table shows the filtered sets', async () => {
+    const { page, problems } = await open('/');
+    await page.getByLabel('Tag', { exact: true }).selectOption('nature');
+    await page.getByLabel('Search sets').fill('camargue');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.waitForURL(/tag=nature/);
+    expect(receivedQueries.at(-1)).toEqual({ q: 'camargue', tag: 'nature', region: null, sort: 'risk' });
+    expect(await page.locator('#sets-table tbody tr').count()).toBe(1);
+    expect(await page.getByLabel('Search sets').inputValue()).toBe('camargue');
+    expectClean(problems);
+    await page.close();
+  });
+
+  it('filter form works with JavaScript disabled', async () => {
+    const noScript = await session.newContext({ javaScriptEnabled: false });
+    const { page, problems } = await open('/', noScript);
+    await page.getByLabel('Region').selectOption('paris');
+    await page.getByLabel('Order').selectOption('title');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.waitForURL(/region=paris/);
+    expect(receivedQueries.at(-1)).toEqual({ q: '', tag: null, region: 'paris', sort: 'title' });
+    const ids = await page.locator('#sets-table tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-set-id')));
+    expect(ids).toEqual(['paris-streets']);
+    // A tag link is a plain link: following it filters without any script.
+    await page.locator('a.tag', { hasText: 'france' }).first().click();
+    await page.waitForURL(/tag=france/);
+    expect(receivedQueries.at(-1)?.tag).toBe('france');
+    expectClean(problems);
+    await page.close();
+  });
+
+  it('set page shows versions, volumes with magnet links, the seeders plot, the histogram and the mosaic', async () => {
+    const { page, problems } = await open('/sets/camargue-birds');
+    expect(await page.locator('h1').innerText()).toBe('Birds of the Camargue');
+    const model = sampleSetPage('camargue-birds')!;
+    expect(await page.locator('#versions-table tbody tr').count()).toBe(model.versions.length);
+    // The change lists open without script (<details>) and show titles as text.
+    await page.locator('#v2 summary', { hasText: 'added' }).click();
+    await expect.poll(() => page.locator('#v2 details[open] li').first().innerText()).toContain('added 2-0');
+    const magnets = await page.locator('#volumes-table a.magnet').evaluateAll((links) => links.map((a) => a.getAttribute('href')));
+    expect(magnets).toEqual(model.volumes.map((v) => expect.stringMatching(new RegExp(`^magnet:\\?xt=urn:btih:${v.infoHash}(&|$)`))));
+    for (const selector of ['svg#seeders-plot', 'svg#copies-histogram']) {
+      const box = await page.locator(selector).boundingBox();
+      expect(box?.width, selector).toBeGreaterThan(100);
+      expect(box?.height, selector).toBeGreaterThan(50);
+    }
+    expect(await page.locator('svg#seeders-plot polyline.line').count()).toBe(1);
+    expect(await page.locator('svg#copies-histogram rect.bar').count()).toBe(5);
+    expect(await page.locator('svg#copies-histogram text', { hasText: '4+' }).count()).toBe(1);
+    const img = page.locator('figure.mosaic img');
+    await img.scrollIntoViewIfNeeded();
+    await page.waitForFunction(() => (document.querySelector('figure.mosaic img') as HTMLImageElement | null)?.naturalWidth, null, { timeout: 10_000 });
+    expect(await page.locator('link[rel=alternate]').count()).toBe(3);
+    expect(await accessibilityProblems(page)).toEqual([]);
+    console.log('screenshot:', await session.screenshot(page, 'catalogue-set'));
+    expectClean(problems);
+    await page.close();
+  });
+
+  it('file page shows copies, networks and the set versions holding the file', async () => {
+    const file = SAMPLE_FILES[0]!;
+    const { page, problems } = await open(`/files?q=${encodeURIComponent(file.title)}`);
+    expect(await page.locator('h1').innerText()).toBe(file.title);
+    expect(await page.locator('#file-copies').innerText()).toContain('4');
+    expect(await page.locator('#file-networks').innerText()).toBe('3');
+    expect(await page.locator('#file-sha1').innerText()).toBe(file.sha1);
+    expect(await page.locator('#networks-table tbody tr').count()).toBe(3);
+    expect(await page.locator('#occurrences-table tbody tr').count()).toBe(2);
+    expect(await page.getByLabel('Find a file by title or SHA-1').inputValue()).toBe(file.title);
+    expect(await accessibilityProblems(page)).toEqual([]);
+    console.log('screenshot:', await session.screenshot(page, 'catalogue-file'));
+    expectClean(problems);
+    // The header search is a plain GET form to /files.
+    await page.getByLabel('Find a file by title or SHA-1').fill('flamingo');
+    await page.getByRole('button', { name: 'Find file' }).first().click();
+    await page.waitForURL(/\/files\?q=flamingo/);
+    expect(await page.locator('#matches-table tbody tr').count()).toBe(1);
+    await page.close();
+  });
+
+  it('shows the query back, as text, when no file matches', async () => {
+    const query = '<b>nope</b> "quoted"';
+    const { page } = await session.newPage();
+    const response = await page.goto(`${base}/files?q=${encodeURIComponent(query)}`);
+    expect(response?.status()).toBe(404);
+    expect(await page.locator('h1').innerText()).toBe('No file found');
+    expect(await page.locator('#not-found-query').innerText()).toContain(query);
+    expect(await page.locator('#not-found-query b').count()).toBe(0);
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('hostile titles, tags, descriptions and URLs render as text and never run', async () => {
+    const pages = ['/', '/sets/hostile-set', `/files?q=${encodeURIComponent(SAMPLE_FILES[2]!.title)}`];
+    for (const url of pages) {
+      const html = await (await fetch(`${base}${url}`)).text();
+      expect(html, url).not.toContain(HOSTILE_TITLE);
+      expect(html, url).not.toContain('<img src=x');
+      expect(html, url).not.toContain('<iframe');
+      const { page, problems } = await open(url);
+      expect(await page.evaluate(() => (window as unknown as { __pwned?: unknown }).__pwned), url).toBeUndefined();
+      expect(await page.locator('img[src=x], iframe, a[href^="javascript:"]').count(), url).toBe(0);
+      expect(await page.locator('body').innerText(), url).toContain(HOSTILE_TITLE);
+      if (url.startsWith('/sets/')) {
+        expect(await page.locator('h1').innerText()).toBe(HOSTILE_TITLE);
+        expect(await page.locator('a.tag').first().innerText()).toBe(HOSTILE_ATTR);
+        expect(await page.locator('main').innerText()).toContain(`Description with markup ${HOSTILE_ATTR}`);
+        // The hostile set has one seeder sample and no counted files: both charts still draw.
+        expect(await page.locator('svg#seeders-plot circle.dot').count()).toBe(1);
+        expect(await page.locator('svg#copies-histogram').textContent()).toContain('No files counted yet');
+        console.log('screenshot:', await session.screenshot(page, 'catalogue-hostile-set'));
+      }
+      expectClean(problems);
+      await page.close();
+    }
+  });
+
+  it('missing pages and errors keep the frame and escape what they show', async () => {
+    const { page } = await session.newPage();
+    const missing = await page.goto(`${base}/sets/no-such-set`);
+    expect(missing?.status()).toBe(404);
+    expect(await page.locator('h1').innerText()).toBe('No such set');
+    expect(await page.locator('main code').innerText()).toBe('/sets/no-such-set');
+    const error = await page.goto(`${base}/error?msg=${encodeURIComponent('<i>bad</i> input')}`);
+    expect(error?.status()).toBe(400);
+    expect(await page.locator('main').innerText()).toContain('<i>bad</i> input');
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await page.close();
+    expect(renderError(503, 'later')).toContain('Temporarily unavailable');
+  });
+});
+
+describe('browser guard', () => {
+  it('aborts and records any request to a host other than 127.0.0.1', async () => {
+    const outside = 'http://192.0.2.1/outside.png';
+    const { page } = await session.newPage();
+    const failed = page.waitForEvent('requestfailed', { timeout: 10_000 });
+    await page.setContent(`<img alt="outside" src="${outside}">`);
+    expect((await failed).url()).toBe(outside);
+    // Taken here, so the guard's afterEach does not fail this test for the request it provoked.
+    expect(session.takeBlockedRequests()).toEqual([outside]);
+    await page.close();
+  });
+});
+
+describe('makeMosaic', () => {
+  it('draws the readable images in a grid, skips unreadable files, and is deterministic', async () => {
+    const meta = await sharp(mosaic).metadata();
+    expect(meta.format).toBe('jpeg');
+    // Five readable images on six columns: one row of five tiles with 2 px gaps.
+    expect({ width: meta.width, height: meta.height }).toEqual({ width: 5 * MOSAIC.tile + 4 * 2, height: MOSAIC.tile });
+    expect(await makeMosaic(allImages, MOSAIC)).toEqual(mosaic);
+    // Skipping is exact: the unreadable files leave no trace.
+    expect(await makeMosaic(readableImages, MOSAIC)).toEqual(mosaic);
+    const capped = await sharp(await makeMosaic(allImages, { tile: 32, columns: 2, maxTiles: 3 })).metadata();
+    expect({ width: capped.width, height: capped.height }).toEqual({ width: 2 * 32 + 2, height: 2 * 32 + 2 });
+    const empty = await sharp(await makeMosaic([path.join(work, 'document.pdf')], { tile: 40, columns: 4, maxTiles: 8 })).metadata();
+    expect({ width: empty.width, height: empty.height }).toEqual({ width: 40, height: 40 });
+    expect((await stat(readableImages[0]!)).size).toBeGreaterThan(0);
+  });
+});

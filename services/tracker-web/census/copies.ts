@@ -1,0 +1,158 @@
+/**
+ * From audit results to copy counts (DESIGN.md, "Redundancy: what a copy is"). A copy of a
+ * file is a distinct host that holds every piece covering the file and passed an audit of
+ * that volume recently. Pure functions: the caller supplies the clock.
+ *
+ * Rules, in order:
+ * - Only results for the volume's info hash, at most `maxAgeMs` old, with an audit verdict.
+ * - Per peer (host and port) only its latest verdict counts: a peer that passed yesterday and
+ *   failed today is failing.
+ * - A host holds the union of what its passing peers claim (two seeders on one machine with
+ *   halves of a volume make one whole copy) and counts once however many peers it runs.
+ * - A host is flagged for a file when a failing peer of it claims the whole file; it may also
+ *   be counted through another, passing peer (another disk on the same machine).
+ * - A zero-length file covers no piece: every host that passed an audit of the volume holds it
+ *   (there are no bytes to lose; it is recreated from the torrent alone), and every host with a
+ *   failed audit is flagged for it.
+ */
+import { SeedbankError } from '../../../shared/errors.ts';
+import { networkOf, normalizeHost } from './network.ts';
+import type { PeerAuditResult } from './peer-audit.ts';
+
+export { networkOf, normalizeHost } from './network.ts';
+
+export interface VolumeLayout {
+  infoHash: string;
+  pieceLength: number;
+  files: ReadonlyArray<{ path: string; offset: number; length: number; sha1Hex?: string }>;
+}
+
+export interface CopyWindow {
+  /** ms since the epoch. */
+  now: number;
+  /** Older audits are ignored. */
+  maxAgeMs: number;
+}
+
+export interface PieceRange {
+  first: number;
+  /** Inclusive; `first - 1` for a zero-length file. */
+  last: number;
+  count: number;
+}
+
+export interface FileCopies {
+  infoHash: string;
+  path: string;
+  /** Lower-case hex; null when the torrent carries no per-file SHA-1. */
+  sha1: string | null;
+  /** Distinct hosts holding the whole file with a passed audit, sorted. */
+  hosts: string[];
+  /** Their /24 and /48 networks, sorted. */
+  networks: string[];
+  /** Hosts whose failed audit covers this file, sorted. */
+  flagged: string[];
+}
+
+export interface MergedCopies {
+  /** The file's SHA-1, or `infoHash/path` for a file without one. */
+  key: string;
+  sha1: string | null;
+  hosts: string[];
+  networks: string[];
+  flagged: string[];
+  /** Every (volume, path) the bytes were seen in. */
+  locations: Array<{ infoHash: string; path: string }>;
+}
+
+function badInput(message: string): SeedbankError {
+  return new SeedbankError('CENSUS_BAD_INPUT', message, { status: 400, hint: 'offsets, lengths and piece lengths are non-negative byte counts' });
+}
+
+/** The pieces a file spans, as an inclusive range; empty (`count` 0, `last = first - 1`) for a zero-length file. */
+export function pieceRangeForFile(file: { offset: number; length: number }, pieceLength: number): PieceRange {
+  if (!Number.isSafeInteger(pieceLength) || pieceLength <= 0) throw badInput(`piece length ${pieceLength} is not a positive integer`);
+  if (!Number.isSafeInteger(file.offset) || file.offset < 0 || !Number.isSafeInteger(file.length) || file.length < 0) {
+    throw badInput(`file offset ${file.offset} / length ${file.length} are not non-negative integers`);
+  }
+  const first = Math.floor(file.offset / pieceLength);
+  if (file.length === 0) return { first, last: first - 1, count: 0 };
+  const last = Math.floor((file.offset + file.length - 1) / pieceLength);
+  return { first, last, count: last - first + 1 };
+}
+
+/** Bit `i` of a BEP 3 bitfield (most significant bit first); false past its end. */
+function hasPiece(bits: Uint8Array, i: number): boolean {
+  return ((bits[i >> 3] ?? 0) & (0x80 >> (i & 7))) !== 0;
+}
+
+function covers(bits: Uint8Array, range: PieceRange): boolean {
+  for (let i = range.first; i <= range.last; i++) if (!hasPiece(bits, i)) return false;
+  return true;
+}
+
+/** ORs `src` into `dst` (grown as needed) and returns it. */
+function union(dst: Uint8Array | undefined, src: Uint8Array): Uint8Array {
+  const out = dst && dst.length >= src.length ? dst : Uint8Array.from({ length: src.length }, (_, i) => dst?.[i] ?? 0);
+  for (let i = 0; i < src.length; i++) out[i]! |= src[i]!;
+  return out;
+}
+
+/** The latest audited result per peer of this volume within the window. */
+function latestVerdicts(infoHash: string, results: readonly PeerAuditResult[], window: CopyWindow): PeerAuditResult[] {
+  const latest = new Map<string, PeerAuditResult>();
+  for (const r of results) {
+    if (r.infoHash.toLowerCase() !== infoHash || !r.audited || window.now - r.at > window.maxAgeMs) continue;
+    const key = `${normalizeHost(r.host)}|${r.port}`;
+    const seen = latest.get(key);
+    if (!seen || r.at >= seen.at) latest.set(key, r);
+  }
+  return [...latest.values()];
+}
+
+const sorted = (s: Iterable<string>): string[] => [...new Set(s)].sort();
+
+/** Copies of each file of one volume, in the volume's file order. */
+export function copiesPerFile(volume: VolumeLayout, results: readonly PeerAuditResult[], window: CopyWindow): FileCopies[] {
+  const infoHash = volume.infoHash.toLowerCase();
+  const passing = new Map<string, Uint8Array>();
+  const failing = new Map<string, Uint8Array>();
+  for (const r of latestVerdicts(infoHash, results, window)) {
+    const host = normalizeHost(r.host);
+    const held = r.bitfield ?? new Uint8Array(0);
+    const into = r.audited!.ok ? passing : failing;
+    into.set(host, union(into.get(host), held));
+  }
+  return volume.files.map((file) => {
+    const range = pieceRangeForFile(file, volume.pieceLength);
+    const holding = (m: Map<string, Uint8Array>) => [...m].filter(([, bits]) => covers(bits, range)).map(([host]) => host);
+    const hosts = sorted(holding(passing));
+    return {
+      infoHash,
+      path: file.path,
+      sha1: file.sha1Hex?.toLowerCase() ?? null,
+      hosts,
+      networks: sorted(hosts.map(networkOf)),
+      flagged: sorted(holding(failing)),
+    };
+  });
+}
+
+/** Adds up copies of the same bytes across volumes, sets and versions: per SHA-1, the union of hosts. */
+export function mergeCopies(...lists: ReadonlyArray<readonly FileCopies[]>): MergedCopies[] {
+  const merged = new Map<string, { sha1: string | null; hosts: Set<string>; flagged: Set<string>; locations: MergedCopies['locations'] }>();
+  for (const list of lists) {
+    for (const f of list) {
+      const key = f.sha1 ?? `${f.infoHash}/${f.path}`;
+      let m = merged.get(key);
+      if (!m) merged.set(key, (m = { sha1: f.sha1, hosts: new Set(), flagged: new Set(), locations: [] }));
+      for (const h of f.hosts) m.hosts.add(h);
+      for (const h of f.flagged) m.flagged.add(h);
+      if (!m.locations.some((l) => l.infoHash === f.infoHash && l.path === f.path)) m.locations.push({ infoHash: f.infoHash, path: f.path });
+    }
+  }
+  return [...merged].map(([key, m]) => {
+    const hosts = sorted(m.hosts);
+    return { key, sha1: m.sha1, hosts, networks: sorted(hosts.map(networkOf)), flagged: sorted(m.flagged), locations: m.locations };
+  });
+}

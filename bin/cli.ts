@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerBuilderCommands } from '../services/set-builder/cli.ts';
+import { registerCatalogueCommands } from '../services/tracker-web/cli.ts';
 import { errorMessage, isSeedbankError } from '../shared/errors.ts';
 import { createLogger } from '../shared/log.ts';
 import { readEnv } from './config.ts';
@@ -13,7 +14,9 @@ const program = new Command('seedbank')
   .showHelpAfterError()
   .exitOverride();
 
-registerBuilderCommands(program, () => ({ logger, contact: env.contact, dataDir: env.dataDir, out: (l) => process.stdout.write(`${l}\n`) }));
+const token = process.env.SEEDBANK_TOKEN || undefined;
+registerBuilderCommands(program, () => ({ logger, contact: env.contact, dataDir: env.dataDir, token, out: (l) => process.stdout.write(`${l}\n`) }));
+registerCatalogueCommands(program, () => ({ logger, dataDir: env.dataDir, out: (l) => process.stdout.write(`${l}\n`) }));
 
 program
   .command('demo')

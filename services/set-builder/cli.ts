@@ -1,9 +1,11 @@
+import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadRecipe } from '../../shared/formats/recipe.ts';
 import type { Logger } from '../../shared/log.ts';
 import { createProgress } from '../../shared/progress.ts';
 import { formatDuration, formatSize, parseSize } from '../../shared/units.ts';
 import { buildSet } from './build.ts';
+import { publishPath, type PublishOutcome } from './publish.ts';
 import { verifyVersion } from './verify.ts';
 
 /** Settings the dispatcher hands to this part (read from flags and the environment there). */
@@ -11,6 +13,8 @@ export interface BuilderCliContext {
   logger: Logger;
   contact?: string;
   dataDir?: string;
+  /** Publishing token for the catalogue (SEEDBANK_TOKEN). */
+  token?: string;
   /** Where results go: stdout, so logs on stderr do not mix in. */
   out: (line: string) => void;
 }
@@ -33,7 +37,13 @@ function positiveInt(text: string): number {
   return n;
 }
 
-/** Adds `build` and `verify` to the seedbank command. */
+function describePublish(o: PublishOutcome, url: string): string {
+  return o.status === 'published'
+    ? `${o.setId} v${o.version}: published to ${url} (${o.uploadedFiles} files uploaded, ${formatSize(o.uploadedBytes)})`
+    : `${o.setId} v${o.version}: already in the catalogue at ${url}; nothing to do`;
+}
+
+/** Adds `build`, `publish` and `verify` to the seedbank command. */
 export function registerBuilderCommands(program: Command, ctx: () => BuilderCliContext): void {
   program
     .command('build')
@@ -46,7 +56,9 @@ export function registerBuilderCommands(program: Command, ctx: () => BuilderCliC
     .option('--max-rate <rate>', 'bandwidth cap to the upload server (25Mbps, 3MB/s, 0 = none)', rate, rate('25Mbps'))
     .option('--tracker <url...>', 'tracker announce URLs to write into the torrents')
     .option('--full-listing', 'walk every category again instead of reading the changes since the last version')
-    .action(async (recipeFile: string, opts: { data?: string; wiki?: string; contact?: string; maxConnections: number; maxRate: number; tracker?: string[]; fullListing?: boolean }) => {
+    .option('--publish <catalogue-url>', 'after the build, publish every version the catalogue lacks')
+    .option('--token <token>', 'publishing token for --publish; default $SEEDBANK_TOKEN')
+    .action(async (recipeFile: string, opts: { data?: string; wiki?: string; contact?: string; maxConnections: number; maxRate: number; tracker?: string[]; fullListing?: boolean; publish?: string; token?: string }) => {
       const c = ctx();
       const dataDir = opts.data ?? c.dataDir;
       if (!dataDir) throw new InvalidArgumentError('--data DIR is required (or set SEEDBANK_DATA)');
@@ -81,10 +93,26 @@ export function registerBuilderCommands(program: Command, ctx: () => BuilderCliC
                 r.dir,
               ].join('\n'),
         );
+        if (opts.publish) {
+          const outcomes = await publishPath(path.dirname(r.dir), { catalogueUrl: opts.publish, token: opts.token ?? c.token, logger: c.logger });
+          for (const o of outcomes) c.out(describePublish(o, opts.publish));
+        }
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
       }
+    });
+
+  program
+    .command('publish')
+    .description('publish a built version (DATA/sets/<id>/vN) or every missing version of a set (DATA/sets/<id>) to a catalogue')
+    .argument('<dir>', 'a version folder or a set folder')
+    .requiredOption('--catalogue <url>', "the catalogue's base URL")
+    .option('--token <token>', 'publishing token; default $SEEDBANK_TOKEN')
+    .action(async (dir: string, opts: { catalogue: string; token?: string }) => {
+      const c = ctx();
+      const outcomes = await publishPath(dir, { catalogueUrl: opts.catalogue, token: opts.token ?? c.token, logger: c.logger });
+      for (const o of outcomes) c.out(describePublish(o, opts.catalogue));
     });
 
   program

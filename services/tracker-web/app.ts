@@ -1,0 +1,92 @@
+/**
+ * The catalogue's Express application: tracker (HTTP announce/scrape), publish API (token),
+ * read API, metadata web seed and torrent downloads, and one error edge. It owns no socket,
+ * so tests and server.ts can run it on any port.
+ */
+import express, { type Express } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import { SeedbankError } from '../../shared/errors.ts';
+import type { Logger } from '../../shared/log.ts';
+import { requireToken } from './auth/require-token.ts';
+import { publishRouter } from './publish/publish-routes.ts';
+import type { Staging } from './publish/staging.ts';
+import type { CatalogueStore } from './store/catalogue-store.ts';
+import type { CatalogueTracker } from './tracker/catalogue-tracker.ts';
+import { errorHandler, notFound } from './web/error-handler.ts';
+import { readRouter } from './web/read-routes.ts';
+import { seedRouter } from './web/seed-routes.ts';
+
+/** Rate-limit window of the API. */
+const RATE_WINDOW_MS = 60_000;
+/** Reads per client address per window. */
+const DEFAULT_READ_LIMIT = 600;
+/** Publish requests per client address per window: one per file, and sets have hundreds of volumes. */
+const DEFAULT_PUBLISH_LIMIT = 3000;
+
+/** Per-address request limits of the API, per minute. */
+export interface RateLimits {
+  readPerMinute: number;
+  publishPerMinute: number;
+}
+
+/** Something another module mounts on the app (pages, census API, metrics), before the 404. */
+export type AppExtension = (app: Express) => void;
+
+export interface CatalogueAppOptions {
+  store: CatalogueStore;
+  staging: Staging;
+  tracker: CatalogueTracker;
+  logger: Logger;
+  /** Public base URL (behind a reverse proxy); default: the host each request came to. */
+  publicUrl?: string;
+  /** Trust X-Forwarded-For (only behind a reverse proxy you run). */
+  trustProxy?: boolean;
+  rateLimits?: Partial<RateLimits>;
+  /** Called after a new version is stored. */
+  onPublished?: (setId: string, version: number) => void;
+  extensions?: AppExtension[];
+}
+
+function limiter(limit: number, what: string) {
+  return rateLimit({
+    windowMs: RATE_WINDOW_MS,
+    limit,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    // The operator decides about proxies (--trust-proxy); a stray X-Forwarded-For is no misconfiguration.
+    validate: { xForwardedForHeader: false },
+    handler: (_req, _res, next) =>
+      next(new SeedbankError('RATE_LIMITED', `too many ${what} requests from this address`, { status: 429, hint: 'wait a minute and try again' })),
+  });
+}
+
+/** Builds the catalogue's Express app. */
+export function buildCatalogueApp(o: CatalogueAppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', Boolean(o.trustProxy));
+  app.set('etag', false);
+
+  app.use((req, res, next) => {
+    const started = performance.now();
+    res.on('finish', () => o.logger.debug({ method: req.method, path: req.path, status: res.statusCode, ms: Math.round(performance.now() - started) }, 'request'));
+    next();
+  });
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ ok: true });
+  });
+  app.get('/announce', o.tracker.announce());
+  app.get('/scrape', o.tracker.scrape());
+
+  app.use('/api/publish', limiter(o.rateLimits?.publishPerMinute ?? DEFAULT_PUBLISH_LIMIT, 'publish'), requireToken(o.store));
+  app.use(publishRouter({ store: o.store, staging: o.staging, logger: o.logger, onPublished: o.onPublished }));
+  app.use('/api', limiter(o.rateLimits?.readPerMinute ?? DEFAULT_READ_LIMIT, 'API'));
+  app.use(readRouter({ store: o.store, counts: (ih) => o.tracker.counts(ih) }));
+  app.use(seedRouter({ store: o.store, publicUrl: o.publicUrl }));
+  for (const extend of o.extensions ?? []) extend(app);
+
+  app.use(notFound());
+  app.use(errorHandler(o.logger));
+  return app;
+}

@@ -1,0 +1,32 @@
+/** Express middleware that lets a request through only with a valid `Authorization: Bearer` token. */
+import type { RequestHandler } from 'express';
+import { SeedbankError } from '../../../shared/errors.ts';
+import type { CatalogueStore } from '../store/catalogue-store.ts';
+import { hashToken } from './tokens.ts';
+
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+
+/** Requires a publishing token; sets `res.locals.tokenLabel` for the logs. */
+export function requireToken(store: CatalogueStore): RequestHandler {
+  return (req, res, next) => {
+    const header = req.get('authorization');
+    res.set('WWW-Authenticate', 'Bearer realm="seedbank-catalogue"');
+    if (!header) {
+      throw new SeedbankError('TOKEN_MISSING', 'publishing needs a token: send "Authorization: Bearer <token>"', {
+        status: 401,
+        hint: 'make one on the catalogue host with `seedbank catalogue token create --data DIR`, then pass --token or set SEEDBANK_TOKEN',
+      });
+    }
+    const m = BEARER.exec(header);
+    const record = m ? store.tokenByHash(hashToken(m[1]!)) : undefined;
+    if (!record) {
+      throw new SeedbankError('TOKEN_INVALID', 'the publishing token is not valid for this catalogue', {
+        status: 401,
+        hint: 'check --token / SEEDBANK_TOKEN, or ask the catalogue operator for a new token',
+      });
+    }
+    res.removeHeader('WWW-Authenticate');
+    res.locals.tokenLabel = record.label;
+    next();
+  };
+}

@@ -1,0 +1,130 @@
+/**
+ * The catalogue's commands: `seedbank serve`, `seedbank catalogue token create`,
+ * `seedbank catalogue rotate-key`. (`seedbank publish` is the builder's side of publishing
+ * and lives with the builder, which never imports the catalogue.)
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import type { Logger } from '../../shared/log.ts';
+import { createToken } from './auth/tokens.ts';
+import { durationOption, nodeListOption, portOption, sizeOption } from './cli-options.ts';
+import { DEFAULT_HOST, DEFAULT_PORT, startCatalogueServer } from './server.ts';
+import { CatalogueStore } from './store/catalogue-store.ts';
+
+/** Settings the dispatcher hands to this part (read from flags and the environment there). */
+export interface CatalogueCliContext {
+  logger: Logger;
+  dataDir?: string;
+  /** Where results go: stdout, so logs on stderr do not mix in. */
+  out: (line: string) => void;
+}
+
+interface ServeOptions {
+  data?: string;
+  port: number;
+  host: string;
+  publicUrl?: string;
+  trustProxy?: boolean;
+  maxUpload?: number;
+  sampleInterval?: number;
+  announceInterval?: number;
+  dht?: boolean;
+  dhtBootstrap?: string[];
+  dhtPort?: number;
+  dhtReputInterval?: number;
+}
+
+function dataDirOf(opts: { data?: string }, c: CatalogueCliContext): string {
+  const dir = opts.data ?? c.dataDir;
+  if (!dir) throw new InvalidArgumentError('--data DIR is required (or set SEEDBANK_DATA)');
+  return dir;
+}
+
+/** Runs until SIGINT or SIGTERM, then closes everything. */
+async function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (s: NodeJS.Signals) => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      resolve(s);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}
+
+/** Adds `serve` and `catalogue …` to the seedbank command. */
+export function registerCatalogueCommands(program: Command, ctx: () => CatalogueCliContext): void {
+  program
+    .command('serve')
+    .description('run the catalogue: web API, metadata web seed, BitTorrent tracker (HTTP and UDP), DHT pointers')
+    .option('--data <dir>', 'catalogue data folder (LMDB store, staged uploads); default $SEEDBANK_DATA')
+    .option('--port <n>', 'HTTP port, also the UDP tracker port (0: any free port)', portOption, DEFAULT_PORT)
+    .option('--host <address>', 'address to listen on', DEFAULT_HOST)
+    .option('--public-url <url>', 'public base URL behind a reverse proxy (for web-seed URLs)')
+    .option('--trust-proxy', 'take client addresses from X-Forwarded-For (only behind your own reverse proxy)')
+    .option('--max-upload <size>', 'largest file a publish may upload', sizeOption)
+    .option('--sample-interval <duration>', 'how often swarm counts are sampled into the history', durationOption)
+    .option('--announce-interval <duration>', 'announce interval told to BitTorrent clients', durationOption)
+    .option('--dht', 'put set pointers into the DHT (with the public bootstrap routers unless --dht-bootstrap)')
+    .option('--dht-bootstrap <host:port,...>', 'DHT bootstrap nodes; turns the DHT on', nodeListOption)
+    .option('--dht-port <n>', 'UDP port of the DHT node (0: any free port)', portOption, 0)
+    .option('--dht-reput-interval <duration>', 'how often every pointer is put again', durationOption)
+    .action(async (opts: ServeOptions) => {
+      const c = ctx();
+      const dhtOn = Boolean(opts.dht || opts.dhtBootstrap);
+      const server = await startCatalogueServer({
+        dataDir: dataDirOf(opts, c),
+        port: opts.port,
+        host: opts.host,
+        logger: c.logger,
+        publicUrl: opts.publicUrl,
+        trustProxy: opts.trustProxy,
+        maxUploadBytes: opts.maxUpload,
+        sampleIntervalMs: opts.sampleInterval,
+        announceIntervalMs: opts.announceInterval,
+        dht: dhtOn ? { bootstrap: opts.dhtBootstrap, port: opts.dhtPort, reputIntervalMs: opts.dhtReputInterval } : null,
+      });
+      const dhtAddress = server.dht?.address();
+      c.out(`catalogue listening on ${server.url} (tracker: ${server.url}/announce and udp://${server.url.slice('http://'.length)}/announce)`);
+      if (dhtAddress) c.out(`DHT node on udp ${dhtAddress.address}:${dhtAddress.port}`);
+      const signal = await untilSignal();
+      c.logger.info({ signal }, 'closing the catalogue');
+      await server.close();
+    });
+
+  const catalogue = program.command('catalogue').description("manage a catalogue's data folder (works while the server runs)");
+  const token = catalogue.command('token').description('publishing tokens');
+  token
+    .command('create')
+    .description('make a publishing token; only its SHA-256 is stored, the token is printed on the last line')
+    .option('--data <dir>', 'catalogue data folder; default $SEEDBANK_DATA')
+    .option('--label <text>', 'who or what the token is for', 'publisher')
+    .action(async (opts: { data?: string; label: string }) => {
+      const c = ctx();
+      const store = CatalogueStore.open(dataDirOf(opts, c));
+      try {
+        const t = await createToken(store, opts.label);
+        c.out(`token for "${opts.label}" (shown once; pass it as --token or SEEDBANK_TOKEN):`);
+        c.out(t);
+      } finally {
+        await store.close();
+      }
+    });
+
+  catalogue
+    .command('rotate-key')
+    .description("replace a set's registered signing key (after a key loss); its next version must be signed by the new key")
+    .argument('<set>', 'set id')
+    .argument('<new-key-hex>', 'the new raw ed25519 public key, 64 hex digits (the publicKey of the new manifest)')
+    .option('--data <dir>', 'catalogue data folder; default $SEEDBANK_DATA')
+    .action(async (setId: string, newKey: string, opts: { data?: string }) => {
+      const c = ctx();
+      const store = CatalogueStore.open(dataDirOf(opts, c));
+      try {
+        const old = await store.rotateKey(setId, newKey.toLowerCase());
+        c.out(old === newKey.toLowerCase() ? `${setId}: the key was already ${newKey}` : `${setId}: key ${old} replaced by ${newKey.toLowerCase()}`);
+      } finally {
+        await store.close();
+      }
+    });
+}

@@ -1,0 +1,107 @@
+/**
+ * The publish API (every route needs a token):
+ *   GET    /api/publish/:set/:version                  staged files with their SHA-256 (for resuming)
+ *   PUT    /api/publish/:set/:version/:file            raw bytes of manifest.json, manifest.sig,
+ *   PUT    /api/publish/:set/:version/volumes/:ih.torrent   pages.xml.gz, metadata.torrent, pointer.json, volumes
+ *   POST   /api/publish/:set/:version/commit           check everything and publish (201), or 200 when identical
+ *   DELETE /api/publish/:set/:version                  drop the staged upload
+ */
+import { Router, type Request, type Response } from 'express';
+import { SeedbankError } from '../../../shared/errors.ts';
+import type { Logger } from '../../../shared/log.ts';
+import type { CatalogueStore } from '../store/catalogue-store.ts';
+import { parseParam, setIdSchema, versionSchema } from '../web/params.ts';
+import { checkVersion, type VersionUpload } from './check-version.ts';
+import type { Staging } from './staging.ts';
+
+/** What the publish routes need. */
+export interface PublishRouteDeps {
+  store: CatalogueStore;
+  staging: Staging;
+  logger: Logger;
+  /** Called after a new version is stored (the DHT publisher re-puts the pointer). */
+  onPublished?: (setId: string, version: number) => void;
+}
+
+const FIXED_FILES = ['manifest.json', 'manifest.sig', 'pages.xml.gz', 'metadata.torrent', 'pointer.json'] as const;
+const VOLUME_FILE = /^volumes\/([0-9a-f]{40})\.torrent$/;
+
+function target(req: Request): { setId: string; version: number } {
+  return { setId: parseParam(setIdSchema, req.params.set, 'set'), version: parseParam(versionSchema, req.params.version, 'version') };
+}
+
+function declaredLength(req: Request): number | undefined {
+  const header = req.get('content-length');
+  return header === undefined ? undefined : Number(header);
+}
+
+/** Reads a whole staged upload, naming every missing file at once. */
+async function readUpload(staging: Staging, setId: string, version: number): Promise<VersionUpload> {
+  const fixed = await Promise.all(FIXED_FILES.map((n) => staging.read(setId, version, n)));
+  const missing = FIXED_FILES.filter((_, i) => fixed[i] === null);
+  if (missing.length > 0) {
+    throw new SeedbankError('PUBLISH_INCOMPLETE', `${setId} v${version} cannot be committed: ${missing.join(', ')} not uploaded`, {
+      status: 400,
+      hint: `PUT each file to /api/publish/${setId}/${version}/<file> first`,
+    });
+  }
+  const volumeTorrents = new Map<string, Uint8Array>();
+  for (const name of await staging.names(setId, version)) {
+    const m = VOLUME_FILE.exec(name);
+    const bytes = m ? await staging.read(setId, version, name) : null;
+    if (m && bytes) volumeTorrents.set(m[1]!, bytes);
+  }
+  const [manifest, sig, pages, metadata, pointer] = fixed as Buffer[];
+  return {
+    manifestText: manifest!.toString('utf8'),
+    signatureText: sig!.toString('utf8'),
+    pagesGz: pages!,
+    metadataTorrent: metadata!,
+    pointerText: pointer!.toString('utf8'),
+    volumeTorrents,
+  };
+}
+
+/** Builds the router of the publish API; mount it behind the token check. */
+export function publishRouter(deps: PublishRouteDeps): Router {
+  const { store, staging, logger } = deps;
+  const router = Router();
+
+  router.get('/api/publish/:set/:version', async (req, res) => {
+    const { setId, version } = target(req);
+    res.json({ set: setId, version, published: store.getVersion(setId, version)?.manifestSha256 ?? null, staged: await staging.list(setId, version) });
+  });
+
+  const receive = (name: (req: Request) => string) => async (req: Request, res: Response) => {
+    const { setId, version } = target(req);
+    const file = await staging.receive(setId, version, name(req), req, declaredLength(req));
+    res.status(201).json(file);
+  };
+  router.put('/api/publish/:set/:version/volumes/:file', receive((req) => `volumes/${String(req.params.file)}`));
+  router.put('/api/publish/:set/:version/:file', receive((req) => String(req.params.file)));
+
+  router.post('/api/publish/:set/:version/commit', async (req, res) => {
+    const { setId, version } = target(req);
+    const upload = await readUpload(staging, setId, version);
+    const checked = checkVersion(store, setId, version, upload);
+    if (checked.kind === 'unchanged') {
+      await staging.discard(setId, version);
+      res.status(200).json({ status: 'unchanged', set: setId, version, manifestSha256: checked.record.manifestSha256, metadataInfoHash: checked.record.metadataInfoHash });
+      return;
+    }
+    store.putVersion(checked.version);
+    await staging.discard(setId, version);
+    const r = checked.version.record;
+    logger.info({ set: setId, version, volumes: r.volumes.length, files: r.totals.files, by: res.locals.tokenLabel }, `published ${setId} v${version}`);
+    deps.onPublished?.(setId, version);
+    res.status(201).json({ status: 'published', set: setId, version, manifestSha256: r.manifestSha256, metadataInfoHash: r.metadataInfoHash, volumes: r.volumes.length });
+  });
+
+  router.delete('/api/publish/:set/:version', async (req, res) => {
+    const { setId, version } = target(req);
+    await staging.discard(setId, version);
+    res.status(204).end();
+  });
+
+  return router;
+}

@@ -1,0 +1,185 @@
+/**
+ * The staging area of uploads: each publish PUTs its files into `DIR/catalogue-staging/<set>/v<N>/`
+ * (each file written to a temporary name, then renamed, so a file is either whole or absent),
+ * and the commit reads them back. A commit that succeeds removes its folder; folders nobody
+ * touched for a while are swept, so abandoned uploads do not pile up.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { SeedbankError } from '../../../shared/errors.ts';
+import { formatSize } from '../../../shared/units.ts';
+
+/** The staging folder inside the catalogue's data folder. */
+export const STAGING_FOLDER = 'catalogue-staging';
+/** The files a version upload may hold. */
+export const STAGED_NAME = /^(?:manifest\.json|manifest\.sig|pages\.xml\.gz|metadata\.torrent|pointer\.json|volumes\/[0-9a-f]{40}\.torrent)$/;
+/** Signatures and pointers are a few hundred bytes; anything near this is not one. */
+const SMALL_FILE_LIMIT_BYTES = 64 * 1024;
+/** A volume torrent of the largest allowed volume with the smallest pieces stays well below this. */
+const TORRENT_LIMIT_BYTES = 32 * 1024 * 1024;
+/** More volume torrents than this in one version is not a set, it is an attack. */
+const MAX_STAGED_FILES = 20_000;
+
+/** One staged file, as the client sees it when resuming. */
+export interface StagedFile {
+  name: string;
+  size: number;
+  sha256: string;
+}
+
+/** The byte limit for one staged file of this name. */
+export function uploadLimitFor(name: string, maxUploadBytes: number): number {
+  if (name === 'manifest.sig' || name === 'pointer.json') return Math.min(SMALL_FILE_LIMIT_BYTES, maxUploadBytes);
+  if (name.endsWith('.torrent')) return Math.min(TORRENT_LIMIT_BYTES, maxUploadBytes);
+  return maxUploadBytes;
+}
+
+function tooLarge(name: string, limit: number): SeedbankError {
+  return new SeedbankError('UPLOAD_TOO_LARGE', `${name} is larger than the ${formatSize(limit)} this catalogue accepts for it`, {
+    status: 413,
+    hint: 'the catalogue operator can raise the limit with `seedbank serve --max-upload SIZE`',
+  });
+}
+
+export class Staging {
+  readonly root: string;
+
+  constructor(dataDir: string, private readonly maxUploadBytes: number) {
+    this.root = path.join(path.resolve(dataDir), STAGING_FOLDER);
+  }
+
+  /** The folder of one version's upload (ids and versions are validated by the routes). */
+  dir(setId: string, version: number): string {
+    return path.join(this.root, setId, `v${version}`);
+  }
+
+  /**
+   * Streams one upload into place, refusing (413) a body over the limit before reading it when
+   * its length is declared, or as soon as it passes the limit otherwise.
+   */
+  async receive(setId: string, version: number, name: string, body: Readable, declaredLength: number | undefined): Promise<StagedFile> {
+    if (!STAGED_NAME.test(name)) {
+      throw new SeedbankError('UPLOAD_NAME_INVALID', `"${name}" is not a file of a set version`, {
+        status: 400,
+        hint: 'expected manifest.json, manifest.sig, pages.xml.gz, metadata.torrent, pointer.json or volumes/<infohash>.torrent',
+      });
+    }
+    const limit = uploadLimitFor(name, this.maxUploadBytes);
+    if (declaredLength !== undefined && declaredLength > limit) throw tooLarge(name, limit);
+    const dir = this.dir(setId, version);
+    const file = path.join(dir, ...name.split('/'));
+    await mkdir(path.dirname(file), { recursive: true });
+    if ((await this.countFiles(dir)) >= MAX_STAGED_FILES) {
+      throw new SeedbankError('UPLOAD_TOO_MANY_FILES', `more than ${MAX_STAGED_FILES} files staged for ${setId} v${version}`, { status: 413 });
+    }
+    // A random suffix: two requests may upload the same name at the same moment.
+    const tmp = `${file}.upload-${randomBytes(8).toString('hex')}`;
+    const hash = createHash('sha256');
+    let size = 0;
+    const out = createWriteStream(tmp);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let failed = false;
+        body.on('data', (chunk: Buffer) => {
+          if (failed) return;
+          size += chunk.length;
+          if (size > limit) {
+            failed = true;
+            // Keep reading and dropping the rest, so the client gets the 413 instead of a reset.
+            reject(tooLarge(name, limit));
+            return;
+          }
+          hash.update(chunk);
+          if (!out.write(chunk)) {
+            body.pause();
+            out.once('drain', () => body.resume());
+          }
+        });
+        let ended = false;
+        body.on('end', () => {
+          ended = true;
+          if (!failed) out.end(() => resolve());
+        });
+        body.on('error', reject);
+        // A client that hangs up mid-upload may give neither 'end' nor 'error'.
+        body.on('close', () => ended || failed || reject(new SeedbankError('UPLOAD_ABORTED', `the upload of ${name} was cut off`, { status: 400 })));
+        out.on('error', reject);
+      });
+      await rename(tmp, file);
+      await this.touch(setId, version);
+    } catch (err) {
+      out.destroy();
+      await rm(tmp, { force: true });
+      throw err;
+    }
+    return { name, size, sha256: hash.digest('hex') };
+  }
+
+  /** The names of the files staged so far for a version (temporary files of uploads in progress excluded). */
+  async names(setId: string, version: number): Promise<string[]> {
+    const dir = this.dir(setId, version);
+    return [
+      ...(await readdir(dir).catch(() => [] as string[])),
+      ...(await readdir(path.join(dir, 'volumes')).catch(() => [] as string[])).map((n) => `volumes/${n}`),
+    ]
+      .filter((n) => STAGED_NAME.test(n))
+      .sort();
+  }
+
+  /** The files staged so far for a version, with their SHA-256, so a client uploads only what is missing. */
+  async list(setId: string, version: number): Promise<StagedFile[]> {
+    const dir = this.dir(setId, version);
+    const out: StagedFile[] = [];
+    for (const name of await this.names(setId, version)) {
+      const bytes = await readFile(path.join(dir, ...name.split('/')));
+      out.push({ name, size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') });
+    }
+    return out;
+  }
+
+  /** A staged file's bytes, or null when it was not uploaded. */
+  async read(setId: string, version: number, name: string): Promise<Buffer | null> {
+    try {
+      return await readFile(path.join(this.dir(setId, version), ...name.split('/')));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+  }
+
+  /** Removes a version's staged upload. */
+  async discard(setId: string, version: number): Promise<void> {
+    await rm(this.dir(setId, version), { recursive: true, force: true });
+  }
+
+  /** Removes every upload untouched for `maxAgeMs`; returns how many went. */
+  async sweep(maxAgeMs: number, now = Date.now()): Promise<number> {
+    let removed = 0;
+    for (const setId of await readdir(this.root).catch(() => [] as string[])) {
+      const setDir = path.join(this.root, setId);
+      for (const v of await readdir(setDir).catch(() => [] as string[])) {
+        const dir = path.join(setDir, v);
+        const s = await stat(dir).catch(() => null);
+        if (s && now - s.mtimeMs > maxAgeMs) {
+          await rm(dir, { recursive: true, force: true });
+          removed++;
+        }
+      }
+      if ((await readdir(setDir).catch(() => ['?'])).length === 0) await rm(setDir, { recursive: true, force: true });
+    }
+    return removed;
+  }
+
+  /** Marks an upload as active (its folder's mtime is what the sweep looks at). */
+  private async touch(setId: string, version: number): Promise<void> {
+    const now = new Date();
+    await utimes(this.dir(setId, version), now, now).catch(() => undefined);
+  }
+
+  private async countFiles(dir: string): Promise<number> {
+    return (await readdir(path.join(dir, 'volumes')).catch(() => [] as string[])).length;
+  }
+}

@@ -1,0 +1,190 @@
+import type { Logger } from '../../../shared/log.ts';
+import { parseVolumeTorrent, type ParsedVolumeTorrent } from '../../../shared/torrent/index.ts';
+import { runCensus, type PeerAuditResult, type PeerAddress } from '../census/index.ts';
+import type { CatalogueStore } from '../store/catalogue-store.ts';
+import type { TrackerServer } from '../tracker/tracker-lib.ts';
+
+/** How often the census audits every known peer of every volume. */
+export const DEFAULT_CENSUS_INTERVAL_MS = 15 * 60 * 1000; // 15 minutes
+/** An audit older than this no longer makes a copy (the peer may have left without a word). */
+export const DEFAULT_COPY_MAX_AGE_MS = 6 * 3600 * 1000; // 6 hours
+
+/** One census round's figures, for logs, metrics and the network page. */
+export interface CensusRound {
+  startedAt: number;
+  ms: number;
+  peers: number;
+  reachable: number;
+  passed: number;
+  failed: number;
+}
+
+/** The peers a tracker swarm knows, as addresses the census can dial. */
+export function swarmPeers(tracker: TrackerServer, infoHash: string): PeerAddress[] {
+  const swarm = tracker.torrents[infoHash] as (TrackerServer['torrents'][string] & { peers: { keys: string[]; peek(k: string): { ip?: string; port?: number } | undefined } }) | undefined;
+  if (!swarm) return [];
+  const out: PeerAddress[] = [];
+  for (const key of swarm.peers.keys) {
+    const p = swarm.peers.peek(key);
+    if (p?.ip && p.port) out.push({ host: p.ip.replace(/^::ffff:/, ''), port: p.port });
+  }
+  return out;
+}
+
+/**
+ * Runs the census on a schedule: every peer the tracker knows for every published volume is
+ * audited (one random piece fetched and hashed), the latest result per peer is kept in
+ * memory for the copy index and written to the store, so a restart keeps what was seen.
+ */
+export class CensusRunner {
+  private readonly latest = new Map<string, Map<string, PeerAuditResult>>();
+  private readonly layouts = new Map<string, ParsedVolumeTorrent>();
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<CensusRound> | null = null;
+  private readonly controller = new AbortController();
+  lastRound: CensusRound | null = null;
+  /** Called after every round, for caches that depend on copies. */
+  onRound: ((round: CensusRound) => void) | null = null;
+
+  constructor(
+    private readonly o: {
+      store: CatalogueStore;
+      tracker: TrackerServer;
+      logger: Logger;
+      intervalMs?: number;
+      concurrency?: number;
+      timeoutMs?: number;
+      /** Extra peers to audit beside the tracker's (seeders found in the DHT, operators' lists). */
+      extraPeers?: (infoHash: string) => PeerAddress[];
+    },
+  ) {
+    this.restore();
+  }
+
+  /** Starts the schedule (first round right away). */
+  start(): void {
+    if (this.timer) return;
+    const tick = () => void this.runOnce().catch((err: unknown) => this.o.logger.warn({ err }, 'census round failed'));
+    this.timer = setInterval(tick, this.o.intervalMs ?? DEFAULT_CENSUS_INTERVAL_MS);
+    this.timer.unref();
+    tick();
+  }
+
+  /** Stops the schedule and cuts a running round short. */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.controller.abort(new Error('catalogue closing'));
+    await this.running?.catch(() => undefined);
+  }
+
+  /** The latest audit of each peer of a volume. */
+  results(infoHash: string): PeerAuditResult[] {
+    return [...(this.latest.get(infoHash)?.values() ?? [])];
+  }
+
+  /** The parsed torrent of a volume (cached): file offsets for the copy counts. */
+  layout(infoHash: string): ParsedVolumeTorrent | null {
+    const cached = this.layouts.get(infoHash);
+    if (cached) return cached;
+    const bytes = this.o.store.volumeTorrent(infoHash);
+    if (!bytes) return null;
+    const parsed = parseVolumeTorrent(bytes);
+    this.layouts.set(infoHash, parsed);
+    return parsed;
+  }
+
+  /** Runs one round now (or joins the one running). */
+  runOnce(): Promise<CensusRound> {
+    this.running ??= this.round().finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  private async round(): Promise<CensusRound> {
+    const startedAt = Date.now();
+    const jobs = [];
+    for (const sets of this.o.store.listSets()) {
+      for (const v of sets.latest?.volumes ?? []) {
+        const peers = dedupe([...swarmPeers(this.o.tracker, v), ...(this.o.extraPeers?.(v) ?? [])]);
+        const layout = this.layout(v);
+        if (!layout || peers.length === 0) continue;
+        jobs.push({ target: { infoHash: v, pieceLength: layout.pieceLength, totalBytes: layout.totalBytes, pieces: layout.pieces }, peers });
+      }
+    }
+    const round: CensusRound = { startedAt, ms: 0, peers: 0, reachable: 0, passed: 0, failed: 0 };
+    await runCensus(jobs, {
+      concurrency: this.o.concurrency,
+      timeoutMs: this.o.timeoutMs,
+      signal: this.controller.signal,
+      onResult: (r) => {
+        round.peers++;
+        if (r.reachable) round.reachable++;
+        if (r.audited?.ok) round.passed++;
+        if (r.audited && !r.audited.ok) round.failed++;
+        this.record(r);
+      },
+    });
+    round.ms = Date.now() - startedAt;
+    this.lastRound = round;
+    this.o.logger.info(round, 'census round done');
+    this.onRound?.(round);
+    return round;
+  }
+
+  private record(r: PeerAuditResult): void {
+    let perVolume = this.latest.get(r.infoHash);
+    if (!perVolume) this.latest.set(r.infoHash, (perVolume = new Map()));
+    const previous = perVolume.get(`${r.host}:${r.port}`);
+    // An unreachable peer keeps its last verdict until it ages out: one lost packet is not a lost copy.
+    if (!r.reachable && previous?.audited) return;
+    perVolume.set(`${r.host}:${r.port}`, r);
+    void this.o.store
+      .putObservation(r.infoHash, r.host, r.port, {
+        lastSeen: r.reachable ? r.at : (previous?.at ?? 0),
+        complete: r.complete,
+        havePieces: r.havePieces,
+        auditedAt: r.audited ? r.at : null,
+        auditOk: r.audited ? r.audited.ok : null,
+        reason: r.error,
+        bitfield: r.bitfield ?? undefined,
+      })
+      .catch((err: unknown) => this.o.logger.warn({ err }, 'could not store a census observation'));
+  }
+
+  /** Rebuilds the in-memory results from the store after a restart. */
+  private restore(): void {
+    for (const set of this.o.store.listSets()) {
+      for (const ih of set.latest?.volumes ?? []) {
+        for (const ob of this.o.store.observationsFor(ih)) {
+          if (ob.auditedAt === null) continue;
+          let perVolume = this.latest.get(ih);
+          if (!perVolume) this.latest.set(ih, (perVolume = new Map()));
+          perVolume.set(`${ob.host}:${ob.port}`, {
+            host: ob.host,
+            port: ob.port,
+            infoHash: ih,
+            reachable: true,
+            havePieces: ob.havePieces,
+            complete: ob.complete,
+            bitfield: ob.bitfield ? Buffer.from(ob.bitfield) : null,
+            audited: { piece: -1, ok: ob.auditOk === true, ms: 0 },
+            ms: 0,
+            at: ob.auditedAt,
+          });
+        }
+      }
+    }
+  }
+}
+
+function dedupe(peers: PeerAddress[]): PeerAddress[] {
+  const seen = new Set<string>();
+  return peers.filter((p) => {
+    const k = `${p.host}:${p.port}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}

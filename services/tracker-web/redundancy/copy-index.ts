@@ -1,0 +1,118 @@
+import { copiesPerFile, networkOf, type FileCopies } from '../census/index.ts';
+import type { CatalogueStore } from '../store/catalogue-store.ts';
+import { DEFAULT_COPY_MAX_AGE_MS, type CensusRunner } from './census-runner.ts';
+
+/** Copies of one file's bytes, added up over every set and version that holds them. */
+export interface FileCopyCount {
+  sha1: string;
+  hosts: string[];
+  networks: string[];
+  flagged: string[];
+}
+
+/** Copy figures of one set's latest version. */
+export interface SetCopyStats {
+  files: number;
+  bytes: number;
+  min: number;
+  median: number;
+  /** copies → number of files. */
+  histogram: Map<number, number>;
+  bytesUnderTarget: number;
+  filesUnderTarget: number;
+}
+
+/**
+ * Copy counts derived from the census: per volume (cached until the next census round),
+ * per file by SHA-1 (the union of hosts over every volume holding the same bytes, so sets
+ * and versions add up), per set. Lookups are map reads; nothing here touches the network.
+ */
+export class CopyIndex {
+  private readonly perVolume = new Map<string, Map<string, FileCopies>>();
+  private readonly perSet = new Map<string, SetCopyStats>();
+
+  constructor(
+    private readonly store: CatalogueStore,
+    private readonly census: CensusRunner,
+    private readonly window: { maxAgeMs?: number; now?: () => number } = {},
+  ) {}
+
+  /** Drops cached figures (after a census round or a publish). */
+  invalidate(): void {
+    this.perVolume.clear();
+    this.perSet.clear();
+  }
+
+  /** Per-file copies inside one volume, by path. */
+  volume(infoHash: string): Map<string, FileCopies> {
+    const cached = this.perVolume.get(infoHash);
+    if (cached) return cached;
+    const layout = this.census.layout(infoHash);
+    const out = new Map<string, FileCopies>();
+    if (layout) {
+      const counts = copiesPerFile(
+        { infoHash, pieceLength: layout.pieceLength, files: layout.files },
+        this.census.results(infoHash),
+        { now: (this.window.now ?? Date.now)(), maxAgeMs: this.window.maxAgeMs ?? DEFAULT_COPY_MAX_AGE_MS },
+      );
+      for (const c of counts) out.set(c.path, c);
+    }
+    this.perVolume.set(infoHash, out);
+    return out;
+  }
+
+  /** The fewest copies any file of the volume has: the volume's own copy count. */
+  volumeCopies(infoHash: string): number {
+    let min = Infinity;
+    for (const c of this.volume(infoHash).values()) min = Math.min(min, c.hosts.length);
+    return Number.isFinite(min) ? min : 0;
+  }
+
+  /** Copies of a file by SHA-1 across every location the catalogue knows. */
+  file(sha1: string): FileCopyCount {
+    const hosts = new Set<string>();
+    const flagged = new Set<string>();
+    for (const loc of this.store.filesBySha1(sha1)) {
+      const c = this.volume(loc.volume).get(loc.path);
+      for (const h of c?.hosts ?? []) hosts.add(h);
+      for (const h of c?.flagged ?? []) flagged.add(h);
+    }
+    const sortedHosts = [...hosts].sort();
+    return { sha1, hosts: sortedHosts, networks: [...new Set(sortedHosts.map(networkOf))].sort(), flagged: [...flagged].sort() };
+  }
+
+  /** Copy figures of a set's latest version against its copy target. */
+  set(setId: string): SetCopyStats | null {
+    const cached = this.perSet.get(setId);
+    if (cached) return cached;
+    const record = this.store.getSet(setId);
+    if (!record || record.latestVersion === 0) return null;
+    const manifest = this.store.manifest(setId, record.latestVersion);
+    if (!manifest) return null;
+    const counts: number[] = [];
+    const histogram = new Map<number, number>();
+    let bytesUnderTarget = 0;
+    let filesUnderTarget = 0;
+    for (const f of manifest.files) {
+      const n = this.file(f.sha1).hosts.length;
+      counts.push(n);
+      histogram.set(n, (histogram.get(n) ?? 0) + 1);
+      if (n < record.copyTarget) {
+        bytesUnderTarget += f.size;
+        filesUnderTarget++;
+      }
+    }
+    counts.sort((a, b) => a - b);
+    const stats: SetCopyStats = {
+      files: counts.length,
+      bytes: manifest.totals.bytes,
+      min: counts[0] ?? 0,
+      median: counts.length ? counts[Math.floor((counts.length - 1) / 2)]! : 0,
+      histogram,
+      bytesUnderTarget,
+      filesUnderTarget,
+    };
+    this.perSet.set(setId, stats);
+    return stats;
+  }
+}

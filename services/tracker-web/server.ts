@@ -1,0 +1,169 @@
+/**
+ * The long-running catalogue: one HTTP server (Express app) and one UDP socket on the same
+ * port number (the UDP tracker), the LMDB store, the swarm sampler, the staging sweep and,
+ * when asked, a DHT node that keeps every set's pointer alive. `close()` stops all of them.
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { isIPv6 } from 'node:net';
+import { silentLogger, type Logger } from '../../shared/log.ts';
+import { buildCatalogueApp, type AppExtension, type RateLimits } from './app.ts';
+import { PointerPublisher } from './dht/pointer-publisher.ts';
+import { Staging } from './publish/staging.ts';
+import { CatalogueStore } from './store/catalogue-store.ts';
+import { CatalogueTracker } from './tracker/catalogue-tracker.ts';
+import { SwarmSampler } from './tracker/swarm-sampler.ts';
+
+export const DEFAULT_PORT = 8080;
+export const DEFAULT_HOST = '127.0.0.1';
+/** Default cap on one uploaded file (manifest or pages of a very large set). */
+export const DEFAULT_MAX_UPLOAD_BYTES = 512 * 1024 * 1024;
+/** Staged uploads untouched this long are abandoned and removed. */
+const STAGING_TTL_MS = 6 * 60 * 60 * 1000;
+const STAGING_SWEEP_INTERVAL_MS = 15 * 60 * 1000;
+/** Open connections get this long to finish on close before they are cut. */
+const CLOSE_GRACE_MS = 5_000;
+/** With port 0, the UDP socket may find the HTTP port's number taken; try a few ports. */
+const PORT_ATTEMPTS = 5;
+
+/** DHT settings; absent: no DHT. */
+export interface DhtSettings {
+  /** 'host:port' nodes; undefined: the library's public bootstrap routers. */
+  bootstrap?: string[];
+  port?: number;
+  reputIntervalMs?: number;
+}
+
+export interface CatalogueServerOptions {
+  dataDir: string;
+  port?: number;
+  host?: string;
+  logger?: Logger;
+  publicUrl?: string;
+  trustProxy?: boolean;
+  maxUploadBytes?: number;
+  sampleIntervalMs?: number;
+  announceIntervalMs?: number;
+  /** How long a peer counts after its last announce (default: two announce intervals and five minutes). */
+  peerTtlMs?: number;
+  rateLimits?: Partial<RateLimits>;
+  dht?: DhtSettings | null;
+  extensions?: AppExtension[];
+}
+
+export interface CatalogueServer {
+  /** http://host:port */
+  url: string;
+  host: string;
+  /** The HTTP and UDP port. */
+  port: number;
+  store: CatalogueStore;
+  tracker: CatalogueTracker;
+  sampler: SwarmSampler;
+  dht: PointerPublisher | null;
+  close(): Promise<void>;
+}
+
+async function listenHttp(server: Server, port: number, host: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return (server.address() as AddressInfo).port;
+}
+
+async function bindUdp(port: number, host: string): Promise<Socket> {
+  const socket = createSocket(isIPv6(host) ? 'udp6' : 'udp4');
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(port, host, () => {
+      socket.off('error', reject);
+      resolve();
+    });
+  });
+  return socket;
+}
+
+/** Binds HTTP and UDP on the same port number (retrying fresh ports when asked for port 0). */
+async function listenBoth(http: Server, port: number, host: string): Promise<{ port: number; udp: Socket }> {
+  for (let attempt = 1; ; attempt++) {
+    const bound = await listenHttp(http, port, host);
+    try {
+      return { port: bound, udp: await bindUdp(bound, host) };
+    } catch (err) {
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+      if (port !== 0 || attempt >= PORT_ATTEMPTS) throw err;
+    }
+  }
+}
+
+/** Starts the catalogue; resolves once HTTP, UDP (and the DHT node, if any) are listening. */
+export async function startCatalogueServer(o: CatalogueServerOptions): Promise<CatalogueServer> {
+  const logger = o.logger ?? silentLogger;
+  const host = o.host ?? DEFAULT_HOST;
+  const store = CatalogueStore.open(o.dataDir);
+  const staging = new Staging(o.dataDir, o.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES);
+  const tracker = new CatalogueTracker({ store, logger: logger.child({ component: 'tracker' }), announceIntervalMs: o.announceIntervalMs, peerTtlMs: o.peerTtlMs, trustProxy: o.trustProxy });
+  const sampler = new SwarmSampler({ store, swarms: () => tracker.swarms(), logger, intervalMs: o.sampleIntervalMs });
+  let dht: PointerPublisher | null = null;
+  const app = buildCatalogueApp({
+    store,
+    staging,
+    tracker,
+    logger,
+    publicUrl: o.publicUrl,
+    trustProxy: o.trustProxy,
+    rateLimits: o.rateLimits,
+    extensions: o.extensions,
+    onPublished: (setId) => dht?.announce(setId),
+  });
+  const http = createServer(app);
+  let udp: Socket | null = null;
+  const sweepTimer = setInterval(() => {
+    staging.sweep(STAGING_TTL_MS).catch((err: unknown) => logger.warn({ err }, 'staging sweep failed'));
+  }, STAGING_SWEEP_INTERVAL_MS);
+  sweepTimer.unref();
+
+  const close = async () => {
+    clearInterval(sweepTimer);
+    sampler.stop();
+    await dht?.close();
+    await tracker.close();
+    await new Promise<void>((resolve) => {
+      if (!http.listening) return resolve();
+      const force = setTimeout(() => http.closeAllConnections(), CLOSE_GRACE_MS);
+      force.unref();
+      http.close(() => {
+        clearTimeout(force);
+        resolve();
+      });
+      http.closeIdleConnections();
+    });
+    if (udp) await new Promise<void>((resolve) => udp!.close(() => resolve()));
+    await store.close();
+  };
+
+  try {
+    await staging.sweep(STAGING_TTL_MS);
+    const bound = await listenBoth(http, o.port ?? DEFAULT_PORT, host);
+    udp = bound.udp;
+    udp.on('error', (err) => logger.warn({ err }, 'UDP tracker socket error'));
+    tracker.attachUdp(udp);
+    sampler.start();
+    if (o.dht) {
+      dht = new PointerPublisher({ store, logger: logger.child({ component: 'dht' }), host, bootstrap: o.dht.bootstrap, port: o.dht.port, reputIntervalMs: o.dht.reputIntervalMs });
+      await dht.start();
+    }
+    const urlHost = isIPv6(host) ? `[${host}]` : host;
+    const port = bound.port;
+    logger.info({ host, port, sets: store.listSets().length, dht: Boolean(dht) }, 'catalogue listening');
+    return { url: `http://${urlHost}:${port}`, host, port, store, tracker, sampler, dht, close };
+  } catch (err) {
+    await close().catch(() => undefined);
+    throw err;
+  }
+}

@@ -1,0 +1,334 @@
+/**
+ * The catalogue's store: published sets and versions, their volumes and files, the bytes the
+ * metadata web seed serves, publishing tokens, tracker swarm history and census observations,
+ * all in one LMDB environment so a restart loses nothing. Pages, APIs and the census build on
+ * the read methods here; only the publish path calls `putVersion`.
+ */
+import { parseManifest, type Manifest } from '../../../shared/formats/manifest.ts';
+import { SeedbankError } from '../../../shared/errors.ts';
+import { openCatalogueTables, prefixRange, type CatalogueTables } from './open-lmdb.ts';
+import type {
+  FileLocation,
+  MetadataFileName,
+  Observation,
+  PeerObservation,
+  SetRecord,
+  SetSummary,
+  SwarmSample,
+  TokenRecord,
+  VersionRecord,
+  VolumeRecord,
+} from './records.ts';
+
+export * from './records.ts';
+
+/** Parsed manifests kept in memory; pages tend to show the same few versions. */
+const MANIFEST_CACHE_ENTRIES = 8;
+
+/** Everything one publish writes, checked by the publish path before it gets here. */
+export interface NewVersion {
+  set: Pick<SetRecord, 'id' | 'title' | 'description' | 'tags' | 'publicKey' | 'copyTarget'>;
+  record: VersionRecord;
+  manifestText: string;
+  signatureText: string;
+  pagesGz: Uint8Array;
+  metadataTorrent: Uint8Array;
+  volumes: Array<Omit<VolumeRecord, 'setId' | 'versions'> & { torrent: Uint8Array }>;
+  files: FileLocation[];
+}
+
+/** Time-range options for swarm history reads. */
+export interface HistoryQuery {
+  /** Unix ms, inclusive. */
+  since?: number;
+  /** Unix ms, exclusive. */
+  until?: number;
+  limit?: number;
+}
+
+export class CatalogueStore {
+  private readonly t: CatalogueTables;
+  private readonly manifests = new Map<string, Manifest>();
+
+  private constructor(tables: CatalogueTables) {
+    this.t = tables;
+  }
+
+  /** Opens the store under `dataDir/catalogue.lmdb`, creating it on first use. */
+  static open(dataDir: string): CatalogueStore {
+    return new CatalogueStore(openCatalogueTables(dataDir));
+  }
+
+  /** Flushes pending writes and closes the environment. */
+  async close(): Promise<void> {
+    await this.t.env.close();
+  }
+
+  /** Resolves once every write issued so far is on disk. */
+  async flushed(): Promise<void> {
+    await this.t.env.flushed;
+  }
+
+  // ---- sets and versions -------------------------------------------------------------------
+
+  /** Every set, sorted by id, each with its latest version's summary. */
+  listSets(): SetSummary[] {
+    return [...this.t.sets.getRange()].map(({ value }) => ({ ...value, latest: this.getVersion(value.id, value.latestVersion) ?? null }));
+  }
+
+  /** One set, or undefined when it was never published here. */
+  getSet(setId: string): SetRecord | undefined {
+    return this.t.sets.get(setId);
+  }
+
+  /** The set's highest published version, 0 when none. */
+  latestVersion(setId: string): number {
+    return this.t.sets.get(setId)?.latestVersion ?? 0;
+  }
+
+  /** One version's summary. */
+  getVersion(setId: string, version: number): VersionRecord | undefined {
+    return this.t.versions.get([setId, version]);
+  }
+
+  /** Every published version of a set, oldest first. */
+  getVersions(setId: string): VersionRecord[] {
+    return [...this.t.versions.getRange(prefixRange([setId]))].map((e) => e.value);
+  }
+
+  /** The exact manifest bytes (canonical JSON) of a version, as signed. */
+  manifestText(setId: string, version: number): string | undefined {
+    return this.metadataFile(setId, version, 'manifest.json')?.toString('utf8');
+  }
+
+  /** The detached signature (manifest.sig) of a version. */
+  signatureText(setId: string, version: number): string | undefined {
+    return this.metadataFile(setId, version, 'manifest.sig')?.toString('utf8');
+  }
+
+  /** The parsed manifest of a version (cached). */
+  manifest(setId: string, version: number): Manifest | undefined {
+    const key = `${setId}\u0000${version}`;
+    const cached = this.manifests.get(key);
+    if (cached) return cached;
+    const text = this.manifestText(setId, version);
+    if (text === undefined) return undefined;
+    const parsed = parseManifest(text, `${setId} v${version} in the catalogue`);
+    if (this.manifests.size >= MANIFEST_CACHE_ENTRIES) this.manifests.delete(this.manifests.keys().next().value!);
+    this.manifests.set(key, parsed);
+    return parsed;
+  }
+
+  /** One file of a version's metadata torrent (manifest.json, manifest.sig, pages.xml.gz). */
+  metadataFile(setId: string, version: number, name: MetadataFileName): Buffer | undefined {
+    return this.t.blobs.get(['meta', setId, version, name]);
+  }
+
+  /** The metadata torrent of a version, as the builder made it (without the catalogue's url-list). */
+  metadataTorrent(setId: string, version: number): Buffer | undefined {
+    return this.t.blobs.get(['metadata-torrent', setId, version]);
+  }
+
+  /** Which set version a metadata torrent belongs to. */
+  metadataTorrentOwner(infoHash: string): { setId: string; version: number } | undefined {
+    return this.t.metadataTorrents.get(infoHash);
+  }
+
+  // ---- volumes and files ---------------------------------------------------------------------
+
+  /** One volume's record. */
+  getVolume(infoHash: string): VolumeRecord | undefined {
+    return this.t.volumes.get(infoHash);
+  }
+
+  /** A volume's .torrent bytes as published. */
+  volumeTorrent(infoHash: string): Buffer | undefined {
+    return this.t.blobs.get(['volume-torrent', infoHash]);
+  }
+
+  /** The volumes of one version, in manifest order. */
+  volumesOf(setId: string, version: number): VolumeRecord[] {
+    return (this.getVersion(setId, version)?.volumes ?? []).flatMap((ih) => this.t.volumes.get(ih) ?? []);
+  }
+
+  /** True for the info hash of a published volume or metadata torrent: what the tracker tracks. */
+  isTracked(infoHash: string): boolean {
+    return this.t.volumes.doesExist(infoHash) || this.t.metadataTorrents.doesExist(infoHash);
+  }
+
+  /** Every info hash the tracker tracks. */
+  trackedInfoHashes(): string[] {
+    return [...this.t.volumes.getKeys(), ...this.t.metadataTorrents.getKeys()];
+  }
+
+  /** Every set version holding these bytes (by SHA-1, hex). */
+  filesBySha1(sha1: string): FileLocation[] {
+    return [...this.t.filesBySha1.getRange(prefixRange([sha1]))].map(({ key: [s, setId, version, title], value }) => ({ sha1: s, setId, version, title, ...value }));
+  }
+
+  /** Every SHA-1 a title ("File:Name.jpg") has had across the published versions. */
+  sha1sForTitle(title: string): string[] {
+    return [...this.t.titles.getKeys(prefixRange([title]))].map((k) => k[1]);
+  }
+
+  /** Every set version holding a file of this title, whatever its content. */
+  filesByTitle(title: string): FileLocation[] {
+    return this.sha1sForTitle(title).flatMap((sha1) => this.filesBySha1(sha1).filter((f) => f.title === title));
+  }
+
+  // ---- publishing ------------------------------------------------------------------------------
+
+  /**
+   * Writes a checked version in one transaction. Re-checks, inside it, that the version is the
+   * set's next one and the key is still the registered one, so two racing publishes cannot both win.
+   */
+  putVersion(v: NewVersion, now = Date.now()): void {
+    const { sets, versions, volumes, metadataTorrents, filesBySha1, titles, blobs } = this.t;
+    const setId = v.set.id;
+    const version = v.record.version;
+    this.t.env.transactionSync(() => {
+      const current = sets.get(setId);
+      const latest = current?.latestVersion ?? 0;
+      if (versions.doesExist([setId, version])) {
+        throw new SeedbankError('VERSION_EXISTS', `${setId} v${version} was published a moment ago by another request`, { status: 409 });
+      }
+      if (version !== latest + 1) {
+        throw new SeedbankError('VERSION_OUT_OF_ORDER', `${setId} is at v${latest} here; v${version} cannot follow it`, { status: 409 });
+      }
+      if (current && current.publicKey !== v.set.publicKey) {
+        throw new SeedbankError('KEY_MISMATCH', `${setId} is registered with another key`, { status: 403 });
+      }
+      sets.putSync(setId, {
+        ...v.set,
+        previousKeys: current?.previousKeys ?? [],
+        latestVersion: version,
+        registeredAt: current?.registeredAt ?? now,
+        updatedAt: now,
+      });
+      versions.putSync([setId, version], { ...v.record, publishedAt: now });
+      blobs.putSync(['meta', setId, version, 'manifest.json'], Buffer.from(v.manifestText, 'utf8'));
+      blobs.putSync(['meta', setId, version, 'manifest.sig'], Buffer.from(v.signatureText, 'utf8'));
+      blobs.putSync(['meta', setId, version, 'pages.xml.gz'], Buffer.from(v.pagesGz));
+      blobs.putSync(['metadata-torrent', setId, version], Buffer.from(v.metadataTorrent));
+      metadataTorrents.putSync(v.record.metadataInfoHash, { setId, version });
+      for (const vol of v.volumes) {
+        const { torrent, ...fields } = vol;
+        const existing = volumes.get(vol.infoHash);
+        const holders = [...(existing?.versions ?? []), { setId, version }];
+        volumes.putSync(vol.infoHash, { ...fields, setId: existing?.setId ?? setId, versions: holders });
+        // The first bytes win: an unchanged volume keeps its torrent byte for byte anyway.
+        if (!existing) blobs.putSync(['volume-torrent', vol.infoHash], Buffer.from(torrent));
+      }
+      for (const f of v.files) {
+        filesBySha1.putSync([f.sha1, setId, version, f.title], { path: f.path, size: f.size, volume: f.volume });
+        titles.putSync([f.title, f.sha1], 1);
+      }
+    });
+  }
+
+  /**
+   * Replaces a set's registered key (an operator's decision after a key loss or compromise);
+   * the next version must be signed by the new key. Returns the old key.
+   */
+  async rotateKey(setId: string, newPublicKey: string, now = Date.now()): Promise<string> {
+    if (!/^[0-9a-f]{64}$/.test(newPublicKey)) {
+      throw new SeedbankError('KEY_INVALID', 'the new key must be a raw ed25519 public key: 64 lower-case hex digits', { status: 400 });
+    }
+    return this.t.sets.transaction(() => {
+      const current = this.t.sets.get(setId);
+      if (!current) {
+        throw new SeedbankError('SET_UNKNOWN', `no set "${setId}" in this catalogue`, { status: 404, hint: 'a set registers its key with its first publish' });
+      }
+      if (current.publicKey === newPublicKey) return current.publicKey;
+      this.t.sets.putSync(setId, {
+        ...current,
+        publicKey: newPublicKey,
+        previousKeys: [...current.previousKeys, { publicKey: current.publicKey, replacedAt: now }],
+        updatedAt: now,
+      });
+      return current.publicKey;
+    });
+  }
+
+  // ---- tokens ----------------------------------------------------------------------------------
+
+  /** Stores a token's SHA-256 (hex) with its label. */
+  async addToken(tokenSha256: string, record: TokenRecord): Promise<void> {
+    await this.t.tokens.put(tokenSha256, record);
+  }
+
+  /** The token record for a token's SHA-256, if it is valid. */
+  tokenByHash(tokenSha256: string): TokenRecord | undefined {
+    return this.t.tokens.get(tokenSha256);
+  }
+
+  /** Every token (by hash) with its label. */
+  listTokens(): Array<TokenRecord & { sha256: string }> {
+    return [...this.t.tokens.getRange()].map(({ key, value }) => ({ sha256: key, ...value }));
+  }
+
+  /** Revokes a token; true when it existed. */
+  async removeToken(tokenSha256: string): Promise<boolean> {
+    return this.t.tokens.remove(tokenSha256);
+  }
+
+  // ---- tracker swarm history -------------------------------------------------------------------
+
+  /** Records one sample of a swarm's live counts. */
+  async addSwarmSample(s: SwarmSample): Promise<void> {
+    await this.t.swarmHistory.put([s.infoHash, s.time], [s.complete, s.incomplete]);
+  }
+
+  /** Samples of one swarm in time order, for plots. */
+  swarmHistory(infoHash: string, q: HistoryQuery = {}): SwarmSample[] {
+    const range = prefixRange([infoHash]);
+    const start = q.since === undefined ? range.start : [infoHash, q.since];
+    const end = q.until === undefined ? range.end : [infoHash, q.until];
+    return [...this.t.swarmHistory.getRange({ start, end, limit: q.limit })].map(({ key, value }) => ({
+      infoHash,
+      time: key[1],
+      complete: value[0],
+      incomplete: value[1],
+    }));
+  }
+
+  /** The newest sample of one swarm. */
+  latestSwarmSample(infoHash: string): SwarmSample | undefined {
+    const range = prefixRange([infoHash]);
+    for (const { key, value } of this.t.swarmHistory.getRange({ start: range.end, end: range.start, reverse: true, limit: 1 })) {
+      return { infoHash, time: key[1], complete: value[0], incomplete: value[1] };
+    }
+    return undefined;
+  }
+
+  /** Deletes samples older than `beforeMs` (retention); returns how many went. */
+  async pruneSwarmHistory(beforeMs: number): Promise<number> {
+    let removed = 0;
+    await this.t.swarmHistory.transaction(() => {
+      for (const key of this.t.swarmHistory.getKeys()) {
+        if (key[1] < beforeMs) {
+          this.t.swarmHistory.removeSync(key);
+          removed++;
+        }
+      }
+    });
+    return removed;
+  }
+
+  // ---- census observations ---------------------------------------------------------------------
+
+  /** Records what the census saw of one peer for one torrent (replacing the previous observation). */
+  async putObservation(infoHash: string, host: string, port: number, observation: Observation): Promise<void> {
+    await this.t.observations.put([infoHash, host, port], observation);
+  }
+
+  /** Every peer observation of one torrent. */
+  observationsFor(infoHash: string): PeerObservation[] {
+    return [...this.t.observations.getRange(prefixRange([infoHash]))].map(({ key: [ih, host, port], value }) => ({ infoHash: ih, host, port, ...value }));
+  }
+
+  /** Forgets one peer's observation of one torrent. */
+  async removeObservation(infoHash: string, host: string, port: number): Promise<boolean> {
+    return this.t.observations.remove([infoHash, host, port]);
+  }
+}

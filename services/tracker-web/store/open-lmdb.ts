@@ -1,0 +1,67 @@
+/**
+ * Opens the catalogue's one LMDB environment (`DIR/catalogue.lmdb`) and its named tables.
+ * Several processes may open it at once (the server and `seedbank catalogue token create`):
+ * LMDB is multi-process safe, and each write below is its own transaction.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { open, type Database, type Key, type RootDatabase } from 'lmdb';
+import type { FileLocation, Observation, SetRecord, TokenRecord, VersionRecord, VolumeRecord } from './records.ts';
+
+/** The environment folder inside the catalogue's data folder. */
+export const LMDB_FOLDER = 'catalogue.lmdb';
+/** Named tables; more than we use so later modules can add theirs without a migration. */
+const MAX_TABLES = 32;
+/** Sorts after any string or number in ordered-binary keys, so [p, MAXIMUM] closes a prefix range. */
+const MAXIMUM_KEY_PART = new Uint8Array([0xff]);
+
+/** Every table of the catalogue, typed. */
+export interface CatalogueTables {
+  env: RootDatabase;
+  /** setId → SetRecord */
+  sets: Database<SetRecord, string>;
+  /** [setId, version] → VersionRecord */
+  versions: Database<VersionRecord, [string, number]>;
+  /** infoHash → VolumeRecord */
+  volumes: Database<VolumeRecord, string>;
+  /** metadata torrent infoHash → its set version */
+  metadataTorrents: Database<{ setId: string; version: number }, string>;
+  /** [sha1, setId, version, title] → where the bytes sit */
+  filesBySha1: Database<Pick<FileLocation, 'path' | 'size' | 'volume'>, [string, string, number, string]>;
+  /** [title, sha1] → 1: every content a title has had */
+  titles: Database<number, [string, string]>;
+  /** [kind, ...id] → raw bytes (manifests, signatures, pages, torrents) */
+  blobs: Database<Buffer, Key[]>;
+  /** sha256(token) hex → TokenRecord */
+  tokens: Database<TokenRecord, string>;
+  /** [infoHash, unix ms] → [complete, incomplete] */
+  swarmHistory: Database<[number, number], [string, number]>;
+  /** [infoHash, host, port] → Observation (the census writes these) */
+  observations: Database<Observation, [string, string, number]>;
+}
+
+/** Opens (creating when missing) the catalogue tables under `dataDir/catalogue.lmdb`. */
+export function openCatalogueTables(dataDir: string): CatalogueTables {
+  const dir = path.join(path.resolve(dataDir), LMDB_FOLDER);
+  mkdirSync(dir, { recursive: true });
+  // lmdb-js takes a path with an extension for a file name unless told otherwise.
+  const env = open({ path: dir, maxDbs: MAX_TABLES, noSubdir: false });
+  return {
+    env,
+    sets: env.openDB({ name: 'sets' }),
+    versions: env.openDB({ name: 'versions' }),
+    volumes: env.openDB({ name: 'volumes' }),
+    metadataTorrents: env.openDB({ name: 'metadata-torrents' }),
+    filesBySha1: env.openDB({ name: 'files-by-sha1' }),
+    titles: env.openDB({ name: 'titles' }),
+    blobs: env.openDB({ name: 'blobs', encoding: 'binary' }),
+    tokens: env.openDB({ name: 'tokens' }),
+    swarmHistory: env.openDB({ name: 'swarm-history' }),
+    observations: env.openDB({ name: 'observations' }),
+  };
+}
+
+/** Range options selecting every key that starts with the given parts. */
+export function prefixRange(prefix: Key[]): { start: Key[]; end: Key[] } {
+  return { start: prefix, end: [...prefix, MAXIMUM_KEY_PART] };
+}

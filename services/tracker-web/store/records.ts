@@ -1,0 +1,122 @@
+/**
+ * The records the catalogue keeps in LMDB. Everything here is plain data (msgpack-encoded);
+ * large byte payloads (manifests, pages, torrents) live in the blob table and are fetched on
+ * demand, so listing sets or versions never decodes megabytes.
+ */
+import type { SetPointer } from '../../../shared/formats/pointer.ts';
+
+/** One registered set: its identity, key and what its latest version says about it. */
+export interface SetRecord {
+  id: string;
+  title: string;
+  description: string;
+  tags: string[];
+  /** The ed25519 public key (hex) every version must be signed with. */
+  publicKey: string;
+  /** Keys used before an operator rotation, newest last, for the audit trail. */
+  previousKeys: Array<{ publicKey: string; replacedAt: number }>;
+  copyTarget: number;
+  /** Highest published version; versions 1..latestVersion all exist. */
+  latestVersion: number;
+  /** Unix milliseconds of the first publish. */
+  registeredAt: number;
+  /** Unix milliseconds of the latest publish. */
+  updatedAt: number;
+}
+
+/** One published, immutable set version (without its large texts; see CatalogueStore.manifestText). */
+export interface VersionRecord {
+  setId: string;
+  version: number;
+  manifestSha256: string;
+  /** Unix milliseconds when the catalogue accepted it. */
+  publishedAt: number;
+  /** The build time the manifest states (ISO 8601). */
+  builtAt: string;
+  /** Info hash (hex) of the metadata torrent (manifest, signature, pages). */
+  metadataInfoHash: string;
+  /** The signed BEP 44 pointer to this version, as pointer.json holds it. */
+  pointer: SetPointer;
+  /** Volume info hashes in manifest order. */
+  volumes: string[];
+  totals: { files: number; bytes: number };
+  changes: { added: number; removed: number; changed: number; renamed: number; pagesUpdated: number };
+  parent: { version: number; manifestSha256: string } | null;
+}
+
+/** One volume torrent; the same volume can belong to many versions (and even sets). */
+export interface VolumeRecord {
+  infoHash: string;
+  /** The set that published it first. */
+  setId: string;
+  /** Every set version listing this volume, in publish order. */
+  versions: Array<{ setId: string; version: number }>;
+  /** The volume rule's MD5 prefix bits. */
+  prefix: string;
+  size: number;
+  files: number;
+  pieceLength: number;
+  pieces: number;
+}
+
+/** Where a file's bytes (by SHA-1) can be found: one set version's copy of it. */
+export interface FileLocation {
+  sha1: string;
+  setId: string;
+  version: number;
+  /** "File:Name.jpg" */
+  title: string;
+  /** Commons layout path inside the volume, "a/ab/Name.jpg". */
+  path: string;
+  size: number;
+  /** Info hash of the volume holding it. */
+  volume: string;
+}
+
+/** A publishing token: only its SHA-256 is stored. */
+export interface TokenRecord {
+  label: string;
+  createdAt: number;
+}
+
+/** One sample of a tracker swarm's live counts. */
+export interface SwarmSample {
+  infoHash: string;
+  /** Unix milliseconds. */
+  time: number;
+  complete: number;
+  incomplete: number;
+}
+
+/** What the census saw of one peer for one torrent (written by the census module). */
+export interface Observation {
+  /** Unix milliseconds the peer was last reachable. */
+  lastSeen: number;
+  /** The peer's bitfield claimed every piece. */
+  complete: boolean;
+  havePieces: number;
+  /** Unix milliseconds of the last piece audit, null when never audited. */
+  auditedAt: number | null;
+  /** Whether the audited piece matched its hash, null when never audited. */
+  auditOk: boolean | null;
+  /** Why the peer failed or was skipped, when it did. */
+  reason?: string;
+  /** The bitfield the peer claimed (BEP 3, one bit per piece), so partial seeders count per file. */
+  bitfield?: Uint8Array;
+}
+
+/** An observation with the peer it is about. */
+export interface PeerObservation extends Observation {
+  infoHash: string;
+  host: string;
+  port: number;
+}
+
+/** A set with its latest version's summary, as lists show it. */
+export interface SetSummary extends SetRecord {
+  latest: VersionRecord | null;
+}
+
+/** The names of the files a version's metadata torrent carries (its folder `<set>-v<N>/`). */
+export const METADATA_FILE_NAMES = ['manifest.json', 'manifest.sig', 'pages.xml.gz'] as const;
+export type MetadataFileName = (typeof METADATA_FILE_NAMES)[number];

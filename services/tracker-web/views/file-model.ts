@@ -1,0 +1,67 @@
+import { networkOf } from '../census/index.ts';
+import type { FileOccurrence, FilePageModel, NetworkHolding } from '../pages/view-models.ts';
+import type { ViewSources } from './set-summaries.ts';
+
+const SHA1_HEX = /^[0-9a-f]{40}$/i;
+
+/** Normalises what people type for a file: `Foo_bar.jpg`, `File:Foo bar.jpg`, `file:foo bar.jpg`. */
+export function normaliseTitle(q: string): string {
+  const bare = q.trim().replace(/^(file|image):/i, '').replace(/_/g, ' ').trim();
+  if (!bare) return '';
+  return `File:${bare[0]!.toUpperCase()}${bare.slice(1)}`;
+}
+
+/** The file page's data: a lookup by SHA-1 or title, with copies, networks and every set holding it. */
+export function fileModel(src: ViewSources, query: string): FilePageModel {
+  const now = src.now().toISOString();
+  const q = query.trim();
+  if (!q) return { kind: 'not-found', now, query: '' };
+  const sha1s = SHA1_HEX.test(q) ? [q.toLowerCase()] : src.store.sha1sForTitle(normaliseTitle(q));
+  const known = sha1s.filter((s) => src.store.filesBySha1(s).length > 0);
+  if (known.length === 0) return { kind: 'not-found', now, query: q };
+  if (known.length > 1) {
+    // The same title held different bytes over time (re-uploads): let the person choose.
+    return {
+      kind: 'matches',
+      now,
+      query: q,
+      matches: known.map((sha1) => {
+        const loc = src.store.filesBySha1(sha1)[0]!;
+        return { title: loc.title, sha1, bytes: loc.size, copies: src.copies.file(sha1).hosts.length };
+      }),
+    };
+  }
+  const sha1 = known[0]!;
+  const locations = src.store.filesBySha1(sha1);
+  const copies = src.copies.file(sha1);
+  const first = locations[locations.length - 1]!;
+  const manifest = src.store.manifest(first.setId, first.version);
+  const entry = manifest?.files.find((f) => f.sha1 === sha1);
+  const containedIn: FileOccurrence[] = locations.map((l) => ({
+    setId: l.setId,
+    setTitle: src.store.getSet(l.setId)?.title ?? l.setId,
+    version: l.version,
+    path: l.path,
+    copyTarget: src.store.getSet(l.setId)?.copyTarget ?? 0,
+  }));
+  const perNetwork = new Map<string, number>();
+  for (const h of copies.hosts) perNetwork.set(networkOf(h), (perNetwork.get(networkOf(h)) ?? 0) + 1);
+  const lastSeen = new Date(src.census?.lastRound?.startedAt ?? src.now().getTime()).toISOString();
+  const networks: NetworkHolding[] = [...perNetwork].map(([network, hosts]) => ({ network, hosts, lastSeen }));
+  return {
+    kind: 'found',
+    now,
+    query: q,
+    file: {
+      title: first.title,
+      sha1,
+      bytes: first.size,
+      mime: entry?.mime ?? 'application/octet-stream',
+      copies: copies.hosts.length,
+      networksCount: copies.networks.length,
+      networks,
+      containedIn,
+      descriptionUrl: manifest ? manifest.source.articleUrl.replace('$1', encodeURIComponent(first.title.replace(/ /g, '_'))) : null,
+    },
+  };
+}

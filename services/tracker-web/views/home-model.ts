@@ -1,0 +1,57 @@
+import type { DrillSummary, HomePageModel, HomeQuery, NetworkTotals, SetSummary } from '../pages/view-models.ts';
+import { spaceBalance } from '../redundancy/needs.ts';
+import { summarizeSet, type ViewSources } from './set-summaries.ts';
+
+/** The home page's data: every set (searched, filtered, sorted) and the network's totals. */
+export function homeModel(src: ViewSources, query: HomeQuery, extra: { offeredBytes: number; drills: DrillSummary[] }): HomePageModel {
+  const rows = src.store.listSets().filter((r) => r.latest !== null);
+  const all = rows.map((r) => summarizeSet(src, r));
+  const q = query.q.toLowerCase();
+  const sets = all
+    .filter((s) => !q || s.title.toLowerCase().includes(q) || s.id.includes(q) || s.tags.some((t) => t.includes(q)))
+    .filter((s) => !query.tag || s.tags.includes(query.tag))
+    .filter((s) => !query.region || (query.region === 'any' ? s.regionLabel !== null : query.region === 'none' ? s.regionLabel === null : true))
+    .sort(sorter(query.sort));
+  let bytesUnderTarget = 0;
+  for (const r of rows) bytesUnderTarget += src.copies.set(r.id)?.bytesUnderTarget ?? 0;
+  const balance = spaceBalance(all.map((s) => ({ size: s.bytes, copyTarget: s.copyTarget })), extra.offeredBytes);
+  const totals: NetworkTotals = {
+    sets: all.length,
+    files: all.reduce((n, s) => n + s.files, 0),
+    bytes: all.reduce((n, s) => n + s.bytes, 0),
+    bytesUnderTarget,
+    offeredBytes: balance.offeredBytes,
+    neededBytes: balance.neededBytes,
+    seedersNow: all.reduce((n, s) => n + s.seedersNow, 0),
+  };
+  const tagCounts = new Map<string, number>();
+  for (const s of all) for (const t of s.tags) tagCounts.set(t, (tagCounts.get(t) ?? 0) + 1);
+  return {
+    now: src.now().toISOString(),
+    totals,
+    sets,
+    query,
+    tags: [...tagCounts].map(([tag, n]) => ({ tag, sets: n })).sort((a, b) => b.sets - a.sets || (a.tag < b.tag ? -1 : 1)),
+    regions: [
+      { value: 'any', label: 'Selected by place' },
+      { value: 'none', label: 'Selected by category only' },
+    ],
+    drills: extra.drills,
+  };
+}
+
+function sorter(sort: HomeQuery['sort']): (a: SetSummary, b: SetSummary) => number {
+  const byTitle = (a: SetSummary, b: SetSummary) => a.title.localeCompare(b.title);
+  switch (sort) {
+    case 'title':
+      return byTitle;
+    case 'size':
+      return (a, b) => b.bytes - a.bytes || byTitle(a, b);
+    case 'updated':
+      return (a, b) => (b.latestVersion?.builtAt ?? '').localeCompare(a.latestVersion?.builtAt ?? '') || byTitle(a, b);
+    case 'seeders':
+      return (a, b) => b.seedersNow - a.seedersNow || byTitle(a, b);
+    default:
+      return (a, b) => b.risk - a.risk || b.bytes - a.bytes || byTitle(a, b);
+  }
+}

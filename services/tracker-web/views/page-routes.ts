@@ -1,0 +1,125 @@
+import { Router, type Request } from 'express';
+import { SeedbankError } from '../../../shared/errors.ts';
+import { buildSetFeed, type FeedVersion } from '../feeds/set-feed.ts';
+import { parseHomeQuery } from '../pages/home-query.ts';
+import { renderFile } from '../pages/render-file.ts';
+import { renderHome } from '../pages/render-home.ts';
+import { renderSet } from '../pages/render-set.ts';
+import type { DrillSummary } from '../pages/view-models.ts';
+import { rankNeeds } from '../redundancy/needs.ts';
+import { fileModel } from './file-model.ts';
+import { homeModel } from './home-model.ts';
+import { setModel } from './set-model.ts';
+import type { ViewSources } from './set-summaries.ts';
+
+/** Most items in the feed of all sets. */
+const ALL_SETS_FEED_VERSIONS = 200;
+/** Longest needs list returned at once. */
+const MAX_NEEDS = 1000;
+
+/** Extra sources of the pages beyond the store (seeder reports, drills). */
+export interface PageExtras {
+  offeredBytes: () => number;
+  drills: () => DrillSummary[];
+  publicUrl?: string;
+}
+
+function baseUrl(req: Request, publicUrl?: string): string {
+  return (publicUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`).replace(/\/+$/, '');
+}
+
+/** The catalogue's pages (HTML), their data (JSON under /api/view), feeds and the needs list. */
+export function pageRouter(src: ViewSources, extras: PageExtras): Router {
+  const router = Router();
+  const html = (body: string) => body;
+
+  router.get('/', (req, res) => {
+    const model = homeModel(src, parseHomeQuery(req.query as Record<string, unknown>), { offeredBytes: extras.offeredBytes(), drills: extras.drills() });
+    res.type('html').send(html(renderHome(model)));
+  });
+  router.get('/api/view/home', (req, res) => {
+    res.json(homeModel(src, parseHomeQuery(req.query as Record<string, unknown>), { offeredBytes: extras.offeredBytes(), drills: extras.drills() }));
+  });
+
+  const setOr404 = (req: Request) => {
+    const model = setModel(src, String(req.params.id), baseUrl(req, extras.publicUrl));
+    if (!model) throw new SeedbankError('SET_NOT_FOUND', `no set "${String(req.params.id)}" in this catalogue`, { status: 404, hint: 'see the list of sets on the home page' });
+    return model;
+  };
+  router.get('/sets/:id', (req, res) => {
+    res.type('html').send(html(renderSet(setOr404(req))));
+  });
+  router.get('/api/view/sets/:id', (req, res) => {
+    res.json(setOr404(req));
+  });
+
+  router.get('/files', (req, res) => {
+    const model = fileModel(src, typeof req.query.q === 'string' ? req.query.q : '');
+    res.status(model.kind === 'not-found' && model.query ? 404 : 200).type('html').send(html(renderFile(model)));
+  });
+  router.get('/api/view/files', (req, res) => {
+    const model = fileModel(src, typeof req.query.q === 'string' ? req.query.q : '');
+    res.status(model.kind === 'not-found' && model.query ? 404 : 200).json(model);
+  });
+
+  const feed = (req: Request, setId: string | null) => {
+    const base = baseUrl(req, extras.publicUrl);
+    const rows = src.store.listSets().filter((r) => setId === null || r.id === setId);
+    if (setId !== null && rows.length === 0) throw new SeedbankError('SET_NOT_FOUND', `no set "${setId}" in this catalogue`, { status: 404 });
+    const versions: FeedVersion[] = [];
+    for (const row of rows) {
+      const seen = new Set<string>();
+      for (const v of src.store.getVersions(row.id).sort((a, b) => a.version - b.version)) {
+        const fresh = v.volumes.filter((ih) => !seen.has(ih));
+        for (const ih of v.volumes) seen.add(ih);
+        versions.push({
+          setId: row.id,
+          setTitle: row.title,
+          version: v.version,
+          publishedAt: new Date(v.publishedAt),
+          files: v.totals.files,
+          bytes: v.totals.bytes,
+          changes: v.changes,
+          newVolumes: fresh.map((ih) => {
+            const vol = src.store.getVolume(ih);
+            return { infoHash: ih, size: vol?.size ?? 0, files: vol?.files ?? 0, torrentUrl: `${base}/torrents/${ih}.torrent`, torrentBytes: src.store.volumeTorrent(ih)?.length ?? 0 };
+          }),
+          metadata: { infoHash: v.metadataInfoHash, torrentUrl: `${base}/sets/${encodeURIComponent(row.id)}/${v.version}/metadata.torrent`, torrentBytes: src.store.metadataTorrent(row.id, v.version)?.length ?? 0 },
+          pageUrl: `${base}/sets/${encodeURIComponent(row.id)}`,
+        });
+      }
+    }
+    versions.sort((a, b) => b.publishedAt.getTime() - a.publishedAt.getTime());
+    const title = setId === null ? 'Seedbank: all sets' : `Seedbank: ${rows[0]!.title}`;
+    const self = `${base}${req.path}`;
+    return buildSetFeed({
+      title,
+      description: setId === null ? 'New versions of every set in this catalogue' : rows[0]!.description || rows[0]!.title,
+      siteUrl: setId === null ? `${base}/` : `${base}/sets/${encodeURIComponent(setId)}`,
+      selfUrl: self.replace(/\.atom$/, '.rss'),
+      updated: versions[0]?.publishedAt ?? new Date(0),
+      versions: versions.slice(0, ALL_SETS_FEED_VERSIONS),
+    });
+  };
+  router.get('/sets/:id/feed.rss', (req, res) => void res.type('application/rss+xml').send(feed(req, String(req.params.id)).rss2()));
+  router.get('/sets/:id/feed.atom', (req, res) => void res.type('application/atom+xml').send(feed(req, String(req.params.id)).atom1()));
+  router.get('/feed.rss', (req, res) => void res.type('application/rss+xml').send(feed(req, null).rss2()));
+  router.get('/feed.atom', (req, res) => void res.type('application/atom+xml').send(feed(req, null).atom1()));
+
+  router.get('/api/needs', (req, res) => {
+    const limit = Math.min(MAX_NEEDS, Math.max(1, Number(req.query.limit ?? MAX_NEEDS) || MAX_NEEDS));
+    const volumes = src.store.listSets().flatMap((row) =>
+      (row.latest?.volumes ?? []).map((ih) => ({
+        infoHash: ih,
+        setId: row.id,
+        size: src.store.getVolume(ih)?.size ?? 0,
+        copyTarget: row.copyTarget,
+        copies: src.copies.volumeCopies(ih),
+        seeders: src.tracker.torrents[ih]?.complete ?? 0,
+      })),
+    );
+    const base = baseUrl(req, extras.publicUrl);
+    res.json({ generatedAt: src.now().toISOString(), needs: rankNeeds(volumes).slice(0, limit).map((n) => ({ ...n, torrentUrl: `${base}/torrents/${n.infoHash}.torrent` })) });
+  });
+  return router;
+}

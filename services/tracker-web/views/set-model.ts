@@ -1,0 +1,94 @@
+import { stringify as toYaml } from 'yaml';
+import { magnetUri } from '../../../shared/torrent/index.ts';
+import type { SetPageModel, TitleList, VersionView, VolumeView } from '../pages/view-models.ts';
+import { regionLabel, summarizeSet, type ViewSources } from './set-summaries.ts';
+
+/** Versions whose title lists are shown; older ones show their counts only. */
+const VERSIONS_WITH_TITLES = 10;
+/** Titles listed per kind of change; the count says how many there are in all. */
+const TITLES_PER_CHANGE = 50;
+/** Seeder samples are grouped into buckets of this length for the plot. */
+const PLOT_BUCKET_MS = 60 * 60 * 1000; // 1 hour
+/** How far back the seeders plot looks. */
+const PLOT_WINDOW_MS = 30 * 24 * 3600 * 1000; // 30 days
+
+const list = (titles: string[]): TitleList => ({ count: titles.length, titles: titles.slice(0, TITLES_PER_CHANGE) });
+
+/** The set page's data, or null for an unknown set. */
+export function setModel(src: ViewSources, setId: string, baseUrl: string): SetPageModel | null {
+  const row = src.store.listSets().find((r) => r.id === setId);
+  if (!row || !row.latest) return null;
+  const latest = row.latest;
+  const manifest = src.store.manifest(setId, latest.version);
+  const recipe = manifest?.recipe ?? {};
+  const selection = (recipe.selection ?? {}) as { categories?: Array<{ name: string; depth: number }>; excludeCategories?: string[]; mimeTypes?: string[] };
+
+  const records = src.store.getVersions(setId).sort((a, b) => b.version - a.version);
+  const versions: VersionView[] = records.map((v, i) => {
+    const m = i < VERSIONS_WITH_TITLES ? src.store.manifest(setId, v.version) : undefined;
+    const c = m?.changes;
+    return {
+      n: v.version,
+      builtAt: v.builtAt,
+      files: v.totals.files,
+      bytes: v.totals.bytes,
+      changes:
+        v.parent === null
+          ? null
+          : c
+            ? { added: list(c.added), removed: list(c.removed), changed: list(c.changed), renamed: { count: c.renamed.length, titles: c.renamed.slice(0, TITLES_PER_CHANGE) } }
+            : {
+                added: { count: v.changes.added, titles: [] },
+                removed: { count: v.changes.removed, titles: [] },
+                changed: { count: v.changes.changed, titles: [] },
+                renamed: { count: v.changes.renamed, titles: [] },
+              },
+    };
+  });
+
+  const tracker = `${baseUrl}/announce`;
+  const volumes: VolumeView[] = src.store.volumesOf(setId, latest.version).map((v) => ({
+    infoHash: v.infoHash,
+    bytes: v.size,
+    files: v.files,
+    magnetUri: magnetUri(v.infoHash, { name: 'commons', trackers: [tracker], webSeeds: manifest ? [manifest.source.uploadBase] : [] }),
+    torrentUrl: `${baseUrl}/torrents/${v.infoHash}.torrent`,
+    seedersNow: src.tracker.torrents[v.infoHash]?.complete ?? 0,
+    copiesNow: src.copies.volumeCopies(v.infoHash),
+  }));
+
+  const since = src.now().getTime() - PLOT_WINDOW_MS;
+  const buckets = new Map<number, number>();
+  for (const ih of latest.volumes) {
+    for (const s of src.store.swarmHistory(ih, { since })) {
+      const t = Math.floor(s.time / PLOT_BUCKET_MS) * PLOT_BUCKET_MS;
+      buckets.set(t, Math.max(buckets.get(t) ?? 0, s.complete));
+    }
+  }
+  const stats = src.copies.set(setId);
+  const summary: Array<{ term: string; detail: string }> = [];
+  for (const c of selection.categories ?? []) summary.push({ term: 'Category', detail: `${c.name} (depth ${c.depth})` });
+  if (selection.excludeCategories?.length) summary.push({ term: 'Excluded', detail: selection.excludeCategories.join(', ') });
+  const region = regionLabel(recipe);
+  if (region) summary.push({ term: 'Region', detail: region });
+  if (selection.mimeTypes?.length) summary.push({ term: 'Media types', detail: selection.mimeTypes.join(', ') });
+  summary.push({ term: 'Copy target', detail: String(row.copyTarget) });
+  if (manifest) summary.push({ term: 'Source', detail: `${manifest.source.siteName} (${manifest.source.wiki})` });
+
+  return {
+    now: src.now().toISOString(),
+    set: { ...summarizeSet(src, row), description: row.description },
+    recipe: { format: 'yaml', text: toYaml(recipe), summary },
+    previewMosaicUrl: src.store.metadataFile(setId, latest.version, 'preview.jpg' as never) ? `${baseUrl}/sets/${encodeURIComponent(setId)}/preview.jpg` : null,
+    versions,
+    volumesVersion: latest.version,
+    volumes,
+    seedersOverTime: [...buckets].sort(([a], [b]) => a - b).map(([t, n]) => ({ at: new Date(t).toISOString(), seeders: n })),
+    copiesHistogram: [...(stats?.histogram ?? new Map<number, number>())].sort(([a], [b]) => a - b).map(([copies, files]) => ({ copies, files })),
+    feeds: {
+      rssUrl: `${baseUrl}/sets/${encodeURIComponent(setId)}/feed.rss`,
+      atomUrl: `${baseUrl}/sets/${encodeURIComponent(setId)}/feed.atom`,
+      jsonUrl: `${baseUrl}/api/sets/${encodeURIComponent(setId)}`,
+    },
+  };
+}

@@ -1,0 +1,64 @@
+import type { Manifest } from '../../../shared/formats/manifest.ts';
+import type { SetSummary as SetView } from '../pages/view-models.ts';
+import type { CopyIndex } from '../redundancy/copy-index.ts';
+import type { CatalogueStore, SetSummary as SetRow } from '../store/catalogue-store.ts';
+import type { TrackerServer } from '../tracker/tracker-lib.ts';
+
+/** What the view builders need from the running catalogue. */
+export interface ViewSources {
+  store: CatalogueStore;
+  copies: CopyIndex;
+  tracker: TrackerServer;
+  now: () => Date;
+  census?: { lastRound: { startedAt: number } | null };
+}
+
+/** A readable label of a recipe's region, or null when it selects by category only. */
+export function regionLabel(recipe: Record<string, unknown> | undefined): string | null {
+  const region = (recipe?.selection as { region?: Record<string, unknown> } | undefined)?.region;
+  if (!region) return null;
+  if ('bbox' in region) {
+    const b = region.bbox as { south: number; west: number; north: number; east: number };
+    return `box ${b.south}°…${b.north}° N, ${b.west}°…${b.east}° E`;
+  }
+  const p = region.point as { lat: number; lon: number };
+  return `${Number(region.radiusMeters) / 1000} km around ${p.lat}°, ${p.lon}°`;
+}
+
+/** Distinct peers that hold a whole volume of the set now, as the tracker sees them. */
+export function seedersNow(tracker: TrackerServer, volumes: string[]): number {
+  const seen = new Set<string>();
+  for (const ih of volumes) {
+    const swarm = tracker.torrents[ih] as { peers: { keys: string[]; peek(k: string): { ip?: string; port?: number; complete?: boolean } | undefined } } | undefined;
+    for (const key of swarm?.peers.keys ?? []) {
+      const p = swarm!.peers.peek(key);
+      if (p?.complete && p.ip) seen.add(`${p.ip}:${p.port}`);
+    }
+  }
+  return seen.size;
+}
+
+/** Risk from 0 (every file at target) to 1 (some file has no copy). */
+export function riskScore(minCopies: number, target: number): number {
+  return target <= 0 ? 0 : Math.max(0, Math.min(1, (target - minCopies) / target));
+}
+
+/** The summary row of a set for lists and the set page. */
+export function summarizeSet(src: ViewSources, row: SetRow): SetView {
+  const latest = row.latest;
+  const manifest: Manifest | undefined = latest ? src.store.manifest(row.id, latest.version) : undefined;
+  const stats = src.copies.set(row.id);
+  return {
+    id: row.id,
+    title: row.title,
+    tags: row.tags,
+    regionLabel: regionLabel(manifest?.recipe),
+    bytes: latest?.totals.bytes ?? 0,
+    files: latest?.totals.files ?? 0,
+    latestVersion: latest ? { n: latest.version, builtAt: latest.builtAt } : null,
+    seedersNow: seedersNow(src.tracker, latest?.volumes ?? []),
+    copies: { min: stats?.min ?? 0, median: stats?.median ?? 0 },
+    copyTarget: row.copyTarget,
+    risk: riskScore(stats?.min ?? 0, row.copyTarget),
+  };
+}

@@ -1,0 +1,102 @@
+/**
+ * The catalogue as a web seed and torrent source:
+ *   GET /meta/<set>-v<N>/<manifest.json|manifest.sig|pages.xml.gz>   BEP 19 web seed of each metadata torrent
+ *   GET /torrents/<infohash>.torrent                                  any published torrent
+ *   GET /sets/<id>/v<N>/metadata.torrent (or /sets/<id>/latest/...)   a version's metadata torrent
+ * Metadata torrents are served with `url-list: ["<base>/meta/"]`, so any client can fetch a
+ * version's metadata from the catalogue before a single seeder has it.
+ */
+import { Router, type Request, type Response } from 'express';
+import { SeedbankError } from '../../../shared/errors.ts';
+import { METADATA_FILE_NAMES, type CatalogueStore, type MetadataFileName } from '../store/catalogue-store.ts';
+import { infoHashSchema, parseParam, setIdSchema, versionSchema } from './params.ts';
+import { withUrlList } from './with-url-list.ts';
+
+/** Published bytes never change, so caches may keep them for a year. */
+const IMMUTABLE_CACHE = 'public, max-age=31536000, immutable';
+const CONTENT_TYPES: Record<MetadataFileName, string> = {
+  'manifest.json': 'application/json',
+  'manifest.sig': 'application/json',
+  // A gzip file served as itself: no Content-Encoding, or clients would unpack it and the pieces would not match.
+  'pages.xml.gz': 'application/gzip',
+};
+const TORRENT_TYPE = 'application/x-bittorrent';
+const META_FOLDER = /^([a-z0-9][a-z0-9-]{0,62})-v([1-9][0-9]{0,8})$/;
+
+function notFound(what: string): SeedbankError {
+  return new SeedbankError('NOT_FOUND', `${what} is not in this catalogue`, { status: 404 });
+}
+
+/** The catalogue's public base URL: configured, or the one the request came to. */
+export function baseUrlOf(req: Request, publicUrl: string | undefined): string {
+  return (publicUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`).replace(/\/+$/, '');
+}
+
+/** Sends bytes honouring a single `Range: bytes=a-b` (web seeds fetch pieces that way). */
+export function sendBytes(req: Request, res: Response, bytes: Buffer, type: string): void {
+  res.set('Accept-Ranges', 'bytes');
+  res.type(type);
+  const ranges = req.get('range') ? req.range(bytes.length, { combine: true }) : undefined;
+  if (ranges === -1) {
+    res.status(416).set('Content-Range', `bytes */${bytes.length}`).end();
+    return;
+  }
+  if (Array.isArray(ranges) && ranges.type === 'bytes' && ranges.length === 1) {
+    const { start, end } = ranges[0]!;
+    res.status(206).set('Content-Range', `bytes ${start}-${end}/${bytes.length}`);
+    res.end(bytes.subarray(start, end + 1));
+    return;
+  }
+  res.end(bytes);
+}
+
+export interface SeedRouteOptions {
+  store: CatalogueStore;
+  /** Public base URL for the url-list (behind a reverse proxy); default: the request's host. */
+  publicUrl?: string;
+}
+
+/** Builds the router of the metadata web seed and torrent downloads. */
+export function seedRouter({ store, publicUrl }: SeedRouteOptions): Router {
+  const router = Router();
+
+  const metadataTorrent = (req: Request, res: Response, setId: string, version: number, cache = IMMUTABLE_CACHE) => {
+    const bytes = store.metadataTorrent(setId, version);
+    if (!bytes) throw notFound(`${setId} v${version}`);
+    res.set('Cache-Control', cache);
+    res.attachment(`${setId}-v${version}.torrent`);
+    sendBytes(req, res, withUrlList(bytes, [`${baseUrlOf(req, publicUrl)}/meta/`]), TORRENT_TYPE);
+  };
+
+  router.get('/meta/:folder/:file', (req, res) => {
+    const m = META_FOLDER.exec(String(req.params.folder));
+    const file = String(req.params.file) as MetadataFileName;
+    if (!m || !METADATA_FILE_NAMES.includes(file)) throw notFound(`/meta/${String(req.params.folder)}/${file}`);
+    const bytes = store.metadataFile(m[1]!, Number(m[2]), file);
+    if (!bytes) throw notFound(`${m[1]} v${m[2]}`);
+    res.set('Cache-Control', IMMUTABLE_CACHE);
+    sendBytes(req, res, bytes, CONTENT_TYPES[file]);
+  });
+
+  router.get('/torrents/:file', (req, res) => {
+    const name = String(req.params.file);
+    const infoHash = parseParam(infoHashSchema, name.replace(/\.torrent$/, ''), 'info hash');
+    const owner = store.metadataTorrentOwner(infoHash);
+    if (owner) return metadataTorrent(req, res, owner.setId, owner.version);
+    const bytes = store.volumeTorrent(infoHash);
+    if (!bytes) throw notFound(`torrent ${infoHash}`);
+    res.set('Cache-Control', IMMUTABLE_CACHE);
+    res.attachment(`${infoHash}.torrent`);
+    sendBytes(req, res, bytes, TORRENT_TYPE);
+  });
+
+  router.get('/sets/:id/:version/metadata.torrent', (req, res) => {
+    const setId = parseParam(setIdSchema, req.params.id, 'set');
+    const version = req.params.version === 'latest' ? store.latestVersion(setId) : parseParam(versionSchema, req.params.version, 'version');
+    if (version === 0) throw notFound(`set ${setId}`);
+    // "latest" moves; the versioned URL does not.
+    metadataTorrent(req, res, setId, version, req.params.version === 'latest' ? 'no-cache' : IMMUTABLE_CACHE);
+  });
+
+  return router;
+}

@@ -9,6 +9,7 @@ import { createToken } from './auth/tokens.ts';
 import { durationOption, nodeListOption, portOption, sizeOption } from './cli-options.ts';
 import { DEFAULT_HOST, DEFAULT_PORT, startCatalogueServer } from './server.ts';
 import { CatalogueStore } from './store/catalogue-store.ts';
+import { readTakedownList, updateTakedownList } from './takedown/takedown-file.ts';
 
 /** Settings the dispatcher hands to this part (read from flags and the environment there). */
 export interface CatalogueCliContext {
@@ -31,6 +32,9 @@ interface ServeOptions {
   dhtBootstrap?: string[];
   dhtPort?: number;
   dhtReputInterval?: number;
+  censusInterval?: number;
+  censusConcurrency?: number;
+  census: boolean;
 }
 
 function dataDirOf(opts: { data?: string }, c: CatalogueCliContext): string {
@@ -69,6 +73,13 @@ export function registerCatalogueCommands(program: Command, ctx: () => Catalogue
     .option('--dht-bootstrap <host:port,...>', 'DHT bootstrap nodes; turns the DHT on', nodeListOption)
     .option('--dht-port <n>', 'UDP port of the DHT node (0: any free port)', portOption, 0)
     .option('--dht-reput-interval <duration>', 'how often every pointer is put again', durationOption)
+    .option('--census-interval <duration>', 'how often every known peer is audited (default 15m)', durationOption)
+    .option('--census-concurrency <n>', 'peer audits at once (default 32)', (v: string) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1 || n > 1024) throw new InvalidArgumentError('a whole number from 1 to 1024');
+      return n;
+    })
+    .option('--no-census', 'do not audit peers (copies then stay at zero)')
     .action(async (opts: ServeOptions) => {
       const c = ctx();
       const dhtOn = Boolean(opts.dht || opts.dhtBootstrap);
@@ -83,6 +94,7 @@ export function registerCatalogueCommands(program: Command, ctx: () => Catalogue
         sampleIntervalMs: opts.sampleInterval,
         announceIntervalMs: opts.announceInterval,
         dht: dhtOn ? { bootstrap: opts.dhtBootstrap, port: opts.dhtPort, reputIntervalMs: opts.dhtReputInterval } : null,
+        census: opts.census ? { intervalMs: opts.censusInterval, concurrency: opts.censusConcurrency } : null,
       });
       const dhtAddress = server.dht?.address();
       c.out(`catalogue listening on ${server.url} (tracker: ${server.url}/announce and udp://${server.url.slice('http://'.length)}/announce)`);
@@ -126,5 +138,38 @@ export function registerCatalogueCommands(program: Command, ctx: () => Catalogue
       } finally {
         await store.close();
       }
+    });
+
+  const takedown = catalogue.command('takedown').description('the signed takedown list seeders apply (legal takedowns only: a wiki deletion stays in old versions)');
+  takedown
+    .command('add')
+    .description('list a file by SHA-1; seeders delete it everywhere and stop serving it')
+    .argument('<sha1>', "the file's SHA-1, 40 hex digits")
+    .requiredOption('--reason <text>', 'why (a court order, an OTRS ticket…)')
+    .option('--title <title>', 'the file title, for people reading the list')
+    .option('--data <dir>', 'catalogue data folder; default $SEEDBANK_DATA')
+    .action(async (sha1: string, opts: { reason: string; title?: string; data?: string }) => {
+      const c = ctx();
+      if (!/^[0-9a-f]{40}$/i.test(sha1)) throw new InvalidArgumentError(`"${sha1}" is not a SHA-1 (40 hex digits)`);
+      const list = await updateTakedownList(dataDirOf(opts, c), { add: { sha1: sha1.toLowerCase(), reason: opts.reason, title: opts.title, addedAt: new Date().toISOString() } });
+      c.out(`takedown list serial ${list.serial}: ${list.entries.length} files`);
+    });
+  takedown
+    .command('remove')
+    .argument('<sha1>', "the file's SHA-1")
+    .option('--data <dir>', 'catalogue data folder; default $SEEDBANK_DATA')
+    .action(async (sha1: string, opts: { data?: string }) => {
+      const c = ctx();
+      const list = await updateTakedownList(dataDirOf(opts, c), { removeSha1: sha1.toLowerCase() });
+      c.out(`takedown list serial ${list.serial}: ${list.entries.length} files`);
+    });
+  takedown
+    .command('list')
+    .option('--data <dir>', 'catalogue data folder; default $SEEDBANK_DATA')
+    .action(async (opts: { data?: string }) => {
+      const c = ctx();
+      const list = await readTakedownList(dataDirOf(opts, c));
+      for (const e of list.entries) c.out(`${e.sha1}  ${e.addedAt}  ${e.title ?? ''}  ${e.reason}`);
+      c.out(`serial ${list.serial}, ${list.entries.length} files, signed by ${list.publicKey}`);
     });
 }

@@ -14,6 +14,11 @@ import { Staging } from './publish/staging.ts';
 import { CatalogueStore } from './store/catalogue-store.ts';
 import { CatalogueTracker } from './tracker/catalogue-tracker.ts';
 import { SwarmSampler } from './tracker/swarm-sampler.ts';
+import { mountMetrics } from './metrics.ts';
+import { CensusRunner } from './redundancy/census-runner.ts';
+import { CopyIndex } from './redundancy/copy-index.ts';
+import { takedownRouter } from './takedown/takedown-routes.ts';
+import { pageRouter } from './views/page-routes.ts';
 
 export const DEFAULT_PORT = 8080;
 export const DEFAULT_HOST = '127.0.0.1';
@@ -50,6 +55,8 @@ export interface CatalogueServerOptions {
   rateLimits?: Partial<RateLimits>;
   dht?: DhtSettings | null;
   extensions?: AppExtension[];
+  /** Census schedule; null turns it off (tests that drive rounds themselves). */
+  census?: { intervalMs?: number; concurrency?: number; timeoutMs?: number; maxAgeMs?: number; autoStart?: boolean } | null;
 }
 
 export interface CatalogueServer {
@@ -62,6 +69,8 @@ export interface CatalogueServer {
   tracker: CatalogueTracker;
   sampler: SwarmSampler;
   dht: PointerPublisher | null;
+  census: CensusRunner;
+  copies: CopyIndex;
   close(): Promise<void>;
 }
 
@@ -110,6 +119,17 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
   const tracker = new CatalogueTracker({ store, logger: logger.child({ component: 'tracker' }), announceIntervalMs: o.announceIntervalMs, peerTtlMs: o.peerTtlMs, trustProxy: o.trustProxy });
   const sampler = new SwarmSampler({ store, swarms: () => tracker.swarms(), logger, intervalMs: o.sampleIntervalMs });
   let dht: PointerPublisher | null = null;
+  const census = new CensusRunner({
+    store,
+    tracker: tracker.server,
+    logger: logger.child({ component: 'census' }),
+    intervalMs: o.census?.intervalMs,
+    concurrency: o.census?.concurrency,
+    timeoutMs: o.census?.timeoutMs,
+  });
+  const copies = new CopyIndex(store, census, { maxAgeMs: o.census?.maxAgeMs });
+  census.onRound = () => copies.invalidate();
+  const sources = { store, copies, tracker: tracker.server, now: () => new Date(), census };
   const app = buildCatalogueApp({
     store,
     staging,
@@ -118,8 +138,16 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
     publicUrl: o.publicUrl,
     trustProxy: o.trustProxy,
     rateLimits: o.rateLimits,
-    extensions: o.extensions,
-    onPublished: (setId) => dht?.announce(setId),
+    extensions: [
+      (a) => void mountMetrics(a, sources),
+      (a) => void a.use(pageRouter(sources, { offeredBytes: () => 0, drills: () => [], publicUrl: o.publicUrl })),
+      (a) => void a.use(takedownRouter(o.dataDir)),
+      ...(o.extensions ?? []),
+    ],
+    onPublished: (setId) => {
+      copies.invalidate();
+      dht?.announce(setId);
+    },
   });
   const http = createServer(app);
   let udp: Socket | null = null;
@@ -131,6 +159,7 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
   const close = async () => {
     clearInterval(sweepTimer);
     sampler.stop();
+    await census.stop();
     await dht?.close();
     await tracker.close();
     await new Promise<void>((resolve) => {
@@ -154,6 +183,7 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
     udp.on('error', (err) => logger.warn({ err }, 'UDP tracker socket error'));
     tracker.attachUdp(udp);
     sampler.start();
+    if (o.census !== null && o.census?.autoStart !== false) census.start();
     if (o.dht) {
       dht = new PointerPublisher({ store, logger: logger.child({ component: 'dht' }), host, bootstrap: o.dht.bootstrap, port: o.dht.port, reputIntervalMs: o.dht.reputIntervalMs });
       await dht.start();
@@ -161,7 +191,7 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
     const urlHost = isIPv6(host) ? `[${host}]` : host;
     const port = bound.port;
     logger.info({ host, port, sets: store.listSets().length, dht: Boolean(dht) }, 'catalogue listening');
-    return { url: `http://${urlHost}:${port}`, host, port, store, tracker, sampler, dht, close };
+    return { url: `http://${urlHost}:${port}`, host, port, store, tracker, sampler, dht, census, copies, close };
   } catch (err) {
     await close().catch(() => undefined);
     throw err;

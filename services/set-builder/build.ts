@@ -24,6 +24,8 @@ import { SetStore } from './store.ts';
 import { buildUserAgent } from './user-agent.ts';
 import { buildVolumes } from './volumes.ts';
 import { dumpRunFor } from './dump-run.ts';
+import { makeMosaic } from '../../shared/preview-mosaic.ts';
+import type { ListedFile } from './listing/listed-file.ts';
 
 /** Options of one build. */
 export interface BuildOptions {
@@ -185,6 +187,7 @@ export async function buildSet(options: BuildOptions): Promise<BuildResult> {
     };
     await writeFile(path.join(scratch, 'manifest.json'), serializeManifest(manifest));
     await writeFile(path.join(scratch, 'manifest.sig'), `${JSON.stringify(signManifest(manifest, key), null, 2)}\n`);
+    await writePreview(store, files, scratch, logger);
     const metadataInfoHash = await writeMetadataTorrent(scratch, recipe.id, version, builtAt);
     await writeFile(path.join(scratch, 'pointer.json'), `${JSON.stringify(makePointer(key, recipe.id, version, metadataInfoHash), null, 2)}\n`);
     const state: ListingState = {
@@ -257,5 +260,22 @@ async function readListingState(store: SetStore, setId: string, version: number)
     return value.format === 'seedbank-listing-state/1' ? value : null;
   } catch {
     return null;
+  }
+}
+
+/** Thumbnails in the preview mosaic the catalogue shows on the set page. */
+const PREVIEW_TILES = 12;
+const PREVIEW_TILE_PX = 160;
+const PREVIEW_COLUMNS = 6;
+
+/** Writes preview.jpg, a mosaic of the set's first images by title; a failure only costs the preview. */
+async function writePreview(store: SetStore, files: ListedFile[], dir: string, logger: Logger): Promise<void> {
+  const images = files.filter((f) => /^image\/(jpeg|png|webp|gif|tiff)$/.test(f.mime)).slice(0, PREVIEW_TILES * 2);
+  if (images.length === 0) return;
+  try {
+    const jpeg = await makeMosaic(images.map((f) => store.mediaPath(f.path)), { tile: PREVIEW_TILE_PX, columns: PREVIEW_COLUMNS, maxTiles: PREVIEW_TILES });
+    await writeFile(path.join(dir, 'preview.jpg'), jpeg);
+  } catch (err) {
+    logger.warn({ err }, 'no preview mosaic for this version');
   }
 }

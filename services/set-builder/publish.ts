@@ -15,6 +15,8 @@ import { silentLogger, type Logger } from '../../shared/log.ts';
 /** Uploads in flight at once: enough to hide latency, few enough to be polite. */
 const UPLOAD_CONCURRENCY = 4;
 const VERSION_DIR = /^v(\d+)$/;
+/** The optional preview mosaic the builder makes; older versions may lack it. */
+const PREVIEW_FILE = 'preview.jpg';
 const FIXED_FILES = ['manifest.json', 'manifest.sig', 'pages.xml.gz', 'metadata.torrent', 'pointer.json'];
 
 export interface PublishOptions {
@@ -92,7 +94,8 @@ export async function publishVersion(versionDir: string, opts: PublishOptions): 
   const base = joinUrl(opts.catalogueUrl, `/api/publish/${setId}/${version}`);
   const staged = await call(base, { headers: auth }, `the upload status of ${setId} v${version}`);
   const have = new Map(((staged.body as { staged?: Array<{ name: string; sha256: string }> }).staged ?? []).map((f) => [f.name, f.sha256]));
-  const names = [...FIXED_FILES, ...manifest.volumes.map((v) => v.torrent)];
+  const preview = await stat(path.join(versionDir, PREVIEW_FILE)).then(() => [PREVIEW_FILE], () => []);
+  const names = [...FIXED_FILES, ...preview, ...manifest.volumes.map((v) => v.torrent)];
   const queue = [...names];
   const worker = async () => {
     for (let name = queue.shift(); name !== undefined; name = queue.shift()) {

@@ -155,6 +155,10 @@ describe('the pages in a real browser', () => {
     await browser.screenshot(page, 'e2e-home');
     await page.goto(`${catalogue.url}/sets/paris`);
     expect(await page.locator(`a[href^="magnet:?xt=urn:btih:${paris.volumes[0]!.infoHash}"]`).count()).toBeGreaterThan(0);
+    // The builder's preview mosaic travelled with the publish and shows as a loaded image.
+    const preview = page.locator('img[src$="/sets/paris/preview.jpg"]');
+    expect(await preview.count()).toBe(1);
+    expect(await preview.evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBeGreaterThan(100);
     await browser.screenshot(page, 'e2e-set');
     await page.goto(`${catalogue.url}/files?q=${encodeURIComponent(paris.files[0]!.title)}`);
     expect(await page.content()).toContain(paris.files[0]!.sha1);

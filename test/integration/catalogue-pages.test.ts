@@ -12,7 +12,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBrowser, withTimeout, type PageProblems } from '../helpers/browser.ts';
 import { makeImage } from '../helpers/images.ts';
-import { makeMosaic } from '../../services/tracker-web/pages/mosaic.ts';
+import { makeMosaic } from '../../shared/preview-mosaic.ts';
 import { parseHomeQuery } from '../../services/tracker-web/pages/home-query.ts';
 import { renderHome } from '../../services/tracker-web/pages/render-home.ts';
 import { renderSet } from '../../services/tracker-web/pages/render-set.ts';

@@ -62,6 +62,12 @@ async function readUpload(staging: Staging, setId: string, version: number): Pro
   };
 }
 
+/** The preview is cosmetic and unsigned: accept only what starts and ends like a JPEG. */
+function isJpeg(bytes: Uint8Array): boolean {
+  const n = bytes.length;
+  return n > 4 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[n - 2] === 0xff && bytes[n - 1] === 0xd9;
+}
+
 /** Builds the router of the publish API; mount it behind the token check. */
 export function publishRouter(deps: PublishRouteDeps): Router {
   const { store, staging, logger } = deps;
@@ -90,6 +96,9 @@ export function publishRouter(deps: PublishRouteDeps): Router {
       return;
     }
     store.putVersion(checked.version);
+    const preview = await staging.read(setId, version, 'preview.jpg');
+    if (preview && isJpeg(preview)) await store.putPreview(setId, version, preview);
+    else if (preview) logger.warn({ set: setId, version }, 'preview.jpg is not a JPEG; ignored');
     await staging.discard(setId, version);
     const r = checked.version.record;
     logger.info({ set: setId, version, volumes: r.volumes.length, files: r.totals.files, by: res.locals.tokenLabel }, `published ${setId} v${version}`);

@@ -15,9 +15,11 @@ import { formatSize } from '../../../shared/units.ts';
 /** The staging folder inside the catalogue's data folder. */
 export const STAGING_FOLDER = 'catalogue-staging';
 /** The files a version upload may hold. */
-export const STAGED_NAME = /^(?:manifest\.json|manifest\.sig|pages\.xml\.gz|metadata\.torrent|pointer\.json|volumes\/[0-9a-f]{40}\.torrent)$/;
+export const STAGED_NAME = /^(?:manifest\.json|manifest\.sig|pages\.xml\.gz|metadata\.torrent|pointer\.json|preview\.jpg|volumes\/[0-9a-f]{40}\.torrent)$/;
 /** Signatures and pointers are a few hundred bytes; anything near this is not one. */
 const SMALL_FILE_LIMIT_BYTES = 64 * 1024;
+/** The optional preview mosaic: a few thumbnails, never a photograph's worth of bytes. */
+const PREVIEW_LIMIT_BYTES = 4 * 1024 * 1024;
 /** A volume torrent of the largest allowed volume with the smallest pieces stays well below this. */
 const TORRENT_LIMIT_BYTES = 32 * 1024 * 1024;
 /** More volume torrents than this in one version is not a set, it is an attack. */
@@ -33,6 +35,7 @@ export interface StagedFile {
 /** The byte limit for one staged file of this name. */
 export function uploadLimitFor(name: string, maxUploadBytes: number): number {
   if (name === 'manifest.sig' || name === 'pointer.json') return Math.min(SMALL_FILE_LIMIT_BYTES, maxUploadBytes);
+  if (name === 'preview.jpg') return Math.min(PREVIEW_LIMIT_BYTES, maxUploadBytes);
   if (name.endsWith('.torrent')) return Math.min(TORRENT_LIMIT_BYTES, maxUploadBytes);
   return maxUploadBytes;
 }
@@ -64,7 +67,7 @@ export class Staging {
     if (!STAGED_NAME.test(name)) {
       throw new SeedbankError('UPLOAD_NAME_INVALID', `"${name}" is not a file of a set version`, {
         status: 400,
-        hint: 'expected manifest.json, manifest.sig, pages.xml.gz, metadata.torrent, pointer.json or volumes/<infohash>.torrent',
+        hint: 'expected manifest.json, manifest.sig, pages.xml.gz, metadata.torrent, pointer.json, preview.jpg or volumes/<infohash>.torrent',
       });
     }
     const limit = uploadLimitFor(name, this.maxUploadBytes);

@@ -119,6 +119,16 @@ export class CatalogueStore {
     return parsed;
   }
 
+  /** Stores a version's preview mosaic (optional, cosmetic). */
+  async putPreview(setId: string, version: number, jpeg: Uint8Array): Promise<void> {
+    await this.t.blobs.put(['preview', setId, version], Buffer.from(jpeg));
+  }
+
+  /** A version's preview mosaic, when its builder made one. */
+  preview(setId: string, version: number): Buffer | undefined {
+    return this.t.blobs.get(['preview', setId, version]) as Buffer | undefined;
+  }
+
   /** One file of a version's metadata torrent (manifest.json, manifest.sig, pages.xml.gz). */
   metadataFile(setId: string, version: number, name: MetadataFileName): Buffer | undefined {
     return this.t.blobs.get(['meta', setId, version, name]);

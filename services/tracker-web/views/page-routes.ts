@@ -49,6 +49,12 @@ export function pageRouter(src: ViewSources, extras: PageExtras): Router {
   router.get('/sets/:id', (req, res) => {
     res.type('html').send(html(renderSet(setOr404(req))));
   });
+  router.get('/sets/:id/preview.jpg', (req, res) => {
+    const row = src.store.getSet(String(req.params.id));
+    const jpeg = row ? src.store.preview(row.id, row.latestVersion) : undefined;
+    if (!jpeg) throw new SeedbankError('PREVIEW_NOT_FOUND', 'this set has no preview', { status: 404 });
+    res.type('image/jpeg').set('cache-control', 'public, max-age=3600').send(jpeg);
+  });
   router.get('/api/view/sets/:id', (req, res) => {
     res.json(setOr404(req));
   });

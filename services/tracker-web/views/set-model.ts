@@ -79,7 +79,7 @@ export function setModel(src: ViewSources, setId: string, baseUrl: string): SetP
     now: src.now().toISOString(),
     set: { ...summarizeSet(src, row), description: row.description },
     recipe: { format: 'yaml', text: toYaml(recipe), summary },
-    previewMosaicUrl: src.store.metadataFile(setId, latest.version, 'preview.jpg' as never) ? `${baseUrl}/sets/${encodeURIComponent(setId)}/preview.jpg` : null,
+    previewMosaicUrl: src.store.preview(setId, latest.version) ? `${baseUrl}/sets/${encodeURIComponent(setId)}/preview.jpg` : null,
     versions,
     volumesVersion: latest.version,
     volumes,

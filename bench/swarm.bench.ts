@@ -1,0 +1,188 @@
+// Swarm benchmark (node bin/run-ts.js bench/swarm.bench.ts [--bulk-mb 64] [--files 20000]):
+// (a) bulk download from three of our seeders: our client against aria2c (web seeds off);
+// (b) seeding: aria2c from our seeder against aria2c from a python3-libtorrent seeder;
+// (c) RSS of a seeder hosting many tiny files, beside transmission-daemon on the same torrent.
+// Everything on 127.0.0.1 with generated data; each part has a time limit.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { commonsPath } from '../shared/commons-path.ts';
+import { createVolumeTorrent } from '../shared/torrent/index.ts';
+import { formatSize } from '../shared/units.ts';
+import { Seeder } from '../clients/seeder/index.ts';
+import { startChildSeeder, type ChildSeeder } from '../clients/seeder/testing/child-seeder.ts';
+import { aria2Download, freeLoopbackPort, startLibtorrentSeeder } from '../clients/seeder/testing/other-clients.ts';
+import { startTestTracker } from '../clients/seeder/testing/tracker.ts';
+
+const MB = 1_000_000;
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const BULK_BYTES = arg('bulk-mb', 64) * MB;
+const BULK_FILE_BYTES = 4 * MB;
+const BULK_PIECE_LENGTH = 256 * 1024;
+const TINY_FILES = arg('files', 20_000);
+const TINY_FILE_BYTES = 600;
+const TINY_PIECE_LENGTH = 256 * 1024;
+const PART_TIMEOUT_MS = 120_000;
+const POLL_MS = 200;
+
+const work = await mkdtemp(path.join(os.tmpdir(), 'seedbank-swarm-bench-'));
+const rows: [string, string, string][] = [];
+const cleanups: (() => Promise<unknown>)[] = [];
+
+/** Writes `count` files of `size` random bytes in the Commons layout under dir/commons; returns their volume entries. */
+async function makeFiles(dir: string, prefix: string, count: number, size: number) {
+  const files = [];
+  for (let i = 0; i < count; i++) {
+    const name = `${prefix}_${String(i).padStart(6, '0')}.jpg`;
+    const rel = commonsPath(name);
+    const abs = path.join(dir, 'commons', ...rel.split('/'));
+    await mkdir(path.dirname(abs), { recursive: true });
+    await writeFile(abs, randomBytes(size));
+    files.push({ path: rel, length: size, absPath: abs });
+  }
+  return files;
+}
+
+async function torrentFile(name: string, files: Awaited<ReturnType<typeof makeFiles>>, pieceLength: number, announce: string[]): Promise<string> {
+  const t = await createVolumeTorrent({ files, pieceLength, urlList: [], announce });
+  const file = path.join(work, `${name}.torrent`);
+  await writeFile(file, t.torrent);
+  return file;
+}
+
+async function rssBytes(pid: number): Promise<number> {
+  const m = /VmRSS:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+const rate = (bytes: number, ms: number) => `${formatSize(Math.round(bytes / (ms / 1000)))}/s`;
+
+async function withDeadline<T>(what: string, p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: over ${PART_TIMEOUT_MS} ms`)), PART_TIMEOUT_MS)));
+  return Promise.race([p, limit]).finally(() => clearTimeout(timer));
+}
+
+async function partBulk(): Promise<void> {
+  const tracker = await startTestTracker();
+  cleanups.push(tracker.close);
+  const source = path.join(work, 'bulk-source');
+  const files = await makeFiles(source, 'Bulk', Math.ceil(BULK_BYTES / BULK_FILE_BYTES), BULK_FILE_BYTES);
+  const total = files.reduce((s, f) => s + f.length, 0);
+  const file = await torrentFile('bulk', files, BULK_PIECE_LENGTH, [tracker.announceUrl]);
+  const seeders: ChildSeeder[] = [];
+  for (let i = 0; i < 3; i++) {
+    const storage = path.join(work, `bulk-seeder-${i}`);
+    await cp(source, storage, { recursive: true });
+    const s = startChildSeeder(storage, ['--quota', '10GB', '--torrent', file, '--no-web-seeds', '--scrub-share', '0']);
+    seeders.push(s);
+    cleanups.push(() => s.stop('SIGKILL'));
+  }
+  for (const s of seeders) await s.waitForStatus('a bulk seeder ready', (st) => st.volumes[0]?.activity === 'seeding', PART_TIMEOUT_MS);
+
+  const ours = await Seeder.open({ storage: path.join(work, 'bulk-ours'), quotaBytes: 10e9, webSeeds: false });
+  cleanups.push(() => ours.close());
+  const t0 = performance.now();
+  const v = await ours.addVolume(await readFile(file));
+  await withDeadline('our download', ours.whenComplete(v.infoHash, PART_TIMEOUT_MS));
+  const oursMs = performance.now() - t0;
+  await ours.close();
+  const aria = await aria2Download(file, path.join(work, 'bulk-aria2'), PART_TIMEOUT_MS);
+  rows.push(['(a) download from 3 of our seeders', `ours ${rate(total, oursMs)} (${(oursMs / 1000).toFixed(1)} s), aria2c ${rate(total, aria.ms)} (${(aria.ms / 1000).toFixed(1)} s)`, `ours/aria2c speed ${(aria.ms / oursMs).toFixed(2)}`]);
+  for (const s of seeders) await s.stop();
+  await tracker.close();
+}
+
+async function partSeeding(): Promise<void> {
+  const tracker = await startTestTracker();
+  cleanups.push(tracker.close);
+  const source = path.join(work, 'seed-source');
+  const files = await makeFiles(source, 'Seed', Math.ceil(BULK_BYTES / BULK_FILE_BYTES), BULK_FILE_BYTES);
+  const total = files.reduce((s, f) => s + f.length, 0);
+  const file = await torrentFile('seed', files, 2 * BULK_PIECE_LENGTH, [tracker.announceUrl]);
+
+  const ours = startChildSeeder(source, ['--quota', '10GB', '--torrent', file, '--no-web-seeds', '--scrub-share', '0']);
+  cleanups.push(() => ours.stop('SIGKILL'));
+  await ours.waitForStatus('our seeder ready', (st) => st.volumes[0]?.activity === 'seeding', PART_TIMEOUT_MS);
+  const fromOurs = await aria2Download(file, path.join(work, 'seed-aria2-ours'), PART_TIMEOUT_MS);
+  await ours.stop();
+
+  const lt = await startLibtorrentSeeder(file, source);
+  cleanups.push(lt.close);
+  const fromLt = await aria2Download(file, path.join(work, 'seed-aria2-lt'), PART_TIMEOUT_MS);
+  await lt.close();
+  rows.push(['(b) aria2c downloading from one seeder', `ours ${rate(total, fromOurs.ms)}, libtorrent ${rate(total, fromLt.ms)}`, `ours/libtorrent speed ${(fromLt.ms / fromOurs.ms).toFixed(2)}`]);
+  await tracker.close();
+}
+
+async function transmissionRss(file: string, dataDir: string): Promise<{ rss: number; ms: number } | null> {
+  const which = await new Promise<boolean>((resolve) => spawn('which', ['transmission-daemon']).on('close', (c) => resolve(c === 0)));
+  if (!which) return null;
+  const cfg = path.join(work, 'transmission');
+  const watch = path.join(cfg, 'watch');
+  await mkdir(watch, { recursive: true });
+  const [rpc, peer] = [await freeLoopbackPort(), await freeLoopbackPort()];
+  const t0 = performance.now();
+  const child = spawn('transmission-daemon', ['-f', '-g', cfg, '-w', dataDir, '-c', watch, '-p', String(rpc), '-P', String(peer), '-T', '-O', '-Y', '-M', '--no-utp', '-i', '127.0.0.1', '-r', '127.0.0.1'], { stdio: 'ignore' });
+  cleanups.push(async () => child.kill('SIGKILL'));
+  await writeFile(path.join(watch, 'tiny.torrent'), await readFile(file));
+  const deadline = Date.now() + PART_TIMEOUT_MS;
+  for (;;) {
+    const out = await new Promise<string>((resolve) => {
+      let s = '';
+      const p = spawn('transmission-remote', [`127.0.0.1:${rpc}`, '-l'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      p.stdout.on('data', (d: Buffer) => (s += d.toString()));
+      p.on('close', () => resolve(s));
+    });
+    if (/\s100%\s.*(Seeding|Idle)/.test(out)) break;
+    if (Date.now() > deadline) throw new Error(`transmission did not verify the torrent in time:\n${out}`);
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+  const ms = performance.now() - t0;
+  const rss = await rssBytes(child.pid!);
+  child.kill('SIGTERM');
+  return { rss, ms };
+}
+
+async function partRss(): Promise<void> {
+  const source = path.join(work, 'tiny-source');
+  const t0 = performance.now();
+  const files = await makeFiles(source, 'Tiny', TINY_FILES, TINY_FILE_BYTES);
+  const file = await torrentFile('tiny', files, TINY_PIECE_LENGTH, []);
+  const genMs = performance.now() - t0;
+  const t1 = performance.now();
+  const ours = startChildSeeder(source, ['--quota', '10GB', '--torrent', file, '--no-web-seeds', '--scrub-share', '0']);
+  cleanups.push(() => ours.stop('SIGKILL'));
+  await ours.waitForStatus('our seeder seeding the tiny files', (st) => st.volumes[0]?.activity === 'seeding', PART_TIMEOUT_MS);
+  const oursMs = performance.now() - t1;
+  const oursRss = await rssBytes(ours.child.pid!);
+  const status = await ours.status();
+  await ours.stop();
+  const tr = await transmissionRss(file, source);
+  rows.push([
+    `(c) RSS hosting ${TINY_FILES} files (${formatSize(TINY_FILES * TINY_FILE_BYTES)}; made in ${(genMs / 1000).toFixed(1)} s)`,
+    `ours ${formatSize(oursRss)} (seeding after ${(oursMs / 1000).toFixed(1)} s, ${status?.openFiles ?? '?'} files open)` +
+      (tr ? `, transmission-daemon ${formatSize(tr.rss)} (after ${(tr.ms / 1000).toFixed(1)} s)` : ', transmission-daemon not installed'),
+    tr ? `ours/transmission RSS ${(oursRss / tr.rss).toFixed(2)}` : '',
+  ]);
+}
+
+try {
+  for (const [name, part] of [['bulk', partBulk], ['seeding', partSeeding], ['rss', partRss]] as const) {
+    try {
+      await withDeadline(name, part());
+    } catch (err) {
+      rows.push([name, `FAILED: ${(err as Error).message.split('\n')[0]}`, '']);
+    }
+  }
+} finally {
+  for (const c of cleanups.reverse()) await c().catch(() => undefined);
+  await rm(work, { recursive: true, force: true });
+}
+const w = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
+for (const r of rows) console.log(r.map((c, i) => c.padEnd(w[i]!)).join(' | '));

@@ -22,10 +22,11 @@ program
   .command('demo')
   .description('start a local MediaWiki, fill it, build the example sets from it and print where they are')
   .option('--data <dir>', 'data folder', 'data/demo')
-  .option('--keep-running', 'keep the wiki running until Ctrl-C')
-  .action(async (opts: { data: string; keepRunning?: boolean }) => {
+  .option('--keep-running', 'keep the wiki and the catalogue running until Ctrl-C')
+  .option('--port <n>', 'port of the catalogue (default: any free port)', (v: string) => Number(v))
+  .action(async (opts: { data: string; keepRunning?: boolean; port?: number }) => {
     const { runDemo } = await import('../deploy/local/demo.ts');
-    await runDemo({ dataDir: opts.data, keepRunning: Boolean(opts.keepRunning), logger, out: (l) => process.stdout.write(`${l}\n`) });
+    await runDemo({ dataDir: opts.data, keepRunning: Boolean(opts.keepRunning), port: opts.port, logger, out: (l) => process.stdout.write(`${l}\n`) });
   });
 
 try {

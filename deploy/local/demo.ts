@@ -1,10 +1,15 @@
+import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { SeedbankError } from '../../shared/errors.ts';
 import { buildSet } from '../../services/set-builder/build.ts';
 import { loadRecipe } from '../../shared/formats/recipe.ts';
 import type { Logger } from '../../shared/log.ts';
 import { formatSize } from '../../shared/units.ts';
 import { fillWiki } from '../../test/helpers/fixtures.ts';
 import { startWiki } from '../../test/helpers/mediawiki.ts';
+import { publishSet } from '../../services/set-builder/publish.ts';
+import { createToken } from '../../services/tracker-web/auth/tokens.ts';
+import { startCatalogueServer } from '../../services/tracker-web/server.ts';
 
 /** The example recipes the demo builds, aimed at Commons and pointed at the local stand-in. */
 const DEMO_RECIPES = ['sets/paris.yaml', 'sets/birds.yaml', 'sets/paris-centre.yaml'];
@@ -14,11 +19,14 @@ const DEMO_RECIPES = ['sets/paris.yaml', 'sets/birds.yaml', 'sets/paris-centre.y
  * (nothing leaves the machine), filled with generated images, and the example sets built
  * from it. Prints where each version is.
  */
-export async function runDemo(options: { dataDir: string; keepRunning: boolean; logger: Logger; out: (line: string) => void }): Promise<void> {
+export async function runDemo(options: { dataDir: string; keepRunning: boolean; port?: number; logger: Logger; out: (line: string) => void }): Promise<void> {
   const { out, logger } = options;
+  await resetDemoData(options.dataDir);
   out('starting a local MediaWiki (Debian package, SQLite, php -S on 127.0.0.1) as the stand-in for Commons…');
   const wiki = await startWiki({ name: 'demo' });
+  let closeCatalogue: (() => Promise<void>) | null = null;
   const stop = async () => {
+    await closeCatalogue?.();
     await wiki.stop();
   };
   process.once('SIGINT', () => void stop().then(() => process.exit(130)));
@@ -35,11 +43,39 @@ export async function runDemo(options: { dataDir: string; keepRunning: boolean; 
       );
     }
     out(`verify a version with: node bin/seedbank.js verify ${path.join(options.dataDir, 'sets', 'paris', 'latest')}`);
+    const catalogue = await startCatalogueServer({ dataDir: path.join(options.dataDir, 'catalogue'), port: options.port ?? 0, logger });
+    closeCatalogue = catalogue.close;
+    const token = await createToken(catalogue.store, 'demo');
+    for (const file of DEMO_RECIPES) {
+      const id = path.basename(file, '.yaml');
+      await publishSet(path.join(options.dataDir, 'sets', id), { catalogueUrl: catalogue.url, token, logger });
+    }
+    out(`catalogue with tracker: ${catalogue.url}/  (the sets, their versions, volumes and copies)`);
     if (options.keepRunning) {
-      out('the wiki keeps running; Ctrl-C stops it');
+      out('the wiki and the catalogue keep running; Ctrl-C stops them');
       await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
     }
   } finally {
     await stop();
   }
+}
+
+/** Marks a folder as the demo's own, so a later run may wipe it without asking. */
+const DEMO_MARKER = '.seedbank-demo';
+
+/**
+ * Each demo run starts a fresh wiki (new port, new upload times), so it starts from empty
+ * data too — but only in a folder the demo made itself, never in someone's real data.
+ */
+async function resetDemoData(dir: string): Promise<void> {
+  const entries = await readdir(dir).catch(() => [] as string[]);
+  if (entries.length > 0) {
+    const marked = await stat(path.join(dir, DEMO_MARKER)).then(() => true, () => false);
+    if (!marked) {
+      throw new SeedbankError('DEMO_DATA_NOT_EMPTY', `${dir} is not empty and was not made by the demo`, { hint: 'pass --data with an empty or new folder' });
+    }
+    await rm(dir, { recursive: true, force: true });
+  }
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, DEMO_MARKER), 'made by seedbank demo; the next demo run deletes this folder\n');
 }

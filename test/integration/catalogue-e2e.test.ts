@@ -110,6 +110,18 @@ describe('copies counted by the census', () => {
     expect(body.file.containedIn.map((c) => c.setId).sort()).toEqual(['birds', 'paris']);
   });
 
+  it('reports copies per set and per category as JSON', async () => {
+    const set = (await json<{ min: number; files: number; histogram: Record<string, number> }>('/api/copies/set/paris')).body;
+    expect(set.files).toBe(paris.files.length);
+    expect(set.min).toBe(2);
+    const category = (await json<{ files: number; min: number }>(`/api/copies/category/${encodeURIComponent('Birds of Paris')}`)).body;
+    expect(category.files).toBeGreaterThan(0);
+    expect(category.min).toBeGreaterThanOrEqual(2);
+    const file = await json<{ copies: number; networks: string[] }>(`/api/copies/file/${paris.files[0]!.sha1}`);
+    expect(file.body.networks).toEqual(['127.0.0.0/24']);
+    expect((await json<unknown>('/api/copies/file/nope')).status).toBe(404);
+  });
+
   it('ranks the under-copied volumes in the needs list', async () => {
     const { body } = await json<{ needs: Array<{ infoHash: string; copies: number; missing: number; torrentUrl: string }> }>('/api/needs');
     expect(body.needs.map((n) => n.infoHash)).toEqual(expect.arrayContaining(birds.volumes.map((v) => v.infoHash)));

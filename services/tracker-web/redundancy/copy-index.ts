@@ -115,4 +115,41 @@ export class CopyIndex {
     this.perSet.set(setId, stats);
     return stats;
   }
+
+  /** Copy figures of every file (by SHA-1, once) in a category, across the sets' latest versions. */
+  category(name: string): { category: string; files: number; bytes: number; min: number; median: number; filesUnderTarget: number; bytesUnderTarget: number } {
+    const bare = name.replace(/^Category:/i, '').replace(/_/g, ' ');
+    const target = new Map<string, { size: number; copyTarget: number }>();
+    for (const row of this.store.listSets()) {
+      if (!row.latest) continue;
+      for (const f of this.store.manifest(row.id, row.latest.version)?.files ?? []) {
+        if (!f.categories.includes(bare)) continue;
+        const seen = target.get(f.sha1);
+        target.set(f.sha1, { size: f.size, copyTarget: Math.max(seen?.copyTarget ?? 0, row.copyTarget) });
+      }
+    }
+    const counts: number[] = [];
+    let bytes = 0;
+    let bytesUnderTarget = 0;
+    let filesUnderTarget = 0;
+    for (const [sha1, f] of target) {
+      const n = this.file(sha1).hosts.length;
+      counts.push(n);
+      bytes += f.size;
+      if (n < f.copyTarget) {
+        filesUnderTarget++;
+        bytesUnderTarget += f.size;
+      }
+    }
+    counts.sort((a, b) => a - b);
+    return {
+      category: bare,
+      files: counts.length,
+      bytes,
+      min: counts[0] ?? 0,
+      median: counts.length ? counts[Math.floor((counts.length - 1) / 2)]! : 0,
+      filesUnderTarget,
+      bytesUnderTarget,
+    };
+  }
 }

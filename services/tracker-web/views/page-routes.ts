@@ -112,6 +112,20 @@ export function pageRouter(src: ViewSources, extras: PageExtras): Router {
   router.get('/feed.rss', (req, res) => void res.type('application/rss+xml').send(feed(req, null).rss2()));
   router.get('/feed.atom', (req, res) => void res.type('application/atom+xml').send(feed(req, null).atom1()));
 
+  router.get('/api/copies/file/:key', (req, res) => {
+    const model = fileModel(src, String(req.params.key));
+    if (model.kind !== 'found') throw new SeedbankError('FILE_NOT_FOUND', `no file "${String(req.params.key)}" in this catalogue`, { status: 404, hint: 'give a title (File:Name.jpg) or a SHA-1' });
+    const c = src.copies.file(model.file.sha1);
+    res.json({ ...c, title: model.file.title, copies: c.hosts.length, containedIn: model.file.containedIn });
+  });
+  router.get('/api/copies/category/:name', (req, res) => {
+    res.json(src.copies.category(String(req.params.name)));
+  });
+  router.get('/api/copies/set/:id', (req, res) => {
+    const stats = src.copies.set(String(req.params.id));
+    if (!stats) throw new SeedbankError('SET_NOT_FOUND', `no set "${String(req.params.id)}" in this catalogue`, { status: 404 });
+    res.json({ ...stats, histogram: Object.fromEntries(stats.histogram) });
+  });
   router.get('/api/needs', (req, res) => {
     const limit = Math.min(MAX_NEEDS, Math.max(1, Number(req.query.limit ?? MAX_NEEDS) || MAX_NEEDS));
     const volumes = src.store.listSets().flatMap((row) =>

@@ -128,7 +128,14 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
     timeoutMs: o.census?.timeoutMs,
   });
   const copies = new CopyIndex(store, census, { maxAgeMs: o.census?.maxAgeMs });
-  census.onRound = () => copies.invalidate();
+  census.onRound = (round) => {
+    copies.invalidate();
+    // Keep each set's copy figures per round: the trend is what tells a network that heals from one that decays.
+    for (const row of store.listSets()) {
+      const stats = copies.set(row.id);
+      if (stats) void store.addCopySample(row.id, round.startedAt, stats).catch((err: unknown) => logger.warn({ err }, 'could not record copy history'));
+    }
+  };
   const sources = { store, copies, tracker: tracker.server, now: () => new Date(), census };
   const app = buildCatalogueApp({
     store,

@@ -120,6 +120,8 @@ describe('copies counted by the census', () => {
     const file = await json<{ copies: number; networks: string[] }>(`/api/copies/file/${paris.files[0]!.sha1}`);
     expect(file.body.networks).toEqual(['127.0.0.0/24']);
     expect((await json<unknown>('/api/copies/file/nope')).status).toBe(404);
+    const history = (await json<{ samples: Array<{ min: number }> }>('/api/copies/set/paris/history')).body;
+    expect(history.samples.at(-1)?.min).toBe(2);
   });
 
   it('ranks the under-copied volumes in the needs list', async () => {

@@ -282,6 +282,27 @@ export class CatalogueStore {
     return this.t.tokens.remove(tokenSha256);
   }
 
+  // ---- copy history ------------------------------------------------------------------------------
+
+  /** Records a set's copy figures after a census round, so trends can be plotted. */
+  async addCopySample(setId: string, time: number, s: { min: number; median: number; filesUnderTarget: number; bytesUnderTarget: number }): Promise<void> {
+    await this.t.copyHistory.put([setId, time], [s.min, s.median, s.filesUnderTarget, s.bytesUnderTarget]);
+  }
+
+  /** A set's copy figures over time, oldest first. */
+  copyHistory(setId: string, q: HistoryQuery = {}): Array<{ time: number; min: number; median: number; filesUnderTarget: number; bytesUnderTarget: number }> {
+    const range = prefixRange([setId]);
+    const start = q.since === undefined ? range.start : [setId, q.since];
+    const end = q.until === undefined ? range.end : [setId, q.until];
+    return [...this.t.copyHistory.getRange({ start, end, limit: q.limit })].map(({ key, value }) => ({
+      time: key[1],
+      min: value[0],
+      median: value[1],
+      filesUnderTarget: value[2],
+      bytesUnderTarget: value[3],
+    }));
+  }
+
   // ---- tracker swarm history -------------------------------------------------------------------
 
   /** Records one sample of a swarm's live counts. */

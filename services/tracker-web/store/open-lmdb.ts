@@ -38,6 +38,8 @@ export interface CatalogueTables {
   swarmHistory: Database<[number, number], [string, number]>;
   /** [infoHash, host, port] → Observation (the census writes these) */
   observations: Database<Observation, [string, string, number]>;
+  /** [setId, unix ms] → [min copies, median copies, files under target, bytes under target] after a census round */
+  copyHistory: Database<[number, number, number, number], [string, number]>;
 }
 
 /** Opens (creating when missing) the catalogue tables under `dataDir/catalogue.lmdb`. */
@@ -58,6 +60,7 @@ export function openCatalogueTables(dataDir: string): CatalogueTables {
     tokens: env.openDB({ name: 'tokens' }),
     swarmHistory: env.openDB({ name: 'swarm-history' }),
     observations: env.openDB({ name: 'observations' }),
+    copyHistory: env.openDB({ name: 'copy-history' }),
   };
 }
 

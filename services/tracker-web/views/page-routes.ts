@@ -126,6 +126,10 @@ export function pageRouter(src: ViewSources, extras: PageExtras): Router {
     if (!stats) throw new SeedbankError('SET_NOT_FOUND', `no set "${String(req.params.id)}" in this catalogue`, { status: 404 });
     res.json({ ...stats, histogram: Object.fromEntries(stats.histogram) });
   });
+  router.get('/api/copies/set/:id/history', (req, res) => {
+    const since = Number(req.query.since ?? 0) || undefined;
+    res.json({ set: String(req.params.id), samples: src.store.copyHistory(String(req.params.id), { since }) });
+  });
   router.get('/api/needs', (req, res) => {
     const limit = Math.min(MAX_NEEDS, Math.max(1, Number(req.query.limit ?? MAX_NEEDS) || MAX_NEEDS));
     const volumes = src.store.listSets().flatMap((row) =>

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerSeederCommands } from '../clients/seeder/cli.ts';
 import { registerBuilderCommands } from '../services/set-builder/cli.ts';
 import { registerCatalogueCommands } from '../services/tracker-web/cli.ts';
 import { errorMessage, isSeedbankError } from '../shared/errors.ts';
@@ -17,6 +18,8 @@ const program = new Command('seedbank')
 const token = process.env.SEEDBANK_TOKEN || undefined;
 registerBuilderCommands(program, () => ({ logger, contact: env.contact, dataDir: env.dataDir, token, out: (l) => process.stdout.write(`${l}\n`) }));
 registerCatalogueCommands(program, () => ({ logger, dataDir: env.dataDir, out: (l) => process.stdout.write(`${l}\n`) }));
+
+registerSeederCommands(program, () => ({ logger, storage: env.storage, contact: env.contact, out: (l) => process.stdout.write(`${l}\n`) }));
 
 program
   .command('demo')

@@ -8,6 +8,7 @@ export interface EnvConfig {
   contact?: string;
   logLevel: string;
   dataDir?: string;
+  storage?: string;
 }
 
 /** Reads the SEEDBANK_* variables. */
@@ -16,7 +17,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
   if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(logLevel)) {
     throw new SeedbankError('CONFIG_INVALID', `SEEDBANK_LOG_LEVEL is "${logLevel}"`, { hint: 'use one of trace, debug, info, warn, error, silent' });
   }
-  return { contact: env.SEEDBANK_CONTACT || undefined, logLevel, dataDir: env.SEEDBANK_DATA || undefined };
+  return { contact: env.SEEDBANK_CONTACT || undefined, logLevel, dataDir: env.SEEDBANK_DATA || undefined, storage: env.SEEDBANK_STORAGE || undefined };
 }
 
 /** A value from a flag or the environment, or a clear error naming both. */

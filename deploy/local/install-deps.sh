@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-DEBS=(mediawiki php-sqlite3 php-cli php-intl php-mbstring php-xml aria2 mktorrent transmission-cli python3-libtorrent opentracker chromium)
+DEBS=(mediawiki php-sqlite3 php-cli php-intl php-mbstring php-xml aria2 mktorrent transmission-cli transmission-daemon python3-libtorrent opentracker chromium)
 missing=()
 for p in "${DEBS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

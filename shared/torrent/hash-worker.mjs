@@ -75,6 +75,16 @@ function fill(job, fds, start, end) {
       }
       done += n;
     }
+    // Close a file as soon as its last byte is read: a job may span 100,000 small files,
+    // far more than the process may hold open at once.
+    if (to === f.offset + f.length) {
+      fds.delete(i);
+      try {
+        closeSync(fd);
+      } catch {
+        // The bytes are read; a failing close loses nothing.
+      }
+    }
   }
 }
 

@@ -19,6 +19,7 @@ import { aria2Download, startLibtorrentSeeder, type LibtorrentSeeder } from '../
 import { retargetTorrent } from '../../clients/seeder/testing/torrent-copy.ts';
 import { startTestTracker, type TestTracker } from '../../clients/seeder/testing/tracker.ts';
 import { fillWiki } from '../helpers/fixtures.ts';
+import { waitFor } from '../helpers/run-cli.ts';
 import { startWiki, type Wiki } from '../helpers/mediawiki.ts';
 
 const DOWNLOAD_TIMEOUT_MS = 30_000;
@@ -79,6 +80,7 @@ describe('downloading and seeding', () => {
     const bigRequests = requests.filter((r) => r.path.endsWith(`/${big.path}`));
     expect(bigRequests.length, 'the big file in fewer requests than pieces').toBeLessThan(bigVolume().pieces / 4);
     expect(requests.every((r) => r.status === 206)).toBe(true);
+    expect(first.webSeedPeakConnections(new URL(wiki.uploadBaseUrl).host)).toBe(2);
     expect(manifest.files.some((f) => /[&']/.test(f.path))).toBe(true);
     expect(first.volumes().every((v) => v.activity === 'seeding' && v.progress === 1)).toBe(true);
   });
@@ -166,6 +168,28 @@ describe('refusals', () => {
     const small = [...manifest.volumes].sort((a, b) => a.size - b.size)[0]!;
     await s.addVolume(await torrentOf(small.infoHash));
     expect(s.volumes().map((v) => v.infoHash)).toEqual([small.infoHash]);
+  });
+});
+
+describe('a failing disk', () => {
+  it('stops downloading when a verified piece cannot be written, keeps seeding, says why, and resumes', async () => {
+    const s = await openSeeder('write-fail', { trackers: false });
+    const small = [...manifest.volumes].sort((a, b) => a.size - b.size)[0]!;
+    await s.addVolume(await torrentOf(small.infoHash));
+    await s.whenComplete(small.infoHash, DOWNLOAD_TIMEOUT_MS);
+    // A folder where the big file goes: every write to it fails (EISDIR), as writes fail on a full disk (ENOSPC).
+    const f = filesOf(bigVolume().infoHash)[0]!;
+    const blocker = path.join(s.storage, 'commons', ...f.path.split('/'));
+    await mkdir(blocker, { recursive: true });
+    await s.addVolume(await torrentOf(bigVolume().infoHash));
+    const reason = await waitFor('downloading to stop', async () => s.paused, 10_000);
+    expect(reason.kind).toBe('write-error');
+    expect(s.status()).toMatchObject({ downloading: false, pausedBecause: expect.stringMatching(/EISDIR|directory/) });
+    expect(s.volumes().map((v) => v.activity).sort()).toEqual(['paused', 'seeding']);
+    await rm(blocker, { recursive: true });
+    s.resumeDownloads();
+    await s.whenComplete(bigVolume().infoHash, DOWNLOAD_TIMEOUT_MS);
+    expect(sha1(await readFile(blocker))).toBe(f.sha1);
   });
 });
 

@@ -1,0 +1,397 @@
+/**
+ * The seeder: one webtorrent client, one content store (the Commons tree under STORAGE),
+ * and the volumes it hosts. It refuses torrents with hostile paths and volumes that would
+ * break the quota, resumes what it hosted after a crash, shares files between volumes,
+ * stops downloading (and keeps seeding) when the disk is full, and scrubs.
+ */
+import { SeedbankError } from '../../shared/errors.ts';
+import { silentLogger, type Logger } from '../../shared/log.ts';
+import { parseVolumeTorrent } from '../../shared/torrent/index.ts';
+import { formatSize } from '../../shared/units.ts';
+import { freeBytes, plannedBytes, quotaExceeded, treeUsage } from './quota.ts';
+import { scrubVolume, type VolumeScrub } from './scrub.ts';
+import { ContentStore } from './store/content-store.ts';
+import { PieceLayout } from './store/piece-layout.ts';
+import { VolumeFiles } from './store/volume-files.ts';
+import { VolumeStateFile } from './store/volume-state.ts';
+import { HostedVolume, type VolumeStatus } from './volume.ts';
+import { DEFAULT_CONNECTIONS_PER_HOST, HostLimiter } from './web-seed/host-limiter.ts';
+import { createClient, type WTClient } from './webtorrent-api.ts';
+import { installBencodeGuard } from './wire-guard.ts';
+
+/** How often disk use and free space are measured. */
+export const DEFAULT_HOUSEKEEPING_INTERVAL_MS = 30_000;
+/** Downloading resumes after a full disk once this much is free again. */
+const RESUME_FREE_BYTES = 64 * 1024 * 1024;
+const DEFAULT_MAX_PEER_CONNECTIONS = 55;
+const DEFAULT_USER_AGENT = 'Seedbank-seeder/0.1 (https://github.com/seedbank; BitTorrent mirror of Wikimedia Commons)';
+
+/** Settings of a seeder; everything but `storage` and `quotaBytes` has a default. */
+export interface SeederOptions {
+  /** The storage folder: STORAGE/commons is the mirror tree, STORAGE/.seedbank the bookkeeping. */
+  storage: string;
+  /** Never use more disk than this (planned when a volume is added, measured while running). */
+  quotaBytes: number;
+  /** TCP port for peers (default 0: any free port). */
+  torrentPort?: number;
+  /** Bytes per second; 0 or undefined means no limit. */
+  maxDownloadBytesPerSecond?: number;
+  maxUploadBytesPerSecond?: number;
+  /** Download from the torrents' url-list (default true). */
+  webSeeds?: boolean;
+  /** Concurrent requests to one web seed host (default 2, Wikimedia's robot policy). */
+  webSeedConnectionsPerHost?: number;
+  /** Announce to the torrents' trackers (default true). */
+  trackers?: boolean;
+  /** Peer exchange (default true). */
+  pex?: boolean;
+  /** Files kept open at once (default 64). */
+  maxOpenFiles?: number;
+  maxPeerConnections?: number;
+  /** User-Agent for web seed requests; should name a contact. */
+  userAgent?: string;
+  housekeepingIntervalMs?: number;
+  logger?: Logger;
+}
+
+/** Why downloading is stopped. */
+export interface PauseReason {
+  kind: 'disk-full' | 'quota' | 'write-error';
+  message: string;
+}
+
+/** The seeder's state as a whole (the status file's content). */
+export interface SeederStatus {
+  storage: string;
+  port: number;
+  quotaBytes: number;
+  /** Measured use of the storage folder. */
+  diskUseBytes: number;
+  freeBytes: number;
+  downloading: boolean;
+  pausedBecause?: string;
+  downloadBytesPerSecond: number;
+  uploadBytesPerSecond: number;
+  openFiles: number;
+  volumes: VolumeStatus[];
+}
+
+/** Hosts volumes from one storage folder. */
+export class Seeder {
+  private readonly volumesByHash = new Map<string, HostedVolume>();
+  private readonly limiter: HostLimiter;
+  private readonly log: Logger;
+  private pause: PauseReason | null = null;
+  private diskUse = 0;
+  private diskFree = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+
+  private constructor(
+    private readonly o: SeederOptions,
+    readonly content: ContentStore,
+    private readonly client: WTClient,
+  ) {
+    this.log = o.logger ?? silentLogger;
+    this.limiter = new HostLimiter(o.webSeedConnectionsPerHost ?? DEFAULT_CONNECTIONS_PER_HOST);
+    client.on('error', (err) => this.log.error({ err: String(err) }, 'webtorrent error'));
+  }
+
+  /** Opens the storage folder, starts listening for peers and resumes every volume hosted before. */
+  static async open(o: SeederOptions): Promise<Seeder> {
+    installBencodeGuard();
+    const content = await ContentStore.open(o.storage, { maxOpenFiles: o.maxOpenFiles });
+    const limit = (v?: number) => (v && v > 0 ? v : -1);
+    const client = await createClient({
+      torrentPort: o.torrentPort ?? 0,
+      trackers: o.trackers ?? true,
+      pex: o.pex ?? true,
+      downloadLimit: limit(o.maxDownloadBytesPerSecond),
+      uploadLimit: limit(o.maxUploadBytesPerSecond),
+      maxConns: o.maxPeerConnections ?? DEFAULT_MAX_PEER_CONNECTIONS,
+    });
+    const seeder = new Seeder(o, content, client);
+    try {
+      await seeder.resume();
+      await seeder.housekeeping();
+    } catch (err) {
+      await seeder.close();
+      throw err;
+    }
+    seeder.timer = setInterval(() => void seeder.housekeeping(), o.housekeepingIntervalMs ?? DEFAULT_HOUSEKEEPING_INTERVAL_MS);
+    seeder.timer.unref();
+    return seeder;
+  }
+
+  /** The TCP port peers reach this seeder on. */
+  get port(): number {
+    return this.client.address()?.port ?? 0;
+  }
+
+  /** The storage folder (resolved). */
+  get storage(): string {
+    return this.content.paths.root;
+  }
+
+  /**
+   * Hosts a volume: refuses hostile paths (TORRENT_HOSTILE_PATH) and volumes beyond the quota
+   * (QUOTA_EXCEEDED, with the numbers), then checks what is already on disk and starts
+   * downloading the rest. Resolves once the volume is ready; adding a hosted volume again is a no-op.
+   */
+  async addVolume(torrentBytes: Uint8Array): Promise<VolumeStatus> {
+    const parsed = parseVolumeTorrent(torrentBytes);
+    const known = this.volumesByHash.get(parsed.infoHash);
+    if (known) return known.status();
+    return (await this.host(torrentBytes, null, true)).status();
+  }
+
+  /** Stops hosting a volume and deletes its files that no other hosted volume needs. */
+  async removeVolume(infoHash: string): Promise<{ deletedFiles: number; keptFiles: number }> {
+    const v = this.volumesByHash.get(infoHash);
+    if (!v) throw new SeedbankError('VOLUME_UNKNOWN', `volume ${infoHash} is not hosted here`, { status: 404 });
+    this.volumesByHash.delete(infoHash);
+    await v.close();
+    const orphans = this.content.release(infoHash, v.files.placements);
+    let deletedFiles = 0;
+    for (const abs of orphans) if (await this.content.remove(abs)) deletedFiles++;
+    await v.stateFile.delete();
+    this.log.info({ infoHash, deletedFiles, keptFiles: v.files.placements.length - orphans.length }, 'volume removed');
+    return { deletedFiles, keptFiles: v.files.placements.length - orphans.length };
+  }
+
+  /** Every hosted volume with its progress, peers, rates and bytes on disk. */
+  volumes(): VolumeStatus[] {
+    return [...this.volumesByHash.values()].map((v) => v.status());
+  }
+
+  /** The whole seeder's state. */
+  status(): SeederStatus {
+    return {
+      storage: this.storage,
+      port: this.port,
+      quotaBytes: this.o.quotaBytes,
+      diskUseBytes: this.diskUse,
+      freeBytes: this.diskFree,
+      downloading: this.pause === null,
+      ...(this.pause ? { pausedBecause: this.pause.message } : {}),
+      downloadBytesPerSecond: Math.round(this.client.downloadSpeed),
+      uploadBytesPerSecond: Math.round(this.client.uploadSpeed),
+      openFiles: this.content.openFiles,
+      volumes: this.volumes(),
+    };
+  }
+
+  /** The most requests that were ever open at once to a web seed host ('127.0.0.1:8080'). */
+  webSeedPeakConnections(host: string): number {
+    return this.limiter.peak.get(host) ?? 0;
+  }
+
+  /** Connects to a peer for a volume (besides those trackers and peer exchange find). */
+  addPeer(infoHash: string, addr: string): void {
+    this.volume(infoHash).torrent?.addPeer(addr);
+  }
+
+  /** Resolves when the volume has every piece; rejects after `timeoutMs` saying how far it got. */
+  async whenComplete(infoHash: string, timeoutMs: number): Promise<void> {
+    const v = this.volume(infoHash);
+    const t = v.torrent;
+    if (!t || t.done) return;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        t.removeListener('done', onDone);
+        reject(new Error(`volume ${infoHash} not complete after ${timeoutMs} ms: ${formatSize(v.verifiedBytes())} of ${formatSize(v.parsed.totalBytes)}`));
+      }, timeoutMs);
+      const onDone = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      t.once('done', onDone);
+    });
+  }
+
+  /** True when the file at 'a/ab/Name' (in the commons tree) is complete in some hosted volume. */
+  isFileComplete(rel: string): boolean {
+    let abs: string;
+    try {
+      abs = this.content.paths.file(rel);
+    } catch {
+      return false;
+    }
+    for (const ih of this.content.holders(abs)) {
+      const v = this.volumesByHash.get(ih);
+      const index = v?.files.indexOfAbs(abs) ?? -1;
+      if (v && index >= 0 && v.isFileComplete(index)) return true;
+    }
+    return false;
+  }
+
+  /** Re-hashes `share` of every volume's verified pieces; bad pieces are marked missing and fetched again. */
+  async scrub(options: { share: number }): Promise<VolumeScrub[]> {
+    const reports: VolumeScrub[] = [];
+    for (const v of this.volumesByHash.values()) {
+      const r = await scrubVolume(v, options.share);
+      reports.push(r);
+      if (r.bad.length === 0) continue;
+      this.log.warn({ infoHash: v.infoHash, pieces: r.bad, files: r.damagedFiles }, 'scrub found damaged pieces; downloading them again');
+      for (const rel of r.damagedFiles) await this.recheckElsewhere(v, v.files.indexOfPath(rel), true);
+    }
+    return reports;
+  }
+
+  /** Downloading stopped, and why; null while downloading. */
+  get paused(): PauseReason | null {
+    return this.pause;
+  }
+
+  /** Stops downloading everywhere (seeding goes on) and says why. */
+  pauseDownloads(reason: PauseReason): void {
+    if (this.pause) return;
+    this.pause = reason;
+    this.log.warn({ reason: reason.kind }, `downloading stopped, seeding goes on: ${reason.message}`);
+    for (const v of this.volumesByHash.values()) v.stopDownloading();
+  }
+
+  /** Starts downloading again, asking again for pieces that could not be written. */
+  resumeDownloads(): void {
+    if (!this.pause) return;
+    this.log.info({ was: this.pause.kind }, 'downloading again');
+    this.pause = null;
+    for (const v of this.volumesByHash.values()) v.resumeDownloading();
+  }
+
+  /** Measures disk use and free space; pauses at the quota, resumes when space is back. */
+  async housekeeping(): Promise<void> {
+    if (this.closed) return;
+    try {
+      this.diskUse = await treeUsage(this.storage);
+      this.diskFree = await freeBytes(this.storage);
+      for (const v of this.volumesByHash.values()) v.bytesOnDisk = (await v.files.filesOnDisk()).reduce((s, f) => s + f.allocated, 0);
+    } catch (err) {
+      this.log.warn({ err: String(err) }, 'could not measure disk use');
+      return;
+    }
+    if (this.diskUse > this.o.quotaBytes) {
+      this.pauseDownloads({ kind: 'quota', message: `the storage folder uses ${formatSize(this.diskUse)}, over the quota of ${formatSize(this.o.quotaBytes)}` });
+    } else if (this.pause?.kind === 'quota' || (this.pause?.kind === 'disk-full' && this.diskFree >= RESUME_FREE_BYTES)) {
+      this.resumeDownloads();
+    }
+  }
+
+  /** Saves every volume's state, stops the client and closes files. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    for (const v of this.volumesByHash.values()) await v.close().catch(() => undefined);
+    this.volumesByHash.clear();
+    await new Promise<void>((resolve) => this.client.destroy(() => resolve()));
+    await this.content.close();
+  }
+
+  private volume(infoHash: string): HostedVolume {
+    const v = this.volumesByHash.get(infoHash);
+    if (!v) throw new SeedbankError('VOLUME_UNKNOWN', `volume ${infoHash} is not hosted here`, { status: 404 });
+    return v;
+  }
+
+  /** Re-adds the volumes saved in the storage folder, oldest first (so shared paths go to the same owner). */
+  private async resume(): Promise<void> {
+    for (const file of await VolumeStateFile.list(this.content.paths.meta)) {
+      try {
+        const v = await this.host(await file.readTorrent(), await file.load(), false);
+        this.log.info({ infoHash: v.infoHash, progress: v.status().progress }, 'volume resumed');
+      } catch (err) {
+        this.log.error({ infoHash: file.infoHash, err: String(err) }, 'could not resume a volume; its files are kept');
+      }
+    }
+  }
+
+  private async host(bytes: Uint8Array, saved: Awaited<ReturnType<VolumeStateFile['load']>>, checkQuota: boolean): Promise<HostedVolume> {
+    const parsed = parseVolumeTorrent(bytes);
+    const ih = parsed.infoHash;
+    const layout = new PieceLayout(parsed.pieceLength, parsed.totalBytes, parsed.files);
+    const hostedBefore = this.plannedFiles();
+    const placements = this.content.place(ih, parsed.files);
+    const release = () => this.content.release(ih, placements);
+    try {
+      if (checkQuota) await this.checkQuota(ih, hostedBefore, placements.map((p, i) => [p.abs, parsed.files[i]!.length]));
+      const stateFile = new VolumeStateFile(this.content.paths.meta, ih);
+      if (!saved) await stateFile.saveTorrent(bytes);
+      const files = new VolumeFiles(layout, placements, this.content, parsed.pieces);
+      const v = new HostedVolume(parsed, bytes, files, stateFile, saved?.addedAt ?? new Date().toISOString(), saved);
+      files.onWriteFailed = (index, err) => this.onWriteFailed(v, index, err);
+      this.volumesByHash.set(ih, v);
+      try {
+        const check = await v.start({ client: this.client, webSeeds: this.o.webSeeds ?? true, limiter: this.limiter, userAgent: this.o.userAgent ?? DEFAULT_USER_AGENT, paused: this.pause !== null, logger: this.log });
+        this.log.info({ infoHash: ih, files: parsed.files.length, bytes: parsed.totalBytes, trustedPieces: check.trusted, hashedPieces: check.hashed, foundPieces: check.found }, 'volume hosted');
+      } catch (err) {
+        this.volumesByHash.delete(ih);
+        await v.close().catch(() => undefined);
+        throw err;
+      }
+      v.onVerified = (index) => this.shareVerified(v, index);
+      return v;
+    } catch (err) {
+      release();
+      throw err;
+    }
+  }
+
+  /** Distinct files of every hosted volume with their lengths. */
+  private plannedFiles(): Map<string, number> {
+    const files = new Map<string, number>();
+    for (const v of this.volumesByHash.values()) v.files.placements.forEach((p, i) => files.set(p.abs, v.layout.files[i]!.length));
+    return files;
+  }
+
+  private async checkQuota(ih: string, hosted: Map<string, number>, added: [string, number][]): Promise<void> {
+    const hostedBytes = plannedBytes(hosted, this.volumesByHash.size);
+    const all = new Map(hosted);
+    for (const [abs, length] of added) all.set(abs, length);
+    const addBytes = plannedBytes(all, this.volumesByHash.size + 1) - hostedBytes;
+    if (hostedBytes + addBytes > this.o.quotaBytes) {
+      const err = quotaExceeded(ih, { addBytes, hostedBytes, quotaBytes: this.o.quotaBytes, freeBytes: await freeBytes(this.storage) });
+      this.log.warn(err.context, err.message);
+      throw err;
+    }
+    const free = await freeBytes(this.storage);
+    if (addBytes > free) this.log.warn({ infoHash: ih, addBytes, freeBytes: free }, `volume fits the quota but the disk has only ${formatSize(free)} free`);
+  }
+
+  private onWriteFailed(v: HostedVolume, index: number, err: Error): void {
+    v.limbo.add(index);
+    const code = (err as NodeJS.ErrnoException).code;
+    const full = code === 'ENOSPC' || code === 'EDQUOT';
+    this.pauseDownloads({
+      kind: full ? 'disk-full' : 'write-error',
+      message: full
+        ? `the disk is full (${code}) writing volume ${v.infoHash}; free some space and downloading resumes by itself`
+        : `writing volume ${v.infoHash} failed: ${err.message}`,
+    });
+  }
+
+  /** A piece verified in one volume may complete files other volumes hold too: check those pieces there. */
+  private shareVerified(v: HostedVolume, index: number): void {
+    for (const f of v.layout.filesOfPiece(index)) {
+      if (this.content.holders(v.files.abs(f)).length < 2 || !v.isFileComplete(f)) continue;
+      void this.recheckElsewhere(v, f, false);
+    }
+  }
+
+  /** Checks, in every other volume holding file `fileIndex` of `from`, its missing pieces (or with dropBad, its verified ones). */
+  private async recheckElsewhere(from: HostedVolume, fileIndex: number, dropBad: boolean): Promise<void> {
+    if (fileIndex < 0) return;
+    const abs = from.files.abs(fileIndex);
+    for (const ih of this.content.holders(abs)) {
+      const other = this.volumesByHash.get(ih);
+      if (!other || other === from) continue;
+      const index = other.files.indexOfAbs(abs);
+      if (index < 0) continue;
+      const range = other.layout.piecesOfFile(index);
+      if (!range) continue;
+      const pieces: number[] = [];
+      for (let i = range[0]; i <= range[1]; i++) if (other.has(i) === dropBad) pieces.push(i);
+      await other.recheck(pieces, dropBad).catch((err: unknown) => this.log.warn({ err: String(err) }, 'recheck failed'));
+    }
+  }
+}

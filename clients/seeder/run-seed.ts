@@ -1,0 +1,70 @@
+/**
+ * The `seedbank seed` daemon loop: open the seeder, host the configured volumes, serve the
+ * tree over HTTP if asked, rewrite the status file every few seconds, scrub on a timer, and
+ * shut down cleanly on SIGINT/SIGTERM.
+ */
+import { readFile } from 'node:fs/promises';
+import { errorMessage } from '../../shared/errors.ts';
+import type { Logger } from '../../shared/log.ts';
+import { formatSize } from '../../shared/units.ts';
+import type { SeedConfig } from './config.ts';
+import { Seeder } from './host.ts';
+import { startHttpMirror, type HttpMirror } from './http-mirror.ts';
+import { STATUS_INTERVAL_MS, writeStatus } from './status-file.ts';
+
+/** Runs the seeder until `signal` aborts. */
+export async function runSeed(c: SeedConfig, o: { logger: Logger; out: (line: string) => void; signal: AbortSignal }): Promise<void> {
+  if (c.source.kind !== 'torrents') throw new Error('following a catalogue is not available yet; pass --torrent FILE...');
+  const seeder = await Seeder.open({
+    storage: c.storage,
+    quotaBytes: c.quotaBytes,
+    torrentPort: c.torrentPort,
+    maxDownloadBytesPerSecond: c.maxDownloadBytesPerSecond,
+    maxUploadBytesPerSecond: c.maxUploadBytesPerSecond,
+    webSeeds: c.webSeeds,
+    webSeedConnectionsPerHost: c.webSeedConnectionsPerHost,
+    ...(c.contact ? { userAgent: `Seedbank-seeder/0.1 (${c.contact})` } : {}),
+    logger: o.logger,
+  });
+  let mirror: HttpMirror | undefined;
+  const timers: NodeJS.Timeout[] = [];
+  const startedAt = new Date().toISOString();
+  const saveStatus = () =>
+    writeStatus(seeder.storage, { ...seeder.status(), pid: process.pid, startedAt, updatedAt: new Date().toISOString(), ...(mirror ? { httpPort: mirror.port } : {}) })
+      .catch((err: unknown) => o.logger.warn({ err: errorMessage(err) }, 'could not write the status file'));
+  try {
+    let hosted = 0;
+    for (const file of c.source.files) {
+      try {
+        const v = await seeder.addVolume(await readFile(file));
+        hosted++;
+        o.out(`hosting ${v.infoHash} (${v.files} files, ${formatSize(v.totalBytes)}, ${(v.progress * 100).toFixed(1)}% on disk) from ${file}`);
+      } catch (err) {
+        o.logger.warn({ file, err: errorMessage(err) }, 'volume refused');
+        o.out(`refused ${file}: ${errorMessage(err)}`);
+      }
+    }
+    if (c.httpPort !== undefined) {
+      mirror = await startHttpMirror({ storage: seeder.storage, port: c.httpPort, host: c.httpHost, isServable: (rel) => seeder.isFileComplete(rel) });
+      o.out(`HTTP mirror on ${mirror.url}commons/`);
+    }
+    o.out(`seeding ${seeder.volumes().length} volumes on port ${seeder.port}; status: seedbank status --storage ${c.storage}`);
+    if (hosted === 0 && seeder.volumes().length === 0) o.logger.warn('no volume hosted');
+    await saveStatus();
+    timers.push(setInterval(() => void saveStatus(), STATUS_INTERVAL_MS));
+    if (c.scrubShare > 0) {
+      timers.push(setInterval(() => {
+        seeder.scrub({ share: c.scrubShare }).then(
+          (r) => o.logger.info({ pieces: r.reduce((s, x) => s + x.checked, 0), bad: r.reduce((s, x) => s + x.bad.length, 0) }, 'scrub done'),
+          (err: unknown) => o.logger.warn({ err: errorMessage(err) }, 'scrub failed'),
+        );
+      }, c.scrubIntervalMs));
+    }
+    if (!o.signal.aborted) await new Promise<void>((resolve) => o.signal.addEventListener('abort', () => resolve(), { once: true }));
+    o.logger.info('shutting down');
+  } finally {
+    for (const t of timers) clearInterval(t);
+    await mirror?.close();
+    await seeder.close();
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * The status file, STORAGE/.seedbank/status.json: the running seeder rewrites it every few
+ * seconds (atomically), and `seedbank status` reads and prints it, so the status works
+ * without any port or socket.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { SeedbankError } from '../../shared/errors.ts';
+import { formatSize } from '../../shared/units.ts';
+import type { SeederStatus } from './host.ts';
+import { writeFileAtomic } from './store/atomic-write.ts';
+import { META_DIR } from './store/storage-paths.ts';
+
+/** How often the running seeder rewrites the status file. */
+export const STATUS_INTERVAL_MS = 2_000;
+const STATUS_FILE = 'status.json';
+
+/** The status file's content: the seeder's status plus who wrote it and when. */
+export interface StatusRecord extends SeederStatus {
+  pid: number;
+  startedAt: string;
+  updatedAt: string;
+  httpPort?: number;
+}
+
+/** Where the status file of a storage folder is. */
+export function statusPath(storage: string): string {
+  return path.join(storage, META_DIR, STATUS_FILE);
+}
+
+/** Writes the status file atomically. */
+export async function writeStatus(storage: string, record: StatusRecord): Promise<void> {
+  await writeFileAtomic(statusPath(storage), `${JSON.stringify(record, null, 2)}\n`);
+}
+
+/** Reads the status file, with a clear error when no seeder ever ran there. */
+export async function readStatus(storage: string): Promise<StatusRecord> {
+  try {
+    return JSON.parse(await readFile(statusPath(storage), 'utf8')) as StatusRecord;
+  } catch (err) {
+    throw new SeedbankError('STATUS_MISSING', `no seeder status in ${storage}`, {
+      hint: 'start one with `seedbank seed --storage DIR ...`',
+      cause: err,
+    });
+  }
+}
+
+function pad(s: string, n: number): string {
+  return s.length >= n ? s : s + ' '.repeat(n - s.length);
+}
+
+/** The status as lines for a person. */
+export function formatStatus(r: StatusRecord, now = Date.now()): string[] {
+  const age = Math.round((now - Date.parse(r.updatedAt)) / 1000);
+  const alive = age <= (STATUS_INTERVAL_MS / 1000) * 5;
+  const lines = [
+    `seeder pid ${r.pid} on port ${r.port}${r.httpPort ? `, HTTP mirror on port ${r.httpPort}` : ''}: ${alive ? `updated ${age} s ago` : `NOT RUNNING? last update ${age} s ago`}`,
+    `storage ${r.storage}: ${formatSize(r.diskUseBytes)} used of a ${formatSize(r.quotaBytes)} quota, ${formatSize(r.freeBytes)} free on disk`,
+    `down ${formatSize(r.downloadBytesPerSecond)}/s, up ${formatSize(r.uploadBytesPerSecond)}/s${r.downloading ? '' : ` — downloading stopped: ${r.pausedBecause}`}`,
+    `${pad('volume', 42)} ${pad('state', 11)} ${pad('progress', 8)} ${pad('size', 9)} ${pad('peers', 5)} ${pad('down/s', 9)} ${pad('up/s', 9)} on disk`,
+  ];
+  for (const v of r.volumes) {
+    lines.push(
+      `${pad(v.infoHash, 42)} ${pad(v.activity, 11)} ${pad(`${(v.progress * 100).toFixed(1)}%`, 8)} ${pad(formatSize(v.totalBytes), 9)} ${pad(String(v.peers), 5)} ` +
+        `${pad(formatSize(v.downloadBytesPerSecond), 9)} ${pad(formatSize(v.uploadBytesPerSecond), 9)} ${formatSize(v.bytesOnDisk)}${v.error ? `  error: ${v.error}` : ''}`,
+    );
+  }
+  if (r.volumes.length === 0) lines.push('(no volumes hosted)');
+  return lines;
+}

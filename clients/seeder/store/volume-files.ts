@@ -1,0 +1,107 @@
+/**
+ * One volume's view of the content store: reads and writes pieces through the piece layout
+ * onto the volume's placed files, and checks a piece on disk against its SHA-1.
+ */
+import { createHash } from 'node:crypto';
+import { lstat } from 'node:fs/promises';
+import type { ContentStore, Placement } from './content-store.ts';
+import type { PieceLayout } from './piece-layout.ts';
+
+const SHA1_BYTES = 20;
+/** Files stat'ed at once when looking at what is on disk. */
+const STAT_CONCURRENCY = 64;
+
+/** What a volume knows about one of its files on disk. */
+export interface FileOnDisk {
+  /** Size in bytes, or null when the file is missing (or not a regular file). */
+  size: number | null;
+  /** Allocated bytes (st_blocks × 512): what the file really takes. */
+  allocated: number;
+}
+
+/** Reads, writes and checks the pieces of one volume. */
+export class VolumeFiles {
+  /** Called when a verified piece could not be written (full disk, permissions): the piece is not stored. */
+  onWriteFailed: (index: number, err: Error) => void = () => undefined;
+
+  constructor(
+    readonly layout: PieceLayout,
+    readonly placements: readonly Placement[],
+    private readonly content: ContentStore,
+    private readonly hashes: Uint8Array,
+  ) {}
+
+  private byAbs: Map<string, number> | null = null;
+  private byPath: Map<string, number> | null = null;
+
+  /** Index of the file stored at `abs`, or -1. */
+  indexOfAbs(abs: string): number {
+    this.byAbs ??= new Map(this.placements.map((p, i) => [p.abs, i]));
+    return this.byAbs.get(abs) ?? -1;
+  }
+
+  /** Index of the file with torrent path 'a/ab/Name', or -1. */
+  indexOfPath(rel: string): number {
+    this.byPath ??= new Map(this.layout.files.map((f, i) => [f.path, i]));
+    return this.byPath.get(rel) ?? -1;
+  }
+
+  /** Absolute path of file `index`. */
+  abs(index: number): string {
+    return this.placements[index]!.abs;
+  }
+
+  /** Reads `length` bytes of piece `index` from `offset`. */
+  async readPiece(index: number, offset: number, length: number): Promise<Buffer> {
+    const segments = this.layout.pieceSegments(index, offset, length);
+    if (segments.length === 1) {
+      const s = segments[0]!;
+      return this.content.read(this.abs(s.file), s.fileOffset, s.length);
+    }
+    const out = Buffer.allocUnsafe(length);
+    for (const s of segments) (await this.content.read(this.abs(s.file), s.fileOffset, s.length)).copy(out, s.rangeOffset);
+    return out;
+  }
+
+  /** Writes a whole verified piece into its files. */
+  async writePiece(index: number, data: Uint8Array): Promise<void> {
+    for (const s of this.layout.pieceSegments(index, 0, data.length)) {
+      await this.content.write(this.abs(s.file), s.fileOffset, data.subarray(s.rangeOffset, s.rangeOffset + s.length));
+    }
+  }
+
+  /** True when piece `index` is on disk and matches its hash; any read problem counts as false. */
+  async checkPiece(index: number): Promise<boolean> {
+    let data: Buffer;
+    try {
+      data = await this.readPiece(index, 0, this.layout.pieceSize(index));
+    } catch {
+      return false;
+    }
+    const digest = createHash('sha1').update(data).digest();
+    return digest.equals(this.hashes.subarray(index * SHA1_BYTES, (index + 1) * SHA1_BYTES));
+  }
+
+  /** Size and allocation of every file, by lstat (a symlink counts as missing). */
+  async filesOnDisk(): Promise<FileOnDisk[]> {
+    const out: FileOnDisk[] = new Array(this.placements.length);
+    let next = 0;
+    const worker = async () => {
+      for (let i = next++; i < this.placements.length; i = next++) {
+        try {
+          const st = await lstat(this.abs(i));
+          out[i] = st.isFile() ? { size: st.size, allocated: st.blocks * 512 } : { size: null, allocated: 0 };
+        } catch {
+          out[i] = { size: null, allocated: 0 };
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(STAT_CONCURRENCY, this.placements.length) }, worker));
+    return out;
+  }
+
+  /** Cuts a file that is longer than the torrent says (foreign bytes at its end). */
+  async truncate(index: number): Promise<void> {
+    await this.content.truncate(this.abs(index), this.layout.files[index]!.length);
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * Other BitTorrent clients on loopback, for interoperability tests and benchmarks: aria2c as a
+ * downloader, python3-libtorrent as a seeder. Everything local discovery is off and they
+ * listen on 127.0.0.1 only.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+const LIBTORRENT_READY_TIMEOUT_MS = 60_000;
+
+/** A free TCP port on 127.0.0.1. */
+export async function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Runs aria2c on a torrent to the end (no DHT, LPD or PEX; seeds nothing after); rejects after timeoutMs. */
+export async function aria2Download(torrentFile: string, dir: string, timeoutMs: number): Promise<{ ms: number }> {
+  const port = await freeLoopbackPort();
+  const args = [
+    `--dir=${dir}`, '--seed-time=0', '--enable-dht=false', '--enable-dht6=false', '--bt-enable-lpd=false',
+    '--enable-peer-exchange=false', `--listen-port=${port}`, '--console-log-level=warn', '--summary-interval=0',
+    '--bt-stop-timeout=120', '--file-allocation=none', '--disable-ipv6=true', '--bt-max-peers=0', torrentFile,
+  ];
+  const started = performance.now();
+  const child = spawn('aria2c', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const [code, signal] = await new Promise<[number | null, string | null]>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (c, s) => resolve([c, s]));
+  }).finally(() => clearTimeout(timer));
+  if (signal === 'SIGKILL') throw new Error(`aria2c did not finish within ${timeoutMs} ms\n${out.slice(-2000)}`);
+  if (code !== 0) throw new Error(`aria2c exited with ${code}\n${out.slice(-2000)}`);
+  return { ms: performance.now() - started };
+}
+
+const LIBTORRENT_SEEDER = `
+import libtorrent as lt, sys, time
+torrent, save, mode = sys.argv[1], sys.argv[2], sys.argv[3]
+s = lt.session({'listen_interfaces': '127.0.0.1:0', 'enable_dht': False, 'enable_lsd': False,
+                'enable_upnp': False, 'enable_natpmp': False, 'allow_multiple_connections_per_ip': True,
+                'alert_mask': 0})
+h = s.add_torrent({'ti': lt.torrent_info(torrent), 'save_path': save})
+deadline = time.time() + 60
+while time.time() < deadline:
+    st = h.status()
+    if (st.is_seeding if mode == 'seed' else st.state in (lt.torrent_status.downloading, lt.torrent_status.seeding)):
+        break
+    time.sleep(0.05)
+print(s.listen_port(), h.status().is_seeding, flush=True)
+sys.stdin.read()
+`;
+
+/** A python3-libtorrent seeder on 127.0.0.1. */
+export interface LibtorrentSeeder {
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Starts libtorrent seeding `torrentFile` from `saveDir` (which holds the torrent's `commons/` folder). */
+export async function startLibtorrentSeeder(torrentFile: string, saveDir: string): Promise<LibtorrentSeeder> {
+  const script = path.join(os.tmpdir(), `seedbank-lt-seeder-${process.pid}.py`);
+  await writeFile(script, LIBTORRENT_SEEDER);
+  const child: ChildProcess = spawn('/usr/bin/python3', [script, torrentFile, saveDir, 'seed'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const close = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const gone = new Promise<void>((resolve) => child.once('close', () => resolve()));
+    child.kill('SIGKILL');
+    await gone;
+  };
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`libtorrent seeder not ready in ${LIBTORRENT_READY_TIMEOUT_MS} ms: ${err}`)), LIBTORRENT_READY_TIMEOUT_MS);
+      child.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /^(\d+) (True|False)\n/.exec(out);
+        if (!m) return;
+        clearTimeout(timer);
+        if (m[2] !== 'True') reject(new Error('libtorrent does not see the files as complete'));
+        else resolve(Number(m[1]));
+      });
+      child.once('close', (code) => reject(new Error(`libtorrent seeder exited with ${code}: ${err}`)));
+    });
+    return { port, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}

@@ -1,0 +1,272 @@
+/**
+ * One hosted volume: its parsed torrent, its files in the shared store, its saved state and
+ * the webtorrent torrent that downloads and seeds it. The few webtorrent internals touched
+ * (_markVerified, _markUnverified, _selections) are the ones its own rescan and selection
+ * code use; they let the seeder trust hashes it checked itself and pause without a restart.
+ */
+import type { Logger } from '../../shared/log.ts';
+import type { ParsedVolumeTorrent } from '../../shared/torrent/index.ts';
+import { VolumeChunkStore } from './store/volume-chunk-store.ts';
+import type { VolumeFiles } from './store/volume-files.ts';
+import { verifyOnDisk, type DiskCheck } from './store/verify-on-disk.ts';
+import { emptyBitfield, setBit, VolumeStateFile, type VolumeStateData } from './store/volume-state.ts';
+import type { HostLimiter } from './web-seed/host-limiter.ts';
+import { WebSeedConn } from './web-seed/web-seed-conn.ts';
+import type { WTClient, WTTorrent } from './webtorrent-api.ts';
+
+/** Pieces webtorrent may ask one web seed for at once; queued ones are merged into larger range requests. */
+export const WEB_SEED_PIPELINE_PIECES = 32;
+
+/** What a volume is doing. */
+export type VolumeActivity = 'checking' | 'downloading' | 'seeding' | 'paused' | 'error';
+
+/** A volume as shown in `seedbank status` and `Seeder.volumes()`. */
+export interface VolumeStatus {
+  infoHash: string;
+  activity: VolumeActivity;
+  files: number;
+  totalBytes: number;
+  verifiedBytes: number;
+  /** verifiedBytes / totalBytes, from the verified pieces (right also for files ending on a piece boundary). */
+  progress: number;
+  peers: number;
+  webSeeds: number;
+  downloadBytesPerSecond: number;
+  uploadBytesPerSecond: number;
+  /** Bytes received from peers and web seeds since start (bad pieces included). */
+  receivedBytes: number;
+  uploadedBytes: number;
+  webSeedBytes: number;
+  /** Allocated bytes of this volume's files (shared files count in each volume). */
+  bytesOnDisk: number;
+  error?: string;
+  lastScrubAt?: string;
+}
+
+/** How a volume is started. */
+export interface VolumeStartOptions {
+  client: WTClient;
+  webSeeds: boolean;
+  limiter: HostLimiter;
+  userAgent: string;
+  /** Start without asking for pieces (downloads are paused). */
+  paused: boolean;
+  logger: Logger;
+}
+
+/** A volume hosted by the seeder. */
+export class HostedVolume {
+  torrent: WTTorrent | null = null;
+  error: string | null = null;
+  /** Pieces verified but not written (disk full): asked for again when writing works. */
+  readonly limbo = new Set<number>();
+  bytesOnDisk = 0;
+  webSeedBytes = 0;
+  scrubCursor: number;
+  lastScrubAt?: string;
+  /** Called after a piece is verified once the volume runs (the seeder shares files between volumes). */
+  onVerified: (index: number) => void = () => undefined;
+  private paused = false;
+
+  constructor(
+    readonly parsed: ParsedVolumeTorrent,
+    readonly torrentBytes: Uint8Array,
+    readonly files: VolumeFiles,
+    readonly stateFile: VolumeStateFile,
+    readonly addedAt: string,
+    private readonly saved: VolumeStateData | null,
+  ) {
+    this.scrubCursor = saved?.scrubCursor ?? 0;
+    this.lastScrubAt = saved?.lastScrubAt;
+  }
+
+  get infoHash(): string {
+    return this.parsed.infoHash;
+  }
+
+  get layout() {
+    return this.files.layout;
+  }
+
+  /** Finds what is on disk, hands the volume to webtorrent and resolves once it is ready. */
+  async start(o: VolumeStartOptions): Promise<DiskCheck> {
+    const check = await verifyOnDisk(this.files, VolumeStateFile.bitfieldOf(this.saved, this.layout.pieceCount));
+    this.bytesOnDisk = check.files.reduce((sum, f) => sum + f.allocated, 0);
+    this.paused = o.paused;
+    const torrent = o.client.add(this.torrentBytes, {
+      store: VolumeChunkStore,
+      storeOpts: { volumeFiles: this.files },
+      // No piece cache: scrub and peers must see what is on disk, and memory stays flat.
+      storeCacheSlots: 0,
+      bitfield: check.bitfield,
+      maxWebConns: WEB_SEED_PIPELINE_PIECES,
+      deselect: o.paused,
+    });
+    this.torrent = torrent;
+    torrent.on('warning', (err) => o.logger.debug({ infoHash: this.infoHash, err: String(err) }, 'torrent warning'));
+    torrent.on('error', (err) => {
+      this.error = String(err instanceof Error ? err.message : err);
+      o.logger.error({ infoHash: this.infoHash, err: this.error }, 'volume stopped by an error');
+    });
+    await new Promise<void>((resolve, reject) => {
+      if (torrent.ready) return resolve();
+      torrent.once('ready', () => resolve());
+      torrent.once('error', (err) => reject(err instanceof Error ? err : new Error(err)));
+    });
+    torrent.on('verified', (index) => {
+      this.scheduleSave();
+      this.onVerified(index);
+    });
+    torrent.on('done', () => {
+      void this.saveNow();
+      o.logger.info({ infoHash: this.infoHash, bytes: this.parsed.totalBytes }, 'volume complete');
+    });
+    if (o.webSeeds) {
+      for (const baseUrl of this.parsed.urlList.filter((u) => /^https?:\/\//.test(u))) {
+        torrent.addWebSeed(new WebSeedConn(torrent, {
+          baseUrl,
+          torrentName: this.parsed.name,
+          layout: this.layout,
+          limiter: o.limiter,
+          userAgent: o.userAgent,
+          onBytes: (n) => (this.webSeedBytes += n),
+        }));
+      }
+    }
+    await this.saveNow();
+    return check;
+  }
+
+  /** True when piece `index` is verified. */
+  has(index: number): boolean {
+    return this.torrent?.bitfield.get(index) ?? false;
+  }
+
+  /** True when every piece of file `index` is verified. */
+  isFileComplete(index: number): boolean {
+    const range = this.layout.piecesOfFile(index);
+    if (!range) return true;
+    for (let i = range[0]; i <= range[1]; i++) if (!this.has(i)) return false;
+    return true;
+  }
+
+  /** Bytes of verified pieces. */
+  verifiedBytes(): number {
+    let sum = 0;
+    for (let i = 0; i < this.layout.pieceCount; i++) if (this.has(i)) sum += this.layout.pieceSize(i);
+    return sum;
+  }
+
+  /** Stops asking for pieces; seeding goes on. */
+  stopDownloading(): void {
+    this.paused = true;
+    const t = this.torrent;
+    if (!t || t.destroyed) return;
+    t._selections.clear();
+    t._updateInterest();
+  }
+
+  /** Asks for missing pieces again, including those that could not be written. */
+  resumeDownloading(): void {
+    this.paused = false;
+    const t = this.torrent;
+    if (!t || t.destroyed) return;
+    for (const i of this.limbo) t._markUnverified(i);
+    this.limbo.clear();
+    t.select(0, this.layout.pieceCount - 1);
+  }
+
+  /**
+   * Hashes pieces on disk: good ones not yet had are marked verified and announced to peers
+   * (another volume wrote the same file); with `dropBad`, verified ones that fail are marked missing.
+   */
+  async recheck(indices: readonly number[], dropBad: boolean): Promise<{ good: number[]; bad: number[] }> {
+    const good: number[] = [];
+    const bad: number[] = [];
+    for (const i of indices) ((await this.files.checkPiece(i)) ? good : bad).push(i);
+    const t = this.torrent;
+    if (!t || t.destroyed) return { good, bad };
+    const gained = good.filter((i) => !t.bitfield.get(i));
+    for (const i of gained) {
+      t._markVerified(i);
+      for (const w of t.wires) w.have(i);
+    }
+    if (dropBad) this.markMissing(bad);
+    if (gained.length > 0) {
+      t._checkDone();
+      this.scheduleSave();
+    }
+    return { good, bad };
+  }
+
+  /** Marks pieces missing (bad on disk): peers are told (BEP 54 lt_donthave) and they are downloaded again. */
+  markMissing(indices: readonly number[]): void {
+    const t = this.torrent;
+    if (!t || t.destroyed || indices.length === 0) return;
+    for (const i of indices) {
+      if (!t.bitfield.get(i)) continue;
+      t._markUnverified(i);
+      for (const w of t.wires) w.lt_donthave?.donthave(i);
+    }
+    t._checkDone();
+    if (!this.paused) t.select(0, this.layout.pieceCount - 1);
+    void this.saveNow();
+  }
+
+  /** The volume's line in the status. */
+  status(): VolumeStatus {
+    const t = this.torrent;
+    const verifiedBytes = this.verifiedBytes();
+    const wires = t?.wires ?? [];
+    const activity: VolumeActivity = this.error ? 'error'
+      : !t?.ready ? 'checking'
+      : t.done ? 'seeding'
+      : this.paused ? 'paused'
+      : 'downloading';
+    return {
+      infoHash: this.infoHash,
+      activity,
+      files: this.layout.files.length,
+      totalBytes: this.parsed.totalBytes,
+      verifiedBytes,
+      progress: this.parsed.totalBytes === 0 ? 1 : verifiedBytes / this.parsed.totalBytes,
+      peers: wires.filter((w) => w.type !== 'webSeed').length,
+      webSeeds: wires.filter((w) => w.type === 'webSeed').length,
+      downloadBytesPerSecond: Math.round(t?.downloadSpeed ?? 0),
+      uploadBytesPerSecond: Math.round(t?.uploadSpeed ?? 0),
+      receivedBytes: t?.received ?? 0,
+      uploadedBytes: t?.uploaded ?? 0,
+      webSeedBytes: this.webSeedBytes,
+      bytesOnDisk: this.bytesOnDisk,
+      ...(this.error ? { error: this.error } : {}),
+      ...(this.lastScrubAt ? { lastScrubAt: this.lastScrubAt } : {}),
+    };
+  }
+
+  /** Saves the state now. */
+  async saveNow(): Promise<void> {
+    if (!this.torrent) return; // closed: the last save already happened
+    await this.stateFile.flush(() => this.snapshot());
+  }
+
+  /** Saves the state soon. */
+  scheduleSave(): void {
+    if (!this.torrent) return;
+    this.stateFile.schedule(() => this.snapshot());
+  }
+
+  /** Saves the state and takes the volume out of webtorrent (its files stay). */
+  async close(): Promise<void> {
+    const t = this.torrent;
+    if (t?.ready) await this.saveNow().catch(() => undefined);
+    this.torrent = null;
+    if (t && !t.destroyed) await new Promise<void>((resolve) => t.destroy({ destroyStore: false }, () => resolve()));
+  }
+
+  private snapshot(): VolumeStateData {
+    const n = this.layout.pieceCount;
+    const bits = emptyBitfield(n);
+    for (let i = 0; i < n; i++) if (this.has(i)) setBit(bits, i, true);
+    return VolumeStateFile.record(this.infoHash, this.addedAt, bits, n, this.scrubCursor, this.lastScrubAt);
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * A BEP 19 web seed connection for volume torrents, replacing webtorrent's request logic
+ * (its WebConn is kept for the protocol side): URLs are built with every path segment
+ * percent-encoded (Commons names hold `?`, `#`, `%`, `&`), requests from webtorrent are
+ * queued and adjacent ones merged into one range request per file (fewer, larger requests
+ * are kinder to the origin), and every request takes a slot from a per-host limiter shared
+ * by all volumes.
+ */
+// @ts-ignore -- untyped module inside webtorrent; see node_modules/webtorrent/lib/webconn.js.
+import WebConnImpl from 'webtorrent/lib/webconn.js';
+import type { PieceLayout } from '../store/piece-layout.ts';
+import type { HostLimiter } from './host-limiter.ts';
+
+/** Merged requests stop growing here, so one slow response does not hold too much. */
+export const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
+/** A web seed that does not answer within this is given up on for the request. */
+const REQUEST_TIMEOUT_MS = 60_000;
+const HTTP_PARTIAL_CONTENT = 206;
+const HTTP_OK = 200;
+
+type BlockCallback = (err: Error | null, data?: Uint8Array) => void;
+
+interface Pending {
+  start: number;
+  length: number;
+  cb: BlockCallback;
+}
+
+/** What a web seed connection needs besides webtorrent's torrent. */
+export interface WebSeedOptions {
+  /** The url-list entry, e.g. 'https://upload.wikimedia.org/wikipedia/'. */
+  baseUrl: string;
+  /** The torrent's name, the first URL segment after the base ('commons'). */
+  torrentName: string;
+  layout: PieceLayout;
+  limiter: HostLimiter;
+  userAgent: string;
+  /** Counts bytes fetched (for status). */
+  onBytes?: (n: number) => void;
+}
+
+const WebConnBase = WebConnImpl as unknown as new (url: string, torrent: unknown) => { destroyed: boolean; destroy(): void };
+
+/** The URL of one file of the volume on a web seed, each segment percent-encoded. */
+export function webSeedFileUrl(baseUrl: string, torrentName: string, filePath: string): string {
+  const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
+  return base + [torrentName, ...filePath.split('/')].map(encodeURIComponent).join('/');
+}
+
+/** One web seed of one volume, as a webtorrent peer. */
+export class WebSeedConn extends WebConnBase {
+  private readonly queue: Pending[] = [];
+  private pumping = false;
+  private readonly host: string;
+  private readonly abort = new AbortController();
+
+  constructor(torrent: unknown, private readonly o: WebSeedOptions) {
+    super(o.baseUrl, torrent);
+    this.host = new URL(o.baseUrl).host;
+  }
+
+  /** Called by webtorrent's WebConn for each block request (a whole remaining piece for web seeds). */
+  httpRequest(pieceIndex: number, offset: number, length: number, cb: BlockCallback): void {
+    this.queue.push({ start: pieceIndex * this.o.layout.pieceLength + offset, length, cb });
+    void this.pump();
+  }
+
+  override destroy(): void {
+    this.abort.abort();
+    for (const p of this.queue.splice(0)) p.cb(new Error('web seed closed'));
+    super.destroy();
+  }
+
+  /** Takes queued requests as slots free up; requests queued meanwhile get merged. */
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.queue.length > 0 && !this.destroyed) {
+        const release = await this.o.limiter.acquire(this.host);
+        const batch = this.takeBatch();
+        if (batch.length === 0) {
+          release();
+          break;
+        }
+        void this.fetchBatch(batch).finally(release);
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  /** The earliest queued request and those continuing it byte for byte, up to MAX_REQUEST_BYTES. */
+  private takeBatch(): Pending[] {
+    this.queue.sort((a, b) => a.start - b.start);
+    const batch: Pending[] = [];
+    let end = -1;
+    let bytes = 0;
+    while (this.queue.length > 0) {
+      const next = this.queue[0]!;
+      if (batch.length > 0 && (next.start !== end || bytes + next.length > MAX_REQUEST_BYTES)) break;
+      batch.push(this.queue.shift()!);
+      end = next.start + next.length;
+      bytes += next.length;
+    }
+    return batch;
+  }
+
+  private async fetchBatch(batch: Pending[]): Promise<void> {
+    const start = batch[0]!.start;
+    const last = batch[batch.length - 1]!;
+    const total = last.start + last.length - start;
+    try {
+      const out = Buffer.allocUnsafe(total);
+      for (const s of this.o.layout.segments(start, total)) {
+        const file = this.o.layout.files[s.file]!;
+        const data = await this.fetchRange(webSeedFileUrl(this.o.baseUrl, this.o.torrentName, file.path), s.fileOffset, s.length);
+        data.copy(out, s.rangeOffset);
+      }
+      for (const p of batch) p.cb(null, out.subarray(p.start - start, p.start - start + p.length));
+    } catch (err) {
+      for (const p of batch) p.cb(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  private async fetchRange(url: string, from: number, length: number): Promise<Buffer> {
+    const res = await fetch(url, {
+      headers: { range: `bytes=${from}-${from + length - 1}`, 'user-agent': this.o.userAgent },
+      signal: AbortSignal.any([this.abort.signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]),
+    });
+    const body = Buffer.from(await res.arrayBuffer());
+    let data: Buffer;
+    if (res.status === HTTP_PARTIAL_CONTENT) data = body;
+    else if (res.status === HTTP_OK) data = body.subarray(from, from + length); // the server ignored Range
+    else throw new Error(`web seed ${url} answered HTTP ${res.status}`);
+    if (data.length !== length) throw new Error(`web seed ${url} sent ${data.length} bytes, expected ${length}`);
+    this.o.onBytes?.(data.length);
+    return data;
+  }
+}

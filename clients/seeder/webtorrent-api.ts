@@ -1,0 +1,115 @@
+/**
+ * The corner of webtorrent@2 the seeder uses, typed (the package ships no types), and the
+ * one place a webtorrent client is created: always sealed off from discovery that reaches
+ * beyond what the operator configured (no UPnP, NAT-PMP, local service discovery, DHT, uTP).
+ * Declared as local interfaces, not an ambient `declare module`, so they cannot clash with
+ * another part's declarations of the same package.
+ */
+// @ts-ignore -- untyped package; the interfaces below are what we rely on (node_modules/webtorrent/index.js).
+import WebTorrentImpl from 'webtorrent';
+
+/** The protocol connection to one peer (bittorrent-protocol's Wire). */
+export interface WTWire {
+  readonly type: string;
+  readonly remoteAddress?: string;
+  readonly destroyed: boolean;
+  have(index: number): void;
+  lt_donthave?: { donthave(index: number): void };
+  downloadSpeed(): number;
+  uploadSpeed(): number;
+}
+
+/** The bitfield webtorrent keeps (the `bitfield` package). */
+export interface WTBitField {
+  readonly buffer: Uint8Array;
+  get(index: number): boolean;
+}
+
+/** A torrent in the client; underscored members are internals used deliberately (see volume.ts). */
+export interface WTTorrent {
+  readonly infoHash: string;
+  readonly ready: boolean;
+  readonly done: boolean;
+  readonly destroyed: boolean;
+  readonly wires: WTWire[];
+  readonly bitfield: WTBitField;
+  readonly downloadSpeed: number;
+  readonly uploadSpeed: number;
+  /** Bytes received from peers and web seeds (including bad pieces). */
+  readonly received: number;
+  readonly uploaded: number;
+  addPeer(addr: string): boolean;
+  addWebSeed(conn: unknown): void;
+  select(from: number, to: number, priority?: number): void;
+  destroy(opts: { destroyStore: boolean }, cb: (err?: Error | null) => void): void;
+  on(event: 'verified', listener: (index: number) => void): this;
+  on(event: 'done' | 'ready', listener: () => void): this;
+  on(event: 'warning' | 'error', listener: (err: Error | string) => void): this;
+  on(event: 'wire', listener: (wire: WTWire, addr?: string) => void): this;
+  once(event: 'ready' | 'done' | 'close', listener: () => void): this;
+  once(event: 'error', listener: (err: Error | string) => void): this;
+  removeListener(event: string, listener: (...args: never[]) => void): this;
+  _markVerified(index: number): void;
+  _markUnverified(index: number): void;
+  _checkDone(): boolean;
+  _updateInterest(): void;
+  _update(): void;
+  _selections: { clear(): void; readonly length: number };
+}
+
+/** The client. */
+export interface WTClient {
+  readonly listening: boolean;
+  readonly torrents: WTTorrent[];
+  readonly downloadSpeed: number;
+  readonly uploadSpeed: number;
+  address(): { address: string; port: number } | null;
+  add(torrent: Uint8Array, opts: Record<string, unknown>): WTTorrent;
+  throttleDownload(bytesPerSecond: number): void;
+  throttleUpload(bytesPerSecond: number): void;
+  once(event: 'listening', listener: () => void): this;
+  on(event: 'error' | 'warning', listener: (err: Error | string) => void): this;
+  destroy(cb?: (err?: Error | string | null) => void): void;
+}
+
+/** Options the seeder sets on its client. */
+export interface ClientOptions {
+  /** TCP port for peers; 0 picks a free one. */
+  torrentPort: number;
+  /** Announce to the trackers named in each torrent. */
+  trackers: boolean;
+  /** Peer exchange (BEP 11) with connected peers. */
+  pex: boolean;
+  /** Bytes per second, or -1 for no limit. */
+  downloadLimit: number;
+  uploadLimit: number;
+  /** Peer connections at most, over all torrents. */
+  maxConns: number;
+}
+
+/** Creates a client and resolves once it listens for peers. */
+export async function createClient(o: ClientOptions): Promise<WTClient> {
+  const Ctor = WebTorrentImpl as unknown as new (opts: Record<string, unknown>) => WTClient;
+  const client = new Ctor({
+    torrentPort: o.torrentPort,
+    dht: false,
+    lsd: false,
+    natUpnp: false,
+    natPmp: false,
+    utp: false,
+    utPex: o.pex,
+    tracker: o.trackers ? {} : false,
+    // Web seeds are added by the seeder with its own connection (web-seed/web-seed-conn.ts).
+    webSeeds: false,
+    downloadLimit: o.downloadLimit,
+    uploadLimit: o.uploadLimit,
+    maxConns: o.maxConns,
+  });
+  if (!client.listening) {
+    await new Promise<void>((resolve, reject) => {
+      client.once('listening', () => resolve());
+      client.on('error', (err) => reject(err instanceof Error ? err : new Error(err)));
+    });
+  }
+  return client;
+}

@@ -129,7 +129,10 @@ describe('copies counted by the census', () => {
     expect(body.needs.map((n) => n.infoHash)).toEqual(expect.arrayContaining(birds.volumes.map((v) => v.infoHash)));
     expect(body.needs[0]!.copies).toBeLessThan(3);
     const torrent = Buffer.from(await (await fetch(body.needs[0]!.torrentUrl)).arrayBuffer());
-    expect(parseVolumeTorrent(torrent).infoHash).toBe(body.needs[0]!.infoHash);
+    const parsed = parseVolumeTorrent(torrent);
+    expect(parsed.infoHash).toBe(body.needs[0]!.infoHash);
+    // Served torrents carry the catalogue's tracker (outside the info dict: same info hash).
+    expect(parsed.announce[0]).toBe(`${catalogue.url}/announce`);
   });
 });
 

@@ -10,7 +10,7 @@ import { Router, type Request, type Response } from 'express';
 import { SeedbankError } from '../../../shared/errors.ts';
 import { METADATA_FILE_NAMES, type CatalogueStore, type MetadataFileName } from '../store/catalogue-store.ts';
 import { infoHashSchema, parseParam, setIdSchema, versionSchema } from './params.ts';
-import { withUrlList } from './with-url-list.ts';
+import { withTracker, withUrlList } from './with-url-list.ts';
 
 /** Published bytes never change, so caches may keep them for a year. */
 const IMMUTABLE_CACHE = 'public, max-age=31536000, immutable';
@@ -65,7 +65,8 @@ export function seedRouter({ store, publicUrl }: SeedRouteOptions): Router {
     if (!bytes) throw notFound(`${setId} v${version}`);
     res.set('Cache-Control', cache);
     res.attachment(`${setId}-v${version}.torrent`);
-    sendBytes(req, res, withUrlList(bytes, [`${baseUrlOf(req, publicUrl)}/meta/`]), TORRENT_TYPE);
+    const base = baseUrlOf(req, publicUrl);
+    sendBytes(req, res, withTracker(withUrlList(bytes, [`${base}/meta/`]), `${base}/announce`), TORRENT_TYPE);
   };
 
   router.get('/meta/:folder/:file', (req, res) => {
@@ -87,7 +88,7 @@ export function seedRouter({ store, publicUrl }: SeedRouteOptions): Router {
     if (!bytes) throw notFound(`torrent ${infoHash}`);
     res.set('Cache-Control', IMMUTABLE_CACHE);
     res.attachment(`${infoHash}.torrent`);
-    sendBytes(req, res, bytes, TORRENT_TYPE);
+    sendBytes(req, res, withTracker(bytes, `${baseUrlOf(req, publicUrl)}/announce`), TORRENT_TYPE);
   });
 
   router.get('/sets/:id/:version/metadata.torrent', (req, res) => {

@@ -10,10 +10,28 @@ const URL_LIST_KEY = 'url-list';
 
 /** The torrent with `url-list` set to `urls` (replacing any), info dict byte-identical. */
 export function withUrlList(torrent: Uint8Array, urls: readonly string[]): Buffer {
+  return withTopLevel(torrent, { [URL_LIST_KEY]: [...urls] });
+}
+
+/**
+ * The torrent with this catalogue's tracker first (`announce`, and first tier of
+ * `announce-list`, keeping the torrent's own tiers), so any client that opens a torrent
+ * from the catalogue finds the swarm; the info dict stays byte-identical.
+ */
+export function withTracker(torrent: Uint8Array, trackerUrl: string): Buffer {
+  const { spans } = decodeTorrent(torrent);
+  const span = spans.get('announce-list');
+  const tiers = span ? (bencode.decode(Buffer.from(torrent.subarray(span[0], span[1]))) as Uint8Array[][]) : [];
+  const own = tiers.map((tier) => tier.map((u) => Buffer.from(u).toString('utf8'))).filter((tier) => !tier.includes(trackerUrl));
+  return withTopLevel(torrent, { announce: trackerUrl, 'announce-list': [[trackerUrl], ...own] });
+}
+
+/** Replaces top-level keys of a torrent, re-encoding only them. */
+export function withTopLevel(torrent: Uint8Array, entries: Record<string, unknown>): Buffer {
   const { spans } = decodeTorrent(torrent);
   const values = new Map<string, Buffer>();
   for (const [key, [start, end]] of spans) values.set(key, Buffer.from(torrent.subarray(start, end)));
-  values.set(URL_LIST_KEY, Buffer.from(bencode.encode([...urls])));
+  for (const [key, value] of Object.entries(entries)) values.set(key, Buffer.from(bencode.encode(value as never)));
   // Keys as raw bytes (latin1 round-trips them), sorted bytewise as bencode requires.
   const keys = [...values.keys()].sort((a, b) => Buffer.compare(Buffer.from(a, 'latin1'), Buffer.from(b, 'latin1')));
   const parts: Buffer[] = [Buffer.from('d')];

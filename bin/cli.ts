@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerRestoreCommands } from '../clients/restore/cli.ts';
 import { registerSeederCommands } from '../clients/seeder/cli.ts';
 import { registerBuilderCommands } from '../services/set-builder/cli.ts';
 import { registerCatalogueCommands } from '../services/tracker-web/cli.ts';
@@ -20,6 +21,7 @@ registerBuilderCommands(program, () => ({ logger, contact: env.contact, dataDir:
 registerCatalogueCommands(program, () => ({ logger, dataDir: env.dataDir, out: (l) => process.stdout.write(`${l}\n`) }));
 
 registerSeederCommands(program, () => ({ logger, storage: env.storage, contact: env.contact, out: (l) => process.stdout.write(`${l}\n`) }));
+registerRestoreCommands(program, () => ({ logger, contact: env.contact, token, out: (l) => process.stdout.write(`${l}\n`) }));
 
 program
   .command('demo')

@@ -18,7 +18,14 @@ import { mountMetrics } from './metrics.ts';
 import { CensusRunner } from './redundancy/census-runner.ts';
 import { CopyIndex } from './redundancy/copy-index.ts';
 import { takedownRouter } from './takedown/takedown-routes.ts';
+import { seederRouter } from './seeders/seeder-routes.ts';
+import { SeederReports } from './seeders/seeder-reports.ts';
 import { pageRouter } from './views/page-routes.ts';
+import { DrillLog } from './drills/drill-log.ts';
+import { drillSummary } from './drills/drill-record.ts';
+import { drillRouter } from './drills/drill-routes.ts';
+import { registerDrillMetrics } from './drills/drill-metrics.ts';
+import { copiesExportRouter } from './export/copies-export.ts';
 
 export const DEFAULT_PORT = 8080;
 export const DEFAULT_HOST = '127.0.0.1';
@@ -137,6 +144,8 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
     }
   };
   const sources = { store, copies, tracker: tracker.server, now: () => new Date(), census };
+  const seederReports = new SeederReports();
+  const drills = await DrillLog.open(o.dataDir, logger);
   const app = buildCatalogueApp({
     store,
     staging,
@@ -146,9 +155,12 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
     trustProxy: o.trustProxy,
     rateLimits: o.rateLimits,
     extensions: [
-      (a) => void mountMetrics(a, sources),
-      (a) => void a.use(pageRouter(sources, { offeredBytes: () => 0, drills: () => [], publicUrl: o.publicUrl })),
+      (a) => registerDrillMetrics(mountMetrics(a, sources), drills),
+      (a) => void a.use(drillRouter({ store, log: drills, logger })),
+      (a) => void a.use(copiesExportRouter(sources)),
+      (a) => void a.use(pageRouter(sources, { offeredBytes: () => seederReports.offeredBytes(), drills: () => drills.recent().map(drillSummary), publicUrl: o.publicUrl })),
       (a) => void a.use(takedownRouter(o.dataDir)),
+      (a) => void a.use(seederRouter({ reports: seederReports, store, volumeCopies: (ih) => copies.volumeCopies(ih) })),
       ...(o.extensions ?? []),
     ],
     onPublished: (setId) => {

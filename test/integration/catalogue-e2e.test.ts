@@ -30,7 +30,9 @@ const browser = useBrowser();
 
 /** Announces a peer to the catalogue's tracker from a given loopback address, as a seeder would. */
 function announceFrom(localAddress: string, infoHash: string, port: number): Promise<string> {
-  const q = `info_hash=${escape(Buffer.from(infoHash, 'hex').toString('latin1'))}&peer_id=${escape(`-SB0001-${localAddress.padEnd(12, 'x').slice(0, 12)}`)}&port=${port}&uploaded=0&downloaded=0&left=0&event=completed&compact=1`;
+  // Every byte percent-encoded: escape() would leave '+' (0x2b) as is, and a tracker reads it as a space.
+  const bytes = (b: Buffer) => [...b].map((x) => `%${x.toString(16).padStart(2, '0')}`).join('');
+  const q = `info_hash=${bytes(Buffer.from(infoHash, 'hex'))}&peer_id=${bytes(Buffer.from(`-SB0001-${localAddress.padEnd(12, 'x').slice(0, 12)}`))}&port=${port}&uploaded=0&downloaded=0&left=0&event=completed&compact=1`;
   return new Promise((resolve, reject) => {
     const req = http.get(`${catalogue.url}/announce?${q}`, { localAddress, timeout: 10_000 }, (res) => {
       let body = '';

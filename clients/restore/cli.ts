@@ -1,0 +1,226 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { parseManifest } from '../../shared/formats/manifest.ts';
+import { SeedbankError } from '../../shared/errors.ts';
+import type { Logger } from '../../shared/log.ts';
+import { formatDuration } from '../../shared/units.ts';
+import { parseRate } from '../seeder/index.ts';
+import { CatalogueClient } from './catalogue-client.ts';
+import { restoreIntoWiki } from './into-wiki/into-wiki.ts';
+import { TargetWiki } from './into-wiki/target-wiki.ts';
+import { imageDumpCoverage } from './coverage/coverage.ts';
+import { DEFAULT_DRILL_SAMPLE, runDrill } from './drill.ts';
+import { formatCategoryCopies, formatCoverage, formatFileCopies } from './format-copies.ts';
+import { summariseRestore } from './restore-report.ts';
+import { DEFAULT_STALL_TIMEOUT_MS, restoredPaths, restoreSet, type RestoreLayout } from './restore.ts';
+import { titleMatcher } from './title-glob.ts';
+import { parseSetRef } from './version-metadata.ts';
+
+/** Settings the dispatcher hands to this part. */
+export interface RestoreCliContext {
+  logger: Logger;
+  /** Contact for the User-Agent (SEEDBANK_CONTACT). */
+  contact?: string;
+  /** Catalogue token (SEEDBANK_TOKEN). */
+  token?: string;
+  out: (line: string) => void;
+}
+
+const DURATION_UNITS_MS: Record<string, number> = { s: 1000, m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000 };
+
+function positiveInt(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a whole number of at least 1');
+  return n;
+}
+
+function seconds(text: string): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('a number of seconds above 0');
+  return n * 1000;
+}
+
+/** Parses `30m`, `6h`, `1d`, `90s` into milliseconds. */
+export function parseInterval(text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(s|m|min|h|d)\s*$/.exec(text);
+  if (!m) throw new InvalidArgumentError('an interval like 90s, 30m, 6h or 1d');
+  return Math.round(Number(m[1]) * DURATION_UNITS_MS[m[2]!]!);
+}
+
+function userAgent(contact: string | undefined): string {
+  return `Seedbank-restore/0.1 (${contact ?? 'https://github.com/seedbank'}; restore client of a Wikimedia Commons mirror)`;
+}
+
+/** An AbortSignal fired by Ctrl-C or SIGTERM, and a function that stops listening. */
+function interruptSignal(): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return { signal: controller.signal, dispose: () => (process.off('SIGINT', onSignal), process.off('SIGTERM', onSignal)) };
+}
+
+interface RestoreFlags {
+  catalogue: string;
+  out: string;
+  webseed: boolean;
+  layout: RestoreLayout;
+  only?: string;
+  stallTimeout: number;
+  maxDown: number;
+  json?: boolean;
+  intoWiki?: string;
+  user?: string;
+  password?: string;
+}
+
+/** Adds `restore`, `drill`, `copies` and `coverage` to the seedbank command. */
+export function registerRestoreCommands(program: Command, ctx: () => RestoreCliContext): void {
+  program
+    .command('restore')
+    .description('restore a set version from peers and web seeds, verify every file against the signed manifest, write a report')
+    .argument('<set>', 'SET or SET@VERSION (default the latest version)')
+    .requiredOption('--catalogue <url>', 'the catalogue to restore from')
+    .requiredOption('--out <dir>', 'output folder (re-run into the same folder to resume)')
+    .option('--no-webseed', 'peers only: do not download from the wiki')
+    .addOption(new Option('--layout <layout>', 'commons: DIR/commons/a/ab/Name; title: DIR/files/Name with spaces.jpg').choices(['commons', 'title']).default('commons'))
+    .option('--only <pattern>', 'only files whose title matches this glob (e.g. "*Eiffel*"); fetches only their volumes')
+    .option('--stall-timeout <seconds>', 'give up on what is left when nothing arrives for this long', seconds, DEFAULT_STALL_TIMEOUT_MS)
+    .option('--max-down <rate>', 'download cap (e.g. 50Mbps; 0 = none)', parseRate, 0)
+    .option('--json', 'print the report as JSON instead of the summary')
+    .option('--into-wiki <api-url>', "then upload the files and their pages into this MediaWiki (its api.php)")
+    .option('--user <name@bot>', 'bot password user name for --into-wiki (Special:BotPasswords; needs edit and upload grants)')
+    .option('--password <password>', 'bot password for --into-wiki')
+    .action(async (ref: string, flags: RestoreFlags) => {
+      const c = ctx();
+      const { setId, version } = parseSetRef(ref);
+      if (flags.intoWiki && (!flags.user || !flags.password)) throw new InvalidArgumentError('--into-wiki needs --user NAME@BOT and --password');
+      const { signal, dispose } = interruptSignal();
+      try {
+        const report = await restoreSet({
+          catalogue: new CatalogueClient(flags.catalogue, userAgent(c.contact)),
+          setId,
+          version,
+          outDir: flags.out,
+          layout: flags.layout,
+          webSeeds: flags.webseed,
+          only: flags.only,
+          stallTimeoutMs: flags.stallTimeout,
+          maxDownloadBytesPerSecond: flags.maxDown,
+          userAgent: userAgent(c.contact),
+          logger: c.logger,
+          signal,
+        });
+        if (flags.json) c.out(JSON.stringify(report, null, 2));
+        else summariseRestore(report).forEach((l) => c.out(l));
+        if (flags.intoWiki) {
+          const manifest = parseManifest(await readFile(path.join(flags.out, 'manifest.json'), 'utf8'));
+          const match = flags.only ? titleMatcher(flags.only) : () => true;
+          const bad = new Set(report.problems.map((p) => p.title));
+          const wiki = await TargetWiki.login({ apiUrl: flags.intoWiki, username: flags.user!, password: flags.password!, userAgent: userAgent(c.contact), logger: c.logger });
+          const r = await restoreIntoWiki({
+            wiki,
+            apiUrl: flags.intoWiki,
+            setId,
+            version: report.version,
+            outDir: flags.out,
+            files: manifest.files.filter((f) => match(f.title) && !bad.has(f.title)),
+            pathOf: restoredPaths(path.resolve(flags.out), flags.layout, manifest.files),
+            logger: c.logger,
+          });
+          c.out(`Into ${flags.intoWiki}: ${r.uploaded} uploaded, ${r.pagesUpdated} pages updated, ${r.skipped} already there; ${r.conflicts.length} conflicts, ${r.differences.length} differences after checking`);
+          for (const x of r.conflicts) c.out(`  CONFLICT ${x.title}: ${x.reason}`);
+          for (const d of r.differences) c.out(`  DIFFERS ${d.title}: ${d.problem}`);
+          if (!r.ok) throw new SeedbankError('WIKI_RESTORE_INCOMPLETE', `${r.differences.length} file(s) or page(s) in the wiki do not match ${setId} v${report.version}`, { hint: 'see into-wiki-report.json' });
+        }
+        if (!report.ok) {
+          const names = report.problems.slice(0, 10).map((p) => p.title).join(', ');
+          throw new SeedbankError('RESTORE_INCOMPLETE', `${report.missing} missing and ${report.wrong} wrong of ${report.files} files${names ? `: ${names}` : ''}`, {
+            hint: report.stopped === 'aborted' ? 'run the same command again to resume' : 'see restore-report.json; run again later or with web seeds to fetch the rest',
+          });
+        }
+      } finally {
+        dispose();
+      }
+    });
+
+  program
+    .command('drill')
+    .description('restore a random sample of files from peers only, time it and report it to the catalogue')
+    .requiredOption('--catalogue <url>', 'the catalogue to drill against')
+    .option('--sample <n>', 'files per drill', positiveInt, DEFAULT_DRILL_SAMPLE)
+    .option('--set <id>', 'drill this set (default: a random published set each time)')
+    .option('--every <interval>', 'repeat forever at this interval (90s, 30m, 6h, 1d)', parseInterval)
+    .option('--token <token>', 'catalogue token to report with; default $SEEDBANK_TOKEN')
+    .option('--stall-timeout <seconds>', 'a drill fails when nothing arrives for this long', seconds, DEFAULT_STALL_TIMEOUT_MS)
+    .action(async (flags: { catalogue: string; sample: number; set?: string; every?: number; token?: string; stallTimeout: number }) => {
+      const c = ctx();
+      const { signal, dispose } = interruptSignal();
+      try {
+        for (;;) {
+          const { body, reported } = await runDrill({
+            catalogue: new CatalogueClient(flags.catalogue, userAgent(c.contact)),
+            setId: flags.set ?? null,
+            sample: flags.sample,
+            token: flags.token ?? c.token,
+            stallTimeoutMs: flags.stallTimeout,
+            userAgent: userAgent(c.contact),
+            logger: c.logger,
+            signal,
+          });
+          c.out(`${body.ok ? 'Drill OK' : 'Drill FAILED'}: ${body.setId} v${body.version}, ${body.filesOk} of ${body.filesChecked} sampled files restored from peers in ${formatDuration(body.seconds * 1000)}` +
+            `${body.copiesSeen ? `; catalogue copies min ${body.copiesSeen.min}, median ${body.copiesSeen.median}` : ''}${reported ? '; reported' : '; not reported'}`);
+          if (body.error) c.out(`  ${body.error}`);
+          process.exitCode = body.ok ? 0 : 1;
+          if (!flags.every || signal.aborted) break;
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, flags.every);
+            signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+          });
+          if (signal.aborted) break;
+        }
+        if (process.exitCode === 1) throw new SeedbankError('DRILL_FAILED', 'the restore drill failed', { hint: 'see the log above; the catalogue shows it too' });
+      } finally {
+        dispose();
+      }
+    });
+
+  program
+    .command('copies')
+    .description('how many verified copies of a file exist, on which networks, in which sets')
+    .argument('<file>', 'a title (File:Name.jpg) or a SHA-1')
+    .requiredOption('--catalogue <url>', 'the catalogue to ask')
+    .option('--json', 'print the answer as JSON')
+    .action(async (key: string, flags: { catalogue: string; json?: boolean }) => {
+      const c = ctx();
+      const answer = await new CatalogueClient(flags.catalogue, userAgent(c.contact)).fileCopies(key);
+      if (flags.json) c.out(JSON.stringify(answer, null, 2));
+      else formatFileCopies(answer).forEach((l) => c.out(l));
+    });
+
+  program
+    .command('coverage')
+    .description("copy coverage of a category, or of a whole wiki from its image table dump (*-image.sql.gz)")
+    .requiredOption('--catalogue <url>', 'the catalogue to ask')
+    .option('--category <name>', 'copy figures of one category')
+    .option('--image-dump <file>', "a wiki's image table dump, gzipped or not")
+    .option('--missing-list <file>', 'where to list the files without any copy (tab-separated name, size, sha1)', 'uncovered-files.tsv')
+    .option('--json', 'print the figures as JSON')
+    .action(async (flags: { catalogue: string; category?: string; imageDump?: string; missingList: string; json?: boolean }) => {
+      const c = ctx();
+      if (Boolean(flags.category) === Boolean(flags.imageDump)) throw new InvalidArgumentError('give exactly one of --category NAME or --image-dump FILE');
+      const catalogue = new CatalogueClient(flags.catalogue, userAgent(c.contact));
+      if (flags.category) {
+        const answer = await catalogue.categoryCopies(flags.category);
+        if (flags.json) c.out(JSON.stringify(answer, null, 2));
+        else formatCategoryCopies(answer).forEach((l) => c.out(l));
+        return;
+      }
+      const copies = await catalogue.exportCopies();
+      c.logger.info({ files: copies.size }, 'loaded the catalogue copy counts');
+      const report = await imageDumpCoverage({ dumpFile: flags.imageDump!, copies, missingListFile: flags.missingList });
+      if (flags.json) c.out(JSON.stringify(report, null, 2));
+      else formatCoverage(report).forEach((l) => c.out(l));
+    });
+}

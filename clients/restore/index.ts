@@ -1,0 +1,11 @@
+/** Restore, drills, copy look-ups and coverage: what other code (the dispatcher, tests, benchmarks) imports. */
+export { registerRestoreCommands, parseInterval, type RestoreCliContext } from './cli.ts';
+export { CatalogueClient, type FileCopiesAnswer, type CategoryCopiesAnswer } from './catalogue-client.ts';
+export { restoreSet, restoredPaths, DEFAULT_STALL_TIMEOUT_MS, type RestoreOptions, type RestoreLayout } from './restore.ts';
+export { summariseRestore, RESTORE_REPORT_FILE, type RestoreReport } from './restore-report.ts';
+export { runDrill, randomSample, DEFAULT_DRILL_SAMPLE, type DrillOutcome, type DrillReportBody } from './drill.ts';
+export { imageDumpCoverage, COVERAGE_LEVELS, type CoverageReport } from './coverage/coverage.ts';
+export { readImageDump, type ImageRow } from './coverage/image-dump.ts';
+export { SqlDumpTokenizer, type SqlValue } from './coverage/sql-values-tokenizer.ts';
+export { base36ToHexSha1, hexToBase36Sha1 } from './coverage/base36-sha1.ts';
+export { restoreIntoWiki, type IntoWikiReport } from './into-wiki/into-wiki.ts';

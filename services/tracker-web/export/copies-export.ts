@@ -1,0 +1,40 @@
+/**
+ * GET /api/copies/export: every file the catalogue knows (by SHA-1, once, across every set
+ * and version) with its verified copy count, as NDJSON (`{"sha1":"…","copies":2}` per line),
+ * streamed with back-pressure so a large catalogue never builds the whole answer in memory.
+ * Whole-wiki coverage reports load this once instead of asking file by file.
+ */
+import { once } from 'node:events';
+import { Router } from 'express';
+import type { CopyIndex } from '../redundancy/copy-index.ts';
+import type { CatalogueStore } from '../store/catalogue-store.ts';
+
+/** Lines gathered before each write: few syscalls, small buffers. */
+const LINES_PER_WRITE = 1000;
+
+/** Builds the router of the copy-count export. */
+export function copiesExportRouter(src: { store: CatalogueStore; copies: CopyIndex }): Router {
+  const router = Router();
+  router.get('/api/copies/export', async (_req, res) => {
+    res.type('application/x-ndjson').set('Cache-Control', 'no-cache');
+    const seen = new Set<string>();
+    let lines = '';
+    let pending = 0;
+    for (const row of src.store.listSets()) {
+      for (const version of src.store.getVersions(row.id)) {
+        for (const f of src.store.manifest(row.id, version.version)?.files ?? []) {
+          if (seen.has(f.sha1)) continue;
+          seen.add(f.sha1);
+          lines += `${JSON.stringify({ sha1: f.sha1, copies: src.copies.file(f.sha1).hosts.length })}\n`;
+          if (++pending < LINES_PER_WRITE) continue;
+          if (!res.write(lines)) await once(res, 'drain');
+          if (res.destroyed) return;
+          lines = '';
+          pending = 0;
+        }
+      }
+    }
+    res.end(lines);
+  });
+  return router;
+}

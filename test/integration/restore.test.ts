@@ -1,0 +1,268 @@
+// Restore end to end on loopback: sets built from a real MediaWiki and published to a real
+// catalogue, real webtorrent seeders announcing to its tracker, `seedbank restore`, `drill`,
+// `copies` and `coverage` run as real processes, and a restore into a second real MediaWiki.
+import { createHash } from 'node:crypto';
+import { cp, mkdtemp, open, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hexToBase36Sha1 } from '../../clients/restore/coverage/base36-sha1.ts';
+import type { RestoreReport } from '../../clients/restore/restore-report.ts';
+import { buildSet } from '../../services/set-builder/build.ts';
+import { publishSet } from '../../services/set-builder/publish.ts';
+import { createToken } from '../../services/tracker-web/auth/tokens.ts';
+import { startSeeder, type Seeder } from '../../services/tracker-web/census/testing/webtorrent-seeder.ts';
+import { startCatalogueServer, type CatalogueServer } from '../../services/tracker-web/server.ts';
+import type { Manifest } from '../../shared/formats/manifest.ts';
+import { parseRecipe } from '../../shared/formats/recipe.ts';
+import { fillWiki, type FixtureSet } from '../helpers/fixtures.ts';
+import { startWiki, type Wiki } from '../helpers/mediawiki.ts';
+import { runCli, startCli, waitFor } from '../helpers/run-cli.ts';
+import { apiGet } from '../helpers/wiki-api.ts';
+
+let wiki: Wiki;
+let target: Wiki | undefined;
+let work: string;
+let catalogue: CatalogueServer;
+let fixtures: FixtureSet;
+let token: string;
+const sets: Record<string, Manifest> = {};
+const seeders: Seeder[] = [];
+const sha1 = (b: Uint8Array) => createHash('sha1').update(b).digest('hex');
+const readReport = async (dir: string) => JSON.parse(await readFile(path.join(dir, 'restore-report.json'), 'utf8')) as RestoreReport;
+const restore = (set: string, out: string, ...more: string[]) => runCli(['restore', set, '--catalogue', catalogue.url, '--out', out, ...more]);
+
+/** Announces a peer to the catalogue's tracker from a given loopback address, as a seeder would. */
+function announceFrom(localAddress: string, infoHash: string, port: number): Promise<string> {
+  // Every byte percent-encoded: escape() leaves '+', which a query parser reads as a space.
+  const bytes = (b: Buffer) => [...b].map((x) => `%${x.toString(16).padStart(2, '0')}`).join('');
+  const q = `info_hash=${bytes(Buffer.from(infoHash, 'hex'))}&peer_id=${bytes(Buffer.from(`-SB0001-${localAddress.padEnd(12, 'x').slice(0, 12)}`))}&port=${port}&uploaded=0&downloaded=0&left=0&event=completed&compact=1`;
+  return new Promise((resolve, reject) => {
+    const req = http.get(`${catalogue.url}/announce?${q}`, { localAddress, timeout: 10_000 }, (res) => {
+      let body = '';
+      res.setEncoding('latin1');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve(body));
+    });
+    req.on('error', reject);
+  });
+}
+
+beforeAll(async () => {
+  work = await mkdtemp(path.join(os.tmpdir(), 'seedbank-restore-'));
+  wiki = await startWiki({ name: 'restore' });
+  fixtures = await fillWiki(wiki, { bulkCount: 12, bigFiles: 1 });
+  const dataDir = path.join(work, 'builder');
+  const recipe = (id: string, category: string, depth: number) =>
+    parseRecipe({ id, title: `${category} (restore test)`, wiki: wiki.apiUrl, selection: { categories: [{ name: category, depth }] }, pieceLength: '32KiB', volumeSizeLimit: '1MB' });
+  for (const [id, category, depth] of [['paris', 'Paris', 3], ['birds', 'Birds', 2], ['unrelated', 'Unrelated', 0]] as const) {
+    sets[id] = (await buildSet({ recipe: recipe(id, category, depth), dataDir, maxBytesPerSecond: 0 })).manifest;
+  }
+  catalogue = await startCatalogueServer({ dataDir: path.join(work, 'catalogue'), port: 0, census: { autoStart: false, timeoutMs: 10_000 } });
+  token = await createToken(catalogue.store, 'restore-test');
+  for (const id of Object.keys(sets)) await publishSet(path.join(dataDir, 'sets', id), { catalogueUrl: catalogue.url, token });
+
+  // Hosts .2 and .3 hold all of paris; .4 alone holds birds, and serves one file altered after it started; nobody holds unrelated.
+  const media = path.join(dataDir, 'media');
+  const altered = path.join(work, 'altered');
+  await cp(media, altered, { recursive: true });
+  const torrentOf = (ih: string) => catalogue.store.volumeTorrent(ih)!;
+  for (const [host, dir, manifest] of [['127.0.0.2', media, sets.paris!], ['127.0.0.3', media, sets.paris!], ['127.0.0.4', altered, sets.birds!]] as const) {
+    for (const v of manifest.volumes) {
+      const s = await startSeeder({ torrent: torrentOf(v.infoHash), dir });
+      seeders.push(s);
+      expect(await announceFrom(host, v.infoHash, s.port)).not.toContain('failure');
+    }
+  }
+  const victim = birdsVictim();
+  const h = await open(path.join(altered, 'commons', ...victim.path.split('/')), 'r+');
+  await h.write(Buffer.from('corrupt!'), 0, 8, Math.floor(victim.size / 2));
+  await h.close();
+  await catalogue.census.runOnce();
+}, 300_000);
+
+afterAll(async () => {
+  await Promise.all(seeders.map((s) => s.close().catch(() => undefined)));
+  await catalogue?.close();
+  await Promise.all([wiki?.stop(), target?.stop()]);
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+/** The largest birds file: the one the birds seeder serves altered. */
+function birdsVictim() {
+  return [...sets.birds!.files].sort((a, b) => b.size - a.size)[0]!;
+}
+
+describe('seedbank restore', () => {
+  const out = () => path.join(work, 'restored');
+
+  it('restores every file of paris from peers only, byte for byte, with the pages and a report', async () => {
+    const r = await restore('paris', out(), '--no-webseed', '--stall-timeout', '30');
+    expect(r.code, r.stderr.slice(-3000)).toBe(0);
+    expect(r.stdout).toMatch(/Restored paris v1 .*: (\d+) of \1 files OK/);
+    for (const f of sets.paris!.files) expect(sha1(await readFile(path.join(out(), 'commons', ...f.path.split('/')))), f.title).toBe(f.sha1);
+    const report = await readReport(out());
+    expect(report).toMatchObject({ ok: true, webSeeds: false, files: sets.paris!.files.length, filesOk: sets.paris!.files.length, missing: 0, wrong: 0, problems: [] });
+    expect(report.bytesReceived).toBeGreaterThanOrEqual(report.bytes);
+    expect(sha1(await readFile(path.join(out(), 'pages.xml.gz')))).toBe(sha1(catalogue.store.metadataFile('paris', 1, 'pages.xml.gz')!));
+  });
+
+  it('skips every verified file when run again', async () => {
+    const r = await restore('paris@1', out(), '--no-webseed');
+    expect(r.code, r.stderr.slice(-2000)).toBe(0);
+    expect(await readReport(out())).toMatchObject({ ok: true, alreadyVerified: sets.paris!.files.length, bytesReceived: 0 });
+  });
+
+  it('names files by title with --layout title, only those matching --only', async () => {
+    const dir = path.join(work, 'by-title');
+    const r = await restore('paris', dir, '--no-webseed', '--layout', 'title', '--only', '*Eiffel*');
+    expect(r.code, r.stderr.slice(-2000)).toBe(0);
+    const wanted = sets.paris!.files.filter((f) => f.title.includes('Eiffel'));
+    expect(wanted.length).toBeGreaterThan(0);
+    const names = (await readdir(path.join(dir, 'files'))).sort();
+    expect(names).toEqual(wanted.map((f) => f.title.replace(/^File:/, '')).sort());
+    for (const f of wanted) expect(sha1(await readFile(path.join(dir, 'files', f.title.replace(/^File:/, ''))))).toBe(f.sha1);
+    expect((await readReport(dir)).files).toBe(wanted.length);
+  });
+
+  it('resumes an interrupted restore without fetching again what it has', async () => {
+    const dir = path.join(work, 'interrupted');
+    const { child, done } = startCli(['restore', 'paris', '--catalogue', catalogue.url, '--out', dir, '--no-webseed', '--max-down', '400kB/s']);
+    await waitFor('the restore to start downloading', async () => (await stat(path.join(dir, '.seedbank')).catch(() => null)) !== null, 30_000);
+    await new Promise((r) => setTimeout(r, 1500));
+    child.kill('SIGINT');
+    const first = await done;
+    expect(first.code, first.stderr.slice(-2000)).not.toBe(0);
+    const partial = await readReport(dir);
+    expect(partial.stopped).toBe('aborted');
+    expect(partial.filesOk).toBeLessThan(partial.files);
+    const r = await restore('paris', dir, '--no-webseed');
+    expect(r.code, r.stderr.slice(-2000)).toBe(0);
+    const report = await readReport(dir);
+    expect(report.ok).toBe(true);
+    expect(report.bytesFoundOnDisk).toBeGreaterThan(0);
+    expect(report.bytesReceived).toBeLessThan(report.bytes);
+  });
+
+  it('exits non-zero naming the file that no source has intact', async () => {
+    const victim = birdsVictim();
+    const r = await restore('birds', path.join(work, 'birds'), '--no-webseed', '--stall-timeout', '6');
+    expect(r.code).not.toBe(0);
+    expect(r.stdout + r.stderr).toContain(victim.title);
+    const report = await readReport(path.join(work, 'birds'));
+    expect(report.ok).toBe(false);
+    expect(report.problems.map((p) => p.title)).toContain(victim.title);
+    expect(report.problems.find((p) => p.title === victim.title)?.outcome).toBe('missing');
+  });
+});
+
+describe('seedbank restore --into-wiki', () => {
+  it('fills a fresh MediaWiki with the files and pages of paris, and skips everything the second time', async () => {
+    target = await startWiki({ name: 'restore-target' });
+    const bot = await target.createBotPassword();
+    const dir = path.join(work, 'into-wiki');
+    const args = ['paris', dir, '--no-webseed', '--into-wiki', target.apiUrl, '--user', bot.user, '--password', bot.password];
+    const r = await restore(...(args as [string, string, ...string[]]));
+    expect(r.code, r.stdout + r.stderr.slice(-3000)).toBe(0);
+    expect(r.stdout).toContain(`${sets.paris!.files.length} uploaded`);
+    const titles = sets.paris!.files.map((f) => f.title);
+    for (let i = 0; i < titles.length; i += 50) {
+      const res = await apiGet(target.apiUrl, { action: 'query', titles: titles.slice(i, i + 50).join('|'), prop: 'imageinfo|revisions', iiprop: 'sha1', rvprop: 'content', rvslots: 'main', format: 'json', formatversion: 2 });
+      for (const p of res.query.pages as Array<{ title: string; imageinfo?: Array<{ sha1: string }>; revisions?: Array<{ slots: { main: { content: string } } }> }>) {
+        const original = fixtures.files.find((f) => f.title === p.title)!;
+        expect(p.imageinfo?.[0]?.sha1, p.title).toBe(original.sha1);
+        expect(p.revisions?.[0]?.slots.main.content.trimEnd(), p.title).toBe(original.text.trimEnd());
+      }
+    }
+    const again = await restore(...(args as [string, string, ...string[]]));
+    expect(again.code, again.stderr.slice(-2000)).toBe(0);
+    expect(again.stdout).toContain(`0 uploaded, 0 pages updated, ${titles.length} already there`);
+  });
+});
+
+describe('seedbank drill', () => {
+  it('restores a sample of 5 from peers only and the home page shows it', async () => {
+    const r = await runCli(['drill', '--catalogue', catalogue.url, '--set', 'paris', '--sample', '5', '--token', token]);
+    expect(r.code, r.stderr.slice(-2000)).toBe(0);
+    expect(r.stdout).toMatch(/Drill OK: paris v1, 5 of 5 sampled files/);
+    const home = (await (await fetch(`${catalogue.url}/api/view/home`)).json()) as { drills: Array<{ setId: string; ok: boolean; filesOk: number }> };
+    expect(home.drills[0]).toMatchObject({ setId: 'paris', ok: true, filesOk: 5 });
+    expect(await (await fetch(`${catalogue.url}/metrics`)).text()).toMatch(/^seedbank_drill_last_success 1$/m);
+  });
+
+  it('fails loudly when no peer holds the set', async () => {
+    const r = await runCli(['drill', '--catalogue', catalogue.url, '--set', 'unrelated', '--sample', '3', '--token', token, '--stall-timeout', '3']);
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toContain('Drill FAILED');
+    expect(r.stderr).toMatch(/"level":50.*restore drill FAILED/);
+    const metrics = await (await fetch(`${catalogue.url}/metrics`)).text();
+    expect(metrics).toMatch(/^seedbank_drill_last_success 0$/m);
+    expect(metrics).toMatch(/^seedbank_drill_last_files_ok 0$/m);
+  });
+});
+
+describe('seedbank copies and coverage', () => {
+  it('prints the copy count of a file', async () => {
+    const f = sets.paris!.files.find((x) => !sets.birds!.files.some((b) => b.sha1 === x.sha1))!;
+    const r = await runCli(['copies', f.title, '--catalogue', catalogue.url]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('2 verified copies on 1 network');
+    expect(r.stdout).toContain(`paris v1 (Paris (restore test)): ${f.path}`);
+    const json = JSON.parse((await runCli(['copies', f.sha1, '--catalogue', catalogue.url, '--json'])).stdout) as { copies: number };
+    expect(json.copies).toBe(2);
+  });
+
+  it('reports whole-wiki coverage from an image table dump, tricky names included', async () => {
+    const paris = new Set(sets.paris!.files.map((f) => f.sha1));
+    const files = fixtures.files;
+    const quote = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+    const row = (name: string, size: number, hex: string) => `(${quote(name)},${size},640,480,${quote('a:0:{}')},8,'BITMAP','image','jpeg',1,1,'20240101000000',${quote(hexToBase36Sha1(hex))})`;
+    const extra = [["O'Brien's_(1990),_view.jpg", 111, sha1(Buffer.from('x'))], ['Back\\slash_"quoted"_日本.png', 222, sha1(Buffer.from('y'))]] as const;
+    const rows = [...files.map((f) => row(f.name.replace(/ /g, '_'), f.size, f.sha1)), ...extra.map(([n, s, h]) => row(n, s, h))];
+    const dump = `-- MySQL dump 10.19
+/*!40101 SET NAMES binary */;
+CREATE TABLE \`image\` (
+  \`img_name\` varbinary(255) NOT NULL DEFAULT '',
+  \`img_size\` int(10) unsigned NOT NULL DEFAULT 0,
+  \`img_width\` int(11) NOT NULL DEFAULT 0,
+  \`img_height\` int(11) NOT NULL DEFAULT 0,
+  \`img_metadata\` mediumblob NOT NULL,
+  \`img_bits\` int(11) NOT NULL DEFAULT 0,
+  \`img_media_type\` enum('UNKNOWN','BITMAP') DEFAULT NULL,
+  \`img_major_mime\` enum('unknown','image') NOT NULL DEFAULT 'unknown',
+  \`img_minor_mime\` varbinary(100) NOT NULL DEFAULT 'unknown',
+  \`img_description_id\` bigint(20) unsigned NOT NULL,
+  \`img_actor\` bigint(20) unsigned NOT NULL,
+  \`img_timestamp\` varbinary(14) NOT NULL DEFAULT '',
+  \`img_sha1\` varbinary(32) NOT NULL DEFAULT '',
+  PRIMARY KEY (\`img_name\`)
+) ENGINE=InnoDB DEFAULT CHARSET=binary;
+INSERT INTO \`image\` VALUES ${rows.slice(0, 5).join(',')};
+INSERT INTO \`image\` VALUES ${rows.slice(5).join(',')};
+`;
+    const dumpFile = path.join(work, 'testwiki-image.sql.gz');
+    await writeFile(dumpFile, gzipSync(dump));
+    const list = path.join(work, 'uncovered.tsv');
+    const r = await runCli(['coverage', '--catalogue', catalogue.url, '--image-dump', dumpFile, '--missing-list', list, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as { files: number; bytes: number; levels: Array<{ atLeast: number; files: number; bytes: number }>; uncovered: { files: number } };
+    const covered = files.filter((f) => paris.has(f.sha1));
+    const bytesOf = (fs: Array<{ size: number }>) => fs.reduce((s, f) => s + f.size, 0);
+    expect(report.files).toBe(files.length + extra.length);
+    expect(report.bytes).toBe(bytesOf(files) + 333);
+    expect(report.levels).toEqual([
+      { atLeast: 1, files: covered.length, bytes: bytesOf(covered) },
+      { atLeast: 2, files: covered.length, bytes: bytesOf(covered) },
+      { atLeast: 3, files: 0, bytes: 0 },
+    ]);
+    const listed = (await readFile(list, 'utf8')).trim().split('\n');
+    expect(listed).toHaveLength(files.length - covered.length + extra.length);
+    expect(listed).toContain(`O'Brien's_(1990),_view.jpg\t111\t${extra[0][2]}`);
+    expect(listed).toContain(`Back\\slash_"quoted"_日本.png\t222\t${extra[1][2]}`);
+    const category = await runCli(['coverage', '--catalogue', catalogue.url, '--category', 'Eiffel Tower']);
+    expect(category.code, category.stderr).toBe(0);
+    expect(category.stdout).toMatch(/copies per file: min 2, median 2/);
+  });
+});

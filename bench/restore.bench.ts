@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { createGzip, constants as zlibConstants } from 'node:zlib';
 import { hexToBase36Sha1 } from '../clients/restore/coverage/base36-sha1.ts';
 import { imageDumpCoverage } from '../clients/restore/coverage/coverage.ts';
-import { withTrackersFirst } from '../clients/restore/with-trackers.ts';
+import { withTrackersFirst } from '../shared/torrent/top-level.ts';
 import { aria2Download } from '../clients/seeder/testing/other-clients.ts';
 import { buildSet } from '../services/set-builder/build.ts';
 import { publishSet } from '../services/set-builder/publish.ts';

@@ -17,7 +17,7 @@ import { RESTORE_REPORT_FILE, type RestoreReport } from './restore-report.ts';
 import { safeFileNames } from './safe-name.ts';
 import { titleMatcher } from './title-glob.ts';
 import { fetchVersionMetadata } from './version-metadata.ts';
-import { withTrackersFirst } from './with-trackers.ts';
+import { withTrackersFirst } from '../../shared/torrent/top-level.ts';
 
 /** Default wait with nothing arriving before a restore gives up on what is left. */
 export const DEFAULT_STALL_TIMEOUT_MS = 120_000;

@@ -10,7 +10,7 @@ import { Router, type Request, type Response } from 'express';
 import { SeedbankError } from '../../../shared/errors.ts';
 import { METADATA_FILE_NAMES, type CatalogueStore, type MetadataFileName } from '../store/catalogue-store.ts';
 import { infoHashSchema, parseParam, setIdSchema, versionSchema } from './params.ts';
-import { withTracker, withUrlList } from './with-url-list.ts';
+import { withTrackersFirst, withUrlList } from '../../../shared/torrent/top-level.ts';
 
 /** Published bytes never change, so caches may keep them for a year. */
 const IMMUTABLE_CACHE = 'public, max-age=31536000, immutable';
@@ -66,7 +66,7 @@ export function seedRouter({ store, publicUrl }: SeedRouteOptions): Router {
     res.set('Cache-Control', cache);
     res.attachment(`${setId}-v${version}.torrent`);
     const base = baseUrlOf(req, publicUrl);
-    sendBytes(req, res, withTracker(withUrlList(bytes, [`${base}/meta/`]), `${base}/announce`), TORRENT_TYPE);
+    sendBytes(req, res, withTrackersFirst(withUrlList(bytes, [`${base}/meta/`]), [`${base}/announce`]), TORRENT_TYPE);
   };
 
   router.get('/meta/:folder/:file', (req, res) => {
@@ -88,7 +88,7 @@ export function seedRouter({ store, publicUrl }: SeedRouteOptions): Router {
     if (!bytes) throw notFound(`torrent ${infoHash}`);
     res.set('Cache-Control', IMMUTABLE_CACHE);
     res.attachment(`${infoHash}.torrent`);
-    sendBytes(req, res, withTracker(bytes, `${baseUrlOf(req, publicUrl)}/announce`), TORRENT_TYPE);
+    sendBytes(req, res, withTrackersFirst(bytes, [`${baseUrlOf(req, publicUrl)}/announce`]), TORRENT_TYPE);
   });
 
   router.get('/sets/:id/:version/metadata.torrent', (req, res) => {

@@ -1,7 +1,9 @@
-// Swarm benchmark (node bin/run-ts.js bench/swarm.bench.ts [--bulk-mb 64] [--files 20000]):
+// Swarm benchmark (node bin/run-ts.js bench/swarm.bench.ts [--bulk-mb 64] [--files 20000] [--upgrade-files 200] [--only bulk|seeding|rss|upgrade]):
 // (a) bulk download from three of our seeders: our client against aria2c (web seeds off);
 // (b) seeding: aria2c from our seeder against aria2c from a python3-libtorrent seeder;
-// (c) RSS of a seeder hosting many tiny files, beside transmission-daemon on the same torrent.
+// (c) RSS of a seeder hosting many tiny files, beside transmission-daemon on the same torrent;
+// (d) version upgrade: a seeder holding v1 adds v2 (files appended, one re-uploaded) and
+//     downloads only what changed: bytes received over bytes changed.
 // Everything on 127.0.0.1 with generated data; each part has a time limit.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -18,6 +20,7 @@ import { aria2Download, freeLoopbackPort, startLibtorrentSeeder } from '../clien
 import { startTestTracker } from '../clients/seeder/testing/tracker.ts';
 
 const MB = 1_000_000;
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
@@ -30,6 +33,12 @@ const TINY_FILE_BYTES = 600;
 const TINY_PIECE_LENGTH = 256 * 1024;
 const PART_TIMEOUT_MS = 120_000;
 const POLL_MS = 200;
+const UPGRADE_FILES = arg('upgrade-files', 200);
+const UPGRADE_FILE_BYTES = 200_000;
+const UPGRADE_NEW_FILES = 10;
+const UPGRADE_PIECE_LENGTH = 256 * 1024;
+/** Target: bytes received within 5 % of the bytes changed, plus one piece per changed file. */
+const UPGRADE_TARGET_RATIO = 1.05;
 
 const work = await mkdtemp(path.join(os.tmpdir(), 'seedbank-swarm-bench-'));
 const rows: [string, string, string][] = [];
@@ -193,8 +202,48 @@ async function partRss(): Promise<void> {
   ]);
 }
 
+async function partUpgrade(): Promise<void> {
+  const tracker = await startTestTracker();
+  cleanups.push(tracker.close);
+  const v1Dir = path.join(work, 'upgrade-v1');
+  const v2Dir = path.join(work, 'upgrade-v2');
+  const v1Files = await makeFiles(v1Dir, 'Old', UPGRADE_FILES, UPGRADE_FILE_BYTES);
+  await cp(v1Dir, v2Dir, { recursive: true });
+  // v2: the first file re-uploaded with new bytes (same path), new uploads appended.
+  const reuploaded = { ...v1Files[0]!, absPath: path.join(v2Dir, 'commons', ...v1Files[0]!.path.split('/')) };
+  await writeFile(reuploaded.absPath, randomBytes(UPGRADE_FILE_BYTES));
+  const added = await makeFiles(v2Dir, 'New', UPGRADE_NEW_FILES, UPGRADE_FILE_BYTES);
+  const v2Files = [reuploaded, ...v1Files.slice(1).map((f) => ({ ...f, absPath: path.join(v2Dir, 'commons', ...f.path.split('/')) })), ...added];
+  const v1Torrent = await torrentFile('upgrade-v1', v1Files, UPGRADE_PIECE_LENGTH, [tracker.announceUrl]);
+  const v2Torrent = await torrentFile('upgrade-v2', v2Files, UPGRADE_PIECE_LENGTH, [tracker.announceUrl]);
+  const changedBytes = (1 + UPGRADE_NEW_FILES) * UPGRADE_FILE_BYTES;
+
+  const source = await Seeder.open({ storage: v2Dir, quotaBytes: 10e9, webSeeds: false });
+  cleanups.push(() => source.close());
+  await source.addVolume(await readFile(v2Torrent));
+  const follower = await Seeder.open({ storage: v1Dir, quotaBytes: 10e9, webSeeds: false });
+  cleanups.push(() => follower.close());
+  await follower.addVolume(await readFile(v1Torrent));
+  const t0 = performance.now();
+  const v2 = await follower.addVolume(await readFile(v2Torrent));
+  follower.addPeer(v2.infoHash, `127.0.0.1:${source.port}`);
+  await withDeadline('the upgrade', follower.whenComplete(v2.infoHash, PART_TIMEOUT_MS));
+  const ms = performance.now() - t0;
+  const received = follower.volumes().find((v) => v.infoHash === v2.infoHash)!.receivedBytes;
+  const bound = changedBytes * UPGRADE_TARGET_RATIO + (1 + UPGRADE_NEW_FILES) * UPGRADE_PIECE_LENGTH;
+  rows.push([
+    `(d) version upgrade (${UPGRADE_FILES} files of ${formatSize(UPGRADE_FILE_BYTES)}; 1 re-uploaded, ${UPGRADE_NEW_FILES} added)`,
+    `${formatSize(received)} received for ${formatSize(changedBytes)} changed in ${(ms / 1000).toFixed(1)} s (${(v2.progress * 100).toFixed(1)}% found on disk)`,
+    `received/changed ${(received / changedBytes).toFixed(3)} (target ≤ ${UPGRADE_TARGET_RATIO} + 1 piece per changed file: ${received <= bound ? 'met' : 'MISSED'})`,
+  ]);
+  await follower.close();
+  await source.close();
+  await tracker.close();
+}
+
 try {
-  for (const [name, part] of [['bulk', partBulk], ['seeding', partSeeding], ['rss', partRss]] as const) {
+  for (const [name, part] of [['bulk', partBulk], ['seeding', partSeeding], ['rss', partRss], ['upgrade', partUpgrade]] as const) {
+    if (only && only !== name) continue;
     try {
       await withDeadline(name, part());
     } catch (err) {

@@ -1,6 +1,13 @@
 import { Command, InvalidArgumentError } from 'commander';
 import type { Logger } from '../../shared/log.ts';
-import { parsePort, parseRate, parseShare, parseSizeFlag, seedConfigFromFlags, DEFAULT_SCRUB_INTERVAL_MS, DEFAULT_SCRUB_SHARE, type SeedFlags } from './config.ts';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  parseDuration, parseList, parsePort, parseRate, parseShare, parseSizeFlag, seedConfigFromFlags,
+  DEFAULT_AUTO_MIN_HOSTING_MS, DEFAULT_KEEP_VERSIONS, DEFAULT_POLL_INTERVAL_MS, DEFAULT_SCRUB_INTERVAL_MS, DEFAULT_SCRUB_SHARE, type SeedFlags,
+} from './config.ts';
+import { DEFAULT_CONFIG_RELATIVE, loadSeederConfigFile } from './config-file.ts';
+import { runWizard } from './wizard.ts';
 import { runSeed } from './run-seed.ts';
 import { formatStatus, readStatus, STATUS_INTERVAL_MS } from './status-file.ts';
 import { DEFAULT_CONNECTIONS_PER_HOST } from './web-seed/host-limiter.ts';
@@ -14,6 +21,24 @@ export interface SeederCliContext {
   contact?: string;
   /** Where results go: stdout, so logs on stderr do not mix in. */
   out: (line: string) => void;
+  /** Where the wizard writes the configuration; default ~/.config/seedbank/seeder.yaml. */
+  configFile?: string;
+}
+
+/** Flags from the file, unless given on the command line (or by the environment). */
+function mergeFlags(file: Partial<SeedFlags>, flags: SeedFlags, cmd: Command): SeedFlags {
+  const merged: Record<string, unknown> = { ...flags };
+  for (const [key, value] of Object.entries(file)) {
+    const source = cmd.getOptionValueSource(key);
+    if (source !== 'cli' && source !== 'env') merged[key] = value;
+  }
+  return merged as unknown as SeedFlags;
+}
+
+/** True when neither a torrent list nor a complete catalogue setting was given. */
+function incomplete(f: SeedFlags): boolean {
+  if (f.torrent?.length) return false;
+  return !f.catalogue || !f.storage || !f.quota || (!f.auto && !f.sets?.length && !f.tags?.length);
 }
 
 const ANSI_UP = (n: number) => `\x1b[${n}A`;
@@ -30,9 +55,19 @@ export function registerSeederCommands(program: Command, ctx: () => SeederCliCon
   program
     .command('seed')
     .description('host volumes: download them into the storage folder (Commons layout), seed them, optionally serve the tree over HTTP')
+    .option('--catalogue <url>', 'follow this catalogue: its sets, versions, takedowns')
     .option('--storage <dir>', 'storage folder; default $SEEDBANK_STORAGE')
-    .requiredOption('--quota <size>', 'never use more disk than this, e.g. 50GB', parseSizeFlag)
-    .option('--torrent <file...>', 'volume .torrent files to host')
+    .option('--quota <size>', 'never use more disk than this, e.g. 50GB', parseSizeFlag)
+    .option('--sets <ids>', 'follow these sets (comma list)', parseList)
+    .option('--tags <tags>', 'follow the sets carrying these tags (comma list)', parseList)
+    .option('--auto', 'host the most under-copied volumes that fit the quota, rebalancing as the network changes')
+    .option('--keep-versions <n>', 'versions of each followed set kept hosted, the latest included', positiveInt, DEFAULT_KEEP_VERSIONS)
+    .option('--poll-interval <duration>', 'time between polls of the catalogue (e.g. 10m, 30s)', parseDuration, DEFAULT_POLL_INTERVAL_MS)
+    .option('--min-hosting <duration>', 'auto mode keeps a volume at least this long (e.g. 1h)', parseDuration, DEFAULT_AUTO_MIN_HOSTING_MS)
+    .option('--no-dht', 'no DHT (then new versions are only found through the catalogue)')
+    .option('--dht-bootstrap <nodes>', 'DHT bootstrap nodes host:port,... (default: the public routers)', parseList)
+    .option('--config <file>', 'read the settings from this YAML or JSON file (flags win over it)')
+    .option('--torrent <file...>', 'volume .torrent files to host (instead of following a catalogue)')
     .option('--port <n>', 'TCP port for peers (0 = any free one)', parsePort, 0)
     .option('--http <port>', 'serve the tree read-only over HTTP on this port (a mirror and BEP 19 web seed)', parsePort)
     .option('--http-host <address>', 'address the HTTP mirror listens on (default every interface)')
@@ -43,9 +78,21 @@ export function registerSeederCommands(program: Command, ctx: () => SeederCliCon
     .option('--scrub-share <share>', 'share of the pieces re-hashed per scrub run (0 = no scrub)', parseShare, DEFAULT_SCRUB_SHARE)
     .option('--scrub-interval-min <minutes>', 'minutes between scrub runs', positiveInt, DEFAULT_SCRUB_INTERVAL_MS / 60_000)
     .option('--contact <email-or-url>', 'contact for the User-Agent of web-seed requests; default $SEEDBANK_CONTACT')
-    .action(async (flags: SeedFlags) => {
+    .action(async (given: SeedFlags, cmd: Command) => {
       const c = ctx();
-      const config = seedConfigFromFlags({ ...flags, storage: flags.storage ?? c.storage, contact: flags.contact ?? c.contact });
+      let flags: SeedFlags = { ...given, storage: given.storage ?? c.storage, contact: given.contact ?? c.contact };
+      if (flags.config) flags = mergeFlags(await loadSeederConfigFile(flags.config), flags, cmd);
+      else if (incomplete(flags) && process.stdin.isTTY) {
+        const { answers } = await runWizard({
+          input: process.stdin,
+          output: process.stdout,
+          configFile: c.configFile ?? path.join(os.homedir(), DEFAULT_CONFIG_RELATIVE),
+          catalogue: flags.catalogue,
+          storage: flags.storage,
+        });
+        flags = { ...flags, catalogue: answers.catalogue, storage: answers.storage, quota: parseSizeFlag(answers.quota), sets: answers.sets, tags: answers.tags, auto: answers.auto };
+      }
+      const config = seedConfigFromFlags(flags);
       const controller = new AbortController();
       const onSignal = () => controller.abort();
       process.once('SIGINT', onSignal);

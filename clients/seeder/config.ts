@@ -18,8 +18,27 @@ export type SeederSource =
   | { kind: 'torrents'; files: string[] }
   | { kind: 'catalogue'; url: string; sets: string[]; tags: string[]; auto: boolean };
 
+/** Default time between two polls of the catalogue. */
+export const DEFAULT_POLL_INTERVAL_MS = 10 * 60 * 1000;
+/** Default minimum time auto mode keeps a volume. */
+export const DEFAULT_AUTO_MIN_HOSTING_MS = 60 * 60 * 1000;
+/** Default number of versions of a followed set kept hosted (the latest and the one before). */
+export const DEFAULT_KEEP_VERSIONS = 2;
+
+/** How a catalogue is followed. */
+export interface FollowSettings {
+  pollIntervalMs: number;
+  /** Versions of each followed set kept hosted, the latest included. */
+  keepVersions: number;
+  /** Auto mode keeps a volume at least this long before it may give it up. */
+  autoMinHostingMs: number;
+  /** DHT for pointers and peers when the catalogue is down; false: off; bootstrap omitted: public routers. */
+  dht: false | { bootstrap?: string[]; port?: number };
+}
+
 /** Everything `seedbank seed` needs. */
 export interface SeedConfig {
+  follow: FollowSettings;
   storage: string;
   quotaBytes: number;
   source: SeederSource;
@@ -52,6 +71,16 @@ export function parseRate(text: string): number {
   return Math.round(/^(bit|bps|bit\/s)$/i.test(unit) || unit === 'b/s' ? value / BITS_PER_BYTE : value);
 }
 
+const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000 };
+
+/** Parses a duration such as `10m`, `30s`, `500ms` or `1h` (a bare number is minutes) into milliseconds. */
+export function parseDuration(text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min|h)?\s*$/i.exec(text);
+  const ms = m ? Number(m[1]) * DURATION_UNITS_MS[(m[2] ?? 'm').toLowerCase()]! : NaN;
+  if (!(ms > 0)) throw new InvalidArgumentError('a duration like 10m, 30s, 500ms or 1h');
+  return Math.round(ms);
+}
+
 /** Parses a size flag (`50GB`, `512MiB`). */
 export function parseSizeFlag(text: string): number {
   const n = parseSize(text);
@@ -76,7 +105,7 @@ export function parseShare(text: string): number {
 /** Flags of `seedbank seed`, as Commander hands them over. */
 export interface SeedFlags {
   storage?: string;
-  quota: number;
+  quota?: number;
   torrent?: string[];
   port: number;
   http?: number;
@@ -88,16 +117,52 @@ export interface SeedFlags {
   scrubShare: number;
   scrubIntervalMin: number;
   contact?: string;
+  catalogue?: string;
+  sets?: string[];
+  tags?: string[];
+  auto?: boolean;
+  keepVersions: number;
+  /** Milliseconds between polls of the catalogue. */
+  pollInterval: number;
+  /** Milliseconds auto mode keeps a volume at least. */
+  minHosting: number;
+  dht: boolean;
+  dhtBootstrap?: string[];
+  config?: string;
+}
+
+/** Splits a comma list flag (`paris,birds`). */
+export function parseList(text: string): string[] {
+  return text.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+/** What to host, from the flags: torrents, or a catalogue with sets, tags or auto. */
+function sourceOf(f: SeedFlags): SeederSource {
+  if (f.catalogue) {
+    const sets = f.sets ?? [];
+    const tags = f.tags ?? [];
+    const auto = Boolean(f.auto);
+    if (!auto && sets.length === 0 && tags.length === 0) throw new InvalidArgumentError('say what to host: --sets a,b, --tags t, or --auto');
+    return { kind: 'catalogue', url: f.catalogue.replace(/\/+$/, ''), sets, tags, auto };
+  }
+  if (!f.torrent || f.torrent.length === 0) throw new InvalidArgumentError('name what to host: --catalogue URL (with --sets, --tags or --auto) or --torrent FILE...');
+  return { kind: 'torrents', files: f.torrent };
 }
 
 /** Builds the configuration from flags, failing fast with the missing setting named. */
 export function seedConfigFromFlags(f: SeedFlags): SeedConfig {
   if (!f.storage) throw new InvalidArgumentError('--storage DIR is required (or set SEEDBANK_STORAGE)');
-  if (!f.torrent || f.torrent.length === 0) throw new InvalidArgumentError('name what to host with --torrent FILE...');
+  if (!f.quota) throw new InvalidArgumentError('--quota SIZE is required, e.g. --quota 50GB');
   return {
     storage: f.storage,
     quotaBytes: f.quota,
-    source: { kind: 'torrents', files: f.torrent },
+    source: sourceOf(f),
+    follow: {
+      pollIntervalMs: f.pollInterval,
+      keepVersions: f.keepVersions,
+      autoMinHostingMs: f.minHosting,
+      dht: f.dht ? (f.dhtBootstrap ? { bootstrap: f.dhtBootstrap } : {}) : false,
+    },
     torrentPort: f.port,
     ...(f.http !== undefined ? { httpPort: f.http } : {}),
     ...(f.httpHost ? { httpHost: f.httpHost } : {}),

@@ -18,6 +18,7 @@ import { HostedVolume, type VolumeStatus } from './volume.ts';
 import { DEFAULT_CONNECTIONS_PER_HOST, HostLimiter } from './web-seed/host-limiter.ts';
 import { createClient, type WTClient } from './webtorrent-api.ts';
 import { installBencodeGuard } from './wire-guard.ts';
+import { blockTakenDown, type RemovedFile } from './takedown-apply.ts';
 
 /** How often disk use and free space are measured. */
 export const DEFAULT_HOUSEKEEPING_INTERVAL_MS = 30_000;
@@ -45,6 +46,8 @@ export interface SeederOptions {
   trackers?: boolean;
   /** Peer exchange (default true). */
   pex?: boolean;
+  /** The BitTorrent DHT (peers, BEP 44 pointers); default off. Bootstrap omitted: the library's public routers. */
+  dht?: false | { bootstrap?: string[]; port?: number };
   /** Files kept open at once (default 64). */
   maxOpenFiles?: number;
   maxPeerConnections?: number;
@@ -86,6 +89,7 @@ export class Seeder {
   private diskFree = 0;
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
+  private takenDown: ReadonlySet<string> = new Set();
 
   private constructor(
     private readonly o: SeederOptions,
@@ -109,6 +113,7 @@ export class Seeder {
       downloadLimit: limit(o.maxDownloadBytesPerSecond),
       uploadLimit: limit(o.maxUploadBytesPerSecond),
       maxConns: o.maxPeerConnections ?? DEFAULT_MAX_PEER_CONNECTIONS,
+      dht: o.dht ?? false,
     });
     const seeder = new Seeder(o, content, client);
     try {
@@ -126,6 +131,33 @@ export class Seeder {
   /** The TCP port peers reach this seeder on. */
   get port(): number {
     return this.client.address()?.port ?? 0;
+  }
+
+  /** The webtorrent client (the follower adds metadata torrents and reads the DHT through it). */
+  get torrentClient(): WTClient {
+    return this.client;
+  }
+
+  /** The quota in bytes. */
+  get quotaBytes(): number {
+    return this.o.quotaBytes;
+  }
+
+  /** Disk use the hosted volumes plan when complete (what the quota is checked against). */
+  plannedBytes(): number {
+    return plannedBytes(this.plannedFiles(), this.volumesByHash.size);
+  }
+
+  /**
+   * Applies a takedown: every hosted file with one of these SHA-1s is deleted, its pieces are
+   * marked missing and never downloaded again (volumes hosted later are blocked too).
+   */
+  async takeDown(sha1s: ReadonlySet<string>): Promise<RemovedFile[]> {
+    this.takenDown = sha1s;
+    const removed: RemovedFile[] = [];
+    for (const v of this.volumesByHash.values()) removed.push(...(await blockTakenDown(v, this.content, sha1s)));
+    if (removed.length > 0) this.log.warn({ files: removed }, `takedown: removed ${removed.length} file(s)`);
+    return removed;
   }
 
   /** The storage folder (resolved). */
@@ -320,6 +352,7 @@ export class Seeder {
       const files = new VolumeFiles(layout, placements, this.content, parsed.pieces);
       const v = new HostedVolume(parsed, bytes, files, stateFile, saved?.addedAt ?? new Date().toISOString(), saved);
       files.onWriteFailed = (index, err) => this.onWriteFailed(v, index, err);
+      await blockTakenDown(v, this.content, this.takenDown);
       this.volumesByHash.set(ih, v);
       try {
         const check = await v.start({ client: this.client, webSeeds: this.o.webSeeds ?? true, limiter: this.limiter, userAgent: this.o.userAgent ?? DEFAULT_USER_AGENT, paused: this.pause !== null, logger: this.log });

@@ -6,7 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import { errorMessage } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/log.ts';
-import { formatSize } from '../../shared/units.ts';
+import { formatDuration, formatSize } from '../../shared/units.ts';
+import { Follower, SEEDER_VERSION } from './follow/follower.ts';
 import type { SeedConfig } from './config.ts';
 import { Seeder } from './host.ts';
 import { startHttpMirror, type HttpMirror } from './http-mirror.ts';
@@ -14,7 +15,6 @@ import { STATUS_INTERVAL_MS, writeStatus } from './status-file.ts';
 
 /** Runs the seeder until `signal` aborts. */
 export async function runSeed(c: SeedConfig, o: { logger: Logger; out: (line: string) => void; signal: AbortSignal }): Promise<void> {
-  if (c.source.kind !== 'torrents') throw new Error('following a catalogue is not available yet; pass --torrent FILE...');
   const seeder = await Seeder.open({
     storage: c.storage,
     quotaBytes: c.quotaBytes,
@@ -24,17 +24,20 @@ export async function runSeed(c: SeedConfig, o: { logger: Logger; out: (line: st
     webSeeds: c.webSeeds,
     webSeedConnectionsPerHost: c.webSeedConnectionsPerHost,
     ...(c.contact ? { userAgent: `Seedbank-seeder/0.1 (${c.contact})` } : {}),
+    // The DHT serves following (pointers, peers when the catalogue is down); torrent lists need none.
+    dht: c.source.kind === 'catalogue' ? c.follow.dht : false,
     logger: o.logger,
   });
+  let follower: Follower | undefined;
   let mirror: HttpMirror | undefined;
   const timers: NodeJS.Timeout[] = [];
   const startedAt = new Date().toISOString();
   const saveStatus = () =>
-    writeStatus(seeder.storage, { ...seeder.status(), pid: process.pid, startedAt, updatedAt: new Date().toISOString(), ...(mirror ? { httpPort: mirror.port } : {}) })
+    writeStatus(seeder.storage, { ...seeder.status(), pid: process.pid, startedAt, updatedAt: new Date().toISOString(), ...(mirror ? { httpPort: mirror.port } : {}), ...(follower ? { follow: follower.status() } : {}) })
       .catch((err: unknown) => o.logger.warn({ err: errorMessage(err) }, 'could not write the status file'));
   try {
     let hosted = 0;
-    for (const file of c.source.files) {
+    for (const file of c.source.kind === 'torrents' ? c.source.files : []) {
       try {
         const v = await seeder.addVolume(await readFile(file));
         hosted++;
@@ -48,8 +51,24 @@ export async function runSeed(c: SeedConfig, o: { logger: Logger; out: (line: st
       mirror = await startHttpMirror({ storage: seeder.storage, port: c.httpPort, host: c.httpHost, isServable: (rel) => seeder.isFileComplete(rel) });
       o.out(`HTTP mirror on ${mirror.url}commons/`);
     }
+    if (c.source.kind === 'catalogue') {
+      follower = await Follower.open(seeder, {
+        catalogueUrl: c.source.url,
+        sets: c.source.sets,
+        tags: c.source.tags,
+        auto: c.source.auto,
+        pollIntervalMs: c.follow.pollIntervalMs,
+        keepVersions: c.follow.keepVersions,
+        autoMinHostingMs: c.follow.autoMinHostingMs,
+        userAgent: c.contact ? `Seedbank-seeder/${SEEDER_VERSION} (${c.contact})` : `Seedbank-seeder/${SEEDER_VERSION}`,
+        logger: o.logger,
+        out: o.out,
+      });
+      follower.start();
+      o.out(`following ${c.source.url} (${follower.status().mode}) as seeder ${follower.seederId}, polling every ${formatDuration(c.follow.pollIntervalMs)}`);
+    }
     o.out(`seeding ${seeder.volumes().length} volumes on port ${seeder.port}; status: seedbank status --storage ${c.storage}`);
-    if (hosted === 0 && seeder.volumes().length === 0) o.logger.warn('no volume hosted');
+    if (c.source.kind === 'torrents' && hosted === 0 && seeder.volumes().length === 0) o.logger.warn('no volume hosted');
     await saveStatus();
     timers.push(setInterval(() => void saveStatus(), STATUS_INTERVAL_MS));
     if (c.scrubShare > 0) {
@@ -64,6 +83,7 @@ export async function runSeed(c: SeedConfig, o: { logger: Logger; out: (line: st
     o.logger.info('shutting down');
   } finally {
     for (const t of timers) clearInterval(t);
+    await follower?.close();
     await mirror?.close();
     await seeder.close();
   }

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { SeedbankError } from '../../shared/errors.ts';
 import { formatSize } from '../../shared/units.ts';
 import type { SeederStatus } from './host.ts';
+import type { FollowStatus } from './follow/follower.ts';
 import { writeFileAtomic } from './store/atomic-write.ts';
 import { META_DIR } from './store/storage-paths.ts';
 
@@ -21,6 +22,8 @@ export interface StatusRecord extends SeederStatus {
   startedAt: string;
   updatedAt: string;
   httpPort?: number;
+  /** When following a catalogue. */
+  follow?: FollowStatus;
 }
 
 /** Where the status file of a storage folder is. */
@@ -59,10 +62,21 @@ export function formatStatus(r: StatusRecord, now = Date.now()): string[] {
     `down ${formatSize(r.downloadBytesPerSecond)}/s, up ${formatSize(r.uploadBytesPerSecond)}/s${r.downloading ? '' : ` — downloading stopped: ${r.pausedBecause}`}`,
     `${pad('volume', 42)} ${pad('state', 11)} ${pad('progress', 8)} ${pad('size', 9)} ${pad('peers', 5)} ${pad('down/s', 9)} ${pad('up/s', 9)} on disk`,
   ];
+  const f = r.follow;
+  if (f) {
+    const c = f.lastContact;
+    lines.splice(1, 0,
+      `following ${f.catalogue} (${f.mode || 'nothing'}) as ${f.seederId.slice(0, 8)}; last contact ${c ? `${c.at}: ${c.ok ? 'ok' : `FAILED (${c.error ?? 'no answer'})`}${c.via === 'dht' ? ' — found versions through the DHT' : ''}` : 'never'}` +
+        `${f.nextPollAt ? `; next poll ${f.nextPollAt}` : ''}`,
+      ...f.sets.map((s) => `  set ${s.setId}: ${s.versions.length ? s.versions.map((v) => `v${v}`).join(', ') : 'no version yet'}`),
+    );
+  }
   for (const v of r.volumes) {
+    const labels = f?.volumeLabels[v.infoHash]?.join(', ');
     lines.push(
       `${pad(v.infoHash, 42)} ${pad(v.activity, 11)} ${pad(`${(v.progress * 100).toFixed(1)}%`, 8)} ${pad(formatSize(v.totalBytes), 9)} ${pad(String(v.peers), 5)} ` +
-        `${pad(formatSize(v.downloadBytesPerSecond), 9)} ${pad(formatSize(v.uploadBytesPerSecond), 9)} ${formatSize(v.bytesOnDisk)}${v.error ? `  error: ${v.error}` : ''}`,
+        `${pad(formatSize(v.downloadBytesPerSecond), 9)} ${pad(formatSize(v.uploadBytesPerSecond), 9)} ${formatSize(v.bytesOnDisk)}` +
+        `${labels ? `  [${labels}]` : ''}${v.lastScrubAt ? `  scrubbed ${v.lastScrubAt}` : ''}${v.blockedPieces ? `  ${v.blockedPieces} pieces taken down` : ''}${v.error ? `  error: ${v.error}` : ''}`,
     );
   }
   if (r.volumes.length === 0) lines.push('(no volumes hosted)');

@@ -41,6 +41,10 @@ export interface VolumeStatus {
   bytesOnDisk: number;
   error?: string;
   lastScrubAt?: string;
+  /** ISO time the volume was first hosted (auto mode keeps volumes a minimum time). */
+  addedAt: string;
+  /** Pieces never downloaded again because they hold taken-down files. */
+  blockedPieces: number;
 }
 
 /** How a volume is started. */
@@ -100,7 +104,8 @@ export class HostedVolume {
       storeCacheSlots: 0,
       bitfield: check.bitfield,
       maxWebConns: WEB_SEED_PIPELINE_PIECES,
-      deselect: o.paused,
+      // Blocked pieces (takedowns) must never be asked for: start empty and select around them.
+      deselect: o.paused || this.blocked.size > 0,
     });
     this.torrent = torrent;
     torrent.on('warning', (err) => o.logger.debug({ infoHash: this.infoHash, err: String(err) }, 'torrent warning'));
@@ -113,6 +118,7 @@ export class HostedVolume {
       torrent.once('ready', () => resolve());
       torrent.once('error', (err) => reject(err instanceof Error ? err : new Error(err)));
     });
+    if (!o.paused && this.blocked.size > 0) this.selectWanted();
     torrent.on('verified', (index) => {
       this.scheduleSave();
       this.onVerified(index);
@@ -173,7 +179,27 @@ export class HostedVolume {
     if (!t || t.destroyed) return;
     for (const i of this.limbo) t._markUnverified(i);
     this.limbo.clear();
+    this.selectWanted();
+  }
+
+  /** Pieces holding taken-down files (shared with the chunk store, which refuses to write them). */
+  get blocked(): Set<number> {
+    return this.files.blocked;
+  }
+
+  /** Selects every piece except the blocked ones. */
+  selectWanted(): void {
+    const t = this.torrent;
+    if (!t || t.destroyed || this.paused) return;
     t.select(0, this.layout.pieceCount - 1);
+    for (const i of this.blocked) t.deselect(i, i);
+  }
+
+  /** Blocks pieces for good (a takedown): they are marked missing, peers are told, and never asked for again. */
+  block(indices: readonly number[]): void {
+    for (const i of indices) this.blocked.add(i);
+    this.markMissing(indices);
+    this.selectWanted();
   }
 
   /**
@@ -209,7 +235,7 @@ export class HostedVolume {
       for (const w of t.wires) w.lt_donthave?.donthave(i);
     }
     t._checkDone();
-    if (!this.paused) t.select(0, this.layout.pieceCount - 1);
+    this.selectWanted();
     void this.saveNow();
   }
 
@@ -240,6 +266,8 @@ export class HostedVolume {
       bytesOnDisk: this.bytesOnDisk,
       ...(this.error ? { error: this.error } : {}),
       ...(this.lastScrubAt ? { lastScrubAt: this.lastScrubAt } : {}),
+      addedAt: this.addedAt,
+      blockedPieces: this.blocked.size,
     };
   }
 

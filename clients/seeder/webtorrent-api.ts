@@ -7,6 +7,7 @@
  */
 // @ts-ignore -- untyped package; the interfaces below are what we rely on (node_modules/webtorrent/index.js).
 import WebTorrentImpl from 'webtorrent';
+import { verifyBytes } from '../../shared/signing.ts';
 
 /** The protocol connection to one peer (bittorrent-protocol's Wire). */
 export interface WTWire {
@@ -41,12 +42,16 @@ export interface WTTorrent {
   addPeer(addr: string): boolean;
   addWebSeed(conn: unknown): void;
   select(from: number, to: number, priority?: number): void;
+  deselect(from: number, to: number): void;
+  /** The .torrent bytes (once the info dictionary is known, e.g. fetched from peers). */
+  readonly torrentFile?: Uint8Array;
+  readonly numPeers: number;
   destroy(opts: { destroyStore: boolean }, cb: (err?: Error | null) => void): void;
   on(event: 'verified', listener: (index: number) => void): this;
   on(event: 'done' | 'ready', listener: () => void): this;
   on(event: 'warning' | 'error', listener: (err: Error | string) => void): this;
   on(event: 'wire', listener: (wire: WTWire, addr?: string) => void): this;
-  once(event: 'ready' | 'done' | 'close', listener: () => void): this;
+  once(event: 'ready' | 'done' | 'close' | 'metadata', listener: () => void): this;
   once(event: 'error', listener: (err: Error | string) => void): this;
   removeListener(event: string, listener: (...args: never[]) => void): this;
   _markVerified(index: number): void;
@@ -57,14 +62,33 @@ export interface WTTorrent {
   _selections: { clear(): void; readonly length: number };
 }
 
+/** A BEP 44 mutable item as bittorrent-dht returns it from `get`. */
+export interface WTDhtItem {
+  k?: Uint8Array;
+  salt?: Uint8Array;
+  seq?: number;
+  v: unknown;
+  sig?: Uint8Array;
+}
+
+/** The slice of the client's bittorrent-dht node the follower uses (BEP 44 get). */
+export interface WTDht {
+  get(target: Buffer, opts: { salt?: Buffer; cache?: boolean }, cb: (err: Error | null, item: WTDhtItem | null) => void): void;
+  nodes: { count(): number };
+  address(): { address: string; port: number } | null;
+}
+
 /** The client. */
 export interface WTClient {
   readonly listening: boolean;
   readonly torrents: WTTorrent[];
   readonly downloadSpeed: number;
   readonly uploadSpeed: number;
+  /** The client's DHT node (bittorrent-dht), when the DHT is on. */
+  readonly dht: WTDht | false | null;
   address(): { address: string; port: number } | null;
-  add(torrent: Uint8Array, opts: Record<string, unknown>): WTTorrent;
+  get(infoHash: string): WTTorrent | null | Promise<WTTorrent | null>;
+  add(torrent: Uint8Array | string, opts: Record<string, unknown>): WTTorrent;
   throttleDownload(bytesPerSecond: number): void;
   throttleUpload(bytesPerSecond: number): void;
   once(event: 'listening', listener: () => void): this;
@@ -85,6 +109,13 @@ export interface ClientOptions {
   uploadLimit: number;
   /** Peer connections at most, over all torrents. */
   maxConns: number;
+  /** The BitTorrent DHT (peers and BEP 44 pointers); false: off. Bootstrap omitted: the library's public routers. */
+  dht: false | { bootstrap?: string[]; port?: number };
+}
+
+/** BEP 44's ed25519 signature check, with Node's crypto. */
+function ed25519Check(sig: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
+  return verifyBytes(Buffer.from(publicKey).toString('hex'), message, sig);
 }
 
 /** Creates a client and resolves once it listens for peers. */
@@ -92,7 +123,9 @@ export async function createClient(o: ClientOptions): Promise<WTClient> {
   const Ctor = WebTorrentImpl as unknown as new (opts: Record<string, unknown>) => WTClient;
   const client = new Ctor({
     torrentPort: o.torrentPort,
-    dht: false,
+    // BEP 44 gets must check signatures: bittorrent-dht takes the check as `verify`.
+    dht: o.dht === false ? false : { verify: ed25519Check, ...(o.dht.bootstrap ? { bootstrap: o.dht.bootstrap } : {}) },
+    ...(o.dht !== false && o.dht.port ? { dhtPort: o.dht.port } : {}),
     lsd: false,
     natUpnp: false,
     natPmp: false,

@@ -32,6 +32,8 @@ export class VolumeChunkStore {
    */
   put(index: number, buf: Uint8Array, cb: Callback = () => undefined): void {
     if (this.closed) return cb(new Error('store closed'));
+    // A taken-down file's bytes must not come back: like a failed write, the piece stays unhad.
+    if (this.files.blocked.has(index)) return;
     this.files.writePiece(index, buf).then(
       () => cb(null),
       (err: Error) => this.files.onWriteFailed(index, err),

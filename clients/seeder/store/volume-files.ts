@@ -23,6 +23,8 @@ export interface FileOnDisk {
 export class VolumeFiles {
   /** Called when a verified piece could not be written (full disk, permissions): the piece is not stored. */
   onWriteFailed: (index: number, err: Error) => void = () => undefined;
+  /** Pieces that hold taken-down files: never written (see VolumeChunkStore.put). */
+  readonly blocked = new Set<number>();
 
   constructor(
     readonly layout: PieceLayout,

@@ -1,0 +1,73 @@
+/**
+ * Auto mode, each poll: update each auto volume's surplus streak from the catalogue's answer to
+ * the report, plan (auto-plan.ts), then drop and add.
+ */
+import { errorMessage } from '../../../shared/errors.ts';
+import { parseVolumeTorrent } from '../../../shared/torrent/index.ts';
+import { formatSize } from '../../../shared/units.ts';
+import { allocatedSize, VOLUME_OVERHEAD_BYTES } from '../quota.ts';
+import { planAuto } from './auto-plan.ts';
+import type { CatalogueClient, ReportAnswer } from './catalogue-client.ts';
+import { removeUnneeded, type FollowContext } from './follow-context.ts';
+
+/** Candidates whose torrent is fetched before planning, so their disk use is known exactly. */
+const CANDIDATES_FETCHED = 8;
+/** Torrents of candidates, kept between polls (they never change: content-addressed). */
+const torrentCache = new Map<string, Uint8Array>();
+const TORRENT_CACHE_MAX = 256;
+
+async function torrentOf(client: CatalogueClient, infoHash: string): Promise<Uint8Array> {
+  const cached = torrentCache.get(infoHash);
+  if (cached) return cached;
+  const bytes = await client.volumeTorrent(infoHash);
+  if (parseVolumeTorrent(bytes).infoHash !== infoHash) throw new Error('the catalogue served a torrent with another info hash');
+  if (torrentCache.size >= TORRENT_CACHE_MAX) torrentCache.delete(torrentCache.keys().next().value!);
+  torrentCache.set(infoHash, bytes);
+  return bytes;
+}
+
+/** Runs one auto-mode step. */
+export async function syncAuto(ctx: FollowContext, client: CatalogueClient, answer: ReportAnswer, minHostingMs: number): Promise<void> {
+  const auto = ctx.state.data.auto;
+  const status = new Map(ctx.seeder.volumes().map((v) => [v.infoHash, v]));
+  for (const [ih, a] of Object.entries(auto)) {
+    const info = answer.hosted[ih];
+    const surplus = info ? Math.max(info.copies, info.holders) - info.copyTarget : 0;
+    // Of several holders of a surplus volume, only those beyond the target (by join order) may leave.
+    a.surplusStreak = info && info.latest && surplus >= 1 && info.rank >= info.copyTarget ? a.surplusStreak + 1 : 0;
+  }
+  const needs = await client.needs();
+  const exact = new Map<string, number>();
+  for (const n of needs.filter((x) => !status.has(x.infoHash)).slice(0, CANDIDATES_FETCHED)) {
+    const files = parseVolumeTorrent(await torrentOf(client, n.infoHash)).files;
+    exact.set(n.infoHash, files.reduce((sum, f) => sum + allocatedSize(f.length), VOLUME_OVERHEAD_BYTES));
+  }
+  const plan = planAuto({
+    needs,
+    plannedOf: (ih) => exact.get(ih),
+    claims: answer.claims,
+    hosted: Object.keys(auto).flatMap((ih) => {
+      const s = status.get(ih);
+      return s ? [{ infoHash: ih, size: s.totalBytes, addedAtMs: Date.parse(s.addedAt), latest: answer.hosted[ih]?.latest ?? true, surplusStreak: auto[ih]!.surplusStreak }] : [];
+    }),
+    hostedAll: new Set(status.keys()),
+    freeBytes: ctx.seeder.quotaBytes - ctx.seeder.plannedBytes(),
+    nowMs: Date.now(),
+    minHostingMs,
+  });
+  for (const ih of plan.drop) {
+    ctx.out(`auto: dropping ${ih} (${auto[ih]?.setId}): above its copy target, a needier volume needs the room`);
+    delete auto[ih];
+  }
+  await removeUnneeded(ctx, plan.drop);
+  for (const n of plan.add) {
+    try {
+      await ctx.seeder.addVolume(await torrentOf(client, n.infoHash));
+      auto[n.infoHash] = { setId: n.setId, surplusStreak: 0 };
+      ctx.out(`auto: hosting ${n.infoHash} of ${n.setId} (${formatSize(n.size)}, ${n.copies} of ${n.copyTarget} copies)`);
+    } catch (err) {
+      ctx.out(`auto: could not host ${n.infoHash} of ${n.setId}: ${errorMessage(err)}`);
+    }
+  }
+  await ctx.state.save();
+}

@@ -1,0 +1,201 @@
+/**
+ * The follow loop: every poll, report to the catalogue, apply its takedown list, bring each
+ * followed set to its latest version and run auto mode. When the catalogue does not answer,
+ * keep seeding, back off, and look for new versions of the sets already followed through their
+ * DHT pointers and peers.
+ */
+import { errorMessage, isSeedbankError } from '../../../shared/errors.ts';
+import type { Logger } from '../../../shared/log.ts';
+import type { Seeder } from '../host.ts';
+import { CatalogueClient, type ReportAnswer } from './catalogue-client.ts';
+import { syncAuto } from './auto-sync.ts';
+import { versionKey, type FollowContext } from './follow-context.ts';
+import { FollowState } from './follow-state.ts';
+import { MetadataHost } from './metadata-host.ts';
+import { syncSet } from './set-sync.ts';
+import { syncTakedown } from './takedown-sync.ts';
+import { catalogueSource, dhtSource, type VersionSource } from './version-source.ts';
+import path from 'node:path';
+
+/** The seeder software version reported to the catalogue. */
+export const SEEDER_VERSION = '0.1.0';
+/** While the catalogue does not answer, polls slow down to at most this many intervals apart. */
+const MAX_BACKOFF_FACTOR = 8;
+const METADATA_DIR = 'metadata';
+
+/** What to follow and how. */
+export interface FollowerOptions {
+  catalogueUrl: string;
+  sets: string[];
+  tags: string[];
+  auto: boolean;
+  pollIntervalMs: number;
+  keepVersions: number;
+  /** Auto mode keeps a volume at least this long. */
+  autoMinHostingMs: number;
+  userAgent: string;
+  logger: Logger;
+  out: (line: string) => void;
+}
+
+/** What `seedbank status` shows of the follower. */
+export interface FollowStatus {
+  catalogue: string;
+  mode: string;
+  seederId: string;
+  sets: Array<{ setId: string; versions: number[] }>;
+  /** Volume info hash → what it belongs to ('paris v2', 'birds (auto)'). */
+  volumeLabels: Record<string, string[]>;
+  lastContact?: { at: string; ok: boolean; via: string; error?: string };
+  nextPollAt?: string;
+  takedownSerial: number;
+}
+
+/** Follows a catalogue for one seeder. */
+export class Follower {
+  private timer: NodeJS.Timeout | null = null;
+  private failures = 0;
+  private running: Promise<void> | null = null;
+  private closed = false;
+  private nextPollAt?: string;
+  private readonly client: CatalogueClient;
+
+  private constructor(private readonly o: FollowerOptions, private readonly ctx: FollowContext) {
+    this.client = new CatalogueClient(o.catalogueUrl, o.userAgent);
+  }
+
+  /** Loads the state, seeds again the metadata of the versions kept, applies the known takedowns. */
+  static async open(seeder: Seeder, o: FollowerOptions): Promise<Follower> {
+    const metaDir = path.join(seeder.storage, '.seedbank');
+    const state = await FollowState.load(metaDir);
+    const ctx: FollowContext = { seeder, state, meta: new MetadataHost(seeder.torrentClient, path.join(metaDir, METADATA_DIR)), log: o.logger, keepVersions: o.keepVersions, manifests: new Map(), out: o.out };
+    for (const [setId, versions] of Object.entries(state.data.versions)) {
+      const key = state.data.setKeys[setId];
+      for (const v of versions) {
+        try {
+          if (!key) throw new Error('no pinned key');
+          ctx.manifests.set(versionKey(setId, v), await ctx.meta.verifiedManifest(setId, v, key));
+          await ctx.meta.resume(setId, v);
+        } catch (err) {
+          o.logger.warn({ set: setId, version: v, err: errorMessage(err) }, 'kept version not resumed; it is fetched again');
+          state.data.versions[setId] = versions.filter((x) => x !== v);
+        }
+      }
+    }
+    if (state.data.takenDown.length > 0) await seeder.takeDown(new Set(state.data.takenDown));
+    return new Follower(o, ctx);
+  }
+
+  /** The random id this seeder reports under. */
+  get seederId(): string {
+    return this.ctx.state.data.seederId;
+  }
+
+  /** Starts polling now and then every interval. */
+  start(): void {
+    this.schedule(0);
+  }
+
+  /** Runs one poll (also what the timer runs); never throws. */
+  async pollOnce(): Promise<void> {
+    if (this.running) return this.running;
+    this.running = this.poll().finally(() => (this.running = null));
+    return this.running;
+  }
+
+  /** Stops polling (waits for a poll under way). */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running?.catch(() => undefined);
+  }
+
+  /** The follower's part of the status file. */
+  status(): FollowStatus {
+    const d = this.ctx.state.data;
+    const labels: Record<string, string[]> = {};
+    const label = (ih: string, l: string) => (labels[ih] ??= []).push(l);
+    for (const m of this.ctx.manifests.values()) for (const v of m.volumes) label(v.infoHash, `${m.set.id} v${m.version}`);
+    for (const [ih, a] of Object.entries(d.auto)) label(ih, `${a.setId} (auto)`);
+    return {
+      catalogue: this.o.catalogueUrl,
+      mode: [this.o.auto ? 'auto' : '', this.o.sets.length ? `sets ${this.o.sets.join(',')}` : '', this.o.tags.length ? `tags ${this.o.tags.join(',')}` : ''].filter(Boolean).join(' + '),
+      seederId: d.seederId,
+      sets: Object.entries(d.versions).map(([setId, versions]) => ({ setId, versions })),
+      volumeLabels: labels,
+      ...(d.lastContact ? { lastContact: d.lastContact } : {}),
+      ...(this.nextPollAt ? { nextPollAt: this.nextPollAt } : {}),
+      takedownSerial: d.takedownSerial,
+    };
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.closed) return;
+    this.nextPollAt = new Date(Date.now() + delayMs).toISOString();
+    this.timer = setTimeout(() => {
+      void this.pollOnce().then(() => {
+        const factor = Math.min(MAX_BACKOFF_FACTOR, 2 ** this.failures / 2);
+        this.schedule(this.failures === 0 ? this.o.pollIntervalMs : Math.max(this.o.pollIntervalMs, this.o.pollIntervalMs * factor));
+      });
+    }, delayMs);
+  }
+
+  private async poll(): Promise<void> {
+    const d = this.ctx.state.data;
+    try {
+      const answer = await this.client.report(this.report());
+      this.failures = 0;
+      d.lastContact = { at: new Date().toISOString(), ok: true, via: 'catalogue' };
+      await this.step('takedown', () => syncTakedown(this.ctx, this.client));
+      const followed = await this.followedSets();
+      for (const setId of followed) await this.step(`set ${setId}`, () => syncSet(this.ctx, setId, catalogueSource(this.client)));
+      if (this.o.auto) await this.step('auto', () => syncAuto(this.ctx, this.client, answer as ReportAnswer, this.o.autoMinHostingMs));
+    } catch (err) {
+      if (!isSeedbankError(err) || !/^CATALOGUE_/.test(err.code)) throw err;
+      this.failures++;
+      d.lastContact = { at: new Date().toISOString(), ok: false, via: 'catalogue', error: errorMessage(err) };
+      this.o.logger.warn({ err: errorMessage(err), failures: this.failures }, 'the catalogue does not answer; seeding goes on');
+      await this.viaDht();
+    } finally {
+      await this.ctx.state.save().catch(() => undefined);
+    }
+  }
+
+  /** Looks for new versions of the sets already followed through the DHT and peers. */
+  private async viaDht(): Promise<void> {
+    if (!this.ctx.seeder.torrentClient.dht) return;
+    const source: VersionSource = dhtSource(this.ctx.seeder.torrentClient);
+    for (const setId of Object.keys(this.ctx.state.data.versions)) {
+      await this.step(`set ${setId} via the DHT`, async () => {
+        if ((await syncSet(this.ctx, setId, source)) === 'updated') {
+          this.ctx.state.data.lastContact = { at: new Date().toISOString(), ok: false, via: 'dht', error: 'the catalogue does not answer; found a new version through the DHT' };
+        }
+      });
+    }
+  }
+
+  /** The named sets plus the sets carrying a followed tag; warns about named sets the catalogue lacks. */
+  private async followedSets(): Promise<string[]> {
+    if (this.o.sets.length === 0 && this.o.tags.length === 0) return [];
+    const all = await this.client.sets();
+    const ids = new Set(all.map((s) => s.id));
+    for (const s of this.o.sets) if (!ids.has(s)) this.o.logger.warn({ set: s }, `the catalogue has no set "${s}"`);
+    return all.filter((s) => this.o.sets.includes(s.id) || s.tags.some((t) => this.o.tags.includes(t))).map((s) => s.id);
+  }
+
+  private report() {
+    const s = this.ctx.seeder.status();
+    return { seederId: this.seederId, quotaBytes: s.quotaBytes, usedBytes: s.diskUseBytes, volumes: s.volumes.map((v) => v.infoHash), version: SEEDER_VERSION, pollIntervalMs: this.o.pollIntervalMs };
+  }
+
+  /** Runs one part of a poll; a failure there is logged and the rest goes on (a catalogue outage ends the poll). */
+  private async step(what: string, fn: () => Promise<unknown>): Promise<void> {
+    try {
+      await fn();
+    } catch (err) {
+      if (isSeedbankError(err) && err.code === 'CATALOGUE_UNREACHABLE') throw err;
+      this.o.logger.warn({ err: errorMessage(err) }, `${what}: ${errorMessage(err)}`);
+      this.o.out(`${what}: ${errorMessage(err)}`);
+    }
+  }
+}

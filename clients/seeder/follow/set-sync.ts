@@ -1,0 +1,110 @@
+/**
+ * Following named sets: when a set's pointer names a newer version, fetch and verify its
+ * manifest, host its new volumes (unchanged volumes keep their info hash: nothing to do; files
+ * already on disk with the same path and SHA-1 are reused by the store, so only missing bytes
+ * move), keep the last `keepVersions` versions and drop older ones' volumes.
+ */
+import { errorMessage, isSeedbankError } from '../../../shared/errors.ts';
+import type { Manifest } from '../../../shared/formats/manifest.ts';
+import { parseVolumeTorrent } from '../../../shared/torrent/index.ts';
+import { formatSize } from '../../../shared/units.ts';
+import { allocatedSize, VOLUME_OVERHEAD_BYTES } from '../quota.ts';
+import { removeUnneeded, versionKey, type FollowContext } from './follow-context.ts';
+import type { VersionSource } from './version-source.ts';
+
+/** What one set's sync did. */
+export type SetSyncOutcome = 'unknown' | 'current' | 'updated';
+
+/** Brings one followed set to its latest version. */
+export async function syncSet(ctx: FollowContext, setId: string, source: VersionSource): Promise<SetSyncOutcome> {
+  const data = ctx.state.data;
+  const pinned = data.setKeys[setId];
+  const p = await source.pointer(setId, pinned);
+  if (!p) return 'unknown';
+  const kept = data.versions[setId] ?? [];
+  if (kept.length > 0 && p.seq <= Math.max(...kept)) return 'current';
+  await source.fetchMetadata(ctx.meta, p);
+  const manifest = await ctx.meta.verifiedManifest(setId, p.seq, p.k);
+  if (!pinned) {
+    data.setKeys[setId] = p.k;
+    ctx.log.info({ set: setId, key: p.k }, 'pinned the set key on first sight');
+  }
+  ctx.manifests.set(versionKey(setId, p.seq), manifest);
+  data.versions[setId] = [...kept, p.seq].sort((a, b) => a - b);
+  await ctx.state.save();
+  ctx.out(`${setId} v${p.seq}: ${manifest.volumes.length} volumes, ${formatSize(manifest.totals.bytes)} (via ${source.via})`);
+  await makeRoom(ctx, setId, manifest);
+  await hostVolumes(ctx, manifest, source);
+  await trimVersions(ctx, setId);
+  return 'updated';
+}
+
+/** Bytes the version adds on disk: files no hosted version already holds (same path and SHA-1), plus volume overhead. */
+function addedBytes(ctx: FollowContext, m: Manifest): number {
+  const hosted = new Set(ctx.seeder.volumes().map((v) => v.infoHash));
+  const present = new Set<string>();
+  for (const other of ctx.manifests.values()) {
+    if (other === m) continue;
+    for (const f of other.files) if (hosted.has(f.volume)) present.add(`${f.path}:${f.sha1}`);
+  }
+  const fresh = m.volumes.filter((v) => !hosted.has(v.infoHash));
+  const freshIds = new Set(fresh.map((v) => v.infoHash));
+  let bytes = fresh.length * VOLUME_OVERHEAD_BYTES;
+  for (const f of m.files) if (freshIds.has(f.volume) && !present.has(`${f.path}:${f.sha1}`)) bytes += allocatedSize(f.size);
+  return bytes;
+}
+
+/** Drops the set's older kept versions (never the new one) while the new version does not fit. */
+async function makeRoom(ctx: FollowContext, setId: string, m: Manifest): Promise<void> {
+  const free = () => ctx.seeder.quotaBytes - ctx.seeder.plannedBytes();
+  while (addedBytes(ctx, m) > free()) {
+    const older = (ctx.state.data.versions[setId] ?? []).filter((v) => v < m.version);
+    if (older.length === 0) break;
+    ctx.out(`${setId} v${m.version} needs room: dropping v${older[0]} before its time`);
+    await dropVersion(ctx, setId, older[0]!);
+  }
+  const add = addedBytes(ctx, m);
+  if (add > free()) {
+    const message = `${setId} v${m.version} does not fit: it needs ${formatSize(add)} more, hosted volumes plan ${formatSize(ctx.seeder.plannedBytes())} ` +
+      `of a ${formatSize(ctx.seeder.quotaBytes)} quota (${formatSize(add - free())} short); hosting the volumes that fit`;
+    ctx.log.warn({ set: setId, version: m.version, addBytes: add, plannedBytes: ctx.seeder.plannedBytes(), quotaBytes: ctx.seeder.quotaBytes }, message);
+    ctx.out(`WARNING: ${message}`);
+  }
+}
+
+/** Hosts the version's volumes not hosted yet; a volume over the quota is reported and skipped. */
+async function hostVolumes(ctx: FollowContext, m: Manifest, source: VersionSource): Promise<void> {
+  const hosted = new Set(ctx.seeder.volumes().map((v) => v.infoHash));
+  for (const v of m.volumes) {
+    if (hosted.has(v.infoHash)) continue;
+    try {
+      const bytes = await source.volumeTorrent(v.infoHash);
+      if (parseVolumeTorrent(bytes).infoHash !== v.infoHash) throw new Error(`the torrent served for ${v.infoHash} has another info hash`);
+      const s = await ctx.seeder.addVolume(bytes);
+      ctx.out(`hosting ${v.infoHash} of ${m.set.id} v${m.version} (${s.files} files, ${formatSize(s.totalBytes)}, ${(s.progress * 100).toFixed(1)}% already on disk)`);
+    } catch (err) {
+      if (!(isSeedbankError(err) && err.code === 'QUOTA_EXCEEDED')) ctx.log.warn({ infoHash: v.infoHash, err: errorMessage(err) }, 'could not host a volume');
+      ctx.out(`skipped ${v.infoHash} of ${m.set.id} v${m.version}: ${errorMessage(err)}`);
+    }
+  }
+}
+
+/** Keeps the last `keepVersions` versions of the set. */
+async function trimVersions(ctx: FollowContext, setId: string): Promise<void> {
+  for (;;) {
+    const kept = ctx.state.data.versions[setId] ?? [];
+    if (kept.length <= ctx.keepVersions) return;
+    await dropVersion(ctx, setId, kept[0]!);
+  }
+}
+
+/** Stops hosting one version: its metadata, and its volumes no kept version (or auto mode) needs. */
+export async function dropVersion(ctx: FollowContext, setId: string, version: number): Promise<void> {
+  const m = ctx.manifests.get(versionKey(setId, version));
+  ctx.manifests.delete(versionKey(setId, version));
+  ctx.state.data.versions[setId] = (ctx.state.data.versions[setId] ?? []).filter((v) => v !== version);
+  await ctx.state.save();
+  await ctx.meta.drop(setId, version);
+  if (m) await removeUnneeded(ctx, m.volumes.map((v) => v.infoHash));
+  ctx.out(`${setId} v${version} no longer hosted`);
+}

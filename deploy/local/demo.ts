@@ -10,7 +10,13 @@ import { startWiki } from '../../test/helpers/mediawiki.ts';
 import { publishSet } from '../../services/set-builder/publish.ts';
 import { createToken } from '../../services/tracker-web/auth/tokens.ts';
 import { startCatalogueServer } from '../../services/tracker-web/server.ts';
+import { Seeder } from '../../clients/seeder/index.ts';
 
+/** The demo's seeders, each with its own storage folder. */
+const DEMO_SEEDERS = ['seeder-a', 'seeder-b'];
+const DEMO_SEEDER_QUOTA_BYTES = 10e9;
+/** The sets are small and the web seed is local: minutes would mean something is wrong. */
+const DEMO_DOWNLOAD_TIMEOUT_MS = 120_000;
 /** The example recipes the demo builds, aimed at Commons and pointed at the local stand-in. */
 const DEMO_RECIPES = ['sets/paris.yaml', 'sets/birds.yaml', 'sets/paris-centre.yaml'];
 
@@ -50,7 +56,30 @@ export async function runDemo(options: { dataDir: string; keepRunning: boolean; 
       const id = path.basename(file, '.yaml');
       await publishSet(path.join(options.dataDir, 'sets', id), { catalogueUrl: catalogue.url, token, logger });
     }
-    out(`catalogue with tracker: ${catalogue.url}/  (the sets, their versions, volumes and copies)`);
+    // Two seeders host every set, downloading from the local wiki's web seed; one census
+    // round then counts them (both run on this one machine, so they make one copy).
+    const seeders: Seeder[] = [];
+    closeCatalogue = async () => {
+      await Promise.all(seeders.map((sd) => sd.close().catch(() => undefined)));
+      await catalogue.close();
+    };
+    for (const name of DEMO_SEEDERS) {
+      const seeder = await Seeder.open({ storage: path.join(options.dataDir, name), quotaBytes: DEMO_SEEDER_QUOTA_BYTES, logger: logger.child({ seeder: name }), userAgent: 'Seedbank-demo/0.1 (local demo; https://seedbank.invalid/about)' });
+      seeders.push(seeder);
+      for (const file of DEMO_RECIPES) {
+        const id = path.basename(file, '.yaml');
+        const set = (await (await fetch(`${catalogue.url}/api/sets/${id}`)).json()) as { versions: Array<{ version: number; volumes: string[] }> };
+        const latest = set.versions.reduce((a, b) => (b.version > a.version ? b : a));
+        for (const ih of latest.volumes) {
+          const torrent = new Uint8Array(await (await fetch(`${catalogue.url}/torrents/${ih}.torrent`)).arrayBuffer());
+          await seeder.addVolume(torrent);
+          await seeder.whenComplete(ih, DEMO_DOWNLOAD_TIMEOUT_MS);
+        }
+      }
+      out(`seeder ${name} hosts every set (${path.resolve(options.dataDir, name)})`);
+    }
+    await catalogue.census.runOnce();
+    out(`catalogue with tracker: ${catalogue.url}/  (the sets, their versions, volumes, seeders and copies)`);
     if (options.keepRunning) {
       out('the wiki and the catalogue keep running; Ctrl-C stops them');
       await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));

@@ -175,7 +175,10 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
   }, STAGING_SWEEP_INTERVAL_MS);
   sweepTimer.unref();
 
-  const close = async () => {
+  let closing: Promise<void> | null = null;
+  // Idempotent: a Ctrl-C handler and a finally block may both ask.
+  const close = () => (closing ??= closeOnce());
+  const closeOnce = async () => {
     clearInterval(sweepTimer);
     sampler.stop();
     await census.stop();

@@ -168,7 +168,9 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
       dht?.announce(setId);
     },
   });
-  const http = createServer(app);
+  const http = createServer((req, res) => {
+    if (!tracker.handleRaw(req, res)) app(req, res);
+  });
   let udp: Socket | null = null;
   const sweepTimer = setInterval(() => {
     staging.sweep(STAGING_TTL_MS).catch((err: unknown) => logger.warn({ err }, 'staging sweep failed'));

@@ -5,6 +5,7 @@
  * hash gets a bencoded failure reason, and malformed requests a failure, never a crash.
  */
 import type { Socket } from 'node:dgram';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
 import type { Logger } from '../../../shared/log.ts';
 import type { CatalogueStore } from '../store/catalogue-store.ts';
@@ -86,6 +87,20 @@ export class CatalogueTracker {
       res.type('text/plain');
       this.server.onHttpRequest(req, res, { action: 'scrape', trustProxy: this.trustProxy });
     };
+  }
+
+  /**
+   * Answers an HTTP announce or scrape straight from node:http, before Express: announces
+   * are the catalogue's hottest path and Express's routing costs more than the answer.
+   * Returns false for any other request.
+   */
+  handleRaw(req: IncomingMessage, res: ServerResponse): boolean {
+    const path = req.url?.split('?', 1)[0];
+    const action = path === '/announce' ? 'announce' : path === '/scrape' ? 'scrape' : null;
+    if (!action || req.method !== 'GET') return false;
+    res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+    this.server.onHttpRequest(req, res, { action, trustProxy: this.trustProxy });
+    return true;
   }
 
   /** Serves the UDP tracker protocol (BEP 15) on a bound socket, guarded by real connection ids. */

@@ -1,6 +1,18 @@
 import { networkOf } from '../census/index.ts';
 import type { FileOccurrence, FilePageModel, NetworkHolding } from '../pages/view-models.ts';
 import type { ViewSources } from './set-summaries.ts';
+import { versionFacts } from './version-facts.ts';
+
+/** Media types by extension: the file page shows one without reading a half-megabyte manifest. */
+const MIME_BY_EXTENSION: Record<string, string> = {
+  jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', gif: 'image/gif', webp: 'image/webp', tif: 'image/tiff', tiff: 'image/tiff',
+  svg: 'image/svg+xml', pdf: 'application/pdf', djvu: 'image/vnd.djvu', ogg: 'application/ogg', oga: 'audio/ogg', ogv: 'video/ogg',
+  webm: 'video/webm', mp3: 'audio/mpeg', wav: 'audio/wav', flac: 'audio/flac', mid: 'audio/midi', stl: 'model/stl',
+};
+
+function mimeFromName(name: string): string {
+  return MIME_BY_EXTENSION[name.split('.').pop()?.toLowerCase() ?? ''] ?? 'application/octet-stream';
+}
 
 const SHA1_HEX = /^[0-9a-f]{40}$/i;
 
@@ -35,8 +47,7 @@ export function fileModel(src: ViewSources, query: string): FilePageModel {
   const locations = src.store.filesBySha1(sha1);
   const copies = src.copies.file(sha1);
   const first = locations[locations.length - 1]!;
-  const manifest = src.store.manifest(first.setId, first.version);
-  const entry = manifest?.files.find((f) => f.sha1 === sha1);
+  const facts = versionFacts(src.store, first.setId, first.version);
   const containedIn: FileOccurrence[] = locations.map((l) => ({
     setId: l.setId,
     setTitle: src.store.getSet(l.setId)?.title ?? l.setId,
@@ -56,12 +67,12 @@ export function fileModel(src: ViewSources, query: string): FilePageModel {
       title: first.title,
       sha1,
       bytes: first.size,
-      mime: entry?.mime ?? 'application/octet-stream',
+      mime: mimeFromName(first.path),
       copies: copies.hosts.length,
       networksCount: copies.networks.length,
       networks,
       containedIn,
-      descriptionUrl: manifest ? manifest.source.articleUrl.replace('$1', encodeURIComponent(first.title.replace(/ /g, '_'))) : null,
+      descriptionUrl: facts.articleUrl ? facts.articleUrl.replace('$1', encodeURIComponent(first.title.replace(/ /g, '_'))) : null,
     },
   };
 }

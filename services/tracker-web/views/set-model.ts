@@ -3,8 +3,8 @@ import { magnetUri } from '../../../shared/torrent/index.ts';
 import type { SetPageModel, TitleList, VersionView, VolumeView } from '../pages/view-models.ts';
 import { regionLabel, summarizeSet, type ViewSources } from './set-summaries.ts';
 
-/** Versions whose title lists are shown; older ones show their counts only. */
-const VERSIONS_WITH_TITLES = 10;
+/** Versions whose title lists are shown (each costs a manifest read); older ones show their counts only. */
+const VERSIONS_WITH_TITLES = 2;
 /** Titles listed per kind of change; the count says how many there are in all. */
 const TITLES_PER_CHANGE = 50;
 /** Seeder samples are grouped into buckets of this length for the plot. */
@@ -16,9 +16,10 @@ const list = (titles: string[]): TitleList => ({ count: titles.length, titles: t
 
 /** The set page's data, or null for an unknown set. */
 export function setModel(src: ViewSources, setId: string, baseUrl: string): SetPageModel | null {
-  const row = src.store.listSets().find((r) => r.id === setId);
-  if (!row || !row.latest) return null;
-  const latest = row.latest;
+  const record = src.store.getSet(setId);
+  const latest = record ? src.store.getVersion(setId, record.latestVersion) : undefined;
+  if (!record || !latest) return null;
+  const row = { ...record, latest };
   const manifest = src.store.manifest(setId, latest.version);
   const recipe = manifest?.recipe ?? {};
   const selection = (recipe.selection ?? {}) as { categories?: Array<{ name: string; depth: number }>; excludeCategories?: string[]; mimeTypes?: string[] };

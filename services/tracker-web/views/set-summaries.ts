@@ -1,4 +1,4 @@
-import type { Manifest } from '../../../shared/formats/manifest.ts';
+import { versionFacts } from './version-facts.ts';
 import type { SetSummary as SetView } from '../pages/view-models.ts';
 import type { CopyIndex } from '../redundancy/copy-index.ts';
 import type { CatalogueStore, SetSummary as SetRow } from '../store/catalogue-store.ts';
@@ -11,18 +11,6 @@ export interface ViewSources {
   tracker: TrackerServer;
   now: () => Date;
   census?: { lastRound: { startedAt: number } | null };
-}
-
-/** A readable label of a recipe's region, or null when it selects by category only. */
-export function regionLabel(recipe: Record<string, unknown> | undefined): string | null {
-  const region = (recipe?.selection as { region?: Record<string, unknown> } | undefined)?.region;
-  if (!region) return null;
-  if ('bbox' in region) {
-    const b = region.bbox as { south: number; west: number; north: number; east: number };
-    return `box ${b.south}°…${b.north}° N, ${b.west}°…${b.east}° E`;
-  }
-  const p = region.point as { lat: number; lon: number };
-  return `${Number(region.radiusMeters) / 1000} km around ${p.lat}°, ${p.lon}°`;
 }
 
 /** Distinct peers that hold a whole volume of the set now, as the tracker sees them. */
@@ -46,13 +34,13 @@ export function riskScore(minCopies: number, target: number): number {
 /** The summary row of a set for lists and the set page. */
 export function summarizeSet(src: ViewSources, row: SetRow): SetView {
   const latest = row.latest;
-  const manifest: Manifest | undefined = latest ? src.store.manifest(row.id, latest.version) : undefined;
+  const facts = latest ? versionFacts(src.store, row.id, latest.version) : null;
   const stats = src.copies.set(row.id);
   return {
     id: row.id,
     title: row.title,
     tags: row.tags,
-    regionLabel: regionLabel(manifest?.recipe),
+    regionLabel: facts?.regionLabel ?? null,
     bytes: latest?.totals.bytes ?? 0,
     files: latest?.totals.files ?? 0,
     latestVersion: latest ? { n: latest.version, builtAt: latest.builtAt } : null,
@@ -62,3 +50,5 @@ export function summarizeSet(src: ViewSources, row: SetRow): SetView {
     risk: riskScore(stats?.min ?? 0, row.copyTarget),
   };
 }
+
+export { regionLabel } from './region-label.ts';

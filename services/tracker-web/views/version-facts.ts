@@ -1,0 +1,34 @@
+import { regionLabel } from './region-label.ts';
+import type { CatalogueStore } from '../store/catalogue-store.ts';
+
+/** What pages need from a version's manifest beyond the store's records; tiny, and versions never change. */
+export interface VersionFacts {
+  regionLabel: string | null;
+  articleUrl: string | null;
+  uploadBase: string | null;
+}
+
+/** Versions whose facts are remembered; each entry is a few short strings. */
+const MAX_CACHED_VERSIONS = 100_000;
+const cache = new WeakMap<CatalogueStore, Map<string, VersionFacts>>();
+
+/**
+ * The facts of a version, read from its manifest once and remembered: a page listing 1,000
+ * sets must not parse 1,000 manifests (half a megabyte each) on every request.
+ */
+export function versionFacts(store: CatalogueStore, setId: string, version: number): VersionFacts {
+  let perStore = cache.get(store);
+  if (!perStore) cache.set(store, (perStore = new Map()));
+  const key = `${setId}@${version}`;
+  const hit = perStore.get(key);
+  if (hit) return hit;
+  const manifest = store.manifest(setId, version);
+  const facts: VersionFacts = {
+    regionLabel: regionLabel(manifest?.recipe),
+    articleUrl: manifest?.source.articleUrl ?? null,
+    uploadBase: manifest?.source.uploadBase ?? null,
+  };
+  if (perStore.size >= MAX_CACHED_VERSIONS) perStore.delete(perStore.keys().next().value!);
+  perStore.set(key, facts);
+  return facts;
+}

@@ -137,6 +137,7 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
   const copies = new CopyIndex(store, census, { maxAgeMs: o.census?.maxAgeMs });
   census.onRound = (round) => {
     copies.invalidate();
+    void copies.warm().catch((err: unknown) => logger.warn({ err }, 'copy figures warm-up failed'));
     // Keep each set's copy figures per round: the trend is what tells a network that heals from one that decays.
     for (const row of store.listSets()) {
       const stats = copies.set(row.id);
@@ -184,6 +185,7 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
     clearInterval(sweepTimer);
     sampler.stop();
     await census.stop();
+    copies.invalidate(); // abandons a running warm-up before the store closes
     await dht?.close();
     await tracker.close();
     await new Promise<void>((resolve) => {
@@ -208,6 +210,7 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
     tracker.attachUdp(udp);
     sampler.start();
     if (o.census !== null && o.census?.autoStart !== false) census.start();
+    void copies.warm().catch((err: unknown) => logger.warn({ err }, 'copy figures warm-up failed'));
     if (o.dht) {
       dht = new PointerPublisher({ store, logger: logger.child({ component: 'dht' }), host, bootstrap: o.dht.bootstrap, port: o.dht.port, reputIntervalMs: o.dht.reputIntervalMs });
       await dht.start();

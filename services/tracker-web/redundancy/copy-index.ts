@@ -41,6 +41,23 @@ export class CopyIndex {
   invalidate(): void {
     this.perVolume.clear();
     this.perSet.clear();
+    this.warmGeneration++;
+  }
+
+  private warmGeneration = 0;
+
+  /**
+   * Recomputes every set's figures in the background, one set per event-loop turn, so the
+   * first page view after a census round does not pay for a million files at once (and the
+   * tracker keeps answering meanwhile). A newer invalidation abandons an older warm-up.
+   */
+  async warm(): Promise<void> {
+    const generation = this.warmGeneration;
+    for (const row of this.store.listSets()) {
+      if (generation !== this.warmGeneration) return;
+      this.set(row.id);
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
   }
 
   /** Per-file copies inside one volume, by path. */

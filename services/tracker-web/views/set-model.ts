@@ -4,7 +4,7 @@ import type { SetPageModel, TitleList, VersionView, VolumeView } from '../pages/
 import { regionLabel, summarizeSet, type ViewSources } from './set-summaries.ts';
 
 /** Versions whose title lists are shown (each costs a manifest read); older ones show their counts only. */
-const VERSIONS_WITH_TITLES = 2;
+const VERSIONS_WITH_TITLES = 1;
 /** Titles listed per kind of change; the count says how many there are in all. */
 const TITLES_PER_CHANGE = 50;
 /** Seeder samples are grouped into buckets of this length for the plot. */

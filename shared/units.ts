@@ -45,3 +45,22 @@ export function formatDuration(ms: number): string {
   if (totalMin < 60) return `${totalMin} min ${String(Math.floor((ms % 60_000) / 1000)).padStart(2, '0')} s`;
   return `${Math.floor(totalMin / 60)} h ${String(totalMin % 60).padStart(2, '0')} min`;
 }
+
+const BITS_PER_BYTE = 8;
+
+/**
+ * Parses a transfer rate into bytes per second: `25Mbps`, `25Mbit/s` (bits), `3MB/s`,
+ * `500kB/s`, `2MiB/s` (bytes); a bare number is bytes per second; `0` means no limit.
+ * Returns null when the text is not a rate.
+ */
+export function parseRate(text: string): number | null {
+  if (text.trim() === '0') return 0;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmg]?)(i?)(bit\/s|bps|bit|b\/s|B\/s|B)?\s*$/i.exec(text);
+  if (!m) return null;
+  const prefix = (m[2] ?? '').toLowerCase();
+  const base = m[3] ? 1024 : 1000;
+  const factor = prefix === 'k' ? base : prefix === 'm' ? base ** 2 : prefix === 'g' ? base ** 3 : 1;
+  const unit = m[4] ?? 'B/s';
+  const value = Number(m[1]) * factor;
+  return Math.round(/^(bit|bps|bit\/s)$/i.test(unit) || unit === 'b/s' ? value / BITS_PER_BYTE : value);
+}

@@ -3,11 +3,11 @@
  * is a `source`: today a list of .torrent files; next, a catalogue to follow (named sets,
  * tags, or auto mode picking the most at-risk volumes that fit the quota).
  */
+import { parseRate as parseRateText } from '../../shared/units.ts';
 import { InvalidArgumentError } from 'commander';
 import { parseSize } from '../../shared/units.ts';
 import { DEFAULT_CONNECTIONS_PER_HOST } from './web-seed/host-limiter.ts';
 
-const BITS_PER_BYTE = 8;
 /** Default share of each volume's pieces re-hashed per scrub run. */
 export const DEFAULT_SCRUB_SHARE = 0.02;
 /** Default time between scrub runs: with 2 % per hour, everything is re-read about every two days. */
@@ -60,15 +60,9 @@ export interface SeedConfig {
 
 /** Parses a rate such as `25Mbps`, `3MB/s`, `500kB/s` or `0` (no limit) into bytes per second. */
 export function parseRate(text: string): number {
-  if (text.trim() === '0') return 0;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmg]?)(i?)(bit\/s|bps|bit|b\/s|B\/s|B)?\s*$/i.exec(text);
-  if (!m) throw new InvalidArgumentError('a rate like 25Mbps, 3MB/s, 500kB/s, or 0 for no limit');
-  const prefix = (m[2] ?? '').toLowerCase();
-  const base = m[3] ? 1024 : 1000;
-  const factor = prefix === 'k' ? base : prefix === 'm' ? base ** 2 : prefix === 'g' ? base ** 3 : 1;
-  const unit = m[4] ?? 'B/s';
-  const value = Number(m[1]) * factor;
-  return Math.round(/^(bit|bps|bit\/s)$/i.test(unit) || unit === 'b/s' ? value / BITS_PER_BYTE : value);
+  const rate = parseRateText(text);
+  if (rate === null) throw new InvalidArgumentError('a rate like 25Mbps, 3MB/s, 500kB/s, or 0 for no limit');
+  return rate;
 }
 
 const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000 };

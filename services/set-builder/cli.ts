@@ -3,7 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { loadRecipe } from '../../shared/formats/recipe.ts';
 import type { Logger } from '../../shared/log.ts';
 import { createProgress } from '../../shared/progress.ts';
-import { formatDuration, formatSize, parseSize } from '../../shared/units.ts';
+import { formatDuration, formatSize, parseRate } from '../../shared/units.ts';
 import { buildSet } from './build.ts';
 import { publishPath, type PublishOutcome } from './publish.ts';
 import { verifyVersion } from './verify.ts';
@@ -19,16 +19,10 @@ export interface BuilderCliContext {
   out: (line: string) => void;
 }
 
-const BITS_PER_BYTE = 8;
-
 function rate(text: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmg]?)(bit|bps|b\/s|B\/s|B)?\s*$/i.exec(text);
-  if (text === '0') return 0;
-  if (!m) throw new InvalidArgumentError('a rate like 25Mbps, 3MB/s or 0 for unlimited');
-  const factor = { '': 1, k: 1e3, m: 1e6, g: 1e9 }[(m[2] ?? '').toLowerCase()] ?? 1;
-  const unit = m[3] ?? 'bps';
-  const value = Number(m[1]) * factor;
-  return Math.round(/^(bit|bps)$/i.test(unit) ? value / BITS_PER_BYTE : value);
+  const bytesPerSecond = parseRate(text);
+  if (bytesPerSecond === null) throw new InvalidArgumentError('a rate like 25Mbps, 3MB/s or 0 for unlimited');
+  return bytesPerSecond;
 }
 
 function positiveInt(text: string): number {
@@ -135,5 +129,4 @@ export function registerBuilderCommands(program: Command, ctx: () => BuilderCliC
       }
       if (report.problems.length > 0) process.exitCode = 1;
     });
-  void parseSize;
 }

@@ -1,7 +1,6 @@
 // The catalogue end to end on loopback: sets built from a real MediaWiki and published,
 // real webtorrent seeders announcing from distinct loopback hosts, a census that audits
 // them, and the pages checked in a real headless Chromium. Nothing leaves 127.0.0.0/8.
-import http from 'node:http';
 import { cp, mkdtemp, open, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +14,7 @@ import { verifyTakedownList } from '../../shared/formats/takedown.ts';
 import type { Manifest } from '../../shared/formats/manifest.ts';
 import { parseRecipe } from '../../shared/formats/recipe.ts';
 import { parseVolumeTorrent } from '../../shared/torrent/index.ts';
+import { announceFrom as announceToTracker } from '../helpers/announce.ts';
 import { useBrowser } from '../helpers/browser.ts';
 import { fillWiki } from '../helpers/fixtures.ts';
 import { startWiki, type Wiki } from '../helpers/mediawiki.ts';
@@ -28,22 +28,7 @@ let birds: Manifest;
 const seeders: Seeder[] = [];
 const browser = useBrowser();
 
-/** Announces a peer to the catalogue's tracker from a given loopback address, as a seeder would. */
-function announceFrom(localAddress: string, infoHash: string, port: number): Promise<string> {
-  // Every byte percent-encoded: escape() would leave '+' (0x2b) as is, and a tracker reads it as a space.
-  const bytes = (b: Buffer) => [...b].map((x) => `%${x.toString(16).padStart(2, '0')}`).join('');
-  const q = `info_hash=${bytes(Buffer.from(infoHash, 'hex'))}&peer_id=${bytes(Buffer.from(`-SB0001-${localAddress.padEnd(12, 'x').slice(0, 12)}`))}&port=${port}&uploaded=0&downloaded=0&left=0&event=completed&compact=1`;
-  return new Promise((resolve, reject) => {
-    const req = http.get(`${catalogue.url}/announce?${q}`, { localAddress, timeout: 10_000 }, (res) => {
-      let body = '';
-      res.setEncoding('latin1');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => resolve(body));
-    });
-    req.on('timeout', () => req.destroy(new Error(`announce from ${localAddress} got no answer in 10 s`)));
-    req.on('error', reject);
-  });
-}
+const announceFrom = (localAddress: string, infoHash: string, port: number) => announceToTracker(catalogue.url, localAddress, infoHash, port);
 
 async function json<T>(pathAndQuery: string): Promise<{ status: number; body: T }> {
   const res = await fetch(`${catalogue.url}${pathAndQuery}`, { signal: AbortSignal.timeout(20_000) });

@@ -3,7 +3,6 @@
 // `copies` and `coverage` run as real processes, and a restore into a second real MediaWiki.
 import { createHash } from 'node:crypto';
 import { cp, mkdtemp, open, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -19,6 +18,7 @@ import type { Manifest } from '../../shared/formats/manifest.ts';
 import { parseRecipe } from '../../shared/formats/recipe.ts';
 import { fillWiki, type FixtureSet } from '../helpers/fixtures.ts';
 import { startWiki, type Wiki } from '../helpers/mediawiki.ts';
+import { announceFrom as announceToTracker } from '../helpers/announce.ts';
 import { runCli, startCli, waitFor } from '../helpers/run-cli.ts';
 import { apiGet } from '../helpers/wiki-api.ts';
 
@@ -34,21 +34,7 @@ const sha1 = (b: Uint8Array) => createHash('sha1').update(b).digest('hex');
 const readReport = async (dir: string) => JSON.parse(await readFile(path.join(dir, 'restore-report.json'), 'utf8')) as RestoreReport;
 const restore = (set: string, out: string, ...more: string[]) => runCli(['restore', set, '--catalogue', catalogue.url, '--out', out, ...more]);
 
-/** Announces a peer to the catalogue's tracker from a given loopback address, as a seeder would. */
-function announceFrom(localAddress: string, infoHash: string, port: number): Promise<string> {
-  // Every byte percent-encoded: escape() leaves '+', which a query parser reads as a space.
-  const bytes = (b: Buffer) => [...b].map((x) => `%${x.toString(16).padStart(2, '0')}`).join('');
-  const q = `info_hash=${bytes(Buffer.from(infoHash, 'hex'))}&peer_id=${bytes(Buffer.from(`-SB0001-${localAddress.padEnd(12, 'x').slice(0, 12)}`))}&port=${port}&uploaded=0&downloaded=0&left=0&event=completed&compact=1`;
-  return new Promise((resolve, reject) => {
-    const req = http.get(`${catalogue.url}/announce?${q}`, { localAddress, timeout: 10_000 }, (res) => {
-      let body = '';
-      res.setEncoding('latin1');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => resolve(body));
-    });
-    req.on('error', reject);
-  });
-}
+const announceFrom = (localAddress: string, infoHash: string, port: number) => announceToTracker(catalogue.url, localAddress, infoHash, port);
 
 beforeAll(async () => {
   work = await mkdtemp(path.join(os.tmpdir(), 'seedbank-restore-'));

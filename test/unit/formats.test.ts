@@ -8,7 +8,7 @@ import { canonicalJson } from '../../shared/canonical-json.ts';
 import { bep44SignedBytes, makePointer, pointerValue, verifyPointer } from '../../shared/formats/pointer.ts';
 import { loadRecipe, parseRecipe } from '../../shared/formats/recipe.ts';
 import { loadOrCreateSetKey, verifyBytes } from '../../shared/signing.ts';
-import { parseSize } from '../../shared/units.ts';
+import { parseRate, parseSize } from '../../shared/units.ts';
 import { isSeedbankError } from '../../shared/errors.ts';
 
 describe('Commons layout', () => {
@@ -70,6 +70,14 @@ describe('recipes', () => {
     await writeFile(path.join(dir, 'other.yaml'), 'id: paris\ntitle: P\nselection: {categories: [Paris]}\n');
     await expect(loadRecipe(path.join(dir, 'other.yaml'))).rejects.toThrow(/file name says "other"/);
     await expect(loadRecipe(path.join(dir, 'missing.yaml'))).rejects.toThrow(/cannot read recipe/);
+  });
+
+  it('parses rates in bits and bytes per second', () => {
+    expect(parseRate('25Mbps')).toBe(3_125_000);
+    expect(parseRate('3MB/s')).toBe(3_000_000);
+    expect(parseRate('2MiB/s')).toBe(2 * 2 ** 20);
+    expect(parseRate('0')).toBe(0);
+    expect(parseRate('fast')).toBeNull();
   });
 
   it('parses sizes in SI and IEC units', () => {

@@ -29,9 +29,19 @@ program
   .option('--data <dir>', 'data folder', 'data/demo')
   .option('--keep-running', 'keep the wiki and the catalogue running until Ctrl-C')
   .option('--port <n>', 'port of the catalogue (default: any free port)', (v: string) => Number(v))
-  .action(async (opts: { data: string; keepRunning?: boolean; port?: number }) => {
+  .option('--wiki <api-url>', "build from this wiki instead of the local stand-in (e.g. Commons' api.php when online)")
+  .option('--contact <email-or-url>', 'contact for the User-Agent (required for Wikimedia); default $SEEDBANK_CONTACT')
+  .action(async (opts: { data: string; keepRunning?: boolean; port?: number; wiki?: string; contact?: string }) => {
     const { runDemo } = await import('../deploy/local/demo.ts');
-    await runDemo({ dataDir: opts.data, keepRunning: Boolean(opts.keepRunning), port: opts.port, logger, out: (l) => process.stdout.write(`${l}\n`) });
+    await runDemo({
+      dataDir: opts.data,
+      keepRunning: Boolean(opts.keepRunning),
+      port: opts.port,
+      wikiApiUrl: opts.wiki,
+      contact: opts.contact ?? env.contact,
+      logger,
+      out: (l) => process.stdout.write(`${l}\n`),
+    });
   });
 
 try {

@@ -30,6 +30,8 @@ export interface SetCopyStats {
 export class CopyIndex {
   private readonly perVolume = new Map<string, Map<string, FileCopies>>();
   private readonly perSet = new Map<string, SetCopyStats>();
+  /** The last figures computed per set, kept across invalidations for readers that must not wait. */
+  private readonly lastPerSet = new Map<string, SetCopyStats>();
 
   constructor(
     private readonly store: CatalogueStore,
@@ -140,7 +142,17 @@ export class CopyIndex {
       filesUnderTarget,
     };
     this.perSet.set(setId, stats);
+    this.lastPerSet.set(setId, stats);
     return stats;
+  }
+
+  /**
+   * A set's latest computed figures without computing anything (possibly from before the
+   * last census round, until the background warm-up replaces them): for /metrics, which
+   * must never stall the event loop, and with it the tracker.
+   */
+  peekSet(setId: string): SetCopyStats | null {
+    return this.perSet.get(setId) ?? this.lastPerSet.get(setId) ?? null;
   }
 
   /** Copy figures of every file (by SHA-1, once) in a category, across the sets' latest versions. */

@@ -11,6 +11,7 @@ import type { Logger } from '../../../shared/log.ts';
 import type { CatalogueStore } from '../store/catalogue-store.ts';
 import { createTrackerServer, type TrackerServer } from './tracker-lib.ts';
 import { UdpGuard } from './udp-guard.ts';
+import { installFastAnnounce } from './fast-announce.ts';
 
 /** How often clients are told to re-announce: BitTorrent's customary 30 minutes. */
 export const DEFAULT_ANNOUNCE_INTERVAL_MS = 30 * 60 * 1000;
@@ -61,6 +62,7 @@ export class CatalogueTracker {
         else cb(new Error(`torrent ${infoHash} is not in this catalogue`));
       },
     });
+    installFastAnnounce(this.server as unknown as Parameters<typeof installFastAnnounce>[0]);
     // Client mistakes arrive as warnings; they must never become unhandled 'error' events.
     this.server.on('warning', (err) => this.logger.debug({ err: err.message }, 'tracker refused a request'));
     this.server.on('error', (err) => this.logger.warn({ err }, 'tracker error'));

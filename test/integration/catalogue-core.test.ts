@@ -18,6 +18,9 @@ import { parseRecipe, type Recipe } from '../../shared/formats/recipe.ts';
 import { parseVolumeTorrent } from '../../shared/torrent/index.ts';
 import { fillWiki } from '../helpers/fixtures.ts';
 import { startWiki, type Wiki } from '../helpers/mediawiki.ts';
+
+/** The catalogue's JSON answers as these tests read them (a missing error fails the assertion reading it). */
+type ApiBody = { error: { code: string; message: string; hint?: string } } & Record<string, unknown>;
 import { runCli, runTool, startCli, waitFor } from '../helpers/run-cli.ts';
 
 /** Announces, DHT puts and web-seed downloads on a busy 2-core machine: generous, never fixed sleeps. */
@@ -67,7 +70,7 @@ async function stopServe(): Promise<void> {
 }
 
 /** PUTs every file of a version folder and commits it, as a client would, returning the raw answer. */
-async function uploadAndCommit(dir: string, replace: Record<string, Uint8Array> = {}, to = { url: serve?.url ?? '', token }): Promise<{ status: number; body: any }> {
+async function uploadAndCommit(dir: string, replace: Record<string, Uint8Array> = {}, to = { url: serve?.url ?? '', token }): Promise<{ status: number; body: ApiBody }> {
   const m = await readManifest(dir);
   const base = `${to.url}/api/publish/${m.set.id}/${m.version}`;
   const auth = { authorization: `Bearer ${to.token}` };
@@ -143,7 +146,7 @@ describe('publishing', () => {
   it('refuses a publish without a token or with a wrong one (401)', async () => {
     const none = await fetch(`${serve!.url}/api/publish/paris/1/manifest.json`, { method: 'PUT', body: 'x' });
     expect(none.status).toBe(401);
-    expect(((await none.json()) as any).error.code).toBe('TOKEN_MISSING');
+    expect(((await none.json()) as ApiBody).error.code).toBe('TOKEN_MISSING');
     const r = await runCli(['publish', v1Dir(), '--catalogue', serve!.url, '--token', 'sbk_wrong']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/token is not valid/);
@@ -153,7 +156,7 @@ describe('publishing', () => {
     const auth = { authorization: `Bearer ${token}` };
     const big = await fetch(`${serve!.url}/api/publish/paris/9/pointer.json`, { method: 'PUT', headers: auth, body: Buffer.alloc(100 * 1024, 0x20) });
     expect(big.status).toBe(413);
-    expect(((await big.json()) as any).error).toMatchObject({ code: 'UPLOAD_TOO_LARGE', message: expect.stringContaining('pointer.json') });
+    expect(((await big.json()) as ApiBody).error).toMatchObject({ code: 'UPLOAD_TOO_LARGE', message: expect.stringContaining('pointer.json') });
     const chunks = (function* () { for (let i = 0; i < 80; i++) yield new Uint8Array(64 * 1024); })();
     const stream = new ReadableStream({ pull(c) { const n = chunks.next(); if (n.done) c.close(); else c.enqueue(n.value); } });
     const streamed = await fetch(`${serve!.url}/api/publish/paris/9/manifest.json`, { method: 'PUT', headers: auth, body: stream, duplex: 'half' } as RequestInit);
@@ -245,7 +248,7 @@ describe('publishing', () => {
     const keyA = (await readManifest(v1Dir())).set.publicKey;
     const r = await runCli(['catalogue', 'rotate-key', '--data', catDir, 'paris', keyB]);
     expect(r.code, r.stderr).toBe(0);
-    const set = (await (await fetch(`${serve!.url}/api/sets/paris`)).json()) as any;
+    const set = (await (await fetch(`${serve!.url}/api/sets/paris`)).json()) as { set: { publicKey: string } };
     expect(set.set.publicKey).toBe(keyB);
     // Under the new key B's v1 is no longer refused for its key, but v1 exists with other content.
     const conflict = await uploadAndCommit(path.join(dataB, 'sets', 'paris', 'v1'));
@@ -300,7 +303,7 @@ describe('tracker', () => {
     expect(createHash('sha1').update(got).digest('hex')).toBe(m.files.find((f) => f.volume === vol.infoHash)!.sha1);
 
     const history = await waitFor('a history sample with the seeders', async () => {
-      const h = ((await (await fetch(`${serve!.url}/api/swarms/${vol.infoHash}`)).json()) as any).history as Array<{ complete: number }>;
+      const h = ((await (await fetch(`${serve!.url}/api/swarms/${vol.infoHash}`)).json()) as { history: Array<{ complete: number }> }).history;
       return h.some((s) => s.complete >= 2) ? h : null;
     }, NETWORK_WAIT_MS, 250);
     expect(history.length).toBeGreaterThan(0);
@@ -357,10 +360,10 @@ describe('DHT', () => {
     await listenDht(reader, 0, '127.0.0.1');
     await dhtReady(reader);
     const target = createHash('sha1').update(Buffer.concat([Buffer.from(pointer.k, 'hex'), Buffer.from(pointer.salt)])).digest();
-    const item = await waitFor('the pointer to be in the DHT', () => new Promise<any>((resolve) => {
+    const item = await waitFor('the pointer to be in the DHT', () => new Promise<{ seq: number; v: Record<string, Uint8Array> } | null>((resolve) => {
       reader.get(target, { salt: Buffer.from(pointer.salt), cache: false }, (err, value) => resolve(!err && value && value.seq === pointer.seq ? value : null));
     }), NETWORK_WAIT_MS, 500);
-    expect(Buffer.from(item.v.ih).toString('hex')).toBe(pointer.ih);
+    expect(Buffer.from(item.v.ih!).toString('hex')).toBe(pointer.ih);
     expect(item.seq).toBe(2);
   });
 });
@@ -374,7 +377,7 @@ describe('the app in-process (port 0)', () => {
     const statuses = [];
     for (let i = 0; i < 4; i++) statuses.push((await fetch(`${server.url}/api/sets`)).status);
     expect(statuses).toEqual([200, 200, 200, 429]);
-    expect(((await (await fetch(`${server.url}/api/sets`)).json()) as any).error.code).toBe('RATE_LIMITED');
+    expect(((await (await fetch(`${server.url}/api/sets`)).json()) as ApiBody).error.code).toBe('RATE_LIMITED');
 
     const published = await uploadAndCommit(v1Dir(), {}, { url: server.url, token: await createToken(server.store, 'in-process') });
     expect(published.status).toBe(201);

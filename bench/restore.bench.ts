@@ -5,6 +5,7 @@
 //     generated once, streaming, into a cached gzip file): rows per second and peak RSS,
 //     printed at 1M and at the end, which must stay flat as the dump grows.
 // Everything runs on 127.0.0.1; nothing reaches the internet.
+import { IMAGE_TABLE_DDL } from '../test/fixtures/image-table.ts';
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
@@ -101,23 +102,7 @@ async function restoreBench(): Promise<void> {
 }
 
 const DUMP_HEADER = `-- MySQL dump 10.19 (synthetic, seedbank bench)
-CREATE TABLE \`image\` (
-  \`img_name\` varbinary(255) NOT NULL DEFAULT '',
-  \`img_size\` int(10) unsigned NOT NULL DEFAULT 0,
-  \`img_width\` int(11) NOT NULL DEFAULT 0,
-  \`img_height\` int(11) NOT NULL DEFAULT 0,
-  \`img_metadata\` mediumblob NOT NULL,
-  \`img_bits\` int(11) NOT NULL DEFAULT 0,
-  \`img_media_type\` enum('UNKNOWN','BITMAP') DEFAULT NULL,
-  \`img_major_mime\` enum('unknown','image') NOT NULL DEFAULT 'unknown',
-  \`img_minor_mime\` varbinary(100) NOT NULL DEFAULT 'unknown',
-  \`img_description_id\` bigint(20) unsigned NOT NULL,
-  \`img_actor\` bigint(20) unsigned NOT NULL,
-  \`img_timestamp\` varbinary(14) NOT NULL DEFAULT '',
-  \`img_sha1\` varbinary(32) NOT NULL DEFAULT '',
-  PRIMARY KEY (\`img_name\`)
-) ENGINE=InnoDB DEFAULT CHARSET=binary;
-`;
+${IMAGE_TABLE_DDL}`;
 
 /** Writes the synthetic dump once (streaming, with back-pressure) and reuses it afterwards. */
 async function syntheticDump(rows: number): Promise<string> {

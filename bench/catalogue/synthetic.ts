@@ -6,6 +6,7 @@
  * digests: no media bytes exist); a real metadata torrent over the manifest, signature and a
  * MediaWiki-export pages.xml.gz; a signed pointer. Deterministic for a given set index.
  */
+import { prng } from '../../test/helpers/images.ts';
 import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import bencode from 'bencode';
@@ -23,17 +24,8 @@ const UPLOAD_BASE = 'https://upload.wikimedia.org/wikipedia/';
 /** Share of a set's files that are the very same files of the previous set (overlapping selections). */
 const SHARED_WITH_PREVIOUS = 0.05;
 
-/** A small seeded PRNG (mulberry32): the same set index always gives the same set. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The same seeded PRNG (mulberry32) the test images use: the same set index always gives the same set.
+export { prng };
 
 const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
 const int = (r: () => number, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));

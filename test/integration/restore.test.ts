@@ -18,6 +18,7 @@ import type { Manifest } from '../../shared/formats/manifest.ts';
 import { parseRecipe } from '../../shared/formats/recipe.ts';
 import { fillWiki, type FixtureSet } from '../helpers/fixtures.ts';
 import { startWiki, type Wiki } from '../helpers/mediawiki.ts';
+import { IMAGE_TABLE_DDL } from '../fixtures/image-table.ts';
 import { announceFrom as announceToTracker } from '../helpers/announce.ts';
 import { runCli, startCli, waitFor } from '../helpers/run-cli.ts';
 import { apiGet } from '../helpers/wiki-api.ts';
@@ -209,23 +210,7 @@ describe('seedbank copies and coverage', () => {
     const rows = [...files.map((f) => row(f.name.replace(/ /g, '_'), f.size, f.sha1)), ...extra.map(([n, s, h]) => row(n, s, h))];
     const dump = `-- MySQL dump 10.19
 /*!40101 SET NAMES binary */;
-CREATE TABLE \`image\` (
-  \`img_name\` varbinary(255) NOT NULL DEFAULT '',
-  \`img_size\` int(10) unsigned NOT NULL DEFAULT 0,
-  \`img_width\` int(11) NOT NULL DEFAULT 0,
-  \`img_height\` int(11) NOT NULL DEFAULT 0,
-  \`img_metadata\` mediumblob NOT NULL,
-  \`img_bits\` int(11) NOT NULL DEFAULT 0,
-  \`img_media_type\` enum('UNKNOWN','BITMAP') DEFAULT NULL,
-  \`img_major_mime\` enum('unknown','image') NOT NULL DEFAULT 'unknown',
-  \`img_minor_mime\` varbinary(100) NOT NULL DEFAULT 'unknown',
-  \`img_description_id\` bigint(20) unsigned NOT NULL,
-  \`img_actor\` bigint(20) unsigned NOT NULL,
-  \`img_timestamp\` varbinary(14) NOT NULL DEFAULT '',
-  \`img_sha1\` varbinary(32) NOT NULL DEFAULT '',
-  PRIMARY KEY (\`img_name\`)
-) ENGINE=InnoDB DEFAULT CHARSET=binary;
-INSERT INTO \`image\` VALUES ${rows.slice(0, 5).join(',')};
+${IMAGE_TABLE_DDL}INSERT INTO \`image\` VALUES ${rows.slice(0, 5).join(',')};
 INSERT INTO \`image\` VALUES ${rows.slice(5).join(',')};
 `;
     const dumpFile = path.join(work, 'testwiki-image.sql.gz');

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { interruptSignal } from '../../shared/interrupt.ts';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseManifest } from '../../shared/formats/manifest.ts';
@@ -50,15 +51,6 @@ export function parseInterval(text: string): number {
 
 function userAgent(contact: string | undefined): string {
   return `Seedbank-restore/0.1 (${contact ?? 'https://github.com/seedbank'}; restore client of a Wikimedia Commons mirror)`;
-}
-
-/** An AbortSignal fired by Ctrl-C or SIGTERM, and a function that stops listening. */
-function interruptSignal(): { signal: AbortSignal; dispose: () => void } {
-  const controller = new AbortController();
-  const onSignal = () => controller.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  return { signal: controller.signal, dispose: () => (process.off('SIGINT', onSignal), process.off('SIGTERM', onSignal)) };
 }
 
 interface RestoreFlags {

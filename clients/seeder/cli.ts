@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
+import { interruptSignal } from '../../shared/interrupt.ts';
 import type { Logger } from '../../shared/log.ts';
 import os from 'node:os';
 import path from 'node:path';
@@ -93,15 +94,11 @@ export function registerSeederCommands(program: Command, ctx: () => SeederCliCon
         flags = { ...flags, catalogue: answers.catalogue, storage: answers.storage, quota: parseSizeFlag(answers.quota), sets: answers.sets, tags: answers.tags, auto: answers.auto };
       }
       const config = seedConfigFromFlags(flags);
-      const controller = new AbortController();
-      const onSignal = () => controller.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
+      const interrupt = interruptSignal();
       try {
-        await runSeed(config, { logger: c.logger, out: c.out, signal: controller.signal });
+        await runSeed(config, { logger: c.logger, out: c.out, signal: interrupt.signal });
       } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
+        interrupt.dispose();
       }
     });
 

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { interruptSignal } from '../../shared/interrupt.ts';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadRecipe } from '../../shared/formats/recipe.ts';
 import type { Logger } from '../../shared/log.ts';
@@ -57,10 +58,7 @@ export function registerBuilderCommands(program: Command, ctx: () => BuilderCliC
       const dataDir = opts.data ?? c.dataDir;
       if (!dataDir) throw new InvalidArgumentError('--data DIR is required (or set SEEDBANK_DATA)');
       const recipe = await loadRecipe(recipeFile);
-      const controller = new AbortController();
-      const onSignal = () => controller.abort(new Error('interrupted'));
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
+      const interrupt = interruptSignal();
       try {
         const r = await buildSet({
           recipe,
@@ -72,7 +70,7 @@ export function registerBuilderCommands(program: Command, ctx: () => BuilderCliC
           trackers: opts.tracker ?? [],
           fullListing: opts.fullListing,
           logger: c.logger,
-          signal: controller.signal,
+          signal: interrupt.signal,
         });
         const m = r.manifest;
         const ch = m.changes;
@@ -92,8 +90,7 @@ export function registerBuilderCommands(program: Command, ctx: () => BuilderCliC
           for (const o of outcomes) c.out(describePublish(o, opts.publish));
         }
       } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
+        interrupt.dispose();
       }
     });
 

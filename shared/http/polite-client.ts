@@ -5,6 +5,7 @@
  * See https://meta.wikimedia.org/wiki/User-Agent_policy and
  * https://wikitech.wikimedia.org/wiki/Robot_policy.
  */
+import { Semaphore, TokenBucket } from './limits.ts';
 import http from 'node:http';
 import https from 'node:https';
 import { setTimeout as sleepTimer } from 'node:timers/promises';
@@ -18,8 +19,6 @@ export const DEFAULT_MAX_RETRIES = 5;
 export const DEFAULT_BASE_DELAY_MS = 1_000;
 export const DEFAULT_MAX_DELAY_MS = 60_000;
 export const DEFAULT_TIMEOUT_MS = 60_000;
-/** How much unused bandwidth may accumulate, in seconds of the cap: keeps bursts short. */
-const BUCKET_BURST_SECONDS = 0.1;
 const MAX_REDIRECTS = 5;
 /** Longest `Retry-After` honoured; beyond it the client gives up rather than hang for hours. */
 export const MAX_RETRY_AFTER_MS = 10 * 60_000;
@@ -70,69 +69,7 @@ function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return sleepTimer(ms, undefined, { signal });
 }
 
-/** A FIFO counting semaphore; one per origin so a slow host never blocks another. */
-class Semaphore {
-  private available: number;
-  private readonly waiters: Array<() => void> = [];
-
-  constructor(permits: number) {
-    this.available = permits;
-  }
-
-  async acquire(signal?: AbortSignal): Promise<void> {
-    signal?.throwIfAborted();
-    if (this.available > 0) {
-      this.available--;
-      return;
-    }
-    await new Promise<void>((resolve, reject) => {
-      const onAbort = (): void => {
-        const index = this.waiters.indexOf(grant);
-        if (index >= 0) this.waiters.splice(index, 1);
-        reject(signal?.reason);
-      };
-      const grant = (): void => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      };
-      this.waiters.push(grant);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
-  }
-
-  release(): void {
-    const next = this.waiters.shift();
-    // Hand the permit straight to the next waiter so nobody can barge in between.
-    if (next) next();
-    else this.available++;
-  }
-}
-
-/**
- * A token bucket shared by all connections. Takers may go into debt (a chunk larger than
- * the bucket still passes) and then wait until the debt is repaid, so the long-run rate is
- * exact whatever the chunk sizes.
- */
-export class TokenBucket {
-  private tokens: number;
-  private last = performance.now();
-  private readonly capacity: number;
-
-  constructor(private readonly bytesPerSecond: number) {
-    this.capacity = bytesPerSecond * BUCKET_BURST_SECONDS;
-    this.tokens = this.capacity;
-  }
-
-  /** Takes `bytes` tokens, waiting as long as the cap requires. */
-  async take(bytes: number, signal?: AbortSignal): Promise<void> {
-    if (this.bytesPerSecond <= 0) return;
-    const now = performance.now();
-    this.tokens = Math.min(this.capacity, this.tokens + ((now - this.last) / 1000) * this.bytesPerSecond);
-    this.last = now;
-    this.tokens -= bytes;
-    if (this.tokens < 0) await sleepTimer((-this.tokens / this.bytesPerSecond) * 1000, undefined, { signal });
-  }
-}
+export { TokenBucket } from './limits.ts';
 
 /** Milliseconds a `Retry-After` header asks for (delta-seconds or HTTP date), or undefined. */
 export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {

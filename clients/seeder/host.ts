@@ -1,6 +1,7 @@
 /**
- * The seeder: one webtorrent client, one content store (the Commons tree under STORAGE),
- * and the volumes it hosts. It refuses torrents with hostile paths and volumes that would
+ * The seeder: one peer port (the seed server, which serves complete volumes itself and hands
+ * connections for the others to webtorrent), one webtorrent client for downloading, one
+ * announcer, one content store (the Commons tree under STORAGE), and the volumes it hosts. It refuses torrents with hostile paths and volumes that would
  * break the quota, resumes what it hosted after a crash, shares files between volumes,
  * stops downloading (and keeps seeding) when the disk is full, and scrubs.
  */
@@ -16,7 +17,9 @@ import { VolumeFiles } from './store/volume-files.ts';
 import { VolumeStateFile } from './store/volume-state.ts';
 import { HostedVolume, type VolumeStatus } from './volume.ts';
 import { DEFAULT_CONNECTIONS_PER_HOST, HostLimiter } from './web-seed/host-limiter.ts';
-import { createClient, type WTClient } from './webtorrent-api.ts';
+import { createClient, passIncoming, type WTClient } from './webtorrent-api.ts';
+import { Announcer } from './swarm/announcer.ts';
+import { SeedServer } from './swarm/seed-server.ts';
 import { installBencodeGuard } from './wire-guard.ts';
 import { blockTakenDown, type RemovedFile } from './takedown-apply.ts';
 
@@ -95,6 +98,8 @@ export class Seeder {
     private readonly o: SeederOptions,
     readonly content: ContentStore,
     private readonly client: WTClient,
+    private readonly seedServer: SeedServer,
+    private readonly announcer: Announcer,
   ) {
     this.log = o.logger ?? silentLogger;
     this.limiter = new HostLimiter(o.webSeedConnectionsPerHost ?? DEFAULT_CONNECTIONS_PER_HOST);
@@ -107,7 +112,8 @@ export class Seeder {
     const content = await ContentStore.open(o.storage, { maxOpenFiles: o.maxOpenFiles });
     const limit = (v?: number) => (v && v > 0 ? v : -1);
     const client = await createClient({
-      torrentPort: o.torrentPort ?? 0,
+      // webtorrent's own listener is not announced: peers reach it through the seed server.
+      torrentPort: 0,
       trackers: o.trackers ?? true,
       pex: o.pex ?? true,
       downloadLimit: limit(o.maxDownloadBytesPerSecond),
@@ -115,7 +121,35 @@ export class Seeder {
       maxConns: o.maxPeerConnections ?? DEFAULT_MAX_PEER_CONNECTIONS,
       dht: o.dht ?? false,
     });
-    const seeder = new Seeder(o, content, client);
+    const log = o.logger ?? silentLogger;
+    let seedServer: SeedServer;
+    try {
+      seedServer = await SeedServer.listen({
+        port: o.torrentPort ?? 0,
+        peerId: Buffer.from(client.peerId, 'hex'),
+        maxUploadBytesPerSecond: o.maxUploadBytesPerSecond,
+        passOn: (socket) => { log.debug({ from: socket.remoteAddress }, "passing a connection to webtorrent"); passIncoming(client, socket); },
+        logger: log.child({ component: 'seed-server' }),
+      });
+    } catch (err) {
+      await new Promise<void>((resolve) => client.destroy(() => resolve()));
+      await content.close();
+      throw new SeedbankError('PORT_UNAVAILABLE', `cannot listen for peers on port ${o.torrentPort ?? 0}: ${(err as Error).message}`, {
+        hint: 'pick another --port, or stop the program using it',
+      });
+    }
+    // What webtorrent tells the DHT and peers, and how it recognises itself.
+    client.torrentPort = seedServer.port;
+    const dht = client.dht || null;
+    const announcer = new Announcer({
+      peerId: Buffer.from(client.peerId, 'hex'),
+      port: seedServer.port,
+      trackers: o.trackers ?? true,
+      dht: dht ? { announce: (ih, port, cb) => dht.announce(ih, port, cb) } : null,
+      userAgent: o.userAgent ?? DEFAULT_USER_AGENT,
+      logger: log.child({ component: 'announcer' }),
+    });
+    const seeder = new Seeder(o, content, client, seedServer, announcer);
     try {
       await seeder.resume();
       await seeder.housekeeping();
@@ -130,7 +164,7 @@ export class Seeder {
 
   /** The TCP port peers reach this seeder on. */
   get port(): number {
-    return this.client.address()?.port ?? 0;
+    return this.seedServer.port;
   }
 
   /** The webtorrent client (the follower adds metadata torrents and reads the DHT through it). */
@@ -207,7 +241,7 @@ export class Seeder {
       downloading: this.pause === null,
       ...(this.pause ? { pausedBecause: this.pause.message } : {}),
       downloadBytesPerSecond: Math.round(this.client.downloadSpeed),
-      uploadBytesPerSecond: Math.round(this.client.uploadSpeed),
+      uploadBytesPerSecond: Math.round(this.client.uploadSpeed + this.seedServer.uploadBytesPerSecond),
       openFiles: this.content.openFiles,
       volumes: this.volumes(),
     };
@@ -220,7 +254,7 @@ export class Seeder {
 
   /** Connects to a peer for a volume (besides those trackers and peer exchange find). */
   addPeer(infoHash: string, addr: string): void {
-    this.volume(infoHash).torrent?.addPeer(addr);
+    this.volume(infoHash).addPeer(addr);
   }
 
   /** Resolves when the volume has every piece; rejects after `timeoutMs` saying how far it got. */
@@ -314,8 +348,10 @@ export class Seeder {
     if (this.closed) return;
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
-    for (const v of this.volumesByHash.values()) await v.close().catch(() => undefined);
+    await Promise.all([...this.volumesByHash.values()].map((v) => v.close().catch(() => undefined)));
     this.volumesByHash.clear();
+    await this.announcer.close();
+    await this.seedServer.close();
     await new Promise<void>((resolve) => this.client.destroy(() => resolve()));
     await this.content.close();
   }
@@ -355,7 +391,16 @@ export class Seeder {
       await blockTakenDown(v, this.content, this.takenDown);
       this.volumesByHash.set(ih, v);
       try {
-        const check = await v.start({ client: this.client, webSeeds: this.o.webSeeds ?? true, limiter: this.limiter, userAgent: this.o.userAgent ?? DEFAULT_USER_AGENT, paused: this.pause !== null, logger: this.log });
+        const check = await v.start({
+          client: this.client,
+          webSeeds: this.o.webSeeds ?? true,
+          limiter: this.limiter,
+          userAgent: this.o.userAgent ?? DEFAULT_USER_AGENT,
+          paused: this.pause !== null,
+          logger: this.log,
+          seedServer: this.seedServer,
+          announcer: this.announcer,
+        });
         this.log.info({ infoHash: ih, files: parsed.files.length, bytes: parsed.totalBytes, trustedPieces: check.trusted, hashedPieces: check.hashed, foundPieces: check.found }, 'volume hosted');
       } catch (err) {
         this.volumesByHash.delete(ih);

@@ -23,7 +23,7 @@ export async function blockTakenDown(v: HostedVolume, content: ContentStore, sha
     const pieces: number[] = [];
     if (range) for (let p = range[0]; p <= range[1]; p++) if (!v.blocked.has(p)) pieces.push(p);
     if (pieces.length === 0 && !(await fileExists(v, i))) continue;
-    if (v.torrent) v.block(pieces);
+    if (v.running) v.block(pieces);
     else for (const p of pieces) v.blocked.add(p);
     await content.remove(v.files.abs(i));
     removed.push({ infoHash: v.infoHash, path: f.path, sha1: f.sha1Hex });

@@ -1,15 +1,22 @@
 /**
- * One hosted volume: its parsed torrent, its files in the shared store, its saved state and
- * the webtorrent torrent that downloads and seeds it. The few webtorrent internals touched
- * (_markVerified, _markUnverified, _selections) are the ones its own rescan and selection
- * code use; they let the seeder trust hashes it checked itself and pause without a restart.
+ * One hosted volume: its parsed torrent, its files in the shared store, its saved state, and
+ * whichever half of the seeder holds it: webtorrent while pieces are missing (downloading, or
+ * repairing what a scrub found bad), the seed server once every wanted piece is here. The
+ * bitfield is webtorrent's while it holds the volume and the volume's own after. One announcer
+ * entry follows the volume through both. The few webtorrent internals touched (_markVerified,
+ * _markUnverified, _selections) are the ones its own rescan and selection code use; they let
+ * the seeder trust hashes it checked itself and pause without a restart.
  */
 import type { Logger } from '../../shared/log.ts';
 import type { ParsedVolumeTorrent } from '../../shared/torrent/index.ts';
+import { withoutTrackers } from '../../shared/torrent/top-level.ts';
+import type { Announcer } from './swarm/announcer.ts';
+import type { SeedServer } from './swarm/seed-server.ts';
+import type { ServedVolume } from './swarm/seed-peer.ts';
 import { VolumeChunkStore } from './store/volume-chunk-store.ts';
 import type { VolumeFiles } from './store/volume-files.ts';
 import { verifyOnDisk, type DiskCheck } from './store/verify-on-disk.ts';
-import { emptyBitfield, setBit, VolumeStateFile, type VolumeStateData } from './store/volume-state.ts';
+import { emptyBitfield, getBit, setBit, VolumeStateFile, type VolumeStateData } from './store/volume-state.ts';
 import type { HostLimiter } from './web-seed/host-limiter.ts';
 import { WebSeedConn } from './web-seed/web-seed-conn.ts';
 import type { WTClient, WTTorrent } from './webtorrent-api.ts';
@@ -45,6 +52,8 @@ export interface VolumeStatus {
   addedAt: string;
   /** Pieces never downloaded again because they hold taken-down files. */
   blockedPieces: number;
+  /** Who holds it: webtorrent (pieces missing) or the seed server (every wanted piece here). */
+  engine: 'webtorrent' | 'seed-server';
 }
 
 /** How a volume is started. */
@@ -56,6 +65,9 @@ export interface VolumeStartOptions {
   /** Start without asking for pieces (downloads are paused). */
   paused: boolean;
   logger: Logger;
+  /** Serves the volume once complete. */
+  seedServer: SeedServer;
+  announcer: Announcer;
 }
 
 /** A volume hosted by the seeder. */
@@ -71,6 +83,14 @@ export class HostedVolume {
   /** Called after a piece is verified once the volume runs (the seeder shares files between volumes). */
   onVerified: (index: number) => void = () => undefined;
   private paused = false;
+  /** The bitfield while the seed server holds the volume (null while webtorrent does). */
+  private bits: Uint8Array | null = null;
+  private opts: VolumeStartOptions | null = null;
+  private closed = false;
+  /** Traffic of webtorrent torrents this volume had before (it comes back to webtorrent for repairs). */
+  private receivedBefore = 0;
+  private uploadedBefore = 0;
+  private metadataBytes: Buffer | null = null;
 
   constructor(
     readonly parsed: ParsedVolumeTorrent,
@@ -92,20 +112,110 @@ export class HostedVolume {
     return this.files.layout;
   }
 
-  /** Finds what is on disk, hands the volume to webtorrent and resolves once it is ready. */
+  /** Finds what is on disk, hands the volume to the seed server (complete) or webtorrent (not), starts announcing it. */
   async start(o: VolumeStartOptions): Promise<DiskCheck> {
     const check = await verifyOnDisk(this.files, VolumeStateFile.bitfieldOf(this.saved, this.layout.pieceCount));
     this.bytesOnDisk = check.files.reduce((sum, f) => sum + f.allocated, 0);
     this.paused = o.paused;
-    const torrent = o.client.add(this.torrentBytes, {
+    this.opts = o;
+    if (this.missingWanted(check.bitfield) === 0) this.serve(check.bitfield);
+    else await this.download(check.bitfield);
+    o.announcer.add({
+      infoHash: this.infoHash,
+      trackers: this.parsed.announce,
+      left: () => this.parsed.totalBytes - this.verifiedBytes(),
+      uploaded: () => this.status().uploadedBytes,
+      downloaded: () => this.receivedBefore + (this.torrent?.received ?? 0),
+      onPeer: (addr) => this.addPeer(addr),
+    });
+    await this.saveNow();
+    return check;
+  }
+
+  /** True once started and until closed (held by webtorrent or the seed server). */
+  get running(): boolean {
+    return !this.closed && (this.torrent !== null || this.bits !== null);
+  }
+
+  /** True while the seed server holds the volume (every wanted piece is here). */
+  get isServed(): boolean {
+    return this.bits !== null && this.torrent === null;
+  }
+
+  /** Connects to a peer for this volume. */
+  addPeer(addr: string): void {
+    if (this.torrent) this.torrent.addPeer(addr);
+    else if (this.bits) this.opts?.seedServer.connect(this.infoHash, addr);
+  }
+
+  /** Pieces neither had nor blocked in `bits`. */
+  private missingWanted(bits: Uint8Array): number {
+    let missing = 0;
+    for (let i = 0; i < this.layout.pieceCount; i++) if (!getBit(bits, i) && !this.blocked.has(i)) missing++;
+    return missing;
+  }
+
+  /** The seed server's view of this volume. */
+  private servedView(): ServedVolume {
+    this.metadataBytes ??= Buffer.from(this.torrentBytes.subarray(this.parsed.infoSpan[0], this.parsed.infoSpan[1]));
+    const n = this.layout.pieceCount;
+    return {
+      infoHash: this.infoHash,
+      pieceCount: n,
+      metadata: this.metadataBytes,
+      pieceSize: (i) => this.layout.pieceSize(i),
+      has: (i) => this.has(i),
+      hasAll: () => this.bits !== null && this.missingWanted(this.bits) === 0 && this.blocked.size === 0,
+      bitfield: () => this.bits ?? emptyBitfield(n),
+      readPiece: (i) => this.files.readPiece(i, 0, this.layout.pieceSize(i)),
+    };
+  }
+
+  /** Hands the volume to the seed server with this bitfield (blocked pieces cleared). */
+  private serve(bits: Uint8Array): void {
+    const own = Uint8Array.from(bits.subarray(0, Math.ceil(this.layout.pieceCount / 8)));
+    for (const i of this.blocked) setBit(own, i, false);
+    this.bits = own;
+    this.opts!.seedServer.serve(this.servedView());
+  }
+
+  /** Once webtorrent has every wanted piece: the seed server takes over and webtorrent lets go. */
+  private async toServed(): Promise<void> {
+    const t = this.torrent;
+    if (!t || t.destroyed || this.closed || this.bits) return;
+    if (this.missingWanted(t.bitfield.buffer) > 0) return;
+    this.serve(t.bitfield.buffer);
+    this.torrent = null;
+    this.receivedBefore += t.received;
+    this.uploadedBefore += t.uploaded;
+    await this.saveNow();
+    await new Promise<void>((resolve) => t.destroy({ destroyStore: false }, () => resolve()));
+    this.opts!.announcer.complete(this.infoHash);
+    this.opts!.logger.info({ infoHash: this.infoHash }, 'volume complete: served by the seed server');
+  }
+
+  /** Pieces went bad while served: webtorrent fetches them again from peers and web seeds. */
+  private async toDownload(): Promise<void> {
+    const bits = this.bits;
+    if (!bits || this.closed || this.torrent) return;
+    this.opts!.seedServer.unserve(this.infoHash);
+    await this.download(bits);
+    this.bits = null;
+    this.opts!.logger.info({ infoHash: this.infoHash }, 'volume back in webtorrent to repair damaged pieces');
+  }
+
+  /** Hands the volume to webtorrent (trackers stripped: the announcer announces) and resolves once it is ready. */
+  private async download(bitfield: Uint8Array): Promise<void> {
+    const o = this.opts!;
+    const torrent = o.client.add(withoutTrackers(this.torrentBytes), {
       store: VolumeChunkStore,
       storeOpts: { volumeFiles: this.files },
       // No piece cache: scrub and peers must see what is on disk, and memory stays flat.
       storeCacheSlots: 0,
-      bitfield: check.bitfield,
+      bitfield,
       maxWebConns: WEB_SEED_PIPELINE_PIECES,
       // Blocked pieces (takedowns) must never be asked for: start empty and select around them.
-      deselect: o.paused || this.blocked.size > 0,
+      deselect: this.paused || this.blocked.size > 0,
     });
     this.torrent = torrent;
     torrent.on('warning', (err) => o.logger.debug({ infoHash: this.infoHash, err: String(err) }, 'torrent warning'));
@@ -118,14 +228,16 @@ export class HostedVolume {
       torrent.once('ready', () => resolve());
       torrent.once('error', (err) => reject(err instanceof Error ? err : new Error(err)));
     });
-    if (!o.paused && this.blocked.size > 0) this.selectWanted();
+    if (!this.paused && this.blocked.size > 0) this.selectWanted();
     torrent.on('verified', (index) => {
       this.scheduleSave();
       this.onVerified(index);
+      if (this.blocked.size > 0) void this.toServed();
     });
     torrent.on('done', () => {
       void this.saveNow();
       o.logger.info({ infoHash: this.infoHash, bytes: this.parsed.totalBytes }, 'volume complete');
+      void this.toServed();
     });
     if (o.webSeeds) {
       for (const baseUrl of this.parsed.urlList.filter((u) => /^https?:\/\//.test(u))) {
@@ -139,13 +251,12 @@ export class HostedVolume {
         }));
       }
     }
-    await this.saveNow();
-    return check;
   }
 
   /** True when piece `index` is verified. */
   has(index: number): boolean {
-    return this.torrent?.bitfield.get(index) ?? false;
+    if (this.bits) return getBit(this.bits, index);
+    return this.torrent?.bitfield?.get(index) ?? false;
   }
 
   /** True when every piece of file `index` is verified. */
@@ -210,6 +321,17 @@ export class HostedVolume {
     const good: number[] = [];
     const bad: number[] = [];
     for (const i of indices) ((await this.files.checkPiece(i)) ? good : bad).push(i);
+    if (this.bits) {
+      const bits = this.bits;
+      const gained = good.filter((i) => !getBit(bits, i) && !this.blocked.has(i));
+      for (const i of gained) {
+        setBit(bits, i, true);
+        this.opts?.seedServer.announceHave(this.infoHash, i);
+      }
+      if (dropBad) this.markMissing(bad);
+      if (gained.length > 0) this.scheduleSave();
+      return { good, bad };
+    }
     const t = this.torrent;
     if (!t || t.destroyed) return { good, bad };
     const gained = good.filter((i) => !t.bitfield.get(i));
@@ -227,6 +349,17 @@ export class HostedVolume {
 
   /** Marks pieces missing (bad on disk): peers are told (BEP 54 lt_donthave) and they are downloaded again. */
   markMissing(indices: readonly number[]): void {
+    if (this.bits && !this.torrent) {
+      const bits = this.bits;
+      const lost = indices.filter((i) => getBit(bits, i));
+      if (lost.length === 0) return;
+      for (const i of lost) setBit(bits, i, false);
+      this.opts?.seedServer.forgetCached(this.infoHash);
+      void this.saveNow();
+      // Taken-down pieces stay missing; anything else comes back from the swarm.
+      if (lost.some((i) => !this.blocked.has(i))) void this.toDownload();
+      return;
+    }
     const t = this.torrent;
     if (!t || t.destroyed || indices.length === 0) return;
     for (const i of indices) {
@@ -244,7 +377,9 @@ export class HostedVolume {
     const t = this.torrent;
     const verifiedBytes = this.verifiedBytes();
     const wires = t?.wires ?? [];
+    const served = this.bits && !t && this.opts ? this.opts.seedServer.traffic(this.infoHash) : null;
     const activity: VolumeActivity = this.error ? 'error'
+      : served ? 'seeding'
       : !t?.ready ? 'checking'
       : t.done ? 'seeding'
       : this.paused ? 'paused'
@@ -256,38 +391,45 @@ export class HostedVolume {
       totalBytes: this.parsed.totalBytes,
       verifiedBytes,
       progress: this.parsed.totalBytes === 0 ? 1 : verifiedBytes / this.parsed.totalBytes,
-      peers: wires.filter((w) => w.type !== 'webSeed').length,
+      peers: (served?.peers ?? 0) + wires.filter((w) => w.type !== 'webSeed').length,
       webSeeds: wires.filter((w) => w.type === 'webSeed').length,
       downloadBytesPerSecond: Math.round(t?.downloadSpeed ?? 0),
-      uploadBytesPerSecond: Math.round(t?.uploadSpeed ?? 0),
-      receivedBytes: t?.received ?? 0,
-      uploadedBytes: t?.uploaded ?? 0,
+      uploadBytesPerSecond: Math.round((served?.uploadBytesPerSecond ?? 0) + (t?.uploadSpeed ?? 0)),
+      receivedBytes: this.receivedBefore + (t?.received ?? 0),
+      uploadedBytes: this.uploadedBefore + (served?.uploadedBytes ?? 0) + (t?.uploaded ?? 0),
       webSeedBytes: this.webSeedBytes,
       bytesOnDisk: this.bytesOnDisk,
       ...(this.error ? { error: this.error } : {}),
       ...(this.lastScrubAt ? { lastScrubAt: this.lastScrubAt } : {}),
       addedAt: this.addedAt,
       blockedPieces: this.blocked.size,
+      engine: served ? 'seed-server' : 'webtorrent',
     };
   }
 
   /** Saves the state now. */
   async saveNow(): Promise<void> {
-    if (!this.torrent) return; // closed: the last save already happened
+    if (this.closed || !this.opts) return; // closed: the last save already happened
     await this.stateFile.flush(() => this.snapshot());
   }
 
   /** Saves the state soon. */
   scheduleSave(): void {
-    if (!this.torrent) return;
+    if (this.closed || !this.opts) return;
     this.stateFile.schedule(() => this.snapshot());
   }
 
-  /** Saves the state and takes the volume out of webtorrent (its files stay). */
+  /** Saves the state, stops announcing and takes the volume out of webtorrent or the seed server (its files stay). */
   async close(): Promise<void> {
+    if (this.closed) return;
     const t = this.torrent;
-    if (t?.ready) await this.saveNow().catch(() => undefined);
+    if (this.bits || t?.ready) await this.saveNow().catch(() => undefined);
+    this.closed = true;
     this.torrent = null;
+    if (this.opts) {
+      this.opts.seedServer.unserve(this.infoHash);
+      await this.opts.announcer.remove(this.infoHash);
+    }
     if (t && !t.destroyed) await new Promise<void>((resolve) => t.destroy({ destroyStore: false }, () => resolve()));
   }
 

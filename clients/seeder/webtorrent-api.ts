@@ -7,6 +7,7 @@
  */
 // @ts-ignore -- untyped package; the interfaces below are what we rely on (node_modules/webtorrent/index.js).
 import WebTorrentImpl from 'webtorrent';
+import type { Socket } from 'node:net';
 import { verifyBytes } from '../../shared/signing.ts';
 
 /** The protocol connection to one peer (bittorrent-protocol's Wire). */
@@ -75,11 +76,16 @@ export interface WTDhtItem {
 export interface WTDht {
   get(target: Buffer, opts: { salt?: Buffer; cache?: boolean }, cb: (err: Error | null, item: WTDhtItem | null) => void): void;
   nodes: { count(): number };
+  announce(infoHash: string, port: number, cb: (err?: Error | null) => void): void;
   address(): { address: string; port: number } | null;
 }
 
 /** The client. */
 export interface WTClient {
+  /** Hex. */
+  readonly peerId: string;
+  /** The port announced to the DHT and recognised as our own (set to the seed server's). */
+  torrentPort: number;
   readonly listening: boolean;
   readonly torrents: WTTorrent[];
   readonly downloadSpeed: number;
@@ -116,6 +122,17 @@ export interface ClientOptions {
 /** BEP 44's ed25519 signature check, with Node's crypto. */
 function ed25519Check(sig: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
   return verifyBytes(Buffer.from(publicKey).toString('hex'), message, sig);
+}
+
+/**
+ * Hands an incoming connection to webtorrent as if its own listener had accepted it (the
+ * seed server owns the peer port and passes on what it does not serve). Whatever the seed
+ * server read of the handshake has been unshifted back onto the socket.
+ */
+export function passIncoming(client: WTClient, socket: Socket): void {
+  const pool = (client as unknown as { _connPool?: { tcpServer?: { emit(event: 'connection', socket: Socket): void } | null } | null })._connPool;
+  if (!pool?.tcpServer) return void socket.destroy();
+  pool.tcpServer.emit('connection', socket);
 }
 
 /** Creates a client and resolves once it listens for peers. */

@@ -3,7 +3,7 @@ import type { Express } from 'express';
 import type { CensusRunner } from './redundancy/census-runner.ts';
 import type { CopyIndex } from './redundancy/copy-index.ts';
 import type { CatalogueStore } from './store/catalogue-store.ts';
-import type { TrackerServer } from './tracker/tracker-lib.ts';
+import type { SwarmReader } from './tracker/swarm-store.ts';
 
 /** Where Prometheus scrapes. */
 export const METRICS_PATH = '/metrics';
@@ -12,7 +12,7 @@ export const METRICS_PATH = '/metrics';
  * Prometheus metrics of the catalogue. Network figures are computed at scrape time from the
  * store and the copy index (cheap reads of cached values), so they can never go stale.
  */
-export function mountMetrics(app: Express, src: { store: CatalogueStore; copies: CopyIndex; census: CensusRunner; tracker: TrackerServer }): Registry {
+export function mountMetrics(app: Express, src: { store: CatalogueStore; copies: CopyIndex; census: CensusRunner; swarms: SwarmReader }): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'seedbank_catalogue_' });
   const gauge = (name: string, help: string, read: () => number) =>
@@ -33,7 +33,7 @@ export function mountMetrics(app: Express, src: { store: CatalogueStore; copies:
   gauge('seedbank_sets_below_target', 'Sets whose least-copied file is under the copy target', () =>
     sets().filter((s) => (src.copies.peekSet(s.id)?.min ?? 0) < s.copyTarget).length,
   );
-  gauge('seedbank_swarm_seeders', 'Seeders the tracker sees, summed over swarms', () => Object.values(src.tracker.torrents).reduce((n, t) => n + t.complete, 0));
+  gauge('seedbank_swarm_seeders', 'Seeders the tracker sees, summed over swarms', () => src.swarms.infoHashes().reduce((n, ih) => n + src.swarms.counts(ih).complete, 0));
   gauge('seedbank_census_last_round_seconds', 'Duration of the last census round', () => (src.census.lastRound?.ms ?? 0) / 1000);
   gauge('seedbank_census_last_round_peers', 'Peers audited in the last census round', () => src.census.lastRound?.peers ?? 0);
   gauge('seedbank_census_last_round_failed', 'Peers that failed their piece audit in the last round', () => src.census.lastRound?.failed ?? 0);

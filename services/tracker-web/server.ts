@@ -128,7 +128,7 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
   let dht: PointerPublisher | null = null;
   const census = new CensusRunner({
     store,
-    tracker: tracker.server,
+    swarms: tracker.swarmStore,
     logger: logger.child({ component: 'census' }),
     intervalMs: o.census?.intervalMs,
     concurrency: o.census?.concurrency,
@@ -144,7 +144,7 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
       if (stats) void store.addCopySample(row.id, round.startedAt, stats).catch((err: unknown) => logger.warn({ err }, 'could not record copy history'));
     }
   };
-  const sources = { store, copies, tracker: tracker.server, now: () => new Date(), census };
+  const sources = { store, copies, swarms: tracker.swarmStore, now: () => new Date(), census };
   const seederReports = new SeederReports();
   const drills = await DrillLog.open(o.dataDir, logger);
   const app = buildCatalogueApp({

@@ -22,6 +22,8 @@ export interface ParsedVolumeFile {
 
 export interface ParsedVolumeTorrent {
   infoHash: string;
+  /** Where the bencoded info dictionary sits in the .torrent (for BEP 9 metadata exchange). */
+  infoSpan: readonly [number, number];
   name: string;
   pieceLength: number;
   totalBytes: number;
@@ -170,6 +172,7 @@ export function parseVolumeTorrent(buf: Uint8Array): ParsedVolumeTorrent {
   if (creationDate !== undefined && typeof creationDate !== 'number') throw invalid('creation date is not an integer');
   return {
     infoHash: createHash('sha1').update(buf.subarray(span[0], span[1])).digest('hex'),
+    infoSpan: [span[0], span[1]],
     name,
     pieceLength,
     totalBytes,

@@ -7,12 +7,15 @@ import bencode from 'bencode';
 import { decodeTorrent } from './bencode-strict.ts';
 import { parseVolumeTorrent } from './parse-volume-torrent.ts';
 
-/** Replaces (or adds) top-level keys of a torrent, re-encoding only them. */
+/** Replaces (or adds) top-level keys of a torrent, re-encoding only them; `undefined` removes a key. */
 export function withTopLevel(torrent: Uint8Array, entries: Record<string, unknown>): Buffer {
   const { spans } = decodeTorrent(torrent);
   const values = new Map<string, Buffer>();
   for (const [key, [start, end]] of spans) values.set(key, Buffer.from(torrent.subarray(start, end)));
-  for (const [key, value] of Object.entries(entries)) values.set(key, Buffer.from(bencode.encode(value as never)));
+  for (const [key, value] of Object.entries(entries)) {
+    if (value === undefined) values.delete(key);
+    else values.set(key, Buffer.from(bencode.encode(value as never)));
+  }
   // Keys as raw bytes (latin1 round-trips them), sorted bytewise as bencode requires.
   const keys = [...values.keys()].sort((a, b) => Buffer.compare(Buffer.from(a, 'latin1'), Buffer.from(b, 'latin1')));
   const parts: Buffer[] = [Buffer.from('d')];
@@ -27,6 +30,11 @@ export function withTopLevel(torrent: Uint8Array, entries: Record<string, unknow
 /** The torrent with `url-list` (BEP 19 web seeds) set to `urls`, replacing any. */
 export function withUrlList(torrent: Uint8Array, urls: readonly string[]): Buffer {
   return withTopLevel(torrent, { 'url-list': [...urls] });
+}
+
+/** The torrent without trackers (`announce`, `announce-list`): for a client that announces it some other way. */
+export function withoutTrackers(torrent: Uint8Array): Buffer {
+  return withTopLevel(torrent, { announce: undefined, 'announce-list': undefined });
 }
 
 /**

@@ -15,7 +15,7 @@ import { isSeedbankError } from '../../shared/errors.ts';
 import { Seeder, startHttpMirror, type HttpMirror, type SeederOptions } from '../../clients/seeder/index.ts';
 import { startChildSeeder, type ChildSeeder } from '../../clients/seeder/testing/child-seeder.ts';
 import { sendPoisonedHandshake } from '../../clients/seeder/testing/hostile-peer.ts';
-import { aria2Download, startLibtorrentSeeder, type LibtorrentSeeder } from '../../clients/seeder/testing/other-clients.ts';
+import { aria2Download, libtorrentDownload, startLibtorrentSeeder, type LibtorrentSeeder } from '../../clients/seeder/testing/other-clients.ts';
 import { retargetTorrent } from '../../clients/seeder/testing/torrent-copy.ts';
 import { startTestTracker, type TestTracker } from '../../clients/seeder/testing/tracker.ts';
 import { fillWiki } from '../helpers/fixtures.ts';
@@ -101,6 +101,21 @@ describe('downloading and seeding', () => {
     await aria2Download(file, dir, DOWNLOAD_TIMEOUT_MS);
     const f = filesOf(bigVolume().infoHash)[0]!;
     expect(sha1(await readFile(path.join(dir, 'commons', ...f.path.split('/'))))).toBe(f.sha1);
+  });
+
+  it('serves a completed volume from its seed server: python3-libtorrent downloads it encrypted (MSE forced) and by magnet link', async () => {
+    const v = bigVolume();
+    expect(first.volumes().find((x) => x.infoHash === v.infoHash)).toMatchObject({ activity: 'seeding', engine: 'seed-server' });
+    const file = path.join(work, 'lt-enc.torrent');
+    await writeFile(file, retargetTorrent(await torrentOf(v.infoHash), { urlList: [], announce: [] }));
+    const peer = `127.0.0.1:${first.port}`;
+    const encrypted = await libtorrentDownload(file, path.join(work, 'lt-enc'), peer, 'forced', DOWNLOAD_TIMEOUT_MS);
+    expect(encrypted, 'libtorrent with encryption forced').toMatchObject({ seeding: true, progress: 1 });
+    await expectFilesMatch(path.join(work, 'lt-enc'), filesOf(v.infoHash));
+    // No .torrent: the info dictionary comes from our seed server (BEP 9), then the data.
+    const byMagnet = await libtorrentDownload(`magnet:?xt=urn:btih:${v.infoHash}`, path.join(work, 'lt-magnet'), peer, 'disabled', DOWNLOAD_TIMEOUT_MS);
+    expect(byMagnet, 'libtorrent from a magnet link').toMatchObject({ seeding: true, hasMetadata: true });
+    await expectFilesMatch(path.join(work, 'lt-magnet'), filesOf(v.infoHash));
   });
 
   it('downloads a volume from a python3-libtorrent seeder', async () => {

@@ -1,7 +1,7 @@
 /**
  * Other BitTorrent clients on loopback, for interoperability tests and benchmarks: aria2c as a
- * downloader, python3-libtorrent as a seeder. Everything local discovery is off and they
- * listen on 127.0.0.1 only.
+ * downloader, python3-libtorrent as a seeder and as a downloader (plain, encrypted, magnet).
+ * Local discovery is off everywhere and they listen on 127.0.0.1 only.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
@@ -101,4 +101,64 @@ export async function startLibtorrentSeeder(torrentFile: string, saveDir: string
     await close();
     throw e;
   }
+}
+
+const LIBTORRENT_DOWNLOADER = `
+import libtorrent as lt, sys, time, json
+source, save, peer, enc, limit = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5])
+policy = {'forced': lt.enc_policy.pe_forced, 'enabled': lt.enc_policy.pe_enabled, 'disabled': lt.enc_policy.pe_disabled}[enc]
+s = lt.session({'listen_interfaces': '127.0.0.1:0', 'enable_dht': False, 'enable_lsd': False,
+                'enable_upnp': False, 'enable_natpmp': False, 'allow_multiple_connections_per_ip': True,
+                'enable_outgoing_utp': False, 'enable_incoming_utp': False,
+                'out_enc_policy': policy, 'in_enc_policy': policy, 'alert_mask': 0})
+p = lt.add_torrent_params() if source.startswith('magnet:') else None
+if p is not None:
+    p = lt.parse_magnet_uri(source)
+    p.save_path = save
+    p.trackers = []
+    h = s.add_torrent(p)
+else:
+    h = s.add_torrent({'ti': lt.torrent_info(source), 'save_path': save})
+host, port = peer.rsplit(':', 1)
+deadline = time.time() + limit
+while time.time() < deadline:
+    st = h.status()
+    if st.num_peers == 0:
+        h.connect_peer((host, int(port)))
+    if st.is_seeding:
+        break
+    time.sleep(0.05)
+st = h.status()
+print(json.dumps({'seeding': st.is_seeding, 'progress': st.progress, 'has_metadata': st.has_metadata,
+                  'downloaded': st.total_payload_download}), flush=True)
+`;
+
+/** What a libtorrent download ended with. */
+export interface LibtorrentDownload {
+  seeding: boolean;
+  progress: number;
+  hasMetadata: boolean;
+  /** Payload bytes received. */
+  downloaded: number;
+}
+
+/**
+ * python3-libtorrent downloads a .torrent file or a magnet link (metadata from peers, BEP 9)
+ * from one peer, with MSE encryption forced, allowed or off, into `saveDir`; resolves with
+ * its final state (seeding or not) after at most `timeoutMs`.
+ */
+export async function libtorrentDownload(source: string, saveDir: string, peer: string, encryption: 'forced' | 'enabled' | 'disabled', timeoutMs: number): Promise<LibtorrentDownload> {
+  const script = path.join(os.tmpdir(), `seedbank-lt-downloader-${process.pid}.py`);
+  await writeFile(script, LIBTORRENT_DOWNLOADER);
+  const child = spawn('/usr/bin/python3', [script, source, saveDir, peer, encryption, String(timeoutMs / 1000)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const killer = setTimeout(() => child.kill('SIGKILL'), timeoutMs + 15_000);
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve)).finally(() => clearTimeout(killer));
+  const line = out.trim().split('\n').pop() ?? '';
+  if (code !== 0 || !line.startsWith('{')) throw new Error(`libtorrent downloader exited with ${code}: ${err.slice(-1000)}`);
+  const r = JSON.parse(line) as { seeding: boolean; progress: number; has_metadata: boolean; downloaded: number };
+  return { seeding: r.seeding, progress: r.progress, hasMetadata: r.has_metadata, downloaded: r.downloaded };
 }

@@ -10,7 +10,7 @@ import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import Wire from 'bittorrent-protocol';
 import { SeedbankError } from '../../../shared/errors.ts';
-import { FrameGuard, MAX_EXTENDED_MESSAGE_BYTES } from './frame-guard.ts';
+import { FrameGuard, MAX_EXTENDED_MESSAGE_BYTES } from '../../../shared/torrent/frame-guard.ts';
 import { PeerClaims } from './peer-claims.ts';
 import { BLOCK_BYTES, PieceFetch } from './piece-fetch.ts';
 

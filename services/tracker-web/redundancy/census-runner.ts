@@ -2,7 +2,7 @@ import type { Logger } from '../../../shared/log.ts';
 import { parseVolumeTorrent, type ParsedVolumeTorrent } from '../../../shared/torrent/index.ts';
 import { runCensus, type PeerAuditResult, type PeerAddress } from '../census/index.ts';
 import type { CatalogueStore } from '../store/catalogue-store.ts';
-import type { TrackerServer } from '../tracker/tracker-lib.ts';
+import type { SwarmReader } from '../tracker/swarm-store.ts';
 
 /** How often the census audits every known peer of every volume. */
 export const DEFAULT_CENSUS_INTERVAL_MS = 15 * 60 * 1000; // 15 minutes
@@ -20,15 +20,8 @@ export interface CensusRound {
 }
 
 /** The peers a tracker swarm knows, as addresses the census can dial. */
-export function swarmPeers(tracker: TrackerServer, infoHash: string): PeerAddress[] {
-  const swarm = tracker.torrents[infoHash] as (TrackerServer['torrents'][string] & { peers: { keys: string[]; peek(k: string): { ip?: string; port?: number } | undefined } }) | undefined;
-  if (!swarm) return [];
-  const out: PeerAddress[] = [];
-  for (const key of swarm.peers.keys) {
-    const p = swarm.peers.peek(key);
-    if (p?.ip && p.port) out.push({ host: p.ip.replace(/^::ffff:/, ''), port: p.port });
-  }
-  return out;
+export function swarmPeers(swarms: SwarmReader, infoHash: string): PeerAddress[] {
+  return swarms.peers(infoHash).map((p) => ({ host: p.ip, port: p.port }));
 }
 
 /**
@@ -49,7 +42,7 @@ export class CensusRunner {
   constructor(
     private readonly o: {
       store: CatalogueStore;
-      tracker: TrackerServer;
+      swarms: SwarmReader;
       logger: Logger;
       intervalMs?: number;
       concurrency?: number;
@@ -107,7 +100,7 @@ export class CensusRunner {
     const jobs = [];
     for (const sets of this.o.store.listSets()) {
       for (const v of sets.latest?.volumes ?? []) {
-        const peers = dedupe([...swarmPeers(this.o.tracker, v), ...(this.o.extraPeers?.(v) ?? [])]);
+        const peers = dedupe([...swarmPeers(this.o.swarms, v), ...(this.o.extraPeers?.(v) ?? [])]);
         const layout = this.layout(v);
         if (!layout || peers.length === 0) continue;
         jobs.push({ target: { infoHash: v, pieceLength: layout.pieceLength, totalBytes: layout.totalBytes, pieces: layout.pieces }, peers });

@@ -1,6 +1,10 @@
+import { performance } from 'node:perf_hooks';
 import { copiesPerFile, networkOf, type FileCopies } from '../census/index.ts';
 import type { CatalogueStore } from '../store/catalogue-store.ts';
 import { DEFAULT_COPY_MAX_AGE_MS, type CensusRunner } from './census-runner.ts';
+
+/** How long one slice of the background warm-up may hold the event loop (it finishes the volume it is in). */
+const WARM_SLICE_MS = 2;
 
 /** Copies of one file's bytes, added up over every set and version that holds them. */
 export interface FileCopyCount {
@@ -49,16 +53,32 @@ export class CopyIndex {
   private warmGeneration = 0;
 
   /**
-   * Recomputes every set's figures in the background, one set per event-loop turn, so the
-   * first page view after a census round does not pay for a million files at once (and the
-   * tracker keeps answering meanwhile). A newer invalidation abandons an older warm-up.
+   * Recomputes every set's figures in the background, in slices of at most about
+   * WARM_SLICE_MS (one volume at a time), so the first page view after a census round does
+   * not pay for a million files at once and the tracker keeps answering meanwhile: between
+   * slices the event loop serves whatever requests arrived. A newer invalidation abandons an
+   * older warm-up.
    */
   async warm(): Promise<void> {
     const generation = this.warmGeneration;
-    for (const row of this.store.listSets()) {
-      if (generation !== this.warmGeneration) return;
-      this.set(row.id);
-      await new Promise<void>((resolve) => setImmediate(resolve));
+    let sliceEnd = performance.now() + WARM_SLICE_MS;
+    /** Lets the event loop in when the slice is used up; false once a newer invalidation came. */
+    const pause = async (): Promise<boolean> => {
+      if (performance.now() >= sliceEnd) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        sliceEnd = performance.now() + WARM_SLICE_MS;
+      }
+      return generation === this.warmGeneration;
+    };
+    for (const setId of this.store.setIds()) {
+      if (!(await pause())) return;
+      const record = this.store.getSet(setId);
+      const volumes = record ? (this.store.getVersion(setId, record.latestVersion)?.volumes ?? []) : [];
+      for (const ih of volumes) {
+        this.volume(ih);
+        if (!(await pause())) return;
+      }
+      this.set(setId);
     }
   }
 

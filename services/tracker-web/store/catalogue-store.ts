@@ -49,6 +49,7 @@ export interface HistoryQuery {
 export class CatalogueStore {
   private readonly t: CatalogueTables;
   private readonly manifests = new Map<string, Manifest>();
+  private readonly trackedListeners = new Set<(infoHashes: string[]) => void>();
 
   private constructor(tables: CatalogueTables) {
     this.t = tables;
@@ -74,6 +75,11 @@ export class CatalogueStore {
   /** Every set, sorted by id, each with its latest version's summary. */
   listSets(): SetSummary[] {
     return [...this.t.sets.getRange()].map(({ value }) => ({ ...value, latest: this.getVersion(value.id, value.latestVersion) ?? null }));
+  }
+
+  /** Every set's id, sorted, without reading the sets (cheap for background walks over a large catalogue). */
+  setIds(): string[] {
+    return [...this.t.sets.getKeys()];
   }
 
   /** One set, or undefined when it was never published here. */
@@ -171,6 +177,16 @@ export class CatalogueStore {
     return [...this.t.volumes.getKeys(), ...this.t.metadataTorrents.getKeys()];
   }
 
+  /**
+   * Calls `listener` with the info hashes each publish through this store adds to
+   * {@link trackedInfoHashes}, right after the publish commits (the tracker keeps them in
+   * memory). Returns the function that stops the calls.
+   */
+  onTracked(listener: (infoHashes: string[]) => void): () => void {
+    this.trackedListeners.add(listener);
+    return () => void this.trackedListeners.delete(listener);
+  }
+
   /** Every set version holding these bytes (by SHA-1, hex). */
   filesBySha1(sha1: string): FileLocation[] {
     return [...this.t.filesBySha1.getRange(prefixRange([sha1]))].map(({ key: [s, setId, version, title], value }) => ({ sha1: s, setId, version, title, ...value }));
@@ -234,6 +250,8 @@ export class CatalogueStore {
         titles.putSync([f.title, f.sha1], 1);
       }
     });
+    const tracked = [v.record.metadataInfoHash, ...v.volumes.map((vol) => vol.infoHash)];
+    for (const listener of this.trackedListeners) listener(tracked);
   }
 
   /**

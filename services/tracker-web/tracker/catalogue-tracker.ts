@@ -1,24 +1,28 @@
 /**
- * The catalogue's BitTorrent tracker: bittorrent-tracker's Server with its own listeners off,
- * fed by our Express routes (HTTP announce and scrape) and our UDP socket on the same port.
- * It tracks only what the catalogue published (volumes and metadata torrents); any other info
- * hash gets a bencoded failure reason, and malformed requests a failure, never a crash.
+ * The catalogue's BitTorrent tracker: HTTP announce and scrape answered straight from
+ * node:http (ahead of Express, which costs more than the answer), and the UDP protocol on the
+ * same port through the UdpGuard, both from one SwarmStore. It tracks only what the catalogue
+ * published (volumes and metadata torrents): the set of tracked info hashes is loaded from the
+ * store at start and kept current by the store's publish hook, so an announce costs no
+ * database read. Any other info hash gets a bencoded failure reason, and a malformed request a
+ * failure, never a crash.
  */
 import type { Socket } from 'node:dgram';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
 import type { Logger } from '../../../shared/log.ts';
 import type { CatalogueStore } from '../store/catalogue-store.ts';
-import { createTrackerServer, type TrackerServer } from './tracker-lib.ts';
+import { parseAnnounceQuery, parseScrapeQuery, type QueryFailure } from './announce-query.ts';
+import { compactAnnounceReply, dictAnnounceReply, failureReply, scrapeReply } from './http-replies.ts';
+import { addressBytes, compactPeer, normalizeIp } from './peer-address.ts';
+import { SwarmStore, type AnnounceAnswer, type PeerRequest, type SwarmTotals } from './swarm-store.ts';
 import { UdpGuard } from './udp-guard.ts';
-import { installFastAnnounce } from './fast-announce.ts';
+import { udpAnswer } from './udp-tracker.ts';
 
 /** How often clients are told to re-announce: BitTorrent's customary 30 minutes. */
 export const DEFAULT_ANNOUNCE_INTERVAL_MS = 30 * 60 * 1000;
 /** Slack after two missed announces before a silent peer stops counting. */
 const PEER_TTL_SLACK_MS = 5 * 60 * 1000;
-/** Peers remembered per swarm; a large public swarm of one volume stays well below. */
-const PEERS_PER_SWARM = 20_000;
 
 /** Live counts of one swarm. */
 export interface SwarmCounts {
@@ -38,100 +42,142 @@ export interface CatalogueTrackerOptions {
 }
 
 export class CatalogueTracker {
-  readonly server: TrackerServer;
+  /** The live swarms; pages, metrics and the census read them (as a SwarmReader). */
+  readonly swarmStore: SwarmStore;
+  /** The re-announce interval told to clients, in seconds. */
+  readonly intervalS: number;
+  private readonly tracked: Set<string>;
+  private readonly stopTracking: () => void;
   private readonly guard = new UdpGuard();
   private readonly logger: Logger;
   private readonly trustProxy: boolean;
+  private closed = false;
 
   constructor(opts: CatalogueTrackerOptions) {
     this.logger = opts.logger;
     this.trustProxy = Boolean(opts.trustProxy);
     const interval = opts.announceIntervalMs ?? DEFAULT_ANNOUNCE_INTERVAL_MS;
-    this.server = createTrackerServer({
-      http: false,
-      udp: false,
-      ws: false,
-      stats: false,
-      interval,
-      // The library's 20-minute default would drop peers that announce every 30 minutes.
-      peersCacheTtl: opts.peerTtlMs ?? 2 * interval + PEER_TTL_SLACK_MS,
-      peersCacheLength: PEERS_PER_SWARM,
-      trustProxy: this.trustProxy,
-      filter: (infoHash, _params, cb) => {
-        if (opts.store.isTracked(infoHash)) cb(null);
-        else cb(new Error(`torrent ${infoHash} is not in this catalogue`));
-      },
+    this.intervalS = Math.ceil(interval / 1000);
+    this.swarmStore = new SwarmStore({ ttlMs: opts.peerTtlMs ?? 2 * interval + PEER_TTL_SLACK_MS });
+    this.tracked = new Set(opts.store.trackedInfoHashes());
+    this.stopTracking = opts.store.onTracked((infoHashes) => {
+      for (const ih of infoHashes) this.tracked.add(ih);
     });
-    installFastAnnounce(this.server as unknown as Parameters<typeof installFastAnnounce>[0]);
-    // Client mistakes arrive as warnings; they must never become unhandled 'error' events.
-    this.server.on('warning', (err) => this.logger.debug({ err: err.message }, 'tracker refused a request'));
-    this.server.on('error', (err) => this.logger.warn({ err }, 'tracker error'));
-    for (const event of ['start', 'complete', 'update', 'stop'] as const) {
-      this.server.on(event, (addr, params) => {
-        const infoHash = (params as { info_hash?: string }).info_hash;
-        // The library emits these for refused announces too; only log the ones that counted.
-        if (infoHash && this.server.torrents[infoHash]) this.logger.debug({ event, addr, infoHash }, 'announce');
-      });
-    }
   }
 
-  /** Express handler for GET /announce (HTTP tracker protocol, bencoded replies). */
+  /** Express handler for GET /announce (the same answer as handleRaw gives). */
   announce(): RequestHandler {
-    return (req, res) => {
-      res.type('text/plain');
-      this.server.onHttpRequest(req, res, { action: 'announce', trustProxy: this.trustProxy });
-    };
+    return (req, res) => this.answerHttp(req, res, 'announce');
+  }
+
+  /** Records one announce (HTTP or UDP) of a tracked torrent; a failure for anything else. */
+  announcePeer(r: PeerRequest): AnnounceAnswer | QueryFailure {
+    if (!this.tracked.has(r.infoHash)) return { failure: `torrent ${r.infoHash} is not in this catalogue` };
+    const address = addressBytes(r.ip);
+    if (address === null) return { failure: `cannot record the peer: "${r.ip}" is not an IP address (check the proxy's X-Forwarded-For)` };
+    return this.swarmStore.announce({ ...r, key: compactPeer(address, r.port) });
   }
 
   /** Express handler for GET /scrape. */
   scrape(): RequestHandler {
-    return (req, res) => {
-      res.type('text/plain');
-      this.server.onHttpRequest(req, res, { action: 'scrape', trustProxy: this.trustProxy });
-    };
+    return (req, res) => this.answerHttp(req, res, 'scrape');
   }
 
   /**
    * Answers an HTTP announce or scrape straight from node:http, before Express: announces
-   * are the catalogue's hottest path and Express's routing costs more than the answer.
-   * Returns false for any other request.
+   * are the catalogue's hottest path. Returns false for any other request.
    */
   handleRaw(req: IncomingMessage, res: ServerResponse): boolean {
-    const path = req.url?.split('?', 1)[0];
-    const action = path === '/announce' ? 'announce' : path === '/scrape' ? 'scrape' : null;
-    if (!action || req.method !== 'GET') return false;
-    res.setHeader('Content-Type', 'text/plain; charset=utf-8');
-    this.server.onHttpRequest(req, res, { action, trustProxy: this.trustProxy });
+    if (req.method !== 'GET') return false;
+    const url = req.url ?? '';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    if (path === '/announce') this.answerHttp(req, res, 'announce');
+    else if (path === '/scrape') this.answerHttp(req, res, 'scrape');
+    else return false;
     return true;
   }
 
   /** Serves the UDP tracker protocol (BEP 15) on a bound socket, guarded by real connection ids. */
   attachUdp(socket: Socket): void {
     const reply = this.guard.replySocket(socket);
-    this.server.udp4 = reply;
-    this.server.udp6 = reply;
-    this.server.udp = reply;
     socket.on('message', (msg, rinfo) => {
+      if (this.closed) return;
       const packet = this.guard.inbound(msg, rinfo);
-      if (packet) this.server.onUdpRequest(packet, rinfo);
+      if (!packet) return;
+      try {
+        const out = udpAnswer(packet, rinfo, this);
+        if (out) reply.send(out, 0, out.length, rinfo.port, rinfo.address);
+      } catch (err) {
+        this.logger.warn({ err, from: rinfo.address }, 'UDP tracker request failed');
+      }
     });
   }
 
-  /** Live counts of one swarm (silent peers past their time dropped first), or zeros when nobody announced it. */
-  counts(infoHash: string): SwarmCounts {
-    const s = this.server.torrents[infoHash];
-    // The library expires peers lazily, on access: touch each so the counts drop the silent ones.
-    if (s) for (const key of s.peers.keys) s.peers.peek(key);
-    return { infoHash, complete: s?.complete ?? 0, incomplete: s?.incomplete ?? 0 };
+  /** Totals of a tracked torrent's swarm; zeros for anything else (UDP scrape). */
+  counts(infoHash: string): SwarmCounts & SwarmTotals {
+    return { infoHash, ...this.swarmStore.counts(infoHash) };
   }
 
   /** Live counts of every swarm with announces since start. */
   swarms(): SwarmCounts[] {
-    return Object.keys(this.server.torrents).map((ih) => this.counts(ih));
+    return this.swarmStore.infoHashes().map((ih) => {
+      const c = this.swarmStore.counts(ih);
+      return { infoHash: ih, complete: c.complete, incomplete: c.incomplete };
+    });
   }
 
   /** Stops answering; the UDP socket belongs to the server and is closed there. */
   async close(): Promise<void> {
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.closed = true;
+    this.stopTracking();
+    this.swarmStore.close();
   }
+
+  private answerHttp(req: IncomingMessage, res: ServerResponse, action: 'announce' | 'scrape'): void {
+    let body: Buffer;
+    try {
+      body = this.closed ? failureReply('the tracker is shutting down; announce again later') : action === 'announce' ? this.httpAnnounce(req) : this.httpScrape(req);
+    } catch (err) {
+      this.logger.warn({ err, url: req.url }, 'tracker request failed');
+      body = failureReply('internal tracker error; try again later');
+    }
+    res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': body.length });
+    res.end(body);
+  }
+
+  private httpAnnounce(req: IncomingMessage): Buffer {
+    const q = parseAnnounceQuery(queryOf(req.url));
+    if ('failure' in q) return this.refuse(q.failure);
+    const ip = this.clientIp(req);
+    if (ip === null) return this.refuse('cannot tell your address (the connection closed?)');
+    const answer = this.announcePeer({ infoHash: q.infoHash, peerId: q.peerId, port: q.port, left: q.left, event: q.event, numwant: q.numwant, ip, listPeers: !q.compact });
+    if ('failure' in answer) return this.refuse(answer.failure);
+    return q.compact ? compactAnnounceReply(answer, this.intervalS) : dictAnnounceReply(answer, this.intervalS);
+  }
+
+  /** A scrape of the named torrents, or (as bittorrent-tracker did) of every swarm when none is named. */
+  private httpScrape(req: IncomingMessage): Buffer {
+    const asked = parseScrapeQuery(queryOf(req.url));
+    if ('failure' in asked) return this.refuse(asked.failure);
+    const files = new Map<string, SwarmTotals>();
+    for (const ih of asked.length > 0 ? asked : this.swarmStore.infoHashes()) files.set(Buffer.from(ih, 'hex').toString('latin1'), this.swarmStore.counts(ih));
+    return scrapeReply(files, this.intervalS);
+  }
+
+  private refuse(reason: string): Buffer {
+    this.logger.debug({ reason }, 'tracker refused a request');
+    return failureReply(reason);
+  }
+
+  private clientIp(req: IncomingMessage): string | null {
+    const forwarded = this.trustProxy ? req.headers['x-forwarded-for'] : undefined;
+    const ip = typeof forwarded === 'string' ? forwarded.split(',', 1)[0]!.trim() : req.socket.remoteAddress;
+    return ip ? normalizeIp(ip) : null;
+  }
+}
+
+function queryOf(url: string | undefined): string {
+  const q = url?.indexOf('?') ?? -1;
+  return q < 0 ? '' : url!.slice(q + 1);
 }

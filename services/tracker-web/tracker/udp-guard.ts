@@ -1,16 +1,16 @@
 /**
- * BEP 15 hardening in front of bittorrent-tracker's UDP handler. The library hands every client
- * the protocol's fixed magic as its connection id and accepts it back, so a spoofed source
- * address could announce, or use the tracker to reflect traffic; and it takes the announce's
- * optional IP field at face value. Here each connection id is an HMAC of the client's address
- * and the current minute (valid two minutes, as BEP 15 suggests), checked before the library
- * sees a packet, and the IP field is cleared so the tracker records the address the packet
- * came from.
+ * BEP 15 hardening in front of the UDP tracker (udp-tracker.ts). Without real connection ids a
+ * spoofed source address could announce, or use the tracker to reflect traffic. Here each
+ * connection id is an HMAC of the client's address and the current minute (valid two minutes,
+ * as BEP 15 suggests), checked before the tracker sees a packet; a checked packet reaches it
+ * with the protocol's fixed magic in place of the id, and with the announce's optional IP field
+ * cleared, so the tracker records the address the packet came from. Connect replies go out
+ * through `replySocket`, which stamps the client's id into them.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { RemoteInfo, Socket } from 'node:dgram';
 
-/** The protocol id a client sends in its connect request (and the library expects). */
+/** The protocol id a client sends in its connect request (and the tracker sees in place of a checked id). */
 const PROTOCOL_MAGIC = Buffer.from('0000041727101980', 'hex');
 const ACTION_CONNECT = 0;
 const ACTION_ANNOUNCE = 1;
@@ -23,10 +23,9 @@ const ANNOUNCE_IP_BYTES = 4;
 /** Smallest packet that carries an action and a transaction id. */
 const MIN_PACKET_BYTES = 16;
 
-/** The socket interface the library sends its replies through. */
+/** The socket interface the tracker sends its replies through. */
 export interface UdpReplySocket {
   send(buf: Uint8Array, offset: number, length: number, port: number, address: string): void;
-  close(): void;
 }
 
 export class UdpGuard {
@@ -40,11 +39,11 @@ export class UdpGuard {
   }
 
   /**
-   * Checks an incoming packet; returns the packet rewritten for the library (magic id, no IP
+   * Checks an incoming packet; returns the packet rewritten for the tracker (magic id, no IP
    * field), or null to drop it (unknown connection id).
    */
   inbound(msg: Buffer, rinfo: RemoteInfo): Buffer | null {
-    if (msg.length < MIN_PACKET_BYTES) return msg; // the library refuses it and answers nothing
+    if (msg.length < MIN_PACKET_BYTES) return msg; // the tracker answers nothing to it
     const action = msg.readUInt32BE(8);
     if (action === ACTION_CONNECT) return msg;
     const id = msg.subarray(0, CONNECTION_ID_BYTES);
@@ -60,7 +59,7 @@ export class UdpGuard {
     return out;
   }
 
-  /** Wraps the real socket so the library's connect replies carry our connection id. */
+  /** Wraps the real socket so the tracker's connect replies carry the client's connection id. */
   replySocket(socket: Socket): UdpReplySocket {
     return {
       send: (buf, offset, length, port, address) => {
@@ -70,8 +69,6 @@ export class UdpGuard {
         }
         socket.send(out, port, address);
       },
-      // The server owns the socket's life; the library's close() must not end it early.
-      close: () => undefined,
     };
   }
 }

@@ -2,26 +2,23 @@ import { versionFacts } from './version-facts.ts';
 import type { SetSummary as SetView } from '../pages/view-models.ts';
 import type { CopyIndex } from '../redundancy/copy-index.ts';
 import type { CatalogueStore, SetSummary as SetRow } from '../store/catalogue-store.ts';
-import type { TrackerServer } from '../tracker/tracker-lib.ts';
+import type { SwarmReader } from '../tracker/swarm-store.ts';
 
 /** What the view builders need from the running catalogue. */
 export interface ViewSources {
   store: CatalogueStore;
   copies: CopyIndex;
-  tracker: TrackerServer;
+  /** The tracker's live swarms. */
+  swarms: SwarmReader;
   now: () => Date;
   census?: { lastRound: { startedAt: number } | null };
 }
 
 /** Distinct peers that hold a whole volume of the set now, as the tracker sees them. */
-export function seedersNow(tracker: TrackerServer, volumes: string[]): number {
+export function seedersNow(swarms: SwarmReader, volumes: string[]): number {
   const seen = new Set<string>();
   for (const ih of volumes) {
-    const swarm = tracker.torrents[ih] as { peers: { keys: string[]; peek(k: string): { ip?: string; port?: number; complete?: boolean } | undefined } } | undefined;
-    for (const key of swarm?.peers.keys ?? []) {
-      const p = swarm!.peers.peek(key);
-      if (p?.complete && p.ip) seen.add(`${p.ip}:${p.port}`);
-    }
+    for (const p of swarms.peers(ih)) if (p.complete) seen.add(`${p.ip}:${p.port}`);
   }
   return seen.size;
 }
@@ -44,7 +41,7 @@ export function summarizeSet(src: ViewSources, row: SetRow): SetView {
     bytes: latest?.totals.bytes ?? 0,
     files: latest?.totals.files ?? 0,
     latestVersion: latest ? { n: latest.version, builtAt: latest.builtAt } : null,
-    seedersNow: seedersNow(src.tracker, latest?.volumes ?? []),
+    seedersNow: seedersNow(src.swarms, latest?.volumes ?? []),
     copies: { min: stats?.min ?? 0, median: stats?.median ?? 0 },
     copyTarget: row.copyTarget,
     risk: riskScore(stats?.min ?? 0, row.copyTarget),

@@ -6,8 +6,10 @@
  * Worse, the Wire decodes every BEP 10 extension handshake with bencode@4, whose decoder spins
  * forever on a negative string length (`l-3:e`): one such message from a peer would freeze the
  * whole process. The guard follows the framing itself, rejects any message whose length is
- * wrong for its id and any peer that sends more bytes in total than one audit can need, and
- * removes extension messages from the stream altogether: the census uses no extension.
+ * wrong for its id and any peer that sends more bytes in total than the caller allows, and
+ * removes extension messages from the stream unless asked to keep them (the census uses no
+ * extension; the seeder keeps them for BEP 9 metadata, behind its global bencode guard).
+ * Used by the census (services/tracker-web/census) and the seeder's seed server.
  */
 
 /** `\x13BitTorrent protocol` + 8 reserved bytes + 20-byte info hash + 20-byte peer id. */
@@ -42,8 +44,10 @@ export interface FrameLimits {
   pieceCount: number;
   /** The largest block we ever request. */
   maxBlockBytes: number;
-  /** Everything the peer may send on this connection, handshake included. */
+  /** Everything the peer may send on this connection, handshake included (Infinity: no limit). */
   maxTotalBytes: number;
+  /** Pass BEP 10 extension messages on (size-limited) instead of removing them. */
+  keepExtended?: boolean;
 }
 
 type State = 'handshake' | 'length' | 'id' | 'body';
@@ -75,7 +79,7 @@ export class FrameGuard {
     if (this.problem) return { problem: this.problem };
     this.total += chunk.length;
     if (this.total > this.limits.maxTotalBytes) {
-      return { problem: (this.problem = `peer sent more than ${this.limits.maxTotalBytes} bytes, more than an audit needs`) };
+      return { problem: (this.problem = `peer sent more than ${this.limits.maxTotalBytes} bytes, more than this connection needs`) };
     }
     let at = 0;
     while (at < chunk.length && !this.problem) at = this.step(chunk, at);
@@ -126,7 +130,7 @@ export class FrameGuard {
       case 'id': {
         const id = chunk[at]!;
         this.problem = this.checkLength(id, this.messageLength);
-        this.dropping = id === MSG.extended;
+        this.dropping = id === MSG.extended && !this.limits.keepExtended;
         if (!this.dropping) this.out.push(Buffer.from(this.lengthBytes), Buffer.from([id]));
         this.need = this.messageLength - 1;
         this.state = 'body';

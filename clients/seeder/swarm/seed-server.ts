@@ -1,0 +1,274 @@
+/**
+ * The seeder's peer port and its upload engine for complete volumes. webtorrent keeps
+ * per-file objects, piece objects and stream pipelines for every torrent it holds (about
+ * 11 kB per file: 1 GB at 100,000 files) and answers each 16 KiB request with its own disk
+ * read through a throttle stream; a volume that is complete needs none of that. So complete
+ * volumes are served here: a bitfield, the piece hashes' owner (VolumeFiles) and a shared
+ * cache of whole pieces; downloads stay with webtorrent.
+ *
+ * All incoming connections arrive here. A plaintext handshake is read far enough to see the
+ * info hash: connections for served volumes get a SeedPeer, the others (volumes still
+ * downloading) are handed unread to webtorrent's own connection handler. Encrypted (MSE)
+ * handshakes name their volume only after our reply, so they are answered here while any
+ * volume is served; one for a volume webtorrent holds is closed, and peers then retry in
+ * plaintext (webtorrent, as we run it, does not answer MSE either).
+ */
+import { createHash } from 'node:crypto';
+import net, { type Socket } from 'node:net';
+import type { Logger } from '../../../shared/log.ts';
+import { TokenBucket } from '../../../shared/http/limits.ts';
+import { PieceCache } from './piece-cache.ts';
+import { SeedPeer, type PeerHost, type ServedVolume } from './seed-peer.ts';
+
+/** pstrlen + "BitTorrent protocol" + 8 reserved bytes + the info hash. */
+const HANDSHAKE_TO_INFO_HASH = 48;
+const PROTOCOL_NAME_LENGTH = 19;
+const HANDSHAKE_TIMEOUT_MS = 20_000;
+const CONNECT_TIMEOUT_MS = 10_000;
+/** Peers neither interested nor asking for this long are let go (seeds and idle leechers). */
+export const IDLE_PEER_MS = 3 * 60_000;
+const SWEEP_MS = 30_000;
+export const DEFAULT_MAX_CONNECTIONS = 200;
+export const DEFAULT_UPLOAD_SLOTS = 32;
+export const DEFAULT_PIECE_CACHE_BYTES = 32 * 1024 * 1024;
+
+export interface SeedServerOptions {
+  /** TCP port (0: any free one). */
+  port: number;
+  /** Address to listen on (default all). */
+  host?: string;
+  /** Our 20-byte peer id (the webtorrent client's, so both halves are one peer). */
+  peerId: Buffer;
+  maxConnections?: number;
+  /** Peers unchoked at once. */
+  uploadSlots?: number;
+  /** Bytes per second for everything uploaded here; 0 or undefined: no limit. */
+  maxUploadBytesPerSecond?: number;
+  pieceCacheBytes?: number;
+  /** Connections for anything not served here (webtorrent's handler). */
+  passOn: (socket: Socket) => void;
+  logger: Logger;
+}
+
+/** Upload figures of one served volume. */
+export interface ServedTraffic {
+  peers: number;
+  uploadedBytes: number;
+  uploadBytesPerSecond: number;
+}
+
+export class SeedServer implements PeerHost {
+  readonly peerId: Buffer;
+  private readonly volumes = new Map<string, ServedVolume>();
+  /** SHA-1('req2' + info hash) → volume, for MSE handshakes. */
+  private readonly byReq2 = new Map<string, ServedVolume>();
+  private readonly peers = new Set<SeedPeer>();
+  private readonly waiting: SeedPeer[] = [];
+  private readonly uploadedBefore = new Map<string, number>();
+  private readonly cache: PieceCache;
+  private readonly bucket: TokenBucket | null;
+  private readonly sweep: NodeJS.Timeout;
+  /** Peers holding an upload slot (unchoked). */
+  private readonly slots = new Set<SeedPeer>();
+  private closing = false;
+
+  private constructor(private readonly server: net.Server, private readonly o: SeedServerOptions) {
+    this.peerId = o.peerId;
+    this.cache = new PieceCache(o.pieceCacheBytes ?? DEFAULT_PIECE_CACHE_BYTES);
+    const limit = o.maxUploadBytesPerSecond ?? 0;
+    this.bucket = limit > 0 ? new TokenBucket(limit) : null;
+    server.on('connection', (socket) => this.onConnection(socket));
+    this.sweep = setInterval(() => this.dropIdle(), SWEEP_MS);
+    this.sweep.unref();
+  }
+
+  /** Listens on the port; rejects with the reason when it cannot (port taken). */
+  static async listen(o: SeedServerOptions): Promise<SeedServer> {
+    const server = net.createServer({ pauseOnConnect: false });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(o.port, o.host, () => {
+        server.removeListener('error', reject);
+        resolve();
+      });
+    });
+    server.on('error', (err) => o.logger.warn({ err: String(err) }, 'peer port error'));
+    return new SeedServer(server, o);
+  }
+
+  get port(): number {
+    const a = this.server.address();
+    return typeof a === 'object' && a ? a.port : 0;
+  }
+
+  /** Starts serving a complete (or all-but-taken-down) volume. */
+  serve(v: ServedVolume): void {
+    this.volumes.set(v.infoHash, v);
+    this.byReq2.set(req2Hash(v.infoHash), v);
+  }
+
+  byEncryptedHash(hashHex: string): ServedVolume | null {
+    return this.byReq2.get(hashHex) ?? null;
+  }
+
+  /** Stops serving a volume: its connections close and its cached pieces go. */
+  unserve(infoHash: string): void {
+    this.volumes.delete(infoHash);
+    this.byReq2.delete(req2Hash(infoHash));
+    for (const p of [...this.peers]) if (p.volume?.infoHash === infoHash) p.end();
+    this.cache.drop(infoHash);
+  }
+
+  isServed(infoHash: string): boolean {
+    return this.volumes.has(infoHash);
+  }
+
+  /** Tells connected peers of a volume that a piece is had again (after a re-check). */
+  announceHave(infoHash: string, index: number): void {
+    for (const p of this.peers) if (p.volume?.infoHash === infoHash) p.wire.have(index);
+  }
+
+  /** Forgets cached pieces of a volume (its files changed on disk). */
+  forgetCached(infoHash: string): void {
+    this.cache.drop(infoHash);
+  }
+
+  traffic(infoHash: string): ServedTraffic {
+    let peers = 0;
+    let uploadedBytes = this.uploadedBefore.get(infoHash) ?? 0;
+    let uploadBytesPerSecond = 0;
+    for (const p of this.peers) {
+      if (p.volume?.infoHash !== infoHash) continue;
+      peers++;
+      uploadedBytes += p.wire.uploaded;
+      uploadBytesPerSecond += p.wire.uploadSpeed();
+    }
+    return { peers, uploadedBytes, uploadBytesPerSecond };
+  }
+
+  /** Upload rate over all served volumes. */
+  get uploadBytesPerSecond(): number {
+    let sum = 0;
+    for (const p of this.peers) sum += p.wire.uploadSpeed();
+    return sum;
+  }
+
+  /** Dials a peer for a served volume (peers from trackers; a seed behind NAT needs to call out). */
+  connect(infoHash: string, addr: string): void {
+    const v = this.volumes.get(infoHash);
+    const m = /^(.+):(\d+)$/.exec(addr);
+    if (!v || !m || this.closing || this.peers.size >= (this.o.maxConnections ?? DEFAULT_MAX_CONNECTIONS)) return;
+    const host = m[1]!.replace(/^\[|\]$/g, '');
+    for (const p of this.peers) if (p.volume === v && p.socket.remoteAddress === host && p.socket.remotePort === Number(m[2])) return;
+    const socket = net.connect({ host, port: Number(m[2]) });
+    socket.setTimeout(CONNECT_TIMEOUT_MS, () => socket.destroy());
+    socket.once('error', () => socket.destroy());
+    socket.once('connect', () => {
+      socket.setTimeout(0);
+      if (!this.volumes.has(infoHash)) return socket.destroy();
+      this.peers.add(new SeedPeer(this, socket, { outgoing: true, volume: v }));
+    });
+  }
+
+  blockNow(volume: ServedVolume, index: number, offset: number, length: number): Buffer | null {
+    if (this.bucket) return null;
+    return this.cache.peek(volume.infoHash, index)?.subarray(offset, offset + length) ?? null;
+  }
+
+  async block(volume: ServedVolume, index: number, offset: number, length: number): Promise<Buffer> {
+    const piece = await this.cache.get(volume.infoHash, index, (i) => volume.readPiece(i));
+    if (this.bucket) await this.bucket.take(length);
+    return piece.subarray(offset, offset + length);
+  }
+
+  wantsUnchoke(peer: SeedPeer): boolean {
+    if (this.slots.size < (this.o.uploadSlots ?? DEFAULT_UPLOAD_SLOTS)) {
+      this.slots.add(peer);
+      return true;
+    }
+    if (!this.waiting.includes(peer)) this.waiting.push(peer);
+    return false;
+  }
+
+  freeSlot(peer: SeedPeer): void {
+    const i = this.waiting.indexOf(peer);
+    if (i >= 0) this.waiting.splice(i, 1);
+    if (!this.slots.delete(peer)) return;
+    for (let next = this.waiting.shift(); next; next = this.waiting.shift()) {
+      if (next.isEnded || !next.wire.peerInterested) continue;
+      this.slots.add(next);
+      next.unchoke();
+      break;
+    }
+  }
+
+  closed(peer: SeedPeer): void {
+    if (!this.peers.delete(peer) || !peer.volume) return;
+    const ih = peer.volume.infoHash;
+    this.uploadedBefore.set(ih, (this.uploadedBefore.get(ih) ?? 0) + peer.wire.uploaded);
+  }
+
+  refused(peer: SeedPeer, reason: string): void {
+    this.o.logger.debug({ peer: `${peer.socket.remoteAddress}:${peer.socket.remotePort}`, infoHash: peer.volume?.infoHash, reason }, 'peer dropped');
+  }
+
+  /** Closes the port and every connection. */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    clearInterval(this.sweep);
+    for (const p of [...this.peers]) p.end();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private onConnection(socket: Socket): void {
+    if (this.closing) return void socket.destroy();
+    const chunks: Buffer[] = [];
+    let have = 0;
+    const done = () => {
+      socket.removeListener('data', onData);
+      socket.removeListener('error', onError);
+      socket.setTimeout(0);
+      socket.pause();
+      socket.unshift(Buffer.concat(chunks));
+    };
+    const onError = () => socket.destroy();
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
+      have += chunk.length;
+      const first = chunks[0]![0];
+      if (first !== PROTOCOL_NAME_LENGTH) {
+        // An encrypted (MSE) handshake: answered here while anything is served.
+        done();
+        if (this.volumes.size === 0) return this.o.passOn(socket);
+        return this.accept(socket, null);
+      }
+      if (have < HANDSHAKE_TO_INFO_HASH) return;
+      const head = Buffer.concat(chunks);
+      const infoHash = head.subarray(28, HANDSHAKE_TO_INFO_HASH).toString('hex');
+      done();
+      const v = this.volumes.get(infoHash);
+      if (!v) return this.o.passOn(socket);
+      this.accept(socket, v);
+    };
+    socket.on('data', onData);
+    socket.on('error', onError);
+    socket.setTimeout(HANDSHAKE_TIMEOUT_MS, () => socket.destroy());
+  }
+
+  private accept(socket: Socket, v: ServedVolume | null): void {
+    if (this.peers.size >= (this.o.maxConnections ?? DEFAULT_MAX_CONNECTIONS)) return void socket.destroy();
+    this.peers.add(new SeedPeer(this, socket, { outgoing: false, volume: v }));
+    socket.resume();
+  }
+
+  private dropIdle(): void {
+    const now = Date.now();
+    for (const p of [...this.peers]) if (!p.wire.peerInterested && now - p.lastActive > IDLE_PEER_MS) p.end();
+  }
+}
+
+/** MSE's obfuscated info hash: SHA-1('req2' + info hash), hex. */
+function req2Hash(infoHash: string): string {
+  return createHash('sha1').update('req2').update(Buffer.from(infoHash, 'hex')).digest('hex');
+}

@@ -134,7 +134,9 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
     concurrency: o.census?.concurrency,
     timeoutMs: o.census?.timeoutMs,
   });
-  const copies = new CopyIndex(store, census, { maxAgeMs: o.census?.maxAgeMs });
+  // Requests answered (HTTP and UDP), so background work can tell when it should make room.
+  let served = 0;
+  const copies = new CopyIndex(store, census, { maxAgeMs: o.census?.maxAgeMs, requestsServed: () => served });
   census.onRound = (round) => {
     copies.invalidate();
     void copies.warm().catch((err: unknown) => logger.warn({ err }, 'copy figures warm-up failed'));
@@ -170,6 +172,7 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
     },
   });
   const http = createServer((req, res) => {
+    served++;
     if (!tracker.handleRaw(req, res)) app(req, res);
   });
   let udp: Socket | null = null;
@@ -208,6 +211,9 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
     udp = bound.udp;
     udp.on('error', (err) => logger.warn({ err }, 'UDP tracker socket error'));
     tracker.attachUdp(udp);
+    udp.on('message', () => {
+      served++;
+    });
     sampler.start();
     if (o.census !== null && o.census?.autoStart !== false) census.start();
     void copies.warm().catch((err: unknown) => logger.warn({ err }, 'copy figures warm-up failed'));

@@ -40,7 +40,12 @@ export class CopyIndex {
   constructor(
     private readonly store: CatalogueStore,
     private readonly census: CensusRunner,
-    private readonly window: { maxAgeMs?: number; now?: () => number } = {},
+    private readonly window: {
+      maxAgeMs?: number;
+      now?: () => number;
+      /** Requests the server has answered so far: the background warm-up makes room when some arrive. */
+      requestsServed?: () => number;
+    } = {},
   ) {}
 
   /** Drops cached figures (after a census round or a publish). */
@@ -53,20 +58,25 @@ export class CopyIndex {
   private warmGeneration = 0;
 
   /**
-   * Recomputes every set's figures in the background, in slices of at most about
-   * WARM_SLICE_MS (one volume at a time), so the first page view after a census round does
-   * not pay for a million files at once and the tracker keeps answering meanwhile: between
-   * slices the event loop serves whatever requests arrived. A newer invalidation abandons an
-   * older warm-up.
+   * Recomputes every set's figures in the background, so the first page view after a census
+   * round does not pay for a million files at once, while the tracker keeps answering: the
+   * work goes in slices of about WARM_SLICE_MS (one volume at a time), the event loop serves
+   * what arrived between slices, and when requests did arrive the warm-up also rests as long
+   * as its slice took, so a busy server keeps about half the CPU. With no requests it never
+   * rests. A newer invalidation abandons an older warm-up.
    */
   async warm(): Promise<void> {
     const generation = this.warmGeneration;
-    let sliceEnd = performance.now() + WARM_SLICE_MS;
+    const served = this.window.requestsServed ?? (() => 0);
+    let sliceStart = performance.now();
     /** Lets the event loop in when the slice is used up; false once a newer invalidation came. */
     const pause = async (): Promise<boolean> => {
-      if (performance.now() >= sliceEnd) {
+      const worked = performance.now() - sliceStart;
+      if (worked >= WARM_SLICE_MS) {
+        const before = served();
         await new Promise<void>((resolve) => setImmediate(resolve));
-        sliceEnd = performance.now() + WARM_SLICE_MS;
+        if (served() !== before) await new Promise<void>((resolve) => setTimeout(resolve, worked));
+        sliceStart = performance.now();
       }
       return generation === this.warmGeneration;
     };

@@ -23,8 +23,13 @@ import { SeedServer } from './swarm/seed-server.ts';
 import { installBencodeGuard } from './wire-guard.ts';
 import { blockTakenDown, type RemovedFile } from './takedown-apply.ts';
 
-/** How often disk use and free space are measured. */
+/** How often free space is measured, and disk use while anything downloads. */
 export const DEFAULT_HOUSEKEEPING_INTERVAL_MS = 30_000;
+/**
+ * How often disk use is measured by walking the tree when every volume is complete: nothing
+ * of ours grows then, and a walk of 100,000 files is seconds of work and tens of MB of garbage.
+ */
+export const IDLE_DISK_SCAN_INTERVAL_MS = 10 * 60_000;
 /** Downloading resumes after a full disk once this much is free again. */
 const RESUME_FREE_BYTES = 64 * 1024 * 1024;
 const DEFAULT_MAX_PEER_CONNECTIONS = 55;
@@ -93,6 +98,7 @@ export class Seeder {
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   private takenDown: ReadonlySet<string> = new Set();
+  private lastDiskScan = 0;
 
   private constructor(
     private readonly o: SeederOptions,
@@ -157,7 +163,7 @@ export class Seeder {
       await seeder.close();
       throw err;
     }
-    seeder.timer = setInterval(() => void seeder.housekeeping(), o.housekeepingIntervalMs ?? DEFAULT_HOUSEKEEPING_INTERVAL_MS);
+    seeder.timer = setInterval(() => void seeder.housekeeping({ whenDue: true }), o.housekeepingIntervalMs ?? DEFAULT_HOUSEKEEPING_INTERVAL_MS);
     seeder.timer.unref();
     return seeder;
   }
@@ -208,7 +214,7 @@ export class Seeder {
     const parsed = parseVolumeTorrent(torrentBytes);
     const known = this.volumesByHash.get(parsed.infoHash);
     if (known) return known.status();
-    return (await this.host(torrentBytes, null, true)).status();
+    return (await this.host(torrentBytes, null, true, parsed)).status();
   }
 
   /** Stops hosting a volume and deletes its files that no other hosted volume needs. */
@@ -325,13 +331,23 @@ export class Seeder {
     for (const v of this.volumesByHash.values()) v.resumeDownloading();
   }
 
-  /** Measures disk use and free space; pauses at the quota, resumes when space is back. */
-  async housekeeping(): Promise<void> {
+  /**
+   * Measures free space, and disk use by walking the tree; pauses at the quota, resumes when
+   * space is back. With `whenDue` (the timer) the walk is skipped while every volume is complete
+   * and the last walk is recent (IDLE_DISK_SCAN_INTERVAL_MS).
+   */
+  async housekeeping(o: { whenDue?: boolean } = {}): Promise<void> {
     if (this.closed) return;
+    const volumes = [...this.volumesByHash.values()];
+    const allServed = volumes.every((v) => v.isServed);
+    const due = !o.whenDue || !allServed || this.pause !== null || Date.now() - this.lastDiskScan >= IDLE_DISK_SCAN_INTERVAL_MS;
     try {
-      this.diskUse = await treeUsage(this.storage);
       this.diskFree = await freeBytes(this.storage);
-      for (const v of this.volumesByHash.values()) v.bytesOnDisk = (await v.files.filesOnDisk()).reduce((s, f) => s + f.allocated, 0);
+      if (due) {
+        this.diskUse = await treeUsage(this.storage);
+        for (const v of volumes) v.bytesOnDisk = (await v.files.filesOnDisk()).totalAllocated();
+        this.lastDiskScan = Date.now();
+      }
     } catch (err) {
       this.log.warn({ err: String(err) }, 'could not measure disk use');
       return;
@@ -351,8 +367,10 @@ export class Seeder {
     await Promise.all([...this.volumesByHash.values()].map((v) => v.close().catch(() => undefined)));
     this.volumesByHash.clear();
     await this.announcer.close();
-    await this.seedServer.close();
+    // webtorrent first: the seed server's close waits for every connection it accepted,
+    // including those it handed to webtorrent.
     await new Promise<void>((resolve) => this.client.destroy(() => resolve()));
+    await this.seedServer.close();
     await this.content.close();
   }
 
@@ -374,8 +392,7 @@ export class Seeder {
     }
   }
 
-  private async host(bytes: Uint8Array, saved: Awaited<ReturnType<VolumeStateFile['load']>>, checkQuota: boolean): Promise<HostedVolume> {
-    const parsed = parseVolumeTorrent(bytes);
+  private async host(bytes: Uint8Array, saved: Awaited<ReturnType<VolumeStateFile['load']>>, checkQuota: boolean, parsed = parseVolumeTorrent(bytes)): Promise<HostedVolume> {
     const ih = parsed.infoHash;
     const layout = new PieceLayout(parsed.pieceLength, parsed.totalBytes, parsed.files);
     const hostedBefore = this.plannedFiles();

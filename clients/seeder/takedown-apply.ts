@@ -32,6 +32,5 @@ export async function blockTakenDown(v: HostedVolume, content: ContentStore, sha
 }
 
 async function fileExists(v: HostedVolume, index: number): Promise<boolean> {
-  const onDisk = await v.files.filesOnDisk();
-  return onDisk[index]?.size !== null;
+  return (await v.files.fileOnDisk(index)) !== null;
 }

@@ -115,7 +115,7 @@ export class HostedVolume {
   /** Finds what is on disk, hands the volume to the seed server (complete) or webtorrent (not), starts announcing it. */
   async start(o: VolumeStartOptions): Promise<DiskCheck> {
     const check = await verifyOnDisk(this.files, VolumeStateFile.bitfieldOf(this.saved, this.layout.pieceCount));
-    this.bytesOnDisk = check.files.reduce((sum, f) => sum + f.allocated, 0);
+    this.bytesOnDisk = check.files.totalAllocated();
     this.paused = o.paused;
     this.opts = o;
     if (this.missingWanted(check.bitfield) === 0) this.serve(check.bitfield);
@@ -157,7 +157,9 @@ export class HostedVolume {
 
   /** The seed server's view of this volume. */
   private servedView(): ServedVolume {
-    this.metadataBytes ??= Buffer.from(this.torrentBytes.subarray(this.parsed.infoSpan[0], this.parsed.infoSpan[1]));
+    // A view into the .torrent bytes, not a copy (the info dictionary is most of a big torrent).
+    const [start, end] = this.parsed.infoSpan;
+    this.metadataBytes ??= Buffer.from(this.torrentBytes.buffer, this.torrentBytes.byteOffset + start, end - start);
     const n = this.layout.pieceCount;
     return {
       infoHash: this.infoHash,

@@ -36,9 +36,19 @@ function invalid(message: string, at: number): SeedbankError {
   });
 }
 
+/** Options of decodeTorrent. */
+export interface DecodeOptions {
+  /**
+   * Called with each entry of `info.files` as it is read, instead of keeping the list: a
+   * 100,000-file torrent's generic tree is about 80 MB of short-lived objects, one entry is not.
+   * The decoded `files` list is then empty.
+   */
+  onFile?: (entry: BValue, index: number) => void;
+}
+
 class Reader {
   pos = 0;
-  constructor(readonly buf: Uint8Array) {}
+  constructor(readonly buf: Uint8Array, private readonly onFile?: (entry: BValue, index: number) => void) {}
 
   /** Reads digits up to `end`, rejecting leading zeros (not canonical) and unsafe integers. */
   digits(endChar: number, allowNegative: boolean): number {
@@ -98,8 +108,21 @@ class Reader {
     throw invalid(`unexpected byte 0x${c.toString(16)}`, this.pos);
   }
 
+  /** Hands each entry of a list to the file callback and keeps none. */
+  streamFiles(depth: number): BValue[] {
+    if (this.buf[this.pos] !== CH_L) return [this.value(depth)];
+    this.pos++;
+    let index = 0;
+    while (this.buf[this.pos] !== CH_E) {
+      if (this.pos >= this.buf.length) throw invalid('unterminated list', this.pos);
+      this.onFile!(this.value(depth + 1), index++);
+    }
+    this.pos++;
+    return [];
+  }
+
   /** Reads a dictionary with strictly increasing keys (raw byte order, as the spec requires). */
-  dict(depth: number, spans: Map<string, [number, number]> | null): BDict {
+  dict(depth: number, spans: Map<string, [number, number]> | null, isInfo = false): BDict {
     this.pos++;
     const dict: BDict = new Map();
     let previous: Uint8Array | null = null;
@@ -111,7 +134,9 @@ class Reader {
       previous = key;
       const start = this.pos;
       const name = Buffer.from(key).toString('latin1');
-      dict.set(name, this.value(depth + 1));
+      if (depth === 0 && name === 'info' && this.buf[this.pos] === CH_D) dict.set(name, this.dict(depth + 1, null, true));
+      else if (isInfo && name === 'files' && this.onFile) dict.set(name, this.streamFiles(depth + 1));
+      else dict.set(name, this.value(depth + 1));
       spans?.set(name, [start, this.pos]);
     }
     this.pos++;
@@ -120,8 +145,8 @@ class Reader {
 }
 
 /** Decodes a whole .torrent strictly: a canonical top-level dictionary and nothing after it. */
-export function decodeTorrent(buf: Uint8Array): DecodedTorrent {
-  const r = new Reader(buf);
+export function decodeTorrent(buf: Uint8Array, options: DecodeOptions = {}): DecodedTorrent {
+  const r = new Reader(buf, options.onFile);
   if (buf[0] !== CH_D) throw invalid('a torrent must be a dictionary', 0);
   const spans = new Map<string, [number, number]>();
   const root = r.dict(0, spans);

@@ -132,7 +132,19 @@ function trackers(root: BDict): string[] {
  * TORRENT_HOSTILE_PATH for any path that could escape its folder or clobber another file.
  */
 export function parseVolumeTorrent(buf: Uint8Array): ParsedVolumeTorrent {
-  const { root, spans } = decodeTorrent(buf);
+  // Files are checked and kept as they are read; the generic tree never holds the list.
+  const files: ParsedVolumeFile[] = [];
+  let totalBytes = 0;
+  let sawFiles = false;
+  const { root, spans } = decodeTorrent(buf, {
+    onFile: (entry, i) => {
+      sawFiles = true;
+      const f = parseFile(entry, i, totalBytes);
+      totalBytes += f.length;
+      if (!Number.isSafeInteger(totalBytes)) throw invalid('files add up to more bytes than can be counted');
+      files.push(f);
+    },
+  });
   const info = root.get('info');
   const span = spans.get('info');
   if (!isDict(info) || span === undefined) throw invalid('the info dictionary is missing');
@@ -151,16 +163,8 @@ export function parseVolumeTorrent(buf: Uint8Array): ParsedVolumeTorrent {
   if (!isValidPieceLength(pieceLength)) throw invalid(`piece length ${pieceLength} is not a power of two of at least 16 KiB`);
   if (info.has('length')) throw invalid('single-file torrents are not volumes');
   const rawFiles = info.get('files');
-  if (!Array.isArray(rawFiles) || rawFiles.length === 0) throw invalid('the file list is missing or empty');
+  if (!Array.isArray(rawFiles) || rawFiles.length > 0 || !sawFiles) throw invalid('the file list is missing or empty');
 
-  const files: ParsedVolumeFile[] = [];
-  let totalBytes = 0;
-  rawFiles.forEach((entry, i) => {
-    const f = parseFile(entry, i, totalBytes);
-    totalBytes += f.length;
-    if (!Number.isSafeInteger(totalBytes)) throw invalid('files add up to more bytes than can be counted');
-    files.push(f);
-  });
   if (totalBytes === 0) throw invalid('all files are empty');
   assertNoPathConflicts(files.map((f) => f.path), 'TORRENT_HOSTILE_PATH');
 

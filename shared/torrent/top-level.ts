@@ -9,7 +9,8 @@ import { parseVolumeTorrent } from './parse-volume-torrent.ts';
 
 /** Replaces (or adds) top-level keys of a torrent, re-encoding only them; `undefined` removes a key. */
 export function withTopLevel(torrent: Uint8Array, entries: Record<string, unknown>): Buffer {
-  const { spans } = decodeTorrent(torrent);
+  // Only the spans are needed: the file list is skipped rather than decoded into a tree.
+  const { spans } = decodeTorrent(torrent, { onFile: () => undefined });
   const values = new Map<string, Buffer>();
   for (const [key, [start, end]] of spans) values.set(key, Buffer.from(torrent.subarray(start, end)));
   for (const [key, value] of Object.entries(entries)) {

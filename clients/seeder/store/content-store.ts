@@ -26,14 +26,33 @@ export class ShortReadError extends Error {
   readonly code = 'ESHORTREAD';
 }
 
+/**
+ * Who holds a Commons path and with which content. One per stored file, so kept small: the
+ * torrent's own SHA-1 string (not a copy) and a single holder as a plain string, a Set only
+ * when several volumes share the file.
+ */
 interface Claim {
-  identity: string;
-  holders: Set<string>;
+  sha1: string | undefined;
+  length: number;
+  holders: string | Set<string>;
 }
 
-function identityOf(f: LayoutFile): string {
-  return `${f.sha1Hex ?? 'unknown'}:${f.length}`;
+const sameContent = (c: Claim, f: LayoutFile) => c.sha1 === f.sha1Hex && c.length === f.length;
+
+function addHolder(c: Claim, volume: string): void {
+  if (typeof c.holders === 'string') {
+    if (c.holders !== volume) c.holders = new Set([c.holders, volume]);
+  } else c.holders.add(volume);
 }
+
+/** Removes a holder; returns how many are left. */
+function removeHolder(c: Claim, volume: string): number {
+  if (typeof c.holders === 'string') return c.holders === volume ? 0 : 1;
+  c.holders.delete(volume);
+  return c.holders.size;
+}
+
+const holderList = (c: Claim) => (typeof c.holders === 'string' ? [c.holders] : [...c.holders]);
 
 /** The storage folder's files, shared by every hosted volume. */
 export class ContentStore {
@@ -59,10 +78,9 @@ export class ContentStore {
   place(volume: string, files: readonly LayoutFile[]): Placement[] {
     const placed = files.map((f) => {
       const claim = this.claims.get(f.path);
-      const identity = identityOf(f);
-      if (!claim || claim.identity === identity) return { abs: this.paths.file(f.path), variant: false, identity, rel: f.path };
+      if (!claim || sameContent(claim, f)) return { abs: this.paths.file(f.path), variant: false, file: f };
       const key = f.sha1Hex ?? `length-${f.length}`;
-      return { abs: this.paths.file(f.path, path.join(this.paths.meta, VARIANTS_DIR, key)), variant: true, identity, rel: f.path };
+      return { abs: this.paths.file(f.path, path.join(this.paths.meta, VARIANTS_DIR, key)), variant: true, file: f };
     });
     // Only register once every path has passed the checks above.
     for (const p of placed) {
@@ -71,9 +89,9 @@ export class ContentStore {
         set.add(volume);
         this.variantHolders.set(p.abs, set);
       } else {
-        const claim = this.claims.get(p.rel) ?? { identity: p.identity, holders: new Set<string>() };
-        claim.holders.add(volume);
-        this.claims.set(p.rel, claim);
+        const claim = this.claims.get(p.file.path);
+        if (claim) addHolder(claim, volume);
+        else this.claims.set(p.file.path, { sha1: p.file.sha1Hex, length: p.file.length, holders: volume });
       }
     }
     return placed.map(({ abs, variant }) => ({ abs, variant }));
@@ -83,12 +101,18 @@ export class ContentStore {
   release(volume: string, placements: readonly Placement[]): string[] {
     const orphans: string[] = [];
     for (const p of placements) {
-      const holders = p.variant ? this.variantHolders.get(p.abs) : this.claims.get(this.paths.relative(p.abs) ?? '')?.holders;
-      if (!holders) continue;
-      holders.delete(volume);
-      if (holders.size > 0) continue;
-      if (p.variant) this.variantHolders.delete(p.abs);
-      else this.claims.delete(this.paths.relative(p.abs) ?? '');
+      if (p.variant) {
+        const holders = this.variantHolders.get(p.abs);
+        if (!holders) continue;
+        holders.delete(volume);
+        if (holders.size > 0) continue;
+        this.variantHolders.delete(p.abs);
+      } else {
+        const rel = this.paths.relative(p.abs) ?? '';
+        const claim = this.claims.get(rel);
+        if (!claim || removeHolder(claim, volume) > 0) continue;
+        this.claims.delete(rel);
+      }
       orphans.push(p.abs);
     }
     return orphans;
@@ -97,22 +121,31 @@ export class ContentStore {
   /** The volumes holding the file at `abs`. */
   holders(abs: string): string[] {
     const rel = this.paths.relative(abs);
-    const set = rel !== null ? this.claims.get(rel)?.holders : this.variantHolders.get(abs);
+    if (rel !== null) {
+      const claim = this.claims.get(rel);
+      return claim ? holderList(claim) : [];
+    }
+    const set = this.variantHolders.get(abs);
     return set ? [...set] : [];
   }
 
   /** Reads exactly `length` bytes at `position`; ShortReadError when the file is shorter. */
   async read(abs: string, position: number, length: number): Promise<Buffer> {
     const out = Buffer.allocUnsafe(length);
+    await this.readInto(abs, position, out, 0, length);
+    return out;
+  }
+
+  /** Reads exactly `length` bytes at `position` into `target` at `targetOffset` (no buffer of its own). */
+  async readInto(abs: string, position: number, target: Uint8Array, targetOffset: number, length: number): Promise<void> {
     await this.handles.use(abs, false, async (h) => {
       let done = 0;
       while (done < length) {
-        const { bytesRead } = await h.read(out, done, length - done, position + done);
+        const { bytesRead } = await h.read(target, targetOffset + done, length - done, position + done);
         if (bytesRead === 0) throw new ShortReadError(`${abs} ends before byte ${position + length}`);
         done += bytesRead;
       }
     });
-    return out;
   }
 
   /** Writes `data` at `position`, creating the file and its folders as needed. */

@@ -5,7 +5,7 @@
  * after the last state save (kill -9), and pieces of files another volume already stored.
  */
 import { emptyBitfield, getBit, setBit } from './volume-state.ts';
-import type { FileOnDisk, VolumeFiles } from './volume-files.ts';
+import type { FilesOnDisk, VolumeFiles } from './volume-files.ts';
 
 /** Pieces hashed at once while checking. */
 const HASH_CONCURRENCY = 4;
@@ -18,22 +18,21 @@ export interface DiskCheck {
   /** Pieces hashed, and how many of them were good. */
   hashed: number;
   found: number;
-  files: FileOnDisk[];
+  files: FilesOnDisk;
 }
 
 /** Builds the bitfield of pieces present on disk for one volume. */
 export async function verifyOnDisk(files: VolumeFiles, saved: Uint8Array | null, signal?: AbortSignal): Promise<DiskCheck> {
   const { layout } = files;
   const onDisk = await files.filesOnDisk();
-  for (let i = 0; i < onDisk.length; i++) {
-    const size = onDisk[i]!.size;
-    if (size !== null && size > layout.files[i]!.length) {
+  for (let i = 0; i < onDisk.sizes.length; i++) {
+    if (onDisk.sizes[i]! > layout.files[i]!.length) {
       await files.truncate(i);
-      onDisk[i]!.size = layout.files[i]!.length;
+      onDisk.sizes[i] = layout.files[i]!.length;
     }
   }
   const present = (index: number) =>
-    layout.pieceSegments(index).every((s) => (onDisk[s.file]!.size ?? -1) >= s.fileOffset + s.length);
+    layout.pieceSegments(index).every((s) => onDisk.sizes[s.file]! >= s.fileOffset + s.length);
 
   const bitfield = emptyBitfield(layout.pieceCount);
   const toHash: number[] = [];

@@ -11,12 +11,30 @@ const SHA1_BYTES = 20;
 /** Files stat'ed at once when looking at what is on disk. */
 const STAT_CONCURRENCY = 64;
 
-/** What a volume knows about one of its files on disk. */
-export interface FileOnDisk {
-  /** Size in bytes, or null when the file is missing (or not a regular file). */
-  size: number | null;
+/** Sizes and allocations of a volume's files on disk, in two arrays (no object per file: 100,000-file volumes). */
+export class FilesOnDisk {
+  /** Size in bytes, -1 when the file is missing (or not a regular file). */
+  readonly sizes: Float64Array;
   /** Allocated bytes (st_blocks × 512): what the file really takes. */
-  allocated: number;
+  readonly allocated: Float64Array;
+
+  constructor(count: number) {
+    this.sizes = new Float64Array(count).fill(-1);
+    this.allocated = new Float64Array(count);
+  }
+
+  /** Size of file `i`, or null when it is missing. */
+  size(i: number): number | null {
+    const s = this.sizes[i] ?? -1;
+    return s < 0 ? null : s;
+  }
+
+  /** Allocated bytes of every file. */
+  totalAllocated(): number {
+    let sum = 0;
+    for (const a of this.allocated) sum += a;
+    return sum;
+  }
 }
 
 /** Reads, writes and checks the pieces of one volume. */
@@ -61,7 +79,7 @@ export class VolumeFiles {
       return this.content.read(this.abs(s.file), s.fileOffset, s.length);
     }
     const out = Buffer.allocUnsafe(length);
-    for (const s of segments) (await this.content.read(this.abs(s.file), s.fileOffset, s.length)).copy(out, s.rangeOffset);
+    for (const s of segments) await this.content.readInto(this.abs(s.file), s.fileOffset, out, s.rangeOffset, s.length);
     return out;
   }
 
@@ -85,21 +103,29 @@ export class VolumeFiles {
   }
 
   /** Size and allocation of every file, by lstat (a symlink counts as missing). */
-  async filesOnDisk(): Promise<FileOnDisk[]> {
-    const out: FileOnDisk[] = new Array(this.placements.length);
+  async filesOnDisk(): Promise<FilesOnDisk> {
+    const out = new FilesOnDisk(this.placements.length);
     let next = 0;
     const worker = async () => {
       for (let i = next++; i < this.placements.length; i = next++) {
-        try {
-          const st = await lstat(this.abs(i));
-          out[i] = st.isFile() ? { size: st.size, allocated: st.blocks * 512 } : { size: null, allocated: 0 };
-        } catch {
-          out[i] = { size: null, allocated: 0 };
-        }
+        const st = await this.fileOnDisk(i);
+        if (!st) continue;
+        out.sizes[i] = st.size;
+        out.allocated[i] = st.allocated;
       }
     };
     await Promise.all(Array.from({ length: Math.min(STAT_CONCURRENCY, this.placements.length) }, worker));
     return out;
+  }
+
+  /** Size and allocation of file `index`, or null when it is missing (or not a regular file). */
+  async fileOnDisk(index: number): Promise<{ size: number; allocated: number } | null> {
+    try {
+      const st = await lstat(this.abs(index));
+      return st.isFile() ? { size: st.size, allocated: st.blocks * 512 } : null;
+    } catch {
+      return null;
+    }
   }
 
   /** Cuts a file that is longer than the torrent says (foreign bytes at its end). */

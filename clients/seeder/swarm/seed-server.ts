@@ -63,6 +63,8 @@ export class SeedServer implements PeerHost {
   /** SHA-1('req2' + info hash) → volume, for MSE handshakes. */
   private readonly byReq2 = new Map<string, ServedVolume>();
   private readonly peers = new Set<SeedPeer>();
+  /** Connections whose handshake is still being read. */
+  private readonly pending = new Set<Socket>();
   private readonly waiting: SeedPeer[] = [];
   private readonly uploadedBefore = new Map<string, number>();
   private readonly cache: PieceCache;
@@ -218,6 +220,7 @@ export class SeedServer implements PeerHost {
     this.closing = true;
     clearInterval(this.sweep);
     for (const p of [...this.peers]) p.end();
+    for (const socket of this.pending) socket.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
@@ -225,7 +228,10 @@ export class SeedServer implements PeerHost {
     if (this.closing) return void socket.destroy();
     const chunks: Buffer[] = [];
     let have = 0;
+    this.pending.add(socket);
+    socket.once('close', () => this.pending.delete(socket));
     const done = () => {
+      this.pending.delete(socket);
       socket.removeListener('data', onData);
       socket.removeListener('error', onError);
       socket.setTimeout(0);

@@ -634,7 +634,7 @@ async function main(): Promise<void> {
       tracker = { ours, theirs, hashes: hashes.length, ceilings };
       log(`  ratio ours/opentracker: ${ratio.toFixed(2)}x (target ≥ ${TARGET_RATIO}x)`);
       if (ratio < TARGET_RATIO || args.profile) {
-        await profiled('tracker announces', ['onHttpRequest', 'announce@swarm.js', '_getPeers@swarm.js', 'addrs@index.js', 'querystringParse@common-node.js', 'default@parse-http.js', 'handle@index.js', 'isTracked@catalogue-store.ts', 'filter@catalogue-tracker.ts', 'encode@encode.js'], async () => {
+        await profiled('tracker announces', ['handleRaw@catalogue-tracker.ts', 'announcePeer@catalogue-tracker.ts', 'parseAnnounceQuery@announce-query.ts', 'announce@swarm-store.ts', 'pick@swarm.ts', 'compactAnnounceReply@http-replies.ts'], async () => {
           const during = await runWrk(url, script, PROFILE_SECONDS);
           return `${during.rps.toFixed(0)} announces/s while profiled (${PROFILE_SECONDS} s of wrk; non-2xx ${during.non2xx}, socket errors: ${during.socketErrors})`;
         });

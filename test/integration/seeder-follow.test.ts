@@ -195,6 +195,20 @@ describe('following named sets', () => {
     await expect(stat(fileOnDisk(f1, victim.path))).rejects.toThrow();
     expect((await fetch(url)).status).toBe(404);
   }, 60_000);
+
+  it('stops hosting a set taken out of --sets: its volumes and the files only it held leave the disk', async () => {
+    const paris = manifests['paris@2']!;
+    const birds = manifests['birds@1']!;
+    await running.get('f2')!.stop();
+    const f2 = startSeeder('f2', { sets: ['birds'], keepVersions: 1 });
+    await waitStatus('f2', 'birds hosted, paris dropped', (s) => hostsComplete(s, birds) && hostsNone(s, paris) && s.follow?.sets.map((x) => x.setId).join() === 'birds');
+    expect(f2.out.join('\n')).toContain('paris is no longer followed: dropping v2');
+    const birdsPaths = new Set(birds.files.map((f) => f.path));
+    const parisOnly = paris.files.filter((f) => !birdsPaths.has(f.path));
+    expect(parisOnly.length).toBeGreaterThan(0);
+    for (const f of parisOnly) await expect(stat(fileOnDisk(f2.storage, f.path)), f.path).rejects.toThrow();
+    for (const f of birds.files) expect(sha1(await readFile(fileOnDisk(f2.storage, f.path))), f.title).toBe(f.sha1);
+  }, 60_000);
 });
 
 describe('auto mode', () => {

@@ -7,12 +7,12 @@
 import { errorMessage, isSeedbankError } from '../../../shared/errors.ts';
 import type { Logger } from '../../../shared/log.ts';
 import type { Seeder } from '../host.ts';
-import { CatalogueClient, type ReportAnswer } from './catalogue-client.ts';
+import { CatalogueClient, type CatalogueSet, type ReportAnswer } from './catalogue-client.ts';
 import { syncAuto } from './auto-sync.ts';
 import { versionKey, type FollowContext } from './follow-context.ts';
 import { FollowState } from './follow-state.ts';
 import { MetadataHost } from './metadata-host.ts';
-import { syncSet } from './set-sync.ts';
+import { dropVersion, syncSet } from './set-sync.ts';
 import { syncTakedown } from './takedown-sync.ts';
 import { catalogueSource, dhtSource, type VersionSource } from './version-source.ts';
 import path from 'node:path';
@@ -147,8 +147,10 @@ export class Follower {
       this.failures = 0;
       d.lastContact = { at: new Date().toISOString(), ok: true, via: 'catalogue' };
       await this.step('takedown', () => syncTakedown(this.ctx, this.client));
-      const followed = await this.followedSets();
+      const listed = await this.client.sets();
+      const followed = this.followedSets(listed);
       for (const setId of followed) await this.step(`set ${setId}`, () => syncSet(this.ctx, setId, catalogueSource(this.client)));
+      await this.step('unfollow', () => this.dropUnfollowed(listed));
       if (this.o.auto) await this.step('auto', () => syncAuto(this.ctx, this.client, answer as ReportAnswer, this.o.autoMinHostingMs));
     } catch (err) {
       if (!isSeedbankError(err) || !/^CATALOGUE_/.test(err.code)) throw err;
@@ -175,12 +177,30 @@ export class Follower {
   }
 
   /** The named sets plus the sets carrying a followed tag; warns about named sets the catalogue lacks. */
-  private async followedSets(): Promise<string[]> {
+  private followedSets(all: readonly CatalogueSet[]): string[] {
     if (this.o.sets.length === 0 && this.o.tags.length === 0) return [];
-    const all = await this.client.sets();
     const ids = new Set(all.map((s) => s.id));
     for (const s of this.o.sets) if (!ids.has(s)) this.o.logger.warn({ set: s }, `the catalogue has no set "${s}"`);
     return all.filter((s) => this.o.sets.includes(s.id) || s.tags.some((t) => this.o.tags.includes(t))).map((s) => s.id);
+  }
+
+  /**
+   * Stops hosting sets the operator no longer follows (taken out of --sets, or a tag no longer
+   * followed): every kept version is dropped, and with it the volumes nothing else needs. Only
+   * on the operator's word: a set the catalogue stops listing is kept, since that may be the
+   * catalogue's problem, not a decision to let go of the copies.
+   */
+  private async dropUnfollowed(all: readonly CatalogueSet[]): Promise<void> {
+    const listed = new Map(all.map((s) => [s.id, s]));
+    for (const setId of Object.keys(this.ctx.state.data.versions)) {
+      const s = listed.get(setId);
+      if (!s || this.o.sets.includes(setId) || s.tags.some((t) => this.o.tags.includes(t))) continue;
+      const kept = this.ctx.state.data.versions[setId] ?? [];
+      this.o.out(`${setId} is no longer followed: dropping ${kept.map((v) => `v${v}`).join(', ') || 'its state'}`);
+      for (const version of kept) await dropVersion(this.ctx, setId, version);
+      delete this.ctx.state.data.versions[setId];
+      await this.ctx.state.save();
+    }
   }
 
   private report() {

@@ -21,6 +21,9 @@ export const MAX_REQUEST_BYTES = 128 * 1024;
 const BLOCK_BYTES = 16 * 1024;
 /** An encrypted peer whose unparsed bytes pass this is sending a message no seed needs. */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
+/** length (4) + id (1) + index (4) + begin (4). */
+const PIECE_HEADER_BYTES = 13;
+const PIECE_MESSAGE_ID = 7;
 /** bittorrent-protocol's "PE with plaintext fallback" mode: answers MSE, prefers plaintext payload. */
 const PE_WITH_PLAINTEXT = 1;
 
@@ -61,11 +64,15 @@ export interface PeerHost {
 
 interface WireLike {
   readonly _bufferSize: number;
+  readonly _finished: boolean;
+  readonly _encryptionMethod: number | null | undefined;
+  uploaded: number;
+  piece(index: number, offset: number, block: Uint8Array): void;
+  emit(event: 'upload', bytes: number): boolean;
   readonly amChoking: boolean;
   readonly peerInterested: boolean;
   readonly hasFast: boolean;
-  readonly uploaded: number;
-  uploadSpeed(): number;
+  uploadSpeed(n?: number): number;
   use(ext: unknown): void;
   handshake(infoHash: string, peerId: Buffer, exts: { dht: boolean; fast: boolean }): void;
   bitfield(bits: Uint8Array): void;
@@ -127,6 +134,7 @@ export class SeedPeer {
     this.wire.on('error', () => this.end());
     this.wire.on('close', () => this.end());
     this.forwardTo(socket);
+    this.sendPiecesDirectly(socket);
     this.wire.once('crypto-infohash', (hashHex: string) => {
       const v = host.byEncryptedHash(hashHex);
       if (!v) return this.end('encrypted handshake for a volume not served here');
@@ -200,22 +208,54 @@ export class SeedPeer {
    * block requests goes out in one writev. Backpressure pauses the Wire.
    */
   private forwardTo(socket: Socket): void {
-    let corked = false;
-    const uncork = () => {
-      corked = false;
-      socket.uncork();
-    };
     this.wire.on('data', (chunk: Buffer) => {
       if (socket.destroyed) return;
-      if (!corked) {
-        corked = true;
-        socket.cork();
-        process.nextTick(uncork);
-      }
+      this.corkUntilNextTick(socket);
       if (!socket.write(chunk)) {
         this.wire.pause();
         socket.once('drain', () => this.wire.resume());
       }
+    });
+  }
+
+  /**
+   * Block answers, the bulk of what a seed sends, skip the Wire's stream: a 13-byte header and
+   * the block (a view into the cached piece, no copy) go to the socket as one corked write.
+   * The Wire's own path stays for everything else and for RC4-encrypted payloads. Messages
+   * leave whole either way, and a block only answers a request made after the peer saw our
+   * unchoke, so nothing depends on their relative order.
+   */
+  private sendPiecesDirectly(socket: Socket): void {
+    const wire = this.wire;
+    const viaWire = wire.piece.bind(wire);
+    const RC4 = 2;
+    wire.piece = (index, offset, block) => {
+      if (wire._encryptionMethod === RC4) return viaWire(index, offset, block);
+      if (wire._finished || socket.destroyed) return;
+      const header = Buffer.allocUnsafe(PIECE_HEADER_BYTES);
+      header.writeUInt32BE(PIECE_HEADER_BYTES - 4 + block.length, 0);
+      header[4] = PIECE_MESSAGE_ID;
+      header.writeUInt32BE(index, 5);
+      header.writeUInt32BE(offset, 9);
+      this.corkUntilNextTick(socket);
+      socket.write(header);
+      socket.write(block);
+      wire.uploaded += block.length;
+      wire.uploadSpeed(block.length);
+      wire.emit('upload', block.length);
+    };
+  }
+
+  private corked = false;
+
+  /** Writes until the current turn ends leave together (one writev). */
+  private corkUntilNextTick(socket: Socket): void {
+    if (this.corked) return;
+    this.corked = true;
+    socket.cork();
+    process.nextTick(() => {
+      this.corked = false;
+      socket.uncork();
     });
   }
 

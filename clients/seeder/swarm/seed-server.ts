@@ -45,7 +45,10 @@ export interface SeedServerOptions {
   /** Bytes per second for everything uploaded here; 0 or undefined: no limit. */
   maxUploadBytesPerSecond?: number;
   pieceCacheBytes?: number;
-  /** Connections for anything not served here (webtorrent's handler). */
+  /**
+   * Connections for anything not served here (webtorrent's handler). The socket comes paused
+   * with the bytes read so far unshifted back: pipe it or resume it.
+   */
   passOn: (socket: Socket) => void;
   logger: Logger;
 }

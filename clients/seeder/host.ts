@@ -15,11 +15,16 @@ import { ContentStore } from './store/content-store.ts';
 import { PieceLayout } from './store/piece-layout.ts';
 import { VolumeFiles } from './store/volume-files.ts';
 import { VolumeStateFile } from './store/volume-state.ts';
-import { HostedVolume, type VolumeStatus } from './volume.ts';
+import { HostedVolume } from './volume.ts';
+import type { VolumeStatus } from './volume-status.ts';
+import type { PauseReason, SeederOptions, SeederStatus } from './seeder-options.ts';
+
+export type { PauseReason, SeederOptions, SeederStatus } from './seeder-options.ts';
 import { DEFAULT_CONNECTIONS_PER_HOST, HostLimiter } from './web-seed/host-limiter.ts';
-import { createClient, passIncoming, type WTClient } from './webtorrent-api.ts';
-import { Announcer } from './swarm/announcer.ts';
-import { SeedServer } from './swarm/seed-server.ts';
+import type { WTClient } from './webtorrent-api.ts';
+import type { Announcer } from './swarm/announcer.ts';
+import type { SeedServer } from './swarm/seed-server.ts';
+import { DEFAULT_SEEDER_USER_AGENT, startPeerStack, type PeerStack } from './peer-stack.ts';
 import { installBencodeGuard } from './wire-guard.ts';
 import { blockTakenDown, type RemovedFile } from './takedown-apply.ts';
 
@@ -32,60 +37,6 @@ export const DEFAULT_HOUSEKEEPING_INTERVAL_MS = 30_000;
 export const IDLE_DISK_SCAN_INTERVAL_MS = 10 * 60_000;
 /** Downloading resumes after a full disk once this much is free again. */
 const RESUME_FREE_BYTES = 64 * 1024 * 1024;
-const DEFAULT_MAX_PEER_CONNECTIONS = 55;
-const DEFAULT_USER_AGENT = 'Seedbank-seeder/0.1 (https://github.com/seedbank; BitTorrent mirror of Wikimedia Commons)';
-
-/** Settings of a seeder; everything but `storage` and `quotaBytes` has a default. */
-export interface SeederOptions {
-  /** The storage folder: STORAGE/commons is the mirror tree, STORAGE/.seedbank the bookkeeping. */
-  storage: string;
-  /** Never use more disk than this (planned when a volume is added, measured while running). */
-  quotaBytes: number;
-  /** TCP port for peers (default 0: any free port). */
-  torrentPort?: number;
-  /** Bytes per second; 0 or undefined means no limit. */
-  maxDownloadBytesPerSecond?: number;
-  maxUploadBytesPerSecond?: number;
-  /** Download from the torrents' url-list (default true). */
-  webSeeds?: boolean;
-  /** Concurrent requests to one web seed host (default 2, Wikimedia's robot policy). */
-  webSeedConnectionsPerHost?: number;
-  /** Announce to the torrents' trackers (default true). */
-  trackers?: boolean;
-  /** Peer exchange (default true). */
-  pex?: boolean;
-  /** The BitTorrent DHT (peers, BEP 44 pointers); default off. Bootstrap omitted: the library's public routers. */
-  dht?: false | { bootstrap?: string[]; port?: number };
-  /** Files kept open at once (default 64). */
-  maxOpenFiles?: number;
-  maxPeerConnections?: number;
-  /** User-Agent for web seed requests; should name a contact. */
-  userAgent?: string;
-  housekeepingIntervalMs?: number;
-  logger?: Logger;
-}
-
-/** Why downloading is stopped. */
-export interface PauseReason {
-  kind: 'disk-full' | 'quota' | 'write-error';
-  message: string;
-}
-
-/** The seeder's state as a whole (the status file's content). */
-export interface SeederStatus {
-  storage: string;
-  port: number;
-  quotaBytes: number;
-  /** Measured use of the storage folder. */
-  diskUseBytes: number;
-  freeBytes: number;
-  downloading: boolean;
-  pausedBecause?: string;
-  downloadBytesPerSecond: number;
-  uploadBytesPerSecond: number;
-  openFiles: number;
-  volumes: VolumeStatus[];
-}
 
 /** Hosts volumes from one storage folder. */
 export class Seeder {
@@ -116,45 +67,14 @@ export class Seeder {
   static async open(o: SeederOptions): Promise<Seeder> {
     installBencodeGuard();
     const content = await ContentStore.open(o.storage, { maxOpenFiles: o.maxOpenFiles });
-    const limit = (v?: number) => (v && v > 0 ? v : -1);
-    const client = await createClient({
-      // webtorrent's own listener is not announced: peers reach it through the seed server.
-      torrentPort: 0,
-      trackers: o.trackers ?? true,
-      pex: o.pex ?? true,
-      downloadLimit: limit(o.maxDownloadBytesPerSecond),
-      uploadLimit: limit(o.maxUploadBytesPerSecond),
-      maxConns: o.maxPeerConnections ?? DEFAULT_MAX_PEER_CONNECTIONS,
-      dht: o.dht ?? false,
-    });
-    const log = o.logger ?? silentLogger;
-    let seedServer: SeedServer;
+    let peers: PeerStack;
     try {
-      seedServer = await SeedServer.listen({
-        port: o.torrentPort ?? 0,
-        peerId: Buffer.from(client.peerId, 'hex'),
-        maxUploadBytesPerSecond: o.maxUploadBytesPerSecond,
-        passOn: (socket) => { log.debug({ from: socket.remoteAddress }, "passing a connection to webtorrent"); passIncoming(client, socket); },
-        logger: log.child({ component: 'seed-server' }),
-      });
+      peers = await startPeerStack(o, o.logger ?? silentLogger);
     } catch (err) {
-      await new Promise<void>((resolve) => client.destroy(() => resolve()));
       await content.close();
-      throw new SeedbankError('PORT_UNAVAILABLE', `cannot listen for peers on port ${o.torrentPort ?? 0}: ${(err as Error).message}`, {
-        hint: 'pick another --port, or stop the program using it',
-      });
+      throw err;
     }
-    // What webtorrent tells the DHT and peers, and how it recognises itself.
-    client.torrentPort = seedServer.port;
-    const dht = client.dht || null;
-    const announcer = new Announcer({
-      peerId: Buffer.from(client.peerId, 'hex'),
-      port: seedServer.port,
-      trackers: o.trackers ?? true,
-      dht: dht ? { announce: (ih, port, cb) => dht.announce(ih, port, cb) } : null,
-      userAgent: o.userAgent ?? DEFAULT_USER_AGENT,
-      logger: log.child({ component: 'announcer' }),
-    });
+    const { client, seedServer, announcer } = peers;
     const seeder = new Seeder(o, content, client, seedServer, announcer);
     try {
       await seeder.resume();
@@ -412,7 +332,7 @@ export class Seeder {
           client: this.client,
           webSeeds: this.o.webSeeds ?? true,
           limiter: this.limiter,
-          userAgent: this.o.userAgent ?? DEFAULT_USER_AGENT,
+          userAgent: this.o.userAgent ?? DEFAULT_SEEDER_USER_AGENT,
           paused: this.pause !== null,
           logger: this.log,
           seedServer: this.seedServer,

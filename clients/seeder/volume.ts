@@ -20,41 +20,12 @@ import { emptyBitfield, getBit, setBit, VolumeStateFile, type VolumeStateData } 
 import type { HostLimiter } from './web-seed/host-limiter.ts';
 import { WebSeedConn } from './web-seed/web-seed-conn.ts';
 import type { WTClient, WTTorrent } from './webtorrent-api.ts';
+import type { VolumeActivity, VolumeStatus } from './volume-status.ts';
+
+export type { VolumeActivity, VolumeStatus } from './volume-status.ts';
 
 /** Pieces webtorrent may ask one web seed for at once; queued ones are merged into larger range requests. */
 export const WEB_SEED_PIPELINE_PIECES = 32;
-
-/** What a volume is doing. */
-export type VolumeActivity = 'checking' | 'downloading' | 'seeding' | 'paused' | 'error';
-
-/** A volume as shown in `seedbank status` and `Seeder.volumes()`. */
-export interface VolumeStatus {
-  infoHash: string;
-  activity: VolumeActivity;
-  files: number;
-  totalBytes: number;
-  verifiedBytes: number;
-  /** verifiedBytes / totalBytes, from the verified pieces (right also for files ending on a piece boundary). */
-  progress: number;
-  peers: number;
-  webSeeds: number;
-  downloadBytesPerSecond: number;
-  uploadBytesPerSecond: number;
-  /** Bytes received from peers and web seeds since start (bad pieces included). */
-  receivedBytes: number;
-  uploadedBytes: number;
-  webSeedBytes: number;
-  /** Allocated bytes of this volume's files (shared files count in each volume). */
-  bytesOnDisk: number;
-  error?: string;
-  lastScrubAt?: string;
-  /** ISO time the volume was first hosted (auto mode keeps volumes a minimum time). */
-  addedAt: string;
-  /** Pieces never downloaded again because they hold taken-down files. */
-  blockedPieces: number;
-  /** Who holds it: webtorrent (pieces missing) or the seed server (every wanted piece here). */
-  engine: 'webtorrent' | 'seed-server';
-}
 
 /** How a volume is started. */
 export interface VolumeStartOptions {
@@ -169,7 +140,7 @@ export class HostedVolume {
       has: (i) => this.has(i),
       hasAll: () => this.bits !== null && this.missingWanted(this.bits) === 0 && this.blocked.size === 0,
       bitfield: () => this.bits ?? emptyBitfield(n),
-      readPiece: (i) => this.files.readPiece(i, 0, this.layout.pieceSize(i)),
+      readRange: (i, offset, length) => this.files.readPiece(i, offset, length),
     };
   }
 

@@ -7,7 +7,11 @@ import net, { type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 // @ts-ignore -- untyped package (see clients/seeder/swarm/seed-peer.ts)
 import Wire from 'bittorrent-protocol';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { silentLogger } from '../../shared/log.ts';
+import { Seeder } from '../../clients/seeder/index.ts';
 import { PieceCache } from '../../clients/seeder/swarm/piece-cache.ts';
 import { SeedServer } from '../../clients/seeder/swarm/seed-server.ts';
 import type { ServedVolume } from '../../clients/seeder/swarm/seed-peer.ts';
@@ -42,9 +46,9 @@ function memoryVolume(count: number, missing: number[] = []): ServedVolume & { p
     has: (i: number) => i < count && !missing.includes(i),
     hasAll: () => missing.length === 0,
     bitfield: () => bits,
-    readPiece: async (i: number) => {
+    readRange: async (i: number, offset: number, length: number) => {
       v.reads++;
-      return pieces[i]!;
+      return pieces[i]!.subarray(offset, offset + length);
     },
   };
   return v;
@@ -197,6 +201,20 @@ describe('seed server', () => {
   });
 });
 
+describe('the seeder with its peer port taken', () => {
+  it('refuses to open with PORT_UNAVAILABLE, naming the port, and leaves nothing running', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, resolve));
+    closers.push(() => new Promise<void>((resolve) => blocker.close(() => resolve())));
+    const port = (blocker.address() as net.AddressInfo).port;
+    const storage = await mkdtemp(path.join(os.tmpdir(), 'seedbank-port-'));
+    closers.push(() => rm(storage, { recursive: true, force: true }));
+    const err = await Seeder.open({ storage, quotaBytes: 1e6, torrentPort: port, trackers: false, webSeeds: false }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'PORT_UNAVAILABLE' });
+    expect(String((err as Error).message)).toContain(`port ${port}`);
+  });
+});
+
 describe('piece cache', () => {
   it('shares one read among concurrent misses, stays within its byte bound and forgets a volume', async () => {
     const cache = new PieceCache(3 * 100);
@@ -205,10 +223,10 @@ describe('piece cache', () => {
       reads++;
       return Buffer.alloc(100, i);
     };
-    const [a, b] = await Promise.all([cache.get('v', 0, read), cache.get('v', 0, read)]);
+    const [a, b] = await Promise.all([cache.get('v', 0, () => read(0)), cache.get('v', 0, () => read(0))]);
     expect(a).toBe(b);
     expect(reads).toBe(1);
-    for (const i of [1, 2, 3]) await cache.get('v', i, read);
+    for (const i of [1, 2, 3]) await cache.get('v', i, () => read(i));
     expect(cache.size).toBe(300);
     expect(cache.peek('v', 0), 'least recently used went first').toBeUndefined();
     expect(cache.peek('v', 3)?.[0]).toBe(3);

@@ -1,13 +1,13 @@
 /**
- * Whole pieces read once and served block by block. Peers ask for a piece as 16 KiB blocks in
- * a row; reading the whole piece on the first request (one read per file it spans) and
- * answering the rest from memory halves the round trips to the disk threads and keeps the
- * answer to each request synchronous. Bounded by bytes, least recently used out first;
- * concurrent misses on one piece share one read.
+ * Stretches of pieces read once and served block by block. Peers ask for a piece as 16 KiB
+ * blocks in a row; reading a larger stretch on the first request (see seed-server.ts) and
+ * answering the rest from memory saves round trips to the disk threads and keeps most answers
+ * synchronous. Bounded by bytes, least recently used out first; concurrent misses on one
+ * stretch share one read.
  */
 
-/** Reads piece `index` of the volume `key` whole. */
-export type PieceReader = (index: number) => Promise<Buffer>;
+/** Reads the stretch the key names. */
+export type StretchReader = () => Promise<Buffer>;
 
 export class PieceCache {
   private readonly entries = new Map<string, Buffer>();
@@ -16,9 +16,9 @@ export class PieceCache {
 
   constructor(private readonly maxBytes: number) {}
 
-  /** The piece, from memory or read through `read`. */
-  async get(volume: string, index: number, read: PieceReader): Promise<Buffer> {
-    const key = `${volume}:${index}`;
+  /** The stretch `part` of a volume, from memory or read through `read`. */
+  async get(volume: string, part: string | number, read: StretchReader): Promise<Buffer> {
+    const key = `${volume}:${part}`;
     const hit = this.entries.get(key);
     if (hit) {
       // Map order is insertion order: re-inserting makes it the most recently used.
@@ -28,7 +28,7 @@ export class PieceCache {
     }
     const inFlight = this.pending.get(key);
     if (inFlight) return inFlight;
-    const p = read(index).then(
+    const p = read().then(
       (buf) => {
         this.pending.delete(key);
         this.put(key, buf);
@@ -43,9 +43,9 @@ export class PieceCache {
     return p;
   }
 
-  /** The piece if it is in memory (marked as just used), without reading. */
-  peek(volume: string, index: number): Buffer | undefined {
-    const key = `${volume}:${index}`;
+  /** The stretch if it is in memory (marked as just used), without reading. */
+  peek(volume: string, part: string | number): Buffer | undefined {
+    const key = `${volume}:${part}`;
     const hit = this.entries.get(key);
     if (hit) {
       this.entries.delete(key);

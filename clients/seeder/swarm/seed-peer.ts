@@ -21,6 +21,9 @@ export const MAX_REQUEST_BYTES = 128 * 1024;
 const BLOCK_BYTES = 16 * 1024;
 /** An encrypted peer whose unparsed bytes pass this is sending a message no seed needs. */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
+/** Requests a peer may have in flight (libtorrent's default too). */
+const MAX_QUEUED_REQUESTS = 500;
+const CLIENT_NAME = 'Seedbank 0.1';
 /** length (4) + id (1) + index (4) + begin (4). */
 const PIECE_HEADER_BYTES = 13;
 const PIECE_MESSAGE_ID = 7;
@@ -37,8 +40,8 @@ export interface ServedVolume {
   hasAll(): boolean;
   /** The bitfield to send (bit 0 is the high bit of byte 0). */
   bitfield(): Uint8Array;
-  /** Reads piece `index` whole from disk. */
-  readPiece(index: number): Promise<Buffer>;
+  /** Reads `length` bytes of piece `index` from `offset`, from disk. */
+  readRange(index: number, offset: number, length: number): Promise<Buffer>;
   /** The bencoded info dictionary, for BEP 9. */
   readonly metadata: Buffer;
 }
@@ -64,6 +67,7 @@ export interface PeerHost {
 
 interface WireLike {
   readonly _bufferSize: number;
+  extendedHandshake: Record<string, unknown>;
   readonly _finished: boolean;
   readonly _encryptionMethod: number | null | undefined;
   uploaded: number;
@@ -171,6 +175,9 @@ export class SeedPeer {
       host.block(v, index, offset, length).then((buf) => respond(null, buf), (err: Error) => respond(err));
     });
     this.wire.setKeepAlive(true);
+    // BEP 10: how many requests we take in flight; without it clients assume a small queue.
+    this.wire.extendedHandshake.reqq = MAX_QUEUED_REQUESTS;
+    this.wire.extendedHandshake.v = CLIENT_NAME;
     if (outgoing && start.volume) {
       this.wire.use(utMetadata(start.volume.metadata));
       this.wire.handshake(start.volume.infoHash, host.peerId, { dht: false, fast: true });

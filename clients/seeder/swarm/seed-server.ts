@@ -31,6 +31,8 @@ const SWEEP_MS = 30_000;
 export const DEFAULT_MAX_CONNECTIONS = 200;
 export const DEFAULT_UPLOAD_SLOTS = 32;
 export const DEFAULT_PIECE_CACHE_BYTES = 32 * 1024 * 1024;
+/** Pieces are read and cached in parts of this size (a multiple of the 16 KiB block). */
+export const STRETCH_BYTES = 128 * 1024;
 
 export interface SeedServerOptions {
   /** TCP port (0: any free one). */
@@ -177,13 +179,18 @@ export class SeedServer implements PeerHost {
 
   blockNow(volume: ServedVolume, index: number, offset: number, length: number): Buffer | null {
     if (this.bucket) return null;
-    return this.cache.peek(volume.infoHash, index)?.subarray(offset, offset + length) ?? null;
+    const s = stretchOf(volume, index, offset, length);
+    if (!s) return null;
+    return this.cache.peek(volume.infoHash, s.key)?.subarray(offset - s.start, offset - s.start + length) ?? null;
   }
 
   async block(volume: ServedVolume, index: number, offset: number, length: number): Promise<Buffer> {
-    const piece = await this.cache.get(volume.infoHash, index, (i) => volume.readPiece(i));
+    const s = stretchOf(volume, index, offset, length);
+    const data = s
+      ? (await this.cache.get(volume.infoHash, s.key, () => volume.readRange(index, s.start, s.length))).subarray(offset - s.start, offset - s.start + length)
+      : await volume.readRange(index, offset, length);
     if (this.bucket) await this.bucket.take(length);
-    return piece.subarray(offset, offset + length);
+    return data;
   }
 
   wantsUnchoke(peer: SeedPeer): boolean {
@@ -275,6 +282,19 @@ export class SeedServer implements PeerHost {
     const now = Date.now();
     for (const p of [...this.peers]) if (!p.wire.peerInterested && now - p.lastActive > IDLE_PEER_MS) p.end();
   }
+}
+
+/**
+ * The cached stretch a block falls in: pieces are read in STRETCH_BYTES parts, so the first
+ * blocks of a piece wait for one part, not the whole piece, and the disk threads read the
+ * parts in parallel. Null for a block crossing a part boundary (peers do not ask for those):
+ * it is read on its own.
+ */
+function stretchOf(volume: ServedVolume, index: number, offset: number, length: number): { key: string; start: number; length: number } | null {
+  const start = offset - (offset % STRETCH_BYTES);
+  const stretchLength = Math.min(STRETCH_BYTES, volume.pieceSize(index) - start);
+  if (offset + length > start + stretchLength) return null;
+  return { key: `${index}/${start}`, start, length: stretchLength };
 }
 
 /** MSE's obfuscated info hash: SHA-1('req2' + info hash), hex. */

@@ -1,0 +1,55 @@
+/** The seeder's settings, its state as a whole, and why downloading may be stopped. */
+import type { Logger } from '../../shared/log.ts';
+import type { VolumeStatus } from './volume-status.ts';
+
+/** Settings of a seeder; everything but `storage` and `quotaBytes` has a default. */
+export interface SeederOptions {
+  /** The storage folder: STORAGE/commons is the mirror tree, STORAGE/.seedbank the bookkeeping. */
+  storage: string;
+  /** Never use more disk than this (planned when a volume is added, measured while running). */
+  quotaBytes: number;
+  /** TCP port for peers (default 0: any free port). */
+  torrentPort?: number;
+  /** Bytes per second; 0 or undefined means no limit. */
+  maxDownloadBytesPerSecond?: number;
+  maxUploadBytesPerSecond?: number;
+  /** Download from the torrents' url-list (default true). */
+  webSeeds?: boolean;
+  /** Concurrent requests to one web seed host (default 2, Wikimedia's robot policy). */
+  webSeedConnectionsPerHost?: number;
+  /** Announce to the torrents' trackers (default true). */
+  trackers?: boolean;
+  /** Peer exchange (default true). */
+  pex?: boolean;
+  /** The BitTorrent DHT (peers, BEP 44 pointers); default off. Bootstrap omitted: the library's public routers. */
+  dht?: false | { bootstrap?: string[]; port?: number };
+  /** Files kept open at once (default 64). */
+  maxOpenFiles?: number;
+  maxPeerConnections?: number;
+  /** User-Agent for web seed requests; should name a contact. */
+  userAgent?: string;
+  housekeepingIntervalMs?: number;
+  logger?: Logger;
+}
+
+/** Why downloading is stopped. */
+export interface PauseReason {
+  kind: 'disk-full' | 'quota' | 'write-error';
+  message: string;
+}
+
+/** The seeder's state as a whole (the status file's content). */
+export interface SeederStatus {
+  storage: string;
+  port: number;
+  quotaBytes: number;
+  /** Measured use of the storage folder. */
+  diskUseBytes: number;
+  freeBytes: number;
+  downloading: boolean;
+  pausedBecause?: string;
+  downloadBytesPerSecond: number;
+  uploadBytesPerSecond: number;
+  openFiles: number;
+  volumes: VolumeStatus[];
+}

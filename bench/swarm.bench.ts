@@ -151,9 +151,15 @@ async function partSeeding(): Promise<void> {
   cleanups.push(lt.close);
   const oursMs: number[] = [];
   const ltMs: number[] = [];
+  let oursCpu = 0;
+  let ltCpu = 0;
   for (let round = 0; round < SEED_ROUNDS; round++) {
+    let c0 = await cpuSeconds(ours.child.pid!);
     oursMs.push((await aria2Download(ourFile, path.join(work, `seed-aria2-ours-${round}`), PART_TIMEOUT_MS)).ms);
+    oursCpu += (await cpuSeconds(ours.child.pid!)) - c0;
+    c0 = await cpuSeconds(lt.pid);
     ltMs.push((await aria2Download(ltFile, path.join(work, `seed-aria2-lt-${round}`), PART_TIMEOUT_MS)).ms);
+    ltCpu += (await cpuSeconds(lt.pid)) - c0;
     await rm(path.join(work, `seed-aria2-ours-${round}`), { recursive: true, force: true });
     await rm(path.join(work, `seed-aria2-lt-${round}`), { recursive: true, force: true });
   }
@@ -163,11 +169,18 @@ async function partSeeding(): Promise<void> {
   const secs = (xs: number[]) => xs.map((x) => (x / 1000).toFixed(1)).join('/');
   rows.push([
     `(b) aria2c downloading ${formatSize(total)} from one seeder, ${SEED_ROUNDS} rounds alternated`,
-    `ours ${rate(total, median(oursMs))} (${secs(oursMs)} s), libtorrent ${rate(total, median(ltMs))} (${secs(ltMs)} s)`,
+    `ours ${rate(total, median(oursMs))} (${secs(oursMs)} s), libtorrent ${rate(total, median(ltMs))} (${secs(ltMs)} s); ` +
+      `seeder CPU per GB sent: ours ${(oursCpu / ((SEED_ROUNDS * total) / 1e9)).toFixed(2)} s, libtorrent ${(ltCpu / ((SEED_ROUNDS * total) / 1e9)).toFixed(2)} s`,
     `ours/libtorrent speed ${(median(ltMs) / median(oursMs)).toFixed(2)} (medians; target ≥ 1.0)`,
   ]);
   await ourTracker.close();
   await ltTracker.close();
+}
+
+/** User + system CPU seconds a process has used (/proc/PID/stat, clock ticks of 1/100 s). */
+async function cpuSeconds(pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).replace(/^.*\) /, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 async function rssFigures(pid: number): Promise<{ rss: number; hwm: number }> {

@@ -1,6 +1,7 @@
 /**
- * A seeder as a real process (`clients/seeder/standalone.ts seed ...`), for what must not run
- * inside the test process: kill -9, and hostile peers that could freeze an event loop.
+ * A seeder as a real process (`seedbank seed ...`, the command operators run), for what must
+ * not run inside the test process: kill -9, hostile peers that could freeze an event loop, and
+ * memory measured as a daemon would use it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -9,8 +10,7 @@ import type { StatusRecord } from '../status-file.ts';
 import { statusPath } from '../status-file.ts';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
-const ENTRY = path.join(REPO_ROOT, 'clients', 'seeder', 'standalone.ts');
-const RUN_TS = path.join(REPO_ROOT, 'bin', 'run-ts.js');
+const SEEDBANK = path.join(REPO_ROOT, 'bin', 'seedbank.js');
 const POLL_MS = 100;
 
 /** A running seeder process. */
@@ -28,7 +28,7 @@ export interface ChildSeeder {
 
 /** Starts `seedbank seed ARGS` (the storage folder must be among ARGS as --storage `storage`). */
 export function startChildSeeder(storage: string, args: string[]): ChildSeeder {
-  const child = spawn(process.execPath, [RUN_TS, ENTRY, 'seed', '--storage', storage, ...args], {
+  const child = spawn(process.execPath, [SEEDBANK, 'seed', '--storage', storage, ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, SEEDBANK_LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -66,6 +66,8 @@ sys.stdin.read()
 /** A python3-libtorrent seeder on 127.0.0.1. */
 export interface LibtorrentSeeder {
   port: number;
+  /** The python3 process (for CPU and memory readings). */
+  pid: number;
   close(): Promise<void>;
 }
 
@@ -96,7 +98,7 @@ export async function startLibtorrentSeeder(torrentFile: string, saveDir: string
       });
       child.once('close', (code) => reject(new Error(`libtorrent seeder exited with ${code}: ${err}`)));
     });
-    return { port, close };
+    return { port, pid: child.pid!, close };
   } catch (e) {
     await close();
     throw e;

@@ -65,7 +65,23 @@ export class CopyIndex {
    * as its slice took, so a busy server keeps about half the CPU. With no requests it never
    * rests. A newer invalidation abandons an older warm-up.
    */
-  async warm(): Promise<void> {
+  warm(): Promise<void> {
+    const run = this.warmOnce();
+    this.warming = run;
+    void run.finally(() => {
+      if (this.warming === run) this.warming = null;
+    }).catch(() => undefined);
+    return run;
+  }
+
+  /** Resolves once no warm-up is running (a newer one started meanwhile is waited for too). */
+  async whenWarm(): Promise<void> {
+    while (this.warming) await this.warming.catch(() => undefined);
+  }
+
+  private warming: Promise<void> | null = null;
+
+  private async warmOnce(): Promise<void> {
     const generation = this.warmGeneration;
     const served = this.window.requestsServed ?? (() => 0);
     let sliceStart = performance.now();

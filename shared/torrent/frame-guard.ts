@@ -68,10 +68,13 @@ export class FrameGuard {
   private dropping = false;
   private problem: string | null = null;
   private out: Uint8Array[] = [];
+  /** Nothing is ever removed: bytes are only checked, and each chunk passes on as it came. */
+  private readonly checkOnly: boolean;
 
   constructor(private readonly limits: FrameLimits) {
     this.bitfieldBody = 1 + Math.ceil(limits.pieceCount / 8);
     this.maxMessage = Math.max(this.bitfieldBody, PIECE_HEADER_BYTES + limits.maxBlockBytes, MAX_EXTENDED_MESSAGE_BYTES);
+    this.checkOnly = limits.keepExtended === true;
   }
 
   /** Checks the next bytes from the peer; returns those the Wire may parse, or what is wrong with them. */
@@ -84,6 +87,7 @@ export class FrameGuard {
     let at = 0;
     while (at < chunk.length && !this.problem) at = this.step(chunk, at);
     if (this.problem) return { problem: this.problem };
+    if (this.checkOnly) return { pass: Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength) };
     // Usually the whole chunk passes as one piece: hand it on without a copy.
     const pass = this.out.length === 1 ? Buffer.from(this.out[0]!.buffer, this.out[0]!.byteOffset, this.out[0]!.byteLength) : Buffer.concat(this.out);
     this.out = [];
@@ -103,7 +107,7 @@ export class FrameGuard {
             return chunk.length;
           }
         }
-        this.out.push(chunk.subarray(at, at + n));
+        if (!this.checkOnly) this.out.push(chunk.subarray(at, at + n));
         this.need -= n;
         if (this.need === 0) this.expectLength();
         return at + n;
@@ -121,7 +125,7 @@ export class FrameGuard {
             this.state = 'id';
             this.need = 1;
           } else {
-            this.out.push(Buffer.from(this.lengthBytes)); // keep-alive
+            if (!this.checkOnly) this.out.push(Buffer.from(this.lengthBytes)); // keep-alive
             this.expectLength();
           }
         }
@@ -131,7 +135,7 @@ export class FrameGuard {
         const id = chunk[at]!;
         this.problem = this.checkLength(id, this.messageLength);
         this.dropping = id === MSG.extended && !this.limits.keepExtended;
-        if (!this.dropping) this.out.push(Buffer.from(this.lengthBytes), Buffer.from([id]));
+        if (!this.dropping && !this.checkOnly) this.out.push(Buffer.from(this.lengthBytes), Buffer.from([id]));
         this.need = this.messageLength - 1;
         this.state = 'body';
         if (this.need === 0) this.expectLength();
@@ -139,7 +143,7 @@ export class FrameGuard {
       }
       case 'body': {
         const n = Math.min(this.need, chunk.length - at);
-        if (!this.dropping) this.out.push(chunk.subarray(at, at + n));
+        if (!this.dropping && !this.checkOnly) this.out.push(chunk.subarray(at, at + n));
         this.need -= n;
         if (this.need === 0) this.expectLength();
         return at + n;

@@ -9,16 +9,23 @@
 /** Reads the stretch the key names. */
 export type StretchReader = () => Promise<Buffer>;
 
+/**
+ * One number keys an entry (no string built per request): volumes are numbered below 2^20 and
+ * parts below 2^33, so part × 2^20 + volume stays an exact integer.
+ */
+const VOLUME_SPACE = 2 ** 20;
+const keyOf = (volume: number, part: number) => part * VOLUME_SPACE + volume;
+
 export class PieceCache {
-  private readonly entries = new Map<string, Buffer>();
-  private readonly pending = new Map<string, Promise<Buffer>>();
+  private readonly entries = new Map<number, Buffer>();
+  private readonly pending = new Map<number, Promise<Buffer>>();
   private bytes = 0;
 
   constructor(private readonly maxBytes: number) {}
 
   /** The stretch `part` of a volume, from memory or read through `read`. */
-  async get(volume: string, part: string | number, read: StretchReader): Promise<Buffer> {
-    const key = `${volume}:${part}`;
+  async get(volume: number, part: number, read: StretchReader): Promise<Buffer> {
+    const key = keyOf(volume, part);
     const hit = this.entries.get(key);
     if (hit) {
       // Map order is insertion order: re-inserting makes it the most recently used.
@@ -44,8 +51,8 @@ export class PieceCache {
   }
 
   /** The stretch if it is in memory (marked as just used), without reading. */
-  peek(volume: string, part: string | number): Buffer | undefined {
-    const key = `${volume}:${part}`;
+  peek(volume: number, part: number): Buffer | undefined {
+    const key = keyOf(volume, part);
     const hit = this.entries.get(key);
     if (hit) {
       this.entries.delete(key);
@@ -55,10 +62,9 @@ export class PieceCache {
   }
 
   /** Forgets every piece of a volume (it stops being served, or its files changed). */
-  drop(volume: string): void {
-    const prefix = `${volume}:`;
+  drop(volume: number): void {
     for (const [key, buf] of this.entries) {
-      if (!key.startsWith(prefix)) continue;
+      if (key % VOLUME_SPACE !== volume) continue;
       this.entries.delete(key);
       this.bytes -= buf.length;
     }
@@ -69,7 +75,7 @@ export class PieceCache {
     return this.bytes;
   }
 
-  private put(key: string, buf: Buffer): void {
+  private put(key: number, buf: Buffer): void {
     if (buf.length > this.maxBytes) return;
     this.entries.set(key, buf);
     this.bytes += buf.length;

@@ -65,6 +65,9 @@ export interface ServedTraffic {
 export class SeedServer implements PeerHost {
   readonly peerId: Buffer;
   private readonly volumes = new Map<string, ServedVolume>();
+  /** A small number per served volume, for the piece cache's keys. */
+  private readonly cacheIds = new Map<string, number>();
+  private nextCacheId = 1;
   /** SHA-1('req2' + info hash) → volume, for MSE handshakes. */
   private readonly byReq2 = new Map<string, ServedVolume>();
   private readonly peers = new Set<SeedPeer>();
@@ -111,6 +114,7 @@ export class SeedServer implements PeerHost {
   /** Starts serving a complete (or all-but-taken-down) volume. */
   serve(v: ServedVolume): void {
     this.volumes.set(v.infoHash, v);
+    if (!this.cacheIds.has(v.infoHash)) this.cacheIds.set(v.infoHash, this.nextCacheId++);
     this.byReq2.set(req2Hash(v.infoHash), v);
   }
 
@@ -123,7 +127,7 @@ export class SeedServer implements PeerHost {
     this.volumes.delete(infoHash);
     this.byReq2.delete(req2Hash(infoHash));
     for (const p of [...this.peers]) if (p.volume?.infoHash === infoHash) p.end();
-    this.cache.drop(infoHash);
+    this.forgetCached(infoHash);
   }
 
   isServed(infoHash: string): boolean {
@@ -137,7 +141,8 @@ export class SeedServer implements PeerHost {
 
   /** Forgets cached pieces of a volume (its files changed on disk). */
   forgetCached(infoHash: string): void {
-    this.cache.drop(infoHash);
+    const id = this.cacheIds.get(infoHash);
+    if (id !== undefined) this.cache.drop(id);
   }
 
   traffic(infoHash: string): ServedTraffic {
@@ -181,13 +186,13 @@ export class SeedServer implements PeerHost {
     if (this.bucket) return null;
     const s = stretchOf(volume, index, offset, length);
     if (!s) return null;
-    return this.cache.peek(volume.infoHash, s.key)?.subarray(offset - s.start, offset - s.start + length) ?? null;
+    return this.cache.peek(this.cacheIds.get(volume.infoHash) ?? 0, s.key)?.subarray(offset - s.start, offset - s.start + length) ?? null;
   }
 
   async block(volume: ServedVolume, index: number, offset: number, length: number): Promise<Buffer> {
     const s = stretchOf(volume, index, offset, length);
     const data = s
-      ? (await this.cache.get(volume.infoHash, s.key, () => volume.readRange(index, s.start, s.length))).subarray(offset - s.start, offset - s.start + length)
+      ? (await this.cache.get(this.cacheIds.get(volume.infoHash) ?? 0, s.key, () => volume.readRange(index, s.start, s.length))).subarray(offset - s.start, offset - s.start + length)
       : await volume.readRange(index, offset, length);
     if (this.bucket) await this.bucket.take(length);
     return data;
@@ -290,12 +295,15 @@ export class SeedServer implements PeerHost {
  * parts in parallel. Null for a block crossing a part boundary (peers do not ask for those):
  * it is read on its own.
  */
-function stretchOf(volume: ServedVolume, index: number, offset: number, length: number): { key: string; start: number; length: number } | null {
+function stretchOf(volume: ServedVolume, index: number, offset: number, length: number): { key: number; start: number; length: number } | null {
   const start = offset - (offset % STRETCH_BYTES);
   const stretchLength = Math.min(STRETCH_BYTES, volume.pieceSize(index) - start);
   if (offset + length > start + stretchLength) return null;
-  return { key: `${index}/${start}`, start, length: stretchLength };
+  return { key: index * STRETCHES_PER_PIECE_KEY + start / STRETCH_BYTES, start, length: stretchLength };
 }
+
+/** Parts of one piece in a cache key: 4,096 stretches (512 MiB pieces); with 2^21 pieces it stays below 2^33. */
+const STRETCHES_PER_PIECE_KEY = 4096;
 
 /** MSE's obfuscated info hash: SHA-1('req2' + info hash), hex. */
 function req2Hash(infoHash: string): string {

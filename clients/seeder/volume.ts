@@ -140,7 +140,7 @@ export class HostedVolume {
       has: (i) => this.has(i),
       hasAll: () => this.bits !== null && this.missingWanted(this.bits) === 0 && this.blocked.size === 0,
       bitfield: () => this.bits ?? emptyBitfield(n),
-      readRange: (i, offset, length) => this.files.readPiece(i, offset, length),
+      readRange: (i, offset, length, target) => this.files.readPiece(i, offset, length, target),
     };
   }
 

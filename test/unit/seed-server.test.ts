@@ -46,9 +46,11 @@ function memoryVolume(count: number, missing: number[] = []): ServedVolume & { p
     has: (i: number) => i < count && !missing.includes(i),
     hasAll: () => missing.length === 0,
     bitfield: () => bits,
-    readRange: async (i: number, offset: number, length: number) => {
+    readRange: async (i: number, offset: number, length: number, target?: Buffer) => {
       v.reads++;
-      return pieces[i]!.subarray(offset, offset + length);
+      if (!target) return pieces[i]!.subarray(offset, offset + length);
+      pieces[i]!.copy(target, 0, offset, offset + length);
+      return target.subarray(0, length);
     },
   };
   return v;
@@ -159,6 +161,23 @@ describe('seed server', () => {
     expect((await requestBlock(b.wire, 1, 0, 16384)).equals(v.pieces[1]!.subarray(0, 16384))).toBe(true);
   });
 
+  it('answers every block right while a tiny cache evicts and reuses its buffers under two peers', async () => {
+    const server = await SeedServer.listen({
+      port: 0, host: '127.0.0.1', peerId: Buffer.from('-SB0001-seedserver02'), pieceCacheBytes: 128 * 1024,
+      passOn: (s) => s.destroy(), logger: silentLogger,
+    });
+    closers.push(() => server.close());
+    const pieces = 12;
+    const v = memoryVolume(pieces);
+    server.serve(v);
+    const peers = [await connectPeer(server, v.infoHash), await connectPeer(server, v.infoHash)];
+    for (const p of peers) await unchoked(p.wire);
+    // Every block of every piece once, in a scattered order (7 is coprime with 48).
+    const order = Array.from({ length: pieces * 4 }, (_, k) => (k * 7) % (pieces * 4)).map((j) => [j % pieces, Math.floor(j / pieces) * 16384] as const);
+    const answers = await Promise.all(peers.flatMap((p, n) => order.map(([i, off]) => requestBlock(p.wire, (i + n) % pieces, off, 16384).then((b) => [(i + n) % pieces, off, b] as const))));
+    for (const [i, off, b] of answers) expect(b.equals(v.pieces[i]!.subarray(off, off + 16384)), `piece ${i} at ${off}`).toBe(true);
+  });
+
   it('drops a peer announcing a 2 GiB message and keeps serving the others', async () => {
     const server = await startServer();
     const v = memoryVolume(2);
@@ -229,8 +248,24 @@ describe('piece cache', () => {
     for (const i of [1, 2, 3]) await cache.get(1, i, () => read(i));
     expect(cache.size).toBe(300);
     expect(cache.peek(1, 0), 'least recently used went first').toBeUndefined();
-    expect(cache.peek(1, 3)?.[0]).toBe(3);
+    expect(cache.peek(1, 3)?.data[0]).toBe(3);
     cache.drop(1);
     expect(cache.size).toBe(0);
+  });
+
+  it('reuses a stretch buffer only once its stretch has left and every block from it is written', async () => {
+    const cache = new PieceCache(100, 100);
+    const fill = (n: number) => async (target: Buffer | undefined) => target!.fill(n);
+    const first = await cache.get(1, 0, fill(1));
+    cache.acquire(first);
+    const block = first.data.subarray(0, 10);
+    await cache.get(1, 1, fill(2)); // evicts stretch 0, whose block is still out
+    expect(cache.pooled).toBe(0);
+    const third = await cache.get(1, 2, fill(3)); // must not overwrite the block still being written
+    expect(block[0]).toBe(1);
+    expect(third.data.buffer).not.toBe(first.data.buffer);
+    expect(cache.pooled, 'stretch 1, evicted with no block out, went back at once').toBe(1);
+    cache.release(block);
+    expect(cache.pooled, 'the evicted stretch returns to the pool once released').toBe(2);
   });
 });

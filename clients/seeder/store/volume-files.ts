@@ -71,14 +71,14 @@ export class VolumeFiles {
     return this.placements[index]!.abs;
   }
 
-  /** Reads `length` bytes of piece `index` from `offset`. */
-  async readPiece(index: number, offset: number, length: number): Promise<Buffer> {
+  /** Reads `length` bytes of piece `index` from `offset` (into `target` when given, else a new buffer). */
+  async readPiece(index: number, offset: number, length: number, target?: Buffer): Promise<Buffer> {
     const segments = this.layout.pieceSegments(index, offset, length);
-    if (segments.length === 1) {
+    if (segments.length === 1 && !target) {
       const s = segments[0]!;
       return this.content.read(this.abs(s.file), s.fileOffset, s.length);
     }
-    const out = Buffer.allocUnsafe(length);
+    const out = target ? target.subarray(0, length) : Buffer.allocUnsafe(length);
     for (const s of segments) await this.content.readInto(this.abs(s.file), s.fileOffset, out, s.rangeOffset, s.length);
     return out;
   }

@@ -40,8 +40,8 @@ export interface ServedVolume {
   hasAll(): boolean;
   /** The bitfield to send (bit 0 is the high bit of byte 0). */
   bitfield(): Uint8Array;
-  /** Reads `length` bytes of piece `index` from `offset`, from disk. */
-  readRange(index: number, offset: number, length: number): Promise<Buffer>;
+  /** Reads `length` bytes of piece `index` from `offset`, from disk (into `target` when given). */
+  readRange(index: number, offset: number, length: number, target?: Buffer): Promise<Buffer>;
   /** The bencoded info dictionary, for BEP 9. */
   readonly metadata: Buffer;
 }
@@ -55,6 +55,8 @@ export interface PeerHost {
   blockNow(volume: ServedVolume, index: number, offset: number, length: number): Buffer | null;
   /** Reads a block through the cache and the upload limit. */
   block(volume: ServedVolume, index: number, offset: number, length: number): Promise<Buffer>;
+  /** A block from blockNow/block has been written: its memory may be reused. */
+  released(block: Uint8Array): void;
   /** The peer became interested; resolves true when it may be unchoked now. */
   wantsUnchoke(peer: SeedPeer): boolean;
   /** The peer lost interest or left: its upload slot is free. */
@@ -236,9 +238,13 @@ export class SeedPeer {
     const wire = this.wire;
     const viaWire = wire.piece.bind(wire);
     const RC4 = 2;
+    const host = this.host;
     wire.piece = (index, offset, block) => {
-      if (wire._encryptionMethod === RC4) return viaWire(index, offset, block);
-      if (wire._finished || socket.destroyed) return;
+      if (wire._encryptionMethod === RC4) {
+        viaWire(index, offset, block); // encrypted into a copy at once
+        return host.released(block);
+      }
+      if (wire._finished || socket.destroyed) return host.released(block);
       const header = Buffer.allocUnsafe(PIECE_HEADER_BYTES);
       header.writeUInt32BE(PIECE_HEADER_BYTES - 4 + block.length, 0);
       header[4] = PIECE_MESSAGE_ID;
@@ -246,7 +252,7 @@ export class SeedPeer {
       header.writeUInt32BE(offset, 9);
       this.corkUntilNextTick(socket);
       socket.write(header);
-      socket.write(block);
+      socket.write(block, () => host.released(block));
       wire.uploaded += block.length;
       wire.uploadSpeed(block.length);
       wire.emit('upload', block.length);

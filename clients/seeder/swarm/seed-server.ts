@@ -84,7 +84,7 @@ export class SeedServer implements PeerHost {
 
   private constructor(private readonly server: net.Server, private readonly o: SeedServerOptions) {
     this.peerId = o.peerId;
-    this.cache = new PieceCache(o.pieceCacheBytes ?? DEFAULT_PIECE_CACHE_BYTES);
+    this.cache = new PieceCache(o.pieceCacheBytes ?? DEFAULT_PIECE_CACHE_BYTES, STRETCH_BYTES);
     const limit = o.maxUploadBytesPerSecond ?? 0;
     this.bucket = limit > 0 ? new TokenBucket(limit) : null;
     server.on('connection', (socket) => this.onConnection(socket));
@@ -185,17 +185,28 @@ export class SeedServer implements PeerHost {
   blockNow(volume: ServedVolume, index: number, offset: number, length: number): Buffer | null {
     if (this.bucket) return null;
     const s = stretchOf(volume, index, offset, length);
-    if (!s) return null;
-    return this.cache.peek(this.cacheIds.get(volume.infoHash) ?? 0, s.key)?.subarray(offset - s.start, offset - s.start + length) ?? null;
+    const hit = s ? this.cache.peek(this.cacheIds.get(volume.infoHash) ?? 0, s.key) : undefined;
+    if (!s || !hit) return null;
+    this.cache.acquire(hit);
+    return hit.data.subarray(offset - s.start, offset - s.start + length);
   }
 
   async block(volume: ServedVolume, index: number, offset: number, length: number): Promise<Buffer> {
     const s = stretchOf(volume, index, offset, length);
-    const data = s
-      ? (await this.cache.get(this.cacheIds.get(volume.infoHash) ?? 0, s.key, () => volume.readRange(index, s.start, s.length))).subarray(offset - s.start, offset - s.start + length)
-      : await volume.readRange(index, offset, length);
+    let data: Buffer;
+    if (s) {
+      const stretch = await this.cache.get(this.cacheIds.get(volume.infoHash) ?? 0, s.key, (target) => volume.readRange(index, s.start, s.length, target));
+      this.cache.acquire(stretch);
+      data = stretch.data.subarray(offset - s.start, offset - s.start + length);
+    } else {
+      data = await volume.readRange(index, offset, length);
+    }
     if (this.bucket) await this.bucket.take(length);
     return data;
+  }
+
+  released(block: Uint8Array): void {
+    this.cache.release(block);
   }
 
   wantsUnchoke(peer: SeedPeer): boolean {
@@ -309,3 +320,4 @@ const STRETCHES_PER_PIECE_KEY = 4096;
 function req2Hash(infoHash: string): string {
   return createHash('sha1').update('req2').update(Buffer.from(infoHash, 'hex')).digest('hex');
 }
+

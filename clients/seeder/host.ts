@@ -9,7 +9,7 @@ import { SeedbankError } from '../../shared/errors.ts';
 import { silentLogger, type Logger } from '../../shared/log.ts';
 import { parseVolumeTorrent } from '../../shared/torrent/index.ts';
 import { formatSize } from '../../shared/units.ts';
-import { freeBytes, plannedBytes, quotaExceeded, treeUsage } from './quota.ts';
+import { checkVolumeFits, freeBytes, plannedBytes, treeUsage } from './quota.ts';
 import { scrubVolume, type VolumeScrub } from './scrub.ts';
 import { ContentStore } from './store/content-store.ts';
 import { PieceLayout } from './store/piece-layout.ts';
@@ -319,7 +319,9 @@ export class Seeder {
     const placements = this.content.place(ih, parsed.files);
     const release = () => this.content.release(ih, placements);
     try {
-      if (checkQuota) await this.checkQuota(ih, hostedBefore, placements.map((p, i) => [p.abs, parsed.files[i]!.length]));
+      if (checkQuota) {
+        await checkVolumeFits({ infoHash: ih, hosted: hostedBefore, hostedVolumes: this.volumesByHash.size, added: placements.map((p, i) => [p.abs, parsed.files[i]!.length]), quotaBytes: this.o.quotaBytes, storage: this.storage, log: this.log });
+      }
       const stateFile = new VolumeStateFile(this.content.paths.meta, ih);
       if (!saved) await stateFile.saveTorrent(bytes);
       const files = new VolumeFiles(layout, placements, this.content, parsed.pieces);
@@ -357,20 +359,6 @@ export class Seeder {
     const files = new Map<string, number>();
     for (const v of this.volumesByHash.values()) v.files.placements.forEach((p, i) => files.set(p.abs, v.layout.files[i]!.length));
     return files;
-  }
-
-  private async checkQuota(ih: string, hosted: Map<string, number>, added: [string, number][]): Promise<void> {
-    const hostedBytes = plannedBytes(hosted, this.volumesByHash.size);
-    const all = new Map(hosted);
-    for (const [abs, length] of added) all.set(abs, length);
-    const addBytes = plannedBytes(all, this.volumesByHash.size + 1) - hostedBytes;
-    if (hostedBytes + addBytes > this.o.quotaBytes) {
-      const err = quotaExceeded(ih, { addBytes, hostedBytes, quotaBytes: this.o.quotaBytes, freeBytes: await freeBytes(this.storage) });
-      this.log.warn(err.context, err.message);
-      throw err;
-    }
-    const free = await freeBytes(this.storage);
-    if (addBytes > free) this.log.warn({ infoHash: ih, addBytes, freeBytes: free }, `volume fits the quota but the disk has only ${formatSize(free)} free`);
   }
 
   private onWriteFailed(v: HostedVolume, index: number, err: Error): void {

@@ -5,6 +5,7 @@
 import { lstat, readdir, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import { SeedbankError } from '../../shared/errors.ts';
+import type { Logger } from '../../shared/log.ts';
 import { formatSize } from '../../shared/units.ts';
 
 /** Files take whole filesystem blocks; planning in 4 KiB units keeps the real use under the plan. */
@@ -64,4 +65,32 @@ export async function treeUsage(root: string): Promise<number> {
 export async function freeBytes(dir: string): Promise<number> {
   const s = await statfs(dir);
   return s.bavail * s.bsize;
+}
+
+/**
+ * Refuses a volume that would take the hosted volumes' planned use over the quota
+ * (QUOTA_EXCEEDED with the numbers, logged); warns when it fits the quota but not the disk.
+ */
+export async function checkVolumeFits(o: {
+  infoHash: string;
+  /** Distinct files already hosted, by path, with their lengths. */
+  hosted: ReadonlyMap<string, number>;
+  hostedVolumes: number;
+  /** The new volume's files as [path, length]. */
+  added: readonly [string, number][];
+  quotaBytes: number;
+  storage: string;
+  log: Logger;
+}): Promise<void> {
+  const hostedBytes = plannedBytes(o.hosted, o.hostedVolumes);
+  const all = new Map(o.hosted);
+  for (const [abs, length] of o.added) all.set(abs, length);
+  const addBytes = plannedBytes(all, o.hostedVolumes + 1) - hostedBytes;
+  const free = await freeBytes(o.storage);
+  if (hostedBytes + addBytes > o.quotaBytes) {
+    const err = quotaExceeded(o.infoHash, { addBytes, hostedBytes, quotaBytes: o.quotaBytes, freeBytes: free });
+    o.log.warn(err.context, err.message);
+    throw err;
+  }
+  if (addBytes > free) o.log.warn({ infoHash: o.infoHash, addBytes, freeBytes: free }, `volume fits the quota but the disk has only ${formatSize(free)} free`);
 }

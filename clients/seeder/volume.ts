@@ -18,7 +18,7 @@ import type { VolumeFiles } from './store/volume-files.ts';
 import { verifyOnDisk, type DiskCheck } from './store/verify-on-disk.ts';
 import { emptyBitfield, getBit, setBit, VolumeStateFile, type VolumeStateData } from './store/volume-state.ts';
 import type { HostLimiter } from './web-seed/host-limiter.ts';
-import { WebSeedConn } from './web-seed/web-seed-conn.ts';
+import { addWebSeeds } from './web-seed/web-seed-conn.ts';
 import type { WTClient, WTTorrent } from './webtorrent-api.ts';
 import type { VolumeActivity, VolumeStatus } from './volume-status.ts';
 
@@ -95,7 +95,7 @@ export class HostedVolume {
       infoHash: this.infoHash,
       trackers: this.parsed.announce,
       left: () => this.parsed.totalBytes - this.verifiedBytes(),
-      uploaded: () => this.status().uploadedBytes,
+      uploaded: () => this.uploadedBefore + (this.torrent?.uploaded ?? 0) + (this.bits ? (this.opts?.seedServer.traffic(this.infoHash).uploadedBytes ?? 0) : 0),
       downloaded: () => this.receivedBefore + (this.torrent?.received ?? 0),
       onPeer: (addr) => this.addPeer(addr),
     });
@@ -213,16 +213,7 @@ export class HostedVolume {
       void this.toServed();
     });
     if (o.webSeeds) {
-      for (const baseUrl of this.parsed.urlList.filter((u) => /^https?:\/\//.test(u))) {
-        torrent.addWebSeed(new WebSeedConn(torrent, {
-          baseUrl,
-          torrentName: this.parsed.name,
-          layout: this.layout,
-          limiter: o.limiter,
-          userAgent: o.userAgent,
-          onBytes: (n) => (this.webSeedBytes += n),
-        }));
-      }
+      addWebSeeds(torrent, this.parsed.urlList, { torrentName: this.parsed.name, layout: this.layout, limiter: o.limiter, userAgent: o.userAgent, onBytes: (n) => (this.webSeedBytes += n) });
     }
   }
 

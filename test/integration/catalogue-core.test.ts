@@ -288,7 +288,7 @@ describe('tracker', () => {
     const vol = m.volumes[0]!;
     const torrent = await readFile(path.join(v1Dir(), vol.torrent));
     const specifier: string = 'webtorrent';
-    const WebTorrent = ((await import(specifier)) as { default: new (o: object) => any }).default;
+    const WebTorrent = ((await import(specifier)) as { default: new (o: object) => { add(t: Uint8Array, o: object): unknown; destroy(cb: () => void): void } }).default;
     const client = new WebTorrent({ dht: false, lsd: false, natUpnp: false, natPmp: false, utp: false, utPex: false, webSeeds: false });
     cleanups.push(() => new Promise<void>((r) => client.destroy(() => r())));
     client.add(torrent, { path: path.join(dataA, 'media'), announce: [`${serve!.url}/announce`] });
@@ -329,7 +329,13 @@ describe('tracker', () => {
 
   it('serves the UDP tracker protocol on the same port', async () => {
     const specifier: string = 'bittorrent-tracker';
-    const { Client } = (await import(specifier)) as { Client: new (o: object) => any };
+    interface UdpClient {
+      once(event: 'update', cb: (u: { complete: number }) => void): void;
+      once(event: 'warning' | 'error', cb: (e: Error) => void): void;
+      start(): void;
+      destroy(): void;
+    }
+    const { Client } = (await import(specifier)) as { Client: new (o: object) => UdpClient };
     const known = (await readManifest(v2Dir())).volumes.at(-1)!.infoHash;
     const announce = async (infoHash: string) => {
       const client = new Client({ infoHash, peerId: Buffer.from('-SB0001-udp-client01'), announce: [`udp://127.0.0.1:${serve!.port}`], port: 6999, getAnnounceOpts: () => ({ left: 0, uploaded: 0, downloaded: 0 }) });

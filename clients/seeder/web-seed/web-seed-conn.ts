@@ -138,3 +138,8 @@ export class WebSeedConn extends WebConnBase {
     return data;
   }
 }
+
+/** Adds one WebSeedConn per http(s) entry of the torrent's url-list to a webtorrent torrent. */
+export function addWebSeeds(torrent: { addWebSeed(conn: unknown): void }, urlList: readonly string[], o: Omit<WebSeedOptions, 'baseUrl'>): void {
+  for (const baseUrl of urlList.filter((u) => /^https?:\/\//.test(u))) torrent.addWebSeed(new WebSeedConn(torrent, { ...o, baseUrl }));
+}

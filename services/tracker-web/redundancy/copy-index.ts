@@ -177,12 +177,9 @@ export class CopyIndex {
         }
       }
     }
-    counts.sort((a, b) => a - b);
     const stats: SetCopyStats = {
-      files: counts.length,
+      ...spread(counts),
       bytes,
-      min: counts[0] ?? 0,
-      median: counts.length ? counts[Math.floor((counts.length - 1) / 2)]! : 0,
       histogram,
       bytesUnderTarget,
       filesUnderTarget,
@@ -226,15 +223,18 @@ export class CopyIndex {
         bytesUnderTarget += f.size;
       }
     }
-    counts.sort((a, b) => a - b);
     return {
       category: bare,
-      files: counts.length,
+      ...spread(counts),
       bytes,
-      min: counts[0] ?? 0,
-      median: counts.length ? counts[Math.floor((counts.length - 1) / 2)]! : 0,
       filesUnderTarget,
       bytesUnderTarget,
     };
   }
+}
+
+/** How many files, and the least and median copy counts among them (sorts `counts`). */
+function spread(counts: number[]): { files: number; min: number; median: number } {
+  counts.sort((a, b) => a - b);
+  return { files: counts.length, min: counts[0] ?? 0, median: counts.length ? counts[Math.floor((counts.length - 1) / 2)]! : 0 };
 }

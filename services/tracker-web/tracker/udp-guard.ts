@@ -9,11 +9,8 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { RemoteInfo, Socket } from 'node:dgram';
+import { ACTION_ANNOUNCE, ACTION_CONNECT, PROTOCOL_MAGIC } from './udp-protocol.ts';
 
-/** The protocol id a client sends in its connect request (and the tracker sees in place of a checked id). */
-const PROTOCOL_MAGIC = Buffer.from('0000041727101980', 'hex');
-const ACTION_CONNECT = 0;
-const ACTION_ANNOUNCE = 1;
 const CONNECTION_ID_BYTES = 8;
 /** A connection id is good for the minute it was issued in and the next one. */
 const CONNECTION_ID_WINDOW_MS = 60_000;

@@ -10,13 +10,8 @@ import type { RemoteInfo } from 'node:dgram';
 import { DEFAULT_NUMWANT, type QueryFailure } from './announce-query.ts';
 import type { AnnounceAnswer, PeerRequest, SwarmTotals, TrackerEvent } from './swarm-store.ts';
 import { normalizeIp } from './peer-address.ts';
+import { ACTION_ANNOUNCE, ACTION_CONNECT, ACTION_ERROR, ACTION_SCRAPE, PROTOCOL_MAGIC } from './udp-protocol.ts';
 
-/** The protocol id a connect request carries (and the guard puts in place of a checked id). */
-const PROTOCOL_MAGIC = Buffer.from('0000041727101980', 'hex');
-const ACTION_CONNECT = 0;
-const ACTION_ANNOUNCE = 1;
-const ACTION_SCRAPE = 2;
-const ACTION_ERROR = 3;
 const HEADER_BYTES = 16;
 const ANNOUNCE_BYTES = 98;
 const HASH_BYTES = 20;

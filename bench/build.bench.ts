@@ -14,8 +14,8 @@ import { formatSize } from '../shared/units.ts';
 import { createLogger } from '../shared/log.ts';
 
 const logger = createLogger({ level: process.env.SEEDBANK_LOG_LEVEL ?? 'warn' });
-import { encodeImage } from '../test/helpers/images.ts';
-import { startWiki, type Wiki } from '../test/helpers/mediawiki.ts';
+import { encodeImage } from '../deploy/local/wiki/images.ts';
+import { startWiki, type Wiki } from '../deploy/local/wiki/mediawiki.ts';
 
 const { values } = parseArgs({
   options: {

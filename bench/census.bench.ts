@@ -19,7 +19,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { auditPeer, runCensus, type AuditTarget, type PeerAddress } from '../services/tracker-web/census/index.ts';
-import { startFakePeer, type FakePeer } from '../services/tracker-web/census/testing/fake-peer.ts';
+import { startFakePeer, type FakePeer } from '../test/helpers/peers/fake-peer.ts';
 import { closeHashWorkers, createVolumeTorrent, parseVolumeTorrent } from '../shared/torrent/index.ts';
 
 const PIECES_IN_FILE = 4;

@@ -18,16 +18,16 @@ import { createGzip, constants as zlibConstants } from 'node:zlib';
 import { hexToBase36Sha1 } from '../clients/restore/coverage/base36-sha1.ts';
 import { imageDumpCoverage } from '../clients/restore/coverage/coverage.ts';
 import { withTrackersFirst } from '../shared/torrent/top-level.ts';
-import { aria2Download } from '../clients/seeder/testing/other-clients.ts';
+import { aria2Download } from '../test/helpers/peers/other-clients.ts';
 import { buildSet } from '../services/set-builder/build.ts';
 import { publishSet } from '../services/set-builder/publish.ts';
 import { createToken } from '../services/tracker-web/auth/tokens.ts';
-import { startSeeder, type Seeder } from '../services/tracker-web/census/testing/webtorrent-seeder.ts';
+import { startSeeder, type Seeder } from '../test/helpers/peers/webtorrent-seeder.ts';
 import { startCatalogueServer } from '../services/tracker-web/server.ts';
 import { parseRecipe } from '../shared/formats/recipe.ts';
 import { formatSize } from '../shared/units.ts';
-import { fillWiki } from '../test/helpers/fixtures.ts';
-import { startWiki } from '../test/helpers/mediawiki.ts';
+import { fillWiki } from '../deploy/local/wiki/fixtures.ts';
+import { startWiki } from '../deploy/local/wiki/mediawiki.ts';
 import { runCli } from '../test/helpers/run-cli.ts';
 
 const { values } = parseArgs({

@@ -19,10 +19,10 @@ import { commonsPath } from '../shared/commons-path.ts';
 import { createVolumeTorrent } from '../shared/torrent/index.ts';
 import { formatSize } from '../shared/units.ts';
 import { Seeder } from '../clients/seeder/index.ts';
-import { startChildSeeder, type ChildSeeder } from '../clients/seeder/testing/child-seeder.ts';
-import { aria2Download, freeLoopbackPort, startLibtorrentSeeder } from '../clients/seeder/testing/other-clients.ts';
-import { startTestTracker } from '../clients/seeder/testing/tracker.ts';
-import { retargetTorrent } from '../clients/seeder/testing/torrent-copy.ts';
+import { startChildSeeder, type ChildSeeder } from '../test/helpers/peers/child-seeder.ts';
+import { aria2Download, freeLoopbackPort, startLibtorrentSeeder } from '../test/helpers/peers/other-clients.ts';
+import { startTestTracker } from '../test/helpers/peers/tracker.ts';
+import { retargetTorrent } from '../test/helpers/peers/torrent-copy.ts';
 
 const MB = 1_000_000;
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;

@@ -16,8 +16,8 @@ import { CatalogueStore } from '../../services/tracker-web/store/catalogue-store
 import { parseManifest, serializeManifest, type Manifest } from '../../shared/formats/manifest.ts';
 import { parseRecipe, type Recipe } from '../../shared/formats/recipe.ts';
 import { parseVolumeTorrent } from '../../shared/torrent/index.ts';
-import { fillWiki } from '../helpers/fixtures.ts';
-import { startWiki, type Wiki } from '../helpers/mediawiki.ts';
+import { fillWiki } from '../../deploy/local/wiki/fixtures.ts';
+import { startWiki, type Wiki } from '../../deploy/local/wiki/mediawiki.ts';
 
 /** The catalogue's JSON answers as these tests read them (a missing error fails the assertion reading it). */
 type ApiBody = { error: { code: string; message: string; hint?: string } } & Record<string, unknown>;

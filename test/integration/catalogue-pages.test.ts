@@ -11,7 +11,7 @@ import sharp from 'sharp';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBrowser, withTimeout, type PageProblems } from '../helpers/browser.ts';
-import { makeImage } from '../helpers/images.ts';
+import { makeImage } from '../../deploy/local/wiki/images.ts';
 import { makeMosaic } from '../../shared/preview-mosaic.ts';
 import { parseHomeQuery } from '../../services/tracker-web/pages/home-query.ts';
 import { renderHome } from '../../services/tracker-web/pages/render-home.ts';
@@ -21,7 +21,7 @@ import { renderError, renderNotFound } from '../../services/tracker-web/pages/re
 import { formatBytes } from '../../services/tracker-web/pages/format.ts';
 import {
   HOSTILE_ATTR, HOSTILE_TITLE, SAMPLE_FILES, SAMPLE_NOW, SAMPLE_SETS, SAMPLE_TOTALS, sampleHome, sampleSetPage,
-} from '../../services/tracker-web/pages/sample-models.ts';
+} from '../helpers/sample-models.ts';
 import type { FilePageModel, HomeQuery } from '../../services/tracker-web/pages/view-models.ts';
 
 const SERVER_CLOSE_TIMEOUT_MS = 10_000;

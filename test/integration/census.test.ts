@@ -12,8 +12,8 @@ import {
   auditPeer, copiesPerFile, mergeCopies, networkOf, normalizeHost, pieceRangeForFile, runCensus,
   type AuditTarget, type PeerAuditResult,
 } from '../../services/tracker-web/census/index.ts';
-import { startFakePeer, type FakeBehaviour, type FakePeer } from '../../services/tracker-web/census/testing/fake-peer.ts';
-import { startSeeder, type Seeder } from '../../services/tracker-web/census/testing/webtorrent-seeder.ts';
+import { startFakePeer, type FakeBehaviour, type FakePeer } from '../helpers/peers/fake-peer.ts';
+import { startSeeder, type Seeder } from '../helpers/peers/webtorrent-seeder.ts';
 
 const PIECE_LENGTH = 32 * 1024;
 /**

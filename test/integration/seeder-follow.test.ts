@@ -24,10 +24,10 @@ import { runSeed } from '../../clients/seeder/run-seed.ts';
 import { allocatedSize, VOLUME_OVERHEAD_BYTES } from '../../clients/seeder/quota.ts';
 import { readStatus, formatStatus, type StatusRecord } from '../../clients/seeder/status-file.ts';
 import { runWizard } from '../../clients/seeder/wizard.ts';
-import { startChildSeeder, type ChildSeeder } from '../../clients/seeder/testing/child-seeder.ts';
-import { changeWiki, fillWiki, type FixtureSet } from '../helpers/fixtures.ts';
+import { startChildSeeder, type ChildSeeder } from '../helpers/peers/child-seeder.ts';
+import { changeWiki, fillWiki, type FixtureSet } from '../../deploy/local/wiki/fixtures.ts';
 import { waitFor } from '../helpers/run-cli.ts';
-import { startWiki, type Wiki } from '../helpers/mediawiki.ts';
+import { startWiki, type Wiki } from '../../deploy/local/wiki/mediawiki.ts';
 
 const WAIT_MS = 45_000;
 const POLL = '700ms';

@@ -14,8 +14,8 @@ import { parseManifest, type Manifest } from '../../shared/formats/manifest.ts';
 import { checkManifestSignature } from '../../shared/formats/signature.ts';
 import { inRegion } from '../../shared/geo.ts';
 import { isSeedbankError } from '../../shared/errors.ts';
-import { changeWiki, fillWiki, filesUnder, type ChangeSet, type FixtureSet } from '../helpers/fixtures.ts';
-import { startWiki, type Wiki } from '../helpers/mediawiki.ts';
+import { changeWiki, fillWiki, filesUnder, type ChangeSet, type FixtureSet } from '../../deploy/local/wiki/fixtures.ts';
+import { startWiki, type Wiki } from '../../deploy/local/wiki/mediawiki.ts';
 import { runCli, runTool, startCli, waitFor } from '../helpers/run-cli.ts';
 
 let wiki: Wiki;

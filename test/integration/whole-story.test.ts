@@ -17,11 +17,11 @@ import { silentLogger } from '../../shared/log.ts';
 import { seedConfigFromFlags, type SeedFlags } from '../../clients/seeder/config.ts';
 import { runSeed } from '../../clients/seeder/run-seed.ts';
 import { readStatus, type StatusRecord } from '../../clients/seeder/status-file.ts';
-import { startChildSeeder, type ChildSeeder } from '../../clients/seeder/testing/child-seeder.ts';
-import { changeWiki, fillWiki, type FixtureSet } from '../helpers/fixtures.ts';
-import { startWiki, type Wiki } from '../helpers/mediawiki.ts';
+import { startChildSeeder, type ChildSeeder } from '../helpers/peers/child-seeder.ts';
+import { changeWiki, fillWiki, type FixtureSet } from '../../deploy/local/wiki/fixtures.ts';
+import { startWiki, type Wiki } from '../../deploy/local/wiki/mediawiki.ts';
 import { runCli, waitFor } from '../helpers/run-cli.ts';
-import { imageInfos } from '../helpers/wiki-api.ts';
+import { imageInfos } from '../../deploy/local/wiki/wiki-api.ts';
 
 const WAIT_MS = 90_000;
 const POLL = '700ms';

@@ -6,8 +6,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { StatusRecord } from '../status-file.ts';
-import { statusPath } from '../status-file.ts';
+import type { StatusRecord } from '../../../clients/seeder/status-file.ts';
+import { statusPath } from '../../../clients/seeder/status-file.ts';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
 const SEEDBANK = path.join(REPO_ROOT, 'bin', 'seedbank.js');

@@ -13,10 +13,10 @@ import {
   type ChangeSet,
   type FixtureFile,
   type FixtureSet,
-} from './fixtures.ts';
-import { lastStartTimings, startWiki, type Wiki } from './mediawiki.ts';
-import { liveGroupMembers } from './php-server.ts';
-import { apiGet, categoryMembers, imageInfos } from './wiki-api.ts';
+} from '../../deploy/local/wiki/fixtures.ts';
+import { lastStartTimings, startWiki, type Wiki } from '../../deploy/local/wiki/mediawiki.ts';
+import { liveGroupMembers } from '../../deploy/local/wiki/php-server.ts';
+import { apiGet, categoryMembers, imageInfos } from '../../deploy/local/wiki/wiki-api.ts';
 
 let wiki: Wiki | undefined;
 let fixtures: FixtureSet;

@@ -2,10 +2,10 @@
 // user field) and their files. The page tests serve them; they also show the server's author
 // what a filled model looks like, and let anyone preview the pages without a store.
 import { createHash } from 'node:crypto';
-import { magnetUri } from './urls.ts';
+import { magnetUri } from '../../services/tracker-web/pages/urls.ts';
 import type {
   FileView, HomePageModel, NetworkTotals, SetPageModel, SetSummary, VersionView, VolumeView,
-} from './view-models.ts';
+} from '../../services/tracker-web/pages/view-models.ts';
 
 /** The fixed "now" of every sample, so relative times are stable. */
 export const SAMPLE_NOW = '2025-06-01T12:00:00.000Z';

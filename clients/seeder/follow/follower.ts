@@ -151,7 +151,7 @@ export class Follower {
       const followed = this.followedSets(listed);
       for (const setId of followed) await this.step(`set ${setId}`, () => syncSet(this.ctx, setId, catalogueSource(this.client)));
       await this.step('unfollow', () => this.dropUnfollowed(listed));
-      if (this.o.auto) await this.step('auto', () => syncAuto(this.ctx, this.client, answer as ReportAnswer, this.o.autoMinHostingMs));
+      if (this.o.auto) await this.step('auto', () => syncAuto(this.ctx, this.client, answer as ReportAnswer, this.o.autoMinHostingMs, () => this.client.report(this.report())));
     } catch (err) {
       if (!isSeedbankError(err) || !/^CATALOGUE_/.test(err.code)) throw err;
       this.failures++;

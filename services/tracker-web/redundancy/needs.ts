@@ -1,3 +1,6 @@
+/** Longest needs list returned at once (GET /api/needs). */
+export const MAX_NEEDS = 1000;
+
 /** What the needs list knows of a volume. */
 export interface VolumeNeed {
   infoHash: string;

@@ -6,7 +6,7 @@ import { renderFile } from '../pages/render-file.ts';
 import { renderHome } from '../pages/render-home.ts';
 import { renderSet } from '../pages/render-set.ts';
 import type { DrillSummary } from '../pages/view-models.ts';
-import { rankNeeds } from '../redundancy/needs.ts';
+import { MAX_NEEDS, rankNeeds } from '../redundancy/needs.ts';
 import { fileModel } from './file-model.ts';
 import { homeModel } from './home-model.ts';
 import { setModel } from './set-model.ts';
@@ -14,8 +14,6 @@ import type { ViewSources } from './set-summaries.ts';
 
 /** Most items in the feed of all sets. */
 const ALL_SETS_FEED_VERSIONS = 200;
-/** Longest needs list returned at once. */
-const MAX_NEEDS = 1000;
 
 /** Extra sources of the pages beyond the store (seeder reports, drills). */
 export interface PageExtras {

@@ -81,7 +81,7 @@ function scheduleLeave(host: Host): void {
 }
 function onChurn(kind: string, host: Host): void {
   if (kind === 'leave') {
-    if (net.now >= p.warmupDays * DAY_MS) departures.left(host, net.now);
+    if (net.now >= p.warmupDays * DAY_MS) departures.left(host, net.now, timing.copyMaxAgeMs);
     if (rand() < p.returnShare) net.events.push(net.now + exponential(rand, p.meanAwayDays * DAY_MS), { kind: 'return', host });
     else {
       host.gone = true;
@@ -160,6 +160,10 @@ log(`  worst volume: ${Math.min(...steady.map((d) => d.worst))} copies at the wo
 log(`  departures: ${heals.length} healed, ${departures.pending} still waiting, ${departures.returned} came back in time; ` +
   `heal time p50 ${(percentile(heals, 0.5) / HOUR_MS).toFixed(1)} h, p95 ${(percentile(heals, 0.95) / HOUR_MS).toFixed(1)} h, ` +
   `max ${(Math.max(0, ...heals) / HOUR_MS).toFixed(1)} h; within the bound (${(healBoundMs / HOUR_MS).toFixed(1)} h = copy window + census + 2 polls + transfer): ${heals.length ? pct(within / heals.length) : 'n/a'}`);
+const afterExpiry = departures.healedAfterExpiry;
+log(`  after the census forgot a departed host's copies, back at target in p50 ${(percentile(afterExpiry, 0.5) / 60000).toFixed(0)} min, ` +
+  `p95 ${(percentile(afterExpiry, 0.95) / 60000).toFixed(0)} min, max ${(Math.max(0, ...afterExpiry) / 60000).toFixed(0)} min ` +
+  `(a ${(maxVolume / 1e9).toFixed(1)} GB volume takes ${(maxVolume / medianRate / 60000).toFixed(0)} min at the median host's rate)`);
 log(`  bytes under target, online copies: ${pct(mean((d) => d.underLive))} mean, ${pct(Math.max(...steady.map((d) => d.underLive)))} worst day`);
 log(`  simulated in ${((performance.now() - wall0) / 1000).toFixed(0)} s`);
 log(`bytes under target in steady state (census view): ${pct(mean((d) => d.underCounted))} mean, ${pct(Math.max(...steady.map((d) => d.underCounted)))} worst day (target < 1%)`);

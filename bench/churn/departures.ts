@@ -8,6 +8,8 @@ import type { Host, Network } from './network.ts';
 interface Departure {
   host: Host;
   at: number;
+  /** When the census forgets the host's copies. */
+  expiresAt: number;
   epoch: number;
   volumes: number[];
 }
@@ -16,6 +18,8 @@ interface Departure {
 export class DepartureLog {
   private waiting: Departure[] = [];
   readonly healed: number[] = [];
+  /** Heal times counted from when the census forgot the departed host's copies. */
+  readonly healedAfterExpiry: number[] = [];
   returned = 0;
 
   get pending(): number {
@@ -23,9 +27,9 @@ export class DepartureLog {
   }
 
   /** Records a host going silent with the copies the census counts for it. */
-  left(host: Host, now: number): void {
+  left(host: Host, now: number, copyMaxAgeMs: number): void {
     const volumes = [...host.holdings.values()].filter((h) => h.counted).map((h) => h.v);
-    if (volumes.length > 0) this.waiting.push({ host, at: now, epoch: host.epoch, volumes });
+    if (volumes.length > 0) this.waiting.push({ host, at: now, expiresAt: host.auditedAt + copyMaxAgeMs, epoch: host.epoch, volumes });
   }
 
   /** Settles the departures that are healed, or whose host came back before its copies expired. */
@@ -41,6 +45,7 @@ export class DepartureLog {
       if ([...d.host.holdings.values()].some((h) => h.counted) || d.host.ghosts.length > 0) return true;
       if (d.volumes.some((v) => net.counted[v]! < net.target[v]!)) return true;
       this.healed.push(net.now - d.at);
+      this.healedAfterExpiry.push(Math.max(0, net.now - d.expiresAt));
       return false;
     });
   }

@@ -50,10 +50,10 @@ export type SetCopyHistoryBody = z.output<typeof setCopyHistorySchema>;
 /** Query of the copy history. */
 export const copyHistoryQuerySchema = z.object({ since: unixMsQuerySchema });
 
-/** Longest needs list returned at once. */
+/** Longest needs list returned at once; a larger limit is cut to it. */
 export const MAX_NEEDS = 1000;
-/** Query of GET /api/needs: how many entries (1 to MAX_NEEDS; default all up to MAX_NEEDS). */
-export const needsQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(MAX_NEEDS).optional() });
+/** Query of GET /api/needs: how many entries (from 1; default and most: MAX_NEEDS). */
+export const needsQuerySchema = z.object({ limit: z.coerce.number().int().min(1).optional() });
 
 /** A volume below its copy target. */
 export const needSchema = z.object({

@@ -9,6 +9,7 @@ import { countSchema, hex40Schema, hex64Schema, setIdSchema, sha1ParamSchema, un
 
 /** GET /healthz */
 export const healthSchema = z.object({ ok: z.literal(true) });
+export type HealthBody = z.output<typeof healthSchema>;
 
 /** One registered set. */
 export const setRecordSchema = z.object({

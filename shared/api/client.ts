@@ -174,7 +174,7 @@ export class ApiClient {
       return await fetch(this.url(req.path), { method: req.method, headers, body, signal: AbortSignal.timeout(timeoutMs) });
     } catch (err) {
       const timedOut = (err as Error).name === 'TimeoutError';
-      const why = timedOut ? `no answer within ${Math.round(timeoutMs / 1000)} s` : String((err as Error).cause ?? (err as Error).message);
+      const why = timedOut ? `no answer within ${(timeoutMs / 1000).toFixed(timeoutMs < 1000 ? 1 : 0)} s` : String((err as Error).cause ?? (err as Error).message);
       throw new SeedbankError('CATALOGUE_UNREACHABLE', `cannot reach the catalogue at ${this.baseUrl} (${req.what}): ${why}`, {
         hint: 'check the catalogue URL (--catalogue) and that the catalogue is running',
         context: { source: API_ERROR_SOURCE, url: this.url(req.path), method: req.method },

@@ -89,9 +89,9 @@ export function pageRouter(src: ViewSources, extras: PageExtras): Router {
           changes: v.changes,
           newVolumes: fresh.map((ih) => {
             const vol = src.store.getVolume(ih);
-            return { infoHash: ih, size: vol?.size ?? 0, files: vol?.files ?? 0, torrentUrl: `${base}/torrents/${ih}.torrent`, torrentBytes: src.store.volumeTorrent(ih)?.length ?? 0 };
+            return { infoHash: ih, size: vol?.size ?? 0, files: vol?.files ?? 0, torrentUrl: `${base}${routes.torrent.path(ih)}`, torrentBytes: src.store.volumeTorrent(ih)?.length ?? 0 };
           }),
-          metadata: { infoHash: v.metadataInfoHash, torrentUrl: `${base}/sets/${encodeURIComponent(row.id)}/${v.version}/metadata.torrent`, torrentBytes: src.store.metadataTorrent(row.id, v.version)?.length ?? 0 },
+          metadata: { infoHash: v.metadataInfoHash, torrentUrl: `${base}${routes.metadataTorrent.path(row.id, v.version)}`, torrentBytes: src.store.metadataTorrent(row.id, v.version)?.length ?? 0 },
           pageUrl: `${base}/sets/${encodeURIComponent(row.id)}`,
         });
       }

@@ -21,8 +21,6 @@ import { syncTakedown } from './takedown-sync.ts';
 import { catalogueSource, dhtSource, type VersionSource } from './version-source.ts';
 import path from 'node:path';
 
-/** The seeder software version reported to the catalogue. */
-export const SEEDER_VERSION = SEEDBANK_VERSION;
 /** While the catalogue does not answer, polls slow down to at most this many intervals apart. */
 const MAX_BACKOFF_FACTOR = 8;
 const METADATA_DIR = 'metadata';
@@ -210,7 +208,7 @@ export class Follower {
 
   private report(): SeederReport {
     const s = this.ctx.seeder.status();
-    return { seederId: this.seederId, quotaBytes: s.quotaBytes, usedBytes: s.diskUseBytes, volumes: s.volumes.map((v) => v.infoHash), version: SEEDER_VERSION, pollIntervalMs: this.o.pollIntervalMs };
+    return { seederId: this.seederId, quotaBytes: s.quotaBytes, usedBytes: s.diskUseBytes, volumes: s.volumes.map((v) => v.infoHash), version: SEEDBANK_VERSION, pollIntervalMs: this.o.pollIntervalMs };
   }
 
   /** Runs one part of a poll; a failure there is logged and the rest goes on (a catalogue outage ends the poll). */

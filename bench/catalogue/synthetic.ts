@@ -6,7 +6,7 @@
  * digests: no media bytes exist); a real metadata torrent over the manifest, signature and a
  * MediaWiki-export pages.xml.gz; a signed pointer. Deterministic for a given set index.
  */
-import { prng } from '../../deploy/local/wiki/images.ts';
+import { prng } from '../../shared/prng.ts';
 import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import bencode from 'bencode';

@@ -185,20 +185,7 @@ export class Seeder {
 
   /** Resolves when the volume has every piece; rejects after `timeoutMs` saying how far it got. */
   async whenComplete(infoHash: string, timeoutMs: number): Promise<void> {
-    const v = this.volume(infoHash);
-    const t = v.torrent;
-    if (!t || t.done) return;
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        t.removeListener('done', onDone);
-        reject(new Error(`volume ${infoHash} not complete after ${timeoutMs} ms: ${formatSize(v.verifiedBytes())} of ${formatSize(v.parsed.totalBytes)}`));
-      }, timeoutMs);
-      const onDone = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      t.once('done', onDone);
-    });
+    await this.volume(infoHash).whenSeeding(timeoutMs);
   }
 
   /** True when the file at 'a/ab/Name' (in the commons tree) is complete in some hosted volume. */
@@ -325,8 +312,10 @@ export class Seeder {
       const stateFile = new VolumeStateFile(this.content.paths.meta, ih);
       if (!saved) await stateFile.saveTorrent(bytes);
       const files = new VolumeFiles(layout, placements, this.content, parsed.pieces);
-      const v = new HostedVolume(parsed, bytes, files, stateFile, saved?.addedAt ?? new Date().toISOString(), saved);
-      files.onWriteFailed = (index, err) => this.onWriteFailed(v, index, err);
+      const v: HostedVolume = new HostedVolume(parsed, bytes, files, stateFile, saved?.addedAt ?? new Date().toISOString(), saved, {
+        onVerified: (index) => this.shareVerified(v, index),
+        onWriteFailed: (index, err) => this.onWriteFailed(v, err),
+      });
       await blockTakenDown(v, this.content, this.takenDown);
       this.volumesByHash.set(ih, v);
       try {
@@ -346,7 +335,6 @@ export class Seeder {
         await v.close().catch(() => undefined);
         throw err;
       }
-      v.onVerified = (index) => this.shareVerified(v, index);
       return v;
     } catch (err) {
       release();
@@ -361,8 +349,7 @@ export class Seeder {
     return files;
   }
 
-  private onWriteFailed(v: HostedVolume, index: number, err: Error): void {
-    v.limbo.add(index);
+  private onWriteFailed(v: HostedVolume, err: Error): void {
     const code = (err as NodeJS.ErrnoException).code;
     const full = code === 'ENOSPC' || code === 'EDQUOT';
     this.pauseDownloads({

@@ -1,6 +1,6 @@
 /** The seeder: what other code (the dispatcher, tests, benchmarks) imports. */
 export { Seeder, type SeederOptions, type SeederStatus, type PauseReason } from './host.ts';
-export type { VolumeStatus, VolumeActivity } from './volume.ts';
+export type { VolumeStatus, VolumeActivity, VolumeState } from './volume.ts';
 export type { VolumeScrub } from './scrub.ts';
 export { startHttpMirror, parseRange, type HttpMirror, type HttpMirrorOptions } from './http-mirror.ts';
 export { registerSeederCommands, type SeederCliContext } from './cli.ts';

@@ -4,9 +4,16 @@
  * beyond what the operator configured (no UPnP, NAT-PMP, local service discovery, DHT, uTP).
  * Declared as local interfaces, not an ambient `declare module`, so they cannot clash with
  * another part's declarations of the same package.
+ *
+ * Every webtorrent internal the seeder touches is reached only through the functions at the
+ * end of this file and listed in WEBTORRENT_INTERNALS, which test/unit/webtorrent-internals
+ * checks against a real client: webtorrent is pinned to an exact version in package.json, and
+ * an upgrade that drops one of them fails that test by name instead of breaking a seeder.
  */
 // @ts-ignore -- untyped package; the interfaces below are what we rely on (node_modules/webtorrent/index.js).
 import WebTorrentImpl from 'webtorrent';
+// @ts-ignore -- untyped module inside webtorrent; see node_modules/webtorrent/lib/webconn.js.
+import WebConnImpl from 'webtorrent/lib/webconn.js';
 import type { Socket } from 'node:net';
 import { verifyBytes } from '../../shared/signing.ts';
 
@@ -27,7 +34,7 @@ export interface WTBitField {
   get(index: number): boolean;
 }
 
-/** A torrent in the client; underscored members are internals used deliberately (see volume.ts). */
+/** A torrent in the client (public API only; the internals are behind the functions below). */
 export interface WTTorrent {
   readonly infoHash: string;
   readonly ready: boolean;
@@ -55,12 +62,6 @@ export interface WTTorrent {
   once(event: 'ready' | 'done' | 'close' | 'metadata', listener: () => void): this;
   once(event: 'error', listener: (err: Error | string) => void): this;
   removeListener(event: string, listener: (...args: never[]) => void): this;
-  _markVerified(index: number): void;
-  _markUnverified(index: number): void;
-  _checkDone(): boolean;
-  _updateInterest(): void;
-  _update(): void;
-  _selections: { clear(): void; readonly length: number };
 }
 
 /** A BEP 44 mutable item as bittorrent-dht returns it from `get`. */
@@ -124,16 +125,6 @@ function ed25519Check(sig: Uint8Array, message: Uint8Array, publicKey: Uint8Arra
   return verifyBytes(Buffer.from(publicKey).toString('hex'), message, sig);
 }
 
-/**
- * Hands an incoming connection to webtorrent as if its own listener had accepted it (the
- * seed server owns the peer port and passes on what it does not serve). Whatever the seed
- * server read of the handshake has been unshifted back onto the socket.
- */
-export function passIncoming(client: WTClient, socket: Socket): void {
-  const pool = (client as unknown as { _connPool?: { tcpServer?: { emit(event: 'connection', socket: Socket): void } | null } | null })._connPool;
-  if (!pool?.tcpServer) return void socket.destroy();
-  pool.tcpServer.emit('connection', socket);
-}
 
 /** Creates a client and resolves once it listens for peers. */
 export async function createClient(o: ClientOptions): Promise<WTClient> {
@@ -162,4 +153,89 @@ export async function createClient(o: ClientOptions): Promise<WTClient> {
     });
   }
   return client;
+}
+
+// ---- webtorrent internals, each used on purpose and each checked by test/unit/webtorrent-internals.test.ts ----
+
+/** The torrent internals used (lib/torrent.js): the ones its own rescanFiles() and load() use. */
+interface TorrentInternals {
+  _markVerified(index: number): void;
+  _markUnverified(index: number): void;
+  _checkDone(): boolean;
+}
+
+/** The client internal used (index.js, lib/conn-pool.js): the TCP listener webtorrent accepts peers on. */
+interface ClientInternals {
+  _connPool?: { tcpServer?: { emit(event: 'connection', socket: Socket): boolean; address(): unknown } | null } | null;
+}
+
+/** One internal, what it is for, and how to tell it is still there. */
+export interface WebtorrentInternal {
+  readonly name: string;
+  readonly why: string;
+  /** True when `client` (listening) and `torrent` (ready) still have it in the shape used here. */
+  present(client: WTClient, torrent: WTTorrent): boolean;
+}
+
+const isFunction = (v: unknown, arity: number) => typeof v === 'function' && (v as (...a: unknown[]) => unknown).length === arity;
+
+/** Every webtorrent internal the seeder relies on. */
+export const WEBTORRENT_INTERNALS: readonly WebtorrentInternal[] = [
+  {
+    name: 'Torrent#_markVerified(index)',
+    why: 'trust a piece the seeder hashed itself (another volume wrote the same file) without re-reading it',
+    present: (_c, t) => isFunction((t as unknown as TorrentInternals)._markVerified, 1),
+  },
+  {
+    name: 'Torrent#_markUnverified(index)',
+    why: 'forget a piece a scrub found bad, or one verified but never written (full disk), so it is fetched again',
+    present: (_c, t) => isFunction((t as unknown as TorrentInternals)._markUnverified, 1),
+  },
+  {
+    name: 'Torrent#_checkDone()',
+    why: "recompute 'done' after pieces were marked verified or unverified from outside",
+    present: (_c, t) => isFunction((t as unknown as TorrentInternals)._checkDone, 0),
+  },
+  {
+    name: 'WebTorrent#_connPool.tcpServer',
+    why: 'hand webtorrent the incoming connections the seed server (which owns the peer port) does not serve',
+    present: (c) => {
+      const server = (c as unknown as ClientInternals)._connPool?.tcpServer;
+      return !!server && typeof server.emit === 'function' && typeof server.address === 'function';
+    },
+  },
+  {
+    name: "webtorrent/lib/webconn.js default export WebConn(url, torrent) with httpRequest(index, offset, length, cb)",
+    why: "the seeder's web seed connection subclasses it and replaces its request logic (web-seed/web-seed-conn.ts)",
+    present: () => typeof WebConnImpl === 'function' && isFunction((WebConnImpl as { prototype: { httpRequest?: unknown } }).prototype.httpRequest, 4),
+  },
+];
+
+/** webtorrent's web seed connection class, to subclass (see WEBTORRENT_INTERNALS). */
+export const WebConnBase = WebConnImpl as unknown as new (url: string, torrent: unknown) => { destroyed: boolean; destroy(): void };
+
+/** Marks a piece verified without hashing it (the caller hashed it); emits 'verified'. */
+export function markVerified(t: WTTorrent, index: number): void {
+  (t as unknown as TorrentInternals)._markVerified(index);
+}
+
+/** Marks a piece missing so it is downloaded again (webtorrent selects it unless the torrent started deselected). */
+export function markUnverified(t: WTTorrent, index: number): void {
+  (t as unknown as TorrentInternals)._markUnverified(index);
+}
+
+/** Recomputes whether the torrent is done (emits 'done' when it just became so). */
+export function checkDone(t: WTTorrent): boolean {
+  return (t as unknown as TorrentInternals)._checkDone();
+}
+
+/**
+ * Hands an incoming connection to webtorrent as if its own listener had accepted it (the
+ * seed server owns the peer port and passes on what it does not serve). Whatever the seed
+ * server read of the handshake has been unshifted back onto the socket.
+ */
+export function passIncoming(client: WTClient, socket: Socket): void {
+  const server = (client as unknown as ClientInternals)._connPool?.tcpServer;
+  if (!server) return void socket.destroy();
+  server.emit('connection', socket);
 }

@@ -5,6 +5,22 @@
  * handshake freezes the whole seeder. No fixed release exists, so the shared decoder object
  * is wrapped: input is first checked by a small linear validator and anything malformed is
  * refused with an error, which the callers already catch and ignore.
+ *
+ * Why process-wide and not per connection: bittorrent-protocol, ut_metadata and ut_pex each
+ * `import bencode from 'bencode'` and call `bencode.decode` on that one shared module object
+ * (ESM gives every importer the same instance), so nothing narrower than that object reaches
+ * their calls. Checking each peer message on the Wire instead (webtorrent's 'wire' event,
+ * wrapping `_onExtended`) was tried on paper and is not sound: ut_metadata turns the bytes
+ * into a UTF-8 string, cuts it at the first "ee" and decodes that, so a message that is valid
+ * bencode on the wire (`d1:a6:\xff\xff-3:ee`) becomes a negative length once the two bytes
+ * are replaced by U+FFFD, and hangs the decoder. Only the decoder sees what is decoded.
+ *
+ * How it is confined: this module is the only code that touches `bencode.decode`; the wrapper
+ * is installed once (idempotent, marked with a registered symbol), by Seeder.open before any
+ * peer socket exists; it passes every well-formed input through unchanged (same arguments,
+ * same `this`, the parser's state still read through the original function), so the other
+ * users in the process (the builder's and tests' encoders, parse-torrent) see no difference.
+ * test/unit/wire-guard.test.ts checks both halves.
  */
 import bencode from 'bencode';
 

@@ -22,6 +22,7 @@ import { startWiki, type Wiki } from '../../deploy/local/wiki/mediawiki.ts';
 /** The catalogue's JSON answers as these tests read them (a missing error fails the assertion reading it). */
 type ApiBody = { error: { code: string; message: string; hint?: string } } & Record<string, unknown>;
 import { runCli, runTool, startCli, waitFor } from '../helpers/run-cli.ts';
+import { story } from '../helpers/story.ts';
 
 /** Announces, DHT puts and web-seed downloads on a busy 2-core machine: generous, never fixed sleeps. */
 const NETWORK_WAIT_MS = 60_000;
@@ -132,8 +133,12 @@ afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
+// Most steps go on from what earlier ones left in the shared catalogue (the token, v1 and v2,
+// v2's staged files): each says which.
+const step = story();
+
 describe('publishing', () => {
-  it('makes a token with the CLI, printed on the last line and stored only as its SHA-256', async () => {
+  step('token', 'makes a token with the CLI, printed on the last line and stored only as its SHA-256', [], async () => {
     const r = await runCli(['catalogue', 'token', 'create', '--data', catDir, '--label', 'ci']);
     expect(r.code, r.stderr).toBe(0);
     token = r.stdout.trim().split('\n').at(-1)!;
@@ -143,7 +148,7 @@ describe('publishing', () => {
     expect(db.includes(Buffer.from(createHash('sha256').update(token).digest('hex')))).toBe(true);
   });
 
-  it('refuses a publish without a token or with a wrong one (401)', async () => {
+  step('no-token', 'refuses a publish without a token or with a wrong one (401)', [], async () => {
     const none = await fetch(`${serve!.url}/api/publish/paris/1/manifest.json`, { method: 'PUT', body: 'x' });
     expect(none.status).toBe(401);
     expect(((await none.json()) as ApiBody).error.code).toBe('TOKEN_MISSING');
@@ -152,7 +157,7 @@ describe('publishing', () => {
     expect(r.stderr).toMatch(/token is not valid/);
   });
 
-  it('refuses bodies over the limits with a clear 413, declared or streamed', async () => {
+  step('too-big', 'refuses bodies over the limits with a clear 413, declared or streamed', ['token'], async () => {
     const auth = { authorization: `Bearer ${token}` };
     const big = await fetch(`${serve!.url}/api/publish/paris/9/pointer.json`, { method: 'PUT', headers: auth, body: Buffer.alloc(100 * 1024, 0x20) });
     expect(big.status).toBe(413);
@@ -164,7 +169,7 @@ describe('publishing', () => {
     expect((await fetch(`${serve!.url}/api/publish/paris/9`, { method: 'DELETE', headers: auth })).status).toBe(204);
   });
 
-  it('refuses a tampered manifest, saying the signature does not hold', async () => {
+  step('tampered', 'refuses a tampered manifest, saying the signature does not hold', ['token'], async () => {
     const dir = path.join(work, 'tampered', 'v1');
     await cp(v1Dir(), dir, { recursive: true });
     const m = await readManifest(dir);
@@ -175,7 +180,7 @@ describe('publishing', () => {
     expect(r.body.error.message).toMatch(/signature does not match the manifest/);
   });
 
-  it('refuses a volume torrent with a hostile path', async () => {
+  step('hostile', 'refuses a volume torrent with a hostile path', ['token'], async () => {
     const m = await readManifest(v1Dir());
     const hostile = bencode.encode({ info: { files: [{ length: 1, path: ['..', '..', 'etc', 'passwd'] }], name: 'commons', 'piece length': 16384, pieces: new Uint8Array(20) } });
     const r = await uploadAndCommit(v1Dir(), { [m.volumes[0]!.torrent]: hostile });
@@ -183,7 +188,7 @@ describe('publishing', () => {
     expect(r.body.error.code).toBe('TORRENT_HOSTILE_PATH');
   });
 
-  it('says clearly that v1 is missing when v2 comes first (409)', async () => {
+  step('v2-first', 'says clearly that v1 is missing when v2 comes first (409)', ['token'], async () => {
     const r = await runCli(['publish', v2Dir(), '--catalogue', serve!.url, '--token', token]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/paris v2 cannot be published yet: v1 is missing/);
@@ -192,7 +197,7 @@ describe('publishing', () => {
     expect([raw.status, raw.body.error.code]).toEqual([409, 'VERSION_MISSING']);
   });
 
-  it('publishes v1 with the CLI, then v2 with build --publish; both land in the store and staging is cleaned', async () => {
+  step('published', 'publishes v1 with the CLI, then v2 with build --publish; both land in the store and staging is cleaned', ['token', 'v2-first'], async () => {
     const r1 = await runCli(['publish', v1Dir(), '--catalogue', serve!.url], { env: { SEEDBANK_TOKEN: token } });
     expect(r1.code, r1.stderr).toBe(0);
     expect(r1.stdout).toMatch(/paris v1: published/);
@@ -233,7 +238,7 @@ describe('publishing', () => {
     }
   });
 
-  it('treats the identical version as a no-op (200) and another one under the same number as a conflict (409)', async () => {
+  step('no-op', 'treats the identical version as a no-op (200) and another one under the same number as a conflict (409)', ['published'], async () => {
     const same = await uploadAndCommit(v1Dir());
     expect([same.status, same.body.status]).toEqual([200, 'unchanged']);
     const dir = path.join(work, 'resigned', 'v1');
@@ -243,7 +248,7 @@ describe('publishing', () => {
     expect(other.body.error).toMatchObject({ code: 'KEY_MISMATCH', hint: expect.stringContaining('rotate-key') });
   });
 
-  it('lets an operator rotate the key with the CLI', async () => {
+  step('rotated', 'lets an operator rotate the key with the CLI', ['published'], async () => {
     const keyB = (await readManifest(path.join(dataB, 'sets', 'paris', 'v1'))).set.publicKey;
     const keyA = (await readManifest(v1Dir())).set.publicKey;
     const r = await runCli(['catalogue', 'rotate-key', '--data', catDir, 'paris', keyB]);
@@ -258,7 +263,7 @@ describe('publishing', () => {
 });
 
 describe('metadata web seed', () => {
-  it('serves the metadata torrent with the catalogue as web seed, info hash unchanged', async () => {
+  step('metadata', 'serves the metadata torrent with the catalogue as web seed, info hash unchanged', ['published'], async () => {
     const pointer = JSON.parse(await readFile(path.join(v1Dir(), 'pointer.json'), 'utf8')) as { ih: string };
     const served = Buffer.from(await (await fetch(`${serve!.url}/sets/paris/v1/metadata.torrent`)).arrayBuffer());
     const t = parseVolumeTorrent(served);
@@ -271,7 +276,7 @@ describe('metadata web seed', () => {
     expect(Buffer.from(await ranged.arrayBuffer())).toEqual((await readFile(path.join(v1Dir(), 'manifest.json'))).subarray(10, 20));
   });
 
-  it('lets aria2c fetch a version\'s metadata from the web seed alone, byte for byte', async () => {
+  step('metadata-aria2c', 'lets aria2c fetch a version\'s metadata from the web seed alone, byte for byte', ['published'], async () => {
     const file = path.join(work, 'paris-v2-meta.torrent');
     await writeFile(file, Buffer.from(await (await fetch(`${serve!.url}/sets/paris/latest/metadata.torrent`)).arrayBuffer()));
     const out = path.join(work, 'aria2-meta');
@@ -283,7 +288,7 @@ describe('metadata web seed', () => {
 });
 
 describe('tracker', () => {
-  it('counts a webtorrent seeder and an aria2c downloader of a published volume', async () => {
+  step('tracked', 'counts a webtorrent seeder and an aria2c downloader of a published volume', ['published'], async () => {
     const m = await readManifest(v1Dir());
     const vol = m.volumes[0]!;
     const torrent = await readFile(path.join(v1Dir(), vol.torrent));
@@ -311,7 +316,7 @@ describe('tracker', () => {
     await waitFor('aria2c\'s stop announce to lower the count', async () => (await scrape(vol.infoHash)).complete === 1, NETWORK_WAIT_MS, 250);
   });
 
-  it('answers an unknown info hash and malformed announces with a bencoded failure, and stays up', async () => {
+  step('bad-announces', 'answers an unknown info hash and malformed announces with a bencoded failure, and stays up', ['published'], async () => {
     const peer = 'peer_id=-SB0001-abcdefghijkl&port=6881&left=0';
     expect(await announceFailure(`info_hash=${percentBytes('ab'.repeat(20))}&${peer}`)).toMatch(/not in this catalogue/);
     const known = (await readManifest(v1Dir())).volumes[0]!.infoHash;
@@ -327,7 +332,7 @@ describe('tracker', () => {
     expect((await fetch(`${serve!.url}/healthz`)).status).toBe(200);
   });
 
-  it('serves the UDP tracker protocol on the same port', async () => {
+  step('udp', 'serves the UDP tracker protocol on the same port', ['published'], async () => {
     const specifier: string = 'bittorrent-tracker';
     interface UdpClient {
       once(event: 'update', cb: (u: { complete: number }) => void): void;
@@ -359,7 +364,7 @@ describe('tracker', () => {
 });
 
 describe('DHT', () => {
-  it("puts the set's latest pointer where a separate node can get it", async () => {
+  step('dht', "puts the set's latest pointer where a separate node can get it", ['published'], async () => {
     const pointer = JSON.parse(await readFile(path.join(v2Dir(), 'pointer.json'), 'utf8')) as { k: string; salt: string; ih: string; seq: number };
     const reader = createDhtNode({ bootstrap: [`127.0.0.1:${dhtNodes[0]!.address().port}`] });
     cleanups.push(() => new Promise<void>((r) => reader.destroy(() => r())));
@@ -398,7 +403,7 @@ describe('the app in-process (port 0)', () => {
 });
 
 describe('restart', () => {
-  it('keeps sets, versions, tokens, metadata and tracking across a restart', async () => {
+  step('restart', 'keeps sets, versions, tokens, metadata and tracking across a restart', ['published'], async () => {
     const before = await (await fetch(`${serve!.url}/api/sets/paris`)).json();
     await stopServe();
     serve = await startServe();

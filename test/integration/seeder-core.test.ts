@@ -20,6 +20,7 @@ import { retargetTorrent } from '../helpers/peers/torrent-copy.ts';
 import { startTestTracker, type TestTracker } from '../helpers/peers/tracker.ts';
 import { fillWiki } from '../../deploy/local/wiki/fixtures.ts';
 import { waitFor } from '../helpers/run-cli.ts';
+import { story } from '../helpers/story.ts';
 import { startWiki, type Wiki } from '../../deploy/local/wiki/mediawiki.ts';
 
 const DOWNLOAD_TIMEOUT_MS = 30_000;
@@ -67,9 +68,11 @@ afterAll(async () => {
 });
 
 describe('downloading and seeding', () => {
+  // The first seeder, filled from the web seed by the first step, is the source the later steps use.
   let first: Seeder;
+  const step = story();
 
-  it('downloads every volume from the web seed alone into one Commons tree, byte for byte, in merged range requests', async () => {
+  step('first', 'downloads every volume from the web seed alone into one Commons tree, byte for byte, in merged range requests', [], async () => {
     await wiki.clearRequests();
     first = await openSeeder('first');
     for (const v of manifest.volumes) await first.addVolume(await torrentOf(v.infoHash));
@@ -85,7 +88,7 @@ describe('downloading and seeding', () => {
     expect(first.volumes().every((v) => v.activity === 'seeding' && v.progress === 1)).toBe(true);
   });
 
-  it('a second seeder downloads everything from the first over BitTorrent with web seeds off', async () => {
+  step('second', 'a second seeder downloads everything from the first over BitTorrent with web seeds off', ['first'], async () => {
     const second = await openSeeder('second', { webSeeds: false });
     for (const v of manifest.volumes) await second.addVolume(await torrentOf(v.infoHash));
     for (const v of manifest.volumes) await second.whenComplete(v.infoHash, DOWNLOAD_TIMEOUT_MS);
@@ -94,7 +97,7 @@ describe('downloading and seeding', () => {
     expect(first.volumes().reduce((s, v) => s + v.uploadedBytes, 0)).toBeGreaterThan(bigVolume().size / 2);
   });
 
-  it('aria2c downloads a volume from our seeders alone (no url-list)', async () => {
+  step('aria2c', 'aria2c downloads a volume from our seeders alone (no url-list)', ['first'], async () => {
     const file = path.join(work, 'aria2.torrent');
     await writeFile(file, retargetTorrent(await torrentOf(bigVolume().infoHash), { urlList: [] }));
     const dir = path.join(work, 'aria2');
@@ -103,7 +106,7 @@ describe('downloading and seeding', () => {
     expect(sha1(await readFile(path.join(dir, 'commons', ...f.path.split('/'))))).toBe(f.sha1);
   });
 
-  it('serves a completed volume from its seed server: python3-libtorrent downloads it encrypted (MSE forced) and by magnet link', async () => {
+  step('libtorrent', 'serves a completed volume from its seed server: python3-libtorrent downloads it encrypted (MSE forced) and by magnet link', ['first'], async () => {
     const v = bigVolume();
     expect(first.volumes().find((x) => x.infoHash === v.infoHash)).toMatchObject({ activity: 'seeding', engine: 'seed-server' });
     const file = path.join(work, 'lt-enc.torrent');
@@ -131,7 +134,7 @@ describe('downloading and seeding', () => {
     await lt.close();
   });
 
-  it('scrub finds a file corrupted on disk and repairs it from the web seed', async () => {
+  step('scrub', 'scrub finds a file corrupted on disk and repairs it from the web seed', ['first'], async () => {
     const f = filesOf(bigVolume().infoHash)[0]!;
     const target = path.join(first.storage, 'commons', ...f.path.split('/'));
     const h = await open(target, 'r+');
@@ -145,7 +148,7 @@ describe('downloading and seeding', () => {
     expect(sha1(await readFile(target))).toBe(f.sha1);
   });
 
-  it('serves the tree over HTTP with Range, and refuses .. and symlinks out of the tree', async () => {
+  step('mirror', 'serves the tree over HTTP with Range, and refuses .. and symlinks out of the tree', ['first'], async () => {
     const mirror = await startHttpMirror({ storage: first.storage, port: 0, host: '127.0.0.1', isServable: (rel) => first.isFileComplete(rel) });
     closers.push(mirror.close);
     const f = manifest.files.find((x) => /[&']/.test(x.path))!;

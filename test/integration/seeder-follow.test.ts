@@ -27,6 +27,7 @@ import { runWizard } from '../../clients/seeder/wizard.ts';
 import { startChildSeeder, type ChildSeeder } from '../helpers/peers/child-seeder.ts';
 import { changeWiki, fillWiki, type FixtureSet } from '../../deploy/local/wiki/fixtures.ts';
 import { waitFor } from '../helpers/run-cli.ts';
+import { story } from '../helpers/story.ts';
 import { startWiki, type Wiki } from '../../deploy/local/wiki/mediawiki.ts';
 
 const WAIT_MS = 45_000;
@@ -133,8 +134,11 @@ afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
+// The follow and auto-mode tests go on from the seeders (f1, f2) and versions the earlier steps left.
+const step = story();
+
 describe('following named sets', () => {
-  it('two seeders follow paris v1 from the catalogue, byte for byte, and report their quota', async () => {
+  step('v1', 'two seeders follow paris v1 from the catalogue, byte for byte, and report their quota', [], async () => {
     const t0 = Date.now();
     const f1 = startSeeder('f1', { sets: ['paris'], http: 0, httpHost: '127.0.0.1' });
     startSeeder('f2', { sets: ['paris'], keepVersions: 1 });
@@ -146,7 +150,7 @@ describe('following named sets', () => {
     console.log(`follow v1: ${m.volumes.length} volumes, ${m.totals.bytes} bytes, ${Date.now() - t0} ms`);
   }, 90_000);
 
-  it('moves to v2 moving only the changed bytes, keeping v1 where asked; a seeder cut off from the catalogue finds v2 through the DHT', async () => {
+  step('v2', 'moves to v2 moving only the changed bytes, keeping v1 where asked; a seeder cut off from the catalogue finds v2 through the DHT', ['v1'], async () => {
     await running.get('f2')!.stop();
     await changeWiki(wiki, fixtures);
     const v1 = manifests['paris@1']!;
@@ -183,7 +187,7 @@ describe('following named sets', () => {
     }
   }, 120_000);
 
-  it('applies a signed takedown: the file leaves the disk and the HTTP mirror', async () => {
+  step('takedown', 'applies a signed takedown: the file leaves the disk and the HTTP mirror', ['v2'], async () => {
     const v2 = manifests['paris@2']!;
     const victim = v2.files[0]!;
     const f1 = path.join(work, 'f1');
@@ -196,7 +200,7 @@ describe('following named sets', () => {
     expect((await fetch(url)).status).toBe(404);
   }, 60_000);
 
-  it('stops hosting a set taken out of --sets: its volumes and the files only it held leave the disk', async () => {
+  step('unfollowed', 'stops hosting a set taken out of --sets: its volumes and the files only it held leave the disk', ['v2'], async () => {
     const paris = manifests['paris@2']!;
     const birds = manifests['birds@1']!;
     await running.get('f2')!.stop();
@@ -212,7 +216,7 @@ describe('following named sets', () => {
 });
 
 describe('auto mode', () => {
-  it('spreads two sets over two auto seeders, and picks up the volumes of one that leaves without a word', async () => {
+  step('auto', 'spreads two sets over two auto seeders, and picks up the volumes of one that leaves without a word', ['v1'], async () => {
     // Copies are counted per host and every seeder here is 127.0.0.1: the paris followers (whose
     // files overlap birds) leave first, after checking that they kept within their quota.
     for (const name of ['f1', 'f2']) {

@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { buildSet } from '../../services/set-builder/build.ts';
 import { publishSet } from '../../services/set-builder/publish.ts';
 import { createToken } from '../../services/tracker-web/auth/tokens.ts';
@@ -21,6 +21,8 @@ import { startChildSeeder, type ChildSeeder } from '../helpers/peers/child-seede
 import { changeWiki, fillWiki, type FixtureSet } from '../../deploy/local/wiki/fixtures.ts';
 import { startWiki, type Wiki } from '../../deploy/local/wiki/mediawiki.ts';
 import { runCli, waitFor } from '../helpers/run-cli.ts';
+import { story } from '../helpers/story.ts';
+import type { RestoreReport } from '../../clients/restore/restore-report.ts';
 import { imageInfos } from '../../deploy/local/wiki/wiki-api.ts';
 
 const WAIT_MS = 90_000;
@@ -88,7 +90,10 @@ afterAll(async () => {
 });
 
 describe('the whole story', () => {
-  it('builds and publishes v1; three seeders host it', async () => {
+  // Each chapter goes on from the state the one before left (seeders, versions): said per step.
+  const step = story();
+
+  step('v1', 'builds and publishes v1; three seeders host it', [], async () => {
     const v1 = await buildAndPublish();
     child = startChildSeeder(path.join(work, 's1'), ['--catalogue', catalogue.url, '--sets', 'paris', '--quota', '1GB', '--poll-interval', POLL, '--no-dht', '--keep-versions', '1']);
     startInProcess('s2', { sets: ['paris'] });
@@ -97,7 +102,7 @@ describe('the whole story', () => {
     expect(await copiesOfSet()).toBeGreaterThanOrEqual(1);
   });
 
-  it('the wiki changes; v2 downloads only the changes and the seeders move to it moving only the changed bytes', async () => {
+  step('v2', 'the wiki changes; v2 downloads only the changes and the seeders move to it moving only the changed bytes', ['v1'], async () => {
     const changes = await changeWiki(wiki, fixtures);
     await wiki.clearRequests();
     const v2 = await buildAndPublish();
@@ -123,7 +128,7 @@ describe('the whole story', () => {
     expect(refetchedBytes).toBeLessThanOrEqual(bound);
   });
 
-  it('seeders leave without a word; the census notices and an auto-mode seeder heals the set', async () => {
+  step('healed', 'seeders leave without a word; the census notices and an auto-mode seeder heals the set', ['v2'], async () => {
     const v2 = versions[1]!;
     await child!.stop('SIGKILL');
     child = null;
@@ -134,15 +139,16 @@ describe('the whole story', () => {
     await waitFor('the census to count the healed copy', async () => (await copiesOfSet()) >= 1, WAIT_MS, 500);
   });
 
-  it('restores v2 from peers only, every file verified', async () => {
+  step('restored', 'restores v2 from peers only, every file verified', ['healed'], async () => {
+    const v2 = versions[1]!;
     const out = path.join(work, 'restored');
     const r = await runCli(['restore', 'paris', '--catalogue', catalogue.url, '--out', out, '--no-webseed', '--json'], { timeoutMs: 120_000 });
     expect(r.code, r.stderr.slice(-2000)).toBe(0);
-    const report = JSON.parse(r.stdout) as { ok?: boolean; files?: { ok?: number; total?: number } };
-    expect(JSON.stringify(report)).not.toMatch(/"missing":\[[^\]]/);
+    const report = JSON.parse(r.stdout) as RestoreReport;
+    expect(report).toMatchObject({ ok: true, version: 2, webSeeds: false, files: v2.files.length, filesOk: v2.files.length, missing: 0, wrong: 0, problems: [] });
   });
 
-  it('restores into a second, fresh MediaWiki whose files and pages match the first', async () => {
+  step('refilled', 'restores into a second, fresh MediaWiki whose files and pages match the first', ['v2'], async () => {
     const second = await startWiki({ name: 'story-2' });
     try {
       const bot = await second.createBotPassword();

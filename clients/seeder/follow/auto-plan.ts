@@ -10,11 +10,20 @@
 import { VOLUME_OVERHEAD_BYTES, ALLOCATION_UNIT_BYTES } from '../quota.ts';
 import type { NeedBody } from '../../../shared/api/copies-schemas.ts';
 
-/** A volume the catalogue says needs copies. */
-export type CatalogueNeed = NeedBody;
+/** What auto mode reads of a volume the catalogue says needs copies (GET /api/needs). */
+export type CatalogueNeed = Pick<NeedBody, 'infoHash' | 'setId' | 'size' | 'copyTarget' | 'copies' | 'missing'>;
 
 /** Polls in a row a volume must be in surplus before it may be dropped. */
 export const SURPLUS_POLLS_BEFORE_DROP = 2;
+/** Auto mode claims at most what its measured download rate brings in this long... */
+export const AUTO_DOWNLOAD_HORIZON_MS = 20 * 60 * 1000; // 20 minutes: two polls at the default interval
+/** ...and always allows this much in flight (a new seeder has measured no rate yet). */
+export const MIN_AUTO_DOWNLOADING_BYTES = 8 * 1024 ** 3; // 8 GiB: two volumes of Commons' usual size
+
+/** The most bytes auto mode lets download at once, at a measured rate in bytes per second. */
+export function maxDownloadingBytes(rateBytesPerSecond: number): number {
+  return Math.max(MIN_AUTO_DOWNLOADING_BYTES, (rateBytesPerSecond * AUTO_DOWNLOAD_HORIZON_MS) / 1000);
+}
 
 /** A volume auto mode hosts, with what the catalogue said of it. */
 export interface AutoHosted {
@@ -39,12 +48,41 @@ export interface AutoInput {
   freeBytes: number;
   nowMs: number;
   minHostingMs: number;
+  /** Bytes hosted volumes still have to download. */
+  downloadingBytes?: number;
+  /**
+   * No add may take downloadingBytes past this (one add is always allowed when nothing is
+   * downloading). A claim the seeder cannot fetch soon keeps other seeders off the volume
+   * while it stays under target: claim only what arrives within a few polls.
+   */
+  maxDownloadingBytes?: number;
 }
 
 /** What to do this poll. */
 export interface AutoPlan {
   add: CatalogueNeed[];
   drop: string[];
+}
+
+/** What the catalogue says of a hosted volume, as far as the surplus streak needs it. */
+export interface SurplusInfo {
+  copies: number;
+  holders: number;
+  copyTarget: number;
+  /** This seeder's place among the volume's holders, in join order (0 = first). */
+  rank: number;
+  latest: boolean;
+}
+
+/**
+ * The next surplus streak of a hosted volume: one more poll in surplus, or back to 0. Of
+ * several holders of a surplus volume only those beyond the target (by join order) count, so
+ * the first holders never leave together.
+ */
+export function nextSurplusStreak(streak: number, info: SurplusInfo | undefined): number {
+  if (!info) return 0;
+  const surplus = Math.max(info.copies, info.holders) - info.copyTarget;
+  return info.latest && surplus >= 1 && info.rank >= info.copyTarget ? streak + 1 : 0;
 }
 
 const planned = (size: number) => Math.ceil(size / ALLOCATION_UNIT_BYTES) * ALLOCATION_UNIT_BYTES + VOLUME_OVERHEAD_BYTES;
@@ -61,11 +99,15 @@ export function planAuto(i: AutoInput): AutoPlan {
     .sort((a, b) => Number(a.latest) - Number(b.latest) || b.size - a.size);
   const plan: AutoPlan = { add: [], drop: [] };
   let free = i.freeBytes;
+  let downloading = i.downloadingBytes ?? 0;
+  const maxDownloading = i.maxDownloadingBytes ?? Infinity;
   for (const { n } of candidates) {
+    if (downloading > 0 && downloading + n.size > maxDownloading) break;
     const need = i.plannedOf(n.infoHash) ?? planned(n.size);
     if (need <= free) {
       plan.add.push(n);
       free -= need;
+      downloading += n.size;
       continue;
     }
     // Only one rebalancing step per poll: the network gets a poll to react before the next.
@@ -81,6 +123,7 @@ export function planAuto(i: AutoInput): AutoPlan {
     plan.drop.push(...chosen);
     plan.add.push(n);
     free = free + freed - need;
+    downloading += n.size;
   }
   return plan;
 }

@@ -6,7 +6,7 @@ import { errorMessage } from '../../../shared/errors.ts';
 import { parseVolumeTorrent } from '../../../shared/torrent/index.ts';
 import { formatSize } from '../../../shared/units.ts';
 import { allocatedSize, VOLUME_OVERHEAD_BYTES } from '../quota.ts';
-import { planAuto } from './auto-plan.ts';
+import { maxDownloadingBytes, nextSurplusStreak, planAuto } from './auto-plan.ts';
 import type { CatalogueApi } from '../../../shared/api/catalogue-api.ts';
 import type { ReportAnswer } from '../../../shared/api/seeder-schemas.ts';
 import { removeUnneeded, type FollowContext } from './follow-context.ts';
@@ -27,15 +27,15 @@ async function torrentOf(client: CatalogueApi, infoHash: string): Promise<Uint8A
   return bytes;
 }
 
-/** Runs one auto-mode step. */
-export async function syncAuto(ctx: FollowContext, client: CatalogueApi, answer: ReportAnswer, minHostingMs: number): Promise<void> {
+/**
+ * Runs one auto-mode step. After adding volumes it reports again at once (`reportNow`), so
+ * seeders polling in the next minutes see the claims instead of all picking the same volumes.
+ */
+export async function syncAuto(ctx: FollowContext, client: CatalogueApi, answer: ReportAnswer, minHostingMs: number, reportNow?: () => Promise<unknown>): Promise<void> {
   const auto = ctx.state.data.auto;
   const status = new Map(ctx.seeder.volumes().map((v) => [v.infoHash, v]));
   for (const [ih, a] of Object.entries(auto)) {
-    const info = answer.hosted[ih];
-    const surplus = info ? Math.max(info.copies, info.holders) - info.copyTarget : 0;
-    // Of several holders of a surplus volume, only those beyond the target (by join order) may leave.
-    a.surplusStreak = info && info.latest && surplus >= 1 && info.rank >= info.copyTarget ? a.surplusStreak + 1 : 0;
+    a.surplusStreak = nextSurplusStreak(a.surplusStreak, answer.hosted[ih]);
   }
   const needs = await client.needs();
   const exact = new Map<string, number>();
@@ -55,20 +55,25 @@ export async function syncAuto(ctx: FollowContext, client: CatalogueApi, answer:
     freeBytes: ctx.seeder.quotaBytes - ctx.seeder.plannedBytes(),
     nowMs: Date.now(),
     minHostingMs,
+    downloadingBytes: [...status.values()].reduce((sum, v) => sum + Math.max(0, v.totalBytes - v.verifiedBytes), 0),
+    maxDownloadingBytes: maxDownloadingBytes([...status.values()].reduce((sum, v) => sum + v.downloadBytesPerSecond, 0)),
   });
   for (const ih of plan.drop) {
     ctx.out(`auto: dropping ${ih} (${auto[ih]?.setId}): above its copy target, a needier volume needs the room`);
     delete auto[ih];
   }
   await removeUnneeded(ctx, plan.drop);
+  let added = 0;
   for (const n of plan.add) {
     try {
       await ctx.seeder.addVolume(await torrentOf(client, n.infoHash));
       auto[n.infoHash] = { setId: n.setId, surplusStreak: 0 };
+      added++;
       ctx.out(`auto: hosting ${n.infoHash} of ${n.setId} (${formatSize(n.size)}, ${n.copies} of ${n.copyTarget} copies)`);
     } catch (err) {
       ctx.out(`auto: could not host ${n.infoHash} of ${n.setId}: ${errorMessage(err)}`);
     }
   }
   await ctx.state.save();
+  if (added > 0 && reportNow) await reportNow();
 }

@@ -153,7 +153,7 @@ export class Follower {
       const followed = this.followedSets(listed);
       for (const setId of followed) await this.step(`set ${setId}`, () => syncSet(this.ctx, setId, catalogueSource(this.client)));
       await this.step('unfollow', () => this.dropUnfollowed(listed));
-      if (this.o.auto) await this.step('auto', () => syncAuto(this.ctx, this.client, answer, this.o.autoMinHostingMs));
+      if (this.o.auto) await this.step('auto', () => syncAuto(this.ctx, this.client, answer, this.o.autoMinHostingMs, () => this.client.report(this.report())));
     } catch (err) {
       // Whatever the catalogue answered (or did not): seeding goes on, and so does the DHT.
       if (!isApiError(err)) throw err;

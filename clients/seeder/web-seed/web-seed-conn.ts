@@ -6,10 +6,9 @@
  * are kinder to the origin), and every request takes a slot from a per-host limiter shared
  * by all volumes.
  */
-// @ts-ignore -- untyped module inside webtorrent; see node_modules/webtorrent/lib/webconn.js.
-import WebConnImpl from 'webtorrent/lib/webconn.js';
 import type { PieceLayout } from '../store/piece-layout.ts';
 import type { HostLimiter } from './host-limiter.ts';
+import { WebConnBase } from '../webtorrent-api.ts';
 
 /** Merged requests stop growing here, so one slow response does not hold too much. */
 export const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
@@ -38,8 +37,6 @@ export interface WebSeedOptions {
   /** Counts bytes fetched (for status). */
   onBytes?: (n: number) => void;
 }
-
-const WebConnBase = WebConnImpl as unknown as new (url: string, torrent: unknown) => { destroyed: boolean; destroy(): void };
 
 /** The URL of one file of the volume on a web seed, each segment percent-encoded. */
 export function webSeedFileUrl(baseUrl: string, torrentName: string, filePath: string): string {

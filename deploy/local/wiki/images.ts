@@ -20,17 +20,9 @@ export const MIME_BY_FORMAT: Record<ImageFormat, string> = {
   webp: 'image/webp',
 };
 
-/** mulberry32: a tiny seeded PRNG returning floats in [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../../../shared/prng.ts';
+
+export { prng };
 
 /** Raw RGB pixels: a seed-dependent colour with `noise` (0..1) of uniform noise on top. */
 export function noisePixels(seed: number, width: number, height: number, noise: number): Buffer {

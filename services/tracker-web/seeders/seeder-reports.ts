@@ -13,6 +13,11 @@ const CLAIM_LIFETIME_POLLS = 3;
 /** Bounds on a claim's lifetime, whatever poll interval a seeder states. */
 const MIN_CLAIM_LIFETIME_MS = 5_000;
 const MAX_CLAIM_LIFETIME_MS = 2 * 60 * 60 * 1000;
+
+/** How long a seeder's claims live after its last report, for the poll interval it states. */
+export function claimLifetimeMs(pollIntervalMs: number): number {
+  return Math.min(MAX_CLAIM_LIFETIME_MS, Math.max(MIN_CLAIM_LIFETIME_MS, pollIntervalMs * CLAIM_LIFETIME_POLLS));
+}
 /** At most this many seeders are remembered (the oldest report is forgotten first). */
 const MAX_SEEDERS = 100_000;
 
@@ -57,7 +62,7 @@ export class SeederReports {
   holders(now = Date.now()): Map<string, string[]> {
     const byVolume = new Map<string, Array<{ id: string; since: number }>>();
     for (const r of this.reports.values()) {
-      const lifetime = Math.min(MAX_CLAIM_LIFETIME_MS, Math.max(MIN_CLAIM_LIFETIME_MS, r.pollIntervalMs * CLAIM_LIFETIME_POLLS));
+      const lifetime = claimLifetimeMs(r.pollIntervalMs);
       if (now - r.receivedAt > lifetime) continue;
       for (const [ih, since] of r.since) {
         const list = byVolume.get(ih) ?? [];

@@ -1,5 +1,5 @@
 import { Router, type Request } from 'express';
-import { copyHistoryQuerySchema, MAX_NEEDS, needsQuerySchema, type CategoryCopiesBody, type FileCopiesBody, type NeedsBody, type SetCopiesBody, type SetCopyHistoryBody } from '../../../shared/api/copies-schemas.ts';
+import { copyHistoryQuerySchema, needsQuerySchema, type CategoryCopiesBody, type FileCopiesBody, type NeedsBody, type SetCopiesBody, type SetCopyHistoryBody } from '../../../shared/api/copies-schemas.ts';
 import { routes } from '../../../shared/api/routes.ts';
 import { SeedbankError } from '../../../shared/errors.ts';
 import { buildSetFeed, type FeedVersion } from '../feeds/set-feed.ts';
@@ -8,7 +8,7 @@ import { renderFile } from '../pages/render-file.ts';
 import { renderHome } from '../pages/render-home.ts';
 import { renderSet } from '../pages/render-set.ts';
 import type { DrillSummary } from '../pages/view-models.ts';
-import { rankNeeds } from '../redundancy/needs.ts';
+import { MAX_NEEDS, rankNeeds } from '../redundancy/needs.ts';
 import { fileModel } from './file-model.ts';
 import { homeModel } from './home-model.ts';
 import { setModel } from './set-model.ts';

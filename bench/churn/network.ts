@@ -1,0 +1,398 @@
+/**
+ * The simulated network in simulated time, no sockets: hosts that poll, report, plan with the
+ * seeder's real auto-mode code (planAuto, nextSurplusStreak) against the catalogue's real
+ * ranking (rankNeeds, capped at MAX_NEEDS as /api/needs serves it, ranked once per tick), and
+ * a census that counts a copy only after it audited it and forgets it DEFAULT_COPY_MAX_AGE_MS
+ * after its last audit. What is modelled rather than run: downloads (a host fetches one volume
+ * after another at its own rate) and the census's audit (a host online with the whole volume
+ * passes; one that lost it fails at the next round).
+ */
+import { maxDownloadingBytes, nextSurplusStreak, planAuto, type AutoHosted } from '../../clients/seeder/follow/auto-plan.ts';
+import { MAX_NEEDS, rankNeeds, type RankedNeed, type VolumeNeed } from '../../services/tracker-web/redundancy/needs.ts';
+import { claimLifetimeMs } from '../../services/tracker-web/seeders/seeder-reports.ts';
+import { allocatedSize, VOLUME_OVERHEAD_BYTES } from '../../clients/seeder/quota.ts';
+import { EventQueue } from './event-queue.ts';
+
+/** One volume a host holds (downloading or complete). */
+export interface Holding {
+  v: number;
+  addedAt: number;
+  /** When the last byte arrives; Infinity while the host is away. */
+  completeAt: number;
+  streak: number;
+  /** The census counts it now. */
+  counted: boolean;
+  /** Bumped when the holding's completion is rescheduled, so stale events are ignored. */
+  serial: number;
+}
+
+/** One host running `seedbank seed --auto`. */
+export interface Host {
+  id: number;
+  quota: number;
+  rateBytesPerMs: number;
+  online: boolean;
+  gone: boolean;
+  pollPhase: number;
+  holdings: Map<number, Holding>;
+  plannedBytes: number;
+  busyUntil: number;
+  lastReportAt: number;
+  /** Volumes last reported, with when each was first claimed (the catalogue's `since`). */
+  reported: Map<number, number>;
+  /** Counted copies it no longer holds: the census uncounts them at its next audit. */
+  ghosts: number[];
+  /** Bumped on every departure and return, so a scheduled expiry of an old absence is ignored. */
+  epoch: number;
+  auditedAt: number;
+}
+
+/** Timing rules of the run (the real defaults unless a caller changes them). */
+export interface NetworkTiming {
+  tickMs: number;
+  /**
+   * 'current': a bounded download queue and a report right after adding (this commit's rules);
+   * 'before': every fitting volume claimed at once, claims seen only at the next poll.
+   */
+  rules: 'current' | 'before';
+  pollIntervalMs: number;
+  censusIntervalMs: number;
+  copyMaxAgeMs: number;
+  minHostingMs: number;
+}
+
+type SimEvent =
+  | { kind: 'complete'; host: Host; v: number; serial: number }
+  | { kind: 'expire'; host: Host; epoch: number }
+  | { kind: 'leave'; host: Host }
+  | { kind: 'return'; host: Host }
+  | { kind: 'disk-fail'; host: Host };
+
+/** Counters the reporter reads and resets. */
+export interface Counters {
+  downloadedBytes: number;
+  adds: number;
+  drops: number;
+}
+
+/** The whole network. */
+export class Network {
+  readonly hosts: Host[] = [];
+  readonly events = new EventQueue<SimEvent>();
+  readonly counted: Uint16Array;
+  readonly live: Uint16Array;
+  /** Volumes whose counted copies are under target (what the needs list ranks). */
+  readonly underCounted = new Set<number>();
+  underCountedBytes = 0;
+  underLiveBytes = 0;
+  readonly totalBytes: number;
+  /** Holders in join order per volume, as the catalogue's report store keeps them. */
+  private readonly holders: Array<Array<{ host: Host; since: number }>>;
+  private readonly pendingAudit = new Set<Host>();
+  readonly counters: Counters = { downloadedBytes: 0, adds: 0, drops: 0 };
+  now = 0;
+  lastCensusAt = 0;
+  private needs: RankedNeed[] = [];
+  /** Live holders of each volume in the needs list (planAuto reads only these). */
+  private claims: Record<string, number> = {};
+  private smallestNeed = Infinity;
+  private smallestNeedBytes = Infinity;
+
+  constructor(
+    readonly size: Float64Array,
+    readonly target: Uint8Array,
+    readonly timing: NetworkTiming,
+    /** Called with the host and event kind for every leave/return/disk failure (churn bookkeeping). */
+    private readonly onChurn: (kind: SimEvent['kind'], host: Host) => void,
+  ) {
+    const n = size.length;
+    this.counted = new Uint16Array(n);
+    this.live = new Uint16Array(n);
+    this.holders = Array.from({ length: n }, () => []);
+    let total = 0;
+    for (let v = 0; v < n; v++) {
+      total += size[v]!;
+      this.underCounted.add(v);
+    }
+    this.totalBytes = total;
+    this.underCountedBytes = total;
+    this.underLiveBytes = total;
+  }
+
+  /** Adds a host that starts polling at its phase in the poll cycle. */
+  addHost(quota: number, rateBytesPerMs: number, pollPhase: number): Host {
+    const host: Host = {
+      id: this.hosts.length, quota, rateBytesPerMs, online: true, gone: false, pollPhase, holdings: new Map(), plannedBytes: 0,
+      busyUntil: this.now, lastReportAt: -Infinity, reported: new Map(), ghosts: [], epoch: 0, auditedAt: -Infinity,
+    };
+    this.hosts.push(host);
+    return host;
+  }
+
+  // --- copy bookkeeping -------------------------------------------------------------------
+
+  private setCounted(v: number, delta: number): void {
+    const before = this.counted[v]!;
+    const after = before + delta;
+    this.counted[v] = after;
+    const t = this.target[v]!;
+    if (before < t && after >= t) {
+      this.underCounted.delete(v);
+      this.underCountedBytes -= this.size[v]!;
+    } else if (before >= t && after < t) {
+      this.underCounted.add(v);
+      this.underCountedBytes += this.size[v]!;
+    }
+  }
+
+  private setLive(v: number, delta: number): void {
+    const before = this.live[v]!;
+    const after = before + delta;
+    this.live[v] = after;
+    const t = this.target[v]!;
+    if (before < t && after >= t) this.underLiveBytes -= this.size[v]!;
+    else if (before >= t && after < t) this.underLiveBytes += this.size[v]!;
+  }
+
+  /** Lowest counted copies of any volume. */
+  worstCopies(): number {
+    let worst = Infinity;
+    for (const v of this.underCounted) worst = Math.min(worst, this.counted[v]!);
+    return worst === Infinity ? Math.min(...this.target) : worst;
+  }
+
+  // --- churn --------------------------------------------------------------------------------
+
+  /** A host goes silent: its copies stay counted until the census's window runs out. */
+  leave(host: Host): void {
+    if (!host.online) return;
+    host.online = false;
+    host.epoch++;
+    for (const h of host.holdings.values()) {
+      if (h.completeAt <= this.now) this.setLive(h.v, -1);
+      else {
+        h.completeAt = Infinity;
+        h.serial++;
+      }
+    }
+    this.events.push(host.auditedAt + this.timing.copyMaxAgeMs, { kind: 'expire', host, epoch: host.epoch });
+    this.onChurn('leave', host);
+  }
+
+  /** A host comes back with its data; it resumes downloads and the census audits it again. */
+  comeBack(host: Host): void {
+    if (host.online || host.gone) return;
+    host.online = true;
+    host.epoch++;
+    host.busyUntil = this.now;
+    for (const h of host.holdings.values()) {
+      if (h.completeAt <= this.now) this.setLive(h.v, 1);
+      else this.schedule(host, h);
+    }
+    this.pendingAudit.add(host);
+    this.onChurn('return', host);
+  }
+
+  /** A disk fails: everything it held is gone; the host goes on empty. */
+  diskFail(host: Host): void {
+    if (!host.online) return;
+    for (const h of host.holdings.values()) this.release(host, h);
+    host.holdings.clear();
+    host.plannedBytes = 0;
+    host.busyUntil = this.now;
+    this.onChurn('disk-fail', host);
+  }
+
+  private release(host: Host, h: Holding): void {
+    if (h.completeAt <= this.now && host.online) this.setLive(h.v, -1);
+    h.serial++;
+    if (h.counted) {
+      host.ghosts.push(h.v);
+      this.pendingAudit.add(host);
+    }
+  }
+
+  private schedule(host: Host, h: Holding): void {
+    h.completeAt = Math.max(this.now, host.busyUntil) + this.size[h.v]! / host.rateBytesPerMs;
+    host.busyUntil = h.completeAt;
+    h.serial++;
+    this.events.push(h.completeAt, { kind: 'complete', host, v: h.v, serial: h.serial });
+  }
+
+  // --- events and census --------------------------------------------------------------------
+
+  /** Runs every event due by `now`. */
+  runEvents(): void {
+    for (let e = this.events.popDue(this.now); e; e = this.events.popDue(this.now)) {
+      const host = e.host;
+      if (e.kind === 'complete') {
+        const h = host.holdings.get(e.v);
+        if (!h || h.serial !== e.serial || !host.online) continue;
+        this.setLive(e.v, 1);
+        this.counters.downloadedBytes += this.size[e.v]!;
+        this.pendingAudit.add(host);
+      } else if (e.kind === 'expire') {
+        if (host.online || host.epoch !== e.epoch) continue;
+        for (const h of host.holdings.values()) if (h.counted) { h.counted = false; this.setCounted(h.v, -1); }
+        for (const v of host.ghosts) this.setCounted(v, -1);
+        host.ghosts = [];
+      } else if (e.kind === 'leave') this.leave(host);
+      else if (e.kind === 'return') this.comeBack(host);
+      else this.diskFail(host);
+    }
+  }
+
+  /** One census round: online hosts with news are audited; every online host's audit time moves on. */
+  census(): void {
+    this.lastCensusAt = this.now;
+    for (const host of this.pendingAudit) {
+      if (!host.online) continue;
+      for (const v of host.ghosts) this.setCounted(v, -1);
+      host.ghosts = [];
+      let waiting = false;
+      for (const h of host.holdings.values()) {
+        if (h.completeAt <= this.now) {
+          if (!h.counted) { h.counted = true; this.setCounted(h.v, 1); }
+        } else waiting = true;
+      }
+      if (!waiting) this.pendingAudit.delete(host);
+    }
+    for (const host of this.hosts) if (host.online) host.auditedAt = this.now;
+  }
+
+  // --- the catalogue and the seeders' polls -------------------------------------------------
+
+  /** Ranks the needs list once for this tick, as GET /api/needs would serve it. */
+  rank(): void {
+    const volumes: VolumeNeed[] = [];
+    for (const v of this.underCounted) {
+      volumes.push({ infoHash: String(v), setId: 's', size: this.size[v]!, copyTarget: this.target[v]!, copies: this.counted[v]!, seeders: this.live[v]! });
+    }
+    this.needs = rankNeeds(volumes).slice(0, MAX_NEEDS);
+    this.smallestNeed = this.needs.reduce((m, n) => Math.min(m, plannedSize(n.size)), Infinity);
+    this.smallestNeedBytes = this.needs.reduce((m, n) => Math.min(m, n.size), Infinity);
+    // The claims of the needs' volumes, as holders() would answer them now; reports during
+    // the tick add to them.
+    this.claims = {};
+    for (const n of this.needs) {
+      const live = this.liveHolders(Number(n.infoHash)).count;
+      if (live > 0) this.claims[n.infoHash] = live;
+    }
+  }
+
+  /** Live holders of a volume and `host`'s place among them in join order (-1 if not one). */
+  private liveHolders(v: number, host?: Host): { count: number; rank: number } {
+    const lifetime = claimLifetimeMs(this.timing.pollIntervalMs);
+    const list = this.holders[v]!;
+    let count = 0;
+    let rank = -1;
+    for (let i = 0; i < list.length; i++) {
+      const e = list[i]!;
+      const fresh = this.now - e.host.lastReportAt <= lifetime;
+      if (!fresh && e.host.gone) {
+        list.splice(i--, 1);
+        continue;
+      }
+      if (!fresh) continue;
+      if (e.host === host) rank = count;
+      count++;
+    }
+    return { count, rank };
+  }
+
+  /** One poll of one host: report, read the answer and the needs, plan with the real code, act. */
+  poll(host: Host): void {
+    this.report(host);
+    this.answerAndPlan(host);
+  }
+
+  /** The host's report: the catalogue keeps when each volume was first claimed. */
+  private report(host: Host): void {
+    for (const [v, since] of host.reported) {
+      if (!host.holdings.has(v)) {
+        host.reported.delete(v);
+        const list = this.holders[v]!;
+        const i = list.findIndex((e) => e.host === host);
+        if (i >= 0) list.splice(i, 1);
+      } else void since;
+    }
+    for (const v of host.holdings.keys()) {
+      if (!host.reported.has(v)) {
+        host.reported.set(v, this.now);
+        this.holders[v]!.push({ host, since: this.now });
+        const ih = String(v);
+        if (this.claims[ih] !== undefined || this.underCounted.has(v)) this.claims[ih] = (this.claims[ih] ?? 0) + 1;
+      }
+    }
+    host.lastReportAt = this.now;
+  }
+
+  /** The catalogue's answer, the surplus streaks (auto-sync.ts), the plan and what it does. */
+  private answerAndPlan(host: Host): void {
+    const hosted: AutoHosted[] = [];
+    let droppable = 0;
+    let downloadingBytes = 0;
+    for (const h of host.holdings.values()) {
+      const live = this.liveHolders(h.v, host);
+      h.streak = nextSurplusStreak(h.streak, {
+        copies: this.counted[h.v]!, copyTarget: this.target[h.v]!, holders: live.count, rank: Math.max(0, live.rank), latest: true,
+      });
+      if (h.completeAt > this.now) downloadingBytes += this.size[h.v]!;
+      if (h.streak > 0) {
+        droppable++;
+        hosted.push({ infoHash: String(h.v), size: this.size[h.v]!, addedAtMs: h.addedAt, latest: true, surplusStreak: h.streak });
+      }
+    }
+    // planAuto can change nothing when no need fits the free space and nothing may be
+    // dropped: skip the call (same answer, far less time at thousands of hosts).
+    const free = host.quota - host.plannedBytes;
+    const current = this.timing.rules === 'current';
+    const maxDownloading = current ? maxDownloadingBytes(host.rateBytesPerMs * 1000) : Infinity;
+    if (droppable === 0 && !(this.smallestNeed <= free)) return;
+    if (downloadingBytes > 0 && downloadingBytes + this.smallestNeedBytes > maxDownloading) return;
+    // The catalogue answers the claims of every volume but this host's own; planAuto reads only
+    // those of needs it does not hold, so the shared counts are the same answer.
+    const plan = planAuto({
+      needs: this.needs,
+      claims: this.claims,
+      hosted,
+      plannedOf: () => undefined,
+      hostedAll: new Set([...host.holdings.keys()].map(String)),
+      freeBytes: free,
+      nowMs: this.now,
+      minHostingMs: this.timing.minHostingMs,
+      downloadingBytes,
+      maxDownloadingBytes: maxDownloading,
+    });
+    for (const ih of plan.drop) {
+      const h = host.holdings.get(Number(ih));
+      if (!h) continue;
+      this.release(host, h);
+      host.holdings.delete(h.v);
+      host.plannedBytes -= plannedSize(this.size[h.v]!);
+      this.counters.drops++;
+    }
+    if (plan.drop.length > 0) this.reflow(host);
+    for (const n of plan.add) {
+      const v = Number(n.infoHash);
+      const h: Holding = { v, addedAt: this.now, completeAt: Infinity, streak: 0, counted: false, serial: 0 };
+      host.holdings.set(v, h);
+      host.plannedBytes += plannedSize(this.size[v]!);
+      this.schedule(host, h);
+      this.counters.adds++;
+    }
+    if (current && plan.add.length > 0) this.report(host);
+  }
+
+  /** After drops, downloads still queued move up. */
+  private reflow(host: Host): void {
+    host.busyUntil = this.now;
+    const waiting = [...host.holdings.values()].filter((h) => h.completeAt > this.now).sort((a, b) => a.addedAt - b.addedAt);
+    for (const h of waiting) this.schedule(host, h);
+  }
+}
+
+/** The seeder's planned disk use of a volume of `size` bytes, as auto-plan estimates it. */
+export function plannedSize(size: number): number {
+  return allocatedSize(size) + VOLUME_OVERHEAD_BYTES;
+}

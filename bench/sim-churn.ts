@@ -1,0 +1,165 @@
+/**
+ * Churn, simulated over the real allocation code: thousands of auto-mode hosts with quotas from
+ * a heavy-tailed spread, tens of thousands of volumes with copy targets, hosts joining, going
+ * silent, coming back and losing disks, and a census that sees all of it late. The seeders'
+ * decisions are clients/seeder/follow/auto-plan.ts (planAuto, nextSurplusStreak) and the
+ * catalogue's needs list is services/tracker-web/redundancy/needs.ts (rankNeeds, capped at
+ * MAX_NEEDS, ranked once per tick), in simulated time with no sockets.
+ *
+ *   npm run sim:churn -- --hosts 3000 --volumes 75000 [--days 28] [--offer 3] [--seed 1]
+ *
+ * Prints a line per simulated day, then the steady-state figures (after --warmup-days); the
+ * last line names the share of bytes under target in steady state as a percentage.
+ */
+import { parseArgs } from 'node:util';
+import { DEFAULT_AUTO_MIN_HOSTING_MS, DEFAULT_POLL_INTERVAL_MS } from '../clients/seeder/config.ts';
+import { DEFAULT_CENSUS_INTERVAL_MS, DEFAULT_COPY_MAX_AGE_MS } from '../services/tracker-web/redundancy/census-runner.ts';
+import { Network, plannedSize, type Host } from './churn/network.ts';
+import { DEFAULT_PARAMS, drawHost, exponential, makeVolumes, randomSource, type ChurnParams } from './churn/population.ts';
+import { DepartureLog, percentile } from './churn/departures.ts';
+
+const DAY_MS = 24 * 3600 * 1000;
+const HOUR_MS = 3600 * 1000;
+/** Polls of one host are spread over this many ticks of the poll interval. */
+const TICKS_PER_POLL = 5;
+
+const { values } = parseArgs({
+  options: {
+    hosts: { type: 'string' },
+    volumes: { type: 'string' },
+    days: { type: 'string' },
+    seed: { type: 'string' },
+    offer: { type: 'string' },
+    'warmup-days': { type: 'string' },
+    'leave-per-day': { type: 'string' },
+    'return-share': { type: 'string' },
+    quiet: { type: 'boolean' },
+    rules: { type: 'string', default: 'current' },
+  },
+});
+const num = (v: string | undefined, d: number) => (v === undefined ? d : Number(v));
+const p: ChurnParams = {
+  ...DEFAULT_PARAMS,
+  hosts: num(values.hosts, DEFAULT_PARAMS.hosts),
+  volumes: num(values.volumes, DEFAULT_PARAMS.volumes),
+  days: num(values.days, DEFAULT_PARAMS.days),
+  seed: num(values.seed, DEFAULT_PARAMS.seed),
+  offerRatio: num(values.offer, DEFAULT_PARAMS.offerRatio),
+  warmupDays: num(values['warmup-days'], DEFAULT_PARAMS.warmupDays),
+  leavePerDay: num(values['leave-per-day'], DEFAULT_PARAMS.leavePerDay),
+  returnShare: num(values['return-share'], DEFAULT_PARAMS.returnShare),
+};
+for (const [k, v] of Object.entries(p)) if (!Number.isFinite(v) || v < 0) throw new Error(`--${k} must be a non-negative number, not ${v}`);
+
+if (values.rules !== 'current' && values.rules !== 'before') throw new Error(`--rules must be current or before, not ${values.rules}`);
+const timing = {
+  rules: values.rules as 'current' | 'before',
+  tickMs: DEFAULT_POLL_INTERVAL_MS / TICKS_PER_POLL,
+  pollIntervalMs: DEFAULT_POLL_INTERVAL_MS,
+  censusIntervalMs: DEFAULT_CENSUS_INTERVAL_MS,
+  copyMaxAgeMs: DEFAULT_COPY_MAX_AGE_MS,
+  minHostingMs: DEFAULT_AUTO_MIN_HOSTING_MS,
+};
+const rand = randomSource(p.seed);
+const { size, target } = makeVolumes(p, rand);
+let neededBytes = 0;
+for (let v = 0; v < p.volumes; v++) neededBytes += plannedSize(size[v]!) * target[v]!;
+
+const departures = new DepartureLog();
+const net = new Network(size, target, timing, (kind, host) => onChurn(kind, host));
+const draws = Array.from({ length: p.hosts }, () => drawHost(rand));
+const quotaPerWeight = (neededBytes * p.offerRatio) / draws.reduce((s, d) => s + d.quotaWeight, 0);
+
+function startHost(d: { quotaWeight: number; rateBytesPerMs: number }): Host {
+  const host = net.addHost(d.quotaWeight * quotaPerWeight, d.rateBytesPerMs, Math.floor(rand() * TICKS_PER_POLL));
+  scheduleLeave(host);
+  if (p.diskFailPerYear > 0) net.events.push(net.now + exponential(rand, (365 / p.diskFailPerYear) * DAY_MS), { kind: 'disk-fail', host });
+  return host;
+}
+function scheduleLeave(host: Host): void {
+  if (p.leavePerDay > 0) net.events.push(net.now + exponential(rand, DAY_MS / p.leavePerDay), { kind: 'leave', host });
+}
+function onChurn(kind: string, host: Host): void {
+  if (kind === 'leave') {
+    if (net.now >= p.warmupDays * DAY_MS) departures.left(host, net.now);
+    if (rand() < p.returnShare) net.events.push(net.now + exponential(rand, p.meanAwayDays * DAY_MS), { kind: 'return', host });
+    else {
+      host.gone = true;
+      // Someone else joins in its place, within about a day: the population stays level.
+      const d = drawHost(rand);
+      const at = net.now + exponential(rand, DAY_MS);
+      joins.push({ at, d });
+    }
+  } else if (kind === 'return') scheduleLeave(host);
+  else if (kind === 'disk-fail') net.events.push(net.now + exponential(rand, (365 / p.diskFailPerYear) * DAY_MS), { kind: 'disk-fail', host });
+}
+const joins: Array<{ at: number; d: { quotaWeight: number; rateBytesPerMs: number } }> = [];
+
+for (const d of draws) startHost(d);
+const medianRate = [...draws].map((d) => d.rateBytesPerMs).sort((a, b) => a - b)[Math.floor(draws.length / 2)]!;
+const maxVolume = size.reduce((m, s) => Math.max(m, s), 0);
+const healBoundMs = timing.copyMaxAgeMs + timing.censusIntervalMs + 2 * timing.pollIntervalMs + maxVolume / medianRate;
+
+const log = (l: string) => process.stdout.write(`${l}\n`);
+log(`sim:churn: ${p.hosts} hosts, ${p.volumes} volumes (${(neededBytes / 1e15).toFixed(2)} PB with their copy targets), ` +
+  `offer ${p.offerRatio}x, ${p.days} days, seed ${p.seed}, ${values.rules} rules; polls every ${timing.pollIntervalMs / 60000} min, census every ` +
+  `${timing.censusIntervalMs / 60000} min, copies forgotten ${timing.copyMaxAgeMs / HOUR_MS} h after the last audit`);
+
+interface DayFigures { underCounted: number; underLive: number; worst: number; repairBytes: number; drops: number; adds: number; online: number }
+const days: DayFigures[] = [];
+let sumUnder = 0, sumLive = 0, samples = 0, worstOfDay = Infinity;
+let nextCensus = 0;
+const wall0 = performance.now();
+const endMs = p.days * DAY_MS;
+for (let tick = 0; net.now < endMs; tick++) {
+  net.now = tick * timing.tickMs;
+  while (joins.length > 0 && joins[0]!.at <= net.now) startHost(joins.shift()!.d);
+  joins.sort((a, b) => a.at - b.at);
+  net.runEvents();
+  if (net.now >= nextCensus) {
+    net.census();
+    departures.check(net);
+    nextCensus = net.now + timing.censusIntervalMs;
+  }
+  net.rank();
+  const phase = tick % TICKS_PER_POLL;
+  for (const host of net.hosts) if (host.online && host.pollPhase === phase) net.poll(host);
+  sumUnder += net.underCountedBytes / net.totalBytes;
+  sumLive += net.underLiveBytes / net.totalBytes;
+  worstOfDay = Math.min(worstOfDay, net.worstCopies());
+  samples++;
+  if ((tick + 1) % (DAY_MS / timing.tickMs) === 0) {
+    const online = net.hosts.filter((h) => h.online).length;
+    const f: DayFigures = {
+      underCounted: sumUnder / samples, underLive: sumLive / samples, worst: worstOfDay, repairBytes: net.counters.downloadedBytes,
+      drops: net.counters.drops, adds: net.counters.adds, online,
+    };
+    days.push(f);
+    if (!values.quiet) {
+      log(`day ${String(days.length).padStart(3)}: ${online} hosts online; bytes under target ${pct(f.underCounted)} (census), ${pct(f.underLive)} (online copies); ` +
+        `worst volume ${f.worst} copies; downloaded ${(f.repairBytes / 1e12).toFixed(1)} TB; ${f.adds} adds, ${f.drops} drops; ` +
+        `departures healed so far ${departures.healed.length}, waiting ${departures.pending}; ${((performance.now() - wall0) / 1000).toFixed(0)} s`);
+    }
+    net.counters.downloadedBytes = 0; net.counters.adds = 0; net.counters.drops = 0;
+    sumUnder = 0; sumLive = 0; samples = 0; worstOfDay = Infinity;
+  }
+}
+
+function pct(x: number): string {
+  return `${(x * 100).toFixed(2)}%`;
+}
+const steady = days.slice(Math.min(days.length - 1, Math.ceil(p.warmupDays)));
+const mean = (f: (d: DayFigures) => number) => steady.reduce((s, d) => s + f(d), 0) / steady.length;
+const heals = departures.healed;
+const within = heals.filter((h) => h <= healBoundMs).length;
+log('');
+log(`steady state (days ${days.length - steady.length + 1}-${days.length}):`);
+log(`  repair traffic: ${(mean((d) => d.repairBytes) / 1e12).toFixed(2)} TB/day (${pct(mean((d) => d.repairBytes) / net.totalBytes)} of the bytes a day)`);
+log(`  thrash: ${(mean((d) => d.drops) / p.hosts).toFixed(3)} drops and ${(mean((d) => d.adds) / p.hosts).toFixed(3)} adds per host per day`);
+log(`  worst volume: ${Math.min(...steady.map((d) => d.worst))} copies at the worst moment`);
+log(`  departures: ${heals.length} healed, ${departures.pending} still waiting, ${departures.returned} came back in time; ` +
+  `heal time p50 ${(percentile(heals, 0.5) / HOUR_MS).toFixed(1)} h, p95 ${(percentile(heals, 0.95) / HOUR_MS).toFixed(1)} h, ` +
+  `max ${(Math.max(0, ...heals) / HOUR_MS).toFixed(1)} h; within the bound (${(healBoundMs / HOUR_MS).toFixed(1)} h = copy window + census + 2 polls + transfer): ${heals.length ? pct(within / heals.length) : 'n/a'}`);
+log(`  bytes under target, online copies: ${pct(mean((d) => d.underLive))} mean, ${pct(Math.max(...steady.map((d) => d.underLive)))} worst day`);
+log(`  simulated in ${((performance.now() - wall0) / 1000).toFixed(0)} s`);
+log(`bytes under target in steady state (census view): ${pct(mean((d) => d.underCounted))} mean, ${pct(Math.max(...steady.map((d) => d.underCounted)))} worst day (target < 1%)`);

@@ -7,7 +7,7 @@ import { SeedbankError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/log.ts';
 import { formatDuration } from '../../shared/units.ts';
 import { parseRate } from '../seeder/index.ts';
-import { CatalogueClient } from './catalogue-client.ts';
+import { CatalogueApi } from '../../shared/api/catalogue-api.ts';
 import { restoreIntoWiki } from './into-wiki/into-wiki.ts';
 import { TargetWiki } from './into-wiki/target-wiki.ts';
 import { imageDumpCoverage } from './coverage/coverage.ts';
@@ -91,7 +91,7 @@ export function registerRestoreCommands(program: Command, ctx: () => RestoreCliC
       const { signal, dispose } = interruptSignal();
       try {
         const report = await restoreSet({
-          catalogue: new CatalogueClient(flags.catalogue, userAgent(c.contact)),
+          catalogue: new CatalogueApi(flags.catalogue, userAgent(c.contact)),
           setId,
           version,
           outDir: flags.out,
@@ -152,7 +152,7 @@ export function registerRestoreCommands(program: Command, ctx: () => RestoreCliC
       try {
         for (;;) {
           const { body, reported } = await runDrill({
-            catalogue: new CatalogueClient(flags.catalogue, userAgent(c.contact)),
+            catalogue: new CatalogueApi(flags.catalogue, userAgent(c.contact)),
             setId: flags.set ?? null,
             sample: flags.sample,
             token: flags.token ?? c.token,
@@ -186,7 +186,7 @@ export function registerRestoreCommands(program: Command, ctx: () => RestoreCliC
     .option('--json', 'print the answer as JSON')
     .action(async (key: string, flags: { catalogue: string; json?: boolean }) => {
       const c = ctx();
-      const answer = await new CatalogueClient(flags.catalogue, userAgent(c.contact)).fileCopies(key);
+      const answer = await new CatalogueApi(flags.catalogue, userAgent(c.contact)).fileCopies(key);
       if (flags.json) c.out(JSON.stringify(answer, null, 2));
       else formatFileCopies(answer).forEach((l) => c.out(l));
     });
@@ -202,7 +202,7 @@ export function registerRestoreCommands(program: Command, ctx: () => RestoreCliC
     .action(async (flags: { catalogue: string; category?: string; imageDump?: string; missingList: string; json?: boolean }) => {
       const c = ctx();
       if (Boolean(flags.category) === Boolean(flags.imageDump)) throw new InvalidArgumentError('give exactly one of --category NAME or --image-dump FILE');
-      const catalogue = new CatalogueClient(flags.catalogue, userAgent(c.contact));
+      const catalogue = new CatalogueApi(flags.catalogue, userAgent(c.contact));
       if (flags.category) {
         const answer = await catalogue.categoryCopies(flags.category);
         if (flags.json) c.out(JSON.stringify(answer, null, 2));

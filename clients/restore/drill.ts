@@ -11,7 +11,8 @@ import path from 'node:path';
 import { errorMessage } from '../../shared/errors.ts';
 import type { ManifestFile } from '../../shared/formats/manifest.ts';
 import type { Logger } from '../../shared/log.ts';
-import type { CatalogueClient } from './catalogue-client.ts';
+import type { CatalogueApi } from '../../shared/api/catalogue-api.ts';
+import type { DrillReport } from '../../shared/api/drill-schemas.ts';
 import { restoreSet } from './restore.ts';
 import type { RestoreReport } from './restore-report.ts';
 
@@ -20,22 +21,11 @@ export const DEFAULT_DRILL_SAMPLE = 100;
 /** Copy lookups in flight at once (the catalogue rate-limits reads). */
 const COPY_LOOKUP_CONCURRENCY = 4;
 
-/** What `POST /api/drills` takes. */
-export interface DrillReportBody {
-  setId: string;
-  version: number;
-  startedAt: string;
-  ok: boolean;
-  filesChecked: number;
-  filesOk: number;
-  bytes: number;
-  seconds: number;
-  copiesSeen: { min: number; median: number } | null;
-  error: string | null;
-}
+/** What `POST /api/drills` takes (the shared contract's DrillReport). */
+export type DrillReportBody = DrillReport;
 
 export interface DrillOptions {
-  catalogue: CatalogueClient;
+  catalogue: CatalogueApi;
   /** A set id, or null for a random set with a published version. */
   setId: string | null;
   sample: number;
@@ -67,7 +57,7 @@ export function randomSample<T>(items: readonly T[], n: number): T[] {
   return a.slice(0, k);
 }
 
-async function copiesOf(catalogue: CatalogueClient, files: ManifestFile[]): Promise<{ min: number; median: number } | null> {
+async function copiesOf(catalogue: CatalogueApi, files: ManifestFile[]): Promise<{ min: number; median: number } | null> {
   const counts: number[] = [];
   const queue = [...files];
   const worker = async () => {
@@ -79,8 +69,8 @@ async function copiesOf(catalogue: CatalogueClient, files: ManifestFile[]): Prom
   return { min: counts[0]!, median: counts[Math.floor((counts.length - 1) / 2)]! };
 }
 
-async function pickSet(catalogue: CatalogueClient): Promise<string> {
-  const { sets } = await catalogue.json<{ sets: Array<{ id: string; latest: unknown }> }>('/api/sets');
+async function pickSet(catalogue: CatalogueApi): Promise<string> {
+  const sets = await catalogue.sets();
   const published = sets.filter((s) => s.latest);
   if (published.length === 0) throw new Error('the catalogue has no published set to drill');
   return published[randomInt(published.length)]!.id;
@@ -133,7 +123,7 @@ export async function runDrill(o: DrillOptions): Promise<DrillOutcome> {
   let reported = false;
   if (o.token && setId) {
     try {
-      await o.catalogue.post('/api/drills', body, o.token);
+      await o.catalogue.postDrill(body, o.token);
       reported = true;
     } catch (err) {
       o.logger.error({ err: errorMessage(err) }, 'could not report the drill to the catalogue');

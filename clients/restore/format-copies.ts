@@ -1,6 +1,6 @@
 /** Human output of `seedbank copies` and `seedbank coverage`. */
 import { formatSize } from '../../shared/units.ts';
-import type { CategoryCopiesAnswer, FileCopiesAnswer } from './catalogue-client.ts';
+import type { CategoryCopiesBody as CategoryCopiesAnswer, FileCopiesBody as FileCopiesAnswer } from '../../shared/api/copies-schemas.ts';
 import type { CoverageReport } from './coverage/coverage.ts';
 
 const percent = (part: number, whole: number) => (whole === 0 ? '0%' : `${((100 * part) / whole).toFixed(1)}%`);

@@ -10,7 +10,7 @@ import { COMMONS_ROOT } from '../../shared/commons-path.ts';
 import { manifestSha256, type ManifestFile } from '../../shared/formats/manifest.ts';
 import type { Logger } from '../../shared/log.ts';
 import { createProgress } from '../../shared/progress.ts';
-import type { CatalogueClient } from './catalogue-client.ts';
+import type { CatalogueApi } from '../../shared/api/catalogue-api.ts';
 import { downloadVolumes, type VolumeDownloadResult } from './download-volumes.ts';
 import { sha1OfFile, VerifiedFiles, type FileOutcome } from './file-check.ts';
 import { RESTORE_REPORT_FILE, type RestoreReport } from './restore-report.ts';
@@ -30,7 +30,7 @@ const TITLE_DIR = 'files';
 export type RestoreLayout = 'commons' | 'title';
 
 export interface RestoreOptions {
-  catalogue: CatalogueClient;
+  catalogue: CatalogueApi;
   setId: string;
   /** null: the latest version. */
   version: number | null;
@@ -95,7 +95,7 @@ export async function restoreSet(o: RestoreOptions): Promise<RestoreReport> {
   let download: VolumeDownloadResult | null = null;
   if (pending.length > 0) {
     const torrents = new Map<string, Uint8Array>();
-    for (const ih of volumes) torrents.set(ih, withTrackersFirst(await o.catalogue.bytes(`/torrents/${ih}.torrent`), [o.catalogue.announceUrl]));
+    for (const ih of volumes) torrents.set(ih, withTrackersFirst(await o.catalogue.torrent(ih), [o.catalogue.announceUrl]));
     const progress = createProgress(`restore ${o.setId} v${manifest.version}`, o.logger);
     progress.setTotal(pending.length, pending.reduce((s, f) => s + f.size, 0));
     try {

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { SeedbankError } from '../../shared/errors.ts';
 import { parseManifest, type Manifest } from '../../shared/formats/manifest.ts';
 import { checkManifestSignature } from '../../shared/formats/signature.ts';
-import type { CatalogueClient } from './catalogue-client.ts';
+import type { CatalogueApi } from '../../shared/api/catalogue-api.ts';
 
 /** A verified version. */
 export interface VersionMetadata {
@@ -28,15 +28,14 @@ export function parseSetRef(ref: string): { setId: string; version: number | nul
 }
 
 /** Fetches and verifies a version's manifest, signature and pages (the latest when `version` is null). */
-export async function fetchVersionMetadata(catalogue: CatalogueClient, setId: string, version: number | null): Promise<VersionMetadata> {
-  const set = await catalogue.set(setId);
+export async function fetchVersionMetadata(catalogue: CatalogueApi, setId: string, version: number | null): Promise<VersionMetadata> {
+  const { set } = await catalogue.set(setId);
   const v = version ?? set.latestVersion;
   if (v < 1) throw new SeedbankError('VERSION_UNKNOWN', `set ${setId} has no published version yet`);
-  const folder = `/meta/${encodeURIComponent(setId)}-v${v}`;
   const [manifestBytes, signatureBytes, pagesGz] = await Promise.all([
-    catalogue.bytes(`${folder}/manifest.json`),
-    catalogue.bytes(`${folder}/manifest.sig`),
-    catalogue.bytes(`${folder}/pages.xml.gz`),
+    catalogue.metadataFile(setId, v, 'manifest.json'),
+    catalogue.metadataFile(setId, v, 'manifest.sig'),
+    catalogue.metadataFile(setId, v, 'pages.xml.gz'),
   ]);
   const manifestText = manifestBytes.toString('utf8');
   const signatureText = signatureBytes.toString('utf8');

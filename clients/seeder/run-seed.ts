@@ -7,7 +7,8 @@ import { readFile } from 'node:fs/promises';
 import { errorMessage } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/log.ts';
 import { formatDuration, formatSize } from '../../shared/units.ts';
-import { Follower, SEEDER_VERSION } from './follow/follower.ts';
+import { userAgent } from '../../shared/http/user-agent.ts';
+import { Follower } from './follow/follower.ts';
 import type { SeedConfig } from './config.ts';
 import { Seeder } from './host.ts';
 import { startHttpMirror, type HttpMirror } from './http-mirror.ts';
@@ -60,7 +61,7 @@ export async function runSeed(c: SeedConfig, o: { logger: Logger; out: (line: st
         pollIntervalMs: c.follow.pollIntervalMs,
         keepVersions: c.follow.keepVersions,
         autoMinHostingMs: c.follow.autoMinHostingMs,
-        userAgent: c.contact ? `Seedbank-seeder/${SEEDER_VERSION} (${c.contact})` : `Seedbank-seeder/${SEEDER_VERSION}`,
+        userAgent: userAgent({ contact: c.contact, part: 'seeder' }),
         logger: o.logger,
         out: o.out,
       });

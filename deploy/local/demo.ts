@@ -11,6 +11,8 @@ import { publishSet } from '../../services/set-builder/publish.ts';
 import { createToken } from '../../services/tracker-web/auth/tokens.ts';
 import { startCatalogueServer } from '../../services/tracker-web/server.ts';
 import { Seeder } from '../../clients/seeder/index.ts';
+import { CatalogueApi } from '../../shared/api/catalogue-api.ts';
+import { userAgent } from '../../shared/http/user-agent.ts';
 
 /** The demo's seeders, each with its own storage folder. */
 const DEMO_SEEDERS = ['seeder-a', 'seeder-b'];
@@ -83,12 +85,13 @@ export async function runDemo(options: {
     for (const name of DEMO_SEEDERS) {
       const seeder = await Seeder.open({ storage: path.join(options.dataDir, name), quotaBytes: DEMO_SEEDER_QUOTA_BYTES, logger: logger.child({ seeder: name }), userAgent: 'Seedbank-demo/0.1 (local demo; https://seedbank.invalid/about)' });
       seeders.push(seeder);
+      const api = new CatalogueApi(catalogue.url, userAgent({ contact: 'local demo', part: 'demo' }));
       for (const file of DEMO_RECIPES) {
         const id = path.basename(file, '.yaml');
-        const set = (await (await fetch(`${catalogue.url}/api/sets/${id}`)).json()) as { versions: Array<{ version: number; volumes: string[] }> };
+        const set = await api.set(id);
         const latest = set.versions.reduce((a, b) => (b.version > a.version ? b : a));
         for (const ih of latest.volumes) {
-          const torrent = new Uint8Array(await (await fetch(`${catalogue.url}/torrents/${ih}.torrent`)).arrayBuffer());
+          const torrent = new Uint8Array(await api.torrent(ih));
           await seeder.addVolume(torrent);
           await seeder.whenComplete(ih, DEMO_DOWNLOAD_TIMEOUT_MS);
         }

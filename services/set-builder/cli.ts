@@ -86,7 +86,7 @@ export function registerBuilderCommands(program: Command, ctx: () => BuilderCliC
               ].join('\n'),
         );
         if (opts.publish) {
-          const outcomes = await publishPath(path.dirname(r.dir), { catalogueUrl: opts.publish, token: opts.token ?? c.token, logger: c.logger });
+          const outcomes = await publishPath(path.dirname(r.dir), { catalogueUrl: opts.publish, token: opts.token ?? c.token, contact: opts.contact ?? c.contact, logger: c.logger });
           for (const o of outcomes) c.out(describePublish(o, opts.publish));
         }
       } finally {
@@ -102,7 +102,7 @@ export function registerBuilderCommands(program: Command, ctx: () => BuilderCliC
     .option('--token <token>', 'publishing token; default $SEEDBANK_TOKEN')
     .action(async (dir: string, opts: { catalogue: string; token?: string }) => {
       const c = ctx();
-      const outcomes = await publishPath(dir, { catalogueUrl: opts.catalogue, token: opts.token ?? c.token, logger: c.logger });
+      const outcomes = await publishPath(dir, { catalogueUrl: opts.catalogue, token: opts.token ?? c.token, contact: c.contact, logger: c.logger });
       for (const o of outcomes) c.out(describePublish(o, opts.catalogue));
     });
 

@@ -8,22 +8,25 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { CatalogueApi } from '../../shared/api/catalogue-api.ts';
+import { isAbsent } from '../../shared/api/client.ts';
+import { PUBLISH_FIXED_FILES, PUBLISH_PREVIEW_FILE } from '../../shared/api/publish-schemas.ts';
 import { SeedbankError } from '../../shared/errors.ts';
 import { manifestSha256, parseManifest } from '../../shared/formats/manifest.ts';
+import { userAgent } from '../../shared/http/user-agent.ts';
 import { silentLogger, type Logger } from '../../shared/log.ts';
 
 /** Uploads in flight at once: enough to hide latency, few enough to be polite. */
 const UPLOAD_CONCURRENCY = 4;
 const VERSION_DIR = /^v(\d+)$/;
-/** The optional preview mosaic the builder makes; older versions may lack it. */
-const PREVIEW_FILE = 'preview.jpg';
-const FIXED_FILES = ['manifest.json', 'manifest.sig', 'pages.xml.gz', 'metadata.torrent', 'pointer.json'];
 
 export interface PublishOptions {
   /** The catalogue's base URL, e.g. https://catalogue.example.org */
   catalogueUrl: string;
   /** Publishing token (from `seedbank catalogue token create`). */
   token?: string;
+  /** Contact for the User-Agent (an email address or URL). */
+  contact?: string;
   logger?: Logger;
 }
 
@@ -36,44 +39,16 @@ export interface PublishOutcome {
   uploadedBytes: number;
 }
 
-interface ErrorBody {
-  error?: { code?: string; message?: string; hint?: string };
-}
-
-/** Calls the catalogue; turns its JSON errors (and network failures) into SeedbankErrors. */
-async function call(url: string, init: RequestInit, what: string): Promise<{ status: number; body: unknown }> {
-  let res: Response;
-  try {
-    res = await fetch(url, init);
-  } catch (err) {
-    throw new SeedbankError('CATALOGUE_UNREACHABLE', `cannot reach the catalogue at ${new URL(url).origin} (${what}): ${(err as Error).cause ?? (err as Error).message}`, {
-      hint: 'check --catalogue (or --publish) and that the catalogue is running',
-      cause: err,
-    });
-  }
-  const text = await res.text();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // not JSON: keep the text for the message
-  }
-  if (res.status >= 400 && res.status !== 404) {
-    const e = (body as ErrorBody)?.error;
-    throw new SeedbankError(e?.code ?? `HTTP_${res.status}`, `the catalogue refused ${what}: ${e?.message ?? `HTTP ${res.status} ${String(text).slice(0, 200)}`}`, {
-      hint: e?.hint,
-      status: res.status,
-    });
-  }
-  return { status: res.status, body };
-}
-
-function joinUrl(base: string, p: string): string {
-  return `${base.replace(/\/+$/, '')}${p}`;
+function catalogueOf(opts: PublishOptions): CatalogueApi {
+  return new CatalogueApi(opts.catalogueUrl, userAgent({ contact: opts.contact, part: 'publish' }));
 }
 
 /** Publishes one version folder (`DATA/sets/<id>/vN`). */
 export async function publishVersion(versionDir: string, opts: PublishOptions): Promise<PublishOutcome> {
+  return publishVersionWith(catalogueOf(opts), versionDir, opts);
+}
+
+async function publishVersionWith(api: CatalogueApi, versionDir: string, opts: PublishOptions): Promise<PublishOutcome> {
   const logger = opts.logger ?? silentLogger;
   const manifestText = await readFile(path.join(versionDir, 'manifest.json'), 'utf8').catch((err: unknown) => {
     throw new SeedbankError('PUBLISH_NOT_A_VERSION', `${versionDir} holds no manifest.json: ${(err as Error).message}`, { hint: 'pass DATA/sets/<id>/vN or DATA/sets/<id>' });
@@ -82,34 +57,34 @@ export async function publishVersion(versionDir: string, opts: PublishOptions): 
   const setId = manifest.set.id;
   const version = manifest.version;
   const sha256 = manifestSha256(manifest);
-  const auth = opts.token ? { authorization: `Bearer ${opts.token}` } : undefined;
   const outcome: PublishOutcome = { setId, version, status: 'unchanged', uploadedFiles: 0, uploadedBytes: 0 };
 
-  const existing = await call(joinUrl(opts.catalogueUrl, `/api/sets/${setId}/versions/${version}`), {}, `the lookup of ${setId} v${version}`);
-  if (existing.status === 200 && (existing.body as { version?: { manifestSha256?: string } }).version?.manifestSha256 === sha256) {
+  const existing = await api.findVersion(setId, version);
+  if (existing?.version.manifestSha256 === sha256) {
     logger.info({ set: setId, version }, 'already in the catalogue');
     return outcome;
   }
 
-  const base = joinUrl(opts.catalogueUrl, `/api/publish/${setId}/${version}`);
-  const staged = await call(base, { headers: auth }, `the upload status of ${setId} v${version}`);
-  const have = new Map(((staged.body as { staged?: Array<{ name: string; sha256: string }> }).staged ?? []).map((f) => [f.name, f.sha256]));
-  const preview = await stat(path.join(versionDir, PREVIEW_FILE)).then(() => [PREVIEW_FILE], () => []);
-  const names = [...FIXED_FILES, ...preview, ...manifest.volumes.map((v) => v.torrent)];
+  const staged = await api.publishStatus(setId, version, opts.token).catch((err: unknown) => {
+    if (isAbsent(err)) throw new SeedbankError('CATALOGUE_NO_PUBLISH_API', `${opts.catalogueUrl} has no publish API`, { hint: 'is this the URL of a Seedbank catalogue?', cause: err });
+    throw err;
+  });
+  const have = new Map(staged.staged.map((f) => [f.name, f.sha256]));
+  const preview = await stat(path.join(versionDir, PUBLISH_PREVIEW_FILE)).then(() => [PUBLISH_PREVIEW_FILE], () => []);
+  const names = [...PUBLISH_FIXED_FILES, ...preview, ...manifest.volumes.map((v) => v.torrent)];
   const queue = [...names];
   const worker = async () => {
     for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
       const bytes = await readFile(path.join(versionDir, ...name.split('/')));
       if (have.get(name) === createHash('sha256').update(bytes).digest('hex')) continue;
-      await call(`${base}/${name}`, { method: 'PUT', headers: { ...auth, 'content-type': 'application/octet-stream' }, body: bytes }, `the upload of ${name}`);
+      await api.upload(setId, version, name, bytes, opts.token);
       outcome.uploadedFiles++;
       outcome.uploadedBytes += bytes.length;
     }
   };
   await Promise.all(Array.from({ length: UPLOAD_CONCURRENCY }, worker));
-  const commit = await call(`${base}/commit`, { method: 'POST', headers: auth }, `${setId} v${version}`);
-  if (commit.status === 404) throw new SeedbankError('CATALOGUE_NO_PUBLISH_API', `${opts.catalogueUrl} has no publish API`, { hint: 'is this the URL of a Seedbank catalogue?' });
-  outcome.status = (commit.body as { status?: string }).status === 'unchanged' ? 'unchanged' : 'published';
+  const commit = await api.commit(setId, version, opts.token);
+  outcome.status = commit.status;
   logger.info({ set: setId, version, status: outcome.status, files: outcome.uploadedFiles }, `${setId} v${version} ${outcome.status}`);
   return outcome;
 }
@@ -121,13 +96,13 @@ export async function publishSet(setDir: string, opts: PublishOptions): Promise<
     .sort((a, b) => a - b);
   if (versions.length === 0) throw new SeedbankError('PUBLISH_NOT_A_VERSION', `${setDir} holds no version folder (v1, v2, ...)`, { hint: 'build the set first' });
   const setId = path.basename(path.resolve(setDir));
-  const info = await call(joinUrl(opts.catalogueUrl, `/api/sets/${setId}`), {}, `the lookup of ${setId}`);
-  const latest = info.status === 200 ? ((info.body as { set?: { latestVersion?: number } }).set?.latestVersion ?? 0) : 0;
+  const api = catalogueOf(opts);
+  const latest = (await api.findSet(setId))?.set.latestVersion ?? 0;
   const missing = versions.filter((v) => v > latest);
   // Nothing missing: confirm the local latest is the catalogue's (a no-op, or a clear 409).
   const todo = missing.length > 0 ? missing : [versions[versions.length - 1]!];
   const out: PublishOutcome[] = [];
-  for (const v of todo) out.push(await publishVersion(path.join(setDir, `v${v}`), opts));
+  for (const v of todo) out.push(await publishVersionWith(api, path.join(setDir, `v${v}`), opts));
   return out;
 }
 

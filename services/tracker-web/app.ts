@@ -5,6 +5,8 @@
  */
 import express, { type Express } from 'express';
 import { rateLimit } from 'express-rate-limit';
+import type { HealthBody } from '../../shared/api/read-schemas.ts';
+import { routes } from '../../shared/api/routes.ts';
 import { SeedbankError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/log.ts';
 import { requireToken } from './auth/require-token.ts';
@@ -73,11 +75,12 @@ export function buildCatalogueApp(o: CatalogueAppOptions): Express {
     next();
   });
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ ok: true });
+  app.get(routes.health.pattern, (_req, res) => {
+    const body: HealthBody = { ok: true };
+    res.json(body);
   });
-  app.get('/announce', o.tracker.announce());
-  app.get('/scrape', o.tracker.scrape());
+  app.get(routes.announce.pattern, o.tracker.announce());
+  app.get(routes.scrape.pattern, o.tracker.scrape());
 
   app.use('/api/publish', limiter(o.rateLimits?.publishPerMinute ?? DEFAULT_PUBLISH_LIMIT, 'publish'), requireToken(o.store));
   app.use(publishRouter({ store: o.store, staging: o.staging, logger: o.logger, onPublished: o.onPublished }));

@@ -8,7 +8,10 @@
  * version) may always make room.
  */
 import { VOLUME_OVERHEAD_BYTES, ALLOCATION_UNIT_BYTES } from '../quota.ts';
-import type { CatalogueNeed } from './catalogue-client.ts';
+import type { NeedBody } from '../../../shared/api/copies-schemas.ts';
+
+/** What auto mode reads of a volume the catalogue says needs copies (GET /api/needs). */
+export type CatalogueNeed = Pick<NeedBody, 'infoHash' | 'setId' | 'size' | 'copyTarget' | 'copies' | 'missing'>;
 
 /** Polls in a row a volume must be in surplus before it may be dropped. */
 export const SURPLUS_POLLS_BEFORE_DROP = 2;

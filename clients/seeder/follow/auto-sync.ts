@@ -7,7 +7,8 @@ import { parseVolumeTorrent } from '../../../shared/torrent/index.ts';
 import { formatSize } from '../../../shared/units.ts';
 import { allocatedSize, VOLUME_OVERHEAD_BYTES } from '../quota.ts';
 import { maxDownloadingBytes, nextSurplusStreak, planAuto } from './auto-plan.ts';
-import type { CatalogueClient, ReportAnswer } from './catalogue-client.ts';
+import type { CatalogueApi } from '../../../shared/api/catalogue-api.ts';
+import type { ReportAnswer } from '../../../shared/api/seeder-schemas.ts';
 import { removeUnneeded, type FollowContext } from './follow-context.ts';
 
 /** Candidates whose torrent is fetched before planning, so their disk use is known exactly. */
@@ -16,10 +17,10 @@ const CANDIDATES_FETCHED = 8;
 const torrentCache = new Map<string, Uint8Array>();
 const TORRENT_CACHE_MAX = 256;
 
-async function torrentOf(client: CatalogueClient, infoHash: string): Promise<Uint8Array> {
+async function torrentOf(client: CatalogueApi, infoHash: string): Promise<Uint8Array> {
   const cached = torrentCache.get(infoHash);
   if (cached) return cached;
-  const bytes = await client.volumeTorrent(infoHash);
+  const bytes = await client.torrent(infoHash);
   if (parseVolumeTorrent(bytes).infoHash !== infoHash) throw new Error('the catalogue served a torrent with another info hash');
   if (torrentCache.size >= TORRENT_CACHE_MAX) torrentCache.delete(torrentCache.keys().next().value!);
   torrentCache.set(infoHash, bytes);
@@ -30,7 +31,7 @@ async function torrentOf(client: CatalogueClient, infoHash: string): Promise<Uin
  * Runs one auto-mode step. After adding volumes it reports again at once (`reportNow`), so
  * seeders polling in the next minutes see the claims instead of all picking the same volumes.
  */
-export async function syncAuto(ctx: FollowContext, client: CatalogueClient, answer: ReportAnswer, minHostingMs: number, reportNow?: () => Promise<unknown>): Promise<void> {
+export async function syncAuto(ctx: FollowContext, client: CatalogueApi, answer: ReportAnswer, minHostingMs: number, reportNow?: () => Promise<unknown>): Promise<void> {
   const auto = ctx.state.data.auto;
   const status = new Map(ctx.seeder.volumes().map((v) => [v.infoHash, v]));
   for (const [ih, a] of Object.entries(auto)) {

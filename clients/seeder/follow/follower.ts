@@ -4,10 +4,14 @@
  * keep seeding, back off, and look for new versions of the sets already followed through their
  * DHT pointers and peers.
  */
+import { CatalogueApi } from '../../../shared/api/catalogue-api.ts';
+import { isApiError } from '../../../shared/api/client.ts';
+import type { SetSummaryBody } from '../../../shared/api/read-schemas.ts';
+import type { SeederReport } from '../../../shared/api/seeder-schemas.ts';
 import { errorMessage, isSeedbankError } from '../../../shared/errors.ts';
 import type { Logger } from '../../../shared/log.ts';
+import { SEEDBANK_VERSION } from '../../../shared/version.ts';
 import type { Seeder } from '../host.ts';
-import { CatalogueClient, type CatalogueSet, type ReportAnswer } from './catalogue-client.ts';
 import { syncAuto } from './auto-sync.ts';
 import { versionKey, type FollowContext } from './follow-context.ts';
 import { FollowState } from './follow-state.ts';
@@ -17,8 +21,6 @@ import { syncTakedown } from './takedown-sync.ts';
 import { catalogueSource, dhtSource, type VersionSource } from './version-source.ts';
 import path from 'node:path';
 
-/** The seeder software version reported to the catalogue. */
-export const SEEDER_VERSION = '0.1.0';
 /** While the catalogue does not answer, polls slow down to at most this many intervals apart. */
 const MAX_BACKOFF_FACTOR = 8;
 const METADATA_DIR = 'metadata';
@@ -58,10 +60,10 @@ export class Follower {
   private running: Promise<void> | null = null;
   private closed = false;
   private nextPollAt?: string;
-  private readonly client: CatalogueClient;
+  private readonly client: CatalogueApi;
 
   private constructor(private readonly o: FollowerOptions, private readonly ctx: FollowContext) {
-    this.client = new CatalogueClient(o.catalogueUrl, o.userAgent);
+    this.client = new CatalogueApi(o.catalogueUrl, o.userAgent);
   }
 
   /** Loads the state, seeds again the metadata of the versions kept, applies the known takedowns. */
@@ -151,9 +153,10 @@ export class Follower {
       const followed = this.followedSets(listed);
       for (const setId of followed) await this.step(`set ${setId}`, () => syncSet(this.ctx, setId, catalogueSource(this.client)));
       await this.step('unfollow', () => this.dropUnfollowed(listed));
-      if (this.o.auto) await this.step('auto', () => syncAuto(this.ctx, this.client, answer as ReportAnswer, this.o.autoMinHostingMs, () => this.client.report(this.report())));
+      if (this.o.auto) await this.step('auto', () => syncAuto(this.ctx, this.client, answer, this.o.autoMinHostingMs, () => this.client.report(this.report())));
     } catch (err) {
-      if (!isSeedbankError(err) || !/^CATALOGUE_/.test(err.code)) throw err;
+      // Whatever the catalogue answered (or did not): seeding goes on, and so does the DHT.
+      if (!isApiError(err)) throw err;
       this.failures++;
       d.lastContact = { at: new Date().toISOString(), ok: false, via: 'catalogue', error: errorMessage(err) };
       this.o.logger.warn({ err: errorMessage(err), failures: this.failures }, 'the catalogue does not answer; seeding goes on');
@@ -177,7 +180,7 @@ export class Follower {
   }
 
   /** The named sets plus the sets carrying a followed tag; warns about named sets the catalogue lacks. */
-  private followedSets(all: readonly CatalogueSet[]): string[] {
+  private followedSets(all: readonly SetSummaryBody[]): string[] {
     if (this.o.sets.length === 0 && this.o.tags.length === 0) return [];
     const ids = new Set(all.map((s) => s.id));
     for (const s of this.o.sets) if (!ids.has(s)) this.o.logger.warn({ set: s }, `the catalogue has no set "${s}"`);
@@ -190,7 +193,7 @@ export class Follower {
    * on the operator's word: a set the catalogue stops listing is kept, since that may be the
    * catalogue's problem, not a decision to let go of the copies.
    */
-  private async dropUnfollowed(all: readonly CatalogueSet[]): Promise<void> {
+  private async dropUnfollowed(all: readonly SetSummaryBody[]): Promise<void> {
     const listed = new Map(all.map((s) => [s.id, s]));
     for (const setId of Object.keys(this.ctx.state.data.versions)) {
       const s = listed.get(setId);
@@ -203,9 +206,9 @@ export class Follower {
     }
   }
 
-  private report() {
+  private report(): SeederReport {
     const s = this.ctx.seeder.status();
-    return { seederId: this.seederId, quotaBytes: s.quotaBytes, usedBytes: s.diskUseBytes, volumes: s.volumes.map((v) => v.infoHash), version: SEEDER_VERSION, pollIntervalMs: this.o.pollIntervalMs };
+    return { seederId: this.seederId, quotaBytes: s.quotaBytes, usedBytes: s.diskUseBytes, volumes: s.volumes.map((v) => v.infoHash), version: SEEDBANK_VERSION, pollIntervalMs: this.o.pollIntervalMs };
   }
 
   /** Runs one part of a poll; a failure there is logged and the rest goes on (a catalogue outage ends the poll). */

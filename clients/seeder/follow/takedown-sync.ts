@@ -4,11 +4,11 @@
  * then the listed files are deleted from every hosted volume and never downloaded again.
  */
 import { verifyTakedownList } from '../../../shared/formats/takedown.ts';
-import type { CatalogueClient } from './catalogue-client.ts';
+import type { CatalogueApi } from '../../../shared/api/catalogue-api.ts';
 import type { FollowContext } from './follow-context.ts';
 
 /** Fetches, checks and applies the takedown list. */
-export async function syncTakedown(ctx: FollowContext, client: CatalogueClient): Promise<void> {
+export async function syncTakedown(ctx: FollowContext, client: CatalogueApi): Promise<void> {
   const data = ctx.state.data;
   const key = await client.catalogueKey();
   if (!data.catalogueKey) {

@@ -6,7 +6,7 @@
 import { SeedbankError } from '../../../shared/errors.ts';
 import { verifyPointer, type SetPointer } from '../../../shared/formats/pointer.ts';
 import type { WTClient } from '../webtorrent-api.ts';
-import type { CatalogueClient } from './catalogue-client.ts';
+import type { CatalogueApi } from '../../../shared/api/catalogue-api.ts';
 import { dhtPointer } from './dht-pointer.ts';
 import { METADATA_FILE_NAMES, type MetadataHost } from './metadata-host.ts';
 import { fetchTorrentFromPeers } from './peer-fetch.ts';
@@ -37,7 +37,7 @@ function checked(p: SetPointer | null, setId: string, pinnedKey: string | undefi
 }
 
 /** The catalogue over HTTP. */
-export function catalogueSource(client: CatalogueClient): VersionSource {
+export function catalogueSource(client: CatalogueApi): VersionSource {
   return {
     via: 'catalogue',
     async pointer(setId, pinnedKey) {
@@ -51,7 +51,7 @@ export function catalogueSource(client: CatalogueClient): VersionSource {
       await meta.writeFiles(p.salt, p.seq, files);
       await meta.host(torrent, p.salt, p.seq);
     },
-    volumeTorrent: (ih) => client.volumeTorrent(ih),
+    volumeTorrent: (ih) => client.torrent(ih),
   };
 }
 

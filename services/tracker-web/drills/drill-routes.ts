@@ -4,13 +4,14 @@
  *   GET  /api/drills   the recent drills, newest first
  */
 import express, { Router } from 'express';
+import { drillReportSchema, type DrillAnswerBody, type DrillListBody, type DrillRecord } from '../../../shared/api/drill-schemas.ts';
+import { routes } from '../../../shared/api/routes.ts';
 import { SeedbankError } from '../../../shared/errors.ts';
 import type { Logger } from '../../../shared/log.ts';
 import { requireToken } from '../auth/require-token.ts';
 import type { CatalogueStore } from '../store/catalogue-store.ts';
-import { parseParam } from '../web/params.ts';
+import { parseBody } from '../web/params.ts';
 import type { DrillLog } from './drill-log.ts';
-import { drillReportSchema, type DrillRecord } from './drill-record.ts';
 
 /** A drill report is a few hundred bytes; anything much larger is not one. */
 const MAX_DRILL_BODY = '16kb';
@@ -25,18 +26,20 @@ export interface DrillRouteOptions {
 /** Builds the router of the drill API. */
 export function drillRouter(o: DrillRouteOptions): Router {
   const router = Router();
-  router.post('/api/drills', requireToken(o.store), express.json({ limit: MAX_DRILL_BODY }), async (req, res) => {
-    const report = parseParam(drillReportSchema, req.body, 'drill report');
+  router.post(routes.drillPost.pattern, requireToken(o.store), express.json({ limit: MAX_DRILL_BODY }), async (req, res) => {
+    const report = parseBody(drillReportSchema, req.body, 'drill report');
     const set = o.store.getSet(report.setId);
     if (!set) throw new SeedbankError('SET_UNKNOWN', `no set "${report.setId}" in this catalogue`, { status: 404 });
     const record: DrillRecord = { ...report, setTitle: set.title, receivedAt: (o.now?.() ?? new Date()).toISOString(), reporter: String(res.locals.tokenLabel ?? '') };
     await o.log.add(record);
     if (record.ok) o.logger.info({ setId: record.setId, filesOk: record.filesOk, seconds: record.seconds }, 'restore drill succeeded');
     else o.logger.error({ setId: record.setId, filesOk: record.filesOk, filesChecked: record.filesChecked, error: record.error }, 'restore drill FAILED');
-    res.status(201).json({ drill: record });
+    const body: DrillAnswerBody = { drill: record };
+    res.status(201).json(body);
   });
-  router.get('/api/drills', (_req, res) => {
-    res.json({ drills: o.log.recent() });
+  router.get(routes.drills.pattern, (_req, res) => {
+    const body: DrillListBody = { drills: o.log.recent() };
+    res.json(body);
   });
   return router;
 }

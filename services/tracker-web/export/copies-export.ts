@@ -6,6 +6,8 @@
  */
 import { once } from 'node:events';
 import { Router } from 'express';
+import type { CopiesExportLine } from '../../../shared/api/copies-schemas.ts';
+import { routes } from '../../../shared/api/routes.ts';
 import type { CopyIndex } from '../redundancy/copy-index.ts';
 import type { CatalogueStore } from '../store/catalogue-store.ts';
 
@@ -15,7 +17,7 @@ const LINES_PER_WRITE = 1000;
 /** Builds the router of the copy-count export. */
 export function copiesExportRouter(src: { store: CatalogueStore; copies: CopyIndex }): Router {
   const router = Router();
-  router.get('/api/copies/export', async (_req, res) => {
+  router.get(routes.copiesExport.pattern, async (_req, res) => {
     res.type('application/x-ndjson').set('Cache-Control', 'no-cache');
     const seen = new Set<string>();
     let lines = '';
@@ -25,7 +27,8 @@ export function copiesExportRouter(src: { store: CatalogueStore; copies: CopyInd
         for (const f of src.store.manifest(row.id, version.version)?.files ?? []) {
           if (seen.has(f.sha1)) continue;
           seen.add(f.sha1);
-          lines += `${JSON.stringify({ sha1: f.sha1, copies: src.copies.file(f.sha1).hosts.length })}\n`;
+          const line: CopiesExportLine = { sha1: f.sha1, copies: src.copies.file(f.sha1).hosts.length };
+          lines += `${JSON.stringify(line)}\n`;
           if (++pending < LINES_PER_WRITE) continue;
           if (!res.write(lines)) await once(res, 'drain');
           if (res.destroyed) return;

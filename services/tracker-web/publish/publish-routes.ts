@@ -7,6 +7,8 @@
  *   DELETE /api/publish/:set/:version                  drop the staged upload
  */
 import { Router, type Request, type Response } from 'express';
+import { PUBLISH_FIXED_FILES, publishFileNameSchema, type CommitAnswerBody, type PublishStatusBody, type StagedFileBody } from '../../../shared/api/publish-schemas.ts';
+import { routes } from '../../../shared/api/routes.ts';
 import { SeedbankError } from '../../../shared/errors.ts';
 import type { Logger } from '../../../shared/log.ts';
 import type { CatalogueStore } from '../store/catalogue-store.ts';
@@ -23,7 +25,7 @@ export interface PublishRouteDeps {
   onPublished?: (setId: string, version: number) => void;
 }
 
-const FIXED_FILES = ['manifest.json', 'manifest.sig', 'pages.xml.gz', 'metadata.torrent', 'pointer.json'] as const;
+const FIXED_FILES = PUBLISH_FIXED_FILES;
 const VOLUME_FILE = /^volumes\/([0-9a-f]{40})\.torrent$/;
 
 function target(req: Request): { setId: string; version: number } {
@@ -42,7 +44,7 @@ async function readUpload(staging: Staging, setId: string, version: number): Pro
   if (missing.length > 0) {
     throw new SeedbankError('PUBLISH_INCOMPLETE', `${setId} v${version} cannot be committed: ${missing.join(', ')} not uploaded`, {
       status: 400,
-      hint: `PUT each file to /api/publish/${setId}/${version}/<file> first`,
+      hint: `PUT each file to ${routes.publishFile.path(setId, version, '<file>')} first`,
     });
   }
   const volumeTorrents = new Map<string, Uint8Array>();
@@ -73,26 +75,30 @@ export function publishRouter(deps: PublishRouteDeps): Router {
   const { store, staging, logger } = deps;
   const router = Router();
 
-  router.get('/api/publish/:set/:version', async (req, res) => {
+  router.get(routes.publishStatus.pattern, async (req, res) => {
     const { setId, version } = target(req);
-    res.json({ set: setId, version, published: store.getVersion(setId, version)?.manifestSha256 ?? null, staged: await staging.list(setId, version) });
+    const body: PublishStatusBody = { set: setId, version, published: store.getVersion(setId, version)?.manifestSha256 ?? null, staged: await staging.list(setId, version) };
+    res.json(body);
   });
 
   const receive = (name: (req: Request) => string) => async (req: Request, res: Response) => {
     const { setId, version } = target(req);
-    const file = await staging.receive(setId, version, name(req), req, declaredLength(req));
+    // Refused before a byte is read; the staging area checks the name again before writing.
+    const fileName = parseParam(publishFileNameSchema, name(req), 'file', 'UPLOAD_NAME_INVALID');
+    const file: StagedFileBody = await staging.receive(setId, version, fileName, req, declaredLength(req));
     res.status(201).json(file);
   };
-  router.put('/api/publish/:set/:version/volumes/:file', receive((req) => `volumes/${String(req.params.file)}`));
-  router.put('/api/publish/:set/:version/:file', receive((req) => String(req.params.file)));
+  router.put(routes.publishVolume.pattern, receive((req) => `volumes/${String(req.params.file)}`));
+  router.put(routes.publishFile.pattern, receive((req) => String(req.params.file)));
 
-  router.post('/api/publish/:set/:version/commit', async (req, res) => {
+  router.post(routes.publishCommit.pattern, async (req, res) => {
     const { setId, version } = target(req);
     const upload = await readUpload(staging, setId, version);
     const checked = checkVersion(store, setId, version, upload);
     if (checked.kind === 'unchanged') {
       await staging.discard(setId, version);
-      res.status(200).json({ status: 'unchanged', set: setId, version, manifestSha256: checked.record.manifestSha256, metadataInfoHash: checked.record.metadataInfoHash });
+      const body: CommitAnswerBody = { status: 'unchanged', set: setId, version, manifestSha256: checked.record.manifestSha256, metadataInfoHash: checked.record.metadataInfoHash };
+      res.status(200).json(body);
       return;
     }
     store.putVersion(checked.version);
@@ -103,10 +109,11 @@ export function publishRouter(deps: PublishRouteDeps): Router {
     const r = checked.version.record;
     logger.info({ set: setId, version, volumes: r.volumes.length, files: r.totals.files, by: res.locals.tokenLabel }, `published ${setId} v${version}`);
     deps.onPublished?.(setId, version);
-    res.status(201).json({ status: 'published', set: setId, version, manifestSha256: r.manifestSha256, metadataInfoHash: r.metadataInfoHash, volumes: r.volumes.length });
+    const body: CommitAnswerBody = { status: 'published', set: setId, version, manifestSha256: r.manifestSha256, metadataInfoHash: r.metadataInfoHash, volumes: r.volumes.length };
+    res.status(201).json(body);
   });
 
-  router.delete('/api/publish/:set/:version', async (req, res) => {
+  router.delete(routes.publishDiscard.pattern, async (req, res) => {
     const { setId, version } = target(req);
     await staging.discard(setId, version);
     res.status(204).end();

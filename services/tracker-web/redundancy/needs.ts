@@ -1,5 +1,5 @@
-/** Longest needs list returned at once (GET /api/needs). */
-export const MAX_NEEDS = 1000;
+/** Longest needs list returned at once (GET /api/needs): part of the API contract. */
+export { MAX_NEEDS } from '../../../shared/api/copies-schemas.ts';
 
 /** What the needs list knows of a volume. */
 export interface VolumeNeed {

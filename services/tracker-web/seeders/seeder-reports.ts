@@ -4,6 +4,7 @@
  * of seeders heard from in the last 24 h) and live claims (which seeder hosts which volume, in
  * join order), which auto-mode seeders use to spread out before the census counts their copies.
  */
+import type { SeederReport } from '../../../shared/api/seeder-schemas.ts';
 
 /** Reports older than this no longer count towards the space offered. */
 export const OFFER_WINDOW_MS = 24 * 60 * 60 * 1000;
@@ -20,14 +21,8 @@ export function claimLifetimeMs(pollIntervalMs: number): number {
 /** At most this many seeders are remembered (the oldest report is forgotten first). */
 const MAX_SEEDERS = 100_000;
 
-/** One seeder's latest report. */
-export interface SeederReportRecord {
-  seederId: string;
-  quotaBytes: number;
-  usedBytes: number;
-  volumes: string[];
-  version: string;
-  pollIntervalMs: number;
+/** One seeder's latest report (the shared contract's SeederReport) and when it came. */
+export interface SeederReportRecord extends SeederReport {
   receivedAt: number;
   /** When each reported volume first appeared in this seeder's reports. */
   since: Map<string, number>;

@@ -1,4 +1,6 @@
 import { Router, type Request } from 'express';
+import { copyHistoryQuerySchema, needsQuerySchema, type CategoryCopiesBody, type FileCopiesBody, type NeedsBody, type SetCopiesBody, type SetCopyHistoryBody } from '../../../shared/api/copies-schemas.ts';
+import { routes } from '../../../shared/api/routes.ts';
 import { SeedbankError } from '../../../shared/errors.ts';
 import { buildSetFeed, type FeedVersion } from '../feeds/set-feed.ts';
 import { parseHomeQuery } from '../pages/home-query.ts';
@@ -11,6 +13,7 @@ import { fileModel } from './file-model.ts';
 import { homeModel } from './home-model.ts';
 import { setModel } from './set-model.ts';
 import type { ViewSources } from './set-summaries.ts';
+import { parseParam } from '../web/params.ts';
 
 /** Most items in the feed of all sets. */
 const ALL_SETS_FEED_VERSIONS = 200;
@@ -86,9 +89,9 @@ export function pageRouter(src: ViewSources, extras: PageExtras): Router {
           changes: v.changes,
           newVolumes: fresh.map((ih) => {
             const vol = src.store.getVolume(ih);
-            return { infoHash: ih, size: vol?.size ?? 0, files: vol?.files ?? 0, torrentUrl: `${base}/torrents/${ih}.torrent`, torrentBytes: src.store.volumeTorrent(ih)?.length ?? 0 };
+            return { infoHash: ih, size: vol?.size ?? 0, files: vol?.files ?? 0, torrentUrl: `${base}${routes.torrent.path(ih)}`, torrentBytes: src.store.volumeTorrent(ih)?.length ?? 0 };
           }),
-          metadata: { infoHash: v.metadataInfoHash, torrentUrl: `${base}/sets/${encodeURIComponent(row.id)}/${v.version}/metadata.torrent`, torrentBytes: src.store.metadataTorrent(row.id, v.version)?.length ?? 0 },
+          metadata: { infoHash: v.metadataInfoHash, torrentUrl: `${base}${routes.metadataTorrent.path(row.id, v.version)}`, torrentBytes: src.store.metadataTorrent(row.id, v.version)?.length ?? 0 },
           pageUrl: `${base}/sets/${encodeURIComponent(row.id)}`,
         });
       }
@@ -110,26 +113,30 @@ export function pageRouter(src: ViewSources, extras: PageExtras): Router {
   router.get('/feed.rss', (req, res) => void res.type('application/rss+xml').send(feed(req, null).rss2()));
   router.get('/feed.atom', (req, res) => void res.type('application/atom+xml').send(feed(req, null).atom1()));
 
-  router.get('/api/copies/file/:key', (req, res) => {
+  router.get(routes.fileCopies.pattern, (req, res) => {
     const model = fileModel(src, String(req.params.key));
     if (model.kind !== 'found') throw new SeedbankError('FILE_NOT_FOUND', `no file "${String(req.params.key)}" in this catalogue`, { status: 404, hint: 'give a title (File:Name.jpg) or a SHA-1' });
     const c = src.copies.file(model.file.sha1);
-    res.json({ ...c, title: model.file.title, copies: c.hosts.length, containedIn: model.file.containedIn });
+    const body: FileCopiesBody = { ...c, title: model.file.title, copies: c.hosts.length, containedIn: model.file.containedIn };
+    res.json(body);
   });
-  router.get('/api/copies/category/:name', (req, res) => {
-    res.json(src.copies.category(String(req.params.name)));
+  router.get(routes.categoryCopies.pattern, (req, res) => {
+    const body: CategoryCopiesBody = src.copies.category(String(req.params.name));
+    res.json(body);
   });
-  router.get('/api/copies/set/:id', (req, res) => {
+  router.get(routes.setCopies.pattern, (req, res) => {
     const stats = src.copies.set(String(req.params.id));
     if (!stats) throw new SeedbankError('SET_NOT_FOUND', `no set "${String(req.params.id)}" in this catalogue`, { status: 404 });
-    res.json({ ...stats, histogram: Object.fromEntries(stats.histogram) });
+    const body: SetCopiesBody = { ...stats, histogram: Object.fromEntries(stats.histogram) };
+    res.json(body);
   });
-  router.get('/api/copies/set/:id/history', (req, res) => {
-    const since = Number(req.query.since ?? 0) || undefined;
-    res.json({ set: String(req.params.id), samples: src.store.copyHistory(String(req.params.id), { since }) });
+  router.get(routes.setCopyHistory.pattern, (req, res) => {
+    const { since } = parseParam(copyHistoryQuerySchema, { since: req.query.since }, 'since (Unix milliseconds)');
+    const body: SetCopyHistoryBody = { set: String(req.params.id), samples: src.store.copyHistory(String(req.params.id), { since: since || undefined }) };
+    res.json(body);
   });
-  router.get('/api/needs', (req, res) => {
-    const limit = Math.min(MAX_NEEDS, Math.max(1, Number(req.query.limit ?? MAX_NEEDS) || MAX_NEEDS));
+  router.get(routes.needs.pattern, (req, res) => {
+    const limit = Math.min(MAX_NEEDS, parseParam(needsQuerySchema, { limit: req.query.limit }, 'limit').limit ?? MAX_NEEDS);
     const volumes = src.store.listSets().flatMap((row) =>
       (row.latest?.volumes ?? []).map((ih) => ({
         infoHash: ih,
@@ -141,7 +148,8 @@ export function pageRouter(src: ViewSources, extras: PageExtras): Router {
       })),
     );
     const base = baseUrl(req, extras.publicUrl);
-    res.json({ generatedAt: src.now().toISOString(), needs: rankNeeds(volumes).slice(0, limit).map((n) => ({ ...n, torrentUrl: `${base}/torrents/${n.infoHash}.torrent` })) });
+    const body: NeedsBody = { generatedAt: src.now().toISOString(), needs: rankNeeds(volumes).slice(0, limit).map((n) => ({ ...n, torrentUrl: `${base}${routes.torrent.path(n.infoHash)}` })) };
+    res.json(body);
   });
   return router;
 }

@@ -6,11 +6,9 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { isSeedbankError } from '../../../shared/errors.ts';
 import type { Logger } from '../../../shared/log.ts';
+import type { ErrorBody } from '../../../shared/api/error-body.ts';
 
-/** The JSON body of every error the catalogue answers. */
-export interface ErrorBody {
-  error: { code: string; message: string; hint?: string };
-}
+export type { ErrorBody } from '../../../shared/api/error-body.ts';
 
 /** Answers 404 in the error format for any route nobody handled. */
 export function notFound(): RequestHandler {

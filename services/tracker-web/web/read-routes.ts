@@ -9,16 +9,16 @@
  *   GET /api/files?sha1=… | ?title=…       every set version holding a file
  */
 import { Router } from 'express';
-import { z } from 'zod';
+import { fileQuerySchema, swarmQuerySchema, type FileListBody, type SetDetailBody, type SetListBody, type SwarmDetailBody, type VersionDetailBody, type VolumeDetailBody } from '../../../shared/api/read-schemas.ts';
+import { routes } from '../../../shared/api/routes.ts';
+import type { SetPointer } from '../../../shared/formats/pointer.ts';
 import { SeedbankError } from '../../../shared/errors.ts';
-import type { CatalogueStore, FileLocation } from '../store/catalogue-store.ts';
+import type { CatalogueStore } from '../store/catalogue-store.ts';
 import type { SwarmCounts } from '../tracker/catalogue-tracker.ts';
-import { infoHashSchema, parseParam, setIdSchema, sha1Schema, versionSchema } from './params.ts';
+import { infoHashSchema, parseParam, setIdSchema, versionSchema } from './params.ts';
 
 /** Most history samples one request returns (a week of minutes). */
 const MAX_HISTORY_SAMPLES = 7 * 24 * 60;
-const timeSchema = z.coerce.number().int().nonnegative().optional();
-const fileQuerySchema = z.union([z.object({ sha1: sha1Schema }), z.object({ title: z.string().min(1).max(512) })]);
 
 export interface ReadRouteOptions {
   store: CatalogueStore;
@@ -40,51 +40,56 @@ export function normaliseFileTitle(title: string): string {
 export function readRouter({ store, counts }: ReadRouteOptions): Router {
   const router = Router();
 
-  router.get('/api/sets', (_req, res) => {
-    res.json({ sets: store.listSets() });
+  router.get(routes.sets.pattern, (_req, res) => {
+    const body: SetListBody = { sets: store.listSets() };
+    res.json(body);
   });
 
-  router.get('/api/sets/:id', (req, res) => {
+  router.get(routes.set.pattern, (req, res) => {
     const setId = parseParam(setIdSchema, req.params.id, 'set');
     const set = store.getSet(setId);
     if (!set) throw unknownSet(setId);
-    res.json({ set, versions: store.getVersions(setId) });
+    const body: SetDetailBody = { set, versions: store.getVersions(setId) };
+    res.json(body);
   });
 
-  router.get('/api/sets/:id/pointer', (req, res) => {
+  router.get(routes.pointer.pattern, (req, res) => {
     const setId = parseParam(setIdSchema, req.params.id, 'set');
     const latest = store.getVersion(setId, store.latestVersion(setId));
     if (!latest) throw unknownSet(setId);
-    res.set('Cache-Control', 'no-cache').json(latest.pointer);
+    const body: SetPointer = latest.pointer;
+    res.set('Cache-Control', 'no-cache').json(body);
   });
 
-  router.get('/api/sets/:id/versions/:version', (req, res) => {
+  router.get(routes.version.pattern, (req, res) => {
     const setId = parseParam(setIdSchema, req.params.id, 'set');
     const version = parseParam(versionSchema, req.params.version, 'version');
     const record = store.getVersion(setId, version);
     if (!record) throw new SeedbankError('VERSION_UNKNOWN', `${setId} v${version} is not in this catalogue`, { status: 404 });
-    res.json({ version: record, volumes: store.volumesOf(setId, version) });
+    const body: VersionDetailBody = { version: record, volumes: store.volumesOf(setId, version) };
+    res.json(body);
   });
 
-  router.get('/api/volumes/:ih', (req, res) => {
+  router.get(routes.volume.pattern, (req, res) => {
     const infoHash = parseParam(infoHashSchema, req.params.ih, 'info hash');
     const volume = store.getVolume(infoHash);
     if (!volume) throw new SeedbankError('VOLUME_UNKNOWN', `no volume ${infoHash} in this catalogue`, { status: 404 });
-    res.json({ volume, swarm: counts(infoHash) });
+    const body: VolumeDetailBody = { volume, swarm: counts(infoHash) };
+    res.json(body);
   });
 
-  router.get('/api/swarms/:ih', (req, res) => {
+  router.get(routes.swarm.pattern, (req, res) => {
     const infoHash = parseParam(infoHashSchema, req.params.ih, 'info hash');
     if (!store.isTracked(infoHash)) throw new SeedbankError('NOT_TRACKED', `torrent ${infoHash} is not in this catalogue`, { status: 404 });
-    const since = parseParam(timeSchema, req.query.since, 'since');
-    const until = parseParam(timeSchema, req.query.until, 'until');
-    res.json({ live: counts(infoHash), history: store.swarmHistory(infoHash, { since, until, limit: MAX_HISTORY_SAMPLES }) });
+    const { since, until } = parseParam(swarmQuerySchema, { since: req.query.since, until: req.query.until }, 'since/until (Unix milliseconds)');
+    const body: SwarmDetailBody = { live: counts(infoHash), history: store.swarmHistory(infoHash, { since, until, limit: MAX_HISTORY_SAMPLES }) };
+    res.json(body);
   });
 
-  router.get('/api/files', (req, res) => {
+  router.get(routes.files.pattern, (req, res) => {
     const q = parseParam(fileQuerySchema, req.query, 'query (give sha1= or title=)');
-    const files: FileLocation[] = 'sha1' in q ? store.filesBySha1(q.sha1) : store.filesByTitle(normaliseFileTitle(q.title));
-    res.json({ files });
+    const body: FileListBody = { files: 'sha1' in q ? store.filesBySha1(q.sha1) : store.filesByTitle(normaliseFileTitle(q.title)) };
+    res.json(body);
   });
 
   return router;

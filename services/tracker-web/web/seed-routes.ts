@@ -7,6 +7,7 @@
  * version's metadata from the catalogue before a single seeder has it.
  */
 import { Router, type Request, type Response } from 'express';
+import { routes } from '../../../shared/api/routes.ts';
 import { SeedbankError } from '../../../shared/errors.ts';
 import { METADATA_FILE_NAMES, type CatalogueStore, type MetadataFileName } from '../store/catalogue-store.ts';
 import { infoHashSchema, parseParam, setIdSchema, versionSchema } from './params.ts';
@@ -66,10 +67,10 @@ export function seedRouter({ store, publicUrl }: SeedRouteOptions): Router {
     res.set('Cache-Control', cache);
     res.attachment(`${setId}-v${version}.torrent`);
     const base = baseUrlOf(req, publicUrl);
-    sendBytes(req, res, withTrackersFirst(withUrlList(bytes, [`${base}/meta/`]), [`${base}/announce`]), TORRENT_TYPE);
+    sendBytes(req, res, withTrackersFirst(withUrlList(bytes, [`${base}${routes.metadataFolder.path()}`]), [`${base}${routes.announce.path()}`]), TORRENT_TYPE);
   };
 
-  router.get('/meta/:folder/:file', (req, res) => {
+  router.get(routes.metadataFile.pattern, (req, res) => {
     const m = META_FOLDER.exec(String(req.params.folder));
     const file = String(req.params.file) as MetadataFileName;
     if (!m || !METADATA_FILE_NAMES.includes(file)) throw notFound(`/meta/${String(req.params.folder)}/${file}`);
@@ -79,7 +80,7 @@ export function seedRouter({ store, publicUrl }: SeedRouteOptions): Router {
     sendBytes(req, res, bytes, CONTENT_TYPES[file]);
   });
 
-  router.get('/torrents/:file', (req, res) => {
+  router.get(routes.torrent.pattern, (req, res) => {
     const name = String(req.params.file);
     const infoHash = parseParam(infoHashSchema, name.replace(/\.torrent$/, ''), 'info hash');
     const owner = store.metadataTorrentOwner(infoHash);
@@ -88,10 +89,10 @@ export function seedRouter({ store, publicUrl }: SeedRouteOptions): Router {
     if (!bytes) throw notFound(`torrent ${infoHash}`);
     res.set('Cache-Control', IMMUTABLE_CACHE);
     res.attachment(`${infoHash}.torrent`);
-    sendBytes(req, res, withTrackersFirst(bytes, [`${baseUrlOf(req, publicUrl)}/announce`]), TORRENT_TYPE);
+    sendBytes(req, res, withTrackersFirst(bytes, [`${baseUrlOf(req, publicUrl)}${routes.announce.path()}`]), TORRENT_TYPE);
   });
 
-  router.get('/sets/:id/:version/metadata.torrent', (req, res) => {
+  router.get(routes.metadataTorrent.pattern, (req, res) => {
     const setId = parseParam(setIdSchema, req.params.id, 'set');
     const version = req.params.version === 'latest' ? store.latestVersion(setId) : parseParam(versionSchema, req.params.version, 'version');
     if (version === 0) throw notFound(`set ${setId}`);

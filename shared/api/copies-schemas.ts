@@ -1,0 +1,80 @@
+/**
+ * Bodies of the redundancy API: copies per file, category and set, a set's copy history, the
+ * needs list auto-mode seeders read, and the NDJSON export of every file's copy count.
+ */
+import { z } from 'zod';
+import { countSchema, hex40Schema, setIdSchema, unixMsQuerySchema, unixMsSchema, versionNumberSchema } from './params.ts';
+
+/** GET /api/copies/file/:key (a title or a SHA-1). */
+export const fileCopiesSchema = z.object({
+  sha1: hex40Schema,
+  title: z.string(),
+  copies: countSchema,
+  hosts: z.array(z.string()),
+  networks: z.array(z.string()),
+  flagged: z.array(z.string()),
+  containedIn: z.array(z.object({ setId: setIdSchema, setTitle: z.string(), version: versionNumberSchema, path: z.string(), copyTarget: countSchema })),
+});
+export type FileCopiesBody = z.output<typeof fileCopiesSchema>;
+
+/** GET /api/copies/category/:name */
+export const categoryCopiesSchema = z.object({
+  category: z.string(),
+  files: countSchema,
+  bytes: countSchema,
+  min: countSchema,
+  median: countSchema,
+  filesUnderTarget: countSchema,
+  bytesUnderTarget: countSchema,
+});
+export type CategoryCopiesBody = z.output<typeof categoryCopiesSchema>;
+
+/** GET /api/copies/set/:id: the latest version's figures; histogram maps copies to files. */
+export const setCopiesSchema = z.object({
+  files: countSchema,
+  bytes: countSchema,
+  min: countSchema,
+  median: countSchema,
+  histogram: z.record(z.string().regex(/^\d+$/), countSchema),
+  bytesUnderTarget: countSchema,
+  filesUnderTarget: countSchema,
+});
+export type SetCopiesBody = z.output<typeof setCopiesSchema>;
+
+/** GET /api/copies/set/:id/history?since= */
+export const setCopyHistorySchema = z.object({
+  set: z.string(),
+  samples: z.array(z.object({ time: unixMsSchema, min: countSchema, median: countSchema, filesUnderTarget: countSchema, bytesUnderTarget: countSchema })),
+});
+export type SetCopyHistoryBody = z.output<typeof setCopyHistorySchema>;
+/** Query of the copy history. */
+export const copyHistoryQuerySchema = z.object({ since: unixMsQuerySchema });
+
+/** Longest needs list returned at once; a larger limit is cut to it. */
+export const MAX_NEEDS = 1000;
+/** Query of GET /api/needs: how many entries (from 1; default and most: MAX_NEEDS). */
+export const needsQuerySchema = z.object({ limit: z.coerce.number().int().min(1).optional() });
+
+/** A volume below its copy target. */
+export const needSchema = z.object({
+  infoHash: hex40Schema,
+  setId: setIdSchema,
+  size: countSchema,
+  copyTarget: z.number().int().positive(),
+  /** Verified copies of the volume's least-copied file. */
+  copies: countSchema,
+  /** Seeders the tracker sees now (not yet audited). */
+  seeders: countSchema,
+  /** Copies missing to reach the target. */
+  missing: countSchema,
+  neededBytes: countSchema,
+  torrentUrl: z.string().url(),
+});
+export type NeedBody = z.output<typeof needSchema>;
+/** GET /api/needs: volumes below their copy target, neediest first. */
+export const needsSchema = z.object({ generatedAt: z.iso.datetime(), needs: z.array(needSchema) });
+export type NeedsBody = z.output<typeof needsSchema>;
+
+/** One line of GET /api/copies/export (NDJSON). */
+export const copiesExportLineSchema = z.object({ sha1: hex40Schema, copies: countSchema });
+export type CopiesExportLine = z.output<typeof copiesExportLineSchema>;

@@ -1,0 +1,108 @@
+/**
+ * Bodies of the catalogue's read API (no token): sets, versions, pointers, volumes, swarms and
+ * file lookups. Response objects are not strict, so a newer catalogue may add fields without
+ * breaking older clients; the fields listed here are the contract.
+ */
+import { z } from 'zod';
+import { pointerSchema } from '../formats/pointer.ts';
+import { countSchema, hex40Schema, hex64Schema, setIdSchema, sha1ParamSchema, unixMsQuerySchema, unixMsSchema, versionNumberSchema } from './params.ts';
+
+/** GET /healthz */
+export const healthSchema = z.object({ ok: z.literal(true) });
+export type HealthBody = z.output<typeof healthSchema>;
+
+/** One registered set. */
+export const setRecordSchema = z.object({
+  id: setIdSchema,
+  title: z.string(),
+  description: z.string(),
+  tags: z.array(z.string()),
+  /** The ed25519 public key (hex) every version must be signed with. */
+  publicKey: hex64Schema,
+  previousKeys: z.array(z.object({ publicKey: hex64Schema, replacedAt: unixMsSchema })),
+  copyTarget: z.number().int().positive(),
+  /** Highest published version (0 before the first). */
+  latestVersion: countSchema,
+  registeredAt: unixMsSchema,
+  updatedAt: unixMsSchema,
+});
+export type SetRecordBody = z.output<typeof setRecordSchema>;
+
+/** One published set version (without its large texts). */
+export const versionRecordSchema = z.object({
+  setId: setIdSchema,
+  version: versionNumberSchema,
+  manifestSha256: hex64Schema,
+  publishedAt: unixMsSchema,
+  /** The build time the manifest states (ISO 8601). */
+  builtAt: z.string(),
+  metadataInfoHash: hex40Schema,
+  pointer: pointerSchema,
+  volumes: z.array(hex40Schema),
+  totals: z.object({ files: countSchema, bytes: countSchema }),
+  changes: z.object({ added: countSchema, removed: countSchema, changed: countSchema, renamed: countSchema, pagesUpdated: countSchema }),
+  parent: z.object({ version: versionNumberSchema, manifestSha256: hex64Schema }).nullable(),
+});
+export type VersionRecordBody = z.output<typeof versionRecordSchema>;
+
+/** A set with its latest version, as lists show it. */
+export const setSummarySchema = setRecordSchema.extend({ latest: versionRecordSchema.nullable() });
+export type SetSummaryBody = z.output<typeof setSummarySchema>;
+
+/** One volume torrent. */
+export const volumeRecordSchema = z.object({
+  infoHash: hex40Schema,
+  setId: setIdSchema,
+  versions: z.array(z.object({ setId: setIdSchema, version: versionNumberSchema })),
+  prefix: z.string(),
+  size: countSchema,
+  files: countSchema,
+  pieceLength: z.number().int().positive(),
+  pieces: countSchema,
+});
+export type VolumeRecordBody = z.output<typeof volumeRecordSchema>;
+
+/** Live tracker counts of one torrent. */
+export const swarmCountsSchema = z.object({ infoHash: hex40Schema, complete: countSchema, incomplete: countSchema, downloaded: countSchema.optional() });
+/** One sample of a swarm's counts. */
+export const swarmSampleSchema = z.object({ infoHash: hex40Schema, time: unixMsSchema, complete: countSchema, incomplete: countSchema });
+/** One set version's copy of a file. */
+export const fileLocationSchema = z.object({
+  sha1: hex40Schema,
+  setId: setIdSchema,
+  version: versionNumberSchema,
+  /** "File:Name.jpg" */
+  title: z.string(),
+  /** Commons layout path inside the volume, "a/ab/Name.jpg". */
+  path: z.string(),
+  size: countSchema,
+  volume: hex40Schema,
+});
+
+/** GET /api/sets */
+export const setListSchema = z.object({ sets: z.array(setSummarySchema) });
+export type SetListBody = z.output<typeof setListSchema>;
+/** GET /api/sets/:id */
+export const setDetailSchema = z.object({ set: setRecordSchema, versions: z.array(versionRecordSchema) });
+export type SetDetailBody = z.output<typeof setDetailSchema>;
+/** GET /api/sets/:id/pointer: the signed pointer itself. */
+export const pointerBodySchema = pointerSchema;
+/** GET /api/sets/:id/versions/:version */
+export const versionDetailSchema = z.object({ version: versionRecordSchema, volumes: z.array(volumeRecordSchema) });
+export type VersionDetailBody = z.output<typeof versionDetailSchema>;
+/** GET /api/volumes/:ih */
+export const volumeDetailSchema = z.object({ volume: volumeRecordSchema, swarm: swarmCountsSchema });
+export type VolumeDetailBody = z.output<typeof volumeDetailSchema>;
+/** GET /api/swarms/:ih */
+export const swarmDetailSchema = z.object({ live: swarmCountsSchema, history: z.array(swarmSampleSchema) });
+export type SwarmDetailBody = z.output<typeof swarmDetailSchema>;
+/** GET /api/files */
+export const fileListSchema = z.object({ files: z.array(fileLocationSchema) });
+export type FileListBody = z.output<typeof fileListSchema>;
+
+/** Query of GET /api/swarms/:ih: a time window of the history, Unix ms. */
+export const swarmQuerySchema = z.object({ since: unixMsQuerySchema, until: unixMsQuerySchema });
+export type SwarmQuery = z.input<typeof swarmQuerySchema>;
+/** Query of GET /api/files: by SHA-1 or by title. */
+export const fileQuerySchema = z.union([z.object({ sha1: sha1ParamSchema }), z.object({ title: z.string().min(1).max(512) })]);
+export type FileQuery = z.input<typeof fileQuerySchema>;

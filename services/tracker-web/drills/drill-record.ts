@@ -36,6 +36,13 @@ export interface DrillRecord extends DrillReport {
   reporter: string;
 }
 
+/** A stored drill as read back from the drill log. */
+export const drillRecordSchema = drillReportSchema.extend({
+  setTitle: z.string(),
+  receivedAt: z.string(),
+  reporter: z.string(),
+}) satisfies z.ZodType<DrillRecord>;
+
 /** The home page's view of a drill. */
 export function drillSummary(r: DrillRecord): DrillSummary {
   return {

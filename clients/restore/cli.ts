@@ -6,7 +6,7 @@ import { parseManifest } from '../../shared/formats/manifest.ts';
 import { SeedbankError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/log.ts';
 import { formatDuration } from '../../shared/units.ts';
-import { parseRate } from '../seeder/index.ts';
+import { parseRate } from '../seeder/download-api.ts';
 import { CatalogueClient } from './catalogue-client.ts';
 import { restoreIntoWiki } from './into-wiki/into-wiki.ts';
 import { TargetWiki } from './into-wiki/target-wiki.ts';

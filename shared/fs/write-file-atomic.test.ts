@@ -28,6 +28,15 @@ describe('writeFileAtomic', () => {
     expect((await stat(file)).mode & 0o777).toBe(0o600);
   });
 
+  it('in exclusive mode, creates a file once and refuses to replace it', async () => {
+    const file = path.join(dir, 'set.pem');
+    await writeFileAtomic(file, 'first', { exclusive: true, mode: 0o600 });
+    await expect(writeFileAtomic(file, 'second', { exclusive: true })).rejects.toMatchObject({ code: 'EEXIST' });
+    expect(await readFile(file, 'utf8')).toBe('first');
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect(await readdir(dir)).toEqual(['set.pem']);
+  });
+
   it('creates the parent folder only when asked', async () => {
     const file = path.join(dir, 'a', 'b', 'c.json');
     await expect(writeFileAtomic(file, 'x')).rejects.toMatchObject({ code: 'ENOENT' });

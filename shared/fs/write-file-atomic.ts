@@ -4,7 +4,7 @@
  * the old content or the new, never a mix or an empty file.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { link, mkdir, open, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 
 /** Options of {@link writeFileAtomic}. */
@@ -13,6 +13,11 @@ export interface WriteFileAtomicOptions {
   mode?: number;
   /** Create the parent folder first when it is missing (default false: a missing folder is an error). */
   mkdir?: boolean;
+  /**
+   * Refuse (EEXIST) to replace an existing file, for files created once and never rewritten
+   * (signing keys): the new file appears complete or not at all, and never over another's.
+   */
+  exclusive?: boolean;
 }
 
 /** File mode of a written file when the caller gives none. */
@@ -41,7 +46,14 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, o
     } finally {
       await handle.close();
     }
-    await commitTempFile(tmp, file);
+    if (opts.exclusive) {
+      // link() fails when `file` exists, where rename() would silently replace it.
+      await link(tmp, file);
+      await unlink(tmp);
+      await fsyncDir(path.dirname(file));
+    } else {
+      await commitTempFile(tmp, file);
+    }
   } catch (err) {
     await unlink(tmp).catch(() => undefined);
     throw err;

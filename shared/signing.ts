@@ -1,7 +1,8 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
-import { mkdir, readFile, writeFile, chmod } from 'node:fs/promises';
+import { mkdir, readFile, chmod } from 'node:fs/promises';
 import path from 'node:path';
 import { SeedbankError } from './errors.ts';
+import { writeFileAtomic } from './fs/index.ts';
 
 /** Length of the raw ed25519 public key inside its SPKI DER encoding (the last 32 bytes). */
 const ED25519_RAW_KEY_BYTES = 32;
@@ -49,8 +50,9 @@ export async function loadOrCreateSetKey(keysDir: string, setId: string): Promis
     await mkdir(keysDir, { recursive: true, mode: 0o700 });
     privateKey = generateKeyPairSync('ed25519').privateKey;
     const out = privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
-    // 'wx' refuses to overwrite a key another build created a moment ago.
-    await writeFile(file, out, { mode: PRIVATE_KEY_MODE, flag: 'wx' });
+    // Exclusive: refuses to overwrite a key another build created a moment ago; atomic: a crash
+    // here leaves no key rather than a truncated one that would read as damaged.
+    await writeFileAtomic(file, out, { mode: PRIVATE_KEY_MODE, exclusive: true });
     await chmod(file, PRIVATE_KEY_MODE);
   } else {
     try {

@@ -6,7 +6,7 @@ import { parseManifest } from '../../shared/formats/manifest.ts';
 import { SeedbankError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/log.ts';
 import { formatDuration } from '../../shared/units.ts';
-import { parseRate } from '../seeder/index.ts';
+import { parseRate } from '../seeder/download-api.ts';
 import { CatalogueApi } from '../../shared/api/catalogue-api.ts';
 import { restoreIntoWiki } from './into-wiki/into-wiki.ts';
 import { TargetWiki } from './into-wiki/target-wiki.ts';

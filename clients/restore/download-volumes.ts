@@ -4,7 +4,7 @@
  * stall timeout: no source has the rest), or the caller aborts. The store resumes: pieces
  * already on disk are checked, not fetched again.
  */
-import { Seeder } from '../seeder/index.ts';
+import { Seeder } from '../seeder/download-api.ts';
 import type { Logger } from '../../shared/log.ts';
 import type { Progress } from '../../shared/progress.ts';
 

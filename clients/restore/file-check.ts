@@ -4,8 +4,10 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { stat } from 'node:fs/promises';
+import { z } from 'zod';
+import { SeedbankError } from '../../shared/errors.ts';
+import { readJsonIfExists, writeFileAtomic } from '../../shared/fs/index.ts';
 
 /** Outcome of one file. */
 export type FileOutcome = 'ok' | 'missing' | 'wrong';
@@ -22,11 +24,9 @@ export async function sha1OfFile(file: string): Promise<string | null> {
   return hash.digest('hex');
 }
 
-interface VerifiedEntry {
-  sha1: string;
-  size: number;
-  mtimeMs: number;
-}
+const verifiedEntrySchema = z.object({ sha1: z.string().regex(/^[0-9a-f]{40}$/), size: z.number().nonnegative(), mtimeMs: z.number() });
+const verifiedRecordSchema = z.record(z.string(), verifiedEntrySchema);
+type VerifiedEntry = z.output<typeof verifiedEntrySchema>;
 
 /** Files verified by earlier runs, by output path, trusted while size and mtime are unchanged. */
 export class VerifiedFiles {
@@ -35,15 +35,18 @@ export class VerifiedFiles {
     private readonly entries: Map<string, VerifiedEntry>,
   ) {}
 
-  /** Loads the record (empty when there is none). */
+  /**
+   * Loads the record (empty when there is none, or when it is damaged: it is only a shortcut,
+   * and without it every file is hashed again, so nothing is lost).
+   */
   static async open(file: string): Promise<VerifiedFiles> {
-    let entries = new Map<string, VerifiedEntry>();
+    let saved: Record<string, VerifiedEntry> | undefined;
     try {
-      entries = new Map(Object.entries(JSON.parse(await readFile(file, 'utf8')) as Record<string, VerifiedEntry>));
+      saved = await readJsonIfExists(file, verifiedRecordSchema);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' && !(err instanceof SyntaxError)) throw err;
+      if (!(err instanceof SeedbankError)) throw err;
     }
-    return new VerifiedFiles(file, entries);
+    return new VerifiedFiles(file, new Map(Object.entries(saved ?? {})));
   }
 
   /** True when `abs` was verified to hold `sha1` and has not changed since. */
@@ -62,9 +65,6 @@ export class VerifiedFiles {
 
   /** Writes the record atomically. */
   async save(): Promise<void> {
-    await mkdir(path.dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.tmp`;
-    await writeFile(tmp, JSON.stringify(Object.fromEntries(this.entries)));
-    await rename(tmp, this.file);
+    await writeFileAtomic(this.file, JSON.stringify(Object.fromEntries(this.entries)), { mkdir: true });
   }
 }

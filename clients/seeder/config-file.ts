@@ -2,11 +2,12 @@
  * The seeder's configuration file (YAML or JSON), for daemons: the same settings as the flags,
  * validated with zod so a mistake is reported field by field, and written by the wizard.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { SeedbankError } from '../../shared/errors.ts';
+import { writeFileAtomic } from '../../shared/fs/index.ts';
 import { parseDuration, parseRate, parseSizeFlag, type SeedFlags } from './config.ts';
 
 /** Where the wizard writes the configuration, under the user's home. */
@@ -101,6 +102,7 @@ export async function writeSeederConfigFile(file: string, a: WizardAnswers): Pro
   if (a.auto) doc.auto = true;
   if (a.sets.length) doc.sets = a.sets;
   if (a.tags.length) doc.tags = a.tags;
-  await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, `# Seedbank seeder: written by \`seedbank seed\`; see deploy/seeder/seeder.example.yaml for every setting.\n${YAML.stringify(doc)}`, { mode: 0o644 });
+  // Atomic: an interrupted wizard must not leave a half config that the next start misreads.
+  const text = `# Seedbank seeder: written by \`seedbank seed\`; see deploy/seeder/seeder.example.yaml for every setting.\n${YAML.stringify(doc)}`;
+  await writeFileAtomic(file, text, { mode: 0o644, mkdir: true });
 }

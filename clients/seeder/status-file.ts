@@ -3,13 +3,13 @@
  * seconds (atomically), and `seedbank status` reads and prints it, so the status works
  * without any port or socket.
  */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { z } from 'zod';
 import { SeedbankError } from '../../shared/errors.ts';
+import { readJson, writeFileAtomic } from '../../shared/fs/index.ts';
 import { formatSize } from '../../shared/units.ts';
 import type { SeederStatus } from './host.ts';
 import type { FollowStatus } from './follow/follower.ts';
-import { writeFileAtomic } from './store/atomic-write.ts';
 import { META_DIR } from './store/storage-paths.ts';
 
 /** How often the running seeder rewrites the status file. */
@@ -31,16 +31,73 @@ export function statusPath(storage: string): string {
   return path.join(storage, META_DIR, STATUS_FILE);
 }
 
+const volumeStatusSchema = z.object({
+  infoHash: z.string(),
+  activity: z.enum(['checking', 'downloading', 'seeding', 'paused', 'error']),
+  files: z.number(),
+  totalBytes: z.number(),
+  verifiedBytes: z.number(),
+  progress: z.number(),
+  peers: z.number(),
+  webSeeds: z.number(),
+  downloadBytesPerSecond: z.number(),
+  uploadBytesPerSecond: z.number(),
+  receivedBytes: z.number(),
+  uploadedBytes: z.number(),
+  webSeedBytes: z.number(),
+  bytesOnDisk: z.number(),
+  error: z.string().optional(),
+  lastScrubAt: z.string().optional(),
+  addedAt: z.string(),
+  blockedPieces: z.number(),
+  engine: z.enum(['webtorrent', 'seed-server']),
+});
+
+const followStatusSchema = z.object({
+  catalogue: z.string(),
+  mode: z.string(),
+  seederId: z.string(),
+  sets: z.array(z.object({ setId: z.string(), versions: z.array(z.number()) })),
+  volumeLabels: z.record(z.string(), z.array(z.string())),
+  lastContact: z.object({ at: z.string(), ok: z.boolean(), via: z.string(), error: z.string().optional() }).optional(),
+  nextPollAt: z.string().optional(),
+  takedownSerial: z.number(),
+});
+
+/**
+ * The status file as read back: `satisfies` keeps it in step with StatusRecord, so a field added
+ * to the seeder's status fails the type check here instead of reading back as undefined.
+ */
+const statusRecordSchema = z.object({
+  pid: z.number().int(),
+  startedAt: z.string(),
+  updatedAt: z.string(),
+  httpPort: z.number().int().optional(),
+  follow: followStatusSchema.optional(),
+  storage: z.string(),
+  port: z.number().int(),
+  quotaBytes: z.number(),
+  diskUseBytes: z.number(),
+  freeBytes: z.number(),
+  downloading: z.boolean(),
+  pausedBecause: z.string().optional(),
+  downloadBytesPerSecond: z.number(),
+  uploadBytesPerSecond: z.number(),
+  openFiles: z.number(),
+  volumes: z.array(volumeStatusSchema),
+}) satisfies z.ZodType<StatusRecord>;
+
 /** Writes the status file atomically. */
 export async function writeStatus(storage: string, record: StatusRecord): Promise<void> {
   await writeFileAtomic(statusPath(storage), `${JSON.stringify(record, null, 2)}\n`);
 }
 
-/** Reads the status file, with a clear error when no seeder ever ran there. */
+/** Reads the status file, with a clear error when no seeder ever ran there or the file is damaged. */
 export async function readStatus(storage: string): Promise<StatusRecord> {
   try {
-    return JSON.parse(await readFile(statusPath(storage), 'utf8')) as StatusRecord;
+    return await readJson(statusPath(storage), statusRecordSchema);
   } catch (err) {
+    if (!(err instanceof SeedbankError && err.code === 'FILE_MISSING')) throw err;
     throw new SeedbankError('STATUS_MISSING', `no seeder status in ${storage}`, {
       hint: 'start one with `seedbank seed --storage DIR ...`',
       cause: err,

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Seedbank needs on a fresh Debian 12 machine: the Debian packages of the
 # local stand-in wiki and of the reference BitTorrent clients the tests compare against,
-# then the npm packages. Safe to run again: it installs only what is missing.
+# then the npm packages. Safe to run again: it installs only what is missing or stale.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -17,8 +17,9 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-# npm ci trips over optional platform packages missing from the lock file on npm 11;
-# npm install honours the lock file the same way for what it lists.
-if [ ! -d node_modules ] || [ package.json -nt node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm install --no-audit --no-fund
+# npm ci installs exactly what package-lock.json lists (every platform's optional packages are
+# in it, so it never rewrites the lock); it runs when node_modules is missing or older than the
+# lock, i.e. after a fresh clone or a pull that changed the dependencies.
+if [ ! -f node_modules/.package-lock.json ] || [ package.json -nt node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
 fi

@@ -1,5 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
+import { z } from 'zod';
 import { canonicalJson } from '../../shared/canonical-json.ts';
 import { listChangesSince, type ListingState } from './listing/changes-since.ts';
 import { parseExport } from './listing/export-xml.ts';
@@ -7,6 +8,7 @@ import type { Selection } from './listing/selection.ts';
 import { fileMeta } from './listing/listed-file.ts';
 import path from 'node:path';
 import { SeedbankError } from '../../shared/errors.ts';
+import { readJson } from '../../shared/fs/index.ts';
 import { MANIFEST_FORMAT, manifestSha256, serializeManifest, type Manifest, type ManifestFile } from '../../shared/formats/manifest.ts';
 import { makePointer } from '../../shared/formats/pointer.ts';
 import type { Recipe } from '../../shared/formats/recipe.ts';
@@ -254,10 +256,19 @@ async function tryChangeListing(
   return listChangesSince(api, recipe, site, { manifest: parent, pages, state }, now, logger);
 }
 
+const listingStateSchema = z.object({
+  format: z.literal('seedbank-listing-state/1'),
+  categoryTree: z.record(z.string(), z.number()),
+  lastFullListing: z.string(),
+}) satisfies z.ZodType<ListingState>;
+
+/**
+ * The parent version's listing state, or null when it is missing or damaged: then the build
+ * lists the selection in full, which costs time but loses nothing.
+ */
 async function readListingState(store: SetStore, setId: string, version: number): Promise<ListingState | null> {
   try {
-    const value = JSON.parse(await readFile(path.join(store.versionDir(setId, version), 'listing.json'), 'utf8')) as ListingState;
-    return value.format === 'seedbank-listing-state/1' ? value : null;
+    return await readJson(path.join(store.versionDir(setId, version), 'listing.json'), listingStateSchema);
   } catch {
     return null;
   }

@@ -1,6 +1,7 @@
-import { open, mkdir, readFile, readlink, rename, rm, symlink, writeFile, readdir } from 'node:fs/promises';
+import { mkdir, readFile, readlink, rename, rm, symlink, writeFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { COMMONS_ROOT } from '../../shared/commons-path.ts';
+import { fsyncDir } from '../../shared/fs/index.ts';
 import { SeedbankError } from '../../shared/errors.ts';
 import { parseManifest, type Manifest } from '../../shared/formats/manifest.ts';
 
@@ -141,14 +142,4 @@ export function safeJoin(root: string, relative: string): string {
     throw new SeedbankError('PATH_HOSTILE', `refusing path "${relative}": it is empty or would leave ${root}`, { status: 400 });
   }
   return path.join(root, ...segments);
-}
-
-/** Flushes a directory's entries, so a rename inside it survives power loss. */
-export async function fsyncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }

@@ -8,6 +8,7 @@ import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { SeedbankError, isSeedbankError } from '../errors.ts';
+import { commitTempFile, fsyncFile } from '../fs/index.ts';
 import { silentLogger, type Logger } from '../log.ts';
 import type { PoliteClient, PoliteResponse } from './polite-client.ts';
 
@@ -159,8 +160,7 @@ async function downloadOne(
     const result = await attempt(item, part, client, signal, onBytes);
     received += result.bytes;
     if (result.kind === 'ok') {
-      await fs.rename(part, item.dest);
-      await syncDirectory(path.dirname(item.dest));
+      await commitTempFile(part, item.dest);
       return { item, status: 'downloaded', bytes: received };
     }
     if (result.kind === 'skip') return skip(item, part, received, result.reason, logger);
@@ -199,7 +199,7 @@ async function attempt(
   if (offset === item.size) {
     // Complete from an earlier run, which may have stopped before its fsync.
     const result = verify(item, hash, 0);
-    if (result.kind === 'ok') await syncFile(part);
+    if (result.kind === 'ok') await fsyncFile(part);
     return result;
   }
 
@@ -367,24 +367,3 @@ async function sha1OfFile(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
-async function syncFile(file: string): Promise<void> {
-  const handle = await fs.open(file, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Makes the rename durable; best effort because not every platform can fsync a directory. */
-async function syncDirectory(dir: string): Promise<void> {
-  let handle: fs.FileHandle | undefined;
-  try {
-    handle = await fs.open(dir, 'r');
-    await handle.sync();
-  } catch {
-    // Ignored on purpose: the file itself is already fsync'd.
-  } finally {
-    await handle?.close().catch(() => undefined);
-  }
-}

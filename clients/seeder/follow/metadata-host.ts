@@ -10,7 +10,7 @@ import parseTorrent from 'parse-torrent';
 import { SeedbankError } from '../../../shared/errors.ts';
 import { parseManifest, type Manifest } from '../../../shared/formats/manifest.ts';
 import { checkManifestSignature } from '../../../shared/formats/signature.ts';
-import { writeFileAtomic } from '../store/atomic-write.ts';
+import { writeFileAtomic } from '../../../shared/fs/index.ts';
 import type { WTClient, WTTorrent } from '../webtorrent-api.ts';
 
 /** The files a metadata torrent carries, and nothing else. */

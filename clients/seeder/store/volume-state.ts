@@ -5,9 +5,10 @@
  * only after webtorrent verified it and it was written, so the bitfield never claims a piece
  * that is not on disk; pieces verified after the last save are found again by hashing at start.
  */
-import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
+import { readdir, readFile, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomic } from './atomic-write.ts';
+import { z } from 'zod';
+import { readJson, writeFileAtomic } from '../../../shared/fs/index.ts';
 
 /** How long verified pieces may wait before the state is saved. */
 export const STATE_SAVE_INTERVAL_MS = 2_000;
@@ -28,6 +29,16 @@ export interface VolumeStateData {
   scrubCursor: number;
   lastScrubAt?: string;
 }
+
+const volumeStateSchema = z.object({
+  format: z.literal(STATE_FORMAT),
+  infoHash: z.string().regex(INFO_HASH),
+  addedAt: z.string(),
+  pieces: z.number().int().nonnegative(),
+  bitfield: z.string(),
+  scrubCursor: z.number().int().nonnegative(),
+  lastScrubAt: z.string().optional(),
+}) satisfies z.ZodType<VolumeStateData>;
 
 /** True when bit `i` is set (most significant bit first, as in the peer protocol). */
 export function getBit(bits: Uint8Array, i: number): boolean {
@@ -76,20 +87,22 @@ export class VolumeStateFile {
 
   /** Saves the .torrent (once, when the volume is added). */
   async saveTorrent(bytes: Uint8Array): Promise<void> {
-    await mkdir(path.dirname(this.torrentFile), { recursive: true });
-    await writeFileAtomic(this.torrentFile, bytes);
+    await writeFileAtomic(this.torrentFile, bytes, { mkdir: true });
   }
 
   async readTorrent(): Promise<Buffer> {
     return readFile(this.torrentFile);
   }
 
-  /** The saved state, or null when there is none or it is unreadable (then everything is re-checked). */
+  /**
+   * The saved state, or null when there is none or it is unreadable. Unlike other state, a
+   * damaged one loses nothing: the bitfield is only a shortcut, and without it every piece is
+   * re-checked against the torrent's hashes at start.
+   */
   async load(): Promise<VolumeStateData | null> {
     try {
-      const data = JSON.parse(await readFile(this.stateFile, 'utf8')) as VolumeStateData;
-      if (data.format !== STATE_FORMAT || data.infoHash !== this.infoHash || typeof data.bitfield !== 'string') return null;
-      return data;
+      const data = await readJson(this.stateFile, volumeStateSchema);
+      return data.infoHash === this.infoHash ? data : null;
     } catch {
       return null;
     }

@@ -6,8 +6,9 @@ import { createReadStream } from 'node:fs';
 import { appendFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { parseJson } from '../../../shared/fs/index.ts';
 import type { Logger } from '../../../shared/log.ts';
-import type { DrillRecord } from './drill-record.ts';
+import { drillRecordSchema, type DrillRecord } from './drill-record.ts';
 
 /** File name under the catalogue's data folder. */
 export const DRILL_LOG_FILE = 'drills.jsonl';
@@ -27,12 +28,15 @@ export class DrillLog {
     await mkdir(dataDir, { recursive: true });
     try {
       const lines = createInterface({ input: createReadStream(log.file), crlfDelay: Infinity });
+      let lineNo = 0;
       for await (const line of lines) {
+        lineNo++;
         if (!line.trim()) continue;
         try {
-          log.remember(JSON.parse(line) as DrillRecord);
-        } catch {
-          logger.warn({ file: log.file }, 'skipping a damaged line of the drill log');
+          log.remember(parseJson(line, drillRecordSchema, `${log.file} line ${lineNo}`));
+        } catch (err) {
+          // One damaged line (a crash mid-append) must not hide every other drill.
+          logger.warn({ err, file: log.file, line: lineNo }, 'skipping a damaged line of the drill log');
         }
       }
     } catch (err) {

@@ -6,7 +6,7 @@
 import type { DrillRecord } from '../../../shared/api/drill-schemas.ts';
 import type { DrillSummary } from '../pages/view-models.ts';
 
-export { drillReportSchema, type DrillRecord, type DrillReport } from '../../../shared/api/drill-schemas.ts';
+export { drillRecordSchema, drillReportSchema, type DrillRecord, type DrillReport } from '../../../shared/api/drill-schemas.ts';
 
 /** The home page's view of a drill. */
 export function drillSummary(r: DrillRecord): DrillSummary {

@@ -6,10 +6,11 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { SeedbankError } from '../../../shared/errors.ts';
+import { commitTempFile, fsyncFile } from '../../../shared/fs/index.ts';
 import { formatSize } from '../../../shared/units.ts';
 
 /** The staging folder inside the catalogue's data folder. */
@@ -111,7 +112,8 @@ export class Staging {
         body.on('close', () => ended || failed || reject(new SeedbankError('UPLOAD_ABORTED', `the upload of ${name} was cut off`, { status: 400 })));
         out.on('error', reject);
       });
-      await rename(tmp, file);
+      await fsyncFile(tmp);
+      await commitTempFile(tmp, file);
       await this.touch(setId, version);
     } catch (err) {
       out.destroy();

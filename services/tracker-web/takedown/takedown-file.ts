@@ -1,6 +1,6 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SeedbankError } from '../../../shared/errors.ts';
+import { readJsonIfExists, writeFileAtomic } from '../../../shared/fs/index.ts';
 import { signTakedownList, takedownListSchema, type TakedownEntry, type TakedownList } from '../../../shared/formats/takedown.ts';
 import { loadOrCreateSetKey, type SetKey } from '../../../shared/signing.ts';
 
@@ -15,14 +15,16 @@ export function catalogueKey(dataDir: string): Promise<SetKey> {
 
 /** The current signed takedown list; an empty signed one when none was ever written. */
 export async function readTakedownList(dataDir: string, now = new Date()): Promise<TakedownList> {
+  const file = path.join(dataDir, TAKEDOWN_FILE);
+  let saved: TakedownList | undefined;
   try {
-    return takedownListSchema.parse(JSON.parse(await readFile(path.join(dataDir, TAKEDOWN_FILE), 'utf8')));
+    saved = await readJsonIfExists(file, takedownListSchema);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new SeedbankError('TAKEDOWN_CORRUPT', `${path.join(dataDir, TAKEDOWN_FILE)} is not a valid takedown list`, { hint: 'restore it from a backup', cause: err });
-    }
-    return signTakedownList(await catalogueKey(dataDir), [], 0, now);
+    // Never start a fresh list over a damaged one: that would un-take-down every file on it.
+    if (!(err instanceof SeedbankError)) throw err;
+    throw new SeedbankError('TAKEDOWN_CORRUPT', `${file} is not a valid takedown list: ${err.message}`, { hint: 'restore it from a backup', context: { file }, cause: err });
   }
+  return saved ?? signTakedownList(await catalogueKey(dataDir), [], 0, now);
 }
 
 /** Adds or removes entries and re-signs the list with a higher serial, written atomically. */
@@ -36,9 +38,6 @@ export async function updateTakedownList(dataDir: string, change: { add?: Takedo
     if (entries.length === before) throw new SeedbankError('TAKEDOWN_NOT_LISTED', `${change.removeSha1} is not on the takedown list`);
   }
   const next = signTakedownList(await catalogueKey(dataDir), entries, current.serial + 1, now);
-  await mkdir(dataDir, { recursive: true });
-  const file = path.join(dataDir, TAKEDOWN_FILE);
-  await writeFile(`${file}.tmp`, `${JSON.stringify(next, null, 2)}\n`);
-  await rename(`${file}.tmp`, file);
+  await writeFileAtomic(path.join(dataDir, TAKEDOWN_FILE), `${JSON.stringify(next, null, 2)}\n`, { mkdir: true });
   return next;
 }

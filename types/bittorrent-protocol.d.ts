@@ -1,6 +1,6 @@
-// Types for bittorrent-protocol@5, which ships none: only the parts the census and its test
-// peers use. The library trusts the remote side (message lengths, bitfield sizes, indices), so
-// every value that arrives through these events is re-validated by the caller.
+// Types for bittorrent-protocol@5, which ships none: only the parts the census, the seeder's seed
+// peer and the test peers use. The library trusts the remote side (message lengths, bitfield
+// sizes, indices), so every value that arrives through these events is re-validated by the caller.
 declare module 'bittorrent-protocol' {
   interface WireExtensions {
     dht?: boolean;

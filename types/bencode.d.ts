@@ -1,6 +1,6 @@
-// Types for bencode@4, which ships none. Only what shared/torrent uses: encoding.
-// Decoding untrusted data goes through ./bencode-strict.ts instead (bencode@4's decoder is lenient
-// and loops forever on a negative string length such as `l-3:e`).
+// Types for bencode@4, which ships none: only encoding is typed for use. Decoding untrusted data
+// goes through shared/torrent/bencode-strict.ts instead (bencode@4's decoder is lenient and loops
+// forever on a negative string length such as `l-3:e`).
 declare module 'bencode' {
   /** A bencodable value: strings are encoded as UTF-8, Uint8Arrays as raw byte strings. */
   type BencodeValue =

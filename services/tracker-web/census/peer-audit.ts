@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import Wire from 'bittorrent-protocol';
 import { SeedbankError } from '../../../shared/errors.ts';
 import { FrameGuard, MAX_EXTENDED_MESSAGE_BYTES } from '../../../shared/torrent/frame-guard.ts';
+import { CensusOperatorExtension, CensusOperatorProof, OPERATOR_PROOF_WAIT_MS } from './operator-proof.ts';
 import { PeerClaims } from './peer-claims.ts';
 import { BLOCK_BYTES, PieceFetch } from './piece-fetch.ts';
 
@@ -46,6 +47,10 @@ export interface PeerAuditResult {
   ms: number;
   /** When the audit ended, ms since the epoch: copy counts only trust recent audits. */
   at: number;
+  /** The operator key (64 hex) the peer proved on this connection (a relay proves the key of whoever it forwards to); null: none. */
+  operatorKey?: string | null;
+  /** Why a peer that offered an operator proof did not prove a key. */
+  operatorError?: string;
 }
 
 export interface AuditOptions {
@@ -118,6 +123,7 @@ class AuditSession {
   private readonly infoHash: string;
   private readonly claims: PeerClaims;
   private readonly guard: FrameGuard;
+  private readonly proof: CensusOperatorProof;
   private socket: net.Socket | null = null;
   private wire: Wire | null = null;
   private connected = false;
@@ -131,11 +137,15 @@ class AuditSession {
     this.deadline = this.started + (opts.timeoutMs ?? DEFAULT_AUDIT_TIMEOUT_MS);
     this.infoHash = target.infoHash.toLowerCase();
     this.claims = new PeerClaims(pieceCount);
+    this.proof = new CensusOperatorProof(this.infoHash, (id, payload) => this.wire?.extended(id, payload));
     const bitfieldBytes = Math.ceil(pieceCount / 8);
     this.guard = new FrameGuard({
       pieceCount,
       maxBlockBytes: BLOCK_BYTES,
       maxTotalBytes: PROTOCOL_ALLOWANCE_BYTES + 2 * bitfieldBytes + 2 * HAVE_MESSAGE_BYTES * pieceCount + 2 * target.pieceLength,
+      onExtended: (body) => {
+        if (!this.settled && !this.failure) this.proof.onExtended(body);
+      },
     });
   }
 
@@ -172,6 +182,8 @@ class AuditSession {
       }
       const ok = this.fetch.verify();
       audited = { piece, ok, ms: performance.now() - fetchStarted };
+      // The proof usually came with the first round trip; a slow one gets a short, bounded wait.
+      await this.proof.settled(Math.min(OPERATOR_PROOF_WAIT_MS, this.deadline - performance.now()));
       return this.result(audited, ok ? undefined : `piece ${piece} does not match its hash in the torrent`);
     } catch (err) {
       if (!(err instanceof AuditFailure)) throw err; // our own bug: let it surface
@@ -186,6 +198,7 @@ class AuditSession {
   private open(): Wire {
     const wire = new Wire('tcpOutgoing');
     this.wire = wire;
+    wire.use(CensusOperatorExtension); // so our extension handshake offers sb_operator
     const socket = net.connect({ host: this.peer.host, port: this.peer.port, localAddress: this.opts.localAddress });
     this.socket = socket;
     socket.setNoDelay(true);
@@ -297,6 +310,7 @@ class AuditSession {
   /** Records the first failure (later ones are consequences of it) and wakes the waiter. */
   private fail(kind: FailureKind, message: string): void {
     if (this.settled) return;
+    this.proof.abandon(`connection ended before an operator proof: ${message}`);
     this.failure ??= new AuditFailure(kind, message);
     this.poke();
   }
@@ -322,6 +336,8 @@ class AuditSession {
       at: Date.now(),
     };
     if (error !== undefined) r.error = error;
+    r.operatorKey = this.proof.operatorKey;
+    if (this.proof.error !== undefined) r.operatorError = this.proof.error;
     return r;
   }
 }

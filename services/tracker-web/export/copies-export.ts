@@ -25,7 +25,7 @@ export function copiesExportRouter(src: { store: CatalogueStore; copies: CopyInd
         for (const f of src.store.manifest(row.id, version.version)?.files ?? []) {
           if (seen.has(f.sha1)) continue;
           seen.add(f.sha1);
-          lines += `${JSON.stringify({ sha1: f.sha1, copies: src.copies.file(f.sha1).hosts.length })}\n`;
+          lines += `${JSON.stringify({ sha1: f.sha1, copies: src.copies.file(f.sha1).copies })}\n`;
           if (++pending < LINES_PER_WRITE) continue;
           if (!res.write(lines)) await once(res, 'drain');
           if (res.destroyed) return;

@@ -21,6 +21,7 @@ interface ExtensionWire {
 /** A Wire extension class, as `wire.use()` takes it. */
 export type WireExtension = new (wire: ExtensionWire) => {
   onHandshake(infoHash: string): void;
+  onExtendedHandshake(): void;
   onMessage(buf: Uint8Array): void;
 };
 
@@ -29,6 +30,8 @@ export function operatorExtension(key: OperatorKey): WireExtension {
   class OperatorProofExtension {
     private infoHash: string | null = null;
     private answered = 0;
+    /** A challenge that came before the peer's extension handshake (we cannot address it yet). */
+    private early: Buffer | null = null;
 
     constructor(private readonly wire: ExtensionWire) {}
 
@@ -37,12 +40,22 @@ export function operatorExtension(key: OperatorKey): WireExtension {
       this.infoHash = String(infoHash).toLowerCase();
     }
 
+    /** The peer's extension ids are known now: answer a challenge that came early. */
+    onExtendedHandshake(): void {
+      const early = this.early;
+      this.early = null;
+      if (early) this.onMessage(early);
+    }
+
     onMessage(buf: Uint8Array): void {
       const nonce = decodeChallenge(buf);
       // Anything else is ignored, not fatal: a peer that speaks another version loses only the proof.
       const infoHash = this.infoHash ?? infoHashOf(this.wire);
       if (!nonce || !infoHash || this.answered >= MAX_PROOFS_PER_CONNECTION) return;
-      if (!this.wire.peerExtendedMapping[OPERATOR_EXTENSION]) return;
+      if (!this.wire.peerExtendedMapping[OPERATOR_EXTENSION]) {
+        this.early = Buffer.from(buf);
+        return;
+      }
       this.answered++;
       this.wire.extended(OPERATOR_EXTENSION, signProof(key, nonce, infoHash));
     }

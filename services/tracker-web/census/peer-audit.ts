@@ -137,7 +137,7 @@ class AuditSession {
     this.deadline = this.started + (opts.timeoutMs ?? DEFAULT_AUDIT_TIMEOUT_MS);
     this.infoHash = target.infoHash.toLowerCase();
     this.claims = new PeerClaims(pieceCount);
-    this.proof = new CensusOperatorProof(this.infoHash, (id, payload) => this.wire?.extended(id, payload));
+    this.proof = new CensusOperatorProof(this.infoHash, (id, payload) => this.sendExtended(id, payload));
     const bitfieldBytes = Math.ceil(pieceCount / 8);
     this.guard = new FrameGuard({
       pieceCount,
@@ -231,6 +231,7 @@ class AuditSession {
       if (this.failure || this.settled) return;
       if (infoHash.toLowerCase() !== this.infoHash) return this.fail('protocol', `peer answered for info hash ${infoHash}, not ${this.infoHash}`);
       this.handshaken = true;
+      queueMicrotask(() => this.releaseExtended());
       this.poke();
     });
     wire.on('bitfield', (bf) => this.claimed(() => this.claims.applyBitfield(bf.buffer)));
@@ -250,6 +251,26 @@ class AuditSession {
       this.poke();
     });
     return wire;
+  }
+
+  private heldExtended: Array<[number, Buffer]> | null = [];
+
+  /**
+   * Sends a BEP 10 message, but never before our own extension handshake: the peer's arrives
+   * with its handshake, often in the same packet, so the guard hands it over before the Wire
+   * has even parsed the handshake, and a challenge sent then would reach a peer that does not
+   * yet know our extension ids.
+   */
+  private sendExtended(id: number, payload: Buffer): void {
+    if (this.heldExtended) this.heldExtended.push([id, payload]);
+    else if (!this.settled) this.wire?.extended(id, payload);
+  }
+
+  /** Our extension handshake is out (the Wire sends it right after the 'handshake' event): release what was held. */
+  private releaseExtended(): void {
+    const held = this.heldExtended ?? [];
+    this.heldExtended = null;
+    for (const [id, payload] of held) this.sendExtended(id, payload);
   }
 
   /** Applies a claim unless the peer already failed (the Wire goes on parsing the rest of a chunk). */

@@ -20,7 +20,7 @@ function searchAgain(query: string): SafeHtml {
 function renderNetworks(file: FileView, now: string): SafeHtml {
   if (file.networks.length === 0) return html`<p class="empty">No host has a verified copy of this file right now.</p>`;
   return html`<div class="table-wrap"><table id="networks-table">
-<caption>Copies are counted per host; five hosts on one network are one network</caption>
+<caption>Copies are counted once per address and once per operator; five hosts on one network are one network</caption>
 <thead><tr><th scope="col">Network</th><th scope="col" class="num">Hosts</th><th scope="col">Last seen</th></tr></thead>
 <tbody>${file.networks.map(
     (n) => html`<tr><th scope="row" class="mono">${n.network}</th><td class="num">${formatCount(n.hosts)}</td><td>${timeAgo(n.lastSeen, now)}</td></tr>`,

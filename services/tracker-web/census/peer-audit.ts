@@ -1,7 +1,8 @@
 /**
  * Audits one peer for one torrent over the BitTorrent peer protocol (plain TCP, no
  * encryption): handshake, read what it claims, get unchoked, download one random claimed
- * piece in full and check it against the torrent's piece hash. The peer is untrusted: every
+ * piece in full and check it against the torrent's piece hash; meanwhile, when the peer offers
+ * it, ask for its operator key (operator-proof.ts). The peer is untrusted: every
  * byte passes a FrameGuard before bittorrent-protocol parses it, every phase has a deadline,
  * and misbehaviour becomes a field of the result, never an exception.
  */

@@ -195,6 +195,8 @@ describe('the census with relays', () => {
     expect(delta.notIndependent.sort()).toEqual([SEEDER_SECOND_HOST, ...RELAY_HOSTS].sort());
     expect(delta.operators).toEqual([{ operatorKey: seeder.operatorKey.publicKeyHex, name: 'Seeder A', hosts: [SEEDER_HOST, SEEDER_SECOND_HOST, ...RELAY_HOSTS] }]);
     expect(delta.notApproved).toEqual([PLAIN_HOST]);
+    const set = (await (await fetch(`${catalogue.url}/api/copies/set/relays`)).json()) as { copiesMode: string; min: number; otherMin: number };
+    expect(set).toMatchObject({ copiesMode: 'approved', min: 1, otherMin: 2 }); // any mode: Gamma and Delta have 2
   });
 
   it('any mode: the seeder counts once however reached, hosts without a key once per address and shown apart', async () => {

@@ -35,6 +35,9 @@ export interface SetCopyStats {
   histogram: Map<number, number>;
   bytesUnderTarget: number;
   filesUnderTarget: number;
+  /** The least copies of any file as the other mode counts them (the headline's `min` is in `copiesMode`). */
+  otherMin: number;
+  copiesMode: CopyMode;
 }
 
 /**
@@ -73,14 +76,15 @@ export class CopyIndex {
   /** Headline counts by holder set: a volume's files mostly share their holders, so each set is counted once. */
   private readonly headlineMemo = new Map<string, number>();
 
-  /** The headline copy count of one file in one volume. */
-  private headline(c: FileCopies | undefined): number {
+  /** The copy count of one file in one volume, as `mode` (default: the headline's) counts. */
+  private headline(c: FileCopies | undefined, mode: CopyMode = this.mode): number {
     if (!c || c.hosts.length === 0) return 0;
-    if (this.mode === 'any' && c.operatorKeys.size === 0) return c.hosts.length;
-    const memoKey = `${c.infoHash}|${c.hosts.join(',')}`;
+    if (mode === 'any' && c.operatorKeys.size === 0) return c.hosts.length;
+    if (mode === 'approved' && this.approved().list.length === 0) return 0;
+    const memoKey = `${mode}|${c.infoHash}|${c.hosts.join(',')}`;
     let n = this.headlineMemo.get(memoKey);
     if (n === undefined) {
-      n = copyFigures(c.hosts, c.operatorKeys, this.approved(), this.mode).copies;
+      n = copyFigures(c.hosts, c.operatorKeys, this.approved(), mode).copies;
       this.headlineMemo.set(memoKey, n);
     }
     return n;
@@ -210,11 +214,14 @@ export class CopyIndex {
     let bytes = 0;
     let bytesUnderTarget = 0;
     let filesUnderTarget = 0;
+    let otherMin = Infinity;
+    const other: CopyMode = this.mode === 'any' ? 'approved' : 'any';
     for (const ih of latest.volumes) {
       const layout = this.census.layout(ih);
       const perFile = this.volume(ih);
       for (const f of layout?.files ?? []) {
         const n = this.headline(perFile.get(f.path));
+        otherMin = Math.min(otherMin, this.headline(perFile.get(f.path), other));
         counts.push(n);
         histogram.set(n, (histogram.get(n) ?? 0) + 1);
         bytes += f.length;
@@ -230,6 +237,8 @@ export class CopyIndex {
       histogram,
       bytesUnderTarget,
       filesUnderTarget,
+      otherMin: Number.isFinite(otherMin) ? otherMin : 0,
+      copiesMode: this.mode,
     };
     this.perSet.set(setId, stats);
     this.lastPerSet.set(setId, stats);

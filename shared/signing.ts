@@ -38,7 +38,15 @@ export function publicKeyFromRaw(raw: Uint8Array): KeyObject {
  * The private half never leaves that file; manifests carry the public half.
  */
 export async function loadOrCreateSetKey(keysDir: string, setId: string): Promise<SetKey> {
-  const file = path.join(keysDir, `${setId}.pem`);
+  return loadOrCreateKeyFile(path.join(keysDir, `${setId}.pem`), 'restore it from your backup; a new key would make every catalogue refuse this set');
+}
+
+/**
+ * Loads an ed25519 key from a PEM file, creating it (mode 0600, folder 0700) on first use;
+ * `hintWhenDamaged` tells a person what a damaged file means for this key.
+ */
+export async function loadOrCreateKeyFile(file: string, hintWhenDamaged: string): Promise<SetKey> {
+  const keysDir = path.dirname(file);
   let pem: string | null = null;
   try {
     pem = await readFile(file, 'utf8');
@@ -59,7 +67,7 @@ export async function loadOrCreateSetKey(keysDir: string, setId: string): Promis
       privateKey = createPrivateKey(pem);
     } catch (err) {
       throw new SeedbankError('KEY_INVALID', `the key file ${file} cannot be read as an ed25519 private key`, {
-        hint: 'restore it from your backup; a new key would make every catalogue refuse this set',
+        hint: hintWhenDamaged,
         cause: err,
       });
     }

@@ -38,6 +38,10 @@ declare module 'bittorrent-protocol' {
     haveNone(): void;
     request(index: number, offset: number, length: number, cb?: BlockCallback): void;
     piece(index: number, offset: number, block: Uint8Array): void;
+    /** Sends a BEP 10 message with the peer's id for an extension and a raw payload. */
+    extended(ext: number, payload: Uint8Array): void;
+    /** Adds an extension (a class with `name` on its prototype) before the handshake. */
+    use(ext: new (wire: Wire) => unknown): void;
     destroy(): this;
     end(): this;
 

@@ -26,6 +26,7 @@ import type { Announcer } from './swarm/announcer.ts';
 import type { SeedServer } from './swarm/seed-server.ts';
 import { DEFAULT_SEEDER_USER_AGENT, startPeerStack, type PeerStack } from './peer-stack.ts';
 import { installBencodeGuard } from './wire-guard.ts';
+import { loadOrCreateOperatorKey, type OperatorKey } from '../../shared/operator/index.ts';
 import { blockTakenDown, type RemovedFile } from './takedown-apply.ts';
 
 /** How often free space is measured, and disk use while anything downloads. */
@@ -57,6 +58,8 @@ export class Seeder {
     private readonly client: WTClient,
     private readonly seedServer: SeedServer,
     private readonly announcer: Announcer,
+    /** The operator key this seeder proves to a census (STORAGE/.seedbank/operator-key). */
+    readonly operatorKey: OperatorKey,
   ) {
     this.log = o.logger ?? silentLogger;
     this.limiter = new HostLimiter(o.webSeedConnectionsPerHost ?? DEFAULT_CONNECTIONS_PER_HOST);
@@ -68,14 +71,16 @@ export class Seeder {
     installBencodeGuard();
     const content = await ContentStore.open(o.storage, { maxOpenFiles: o.maxOpenFiles });
     let peers: PeerStack;
+    let operatorKey: OperatorKey;
     try {
-      peers = await startPeerStack(o, o.logger ?? silentLogger);
+      operatorKey = await loadOrCreateOperatorKey(content.paths.root);
+      peers = await startPeerStack(o, o.logger ?? silentLogger, operatorKey);
     } catch (err) {
       await content.close();
       throw err;
     }
     const { client, seedServer, announcer } = peers;
-    const seeder = new Seeder(o, content, client, seedServer, announcer);
+    const seeder = new Seeder(o, content, client, seedServer, announcer, operatorKey);
     try {
       await seeder.resume();
       await seeder.housekeeping();
@@ -160,6 +165,7 @@ export class Seeder {
   status(): SeederStatus {
     return {
       storage: this.storage,
+      operatorKey: this.operatorKey.publicKeyHex,
       port: this.port,
       quotaBytes: this.o.quotaBytes,
       diskUseBytes: this.diskUse,

@@ -6,7 +6,9 @@
 import { SeedbankError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/log.ts';
 import type { SeederOptions } from './seeder-options.ts';
+import type { OperatorKey } from '../../shared/operator/index.ts';
 import { Announcer } from './swarm/announcer.ts';
+import { useOperatorExtensionOnClient } from './swarm/operator-extension.ts';
 import { SeedServer } from './swarm/seed-server.ts';
 import { createClient, passIncoming, type WTClient } from './webtorrent-api.ts';
 
@@ -20,7 +22,7 @@ export interface PeerStack {
 }
 
 /** Starts the three; PORT_UNAVAILABLE when the peer port is taken (nothing is left running). */
-export async function startPeerStack(o: SeederOptions, log: Logger): Promise<PeerStack> {
+export async function startPeerStack(o: SeederOptions, log: Logger, operatorKey?: OperatorKey): Promise<PeerStack> {
   const limit = (v?: number) => (v && v > 0 ? v : -1);
   const client = await createClient({
     // webtorrent's own listener is not announced: peers reach it through the seed server.
@@ -32,11 +34,13 @@ export async function startPeerStack(o: SeederOptions, log: Logger): Promise<Pee
     maxConns: o.maxPeerConnections ?? DEFAULT_MAX_PEER_CONNECTIONS,
     dht: o.dht ?? false,
   });
+  if (operatorKey) useOperatorExtensionOnClient(client, operatorKey);
   let seedServer: SeedServer;
   try {
     seedServer = await SeedServer.listen({
       port: o.torrentPort ?? 0,
       peerId: Buffer.from(client.peerId, 'hex'),
+      operatorKey,
       maxUploadBytesPerSecond: o.maxUploadBytesPerSecond,
       passOn: (socket) => passIncoming(client, socket),
       logger: log.child({ component: 'seed-server' }),

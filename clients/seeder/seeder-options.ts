@@ -41,6 +41,8 @@ export interface PauseReason {
 /** The seeder's state as a whole (the status file's content). */
 export interface SeederStatus {
   storage: string;
+  /** The operator key (64 hex) this seeder proves to a census. */
+  operatorKey: string;
   port: number;
   quotaBytes: number;
   /** Measured use of the storage folder. */

@@ -76,6 +76,7 @@ const statusRecordSchema = z.object({
   follow: followStatusSchema.optional(),
   storage: z.string(),
   port: z.number().int(),
+  operatorKey: z.string().regex(/^[0-9a-f]{64}$/),
   quotaBytes: z.number(),
   diskUseBytes: z.number(),
   freeBytes: z.number(),
@@ -115,6 +116,7 @@ export function formatStatus(r: StatusRecord, now = Date.now()): string[] {
   const alive = age <= (STATUS_INTERVAL_MS / 1000) * 5;
   const lines = [
     `seeder pid ${r.pid} on port ${r.port}${r.httpPort ? `, HTTP mirror on port ${r.httpPort}` : ''}: ${alive ? `updated ${age} s ago` : `NOT RUNNING? last update ${age} s ago`}`,
+    `operator key ${r.operatorKey ?? 'none yet (written on the next start)'}`,
     `storage ${r.storage}: ${formatSize(r.diskUseBytes)} used of a ${formatSize(r.quotaBytes)} quota, ${formatSize(r.freeBytes)} free on disk`,
     `down ${formatSize(r.downloadBytesPerSecond)}/s, up ${formatSize(r.uploadBytesPerSecond)}/s${r.downloading ? '' : ` — downloading stopped: ${r.pausedBecause}`}`,
     `${pad('volume', 42)} ${pad('state', 11)} ${pad('progress', 8)} ${pad('size', 9)} ${pad('peers', 5)} ${pad('down/s', 9)} ${pad('up/s', 9)} on disk`,

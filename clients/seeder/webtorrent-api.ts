@@ -23,6 +23,8 @@ export interface WTWire {
   readonly remoteAddress?: string;
   readonly destroyed: boolean;
   have(index: number): void;
+  /** Adds a BEP 10 extension (before the handshake goes out). */
+  use(ext: unknown): void;
   lt_donthave?: { donthave(index: number): void };
   downloadSpeed(): number;
   uploadSpeed(): number;
@@ -100,6 +102,8 @@ export interface WTClient {
   throttleUpload(bytesPerSecond: number): void;
   once(event: 'listening', listener: () => void): this;
   on(event: 'error' | 'warning', listener: (err: Error | string) => void): this;
+  /** Emitted synchronously by add(), before any connection of the torrent. */
+  on(event: 'add', listener: (torrent: WTTorrent) => void): this;
   destroy(cb?: (err?: Error | string | null) => void): void;
 }
 

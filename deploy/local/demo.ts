@@ -10,6 +10,7 @@ import { startWiki } from './wiki/mediawiki.ts';
 import { publishSet } from '../../services/set-builder/publish.ts';
 import { createToken } from '../../services/tracker-web/auth/tokens.ts';
 import { startCatalogueServer } from '../../services/tracker-web/server.ts';
+import { addOperator } from '../../services/tracker-web/operators/operator-list.ts';
 import { Seeder } from '../../clients/seeder/index.ts';
 import { CatalogueApi } from '../../shared/api/catalogue-api.ts';
 import { userAgent } from '../../shared/http/user-agent.ts';
@@ -86,6 +87,8 @@ export async function runDemo(options: {
       const seeder = await Seeder.open({ storage: path.join(options.dataDir, name), quotaBytes: DEMO_SEEDER_QUOTA_BYTES, logger: logger.child({ seeder: name }), userAgent: 'Seedbank-demo/0.1 (local demo; https://seedbank.invalid/about)' });
       seeders.push(seeder);
       const api = new CatalogueApi(catalogue.url, userAgent({ contact: 'local demo', part: 'demo' }));
+      // The demo's catalogue approves its own seeders, as a real one approves operators it knows.
+      await addOperator(path.join(options.dataDir, 'catalogue'), { name: `demo ${name}`, operatorKey: seeder.operatorKey.publicKeyHex });
       for (const file of DEMO_RECIPES) {
         const id = path.basename(file, '.yaml');
         const set = await api.set(id);

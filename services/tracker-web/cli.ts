@@ -10,6 +10,8 @@ import { durationOption, nodeListOption, portOption, sizeOption } from './cli-op
 import { DEFAULT_HOST, DEFAULT_PORT, startCatalogueServer } from './server.ts';
 import { CatalogueStore } from './store/catalogue-store.ts';
 import { readTakedownList, updateTakedownList } from './takedown/takedown-file.ts';
+import { COPY_MODES, type CopyMode } from './operators/copy-figures.ts';
+import { registerOperatorCommands } from './operators/operator-cli.ts';
 
 /** Settings the dispatcher hands to this part (read from flags and the environment there). */
 export interface CatalogueCliContext {
@@ -35,6 +37,7 @@ interface ServeOptions {
   censusInterval?: number;
   censusConcurrency?: number;
   census: boolean;
+  copies: CopyMode;
 }
 
 function dataDirOf(opts: { data?: string }, c: CatalogueCliContext): string {
@@ -80,6 +83,10 @@ export function registerCatalogueCommands(program: Command, ctx: () => Catalogue
       return n;
     })
     .option('--no-census', 'do not audit peers (copies then stay at zero)')
+    .option('--copies <mode>', 'what the headline copy count counts: any (each audited address and operator once) or approved (distinct approved operators only)', (v: string) => {
+      if (!(COPY_MODES as readonly string[]).includes(v)) throw new InvalidArgumentError(`one of ${COPY_MODES.join(', ')}`);
+      return v as CopyMode;
+    }, 'any')
     .action(async (opts: ServeOptions) => {
       const c = ctx();
       const dhtOn = Boolean(opts.dht || opts.dhtBootstrap);
@@ -95,6 +102,7 @@ export function registerCatalogueCommands(program: Command, ctx: () => Catalogue
         announceIntervalMs: opts.announceInterval,
         dht: dhtOn ? { bootstrap: opts.dhtBootstrap, port: opts.dhtPort, reputIntervalMs: opts.dhtReputInterval } : null,
         census: opts.census ? { intervalMs: opts.censusInterval, concurrency: opts.censusConcurrency } : null,
+        copies: opts.copies,
       });
       const dhtAddress = server.dht?.address();
       c.out(`catalogue listening on ${server.url} (tracker: ${server.url}/announce and udp://${server.url.slice('http://'.length)}/announce)`);
@@ -139,6 +147,8 @@ export function registerCatalogueCommands(program: Command, ctx: () => Catalogue
         await store.close();
       }
     });
+
+  registerOperatorCommands(catalogue, () => ({ out: ctx().out, dataDir: (opts) => dataDirOf(opts, ctx()) }));
 
   const takedown = catalogue.command('takedown').description('the signed takedown list seeders apply (legal takedowns only: a wiki deletion stays in old versions)');
   takedown

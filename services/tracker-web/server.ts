@@ -17,6 +17,8 @@ import { SwarmSampler } from './tracker/swarm-sampler.ts';
 import { mountMetrics } from './metrics.ts';
 import { CensusRunner } from './redundancy/census-runner.ts';
 import { CopyIndex } from './redundancy/copy-index.ts';
+import type { CopyMode } from './operators/copy-figures.ts';
+import { OperatorRegistry } from './operators/operator-list.ts';
 import { takedownRouter } from './takedown/takedown-routes.ts';
 import { seederRouter } from './seeders/seeder-routes.ts';
 import { SeederReports } from './seeders/seeder-reports.ts';
@@ -64,6 +66,8 @@ export interface CatalogueServerOptions {
   extensions?: AppExtension[];
   /** Census schedule; null turns it off (tests that drive rounds themselves). */
   census?: { intervalMs?: number; concurrency?: number; timeoutMs?: number; maxAgeMs?: number; autoStart?: boolean } | null;
+  /** What the headline `copies` counts: any audited host (default) or distinct approved operators (DATA/operators.json). */
+  copies?: CopyMode;
 }
 
 export interface CatalogueServer {
@@ -136,7 +140,18 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
   });
   // Requests answered (HTTP and UDP), so background work can tell when it should make room.
   let served = 0;
-  const copies = new CopyIndex(store, census, { maxAgeMs: o.census?.maxAgeMs, requestsServed: () => served });
+  // The registry reads the list once at construction, before the copy index exists.
+  let operatorsChanged = (): void => undefined;
+  const operators = new OperatorRegistry(o.dataDir, {
+    onChange: () => operatorsChanged(),
+    onError: (err) => logger.warn({ err }, 'the approved operator list cannot be read; the last good one stays in force'),
+  });
+  const copies = new CopyIndex(store, census, {
+    maxAgeMs: o.census?.maxAgeMs,
+    requestsServed: () => served,
+    counting: { mode: o.copies ?? 'any', operators: () => operators.current() },
+  });
+  operatorsChanged = () => copies.invalidate();
   census.onRound = (round) => {
     copies.invalidate();
     void copies.warm().catch((err: unknown) => logger.warn({ err }, 'copy figures warm-up failed'));

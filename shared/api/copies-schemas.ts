@@ -13,6 +13,20 @@ export const fileCopiesSchema = z.object({
   hosts: z.array(z.string()),
   networks: z.array(z.string()),
   flagged: z.array(z.string()),
+  /** Which figure `copies` is: distinct approved operators, or any audited host. */
+  copiesMode: z.enum(['any', 'approved']),
+  /** Distinct approved operators holding the file. */
+  approvedCopies: countSchema,
+  /** Distinct holders: each address and each operator key counted once. */
+  anyCopies: countSchema,
+  /** Operator keys proven by holders, with the addresses that proved each. */
+  operators: z.array(z.object({ operatorKey: z.string().regex(/^[0-9a-f]{64}$/), name: z.string().nullable(), hosts: z.array(z.string()) })),
+  /** Holders that proved no operator key. */
+  unproven: z.array(z.string()),
+  /** Holders that added no copy: a host counted already proved the same key (relays, second addresses). */
+  notIndependent: z.array(z.string()),
+  /** Holders no approved operator accounts for. */
+  notApproved: z.array(z.string()),
   containedIn: z.array(z.object({ setId: setIdSchema, setTitle: z.string(), version: versionNumberSchema, path: z.string(), copyTarget: countSchema })),
 });
 export type FileCopiesBody = z.output<typeof fileCopiesSchema>;

@@ -7,8 +7,8 @@
  * forever on a negative string length (`l-3:e`): one such message from a peer would freeze the
  * whole process. The guard follows the framing itself, rejects any message whose length is
  * wrong for its id and any peer that sends more bytes in total than the caller allows, and
- * removes extension messages from the stream unless asked to keep them (the census uses no
- * extension; the seeder keeps them for BEP 9 metadata, behind its global bencode guard).
+ * removes extension messages from the stream unless asked to keep them (the census reads
+ * only its own operator-proof extension, through `onExtended`; the seeder keeps them for BEP 9 metadata, behind its global bencode guard).
  * Used by the census (services/tracker-web/census) and the seeder's seed server.
  */
 
@@ -48,6 +48,8 @@ export interface FrameLimits {
   maxTotalBytes: number;
   /** Pass BEP 10 extension messages on (size-limited) instead of removing them. */
   keepExtended?: boolean;
+  /** Called with each removed extension message's body (extension id byte, then payload), for a caller that reads them without the Wire's bencode. */
+  onExtended?: (body: Buffer) => void;
 }
 
 type State = 'handshake' | 'length' | 'id' | 'body';
@@ -67,6 +69,8 @@ export class FrameGuard {
   /** The current message's body is left out of what the Wire sees. */
   private dropping = false;
   private problem: string | null = null;
+  /** The body of a removed extension message being collected for `onExtended`. */
+  private extendedBody: Uint8Array[] | null = null;
   private out: Uint8Array[] = [];
   /** Nothing is ever removed: bytes are only checked, and each chunk passes on as it came. */
   private readonly checkOnly: boolean;
@@ -135,6 +139,7 @@ export class FrameGuard {
         const id = chunk[at]!;
         this.problem = this.checkLength(id, this.messageLength);
         this.dropping = id === MSG.extended && !this.limits.keepExtended;
+        if (this.dropping && this.limits.onExtended && !this.problem) this.extendedBody = [];
         if (!this.dropping && !this.checkOnly) this.out.push(Buffer.from(this.lengthBytes), Buffer.from([id]));
         this.need = this.messageLength - 1;
         this.state = 'body';
@@ -144,8 +149,14 @@ export class FrameGuard {
       case 'body': {
         const n = Math.min(this.need, chunk.length - at);
         if (!this.dropping && !this.checkOnly) this.out.push(chunk.subarray(at, at + n));
+        this.extendedBody?.push(Buffer.from(chunk.subarray(at, at + n)));
         this.need -= n;
-        if (this.need === 0) this.expectLength();
+        if (this.need === 0) {
+          const body = this.extendedBody;
+          this.extendedBody = null;
+          if (body) this.limits.onExtended!(Buffer.concat(body));
+          this.expectLength();
+        }
         return at + n;
       }
     }

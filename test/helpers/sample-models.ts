@@ -144,7 +144,7 @@ export function sampleSetPage(id: string): SetPageModel | null {
 /** Sample files: one well copied, one under target, one with a hostile title. */
 export const SAMPLE_FILES: FileView[] = [
   {
-    title: 'File:Rue de Rivoli, 1905.jpg', sha1: hex40('rivoli'), bytes: 4_812_331, mime: 'image/jpeg', copies: 4, networksCount: 3,
+    title: 'File:Rue de Rivoli, 1905.jpg', sha1: hex40('rivoli'), bytes: 4_812_331, mime: 'image/jpeg', copies: 4, copiesMode: 'any', approvedCopies: 2, anyCopies: 4, notIndependent: ['192.0.2.7'], unproven: [], networksCount: 3,
     networks: [
       { network: '192.0.2.0/24', hosts: 2, lastSeen: hoursBefore(0.2) },
       { network: '198.51.100.0/24', hosts: 1, lastSeen: hoursBefore(1) },
@@ -157,13 +157,13 @@ export const SAMPLE_FILES: FileView[] = [
     descriptionUrl: 'http://127.0.0.1/wiki/File:Rue_de_Rivoli,_1905.jpg',
   },
   {
-    title: 'File:Flamingo at dawn.jpg', sha1: hex40('flamingo'), bytes: 7_120_004, mime: 'image/jpeg', copies: 1, networksCount: 1,
+    title: 'File:Flamingo at dawn.jpg', sha1: hex40('flamingo'), bytes: 7_120_004, mime: 'image/jpeg', copies: 1, copiesMode: 'approved', approvedCopies: 1, anyCopies: 1, notIndependent: [], unproven: ['203.0.113.9'], networksCount: 1,
     networks: [{ network: '203.0.113.0/24', hosts: 1, lastSeen: hoursBefore(2) }],
     containedIn: [{ setId: 'camargue-birds', setTitle: 'Birds of the Camargue', version: 2, path: 'f/f0/Flamingo_at_dawn.jpg', copyTarget: 3 }],
     descriptionUrl: null,
   },
   {
-    title: `File:${HOSTILE_TITLE}.png`, sha1: hex40('hostile'), bytes: 1024, mime: 'image/png', copies: 2, networksCount: 2,
+    title: `File:${HOSTILE_TITLE}.png`, sha1: hex40('hostile'), bytes: 1024, mime: 'image/png', copies: 2, copiesMode: 'any', approvedCopies: 0, anyCopies: 2, notIndependent: [], unproven: [HOSTILE_ATTR], networksCount: 2,
     networks: [{ network: HOSTILE_ATTR, hosts: 1, lastSeen: hoursBefore(0.1) }, { network: '192.0.2.0/24', hosts: 1, lastSeen: hoursBefore(0.1) }],
     containedIn: [{ setId: 'hostile-set', setTitle: HOSTILE_TITLE, version: 1, path: `0/0a/${HOSTILE_ATTR}`, copyTarget: 2 }],
     descriptionUrl: 'javascript:window.__pwned=4',

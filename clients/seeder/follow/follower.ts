@@ -88,9 +88,9 @@ export class Follower {
     return new Follower(o, ctx);
   }
 
-  /** The random id this seeder reports under. */
+  /** The id this seeder reports under: its operator key (the random id of older state files is no longer used). */
   get seederId(): string {
-    return this.ctx.state.data.seederId;
+    return this.ctx.seeder.operatorKey.publicKeyHex;
   }
 
   /** Starts polling now and then every interval. */
@@ -122,7 +122,7 @@ export class Follower {
     return {
       catalogue: this.o.catalogueUrl,
       mode: [this.o.auto ? 'auto' : '', this.o.sets.length ? `sets ${this.o.sets.join(',')}` : '', this.o.tags.length ? `tags ${this.o.tags.join(',')}` : ''].filter(Boolean).join(' + '),
-      seederId: d.seederId,
+      seederId: this.seederId,
       sets: Object.entries(d.versions).map(([setId, versions]) => ({ setId, versions })),
       volumeLabels: labels,
       ...(d.lastContact ? { lastContact: d.lastContact } : {}),

@@ -49,6 +49,8 @@ export interface ServedVolume {
 /** What a peer connection needs from the server. */
 export interface PeerHost {
   readonly peerId: Buffer;
+  /** The operator-proof extension (sb_operator) every connection carries, when the seeder has a key. */
+  readonly operatorExtension?: unknown;
   /** The served volume whose SHA-1('req2' + info hash) is `hashHex` (MSE), or null. */
   byEncryptedHash(hashHex: string): ServedVolume | null;
   /** The block at once when its piece is in memory and no upload limit applies, else null. */
@@ -152,6 +154,7 @@ export class SeedPeer {
       if (!v || infoHash !== v.infoHash) return this.end(`handshake for ${infoHash}, expected ${v?.infoHash ?? 'a served volume'}`);
       if (!outgoing) {
         this.wire.use(utMetadata(v.metadata));
+        if (host.operatorExtension) this.wire.use(host.operatorExtension);
         this.wire.handshake(v.infoHash, host.peerId, { dht: false, fast: true });
       }
       this.announceHaves(v);
@@ -182,6 +185,7 @@ export class SeedPeer {
     this.wire.extendedHandshake.v = CLIENT_NAME;
     if (outgoing && start.volume) {
       this.wire.use(utMetadata(start.volume.metadata));
+      if (host.operatorExtension) this.wire.use(host.operatorExtension);
       this.wire.handshake(start.volume.infoHash, host.peerId, { dht: false, fast: true });
     }
   }

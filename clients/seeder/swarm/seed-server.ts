@@ -17,6 +17,8 @@ import { createHash } from 'node:crypto';
 import net, { type Socket } from 'node:net';
 import type { Logger } from '../../../shared/log.ts';
 import { TokenBucket } from '../../../shared/http/limits.ts';
+import type { OperatorKey } from '../../../shared/operator/index.ts';
+import { operatorExtension, type WireExtension } from './operator-extension.ts';
 import { PieceCache } from './piece-cache.ts';
 import { SeedPeer, type PeerHost, type ServedVolume } from './seed-peer.ts';
 
@@ -41,6 +43,8 @@ export interface SeedServerOptions {
   host?: string;
   /** Our 20-byte peer id (the webtorrent client's, so both halves are one peer). */
   peerId: Buffer;
+  /** Proves this key to a census on every connection (BEP 10 `sb_operator`). */
+  operatorKey?: OperatorKey;
   maxConnections?: number;
   /** Peers unchoked at once. */
   uploadSlots?: number;
@@ -64,6 +68,7 @@ export interface ServedTraffic {
 
 export class SeedServer implements PeerHost {
   readonly peerId: Buffer;
+  readonly operatorExtension?: WireExtension;
   private readonly volumes = new Map<string, ServedVolume>();
   /** A small number per served volume, for the piece cache's keys. */
   private readonly cacheIds = new Map<string, number>();
@@ -84,6 +89,7 @@ export class SeedServer implements PeerHost {
 
   private constructor(private readonly server: net.Server, private readonly o: SeedServerOptions) {
     this.peerId = o.peerId;
+    if (o.operatorKey) this.operatorExtension = operatorExtension(o.operatorKey);
     this.cache = new PieceCache(o.pieceCacheBytes ?? DEFAULT_PIECE_CACHE_BYTES, STRETCH_BYTES);
     const limit = o.maxUploadBytesPerSecond ?? 0;
     this.bucket = limit > 0 ? new TokenBucket(limit) : null;

@@ -11,6 +11,9 @@
  *   halves of a volume make one whole copy) and counts once however many peers it runs.
  * - A host is flagged for a file when a failing peer of it claims the whole file; it may also
  *   be counted through another, passing peer (another disk on the same machine).
+ * - The operator keys a host's passing peers proved are kept beside the hosts (`operatorKeys`),
+ *   so the copy figures (operators/copy-figures.ts) can count one operator once however many
+ *   addresses prove it (relays forwarding to one seeder, one seeder on two addresses).
  * - A zero-length file covers no piece: every host that passed an audit of the volume holds it
  *   (there are no bytes to lose; it is recreated from the torrent alone), and every host with a
  *   failed audit is flagged for it.
@@ -52,6 +55,8 @@ export interface FileCopies {
   networks: string[];
   /** Hosts whose failed audit covers this file, sorted. */
   flagged: string[];
+  /** Host → the operator keys its passing peers proved (hosts with none are absent); one map shared by a volume's files. */
+  operatorKeys: ReadonlyMap<string, readonly string[]>;
 }
 
 export interface MergedCopies {
@@ -61,6 +66,8 @@ export interface MergedCopies {
   hosts: string[];
   networks: string[];
   flagged: string[];
+  /** Host → operator keys proved, over every location. */
+  operatorKeys: ReadonlyMap<string, readonly string[]>;
   /** Every (volume, path) the bytes were seen in. */
   locations: Array<{ infoHash: string; path: string }>;
 }
@@ -117,11 +124,13 @@ export function copiesPerFile(volume: VolumeLayout, results: readonly PeerAuditR
   const infoHash = volume.infoHash.toLowerCase();
   const passing = new Map<string, Uint8Array>();
   const failing = new Map<string, Uint8Array>();
+  const keys = new Map<string, string[]>();
   for (const r of latestVerdicts(infoHash, results, window)) {
     const host = normalizeHost(r.host);
     const held = r.bitfield ?? new Uint8Array(0);
     const into = r.audited!.ok ? passing : failing;
     into.set(host, union(into.get(host), held));
+    if (r.audited!.ok && r.operatorKey) keys.set(host, sorted([...(keys.get(host) ?? []), r.operatorKey]));
   }
   return volume.files.map((file) => {
     const range = pieceRangeForFile(file, volume.pieceLength);
@@ -134,25 +143,39 @@ export function copiesPerFile(volume: VolumeLayout, results: readonly PeerAuditR
       hosts,
       networks: sorted(hosts.map(networkOf)),
       flagged: sorted(holding(failing)),
+      operatorKeys: keys,
     };
   });
 }
 
+/** Adds host → keys entries of `from` for the given hosts into `into`. */
+export function addOperatorKeys(into: Map<string, Set<string>>, from: ReadonlyMap<string, readonly string[]>, hosts: Iterable<string>): void {
+  for (const h of hosts) {
+    const ks = from.get(h);
+    if (!ks) continue;
+    let set = into.get(h);
+    if (!set) into.set(h, (set = new Set()));
+    for (const k of ks) set.add(k);
+  }
+}
+
 /** Adds up copies of the same bytes across volumes, sets and versions: per SHA-1, the union of hosts. */
 export function mergeCopies(...lists: ReadonlyArray<readonly FileCopies[]>): MergedCopies[] {
-  const merged = new Map<string, { sha1: string | null; hosts: Set<string>; flagged: Set<string>; locations: MergedCopies['locations'] }>();
+  const merged = new Map<string, { sha1: string | null; hosts: Set<string>; flagged: Set<string>; keys: Map<string, Set<string>>; locations: MergedCopies['locations'] }>();
   for (const list of lists) {
     for (const f of list) {
       const key = f.sha1 ?? `${f.infoHash}/${f.path}`;
       let m = merged.get(key);
-      if (!m) merged.set(key, (m = { sha1: f.sha1, hosts: new Set(), flagged: new Set(), locations: [] }));
+      if (!m) merged.set(key, (m = { sha1: f.sha1, hosts: new Set(), flagged: new Set(), keys: new Map(), locations: [] }));
       for (const h of f.hosts) m.hosts.add(h);
+      addOperatorKeys(m.keys, f.operatorKeys, f.hosts);
       for (const h of f.flagged) m.flagged.add(h);
       if (!m.locations.some((l) => l.infoHash === f.infoHash && l.path === f.path)) m.locations.push({ infoHash: f.infoHash, path: f.path });
     }
   }
   return [...merged].map(([key, m]) => {
     const hosts = sorted(m.hosts);
-    return { key, sha1: m.sha1, hosts, networks: sorted(hosts.map(networkOf)), flagged: sorted(m.flagged), locations: m.locations };
+    const operatorKeys = new Map([...m.keys].map(([h, ks]) => [h, sorted(ks)] as const));
+    return { key, sha1: m.sha1, hosts, networks: sorted(hosts.map(networkOf)), flagged: sorted(m.flagged), operatorKeys, locations: m.locations };
   });
 }

@@ -10,6 +10,7 @@ export {
 } from './peer-audit.ts';
 export { runCensus, DEFAULT_CENSUS_CONCURRENCY, type CensusJob, type CensusOptions } from './census.ts';
 export {
+  addOperatorKeys,
   copiesPerFile,
   mergeCopies,
   networkOf,

@@ -1,7 +1,8 @@
 /**
  * Audits one peer for one torrent over the BitTorrent peer protocol (plain TCP, no
  * encryption): handshake, read what it claims, get unchoked, download one random claimed
- * piece in full and check it against the torrent's piece hash. The peer is untrusted: every
+ * piece in full and check it against the torrent's piece hash; meanwhile, when the peer offers
+ * it, ask for its operator key (operator-proof.ts). The peer is untrusted: every
  * byte passes a FrameGuard before bittorrent-protocol parses it, every phase has a deadline,
  * and misbehaviour becomes a field of the result, never an exception.
  */
@@ -11,6 +12,7 @@ import { performance } from 'node:perf_hooks';
 import Wire from 'bittorrent-protocol';
 import { SeedbankError } from '../../../shared/errors.ts';
 import { FrameGuard, MAX_EXTENDED_MESSAGE_BYTES } from '../../../shared/torrent/frame-guard.ts';
+import { CensusOperatorExtension, CensusOperatorProof, OPERATOR_PROOF_WAIT_MS } from './operator-proof.ts';
 import { PeerClaims } from './peer-claims.ts';
 import { BLOCK_BYTES, PieceFetch } from './piece-fetch.ts';
 
@@ -46,6 +48,10 @@ export interface PeerAuditResult {
   ms: number;
   /** When the audit ended, ms since the epoch: copy counts only trust recent audits. */
   at: number;
+  /** The operator key (64 hex) the peer proved on this connection (a relay proves the key of whoever it forwards to); null: none. */
+  operatorKey?: string | null;
+  /** Why a peer that offered an operator proof did not prove a key. */
+  operatorError?: string;
 }
 
 export interface AuditOptions {
@@ -118,6 +124,7 @@ class AuditSession {
   private readonly infoHash: string;
   private readonly claims: PeerClaims;
   private readonly guard: FrameGuard;
+  private readonly proof: CensusOperatorProof;
   private socket: net.Socket | null = null;
   private wire: Wire | null = null;
   private connected = false;
@@ -131,11 +138,15 @@ class AuditSession {
     this.deadline = this.started + (opts.timeoutMs ?? DEFAULT_AUDIT_TIMEOUT_MS);
     this.infoHash = target.infoHash.toLowerCase();
     this.claims = new PeerClaims(pieceCount);
+    this.proof = new CensusOperatorProof(this.infoHash, (id, payload) => this.sendExtended(id, payload));
     const bitfieldBytes = Math.ceil(pieceCount / 8);
     this.guard = new FrameGuard({
       pieceCount,
       maxBlockBytes: BLOCK_BYTES,
       maxTotalBytes: PROTOCOL_ALLOWANCE_BYTES + 2 * bitfieldBytes + 2 * HAVE_MESSAGE_BYTES * pieceCount + 2 * target.pieceLength,
+      onExtended: (body) => {
+        if (!this.settled && !this.failure) this.proof.onExtended(body);
+      },
     });
   }
 
@@ -172,6 +183,8 @@ class AuditSession {
       }
       const ok = this.fetch.verify();
       audited = { piece, ok, ms: performance.now() - fetchStarted };
+      // The proof usually came with the first round trip; a slow one gets a short, bounded wait.
+      await this.proof.settled(Math.min(OPERATOR_PROOF_WAIT_MS, this.deadline - performance.now()));
       return this.result(audited, ok ? undefined : `piece ${piece} does not match its hash in the torrent`);
     } catch (err) {
       if (!(err instanceof AuditFailure)) throw err; // our own bug: let it surface
@@ -186,6 +199,7 @@ class AuditSession {
   private open(): Wire {
     const wire = new Wire('tcpOutgoing');
     this.wire = wire;
+    wire.use(CensusOperatorExtension); // so our extension handshake offers sb_operator
     const socket = net.connect({ host: this.peer.host, port: this.peer.port, localAddress: this.opts.localAddress });
     this.socket = socket;
     socket.setNoDelay(true);
@@ -218,6 +232,7 @@ class AuditSession {
       if (this.failure || this.settled) return;
       if (infoHash.toLowerCase() !== this.infoHash) return this.fail('protocol', `peer answered for info hash ${infoHash}, not ${this.infoHash}`);
       this.handshaken = true;
+      queueMicrotask(() => this.releaseExtended());
       this.poke();
     });
     wire.on('bitfield', (bf) => this.claimed(() => this.claims.applyBitfield(bf.buffer)));
@@ -237,6 +252,26 @@ class AuditSession {
       this.poke();
     });
     return wire;
+  }
+
+  private heldExtended: Array<[number, Buffer]> | null = [];
+
+  /**
+   * Sends a BEP 10 message, but never before our own extension handshake: the peer's arrives
+   * with its handshake, often in the same packet, so the guard hands it over before the Wire
+   * has even parsed the handshake, and a challenge sent then would reach a peer that does not
+   * yet know our extension ids.
+   */
+  private sendExtended(id: number, payload: Buffer): void {
+    if (this.heldExtended) this.heldExtended.push([id, payload]);
+    else if (!this.settled) this.wire?.extended(id, payload);
+  }
+
+  /** Our extension handshake is out (the Wire sends it right after the 'handshake' event): release what was held. */
+  private releaseExtended(): void {
+    const held = this.heldExtended ?? [];
+    this.heldExtended = null;
+    for (const [id, payload] of held) this.sendExtended(id, payload);
   }
 
   /** Applies a claim unless the peer already failed (the Wire goes on parsing the rest of a chunk). */
@@ -297,6 +332,7 @@ class AuditSession {
   /** Records the first failure (later ones are consequences of it) and wakes the waiter. */
   private fail(kind: FailureKind, message: string): void {
     if (this.settled) return;
+    this.proof.abandon(`connection ended before an operator proof: ${message}`);
     this.failure ??= new AuditFailure(kind, message);
     this.poke();
   }
@@ -322,6 +358,8 @@ class AuditSession {
       at: Date.now(),
     };
     if (error !== undefined) r.error = error;
+    r.operatorKey = this.proof.operatorKey;
+    if (this.proof.error !== undefined) r.operatorError = this.proof.error;
     return r;
   }
 }

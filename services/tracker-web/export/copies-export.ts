@@ -27,7 +27,7 @@ export function copiesExportRouter(src: { store: CatalogueStore; copies: CopyInd
         for (const f of src.store.manifest(row.id, version.version)?.files ?? []) {
           if (seen.has(f.sha1)) continue;
           seen.add(f.sha1);
-          const line: CopiesExportLine = { sha1: f.sha1, copies: src.copies.file(f.sha1).hosts.length };
+          const line: CopiesExportLine = { sha1: f.sha1, copies: src.copies.file(f.sha1).copies };
           lines += `${JSON.stringify(line)}\n`;
           if (++pending < LINES_PER_WRITE) continue;
           if (!res.write(lines)) await once(res, 'drain');

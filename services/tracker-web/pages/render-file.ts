@@ -20,11 +20,18 @@ function searchAgain(query: string): SafeHtml {
 function renderNetworks(file: FileView, now: string): SafeHtml {
   if (file.networks.length === 0) return html`<p class="empty">No host has a verified copy of this file right now.</p>`;
   return html`<div class="table-wrap"><table id="networks-table">
-<caption>Copies are counted per host; five hosts on one network are one network</caption>
+<caption>Copies are counted once per address and once per operator; five hosts on one network are one network</caption>
 <thead><tr><th scope="col">Network</th><th scope="col" class="num">Hosts</th><th scope="col">Last seen</th></tr></thead>
 <tbody>${file.networks.map(
     (n) => html`<tr><th scope="row" class="mono">${n.network}</th><td class="num">${formatCount(n.hosts)}</td><td>${timeAgo(n.lastSeen, now)}</td></tr>`,
   )}</tbody></table></div>`;
+}
+
+function renderNotCounted(file: FileView): SafeHtml {
+  if (file.notIndependent.length === 0 && file.unproven.length === 0) return html``;
+  return html`<h2>Not counted as independent</h2>
+<ul id="not-independent">${file.notIndependent.map((h) => html`<li><span class="mono">${h}</span>: proved the operator key of a host already counted (a relay, or a second address of one seeder)</li>`)}
+${file.unproven.map((h) => html`<li><span class="mono">${h}</span>: proved no operator key${file.copiesMode === 'approved' ? ', so it counts only if its network is approved' : ', so it counts once for its address'}</li>`)}</ul>`;
 }
 
 function renderOccurrences(file: FileView): SafeHtml {
@@ -44,11 +51,14 @@ function renderFound(model: Found): SafeHtml {
   // A file shared by several sets must meet the highest target among them.
   const target = Math.max(0, ...file.containedIn.map((o) => o.copyTarget));
   const under = target > 0 && file.copies < target;
+  const label = file.copiesMode === 'approved' ? 'Copies (approved operators)' : 'Copies';
   return html`<nav class="breadcrumb" aria-label="Breadcrumb"><a href="/files">Files</a> › <span aria-current="page">${file.title}</span></nav>
 <h1>${file.title}</h1>
 <dl class="stats">
-<div><dt>Copies</dt><dd id="file-copies"><span class="${under ? 'under' : ''}">${formatCount(file.copies)}</span>
+<div><dt>${label}</dt><dd id="file-copies"><span class="${under ? 'under' : ''}">${formatCount(file.copies)}</span>
 <small>${target > 0 ? `target ${plural(target, 'copy', 'copies')}` : 'no target'}</small></dd></div>
+<div><dt>${file.copiesMode === 'approved' ? 'Any audited host' : 'Approved operators'}</dt><dd id="file-other-copies">${formatCount(file.copiesMode === 'approved' ? file.anyCopies : file.approvedCopies)}
+<small>${file.copiesMode === 'approved' ? 'each address and operator once' : 'copies counted by operator'}</small></dd></div>
 <div><dt>Networks</dt><dd id="file-networks">${formatCount(file.networksCount)}</dd></div>
 <div><dt>Size</dt><dd>${formatBytes(file.bytes)}</dd></div>
 <div><dt>Type</dt><dd class="mono">${file.mime}</dd></div>
@@ -61,6 +71,7 @@ ${under ? html`<p class="alert">This file has fewer copies than its sets ask for
 </dl></div>
 <h2>Networks holding it</h2>
 ${renderNetworks(file, model.now)}
+${renderNotCounted(file)}
 <h2>Sets containing it</h2>
 ${renderOccurrences(file)}`;
 }

@@ -177,8 +177,17 @@ export interface FileView {
   sha1: string;
   bytes: number;
   mime: string;
-  /** Distinct hosts holding every piece of the file, across every set and version. */
+  /** The headline: distinct approved operators or distinct holders (`copiesMode`), across every set and version. */
   copies: number;
+  copiesMode: 'any' | 'approved';
+  /** Distinct approved operators holding the file. */
+  approvedCopies: number;
+  /** Distinct holders, each address and each operator key counted once. */
+  anyCopies: number;
+  /** Holders that add no copy: they proved the key of a holder already counted (relays, second addresses). */
+  notIndependent: string[];
+  /** Holders that proved no operator key. */
+  unproven: string[];
   /** Distinct networks among those hosts. */
   networksCount: number;
   networks: NetworkHolding[];

@@ -142,6 +142,7 @@ export class CensusRunner {
         auditOk: r.audited ? r.audited.ok : null,
         reason: r.error,
         bitfield: r.bitfield ?? undefined,
+        ...(r.operatorKey ? { operatorKey: r.operatorKey } : {}),
       })
       .catch((err: unknown) => this.o.logger.warn({ err }, 'could not store a census observation'));
   }
@@ -165,6 +166,7 @@ export class CensusRunner {
             audited: { piece: -1, ok: ob.auditOk === true, ms: 0 },
             ms: 0,
             at: ob.auditedAt,
+            operatorKey: ob.operatorKey ?? null,
           });
         }
       }

@@ -1,5 +1,7 @@
 import { performance } from 'node:perf_hooks';
-import { copiesPerFile, networkOf, type FileCopies } from '../census/index.ts';
+import { addOperatorKeys, copiesPerFile, networkOf, type FileCopies } from '../census/index.ts';
+import { copyFigures, type CopyFigures, type CopyMode } from '../operators/copy-figures.ts';
+import { ApprovedOperators } from '../operators/operator-list.ts';
 import type { CatalogueStore } from '../store/catalogue-store.ts';
 import { DEFAULT_COPY_MAX_AGE_MS, type CensusRunner } from './census-runner.ts';
 
@@ -7,12 +9,21 @@ import { DEFAULT_COPY_MAX_AGE_MS, type CensusRunner } from './census-runner.ts';
 const WARM_SLICE_MS = 2;
 
 /** Copies of one file's bytes, added up over every set and version that holds them. */
-export interface FileCopyCount {
+export interface FileCopyCount extends CopyFigures {
   sha1: string;
+  /** Every audited holder's address (relays included: see `notIndependent`). */
   hosts: string[];
   networks: string[];
   flagged: string[];
 }
+
+/** What the headline copy count counts, and who is approved (re-read as the list changes). */
+export interface CopyCounting {
+  mode: CopyMode;
+  operators: () => ApprovedOperators;
+}
+
+const NO_OPERATORS = new ApprovedOperators([]);
 
 /** Copy figures of one set's latest version. */
 export interface SetCopyStats {
@@ -24,6 +35,9 @@ export interface SetCopyStats {
   histogram: Map<number, number>;
   bytesUnderTarget: number;
   filesUnderTarget: number;
+  /** The least copies of any file as the other mode counts them (the headline's `min` is in `copiesMode`). */
+  otherMin: number;
+  copiesMode: CopyMode;
 }
 
 /**
@@ -45,13 +59,42 @@ export class CopyIndex {
       now?: () => number;
       /** Requests the server has answered so far: the background warm-up makes room when some arrive. */
       requestsServed?: () => number;
+      /** Default: any audited host, nobody approved. */
+      counting?: CopyCounting;
     } = {},
   ) {}
+
+  /** The configured headline mode. */
+  get mode(): CopyMode {
+    return this.window.counting?.mode ?? 'any';
+  }
+
+  private approved(): ApprovedOperators {
+    return this.window.counting?.operators() ?? NO_OPERATORS;
+  }
+
+  /** Headline counts by holder set: a volume's files mostly share their holders, so each set is counted once. */
+  private readonly headlineMemo = new Map<string, number>();
+
+  /** The copy count of one file in one volume, as `mode` (default: the headline's) counts. */
+  private headline(c: FileCopies | undefined, mode: CopyMode = this.mode): number {
+    if (!c || c.hosts.length === 0) return 0;
+    if (mode === 'any' && c.operatorKeys.size === 0) return c.hosts.length;
+    if (mode === 'approved' && this.approved().list.length === 0) return 0;
+    const memoKey = `${mode}|${c.infoHash}|${c.hosts.join(',')}`;
+    let n = this.headlineMemo.get(memoKey);
+    if (n === undefined) {
+      n = copyFigures(c.hosts, c.operatorKeys, this.approved(), mode).copies;
+      this.headlineMemo.set(memoKey, n);
+    }
+    return n;
+  }
 
   /** Drops cached figures (after a census round or a publish). */
   invalidate(): void {
     this.perVolume.clear();
     this.perSet.clear();
+    this.headlineMemo.clear();
     this.warmGeneration++;
   }
 
@@ -129,7 +172,7 @@ export class CopyIndex {
   /** The fewest copies any file of the volume has: the volume's own copy count. */
   volumeCopies(infoHash: string): number {
     let min = Infinity;
-    for (const c of this.volume(infoHash).values()) min = Math.min(min, c.hosts.length);
+    for (const c of this.volume(infoHash).values()) min = Math.min(min, this.headline(c));
     return Number.isFinite(min) ? min : 0;
   }
 
@@ -137,13 +180,21 @@ export class CopyIndex {
   file(sha1: string): FileCopyCount {
     const hosts = new Set<string>();
     const flagged = new Set<string>();
+    const keys = new Map<string, Set<string>>();
     for (const loc of this.store.filesBySha1(sha1)) {
       const c = this.volume(loc.volume).get(loc.path);
       for (const h of c?.hosts ?? []) hosts.add(h);
       for (const h of c?.flagged ?? []) flagged.add(h);
+      if (c) addOperatorKeys(keys, c.operatorKeys, c.hosts);
     }
     const sortedHosts = [...hosts].sort();
-    return { sha1, hosts: sortedHosts, networks: [...new Set(sortedHosts.map(networkOf))].sort(), flagged: [...flagged].sort() };
+    return {
+      sha1,
+      hosts: sortedHosts,
+      networks: [...new Set(sortedHosts.map(networkOf))].sort(),
+      flagged: [...flagged].sort(),
+      ...copyFigures(sortedHosts, keys, this.approved(), this.mode),
+    };
   }
 
   /**
@@ -163,11 +214,14 @@ export class CopyIndex {
     let bytes = 0;
     let bytesUnderTarget = 0;
     let filesUnderTarget = 0;
+    let otherMin = Infinity;
+    const other: CopyMode = this.mode === 'any' ? 'approved' : 'any';
     for (const ih of latest.volumes) {
       const layout = this.census.layout(ih);
       const perFile = this.volume(ih);
       for (const f of layout?.files ?? []) {
-        const n = perFile.get(f.path)?.hosts.length ?? 0;
+        const n = this.headline(perFile.get(f.path));
+        otherMin = Math.min(otherMin, this.headline(perFile.get(f.path), other));
         counts.push(n);
         histogram.set(n, (histogram.get(n) ?? 0) + 1);
         bytes += f.length;
@@ -183,6 +237,8 @@ export class CopyIndex {
       histogram,
       bytesUnderTarget,
       filesUnderTarget,
+      otherMin: Number.isFinite(otherMin) ? otherMin : 0,
+      copiesMode: this.mode,
     };
     this.perSet.set(setId, stats);
     this.lastPerSet.set(setId, stats);
@@ -215,7 +271,7 @@ export class CopyIndex {
     let bytesUnderTarget = 0;
     let filesUnderTarget = 0;
     for (const [sha1, f] of target) {
-      const n = this.file(sha1).hosts.length;
+      const n = this.file(sha1).copies;
       counts.push(n);
       bytes += f.size;
       if (n < f.copyTarget) {

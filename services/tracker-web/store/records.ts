@@ -103,6 +103,8 @@ export interface Observation {
   reason?: string;
   /** The bitfield the peer claimed (BEP 3, one bit per piece), so partial seeders count per file. */
   bitfield?: Uint8Array;
+  /** The operator key (64 hex) the peer proved at its last audit. */
+  operatorKey?: string;
 }
 
 /** An observation with the peer it is about. */

@@ -39,7 +39,7 @@ export function fileModel(src: ViewSources, query: string): FilePageModel {
       query: q,
       matches: known.map((sha1) => {
         const loc = src.store.filesBySha1(sha1)[0]!;
-        return { title: loc.title, sha1, bytes: loc.size, copies: src.copies.file(sha1).hosts.length };
+        return { title: loc.title, sha1, bytes: loc.size, copies: src.copies.file(sha1).copies };
       }),
     };
   }
@@ -68,7 +68,12 @@ export function fileModel(src: ViewSources, query: string): FilePageModel {
       sha1,
       bytes: first.size,
       mime: mimeFromName(first.path),
-      copies: copies.hosts.length,
+      copies: copies.copies,
+      copiesMode: copies.copiesMode,
+      approvedCopies: copies.approvedCopies,
+      anyCopies: copies.anyCopies,
+      notIndependent: copies.notIndependent,
+      unproven: copies.unproven,
       networksCount: copies.networks.length,
       networks,
       containedIn,

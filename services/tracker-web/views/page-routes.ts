@@ -117,7 +117,7 @@ export function pageRouter(src: ViewSources, extras: PageExtras): Router {
     const model = fileModel(src, String(req.params.key));
     if (model.kind !== 'found') throw new SeedbankError('FILE_NOT_FOUND', `no file "${String(req.params.key)}" in this catalogue`, { status: 404, hint: 'give a title (File:Name.jpg) or a SHA-1' });
     const c = src.copies.file(model.file.sha1);
-    const body: FileCopiesBody = { ...c, title: model.file.title, copies: c.hosts.length, containedIn: model.file.containedIn };
+    const body: FileCopiesBody = { ...c, title: model.file.title, containedIn: model.file.containedIn };
     res.json(body);
   });
   router.get(routes.categoryCopies.pattern, (req, res) => {

@@ -34,6 +34,7 @@ interface ServeOptions {
   dhtReputInterval?: number;
   censusInterval?: number;
   censusConcurrency?: number;
+  censusRoundBudget?: number;
   census: boolean;
 }
 
@@ -74,11 +75,12 @@ export function registerCatalogueCommands(program: Command, ctx: () => Catalogue
     .option('--dht-port <n>', 'UDP port of the DHT node (0: any free port)', portOption, 0)
     .option('--dht-reput-interval <duration>', 'how often every pointer is put again', durationOption)
     .option('--census-interval <duration>', 'how often every known peer is audited (default 15m)', durationOption)
-    .option('--census-concurrency <n>', 'peer audits at once (default 32)', (v: string) => {
+    .option('--census-concurrency <n>', 'piece transfers at once; peers waiting to unchoke hold none (default 32)', (v: string) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 1 || n > 1024) throw new InvalidArgumentError('a whole number from 1 to 1024');
       return n;
     })
+    .option('--census-round-budget <duration>', 'longest census round; peers not reached go first next round (default 10m)', durationOption)
     .option('--no-census', 'do not audit peers (copies then stay at zero)')
     .action(async (opts: ServeOptions) => {
       const c = ctx();
@@ -94,7 +96,7 @@ export function registerCatalogueCommands(program: Command, ctx: () => Catalogue
         sampleIntervalMs: opts.sampleInterval,
         announceIntervalMs: opts.announceInterval,
         dht: dhtOn ? { bootstrap: opts.dhtBootstrap, port: opts.dhtPort, reputIntervalMs: opts.dhtReputInterval } : null,
-        census: opts.census ? { intervalMs: opts.censusInterval, concurrency: opts.censusConcurrency } : null,
+        census: opts.census ? { intervalMs: opts.censusInterval, concurrency: opts.censusConcurrency, roundBudgetMs: opts.censusRoundBudget } : null,
       });
       const dhtAddress = server.dht?.address();
       c.out(`catalogue listening on ${server.url} (tracker: ${server.url}/announce and udp://${server.url.slice('http://'.length)}/announce)`);

@@ -233,8 +233,8 @@ describe('auditPeer against broken and hostile peers', () => {
 
   it('does not let hung peers stall the census: they hold a socket of their host, not a transfer slot', async () => {
     const TIMEOUT_MS = 1_000;
-    // Hung peers on their own address (budgets are per host); honest ones on 127.0.0.1.
-    const silent = await Promise.all(Array.from({ length: 4 }, () => fake('silent', { host: '127.0.0.6' })));
+    // Hung peers each on an address of its own (a silent address gets one probe); honest ones on 127.0.0.1.
+    const silent = await Promise.all(Array.from({ length: 4 }, (_, i) => fake('silent', { host: `127.0.0.${6 + i}` })));
     const honest = await Promise.all(Array.from({ length: 6 }, () => fake('honest')));
     const order: string[] = [];
     const started = performance.now();
@@ -255,7 +255,8 @@ describe('auditPeer against broken and hostile peers', () => {
     let connected!: () => void;
     const allConnected = new Promise<void>((resolve) => { connected = resolve; });
     let accepted = 0;
-    const silent = await Promise.all(Array.from({ length: 3 }, () => fake('silent', {
+    const silent = await Promise.all(Array.from({ length: 3 }, (_, i) => fake('silent', {
+      host: `127.0.0.${6 + i}`,
       onConnection: () => { if (++accepted === 3) connected(); },
     })));
     const controller = new AbortController();

@@ -108,6 +108,10 @@ export async function runCensus(jobs: readonly CensusJob[], opts: CensusOptions 
           peerId, timeoutMs: opts.timeoutMs, handshakeTimeoutMs: opts.handshakeTimeoutMs, unchokeTimeoutMs: opts.unchokeTimeoutMs,
           signal: inner.signal, random: opts.random, localAddress: opts.localAddress,
           acquireTransferSlot: (signal) => slots.acquire(signal),
+          onHandshake: () => {
+            schedule.alive(task);
+            queueMicrotask(pump); // the host may now take more audits at once
+          },
         }).then((result) => {
           const over = schedule.finished(task, outcomeOf(result));
           if (over) {

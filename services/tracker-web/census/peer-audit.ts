@@ -65,6 +65,8 @@ export interface AuditOptions {
    * still in the handshake or waiting to unchoke us hold an idle socket and no slot.
    */
   acquireTransferSlot?: (signal: AbortSignal) => Promise<() => void>;
+  /** Called when the peer completes its handshake (it is alive, whatever follows). */
+  onHandshake?: () => void;
   /** Chooses the audited piece; default Math.random. */
   random?: () => number;
   signal?: AbortSignal;
@@ -177,6 +179,7 @@ class AuditSession {
       this.phase = 'handshake';
       wire.handshake(this.infoHash, this.opts.peerId ?? censusPeerId(), { dht: false, fast: true });
       await this.until('the handshake', handshakeBy - performance.now(), () => this.handshaken);
+      this.opts.onHandshake?.();
       this.phase = 'claims';
       // BEP 6: with the fast extension on both sides, a peer must say what it has; we have nothing.
       if (wire.hasFast) wire.haveNone();

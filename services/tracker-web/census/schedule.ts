@@ -3,11 +3,13 @@
  * starts next, and what a host's answers (or silence) do to the rest of its audits.
  *
  * A hostile host can announce hundreds of ports that accept a connection and never answer (a
- * tarpit). Budgets per host and per network (/24, /48) keep such a host to a few sockets; a host
- * whose audits time out repeatedly is struck out for the round (its other audits are carried to
- * the next round) and backed off across rounds (one probe per round, last in line) until it
- * answers again. The hosts that matter go first: volumes under or near their copy target, then
- * peers with the oldest verdict.
+ * tarpit). Budgets per host and per network (/24, /48) keep any host to a few sockets, and a host
+ * gets one until one of its peers completes a handshake (slow start). A host that times out
+ * before ever answering, or three times in a row after, is struck out for the round (its other
+ * audits are carried to the next round) and backed off across rounds (last in line, still probed
+ * once a round) until it answers again. So a tarpit address costs one socket for one handshake
+ * timeout a round, and a peer that never unchokes one wave of unchoke waits. The hosts that
+ * matter go first: volumes under or near their copy target, then peers with the oldest verdict.
  */
 import { networkOf, normalizeHost } from './network.ts';
 
@@ -96,12 +98,12 @@ interface TaskState extends ScheduledTask {
 
 interface HostState {
   running: number;
-  /** Audits open at once now: 1 while the host is suspect (a timeout) or dropped a fresh connection. */
-  limit: number;
-  fullLimit: number;
+  /** A peer of the host completed a handshake this round: it is alive, audit it several at a time. */
+  alive: boolean;
+  /** A timeout since the host last answered: one audit at a time until it answers again. */
+  suspect: boolean;
   /** The host dropped a fresh connection: one handshake per address at a time from then on. */
   dropped: boolean;
-  strikeLimit: number;
   strikes: number;
   struck: boolean;
   answered: boolean;
@@ -132,13 +134,7 @@ export class RoundSchedule {
     const keyed = inputs.map((t, index) => {
       const host = normalizeHost(t.host);
       if (!this.hosts.has(host)) {
-        const backedOff = backoff.level(host) > 0;
-        // A backed-off host gets one probe at a time and one strike: a tarpit costs one timeout a round.
-        const limit = backedOff ? 1 : this.o.maxPerHost;
-        this.hosts.set(host, {
-          running: 0, limit, fullLimit: limit, dropped: false, strikeLimit: backedOff ? 1 : this.o.hostStrikes,
-          strikes: 0, struck: false, answered: false,
-        });
+        this.hosts.set(host, { running: 0, alive: false, suspect: false, dropped: false, strikes: 0, struck: false, answered: false });
       }
       const rank = rankInHost.get(host) ?? 0;
       rankInHost.set(host, rank + 1);
@@ -159,7 +155,7 @@ export class RoundSchedule {
       const t = this.queue[i]!;
       if (t.state !== 'pending' || t.notBefore > now) continue;
       const host = this.hosts.get(t.host)!;
-      if (host.struck || host.running >= host.limit) continue;
+      if (host.struck || host.running >= this.limit(host)) continue;
       if ((this.networks.get(t.network) ?? 0) >= this.o.maxPerNetwork) continue;
       t.state = 'running';
       t.attempts++;
@@ -181,13 +177,14 @@ export class RoundSchedule {
     if (outcome === 'answered') {
       host.strikes = 0;
       host.answered = true;
-      if (!host.dropped) host.limit = host.fullLimit;
+      host.alive = true;
+      host.suspect = false;
     } else if (outcome === 'timeout') {
-      // One audit at a time until the host answers again: the audits already open prove the rest.
-      host.limit = 1;
-      if (++host.strikes >= host.strikeLimit) host.struck = true;
+      host.suspect = true;
+      // A host that never completed a handshake this round is struck out at its first timeout:
+      // a tarpit address costs one socket for one handshake timeout.
+      if (++host.strikes >= (host.alive ? this.o.hostStrikes : 1)) host.struck = true;
     } else if (outcome === 'closed' && t.attempts < MAX_ATTEMPTS) {
-      host.limit = 1;
       host.dropped = true;
       t.state = 'pending';
       t.notBefore = now + this.o.retryDelayMs;
@@ -196,6 +193,16 @@ export class RoundSchedule {
     // An aborted audit was not reached: it stays pending so the round's end carries it.
     t.state = outcome === 'aborted' ? 'pending' : 'done';
     return outcome !== 'aborted';
+  }
+
+  /** A peer of the task's host completed its handshake: the host is alive, and may take several audits at once. */
+  alive(task: ScheduledTask): void {
+    this.hosts.get(task.host)!.alive = true;
+  }
+
+  /** Audits a host may have open now: one until it has shown it is alive (slow start), while suspect, or after it dropped us. */
+  private limit(host: HostState): number {
+    return host.alive && !host.suspect && !host.dropped ? this.o.maxPerHost : 1;
   }
 
   /** When a delayed retry may start, or null when none waits. */

@@ -135,7 +135,8 @@ export async function auditPeer(peer: PeerAddress, target: AuditTarget, opts: Au
 
 class AuditSession {
   private readonly started = performance.now();
-  private readonly deadline: number;
+  /** Moved on by the time spent queued for a transfer slot: that wait is the census's, not the peer's. */
+  private deadline: number;
   private readonly infoHash: string;
   private readonly claims: PeerClaims;
   private readonly guard: FrameGuard;
@@ -207,7 +208,14 @@ class AuditSession {
           granted = true;
           this.poke();
         }, () => undefined);
-        await this.until('a transfer slot', Infinity, () => granted);
+        const queued = performance.now();
+        const deadline = this.deadline;
+        this.deadline = Infinity; // the round's budget bounds this wait, not the audit's
+        try {
+          await this.until('a transfer slot', Infinity, () => granted);
+        } finally {
+          this.deadline = deadline + (performance.now() - queued);
+        }
       }
       this.phase = 'transfer';
       const fetchStarted = performance.now();
@@ -330,7 +338,8 @@ class AuditSession {
     const ms = Math.min(phaseMs, left);
     const limit = ms === phaseMs ? `${Math.round(ms)} ms` : `the audit's ${this.opts.timeoutMs ?? DEFAULT_AUDIT_TIMEOUT_MS} ms budget`;
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => this.fail('timeout', `timed out waiting for ${what} (limit: ${limit})`), ms);
+      // No timer for an unbounded wait: Node fires an over-large timeout at once.
+      const timer = Number.isFinite(ms) ? setTimeout(() => this.fail('timeout', `timed out waiting for ${what} (limit: ${limit})`), ms) : undefined;
       const done = () => clearTimeout(timer);
       this.waiter = {
         ready,

@@ -35,3 +35,4 @@ export {
   type PieceRange,
   type VolumeLayout,
 } from './copies.ts';
+export { keepsVerdict } from './verdicts.ts';

@@ -1,6 +1,6 @@
 import type { Logger } from '../../../shared/log.ts';
 import { parseVolumeTorrent, type ParsedVolumeTorrent } from '../../../shared/torrent/index.ts';
-import { HostBackoff, normalizeHost, runCensus, type CensusJob, type PeerAuditResult, type PeerAddress } from '../census/index.ts';
+import { HostBackoff, keepsVerdict, normalizeHost, runCensus, type CensusJob, type PeerAuditResult, type PeerAddress } from '../census/index.ts';
 import type { CatalogueStore } from '../store/catalogue-store.ts';
 import type { SwarmReader } from '../tracker/swarm-store.ts';
 
@@ -186,9 +186,9 @@ export class CensusRunner {
     let perVolume = this.latest.get(r.infoHash);
     if (!perVolume) this.latest.set(r.infoHash, (perVolume = new Map()));
     const previous = perVolume.get(`${r.host}:${r.port}`);
-    // A peer keeps its last verdict until it ages out when an audit reaches none (lost packet,
-    // a client's choker that did not come round): only a verdict replaces a verdict.
-    if (!r.audited && previous?.audited) return;
+    // An audit that reaches no verdict for a reason that says nothing of the data (lost packet,
+    // a client's choker that did not come round) leaves the last verdict to age out.
+    if (keepsVerdict(previous, r)) return;
     perVolume.set(`${r.host}:${r.port}`, r);
     void this.o.store
       .putObservation(r.infoHash, r.host, r.port, {

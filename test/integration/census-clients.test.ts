@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeHashWorkers, createVolumeTorrent, parseVolumeTorrent, type ParsedVolumeTorrent } from '../../shared/torrent/index.ts';
 import { copiesPerFile, HostBackoff, keepsVerdict, runCensus, type AuditTarget, type PeerAuditResult } from '../../services/tracker-web/census/index.ts';
+import { startLibtorrentSeeder, type LibtorrentSeeder } from '../helpers/peers/other-clients.ts';
 import { isSeeding, startTransmission, type Transmission } from '../helpers/peers/transmission.ts';
 
 const PIECE_LENGTH = 32 * 1024;
@@ -30,6 +31,7 @@ let torrent: Buffer;
 let parsed: ParsedVolumeTorrent;
 let target: AuditTarget;
 let transmission: Transmission | null = null;
+let libtorrent: LibtorrentSeeder | null = null;
 
 async function writeTree(dir: string): Promise<void> {
   let at = 0;
@@ -69,6 +71,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await transmission?.close();
+  await libtorrent?.close();
   if (work) await rm(work, { recursive: true, force: true });
 });
 
@@ -125,5 +128,33 @@ describe('census of a transmission-daemon seeder', () => {
     expect(after!.audited).toBeNull();
     record(after!);
     for (const c of copies()) expect(c.hosts, c.path).toEqual([]);
+  }, 3 * ROUND_LIMIT_MS);
+});
+
+describe('census of a python3-libtorrent seeder', () => {
+  let dataDir: string;
+  const peer = () => ({ host: '127.0.0.1', port: libtorrent!.port });
+
+  beforeAll(async () => {
+    dataDir = path.join(work, 'libtorrent-data');
+    await writeTree(dataDir);
+    const torrentFile = path.join(work, 'volume.torrent');
+    await writeFile(torrentFile, torrent);
+    libtorrent = await startLibtorrentSeeder(torrentFile, dataDir);
+  }, SEED_READY_MS + 10_000);
+
+  it('counts it as a copy, then fails it once its files change on disk', async () => {
+    const started = performance.now();
+    const [r] = await runCensus([{ target, peers: [peer()] }], { signal: AbortSignal.timeout(ROUND_LIMIT_MS) });
+    console.log(`census time to count python3-libtorrent: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    expect(r!.audited?.ok, r!.error).toBe(true);
+    expect(copiesPerFile(parsed, [r!], { now: Date.now(), maxAgeMs: MAX_AGE_MS }).map((c) => c.hosts)).toEqual(FILES.map(() => ['127.0.0.1']));
+
+    await corruptEveryPiece(dataDir);
+    const [bad] = await runCensus([{ target, peers: [peer()] }], { signal: AbortSignal.timeout(ROUND_LIMIT_MS) });
+    // libtorrent serves what is on disk (it may also notice nothing); either way it is not a copy any more.
+    const standing = keepsVerdict(r, bad!) ? r! : bad!;
+    expect(standing.audited?.ok ?? null, JSON.stringify({ ...bad, bitfield: undefined })).not.toBe(true);
+    for (const c of copiesPerFile(parsed, [standing], { now: Date.now(), maxAgeMs: MAX_AGE_MS })) expect(c.hosts, c.path).toEqual([]);
   }, 3 * ROUND_LIMIT_MS);
 });

@@ -143,6 +143,22 @@ describe('census budgets', () => {
     expect(stubborn.reduce((n, p) => n + p.connections, 0)).toBe(DEFAULT_MAX_PER_HOST);
   });
 
+  it('ends a round at its budget and carries the audits it did not finish', async () => {
+    const BUDGET_MS = 500;
+    const silent = await Promise.all(Array.from({ length: 3 }, (_, i) => fake({ host: `127.0.0.${20 + i}`, behaviour: 'silent' })));
+    const honest = await fake();
+    const started = performance.now();
+    const results = await runCensus([{ target, peers: [...silent, honest].map((p) => ({ host: p.host, port: p.port })) }], {
+      roundBudgetMs: BUDGET_MS, handshakeTimeoutMs: 10_000,
+    });
+    expect(performance.now() - started).toBeLessThan(BUDGET_MS + SLACK_MS);
+    expect(results[3]!.audited?.ok).toBe(true);
+    for (const r of results.slice(0, 3)) {
+      expect(r.carried).toBe(true);
+      expect(r.error).toMatch(/budget ran out/);
+    }
+  });
+
   it('retries a peer that drops a fresh connection later in the round, not at once', async () => {
     const RETRY_MS = 600;
     const honest = await fake();

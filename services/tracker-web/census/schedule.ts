@@ -120,6 +120,8 @@ export class RoundSchedule {
   private running = 0;
   /** Every task before this one is done. */
   private head = 0;
+  /** Retries ever queued: without any, there is nothing to wake up for. */
+  private retries = 0;
 
   constructor(inputs: readonly TaskInput[], backoff: HostBackoff, opts: BudgetOptions = {}, now = Date.now()) {
     this.o = {
@@ -188,6 +190,7 @@ export class RoundSchedule {
       host.dropped = true;
       t.state = 'pending';
       t.notBefore = now + this.o.retryDelayMs;
+      this.retries++;
       return false;
     }
     // An aborted audit was not reached: it stays pending so the round's end carries it.
@@ -207,6 +210,7 @@ export class RoundSchedule {
 
   /** When a delayed retry may start, or null when none waits. */
   nextWakeAt(): number | null {
+    if (this.retries === 0) return null;
     let at: number | null = null;
     for (let i = this.head; i < this.queue.length; i++) {
       const t = this.queue[i]!;

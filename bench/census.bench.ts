@@ -7,6 +7,13 @@
  * census saturates one core long before it runs out of connections.
  *
  *   node bin/run-ts.js bench/census.bench.ts [--peers 1000] [--processes 2] [--piece-kib 256] [--concurrency 32,128]
+ *     [--tarpits 1000 --tarpit-hosts 10]
+ *
+ * Honest peers each listen on an address of their own (127.1.x.y, 250 to a /24), as peers of a
+ * real swarm would. With --tarpits, the same honest round runs again with that many ports that
+ * accept and never answer, spread over --tarpit-hosts addresses (127.0.0.2, .3, ...), listed
+ * first; the bench prints that round's time against the honest-only one and whether every honest
+ * verdict is unchanged, then a second tarpit round with the host backoff the first one learnt.
  *
  * Loopback only; a watchdog aborts the census if a run exceeds its time limit.
  */
@@ -18,7 +25,8 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { auditPeer, runCensus, type AuditTarget, type PeerAddress } from '../services/tracker-web/census/index.ts';
+import net from 'node:net';
+import { auditPeer, HostBackoff, runCensus, type AuditTarget, type CensusResult, type PeerAddress } from '../services/tracker-web/census/index.ts';
 import { startFakePeer, type FakePeer } from '../test/helpers/peers/fake-peer.ts';
 import { closeHashWorkers, createVolumeTorrent, parseVolumeTorrent } from '../shared/torrent/index.ts';
 
@@ -26,15 +34,23 @@ const PIECES_IN_FILE = 4;
 /** Sequential audits timed for the reference; the first few warm up code paths. */
 const REFERENCE_AUDITS = 60;
 const REFERENCE_WARMUP = 10;
-/** Per census run: the whole bench must stay well under a minute. */
-const RUN_LIMIT_MS = 25_000;
+/** Per census run: a run on a busy machine may take tens of seconds; past this something hangs. */
+const RUN_LIMIT_MS = 120_000;
 const CHILD_READY_TIMEOUT_MS = 30_000;
 const AUDIT_TIMEOUT_MS = 10_000;
 const KIB = 1024;
-const LOOPBACK = '127.0.0.1';
+/** Honest peers per /24: several networks, so per-network budgets do not bind honest peers. */
+const HONEST_PER_NETWORK = 250;
+/** The honest-only round against the round with tarpits: the issue's target. */
+const TARGET_RATIO = 1.5;
 
-interface ServeRequest { dataPath: string; infoHash: string; pieceLength: number; count: number }
+interface ServeRequest { dataPath: string; infoHash: string; pieceLength: number; hosts: string[]; tarpit?: boolean }
 type ChildMessage = { ports: number[] } | { error: string };
+
+/** Address of honest peer i: 127.1.N.M, 250 to a network. */
+const honestHost = (i: number) => `127.1.${Math.floor(i / HONEST_PER_NETWORK)}.${(i % HONEST_PER_NETWORK) + 1}`;
+/** Address of tarpit host j: 127.0.0.2, .3, ... */
+const tarpitHost = (j: number) => `127.0.0.${j + 2}`;
 
 const { values } = parseArgs({
   options: {
@@ -43,17 +59,37 @@ const { values } = parseArgs({
     processes: { type: 'string', default: '2' },
     'piece-kib': { type: 'string', default: '256' },
     concurrency: { type: 'string', default: '32,128' },
+    tarpits: { type: 'string', default: '0' },
+    'tarpit-hosts': { type: 'string', default: '10' },
   },
   allowPositionals: true,
 });
 
-/** Child: start `count` honest fake peers, report their ports, close them when told. */
+/** A port that accepts connections and never sends a byte. */
+async function startTarpitPort(host: string): Promise<FakePeer> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, host, () => resolve()));
+  return {
+    host, port: (server.address() as net.AddressInfo).port, connections: 0, idle: () => Promise.resolve(),
+    close: () => new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+/** Child: start one honest fake peer (or tarpit port) per address given, report their ports, close them when told. */
 async function serve(req: ServeRequest): Promise<void> {
-  const data = await readFile(req.dataPath);
+  const data = req.tarpit ? Buffer.alloc(0) : await readFile(req.dataPath);
   const peers: FakePeer[] = [];
   try {
-    for (let i = 0; i < req.count; i++) {
-      peers.push(await startFakePeer({ infoHash: req.infoHash, pieceLength: req.pieceLength, data, host: LOOPBACK }));
+    for (const host of req.hosts) {
+      peers.push(req.tarpit ? await startTarpitPort(host) : await startFakePeer({ infoHash: req.infoHash, pieceLength: req.pieceLength, data, host }));
     }
     process.send!({ ports: peers.map((p) => p.port) } satisfies ChildMessage);
   } catch (err) {
@@ -106,11 +142,12 @@ async function main(): Promise<void> {
     const target: AuditTarget = { infoHash: t.infoHash, pieceLength: t.pieceLength, totalBytes: t.totalBytes, pieces: t.pieces };
 
     const hostStart = performance.now();
-    const share = (i: number) => Math.floor(peerCount / processes) + (i < peerCount % processes ? 1 : 0);
-    const hosts = await Promise.all(Array.from({ length: processes }, (_, i) => startHost({ dataPath, infoHash: t.infoHash, pieceLength, count: share(i) })));
+    const addresses = Array.from({ length: peerCount }, (_, i) => honestHost(i));
+    const shares = Array.from({ length: processes }, (_, i) => addresses.filter((_a, j) => j % processes === i));
+    const hosts = await Promise.all(shares.map((share) => startHost({ dataPath, infoHash: t.infoHash, pieceLength, hosts: share })));
     children.push(...hosts.map((h) => h.child));
-    const peers: PeerAddress[] = hosts.flatMap((h) => h.ports.map((port) => ({ host: LOOPBACK, port })));
-    console.log(`${peers.length} fake peers in ${processes} processes, ${pieceLength / KIB} KiB pieces, started in ${((performance.now() - hostStart) / 1000).toFixed(1)} s; ${os.availableParallelism()} CPUs`);
+    const peers: PeerAddress[] = hosts.flatMap((h, i) => h.ports.map((port, j) => ({ host: shares[i]![j]!, port })));
+    console.log(`${peers.length} fake peers on ${peers.length} addresses in ${processes} processes, ${pieceLength / KIB} KiB pieces, started in ${((performance.now() - hostStart) / 1000).toFixed(1)} s; ${os.availableParallelism()} CPUs`);
 
     // Reference: sequential audits, one connection at a time.
     const times: number[] = [];
@@ -139,9 +176,50 @@ async function main(): Promise<void> {
         `census CPU ${cpuSeconds.toFixed(2)} s = ${(cpuSeconds / seconds).toFixed(2)} of a core, ${((cpuSeconds * 1000) / peers.length).toFixed(2)} ms per audit`,
       );
     }
+
+    const tarpitCount = Number(values.tarpits);
+    if (tarpitCount > 0) {
+      const tarpitHosts = Math.max(1, Number(values['tarpit-hosts']));
+      const pitAddresses = Array.from({ length: tarpitCount }, (_, i) => tarpitHost(i % tarpitHosts));
+      const pit = await startHost({ dataPath, infoHash: t.infoHash, pieceLength, hosts: pitAddresses, tarpit: true });
+      children.push(pit.child);
+      const tarpits: PeerAddress[] = pit.ports.map((port, i) => ({ host: pitAddresses[i]!, port }));
+      await compareWithTarpits(target, peers, tarpits, tarpitHosts, concurrencies[0]!);
+    }
   } finally {
     for (const child of children) child.disconnect();
     await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** Runs the honest round alone, then with the tarpits listed first; prints the ratio and whether honest verdicts held. */
+async function compareWithTarpits(target: AuditTarget, honest: PeerAddress[], tarpits: PeerAddress[], tarpitHosts: number, concurrency: number): Promise<void> {
+  const round = async (peers: PeerAddress[], backoff: HostBackoff) => {
+    const started = performance.now();
+    const results = await runCensus([{ target, peers }], { concurrency, backoff, signal: AbortSignal.timeout(RUN_LIMIT_MS) });
+    return { seconds: (performance.now() - started) / 1000, results };
+  };
+  const isTarpit = new Set(tarpits.map((p) => `${p.host}:${p.port}`));
+  const verdicts = (results: CensusResult[]) => new Map(results.filter((r) => !isTarpit.has(`${r.host}:${r.port}`)).map((r) => [`${r.host}:${r.port}`, r.audited?.ok ?? null]));
+  // Honest-only rounds before and after the tarpit ones: the machine's load drifts, so the base is their mean.
+  const before = await round(honest, new HostBackoff());
+  const backoff = new HostBackoff();
+  const first = await round([...tarpits, ...honest], backoff);
+  const second = await round([...tarpits, ...honest], backoff);
+  const after = await round(honest, new HostBackoff());
+  const alone = { seconds: (before.seconds + after.seconds) / 2, results: before.results };
+  console.log(`honest-only rounds: ${before.seconds.toFixed(2)} s before, ${after.seconds.toFixed(2)} s after the tarpit rounds`);
+  const base = verdicts(alone.results);
+  for (const [label, r] of [['first round', first], ['next round', second]] as const) {
+    const v = verdicts(r.results);
+    const changed = [...base].filter(([k, ok]) => v.get(k) !== ok || verdicts(after.results).get(k) !== ok).length;
+    const carried = r.results.filter((x) => x.carried).length;
+    const ratio = r.seconds / alone.seconds;
+    console.log(
+      `with ${tarpits.length} tarpit ports on ${tarpitHosts} addresses, ${label}: ${r.seconds.toFixed(2)} s against ${alone.seconds.toFixed(2)} s honest-only, ` +
+      `ratio ${ratio.toFixed(2)} (target ${TARGET_RATIO}: ${ratio <= TARGET_RATIO ? 'met' : 'MISSED'}); honest verdicts ${changed === 0 ? 'unchanged' : `CHANGED for ${changed}`} ` +
+      `(${[...base.values()].filter(Boolean).length} of ${base.size} passed); ${carried} tarpit ports carried to the next round; backed-off hosts ${backoff.size}`,
+    );
   }
 }
 

@@ -26,6 +26,8 @@ declare module 'bittorrent-protocol' {
     peerInterested: boolean;
     /** True once both sides offered the BEP 6 fast extension. */
     hasFast: boolean;
+    /** Pieces the peer lets us request while it chokes us (BEP 6), at most the last 10 offered. */
+    peerAllowedFastSet: number[];
     peerPieces: WireBitField;
     handshake(infoHash: string | Uint8Array, peerId: string | Uint8Array, extensions?: WireExtensions): void;
     interested(): void;
@@ -36,6 +38,7 @@ declare module 'bittorrent-protocol' {
     bitfield(bitfield: Uint8Array | WireBitField): void;
     haveAll(): void;
     haveNone(): void;
+    allowedFast(index: number): void;
     request(index: number, offset: number, length: number, cb?: BlockCallback): void;
     piece(index: number, offset: number, block: Uint8Array): void;
     /** Sends a BEP 10 message with the peer's id for an extension and a raw payload. */
@@ -51,6 +54,7 @@ declare module 'bittorrent-protocol' {
     on(event: 'have-all' | 'have-none' | 'choke' | 'unchoke' | 'interested' | 'uninterested' | 'close' | 'finish' | 'end', listener: () => void): this;
     on(event: 'request', listener: (index: number, offset: number, length: number, respond: BlockCallback) => void): this;
     on(event: 'piece', listener: (index: number, offset: number, block: Uint8Array) => void): this;
+    on(event: 'allowed-fast', listener: (index: number) => void): this;
     on(event: 'reject', listener: (index: number, offset: number, length: number) => void): this;
     on(event: 'data', listener: (chunk: Uint8Array) => void): this;
     on(event: 'error', listener: (err: Error) => void): this;

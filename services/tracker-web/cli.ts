@@ -36,6 +36,7 @@ interface ServeOptions {
   dhtReputInterval?: number;
   censusInterval?: number;
   censusConcurrency?: number;
+  censusRoundBudget?: number;
   census: boolean;
   copies: CopyMode;
 }
@@ -77,11 +78,12 @@ export function registerCatalogueCommands(program: Command, ctx: () => Catalogue
     .option('--dht-port <n>', 'UDP port of the DHT node (0: any free port)', portOption, 0)
     .option('--dht-reput-interval <duration>', 'how often every pointer is put again', durationOption)
     .option('--census-interval <duration>', 'how often every known peer is audited (default 15m)', durationOption)
-    .option('--census-concurrency <n>', 'peer audits at once (default 32)', (v: string) => {
+    .option('--census-concurrency <n>', 'piece transfers at once; peers waiting to unchoke hold none (default 32)', (v: string) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 1 || n > 1024) throw new InvalidArgumentError('a whole number from 1 to 1024');
       return n;
     })
+    .option('--census-round-budget <duration>', 'longest census round; peers not reached go first next round (default 10m)', durationOption)
     .option('--no-census', 'do not audit peers (copies then stay at zero)')
     .option('--copies <mode>', 'what the headline copy count counts: any (each audited address and operator once) or approved (distinct approved operators only)', (v: string) => {
       if (!(COPY_MODES as readonly string[]).includes(v)) throw new InvalidArgumentError(`one of ${COPY_MODES.join(', ')}`);
@@ -101,7 +103,7 @@ export function registerCatalogueCommands(program: Command, ctx: () => Catalogue
         sampleIntervalMs: opts.sampleInterval,
         announceIntervalMs: opts.announceInterval,
         dht: dhtOn ? { bootstrap: opts.dhtBootstrap, port: opts.dhtPort, reputIntervalMs: opts.dhtReputInterval } : null,
-        census: opts.census ? { intervalMs: opts.censusInterval, concurrency: opts.censusConcurrency } : null,
+        census: opts.census ? { intervalMs: opts.censusInterval, concurrency: opts.censusConcurrency, roundBudgetMs: opts.censusRoundBudget } : null,
         copies: opts.copies,
       });
       const dhtAddress = server.dht?.address();

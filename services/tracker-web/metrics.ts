@@ -37,6 +37,9 @@ export function mountMetrics(app: Express, src: { store: CatalogueStore; copies:
   gauge('seedbank_census_last_round_seconds', 'Duration of the last census round', () => (src.census.lastRound?.ms ?? 0) / 1000);
   gauge('seedbank_census_last_round_peers', 'Peers audited in the last census round', () => src.census.lastRound?.peers ?? 0);
   gauge('seedbank_census_last_round_failed', 'Peers that failed their piece audit in the last round', () => src.census.lastRound?.failed ?? 0);
+  gauge('seedbank_census_last_round_carried', 'Peers the last round did not audit (host backed off or round budget spent), first in line next round', () => src.census.lastRound?.carried ?? 0);
+  gauge('seedbank_census_backed_off_hosts', 'Hosts whose audits keep timing out, probed once a round', () => src.census.lastRound?.backedOffHosts ?? 0);
+  gauge('seedbank_census_oldest_verdict_age_seconds', 'Age of the oldest audit verdict among known peers (copies expire past the copy age limit)', () => (src.census.status().oldestVerdictAgeMs ?? 0) / 1000);
   app.get(METRICS_PATH, async (_req, res) => {
     res.type(registry.contentType).send(await registry.metrics());
   });

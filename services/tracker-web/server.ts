@@ -15,6 +15,7 @@ import { CatalogueStore } from './store/catalogue-store.ts';
 import { CatalogueTracker } from './tracker/catalogue-tracker.ts';
 import { SwarmSampler } from './tracker/swarm-sampler.ts';
 import { mountMetrics } from './metrics.ts';
+import { censusRouter } from './redundancy/census-routes.ts';
 import { CensusRunner } from './redundancy/census-runner.ts';
 import { CopyIndex } from './redundancy/copy-index.ts';
 import type { CopyMode } from './operators/copy-figures.ts';
@@ -65,7 +66,7 @@ export interface CatalogueServerOptions {
   dht?: DhtSettings | null;
   extensions?: AppExtension[];
   /** Census schedule; null turns it off (tests that drive rounds themselves). */
-  census?: { intervalMs?: number; concurrency?: number; timeoutMs?: number; maxAgeMs?: number; autoStart?: boolean } | null;
+  census?: { intervalMs?: number; concurrency?: number; timeoutMs?: number; roundBudgetMs?: number; maxAgeMs?: number; autoStart?: boolean } | null;
   /** What the headline `copies` counts: any audited host (default) or distinct approved operators (DATA/operators.json). */
   copies?: CopyMode;
 }
@@ -137,6 +138,8 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
     intervalMs: o.census?.intervalMs,
     concurrency: o.census?.concurrency,
     timeoutMs: o.census?.timeoutMs,
+    roundBudgetMs: o.census?.roundBudgetMs,
+    maxAgeMs: o.census?.maxAgeMs,
   });
   // Requests answered (HTTP and UDP), so background work can tell when it should make room.
   let served = 0;
@@ -178,6 +181,7 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
       (a) => void a.use(copiesExportRouter(sources)),
       (a) => void a.use(pageRouter(sources, { offeredBytes: () => seederReports.offeredBytes(), drills: () => drills.recent().map(drillSummary), publicUrl: o.publicUrl })),
       (a) => void a.use(takedownRouter(o.dataDir)),
+      (a) => void a.use(censusRouter(census)),
       (a) => void a.use(seederRouter({ reports: seederReports, store, volumeCopies: (ih) => copies.volumeCopies(ih) })),
       ...(o.extensions ?? []),
     ],

@@ -146,6 +146,10 @@ describe('feeds, takedown list and metrics', () => {
     const text = await (await fetch(`${catalogue.url}/metrics`)).text();
     expect(text).toMatch(/^seedbank_sets 2$/m);
     expect(text).toMatch(/^seedbank_census_last_round_failed [1-9]/m);
+    expect(text).toMatch(/^seedbank_census_oldest_verdict_age_seconds \d/m);
+    const census = await (await fetch(`${catalogue.url}/api/census`)).json() as { lastRound: { carried: number; withoutVerdict: number } | null; oldestVerdictAgeMs: number | null };
+    expect(census.lastRound).toMatchObject({ carried: 0 });
+    expect(census.oldestVerdictAgeMs).toBeGreaterThanOrEqual(0);
   });
 });
 

@@ -3,12 +3,26 @@ export {
   auditPeer,
   censusPeerId,
   DEFAULT_AUDIT_TIMEOUT_MS,
+  DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  DEFAULT_UNCHOKE_TIMEOUT_MS,
+  type AuditPhase,
+  type FailureKind,
   type AuditOptions,
   type AuditTarget,
   type PeerAddress,
   type PeerAuditResult,
 } from './peer-audit.ts';
-export { runCensus, DEFAULT_CENSUS_CONCURRENCY, type CensusJob, type CensusOptions } from './census.ts';
+export { runCensus, DEFAULT_CENSUS_CONCURRENCY, type CensusJob, type CensusOptions, type CensusResult } from './census.ts';
+export {
+  HostBackoff,
+  RoundSchedule,
+  DEFAULT_HOST_STRIKES,
+  DEFAULT_MAX_PER_HOST,
+  DEFAULT_MAX_PER_NETWORK,
+  DEFAULT_MAX_SOCKETS,
+  DEFAULT_RETRY_DELAY_MS,
+  type BudgetOptions,
+} from './schedule.ts';
 export {
   addOperatorKeys,
   copiesPerFile,
@@ -22,3 +36,4 @@ export {
   type PieceRange,
   type VolumeLayout,
 } from './copies.ts';
+export { keepsVerdict } from './verdicts.ts';

@@ -52,13 +52,27 @@ export interface PeerAuditResult {
   operatorKey?: string | null;
   /** Why a peer that offered an operator proof did not prove a key. */
   operatorError?: string;
+  /** Why and where the audit stopped short, for scheduling (retry later, back off a host). */
+  failure?: { kind: FailureKind; phase: AuditPhase };
 }
 
 export interface AuditOptions {
   /** 20 bytes; default a fresh `-SB0001-` id. A census reuses one id for all its connections. */
   peerId?: Buffer;
-  /** Budget for the whole audit; default 10 s. Each phase also has its own shorter limit. */
+  /** Budget for the whole audit; default 45 s. Each phase also has its own shorter limit. */
   timeoutMs?: number;
+  /** Connect plus handshake; default 4 s. What a peer that accepts and never answers costs. */
+  handshakeTimeoutMs?: number;
+  /** Wait for an unchoke (or an allowed-fast piece); default 30 s, longer than clients' 10 s rechoke. */
+  unchokeTimeoutMs?: number;
+  /**
+   * Called once the peer lets us download, before the first request: resolves with a release
+   * function once a transfer slot is free. The census bounds transfers this way, so that peers
+   * still in the handshake or waiting to unchoke us hold an idle socket and no slot.
+   */
+  acquireTransferSlot?: (signal: AbortSignal) => Promise<() => void>;
+  /** Called when the peer completes its handshake (it is alive, whatever follows). */
+  onHandshake?: () => void;
   /** Chooses the audited piece; default Math.random. */
   random?: () => number;
   signal?: AbortSignal;
@@ -66,12 +80,16 @@ export interface AuditOptions {
   localAddress?: string;
 }
 
-export const DEFAULT_AUDIT_TIMEOUT_MS = 10_000;
-const CONNECT_TIMEOUT_MS = 3_000;
-const HANDSHAKE_TIMEOUT_MS = 3_000;
+/** Covers a full unchoke wait plus a piece download. */
+export const DEFAULT_AUDIT_TIMEOUT_MS = 45_000;
+/** Connect and handshake together: an honest peer answers within a few round trips. */
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 4_000;
 /** Time for the bitfield (or haves) after the handshake; a peer with no pieces may send none. */
 const CLAIMS_TIMEOUT_MS = 3_000;
-const UNCHOKE_TIMEOUT_MS = 5_000;
+/** Transmission and libtorrent decide whom to unchoke every 10 s (15 s for some); three rounds of that. */
+export const DEFAULT_UNCHOKE_TIMEOUT_MS = 30_000;
+/** One piece once unchoked: 4 MiB at 2 Mbit/s, a slow uplink. */
+const PIECE_TIMEOUT_MS = 20_000;
 /** Requests kept outstanding: 512 KiB at 16 KiB blocks, well under any client's queue limit. */
 const MAX_IN_FLIGHT_BLOCKS = 32;
 const MAX_PORT = 65_535;
@@ -82,7 +100,10 @@ const HAVE_MESSAGE_BYTES = 9;
 /** Headroom for the handshake, extension messages, keep-alives and repeats of what we asked for. */
 const PROTOCOL_ALLOWANCE_BYTES = 4 * MAX_EXTENDED_MESSAGE_BYTES;
 
-type FailureKind = 'unreachable' | 'protocol' | 'timeout' | 'bad-data' | 'aborted';
+/** `closed`: the peer closed or reset a working connection (clients drop quick reconnects that way). */
+export type FailureKind = 'unreachable' | 'protocol' | 'closed' | 'timeout' | 'bad-data' | 'aborted';
+/** How far an audit got. */
+export type AuditPhase = 'connect' | 'handshake' | 'claims' | 'unchoke' | 'slot' | 'transfer';
 
 class AuditFailure extends Error {
   constructor(readonly kind: FailureKind, message: string) {
@@ -120,7 +141,8 @@ export async function auditPeer(peer: PeerAddress, target: AuditTarget, opts: Au
 
 class AuditSession {
   private readonly started = performance.now();
-  private readonly deadline: number;
+  /** Moved on by the time spent queued for a transfer slot: that wait is the census's, not the peer's. */
+  private deadline: number;
   private readonly infoHash: string;
   private readonly claims: PeerClaims;
   private readonly guard: FrameGuard;
@@ -133,6 +155,9 @@ class AuditSession {
   private failure: AuditFailure | null = null;
   private waiter: Waiter | null = null;
   private settled = false;
+  private phase: AuditPhase = 'connect';
+  private releaseSlot: (() => void) | null = null;
+  private readonly slotAbort = new AbortController();
 
   constructor(private readonly peer: PeerAddress, private readonly target: AuditTarget, private readonly pieceCount: number, private readonly opts: AuditOptions) {
     this.deadline = this.started + (opts.timeoutMs ?? DEFAULT_AUDIT_TIMEOUT_MS);
@@ -161,22 +186,55 @@ class AuditSession {
       }
       if (this.failure) throw this.failure;
       const wire = this.open();
-      await this.until('a TCP connection', CONNECT_TIMEOUT_MS, () => this.connected);
+      const handshakeBy = this.started + (this.opts.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS);
+      await this.until('a TCP connection', handshakeBy - performance.now(), () => this.connected);
+      this.phase = 'handshake';
       wire.handshake(this.infoHash, this.opts.peerId ?? censusPeerId(), { dht: false, fast: true });
-      await this.until('the handshake', HANDSHAKE_TIMEOUT_MS, () => this.handshaken);
+      await this.until('the handshake', handshakeBy - performance.now(), () => this.handshaken);
+      this.opts.onHandshake?.();
+      this.phase = 'claims';
+      // BEP 6: with the fast extension on both sides, a peer must say what it has; we have nothing.
+      if (wire.hasFast) wire.haveNone();
       // Not earlier: webtorrent looks up the torrent asynchronously after the handshake and
       // drops an `interested` that arrives before it has subscribed, leaving us choked.
       wire.interested();
       await this.until('a bitfield or have message', CLAIMS_TIMEOUT_MS, () => this.claims.known);
       if (this.claims.havePieces === 0) return this.result(null);
-      await this.until('an unchoke', UNCHOKE_TIMEOUT_MS, () => !wire.peerChoking);
-      const piece = this.claims.pick(this.opts.random ?? Math.random)!;
+      // An idle socket while the peer's choker comes round: it holds no transfer slot.
+      this.phase = 'unchoke';
+      await this.until('an unchoke', this.opts.unchokeTimeoutMs ?? DEFAULT_UNCHOKE_TIMEOUT_MS, () => !wire.peerChoking || this.allowedFastPieces().length > 0);
+      this.phase = 'slot';
+      const random = this.opts.random ?? Math.random;
+      // Still choked means the peer offered allowed-fast pieces (BEP 6): audit one of those now
+      // rather than wait out its choker. The peer picks that set (from our address), so such a
+      // verdict is weaker than a uniformly random piece; an unchoked peer always gets the latter.
+      const fast = wire.peerChoking ? this.allowedFastPieces() : [];
+      const piece = fast.length > 0 ? fast[Math.min(fast.length - 1, Math.floor(random() * fast.length))]! : this.claims.pick(random)!;
+      if (this.opts.acquireTransferSlot) {
+        const slot = this.opts.acquireTransferSlot(this.slotAbort.signal);
+        let granted = false;
+        void slot.then((release) => {
+          if (this.settled) return release();
+          this.releaseSlot = release;
+          granted = true;
+          this.poke();
+        }, () => undefined);
+        const queued = performance.now();
+        const deadline = this.deadline;
+        this.deadline = Infinity; // the round's budget bounds this wait, not the audit's
+        try {
+          await this.until('a transfer slot', Infinity, () => granted);
+        } finally {
+          this.deadline = deadline + (performance.now() - queued);
+        }
+      }
+      this.phase = 'transfer';
       const fetchStarted = performance.now();
       const length = Math.min(this.target.pieceLength, this.target.totalBytes - piece * this.target.pieceLength);
       this.fetch = new PieceFetch(piece, length, this.target.pieces.subarray(piece * SHA1_BYTES, (piece + 1) * SHA1_BYTES));
       this.requestBlocks();
       try {
-        await this.until(`all blocks of piece ${piece}`, Infinity, () => this.fetch!.complete);
+        await this.until(`all blocks of piece ${piece}`, PIECE_TIMEOUT_MS, () => this.fetch!.complete);
       } catch (err) {
         if (err instanceof AuditFailure && err.kind === 'bad-data') audited = { piece, ok: false, ms: performance.now() - fetchStarted };
         throw err;
@@ -188,7 +246,7 @@ class AuditSession {
       return this.result(audited, ok ? undefined : `piece ${piece} does not match its hash in the torrent`);
     } catch (err) {
       if (!(err instanceof AuditFailure)) throw err; // our own bug: let it surface
-      return this.result(audited, err.message);
+      return this.result(audited, err.message, err.kind);
     } finally {
       this.opts.signal?.removeEventListener('abort', abort);
       this.close();
@@ -207,8 +265,8 @@ class AuditSession {
       this.connected = true;
       this.poke();
     });
-    socket.on('error', (err) => this.fail(this.connected ? 'protocol' : 'unreachable', `${this.connected ? 'connection error' : 'cannot connect'}: ${err.message}`));
-    socket.on('close', () => this.fail(this.connected ? 'protocol' : 'unreachable', 'peer closed the connection'));
+    socket.on('error', (err) => this.fail(this.connected ? 'closed' : 'unreachable', `${this.connected ? 'connection error' : 'cannot connect'}: ${err.message}`));
+    socket.on('close', () => this.fail(this.connected ? 'closed' : 'unreachable', 'peer closed the connection'));
     socket.on('data', (chunk: Buffer) => {
       if (this.settled || this.failure) return;
       const { pass, problem } = this.guard.filter(chunk);
@@ -243,6 +301,7 @@ class AuditSession {
       this.requestBlocks();
       this.poke();
     });
+    wire.on('allowed-fast', () => this.poke());
     wire.on('piece', (index, offset, block) => {
       if (this.settled) return;
       if (!this.fetch) return this.fail('protocol', `peer sent a block of piece ${index} that was never requested`);
@@ -282,11 +341,19 @@ class AuditSession {
     else this.poke();
   }
 
+  /** Claimed pieces the peer lets us fetch while it chokes us (BEP 6 allowed-fast). */
+  private allowedFastPieces(): number[] {
+    const wire = this.wire;
+    if (!wire?.hasFast) return [];
+    return wire.peerAllowedFastSet.filter((i) => this.claims.has(i));
+  }
+
   /** Keeps up to MAX_IN_FLIGHT_BLOCKS requests out while the peer lets us ask. */
   private requestBlocks(): void {
     const wire = this.wire;
     const fetch = this.fetch;
-    if (!wire || !fetch || this.settled || this.failure || wire.peerChoking) return;
+    if (!wire || !fetch || this.settled || this.failure) return;
+    if (wire.peerChoking && !(wire.hasFast && wire.peerAllowedFastSet.includes(fetch.index))) return;
     for (const block of fetch.take(MAX_IN_FLIGHT_BLOCKS)) {
       wire.request(fetch.index, block.offset, block.length, (err) => {
         // Success is handled by the 'piece' event, which also sees blocks nobody asked for.
@@ -306,7 +373,8 @@ class AuditSession {
     const ms = Math.min(phaseMs, left);
     const limit = ms === phaseMs ? `${Math.round(ms)} ms` : `the audit's ${this.opts.timeoutMs ?? DEFAULT_AUDIT_TIMEOUT_MS} ms budget`;
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => this.fail('timeout', `timed out waiting for ${what} (limit: ${limit})`), ms);
+      // No timer for an unbounded wait: Node fires an over-large timeout at once.
+      const timer = Number.isFinite(ms) ? setTimeout(() => this.fail('timeout', `timed out waiting for ${what} (limit: ${limit})`), ms) : undefined;
       const done = () => clearTimeout(timer);
       this.waiter = {
         ready,
@@ -340,11 +408,14 @@ class AuditSession {
   private close(): void {
     this.settled = true;
     this.waiter = null;
+    this.slotAbort.abort();
+    this.releaseSlot?.();
+    this.releaseSlot = null;
     this.socket?.destroy();
     this.wire?.destroy();
   }
 
-  private result(audited: PeerAuditResult['audited'], error?: string): PeerAuditResult {
+  private result(audited: PeerAuditResult['audited'], error?: string, kind?: FailureKind): PeerAuditResult {
     const r: PeerAuditResult = {
       host: this.peer.host,
       port: this.peer.port,
@@ -360,6 +431,7 @@ class AuditSession {
     if (error !== undefined) r.error = error;
     r.operatorKey = this.proof.operatorKey;
     if (this.proof.error !== undefined) r.operatorError = this.proof.error;
+    if (kind !== undefined) r.failure = { kind, phase: this.phase };
     return r;
   }
 }

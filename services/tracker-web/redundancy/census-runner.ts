@@ -1,6 +1,6 @@
 import type { Logger } from '../../../shared/log.ts';
 import { parseVolumeTorrent, type ParsedVolumeTorrent } from '../../../shared/torrent/index.ts';
-import { runCensus, type PeerAuditResult, type PeerAddress } from '../census/index.ts';
+import { HostBackoff, keepsVerdict, normalizeHost, runCensus, type CensusJob, type PeerAuditResult, type PeerAddress } from '../census/index.ts';
 import type { CatalogueStore } from '../store/catalogue-store.ts';
 import type { SwarmReader } from '../tracker/swarm-store.ts';
 
@@ -8,6 +8,8 @@ import type { SwarmReader } from '../tracker/swarm-store.ts';
 export const DEFAULT_CENSUS_INTERVAL_MS = 15 * 60 * 1000; // 15 minutes
 /** An audit older than this no longer makes a copy (the peer may have left without a word). */
 export const DEFAULT_COPY_MAX_AGE_MS = 6 * 3600 * 1000; // 6 hours
+/** A round stops starting audits after this; what it did not reach goes first next round. */
+export const DEFAULT_CENSUS_ROUND_BUDGET_MS = 10 * 60 * 1000; // 10 minutes, under the 15 min interval
 
 /** One census round's figures, for logs, metrics and the network page. */
 export interface CensusRound {
@@ -17,6 +19,23 @@ export interface CensusRound {
   reachable: number;
   passed: number;
   failed: number;
+  /** Peers not audited this round (host backed off, or the round's budget ran out): first in line next round. */
+  carried: number;
+  /** Hosts backed off after this round (their audits kept timing out); each still gets one probe a round. */
+  backedOffHosts: number;
+  /** When the oldest verdict among the peers known this round was given (ms since the epoch); null if none has one. */
+  oldestVerdictAt: number | null;
+  /** Known peers that have never had a verdict (new, unreachable, or always cut short). */
+  withoutVerdict: number;
+}
+
+/** What the catalogue tells about its census (JSON at /api/census). */
+export interface CensusStatus {
+  running: boolean;
+  lastRound: CensusRound | null;
+  /** Age of the oldest verdict among known peers: past `copyMaxAgeMs`, some copy counts have expired. */
+  oldestVerdictAgeMs: number | null;
+  copyMaxAgeMs: number;
 }
 
 /** The peers a tracker swarm knows, as addresses the census can dial. */
@@ -35,6 +54,8 @@ export class CensusRunner {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<CensusRound> | null = null;
   private readonly controller = new AbortController();
+  /** Hosts whose audits time out, across rounds. */
+  private readonly backoff = new HostBackoff();
   lastRound: CensusRound | null = null;
   /** Called after every round, for caches that depend on copies. */
   onRound: ((round: CensusRound) => void) | null = null;
@@ -47,6 +68,10 @@ export class CensusRunner {
       intervalMs?: number;
       concurrency?: number;
       timeoutMs?: number;
+      /** Round budget; default 10 minutes. */
+      roundBudgetMs?: number;
+      /** Copy age limit, for the order of audits (volumes under their target first); default 6 h. */
+      maxAgeMs?: number;
       /** Extra peers to audit beside the tracker's (seeders found in the DHT, operators' lists). */
       extraPeers?: (infoHash: string) => PeerAddress[];
     },
@@ -69,6 +94,17 @@ export class CensusRunner {
     this.timer = null;
     this.controller.abort(new Error('catalogue closing'));
     await this.running?.catch(() => undefined);
+  }
+
+  /** The census's state for /api/census and /metrics: the last round, and how old the oldest verdict is now. */
+  status(now = Date.now()): CensusStatus {
+    const r = this.lastRound;
+    return {
+      running: this.running !== null,
+      lastRound: r,
+      oldestVerdictAgeMs: r?.oldestVerdictAt == null ? null : Math.max(0, now - r.oldestVerdictAt),
+      copyMaxAgeMs: this.o.maxAgeMs ?? DEFAULT_COPY_MAX_AGE_MS,
+    };
   }
 
   /** The latest audit of each peer of a volume. */
@@ -97,19 +133,30 @@ export class CensusRunner {
 
   private async round(): Promise<CensusRound> {
     const startedAt = Date.now();
-    const jobs = [];
-    for (const sets of this.o.store.listSets()) {
-      for (const v of sets.latest?.volumes ?? []) {
+    const maxAgeMs = this.o.maxAgeMs ?? DEFAULT_COPY_MAX_AGE_MS;
+    const jobs: CensusJob[] = [];
+    for (const set of this.o.store.listSets()) {
+      for (const v of set.latest?.volumes ?? []) {
         const peers = dedupe([...swarmPeers(this.o.swarms, v), ...(this.o.extraPeers?.(v) ?? [])]);
         const layout = this.layout(v);
         if (!layout || peers.length === 0) continue;
-        jobs.push({ target: { infoHash: v, pieceLength: layout.pieceLength, totalBytes: layout.totalBytes, pieces: layout.pieces }, peers });
+        jobs.push({
+          target: { infoHash: v, pieceLength: layout.pieceLength, totalBytes: layout.totalBytes, pieces: layout.pieces },
+          peers,
+          margin: this.verifiedHosts(v, startedAt - maxAgeMs) - set.copyTarget,
+        });
       }
     }
-    const round: CensusRound = { startedAt, ms: 0, peers: 0, reachable: 0, passed: 0, failed: 0 };
-    await runCensus(jobs, {
+    const round: CensusRound = {
+      startedAt, ms: 0, peers: 0, reachable: 0, passed: 0, failed: 0, carried: 0, backedOffHosts: 0, oldestVerdictAt: null, withoutVerdict: 0,
+    };
+    const results = await runCensus(jobs, {
       concurrency: this.o.concurrency,
       timeoutMs: this.o.timeoutMs,
+      roundBudgetMs: this.o.roundBudgetMs ?? DEFAULT_CENSUS_ROUND_BUDGET_MS,
+      backoff: this.backoff,
+      staleAfterMs: maxAgeMs / 2,
+      lastVerdictAt: (ih, p) => this.verdictAt(ih, p),
       signal: this.controller.signal,
       onResult: (r) => {
         round.peers++;
@@ -119,6 +166,15 @@ export class CensusRunner {
         this.record(r);
       },
     });
+    round.carried = results.filter((r) => r.carried).length;
+    round.backedOffHosts = this.backoff.size;
+    for (const job of jobs) {
+      for (const p of job.peers) {
+        const at = this.verdictAt(job.target.infoHash, p);
+        if (at === undefined) round.withoutVerdict++;
+        else round.oldestVerdictAt = Math.min(round.oldestVerdictAt ?? at, at);
+      }
+    }
     round.ms = Date.now() - startedAt;
     this.lastRound = round;
     this.o.logger.info(round, 'census round done');
@@ -130,8 +186,9 @@ export class CensusRunner {
     let perVolume = this.latest.get(r.infoHash);
     if (!perVolume) this.latest.set(r.infoHash, (perVolume = new Map()));
     const previous = perVolume.get(`${r.host}:${r.port}`);
-    // An unreachable peer keeps its last verdict until it ages out: one lost packet is not a lost copy.
-    if (!r.reachable && previous?.audited) return;
+    // An audit that reaches no verdict for a reason that says nothing of the data (lost packet,
+    // a client's choker that did not come round) leaves the last verdict to age out.
+    if (keepsVerdict(previous, r)) return;
     perVolume.set(`${r.host}:${r.port}`, r);
     void this.o.store
       .putObservation(r.infoHash, r.host, r.port, {
@@ -145,6 +202,21 @@ export class CensusRunner {
         ...(r.operatorKey ? { operatorKey: r.operatorKey } : {}),
       })
       .catch((err: unknown) => this.o.logger.warn({ err }, 'could not store a census observation'));
+  }
+
+  /** When a peer last got a verdict for a volume. */
+  private verdictAt(infoHash: string, peer: PeerAddress): number | undefined {
+    const r = this.latest.get(infoHash)?.get(`${peer.host}:${peer.port}`);
+    return r?.audited ? r.at : undefined;
+  }
+
+  /** Distinct hosts whose latest verdict on the whole volume passed since `since`: the volume's copies, for the audit order. */
+  private verifiedHosts(infoHash: string, since: number): number {
+    const hosts = new Set<string>();
+    for (const r of this.latest.get(infoHash)?.values() ?? []) {
+      if (r.audited?.ok && r.complete && r.at >= since) hosts.add(normalizeHost(r.host));
+    }
+    return hosts.size;
   }
 
   /** Rebuilds the in-memory results from the store after a restart. */

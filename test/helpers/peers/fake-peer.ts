@@ -47,6 +47,8 @@ export interface FakePeerOptions {
   claims?: (piece: number) => boolean;
   /** Offer the BEP 6 fast extension (a complete peer then sends have-all). */
   fast?: boolean;
+  /** With `fast`: pieces offered as allowed-fast (served even while choking), after the claims. */
+  allowedFast?: number[];
   /** Default 127.0.0.1. */
   host?: string;
   /** Default 0: any free port. */
@@ -120,6 +122,7 @@ export async function startFakePeer(opts: FakePeerOptions): Promise<FakePeer> {
       const answer = behaviour === 'wrong-info-hash' ? randomBytes(20).toString('hex') : infoHash;
       wire.handshake(answer, peerId, { fast: !!opts.fast });
       sendClaims(wire, (bytes) => { raw = bytes; });
+      if (opts.fast) for (const piece of opts.allowedFast ?? []) wire.allowedFast(piece);
     });
     wire.on('interested', () => {
       if (behaviour !== 'never-unchoke') wire.unchoke();

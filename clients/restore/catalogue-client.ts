@@ -132,6 +132,6 @@ export class CatalogueClient {
     } catch {
       // Not JSON: the status line says enough.
     }
-    return new SeedbankError(res.status === 404 ? 'NOT_FOUND' : 'CATALOGUE_ERROR', `${url}: ${message}`, { status: res.status, hint });
+    return new SeedbankError(res.status === 404 ? 'CATALOGUE_NOT_FOUND' : 'CATALOGUE_ERROR', `${url}: ${message}`, { hint, context: { upstreamStatus: res.status } });
   }
 }

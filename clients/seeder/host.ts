@@ -140,7 +140,7 @@ export class Seeder {
   /** Stops hosting a volume and deletes its files that no other hosted volume needs. */
   async removeVolume(infoHash: string): Promise<{ deletedFiles: number; keptFiles: number }> {
     const v = this.volumesByHash.get(infoHash);
-    if (!v) throw new SeedbankError('VOLUME_UNKNOWN', `volume ${infoHash} is not hosted here`, { status: 404 });
+    if (!v) throw new SeedbankError('VOLUME_NOT_FOUND', `volume ${infoHash} is not hosted here`);
     this.volumesByHash.delete(infoHash);
     await v.close();
     const orphans = this.content.release(infoHash, v.files.placements);
@@ -296,7 +296,7 @@ export class Seeder {
 
   private volume(infoHash: string): HostedVolume {
     const v = this.volumesByHash.get(infoHash);
-    if (!v) throw new SeedbankError('VOLUME_UNKNOWN', `volume ${infoHash} is not hosted here`, { status: 404 });
+    if (!v) throw new SeedbankError('VOLUME_NOT_FOUND', `volume ${infoHash} is not hosted here`);
     return v;
   }
 

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { SeedbankError } from '../../shared/errors.ts';
+import { isErrorCode, SeedbankError } from '../../shared/errors.ts';
 import { manifestSha256, parseManifest } from '../../shared/formats/manifest.ts';
 import { silentLogger, type Logger } from '../../shared/log.ts';
 
@@ -60,9 +60,9 @@ async function call(url: string, init: RequestInit, what: string): Promise<{ sta
   }
   if (res.status >= 400 && res.status !== 404) {
     const e = (body as ErrorBody)?.error;
-    throw new SeedbankError(e?.code ?? `HTTP_${res.status}`, `the catalogue refused ${what}: ${e?.message ?? `HTTP ${res.status} ${String(text).slice(0, 200)}`}`, {
+    throw new SeedbankError(isErrorCode(e?.code) ? e.code : 'CATALOGUE_ERROR', `the catalogue refused ${what}: ${e?.message ?? `HTTP ${res.status} ${String(text).slice(0, 200)}`}`, {
       hint: e?.hint,
-      status: res.status,
+      context: { upstreamStatus: res.status },
     });
   }
   return { status: res.status, body };
@@ -76,7 +76,7 @@ function joinUrl(base: string, p: string): string {
 export async function publishVersion(versionDir: string, opts: PublishOptions): Promise<PublishOutcome> {
   const logger = opts.logger ?? silentLogger;
   const manifestText = await readFile(path.join(versionDir, 'manifest.json'), 'utf8').catch((err: unknown) => {
-    throw new SeedbankError('PUBLISH_NOT_A_VERSION', `${versionDir} holds no manifest.json: ${(err as Error).message}`, { hint: 'pass DATA/sets/<id>/vN or DATA/sets/<id>' });
+    throw new SeedbankError('VERSION_FOLDER_INVALID', `${versionDir} holds no manifest.json: ${(err as Error).message}`, { hint: 'pass DATA/sets/<id>/vN or DATA/sets/<id>' });
   });
   const manifest = parseManifest(manifestText, path.join(versionDir, 'manifest.json'));
   const setId = manifest.set.id;
@@ -119,7 +119,7 @@ export async function publishSet(setDir: string, opts: PublishOptions): Promise<
   const versions = (await readdir(setDir))
     .flatMap((n) => (VERSION_DIR.test(n) ? [Number(VERSION_DIR.exec(n)![1])] : []))
     .sort((a, b) => a - b);
-  if (versions.length === 0) throw new SeedbankError('PUBLISH_NOT_A_VERSION', `${setDir} holds no version folder (v1, v2, ...)`, { hint: 'build the set first' });
+  if (versions.length === 0) throw new SeedbankError('VERSION_FOLDER_INVALID', `${setDir} holds no version folder (v1, v2, ...)`, { hint: 'build the set first' });
   const setId = path.basename(path.resolve(setDir));
   const info = await call(joinUrl(opts.catalogueUrl, `/api/sets/${setId}`), {}, `the lookup of ${setId}`);
   const latest = info.status === 200 ? ((info.body as { set?: { latestVersion?: number } }).set?.latestVersion ?? 0) : 0;

@@ -189,7 +189,7 @@ describe('publishing', () => {
     expect(r.stderr).toMatch(/paris v2 cannot be published yet: v1 is missing/);
     expect(r.stderr).toMatch(/publish paris v1 first/);
     const raw = await uploadAndCommit(v2Dir());
-    expect([raw.status, raw.body.error.code]).toEqual([409, 'VERSION_MISSING']);
+    expect([raw.status, raw.body.error.code]).toEqual([409, 'VERSION_OUT_OF_ORDER']);
   });
 
   it('publishes v1 with the CLI, then v2 with build --publish; both land in the store and staging is cleaned', async () => {

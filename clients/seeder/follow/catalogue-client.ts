@@ -61,7 +61,7 @@ export class CatalogueClient {
     }
     if (!res.ok) {
       await res.body?.cancel();
-      throw new SeedbankError(res.status === 404 ? 'CATALOGUE_NOT_FOUND' : 'CATALOGUE_ERROR', `${url} answered HTTP ${res.status}`, { status: res.status });
+      throw new SeedbankError(res.status === 404 ? 'CATALOGUE_NOT_FOUND' : 'CATALOGUE_ERROR', `${url} answered HTTP ${res.status}`, { context: { upstreamStatus: res.status } });
     }
     return res;
   }

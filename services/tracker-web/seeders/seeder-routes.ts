@@ -45,13 +45,13 @@ export function seederRouter(o: SeederRouteOptions): Router {
     standardHeaders: 'draft-7',
     legacyHeaders: false,
     validate: { xForwardedForHeader: false },
-    handler: (_req, _res, next) => next(new SeedbankError('RATE_LIMITED', 'too many seeder reports from this address', { status: 429, hint: 'wait a minute and try again' })),
+    handler: (_req, _res, next) => next(new SeedbankError('RATE_LIMITED', 'too many seeder reports from this address', { hint: 'wait a minute and try again' })),
   });
   router.post('/api/seeders/report', limiter, express.json({ limit: MAX_REPORT_BYTES, type: () => true }), (req, res) => {
     const parsed = reportSchema.safeParse(req.body);
     if (!parsed.success) {
       const fields = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
-      throw new SeedbankError('REPORT_INVALID', `invalid seeder report: ${fields}`, { status: 400 });
+      throw new SeedbankError('REPORT_INVALID', `invalid seeder report: ${fields}`);
     }
     const r = parsed.data;
     o.reports.record({ ...r, volumes: [...new Set(r.volumes)] });

@@ -21,7 +21,7 @@ export const sha1Schema = infoHashSchema;
 export function parseParam<S extends z.ZodType>(schema: S, value: unknown, field: string): z.output<S> {
   const r = schema.safeParse(value);
   if (!r.success) {
-    throw new SeedbankError('BAD_REQUEST', `${field}: ${r.error.issues[0]?.message ?? 'invalid'} (got ${JSON.stringify(value)})`, { status: 400 });
+    throw new SeedbankError('BAD_REQUEST', `${field}: ${r.error.issues[0]?.message ?? 'invalid'} (got ${JSON.stringify(value)})`);
   }
   return r.data;
 }

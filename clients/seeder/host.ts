@@ -60,7 +60,7 @@ export class Seeder {
   ) {
     this.log = o.logger ?? silentLogger;
     this.limiter = new HostLimiter(o.webSeedConnectionsPerHost ?? DEFAULT_CONNECTIONS_PER_HOST);
-    client.on('error', (err) => this.log.error({ err: String(err) }, 'webtorrent error'));
+    client.on('error', (err) => this.log.error({ err }, 'webtorrent error'));
   }
 
   /** Opens the storage folder, starts listening for peers and resumes every volume hosted before. */
@@ -191,7 +191,7 @@ export class Seeder {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         t.removeListener('done', onDone);
-        reject(new Error(`volume ${infoHash} not complete after ${timeoutMs} ms: ${formatSize(v.verifiedBytes())} of ${formatSize(v.parsed.totalBytes)}`));
+        reject(new SeedbankError('VOLUME_TIMEOUT', `volume ${infoHash} not complete after ${timeoutMs} ms: ${formatSize(v.verifiedBytes())} of ${formatSize(v.parsed.totalBytes)}`, { context: { infoHash, timeoutMs } }));
       }, timeoutMs);
       const onDone = () => {
         clearTimeout(timer);
@@ -269,7 +269,7 @@ export class Seeder {
         this.lastDiskScan = Date.now();
       }
     } catch (err) {
-      this.log.warn({ err: String(err) }, 'could not measure disk use');
+      this.log.warn({ err }, 'could not measure disk use');
       return;
     }
     if (this.diskUse > this.o.quotaBytes) {
@@ -307,7 +307,7 @@ export class Seeder {
         const v = await this.host(await file.readTorrent(), await file.load(), false);
         this.log.info({ infoHash: v.infoHash, progress: v.status().progress }, 'volume resumed');
       } catch (err) {
-        this.log.error({ infoHash: file.infoHash, err: String(err) }, 'could not resume a volume; its files are kept');
+        this.log.error({ infoHash: file.infoHash, err }, 'could not resume a volume; its files are kept');
       }
     }
   }
@@ -394,7 +394,7 @@ export class Seeder {
       if (!range) continue;
       const pieces: number[] = [];
       for (let i = range[0]; i <= range[1]; i++) if (other.has(i) === dropBad) pieces.push(i);
-      await other.recheck(pieces, dropBad).catch((err: unknown) => this.log.warn({ err: String(err) }, 'recheck failed'));
+      await other.recheck(pieces, dropBad).catch((err: unknown) => this.log.warn({ err }, 'recheck failed'));
     }
   }
 }

@@ -191,10 +191,10 @@ export class HostedVolume {
       deselect: this.paused || this.blocked.size > 0,
     });
     this.torrent = torrent;
-    torrent.on('warning', (err) => o.logger.debug({ infoHash: this.infoHash, err: String(err) }, 'torrent warning'));
+    torrent.on('warning', (err) => o.logger.debug({ infoHash: this.infoHash, err }, 'torrent warning'));
     torrent.on('error', (err) => {
       this.error = String(err instanceof Error ? err.message : err);
-      o.logger.error({ infoHash: this.infoHash, err: this.error }, 'volume stopped by an error');
+      o.logger.error({ infoHash: this.infoHash, err }, 'volume stopped by an error');
     });
     await new Promise<void>((resolve, reject) => {
       if (torrent.ready) return resolve();

@@ -123,7 +123,7 @@ export class PoliteResponse {
 
   /** The body as it arrives, throttled to the client's bandwidth cap. */
   get body(): AsyncIterable<Buffer> {
-    if (this.consumed) throw new Error(`The body of ${this.url} was already read.`);
+    if (this.consumed) throw new SeedbankError('INTERNAL', `The body of ${this.url} was already read.`);
     this.consumed = true;
     return this.chunks;
   }

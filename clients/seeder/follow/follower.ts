@@ -4,7 +4,7 @@
  * keep seeding, back off, and look for new versions of the sets already followed through their
  * DHT pointers and peers.
  */
-import { errorMessage, isSeedbankError } from '../../../shared/errors.ts';
+import { errorMessage, hasErrorKind, isSeedbankError, SeedbankError, type ErrorCode } from '../../../shared/errors.ts';
 import type { Logger } from '../../../shared/log.ts';
 import type { Seeder } from '../host.ts';
 import { CatalogueClient, type CatalogueSet, type ReportAnswer } from './catalogue-client.ts';
@@ -16,6 +16,12 @@ import { dropVersion, syncSet } from './set-sync.ts';
 import { syncTakedown } from './takedown-sync.ts';
 import { catalogueSource, dhtSource, type VersionSource } from './version-source.ts';
 import path from 'node:path';
+
+/**
+ * Failures that mean the catalogue is down or answers nonsense (a 404 on its own API): seeding
+ * goes on and new versions are looked for through the DHT. Anything else is not the catalogue's.
+ */
+const CATALOGUE_DOWN: ReadonlySet<ErrorCode> = new Set(['CATALOGUE_UNREACHABLE', 'CATALOGUE_ERROR', 'CATALOGUE_NOT_FOUND']);
 
 /** The seeder software version reported to the catalogue. */
 export const SEEDER_VERSION = '0.1.0';
@@ -73,11 +79,11 @@ export class Follower {
       const key = state.data.setKeys[setId];
       for (const v of versions) {
         try {
-          if (!key) throw new Error('no pinned key');
+          if (!key) throw new SeedbankError('FOLLOW_STATE_INVALID', `the follow state keeps ${setId} v${v} but no pinned key for ${setId}`);
           ctx.manifests.set(versionKey(setId, v), await ctx.meta.verifiedManifest(setId, v, key));
           await ctx.meta.resume(setId, v);
         } catch (err) {
-          o.logger.warn({ set: setId, version: v, err: errorMessage(err) }, 'kept version not resumed; it is fetched again');
+          o.logger.warn({ set: setId, version: v, err }, 'kept version not resumed; it is fetched again');
           state.data.versions[setId] = versions.filter((x) => x !== v);
         }
       }
@@ -153,10 +159,10 @@ export class Follower {
       await this.step('unfollow', () => this.dropUnfollowed(listed));
       if (this.o.auto) await this.step('auto', () => syncAuto(this.ctx, this.client, answer as ReportAnswer, this.o.autoMinHostingMs));
     } catch (err) {
-      if (!isSeedbankError(err) || !/^CATALOGUE_/.test(err.code)) throw err;
+      if (!isSeedbankError(err) || !CATALOGUE_DOWN.has(err.code)) throw err;
       this.failures++;
       d.lastContact = { at: new Date().toISOString(), ok: false, via: 'catalogue', error: errorMessage(err) };
-      this.o.logger.warn({ err: errorMessage(err), failures: this.failures }, 'the catalogue does not answer; seeding goes on');
+      this.o.logger.warn({ err, failures: this.failures }, 'the catalogue does not answer; seeding goes on');
       await this.viaDht();
     } finally {
       await this.ctx.state.save().catch(() => undefined);
@@ -213,8 +219,9 @@ export class Follower {
     try {
       await fn();
     } catch (err) {
-      if (isSeedbankError(err) && err.code === 'CATALOGUE_UNREACHABLE') throw err;
-      this.o.logger.warn({ err: errorMessage(err) }, `${what}: ${errorMessage(err)}`);
+      if (isSeedbankError(err, 'CATALOGUE_UNREACHABLE')) throw err;
+      if (hasErrorKind(err, 'integrity')) this.o.logger.error({ err }, `${what}: refused data that failed its check`);
+      else this.o.logger.warn({ err }, `${what}: ${errorMessage(err)}`);
       this.o.out(`${what}: ${errorMessage(err)}`);
     }
   }

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSet } from '../../services/set-builder/build.ts';
 import { createDhtNode, dhtReady, listenDht, type DhtNode } from '../../services/tracker-web/dht/dht-lib.ts';
 import { CatalogueStore } from '../../services/tracker-web/store/catalogue-store.ts';
+import { ERRORS } from '../../shared/errors.ts';
 import { parseManifest, serializeManifest, type Manifest } from '../../shared/formats/manifest.ts';
 import { parseRecipe, type Recipe } from '../../shared/formats/recipe.ts';
 import { parseVolumeTorrent } from '../../shared/torrent/index.ts';
@@ -148,7 +149,7 @@ describe('publishing', () => {
     expect(none.status).toBe(401);
     expect(((await none.json()) as ApiBody).error.code).toBe('TOKEN_MISSING');
     const r = await runCli(['publish', v1Dir(), '--catalogue', serve!.url, '--token', 'sbk_wrong']);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(ERRORS.TOKEN_INVALID.exit);
     expect(r.stderr).toMatch(/token is not valid/);
   });
 
@@ -185,7 +186,7 @@ describe('publishing', () => {
 
   it('says clearly that v1 is missing when v2 comes first (409)', async () => {
     const r = await runCli(['publish', v2Dir(), '--catalogue', serve!.url, '--token', token]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(ERRORS.VERSION_OUT_OF_ORDER.exit);
     expect(r.stderr).toMatch(/paris v2 cannot be published yet: v1 is missing/);
     expect(r.stderr).toMatch(/publish paris v1 first/);
     const raw = await uploadAndCommit(v2Dir());

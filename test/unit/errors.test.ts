@@ -30,8 +30,8 @@ function isProduction(file: string): boolean {
 
 /**
  * Where the source names an error code: the constructor, the code checks, the small
- * per-module helpers that build SeedbankErrors (bad, badInput, hostile, JobError) and the
- * codes the hash worker posts back.
+ * per-module helpers that build SeedbankErrors (bad, badInput, hostile, JobError), and the
+ * tests' expectations on thrown errors and API bodies.
  */
 const CODE_USES = [
   /new SeedbankError\(\s*'([A-Z][A-Z0-9_]*)'/g,
@@ -39,6 +39,9 @@ const CODE_USES = [
   /\b(?:bad|badInput|hostile|JobError)\(\s*'([A-Z][A-Z0-9_]*)'/g,
   /\berr(?:or)?\??\.code === '([A-Z][A-Z0-9]*_[A-Z0-9_]+)'/g,
   /expectCode\([^,]+,\s*'([A-Z][A-Z0-9_]*)'/g,
+  /\bcode: '([A-Z][A-Z0-9]*_[A-Z0-9_]+)'/g,
+  /\.code\)\.toBe\('([A-Z][A-Z0-9_]*)'\)/g,
+  /\.code\]\)\.toEqual\(\[\d{3}, '([A-Z][A-Z0-9_]*)'\]/g,
 ];
 
 describe('the error table', () => {

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { errorMessage, isSeedbankError } from '../shared/errors.ts';
+import { errorMessage, EXIT, exitCodeOf, isSeedbankError } from '../shared/errors.ts';
 import { createLogger } from '../shared/log.ts';
 import { readEnv } from './config.ts';
 
@@ -56,10 +56,11 @@ try {
   await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) {
-    process.exitCode = err.exitCode;
+    process.exitCode = err.exitCode === 0 ? 0 : EXIT.USAGE; // --help and --version end in 0
   } else {
     process.stderr.write(`seedbank: ${errorMessage(err)}\n`);
-    if (!isSeedbankError(err)) logger.error({ err }, 'unexpected error');
-    process.exitCode = isSeedbankError(err) ? 1 : 70;
+    if (!isSeedbankError(err) || err.kind === 'internal') logger.error({ err }, 'unexpected error');
+    else if (err.kind === 'integrity') logger.error({ err }, 'refused data that failed its check');
+    process.exitCode = exitCodeOf(err);
   }
 }

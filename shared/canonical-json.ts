@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { SeedbankError } from './errors.ts';
 
 /**
  * Canonical JSON: object keys sorted by code unit, no insignificant white space, so that
@@ -19,7 +20,7 @@ function sortKeys(value: unknown): unknown {
     return out;
   }
   if (typeof value === 'number' && !Number.isFinite(value)) {
-    throw new TypeError(`canonical JSON cannot hold ${value}`);
+    throw new SeedbankError('INTERNAL', `canonical JSON cannot hold ${value}`);
   }
   return value;
 }

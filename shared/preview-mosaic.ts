@@ -2,6 +2,7 @@
 // cannot read (a PDF, a broken SVG, a truncated JPEG) are skipped, since a preview must never
 // fail a page, and the same inputs always give the same bytes so the image caches well.
 import sharp from 'sharp';
+import { SeedbankError } from './errors.ts';
 
 /** Layout of the mosaic. */
 export interface MosaicOptions {
@@ -41,9 +42,9 @@ async function thumbnail(file: string, tile: number): Promise<Buffer | null> {
 
 function checkOptions(opts: MosaicOptions): void {
   for (const key of ['tile', 'columns'] as const) {
-    if (!Number.isInteger(opts[key]) || opts[key] < 1) throw new RangeError(`makeMosaic: ${key} must be a positive integer`);
+    if (!Number.isInteger(opts[key]) || opts[key] < 1) throw new SeedbankError('INTERNAL', `makeMosaic: ${key} must be a positive integer`);
   }
-  if (!Number.isInteger(opts.maxTiles) || opts.maxTiles < 0) throw new RangeError('makeMosaic: maxTiles must be a non-negative integer');
+  if (!Number.isInteger(opts.maxTiles) || opts.maxTiles < 0) throw new SeedbankError('INTERNAL', 'makeMosaic: maxTiles must be a non-negative integer');
 }
 
 /** Makes a JPEG grid of thumbnails of the readable images among `imagePaths`, in their order. */

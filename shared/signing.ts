@@ -28,7 +28,7 @@ export function rawPublicKey(publicKey: KeyObject): Buffer {
 /** An ed25519 public key object from its raw 32 bytes. */
 export function publicKeyFromRaw(raw: Uint8Array): KeyObject {
   if (raw.length !== ED25519_RAW_KEY_BYTES) {
-    throw new SeedbankError('KEY_INVALID', `an ed25519 public key has 32 bytes, got ${raw.length}`, { status: 400 });
+    throw new SeedbankError('KEY_INVALID', `an ed25519 public key has 32 bytes, got ${raw.length}`);
   }
   return createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, raw]), format: 'der', type: 'spki' });
 }

@@ -8,7 +8,7 @@ import { randomInt } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { errorMessage } from '../../shared/errors.ts';
+import { errorMessage, SeedbankError } from '../../shared/errors.ts';
 import type { ManifestFile } from '../../shared/formats/manifest.ts';
 import type { Logger } from '../../shared/log.ts';
 import type { CatalogueApi } from '../../shared/api/catalogue-api.ts';
@@ -72,7 +72,7 @@ async function copiesOf(catalogue: CatalogueApi, files: ManifestFile[]): Promise
 async function pickSet(catalogue: CatalogueApi): Promise<string> {
   const sets = await catalogue.sets();
   const published = sets.filter((s) => s.latest);
-  if (published.length === 0) throw new Error('the catalogue has no published set to drill');
+  if (published.length === 0) throw new SeedbankError('NOTHING_PUBLISHED', `the catalogue at ${catalogue.baseUrl} has no published set to drill`);
   return published[randomInt(published.length)]!.id;
 }
 
@@ -126,7 +126,7 @@ export async function runDrill(o: DrillOptions): Promise<DrillOutcome> {
       await o.catalogue.postDrill(body, o.token);
       reported = true;
     } catch (err) {
-      o.logger.error({ err: errorMessage(err) }, 'could not report the drill to the catalogue');
+      o.logger.error({ err }, 'could not report the drill to the catalogue');
     }
   } else {
     o.logger.warn('no token: the drill is not reported to the catalogue (pass --token or set SEEDBANK_TOKEN)');

@@ -31,7 +31,7 @@ export function parseSetRef(ref: string): { setId: string; version: number | nul
 export async function fetchVersionMetadata(catalogue: CatalogueApi, setId: string, version: number | null): Promise<VersionMetadata> {
   const { set } = await catalogue.set(setId);
   const v = version ?? set.latestVersion;
-  if (v < 1) throw new SeedbankError('VERSION_UNKNOWN', `set ${setId} has no published version yet`);
+  if (v < 1) throw new SeedbankError('VERSION_NOT_FOUND', `set ${setId} has no published version yet`);
   const [manifestBytes, signatureBytes, pagesGz] = await Promise.all([
     catalogue.metadataFile(setId, v, 'manifest.json'),
     catalogue.metadataFile(setId, v, 'manifest.sig'),

@@ -63,7 +63,7 @@ export class Seeder {
   ) {
     this.log = o.logger ?? silentLogger;
     this.limiter = new HostLimiter(o.webSeedConnectionsPerHost ?? DEFAULT_CONNECTIONS_PER_HOST);
-    client.on('error', (err) => this.log.error({ err: String(err) }, 'webtorrent error'));
+    client.on('error', (err) => this.log.error({ err }, 'webtorrent error'));
   }
 
   /** Opens the storage folder, starts listening for peers and resumes every volume hosted before. */
@@ -145,7 +145,7 @@ export class Seeder {
   /** Stops hosting a volume and deletes its files that no other hosted volume needs. */
   async removeVolume(infoHash: string): Promise<{ deletedFiles: number; keptFiles: number }> {
     const v = this.volumesByHash.get(infoHash);
-    if (!v) throw new SeedbankError('VOLUME_UNKNOWN', `volume ${infoHash} is not hosted here`, { status: 404 });
+    if (!v) throw new SeedbankError('VOLUME_NOT_FOUND', `volume ${infoHash} is not hosted here`);
     this.volumesByHash.delete(infoHash);
     await v.close();
     const orphans = this.content.release(infoHash, v.files.placements);
@@ -262,7 +262,7 @@ export class Seeder {
         this.lastDiskScan = Date.now();
       }
     } catch (err) {
-      this.log.warn({ err: String(err) }, 'could not measure disk use');
+      this.log.warn({ err }, 'could not measure disk use');
       return;
     }
     if (this.diskUse > this.o.quotaBytes) {
@@ -289,7 +289,7 @@ export class Seeder {
 
   private volume(infoHash: string): HostedVolume {
     const v = this.volumesByHash.get(infoHash);
-    if (!v) throw new SeedbankError('VOLUME_UNKNOWN', `volume ${infoHash} is not hosted here`, { status: 404 });
+    if (!v) throw new SeedbankError('VOLUME_NOT_FOUND', `volume ${infoHash} is not hosted here`);
     return v;
   }
 
@@ -300,7 +300,7 @@ export class Seeder {
         const v = await this.host(await file.readTorrent(), await file.load(), false);
         this.log.info({ infoHash: v.infoHash, progress: v.status().progress }, 'volume resumed');
       } catch (err) {
-        this.log.error({ infoHash: file.infoHash, err: String(err) }, 'could not resume a volume; its files are kept');
+        this.log.error({ infoHash: file.infoHash, err }, 'could not resume a volume; its files are kept');
       }
     }
   }
@@ -387,7 +387,7 @@ export class Seeder {
       if (!range) continue;
       const pieces: number[] = [];
       for (let i = range[0]; i <= range[1]; i++) if (other.has(i) === dropBad) pieces.push(i);
-      await other.recheck(pieces, dropBad).catch((err: unknown) => this.log.warn({ err: String(err) }, 'recheck failed'));
+      await other.recheck(pieces, dropBad).catch((err: unknown) => this.log.warn({ err }, 'recheck failed'));
     }
   }
 }

@@ -32,7 +32,7 @@ export function quotaExceeded(infoHash: string, o: { addBytes: number; hostedByt
     'QUOTA_EXCEEDED',
     `volume ${infoHash} does not fit the quota: it needs ${formatSize(o.addBytes)} (${o.addBytes} bytes) more, ` +
       `hosted volumes plan ${formatSize(o.hostedBytes)}, the quota is ${formatSize(o.quotaBytes)}: ${formatSize(short)} short`,
-    { hint: 'raise --quota, remove a volume, or host a smaller set', status: 507, context: { infoHash, ...o, shortBytes: short } },
+    { hint: 'raise --quota, remove a volume, or host a smaller set', context: { infoHash, ...o, shortBytes: short } },
   );
 }
 

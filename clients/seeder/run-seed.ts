@@ -35,7 +35,7 @@ export async function runSeed(c: SeedConfig, o: { logger: Logger; out: (line: st
   const startedAt = new Date().toISOString();
   const saveStatus = () =>
     writeStatus(seeder.storage, { ...seeder.status(), pid: process.pid, startedAt, updatedAt: new Date().toISOString(), ...(mirror ? { httpPort: mirror.port } : {}), ...(follower ? { follow: follower.status() } : {}) })
-      .catch((err: unknown) => o.logger.warn({ err: errorMessage(err) }, 'could not write the status file'));
+      .catch((err: unknown) => o.logger.warn({ err }, 'could not write the status file'));
   try {
     let hosted = 0;
     for (const file of c.source.kind === 'torrents' ? c.source.files : []) {
@@ -44,7 +44,7 @@ export async function runSeed(c: SeedConfig, o: { logger: Logger; out: (line: st
         hosted++;
         o.out(`hosting ${v.infoHash} (${v.files} files, ${formatSize(v.totalBytes)}, ${(v.progress * 100).toFixed(1)}% on disk) from ${file}`);
       } catch (err) {
-        o.logger.warn({ file, err: errorMessage(err) }, 'volume refused');
+        o.logger.warn({ file, err }, 'volume refused');
         o.out(`refused ${file}: ${errorMessage(err)}`);
       }
     }
@@ -76,7 +76,7 @@ export async function runSeed(c: SeedConfig, o: { logger: Logger; out: (line: st
       timers.push(setInterval(() => {
         seeder.scrub({ share: c.scrubShare }).then(
           (r) => o.logger.info({ pieces: r.reduce((s, x) => s + x.checked, 0), bad: r.reduce((s, x) => s + x.bad.length, 0) }, 'scrub done'),
-          (err: unknown) => o.logger.warn({ err: errorMessage(err) }, 'scrub failed'),
+          (err: unknown) => o.logger.warn({ err }, 'scrub failed'),
         );
       }, c.scrubIntervalMs));
     }

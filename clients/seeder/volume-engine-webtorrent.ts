@@ -54,7 +54,7 @@ export class WebtorrentEngine implements VolumeEngine {
       // Blocked pieces (takedowns) must never be asked for: start empty and select around them.
       deselect: wanted.paused || wanted.blocked.size > 0,
     });
-    t.on('warning', (err) => o.logger.debug({ infoHash: ih, err: String(err) }, 'torrent warning'));
+    t.on('warning', (err) => o.logger.debug({ infoHash: ih, err }, 'torrent warning'));
     t.on('error', (err) => events.failed(String(err instanceof Error ? err.message : err)));
     await new Promise<void>((resolve, reject) => {
       if (t.ready) return resolve();

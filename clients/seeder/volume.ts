@@ -108,7 +108,8 @@ export class HostedVolume {
   async whenSeeding(timeoutMs: number): Promise<void> {
     if (await this.holder.lifecycle.reached(['seeding'], timeoutMs)) return;
     const got = `${formatSize(this.verifiedBytes())} of ${formatSize(this.parsed.totalBytes)}`;
-    throw new SeedbankError('VOLUME_INCOMPLETE', `volume ${this.infoHash} not complete after ${timeoutMs} ms: ${got} (${this.state}${this.error ? `: ${this.error}` : ''})`, {
+    const stopped = this.state === 'error' || this.state === 'closed';
+    throw new SeedbankError(stopped ? 'VOLUME_INCOMPLETE' : 'VOLUME_TIMEOUT', `volume ${this.infoHash} not complete after ${timeoutMs} ms: ${got} (${this.state}${this.error ? `: ${this.error}` : ''})`, {
       hint: 'check that peers or web seeds for it are reachable, or wait longer',
       context: { infoHash: this.infoHash, state: this.state, verifiedBytes: this.verifiedBytes() },
     });

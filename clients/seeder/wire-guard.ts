@@ -23,6 +23,7 @@
  * test/unit/wire-guard.test.ts checks both halves.
  */
 import bencode from 'bencode';
+import { SeedbankError } from '../../shared/errors.ts';
 
 /** Deeper nesting is not a real message; the limit also bounds the validator's stack. */
 const MAX_NESTING = 64;
@@ -109,7 +110,7 @@ export function installBencodeGuard(): void {
       if (typeof start === 'number' || typeof end === 'number') {
         bytes = bytes.subarray(typeof start === 'number' ? start : 0, typeof end === 'number' ? end : bytes.length);
       }
-      if (bencodeValueEnd(bytes) < 0) throw new Error('refusing malformed bencode from a peer');
+      if (bencodeValueEnd(bytes) < 0) throw new SeedbankError('PEER_MALFORMED', 'refusing malformed bencode from a peer');
     }
     return original.call(this, data, start, end, encoding);
   } as Decode & { [GUARD]?: true };

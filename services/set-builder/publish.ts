@@ -11,7 +11,7 @@ import path from 'node:path';
 import { CatalogueApi } from '../../shared/api/catalogue-api.ts';
 import { isAbsent } from '../../shared/api/client.ts';
 import { PUBLISH_FIXED_FILES, PUBLISH_PREVIEW_FILE } from '../../shared/api/publish-schemas.ts';
-import { SeedbankError } from '../../shared/errors.ts';
+import { isErrorCode, SeedbankError } from '../../shared/errors.ts';
 import { manifestSha256, parseManifest } from '../../shared/formats/manifest.ts';
 import { userAgent } from '../../shared/http/user-agent.ts';
 import { silentLogger, type Logger } from '../../shared/log.ts';
@@ -51,7 +51,7 @@ export async function publishVersion(versionDir: string, opts: PublishOptions): 
 async function publishVersionWith(api: CatalogueApi, versionDir: string, opts: PublishOptions): Promise<PublishOutcome> {
   const logger = opts.logger ?? silentLogger;
   const manifestText = await readFile(path.join(versionDir, 'manifest.json'), 'utf8').catch((err: unknown) => {
-    throw new SeedbankError('PUBLISH_NOT_A_VERSION', `${versionDir} holds no manifest.json: ${(err as Error).message}`, { hint: 'pass DATA/sets/<id>/vN or DATA/sets/<id>' });
+    throw new SeedbankError('VERSION_FOLDER_INVALID', `${versionDir} holds no manifest.json: ${(err as Error).message}`, { hint: 'pass DATA/sets/<id>/vN or DATA/sets/<id>' });
   });
   const manifest = parseManifest(manifestText, path.join(versionDir, 'manifest.json'));
   const setId = manifest.set.id;
@@ -94,7 +94,7 @@ export async function publishSet(setDir: string, opts: PublishOptions): Promise<
   const versions = (await readdir(setDir))
     .flatMap((n) => (VERSION_DIR.test(n) ? [Number(VERSION_DIR.exec(n)![1])] : []))
     .sort((a, b) => a - b);
-  if (versions.length === 0) throw new SeedbankError('PUBLISH_NOT_A_VERSION', `${setDir} holds no version folder (v1, v2, ...)`, { hint: 'build the set first' });
+  if (versions.length === 0) throw new SeedbankError('VERSION_FOLDER_INVALID', `${setDir} holds no version folder (v1, v2, ...)`, { hint: 'build the set first' });
   const setId = path.basename(path.resolve(setDir));
   const api = catalogueOf(opts);
   const latest = (await api.findSet(setId))?.set.latestVersion ?? 0;

@@ -139,7 +139,7 @@ function processAlive(pid: number): boolean {
 export function safeJoin(root: string, relative: string): string {
   const segments = relative.split('/');
   if (relative.length === 0 || segments.some((s) => s === '' || s === '.' || s === '..' || s.includes('\0') || s.includes('\\'))) {
-    throw new SeedbankError('PATH_HOSTILE', `refusing path "${relative}": it is empty or would leave ${root}`, { status: 400 });
+    throw new SeedbankError('PATH_ESCAPE', `refusing path "${relative}": it is empty or would leave ${root}`);
   }
   return path.join(root, ...segments);
 }

@@ -46,7 +46,7 @@ export async function verifyVersion(versionDir: string, options: { progress?: Pr
   try {
     manifestText = (await read('manifest.json')).toString('utf8');
   } catch {
-    throw new SeedbankError('VERSION_NOT_FOUND', `${dir} has no manifest.json`, { hint: 'give a version folder such as DATA/sets/paris/v1' });
+    throw new SeedbankError('VERSION_FOLDER_INVALID', `${dir} has no manifest.json`, { hint: 'give a version folder such as DATA/sets/paris/v1' });
   }
   const manifest: Manifest = parseManifest(manifestText, path.join(dir, 'manifest.json'));
   const problems: VerifyProblem[] = [];

@@ -58,7 +58,7 @@ function limiter(limit: number, what: string) {
     // The operator decides about proxies (--trust-proxy); a stray X-Forwarded-For is no misconfiguration.
     validate: { xForwardedForHeader: false },
     handler: (_req, _res, next) =>
-      next(new SeedbankError('RATE_LIMITED', `too many ${what} requests from this address`, { status: 429, hint: 'wait a minute and try again' })),
+      next(new SeedbankError('RATE_LIMITED', `too many ${what} requests from this address`, { hint: 'wait a minute and try again' })),
   });
 }
 

@@ -49,7 +49,7 @@ afterEach(async () => {
 
 describe('the catalogue client base', () => {
   it('retries a GET after 503 as long as Retry-After says, and sends its User-Agent every time', async () => {
-    const s = await scripted([json(503, { error: { code: 'BUSY', message: 'busy' } }, { 'retry-after': '2' }), json(200, { ok: true })]);
+    const s = await scripted([json(503, { error: { code: 'RATE_LIMITED', message: 'busy' } }, { 'retry-after': '2' }), json(200, { ok: true })]);
     const delays: number[] = [];
     const body = await client(s.url, delays).json(okSchema, { method: 'GET', path: '/healthz', what: 'the health check' });
     expect(body).toEqual({ ok: true });
@@ -68,11 +68,11 @@ describe('the catalogue client base', () => {
   });
 
   it('never retries a POST or PUT', async () => {
-    const s = await scripted([json(503, { error: { code: 'BUSY', message: 'busy' } }, { 'retry-after': '1' })]);
+    const s = await scripted([json(503, { error: { code: 'RATE_LIMITED', message: 'busy' } }, { 'retry-after': '1' })]);
     const delays: number[] = [];
     const c = client(s.url, delays);
-    expect((await failure(c.json(okSchema, { method: 'POST', path: '/api/seeders/report', json: {}, what: 'the report' }))).code).toBe('BUSY');
-    expect((await failure(c.json(okSchema, { method: 'PUT', path: '/api/publish/a/1/manifest.json', bytes: new Uint8Array(3), what: 'the upload' }))).code).toBe('BUSY');
+    expect((await failure(c.json(okSchema, { method: 'POST', path: '/api/seeders/report', json: {}, what: 'the report' }))).code).toBe('RATE_LIMITED');
+    expect((await failure(c.json(okSchema, { method: 'PUT', path: '/api/publish/a/1/manifest.json', bytes: new Uint8Array(3), what: 'the upload' }))).code).toBe('RATE_LIMITED');
     expect([s.requests.length, delays]).toEqual([2, []]);
   });
 
@@ -80,19 +80,19 @@ describe('the catalogue client base', () => {
     const s = await scripted([json(503, { error: { code: 'MAINTENANCE', message: 'down for maintenance' } }, { 'retry-after': String(MAX_RETRY_AFTER_MS / 1000 + 60) })]);
     const delays: number[] = [];
     const err = await failure(client(s.url, delays).json(okSchema, { method: 'GET', path: '/api/sets', what: 'the list of sets' }));
-    expect([s.requests.length, delays, err.code]).toEqual([1, [], 'MAINTENANCE']);
+    expect([s.requests.length, delays, err.code]).toEqual([1, [], 'CATALOGUE_ERROR']);
     expect(err.message).toMatch(/it asks to wait 180 s/);
   });
 
   it("decodes the catalogue's error body into its code, message and hint; a 404 with it is 'absent', a stray 404 is not", async () => {
     const s = await scripted([
-      json(404, { error: { code: 'SET_UNKNOWN', message: 'no set "x" in this catalogue', hint: 'see the list' } }),
-      json(404, { error: { code: 'SET_UNKNOWN', message: 'no set "x" in this catalogue' } }),
+      json(404, { error: { code: 'SET_NOT_FOUND', message: 'no set "x" in this catalogue', hint: 'see the list' } }),
+      json(404, { error: { code: 'SET_NOT_FOUND', message: 'no set "x" in this catalogue' } }),
       (_q, r) => void r.writeHead(404, { 'content-type': 'text/html' }).end('<h1>Not Found</h1>'),
     ]);
     const c = client(s.url, []);
     const err = await failure(c.json(okSchema, { method: 'GET', path: '/api/sets/x', what: 'the lookup of set x' }));
-    expect([err.code, err.hint, err.message]).toEqual(['SET_UNKNOWN', 'see the list', 'the catalogue refused the lookup of set x: no set "x" in this catalogue']);
+    expect([err.code, err.hint, err.message]).toEqual(['SET_NOT_FOUND', 'see the list', 'the catalogue refused the lookup of set x: no set "x" in this catalogue']);
     expect(await c.jsonOrNull(okSchema, { method: 'GET', path: '/api/sets/x', what: 'the lookup of set x' })).toBeNull();
     const stray = await failure(c.jsonOrNull(okSchema, { method: 'GET', path: '/api/sets/x', what: 'the lookup of set x' }));
     expect([stray.code, stray.hint]).toEqual(['CATALOGUE_ERROR', 'is this the URL of a Seedbank catalogue?']);

@@ -7,7 +7,7 @@
  */
 import { setTimeout as sleepTimer } from 'node:timers/promises';
 import type { z } from 'zod';
-import { SeedbankError } from '../errors.ts';
+import { isErrorCode, SeedbankError } from '../errors.ts';
 import { parseRetryAfter } from '../http/polite-client.ts';
 import { errorBodySchema } from './error-body.ts';
 
@@ -197,7 +197,8 @@ export class ApiClient {
     if (decoded) {
       const e = decoded.error;
       const wait = retryAfterMs !== undefined ? ` (it asks to wait ${Math.ceil(retryAfterMs / 1000)} s)` : '';
-      return new SeedbankError(e.code, `the catalogue refused ${req.what}: ${e.message}${wait}`, { hint: e.hint, context });
+      // A code this client does not know (a newer catalogue) is still the catalogue's refusal.
+      return new SeedbankError(isErrorCode(e.code) ? e.code : 'CATALOGUE_ERROR', `the catalogue refused ${req.what}: ${e.message}${wait}`, { hint: e.hint, context });
     }
     return new SeedbankError('CATALOGUE_ERROR', `the catalogue at ${this.baseUrl} answered ${req.what} with HTTP ${res.status}: ${text.slice(0, ERROR_TEXT_CHARS) || res.statusText}`, {
       hint: res.status === 404 ? 'is this the URL of a Seedbank catalogue?' : 'try again later; if it persists, tell the catalogue operator',

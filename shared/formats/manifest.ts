@@ -100,13 +100,12 @@ export function parseManifest(text: string, source = 'manifest'): Manifest {
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new SeedbankError('MANIFEST_INVALID', `${source} is not JSON: ${(err as Error).message}`, { status: 400 });
+    throw new SeedbankError('MANIFEST_INVALID', `${source} is not JSON: ${(err as Error).message}`);
   }
   const result = manifestSchema.safeParse(value);
   if (!result.success) {
     const first = result.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`);
     throw new SeedbankError('MANIFEST_INVALID', `${source} is not a valid ${MANIFEST_FORMAT} manifest: ${first.join('; ')}`, {
-      status: 400,
       hint: 'was it written by a newer Seedbank, or edited by hand?',
     });
   }

@@ -108,7 +108,6 @@ export function parseRecipe(value: unknown, source = 'recipe'): Recipe {
   });
   throw new SeedbankError('RECIPE_INVALID', `${source} is not a valid recipe:\n${lines.join('\n')}`, {
     hint: 'fix the fields named above; see sets/paris.yaml for a complete example',
-    status: 400,
     context: { source, issues: result.error.issues.length },
   });
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { SeedbankError } from '../errors.ts';
 
 /** Below this share of the size limit, two sibling volumes merge back into one. */
 const MERGE_BELOW_SHARE = 0.25;
@@ -84,7 +85,7 @@ function leafFor<F>(leaves: Map<string, F[]>, bits: string): F[] {
     const hit = leaves.get(bits.slice(0, n));
     if (hit) return hit;
   }
-  throw new Error(`no volume covers name bits ${bits.slice(0, 16)}…`);
+  throw new SeedbankError('INTERNAL', `no volume covers name bits ${bits.slice(0, 16)}…`);
 }
 
 /** The parent's leaves if they form a complete prefix code, otherwise the single root leaf. */

@@ -123,7 +123,7 @@ export class PoliteResponse {
 
   /** The body as it arrives, throttled to the client's bandwidth cap. */
   get body(): AsyncIterable<Buffer> {
-    if (this.consumed) throw new Error(`The body of ${this.url} was already read.`);
+    if (this.consumed) throw new SeedbankError('INTERNAL', `The body of ${this.url} was already read.`);
     this.consumed = true;
     return this.chunks;
   }
@@ -234,7 +234,6 @@ export class PoliteClient {
         release();
         if (redirects >= MAX_REDIRECTS) {
           throw new SeedbankError('HTTP_TOO_MANY_REDIRECTS', `${url} redirected more than ${MAX_REDIRECTS} times.`, {
-            status: 502,
             context: { url },
           });
         }
@@ -268,7 +267,6 @@ export class PoliteClient {
         const message = err instanceof Error ? err.message : String(err);
         if (attempt >= this.maxRetries) {
           throw new SeedbankError('HTTP_NETWORK', `${method} ${url.href} failed after ${attempt + 1} attempts: ${message}`, {
-            status: 502,
             context: { url: url.href, attempts: attempt + 1 },
             cause: err,
           });
@@ -285,7 +283,6 @@ export class PoliteClient {
           'HTTP_RETRIES_EXHAUSTED',
           `${method} ${url.href} still answered HTTP ${status} after ${attempt + 1} attempts.`,
           {
-            status: 502,
             hint: 'The server is overloaded or rate-limiting; try again later or lower the connection/bandwidth limits.',
             context: { url: url.href, upstreamStatus: status, attempts: attempt + 1 },
           },
@@ -296,7 +293,6 @@ export class PoliteClient {
         const seconds = Math.ceil(retryAfter / 1000);
         const message = `${method} ${url.href} answered HTTP ${status} asking to wait ${seconds} s.`;
         throw new SeedbankError('HTTP_RETRY_AFTER_TOO_LONG', message, {
-          status: 502,
           hint: 'The server asks us to stay away for a long time; run again later.',
           context: { url: url.href, upstreamStatus: status, retryAfterMs: retryAfter },
         });
@@ -323,7 +319,7 @@ export class PoliteClient {
   private send(url: URL, init: PoliteRequestInit): Promise<http.IncomingMessage> {
     const isHttps = url.protocol === 'https:';
     if (!isHttps && url.protocol !== 'http:') {
-      return Promise.reject(new SeedbankError('HTTP_BAD_URL', `Unsupported URL protocol: ${url.href}`, { status: 400 }));
+      return Promise.reject(new SeedbankError('HTTP_BAD_URL', `Unsupported URL protocol: ${url.href}`));
     }
     const requestFn = isHttps ? https.request : http.request;
     return new Promise((resolve, reject) => {

@@ -14,6 +14,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { signAsOperator, verifyOperatorSignature, type OperatorKey } from './operator-key.ts';
+import { SeedbankError } from '../errors.ts';
 
 /** The BEP 10 extension name both sides advertise in their extended handshake. */
 export const OPERATOR_EXTENSION = 'sb_operator';
@@ -48,7 +49,7 @@ export function newNonce(): Buffer {
 
 /** The challenge message for a nonce. */
 export function encodeChallenge(nonce: Uint8Array): Buffer {
-  if (nonce.length !== NONCE_BYTES) throw new RangeError(`a nonce has ${NONCE_BYTES} bytes, got ${nonce.length}`);
+  if (nonce.length !== NONCE_BYTES) throw new SeedbankError('INTERNAL', `a nonce has ${NONCE_BYTES} bytes, got ${nonce.length}`);
   return Buffer.concat([Buffer.from([CHALLENGE_TYPE]), nonce]);
 }
 
@@ -67,7 +68,7 @@ function proofBody(nonce: Uint8Array, infoHashHex: string, timeMs: number): Buff
 
 /** The seeder's answer to a challenge on a connection about `infoHashHex`. */
 export function signProof(key: OperatorKey, nonce: Uint8Array, infoHashHex: string, timeMs = Date.now()): Buffer {
-  if (!/^[0-9a-f]{40}$/i.test(infoHashHex)) throw new RangeError(`not a hex v1 info hash: ${infoHashHex}`);
+  if (!/^[0-9a-f]{40}$/i.test(infoHashHex)) throw new SeedbankError('INTERNAL', `not a hex v1 info hash: ${infoHashHex}`);
   const body = proofBody(nonce, infoHashHex.toLowerCase(), timeMs);
   const signature = signAsOperator(key, PROOF_DOMAIN, body);
   return Buffer.concat([Buffer.from([PROOF_TYPE]), Buffer.from(key.publicKeyHex, 'hex'), body.subarray(NONCE_BYTES + INFO_HASH_BYTES), signature]);

@@ -31,7 +31,6 @@ const CH_9 = 0x39;
 function invalid(message: string, at: number): SeedbankError {
   return new SeedbankError('TORRENT_INVALID', `invalid bencode at byte ${at}: ${message}`, {
     hint: 'the .torrent file is damaged or not canonical bencode',
-    status: 400,
     context: { offset: at },
   });
 }

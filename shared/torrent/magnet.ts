@@ -17,7 +17,6 @@ export function magnetUri(infoHash: string, opts: MagnetOptions = {}): string {
   if (!INFO_HASH_HEX.test(infoHash)) {
     throw new SeedbankError('TORRENT_BAD_INFO_HASH', `not a v1 info hash: ${JSON.stringify(infoHash)}`, {
       hint: 'expected 40 hexadecimal digits',
-      status: 400,
     });
   }
   const parts = [`xt=urn:btih:${infoHash.toLowerCase()}`];

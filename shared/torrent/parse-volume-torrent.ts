@@ -44,7 +44,6 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
 function invalid(message: string): SeedbankError {
   return new SeedbankError('TORRENT_INVALID', `not a valid volume torrent: ${message}`, {
     hint: 'the .torrent file is damaged or was not made by seedbank',
-    status: 400,
   });
 }
 
@@ -155,7 +154,6 @@ export function parseVolumeTorrent(buf: Uint8Array): ParsedVolumeTorrent {
   if (nameProblem) {
     throw new SeedbankError('TORRENT_HOSTILE_PATH', `torrent name contains ${nameProblem}`, {
       hint: 'refusing a torrent whose file paths could escape or clobber its folder',
-      status: 400,
       context: { name },
     });
   }

@@ -7,7 +7,7 @@
  */
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
-import { SeedbankError } from '../errors.ts';
+import { isErrorCode, SeedbankError } from '../errors.ts';
 import { acquireWorkers, discardWorkers, releaseWorkers } from './hash-pool.ts';
 
 /** Bytes in one SHA-1 digest, i.e. one entry of the `pieces` string. */
@@ -116,7 +116,6 @@ export function reusablePieces(files: readonly HashFile[], totalBytes: number, p
   if (reuse.pieces.length !== pieceCount(oldTotal, pieceLength) * SHA1_BYTES) {
     throw new SeedbankError('TORRENT_REUSE_INVALID', `reused pieces are ${reuse.pieces.length} bytes, expected ${pieceCount(oldTotal, pieceLength) * SHA1_BYTES} for ${oldTotal} bytes of files`, {
       hint: 'pass the pieces and the file list of the same previous torrent',
-      status: 400,
     });
   }
   // Identical streams: every piece, including a short last one, is the same.
@@ -160,7 +159,6 @@ export async function hashPieces(o: HashPiecesOptions): Promise<HashPiecesResult
   if (!isValidPieceLength(pieceLength)) {
     throw new SeedbankError('TORRENT_BAD_PIECE_LENGTH', `piece length ${pieceLength} is not a power of two of at least ${MIN_PIECE_LENGTH} bytes`, {
       hint: 'use e.g. 1 MiB (1048576) or 4 MiB (4194304)',
-      status: 400,
     });
   }
   if (o.signal?.aborted) throw abortError(o.signal);
@@ -168,13 +166,13 @@ export async function hashPieces(o: HashPiecesOptions): Promise<HashPiecesResult
   let totalBytes = 0;
   for (const f of files) {
     if (!Number.isSafeInteger(f.length) || f.length < 0) {
-      throw new SeedbankError('TORRENT_BAD_LENGTH', `file ${f.path} has invalid length ${f.length}`, { status: 400 });
+      throw new SeedbankError('TORRENT_BAD_LENGTH', `file ${f.path} has invalid length ${f.length}`);
     }
     offsets.push(totalBytes);
     totalBytes += f.length;
   }
   if (!Number.isSafeInteger(totalBytes)) {
-    throw new SeedbankError('TORRENT_TOO_LARGE', `volume of ${totalBytes} bytes is too large`, { status: 400 });
+    throw new SeedbankError('TORRENT_TOO_LARGE', `volume of ${totalBytes} bytes is too large`);
   }
 
   const total = pieceCount(totalBytes, pieceLength);
@@ -241,7 +239,7 @@ async function runJobs(jobs: Job[], shared: SharedArrayBuffer, pieceLength: numb
             }
             if (finished === jobs.length) resolve();
           } else {
-            fail(new SeedbankError(m.code, m.message, {
+            fail(new SeedbankError(isErrorCode(m.code) ? m.code : 'TORRENT_HASH_FAILED', m.message, {
               hint: m.code === 'TORRENT_FILE_CHANGED' ? 'a file changed while hashing; rebuild the volume' : 'check that the files are readable',
               context: { path: m.path },
             }));

@@ -21,12 +21,11 @@ export function segmentProblem(segment: string): string | null {
   return null;
 }
 
-function hostile(code: string, message: string, p: string): SeedbankError {
+function hostile(code: 'TORRENT_HOSTILE_PATH' | 'TORRENT_BAD_PATH', message: string, p: string): SeedbankError {
   return new SeedbankError(code, message, {
     hint: code === 'TORRENT_HOSTILE_PATH'
       ? 'refusing a torrent whose file paths could escape or clobber its folder'
       : 'volume paths are POSIX, relative to the commons folder, like a/ab/Name.jpg',
-    status: 400,
     context: { path: p },
   });
 }

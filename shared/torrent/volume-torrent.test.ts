@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isSeedbankError } from '../errors.ts';
+import { isSeedbankError, type ErrorCode } from '../errors.ts';
 import { decodeTorrent, type BDict } from './bencode-strict.ts';
 import { closeHashWorkers, createVolumeTorrent, hashPieces, magnetUri, parseVolumeTorrent, type VolumeFile } from './index.ts';
 
@@ -64,7 +64,7 @@ function python(script: string, input: string): Record<string, unknown> {
   return JSON.parse(execFileSync('/usr/bin/python3', ['-c', script], { input, encoding: 'utf8' })) as Record<string, unknown>;
 }
 
-async function expectCode(p: Promise<unknown>, code: string): Promise<void> {
+async function expectCode(p: Promise<unknown>, code: ErrorCode): Promise<void> {
   const err = await p.then(() => null, (e: unknown) => e);
   expect(isSeedbankError(err, code), `expected ${code}, got ${String(err)}`).toBe(true);
 }

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import bencode from 'bencode';
-import { SeedbankError } from '../errors.ts';
+import { SeedbankError, type ErrorCode } from '../errors.ts';
 import { COMMONS_ROOT } from '../commons-path.ts';
 import { prewarmHashWorkers } from './hash-pool.ts';
 import { hashPieces, isValidPieceLength, MIN_PIECE_LENGTH, plannedWorkers, type HashProgress, type PieceReuse } from './piece-hasher.ts';
@@ -65,8 +65,8 @@ export interface VolumeTorrent {
   totalBytes: number;
 }
 
-function badInput(code: string, message: string, hint: string, context: Record<string, unknown> = {}): SeedbankError {
-  return new SeedbankError(code, message, { hint, status: 400, context });
+function badInput(code: ErrorCode, message: string, hint: string, context: Record<string, unknown> = {}): SeedbankError {
+  return new SeedbankError(code, message, { hint, context });
 }
 
 /** Checks everything that does not need the disk; returns each file's path segments. */

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSet } from '../../services/set-builder/build.ts';
 import { createDhtNode, dhtReady, listenDht, type DhtNode } from '../../services/tracker-web/dht/dht-lib.ts';
 import { CatalogueStore } from '../../services/tracker-web/store/catalogue-store.ts';
+import { ERRORS } from '../../shared/errors.ts';
 import { parseManifest, serializeManifest, type Manifest } from '../../shared/formats/manifest.ts';
 import { parseRecipe, type Recipe } from '../../shared/formats/recipe.ts';
 import { parseVolumeTorrent } from '../../shared/torrent/index.ts';
@@ -153,7 +154,7 @@ describe('publishing', () => {
     expect(none.status).toBe(401);
     expect(((await none.json()) as ApiBody).error.code).toBe('TOKEN_MISSING');
     const r = await runCli(['publish', v1Dir(), '--catalogue', serve!.url, '--token', 'sbk_wrong']);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(ERRORS.TOKEN_INVALID.exit);
     expect(r.stderr).toMatch(/token is not valid/);
   });
 
@@ -190,11 +191,11 @@ describe('publishing', () => {
 
   step('v2-first', 'says clearly that v1 is missing when v2 comes first (409)', ['token'], async () => {
     const r = await runCli(['publish', v2Dir(), '--catalogue', serve!.url, '--token', token]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(ERRORS.VERSION_OUT_OF_ORDER.exit);
     expect(r.stderr).toMatch(/paris v2 cannot be published yet: v1 is missing/);
     expect(r.stderr).toMatch(/publish paris v1 first/);
     const raw = await uploadAndCommit(v2Dir());
-    expect([raw.status, raw.body.error.code]).toEqual([409, 'VERSION_MISSING']);
+    expect([raw.status, raw.body.error.code]).toEqual([409, 'VERSION_OUT_OF_ORDER']);
   });
 
   step('published', 'publishes v1 with the CLI, then v2 with build --publish; both land in the store and staging is cleaned', ['token', 'v2-first'], async () => {

@@ -13,7 +13,7 @@ import { parseRecipe, type Recipe } from '../../shared/formats/recipe.ts';
 import { parseManifest, type Manifest } from '../../shared/formats/manifest.ts';
 import { checkManifestSignature } from '../../shared/formats/signature.ts';
 import { inRegion } from '../../shared/geo.ts';
-import { isSeedbankError } from '../../shared/errors.ts';
+import { ERRORS, isSeedbankError } from '../../shared/errors.ts';
 import { changeWiki, fillWiki, filesUnder, type ChangeSet, type FixtureSet } from '../../deploy/local/wiki/fixtures.ts';
 import { startWiki, type Wiki } from '../../deploy/local/wiki/mediawiki.ts';
 import { runCli, runTool, startCli, waitFor } from '../helpers/run-cli.ts';
@@ -181,10 +181,10 @@ describe('region selection', () => {
 });
 
 describe('bad input', () => {
-  it('refuses a malformed recipe with every bad field named, exit code 1', async () => {
+  it('refuses a malformed recipe with every bad field named, exit code 65 (EX_DATAERR)', async () => {
     const file = await writeRecipeFile({ id: 'bad', title: '', selection: { categories: [{ name: 'Paris', depth: -1 }] }, pieceLength: '1000' }, 'bad');
     const r = await runCli(['build', file, '--data', path.join(work, 'x')]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(ERRORS.RECIPE_INVALID.exit);
     expect(r.stderr).toContain('title');
     expect(r.stderr).toContain('selection.categories.0.depth');
     expect(r.stderr).toContain('pieceLength');

@@ -8,6 +8,7 @@ import { stat } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { Mwn } from 'mwn';
 import type { Logger } from '../../../shared/log.ts';
+import { SeedbankError } from '../../../shared/errors.ts';
 
 /** Seconds of replication lag beyond which the wiki asks bots to wait. */
 const MAXLAG_SECONDS = 5;
@@ -103,7 +104,7 @@ export class TargetWiki {
         { headers: { 'Content-Type': 'multipart/form-data' } },
       )) as { upload: UploadAnswer };
       filekey = res.upload.filekey;
-      if (!filekey) throw new Error(`chunked upload of ${name} failed at byte ${offset}: ${res.upload.result}`);
+      if (!filekey) throw new SeedbankError('WIKI_UPLOAD_FAILED', `chunked upload of ${name} failed at byte ${offset}: ${res.upload.result}`, { context: { name, offset, size, result: res.upload.result } });
     }
     return this.commit(name, filekey!, text, comment, false);
   }

@@ -2,7 +2,7 @@
  * Auto mode, each poll: update each auto volume's surplus streak from the catalogue's answer to
  * the report, plan (auto-plan.ts), then drop and add.
  */
-import { errorMessage } from '../../../shared/errors.ts';
+import { errorMessage, hasErrorKind, isSeedbankError, SeedbankError } from '../../../shared/errors.ts';
 import { parseVolumeTorrent } from '../../../shared/torrent/index.ts';
 import { formatSize } from '../../../shared/units.ts';
 import { allocatedSize, VOLUME_OVERHEAD_BYTES } from '../quota.ts';
@@ -21,7 +21,12 @@ async function torrentOf(client: CatalogueApi, infoHash: string): Promise<Uint8A
   const cached = torrentCache.get(infoHash);
   if (cached) return cached;
   const bytes = await client.torrent(infoHash);
-  if (parseVolumeTorrent(bytes).infoHash !== infoHash) throw new Error('the catalogue served a torrent with another info hash');
+  const served = parseVolumeTorrent(bytes).infoHash;
+  if (served !== infoHash) {
+    throw new SeedbankError('TORRENT_INFO_HASH_MISMATCH', `the catalogue at ${client.baseUrl} served, for ${infoHash}, a torrent with info hash ${served}`, {
+      context: { expected: infoHash, served, via: 'catalogue', catalogue: client.baseUrl },
+    });
+  }
   if (torrentCache.size >= TORRENT_CACHE_MAX) torrentCache.delete(torrentCache.keys().next().value!);
   torrentCache.set(infoHash, bytes);
   return bytes;
@@ -71,6 +76,8 @@ export async function syncAuto(ctx: FollowContext, client: CatalogueApi, answer:
       added++;
       ctx.out(`auto: hosting ${n.infoHash} of ${n.setId} (${formatSize(n.size)}, ${n.copies} of ${n.copyTarget} copies)`);
     } catch (err) {
+      if (hasErrorKind(err, 'integrity')) ctx.log.error({ infoHash: n.infoHash, set: n.setId, err }, 'refused a volume torrent that failed its check');
+      else if (!isSeedbankError(err, 'QUOTA_EXCEEDED')) ctx.log.warn({ infoHash: n.infoHash, set: n.setId, err }, 'auto: could not host a volume');
       ctx.out(`auto: could not host ${n.infoHash} of ${n.setId}: ${errorMessage(err)}`);
     }
   }

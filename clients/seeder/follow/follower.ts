@@ -8,7 +8,7 @@ import { CatalogueApi } from '../../../shared/api/catalogue-api.ts';
 import { isApiError } from '../../../shared/api/client.ts';
 import type { SetSummaryBody } from '../../../shared/api/read-schemas.ts';
 import type { SeederReport } from '../../../shared/api/seeder-schemas.ts';
-import { errorMessage, isSeedbankError } from '../../../shared/errors.ts';
+import { errorMessage, hasErrorKind, isSeedbankError, SeedbankError, type ErrorCode } from '../../../shared/errors.ts';
 import type { Logger } from '../../../shared/log.ts';
 import { SEEDBANK_VERSION } from '../../../shared/version.ts';
 import type { Seeder } from '../host.ts';
@@ -75,11 +75,11 @@ export class Follower {
       const key = state.data.setKeys[setId];
       for (const v of versions) {
         try {
-          if (!key) throw new Error('no pinned key');
+          if (!key) throw new SeedbankError('FOLLOW_STATE_INVALID', `the follow state keeps ${setId} v${v} but no pinned key for ${setId}`);
           ctx.manifests.set(versionKey(setId, v), await ctx.meta.verifiedManifest(setId, v, key));
           await ctx.meta.resume(setId, v);
         } catch (err) {
-          o.logger.warn({ set: setId, version: v, err: errorMessage(err) }, 'kept version not resumed; it is fetched again');
+          o.logger.warn({ set: setId, version: v, err }, 'kept version not resumed; it is fetched again');
           state.data.versions[setId] = versions.filter((x) => x !== v);
         }
       }
@@ -159,7 +159,7 @@ export class Follower {
       if (!isApiError(err)) throw err;
       this.failures++;
       d.lastContact = { at: new Date().toISOString(), ok: false, via: 'catalogue', error: errorMessage(err) };
-      this.o.logger.warn({ err: errorMessage(err), failures: this.failures }, 'the catalogue does not answer; seeding goes on');
+      this.o.logger.warn({ err, failures: this.failures }, 'the catalogue does not answer; seeding goes on');
       await this.viaDht();
     } finally {
       await this.ctx.state.save().catch(() => undefined);
@@ -216,8 +216,9 @@ export class Follower {
     try {
       await fn();
     } catch (err) {
-      if (isSeedbankError(err) && err.code === 'CATALOGUE_UNREACHABLE') throw err;
-      this.o.logger.warn({ err: errorMessage(err) }, `${what}: ${errorMessage(err)}`);
+      if (isSeedbankError(err, 'CATALOGUE_UNREACHABLE')) throw err;
+      if (hasErrorKind(err, 'integrity')) this.o.logger.error({ err }, `${what}: refused data that failed its check`);
+      else this.o.logger.warn({ err }, `${what}: ${errorMessage(err)}`);
       this.o.out(`${what}: ${errorMessage(err)}`);
     }
   }

@@ -4,7 +4,7 @@
  * already on disk with the same path and SHA-1 are reused by the store, so only missing bytes
  * move), keep the last `keepVersions` versions and drop older ones' volumes.
  */
-import { errorMessage, isSeedbankError } from '../../../shared/errors.ts';
+import { errorMessage, hasErrorKind, isSeedbankError, SeedbankError } from '../../../shared/errors.ts';
 import type { Manifest } from '../../../shared/formats/manifest.ts';
 import { parseVolumeTorrent } from '../../../shared/torrent/index.ts';
 import { formatSize } from '../../../shared/units.ts';
@@ -79,11 +79,17 @@ async function hostVolumes(ctx: FollowContext, m: Manifest, source: VersionSourc
     if (hosted.has(v.infoHash)) continue;
     try {
       const bytes = await source.volumeTorrent(v.infoHash);
-      if (parseVolumeTorrent(bytes).infoHash !== v.infoHash) throw new Error(`the torrent served for ${v.infoHash} has another info hash`);
+      const served = parseVolumeTorrent(bytes).infoHash;
+      if (served !== v.infoHash) {
+        throw new SeedbankError('TORRENT_INFO_HASH_MISMATCH', `the torrent served (via ${source.via}) for ${v.infoHash} of ${m.set.id} v${m.version} has info hash ${served}`, {
+          context: { expected: v.infoHash, served, set: m.set.id, version: m.version, via: source.via },
+        });
+      }
       const s = await ctx.seeder.addVolume(bytes);
       ctx.out(`hosting ${v.infoHash} of ${m.set.id} v${m.version} (${s.files} files, ${formatSize(s.totalBytes)}, ${(s.progress * 100).toFixed(1)}% already on disk)`);
     } catch (err) {
-      if (!(isSeedbankError(err) && err.code === 'QUOTA_EXCEEDED')) ctx.log.warn({ infoHash: v.infoHash, err: errorMessage(err) }, 'could not host a volume');
+      if (hasErrorKind(err, 'integrity')) ctx.log.error({ infoHash: v.infoHash, err }, 'refused a volume torrent that failed its check');
+      else if (!isSeedbankError(err, 'QUOTA_EXCEEDED')) ctx.log.warn({ infoHash: v.infoHash, err }, 'could not host a volume');
       ctx.out(`skipped ${v.infoHash} of ${m.set.id} v${m.version}: ${errorMessage(err)}`);
     }
   }

@@ -4,6 +4,7 @@
  * here files are opened on demand and the least recently used idle handles are closed.
  */
 import { constants, type FileHandle, open } from 'node:fs/promises';
+import { SeedbankError } from '../../../shared/errors.ts';
 
 /** Default number of files kept open at once. */
 export const DEFAULT_MAX_OPEN_FILES = 64;
@@ -35,7 +36,7 @@ export class HandleCache {
    * symlink in the last component (O_NOFOLLOW), so a planted link cannot redirect a write.
    */
   async use<T>(file: string, writable: boolean, fn: (h: FileHandle) => Promise<T>): Promise<T> {
-    if (this.closed) throw new Error('the file handle cache is closed');
+    if (this.closed) throw new SeedbankError('STORE_CLOSED', 'the file handle cache is closed', { context: { file } });
     let entry = this.entries.get(file);
     if (entry && writable && !entry.writable) {
       this.retire(file, entry);

@@ -14,9 +14,8 @@ import { segmentProblem } from '../../../shared/torrent/volume-paths.ts';
 export const META_DIR = '.seedbank';
 
 function escape(message: string, p: string): SeedbankError {
-  return new SeedbankError('STORAGE_ESCAPE', message, {
+  return new SeedbankError('PATH_ESCAPE', message, {
     hint: 'refusing to touch anything outside the storage folder',
-    status: 400,
     context: { path: p },
   });
 }

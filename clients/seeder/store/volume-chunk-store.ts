@@ -4,6 +4,7 @@
  * work is done by the volume's VolumeFiles over the shared content store.
  */
 import type { VolumeFiles } from './volume-files.ts';
+import { SeedbankError } from '../../../shared/errors.ts';
 
 type Callback<T = void> = (err: Error | null, value?: T) => void;
 
@@ -21,7 +22,7 @@ export class VolumeChunkStore {
   constructor(chunkLength: number, opts: VolumeChunkStoreOptions) {
     this.chunkLength = chunkLength;
     this.files = opts.volumeFiles;
-    if (chunkLength !== this.files.layout.pieceLength) throw new Error(`chunk length ${chunkLength} is not the volume's piece length`);
+    if (chunkLength !== this.files.layout.pieceLength) throw new SeedbankError('INTERNAL', `chunk length ${chunkLength} is not the volume's piece length ${this.files.layout.pieceLength}`);
   }
 
   /**

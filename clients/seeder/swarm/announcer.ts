@@ -79,15 +79,15 @@ export class Announcer {
         getAnnounceOpts: () => ({ uploaded: volume.uploaded(), downloaded: volume.downloaded(), left: volume.left() }),
       });
       client.on('peer', (addr) => volume.onPeer(addr));
-      client.on('warning', (err) => this.o.logger.debug({ infoHash: volume.infoHash, err: err.message }, 'tracker warning'));
-      client.on('error', (err) => this.o.logger.warn({ infoHash: volume.infoHash, err: err.message }, 'tracker error'));
+      client.on('warning', (err) => this.o.logger.debug({ infoHash: volume.infoHash, err }, 'tracker warning'));
+      client.on('error', (err) => this.o.logger.warn({ infoHash: volume.infoHash, err }, 'tracker error'));
       client.start();
     }
     let dhtTimer: NodeJS.Timeout | null = null;
     if (this.o.dht) {
       const dht = this.o.dht;
       const announce = () => dht.announce(volume.infoHash, this.o.port, (err) => {
-        if (err) this.o.logger.debug({ infoHash: volume.infoHash, err: err.message }, 'DHT announce failed');
+        if (err) this.o.logger.debug({ infoHash: volume.infoHash, err }, 'DHT announce failed');
       });
       announce();
       dhtTimer = setInterval(announce, DHT_ANNOUNCE_MS);

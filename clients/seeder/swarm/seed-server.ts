@@ -108,7 +108,7 @@ export class SeedServer implements PeerHost {
         resolve();
       });
     });
-    server.on('error', (err) => o.logger.warn({ err: String(err) }, 'peer port error'));
+    server.on('error', (err) => o.logger.warn({ err }, 'peer port error'));
     return new SeedServer(server, o);
   }
 

@@ -9,6 +9,7 @@
 import type { PieceLayout } from '../store/piece-layout.ts';
 import type { HostLimiter } from './host-limiter.ts';
 import { WebConnBase } from '../webtorrent-api.ts';
+import { SeedbankError } from '../../../shared/errors.ts';
 
 /** Merged requests stop growing here, so one slow response does not hold too much. */
 export const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
@@ -129,8 +130,8 @@ export class WebSeedConn extends WebConnBase {
     let data: Buffer;
     if (res.status === HTTP_PARTIAL_CONTENT) data = body;
     else if (res.status === HTTP_OK) data = body.subarray(from, from + length); // the server ignored Range
-    else throw new Error(`web seed ${url} answered HTTP ${res.status}`);
-    if (data.length !== length) throw new Error(`web seed ${url} sent ${data.length} bytes, expected ${length}`);
+    else throw new SeedbankError('WEB_SEED_FAILED', `web seed ${url} answered HTTP ${res.status}`, { context: { url, upstreamStatus: res.status } });
+    if (data.length !== length) throw new SeedbankError('WEB_SEED_FAILED', `web seed ${url} sent ${data.length} bytes, expected ${length}`, { context: { url, from, length, received: data.length } });
     this.o.onBytes?.(data.length);
     return data;
   }

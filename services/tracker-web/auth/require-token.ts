@@ -13,7 +13,6 @@ export function requireToken(store: CatalogueStore): RequestHandler {
     res.set('WWW-Authenticate', 'Bearer realm="seedbank-catalogue"');
     if (!header) {
       throw new SeedbankError('TOKEN_MISSING', 'publishing needs a token: send "Authorization: Bearer <token>"', {
-        status: 401,
         hint: 'make one on the catalogue host with `seedbank catalogue token create --data DIR`, then pass --token or set SEEDBANK_TOKEN',
       });
     }
@@ -21,7 +20,6 @@ export function requireToken(store: CatalogueStore): RequestHandler {
     const record = m ? store.tokenByHash(hashToken(m[1]!)) : undefined;
     if (!record) {
       throw new SeedbankError('TOKEN_INVALID', 'the publishing token is not valid for this catalogue', {
-        status: 401,
         hint: 'check --token / SEEDBANK_TOKEN, or ask the catalogue operator for a new token',
       });
     }

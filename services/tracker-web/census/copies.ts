@@ -73,7 +73,7 @@ export interface MergedCopies {
 }
 
 function badInput(message: string): SeedbankError {
-  return new SeedbankError('CENSUS_BAD_INPUT', message, { status: 400, hint: 'offsets, lengths and piece lengths are non-negative byte counts' });
+  return new SeedbankError('CENSUS_BAD_INPUT', message, { hint: 'offsets, lengths and piece lengths are non-negative byte counts' });
 }
 
 /** The pieces a file spans, as an inclusive range; empty (`count` 0, `last = first - 1`) for a zero-length file. */

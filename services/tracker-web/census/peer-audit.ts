@@ -128,7 +128,7 @@ function checkTarget(t: AuditTarget): number {
   if (!/^[0-9a-fA-F]{40}$/.test(t.infoHash) || !Number.isSafeInteger(t.pieceLength) || t.pieceLength <= 0
     || !Number.isSafeInteger(t.totalBytes) || t.totalBytes <= 0 || t.pieces.length !== count * SHA1_BYTES) {
     throw new SeedbankError('CENSUS_BAD_TARGET', `audit target ${t.infoHash} is inconsistent: ${t.totalBytes} bytes in ${t.pieceLength}-byte pieces need ${count} hashes, got ${t.pieces.length / SHA1_BYTES}`, {
-      hint: 'build the target from parseVolumeTorrent()', status: 400,
+      hint: 'build the target from parseVolumeTorrent()',
     });
   }
   return count;

@@ -49,7 +49,7 @@ export class PointerPublisher {
   async start(): Promise<number> {
     const node = createDhtNode({ bootstrap: this.opts.bootstrap });
     this.node = node;
-    node.on('warning', (err: Error) => this.opts.logger.debug({ err: err.message }, 'dht warning'));
+    node.on('warning', (err: Error) => this.opts.logger.debug({ err }, 'dht warning'));
     node.on('error', (err: Error) => this.opts.logger.warn({ err }, 'dht error'));
     const port = await listenDht(node, this.opts.port ?? 0, this.opts.host);
     this.opts.logger.info({ port, bootstrap: this.opts.bootstrap ?? 'default routers' }, 'DHT node listening');
@@ -90,7 +90,7 @@ export class PointerPublisher {
         this.status.set(p.salt, { seq: p.seq, at: Date.now(), ok: stored, nodes, error: stored ? undefined : err?.message });
         if (stored) log.info({ nodes }, 'pointer put into the DHT');
         else {
-          log.warn({ err: err?.message }, 'pointer put failed; retrying');
+          log.warn({ err }, 'pointer put failed; retrying');
           this.retry(p);
         }
       });

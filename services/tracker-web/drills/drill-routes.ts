@@ -29,7 +29,7 @@ export function drillRouter(o: DrillRouteOptions): Router {
   router.post(routes.drillPost.pattern, requireToken(o.store), express.json({ limit: MAX_DRILL_BODY }), async (req, res) => {
     const report = parseBody(drillReportSchema, req.body, 'drill report');
     const set = o.store.getSet(report.setId);
-    if (!set) throw new SeedbankError('SET_UNKNOWN', `no set "${report.setId}" in this catalogue`, { status: 404 });
+    if (!set) throw new SeedbankError('SET_NOT_FOUND', `no set "${report.setId}" in this catalogue`);
     const record: DrillRecord = { ...report, setTitle: set.title, receivedAt: (o.now?.() ?? new Date()).toISOString(), reporter: String(res.locals.tokenLabel ?? '') };
     await o.log.add(record);
     if (record.ok) o.logger.info({ setId: record.setId, filesOk: record.filesOk, seconds: record.seconds }, 'restore drill succeeded');

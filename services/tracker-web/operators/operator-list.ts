@@ -72,19 +72,19 @@ export function readOperatorList(dataDir: string): ApprovedOperator[] {
 export async function addOperator(dataDir: string, entry: { name: string; operatorKey?: string; networks?: string[] }, now = new Date()): Promise<ApprovedOperator> {
   const key = entry.operatorKey?.toLowerCase();
   if (key !== undefined && !OPERATOR_KEY_HEX.test(key)) {
-    throw new SeedbankError('OPERATOR_KEY_INVALID', `"${entry.operatorKey}" is not an operator key`, { status: 400, hint: 'an operator key is 64 hex digits: the operatorKey that `seedbank status --json` prints on the seeder' });
+    throw new SeedbankError('OPERATOR_KEY_INVALID', `"${entry.operatorKey}" is not an operator key`, { hint: 'an operator key is 64 hex digits: the operatorKey that `seedbank status --json` prints on the seeder' });
   }
   const networks = (entry.networks ?? []).map((n) => {
     const c = parseCidr(n);
-    if (!c) throw new SeedbankError('OPERATOR_NETWORK_INVALID', `"${n}" is not a network`, { status: 400, hint: 'give an address and prefix length, like 192.0.2.0/24 or 2001:db8::/48' });
+    if (!c) throw new SeedbankError('OPERATOR_NETWORK_INVALID', `"${n}" is not a network`, { hint: 'give an address and prefix length, like 192.0.2.0/24 or 2001:db8::/48' });
     return `${c.address}/${c.prefix}`;
   });
   if (!key && networks.length === 0) {
-    throw new SeedbankError('OPERATOR_EMPTY', `operator "${entry.name}" needs an operator key or a --network`, { status: 400, hint: 'approve a Seedbank seeder by its key, a host running another client by its network' });
+    throw new SeedbankError('OPERATOR_EMPTY', `operator "${entry.name}" needs an operator key or a --network`, { hint: 'approve a Seedbank seeder by its key, a host running another client by its network' });
   }
   const current = readOperatorList(dataDir);
   const clash = current.find((o) => key && o.operatorKey === key && o.name !== entry.name);
-  if (clash) throw new SeedbankError('OPERATOR_KEY_TAKEN', `key ${key} is already approved as "${clash.name}"`, { status: 409, hint: `remove "${clash.name}" first, or add the network to it` });
+  if (clash) throw new SeedbankError('OPERATOR_KEY_TAKEN', `key ${key} is already approved as "${clash.name}"`, { hint: `remove "${clash.name}" first, or add the network to it` });
   const added: ApprovedOperator = { name: entry.name, ...(key ? { operatorKey: key } : {}), networks, addedAt: now.toISOString() };
   await writeList(dataDir, [...current.filter((o) => o.name !== entry.name), added]);
   return added;
@@ -94,7 +94,7 @@ export async function addOperator(dataDir: string, entry: { name: string; operat
 export async function removeOperator(dataDir: string, nameOrKey: string): Promise<ApprovedOperator[]> {
   const current = readOperatorList(dataDir);
   const gone = current.filter((o) => o.name === nameOrKey || o.operatorKey === nameOrKey.toLowerCase());
-  if (gone.length === 0) throw new SeedbankError('OPERATOR_NOT_LISTED', `no approved operator is named or keyed "${nameOrKey}"`, { status: 404, hint: 'see `seedbank catalogue operator list`' });
+  if (gone.length === 0) throw new SeedbankError('OPERATOR_NOT_LISTED', `no approved operator is named or keyed "${nameOrKey}"`, { hint: 'see `seedbank catalogue operator list`' });
   await writeList(dataDir, current.filter((o) => !gone.includes(o)));
   return gone;
 }

@@ -10,7 +10,7 @@ import { parseVolumeTorrent, SHA1_BYTES, type ParsedVolumeTorrent } from '../../
 import { METADATA_FILE_NAMES } from '../store/records.ts';
 
 function mismatch(message: string, hint?: string): SeedbankError {
-  return new SeedbankError('TORRENT_MISMATCH', message, { status: 400, hint: hint ?? 'upload the torrents the builder wrote for this version, unchanged' });
+  return new SeedbankError('TORRENT_MISMATCH', message, { hint: hint ?? 'upload the torrents the builder wrote for this version, unchanged' });
 }
 
 /** Parses a torrent from the upload, naming the file in any error. */
@@ -18,7 +18,7 @@ function parse(name: string, bytes: Uint8Array): ParsedVolumeTorrent {
   try {
     return parseVolumeTorrent(bytes);
   } catch (err) {
-    if (err instanceof SeedbankError) throw new SeedbankError(err.code, `${name}: ${err.message}`, { status: 400, hint: err.hint, context: err.context });
+    if (err instanceof SeedbankError) throw new SeedbankError(err.code, `${name}: ${err.message}`, { hint: err.hint, context: err.context });
     throw err;
   }
 }
@@ -36,7 +36,7 @@ export function checkVolumeTorrents(manifest: Manifest, torrents: Map<string, Ui
   return manifest.volumes.map((vol) => {
     const name = `volumes/${vol.infoHash}.torrent`;
     const bytes = torrents.get(vol.infoHash);
-    if (!bytes) throw new SeedbankError('PUBLISH_INCOMPLETE', `${name} was not uploaded`, { status: 400 });
+    if (!bytes) throw new SeedbankError('PUBLISH_INCOMPLETE', `${name} was not uploaded`);
     const t = parse(name, bytes);
     if (t.infoHash !== vol.infoHash) throw mismatch(`${name} has info hash ${t.infoHash}, not the manifest's ${vol.infoHash}`);
     const facts: Array<[string, number, number]> = [

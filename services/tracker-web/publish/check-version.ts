@@ -6,7 +6,7 @@
  * torrent paths included); then its place in the version sequence (409).
  */
 import { sha256Hex } from '../../../shared/canonical-json.ts';
-import { SeedbankError } from '../../../shared/errors.ts';
+import { SeedbankError, type ErrorCode } from '../../../shared/errors.ts';
 import { manifestSha256, parseManifest, serializeManifest, type Manifest } from '../../../shared/formats/manifest.ts';
 import { pointerSchema, verifyPointer, type SetPointer } from '../../../shared/formats/pointer.ts';
 import { checkManifestSignature, manifestSignatureSchema } from '../../../shared/formats/signature.ts';
@@ -27,8 +27,8 @@ export interface VersionUpload {
 /** What the catalogue should do with an upload that passed the checks. */
 export type CheckedVersion = { kind: 'new'; version: NewVersion } | { kind: 'unchanged'; record: VersionRecord };
 
-function bad(code: string, message: string, hint?: string): SeedbankError {
-  return new SeedbankError(code, message, { status: 400, hint });
+function bad(code: ErrorCode, message: string, hint?: string): SeedbankError {
+  return new SeedbankError(code, message, { hint });
 }
 
 function parsePointer(text: string): SetPointer {
@@ -84,7 +84,6 @@ function checkKey(store: CatalogueStore, manifest: Manifest): void {
   const registered = store.getSet(setId)?.publicKey;
   if (registered !== undefined && manifest.set.publicKey !== registered) {
     throw new SeedbankError('KEY_MISMATCH', `${setId} is registered here with key ${registered.slice(0, 16)}…, but this version is signed by ${manifest.set.publicKey.slice(0, 16)}…`, {
-      status: 403,
       hint: `if the set's key really changed, the catalogue operator runs \`seedbank catalogue rotate-key --data DIR ${setId} ${manifest.set.publicKey}\``,
     });
   }
@@ -105,19 +104,17 @@ function checkSequence(store: CatalogueStore, manifest: Manifest): void {
   const version = manifest.version;
   if (version > latest + 1) {
     const missing = latest + 1 === version - 1 ? `v${latest + 1} is` : `v${latest + 1}–v${version - 1} are`;
-    throw new SeedbankError('VERSION_MISSING', `${setId} v${version} cannot be published yet: ${missing} missing here (the catalogue has ${latest === 0 ? 'no version' : `up to v${latest}`})`, {
-      status: 409,
+    throw new SeedbankError('VERSION_OUT_OF_ORDER', `${setId} v${version} cannot be published yet: ${missing} missing here (the catalogue has ${latest === 0 ? 'no version' : `up to v${latest}`})`, {
       hint: `publish ${setId} v${latest + 1} first, or publish the set folder (DATA/sets/${setId}) to send every missing version in order`,
     });
   }
   if (version === 1) {
-    if (manifest.parent !== null) throw new SeedbankError('PARENT_MISMATCH', `${setId} v1 names a parent (v${manifest.parent.version})`, { status: 409 });
+    if (manifest.parent !== null) throw new SeedbankError('PARENT_MISMATCH', `${setId} v1 names a parent (v${manifest.parent.version})`);
     return;
   }
   const parent = store.getVersion(setId, latest)!;
   if (!manifest.parent || manifest.parent.version !== latest || manifest.parent.manifestSha256 !== parent.manifestSha256) {
     throw new SeedbankError('PARENT_MISMATCH', `${setId} v${version} does not descend from the v${latest} published here (manifest SHA-256 ${parent.manifestSha256.slice(0, 16)}…)`, {
-      status: 409,
       hint: 'the set was rebuilt from another history; publish from the data folder that built the published versions',
     });
   }
@@ -132,7 +129,6 @@ export function checkVersion(store: CatalogueStore, setId: string, version: numb
   checkKey(store, manifest);
   if (existing) {
     throw new SeedbankError('VERSION_EXISTS', `${setId} v${version} is already published here with other content; a published version never changes`, {
-      status: 409,
       hint: `build a new version (v${store.latestVersion(setId) + 1}) instead`,
     });
   }

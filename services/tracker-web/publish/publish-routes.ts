@@ -43,7 +43,6 @@ async function readUpload(staging: Staging, setId: string, version: number): Pro
   const missing = FIXED_FILES.filter((_, i) => fixed[i] === null);
   if (missing.length > 0) {
     throw new SeedbankError('PUBLISH_INCOMPLETE', `${setId} v${version} cannot be committed: ${missing.join(', ')} not uploaded`, {
-      status: 400,
       hint: `PUT each file to ${routes.publishFile.path(setId, version, '<file>')} first`,
     });
   }

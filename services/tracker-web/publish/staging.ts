@@ -43,7 +43,6 @@ export function uploadLimitFor(name: string, maxUploadBytes: number): number {
 
 function tooLarge(name: string, limit: number): SeedbankError {
   return new SeedbankError('UPLOAD_TOO_LARGE', `${name} is larger than the ${formatSize(limit)} this catalogue accepts for it`, {
-    status: 413,
     hint: 'the catalogue operator can raise the limit with `seedbank serve --max-upload SIZE`',
   });
 }
@@ -67,7 +66,6 @@ export class Staging {
   async receive(setId: string, version: number, name: string, body: Readable, declaredLength: number | undefined): Promise<StagedFile> {
     if (!STAGED_NAME.test(name)) {
       throw new SeedbankError('UPLOAD_NAME_INVALID', `"${name}" is not a file of a set version`, {
-        status: 400,
         hint: 'expected manifest.json, manifest.sig, pages.xml.gz, metadata.torrent, pointer.json, preview.jpg or volumes/<infohash>.torrent',
       });
     }
@@ -77,7 +75,7 @@ export class Staging {
     const file = path.join(dir, ...name.split('/'));
     await mkdir(path.dirname(file), { recursive: true });
     if ((await this.countFiles(dir)) >= MAX_STAGED_FILES) {
-      throw new SeedbankError('UPLOAD_TOO_MANY_FILES', `more than ${MAX_STAGED_FILES} files staged for ${setId} v${version}`, { status: 413 });
+      throw new SeedbankError('UPLOAD_TOO_MANY_FILES', `more than ${MAX_STAGED_FILES} files staged for ${setId} v${version}`);
     }
     // A random suffix: two requests may upload the same name at the same moment.
     const tmp = `${file}.upload-${randomBytes(8).toString('hex')}`;
@@ -109,7 +107,7 @@ export class Staging {
         });
         body.on('error', reject);
         // A client that hangs up mid-upload may give neither 'end' nor 'error'.
-        body.on('close', () => ended || failed || reject(new SeedbankError('UPLOAD_ABORTED', `the upload of ${name} was cut off`, { status: 400 })));
+        body.on('close', () => ended || failed || reject(new SeedbankError('UPLOAD_ABORTED', `the upload of ${name} was cut off`)));
         out.on('error', reject);
       });
       await fsyncFile(tmp);

@@ -37,7 +37,7 @@ export function seederRouter(o: SeederRouteOptions): Router {
     standardHeaders: 'draft-7',
     legacyHeaders: false,
     validate: { xForwardedForHeader: false },
-    handler: (_req, _res, next) => next(new SeedbankError('RATE_LIMITED', 'too many seeder reports from this address', { status: 429, hint: 'wait a minute and try again' })),
+    handler: (_req, _res, next) => next(new SeedbankError('RATE_LIMITED', 'too many seeder reports from this address', { hint: 'wait a minute and try again' })),
   });
   router.post(routes.seederReport.pattern, limiter, express.json({ limit: MAX_REPORT_BYTES, type: () => true }), (req, res) => {
     const r = parseBody(seederReportSchema, req.body, 'seeder report', 'REPORT_INVALID');

@@ -216,13 +216,13 @@ export class CatalogueStore {
       const current = sets.get(setId);
       const latest = current?.latestVersion ?? 0;
       if (versions.doesExist([setId, version])) {
-        throw new SeedbankError('VERSION_EXISTS', `${setId} v${version} was published a moment ago by another request`, { status: 409 });
+        throw new SeedbankError('VERSION_EXISTS', `${setId} v${version} was published a moment ago by another request`);
       }
       if (version !== latest + 1) {
-        throw new SeedbankError('VERSION_OUT_OF_ORDER', `${setId} is at v${latest} here; v${version} cannot follow it`, { status: 409 });
+        throw new SeedbankError('VERSION_OUT_OF_ORDER', `${setId} is at v${latest} here; v${version} cannot follow it`);
       }
       if (current && current.publicKey !== v.set.publicKey) {
-        throw new SeedbankError('KEY_MISMATCH', `${setId} is registered with another key`, { status: 403 });
+        throw new SeedbankError('KEY_MISMATCH', `${setId} is registered with another key`);
       }
       sets.putSync(setId, {
         ...v.set,
@@ -260,12 +260,12 @@ export class CatalogueStore {
    */
   async rotateKey(setId: string, newPublicKey: string, now = Date.now()): Promise<string> {
     if (!/^[0-9a-f]{64}$/.test(newPublicKey)) {
-      throw new SeedbankError('KEY_INVALID', 'the new key must be a raw ed25519 public key: 64 lower-case hex digits', { status: 400 });
+      throw new SeedbankError('KEY_INVALID', 'the new key must be a raw ed25519 public key: 64 lower-case hex digits');
     }
     return this.t.sets.transaction(() => {
       const current = this.t.sets.get(setId);
       if (!current) {
-        throw new SeedbankError('SET_UNKNOWN', `no set "${setId}" in this catalogue`, { status: 404, hint: 'a set registers its key with its first publish' });
+        throw new SeedbankError('SET_NOT_FOUND', `no set "${setId}" in this catalogue`, { hint: 'a set registers its key with its first publish' });
       }
       if (current.publicKey === newPublicKey) return current.publicKey;
       this.t.sets.putSync(setId, {

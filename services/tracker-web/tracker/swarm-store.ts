@@ -9,6 +9,7 @@
  * Pages, metrics and the census read it through {@link SwarmReader}; only the tracker announces.
  */
 import { Swarm, type PickedPeers } from './swarm.ts';
+import { SeedbankError } from '../../../shared/errors.ts';
 
 export type { StoredPeer } from './swarm.ts';
 
@@ -91,10 +92,10 @@ export class SwarmStore implements SwarmReader {
   private readonly timer: NodeJS.Timeout | null;
 
   constructor(opts: SwarmStoreOptions) {
-    if (!(opts.ttlMs > 0)) throw new Error(`peer TTL must be a positive number of milliseconds, got ${opts.ttlMs}`);
+    if (!(opts.ttlMs > 0)) throw new SeedbankError('CONFIG_INVALID', `peer TTL must be a positive number of milliseconds, got ${opts.ttlMs}`);
     this.ttlMs = opts.ttlMs;
     this.maxPeers = opts.maxPeersPerSwarm ?? DEFAULT_MAX_PEERS_PER_SWARM;
-    if (!(this.maxPeers >= 1)) throw new Error(`peers per swarm must be at least 1, got ${this.maxPeers}`);
+    if (!(this.maxPeers >= 1)) throw new SeedbankError('CONFIG_INVALID', `peers per swarm must be at least 1, got ${this.maxPeers}`);
     this.now = opts.now ?? Date.now;
     const sweepMs = opts.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS;
     this.timer = sweepMs > 0 ? setInterval(() => this.sweep(), sweepMs) : null;

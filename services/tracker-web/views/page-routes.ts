@@ -44,7 +44,7 @@ export function pageRouter(src: ViewSources, extras: PageExtras): Router {
 
   const setOr404 = (req: Request) => {
     const model = setModel(src, String(req.params.id), baseUrl(req, extras.publicUrl));
-    if (!model) throw new SeedbankError('SET_NOT_FOUND', `no set "${String(req.params.id)}" in this catalogue`, { status: 404, hint: 'see the list of sets on the home page' });
+    if (!model) throw new SeedbankError('SET_NOT_FOUND', `no set "${String(req.params.id)}" in this catalogue`, { hint: 'see the list of sets on the home page' });
     return model;
   };
   router.get('/sets/:id', (req, res) => {
@@ -53,7 +53,7 @@ export function pageRouter(src: ViewSources, extras: PageExtras): Router {
   router.get('/sets/:id/preview.jpg', (req, res) => {
     const row = src.store.getSet(String(req.params.id));
     const jpeg = row ? src.store.preview(row.id, row.latestVersion) : undefined;
-    if (!jpeg) throw new SeedbankError('PREVIEW_NOT_FOUND', 'this set has no preview', { status: 404 });
+    if (!jpeg) throw new SeedbankError('PREVIEW_NOT_FOUND', 'this set has no preview');
     res.type('image/jpeg').set('cache-control', 'public, max-age=3600').send(jpeg);
   });
   router.get('/api/view/sets/:id', (req, res) => {
@@ -72,7 +72,7 @@ export function pageRouter(src: ViewSources, extras: PageExtras): Router {
   const feed = (req: Request, setId: string | null) => {
     const base = baseUrl(req, extras.publicUrl);
     const rows = src.store.listSets().filter((r) => setId === null || r.id === setId);
-    if (setId !== null && rows.length === 0) throw new SeedbankError('SET_NOT_FOUND', `no set "${setId}" in this catalogue`, { status: 404 });
+    if (setId !== null && rows.length === 0) throw new SeedbankError('SET_NOT_FOUND', `no set "${setId}" in this catalogue`);
     const versions: FeedVersion[] = [];
     for (const row of rows) {
       const seen = new Set<string>();
@@ -115,7 +115,7 @@ export function pageRouter(src: ViewSources, extras: PageExtras): Router {
 
   router.get(routes.fileCopies.pattern, (req, res) => {
     const model = fileModel(src, String(req.params.key));
-    if (model.kind !== 'found') throw new SeedbankError('FILE_NOT_FOUND', `no file "${String(req.params.key)}" in this catalogue`, { status: 404, hint: 'give a title (File:Name.jpg) or a SHA-1' });
+    if (model.kind !== 'found') throw new SeedbankError('FILE_NOT_FOUND', `no file "${String(req.params.key)}" in this catalogue`, { hint: 'give a title (File:Name.jpg) or a SHA-1' });
     const c = src.copies.file(model.file.sha1);
     const body: FileCopiesBody = { ...c, title: model.file.title, containedIn: model.file.containedIn };
     res.json(body);
@@ -126,7 +126,7 @@ export function pageRouter(src: ViewSources, extras: PageExtras): Router {
   });
   router.get(routes.setCopies.pattern, (req, res) => {
     const stats = src.copies.set(String(req.params.id));
-    if (!stats) throw new SeedbankError('SET_NOT_FOUND', `no set "${String(req.params.id)}" in this catalogue`, { status: 404 });
+    if (!stats) throw new SeedbankError('SET_NOT_FOUND', `no set "${String(req.params.id)}" in this catalogue`);
     const body: SetCopiesBody = { ...stats, histogram: Object.fromEntries(stats.histogram) };
     res.json(body);
   });

@@ -1,20 +1,27 @@
 /**
  * The one error edge of the catalogue's HTTP server: SeedbankErrors (and the 4xx errors of
- * body parsers and limiters) become `{error: {code, message, hint}}` with their status;
- * anything else is logged with its stack and answered with a plain 500.
+ * body parsers and limiters) become `{error: {code, message, hint}}` with their status, the
+ * only place a code becomes an HTTP status (the error table's `http`); anything else is logged
+ * with its stack and answered with a plain 500.
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { isSeedbankError } from '../../../shared/errors.ts';
+import { errorSpec, isSeedbankError, type ErrorCode } from '../../../shared/errors.ts';
 import type { Logger } from '../../../shared/log.ts';
 import type { ErrorBody } from '../../../shared/api/error-body.ts';
 
 export type { ErrorBody } from '../../../shared/api/error-body.ts';
 
+/** The HTTP status of an error code: the table's, never chosen at a throw site. */
+export function httpStatusOf(code: ErrorCode): number {
+  return errorSpec(code).http;
+}
+
 /** Answers 404 in the error format for any route nobody handled. */
 export function notFound(): RequestHandler {
   return (req, res) => {
-    const body: ErrorBody = { error: { code: 'NOT_FOUND', message: `nothing at ${req.method} ${req.path}` } };
-    res.status(404).json(body);
+    const code = 'NOT_FOUND';
+    const body: ErrorBody = { error: { code, message: `nothing at ${req.method} ${req.path}` } };
+    res.status(httpStatusOf(code)).json(body);
   };
 }
 
@@ -27,19 +34,22 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       next(err);
       return;
     }
-    let status = 500;
+    let status: number;
     let body: ErrorBody;
     if (isSeedbankError(err)) {
-      status = err.status;
+      status = httpStatusOf(err.code);
       body = { error: { code: err.code, message: err.message, hint: err.hint } };
     } else if (isClientError(err)) {
       // body-parser and friends: entity.too.large (413), entity.parse.failed (400), ...
       status = err.status;
       body = { error: { code: err.type ? String(err.type).toUpperCase().replace(/\W+/g, '_') : 'BAD_REQUEST', message: err.message } };
     } else {
+      status = httpStatusOf('INTERNAL');
       body = { error: { code: 'INTERNAL', message: 'the catalogue failed to handle this request; the operator can find the cause in its log' } };
     }
     if (status >= 500) logger.error({ err, method: req.method, path: req.path }, 'request failed');
+    // Refused tampered or hostile input: an error for the client, a warning for the server.
+    else if (isSeedbankError(err) && err.kind === 'integrity') logger.warn({ err, method: req.method, path: req.path }, body.error.message);
     else logger.info({ code: body.error.code, status, method: req.method, path: req.path }, body.error.message);
     res.status(status).json(body);
   };

@@ -27,7 +27,7 @@ export interface ReadRouteOptions {
 }
 
 function unknownSet(setId: string): SeedbankError {
-  return new SeedbankError('SET_UNKNOWN', `no set "${setId}" in this catalogue`, { status: 404 });
+  return new SeedbankError('SET_NOT_FOUND', `no set "${setId}" in this catalogue`);
 }
 
 /** Normalises a title the way MediaWiki does for lookups: "File:" prefix, spaces for underscores. */
@@ -65,7 +65,7 @@ export function readRouter({ store, counts }: ReadRouteOptions): Router {
     const setId = parseParam(setIdSchema, req.params.id, 'set');
     const version = parseParam(versionSchema, req.params.version, 'version');
     const record = store.getVersion(setId, version);
-    if (!record) throw new SeedbankError('VERSION_UNKNOWN', `${setId} v${version} is not in this catalogue`, { status: 404 });
+    if (!record) throw new SeedbankError('VERSION_NOT_FOUND', `${setId} v${version} is not in this catalogue`);
     const body: VersionDetailBody = { version: record, volumes: store.volumesOf(setId, version) };
     res.json(body);
   });
@@ -73,14 +73,14 @@ export function readRouter({ store, counts }: ReadRouteOptions): Router {
   router.get(routes.volume.pattern, (req, res) => {
     const infoHash = parseParam(infoHashSchema, req.params.ih, 'info hash');
     const volume = store.getVolume(infoHash);
-    if (!volume) throw new SeedbankError('VOLUME_UNKNOWN', `no volume ${infoHash} in this catalogue`, { status: 404 });
+    if (!volume) throw new SeedbankError('VOLUME_NOT_FOUND', `no volume ${infoHash} in this catalogue`);
     const body: VolumeDetailBody = { volume, swarm: counts(infoHash) };
     res.json(body);
   });
 
   router.get(routes.swarm.pattern, (req, res) => {
     const infoHash = parseParam(infoHashSchema, req.params.ih, 'info hash');
-    if (!store.isTracked(infoHash)) throw new SeedbankError('NOT_TRACKED', `torrent ${infoHash} is not in this catalogue`, { status: 404 });
+    if (!store.isTracked(infoHash)) throw new SeedbankError('NOT_TRACKED', `torrent ${infoHash} is not in this catalogue`);
     const { since, until } = parseParam(swarmQuerySchema, { since: req.query.since, until: req.query.until }, 'since/until (Unix milliseconds)');
     const body: SwarmDetailBody = { live: counts(infoHash), history: store.swarmHistory(infoHash, { since, until, limit: MAX_HISTORY_SAMPLES }) };
     res.json(body);

@@ -25,7 +25,7 @@ const TORRENT_TYPE = 'application/x-bittorrent';
 const META_FOLDER = /^([a-z0-9][a-z0-9-]{0,62})-v([1-9][0-9]{0,8})$/;
 
 function notFound(what: string): SeedbankError {
-  return new SeedbankError('NOT_FOUND', `${what} is not in this catalogue`, { status: 404 });
+  return new SeedbankError('NOT_FOUND', `${what} is not in this catalogue`);
 }
 
 /** The catalogue's public base URL: configured, or the one the request came to. */

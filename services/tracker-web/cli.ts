@@ -6,7 +6,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import type { Logger } from '../../shared/log.ts';
 import { createToken } from './auth/tokens.ts';
-import { durationOption, nodeListOption, portOption, sizeOption } from './cli-options.ts';
+import { countOption, durationOption, nodeListOption, portOption, sizeOption } from './cli-options.ts';
 import { DEFAULT_HOST, DEFAULT_PORT, startCatalogueServer } from './server.ts';
 import { CatalogueStore } from './store/catalogue-store.ts';
 import { readTakedownList, updateTakedownList } from './takedown/takedown-file.ts';
@@ -35,6 +35,8 @@ interface ServeOptions {
   censusInterval?: number;
   censusConcurrency?: number;
   census: boolean;
+  trackerPeersPerAddress?: number;
+  trackerAnnouncesPerMinute?: number;
 }
 
 function dataDirOf(opts: { data?: string }, c: CatalogueCliContext): string {
@@ -80,6 +82,8 @@ export function registerCatalogueCommands(program: Command, ctx: () => Catalogue
       return n;
     })
     .option('--no-census', 'do not audit peers (copies then stay at zero)')
+    .option('--tracker-peers-per-address <n>', 'peers one address (IPv6: one /64) may hold in a swarm; more replace its oldest (default 8)', countOption(1, 10_000))
+    .option('--tracker-announces-per-minute <n>', 'announces one address may send per minute, also its burst (default 600; 0: no limit)', countOption(0, 1_000_000))
     .action(async (opts: ServeOptions) => {
       const c = ctx();
       const dhtOn = Boolean(opts.dht || opts.dhtBootstrap);
@@ -94,6 +98,8 @@ export function registerCatalogueCommands(program: Command, ctx: () => Catalogue
         sampleIntervalMs: opts.sampleInterval,
         announceIntervalMs: opts.announceInterval,
         dht: dhtOn ? { bootstrap: opts.dhtBootstrap, port: opts.dhtPort, reputIntervalMs: opts.dhtReputInterval } : null,
+        trackerPeersPerAddress: opts.trackerPeersPerAddress,
+        trackerAnnouncesPerMinute: opts.trackerAnnouncesPerMinute,
         census: opts.census ? { intervalMs: opts.censusInterval, concurrency: opts.censusConcurrency } : null,
       });
       const dhtAddress = server.dht?.address();

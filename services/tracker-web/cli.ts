@@ -67,7 +67,7 @@ export function registerCatalogueCommands(program: Command, ctx: () => Catalogue
     .option('--port <n>', 'HTTP port, also the UDP tracker port (0: any free port)', portOption, DEFAULT_PORT)
     .option('--host <address>', 'address to listen on', DEFAULT_HOST)
     .option('--public-url <url>', 'public base URL behind a reverse proxy (for web-seed URLs)')
-    .option('--trust-proxy', 'take client addresses from X-Forwarded-For (only behind your own reverse proxy)')
+    .option('--trust-proxy', 'take client addresses from the last X-Forwarded-For entry, the one your reverse proxy appended (only behind your own proxy)')
     .option('--max-upload <size>', 'largest file a publish may upload', sizeOption)
     .option('--sample-interval <duration>', 'how often swarm counts are sampled into the history', durationOption)
     .option('--announce-interval <duration>', 'announce interval told to BitTorrent clients', durationOption)

@@ -37,7 +37,7 @@ export interface CatalogueTrackerOptions {
   store: CatalogueStore;
   logger: Logger;
   announceIntervalMs?: number;
-  /** Take the client address from X-Forwarded-For (only behind a reverse proxy you run). */
+  /** Take the client address from the last X-Forwarded-For entry, the one your reverse proxy appended (only behind one you run). */
   trustProxy?: boolean;
   /** How long a peer counts after its last announce; default two intervals and five minutes. */
   peerTtlMs?: number;
@@ -188,7 +188,8 @@ export class CatalogueTracker {
 
   private clientIp(req: IncomingMessage): string | null {
     const forwarded = this.trustProxy ? req.headers['x-forwarded-for'] : undefined;
-    const ip = typeof forwarded === 'string' ? forwarded.split(',', 1)[0]!.trim() : req.socket.remoteAddress;
+    // The last entry is the one our proxy appended; anything left of it the client may have written.
+    const ip = typeof forwarded === 'string' ? forwarded.slice(forwarded.lastIndexOf(',') + 1).trim() : req.socket.remoteAddress;
     return ip ? normalizeIp(ip) : null;
   }
 }

@@ -71,7 +71,7 @@ export function registerSeederCommands(program: Command, ctx: () => SeederCliCon
     .option('--torrent <file...>', 'volume .torrent files to host (instead of following a catalogue)')
     .option('--port <n>', 'TCP port for peers (0 = any free one)', parsePort, 0)
     .option('--http <port>', 'serve the tree read-only over HTTP on this port (a mirror and BEP 19 web seed)', parsePort)
-    .option('--http-host <address>', 'address the HTTP mirror listens on (default every interface)')
+    .option('--http-host <address>', 'address the HTTP mirror listens on (default 127.0.0.1; 0.0.0.0 serves every interface)')
     .option('--max-up <rate>', 'upload cap (e.g. 10Mbps, 2MB/s; 0 = none)', parseRate, 0)
     .option('--max-down <rate>', 'download cap (e.g. 50Mbps; 0 = none)', parseRate, 0)
     .option('--no-web-seeds', "do not download from the torrents' url-list (peers only)")

@@ -205,12 +205,12 @@ export class HostedVolume {
     torrent.on('verified', (index) => {
       this.scheduleSave();
       this.onVerified(index);
-      if (this.blocked.size > 0) void this.toServed();
+      if (this.blocked.size > 0) this.toServed().catch((err: unknown) => this.opts?.logger.warn({ infoHash: this.infoHash, err: String(err) }, 'could not hand the volume to the seed server'));
     });
     torrent.on('done', () => {
       void this.saveNow();
       o.logger.info({ infoHash: this.infoHash, bytes: this.parsed.totalBytes }, 'volume complete');
-      void this.toServed();
+      this.toServed().catch((err: unknown) => this.opts?.logger.warn({ infoHash: this.infoHash, err: String(err) }, 'could not hand the volume to the seed server'));
     });
     if (o.webSeeds) {
       addWebSeeds(torrent, this.parsed.urlList, { torrentName: this.parsed.name, layout: this.layout, limiter: o.limiter, userAgent: o.userAgent, onBytes: (n) => (this.webSeedBytes += n) });
@@ -321,7 +321,7 @@ export class HostedVolume {
       this.opts?.seedServer.forgetCached(this.infoHash);
       void this.saveNow();
       // Taken-down pieces stay missing; anything else comes back from the swarm.
-      if (lost.some((i) => !this.blocked.has(i))) void this.toDownload();
+      if (lost.some((i) => !this.blocked.has(i))) this.toDownload().catch((err: unknown) => this.opts?.logger.warn({ infoHash: this.infoHash, err: String(err) }, 'could not take the volume back to repair it'));
       return;
     }
     const t = this.torrent;

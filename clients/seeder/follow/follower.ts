@@ -133,9 +133,15 @@ export class Follower {
     if (this.closed) return;
     this.nextPollAt = new Date(Date.now() + delayMs).toISOString();
     this.timer = setTimeout(() => {
-      void this.pollOnce().then(() => {
+      const next = () => {
         const factor = Math.min(MAX_BACKOFF_FACTOR, 2 ** this.failures / 2);
         this.schedule(this.failures === 0 ? this.o.pollIntervalMs : Math.max(this.o.pollIntervalMs, this.o.pollIntervalMs * factor));
+      };
+      // A poll that fails in an unexpected way must neither kill the process from a timer nor stop the polling.
+      this.pollOnce().then(next, (err: unknown) => {
+        this.failures++;
+        this.o.logger.error({ err: errorMessage(err), failures: this.failures }, 'following failed; seeding goes on and the next poll retries');
+        next();
       });
     }, delayMs);
   }

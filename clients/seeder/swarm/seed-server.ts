@@ -12,6 +12,12 @@
  * handshakes name their volume only after our reply, so they are answered here while any
  * volume is served; one for a volume webtorrent holds is closed, and peers then retry in
  * plaintext (webtorrent, as we run it, does not answer MSE either).
+ *
+ * One address cannot take the port over: connections are counted per remote address from the
+ * moment they arrive (in the handshake, served here, or handed to webtorrent) and refused past
+ * `connectionsPerAddress`; a handshake must arrive within HANDSHAKE_TIMEOUT_MS; and a peer that
+ * holds an upload slot without requesting for `slotIdleMs` is dropped, so "interested" alone
+ * cannot sit on the slots the census and real downloaders need.
  */
 import { createHash } from 'node:crypto';
 import net, { type Socket } from 'node:net';
@@ -28,6 +34,10 @@ const CONNECT_TIMEOUT_MS = 10_000;
 /** Peers neither interested nor asking for this long are let go (seeds and idle leechers). */
 export const IDLE_PEER_MS = 3 * 60_000;
 const SWEEP_MS = 30_000;
+/** Connections one remote address may hold (an honest NAT, or one peer fetching several volumes, stays below). */
+export const DEFAULT_CONNECTIONS_PER_ADDRESS = 16;
+/** A peer unchoked this long without a single request loses its connection (and so its slot). */
+export const DEFAULT_SLOT_IDLE_MS = 60_000;
 export const DEFAULT_MAX_CONNECTIONS = 200;
 export const DEFAULT_UPLOAD_SLOTS = 32;
 export const DEFAULT_PIECE_CACHE_BYTES = 32 * 1024 * 1024;
@@ -42,6 +52,10 @@ export interface SeedServerOptions {
   /** Our 20-byte peer id (the webtorrent client's, so both halves are one peer). */
   peerId: Buffer;
   maxConnections?: number;
+  /** Connections one remote address may hold, counted from arrival (default {@link DEFAULT_CONNECTIONS_PER_ADDRESS}). */
+  connectionsPerAddress?: number;
+  /** How long a peer may hold an upload slot without requesting (default {@link DEFAULT_SLOT_IDLE_MS}). */
+  slotIdleMs?: number;
   /** Peers unchoked at once. */
   uploadSlots?: number;
   /** Bytes per second for everything uploaded here; 0 or undefined: no limit. */
@@ -78,8 +92,13 @@ export class SeedServer implements PeerHost {
   private readonly cache: PieceCache;
   private readonly bucket: TokenBucket | null;
   private readonly sweep: NodeJS.Timeout;
-  /** Peers holding an upload slot (unchoked). */
-  private readonly slots = new Set<SeedPeer>();
+  /** Peers holding an upload slot (unchoked), with when they got it. */
+  private readonly slots = new Map<SeedPeer, number>();
+  /** Incoming connections per remote address, from arrival until the socket closes (whoever handles it). */
+  private readonly perAddress = new Map<string, number>();
+  private readonly slotIdleMs: number;
+  /** Connections refused because their address had too many. */
+  refusedPerAddress = 0;
   private closing = false;
 
   private constructor(private readonly server: net.Server, private readonly o: SeedServerOptions) {
@@ -87,8 +106,9 @@ export class SeedServer implements PeerHost {
     this.cache = new PieceCache(o.pieceCacheBytes ?? DEFAULT_PIECE_CACHE_BYTES, STRETCH_BYTES);
     const limit = o.maxUploadBytesPerSecond ?? 0;
     this.bucket = limit > 0 ? new TokenBucket(limit) : null;
+    this.slotIdleMs = o.slotIdleMs ?? DEFAULT_SLOT_IDLE_MS;
     server.on('connection', (socket) => this.onConnection(socket));
-    this.sweep = setInterval(() => this.dropIdle(), SWEEP_MS);
+    this.sweep = setInterval(() => this.dropIdle(), Math.min(SWEEP_MS, this.slotIdleMs));
     this.sweep.unref();
   }
 
@@ -211,7 +231,7 @@ export class SeedServer implements PeerHost {
 
   wantsUnchoke(peer: SeedPeer): boolean {
     if (this.slots.size < (this.o.uploadSlots ?? DEFAULT_UPLOAD_SLOTS)) {
-      this.slots.add(peer);
+      this.slots.set(peer, Date.now());
       return true;
     }
     if (!this.waiting.includes(peer)) this.waiting.push(peer);
@@ -224,7 +244,7 @@ export class SeedServer implements PeerHost {
     if (!this.slots.delete(peer)) return;
     for (let next = this.waiting.shift(); next; next = this.waiting.shift()) {
       if (next.isEnded || !next.wire.peerInterested) continue;
-      this.slots.add(next);
+      this.slots.set(next, Date.now());
       next.unchoke();
       break;
     }
@@ -252,6 +272,7 @@ export class SeedServer implements PeerHost {
 
   private onConnection(socket: Socket): void {
     if (this.closing) return void socket.destroy();
+    if (!this.admit(socket)) return;
     const chunks: Buffer[] = [];
     let have = 0;
     this.pending.add(socket);
@@ -294,9 +315,31 @@ export class SeedServer implements PeerHost {
     socket.resume();
   }
 
+  /** Counts an arriving connection against its address; false (and the socket closed) past the limit. */
+  private admit(socket: Socket): boolean {
+    const address = socket.remoteAddress ?? '';
+    const n = this.perAddress.get(address) ?? 0;
+    if (n >= (this.o.connectionsPerAddress ?? DEFAULT_CONNECTIONS_PER_ADDRESS) || this.pending.size >= (this.o.maxConnections ?? DEFAULT_MAX_CONNECTIONS)) {
+      this.refusedPerAddress++;
+      socket.destroy();
+      return false;
+    }
+    this.perAddress.set(address, n + 1);
+    socket.once('close', () => {
+      const left = (this.perAddress.get(address) ?? 1) - 1;
+      if (left > 0) this.perAddress.set(address, left);
+      else this.perAddress.delete(address);
+    });
+    return true;
+  }
+
   private dropIdle(): void {
     const now = Date.now();
     for (const p of [...this.peers]) if (!p.wire.peerInterested && now - p.lastActive > IDLE_PEER_MS) p.end();
+    for (const [p, since] of [...this.slots]) {
+      if (now - Math.max(since, p.lastActive) <= this.slotIdleMs) continue;
+      p.end(`held an upload slot for ${this.slotIdleMs} ms without a request`);
+    }
   }
 }
 

@@ -60,6 +60,7 @@ export async function runSeed(c: SeedConfig, o: { logger: Logger; out: (line: st
         pollIntervalMs: c.follow.pollIntervalMs,
         keepVersions: c.follow.keepVersions,
         autoMinHostingMs: c.follow.autoMinHostingMs,
+        pins: c.follow.pins,
         userAgent: c.contact ? `Seedbank-seeder/${SEEDER_VERSION} (${c.contact})` : `Seedbank-seeder/${SEEDER_VERSION}`,
         logger: o.logger,
         out: o.out,

@@ -11,6 +11,7 @@ import { CatalogueClient, type CatalogueSet, type ReportAnswer } from './catalog
 import { syncAuto } from './auto-sync.ts';
 import { versionKey, type FollowContext } from './follow-context.ts';
 import { FollowState } from './follow-state.ts';
+import { applyKeyPins, isPlainHttpToOtherHost, type KeyPins } from './key-pins.ts';
 import { MetadataHost } from './metadata-host.ts';
 import { dropVersion, syncSet } from './set-sync.ts';
 import { syncTakedown } from './takedown-sync.ts';
@@ -36,6 +37,8 @@ export interface FollowerOptions {
   userAgent: string;
   logger: Logger;
   out: (line: string) => void;
+  /** Keys the operator pinned up front (--catalogue-key, setKeys in the config file). */
+  pins?: KeyPins;
 }
 
 /** What `seedbank status` shows of the follower. */
@@ -68,7 +71,13 @@ export class Follower {
   static async open(seeder: Seeder, o: FollowerOptions): Promise<Follower> {
     const metaDir = path.join(seeder.storage, '.seedbank');
     const state = await FollowState.load(metaDir);
-    const ctx: FollowContext = { seeder, state, meta: new MetadataHost(seeder.torrentClient, path.join(metaDir, METADATA_DIR)), log: o.logger, keepVersions: o.keepVersions, manifests: new Map(), out: o.out };
+    const pins = o.pins ?? {};
+    applyKeyPins(state.data, pins, o.logger);
+    await state.save();
+    const ctx: FollowContext = {
+      seeder, state, meta: new MetadataHost(seeder.torrentClient, path.join(metaDir, METADATA_DIR)), log: o.logger, keepVersions: o.keepVersions, manifests: new Map(), out: o.out,
+      pins, plainHttpRemote: isPlainHttpToOtherHost(o.catalogueUrl),
+    };
     for (const [setId, versions] of Object.entries(state.data.versions)) {
       const key = state.data.setKeys[setId];
       for (const v of versions) {

@@ -187,13 +187,24 @@ describe('seed server', () => {
       } else refused++;
     });
     await Promise.all(flood);
-    expect(accepted).toBe(16); // DEFAULT_CONNECTIONS_PER_ADDRESS
-    expect(refused).toBe(184);
-    expect(server.refusedPerAddress).toBe(184);
+    expect(accepted).toBe(4); // DEFAULT_CONNECTIONS_PER_ADDRESS_PER_VOLUME
+    expect(refused).toBe(196);
+    expect(server.refusedPerAddress).toBe(196);
     const real = await connectPeer(server, v.infoHash);
     await unchoked(real.wire);
     const blocks = await Promise.all([0, 1, 2, 3].flatMap((i) => [0, 16384, 32768, 49152].map((off) => requestBlock(real.wire, i, off, 16384))));
     expect(Buffer.concat(blocks).equals(Buffer.concat(v.pieces))).toBe(true);
+  });
+
+  it('lets one address hold a connection for each of many volumes (a seeder sharing them with us)', async () => {
+    const server = await startServer();
+    const volumes = Array.from({ length: 20 }, () => memoryVolume(1));
+    for (const v of volumes) server.serve(v);
+    const peers = await Promise.all(volumes.map((v) => connectPeer(server, v.infoHash, '127.0.0.3')));
+    expect(peers).toHaveLength(20);
+    expect(server.refusedPerAddress).toBe(0);
+    await unchoked(peers[19]!.wire);
+    expect((await requestBlock(peers[19]!.wire, 0, 0, 16384)).equals(volumes[19]!.pieces[0]!.subarray(0, 16384))).toBe(true);
   });
 
   it('drops peers that hold an upload slot without requesting, so a waiting peer gets it', async () => {

@@ -14,15 +14,18 @@
  * plaintext (webtorrent, as we run it, does not answer MSE either).
  *
  * One address cannot take the port over: connections are counted per remote address from the
- * moment they arrive (in the handshake, served here, or handed to webtorrent) and refused past
- * `connectionsPerAddress`; a handshake must arrive within HANDSHAKE_TIMEOUT_MS; and a peer that
- * holds an upload slot without requesting for `slotIdleMs` is dropped, so "interested" alone
- * cannot sit on the slots the census and real downloaders need.
+ * moment they arrive (in the handshake, served here, or handed to webtorrent): at most
+ * `handshakesPerAddress` still in their handshake (which must arrive within
+ * HANDSHAKE_TIMEOUT_MS), at most `connectionsPerAddressPerVolume` for one volume (a NAT with a
+ * few clients), and `connectionsPerAddress` in all (a seeder sharing many volumes with us opens
+ * one per volume). A peer that holds an upload slot without requesting for `slotIdleMs` is
+ * dropped, so "interested" alone cannot sit on the slots the census and real downloaders need.
  */
 import { createHash } from 'node:crypto';
 import net, { type Socket } from 'node:net';
 import type { Logger } from '../../../shared/log.ts';
 import { TokenBucket } from '../../../shared/http/limits.ts';
+import { AddressCounts } from './address-counts.ts';
 import { PieceCache } from './piece-cache.ts';
 import { SeedPeer, type PeerHost, type ServedVolume } from './seed-peer.ts';
 
@@ -34,8 +37,12 @@ const CONNECT_TIMEOUT_MS = 10_000;
 /** Peers neither interested nor asking for this long are let go (seeds and idle leechers). */
 export const IDLE_PEER_MS = 3 * 60_000;
 const SWEEP_MS = 30_000;
-/** Connections one remote address may hold (an honest NAT, or one peer fetching several volumes, stays below). */
-export const DEFAULT_CONNECTIONS_PER_ADDRESS = 16;
+/** Connections one remote address may hold in all: one per volume for a seeder sharing many volumes with us. */
+export const DEFAULT_CONNECTIONS_PER_ADDRESS = 64;
+/** Connections one address may hold for one volume: a NAT with a few clients. */
+export const DEFAULT_CONNECTIONS_PER_ADDRESS_PER_VOLUME = 4;
+/** Connections one address may have in the handshake at once (a client starting many volumes at once fits). */
+export const DEFAULT_HANDSHAKES_PER_ADDRESS = 32;
 /** A peer unchoked this long without a single request loses its connection (and so its slot). */
 export const DEFAULT_SLOT_IDLE_MS = 60_000;
 export const DEFAULT_MAX_CONNECTIONS = 200;
@@ -54,6 +61,10 @@ export interface SeedServerOptions {
   maxConnections?: number;
   /** Connections one remote address may hold, counted from arrival (default {@link DEFAULT_CONNECTIONS_PER_ADDRESS}). */
   connectionsPerAddress?: number;
+  /** Connections one address may hold for one volume (default {@link DEFAULT_CONNECTIONS_PER_ADDRESS_PER_VOLUME}). */
+  connectionsPerAddressPerVolume?: number;
+  /** Connections one address may have in the handshake (default {@link DEFAULT_HANDSHAKES_PER_ADDRESS}). */
+  handshakesPerAddress?: number;
   /** How long a peer may hold an upload slot without requesting (default {@link DEFAULT_SLOT_IDLE_MS}). */
   slotIdleMs?: number;
   /** Peers unchoked at once. */
@@ -95,7 +106,11 @@ export class SeedServer implements PeerHost {
   /** Peers holding an upload slot (unchoked), with when they got it. */
   private readonly slots = new Map<SeedPeer, number>();
   /** Incoming connections per remote address, from arrival until the socket closes (whoever handles it). */
-  private readonly perAddress = new Map<string, number>();
+  private readonly perAddress = new AddressCounts();
+  /** The same, only while in the handshake. */
+  private readonly handshakesPerAddress = new AddressCounts();
+  /** Per `address|info hash`, once a plaintext handshake named the volume. */
+  private readonly perAddressVolume = new AddressCounts();
   private readonly slotIdleMs: number;
   /** Connections refused because their address had too many. */
   refusedPerAddress = 0;
@@ -272,12 +287,14 @@ export class SeedServer implements PeerHost {
 
   private onConnection(socket: Socket): void {
     if (this.closing) return void socket.destroy();
-    if (!this.admit(socket)) return;
+    const inHandshake = this.admit(socket);
+    if (!inHandshake) return;
     const chunks: Buffer[] = [];
     let have = 0;
     this.pending.add(socket);
     socket.once('close', () => this.pending.delete(socket));
     const done = () => {
+      inHandshake();
       this.pending.delete(socket);
       socket.removeListener('data', onData);
       socket.removeListener('error', onError);
@@ -300,6 +317,9 @@ export class SeedServer implements PeerHost {
       const head = Buffer.concat(chunks);
       const infoHash = head.subarray(28, HANDSHAKE_TO_INFO_HASH).toString('hex');
       done();
+      const forVolume = this.perAddressVolume.take(`${socket.remoteAddress ?? ''}|${infoHash}`, this.o.connectionsPerAddressPerVolume ?? DEFAULT_CONNECTIONS_PER_ADDRESS_PER_VOLUME);
+      if (!forVolume) return this.refuseConnection(socket);
+      socket.once('close', forVolume);
       const v = this.volumes.get(infoHash);
       if (!v) return this.o.passOn(socket);
       this.accept(socket, v);
@@ -315,22 +335,31 @@ export class SeedServer implements PeerHost {
     socket.resume();
   }
 
-  /** Counts an arriving connection against its address; false (and the socket closed) past the limit. */
-  private admit(socket: Socket): boolean {
+  /**
+   * Counts an arriving connection against its address (in all, and in the handshake); returns
+   * the release of the handshake count, or null (and the socket closed) past a limit.
+   */
+  private admit(socket: Socket): (() => void) | null {
     const address = socket.remoteAddress ?? '';
-    const n = this.perAddress.get(address) ?? 0;
-    if (n >= (this.o.connectionsPerAddress ?? DEFAULT_CONNECTIONS_PER_ADDRESS) || this.pending.size >= (this.o.maxConnections ?? DEFAULT_MAX_CONNECTIONS)) {
-      this.refusedPerAddress++;
-      socket.destroy();
-      return false;
+    if (this.pending.size >= (this.o.maxConnections ?? DEFAULT_MAX_CONNECTIONS)) return this.refuseConnection(socket);
+    const total = this.perAddress.take(address, this.o.connectionsPerAddress ?? DEFAULT_CONNECTIONS_PER_ADDRESS);
+    if (!total) return this.refuseConnection(socket);
+    const handshake = this.handshakesPerAddress.take(address, this.o.handshakesPerAddress ?? DEFAULT_HANDSHAKES_PER_ADDRESS);
+    if (!handshake) {
+      total();
+      return this.refuseConnection(socket);
     }
-    this.perAddress.set(address, n + 1);
     socket.once('close', () => {
-      const left = (this.perAddress.get(address) ?? 1) - 1;
-      if (left > 0) this.perAddress.set(address, left);
-      else this.perAddress.delete(address);
+      total();
+      handshake();
     });
-    return true;
+    return handshake;
+  }
+
+  private refuseConnection(socket: Socket): null {
+    this.refusedPerAddress++;
+    socket.destroy();
+    return null;
   }
 
   private dropIdle(): void {

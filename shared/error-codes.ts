@@ -198,6 +198,9 @@ export const ERRORS = {
   OPERATOR_EMPTY: { exit: USAGE, http: 400, hint: 'give an operator key, a --network, or both' },
   OPERATOR_KEY_TAKEN: { exit: DATA, http: 409, hint: 'that key is approved under another name already; remove it first' },
   OPERATOR_NOT_LISTED: { exit: NO_INPUT, http: 404, hint: 'seedbank catalogue operator list shows the approved operators' },
+  // Trust and hostile input.
+  CATALOGUE_KEY_MISMATCH: { exit: DATA, http: 409, hint: 'the catalogue signs with another key than the one pinned: check --catalogue-key / catalogueKey, or whether someone is in the path', kind: 'integrity' },
+  LOOKUP_KEY_TOO_LONG: { exit: USAGE, http: 400, hint: 'look a file up by its title or SHA-1; both are far shorter' },
 } as const satisfies Record<string, ErrorSpec>;
 
 /** A code from the table. */

@@ -9,6 +9,7 @@ import {
 } from './config.ts';
 import { DEFAULT_CONFIG_RELATIVE, loadSeederConfigFile } from './config-file.ts';
 import { runWizard } from './wizard.ts';
+import { parseKeyHex } from './follow/key-pins.ts';
 import { runSeed } from './run-seed.ts';
 import { formatStatus, readStatus, STATUS_INTERVAL_MS } from './status-file.ts';
 import { DEFAULT_CONNECTIONS_PER_HOST } from './web-seed/host-limiter.ts';
@@ -51,6 +52,15 @@ function positiveInt(text: string): number {
   return n;
 }
 
+/** A key for --catalogue-key; a usage error that says what a key looks like. */
+function parseCatalogueKey(text: string): string {
+  try {
+    return parseKeyHex(text);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
+
 /** Adds `seed` and `status` to the seedbank command. */
 export function registerSeederCommands(program: Command, ctx: () => SeederCliContext): void {
   program
@@ -71,13 +81,14 @@ export function registerSeederCommands(program: Command, ctx: () => SeederCliCon
     .option('--torrent <file...>', 'volume .torrent files to host (instead of following a catalogue)')
     .option('--port <n>', 'TCP port for peers (0 = any free one)', parsePort, 0)
     .option('--http <port>', 'serve the tree read-only over HTTP on this port (a mirror and BEP 19 web seed)', parsePort)
-    .option('--http-host <address>', 'address the HTTP mirror listens on (default every interface)')
+    .option('--http-host <address>', 'address the HTTP mirror listens on (default 127.0.0.1; 0.0.0.0 serves every interface)')
     .option('--max-up <rate>', 'upload cap (e.g. 10Mbps, 2MB/s; 0 = none)', parseRate, 0)
     .option('--max-down <rate>', 'download cap (e.g. 50Mbps; 0 = none)', parseRate, 0)
     .option('--no-web-seeds', "do not download from the torrents' url-list (peers only)")
     .option('--web-seed-connections <n>', 'concurrent requests per web seed host', positiveInt, DEFAULT_CONNECTIONS_PER_HOST)
     .option('--scrub-share <share>', 'share of the pieces re-hashed per scrub run (0 = no scrub)', parseShare, DEFAULT_SCRUB_SHARE)
     .option('--scrub-interval-min <minutes>', 'minutes between scrub runs', positiveInt, DEFAULT_SCRUB_INTERVAL_MS / 60_000)
+    .option('--catalogue-key <hex>', "the catalogue's ed25519 key (64 hex), pinned before the first contact; a catalogue with another key is refused", parseCatalogueKey)
     .option('--contact <email-or-url>', 'contact for the User-Agent of web-seed requests; default $SEEDBANK_CONTACT')
     .action(async (given: SeedFlags, cmd: Command) => {
       const c = ctx();

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { SeedbankError } from '../../shared/errors.ts';
 import { writeFileAtomic } from '../../shared/fs/index.ts';
 import { parseDuration, parseRate, parseSizeFlag, type SeedFlags } from './config.ts';
+import { KEY_HEX } from './follow/key-pins.ts';
 
 /** Where the wizard writes the configuration, under the user's home. */
 export const DEFAULT_CONFIG_RELATIVE = path.join('.config', 'seedbank', 'seeder.yaml');
@@ -52,6 +53,10 @@ export const seederFileSchema = z.strictObject({
   scrubShare: z.number().min(0).max(1).optional(),
   scrubIntervalMin: z.number().int().min(1).optional(),
   contact: z.string().min(1).optional(),
+  /** The catalogue's ed25519 key, pinned before the first contact. */
+  catalogueKey: z.string().regex(KEY_HEX, 'an ed25519 public key: 64 lower-case hex digits').optional(),
+  /** Set id → its ed25519 key, pinned before the first contact. */
+  setKeys: z.record(z.string().min(1), z.string().regex(KEY_HEX, 'an ed25519 public key: 64 lower-case hex digits')).optional(),
 });
 
 /** The file's settings under the flags' names. */

@@ -7,6 +7,7 @@ import { parseRate as parseRateText } from '../../shared/units.ts';
 import { InvalidArgumentError } from 'commander';
 import { parseSize } from '../../shared/units.ts';
 import { DEFAULT_CONNECTIONS_PER_HOST } from './web-seed/host-limiter.ts';
+import type { KeyPins } from './follow/key-pins.ts';
 
 /** Default share of each volume's pieces re-hashed per scrub run. */
 export const DEFAULT_SCRUB_SHARE = 0.02;
@@ -34,6 +35,8 @@ export interface FollowSettings {
   autoMinHostingMs: number;
   /** DHT for pointers and peers when the catalogue is down; false: off; bootstrap omitted: public routers. */
   dht: false | { bootstrap?: string[]; port?: number };
+  /** Keys pinned by the operator before any contact (catalogue, sets). */
+  pins?: KeyPins;
 }
 
 /** Everything `seedbank seed` needs. */
@@ -123,6 +126,10 @@ export interface SeedFlags {
   dht: boolean;
   dhtBootstrap?: string[];
   config?: string;
+  /** The catalogue's key (64 hex), pinned up front. */
+  catalogueKey?: string;
+  /** Set id → key, pinned up front (config file only). */
+  setKeys?: Record<string, string>;
 }
 
 /** Splits a comma list flag (`paris,birds`). */
@@ -156,6 +163,7 @@ export function seedConfigFromFlags(f: SeedFlags): SeedConfig {
       keepVersions: f.keepVersions,
       autoMinHostingMs: f.minHosting,
       dht: f.dht ? (f.dhtBootstrap ? { bootstrap: f.dhtBootstrap } : {}) : false,
+      ...(f.catalogueKey || f.setKeys ? { pins: { catalogueKey: f.catalogueKey, setKeys: f.setKeys } } : {}),
     },
     torrentPort: f.port,
     ...(f.http !== undefined ? { httpPort: f.http } : {}),

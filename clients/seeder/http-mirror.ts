@@ -4,7 +4,10 @@
  * web seed for others (url-list `http://host:PORT/`). Paths are percent-decoded segment by
  * segment and refused when a segment could climb out; the file is resolved with realpath and
  * must still be inside the tree (no symlink escapes); only regular files are served, and only
- * files the seeder has complete (a partial file would hand out holes).
+ * files the seeder has complete (a partial file would hand out holes). A Range header longer
+ * than a real client sends, or with more ranges than a client needs, is refused before any disk
+ * work, and the mirror keeps counters, not a log of requests: a stream of hostile requests costs
+ * neither memory nor much time. It listens on loopback unless the operator names an address.
  */
 import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
@@ -13,6 +16,13 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { COMMONS_ROOT } from '../../shared/commons-path.ts';
 import { segmentProblem } from '../../shared/torrent/volume-paths.ts';
+
+/** Longest Range header read: `bytes=` and two 15-digit numbers fit many times over; a 15 KB one is an attack. */
+export const MAX_RANGE_HEADER_CHARS = 256;
+/** Most ranges in one header; several ranges are answered with the whole file (RFC 9110 allows it), so more only cost. */
+export const MAX_RANGES = 8;
+/** Where the mirror listens unless told: publishing a folder to the world is the operator's choice. */
+export const DEFAULT_MIRROR_HOST = '127.0.0.1';
 
 const CONTENT_TYPES: Record<string, string> = {
   jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', gif: 'image/gif', webp: 'image/webp',
@@ -25,10 +35,21 @@ export interface HttpMirrorOptions {
   /** The storage folder (holding `commons/`). */
   storage: string;
   port: number;
-  /** Default all interfaces, as a mirror is meant for others; tests pass 127.0.0.1. */
+  /** Default {@link DEFAULT_MIRROR_HOST}; an operator serving others names the address (0.0.0.0 for every interface). */
   host?: string;
   /** Whether 'a/ab/Name' may be served; default every regular file in the tree. */
   isServable?: (rel: string) => boolean;
+  /** Called after each body is sent (tests and benchmarks keep what they need; the mirror keeps nothing). */
+  onServe?: (r: ServedRequest) => void;
+}
+
+/** One request answered with a body. */
+export interface ServedRequest {
+  /** Decoded, 'a/ab/Name'. */
+  path: string;
+  /** The Range header as sent (at most MAX_RANGE_HEADER_CHARS long). */
+  range?: string;
+  bytes: number;
 }
 
 /** A running mirror. */
@@ -38,8 +59,10 @@ export interface HttpMirror {
   readonly url: string;
   /** Body bytes sent so far (tests and benchmarks count what a source served). */
   readonly bytesServed: number;
-  /** Requests answered with a body, with their decoded path and Range header. */
-  readonly served: readonly { path: string; range?: string; bytes: number }[];
+  /** Requests answered with a body. */
+  readonly requestsServed: number;
+  /** Requests refused (4xx/5xx). */
+  readonly requestsRefused: number;
   close(): Promise<void>;
 }
 
@@ -52,6 +75,7 @@ class HttpError extends Error {
 /** Parses a single `bytes=` range against `size`: [start, end] inclusive, null for the whole file. */
 export function parseRange(header: string | undefined, size: number): [number, number] | null {
   if (!header) return null;
+  checkRangeHeader(header);
   const m = /^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$/i.exec(header);
   if (!m || (m[1] === '' && m[2] === '')) return null; // several ranges or other units: whole file, as RFC 9110 allows
   let start: number;
@@ -68,6 +92,14 @@ export function parseRange(header: string | undefined, size: number): [number, n
   }
   if (start >= size) throw new HttpError(416, 'range starts past the end');
   return [start, end];
+}
+
+/** Refuses a Range header no client needs: too long (400) or too many ranges (416). */
+function checkRangeHeader(header: string): void {
+  if (header.length > MAX_RANGE_HEADER_CHARS) throw new HttpError(400, `Range header of ${header.length} characters refused: at most ${MAX_RANGE_HEADER_CHARS}`);
+  let ranges = 1;
+  for (let i = header.indexOf(','); i >= 0; i = header.indexOf(',', i + 1)) ranges++;
+  if (ranges > MAX_RANGES) throw new HttpError(416, `${ranges} ranges in one request refused: at most ${MAX_RANGES}`);
 }
 
 /** 'a/ab/Name' from a request path `/commons/a/ab/Name` (percent-decoded, checked). */
@@ -92,10 +124,12 @@ function relativePath(urlPath: string): string {
 export async function startHttpMirror(o: HttpMirrorOptions): Promise<HttpMirror> {
   const tree = await realpath(path.join(o.storage, COMMONS_ROOT));
   let bytesServed = 0;
-  const served: { path: string; range?: string; bytes: number }[] = [];
+  let requestsServed = 0;
+  let requestsRefused = 0;
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'read-only mirror');
+    if (req.headers.range) checkRangeHeader(req.headers.range); // before any disk work
     const urlPath = (req.url ?? '/').split('?')[0]!;
     const rel = relativePath(urlPath);
     const real = await realpath(path.join(tree, ...rel.split('/'))).catch(() => null);
@@ -122,11 +156,13 @@ export async function startHttpMirror(o: HttpMirrorOptions): Promise<HttpMirror>
       });
       stream.pipe(res);
     });
-    served.push({ path: rel, ...(req.headers.range ? { range: req.headers.range } : {}), bytes: length });
+    requestsServed++;
+    o.onServe?.({ path: rel, ...(req.headers.range ? { range: req.headers.range } : {}), bytes: length });
   };
 
   const server = http.createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
+      requestsRefused++;
       const status = err instanceof HttpError ? err.status : 500;
       if (res.headersSent) return void res.destroy();
       res.statusCode = status;
@@ -136,17 +172,23 @@ export async function startHttpMirror(o: HttpMirrorOptions): Promise<HttpMirror>
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(o.port, o.host, () => resolve());
+    server.listen(o.port, o.host ?? DEFAULT_MIRROR_HOST, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  const shownHost = !o.host || o.host === '0.0.0.0' || o.host === '::' ? '127.0.0.1' : o.host;
+  const host = o.host ?? DEFAULT_MIRROR_HOST;
+  const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   return {
     port,
     url: `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}/`,
     get bytesServed() {
       return bytesServed;
     },
-    served,
+    get requestsServed() {
+      return requestsServed;
+    },
+    get requestsRefused() {
+      return requestsRefused;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

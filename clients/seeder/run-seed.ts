@@ -61,6 +61,7 @@ export async function runSeed(c: SeedConfig, o: { logger: Logger; out: (line: st
         pollIntervalMs: c.follow.pollIntervalMs,
         keepVersions: c.follow.keepVersions,
         autoMinHostingMs: c.follow.autoMinHostingMs,
+        pins: c.follow.pins,
         userAgent: userAgent({ contact: c.contact, part: 'seeder' }),
         logger: o.logger,
         out: o.out,

@@ -14,7 +14,10 @@ import { publishRouter } from './publish/publish-routes.ts';
 import type { Staging } from './publish/staging.ts';
 import type { CatalogueStore } from './store/catalogue-store.ts';
 import type { CatalogueTracker } from './tracker/catalogue-tracker.ts';
+import { renderError } from './pages/render-errors.ts';
 import { errorHandler, notFound } from './web/error-handler.ts';
+import { lookupKeyGuard } from './web/lookup-guard.ts';
+import { METRICS_PATH } from './metrics.ts';
 import { readRouter } from './web/read-routes.ts';
 import { seedRouter } from './web/seed-routes.ts';
 
@@ -24,11 +27,21 @@ const RATE_WINDOW_MS = 60_000;
 const DEFAULT_READ_LIMIT = 600;
 /** Publish requests per client address per window: one per file, and sets have hundreds of volumes. */
 const DEFAULT_PUBLISH_LIMIT = 3000;
+/** Page and /metrics requests per client address per window (a page is one request; Prometheus scrapes a few a minute). */
+const DEFAULT_PAGE_LIMIT = 600;
+/**
+ * Proxy hops trusted for the client address: the one reverse proxy in front of the catalogue.
+ * `true` would take the leftmost X-Forwarded-For, which the client writes itself.
+ */
+const TRUSTED_PROXY_HOPS = 1;
+/** Paths with their own limits or none: the tracker, health checks, and the metadata web seed clients fetch piece by piece. */
+const UNLIMITED_PAGE_PREFIXES = ['/api/', '/announce', '/scrape', '/healthz', '/meta/', '/torrents/'];
 
-/** Per-address request limits of the API, per minute. */
+/** Per-address request limits of the API and pages, per minute. */
 export interface RateLimits {
   readPerMinute: number;
   publishPerMinute: number;
+  pagesPerMinute: number;
 }
 
 /** Something another module mounts on the app (pages, census API, metrics), before the 404. */
@@ -49,16 +62,21 @@ export interface CatalogueAppOptions {
   extensions?: AppExtension[];
 }
 
-function limiter(limit: number, what: string) {
+function limiter(limit: number, what: string, skip?: (path: string) => boolean) {
   return rateLimit({
+    skip: skip ? (req) => skip(req.path) : undefined,
     windowMs: RATE_WINDOW_MS,
     limit,
     standardHeaders: 'draft-7',
     legacyHeaders: false,
     // The operator decides about proxies (--trust-proxy); a stray X-Forwarded-For is no misconfiguration.
     validate: { xForwardedForHeader: false },
-    handler: (_req, _res, next) =>
-      next(new SeedbankError('RATE_LIMITED', `too many ${what} requests from this address`, { hint: 'wait a minute and try again' })),
+    handler: (req, res, next) => {
+      const err = new SeedbankError('RATE_LIMITED', `too many ${what} requests from this address`, { hint: 'wait a minute and try again' });
+      // People get a page; /metrics and the API get the JSON error.
+      if (what === 'page' && req.path !== METRICS_PATH) res.status(429).type('html').send(renderError(429, `${err.message}; ${err.hint}.`));
+      else next(err);
+    },
   });
 }
 
@@ -66,7 +84,7 @@ function limiter(limit: number, what: string) {
 export function buildCatalogueApp(o: CatalogueAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', Boolean(o.trustProxy));
+  app.set('trust proxy', o.trustProxy ? TRUSTED_PROXY_HOPS : false);
   app.set('etag', false);
 
   app.use((req, res, next) => {
@@ -85,6 +103,8 @@ export function buildCatalogueApp(o: CatalogueAppOptions): Express {
   app.use('/api/publish', limiter(o.rateLimits?.publishPerMinute ?? DEFAULT_PUBLISH_LIMIT, 'publish'), requireToken(o.store));
   app.use(publishRouter({ store: o.store, staging: o.staging, logger: o.logger, onPublished: o.onPublished }));
   app.use('/api', limiter(o.rateLimits?.readPerMinute ?? DEFAULT_READ_LIMIT, 'API'));
+  app.use(limiter(o.rateLimits?.pagesPerMinute ?? DEFAULT_PAGE_LIMIT, 'page', (p) => UNLIMITED_PAGE_PREFIXES.some((x) => p === x || p.startsWith(x))));
+  app.use(lookupKeyGuard());
   app.use(readRouter({ store: o.store, counts: (ih) => o.tracker.counts(ih) }));
   app.use(seedRouter({ store: o.store, publicUrl: o.publicUrl }));
   for (const extend of o.extensions ?? []) extend(app);

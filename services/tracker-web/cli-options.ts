@@ -38,3 +38,12 @@ export function nodeListOption(text: string): string[] {
   if (nodes.length === 0) throw new InvalidArgumentError('at least one host:port');
   return nodes;
 }
+
+/** A whole number within [min, max] (a count such as peers per address). */
+export function countOption(min: number, max: number): (text: string) => number {
+  return (text: string) => {
+    const n = Number(text);
+    if (!/^\s*\d+\s*$/.test(text) || n < min || n > max) throw new InvalidArgumentError(`a whole number from ${min} to ${max}`);
+    return n;
+  };
+}

@@ -6,7 +6,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import type { Logger } from '../../shared/log.ts';
 import { createToken } from './auth/tokens.ts';
-import { durationOption, nodeListOption, portOption, sizeOption } from './cli-options.ts';
+import { countOption, durationOption, nodeListOption, portOption, sizeOption } from './cli-options.ts';
 import { DEFAULT_HOST, DEFAULT_PORT, startCatalogueServer } from './server.ts';
 import { CatalogueStore } from './store/catalogue-store.ts';
 import { readTakedownList, updateTakedownList } from './takedown/takedown-file.ts';
@@ -39,6 +39,8 @@ interface ServeOptions {
   censusRoundBudget?: number;
   census: boolean;
   copies: CopyMode;
+  trackerPeersPerAddress?: number;
+  trackerAnnouncesPerMinute?: number;
 }
 
 function dataDirOf(opts: { data?: string }, c: CatalogueCliContext): string {
@@ -69,7 +71,7 @@ export function registerCatalogueCommands(program: Command, ctx: () => Catalogue
     .option('--port <n>', 'HTTP port, also the UDP tracker port (0: any free port)', portOption, DEFAULT_PORT)
     .option('--host <address>', 'address to listen on', DEFAULT_HOST)
     .option('--public-url <url>', 'public base URL behind a reverse proxy (for web-seed URLs)')
-    .option('--trust-proxy', 'take client addresses from X-Forwarded-For (only behind your own reverse proxy)')
+    .option('--trust-proxy', 'take client addresses from the last X-Forwarded-For entry, the one your reverse proxy appended (only behind your own proxy)')
     .option('--max-upload <size>', 'largest file a publish may upload', sizeOption)
     .option('--sample-interval <duration>', 'how often swarm counts are sampled into the history', durationOption)
     .option('--announce-interval <duration>', 'announce interval told to BitTorrent clients', durationOption)
@@ -89,6 +91,8 @@ export function registerCatalogueCommands(program: Command, ctx: () => Catalogue
       if (!(COPY_MODES as readonly string[]).includes(v)) throw new InvalidArgumentError(`one of ${COPY_MODES.join(', ')}`);
       return v as CopyMode;
     }, 'any')
+    .option('--tracker-peers-per-address <n>', 'peers one address (IPv6: one /64) may hold in a swarm; more replace its oldest (default 8)', countOption(1, 10_000))
+    .option('--tracker-announces-per-minute <n>', 'announces one address may send per minute, also its burst (default 600; 0: no limit)', countOption(0, 1_000_000))
     .action(async (opts: ServeOptions) => {
       const c = ctx();
       const dhtOn = Boolean(opts.dht || opts.dhtBootstrap);
@@ -103,6 +107,8 @@ export function registerCatalogueCommands(program: Command, ctx: () => Catalogue
         sampleIntervalMs: opts.sampleInterval,
         announceIntervalMs: opts.announceInterval,
         dht: dhtOn ? { bootstrap: opts.dhtBootstrap, port: opts.dhtPort, reputIntervalMs: opts.dhtReputInterval } : null,
+        trackerPeersPerAddress: opts.trackerPeersPerAddress,
+        trackerAnnouncesPerMinute: opts.trackerAnnouncesPerMinute,
         census: opts.census ? { intervalMs: opts.censusInterval, concurrency: opts.censusConcurrency, roundBudgetMs: opts.censusRoundBudget } : null,
         copies: opts.copies,
       });

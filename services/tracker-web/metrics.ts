@@ -33,7 +33,7 @@ export function mountMetrics(app: Express, src: { store: CatalogueStore; copies:
   gauge('seedbank_sets_below_target', 'Sets whose least-copied file is under the copy target', () =>
     sets().filter((s) => (src.copies.peekSet(s.id)?.min ?? 0) < s.copyTarget).length,
   );
-  gauge('seedbank_swarm_seeders', 'Seeders the tracker sees, summed over swarms', () => src.swarms.infoHashes().reduce((n, ih) => n + src.swarms.counts(ih).complete, 0));
+  gauge('seedbank_swarm_seeders', 'Seeding hosts (distinct addresses) the tracker sees, summed over swarms', () => src.swarms.infoHashes().reduce((n, ih) => n + src.swarms.counts(ih).seedingHosts, 0));
   gauge('seedbank_census_last_round_seconds', 'Duration of the last census round', () => (src.census.lastRound?.ms ?? 0) / 1000);
   gauge('seedbank_census_last_round_peers', 'Peers audited in the last census round', () => src.census.lastRound?.peers ?? 0);
   gauge('seedbank_census_last_round_failed', 'Peers that failed their piece audit in the last round', () => src.census.lastRound?.failed ?? 0);

@@ -62,6 +62,10 @@ export interface CatalogueServerOptions {
   announceIntervalMs?: number;
   /** How long a peer counts after its last announce (default: two announce intervals and five minutes). */
   peerTtlMs?: number;
+  /** Peers one host may hold per swarm (default 8). */
+  trackerPeersPerAddress?: number;
+  /** Announces one host may send per minute (default 600; 0: no limit). */
+  trackerAnnouncesPerMinute?: number;
   rateLimits?: Partial<RateLimits>;
   dht?: DhtSettings | null;
   extensions?: AppExtension[];
@@ -128,7 +132,7 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
   const host = o.host ?? DEFAULT_HOST;
   const store = CatalogueStore.open(o.dataDir);
   const staging = new Staging(o.dataDir, o.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES);
-  const tracker = new CatalogueTracker({ store, logger: logger.child({ component: 'tracker' }), announceIntervalMs: o.announceIntervalMs, peerTtlMs: o.peerTtlMs, trustProxy: o.trustProxy });
+  const tracker = new CatalogueTracker({ store, logger: logger.child({ component: 'tracker' }), announceIntervalMs: o.announceIntervalMs, peerTtlMs: o.peerTtlMs, trustProxy: o.trustProxy, peersPerAddress: o.trackerPeersPerAddress, announcesPerMinute: o.trackerAnnouncesPerMinute });
   const sampler = new SwarmSampler({ store, swarms: () => tracker.swarms(), logger, intervalMs: o.sampleIntervalMs });
   let dht: PointerPublisher | null = null;
   const census = new CensusRunner({

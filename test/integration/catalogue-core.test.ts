@@ -308,11 +308,12 @@ describe('tracker', () => {
     const got = await readFile(path.join(work, 'aria2-volume', 'commons', ...m.files.find((f) => f.volume === vol.infoHash)!.path.split('/')));
     expect(createHash('sha1').update(got).digest('hex')).toBe(m.files.find((f) => f.volume === vol.infoHash)!.sha1);
 
+    // The history counts seeding hosts: webtorrent and aria2c both announce from 127.0.0.1, one host.
     const history = await waitFor('a history sample with the seeders', async () => {
       const h = ((await (await fetch(`${serve!.url}/api/swarms/${vol.infoHash}`)).json()) as { history: Array<{ complete: number }> }).history;
-      return h.some((s) => s.complete >= 2) ? h : null;
+      return h.some((s) => s.complete >= 1) ? h : null;
     }, NETWORK_WAIT_MS, 250);
-    expect(history.length).toBeGreaterThan(0);
+    expect(Math.max(...history.map((s) => s.complete))).toBe(1);
     await aria.stop();
     await waitFor('aria2c\'s stop announce to lower the count', async () => (await scrape(vol.infoHash)).complete === 1, NETWORK_WAIT_MS, 250);
   });

@@ -12,7 +12,7 @@ import { parseRecipe } from '../../shared/formats/recipe.ts';
 import type { Manifest } from '../../shared/formats/manifest.ts';
 import { createVolumeTorrent, parseVolumeTorrent } from '../../shared/torrent/index.ts';
 import { isSeedbankError } from '../../shared/errors.ts';
-import { Seeder, startHttpMirror, type HttpMirror, type SeederOptions } from '../../clients/seeder/index.ts';
+import { Seeder, startHttpMirror, type HttpMirror, type SeederOptions, type ServedRequest } from '../../clients/seeder/index.ts';
 import { startChildSeeder, type ChildSeeder } from '../helpers/peers/child-seeder.ts';
 import { sendPoisonedHandshake } from '../helpers/peers/hostile-peer.ts';
 import { aria2Download, libtorrentDownload, startLibtorrentSeeder, type LibtorrentSeeder } from '../helpers/peers/other-clients.ts';
@@ -239,7 +239,8 @@ describe('one store for overlapping volumes', () => {
 describe('as a process', () => {
   it('resumes after kill -9 without downloading any verified piece again', async () => {
     const big = bigVolume();
-    const source: HttpMirror = await startHttpMirror({ storage: path.join(work, 'data', 'media'), port: 0, host: '127.0.0.1' });
+    const served: ServedRequest[] = [];
+    const source: HttpMirror = await startHttpMirror({ storage: path.join(work, 'data', 'media'), port: 0, host: '127.0.0.1', onServe: (r) => void served.push(r) });
     closers.push(source.close);
     const file = path.join(work, 'resume.torrent');
     await writeFile(file, retargetTorrent(await torrentOf(big.infoHash), { urlList: [source.url], announce: [] }));
@@ -256,12 +257,12 @@ describe('as a process', () => {
       if (sha1(piece) === parsed.pieces.subarray(i * 20, i * 20 + 20).toString('hex')) valid.add(i);
     }
     expect(valid.size).toBeGreaterThan(0);
-    const before = source.served.length;
+    const before = served.length;
     const run2 = startChildSeeder(storage, ['--quota', '1GB', '--torrent', file]);
     closers.push(() => run2.stop('SIGKILL'));
     await run2.waitForStatus('the volume complete', (s) => s.volumes[0]?.progress === 1, 60_000);
     await run2.stop();
-    const after = source.served.slice(before);
+    const after = served.slice(before);
     for (const r of after) {
       const [, from, to] = /bytes=(\d+)-(\d+)/.exec(r.range ?? '')!.map(Number) as [number, number, number];
       for (let i = Math.floor(from / parsed.pieceLength); i <= Math.floor(to / parsed.pieceLength); i++) expect(valid.has(i), `piece ${i} fetched again`).toBe(false);

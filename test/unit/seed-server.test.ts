@@ -71,12 +71,13 @@ afterEach(async () => {
   for (const c of closers.splice(0).reverse()) await c();
 });
 
-async function startServer(o: { uploadSlots?: number; passOn?: (s: Socket) => void } = {}): Promise<SeedServer> {
+async function startServer(o: { uploadSlots?: number; slotIdleMs?: number; passOn?: (s: Socket) => void } = {}): Promise<SeedServer> {
   const server = await SeedServer.listen({
     port: 0,
     host: '127.0.0.1',
     peerId: Buffer.from('-SB0001-seedserver01'),
     uploadSlots: o.uploadSlots,
+    slotIdleMs: o.slotIdleMs,
     passOn: o.passOn ?? ((s) => s.destroy()),
     logger: silentLogger,
   });
@@ -85,8 +86,8 @@ async function startServer(o: { uploadSlots?: number; passOn?: (s: Socket) => vo
 }
 
 /** Connects a Wire to the server and completes the handshake; resolves after the server's handshake. */
-async function connectPeer(server: SeedServer, infoHash: string): Promise<{ wire: TestWire; socket: Socket }> {
-  const socket = net.connect({ host: '127.0.0.1', port: server.port });
+async function connectPeer(server: SeedServer, infoHash: string, localAddress = '127.0.0.1'): Promise<{ wire: TestWire; socket: Socket }> {
+  const socket = net.connect({ host: '127.0.0.1', port: server.port, localAddress });
   await waitEvent(socket, 'connect', 'TCP connection');
   const wire = new (Wire as unknown as new () => TestWire)();
   socket.pipe(wire as unknown as NodeJS.WritableStream);
@@ -159,6 +160,64 @@ describe('seed server', () => {
     a.wire.uninterested();
     await bUnchoked;
     expect((await requestBlock(b.wire, 1, 0, 16384)).equals(v.pieces[1]!.subarray(0, 16384))).toBe(true);
+  });
+
+  it('keeps serving a real peer while 200 connections from one address handshake, say interested and nothing else', async () => {
+    const server = await startServer();
+    const v = memoryVolume(4);
+    server.serve(v);
+    let accepted = 0;
+    let refused = 0;
+    const flood = Array.from({ length: 200 }, async () => {
+      const socket = net.connect({ host: '127.0.0.1', port: server.port, localAddress: '127.0.0.2' });
+      closers.push(() => void socket.destroy());
+      const wire = new (Wire as unknown as new () => TestWire)();
+      socket.pipe(wire as unknown as NodeJS.WritableStream);
+      wire.pipe(socket);
+      socket.on('error', () => undefined);
+      wire.on('error', () => undefined);
+      const outcome = new Promise<'handshake' | 'closed'>((resolve) => {
+        wire.once('handshake', () => resolve('handshake'));
+        socket.once('close', () => resolve('closed'));
+      });
+      wire.handshake(v.infoHash, randomBytes(20), { fast: true });
+      if ((await outcome) === 'handshake') {
+        accepted++;
+        wire.interested();
+      } else refused++;
+    });
+    await Promise.all(flood);
+    expect(accepted).toBe(4); // DEFAULT_CONNECTIONS_PER_ADDRESS_PER_VOLUME
+    expect(refused).toBe(196);
+    expect(server.refusedPerAddress).toBe(196);
+    const real = await connectPeer(server, v.infoHash);
+    await unchoked(real.wire);
+    const blocks = await Promise.all([0, 1, 2, 3].flatMap((i) => [0, 16384, 32768, 49152].map((off) => requestBlock(real.wire, i, off, 16384))));
+    expect(Buffer.concat(blocks).equals(Buffer.concat(v.pieces))).toBe(true);
+  });
+
+  it('lets one address hold a connection for each of many volumes (a seeder sharing them with us)', async () => {
+    const server = await startServer();
+    const volumes = Array.from({ length: 20 }, () => memoryVolume(1));
+    for (const v of volumes) server.serve(v);
+    const peers = await Promise.all(volumes.map((v) => connectPeer(server, v.infoHash, '127.0.0.3')));
+    expect(peers).toHaveLength(20);
+    expect(server.refusedPerAddress).toBe(0);
+    await unchoked(peers[19]!.wire);
+    expect((await requestBlock(peers[19]!.wire, 0, 0, 16384)).equals(volumes[19]!.pieces[0]!.subarray(0, 16384))).toBe(true);
+  });
+
+  it('drops peers that hold an upload slot without requesting, so a waiting peer gets it', async () => {
+    const server = await startServer({ uploadSlots: 2, slotIdleMs: 300 });
+    const v = memoryVolume(2);
+    server.serve(v);
+    const squatters = [await connectPeer(server, v.infoHash, '127.0.0.2'), await connectPeer(server, v.infoHash, '127.0.0.3')];
+    for (const s of squatters) await unchoked(s.wire);
+    const closedSquatters = squatters.map((s) => waitEvent(s.socket, 'close', 'an idle slot holder to be dropped'));
+    const real = await connectPeer(server, v.infoHash);
+    await unchoked(real.wire); // only once a squatter is dropped
+    await Promise.all(closedSquatters);
+    expect((await requestBlock(real.wire, 1, 0, 16384)).equals(v.pieces[1]!.subarray(0, 16384))).toBe(true);
   });
 
   it('answers every block right while a tiny cache evicts and reuses its buffers under two peers', async () => {

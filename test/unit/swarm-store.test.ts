@@ -5,6 +5,7 @@ import bencode from 'bencode';
 import { describe, expect, it } from 'vitest';
 import { compactAnnounceReply, dictAnnounceReply, failureReply, scrapeReply } from '../../services/tracker-web/tracker/http-replies.ts';
 import { addressBytes, compactPeer, normalizeIp } from '../../services/tracker-web/tracker/peer-address.ts';
+import { AnnounceLimiter } from '../../services/tracker-web/tracker/announce-limiter.ts';
 import { SwarmStore, type PeerAnnounce, type TrackerEvent } from '../../services/tracker-web/tracker/swarm-store.ts';
 
 const IH = 'ab'.repeat(20);
@@ -14,8 +15,8 @@ function announce(ip: string, port: number, over: Partial<PeerAnnounce> = {}): P
   return { infoHash: IH, key: compactPeer(addressBytes(ip)!, port), ip, port, peerId: peerId(port), event: 'started', left: 100, numwant: 50, listPeers: true, ...over };
 }
 
-function store(now: { t: number }, maxPeersPerSwarm?: number): SwarmStore {
-  return new SwarmStore({ ttlMs: 1_000, maxPeersPerSwarm, sweepIntervalMs: 0, now: () => now.t });
+function store(now: { t: number }, maxPeersPerSwarm?: number, peersPerAddress = 1_000): SwarmStore {
+  return new SwarmStore({ ttlMs: 1_000, maxPeersPerSwarm, peersPerAddress, sweepIntervalMs: 0, now: () => now.t });
 }
 
 describe('swarm store', () => {
@@ -31,12 +32,12 @@ describe('swarm store', () => {
     expect(step(2, 'update', null)).toMatchObject({ complete: 2, incomplete: 1 }); // no `left`: state kept
     expect(step(1, 'stopped', 0)).toMatchObject({ complete: 1, incomplete: 1, peers: [] });
     expect(step(9, 'stopped', 0)).toMatchObject({ complete: 1, incomplete: 1 }); // unknown peer stopping: nothing changes
-    expect(s.counts(IH)).toEqual({ complete: 1, incomplete: 1, downloaded: 2 });
+    expect(s.counts(IH)).toEqual({ complete: 1, incomplete: 1, downloaded: 2, seedingHosts: 1, leechingHosts: 0 });
     expect(s.peers(IH).sort((a, b) => a.port - b.port)).toEqual([
       { ip: '10.0.0.1', port: 2, complete: false },
       { ip: '10.0.0.1', port: 3, complete: true },
     ]);
-    expect(s.counts('cd'.repeat(20))).toEqual({ complete: 0, incomplete: 0, downloaded: 0 });
+    expect(s.counts('cd'.repeat(20))).toEqual({ complete: 0, incomplete: 0, downloaded: 0, seedingHosts: 0, leechingHosts: 0 });
     expect(s.infoHashes()).toEqual([IH]);
   });
 
@@ -120,9 +121,75 @@ describe('swarm store', () => {
     expect(new Set([...entries(r.peers4, 6), ...entries(r.peers6, 18)])).toEqual(keys);
   });
 
+  it('keeps at most peersPerAddress peers of one address, replacing that address\'s oldest, never another\'s', () => {
+    const now = { t: 0 };
+    const s = store(now, undefined, 8);
+    s.announce(announce('127.0.0.1', 6881, { left: 0 })); // the real seeder, heard first
+    for (let port = 10_000; port < 35_000; port++) {
+      now.t = (port - 10_000) / 100; // 25,000 announces over 250 ms of the injected clock
+      s.announce(announce('127.0.0.2', port, { left: 0, numwant: 0 }));
+    }
+    const peers = s.peers(IH);
+    expect(peers.filter((p) => p.ip === '127.0.0.2')).toHaveLength(8);
+    expect(peers.filter((p) => p.ip === '127.0.0.2').map((p) => p.port).sort()).toEqual([34_992, 34_993, 34_994, 34_995, 34_996, 34_997, 34_998, 34_999]);
+    expect(peers.some((p) => p.ip === '127.0.0.1' && p.port === 6881)).toBe(true);
+    expect(s.counts(IH)).toMatchObject({ complete: 9, seedingHosts: 2, leechingHosts: 0 });
+    // A leecher elsewhere asking for every peer gets the real seeder.
+    const leecher = s.announce(announce('127.0.0.3', 7000, { numwant: 200 }));
+    expect(leecher.peers.some((p) => p.ip === '127.0.0.1' && p.port === 6881)).toBe(true);
+    expect(s.counts(IH)).toMatchObject({ seedingHosts: 2, leechingHosts: 1 });
+    // The real seeder's stopped removes it.
+    s.announce(announce('127.0.0.1', 6881, { event: 'stopped' }));
+    expect(s.peers(IH).some((p) => p.ip === '127.0.0.1')).toBe(false);
+    expect(s.counts(IH)).toMatchObject({ seedingHosts: 1 });
+  });
+
+  it('lets an honest NAT keep a few clients on one address, counted as one host', () => {
+    const s = store({ t: 0 }, undefined, 8);
+    for (const port of [6881, 6882, 6883]) s.announce(announce('198.51.100.7', port, { left: 0 }));
+    s.announce(announce('198.51.100.7', 6884, { left: 10 }));
+    expect(s.peers(IH)).toHaveLength(4);
+    expect(s.counts(IH)).toEqual({ complete: 3, incomplete: 1, downloaded: 0, seedingHosts: 1, leechingHosts: 0 });
+    s.announce(announce('198.51.100.7', 6884, { event: 'completed', left: 0 }));
+    for (const port of [6881, 6882, 6883]) s.announce(announce('198.51.100.7', port, { event: 'update', left: 5 }));
+    expect(s.counts(IH)).toMatchObject({ complete: 1, incomplete: 3, seedingHosts: 1, leechingHosts: 0 });
+    s.announce(announce('198.51.100.7', 6884, { event: 'stopped' }));
+    expect(s.counts(IH)).toMatchObject({ seedingHosts: 0, leechingHosts: 1 });
+  });
+
+  it('counts an IPv6 /64 as one host', () => {
+    const s = store({ t: 0 }, undefined, 2);
+    for (let i = 1; i <= 5; i++) s.announce(announce(`2001:db8:0:1::${i}`, 6881, { left: 0 }));
+    s.announce(announce('2001:db8:0:2::1', 6881, { left: 0 }));
+    expect(s.peers(IH)).toHaveLength(3);
+    expect(s.counts(IH)).toMatchObject({ complete: 3, seedingHosts: 2 });
+  });
+
   it('refuses nonsense options clearly', () => {
+    expect(() => new SwarmStore({ ttlMs: 1, peersPerAddress: 0 })).toThrow(/peers per address must be at least 1/);
     expect(() => new SwarmStore({ ttlMs: 0 })).toThrow(/TTL must be a positive/);
     expect(() => new SwarmStore({ ttlMs: 1, maxPeersPerSwarm: 0 })).toThrow(/at least 1/);
+  });
+});
+
+describe('announce limiter', () => {
+  it('lets a host burst perMinute announces, then refills at perMinute, other hosts untouched', () => {
+    const now = { t: 0 };
+    const l = new AnnounceLimiter({ perMinute: 60, now: () => now.t });
+    for (let i = 0; i < 60; i++) expect(l.take('a')).toBe(0);
+    expect(l.take('a')).toBe(1_000); // one token a second
+    expect(l.take('b')).toBe(0);
+    now.t = 1_000;
+    expect(l.take('a')).toBe(0);
+    expect(l.take('a')).toBeGreaterThan(0);
+    expect(l.refused).toBe(2);
+    expect(new AnnounceLimiter({ perMinute: 0 }).take('a')).toBe(0);
+  });
+  it('remembers a bounded number of hosts, forgetting the least recently seen', () => {
+    const l = new AnnounceLimiter({ perMinute: 1, maxHosts: 100, now: () => 0 });
+    for (let i = 0; i < 10_000; i++) l.take(`host${i}`);
+    expect(l.size).toBe(100);
+    expect(l.take('host9999')).toBeGreaterThan(0); // still remembered, still limited
   });
 });
 

@@ -9,12 +9,11 @@ import path from 'node:path';
 import bencode from 'bencode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../shared/log.ts';
-import { makePointer } from '../../shared/formats/pointer.ts';
-import { loadOrCreateSetKey } from '../../shared/signing.ts';
-import { CatalogueStore, type NewVersion } from '../../services/tracker-web/store/catalogue-store.ts';
+import { CatalogueStore } from '../../services/tracker-web/store/catalogue-store.ts';
 import { parseAnnounceQuery, parseScrapeQuery } from '../../services/tracker-web/tracker/announce-query.ts';
 import { CatalogueTracker } from '../../services/tracker-web/tracker/catalogue-tracker.ts';
 import { udpAnswer } from '../../services/tracker-web/tracker/udp-tracker.ts';
+import { newVersion } from '../helpers/catalogue-records.ts';
 
 const pct = (hex: string) => hex.replace(/../g, (b) => `%${b}`);
 const PEER = 'peer_id=-SB0001-abcdefghijkl&port=6881';
@@ -69,23 +68,6 @@ describe('announce query parser', () => {
   });
 });
 
-/** A minimal version record: enough for putVersion (the publish path checks real ones). */
-async function newVersion(dir: string, version: number, metadataInfoHash: string, volumes: string[]): Promise<NewVersion> {
-  const key = await loadOrCreateSetKey(dir, 'test');
-  const volume = { prefix: '', size: 1, files: 1, pieceLength: 16384, pieces: 1, torrent: new Uint8Array(1) };
-  return {
-    set: { id: 'test', title: 'Test', description: '', tags: [], publicKey: key.publicKeyHex, copyTarget: 3 },
-    record: {
-      setId: 'test', version, manifestSha256: '0'.repeat(64), publishedAt: 0, builtAt: '2026-01-01T00:00:00Z', metadataInfoHash,
-      pointer: makePointer(key, 'test', version, metadataInfoHash), volumes, totals: { files: 1, bytes: 1 },
-      changes: { added: 1, removed: 0, changed: 0, renamed: 0, pagesUpdated: 0 }, parent: null,
-    },
-    manifestText: '{}', signatureText: '', pagesGz: new Uint8Array(0), metadataTorrent: new Uint8Array(1),
-    volumes: volumes.map((infoHash) => ({ infoHash, ...volume })),
-    files: [],
-  };
-}
-
 describe('catalogue tracker', () => {
   let dir: string;
   let store: CatalogueStore;
@@ -127,7 +109,7 @@ describe('catalogue tracker', () => {
     expect(first.body).toMatchObject({ complete: 1, incomplete: 0, interval: 60 });
     const second = await get(`${base}/announce?info_hash=${pct(VOL)}&peer_id=-SB0001-000000000002&port=7002&left=5&compact=1`);
     expect([...(second.body.peers as Uint8Array)]).toEqual([127, 0, 0, 1, 7001 >> 8, 7001 & 0xff]);
-    expect(tracker.counts(VOL)).toEqual({ infoHash: VOL, complete: 1, incomplete: 1, downloaded: 0 });
+    expect(tracker.counts(VOL)).toEqual({ infoHash: VOL, complete: 1, incomplete: 1, downloaded: 0, seedingHosts: 1, leechingHosts: 0 }); // two clients, one address
     const refused = await get(`${base}/announce?info_hash=${pct(LATER)}&peer_id=-SB0001-000000000001&port=7001`);
     expect([refused.status, reason(refused.body)]).toEqual([200, `torrent ${LATER} is not in this catalogue`]);
     expect(reason((await get(`${base}/announce?info_hash=short&${PEER}`)).body)).toMatch(/^invalid info_hash/);
@@ -149,6 +131,16 @@ describe('catalogue tracker', () => {
     expect(files['<'.repeat(20)]).toEqual({ complete: 0, incomplete: 0, downloaded: 0 });
     expect(Object.keys((await get(`${base}/scrape`)).body.files as object)).toHaveLength(3);
     expect(reason((await get(`${base}/scrape?info_hash=x`)).body)).toBe('invalid info_hash: each must be exactly 20 bytes, percent-encoded');
+  });
+
+  it('refuses announces past the per-address rate with a failure reason, other addresses unaffected', () => {
+    const limited = new CatalogueTracker({ store, logger: silentLogger, announceIntervalMs: 60_000, announcesPerMinute: 5 });
+    const from = (ip: string, port: number) => limited.announcePeer({ infoHash: VOL, peerId: 'x'.repeat(20), ip, port, event: 'started', left: 0, numwant: 0 });
+    for (let port = 1; port <= 5; port++) expect(from('10.9.9.9', port)).toMatchObject({ complete: port });
+    expect(from('10.9.9.9', 6)).toEqual({ failure: 'too many announces from 10.9.9.9; wait 12 s and announce again' });
+    expect(from('10.9.9.8', 1)).toMatchObject({ complete: 6, seedingHosts: 2 });
+    expect(limited.announcesRefused).toBe(1);
+    void limited.close();
   });
 
   it('leaves every other request to the next handler', async () => {

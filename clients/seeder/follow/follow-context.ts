@@ -6,6 +6,7 @@ import type { Logger } from '../../../shared/log.ts';
 import type { Manifest } from '../../../shared/formats/manifest.ts';
 import type { Seeder } from '../host.ts';
 import type { FollowState } from './follow-state.ts';
+import type { KeyPins } from './key-pins.ts';
 import type { MetadataHost } from './metadata-host.ts';
 
 /** The follower's shared state. */
@@ -19,6 +20,10 @@ export interface FollowContext {
   manifests: Map<string, Manifest>;
   /** Lines for the operator (stdout). */
   out: (line: string) => void;
+  /** Keys the operator pinned up front (refusals then name them). */
+  pins: KeyPins;
+  /** The catalogue is reached over plain HTTP on another machine: first-contact keys could be forged in transit. */
+  plainHttpRemote: boolean;
 }
 
 /** The key of a version in `manifests`. */

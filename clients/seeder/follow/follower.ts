@@ -15,6 +15,7 @@ import type { Seeder } from '../host.ts';
 import { syncAuto } from './auto-sync.ts';
 import { versionKey, type FollowContext } from './follow-context.ts';
 import { FollowState } from './follow-state.ts';
+import { applyKeyPins, isPlainHttpToOtherHost, type KeyPins } from './key-pins.ts';
 import { MetadataHost } from './metadata-host.ts';
 import { dropVersion, syncSet } from './set-sync.ts';
 import { syncTakedown } from './takedown-sync.ts';
@@ -38,6 +39,8 @@ export interface FollowerOptions {
   userAgent: string;
   logger: Logger;
   out: (line: string) => void;
+  /** Keys the operator pinned up front (--catalogue-key, setKeys in the config file). */
+  pins?: KeyPins;
 }
 
 /** What `seedbank status` shows of the follower. */
@@ -70,7 +73,13 @@ export class Follower {
   static async open(seeder: Seeder, o: FollowerOptions): Promise<Follower> {
     const metaDir = path.join(seeder.storage, '.seedbank');
     const state = await FollowState.load(metaDir);
-    const ctx: FollowContext = { seeder, state, meta: new MetadataHost(seeder.torrentClient, path.join(metaDir, METADATA_DIR)), log: o.logger, keepVersions: o.keepVersions, manifests: new Map(), out: o.out };
+    const pins = o.pins ?? {};
+    applyKeyPins(state.data, pins, o.logger);
+    await state.save();
+    const ctx: FollowContext = {
+      seeder, state, meta: new MetadataHost(seeder.torrentClient, path.join(metaDir, METADATA_DIR)), log: o.logger, keepVersions: o.keepVersions, manifests: new Map(), out: o.out,
+      pins, plainHttpRemote: isPlainHttpToOtherHost(o.catalogueUrl),
+    };
     for (const [setId, versions] of Object.entries(state.data.versions)) {
       const key = state.data.setKeys[setId];
       for (const v of versions) {
@@ -135,9 +144,15 @@ export class Follower {
     if (this.closed) return;
     this.nextPollAt = new Date(Date.now() + delayMs).toISOString();
     this.timer = setTimeout(() => {
-      void this.pollOnce().then(() => {
+      const next = () => {
         const factor = Math.min(MAX_BACKOFF_FACTOR, 2 ** this.failures / 2);
         this.schedule(this.failures === 0 ? this.o.pollIntervalMs : Math.max(this.o.pollIntervalMs, this.o.pollIntervalMs * factor));
+      };
+      // A poll that fails in an unexpected way must neither kill the process from a timer nor stop the polling.
+      this.pollOnce().then(next, (err: unknown) => {
+        this.failures++;
+        this.o.logger.error({ err: errorMessage(err), failures: this.failures }, 'following failed; seeding goes on and the next poll retries');
+        next();
       });
     }, delayMs);
   }

@@ -26,6 +26,9 @@ export async function syncSet(ctx: FollowContext, setId: string, source: Version
   await source.fetchMetadata(ctx.meta, p);
   const manifest = await ctx.meta.verifiedManifest(setId, p.seq, p.k);
   if (!pinned) {
+    if (ctx.plainHttpRemote && source.via === 'catalogue') {
+      ctx.log.warn({ set: setId, key: p.k }, 'trusting the set key on first sight over plain HTTP: reach production catalogues over HTTPS, or pin it in setKeys of the config file');
+    }
     data.setKeys[setId] = p.k;
     ctx.log.info({ set: setId, key: p.k }, 'pinned the set key on first sight');
   }

@@ -4,6 +4,9 @@
  * written atomically and at most every few seconds while pieces arrive. A piece is recorded
  * only after webtorrent verified it and it was written, so the bitfield never claims a piece
  * that is not on disk; pieces verified after the last save are found again by hashing at start.
+ * A save that fails (a full disk) never takes the seeder down and never blocks later saves: the
+ * snapshot stays pending, the failure is reported once (onSaveFailed), the save is retried on a
+ * timer and by the next flush, and onSaveResumed says when it worked again.
  */
 import { readdir, readFile, unlink } from 'node:fs/promises';
 import path from 'node:path';
@@ -56,15 +59,26 @@ export function emptyBitfield(n: number): Uint8Array {
   return new Uint8Array(Math.ceil(n / 8));
 }
 
+/** What a state file reports about its saves (the seeder logs them). */
+export interface VolumeStateHooks {
+  /** The first failed save of a run of failures (the next ones are retried quietly). */
+  onSaveFailed?: (err: unknown) => void;
+  /** A save worked again after failures. */
+  onSaveResumed?: () => void;
+}
+
 /** The state and torrent files of one volume, with a debounced saver. */
 export class VolumeStateFile {
   readonly torrentFile: string;
   readonly stateFile: string;
   private timer: NodeJS.Timeout | null = null;
   private pending: (() => VolumeStateData) | null = null;
+  /** Never rejects: each save's failure is handled in flush, so one failure cannot poison the next save. */
   private saving: Promise<void> = Promise.resolve();
+  private failing = false;
+  private deleted = false;
 
-  constructor(metaDir: string, readonly infoHash: string) {
+  constructor(metaDir: string, readonly infoHash: string, private readonly hooks: VolumeStateHooks = {}) {
     const dir = path.join(metaDir, VOLUMES_DIR);
     this.torrentFile = path.join(dir, `${infoHash}.torrent`);
     this.stateFile = path.join(dir, `${infoHash}.state.json`);
@@ -126,13 +140,16 @@ export class VolumeStateFile {
     if (this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = null;
-      void this.flush();
+      this.flush().catch(() => undefined); // flush reports its own failures; this only keeps a timer from rejecting
     }, STATE_SAVE_INTERVAL_MS);
     this.timer.unref();
   }
 
-  /** Saves now (a snapshot given here wins over a scheduled one). */
-  async flush(snapshot?: () => VolumeStateData): Promise<void> {
+  /**
+   * Saves now (a snapshot given here wins over a scheduled one). Resolves even when the write
+   * fails (the snapshot is then kept and retried): true when the state is on disk.
+   */
+  async flush(snapshot?: () => VolumeStateData): Promise<boolean> {
     if (snapshot) this.pending = snapshot;
     if (this.timer) {
       clearTimeout(this.timer);
@@ -141,14 +158,35 @@ export class VolumeStateFile {
     const take = this.pending;
     this.pending = null;
     // Saves run one after another so an older snapshot never lands after a newer one.
+    let saved = true;
     this.saving = this.saving.then(async () => {
-      if (take) await writeFileAtomic(this.stateFile, JSON.stringify(take()));
+      if (!take) return;
+      try {
+        await writeFileAtomic(this.stateFile, JSON.stringify(take()));
+        if (this.failing) {
+          this.failing = false;
+          this.hooks.onSaveResumed?.();
+        }
+      } catch (err) {
+        saved = false;
+        if (!this.failing) this.hooks.onSaveFailed?.(err);
+        this.failing = true;
+        // Keep the snapshot unless a newer one arrived meanwhile, and try again later.
+        if (!this.deleted) this.schedule(this.pending ?? take);
+      }
     });
     await this.saving;
+    return saved;
+  }
+
+  /** True while saves fail (since the last failure, until one works). */
+  get saveFailing(): boolean {
+    return this.failing;
   }
 
   /** Deletes both files (the volume was removed). */
   async delete(): Promise<void> {
+    this.deleted = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.pending = null;

@@ -12,6 +12,14 @@
  * handshakes name their volume only after our reply, so they are answered here while any
  * volume is served; one for a volume webtorrent holds is closed, and peers then retry in
  * plaintext (webtorrent, as we run it, does not answer MSE either).
+ *
+ * One address cannot take the port over: connections are counted per remote address from the
+ * moment they arrive (in the handshake, served here, or handed to webtorrent): at most
+ * `handshakesPerAddress` still in their handshake (which must arrive within
+ * HANDSHAKE_TIMEOUT_MS), at most `connectionsPerAddressPerVolume` for one volume (a NAT with a
+ * few clients), and `connectionsPerAddress` in all (a seeder sharing many volumes with us opens
+ * one per volume). A peer that holds an upload slot without requesting for `slotIdleMs` is
+ * dropped, so "interested" alone cannot sit on the slots the census and real downloaders need.
  */
 import { createHash } from 'node:crypto';
 import net, { type Socket } from 'node:net';
@@ -19,6 +27,7 @@ import type { Logger } from '../../../shared/log.ts';
 import { TokenBucket } from '../../../shared/http/limits.ts';
 import type { OperatorKey } from '../../../shared/operator/index.ts';
 import { operatorExtension, type WireExtension } from './operator-extension.ts';
+import { AddressCounts } from './address-counts.ts';
 import { PieceCache } from './piece-cache.ts';
 import { SeedPeer, type PeerHost, type ServedVolume } from './seed-peer.ts';
 
@@ -30,6 +39,14 @@ const CONNECT_TIMEOUT_MS = 10_000;
 /** Peers neither interested nor asking for this long are let go (seeds and idle leechers). */
 export const IDLE_PEER_MS = 3 * 60_000;
 const SWEEP_MS = 30_000;
+/** Connections one remote address may hold in all: one per volume for a seeder sharing many volumes with us. */
+export const DEFAULT_CONNECTIONS_PER_ADDRESS = 64;
+/** Connections one address may hold for one volume: a NAT with a few clients. */
+export const DEFAULT_CONNECTIONS_PER_ADDRESS_PER_VOLUME = 4;
+/** Connections one address may have in the handshake at once (a client starting many volumes at once fits). */
+export const DEFAULT_HANDSHAKES_PER_ADDRESS = 32;
+/** A peer unchoked this long without a single request loses its connection (and so its slot). */
+export const DEFAULT_SLOT_IDLE_MS = 60_000;
 export const DEFAULT_MAX_CONNECTIONS = 200;
 export const DEFAULT_UPLOAD_SLOTS = 32;
 export const DEFAULT_PIECE_CACHE_BYTES = 32 * 1024 * 1024;
@@ -46,6 +63,14 @@ export interface SeedServerOptions {
   /** Proves this key to a census on every connection (BEP 10 `sb_operator`). */
   operatorKey?: OperatorKey;
   maxConnections?: number;
+  /** Connections one remote address may hold, counted from arrival (default {@link DEFAULT_CONNECTIONS_PER_ADDRESS}). */
+  connectionsPerAddress?: number;
+  /** Connections one address may hold for one volume (default {@link DEFAULT_CONNECTIONS_PER_ADDRESS_PER_VOLUME}). */
+  connectionsPerAddressPerVolume?: number;
+  /** Connections one address may have in the handshake (default {@link DEFAULT_HANDSHAKES_PER_ADDRESS}). */
+  handshakesPerAddress?: number;
+  /** How long a peer may hold an upload slot without requesting (default {@link DEFAULT_SLOT_IDLE_MS}). */
+  slotIdleMs?: number;
   /** Peers unchoked at once. */
   uploadSlots?: number;
   /** Bytes per second for everything uploaded here; 0 or undefined: no limit. */
@@ -83,8 +108,17 @@ export class SeedServer implements PeerHost {
   private readonly cache: PieceCache;
   private readonly bucket: TokenBucket | null;
   private readonly sweep: NodeJS.Timeout;
-  /** Peers holding an upload slot (unchoked). */
-  private readonly slots = new Set<SeedPeer>();
+  /** Peers holding an upload slot (unchoked), with when they got it. */
+  private readonly slots = new Map<SeedPeer, number>();
+  /** Incoming connections per remote address, from arrival until the socket closes (whoever handles it). */
+  private readonly perAddress = new AddressCounts();
+  /** The same, only while in the handshake. */
+  private readonly handshakesPerAddress = new AddressCounts();
+  /** Per `address|info hash`, once a plaintext handshake named the volume. */
+  private readonly perAddressVolume = new AddressCounts();
+  private readonly slotIdleMs: number;
+  /** Connections refused because their address had too many. */
+  refusedPerAddress = 0;
   private closing = false;
 
   private constructor(private readonly server: net.Server, private readonly o: SeedServerOptions) {
@@ -93,8 +127,9 @@ export class SeedServer implements PeerHost {
     this.cache = new PieceCache(o.pieceCacheBytes ?? DEFAULT_PIECE_CACHE_BYTES, STRETCH_BYTES);
     const limit = o.maxUploadBytesPerSecond ?? 0;
     this.bucket = limit > 0 ? new TokenBucket(limit) : null;
+    this.slotIdleMs = o.slotIdleMs ?? DEFAULT_SLOT_IDLE_MS;
     server.on('connection', (socket) => this.onConnection(socket));
-    this.sweep = setInterval(() => this.dropIdle(), SWEEP_MS);
+    this.sweep = setInterval(() => this.dropIdle(), Math.min(SWEEP_MS, this.slotIdleMs));
     this.sweep.unref();
   }
 
@@ -217,7 +252,7 @@ export class SeedServer implements PeerHost {
 
   wantsUnchoke(peer: SeedPeer): boolean {
     if (this.slots.size < (this.o.uploadSlots ?? DEFAULT_UPLOAD_SLOTS)) {
-      this.slots.add(peer);
+      this.slots.set(peer, Date.now());
       return true;
     }
     if (!this.waiting.includes(peer)) this.waiting.push(peer);
@@ -230,7 +265,7 @@ export class SeedServer implements PeerHost {
     if (!this.slots.delete(peer)) return;
     for (let next = this.waiting.shift(); next; next = this.waiting.shift()) {
       if (next.isEnded || !next.wire.peerInterested) continue;
-      this.slots.add(next);
+      this.slots.set(next, Date.now());
       next.unchoke();
       break;
     }
@@ -258,11 +293,14 @@ export class SeedServer implements PeerHost {
 
   private onConnection(socket: Socket): void {
     if (this.closing) return void socket.destroy();
+    const inHandshake = this.admit(socket);
+    if (!inHandshake) return;
     const chunks: Buffer[] = [];
     let have = 0;
     this.pending.add(socket);
     socket.once('close', () => this.pending.delete(socket));
     const done = () => {
+      inHandshake();
       this.pending.delete(socket);
       socket.removeListener('data', onData);
       socket.removeListener('error', onError);
@@ -285,6 +323,9 @@ export class SeedServer implements PeerHost {
       const head = Buffer.concat(chunks);
       const infoHash = head.subarray(28, HANDSHAKE_TO_INFO_HASH).toString('hex');
       done();
+      const forVolume = this.perAddressVolume.take(`${socket.remoteAddress ?? ''}|${infoHash}`, this.o.connectionsPerAddressPerVolume ?? DEFAULT_CONNECTIONS_PER_ADDRESS_PER_VOLUME);
+      if (!forVolume) return this.refuseConnection(socket);
+      socket.once('close', forVolume);
       const v = this.volumes.get(infoHash);
       if (!v) return this.o.passOn(socket);
       this.accept(socket, v);
@@ -300,9 +341,40 @@ export class SeedServer implements PeerHost {
     socket.resume();
   }
 
+  /**
+   * Counts an arriving connection against its address (in all, and in the handshake); returns
+   * the release of the handshake count, or null (and the socket closed) past a limit.
+   */
+  private admit(socket: Socket): (() => void) | null {
+    const address = socket.remoteAddress ?? '';
+    if (this.pending.size >= (this.o.maxConnections ?? DEFAULT_MAX_CONNECTIONS)) return this.refuseConnection(socket);
+    const total = this.perAddress.take(address, this.o.connectionsPerAddress ?? DEFAULT_CONNECTIONS_PER_ADDRESS);
+    if (!total) return this.refuseConnection(socket);
+    const handshake = this.handshakesPerAddress.take(address, this.o.handshakesPerAddress ?? DEFAULT_HANDSHAKES_PER_ADDRESS);
+    if (!handshake) {
+      total();
+      return this.refuseConnection(socket);
+    }
+    socket.once('close', () => {
+      total();
+      handshake();
+    });
+    return handshake;
+  }
+
+  private refuseConnection(socket: Socket): null {
+    this.refusedPerAddress++;
+    socket.destroy();
+    return null;
+  }
+
   private dropIdle(): void {
     const now = Date.now();
     for (const p of [...this.peers]) if (!p.wire.peerInterested && now - p.lastActive > IDLE_PEER_MS) p.end();
+    for (const [p, since] of [...this.slots]) {
+      if (now - Math.max(since, p.lastActive) <= this.slotIdleMs) continue;
+      p.end(`held an upload slot for ${this.slotIdleMs} ms without a request`);
+    }
   }
 }
 

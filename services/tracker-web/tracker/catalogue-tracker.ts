@@ -14,7 +14,9 @@ import type { Logger } from '../../../shared/log.ts';
 import type { CatalogueStore } from '../store/catalogue-store.ts';
 import { parseAnnounceQuery, parseScrapeQuery, type QueryFailure } from './announce-query.ts';
 import { compactAnnounceReply, dictAnnounceReply, failureReply, scrapeReply } from './http-replies.ts';
+import { AnnounceLimiter } from './announce-limiter.ts';
 import { addressBytes, compactPeer, normalizeIp } from './peer-address.ts';
+import { hostOf } from './swarm.ts';
 import { SwarmStore, type AnnounceAnswer, type PeerRequest, type SwarmTotals } from './swarm-store.ts';
 import { UdpGuard } from './udp-guard.ts';
 import { udpAnswer } from './udp-tracker.ts';
@@ -35,10 +37,14 @@ export interface CatalogueTrackerOptions {
   store: CatalogueStore;
   logger: Logger;
   announceIntervalMs?: number;
-  /** Take the client address from X-Forwarded-For (only behind a reverse proxy you run). */
+  /** Take the client address from the last X-Forwarded-For entry, the one your reverse proxy appended (only behind one you run). */
   trustProxy?: boolean;
   /** How long a peer counts after its last announce; default two intervals and five minutes. */
   peerTtlMs?: number;
+  /** Peers one host (IPv4 address, IPv6 /64) may hold per swarm; default 8. */
+  peersPerAddress?: number;
+  /** Announces one host may send per minute (also its burst); 0: no limit; default 600. */
+  announcesPerMinute?: number;
 }
 
 export class CatalogueTracker {
@@ -51,6 +57,7 @@ export class CatalogueTracker {
   private readonly guard = new UdpGuard();
   private readonly logger: Logger;
   private readonly trustProxy: boolean;
+  private readonly limiter: AnnounceLimiter;
   private closed = false;
 
   constructor(opts: CatalogueTrackerOptions) {
@@ -58,7 +65,8 @@ export class CatalogueTracker {
     this.trustProxy = Boolean(opts.trustProxy);
     const interval = opts.announceIntervalMs ?? DEFAULT_ANNOUNCE_INTERVAL_MS;
     this.intervalS = Math.ceil(interval / 1000);
-    this.swarmStore = new SwarmStore({ ttlMs: opts.peerTtlMs ?? 2 * interval + PEER_TTL_SLACK_MS });
+    this.swarmStore = new SwarmStore({ ttlMs: opts.peerTtlMs ?? 2 * interval + PEER_TTL_SLACK_MS, peersPerAddress: opts.peersPerAddress });
+    this.limiter = new AnnounceLimiter({ perMinute: opts.announcesPerMinute });
     this.tracked = new Set(opts.store.trackedInfoHashes());
     this.stopTracking = opts.store.onTracked((infoHashes) => {
       for (const ih of infoHashes) this.tracked.add(ih);
@@ -75,7 +83,10 @@ export class CatalogueTracker {
     if (!this.tracked.has(r.infoHash)) return { failure: `torrent ${r.infoHash} is not in this catalogue` };
     const address = addressBytes(r.ip);
     if (address === null) return { failure: `cannot record the peer: "${r.ip}" is not an IP address (check the proxy's X-Forwarded-For)` };
-    return this.swarmStore.announce({ ...r, key: compactPeer(address, r.port) });
+    const key = compactPeer(address, r.port);
+    const waitMs = this.limiter.take(hostOf(key));
+    if (waitMs > 0) return { failure: `too many announces from ${r.ip}; wait ${Math.ceil(waitMs / 1000)} s and announce again` };
+    return this.swarmStore.announce({ ...r, key });
   }
 
   /** Express handler for GET /scrape. */
@@ -119,12 +130,17 @@ export class CatalogueTracker {
     return { infoHash, ...this.swarmStore.counts(infoHash) };
   }
 
-  /** Live counts of every swarm with announces since start. */
+  /** Live counts of every swarm with announces since start, in hosts (what the history plots as seeders). */
   swarms(): SwarmCounts[] {
     return this.swarmStore.infoHashes().map((ih) => {
       const c = this.swarmStore.counts(ih);
-      return { infoHash: ih, complete: c.complete, incomplete: c.incomplete };
+      return { infoHash: ih, complete: c.seedingHosts, incomplete: c.leechingHosts };
     });
+  }
+
+  /** Announces refused by the per-host rate limit since start. */
+  get announcesRefused(): number {
+    return this.limiter.refused;
   }
 
   /** Stops answering; the UDP socket belongs to the server and is closed there. */
@@ -172,7 +188,8 @@ export class CatalogueTracker {
 
   private clientIp(req: IncomingMessage): string | null {
     const forwarded = this.trustProxy ? req.headers['x-forwarded-for'] : undefined;
-    const ip = typeof forwarded === 'string' ? forwarded.split(',', 1)[0]!.trim() : req.socket.remoteAddress;
+    // The last entry is the one our proxy appended; anything left of it the client may have written.
+    const ip = typeof forwarded === 'string' ? forwarded.slice(forwarded.lastIndexOf(',') + 1).trim() : req.socket.remoteAddress;
     return ip ? normalizeIp(ip) : null;
   }
 }

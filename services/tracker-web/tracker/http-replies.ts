@@ -6,7 +6,10 @@
  */
 import type { AnnounceAnswer, StoredPeer, SwarmTotals } from './swarm-store.ts';
 
-function totals(t: SwarmTotals, intervalS: number): string {
+/** What the protocol reports of a swarm: peer entries (clients size their connections by them), not hosts. */
+type WireTotals = Pick<SwarmTotals, 'complete' | 'incomplete' | 'downloaded'>;
+
+function totals(t: WireTotals, intervalS: number): string {
   return `d8:completei${t.complete}e10:downloadedi${t.downloaded}e10:incompletei${t.incomplete}e8:intervali${intervalS}e`;
 }
 
@@ -33,7 +36,7 @@ export function dictAnnounceReply(a: AnnounceAnswer, intervalS: number): Buffer 
 }
 
 /** A scrape reply; `files` maps binary (latin1) info hashes to their totals. */
-export function scrapeReply(files: ReadonlyMap<string, SwarmTotals>, intervalS: number): Buffer {
+export function scrapeReply(files: ReadonlyMap<string, WireTotals>, intervalS: number): Buffer {
   let body = 'd5:filesd';
   for (const ih of [...files.keys()].sort()) {
     const t = files.get(ih)!;

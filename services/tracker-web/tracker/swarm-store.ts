@@ -4,11 +4,14 @@
  * leecher counts kept as announces come in, and completed downloads. A peer silent for longer
  * than the TTL stops counting: expired peers leave lazily (each swarm is pruned oldest first
  * whenever it is read or announced to) and by a periodic sweep. A swarm holds at most
- * `maxPeersPerSwarm` peers; past that the longest-silent one goes. Replies pick up to numwant
+ * `maxPeersPerSwarm` peers; past that the longest-silent one goes. One host (an IPv4 address or
+ * an IPv6 /64) holds at most `peersPerAddress` of them, enough for an honest NAT: a new peer past
+ * that replaces the host's own longest-silent peer, never another host's, so a flood from one
+ * address churns only its own entries. "Seeders" shown to people are seeding hosts. Replies pick up to numwant
  * random peers, never the announcer (see swarm.ts for the layout that makes this cheap).
  * Pages, metrics and the census read it through {@link SwarmReader}; only the tracker announces.
  */
-import { Swarm, type PickedPeers } from './swarm.ts';
+import { hostOf, Swarm, type PickedPeers, type StoredPeer } from './swarm.ts';
 import { SeedbankError } from '../../../shared/errors.ts';
 
 export type { StoredPeer } from './swarm.ts';
@@ -22,6 +25,10 @@ export interface SwarmTotals {
   incomplete: number;
   /** Completed downloads announced since start (event=completed). */
   downloaded: number;
+  /** Distinct hosts (IPv4 address or IPv6 /64) with a complete peer: the "seeders now" people see. */
+  seedingHosts: number;
+  /** Distinct hosts with peers, none complete. */
+  leechingHosts: number;
 }
 
 /** One live peer as consumers see it. */
@@ -73,6 +80,8 @@ export interface SwarmStoreOptions {
   ttlMs: number;
   /** Peers remembered per swarm (default 20,000); the longest-silent one goes first. */
   maxPeersPerSwarm?: number;
+  /** Peers one host may hold in a swarm (default {@link DEFAULT_PEERS_PER_ADDRESS}). */
+  peersPerAddress?: number;
   /** How often every swarm is swept of expired peers (default a minute); 0: never (tests). */
   sweepIntervalMs?: number;
   now?: () => number;
@@ -81,6 +90,8 @@ export interface SwarmStoreOptions {
 /** Peers remembered per swarm; a large public swarm of one volume stays well below. */
 const DEFAULT_MAX_PEERS_PER_SWARM = 20_000;
 const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
+/** Peers per host per swarm: a household or office NAT with a few clients fits. */
+export const DEFAULT_PEERS_PER_ADDRESS = 8;
 
 const NO_ENTRIES = Buffer.alloc(0);
 
@@ -88,6 +99,7 @@ export class SwarmStore implements SwarmReader {
   private readonly swarms = new Map<string, Swarm>();
   private readonly ttlMs: number;
   private readonly maxPeers: number;
+  private readonly peersPerAddress: number;
   private readonly now: () => number;
   private readonly timer: NodeJS.Timeout | null;
 
@@ -96,6 +108,8 @@ export class SwarmStore implements SwarmReader {
     this.ttlMs = opts.ttlMs;
     this.maxPeers = opts.maxPeersPerSwarm ?? DEFAULT_MAX_PEERS_PER_SWARM;
     if (!(this.maxPeers >= 1)) throw new SeedbankError('CONFIG_INVALID', `peers per swarm must be at least 1, got ${this.maxPeers}`);
+    this.peersPerAddress = opts.peersPerAddress ?? DEFAULT_PEERS_PER_ADDRESS;
+    if (!(this.peersPerAddress >= 1)) throw new SeedbankError('CONFIG_INVALID', `peers per address must be at least 1, got ${this.peersPerAddress}`);
     this.now = opts.now ?? Date.now;
     const sweepMs = opts.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS;
     this.timer = sweepMs > 0 ? setInterval(() => this.sweep(), sweepMs) : null;
@@ -111,12 +125,14 @@ export class SwarmStore implements SwarmReader {
     let peer = s.byKey.get(a.key);
     if (a.event === 'stopped') {
       if (peer) s.remove(peer);
-      return { complete: s.complete, incomplete: s.incomplete, downloaded: s.downloaded, peers4: NO_ENTRIES, peers6: NO_ENTRIES, peers: [] };
+      return { ...totals(s), peers4: NO_ENTRIES, peers6: NO_ENTRIES, peers: [] };
     }
     if (a.event === 'completed' && !peer?.complete) s.downloaded++;
     if (!peer) {
       const complete = a.left === 0 || (a.left === null && a.event === 'completed');
       peer = { key: a.key, ip: a.ip, port: a.port, peerId: a.peerId, complete, lastSeen: now, slot: -1 };
+      const own = s.hosts.get(hostOf(a.key));
+      if (own && own.peers.length >= this.peersPerAddress) s.remove(longestSilent(own.peers));
       s.add(peer);
       if (s.byKey.size > this.maxPeers) s.remove(s.byKey.values().next().value!);
     } else {
@@ -125,12 +141,12 @@ export class SwarmStore implements SwarmReader {
       s.setComplete(peer, a.left === null ? peer.complete || a.event === 'completed' : a.left === 0);
     }
     const picked = s.pick(peer, a.numwant, a.addressBytes, a.listPeers === true);
-    return { complete: s.complete, incomplete: s.incomplete, downloaded: s.downloaded, peers4: picked.peers4, peers6: picked.peers6, peers: picked.peers };
+    return { ...totals(s), peers4: picked.peers4, peers6: picked.peers6, peers: picked.peers };
   }
 
   counts(infoHash: string): SwarmTotals {
     const s = this.live(infoHash);
-    return { complete: s?.complete ?? 0, incomplete: s?.incomplete ?? 0, downloaded: s?.downloaded ?? 0 };
+    return s ? totals(s) : { complete: 0, incomplete: 0, downloaded: 0, seedingHosts: 0, leechingHosts: 0 };
   }
 
   peers(infoHash: string): LivePeer[] {
@@ -170,4 +186,15 @@ export class SwarmStore implements SwarmReader {
     }
     return n;
   }
+}
+
+function totals(s: Swarm): SwarmTotals {
+  return { complete: s.complete, incomplete: s.incomplete, downloaded: s.downloaded, seedingHosts: s.seedingHosts, leechingHosts: s.leechingHosts };
+}
+
+/** The peer heard from least recently (a host holds a handful, so a scan is cheapest). */
+function longestSilent(peers: StoredPeer[]): StoredPeer {
+  let oldest = peers[0]!;
+  for (const p of peers) if (p.lastSeen < oldest.lastSeen) oldest = p;
+  return oldest;
 }

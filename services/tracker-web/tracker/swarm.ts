@@ -5,6 +5,8 @@
  * entries touches one small buffer instead of 50 scattered objects: on a busy tracker those
  * cache misses were most of the announce's cost. Slots are kept dense (a removal moves the last
  * peer into the hole) and random picks use Floyd's algorithm, which changes nothing in place.
+ * Peers are also grouped by host (see hostOf), so one address cannot pass for many seeders: the
+ * swarm counts seeding hosts, and the store caps and replaces peers per host.
  */
 
 /** A peer as a swarm stores it. */
@@ -19,6 +21,26 @@ export interface StoredPeer {
   lastSeen: number;
   /** Index in the swarm's list and entry buffer. */
   slot: number;
+}
+
+/** One host's peers in a swarm (a NAT may hold several clients). */
+export interface HostPeers {
+  readonly peers: StoredPeer[];
+  /** How many of them hold the whole torrent. */
+  complete: number;
+}
+
+/** IPv6 bytes that name a host: its /64, the block one machine or one home is given. */
+const IPV6_HOST_BYTES = 8;
+const PORT_BYTES = 2;
+
+/**
+ * The host a compact key belongs to: the IPv4 address, or the IPv6 /64 (latin1 bytes). Counting
+ * and capping by host, not by ip:port, is what stops one machine from posing as a crowd.
+ */
+export function hostOf(key: string): string {
+  const address = key.length - PORT_BYTES;
+  return address === 4 ? key.slice(0, 4) : key.slice(0, IPV6_HOST_BYTES);
 }
 
 /** Peers picked for a reply: their compact entries by address family, and (when asked) the records. */
@@ -45,6 +67,10 @@ export class Swarm {
   complete = 0;
   incomplete = 0;
   downloaded = 0;
+  /** Hosts with at least one complete peer. */
+  seedingHosts = 0;
+  /** Peers by host (hostOf their key). */
+  readonly hosts = new Map<string, HostPeers>();
   /** Longest-silent first: an announce moves its peer to the end (see touch). */
   readonly byKey = new Map<string, StoredPeer>();
   /** The same peers by slot. */
@@ -65,6 +91,11 @@ export class Swarm {
     this.lengths[slot] = p.key.length;
     if (p.complete) this.complete++;
     else this.incomplete++;
+    const host = hostOf(p.key);
+    let h = this.hosts.get(host);
+    if (!h) this.hosts.set(host, (h = { peers: [], complete: 0 }));
+    h.peers.push(p);
+    if (p.complete && h.complete++ === 0) this.seedingHosts++;
   }
 
   remove(p: StoredPeer): void {
@@ -79,6 +110,16 @@ export class Swarm {
     }
     if (p.complete) this.complete--;
     else this.incomplete--;
+    const host = hostOf(p.key);
+    const h = this.hosts.get(host)!;
+    h.peers.splice(h.peers.indexOf(p), 1);
+    if (p.complete && --h.complete === 0) this.seedingHosts--;
+    if (h.peers.length === 0) this.hosts.delete(host);
+  }
+
+  /** Hosts with peers but none complete. */
+  get leechingHosts(): number {
+    return this.hosts.size - this.seedingHosts;
   }
 
   /** Marks a peer as just heard from: it moves to the newest end of the expiry order. */
@@ -93,6 +134,9 @@ export class Swarm {
     p.complete = complete;
     this.complete += complete ? 1 : -1;
     this.incomplete += complete ? -1 : 1;
+    const h = this.hosts.get(hostOf(p.key))!;
+    if (complete && h.complete++ === 0) this.seedingHosts++;
+    if (!complete && --h.complete === 0) this.seedingHosts--;
   }
 
   /** Up to `numwant` random peers other than `self`, only of one address family when `addressBytes` is given. */

@@ -144,7 +144,7 @@ export function pageRouter(src: ViewSources, extras: PageExtras): Router {
         size: src.store.getVolume(ih)?.size ?? 0,
         copyTarget: row.copyTarget,
         copies: src.copies.volumeCopies(ih),
-        seeders: src.swarms.counts(ih).complete,
+        seeders: src.swarms.counts(ih).seedingHosts,
       })),
     );
     const base = baseUrl(req, extras.publicUrl);

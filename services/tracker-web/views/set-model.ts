@@ -54,7 +54,7 @@ export function setModel(src: ViewSources, setId: string, baseUrl: string): SetP
     files: v.files,
     magnetUri: magnetUri(v.infoHash, { name: 'commons', trackers: [tracker], webSeeds: manifest ? [manifest.source.uploadBase] : [] }),
     torrentUrl: `${baseUrl}/torrents/${v.infoHash}.torrent`,
-    seedersNow: src.swarms.counts(v.infoHash).complete,
+    seedersNow: src.swarms.counts(v.infoHash).seedingHosts,
     copiesNow: src.copies.volumeCopies(v.infoHash),
   }));
 

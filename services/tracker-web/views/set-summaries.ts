@@ -14,11 +14,11 @@ export interface ViewSources {
   census?: { lastRound: { startedAt: number } | null };
 }
 
-/** Distinct peers that hold a whole volume of the set now, as the tracker sees them. */
+/** Distinct hosts that hold a whole volume of the set now, as the tracker sees them (one address, one seeder). */
 export function seedersNow(swarms: SwarmReader, volumes: string[]): number {
   const seen = new Set<string>();
   for (const ih of volumes) {
-    for (const p of swarms.peers(ih)) if (p.complete) seen.add(`${p.ip}:${p.port}`);
+    for (const p of swarms.peers(ih)) if (p.complete) seen.add(p.ip);
   }
   return seen.size;
 }

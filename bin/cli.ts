@@ -2,13 +2,14 @@ import { Command, CommanderError } from 'commander';
 import { errorMessage, isSeedbankError } from '../shared/errors.ts';
 import { createLogger } from '../shared/log.ts';
 import { readEnv } from './config.ts';
+import { SEEDBANK_VERSION } from '../shared/version.ts';
 
 // The dispatcher: parses arguments, hands each command to its part, renders errors once.
 const env = readEnv();
 const logger = createLogger({ level: env.logLevel });
 const program = new Command('seedbank')
   .description('Seedbank: keep Wikimedia Commons safe in many hands, over BitTorrent')
-  .version('0.1.0')
+  .version(SEEDBANK_VERSION)
   .showHelpAfterError()
   .exitOverride();
 

@@ -17,8 +17,10 @@ import { syncTakedown } from './takedown-sync.ts';
 import { catalogueSource, dhtSource, type VersionSource } from './version-source.ts';
 import path from 'node:path';
 
-/** The seeder software version reported to the catalogue. */
-export const SEEDER_VERSION = '0.1.0';
+import { SEEDBANK_VERSION } from '../../../shared/version.ts';
+
+/** The seeder software version reported to the catalogue (the project's one version). */
+export const SEEDER_VERSION = SEEDBANK_VERSION;
 /** While the catalogue does not answer, polls slow down to at most this many intervals apart. */
 const MAX_BACKOFF_FACTOR = 8;
 const METADATA_DIR = 'metadata';

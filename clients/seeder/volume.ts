@@ -31,8 +31,8 @@ export const WEB_SEED_PIPELINE_PIECES = 32;
 export interface VolumeStartOptions {
   client: WTClient;
   webSeeds: boolean;
+  /** Web seed hosts: per-host slots and the polite client (User-Agent, back-off). */
   limiter: HostLimiter;
-  userAgent: string;
   /** Start without asking for pieces (downloads are paused). */
   paused: boolean;
   logger: Logger;
@@ -213,7 +213,7 @@ export class HostedVolume {
       void this.toServed();
     });
     if (o.webSeeds) {
-      addWebSeeds(torrent, this.parsed.urlList, { torrentName: this.parsed.name, layout: this.layout, limiter: o.limiter, userAgent: o.userAgent, onBytes: (n) => (this.webSeedBytes += n) });
+      addWebSeeds(torrent, this.parsed.urlList, { torrentName: this.parsed.name, layout: this.layout, limiter: o.limiter, onBytes: (n) => (this.webSeedBytes += n) });
     }
   }
 

@@ -1,13 +1,5 @@
 import { SeedbankError } from '../../shared/errors.ts';
-import { userAgent } from '../../shared/http/user-agent.ts';
-
-/** Wikimedia's own hosts, where the User-Agent policy requires a contact. */
-const WIKIMEDIA_HOST = /(^|\.)(wikimedia|wikipedia|wikidata|wiktionary|wikisource|wikibooks|wikiquote|wikinews|wikiversity|wikivoyage|mediawiki)\.org$/;
-
-/** True when a URL's host is run by Wikimedia (so a contact is mandatory). */
-export function isWikimediaUrl(url: string): boolean {
-  return WIKIMEDIA_HOST.test(new URL(url).hostname);
-}
+import { isWikimediaUrl, userAgent } from '../../shared/http/user-agent.ts';
 
 /**
  * The builder's User-Agent (shared builder, part `builder`). Contact is mandatory for

@@ -1,3 +1,4 @@
+import { userAgent } from '../../shared/http/user-agent.ts';
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SeedbankError } from '../../shared/errors.ts';
@@ -81,7 +82,7 @@ export async function runDemo(options: {
       await catalogue.close();
     };
     for (const name of DEMO_SEEDERS) {
-      const seeder = await Seeder.open({ storage: path.join(options.dataDir, name), quotaBytes: DEMO_SEEDER_QUOTA_BYTES, logger: logger.child({ seeder: name }), userAgent: 'Seedbank-demo/0.1 (local demo; https://seedbank.invalid/about)' });
+      const seeder = await Seeder.open({ storage: path.join(options.dataDir, name), quotaBytes: DEMO_SEEDER_QUOTA_BYTES, logger: logger.child({ seeder: name }), userAgent: userAgent({ contact: options.contact, part: 'demo' }) });
       seeders.push(seeder);
       for (const file of DEMO_RECIPES) {
         const id = path.basename(file, '.yaml');

@@ -29,7 +29,8 @@ export function rateArg(text: string): number {
 /** A duration with a unit (`500ms`, `90s`, `10m`, `2h`, `1d`), in milliseconds, above zero. */
 export function durationArg(text: string): number {
   const ms = parseDuration(text);
-  if (ms === null || ms <= 0) {
+  if (ms === 0) throw new InvalidArgumentError(`"${text}" must be longer than zero (the shortest is 1ms)`);
+  if (ms === null) {
     throw new InvalidArgumentError(isBareNumber(text) ? `"${text}" has no unit: write it like 90s, 10m, 2h or 1d` : `"${text}" is not a duration: write it like 90s, 10m, 2h or 1d`);
   }
   return ms;

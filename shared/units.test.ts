@@ -57,7 +57,8 @@ describe('the one argument grammar', () => {
     expect(() => durationArg('120')).toThrow(/no unit.*90s, 10m/);
     expect(() => sizeArg('1000')).toThrow(/no unit.*1G/);
     expect(() => rateArg('3000')).toThrow(/no unit.*25Mbps/);
-    expect(() => durationArg('0s')).toThrow(/not a duration/);
+    expect(() => durationArg('0s')).toThrow(/longer than zero/);
+    expect(() => durationArg('soon')).toThrow(/not a duration/);
   });
 
   it('shows defaults in human units in help', () => {

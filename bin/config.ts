@@ -20,12 +20,5 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
   return { contact: env.SEEDBANK_CONTACT || undefined, logLevel, dataDir: env.SEEDBANK_DATA || undefined, storage: env.SEEDBANK_STORAGE || undefined };
 }
 
-/** A value from a flag or the environment, or a clear error naming both. */
-export function required<T>(value: T | undefined, flag: string, variable?: string): T {
-  if (value === undefined || value === '') {
-    throw new SeedbankError('CONFIG_MISSING', `missing setting ${flag}`, {
-      hint: variable ? `pass ${flag} or set ${variable}` : `pass ${flag}`,
-    });
-  }
-  return value;
-}
+/** A value from a flag or the environment, or a clear error naming both (shared with every part's cli.ts). */
+export { required } from '../shared/cli-args.ts';

@@ -1,7 +1,10 @@
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, readFile } from 'node:fs/promises';
 import { interruptSignal } from '../../shared/interrupt.ts';
 import path from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
+import { durationOption, positiveIntArg, rateOption } from '../../shared/cli-args.ts';
+import { userAgent as seedbankUserAgent } from '../../shared/http/user-agent.ts';
 import { parseManifest } from '../../shared/formats/manifest.ts';
 import { SeedbankError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/log.ts';
@@ -28,29 +31,13 @@ export interface RestoreCliContext {
   out: (line: string) => void;
 }
 
-const DURATION_UNITS_MS: Record<string, number> = { s: 1000, m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000 };
-
-function positiveInt(text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a whole number of at least 1');
-  return n;
-}
-
-function seconds(text: string): number {
-  const n = Number(text);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('a number of seconds above 0');
-  return n * 1000;
-}
-
-/** Parses `30m`, `6h`, `1d`, `90s` into milliseconds. */
-export function parseInterval(text: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(s|m|min|h|d)\s*$/.exec(text);
-  if (!m) throw new InvalidArgumentError('an interval like 90s, 30m, 6h or 1d');
-  return Math.round(Number(m[1]) * DURATION_UNITS_MS[m[2]!]!);
-}
-
 function userAgent(contact: string | undefined): string {
-  return `Seedbank-restore/0.1 (${contact ?? 'https://github.com/seedbank'}; restore client of a Wikimedia Commons mirror)`;
+  return seedbankUserAgent({ contact, part: 'restore' });
+}
+
+/** A usage error on one flag: says what was wrong and what to do. */
+function usage(message: string, hint: string): SeedbankError {
+  return new SeedbankError('CONFIG_INVALID', message, { hint });
 }
 
 interface RestoreFlags {
@@ -78,8 +65,8 @@ export function registerRestoreCommands(program: Command, ctx: () => RestoreCliC
     .option('--no-webseed', 'peers only: do not download from the wiki')
     .addOption(new Option('--layout <layout>', 'commons: DIR/commons/a/ab/Name; title: DIR/files/Name with spaces.jpg').choices(['commons', 'title']).default('commons'))
     .option('--only <pattern>', 'only files whose title matches this glob (e.g. "*Eiffel*"); fetches only their volumes')
-    .option('--stall-timeout <seconds>', 'give up on what is left when nothing arrives for this long', seconds, DEFAULT_STALL_TIMEOUT_MS)
-    .option('--max-down <rate>', 'download cap (e.g. 50Mbps; 0 = none)', parseRate, 0)
+    .addOption(durationOption('--stall-timeout <duration>', 'give up on what is left when nothing arrives for this long', DEFAULT_STALL_TIMEOUT_MS))
+    .addOption(rateOption('--max-down <rate>', 'download cap (e.g. 50Mbps; 0 = none)', 0))
     .option('--json', 'print the report as JSON instead of the summary')
     .option('--into-wiki <api-url>', "then upload the files and their pages into this MediaWiki (its api.php)")
     .option('--user <name@bot>', 'bot password user name for --into-wiki (Special:BotPasswords; needs edit and upload grants)')
@@ -87,7 +74,11 @@ export function registerRestoreCommands(program: Command, ctx: () => RestoreCliC
     .action(async (ref: string, flags: RestoreFlags) => {
       const c = ctx();
       const { setId, version } = parseSetRef(ref);
-      if (flags.intoWiki && (!flags.user || !flags.password)) throw new InvalidArgumentError('--into-wiki needs --user NAME@BOT and --password');
+      if (flags.intoWiki && (!flags.user || !flags.password)) {
+        throw new SeedbankError('CONFIG_MISSING', `missing setting ${flags.user ? '--password <password>' : '--user <name@bot>'}: --into-wiki needs a bot password`, {
+          hint: 'pass --user NAME@BOT and --password (from Special:BotPasswords, with edit and upload grants)',
+        });
+      }
       const { signal, dispose } = interruptSignal();
       try {
         const report = await restoreSet({
@@ -141,11 +132,11 @@ export function registerRestoreCommands(program: Command, ctx: () => RestoreCliC
     .command('drill')
     .description('restore a random sample of files from peers only, time it and report it to the catalogue')
     .requiredOption('--catalogue <url>', 'the catalogue to drill against')
-    .option('--sample <n>', 'files per drill', positiveInt, DEFAULT_DRILL_SAMPLE)
+    .option('--sample <n>', 'files per drill', positiveIntArg, DEFAULT_DRILL_SAMPLE)
     .option('--set <id>', 'drill this set (default: a random published set each time)')
-    .option('--every <interval>', 'repeat forever at this interval (90s, 30m, 6h, 1d)', parseInterval)
+    .addOption(durationOption('--every <duration>', 'repeat forever at this interval (90s, 30m, 6h, 1d)'))
     .option('--token <token>', 'catalogue token to report with; default $SEEDBANK_TOKEN')
-    .option('--stall-timeout <seconds>', 'a drill fails when nothing arrives for this long', seconds, DEFAULT_STALL_TIMEOUT_MS)
+    .addOption(durationOption('--stall-timeout <duration>', 'a drill fails when nothing arrives for this long', DEFAULT_STALL_TIMEOUT_MS))
     .action(async (flags: { catalogue: string; sample: number; set?: string; every?: number; token?: string; stallTimeout: number }) => {
       const c = ctx();
       const { signal, dispose } = interruptSignal();
@@ -201,7 +192,10 @@ export function registerRestoreCommands(program: Command, ctx: () => RestoreCliC
     .option('--json', 'print the figures as JSON')
     .action(async (flags: { catalogue: string; category?: string; imageDump?: string; missingList: string; json?: boolean }) => {
       const c = ctx();
-      if (Boolean(flags.category) === Boolean(flags.imageDump)) throw new InvalidArgumentError('give exactly one of --category NAME or --image-dump FILE');
+      if (!flags.category && !flags.imageDump) throw new SeedbankError('CONFIG_MISSING', 'missing setting --category <name> or --image-dump <file>', { hint: 'pass one of them' });
+      if (flags.category && flags.imageDump) throw usage('--category and --image-dump were both given', 'pass only one of --category NAME or --image-dump FILE');
+      // Before the catalogue is asked (a large export) and before the missing list is created.
+      if (flags.imageDump) await readableFile(flags.imageDump, '--image-dump');
       const catalogue = new CatalogueApi(flags.catalogue, userAgent(c.contact));
       if (flags.category) {
         const answer = await catalogue.categoryCopies(flags.category);
@@ -215,4 +209,18 @@ export function registerRestoreCommands(program: Command, ctx: () => RestoreCliC
       if (flags.json) c.out(JSON.stringify(report, null, 2));
       else formatCoverage(report).forEach((l) => c.out(l));
     });
+}
+
+/** Fails with one clear line when an input file named by a flag cannot be read. */
+async function readableFile(file: string, flag: string): Promise<void> {
+  try {
+    await access(file, constants.R_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new SeedbankError('INPUT_UNREADABLE', `cannot read ${flag} ${file}: ${code === 'ENOENT' ? 'no such file' : (code ?? 'unreadable')}`, {
+      hint: `check the path given to ${flag}`,
+      context: { file, code },
+      cause: err,
+    });
+  }
 }

@@ -1,5 +1,5 @@
 /** Restore, drills, copy look-ups and coverage: what other code (the dispatcher, tests, benchmarks) imports. */
-export { registerRestoreCommands, parseInterval, type RestoreCliContext } from './cli.ts';
+export { registerRestoreCommands, type RestoreCliContext } from './cli.ts';
 export { restoreSet, restoredPaths, DEFAULT_STALL_TIMEOUT_MS, type RestoreOptions, type RestoreLayout } from './restore.ts';
 export { summariseRestore, RESTORE_REPORT_FILE, type RestoreReport } from './restore-report.ts';
 export { runDrill, randomSample, DEFAULT_DRILL_SAMPLE, type DrillOutcome, type DrillReportBody } from './drill.ts';

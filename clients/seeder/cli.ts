@@ -1,10 +1,11 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { durationOption, positiveIntArg, rateOption, required } from '../../shared/cli-args.ts';
 import { interruptSignal } from '../../shared/interrupt.ts';
 import type { Logger } from '../../shared/log.ts';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  parseDuration, parseList, parsePort, parseRate, parseShare, parseSizeFlag, seedConfigFromFlags,
+  parseList, parsePort, parseRate, parseShare, parseSizeFlag, seedConfigFromFlags,
   DEFAULT_AUTO_MIN_HOSTING_MS, DEFAULT_KEEP_VERSIONS, DEFAULT_POLL_INTERVAL_MS, DEFAULT_SCRUB_INTERVAL_MS, DEFAULT_SCRUB_SHARE, type SeedFlags,
 } from './config.ts';
 import { DEFAULT_CONFIG_RELATIVE, loadSeederConfigFile } from './config-file.ts';
@@ -12,7 +13,8 @@ import { runWizard } from './wizard.ts';
 import { parseKeyHex } from './follow/key-pins.ts';
 import { runSeed } from './run-seed.ts';
 import { formatStatus, readStatus, STATUS_INTERVAL_MS } from './status-file.ts';
-import { DEFAULT_CONNECTIONS_PER_HOST } from './web-seed/host-limiter.ts';
+import { DEFAULT_CONNECTIONS_PER_HOST, DEFAULT_WEB_SEED_BYTES_PER_SECOND } from './web-seed/host-limiter.ts';
+import { ensureStorage } from './storage-check.ts';
 
 /** Settings the dispatcher hands to this part (read from flags and the environment there). */
 export interface SeederCliContext {
@@ -46,11 +48,7 @@ function incomplete(f: SeedFlags): boolean {
 const ANSI_UP = (n: number) => `\x1b[${n}A`;
 const ANSI_CLEAR_LINE = '\x1b[2K';
 
-function positiveInt(text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a whole number of at least 1');
-  return n;
-}
+const MS_PER_MINUTE = 60_000;
 
 /** A key for --catalogue-key; a usage error that says what a key looks like. */
 function parseCatalogueKey(text: string): string {
@@ -72,9 +70,9 @@ export function registerSeederCommands(program: Command, ctx: () => SeederCliCon
     .option('--sets <ids>', 'follow these sets (comma list)', parseList)
     .option('--tags <tags>', 'follow the sets carrying these tags (comma list)', parseList)
     .option('--auto', 'host the most under-copied volumes that fit the quota, rebalancing as the network changes')
-    .option('--keep-versions <n>', 'versions of each followed set kept hosted, the latest included', positiveInt, DEFAULT_KEEP_VERSIONS)
-    .option('--poll-interval <duration>', 'time between polls of the catalogue (e.g. 10m, 30s)', parseDuration, DEFAULT_POLL_INTERVAL_MS)
-    .option('--min-hosting <duration>', 'auto mode keeps a volume at least this long (e.g. 1h)', parseDuration, DEFAULT_AUTO_MIN_HOSTING_MS)
+    .option('--keep-versions <n>', 'versions of each followed set kept hosted, the latest included', positiveIntArg, DEFAULT_KEEP_VERSIONS)
+    .addOption(durationOption('--poll-interval <duration>', 'time between polls of the catalogue (e.g. 10m, 30s)', DEFAULT_POLL_INTERVAL_MS))
+    .addOption(durationOption('--min-hosting <duration>', 'auto mode keeps a volume at least this long (e.g. 1h)', DEFAULT_AUTO_MIN_HOSTING_MS))
     .option('--no-dht', 'no DHT (then new versions are only found through the catalogue)')
     .option('--dht-bootstrap <nodes>', 'DHT bootstrap nodes host:port,... (default: the public routers)', parseList)
     .option('--config <file>', 'read the settings from this YAML or JSON file (flags win over it)')
@@ -82,17 +80,25 @@ export function registerSeederCommands(program: Command, ctx: () => SeederCliCon
     .option('--port <n>', 'TCP port for peers (0 = any free one)', parsePort, 0)
     .option('--http <port>', 'serve the tree read-only over HTTP on this port (a mirror and BEP 19 web seed)', parsePort)
     .option('--http-host <address>', 'address the HTTP mirror listens on (default 127.0.0.1; 0.0.0.0 serves every interface)')
-    .option('--max-up <rate>', 'upload cap (e.g. 10Mbps, 2MB/s; 0 = none)', parseRate, 0)
-    .option('--max-down <rate>', 'download cap (e.g. 50Mbps; 0 = none)', parseRate, 0)
+    .addOption(rateOption('--max-up <rate>', 'upload cap (e.g. 10Mbps, 2MB/s; 0 = none)', 0))
+    .addOption(rateOption('--max-down <rate>', 'download cap (e.g. 50Mbps; 0 = none)', 0))
     .option('--no-web-seeds', "do not download from the torrents' url-list (peers only)")
-    .option('--web-seed-connections <n>', 'concurrent requests per web seed host', positiveInt, DEFAULT_CONNECTIONS_PER_HOST)
+    .option('--web-seed-connections <n>', 'concurrent requests per web seed host', positiveIntArg, DEFAULT_CONNECTIONS_PER_HOST)
+    .addOption(rateOption('--web-seed-max-rate <rate>', 'cap on all web seed downloads together (0 = none)', DEFAULT_WEB_SEED_BYTES_PER_SECOND))
     .option('--scrub-share <share>', 'share of the pieces re-hashed per scrub run (0 = no scrub)', parseShare, DEFAULT_SCRUB_SHARE)
-    .option('--scrub-interval-min <minutes>', 'minutes between scrub runs', positiveInt, DEFAULT_SCRUB_INTERVAL_MS / 60_000)
+    .addOption(durationOption('--scrub-interval <duration>', 'time between scrub runs (e.g. 1h)', DEFAULT_SCRUB_INTERVAL_MS))
+    // Deprecated: the old name in minutes, kept so existing units keep working; says so on stderr.
+    .addOption(new Option('--scrub-interval-min <minutes>').argParser(positiveIntArg).hideHelp())
     .option('--catalogue-key <hex>', "the catalogue's ed25519 key (64 hex), pinned before the first contact; a catalogue with another key is refused", parseCatalogueKey)
     .option('--contact <email-or-url>', 'contact for the User-Agent of web-seed requests; default $SEEDBANK_CONTACT')
-    .action(async (given: SeedFlags, cmd: Command) => {
+    .action(async (given: SeedFlags & { scrubIntervalMin?: number }, cmd: Command) => {
       const c = ctx();
-      let flags: SeedFlags = { ...given, storage: given.storage ?? c.storage, contact: given.contact ?? c.contact };
+      const { scrubIntervalMin, ...rest } = given;
+      let flags: SeedFlags = { ...rest, storage: given.storage ?? c.storage, contact: given.contact ?? c.contact };
+      if (scrubIntervalMin !== undefined) {
+        process.stderr.write(`seedbank: --scrub-interval-min is deprecated; use --scrub-interval ${scrubIntervalMin}m\n`);
+        if (cmd.getOptionValueSource('scrubInterval') !== 'cli') flags.scrubInterval = scrubIntervalMin * MS_PER_MINUTE;
+      }
       if (flags.config) flags = mergeFlags(await loadSeederConfigFile(flags.config), flags, cmd);
       else if (incomplete(flags) && process.stdin.isTTY) {
         const { answers } = await runWizard({
@@ -105,6 +111,7 @@ export function registerSeederCommands(program: Command, ctx: () => SeederCliCon
         flags = { ...flags, catalogue: answers.catalogue, storage: answers.storage, quota: parseSizeFlag(answers.quota), sets: answers.sets, tags: answers.tags, auto: answers.auto };
       }
       const config = seedConfigFromFlags(flags);
+      await ensureStorage(config.storage);
       const interrupt = interruptSignal();
       try {
         await runSeed(config, { logger: c.logger, out: c.out, signal: interrupt.signal });
@@ -121,8 +128,7 @@ export function registerSeederCommands(program: Command, ctx: () => SeederCliCon
     .option('--json', 'print the status file as JSON')
     .action(async (opts: { storage?: string; once?: boolean; json?: boolean }) => {
       const c = ctx();
-      const storage = opts.storage ?? c.storage;
-      if (!storage) throw new InvalidArgumentError('--storage DIR is required (or set SEEDBANK_STORAGE)');
+      const storage = required(opts.storage ?? c.storage, '--storage <dir>', 'SEEDBANK_STORAGE');
       const first = await readStatus(storage);
       if (opts.json) return c.out(JSON.stringify(first, null, 2));
       if (opts.once || !process.stdout.isTTY) return formatStatus(first).forEach((l) => c.out(l));

@@ -11,6 +11,8 @@ import { writeFileAtomic } from '../../shared/fs/index.ts';
 import { parseDuration, parseRate, parseSizeFlag, type SeedFlags } from './config.ts';
 import { KEY_HEX } from './follow/key-pins.ts';
 
+const MS_PER_MINUTE = 60_000;
+
 /** Where the wizard writes the configuration, under the user's home. */
 export const DEFAULT_CONFIG_RELATIVE = path.join('.config', 'seedbank', 'seeder.yaml');
 
@@ -50,7 +52,10 @@ export const seederFileSchema = z.strictObject({
   dhtBootstrap: list.optional(),
   webSeeds: z.boolean().optional(),
   webSeedConnections: z.number().int().min(1).optional(),
+  webSeedMaxRate: parsed(parseRate).optional(),
   scrubShare: z.number().min(0).max(1).optional(),
+  scrubInterval: parsed(parseDuration).optional(),
+  /** Deprecated: minutes; read as scrubInterval. */
   scrubIntervalMin: z.number().int().min(1).optional(),
   contact: z.string().min(1).optional(),
   /** The catalogue's ed25519 key, pinned before the first contact. */
@@ -81,10 +86,11 @@ export async function loadSeederConfigFile(file: string): Promise<SeederFileSett
     const fields = result.error.issues.map((i) => `  ${i.path.join('.') || '(top level)'}: ${i.message}`);
     throw new SeedbankError('CONFIG_INVALID', `${file} has ${fields.length} problem(s):\n${fields.join('\n')}`, { hint: 'see deploy/seeder/seeder.example.yaml' });
   }
-  const { torrents, storage, ...rest } = result.data;
+  const { torrents, storage, scrubIntervalMin, ...rest } = result.data;
   const base = path.dirname(path.resolve(file));
   return {
     ...rest,
+    ...(scrubIntervalMin !== undefined && rest.scrubInterval === undefined ? { scrubInterval: scrubIntervalMin * MS_PER_MINUTE } : {}),
     // Relative paths in a file are relative to the file, not to wherever the daemon starts.
     ...(storage ? { storage: path.resolve(base, storage) } : {}),
     ...(torrents ? { torrent: torrents.map((t) => path.resolve(base, t)) } : {}),

@@ -3,10 +3,10 @@
  * is a `source`: today a list of .torrent files; next, a catalogue to follow (named sets,
  * tags, or auto mode picking the most at-risk volumes that fit the quota).
  */
-import { parseRate as parseRateText } from '../../shared/units.ts';
 import { InvalidArgumentError } from 'commander';
-import { parseSize } from '../../shared/units.ts';
-import { DEFAULT_CONNECTIONS_PER_HOST } from './web-seed/host-limiter.ts';
+import { durationArg, portArg, rateArg, required, sizeArg } from '../../shared/cli-args.ts';
+import { SeedbankError } from '../../shared/errors.ts';
+import { DEFAULT_CONNECTIONS_PER_HOST, DEFAULT_WEB_SEED_BYTES_PER_SECOND } from './web-seed/host-limiter.ts';
 import type { KeyPins } from './follow/key-pins.ts';
 
 /** Default share of each volume's pieces re-hashed per scrub run. */
@@ -55,42 +55,22 @@ export interface SeedConfig {
   maxUploadBytesPerSecond: number;
   webSeeds: boolean;
   webSeedConnectionsPerHost: number;
+  /** Bytes per second to all web seeds together; 0 = no cap. */
+  webSeedMaxBytesPerSecond: number;
   scrubShare: number;
   scrubIntervalMs: number;
   /** Contact for the web-seed User-Agent. */
   contact?: string;
 }
 
-/** Parses a rate such as `25Mbps`, `3MB/s`, `500kB/s` or `0` (no limit) into bytes per second. */
-export function parseRate(text: string): number {
-  const rate = parseRateText(text);
-  if (rate === null) throw new InvalidArgumentError('a rate like 25Mbps, 3MB/s, 500kB/s, or 0 for no limit');
-  return rate;
-}
-
-const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000 };
-
-/** Parses a duration such as `10m`, `30s`, `500ms` or `1h` (a bare number is minutes) into milliseconds. */
-export function parseDuration(text: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min|h)?\s*$/i.exec(text);
-  const ms = m ? Number(m[1]) * DURATION_UNITS_MS[(m[2] ?? 'm').toLowerCase()]! : NaN;
-  if (!(ms > 0)) throw new InvalidArgumentError('a duration like 10m, 30s, 500ms or 1h');
-  return Math.round(ms);
-}
-
-/** Parses a size flag (`50GB`, `512MiB`). */
-export function parseSizeFlag(text: string): number {
-  const n = parseSize(text);
-  if (n === null || n <= 0) throw new InvalidArgumentError('a size like 50GB or 512MiB');
-  return n;
-}
-
+/** Parses a rate such as `25Mbps`, `3MB/s` or `0` (no limit) into bytes per second (the shared grammar). */
+export const parseRate = rateArg;
+/** Parses a duration such as `10m`, `30s`, `500ms` or `1h` into milliseconds; a bare number is refused. */
+export const parseDuration = durationArg;
+/** Parses a size flag (`50GB`, `1G`, `512MiB`). */
+export const parseSizeFlag = sizeArg;
 /** Parses a TCP port (0 = any free one). */
-export function parsePort(text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port number from 0 to 65535');
-  return n;
-}
+export const parsePort = portArg;
 
 /** Parses a share between 0 and 1. */
 export function parseShare(text: string): number {
@@ -111,8 +91,11 @@ export interface SeedFlags {
   maxDown: number;
   webSeeds: boolean;
   webSeedConnections: number;
+  /** Bytes per second to all web seeds together (0 = no cap). */
+  webSeedMaxRate?: number;
   scrubShare: number;
-  scrubIntervalMin: number;
+  /** Milliseconds between scrub runs. */
+  scrubInterval: number;
   contact?: string;
   catalogue?: string;
   sets?: string[];
@@ -143,20 +126,26 @@ function sourceOf(f: SeedFlags): SeederSource {
     const sets = f.sets ?? [];
     const tags = f.tags ?? [];
     const auto = Boolean(f.auto);
-    if (!auto && sets.length === 0 && tags.length === 0) throw new InvalidArgumentError('say what to host: --sets a,b, --tags t, or --auto');
+    if (!auto && sets.length === 0 && tags.length === 0) {
+      throw new SeedbankError('CONFIG_MISSING', 'missing setting --sets, --tags or --auto: --catalogue needs to know what to host', { hint: 'pass --sets a,b, --tags t or --auto' });
+    }
     return { kind: 'catalogue', url: f.catalogue.replace(/\/+$/, ''), sets, tags, auto };
   }
-  if (!f.torrent || f.torrent.length === 0) throw new InvalidArgumentError('name what to host: --catalogue URL (with --sets, --tags or --auto) or --torrent FILE...');
+  if (!f.torrent || f.torrent.length === 0) {
+    throw new SeedbankError('CONFIG_MISSING', 'missing setting --catalogue <url> (or --torrent <file...>): nothing to host', {
+      hint: 'pass --catalogue URL with --sets, --tags or --auto, or --torrent FILE...; or run it once on a terminal for the setup questions',
+    });
+  }
   return { kind: 'torrents', files: f.torrent };
 }
 
 /** Builds the configuration from flags, failing fast with the missing setting named. */
 export function seedConfigFromFlags(f: SeedFlags): SeedConfig {
-  if (!f.storage) throw new InvalidArgumentError('--storage DIR is required (or set SEEDBANK_STORAGE)');
-  if (!f.quota) throw new InvalidArgumentError('--quota SIZE is required, e.g. --quota 50GB');
+  const storage = required(f.storage, '--storage <dir>', 'SEEDBANK_STORAGE');
+  const quotaBytes = required(f.quota, '--quota <size> (e.g. --quota 50GB)');
   return {
-    storage: f.storage,
-    quotaBytes: f.quota,
+    storage,
+    quotaBytes,
     source: sourceOf(f),
     follow: {
       pollIntervalMs: f.pollInterval,
@@ -172,8 +161,9 @@ export function seedConfigFromFlags(f: SeedFlags): SeedConfig {
     maxUploadBytesPerSecond: f.maxUp,
     webSeeds: f.webSeeds,
     webSeedConnectionsPerHost: f.webSeedConnections ?? DEFAULT_CONNECTIONS_PER_HOST,
+    webSeedMaxBytesPerSecond: f.webSeedMaxRate ?? DEFAULT_WEB_SEED_BYTES_PER_SECOND,
     scrubShare: f.scrubShare,
-    scrubIntervalMs: f.scrubIntervalMin * 60_000,
+    scrubIntervalMs: f.scrubInterval,
     ...(f.contact ? { contact: f.contact } : {}),
   };
 }

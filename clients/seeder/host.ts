@@ -62,7 +62,12 @@ export class Seeder {
     readonly operatorKey: OperatorKey,
   ) {
     this.log = o.logger ?? silentLogger;
-    this.limiter = new HostLimiter(o.webSeedConnectionsPerHost ?? DEFAULT_CONNECTIONS_PER_HOST);
+    this.limiter = new HostLimiter({
+      perHost: o.webSeedConnectionsPerHost ?? DEFAULT_CONNECTIONS_PER_HOST,
+      userAgent: o.userAgent ?? DEFAULT_SEEDER_USER_AGENT,
+      maxBytesPerSecond: o.webSeedMaxBytesPerSecond,
+      logger: this.log,
+    });
     client.on('error', (err) => this.log.error({ err }, 'webtorrent error'));
   }
 
@@ -283,6 +288,7 @@ export class Seeder {
     // webtorrent first: the seed server's close waits for every connection it accepted,
     // including those it handed to webtorrent.
     await new Promise<void>((resolve) => this.client.destroy(() => resolve()));
+    this.limiter.close();
     await this.seedServer.close();
     await this.content.close();
   }
@@ -332,7 +338,6 @@ export class Seeder {
           client: this.client,
           webSeeds: this.o.webSeeds ?? true,
           limiter: this.limiter,
-          userAgent: this.o.userAgent ?? DEFAULT_SEEDER_USER_AGENT,
           paused: this.pause !== null,
           logger: this.log,
           seedServer: this.seedServer,

@@ -4,6 +4,7 @@
  * (trackers and the DHT, announcing the seed server's port for every volume).
  */
 import { SeedbankError } from '../../shared/errors.ts';
+import { userAgent } from '../../shared/http/user-agent.ts';
 import type { Logger } from '../../shared/log.ts';
 import type { SeederOptions } from './seeder-options.ts';
 import type { OperatorKey } from '../../shared/operator/index.ts';
@@ -13,7 +14,8 @@ import { SeedServer } from './swarm/seed-server.ts';
 import { createClient, passIncoming, type WTClient } from './webtorrent-api.ts';
 
 const DEFAULT_MAX_PEER_CONNECTIONS = 55;
-export const DEFAULT_SEEDER_USER_AGENT = 'Seedbank-seeder/0.1 (https://github.com/seedbank; BitTorrent mirror of Wikimedia Commons)';
+/** The User-Agent when the caller names no contact: the project page only, never an invented contact. */
+export const DEFAULT_SEEDER_USER_AGENT = userAgent({ part: 'seeder' });
 
 export interface PeerStack {
   client: WTClient;

@@ -5,9 +5,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { errorMessage } from '../../shared/errors.ts';
+import { userAgent } from '../../shared/http/user-agent.ts';
 import type { Logger } from '../../shared/log.ts';
 import { formatDuration, formatSize } from '../../shared/units.ts';
-import { userAgent } from '../../shared/http/user-agent.ts';
 import { Follower } from './follow/follower.ts';
 import type { SeedConfig } from './config.ts';
 import { Seeder } from './host.ts';
@@ -24,7 +24,8 @@ export async function runSeed(c: SeedConfig, o: { logger: Logger; out: (line: st
     maxUploadBytesPerSecond: c.maxUploadBytesPerSecond,
     webSeeds: c.webSeeds,
     webSeedConnectionsPerHost: c.webSeedConnectionsPerHost,
-    ...(c.contact ? { userAgent: `Seedbank-seeder/0.1 (${c.contact})` } : {}),
+    webSeedMaxBytesPerSecond: c.webSeedMaxBytesPerSecond,
+    userAgent: userAgent({ contact: c.contact, part: 'seeder' }),
     // The DHT serves following (pointers, peers when the catalogue is down); torrent lists need none.
     dht: c.source.kind === 'catalogue' ? c.follow.dht : false,
     logger: o.logger,

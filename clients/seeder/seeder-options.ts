@@ -17,6 +17,8 @@ export interface SeederOptions {
   webSeeds?: boolean;
   /** Concurrent requests to one web seed host (default 2, Wikimedia's robot policy). */
   webSeedConnectionsPerHost?: number;
+  /** Bytes per second from all web seeds together (default 25 Mbit/s, Wikimedia's robot policy); 0 = no cap. */
+  webSeedMaxBytesPerSecond?: number;
   /** Announce to the torrents' trackers (default true). */
   trackers?: boolean;
   /** Peer exchange (default true). */
@@ -26,7 +28,7 @@ export interface SeederOptions {
   /** Files kept open at once (default 64). */
   maxOpenFiles?: number;
   maxPeerConnections?: number;
-  /** User-Agent for web seed requests; should name a contact. */
+  /** User-Agent for web seed and tracker requests, from shared/http/user-agent.ts with the operator's contact. */
   userAgent?: string;
   housekeepingIntervalMs?: number;
   logger?: Logger;

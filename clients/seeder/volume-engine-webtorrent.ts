@@ -23,7 +23,6 @@ export interface WebtorrentEngineOptions {
   /** Fetch from the torrent's url-list (BEP 19). */
   webSeeds: boolean;
   limiter: HostLimiter;
-  userAgent: string;
   logger: Logger;
   /** Counts bytes fetched from web seeds. */
   onWebSeedBytes(n: number): void;
@@ -68,7 +67,7 @@ export class WebtorrentEngine implements VolumeEngine {
     t.on('done', () => events.done());
     if (!wanted.paused && wanted.blocked.size > 0) engine.want(wanted);
     if (o.webSeeds) {
-      addWebSeeds(t, parsed.urlList, { torrentName: parsed.name, layout: files.layout, limiter: o.limiter, userAgent: o.userAgent, onBytes: (n) => o.onWebSeedBytes(n) });
+      addWebSeeds(t, parsed.urlList, { torrentName: parsed.name, layout: files.layout, limiter: o.limiter, onBytes: (n) => o.onWebSeedBytes(n) });
     }
     return engine;
   }

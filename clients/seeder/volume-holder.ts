@@ -163,7 +163,7 @@ export class VolumeHolder {
     const o = this.opts!;
     this.resumeTo = next;
     const engine = await WebtorrentEngine.open(this.v.parsed, this.v.torrentBytes, this.v.files, bits, this.wanted(), {
-      client: o.client, webSeeds: o.webSeeds, limiter: o.limiter, userAgent: o.userAgent, logger: o.logger,
+      client: o.client, webSeeds: o.webSeeds, limiter: o.limiter, logger: o.logger,
       onWebSeedBytes: (n) => this.v.addWebSeedBytes(n),
     }, this.events);
     if (this.lifecycle.is('closed', 'error')) return void (await engine.close());

@@ -17,8 +17,8 @@ export interface VolumeHooks {
 export interface VolumeStartOptions {
   client: WTClient;
   webSeeds: boolean;
+  /** Web seed hosts: per-host slots and the polite client (User-Agent, back-off). */
   limiter: HostLimiter;
-  userAgent: string;
   /** Start without asking for pieces (downloads are paused). */
   paused: boolean;
   logger: Logger;

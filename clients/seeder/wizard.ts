@@ -7,6 +7,7 @@ import { statfs } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { Readable, Writable } from 'node:stream';
+import { SeedbankError } from '../../shared/errors.ts';
 import { parseSize, formatSize } from '../../shared/units.ts';
 import { parseList } from './config.ts';
 import { writeSeederConfigFile, type WizardAnswers } from './config-file.ts';
@@ -24,6 +25,8 @@ export interface WizardIo {
   configFile: string;
   catalogue?: string;
   storage?: string;
+  /** Treat the input as a terminal (keys, Ctrl-C); default: whether the output is one. Tests set it. */
+  terminal?: boolean;
 }
 
 /** Free bytes on the filesystem that would hold `dir` (its nearest existing ancestor). */
@@ -50,11 +53,24 @@ async function setHint(catalogue: string): Promise<string> {
 
 /** Asks the three questions, writes the configuration file and returns the answers and where they were written. */
 export async function runWizard(io: WizardIo): Promise<{ answers: WizardAnswers; file: string }> {
-  const rl = createInterface({ input: io.input, output: io.output });
+  const rl = createInterface({ input: io.input, output: io.output, ...(io.terminal === undefined ? {} : { terminal: io.terminal }) });
+  // Ctrl-C (which readline receives as a key on a terminal) or the end of the input stops the
+  // wizard before anything is written; the dispatcher turns INTERRUPTED into exit 130.
+  const stop = new AbortController();
+  rl.on('SIGINT', () => stop.abort());
+  rl.on('close', () => stop.abort());
   const say = (line: string) => io.output.write(`${line}\n`);
   const ask = async (question: string, fallback?: string): Promise<string> => {
     for (;;) {
-      const a = (await rl.question(`${question}${fallback ? ` [${fallback}]` : ''}: `)).trim();
+      let answer: string;
+      try {
+        if (stop.signal.aborted) throw stop.signal.reason;
+        answer = await rl.question(`${question}${fallback ? ` [${fallback}]` : ''}: `, { signal: stop.signal });
+      } catch (err) {
+        if (stop.signal.aborted) throw new SeedbankError('INTERRUPTED', 'setup stopped before it was complete; nothing was written', { cause: err });
+        throw err;
+      }
+      const a = answer.trim();
       if (a || fallback) return a || fallback!;
     }
   };

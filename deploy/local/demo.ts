@@ -1,3 +1,4 @@
+import { userAgent } from '../../shared/http/user-agent.ts';
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SeedbankError } from '../../shared/errors.ts';
@@ -13,7 +14,6 @@ import { startCatalogueServer } from '../../services/tracker-web/server.ts';
 import { addOperator } from '../../services/tracker-web/operators/operator-list.ts';
 import { Seeder } from '../../clients/seeder/index.ts';
 import { CatalogueApi } from '../../shared/api/catalogue-api.ts';
-import { userAgent } from '../../shared/http/user-agent.ts';
 
 /** The demo's seeders, each with its own storage folder. */
 const DEMO_SEEDERS = ['seeder-a', 'seeder-b'];
@@ -84,7 +84,7 @@ export async function runDemo(options: {
       await catalogue.close();
     };
     for (const name of DEMO_SEEDERS) {
-      const seeder = await Seeder.open({ storage: path.join(options.dataDir, name), quotaBytes: DEMO_SEEDER_QUOTA_BYTES, logger: logger.child({ seeder: name }), userAgent: 'Seedbank-demo/0.1 (local demo; https://seedbank.invalid/about)' });
+      const seeder = await Seeder.open({ storage: path.join(options.dataDir, name), quotaBytes: DEMO_SEEDER_QUOTA_BYTES, logger: logger.child({ seeder: name }), userAgent: userAgent({ contact: options.contact, part: 'demo' }) });
       seeders.push(seeder);
       const api = new CatalogueApi(catalogue.url, userAgent({ contact: 'local demo', part: 'demo' }));
       // The demo's catalogue approves its own seeders, as a real one approves operators it knows.

@@ -1,10 +1,12 @@
 import path from 'node:path';
 import { interruptSignal } from '../../shared/interrupt.ts';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { positiveIntArg, rateOption, required } from '../../shared/cli-args.ts';
+import { DEFAULT_MAX_BYTES_PER_SECOND, DEFAULT_MAX_CONNECTIONS_PER_HOST } from '../../shared/http/polite-client.ts';
 import { loadRecipe } from '../../shared/formats/recipe.ts';
 import type { Logger } from '../../shared/log.ts';
 import { createProgress } from '../../shared/progress.ts';
-import { formatDuration, formatSize, parseRate } from '../../shared/units.ts';
+import { formatDuration, formatSize } from '../../shared/units.ts';
 import { buildSet } from './build.ts';
 import { publishPath, type PublishOutcome } from './publish.ts';
 import { verifyVersion } from './verify.ts';
@@ -18,18 +20,6 @@ export interface BuilderCliContext {
   token?: string;
   /** Where results go: stdout, so logs on stderr do not mix in. */
   out: (line: string) => void;
-}
-
-function rate(text: string): number {
-  const bytesPerSecond = parseRate(text);
-  if (bytesPerSecond === null) throw new InvalidArgumentError('a rate like 25Mbps, 3MB/s or 0 for unlimited');
-  return bytesPerSecond;
-}
-
-function positiveInt(text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a whole number of at least 1');
-  return n;
 }
 
 function describePublish(o: PublishOutcome, url: string): string {
@@ -47,16 +37,15 @@ export function registerBuilderCommands(program: Command, ctx: () => BuilderCliC
     .option('--data <dir>', 'data folder (media tree, versions, keys); default $SEEDBANK_DATA')
     .option('--wiki <api-url>', "the wiki's api.php, overriding the recipe (for mirrors and tests)")
     .option('--contact <email-or-url>', 'contact for the User-Agent (required for Wikimedia); default $SEEDBANK_CONTACT')
-    .option('--max-connections <n>', 'connections to the upload server', positiveInt, 2)
-    .option('--max-rate <rate>', 'bandwidth cap to the upload server (25Mbps, 3MB/s, 0 = none)', rate, rate('25Mbps'))
+    .option('--max-connections <n>', 'connections to the upload server', positiveIntArg, DEFAULT_MAX_CONNECTIONS_PER_HOST)
+    .addOption(rateOption('--max-rate <rate>', 'bandwidth cap to the upload server (25Mbps, 3MB/s, 0 = none)', DEFAULT_MAX_BYTES_PER_SECOND))
     .option('--tracker <url...>', 'tracker announce URLs to write into the torrents')
     .option('--full-listing', 'walk every category again instead of reading the changes since the last version')
     .option('--publish <catalogue-url>', 'after the build, publish every version the catalogue lacks')
     .option('--token <token>', 'publishing token for --publish; default $SEEDBANK_TOKEN')
     .action(async (recipeFile: string, opts: { data?: string; wiki?: string; contact?: string; maxConnections: number; maxRate: number; tracker?: string[]; fullListing?: boolean; publish?: string; token?: string }) => {
       const c = ctx();
-      const dataDir = opts.data ?? c.dataDir;
-      if (!dataDir) throw new InvalidArgumentError('--data DIR is required (or set SEEDBANK_DATA)');
+      const dataDir = required(opts.data ?? c.dataDir, '--data <dir>', 'SEEDBANK_DATA');
       const recipe = await loadRecipe(recipeFile);
       const interrupt = interruptSignal();
       try {

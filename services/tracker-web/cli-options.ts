@@ -1,32 +1,12 @@
-/** Argument parsers for the catalogue's commands (commander calls them; a bad value is a usage error). */
+/**
+ * Argument parsers special to the catalogue's commands (commander calls them; a bad value is
+ * a usage error). Sizes, rates, durations and ports use the one grammar in shared/cli-args.ts.
+ */
 import { InvalidArgumentError } from 'commander';
-import { parseSize } from '../../shared/units.ts';
+export { durationArg as durationOption, portArg as portOption, sizeArg as sizeOption } from '../../shared/cli-args.ts';
 
-const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000 };
 const MAX_PORT = 65535;
-
-/** A duration such as `60s`, `5m`, `1h`, `500ms` or plain seconds, in milliseconds. */
-export function durationOption(text: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min|h)?\s*$/.exec(text);
-  if (!m) throw new InvalidArgumentError('a duration like 60s, 5m, 1h or 500ms');
-  const ms = Math.round(Number(m[1]) * DURATION_UNITS_MS[m[2] ?? 's']!);
-  if (ms <= 0) throw new InvalidArgumentError('a duration above zero');
-  return ms;
-}
-
-/** A size such as `512MB` or `64KiB`, in bytes. */
-export function sizeOption(text: string): number {
-  const bytes = parseSize(text);
-  if (bytes === null || bytes <= 0) throw new InvalidArgumentError('a size like 512MB or 64KiB');
-  return bytes;
-}
-
-/** A TCP/UDP port, 0 for any free one. */
-export function portOption(text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 0 || n > MAX_PORT) throw new InvalidArgumentError(`a port from 0 to ${MAX_PORT}`);
-  return n;
-}
+const MAX_CENSUS_CONCURRENCY = 1024;
 
 /** A comma-separated list of `host:port` DHT nodes. */
 export function nodeListOption(text: string): string[] {
@@ -46,4 +26,11 @@ export function countOption(min: number, max: number): (text: string) => number 
     if (!/^\s*\d+\s*$/.test(text) || n < min || n > max) throw new InvalidArgumentError(`a whole number from ${min} to ${max}`);
     return n;
   };
+}
+
+/** Peer audits at once: a whole number from 1 to 1024. */
+export function censusConcurrencyOption(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_CENSUS_CONCURRENCY) throw new InvalidArgumentError(`"${text}" is not a whole number from 1 to ${MAX_CENSUS_CONCURRENCY}`);
+  return n;
 }

@@ -3,11 +3,18 @@
  * `seedbank catalogue rotate-key`. (`seedbank publish` is the builder's side of publishing
  * and lives with the builder, which never imports the catalogue.)
  */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { durationOption, required } from '../../shared/cli-args.ts';
 import type { Logger } from '../../shared/log.ts';
+import { formatSizeShort } from '../../shared/units.ts';
 import { createToken } from './auth/tokens.ts';
-import { countOption, durationOption, nodeListOption, portOption, sizeOption } from './cli-options.ts';
-import { DEFAULT_HOST, DEFAULT_PORT, startCatalogueServer } from './server.ts';
+import { censusConcurrencyOption, countOption, nodeListOption, portOption, sizeOption } from './cli-options.ts';
+import { DEFAULT_CENSUS_CONCURRENCY } from './census/index.ts';
+import { DEFAULT_REPUT_INTERVAL_MS } from './dht/pointer-publisher.ts';
+import { DEFAULT_CENSUS_INTERVAL_MS, DEFAULT_CENSUS_ROUND_BUDGET_MS } from './redundancy/census-runner.ts';
+import { DEFAULT_HOST, DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_PORT, startCatalogueServer } from './server.ts';
+import { DEFAULT_ANNOUNCE_INTERVAL_MS } from './tracker/catalogue-tracker.ts';
+import { DEFAULT_SAMPLE_INTERVAL_MS } from './tracker/swarm-sampler.ts';
 import { CatalogueStore } from './store/catalogue-store.ts';
 import { readTakedownList, updateTakedownList } from './takedown/takedown-file.ts';
 import { COPY_MODES, type CopyMode } from './operators/copy-figures.ts';
@@ -44,9 +51,7 @@ interface ServeOptions {
 }
 
 function dataDirOf(opts: { data?: string }, c: CatalogueCliContext): string {
-  const dir = opts.data ?? c.dataDir;
-  if (!dir) throw new InvalidArgumentError('--data DIR is required (or set SEEDBANK_DATA)');
-  return dir;
+  return required(opts.data ?? c.dataDir, '--data <dir>', 'SEEDBANK_DATA');
 }
 
 /** Runs until SIGINT or SIGTERM, then closes everything. */
@@ -72,20 +77,16 @@ export function registerCatalogueCommands(program: Command, ctx: () => Catalogue
     .option('--host <address>', 'address to listen on', DEFAULT_HOST)
     .option('--public-url <url>', 'public base URL behind a reverse proxy (for web-seed URLs)')
     .option('--trust-proxy', 'take client addresses from the last X-Forwarded-For entry, the one your reverse proxy appended (only behind your own proxy)')
-    .option('--max-upload <size>', 'largest file a publish may upload', sizeOption)
-    .option('--sample-interval <duration>', 'how often swarm counts are sampled into the history', durationOption)
-    .option('--announce-interval <duration>', 'announce interval told to BitTorrent clients', durationOption)
+    .addOption(new Option('--max-upload <size>', 'largest file a publish may upload').argParser(sizeOption).default(DEFAULT_MAX_UPLOAD_BYTES, formatSizeShort(DEFAULT_MAX_UPLOAD_BYTES)))
+    .addOption(durationOption('--sample-interval <duration>', 'how often swarm counts are sampled into the history', DEFAULT_SAMPLE_INTERVAL_MS))
+    .addOption(durationOption('--announce-interval <duration>', 'announce interval told to BitTorrent clients', DEFAULT_ANNOUNCE_INTERVAL_MS))
     .option('--dht', 'put set pointers into the DHT (with the public bootstrap routers unless --dht-bootstrap)')
     .option('--dht-bootstrap <host:port,...>', 'DHT bootstrap nodes; turns the DHT on', nodeListOption)
     .option('--dht-port <n>', 'UDP port of the DHT node (0: any free port)', portOption, 0)
-    .option('--dht-reput-interval <duration>', 'how often every pointer is put again', durationOption)
-    .option('--census-interval <duration>', 'how often every known peer is audited (default 15m)', durationOption)
-    .option('--census-concurrency <n>', 'piece transfers at once; peers waiting to unchoke hold none (default 32)', (v: string) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 1 || n > 1024) throw new InvalidArgumentError('a whole number from 1 to 1024');
-      return n;
-    })
-    .option('--census-round-budget <duration>', 'longest census round; peers not reached go first next round (default 10m)', durationOption)
+    .addOption(durationOption('--dht-reput-interval <duration>', 'how often every pointer is put again', DEFAULT_REPUT_INTERVAL_MS))
+    .addOption(durationOption('--census-interval <duration>', 'how often every known peer is audited', DEFAULT_CENSUS_INTERVAL_MS))
+    .option('--census-concurrency <n>', 'piece transfers at once; peers waiting to unchoke hold none', censusConcurrencyOption, DEFAULT_CENSUS_CONCURRENCY)
+    .addOption(durationOption('--census-round-budget <duration>', 'longest census round; peers not reached go first next round', DEFAULT_CENSUS_ROUND_BUDGET_MS))
     .option('--no-census', 'do not audit peers (copies then stay at zero)')
     .option('--copies <mode>', 'what the headline copy count counts: any (each audited address and operator once) or approved (distinct approved operators only)', (v: string) => {
       if (!(COPY_MODES as readonly string[]).includes(v)) throw new InvalidArgumentError(`one of ${COPY_MODES.join(', ')}`);

@@ -87,7 +87,7 @@ describe('seedbank restore', () => {
 
   // One test: the second run is only meaningful over the first one's output.
   it('restores every file of paris from peers only, byte for byte, with the pages and a report; run again, it skips every verified file', async () => {
-    const r = await restore('paris', out(), '--no-webseed', '--stall-timeout', '30');
+    const r = await restore('paris', out(), '--no-webseed', '--stall-timeout', '30s');
     expect(r.code, r.stderr.slice(-3000)).toBe(0);
     expect(r.stdout).toMatch(/Restored paris v1 .*: (\d+) of \1 files OK/);
     for (const f of sets.paris!.files) expect(sha1(await readFile(path.join(out(), 'commons', ...f.path.split('/')))), f.title).toBe(f.sha1);
@@ -142,7 +142,7 @@ describe('seedbank restore', () => {
 
   it('exits non-zero naming the file that no source has intact', async () => {
     const victim = birdsVictim();
-    const r = await restore('birds', path.join(work, 'birds'), '--no-webseed', '--stall-timeout', '6');
+    const r = await restore('birds', path.join(work, 'birds'), '--no-webseed', '--stall-timeout', '6s');
     expect(r.code).not.toBe(0);
     expect(r.stdout + r.stderr).toContain(victim.title);
     const report = await readReport(path.join(work, 'birds'));
@@ -187,7 +187,7 @@ describe('seedbank drill', () => {
   });
 
   it('fails loudly when no peer holds the set', async () => {
-    const r = await runCli(['drill', '--catalogue', catalogue.url, '--set', 'unrelated', '--sample', '3', '--token', token, '--stall-timeout', '3']);
+    const r = await runCli(['drill', '--catalogue', catalogue.url, '--set', 'unrelated', '--sample', '3', '--token', token, '--stall-timeout', '3s']);
     expect(r.code).not.toBe(0);
     expect(r.stdout).toContain('Drill FAILED');
     expect(r.stderr).toMatch(/"level":50.*restore drill FAILED/);

@@ -60,7 +60,7 @@ async function buildAndPublish(id: string, category: string, depth: number): Pro
 function flags(name: string, extra: Partial<SeedFlags>): SeedFlags {
   return {
     storage: path.join(work, name), quota: 1e9, catalogue: catalogue.url, port: 0, maxUp: 0, maxDown: 0, webSeeds: true, webSeedConnections: 2,
-    scrubShare: 0, scrubIntervalMin: 60, keepVersions: 2, pollInterval: 700, minHosting: 0, dht: true, dhtBootstrap: bootstrap, ...extra,
+    scrubShare: 0, scrubInterval: 3_600_000, keepVersions: 2, pollInterval: 700, minHosting: 0, dht: true, dhtBootstrap: bootstrap, ...extra,
   };
 }
 
@@ -232,7 +232,7 @@ describe('auto mode', () => {
     expect(planned(birds) + planned(street), 'the two sets must not fit one quota').toBeGreaterThan(quota);
     startSeeder('a1', { catalogue: catalogue.url, auto: true, quota: Math.round(quota), dht: false });
     const a2dir = path.join(work, 'a2');
-    const a2 = startChildSeeder(a2dir, ['--catalogue', catalogue.url, '--auto', '--quota', String(Math.round(quota)), '--poll-interval', POLL, '--min-hosting', '1ms', '--no-dht']);
+    const a2 = startChildSeeder(a2dir, ['--catalogue', catalogue.url, '--auto', '--quota', `${Math.round(quota)}B`, '--poll-interval', POLL, '--min-hosting', '1ms', '--no-dht']);
     children.push(a2);
     const holds = (s: StatusRecord, m: Manifest) => hostsComplete(s, m);
     const [s1, s2] = await waitFor('a1 and a2 to hold different sets, completely', async () => {
@@ -281,7 +281,7 @@ describe('configuration', () => {
     expect(shown).toMatch(/free space there: \d/);
     const loaded = await loadSeederConfigFile(file);
     expect(loaded).toMatchObject({ catalogue: 'http://127.0.0.1:9', storage: path.join(work, 'wizard-storage'), quota: 2e9, sets: ['paris'], tags: ['nature'] });
-    await expect(loadSeederConfigFile(await writeBad(work))).rejects.toThrow(/quota: a size like 50GB[\s\S]*keepVersions/);
+    await expect(loadSeederConfigFile(await writeBad(work))).rejects.toThrow(/quota: "lots" is not a size[\s\S]*keepVersions/);
   });
 });
 

@@ -49,7 +49,7 @@ async function buildAndPublish(): Promise<Manifest> {
 function flags(name: string, extra: Partial<SeedFlags>): SeedFlags {
   return {
     storage: path.join(work, name), quota: 1e9, catalogue: catalogue.url, port: 0, maxUp: 0, maxDown: 0, webSeeds: true, webSeedConnections: 2,
-    scrubShare: 0, scrubIntervalMin: 60, keepVersions: 1, pollInterval: 700, minHosting: 0, dht: false, ...extra,
+    scrubShare: 0, scrubInterval: 3_600_000, keepVersions: 1, pollInterval: 700, minHosting: 0, dht: false, ...extra,
   };
 }
 

@@ -4,6 +4,7 @@
  * one read chunk of the dump; files without a copy go to a list file as they are found.
  */
 import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { readImageDump } from './image-dump.ts';
 
@@ -42,7 +43,13 @@ export interface CoverageOptions {
 export async function imageDumpCoverage(o: CoverageOptions): Promise<CoverageReport> {
   const levels: CoverageLevel[] = COVERAGE_LEVELS.map((atLeast) => ({ atLeast, files: 0, bytes: 0 }));
   const report: CoverageReport = { files: 0, bytes: 0, withoutSha1: 0, levels, uncovered: { files: 0, bytes: 0, listFile: o.missingListFile } };
-  const out = o.missingListFile ? createWriteStream(o.missingListFile) : null;
+  // The list is written beside its final name and renamed at the end, so a failed run (an
+  // unreadable dump, a full disk) leaves no empty or half list that looks like a result.
+  const partFile = o.missingListFile ? `${o.missingListFile}.part` : null;
+  const out = partFile ? createWriteStream(partFile) : null;
+  let writeError: unknown = null;
+  out?.on('error', (err) => (writeError ??= err));
+  let complete = false;
   try {
     await readImageDump(o.dumpFile, async (rows) => {
       let lines = '';
@@ -64,13 +71,20 @@ export async function imageDumpCoverage(o: CoverageOptions): Promise<CoverageRep
       }
       o.onProgress?.(report.files, report.bytes);
       // Waiting for the list file to drain keeps memory flat when most files are uncovered.
+      if (writeError) throw writeError;
       if (out && lines && !out.write(lines)) await once(out, 'drain');
     });
+    complete = true;
   } finally {
     if (out) {
-      out.end();
-      await once(out, 'close');
+      if (!out.closed) {
+        out.end();
+        await once(out, 'close').catch(() => undefined);
+      }
+      if (complete && !writeError) await rename(partFile!, o.missingListFile!);
+      else await rm(partFile!, { force: true });
     }
   }
+  if (writeError) throw writeError;
   return report;
 }

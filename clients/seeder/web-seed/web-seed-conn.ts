@@ -4,7 +4,8 @@
  * percent-encoded (Commons names hold `?`, `#`, `%`, `&`), requests from webtorrent are
  * queued and adjacent ones merged into one range request per file (fewer, larger requests
  * are kinder to the origin), and every request takes a slot from a per-host limiter shared
- * by all volumes.
+ * by all volumes and goes through its polite client (User-Agent with the operator's contact,
+ * bandwidth cap, back-off on 429/503 honouring Retry-After), as the builder's downloads do.
  */
 import type { PieceLayout } from '../store/piece-layout.ts';
 import type { HostLimiter } from './host-limiter.ts';
@@ -13,8 +14,6 @@ import { SeedbankError } from '../../../shared/errors.ts';
 
 /** Merged requests stop growing here, so one slow response does not hold too much. */
 export const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
-/** A web seed that does not answer within this is given up on for the request. */
-const REQUEST_TIMEOUT_MS = 60_000;
 const HTTP_PARTIAL_CONTENT = 206;
 const HTTP_OK = 200;
 
@@ -33,8 +32,8 @@ export interface WebSeedOptions {
   /** The torrent's name, the first URL segment after the base ('commons'). */
   torrentName: string;
   layout: PieceLayout;
+  /** Per-host slots and the polite client, shared by every volume of the seeder. */
   limiter: HostLimiter;
-  userAgent: string;
   /** Counts bytes fetched (for status). */
   onBytes?: (n: number) => void;
 }
@@ -122,15 +121,16 @@ export class WebSeedConn extends WebConnBase {
   }
 
   private async fetchRange(url: string, from: number, length: number): Promise<Buffer> {
-    const res = await fetch(url, {
-      headers: { range: `bytes=${from}-${from + length - 1}`, 'user-agent': this.o.userAgent },
-      signal: AbortSignal.any([this.abort.signal, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]),
-    });
-    const body = Buffer.from(await res.arrayBuffer());
-    let data: Buffer;
-    if (res.status === HTTP_PARTIAL_CONTENT) data = body;
-    else if (res.status === HTTP_OK) data = body.subarray(from, from + length); // the server ignored Range
-    else throw new SeedbankError('WEB_SEED_FAILED', `web seed ${url} answered HTTP ${res.status}`, { context: { url, upstreamStatus: res.status } });
+    // The polite client retries 408/429/5xx with back-off (a Retry-After is a floor) and times
+    // out a silent socket; what reaches here is a final answer.
+    const res = await this.o.limiter.client.request(url, { headers: { range: `bytes=${from}-${from + length - 1}` }, signal: this.abort.signal });
+    if (res.status !== HTTP_PARTIAL_CONTENT && res.status !== HTTP_OK) {
+      res.discard();
+      throw new SeedbankError('WEB_SEED_FAILED', `web seed ${url} answered HTTP ${res.status}`, { context: { url, upstreamStatus: res.status } });
+    }
+    const body = await res.buffer();
+    // A 200 means the server ignored Range and sent the whole file.
+    const data = res.status === HTTP_PARTIAL_CONTENT ? body : body.subarray(from, from + length);
     if (data.length !== length) throw new SeedbankError('WEB_SEED_FAILED', `web seed ${url} sent ${data.length} bytes, expected ${length}`, { context: { url, from, length, received: data.length } });
     this.o.onBytes?.(data.length);
     return data;
@@ -139,5 +139,5 @@ export class WebSeedConn extends WebConnBase {
 
 /** Adds one WebSeedConn per http(s) entry of the torrent's url-list to a webtorrent torrent. */
 export function addWebSeeds(torrent: { addWebSeed(conn: unknown): void }, urlList: readonly string[], o: Omit<WebSeedOptions, 'baseUrl'>): void {
-  for (const baseUrl of urlList.filter((u) => /^https?:\/\//.test(u))) torrent.addWebSeed(new WebSeedConn(torrent, { ...o, baseUrl }));
+  for (const baseUrl of urlList.filter((u) => /^https?:\/\//.test(u) && o.limiter.allows(u))) torrent.addWebSeed(new WebSeedConn(torrent, { ...o, baseUrl }));
 }

@@ -8,7 +8,7 @@ import { readEnv } from './config.ts';
 // The dispatcher: parses arguments, hands each command to its part, renders errors once.
 
 /** Exit code of a command stopped by Ctrl-C (128 + SIGINT), as shells report it. */
-const EXIT_INTERRUPTED = 130;
+const EXIT_INTERRUPTED = EXIT.INTERRUPTED;
 /** Exit code of an error nobody anticipated (sysexits' EX_SOFTWARE). */
 const EXIT_UNEXPECTED = 70;
 

@@ -33,6 +33,8 @@ export const EXIT = {
   NO_PERMISSION: 77,
   /** The configuration (environment, config file) is wrong. */
   CONFIG: 78,
+  /** Stopped by Ctrl-C or SIGINT (128 + 2, as shells report it). */
+  INTERRUPTED: 130,
 } as const;
 
 /**
@@ -202,7 +204,7 @@ export const ERRORS = {
   CATALOGUE_KEY_MISMATCH: { exit: DATA, http: 409, hint: 'the catalogue signs with another key than the one pinned: check --catalogue-key / catalogueKey, or whether someone is in the path', kind: 'integrity' },
   LOOKUP_KEY_TOO_LONG: { exit: USAGE, http: 400, hint: 'look a file up by its title or SHA-1; both are far shorter' },
   // The command line and local input.
-  INTERRUPTED: { exit: 130, http: 499, hint: 'stopped by Ctrl-C or a signal; run the command again to go on' },
+  INTERRUPTED: { exit: EXIT.INTERRUPTED, http: 499, hint: 'stopped by Ctrl-C or a signal; run the command again to go on' },
   INPUT_UNREADABLE: { exit: NO_INPUT, http: 400, hint: 'check the path and that the file can be read' },
   STORAGE_UNWRITABLE: { exit: CANT_CREATE, http: 500, hint: 'give a folder this user can create and write, on a disk with room' },
 } as const satisfies Record<string, ErrorSpec>;

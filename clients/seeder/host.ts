@@ -93,7 +93,7 @@ export class Seeder {
       await seeder.close();
       throw err;
     }
-    seeder.timer = setInterval(() => seeder.housekeeping({ whenDue: true }).catch((err: unknown) => seeder.log.warn({ err: String(err) }, 'housekeeping failed')), o.housekeepingIntervalMs ?? DEFAULT_HOUSEKEEPING_INTERVAL_MS);
+    seeder.timer = setInterval(() => seeder.housekeeping({ whenDue: true }).catch((err: unknown) => seeder.log.warn({ err }, 'housekeeping failed')), o.housekeepingIntervalMs ?? DEFAULT_HOUSEKEEPING_INTERVAL_MS);
     seeder.timer.unref();
     return seeder;
   }
@@ -322,7 +322,7 @@ export class Seeder {
         await checkVolumeFits({ infoHash: ih, hosted: hostedBefore, hostedVolumes: this.volumesByHash.size, added: placements.map((p, i) => [p.abs, parsed.files[i]!.length]), quotaBytes: this.o.quotaBytes, storage: this.storage, log: this.log });
       }
       const stateFile = new VolumeStateFile(this.content.paths.meta, ih, {
-        onSaveFailed: (err) => this.log.warn({ infoHash: ih, err: String(err) }, 'could not save the volume state; seeding goes on and the save is retried'),
+        onSaveFailed: (err) => this.log.warn({ infoHash: ih, err }, 'could not save the volume state; seeding goes on and the save is retried'),
         onSaveResumed: () => this.log.info({ infoHash: ih }, 'volume state saved again'),
       });
       if (!saved) await stateFile.saveTorrent(bytes);

@@ -92,7 +92,7 @@ describe('a full disk', () => {
     expect(await file.flush(snap(2))).toBe(false);
     expect(await file.flush(snap(3))).toBe(false); // reported once, not per attempt
     expect(failed).toHaveLength(1);
-    expect((failed[0] as NodeJS.ErrnoException).code).toBe('ENOSPC');
+    expect(String((failed[0] as NodeJS.ErrnoException).code)).toBe('ENOSPC');
     expect(file.saveFailing).toBe(true);
     file.schedule(snap(4)); // a timer-driven save that fails must not reject anywhere (vitest fails on an unhandled rejection)
     await new Promise((r) => setTimeout(r, STATE_SAVE_INTERVAL_MS + 500));

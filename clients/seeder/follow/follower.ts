@@ -151,7 +151,7 @@ export class Follower {
       // A poll that fails in an unexpected way must neither kill the process from a timer nor stop the polling.
       this.pollOnce().then(next, (err: unknown) => {
         this.failures++;
-        this.o.logger.error({ err: errorMessage(err), failures: this.failures }, 'following failed; seeding goes on and the next poll retries');
+        this.o.logger.error({ err, failures: this.failures }, 'following failed; seeding goes on and the next poll retries');
         next();
       });
     }, delayMs);

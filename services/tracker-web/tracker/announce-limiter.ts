@@ -6,6 +6,7 @@
  * buckets live in an insertion-ordered Map used as an LRU of at most `maxHosts` entries (a
  * forgotten host simply starts again with a full bucket).
  */
+import { SeedbankError } from '../../../shared/errors.ts';
 
 /** Announces a host may send per minute (and at once); 0 turns the limit off. */
 export const DEFAULT_ANNOUNCES_PER_MINUTE = 600;
@@ -34,7 +35,7 @@ export class AnnounceLimiter {
 
   constructor(o: AnnounceLimiterOptions = {}) {
     this.perMinute = o.perMinute ?? DEFAULT_ANNOUNCES_PER_MINUTE;
-    if (!(this.perMinute >= 0)) throw new Error(`announces per minute must be 0 (no limit) or more, got ${this.perMinute}`);
+    if (!(this.perMinute >= 0)) throw new SeedbankError('CONFIG_INVALID', `announces per minute must be 0 (no limit) or more, got ${this.perMinute}`);
     this.maxHosts = o.maxHosts ?? DEFAULT_MAX_HOSTS;
     this.now = o.now ?? Date.now;
   }

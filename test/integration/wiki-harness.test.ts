@@ -16,6 +16,7 @@ import {
   type FixtureSet,
 } from '../../deploy/local/wiki/fixtures.ts';
 import { lastStartTimings, startWiki, type Wiki } from '../../deploy/local/wiki/mediawiki.ts';
+import { THROTTLED_RETRY_AFTER_S } from '../../deploy/local/wiki/nginx-front.ts';
 import { liveGroupMembers } from '../../deploy/local/wiki/php-server.ts';
 import { apiGet, categoryMembers, imageInfos } from '../../deploy/local/wiki/wiki-api.ts';
 
@@ -228,6 +229,23 @@ describe('a real MediaWiki filled with fixtures', () => {
     const multi = await download(url.href, { Range: 'bytes=0-9,100-109' });
     expect(multi.res.status).toBe(206);
     expect(multi.res.headers.get('content-type')).toMatch(/^multipart\/byteranges; boundary=/);
+  });
+
+  it('has a throttled twin of the upload folder that answers a burst with 429 and Retry-After', async () => {
+    const file = fileByTitle(fixtures, 'File:Île de la Cité.jpg');
+    const url = (await imageInfos(w().apiUrl, [file.title])).get(file.title)?.url ?? '';
+    const twin = url.replace(w().uploadBaseUrl, w().throttledUploadBaseUrl);
+    expect(twin).not.toBe(url);
+    await w().clearRequests();
+    const burst = await Promise.all(Array.from({ length: 4 }, () => download(twin)));
+    const served = burst.filter((b) => b.res.status === 200);
+    const refused = burst.filter((b) => b.res.status === 429);
+    expect(served.length + refused.length).toBe(4);
+    expect(served.length).toBeGreaterThanOrEqual(1);
+    expect(refused.length).toBeGreaterThanOrEqual(1);
+    for (const b of served) expect(sha1(b.body)).toBe(file.sha1);
+    for (const b of refused) expect(b.res.headers.get('retry-after')).toBe(String(THROTTLED_RETRY_AFTER_S));
+    expect((await w().mediaRequests()).map((r) => r.status).sort()).toEqual(burst.map((b) => b.res.status).sort());
   });
 
   it('404s unknown media paths', async () => {

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { startNginxFront, type NginxFront } from './nginx-front.ts';
+import { startNginxFront, THROTTLED_PREFIX, type NginxFront } from './nginx-front.ts';
 import {
   freePort,
   registerExitCleanup,
@@ -55,6 +55,11 @@ export interface Wiki {
   readonly apiUrl: string;
   /** http://127.0.0.1:PORT/wikipedia/ — like https://upload.wikimedia.org/wikipedia/ */
   readonly uploadBaseUrl: string;
+  /**
+   * http://127.0.0.1:PORT/throttled/wikipedia/: the same files, but more than
+   * THROTTLED_RATE_PER_S requests a second from one address get 429 with Retry-After.
+   */
+  readonly throttledUploadBaseUrl: string;
   /** The temp folder holding everything of this wiki. */
   readonly dir: string;
   /** The document root (symlinks into /usr/share/mediawiki, plus the uploads). */
@@ -63,7 +68,7 @@ export interface Wiki {
   readonly uploadDir: string;
   readonly adminUser: string;
   readonly adminPassword: string;
-  /** http://127.0.0.1:PHPPORT, `php -S` behind nginx (for diagnostics; it serves no uploads). */
+  /** http://127.0.0.1:PHPPORT, `php -S` behind nginx (for diagnostics; uploads and every URL the wiki hands out go through nginx). */
   readonly backendUrl: string;
   /** Process group of the php -S server (its pid is the pgid). */
   readonly pgid: number;
@@ -75,7 +80,7 @@ export interface Wiki {
   createBotPassword(): Promise<{ user: string; password: string }>;
   /** Requests seen by nginx, once those in flight are done (needs logRequests: true). */
   requests(): Promise<LoggedRequest[]>;
-  /** Only the requests for files under /wikipedia/. */
+  /** Only the requests for files under /wikipedia/ (and its throttled twin). */
   mediaRequests(): Promise<LoggedRequest[]>;
   clearRequests(): Promise<void>;
   /** The tails of php -S's and nginx's stdout/stderr, for error messages. */
@@ -205,6 +210,7 @@ export async function startWiki(options: StartWikiOptions = {}): Promise<Wiki> {
       baseUrl,
       apiUrl: `${baseUrl}/api.php`,
       uploadBaseUrl: `${baseUrl}/wikipedia/`,
+      throttledUploadBaseUrl: `${baseUrl}${THROTTLED_PREFIX}wikipedia/`,
       dir,
       docRoot,
       uploadDir,
@@ -225,7 +231,7 @@ export async function startWiki(options: StartWikiOptions = {}): Promise<Wiki> {
       },
       requests,
       async mediaRequests() {
-        return (await requests()).filter((r) => r.path.startsWith('/wikipedia/'));
+        return (await requests()).filter((r) => r.path.startsWith('/wikipedia/') || r.path.startsWith(`${THROTTLED_PREFIX}wikipedia/`));
       },
       async clearRequests() {
         if (!options.logRequests) throw new Error('clearRequests() needs startWiki({ logRequests: true })');

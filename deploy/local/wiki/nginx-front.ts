@@ -18,6 +18,12 @@ const PROXY_TIMEOUT_S = 600;
 /** Generous, so that a client pipelining many ranges on one connection is never cut off. */
 const KEEPALIVE_TIMEOUT_S = 75;
 const KEEPALIVE_REQUESTS = 100_000;
+/** The throttled twin of the upload folder (THROTTLED_PREFIX + "wikipedia/..."), for politeness tests. */
+export const THROTTLED_PREFIX = '/throttled/';
+/** Requests per second per client address the throttled twin allows; one more within the interval gets a 429. */
+export const THROTTLED_RATE_PER_S = 2;
+/** The Retry-After (seconds) of the throttled twin's 429 answers. */
+export const THROTTLED_RETRY_AFTER_S = 1;
 
 /** The nginx binary; throws, saying how to install it, when there is none. */
 export function nginxBinary(): string {
@@ -91,6 +97,7 @@ http {
   keepalive_timeout ${KEEPALIVE_TIMEOUT_S}s;
   keepalive_requests ${KEEPALIVE_REQUESTS};
   server_tokens off;
+  limit_req_zone $binary_remote_addr zone=throttled:1m rate=${THROTTLED_RATE_PER_S}r/s;
   server {
     listen 127.0.0.1:${o.port};
     server_name 127.0.0.1;
@@ -99,6 +106,18 @@ http {
     # Uploads: served by nginx from disk, like upload.wikimedia.org.
     location /wikipedia/ {
       try_files $uri =404;
+    }
+    # The same files under a rate limit that answers 429 with Retry-After, as Wikimedia's
+    # upload servers may: a torrent whose url-list points here tests a client's politeness.
+    location ${THROTTLED_PREFIX}wikipedia/ {
+      alias ${q(path.join(o.docRoot, 'wikipedia') + '/')};
+      limit_req zone=throttled;
+      limit_req_status 429;
+      error_page 429 @throttled;
+    }
+    location @throttled {
+      add_header Retry-After ${THROTTLED_RETRY_AFTER_S} always;
+      return 429 "Too many requests: retry after ${THROTTLED_RETRY_AFTER_S} s\n";
     }
     # Where the stub_status module reports requests in flight (see requestsSettled()).
     location = /.seedbank/nginx-status {

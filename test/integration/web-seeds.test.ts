@@ -110,7 +110,7 @@ describe('a volume from the web seed alone, through nginx', () => {
     expect(files.some((f) => f.size % volume().pieceLength !== 0), 'pieces straddle files').toBe(true);
   });
 
-  it('python3-libtorrent completes it byte for byte, pipelining on kept-alive connections', async () => {
+  it('python3-libtorrent completes it byte for byte, on a kept-alive connection', async () => {
     const dir = path.join(work, 'libtorrent');
     await mkdir(dir);
     await wiki.clearRequests();

@@ -19,6 +19,7 @@ import { liveGroupMembers } from '../../deploy/local/wiki/php-server.ts';
 import { aria2Download } from '../helpers/peers/other-clients.ts';
 import { libtorrentWebSeedDownload } from '../helpers/peers/libtorrent-web-seed.ts';
 import { startQbittorrent, type Qbittorrent } from '../helpers/peers/qbittorrent.ts';
+import { Seeder } from '../../clients/seeder/index.ts';
 
 const DOWNLOAD_TIMEOUT_MS = 120_000;
 const TEST_TIMEOUT_MS = DOWNLOAD_TIMEOUT_MS + 60_000;
@@ -32,6 +33,7 @@ let work: string;
 let build: BuildResult;
 let manifest: Manifest;
 let qbt: Qbittorrent | undefined;
+let seeder: Seeder | undefined;
 const timings: Record<string, number> = {};
 
 /** The largest volume: the big file plus small ones, with pieces that straddle files. */
@@ -92,6 +94,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await qbt?.stop().catch(() => undefined);
+  await seeder?.close().catch(() => undefined);
   const groups = wiki ? [wiki.pgid, wiki.frontPgid] : [];
   await wiki?.stop();
   for (const pgid of groups) expect(await liveGroupMembers(pgid)).toEqual([]);
@@ -150,5 +153,21 @@ describe('a volume from the web seed alone, through nginx', () => {
     timings.aria2c = ms;
     await expectVolumeIn(dir);
     await expectServedFromWebSeed('aria2c', [ARIA2_AGENT]);
+  }, TEST_TIMEOUT_MS);
+
+  it("Seedbank's own seeder completes it with ranged requests only, each byte fetched once", async () => {
+    const storage = path.join(work, 'seeder');
+    await wiki.clearRequests();
+    const t0 = performance.now();
+    seeder = await Seeder.open({ storage, quotaBytes: 1e9, pex: false, dht: false }); // LSD and UPnP/NAT-PMP are always off
+    await seeder.addVolume(await readFile(torrentFile()));
+    await seeder.whenComplete(volume().infoHash, DOWNLOAD_TIMEOUT_MS);
+    timings.seeder = performance.now() - t0;
+    await seeder.close();
+    await expectVolumeIn(storage);
+    const s = await served();
+    expect(s.requests.filter((r) => r.range === undefined || r.status !== 206), 'a request without Range, or not answered 206').toEqual([]);
+    expect(s.bytes, 'no whole-file fetch to take a slice, nothing fetched twice').toBe(volume().size);
+    console.log(`[web-seeds] seeder: ${Math.round(timings.seeder)} ms, ${s.requests.length} requests on ${s.connections} connection(s), ${s.bytes} bytes`);
   }, TEST_TIMEOUT_MS);
 });

@@ -50,7 +50,7 @@ export async function runDemo(options: {
   try {
     let apiUrl = options.wikiApiUrl;
     if (!apiUrl) {
-      out('starting a local MediaWiki (Debian package, SQLite, php -S on 127.0.0.1) as the stand-in for Commons…');
+      out('starting a local MediaWiki (Debian package, SQLite, php -S behind nginx on 127.0.0.1) as the stand-in for Commons…');
       wiki = await startWiki({ name: 'demo' });
       const fixtures = await fillWiki(wiki);
       out(`wiki ready at ${wiki.baseUrl} with ${fixtures.files.length} files`);

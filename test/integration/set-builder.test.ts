@@ -1,4 +1,4 @@
-// The set builder against a real MediaWiki (Debian package, SQLite, php -S on 127.0.0.1):
+// The set builder against a real MediaWiki (Debian package, SQLite, php -S behind nginx on 127.0.0.1):
 // listing, downloads, torrents, web seeds (aria2c), versions, resume and bad input.
 import { createHash } from 'node:crypto';
 import { cp, mkdtemp, readdir, readFile, rm, stat, writeFile, open } from 'node:fs/promises';

@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   changeWiki,
@@ -15,6 +16,7 @@ import {
   type FixtureSet,
 } from '../../deploy/local/wiki/fixtures.ts';
 import { lastStartTimings, startWiki, type Wiki } from '../../deploy/local/wiki/mediawiki.ts';
+import { THROTTLED_RETRY_AFTER_S } from '../../deploy/local/wiki/nginx-front.ts';
 import { liveGroupMembers } from '../../deploy/local/wiki/php-server.ts';
 import { apiGet, categoryMembers, imageInfos } from '../../deploy/local/wiki/wiki-api.ts';
 
@@ -29,6 +31,40 @@ function w(): Wiki {
 
 const sha1 = (data: Uint8Array) => createHash('sha1').update(data).digest('hex');
 const md5 = (text: string) => createHash('md5').update(text, 'utf8').digest('hex');
+
+/** How many whole HTTP/1.1 answers (headers plus Content-Length bytes) `buf` holds. */
+function wholeAnswers(buf: Buffer): number {
+  let count = 0;
+  for (let at = 0; ; count++) {
+    const end = buf.indexOf('\r\n\r\n', at);
+    if (end === -1) return count;
+    const length = Number(/content-length: (\d+)/i.exec(buf.subarray(at, end).toString('latin1'))?.[1] ?? 0);
+    if (buf.length < end + 4 + length) return count;
+    at = end + 4 + length;
+  }
+}
+
+/** Writes `request` (several pipelined requests) on one socket and reads `answers` whole answers. */
+async function rawExchange(url: URL, request: string, answers: number): Promise<Buffer> {
+  const socket = net.connect(Number(url.port), url.hostname);
+  let got = Buffer.alloc(0);
+  try {
+    return await new Promise<Buffer>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`fewer than ${answers} whole answers on one connection within 10 s (${got.length} bytes)`)), 10_000);
+      socket.on('error', reject);
+      socket.on('close', () => reject(new Error(`the server closed the connection after ${wholeAnswers(got)} of ${answers} answers`)));
+      socket.on('connect', () => socket.write(request));
+      socket.on('data', (d: Buffer) => {
+        got = Buffer.concat([got, d]);
+        if (wholeAnswers(got) < answers) return;
+        clearTimeout(timer);
+        resolve(got);
+      });
+    });
+  } finally {
+    socket.destroy();
+  }
+}
 
 async function download(url: string, headers: Record<string, string> = {}) {
   const res = await fetch(url, { headers, signal: AbortSignal.timeout(30_000) });
@@ -47,10 +83,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (!wiki) return;
-  const { pgid, dir } = wiki;
+  const { pgid, frontPgid, dir } = wiki;
   await wiki.stop();
   await wiki.stop(); // idempotent
   expect(await liveGroupMembers(pgid)).toEqual([]);
+  expect(await liveGroupMembers(frontPgid)).toEqual([]);
   expect(existsSync(dir)).toBe(false);
   console.log(`[wiki-harness] whole file ${Math.round(performance.now() - t0)} ms`);
 });
@@ -163,6 +200,52 @@ describe('a real MediaWiki filled with fixtures', () => {
     expect(logged.map((r) => [r.range, r.status])).toEqual([
       ['bytes=1000000-1999999', 206], ['bytes=-100', 206], [`bytes=${big.size - 10}-`, 206], [`bytes=${big.size}-`, 416],
     ]);
+  });
+
+  it('answers pipelined Range requests on one kept-alive connection, and multi-range requests', async () => {
+    const big = fixtures.files.find((f) => f.kind === 'big');
+    if (!big) throw new Error('no big file');
+    const url = new URL((await imageInfos(w().apiUrl, [big.title])).get(big.title)?.url ?? '');
+    const local = await fs.readFile(big.path);
+    await w().clearRequests();
+    // Three requests written at once, as libtorrent's web seed does; php -S rejected this.
+    const slices: Array<[number, number]> = [[0, 16383], [16384, 32767], [big.size - 1000, big.size - 1]];
+    const head = (range: string) => `GET ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nRange: bytes=${range}\r\n\r\n`;
+    const raw = await rawExchange(url, slices.map(([a, b]) => head(`${a}-${b}`)).join(''), slices.length);
+    let at = 0;
+    for (const [a, b] of slices) {
+      const end = raw.indexOf('\r\n\r\n', at);
+      const header = raw.subarray(at, end).toString('latin1');
+      expect(header).toMatch(/^HTTP\/1\.1 206 /);
+      expect(header).toContain(`Content-Range: bytes ${a}-${b}/${big.size}`);
+      const body = raw.subarray(end + 4, end + 4 + (b - a + 1));
+      expect(body.equals(local.subarray(a, b + 1))).toBe(true);
+      at = end + 4 + (b - a + 1);
+    }
+    const logged = await w().mediaRequests();
+    expect(logged.map((r) => [r.status, r.connectionRequests])).toEqual([[206, 1], [206, 2], [206, 3]]);
+    expect(new Set(logged.map((r) => r.connection)).size).toBe(1);
+
+    const multi = await download(url.href, { Range: 'bytes=0-9,100-109' });
+    expect(multi.res.status).toBe(206);
+    expect(multi.res.headers.get('content-type')).toMatch(/^multipart\/byteranges; boundary=/);
+  });
+
+  it('has a throttled twin of the upload folder that answers a burst with 429 and Retry-After', async () => {
+    const file = fileByTitle(fixtures, 'File:Île de la Cité.jpg');
+    const url = (await imageInfos(w().apiUrl, [file.title])).get(file.title)?.url ?? '';
+    const twin = url.replace(w().uploadBaseUrl, w().throttledUploadBaseUrl);
+    expect(twin).not.toBe(url);
+    await w().clearRequests();
+    const burst = await Promise.all(Array.from({ length: 4 }, () => download(twin)));
+    const served = burst.filter((b) => b.res.status === 200);
+    const refused = burst.filter((b) => b.res.status === 429);
+    expect(served.length + refused.length).toBe(4);
+    expect(served.length).toBeGreaterThanOrEqual(1);
+    expect(refused.length).toBeGreaterThanOrEqual(1);
+    for (const b of served) expect(sha1(b.body)).toBe(file.sha1);
+    for (const b of refused) expect(b.res.headers.get('retry-after')).toBe(String(THROTTLED_RETRY_AFTER_S));
+    expect((await w().mediaRequests()).map((r) => r.status).sort()).toEqual(burst.map((b) => b.res.status).sort());
   });
 
   it('404s unknown media paths', async () => {

@@ -1,11 +1,14 @@
 // A real MediaWiki (Debian's /usr/share/mediawiki, 1.39) for integration tests: installed
-// into a fresh temp folder on SQLite and served by `php -S` on a free 127.0.0.1 port, with
-// uploads served like https://upload.wikimedia.org/wikipedia/commons/a/ab/Name.jpg.
+// into a fresh temp folder on SQLite and run by `php -S` on a free 127.0.0.1 port, behind
+// nginx on another free port, which serves the uploads itself like
+// https://upload.wikimedia.org/wikipedia/commons/a/ab/Name.jpg (real Range and keep-alive,
+// what BitTorrent clients' web seeds need) and proxies the rest to `php -S`. Every URL the
+// wiki hands out (upload URLs, api.php) is nginx's.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { startNginxFront, THROTTLED_PREFIX, type NginxFront } from './nginx-front.ts';
 import {
   freePort,
   registerExitCleanup,
@@ -14,15 +17,18 @@ import {
   tailFile,
   unregisterExitCleanup,
   waitFor,
-  type PhpServer,
+  type GroupServer,
   type RunResult,
 } from './php-server.ts';
 import { MEDIAWIKI_SOURCE, makeDocRoot, provisionWiki, wikiEnv, wikiPaths, writeLocalSettings } from './mediawiki-install.ts';
 
 export { MEDIAWIKI_SOURCE };
-const ROUTER = fileURLToPath(new URL('./mediawiki-router.php', import.meta.url));
 const TEMP_PREFIX = 'seedbank-wiki-';
 const READY_TIMEOUT_MS = 30_000;
+/** How long requests() waits for nginx to finish (and so log) the requests in flight. */
+const REQUEST_LOG_SETTLE_MS = 2_000;
+/** Tries at a pair of free ports before giving up (another process may take one meanwhile). */
+const PORT_ATTEMPTS = 3;
 
 export interface LoggedRequest {
   method: string;
@@ -30,19 +36,30 @@ export interface LoggedRequest {
   path: string;
   query?: string;
   range?: string;
-  /** Known for media files (served by the router); absent for MediaWiki's own entry points. */
-  status?: number;
+  status: number;
+  /** Response body bytes sent. */
+  bytes: number;
+  /** nginx's connection serial number and this request's number on it (keep-alive shows as > 1). */
+  connection: number;
+  connectionRequests: number;
+  userAgent?: string;
 }
 
 export interface Wiki {
   readonly name: string;
+  /** nginx's port: every URL of the wiki is on it. */
   readonly port: number;
-  /** http://127.0.0.1:PORT */
+  /** http://127.0.0.1:PORT (nginx) */
   readonly baseUrl: string;
   /** http://127.0.0.1:PORT/api.php */
   readonly apiUrl: string;
   /** http://127.0.0.1:PORT/wikipedia/ — like https://upload.wikimedia.org/wikipedia/ */
   readonly uploadBaseUrl: string;
+  /**
+   * http://127.0.0.1:PORT/throttled/wikipedia/: the same files, but more than
+   * THROTTLED_RATE_PER_S requests a second from one address get 429 with Retry-After.
+   */
+  readonly throttledUploadBaseUrl: string;
   /** The temp folder holding everything of this wiki. */
   readonly dir: string;
   /** The document root (symlinks into /usr/share/mediawiki, plus the uploads). */
@@ -51,20 +68,24 @@ export interface Wiki {
   readonly uploadDir: string;
   readonly adminUser: string;
   readonly adminPassword: string;
+  /** http://127.0.0.1:PHPPORT, `php -S` behind nginx (for diagnostics; uploads and every URL the wiki hands out go through nginx). */
+  readonly backendUrl: string;
   /** Process group of the php -S server (its pid is the pgid). */
   readonly pgid: number;
+  /** Process group of nginx. */
+  readonly frontPgid: number;
   /** Runs maintenance/<script> (or an absolute script path) with this wiki's settings. */
   php(script: string, args: string[], opts?: { input?: string; timeoutMs?: number }): Promise<RunResult>;
   /** Creates (once) a bot password Admin@seedbank and returns its credentials. */
   createBotPassword(): Promise<{ user: string; password: string }>;
-  /** Requests seen by the server (needs logRequests: true). */
+  /** Requests seen by nginx, once those in flight are done (needs logRequests: true). */
   requests(): Promise<LoggedRequest[]>;
-  /** Only the requests for files under /wikipedia/. */
+  /** Only the requests for files under /wikipedia/ (and its throttled twin). */
   mediaRequests(): Promise<LoggedRequest[]>;
   clearRequests(): Promise<void>;
-  /** The tail of php -S's stdout/stderr, for error messages. */
+  /** The tails of php -S's and nginx's stdout/stderr, for error messages. */
   serverLog(maxChars?: number): Promise<string>;
-  /** Kills the server's process group and removes the temp folder. Idempotent. */
+  /** Kills both servers' process groups and removes the temp folder. Idempotent. */
   stop(): Promise<void>;
 }
 
@@ -119,16 +140,16 @@ export async function startWiki(options: StartWikiOptions = {}): Promise<Wiki> {
   const paths = wikiPaths(dir);
   const { docRoot, uploadDir } = paths;
   const requestLog = path.join(dir, 'requests.jsonl');
-  const serverLogFile = path.join(dir, 'php-server.log');
+  const phpLog = path.join(dir, 'php-server.log');
+  const nginxLog = path.join(dir, 'nginx.log');
   const adminUser = 'Admin';
   const env: NodeJS.ProcessEnv = { ...wikiEnv(paths), PHP_CLI_SERVER_WORKERS: String(workers) };
-  if (options.logRequests) env.SEEDBANK_WIKI_REQUEST_LOG = requestLog;
   const php = (script: string, args: string[], opts: { input?: string; timeoutMs?: number } = {}) => {
     const scriptPath = path.isAbsolute(script) ? script : path.join(MEDIAWIKI_SOURCE, 'maintenance', script);
     return runPhp([scriptPath, ...args], { cwd: dir, env, ...opts, label: `php ${script} ${args.join(' ')}` });
   };
 
-  let server: PhpServer | undefined;
+  let servers: Servers | undefined;
   try {
     await Promise.all([makeDocRoot(paths), fs.writeFile(requestLog, '')]);
     let port = await freePort();
@@ -136,49 +157,52 @@ export async function startWiki(options: StartWikiOptions = {}): Promise<Wiki> {
     const { adminPassword, fromCache } = await provisionWiki(paths, { name, adminUser, port });
     const installMs = performance.now() - tInstall;
 
-    // The port was free a moment ago; if another process grabbed it meanwhile, php -S exits
-    // at once and we try another.
+    // The ports were free a moment ago; if another process grabbed one meanwhile, php -S or
+    // nginx exits at once and we try another pair.
     const tServer = performance.now();
     for (let attempt = 1; ; attempt++) {
-      await writeLocalSettings(paths, port);
-      await fs.writeFile(serverLogFile, '');
-      server = await startPhpServer({
-        args: ['-q', '-d', 'opcache.enable_cli=1', '-S', `127.0.0.1:${port}`, '-t', docRoot, ROUTER],
-        cwd: dir,
-        env,
-        logFile: serverLogFile,
-      });
+      const backendPort = await freePort();
+      await writeLocalSettings(paths, port); // $wgServer is nginx's address
+      servers = await startServers({ dir, docRoot, env, port, backendPort, requestLog, phpLog, nginxLog });
       const siteinfo = `http://127.0.0.1:${port}/api.php?action=query&meta=siteinfo&format=json`;
-      const current = server;
+      const current = servers;
       const ready = await waitFor(
-        `MediaWiki at http://127.0.0.1:${port} to answer ${siteinfo}`,
+        `MediaWiki at http://127.0.0.1:${port} (nginx, proxying to php -S on ${backendPort}) to answer ${siteinfo}`,
         async () => {
-          if (current.exited()) return 'exited' as const;
+          if (current.php.exited() || current.front.exited()) return 'exited' as const;
           const res = await fetch(siteinfo, { signal: AbortSignal.timeout(5000) });
           const body = (await res.json()) as { query?: { general?: { sitename?: string } } };
           return body.query?.general?.sitename === name ? ('ready' as const) : undefined;
         },
-        { timeoutMs: READY_TIMEOUT_MS, detail: async () => `php -S log:\n${await tailFile(serverLogFile)}` },
+        { timeoutMs: READY_TIMEOUT_MS, detail: () => serverLogs(phpLog, nginxLog) },
       );
       if (ready === 'ready') break;
-      await server.stop();
-      const log = await tailFile(serverLogFile);
-      if (attempt >= 3 || !/Failed to listen|Address already in use/i.test(log)) {
-        throw new Error(`php -S on port ${port} exited before MediaWiki answered.\nphp -S log:\n${log}`);
+      await stopServers(servers);
+      const logs = await serverLogs(phpLog, nginxLog);
+      if (attempt >= PORT_ATTEMPTS || !/Failed to listen|Address already in use/i.test(logs)) {
+        throw new Error(`php -S (port ${backendPort}) or nginx (port ${port}) exited before MediaWiki answered.\n${logs}`);
       }
       port = await freePort();
     }
     const serverMs = performance.now() - tServer;
     lastStartTimings = { installMs, installFromCache: fromCache, serverMs, totalMs: performance.now() - t0 };
 
-    const running = server;
+    const running = servers;
     const baseUrl = `http://127.0.0.1:${port}`;
     let botPassword: Promise<{ user: string; password: string }> | undefined;
     let stopping: Promise<void> | undefined;
+    // nginx logs a request when it is done with it; waiting for the requests in flight makes
+    // "the client has its answer" imply "the request is in the log", as the php router did.
+    const settle = () =>
+      waitFor('nginx to finish the requests in flight', async () => ((await running.front.requestsInFlight()) <= 0 ? true : undefined), {
+        timeoutMs: REQUEST_LOG_SETTLE_MS,
+        intervalMs: 10,
+      }).catch(() => undefined); // a client still downloading in the background: read what there is
     const requests = async (): Promise<LoggedRequest[]> => {
       if (!options.logRequests) throw new Error('requests() needs startWiki({ logRequests: true })');
+      await settle();
       const text = await fs.readFile(requestLog, 'utf8');
-      return text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as LoggedRequest);
+      return text.split('\n').filter((l) => l !== '').map(parseLogLine);
     };
     const wiki: Wiki = {
       name,
@@ -186,12 +210,15 @@ export async function startWiki(options: StartWikiOptions = {}): Promise<Wiki> {
       baseUrl,
       apiUrl: `${baseUrl}/api.php`,
       uploadBaseUrl: `${baseUrl}/wikipedia/`,
+      throttledUploadBaseUrl: `${baseUrl}${THROTTLED_PREFIX}wikipedia/`,
       dir,
       docRoot,
       uploadDir,
       adminUser,
       adminPassword,
-      pgid: running.pgid,
+      backendUrl: `http://127.0.0.1:${running.backendPort}`,
+      pgid: running.php.pgid,
+      frontPgid: running.front.pgid,
       php,
       createBotPassword() {
         botPassword ??= (async () => {
@@ -204,17 +231,18 @@ export async function startWiki(options: StartWikiOptions = {}): Promise<Wiki> {
       },
       requests,
       async mediaRequests() {
-        return (await requests()).filter((r) => r.path.startsWith('/wikipedia/'));
+        return (await requests()).filter((r) => r.path.startsWith('/wikipedia/') || r.path.startsWith(`${THROTTLED_PREFIX}wikipedia/`));
       },
       async clearRequests() {
         if (!options.logRequests) throw new Error('clearRequests() needs startWiki({ logRequests: true })');
-        await fs.writeFile(requestLog, '');
+        await settle();
+        await fs.writeFile(requestLog, ''); // nginx appends (O_APPEND): it goes on at the new end
       },
-      serverLog: (maxChars?: number) => tailFile(serverLogFile, maxChars),
+      serverLog: (maxChars?: number) => serverLogs(phpLog, nginxLog, maxChars),
       stop() {
         stopping ??= (async () => {
           try {
-            await running.stop();
+            await stopServers(running);
           } finally {
             await fs.rm(dir, { recursive: true, force: true });
             unregisterExitCleanup({ dir });
@@ -225,9 +253,64 @@ export async function startWiki(options: StartWikiOptions = {}): Promise<Wiki> {
     };
     return wiki;
   } catch (err) {
-    await server?.stop().catch(() => {});
+    if (servers) await stopServers(servers).catch(() => {});
     await fs.rm(dir, { recursive: true, force: true });
     unregisterExitCleanup({ dir });
     throw err;
   }
+}
+
+interface Servers {
+  php: GroupServer;
+  front: NginxFront;
+  backendPort: number;
+}
+
+/** Starts php -S on `backendPort` and nginx on `port` in front of it. */
+async function startServers(o: {
+  dir: string;
+  docRoot: string;
+  env: NodeJS.ProcessEnv;
+  port: number;
+  backendPort: number;
+  requestLog: string;
+  phpLog: string;
+  nginxLog: string;
+}): Promise<Servers> {
+  await Promise.all([fs.writeFile(o.phpLog, ''), fs.writeFile(o.nginxLog, '')]);
+  // No router script: php -S runs MediaWiki's entry points and serves its static resources;
+  // nginx serves the uploads and logs every request.
+  const php = await startPhpServer({
+    args: ['-q', '-d', 'opcache.enable_cli=1', '-S', `127.0.0.1:${o.backendPort}`, '-t', o.docRoot],
+    cwd: o.dir,
+    env: o.env,
+    logFile: o.phpLog,
+  });
+  try {
+    const front = await startNginxFront({
+      dir: o.dir, docRoot: o.docRoot, port: o.port, backendPort: o.backendPort, requestLog: o.requestLog, logFile: o.nginxLog,
+    });
+    return { php, front, backendPort: o.backendPort };
+  } catch (err) {
+    await php.stop();
+    throw err;
+  }
+}
+
+/** Stops nginx, then php -S; both are waited for, even when the first fails. */
+async function stopServers(s: Servers): Promise<void> {
+  const results = await Promise.allSettled([s.front.stop(), s.php.stop()]);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+async function serverLogs(phpLog: string, nginxLog: string, maxChars?: number): Promise<string> {
+  return `php -S log:\n${await tailFile(phpLog, maxChars)}\nnginx log:\n${await tailFile(nginxLog, maxChars)}`;
+}
+
+/** One line of nginx's request log; empty fields (no query, no Range, no User-Agent) are left out. */
+function parseLogLine(line: string): LoggedRequest {
+  const raw = JSON.parse(line) as Record<string, string | number>;
+  for (const [key, value] of Object.entries(raw)) if (value === '') delete raw[key];
+  return raw as unknown as LoggedRequest;
 }

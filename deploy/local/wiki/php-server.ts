@@ -1,6 +1,6 @@
 // Process plumbing for the MediaWiki test harness: free ports, bounded waits, running PHP
-// CLI scripts, and a `php -S` server in its own process group that can never outlive
-// the Node process that started it.
+// CLI scripts, and servers (`php -S`, nginx) in process groups of their own that can never
+// outlive the Node process that started them.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -169,38 +169,45 @@ export async function runPhp(
 }
 
 // ---------------------------------------------------------------------------------------
-// `php -S` in its own process group.
+// A server (`php -S`, nginx) in its own process group.
 //
-// The group leader is a small sh watchdog: it starts php, and kills the whole group (itself,
-// php and php's forked workers) when php exits or when its stdin — a pipe from this Node
-// process — reaches EOF, which happens when Node dies in any way, even by SIGKILL.
+// The group leader is a small sh watchdog: it starts the server, and kills the whole group
+// (itself, the server and the server's forked workers) when the server exits or when its
+// stdin — a pipe from this Node process — reaches EOF, which happens when Node dies in any
+// way, even by SIGKILL.
 const WATCHDOG = [
   'exec 3<&0',
   '"$@" </dev/null 3<&- &',
   'server=$!',
   '{ read -r _ <&3; kill -KILL 0; } &',
   'wait "$server"',
-  'echo "php -S exited with status $?" >&2',
+  'echo "$1 exited with status $?" >&2',
   'kill -KILL 0',
 ].join('\n');
 
-export interface PhpServer {
+/** A server process group started by startGroupServer(). */
+export interface GroupServer {
   readonly pgid: number;
-  /** True once the group leader has exited (php died, or stop() ran). */
+  /** True once the group leader has exited (the server died, or stop() ran). */
   exited(): boolean;
   stop(): Promise<void>;
 }
 
-export async function startPhpServer(opts: {
-  args: string[]; // arguments after `php`
+/** Kept for callers that name the php -S case. */
+export type PhpServer = GroupServer;
+
+/** Starts `command args` in a process group of its own that dies with this Node process. */
+export async function startGroupServer(opts: {
+  command: string;
+  args: string[];
   cwd: string;
   env: NodeJS.ProcessEnv;
-  logFile: string; // stdout+stderr of php
-}): Promise<PhpServer> {
+  logFile: string; // stdout+stderr of the server
+}): Promise<GroupServer> {
   const log = await fs.open(opts.logFile, 'a');
   let child: ChildProcess;
   try {
-    child = spawn('sh', ['-c', WATCHDOG, 'php-server-watchdog', 'php', ...opts.args], {
+    child = spawn('sh', ['-c', WATCHDOG, 'server-watchdog', opts.command, ...opts.args], {
       cwd: opts.cwd,
       env: opts.env,
       detached: true,
@@ -210,7 +217,7 @@ export async function startPhpServer(opts: {
     await log.close();
   }
   const pid = child.pid;
-  if (pid === undefined) throw new Error(`could not spawn php -S (${opts.args.join(' ')})`);
+  if (pid === undefined) throw new Error(`could not spawn ${opts.command} (${opts.args.join(' ')})`);
   const pgid = pid;
   registerExitCleanup({ pgid });
   let leaderExited = false;
@@ -240,4 +247,9 @@ export async function startPhpServer(opts: {
     return stopping;
   };
   return { pgid, exited: () => leaderExited, stop };
+}
+
+/** Starts `php args` (a `php -S` server) in a process group of its own. */
+export function startPhpServer(opts: { args: string[]; cwd: string; env: NodeJS.ProcessEnv; logFile: string }): Promise<GroupServer> {
+  return startGroupServer({ command: 'php', ...opts });
 }

@@ -1,0 +1,156 @@
+/**
+ * qbittorrent-nox (Debian's 4.5) driven through its WebUI API on 127.0.0.1, with a profile
+ * folder of its own written before the first start, so that DHT, LSD, PEX, UPnP/NAT-PMP,
+ * peer-country lookups (a GeoIP download) and the WebUI's UPnP are off from the first second,
+ * and BitTorrent listens on 127.0.0.1 only. It runs in a process group of its own that dies
+ * with this process.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { startGroupServer, tailFile, waitFor, type GroupServer } from '../../../deploy/local/wiki/php-server.ts';
+import { freeLoopbackPort } from './other-clients.ts';
+
+const READY_TIMEOUT_MS = 30_000;
+const POLL_MS = 100;
+/** qBittorrent's states once a torrent is whole (from its WebUI API documentation). */
+const COMPLETE_STATES = new Set(['uploading', 'stalledUP', 'pausedUP', 'queuedUP', 'forcedUP', 'checkingUP']);
+
+/** The part of /api/v2/torrents/info this helper reads. */
+export interface QbtTorrent {
+  hash: string;
+  state: string;
+  progress: number;
+  downloaded: number;
+  num_seeds: number;
+  num_leechs: number;
+}
+
+/** What /api/v2/app/preferences reports for the settings a loopback test depends on. */
+export interface QbtPrivacy {
+  dht: boolean;
+  pex: boolean;
+  lsd: boolean;
+  upnp: boolean;
+  resolvePeerCountries: boolean;
+  interfaceAddress: string;
+}
+
+/** A running qbittorrent-nox. */
+export interface Qbittorrent {
+  /** http://127.0.0.1:PORT, the WebUI. */
+  readonly webUrl: string;
+  /** The BitTorrent listening port (127.0.0.1). */
+  readonly port: number;
+  readonly pgid: number;
+  /** Adds a .torrent file, started, saving under `savePath` (the torrent's `commons/` folder goes there). */
+  addTorrent(torrent: Uint8Array, savePath: string): Promise<void>;
+  torrent(hash: string): Promise<QbtTorrent | undefined>;
+  /** Waits until the torrent is whole, or throws with its last state after `timeoutMs`. */
+  whenComplete(hash: string, timeoutMs: number): Promise<QbtTorrent>;
+  /** The web seed URLs qBittorrent took from the torrent. */
+  webSeeds(hash: string): Promise<string[]>;
+  privacy(): Promise<QbtPrivacy>;
+  /** The tail of qbittorrent-nox's own output and log file. */
+  log(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+function config(o: { port: number; webPort: number; saveDir: string }): string {
+  return `[LegalNotice]
+Accepted=true
+
+[BitTorrent]
+Session\\DHTEnabled=false
+Session\\LSDEnabled=false
+Session\\PeXEnabled=false
+Session\\Port=${o.port}
+Session\\Interface=lo
+Session\\InterfaceName=lo
+Session\\InterfaceAddress=127.0.0.1
+Session\\DefaultSavePath=${o.saveDir}
+Session\\TempPathEnabled=false
+Session\\QueueingSystemEnabled=false
+Session\\AddTrackersEnabled=false
+
+[Network]
+PortForwardingEnabled=false
+
+[Preferences]
+Connection\\ResolvePeerCountries=false
+Connection\\ResolvePeerHostNames=false
+WebUI\\Address=127.0.0.1
+WebUI\\Port=${o.webPort}
+WebUI\\LocalHostAuth=false
+WebUI\\UseUPnP=false
+`;
+}
+
+/** Starts qbittorrent-nox with a fresh profile in `profileDir` (created), downloads defaulting to <profileDir>/downloads. */
+export async function startQbittorrent(profileDir: string): Promise<Qbittorrent> {
+  const [port, webPort] = [await freeLoopbackPort(), await freeLoopbackPort()];
+  const saveDir = path.join(profileDir, 'downloads');
+  const configDir = path.join(profileDir, 'qBittorrent', 'config');
+  await mkdir(configDir, { recursive: true });
+  await mkdir(saveDir, { recursive: true });
+  await writeFile(path.join(configDir, 'qBittorrent.conf'), config({ port, webPort, saveDir }));
+  const outFile = path.join(profileDir, 'qbittorrent-nox.out');
+  const logFile = path.join(profileDir, 'qBittorrent', 'data', 'logs', 'qbittorrent.log');
+  const server: GroupServer = await startGroupServer({
+    command: 'qbittorrent-nox',
+    args: [`--profile=${profileDir}`],
+    cwd: profileDir,
+    env: { ...process.env, HOME: profileDir },
+    logFile: outFile,
+  });
+  const webUrl = `http://127.0.0.1:${webPort}`;
+  const log = async () => `qbittorrent-nox output:\n${await tailFile(outFile, 2000)}\nlog:\n${await tailFile(logFile, 2000)}`;
+  const api = async (route: string, init?: RequestInit): Promise<Response> => {
+    const res = await fetch(`${webUrl}/api/v2/${route}`, { ...init, signal: AbortSignal.timeout(10_000) });
+    if (!res.ok) throw new Error(`qBittorrent ${route}: HTTP ${res.status} ${await res.text()}`);
+    return res;
+  };
+  try {
+    await waitFor(`qbittorrent-nox's WebUI at ${webUrl}`, async () => {
+      if (server.exited()) throw new Error('qbittorrent-nox exited');
+      return (await api('app/version')).text();
+    }, { timeoutMs: READY_TIMEOUT_MS, intervalMs: POLL_MS, detail: log });
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+  const torrent = async (hash: string) =>
+    ((await (await api(`torrents/info?hashes=${hash}`)).json()) as QbtTorrent[])[0];
+  return {
+    webUrl,
+    port,
+    pgid: server.pgid,
+    async addTorrent(bytes, savePath) {
+      const form = new FormData();
+      form.append('torrents', new Blob([new Uint8Array(bytes)], { type: 'application/x-bittorrent' }), 'volume.torrent');
+      form.append('savepath', savePath);
+      form.append('paused', 'false');
+      const answer = await (await api('torrents/add', { method: 'POST', body: form })).text();
+      if (answer.trim() !== 'Ok.') throw new Error(`qBittorrent refused the torrent: ${answer}`);
+    },
+    torrent,
+    async whenComplete(hash, timeoutMs) {
+      let last: QbtTorrent | undefined;
+      return waitFor(`qBittorrent to complete ${hash}`, async () => {
+        last = await torrent(hash);
+        return last && last.progress === 1 && COMPLETE_STATES.has(last.state) ? last : undefined;
+      }, { timeoutMs, intervalMs: POLL_MS * 2, detail: async () => `last state: ${JSON.stringify(last)}\n${await log()}` });
+    },
+    async webSeeds(hash) {
+      return ((await (await api(`torrents/webseeds?hash=${hash}`)).json()) as Array<{ url: string }>).map((w) => w.url);
+    },
+    async privacy() {
+      const p = (await (await api('app/preferences')).json()) as Record<string, unknown>;
+      return {
+        dht: p.dht as boolean, pex: p.pex as boolean, lsd: p.lsd as boolean, upnp: p.upnp as boolean,
+        resolvePeerCountries: p.resolve_peer_countries as boolean, interfaceAddress: p.current_interface_address as string,
+      };
+    },
+    log,
+    stop: () => server.stop(),
+  };
+}

@@ -1,0 +1,173 @@
+// Web seeds with a real HTTP server: the fixture wiki's upload folder is served by nginx (as
+// upload.wikimedia.org is served by a real HTTP server), and three stock clients, python3-
+// libtorrent, qbittorrent-nox and aria2c, each complete a set's volume from the web seed
+// alone: the torrent has no tracker, DHT, LSD, UPnP/NAT-PMP and PEX are off in every client,
+// so the wiki is the only source. Before nginx, `php -S` rejected libtorrent's pipelined
+// requests and no libtorrent-based client had ever fetched a volume here.
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildSet, type BuildResult } from '../../services/set-builder/build.ts';
+import { parseRecipe } from '../../shared/formats/recipe.ts';
+import type { Manifest } from '../../shared/formats/manifest.ts';
+import { parseVolumeTorrent } from '../../shared/torrent/index.ts';
+import { fillWiki } from '../../deploy/local/wiki/fixtures.ts';
+import { startWiki, type LoggedRequest, type Wiki } from '../../deploy/local/wiki/mediawiki.ts';
+import { liveGroupMembers } from '../../deploy/local/wiki/php-server.ts';
+import { aria2Download } from '../helpers/peers/other-clients.ts';
+import { libtorrentWebSeedDownload } from '../helpers/peers/libtorrent-web-seed.ts';
+import { startQbittorrent, type Qbittorrent } from '../helpers/peers/qbittorrent.ts';
+import { Seeder } from '../../clients/seeder/index.ts';
+
+const DOWNLOAD_TIMEOUT_MS = 120_000;
+const TEST_TIMEOUT_MS = DOWNLOAD_TIMEOUT_MS + 60_000;
+const LIBTORRENT_AGENT = 'libtorrent/2.0.8.0';
+const QBITTORRENT_AGENT = 'qBittorrent/4.5.2';
+const ARIA2_AGENT = 'aria2/1.36.0';
+const sha1 = (b: Uint8Array) => createHash('sha1').update(b).digest('hex');
+
+let wiki: Wiki;
+let work: string;
+let build: BuildResult;
+let manifest: Manifest;
+let qbt: Qbittorrent | undefined;
+let seeder: Seeder | undefined;
+const timings: Record<string, number> = {};
+
+/** The largest volume: the big file plus small ones, with pieces that straddle files. */
+const volume = () => [...manifest.volumes].sort((a, b) => b.size - a.size)[0]!;
+const volumeFiles = () => manifest.files.filter((f) => f.volume === volume().infoHash);
+const torrentFile = () => path.join(build.dir, 'volumes', `${volume().infoHash}.torrent`);
+
+/** Every file of the volume is in `saveDir`/commons, byte for byte the wiki's own. */
+async function expectVolumeIn(saveDir: string): Promise<void> {
+  for (const f of volumeFiles()) {
+    const got = await readFile(path.join(saveDir, 'commons', ...f.path.split('/')));
+    expect(sha1(got), f.title).toBe(f.sha1);
+    expect(got.equals(await readFile(path.join(wiki.uploadDir, ...f.path.split('/')))), f.title).toBe(true);
+  }
+}
+
+/** What nginx served since the last clearRequests() (one client at a time runs here). */
+async function served(): Promise<{ requests: LoggedRequest[]; bytes: number; keptAlive: number; connections: number; agents: string[] }> {
+  const requests = await wiki.mediaRequests();
+  return {
+    // libtorrent (so qBittorrent too) names itself on a connection's first request only.
+    agents: [...new Set(requests.filter((r) => r.connectionRequests === 1).map((r) => r.userAgent ?? '(none)'))],
+    requests,
+    bytes: requests.reduce((n, r) => n + r.bytes, 0),
+    keptAlive: Math.max(0, ...requests.map((r) => r.connectionRequests)),
+    connections: new Set(requests.map((r) => r.connection)).size,
+  };
+}
+
+/** Checks what nginx saw of a client's download (who asked, how, how much), and prints it with the client's time. */
+async function expectServedFromWebSeed(client: string, agents: string[]): Promise<void> {
+  const s = await served();
+  expect(s.requests.length, `${client} fetched nothing from nginx`).toBeGreaterThan(0);
+  expect(s.agents).toEqual(agents);
+  expect(s.requests.filter((r) => r.status !== 206 && r.status !== 200), 'every request answered').toEqual([]);
+  expect(s.bytes, 'the whole volume came from the web seed').toBeGreaterThanOrEqual(volume().size);
+  console.log(
+    `[web-seeds] ${client}: ${Math.round(timings[client] ?? 0)} ms, ${s.requests.length} requests on ${s.connections} connection(s), ` +
+      `up to ${s.keptAlive} per connection, ${s.bytes} bytes for a ${volume().size}-byte volume, agent ${s.agents.join(', ')}`,
+  );
+}
+
+beforeAll(async () => {
+  work = await mkdtemp(path.join(os.tmpdir(), 'seedbank-web-seeds-'));
+  wiki = await startWiki({ name: 'web-seeds', logRequests: true });
+  await fillWiki(wiki, { bigFiles: 1, bulkCount: 20 });
+  build = await buildSet({
+    recipe: parseRecipe({
+      id: 'paris-web-seeds', title: 'Paris (web seed test)', wiki: wiki.apiUrl,
+      selection: { categories: [{ name: 'Paris', depth: 3 }] }, volumeSizeLimit: '64MB', pieceLength: '64KiB',
+    }),
+    dataDir: path.join(work, 'data'),
+    maxBytesPerSecond: 0,
+    trackers: [], // tracker-less: the web seed is the only source
+  });
+  manifest = build.manifest;
+}, 240_000);
+
+afterAll(async () => {
+  await qbt?.stop().catch(() => undefined);
+  await seeder?.close().catch(() => undefined);
+  const groups = wiki ? [wiki.pgid, wiki.frontPgid] : [];
+  await wiki?.stop();
+  for (const pgid of groups) expect(await liveGroupMembers(pgid)).toEqual([]);
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+describe('a volume from the web seed alone, through nginx', () => {
+  it('is a tracker-less torrent whose url-list is the wiki upload base on nginx', async () => {
+    const t = parseVolumeTorrent(await readFile(torrentFile()));
+    expect(t.urlList).toEqual([wiki.uploadBaseUrl]);
+    expect(t.announce).toEqual([]);
+    const files = volumeFiles();
+    expect(files.length).toBeGreaterThanOrEqual(10);
+    expect(files.some((f) => f.size > 3_000_000), 'a multi-megabyte file').toBe(true);
+    expect(files.some((f) => /[^\x20-\x7e]|[&'(),]/.test(f.path)), 'a name that needs percent-encoding').toBe(true);
+    expect(files.some((f) => f.size % volume().pieceLength !== 0), 'pieces straddle files').toBe(true);
+  });
+
+  it('python3-libtorrent completes it byte for byte, on a kept-alive connection', async () => {
+    const dir = path.join(work, 'libtorrent');
+    await mkdir(dir);
+    await wiki.clearRequests();
+    const t0 = performance.now();
+    const r = await libtorrentWebSeedDownload(torrentFile(), dir, DOWNLOAD_TIMEOUT_MS);
+    timings.libtorrent = performance.now() - t0;
+    expect(r, 'libtorrent did not finish from the web seed').toMatchObject({ seeding: true, progress: 1, btPeers: 0 });
+    expect(r.urlSeeds).toEqual([wiki.uploadBaseUrl]);
+    await expectVolumeIn(dir);
+    await expectServedFromWebSeed('libtorrent', [LIBTORRENT_AGENT]);
+    expect((await served()).keptAlive, 'several requests on one connection').toBeGreaterThan(1);
+  }, TEST_TIMEOUT_MS);
+
+  it('qbittorrent-nox completes it byte for byte (WebUI API on 127.0.0.1, own profile)', async () => {
+    const dir = path.join(work, 'qbittorrent-downloads');
+    await mkdir(dir);
+    qbt = await startQbittorrent(path.join(work, 'qbittorrent-profile'));
+    expect(await qbt.privacy()).toEqual({ dht: false, pex: false, lsd: false, upnp: false, resolvePeerCountries: false, interfaceAddress: '127.0.0.1' });
+    await wiki.clearRequests();
+    const t0 = performance.now();
+    await qbt.addTorrent(await readFile(torrentFile()), dir);
+    const done = await qbt.whenComplete(volume().infoHash, DOWNLOAD_TIMEOUT_MS);
+    timings.qbittorrent = performance.now() - t0;
+    expect(done.progress).toBe(1);
+    expect(done.num_seeds + done.num_leechs, 'no BitTorrent peer').toBe(0);
+    expect(await qbt.webSeeds(volume().infoHash)).toEqual([wiki.uploadBaseUrl]);
+    await qbt.stop(); // a clean exit: everything it wrote is on disk
+    await expectVolumeIn(dir);
+    await expectServedFromWebSeed('qbittorrent', [QBITTORRENT_AGENT]);
+  }, TEST_TIMEOUT_MS);
+
+  it('aria2c completes it byte for byte', async () => {
+    const dir = path.join(work, 'aria2');
+    await mkdir(dir);
+    await wiki.clearRequests();
+    const { ms } = await aria2Download(torrentFile(), dir, DOWNLOAD_TIMEOUT_MS);
+    timings.aria2c = ms;
+    await expectVolumeIn(dir);
+    await expectServedFromWebSeed('aria2c', [ARIA2_AGENT]);
+  }, TEST_TIMEOUT_MS);
+
+  it("Seedbank's own seeder completes it with ranged requests only, each byte fetched once", async () => {
+    const storage = path.join(work, 'seeder');
+    await wiki.clearRequests();
+    const t0 = performance.now();
+    seeder = await Seeder.open({ storage, quotaBytes: 1e9, pex: false, dht: false }); // LSD and UPnP/NAT-PMP are always off
+    await seeder.addVolume(await readFile(torrentFile()));
+    await seeder.whenComplete(volume().infoHash, DOWNLOAD_TIMEOUT_MS);
+    timings.seeder = performance.now() - t0;
+    await seeder.close();
+    await expectVolumeIn(storage);
+    const s = await served();
+    expect(s.requests.filter((r) => r.range === undefined || r.status !== 206), 'a request without Range, or not answered 206').toEqual([]);
+    expect(s.bytes, 'no whole-file fetch to take a slice, nothing fetched twice').toBe(volume().size);
+    console.log(`[web-seeds] seeder: ${Math.round(timings.seeder)} ms, ${s.requests.length} requests on ${s.connections} connection(s), ${s.bytes} bytes`);
+  }, TEST_TIMEOUT_MS);
+});

@@ -5,7 +5,8 @@
  */
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { readImageDump } from './image-dump.ts';
+import { BASE36_SHA1_CHARS, base36ToHexSha1, hexToBase36Sha1 } from '../../../shared/dumps/base36-sha1.ts';
+import { ImageCol, scanImageDump } from './image-dump.ts';
 
 /** Copy levels reported: files and bytes with at least this many verified copies. */
 export const COVERAGE_LEVELS = [1, 2, 3] as const;
@@ -43,29 +44,41 @@ export async function imageDumpCoverage(o: CoverageOptions): Promise<CoverageRep
   const levels: CoverageLevel[] = COVERAGE_LEVELS.map((atLeast) => ({ atLeast, files: 0, bytes: 0 }));
   const report: CoverageReport = { files: 0, bytes: 0, withoutSha1: 0, levels, uncovered: { files: 0, bytes: 0, listFile: o.missingListFile } };
   const out = o.missingListFile ? createWriteStream(o.missingListFile) : null;
+  // Keyed by the dump's own base-36 form, so a row's SHA-1 is looked up without converting it.
+  const copies = new Map<string, number>();
+  for (const [hex, n] of o.copies) copies.set(hexToBase36Sha1(hex), n);
+  let lines = '';
   try {
-    await readImageDump(o.dumpFile, async (rows) => {
-      let lines = '';
-      for (const row of rows) {
+    await scanImageDump(
+      o.dumpFile,
+      (row) => {
+        const size = row.number(ImageCol.Size);
+        const sha1 = row.text(ImageCol.Sha1).toLowerCase();
         report.files++;
-        report.bytes += row.size;
-        if (row.sha1 === null) report.withoutSha1++;
-        const n = row.sha1 === null ? 0 : (o.copies.get(row.sha1) ?? 0);
+        report.bytes += size;
+        if (sha1 === '') report.withoutSha1++;
+        const n = sha1 === '' ? 0 : (copies.get(sha1.padStart(BASE36_SHA1_CHARS, '0')) ?? 0);
         for (const level of levels) {
           if (n < level.atLeast) break;
           level.files++;
-          level.bytes += row.size;
+          level.bytes += size;
         }
         if (n === 0) {
           report.uncovered.files++;
-          report.uncovered.bytes += row.size;
-          if (out) lines += `${row.name}\t${row.size}\t${row.sha1 ?? ''}\n`;
+          report.uncovered.bytes += size;
+          // Only rows without a copy pay for the hex form (a malformed one counts as without SHA-1).
+          const hex = sha1 === '' ? null : base36ToHexSha1(sha1);
+          if (sha1 !== '' && hex === null) report.withoutSha1++;
+          if (out) lines += `${row.text(ImageCol.Name)}\t${size}\t${hex ?? ''}\n`;
         }
-      }
-      o.onProgress?.(report.files, report.bytes);
-      // Waiting for the list file to drain keeps memory flat when most files are uncovered.
-      if (out && lines && !out.write(lines)) await once(out, 'drain');
-    });
+      },
+      async () => {
+        o.onProgress?.(report.files, report.bytes);
+        // Waiting for the list file to drain keeps memory flat when most files are uncovered.
+        if (out && lines && !out.write(lines)) await once(out, 'drain');
+        lines = '';
+      },
+    );
   } finally {
     if (out) {
       out.end();

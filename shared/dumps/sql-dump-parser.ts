@@ -37,6 +37,8 @@ export interface SqlDumpReadOptions {
 
 /** Non-INSERT statements longer than this are refused (a CREATE TABLE is a few KiB). */
 const MAX_STATEMENT_BYTES = 16 * 1024 * 1024;
+/** Bytes of the next chunk joined first to the previous chunk's unfinished step. */
+const JOIN_BYTES = 64 * 1024;
 /** Bytes of an INSERT statement's head examined for the table name and VALUES keyword. */
 const INSERT_HEAD_BYTES = 4096;
 const INSERT_HEAD = /^INSERT\s+(?:IGNORE\s+)?INTO\s+`?([^`\s(]+)`?\s*(?:\(([^)]*)\)\s*)?VALUES\s*/i;
@@ -70,6 +72,15 @@ const NEED = -1;
 /** MySQL's backslash escapes; \% and \_ keep their backslash (they only matter in LIKE patterns). */
 const ESCAPE_BYTE = new Int16Array(256).fill(-1);
 for (const [c, v] of [['0', 0], ['n', 10], ['r', 13], ['t', 9], ['Z', 26], ['b', 8]] as const) ESCAPE_BYTE[c.charCodeAt(0)] = v;
+
+/**
+ * Buffer's own latin1Slice/utf8Slice (present in every Node since 0.x, untyped): toString's
+ * argument checks cost as much as the decoding for values of a few dozen bytes.
+ */
+type FastSlices = { latin1Slice?(s: number, e: number): string; utf8Slice?(s: number, e: number): string };
+const fast = Buffer.prototype as unknown as FastSlices;
+const latin1 = fast.latin1Slice ? (b: Buffer, s: number, e: number) => (b as unknown as Required<FastSlices>).latin1Slice(s, e) : (b: Buffer, s: number, e: number) => b.toString('latin1', s, e);
+const utf8 = fast.utf8Slice ? (b: Buffer, s: number, e: number) => (b as unknown as Required<FastSlices>).utf8Slice(s, e) : (b: Buffer, s: number, e: number) => b.toString('utf8', s, e);
 
 const isSpace = (c: number) => c === 0x20 || c === NL || c === 0x0d || c === 0x09;
 
@@ -119,23 +130,51 @@ export class SqlDumpParser implements SqlRow {
 
   /** Feeds the next bytes of the dump. */
   push(chunk: Buffer): void {
-    this.buf = this.tail === null ? chunk : Buffer.concat([this.tail, chunk]);
-    this.tail = null;
-    this.nextBackslash = -1;
-    const buf = this.buf;
-    const n = buf.length;
-    let p = 0;
-    while (p < n) {
-      const next = this.inInsert ? this.tuples(p) : this.statement(p);
-      if (next === NEED) {
-        if (!this.inInsert && n - p > MAX_STATEMENT_BYTES) {
-          throw new SeedbankError('DUMP_INVALID', `a statement of the dump is longer than ${MAX_STATEMENT_BYTES} bytes and is no INSERT`, { hint: 'is this a MySQL dump as mysqldump writes it?' });
+    let start = 0;
+    if (this.tail !== null) {
+      // Only the piece that straddles the boundary is joined, not the whole chunk: copying every
+      // chunk once more cost as much as parsing it.
+      let tail = this.tail;
+      this.tail = null;
+      let take = Math.min(chunk.length, JOIN_BYTES);
+      for (;;) {
+        const joined = Buffer.concat([tail, chunk.subarray(0, take)]);
+        const p = this.run(joined, 0, tail.length);
+        if (p >= tail.length) {
+          start = p - tail.length;
+          break;
         }
-        this.tail = Buffer.from(buf.subarray(p));
-        return;
+        // A step starting in the old tail needs more than `take` bytes of the chunk.
+        if (take === chunk.length) {
+          this.keepTail(joined, p);
+          return;
+        }
+        tail = joined.subarray(p, tail.length);
+        take = Math.min(chunk.length, take * 4);
       }
+    }
+    const p = this.run(chunk, start, chunk.length);
+    if (p < chunk.length) this.keepTail(chunk, p);
+  }
+
+  /** Parses buf from p0 step by step until a step starts at or after `stop`; returns that position, or the start of the step that needs more bytes. */
+  private run(buf: Buffer, p0: number, stop: number): number {
+    this.buf = buf;
+    this.nextBackslash = -1;
+    let p = p0;
+    while (p < stop) {
+      const next = this.inInsert ? this.tuples(p) : this.statement(p);
+      if (next === NEED) return p;
       p = next;
     }
+    return p;
+  }
+
+  private keepTail(buf: Buffer, p: number): void {
+    if (!this.inInsert && buf.length - p > MAX_STATEMENT_BYTES) {
+      throw new SeedbankError('DUMP_INVALID', `a statement of the dump is longer than ${MAX_STATEMENT_BYTES} bytes and is no INSERT`, { hint: 'is this a MySQL dump as mysqldump writes it?' });
+    }
+    this.tail = Buffer.from(buf.subarray(p));
   }
 
   /** Says the dump ended: refuses a dump cut inside a statement, or without the wanted table's CREATE TABLE. */
@@ -290,23 +329,26 @@ export class SqlDumpParser implements SqlRow {
       if (c === QUOTE) {
         const s = ++p;
         let escaped = false;
+        let q = buf.indexOf(QUOTE, p);
         for (;;) {
-          const q = buf.indexOf(QUOTE, p);
           if (q < 0) return NEED;
           if (this.nextBackslash < p) {
             const b = buf.indexOf(BACKSLASH, p);
             this.nextBackslash = b < 0 ? n : b;
           }
           if (this.nextBackslash < q) {
+            // An escape before the quote: skip it; the quote found stays valid unless it was the escaped one.
             escaped = true;
             p = this.nextBackslash + 2;
             if (p > n) return NEED;
+            if (q < p) q = buf.indexOf(QUOTE, p);
             continue;
           }
           if (q + 1 >= n) return NEED;
           if (buf[q + 1] === QUOTE) {
             escaped = true;
             p = q + 2;
+            q = buf.indexOf(QUOTE, p);
             continue;
           }
           if (k >= 0) {
@@ -343,11 +385,11 @@ export class SqlDumpParser implements SqlRow {
     const e = this.ends[k]!;
     switch (this.kinds[k]) {
       case K.Str:
-        return this.buf.toString('utf8', s, e);
+        return utf8(this.buf, s, e);
       case K.StrEscaped:
         return this.unescape(s, e);
       default:
-        return this.isNull(k) ? '' : this.buf.toString('latin1', s, e);
+        return this.isNull(k) ? '' : latin1(this.buf, s, e);
     }
   }
 

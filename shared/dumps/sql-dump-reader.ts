@@ -31,7 +31,10 @@ export async function openDumpBytes(file: string): Promise<Readable> {
   const gzip = await isGzip(file);
   const raw = createReadStream(file, { highWaterMark: DUMP_CHUNK_BYTES });
   if (!gzip) return raw;
-  const gunzip = createGunzip({ chunkSize: DUMP_CHUNK_BYTES });
+  // A few chunks of read-ahead let zlib (on libuv's thread pool) inflate while this thread parses;
+  // zlib hands its options to the Transform, whose stream options @types/node leaves out of ZlibOptions.
+  const options = { chunkSize: DUMP_CHUNK_BYTES, readableHighWaterMark: 4 * DUMP_CHUNK_BYTES };
+  const gunzip = createGunzip(options);
   raw.on('error', (err) => gunzip.destroy(err));
   return raw.pipe(gunzip);
 }

@@ -71,6 +71,13 @@ describe('the MySQL dump parser', () => {
     expect(parse(bytes, Array.from({ length: bytes.length - 1 }, (_, i) => i + 1)).rows).toEqual(EXPECTED);
   });
 
+  it('reads a value longer than the join window that straddles two large chunks', () => {
+    const big = `${'x'.repeat(200_000)}\\'${'é'.repeat(50_000)}`;
+    const dump = Buffer.from(`${HEADER}INSERT INTO \`image\` VALUES ('a',1,2,'${big}',3,'s'),('b',4,5,'',6,'t');\n`);
+    const expected = [['a', 1, 2, `${'x'.repeat(200_000)}'${'é'.repeat(50_000)}`, 3, 's'], ['b', 4, 5, '', 6, 't']];
+    for (const s of [HEADER.length + 40, HEADER.length + 100_000, dump.length - 20]) expect(parse(dump, [s], undefined).rows).toEqual(expected);
+  });
+
   it('reads only the columns asked for, by name, in the order asked', () => {
     const r = parse(bytes, [], ['img_sha1', 'img_name']);
     expect(r.rows).toEqual(EXPECTED.map((row) => [row[5], row[0]]));

@@ -8,6 +8,9 @@ import { once } from 'node:events';
 import { BASE36_SHA1_CHARS, base36ToHexSha1, hexToBase36Sha1 } from '../../../shared/dumps/base36-sha1.ts';
 import { ImageCol, scanImageDump } from './image-dump.ts';
 
+/** What MediaWiki stores as img_sha1 (up to 31 base-36 digits; larger values are caught when converted). */
+const BASE36_SHA1 = /^[0-9a-z]{1,31}$/;
+
 /** Copy levels reported: files and bytes with at least this many verified copies. */
 export const COVERAGE_LEVELS = [1, 2, 3] as const;
 
@@ -67,9 +70,8 @@ export async function imageDumpCoverage(o: CoverageOptions): Promise<CoverageRep
           report.uncovered.files++;
           report.uncovered.bytes += size;
           // Only rows without a copy pay for the hex form (a malformed one counts as without SHA-1).
-          const hex = sha1 === '' ? null : base36ToHexSha1(sha1);
-          if (sha1 !== '' && hex === null) report.withoutSha1++;
-          if (out) lines += `${row.text(ImageCol.Name)}\t${size}\t${hex ?? ''}\n`;
+          if (sha1 !== '' && !BASE36_SHA1.test(sha1)) report.withoutSha1++;
+          if (out) lines += `${row.text(ImageCol.Name)}\t${size}\t${sha1 === '' ? '' : (base36ToHexSha1(sha1) ?? '')}\n`;
         }
       },
       async () => {

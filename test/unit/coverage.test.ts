@@ -79,9 +79,10 @@ INSERT INTO \`image\` VALUES ('C\\'s.jpg',30,1,'',1,'${hexToBase36Sha1(sha('c'))
 
   it('tallies files and bytes per copy level and lists the files without a copy', async () => {
     const list = path.join(dir, 'missing.tsv');
-    const r = await imageDumpCoverage({ dumpFile: path.join(dir, 'dump.sql.gz'), copies: new Map([[sha('a'), 3], [sha('b'), 1]]), missingListFile: list });
+    const r = await imageDumpCoverage({ dumpFile: path.join(dir, 'dump.sql.gz'), copies: new Map([[sha('a'), 3], [sha('b'), 1], [sha('c'), 0]]), missingListFile: list });
     expect(r.files).toBe(4);
     expect(r.bytes).toBe(100);
+    expect(r.inSets).toEqual({ files: 3, bytes: 60 }); // C's.jpg is in a set but has no copy
     expect(r.levels).toEqual([{ atLeast: 1, files: 2, bytes: 30 }, { atLeast: 2, files: 1, bytes: 10 }, { atLeast: 3, files: 1, bytes: 10 }]);
     expect(r.uncovered).toMatchObject({ files: 2, bytes: 70 });
     expect(await readFile(list, 'utf8')).toBe(`C's.jpg\t30\t${sha('c')}\nD.jpg\t40\t\n`);

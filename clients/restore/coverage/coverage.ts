@@ -27,6 +27,8 @@ export interface CoverageReport {
   bytes: number;
   /** Rows whose SHA-1 the wiki left empty or malformed: counted as without copy. */
   withoutSha1: number;
+  /** Files (and bytes) the catalogue knows in some published set, copies or not: 100% once every shard is published. */
+  inSets: { files: number; bytes: number };
   levels: CoverageLevel[];
   /** Files with no verified copy. */
   uncovered: { files: number; bytes: number; listFile: string | null };
@@ -45,7 +47,7 @@ export interface CoverageOptions {
 /** Streams the dump and tallies files and bytes per copy level. */
 export async function imageDumpCoverage(o: CoverageOptions): Promise<CoverageReport> {
   const levels: CoverageLevel[] = COVERAGE_LEVELS.map((atLeast) => ({ atLeast, files: 0, bytes: 0 }));
-  const report: CoverageReport = { files: 0, bytes: 0, withoutSha1: 0, levels, uncovered: { files: 0, bytes: 0, listFile: o.missingListFile } };
+  const report: CoverageReport = { files: 0, bytes: 0, withoutSha1: 0, inSets: { files: 0, bytes: 0 }, levels, uncovered: { files: 0, bytes: 0, listFile: o.missingListFile } };
   const out = o.missingListFile ? createWriteStream(o.missingListFile) : null;
   // Keyed by the dump's own base-36 form, so a row's SHA-1 is looked up without converting it.
   const copies = new Map<string, number>();
@@ -60,7 +62,12 @@ export async function imageDumpCoverage(o: CoverageOptions): Promise<CoverageRep
         report.files++;
         report.bytes += size;
         if (sha1 === '') report.withoutSha1++;
-        const n = sha1 === '' ? 0 : (copies.get(sha1.padStart(BASE36_SHA1_CHARS, '0')) ?? 0);
+        const known = sha1 === '' ? undefined : copies.get(sha1.padStart(BASE36_SHA1_CHARS, '0'));
+        const n = known ?? 0;
+        if (known !== undefined) {
+          report.inSets.files++;
+          report.inSets.bytes += size;
+        }
         for (const level of levels) {
           if (n < level.atLeast) break;
           level.files++;

@@ -311,7 +311,11 @@ export class SqlDumpParser implements SqlRow {
       while (p < n && isSpace(buf[p]!)) p++;
       if (p >= n) return NEED;
       let c = buf[p]!;
-      if (c === CLOSE && col === 0) return p + 1; // ()
+      if (c === CLOSE && col === 0) {
+        // An empty tuple: no row of a table that has columns.
+        if (slot !== null && slot.length > 0) this.missingValues(0);
+        return p + 1;
+      }
       const k = slot !== null && col < slot.length ? slot[col]! : -1;
       if (c !== QUOTE) {
         // Bare value (number, NULL) or a charset introducer before a string (_binary '...').

@@ -109,6 +109,7 @@ describe('the MySQL dump parser', () => {
     expect(() => parse(bytes, [], ['img_name', 'img_timestamp'])).toThrow(/has no column img_timestamp/);
     expect(() => parse(Buffer.from("INSERT INTO `image` VALUES ('a');\n"), [])).toThrow(/before its CREATE TABLE/);
     expect(() => parse(Buffer.from(`${HEADER}INSERT INTO \`image\` VALUES ('a',1);\n`), [])).toThrow(/has 2 values but the table has 6 columns/);
+    expect(() => parse(Buffer.from(`${HEADER}INSERT INTO \`image\` VALUES ();\n`), [])).toThrow(/has 0 values but the table has 6 columns/);
   });
 });
 

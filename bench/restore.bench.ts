@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createGzip, constants as zlibConstants } from 'node:zlib';
-import { hexToBase36Sha1 } from '../clients/restore/coverage/base36-sha1.ts';
+import { hexToBase36Sha1 } from '../shared/dumps/base36-sha1.ts';
 import { imageDumpCoverage } from '../clients/restore/coverage/coverage.ts';
 import { withTrackersFirst } from '../shared/torrent/top-level.ts';
 import { aria2Download } from '../test/helpers/peers/other-clients.ts';

@@ -207,6 +207,7 @@ export const ERRORS = {
   INTERRUPTED: { exit: EXIT.INTERRUPTED, http: 499, hint: 'stopped by Ctrl-C or a signal; run the command again to go on' },
   INPUT_UNREADABLE: { exit: NO_INPUT, http: 400, hint: 'check the path and that the file can be read' },
   STORAGE_UNWRITABLE: { exit: CANT_CREATE, http: 500, hint: 'give a folder this user can create and write, on a disk with room' },
+  DUMP_UNREADABLE: { exit: NO_INPUT, http: 400, hint: 'check the dump path and that it can be read (a .sql.gz or .sql file)' },
 } as const satisfies Record<string, ErrorSpec>;
 
 /** A code from the table. */

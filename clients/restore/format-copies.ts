@@ -31,6 +31,7 @@ export function formatCategoryCopies(c: CategoryCopiesAnswer): string[] {
 /** Lines about a whole-wiki coverage run. */
 export function formatCoverage(r: CoverageReport): string[] {
   const lines = [`${r.files} files, ${formatSize(r.bytes)} in the image table`];
+  lines.push(`  in the catalogue's sets: ${r.inSets.files} files (${percent(r.inSets.files, r.files)}), ${formatSize(r.inSets.bytes)} (${percent(r.inSets.bytes, r.bytes)})`);
   for (const l of r.levels) lines.push(`  at least ${l.atLeast} verified ${l.atLeast === 1 ? 'copy: ' : 'copies:'} ${l.files} files (${percent(l.files, r.files)}), ${formatSize(l.bytes)} (${percent(l.bytes, r.bytes)})`);
   lines.push(`  no copy: ${r.uncovered.files} files, ${formatSize(r.uncovered.bytes)}${r.uncovered.listFile ? `, listed in ${r.uncovered.listFile}` : ''}`);
   if (r.withoutSha1) lines.push(`  ${r.withoutSha1} rows had no SHA-1 in the dump (counted as without copy)`);

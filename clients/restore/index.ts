@@ -4,7 +4,7 @@ export { restoreSet, restoredPaths, DEFAULT_STALL_TIMEOUT_MS, type RestoreOption
 export { summariseRestore, RESTORE_REPORT_FILE, type RestoreReport } from './restore-report.ts';
 export { runDrill, randomSample, DEFAULT_DRILL_SAMPLE, type DrillOutcome, type DrillReportBody } from './drill.ts';
 export { imageDumpCoverage, COVERAGE_LEVELS, type CoverageReport } from './coverage/coverage.ts';
-export { readImageDump, type ImageRow } from './coverage/image-dump.ts';
-export { SqlDumpTokenizer, type SqlValue } from './coverage/sql-values-tokenizer.ts';
-export { base36ToHexSha1, hexToBase36Sha1 } from './coverage/base36-sha1.ts';
+export { readImageDump, scanImageDump, type ImageRow } from './coverage/image-dump.ts';
+export { readSqlDump, type SqlRow, type SqlValue } from '../../shared/dumps/sql-dump-reader.ts';
+export { base36ToHexSha1, hexToBase36Sha1 } from '../../shared/dumps/base36-sha1.ts';
 export { restoreIntoWiki, type IntoWikiReport } from './into-wiki/into-wiki.ts';

@@ -36,6 +36,28 @@ const categoryName = z
 
 const isoDate = z.iso.datetime({ offset: true }).or(z.iso.date());
 
+/**
+ * A shard: an inclusive range of MediaWiki's two-hex-digit upload folders (`a/ab`: the first two
+ * hex digits of the MD5 of the file name), "a0-a7". Sixteen ranges of sixteen cover every file once.
+ */
+const shardSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^[0-9a-f]{2}-[0-9a-f]{2}$/, 'shard must be a range of two-hex-digit upload folders, like "a0-a7" (00 to ff, inclusive)')
+  .refine((s) => s.slice(0, 2) <= s.slice(3), { message: 'shard must run from the lower folder to the higher, like "a0-a7", not "a7-a0"' });
+
+/** The folders (0-255) a shard range covers, inclusive; e.g. "a0-a7" → { first: 160, last: 167 }. */
+export function shardRange(shard: string): { first: number; last: number } {
+  return { first: parseInt(shard.slice(0, 2), 16), last: parseInt(shard.slice(3, 5), 16) };
+}
+
+/** Says whether a Commons path (`a/ab/Name.jpg`) lies in a shard range. */
+export function inShard(commonsPath: string, range: { first: number; last: number }): boolean {
+  const folder = parseInt(commonsPath.slice(2, 4), 16);
+  return folder >= range.first && folder <= range.last;
+}
+
 const regionSchema = z.union([
   z.strictObject({
     bbox: z
@@ -75,11 +97,15 @@ export const recipeSchema = z
           .default([]),
         excludeCategories: z.array(categoryName).default([]),
         region: regionSchema.optional(),
+        shard: shardSchema.optional(),
         mimeTypes: z.array(z.string().regex(/^[a-z]+\/[a-z0-9.+*-]+$/i, 'a mime type like image/jpeg or image/*')).default([]),
         uploaded: z.strictObject({ from: isoDate.optional(), to: isoDate.optional() }).optional(),
       })
-      .refine((s) => s.categories.length > 0 || s.region !== undefined, {
-        message: 'a selection needs at least one category or a region',
+      .refine((s) => s.categories.length > 0 || s.region !== undefined || s.shard !== undefined, {
+        message: 'a selection needs at least one category, a region or a shard',
+      })
+      .refine((s) => s.shard === undefined || (s.categories.length === 0 && s.region === undefined), {
+        message: 'a shard selects by hash alone: drop categories and region from a shard recipe (mimeTypes and uploaded still apply)',
       }),
     volumeSizeLimit: sizeField('volumeSizeLimit').default(DEFAULT_VOLUME_LIMIT_BYTES),
     pieceLength: sizeField('pieceLength')

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hexToBase36Sha1 } from '../../clients/restore/coverage/base36-sha1.ts';
+import { hexToBase36Sha1 } from '../../shared/dumps/base36-sha1.ts';
 import type { RestoreReport } from '../../clients/restore/restore-report.ts';
 import { buildSet } from '../../services/set-builder/build.ts';
 import { publishSet } from '../../services/set-builder/publish.ts';

@@ -1,15 +1,14 @@
-// The pieces of whole-wiki coverage that need no network: the streaming SQL dump tokenizer,
-// base-36 SHA-1s, and the dump reader over gzipped and plain files; plus restore's names.
+// The pieces of whole-wiki coverage that need no network (the dump parser has its own test,
+// sql-dump-reader.test.ts): base-36 SHA-1s, and the dump reader over gzipped and plain files; plus restore's names.
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { base36ToHexSha1, hexToBase36Sha1 } from '../../clients/restore/coverage/base36-sha1.ts';
+import { base36ToHexSha1, hexToBase36Sha1 } from '../../shared/dumps/base36-sha1.ts';
 import { imageDumpCoverage } from '../../clients/restore/coverage/coverage.ts';
 import { readImageDump, type ImageRow } from '../../clients/restore/coverage/image-dump.ts';
-import { SqlDumpTokenizer, type SqlValue } from '../../clients/restore/coverage/sql-values-tokenizer.ts';
 import { safeFileName, safeFileNames } from '../../clients/restore/safe-name.ts';
 import { titleMatcher } from '../../clients/restore/title-glob.ts';
 
@@ -29,49 +28,6 @@ CREATE TABLE \`image\` (
   KEY \`img_sha1\` (\`img_sha1\`(10))
 ) ENGINE=InnoDB DEFAULT CHARSET=binary;
 `;
-
-function rowsOf(text: string, chunk: number): Array<{ table: string; values: (SqlValue | undefined)[] }> {
-  const rows: Array<{ table: string; values: (SqlValue | undefined)[] }> = [];
-  const columns: Record<string, string[]> = {};
-  const t = new SqlDumpTokenizer({ onRow: (table, values) => rows.push({ table, values: [...values] }), onCreateTable: (table, cols) => (columns[table] = cols) });
-  for (let i = 0; i < text.length; i += chunk) t.push(text.slice(i, i + chunk));
-  expect(t.atStatementBoundary).toBe(true);
-  expect(columns.image).toEqual(['img_name', 'img_size', 'img_width', 'img_metadata', 'img_description_id', 'img_sha1']);
-  return rows;
-}
-
-describe('the SQL values tokenizer', () => {
-  const tricky = `${HEADER}INSERT INTO \`image\` VALUES ('O\\'Brien\\'s_(1990),_a,b.jpg',12345,640,'a:1:{s:1:\\"x\\";i:0;}',1,'phoiac9h4m842xq45sp7s6u21eteeq1'),('Île_de_la_Cité_—_日本.png',0,NULL,'it''s ) ( ; quoted',-2,''),('Back\\\\slash\\nnewline\\t.gif',1.5e3,3,'',4,'ntt9tb2vjzrvusogvt4578635zfnyks');
-INSERT INTO \`other\` VALUES (1,'x');
-`;
-  const expected = [
-    ["O'Brien's_(1990),_a,b.jpg", 12345, 640, 'a:1:{s:1:"x";i:0;}', 1, 'phoiac9h4m842xq45sp7s6u21eteeq1'],
-    ['Île_de_la_Cité_—_日本.png', 0, null, "it's ) ( ; quoted", -2, ''],
-    ['Back\\slash\nnewline\t.gif', 1500, 3, '', 4, 'ntt9tb2vjzrvusogvt4578635zfnyks'],
-  ];
-
-  it('reads apostrophes, escaped and doubled quotes, commas and parentheses in names, NULL, numbers and UTF-8', () => {
-    const rows = rowsOf(tricky, tricky.length);
-    expect(rows.filter((r) => r.table === 'image').map((r) => r.values)).toEqual(expected);
-    expect(rows.find((r) => r.table === 'other')?.values).toEqual([1, 'x']);
-  });
-
-  it('gives the same rows whatever the chunk boundaries (every split point, one character at a time)', () => {
-    for (const chunk of [1, 2, 3, 7, 64]) expect(rowsOf(tricky, chunk).filter((r) => r.table === 'image').map((r) => r.values)).toEqual(expected);
-  });
-
-  it('skips unwanted columns without building them', () => {
-    const rows: (SqlValue | undefined)[][] = [];
-    const keep: boolean[] = [];
-    keep[0] = true;
-    keep[5] = true;
-    const t = new SqlDumpTokenizer({ onRow: (_t, v) => rows.push([...v]) }, () => keep);
-    t.push(tricky);
-    expect(rows[0]![0]).toBe("O'Brien's_(1990),_a,b.jpg");
-    expect(rows[0]![3]).toBeUndefined();
-    expect(rows[0]![5]).toBe('phoiac9h4m842xq45sp7s6u21eteeq1');
-  });
-});
 
 describe('base-36 SHA-1s as MediaWiki stores them', () => {
   it('converts a real file\'s SHA-1 both ways (the well-known empty file and a small one)', () => {
@@ -123,9 +79,10 @@ INSERT INTO \`image\` VALUES ('C\\'s.jpg',30,1,'',1,'${hexToBase36Sha1(sha('c'))
 
   it('tallies files and bytes per copy level and lists the files without a copy', async () => {
     const list = path.join(dir, 'missing.tsv');
-    const r = await imageDumpCoverage({ dumpFile: path.join(dir, 'dump.sql.gz'), copies: new Map([[sha('a'), 3], [sha('b'), 1]]), missingListFile: list });
+    const r = await imageDumpCoverage({ dumpFile: path.join(dir, 'dump.sql.gz'), copies: new Map([[sha('a'), 3], [sha('b'), 1], [sha('c'), 0]]), missingListFile: list });
     expect(r.files).toBe(4);
     expect(r.bytes).toBe(100);
+    expect(r.inSets).toEqual({ files: 3, bytes: 60 }); // C's.jpg is in a set but has no copy
     expect(r.levels).toEqual([{ atLeast: 1, files: 2, bytes: 30 }, { atLeast: 2, files: 1, bytes: 10 }, { atLeast: 3, files: 1, bytes: 10 }]);
     expect(r.uncovered).toMatchObject({ files: 2, bytes: 70 });
     expect(await readFile(list, 'utf8')).toBe(`C's.jpg\t30\t${sha('c')}\nD.jpg\t40\t\n`);

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { commonsPath, fileNameFromTitle, originalUrl, splitOriginalUrl } from '../../shared/commons-path.ts';
 import { canonicalJson } from '../../shared/canonical-json.ts';
 import { bep44SignedBytes, makePointer, pointerValue, verifyPointer } from '../../shared/formats/pointer.ts';
-import { loadRecipe, parseRecipe } from '../../shared/formats/recipe.ts';
+import { inShard, loadRecipe, parseRecipe, shardRange } from '../../shared/formats/recipe.ts';
 import { loadOrCreateSetKey, verifyBytes } from '../../shared/signing.ts';
 import { parseRate, parseSize } from '../../shared/units.ts';
 import { isSeedbankError } from '../../shared/errors.ts';
@@ -58,8 +58,33 @@ describe('recipes', () => {
   });
 
   it('refuses a selection with neither categories nor region, and a region with a bad box', () => {
-    expect(() => parseRecipe({ ...good, selection: {} })).toThrow(/at least one category or a region/);
+    expect(() => parseRecipe({ ...good, selection: {} })).toThrow(/at least one category, a region or a shard/);
     expect(() => parseRecipe({ ...good, selection: { region: { bbox: { south: 10, west: 0, north: 5, east: 1 } } } })).toThrow(/south must be below/);
+  });
+
+  it('takes a shard instead of categories, and refuses a malformed or reversed range or a shard mixed with categories', () => {
+    const shard = parseRecipe({ ...good, selection: { shard: ' A0-A7 ', mimeTypes: ['image/*'] } });
+    expect(shard.selection.shard).toBe('a0-a7');
+    expect(shardRange('a0-a7')).toEqual({ first: 0xa0, last: 0xa7 });
+    expect(inShard('a/a0/X.jpg', shardRange('a0-a7'))).toBe(true);
+    expect(inShard('a/a8/X.jpg', shardRange('a0-a7'))).toBe(false);
+    for (const bad of ['a0', 'a0-a', 'g0-g7', 'a0_a7', '0-ff', 'a0-a7-b0', '']) {
+      expect(() => parseRecipe({ ...good, selection: { shard: bad } }), bad).toThrow(/shard must be a range of two-hex-digit upload folders/);
+    }
+    expect(() => parseRecipe({ ...good, selection: { shard: 'a7-a0' } })).toThrow(/lower folder to the higher/);
+    expect(() => parseRecipe({ ...good, selection: { shard: '00-0f', categories: ['Paris'] } })).toThrow(/drop categories and region from a shard recipe/);
+  });
+
+  it('ships sixteen Commons shard recipes that cover every upload folder exactly once', async () => {
+    const owners = new Array<string[]>(256).fill([]).map(() => [] as string[]);
+    for (let i = 0; i < 16; i++) {
+      const id = `commons-shard-${i.toString(16)}`;
+      const recipe = await loadRecipe(path.join('sets', 'shards', `${id}.yaml`));
+      expect(recipe.selection.categories).toEqual([]);
+      const { first, last } = shardRange(recipe.selection.shard!);
+      for (let f = first; f <= last; f++) owners[f]!.push(id);
+    }
+    expect(owners.map((o) => o.length)).toEqual(new Array(256).fill(1));
   });
 
   it('reads the shipped recipes, and says which line of broken YAML is wrong', async () => {

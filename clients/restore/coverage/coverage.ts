@@ -6,7 +6,11 @@
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { once } from 'node:events';
-import { readImageDump } from './image-dump.ts';
+import { BASE36_SHA1_CHARS, base36ToHexSha1, hexToBase36Sha1 } from '../../../shared/dumps/base36-sha1.ts';
+import { ImageCol, scanImageDump } from './image-dump.ts';
+
+/** What MediaWiki stores as img_sha1 (up to 31 base-36 digits; larger values are caught when converted). */
+const BASE36_SHA1 = /^[0-9a-z]{1,31}$/;
 
 /** Copy levels reported: files and bytes with at least this many verified copies. */
 export const COVERAGE_LEVELS = [1, 2, 3] as const;
@@ -24,6 +28,8 @@ export interface CoverageReport {
   bytes: number;
   /** Rows whose SHA-1 the wiki left empty or malformed: counted as without copy. */
   withoutSha1: number;
+  /** Files (and bytes) the catalogue knows in some published set, copies or not: 100% once every shard is published. */
+  inSets: { files: number; bytes: number };
   levels: CoverageLevel[];
   /** Files with no verified copy. */
   uncovered: { files: number; bytes: number; listFile: string | null };
@@ -42,7 +48,7 @@ export interface CoverageOptions {
 /** Streams the dump and tallies files and bytes per copy level. */
 export async function imageDumpCoverage(o: CoverageOptions): Promise<CoverageReport> {
   const levels: CoverageLevel[] = COVERAGE_LEVELS.map((atLeast) => ({ atLeast, files: 0, bytes: 0 }));
-  const report: CoverageReport = { files: 0, bytes: 0, withoutSha1: 0, levels, uncovered: { files: 0, bytes: 0, listFile: o.missingListFile } };
+  const report: CoverageReport = { files: 0, bytes: 0, withoutSha1: 0, inSets: { files: 0, bytes: 0 }, levels, uncovered: { files: 0, bytes: 0, listFile: o.missingListFile } };
   // The list is written beside its final name and renamed at the end, so a failed run (an
   // unreadable dump, a full disk) leaves no empty or half list that looks like a result.
   const partFile = o.missingListFile ? `${o.missingListFile}.part` : null;
@@ -50,30 +56,46 @@ export async function imageDumpCoverage(o: CoverageOptions): Promise<CoverageRep
   let writeError: unknown = null;
   out?.on('error', (err) => (writeError ??= err));
   let complete = false;
+  // Keyed by the dump's own base-36 form, so a row's SHA-1 is looked up without converting it.
+  const copies = new Map<string, number>();
+  for (const [hex, n] of o.copies) copies.set(hexToBase36Sha1(hex), n);
+  let lines = '';
   try {
-    await readImageDump(o.dumpFile, async (rows) => {
-      let lines = '';
-      for (const row of rows) {
+    await scanImageDump(
+      o.dumpFile,
+      (row) => {
+        const size = row.number(ImageCol.Size);
+        const sha1 = row.text(ImageCol.Sha1).toLowerCase();
         report.files++;
-        report.bytes += row.size;
-        if (row.sha1 === null) report.withoutSha1++;
-        const n = row.sha1 === null ? 0 : (o.copies.get(row.sha1) ?? 0);
+        report.bytes += size;
+        if (sha1 === '') report.withoutSha1++;
+        const known = sha1 === '' ? undefined : copies.get(sha1.padStart(BASE36_SHA1_CHARS, '0'));
+        const n = known ?? 0;
+        if (known !== undefined) {
+          report.inSets.files++;
+          report.inSets.bytes += size;
+        }
         for (const level of levels) {
           if (n < level.atLeast) break;
           level.files++;
-          level.bytes += row.size;
+          level.bytes += size;
         }
         if (n === 0) {
           report.uncovered.files++;
-          report.uncovered.bytes += row.size;
-          if (out) lines += `${row.name}\t${row.size}\t${row.sha1 ?? ''}\n`;
+          report.uncovered.bytes += size;
+          // Only rows without a copy pay for the hex form (a malformed one counts as without SHA-1).
+          if (sha1 !== '' && !BASE36_SHA1.test(sha1)) report.withoutSha1++;
+          if (out) lines += `${row.text(ImageCol.Name)}\t${size}\t${sha1 === '' ? '' : (base36ToHexSha1(sha1) ?? '')}\n`;
         }
-      }
-      o.onProgress?.(report.files, report.bytes);
-      // Waiting for the list file to drain keeps memory flat when most files are uncovered.
-      if (writeError) throw writeError;
-      if (out && lines && !out.write(lines)) await once(out, 'drain');
-    });
+      },
+      async () => {
+        o.onProgress?.(report.files, report.bytes);
+        // Waiting for the list file to drain keeps memory flat when most files are uncovered.
+        if (writeError) throw writeError;
+        if (out && lines && !out.write(lines)) await once(out, 'drain');
+        lines = '';
+      },
+    );
     complete = true;
   } finally {
     if (out) {

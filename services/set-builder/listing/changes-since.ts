@@ -54,7 +54,7 @@ export async function listChangesSince(
 ): Promise<Selection | { fallback: string }> {
   const { manifest, pages, state } = parent;
   if (!state) return { fallback: 'the parent version has no listing state' };
-  if (recipe.selection.categories.length === 0) return { fallback: 'region-only recipes are listed in full' };
+  if (recipe.selection.categories.length === 0) return { fallback: 'region and shard recipes are listed in full' };
   if (now.getTime() - Date.parse(state.lastFullListing) > FULL_LISTING_EVERY_MS) return { fallback: 'the last full listing is over 7 days old' };
   const tree = new Set(Object.keys(state.categoryTree));
   const since = new Date(Date.parse(manifest.snapshot.builtAt) - CHANGE_SCAN_MARGIN_MS);

@@ -3,11 +3,12 @@ import { commonsPath, fileNameFromTitle, splitOriginalUrl, COMMONS_ROOT } from '
 import { SeedbankError } from '../../../shared/errors.ts';
 import { inRegion, type LatLon } from '../../../shared/geo.ts';
 import { silentLogger, type Logger } from '../../../shared/log.ts';
-import type { Recipe } from '../../../shared/formats/recipe.ts';
+import { inShard, shardRange, type Recipe } from '../../../shared/formats/recipe.ts';
 import { parseExport, type ExportedPage } from './export-xml.ts';
 import type { ListedFile } from './listed-file.ts';
 import { pageBatches, type ApiPageData } from './page-batches.ts';
 import { geoSearchPageIds, lookupPages } from './region-search.ts';
+import { shardBatches } from './shard-listing.ts';
 import { authorFromWikitext, coordinatesFromWikitext, licenseFromWikitext, stripHtml } from './wikitext.ts';
 import type { SiteFacts, WikiApi } from './wiki-api.ts';
 
@@ -38,7 +39,7 @@ export interface ListingProgress {
   filesSeen: number;
 }
 
-/** Lists a recipe's selection: category tree walk (or region search), batched metadata and page text. */
+/** Lists a recipe's selection: category tree walk (or shard or region search), batched metadata and page text. */
 export async function listSelection(
   api: WikiApi,
   recipe: Recipe,
@@ -55,6 +56,11 @@ export async function listSelection(
     const tree = await walkCategories(api, recipe, geo, collector, logger, options.onProgress);
     categoriesVisited = tree.size;
     categoryTree = Object.fromEntries([...tree.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
+  } else if (recipe.selection.shard) {
+    for await (const batch of shardBatches(api, recipe.selection.shard, baseProps(geo), site.highLimits)) {
+      collector.add(batch.pages, batch.exportXml);
+      options.onProgress?.({ categoriesVisited: 0, categoriesQueued: 0, filesSeen: collector.size });
+    }
   } else if (recipe.selection.region && geo) {
     const ids = await geoSearchPageIds(api, recipe.selection.region, logger);
     for await (const batch of lookupPages(api, ids, baseProps(geo), site.highLimits)) collector.add(batch.pages, batch.exportXml);
@@ -169,6 +175,7 @@ export class Collector {
     const excluded = new Set(sel.excludeCategories);
     const from = sel.uploaded?.from ? Date.parse(sel.uploaded.from) : -Infinity;
     const to = sel.uploaded?.to ? Date.parse(sel.uploaded.to) : Infinity;
+    const shard = sel.shard ? shardRange(sel.shard) : null;
     const files: ListedFile[] = [];
     let filteredOut = 0;
     for (const page of this.pages.values()) {
@@ -180,7 +187,8 @@ export class Collector {
         mimeMatches(file.mime, sel.mimeTypes) &&
         Date.parse(file.uploadTimestamp) >= from &&
         Date.parse(file.uploadTimestamp) <= to &&
-        (sel.region === undefined || (file.coordinates !== null && inRegion(file.coordinates, sel.region)));
+        (sel.region === undefined || (file.coordinates !== null && inRegion(file.coordinates, sel.region))) &&
+        (shard === null || inShard(file.path, shard));
       if (keep) files.push(file);
       else filteredOut++;
     }

@@ -22,7 +22,7 @@ export function setModel(src: ViewSources, setId: string, baseUrl: string): SetP
   const row = { ...record, latest };
   const manifest = src.store.manifest(setId, latest.version);
   const recipe = manifest?.recipe ?? {};
-  const selection = (recipe.selection ?? {}) as { categories?: Array<{ name: string; depth: number }>; excludeCategories?: string[]; mimeTypes?: string[] };
+  const selection = (recipe.selection ?? {}) as { categories?: Array<{ name: string; depth: number }>; excludeCategories?: string[]; mimeTypes?: string[]; shard?: string };
 
   const records = src.store.getVersions(setId).sort((a, b) => b.version - a.version);
   const versions: VersionView[] = records.map((v, i) => {
@@ -69,6 +69,7 @@ export function setModel(src: ViewSources, setId: string, baseUrl: string): SetP
   const stats = src.copies.set(setId);
   const summary: Array<{ term: string; detail: string }> = [];
   for (const c of selection.categories ?? []) summary.push({ term: 'Category', detail: `${c.name} (depth ${c.depth})` });
+  if (selection.shard) summary.push({ term: 'Shard', detail: `upload folders ${selection.shard} (by MD5 of the file name)` });
   if (selection.excludeCategories?.length) summary.push({ term: 'Excluded', detail: selection.excludeCategories.join(', ') });
   const region = regionLabel(recipe);
   if (region) summary.push({ term: 'Region', detail: region });

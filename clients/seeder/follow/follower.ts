@@ -8,6 +8,7 @@ import { CatalogueApi } from '../../../shared/api/catalogue-api.ts';
 import { isApiError } from '../../../shared/api/client.ts';
 import type { SetSummaryBody } from '../../../shared/api/read-schemas.ts';
 import type { SeederReport } from '../../../shared/api/seeder-schemas.ts';
+import { signSeederReport } from '../../../shared/operator/report-signature.ts';
 import { errorMessage, hasErrorKind, isSeedbankError, SeedbankError, type ErrorCode } from '../../../shared/errors.ts';
 import type { Logger } from '../../../shared/log.ts';
 import { SEEDBANK_VERSION } from '../../../shared/version.ts';
@@ -223,7 +224,16 @@ export class Follower {
 
   private report(): SeederReport {
     const s = this.ctx.seeder.status();
-    return { seederId: this.seederId, quotaBytes: s.quotaBytes, usedBytes: s.diskUseBytes, volumes: s.volumes.map((v) => v.infoHash), version: SEEDBANK_VERSION, pollIntervalMs: this.o.pollIntervalMs };
+    // Signed with the operator key: the catalogue counts a report's claims and space only under a key it can check.
+    return signSeederReport(this.ctx.seeder.operatorKey, {
+      quotaBytes: s.quotaBytes,
+      usedBytes: s.diskUseBytes,
+      // 0 until the first disk measurement: say nothing rather than offer nothing.
+      ...(s.freeBytes > 0 ? { freeBytes: s.freeBytes } : {}),
+      volumes: s.volumes.map((v) => v.infoHash),
+      version: SEEDBANK_VERSION,
+      pollIntervalMs: this.o.pollIntervalMs,
+    });
   }
 
   /** Runs one part of a poll; a failure there is logged and the rest goes on (a catalogue outage ends the poll). */

@@ -16,7 +16,7 @@ import { CatalogueTracker } from './tracker/catalogue-tracker.ts';
 import { SwarmSampler } from './tracker/swarm-sampler.ts';
 import { mountMetrics } from './metrics.ts';
 import { censusRouter } from './redundancy/census-routes.ts';
-import { CensusRunner } from './redundancy/census-runner.ts';
+import { CensusRunner, DEFAULT_CENSUS_INTERVAL_MS } from './redundancy/census-runner.ts';
 import { CopyIndex } from './redundancy/copy-index.ts';
 import type { CopyMode } from './operators/copy-figures.ts';
 import { OperatorRegistry } from './operators/operator-list.ts';
@@ -71,9 +71,14 @@ export interface CatalogueServerOptions {
   extensions?: AppExtension[];
   /** Census schedule; null turns it off (tests that drive rounds themselves). */
   census?: { intervalMs?: number; concurrency?: number; timeoutMs?: number; roundBudgetMs?: number; maxAgeMs?: number; autoStart?: boolean } | null;
+  /** Seeder reports: how long a claim counts before the census must confirm it (default two census intervals), operators counted per host (default 4). */
+  seederReports?: { claimAuditGraceMs?: number; operatorsPerHost?: number };
   /** What the headline `copies` counts: any audited host (default) or distinct approved operators (DATA/operators.json). */
   copies?: CopyMode;
 }
+
+/** Census rounds a seeder's claim counts for before a verified copy must back it. */
+const CLAIM_AUDIT_GRACE_ROUNDS = 2;
 
 export interface CatalogueServer {
   /** http://host:port */
@@ -169,7 +174,11 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
     }
   };
   const sources = { store, copies, swarms: tracker.swarmStore, now: () => new Date(), census };
-  const seederReports = new SeederReports();
+  const seederReports = new SeederReports({
+    claimAuditGraceMs: o.seederReports?.claimAuditGraceMs ?? CLAIM_AUDIT_GRACE_ROUNDS * (o.census?.intervalMs ?? DEFAULT_CENSUS_INTERVAL_MS),
+    operatorsPerHost: o.seederReports?.operatorsPerHost,
+    copyVerified: (ih, address, key, since) => census.confirms(ih, address, key, since),
+  });
   const drills = await DrillLog.open(o.dataDir, logger);
   const app = buildCatalogueApp({
     store,
@@ -186,7 +195,7 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
       (a) => void a.use(pageRouter(sources, { offeredBytes: () => seederReports.offeredBytes(), drills: () => drills.recent().map(drillSummary), publicUrl: o.publicUrl })),
       (a) => void a.use(takedownRouter(o.dataDir)),
       (a) => void a.use(censusRouter(census)),
-      (a) => void a.use(seederRouter({ reports: seederReports, store, volumeCopies: (ih) => copies.volumeCopies(ih) })),
+      (a) => void a.use(seederRouter({ reports: seederReports, store, volumeCopies: (ih) => copies.volumeCopies(ih), seenRecently: (ip) => tracker.swarmStore.seenRecently(ip) })),
       ...(o.extensions ?? []),
     ],
     onPublished: (setId) => {

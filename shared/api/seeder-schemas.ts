@@ -10,16 +10,36 @@ export const MAX_REPORTED_VOLUMES = 5_000;
 /** Longest poll interval a seeder may state: a day. */
 const MAX_POLL_INTERVAL_MS = 24 * 60 * 60 * 1000;
 
-/** The report body (strict: the catalogue refuses unknown fields). */
-export const seederReportSchema = z.strictObject({
-  seederId: z.string().regex(/^[0-9a-f]{16,64}$/, 'a seeder id is 16 to 64 lower-case hexadecimal digits'),
+/**
+ * The report format this contract speaks. Version 1 (unsigned, with a random `seederId`) is
+ * refused: anyone could post one, so forged reports claimed volumes and offered petabytes.
+ */
+export const SEEDER_REPORT_FORMAT = 'seedbank-seeder-report/2';
+
+/** What a seeder reports each poll, before it signs it. */
+export const seederReportContentSchema = z.strictObject({
+  format: z.literal(SEEDER_REPORT_FORMAT),
+  /** The seeder's operator key (64 hex): its identity, and the key the signature is checked with. */
+  operatorKey: z.string().regex(/^[0-9a-f]{64}$/, 'an operator key is 64 lower-case hexadecimal digits'),
+  /** When the seeder signed it (ISO 8601): the catalogue refuses stale and replayed reports. */
+  sentAt: z.iso.datetime({ offset: true }),
   quotaBytes: countSchema,
   usedBytes: countSchema,
+  /** Free space on the seeder's disk: the space it offers counts at most used + free. */
+  freeBytes: countSchema.optional(),
   volumes: z.array(hex40Schema).max(MAX_REPORTED_VOLUMES),
   version: z.string().min(1).max(64),
   pollIntervalMs: z.number().int().positive().max(MAX_POLL_INTERVAL_MS),
 });
-/** The report a seeder posts every poll. */
+/** A report's signed content. */
+export type SeederReportContent = z.output<typeof seederReportContentSchema>;
+
+/** The report body (strict: the catalogue refuses unknown fields): the content and its signature. */
+export const seederReportSchema = seederReportContentSchema.extend({
+  /** Ed25519 by the operator key over "seedbank-seeder-report/2\n" + canonical JSON of the rest. */
+  signature: z.string().regex(/^[0-9a-f]{128}$/, 'a signature is 128 lower-case hexadecimal digits'),
+});
+/** The signed report a seeder posts every poll. */
 export type SeederReport = z.output<typeof seederReportSchema>;
 
 /** What the catalogue knows of one volume the seeder hosts. */
@@ -37,6 +57,13 @@ export type HostedInfo = z.output<typeof hostedInfoSchema>;
 
 /** The answer to a report. */
 export const reportAnswerSchema = z.object({
+  /**
+   * Whether this report's claims and offered space count: only for a host that announced to
+   * the tracker lately, and a few operators per address. Absent from older catalogues.
+   */
+  counted: z.boolean().optional(),
+  /** Why the report does not count, when it does not. */
+  why: z.string().optional(),
   /** Other live seeders hosting each volume (a claim counts before the census sees the copy). */
   claims: z.record(hex40Schema, countSchema),
   hosted: z.record(hex40Schema, hostedInfoSchema),

@@ -11,6 +11,8 @@ import type { z } from 'zod';
 import { buildSet } from '../../services/set-builder/build.ts';
 import { publishSet } from '../../services/set-builder/publish.ts';
 import { createToken } from '../../services/tracker-web/auth/tokens.ts';
+import { signSeederReport } from '../../shared/operator/report-signature.ts';
+import { newOperatorKey } from '../helpers/operator-keys.ts';
 import { startCatalogueServer, type CatalogueServer } from '../../services/tracker-web/server.ts';
 import {
   CatalogueApi,
@@ -189,10 +191,12 @@ describe('the publish API', () => {
 });
 
 describe('seeders, takedown and drills', () => {
-  const report: SeederReport = { seederId: 'ab'.repeat(16), quotaBytes: 10 ** 9, usedBytes: 0, volumes: [], version: '0.1.0', pollIntervalMs: 60_000 };
+  const operator = newOperatorKey();
+  const fields = { quotaBytes: 10 ** 9, usedBytes: 0, volumes: [], version: '0.1.0', pollIntervalMs: 60_000 };
+  const report: SeederReport = signSeederReport(operator, fields);
 
   it('answers a seeder report, and refuses a malformed or invalid one with 400', async () => {
-    const withVolume = { ...report, volumes: [paris.volumes[0]!.infoHash] };
+    const withVolume = signSeederReport(operator, { ...fields, volumes: [paris.volumes[0]!.infoHash] });
     const answer = expectBody(await call('POST', routes.seederReport.path(), { body: JSON.stringify(withVolume), type: 'application/json' }), 200, reportAnswerSchema);
     expect(Object.keys(answer.hosted)).toEqual([paris.volumes[0]!.infoHash]);
     expectError(await call('POST', routes.seederReport.path(), { body: '{"seederId": ', type: 'application/json' }), 400, /PARSE/);
@@ -282,7 +286,7 @@ describe('the typed CatalogueApi', () => {
     expect((await api.torrent(ih)).length).toBeGreaterThan(0);
     const drill = await api.postDrill({ setId: 'paris', version: 1, startedAt: new Date().toISOString(), ok: false, filesChecked: 1, filesOk: 0, bytes: 0, seconds: 0, copiesSeen: null, error: 'contract test' }, token);
     expect(drill.error).toBe('contract test');
-    const answer = await api.report({ seederId: 'cd'.repeat(16), quotaBytes: 0, usedBytes: 0, volumes: [], version: '0.1.0', pollIntervalMs: 60_000 });
+    const answer = await api.report(signSeederReport(newOperatorKey(), { quotaBytes: 0, usedBytes: 0, volumes: [], version: '0.1.0', pollIntervalMs: 60_000 }));
     expect(answer.hosted).toEqual({});
   });
 });

@@ -20,6 +20,28 @@ function store(now: { t: number }, maxPeersPerSwarm?: number, peersPerAddress = 
 }
 
 describe('swarm store', () => {
+  it('knows which hosts announced within the TTL (seeder reports count only from them)', () => {
+    const now = { t: 0 };
+    const s = store(now);
+    s.announce(announce('10.0.0.1', 1));
+    s.announce(announce('2001:db8:1:2::5', 1));
+    expect(s.seenRecently('10.0.0.1')).toBe(true);
+    expect(s.seenRecently('::ffff:10.0.0.1')).toBe(false); // callers normalize; the store does not guess
+    expect(s.seenRecently('2001:db8:1:2::99')).toBe(true); // the same IPv6 /64
+    expect(s.seenRecently('2001:db8:1:3::5')).toBe(false);
+    expect(s.seenRecently('10.0.0.2')).toBe(false);
+    expect(s.seenRecently('not an address')).toBe(false);
+    now.t = 900;
+    s.announce(announce('10.0.0.1', 1, { event: 'stopped' })); // any announce is a sign of life
+    now.t = 1_500;
+    expect(s.seenRecently('10.0.0.1')).toBe(true);
+    expect(s.seenRecently('2001:db8:1:2::5')).toBe(false);
+    s.sweep();
+    expect(s.seenRecently('10.0.0.1')).toBe(true);
+    now.t = 2_000;
+    expect(s.seenRecently('10.0.0.1')).toBe(false);
+  });
+
   it('moves the counts with started, completed, update and stopped', () => {
     const s = store({ t: 0 });
     const step = (port: number, event: TrackerEvent, left: number | null) => s.announce(announce('10.0.0.1', port, { event, left }));

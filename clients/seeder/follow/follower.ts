@@ -7,7 +7,8 @@
 import { CatalogueApi } from '../../../shared/api/catalogue-api.ts';
 import { isApiError } from '../../../shared/api/client.ts';
 import type { SetSummaryBody } from '../../../shared/api/read-schemas.ts';
-import type { SeederReport } from '../../../shared/api/seeder-schemas.ts';
+import type { ReportAnswer, SeederReport } from '../../../shared/api/seeder-schemas.ts';
+import { signSeederReport } from '../../../shared/operator/report-signature.ts';
 import { errorMessage, hasErrorKind, isSeedbankError, SeedbankError, type ErrorCode } from '../../../shared/errors.ts';
 import type { Logger } from '../../../shared/log.ts';
 import { SEEDBANK_VERSION } from '../../../shared/version.ts';
@@ -22,6 +23,8 @@ import { syncTakedown } from './takedown-sync.ts';
 import { catalogueSource, dhtSource, type VersionSource } from './version-source.ts';
 import path from 'node:path';
 
+/** Refusals of the report itself: the catalogue answered, so the rest of the poll goes on. */
+const REFUSED_REPORT_CODES: ReadonlySet<string> = new Set(['REPORT_INVALID', 'REPORT_FORMAT_OLD', 'REPORT_SIGNATURE_INVALID', 'REPORT_CLOCK_SKEW', 'REPORT_REPLAYED']);
 /** While the catalogue does not answer, polls slow down to at most this many intervals apart. */
 const MAX_BACKOFF_FACTOR = 8;
 const METADATA_DIR = 'metadata';
@@ -60,6 +63,8 @@ export interface FollowStatus {
 export class Follower {
   private timer: NodeJS.Timeout | null = null;
   private failures = 0;
+  /** sentAt of the last report, ms. */
+  private lastSentMs = 0;
   private running: Promise<void> | null = null;
   private closed = false;
   private nextPollAt?: string;
@@ -160,7 +165,7 @@ export class Follower {
   private async poll(): Promise<void> {
     const d = this.ctx.state.data;
     try {
-      const answer = await this.client.report(this.report());
+      const answer = await this.sendReport();
       this.failures = 0;
       d.lastContact = { at: new Date().toISOString(), ok: true, via: 'catalogue' };
       await this.step('takedown', () => syncTakedown(this.ctx, this.client));
@@ -168,7 +173,7 @@ export class Follower {
       const followed = this.followedSets(listed);
       for (const setId of followed) await this.step(`set ${setId}`, () => syncSet(this.ctx, setId, catalogueSource(this.client)));
       await this.step('unfollow', () => this.dropUnfollowed(listed));
-      if (this.o.auto) await this.step('auto', () => syncAuto(this.ctx, this.client, answer, this.o.autoMinHostingMs, () => this.client.report(this.report())));
+      if (this.o.auto && answer) await this.step('auto', () => syncAuto(this.ctx, this.client, answer, this.o.autoMinHostingMs, () => this.client.report(this.report())));
     } catch (err) {
       // Whatever the catalogue answered (or did not): seeding goes on, and so does the DHT.
       if (!isApiError(err)) throw err;
@@ -221,9 +226,36 @@ export class Follower {
     }
   }
 
+  /**
+   * Posts this poll's report. A report the catalogue refuses (an old format, a clock too far
+   * off, a key problem) is logged with its reason and the poll goes on: takedowns and new
+   * versions must not wait for a fixed clock. Null then: auto mode skips this poll.
+   */
+  private async sendReport(): Promise<ReportAnswer | null> {
+    try {
+      return await this.client.report(this.report());
+    } catch (err) {
+      if (!isApiError(err) || !REFUSED_REPORT_CODES.has(err.code)) throw err;
+      this.o.logger.error({ err }, 'the catalogue refused this seeder\'s report; following goes on, auto mode waits');
+      this.o.out(`report refused: ${errorMessage(err)}${err.hint ? ` (${err.hint})` : ''}`);
+      return null;
+    }
+  }
+
   private report(): SeederReport {
     const s = this.ctx.seeder.status();
-    return { seederId: this.seederId, quotaBytes: s.quotaBytes, usedBytes: s.diskUseBytes, volumes: s.volumes.map((v) => v.infoHash), version: SEEDBANK_VERSION, pollIntervalMs: this.o.pollIntervalMs };
+    // Strictly later than the last one (the catalogue refuses a sentAt not newer), even within one millisecond.
+    this.lastSentMs = Math.max(Date.now(), this.lastSentMs + 1);
+    // Signed with the operator key: the catalogue counts a report's claims and space only under a key it can check.
+    return signSeederReport(this.ctx.seeder.operatorKey, {
+      quotaBytes: s.quotaBytes,
+      usedBytes: s.diskUseBytes,
+      // 0 until the first disk measurement: say nothing rather than offer nothing.
+      ...(s.freeBytes > 0 ? { freeBytes: s.freeBytes } : {}),
+      volumes: s.volumes.map((v) => v.infoHash),
+      version: SEEDBANK_VERSION,
+      pollIntervalMs: this.o.pollIntervalMs,
+    }, new Date(this.lastSentMs));
   }
 
   /** Runs one part of a poll; a failure there is logged and the rest goes on (a catalogue outage ends the poll). */

@@ -112,6 +112,20 @@ export class CensusRunner {
     return [...(this.latest.get(infoHash)?.values() ?? [])];
   }
 
+  /**
+   * Whether an audit passed at or after `sinceMs` (and within the copy age limit) for a peer of
+   * the volume at this address or proving this operator key: what keeps a seeder's claim alive.
+   */
+  confirms(infoHash: string, address: string, operatorKey: string, sinceMs: number, now = Date.now()): boolean {
+    const oldest = Math.max(sinceMs, now - (this.o.maxAgeMs ?? DEFAULT_COPY_MAX_AGE_MS));
+    const host = normalizeHost(address);
+    for (const r of this.latest.get(infoHash)?.values() ?? []) {
+      if (r.audited?.ok !== true || r.at < oldest) continue;
+      if (r.operatorKey === operatorKey || normalizeHost(r.host) === host) return true;
+    }
+    return false;
+  }
+
   /** The parsed torrent of a volume (cached): file offsets for the copy counts. */
   layout(infoHash: string): ParsedVolumeTorrent | null {
     const cached = this.layouts.get(infoHash);

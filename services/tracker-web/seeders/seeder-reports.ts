@@ -1,8 +1,10 @@
 /**
- * The seeders' reports, kept in memory (the latest per seeder; a restart forgets them and the
- * figures come back within one poll interval). From them: the space offered (sum of the quotas
- * of seeders heard from in the last 24 h) and live claims (which seeder hosts which volume, in
- * join order), which auto-mode seeders use to spread out before the census counts their copies.
+ * The seeders' reports, kept in memory (the latest per operator key; a restart forgets them and
+ * the figures come back within one poll interval). From them: the space offered and live claims
+ * (which seeder hosts which volume, in join order), which auto-mode seeders use to spread out
+ * before the census counts their copies. Only reports that count feed either: signed (checked
+ * by the route), from a host the tracker saw announce lately, and a few operators per host.
+ * A claim also lapses after a grace period unless the census verified a copy at that host.
  */
 import type { SeederReport } from '../../../shared/api/seeder-schemas.ts';
 
@@ -13,6 +15,10 @@ const CLAIM_LIFETIME_POLLS = 3;
 /** Bounds on a claim's lifetime, whatever poll interval a seeder states. */
 const MIN_CLAIM_LIFETIME_MS = 5_000;
 const MAX_CLAIM_LIFETIME_MS = 2 * 60 * 60 * 1000;
+/** Default time a claim counts without the census confirming it: two default census rounds. */
+export const DEFAULT_CLAIM_AUDIT_GRACE_MS = 2 * 15 * 60 * 1000;
+/** Operators whose reports count per host: a few seeders behind one NAT, not a crowd one machine invents. */
+export const DEFAULT_OPERATORS_PER_HOST = 4;
 
 /** How long a seeder's claims live after its last report, for the poll interval it states. */
 export function claimLifetimeMs(pollIntervalMs: number): number {
@@ -21,57 +27,129 @@ export function claimLifetimeMs(pollIntervalMs: number): number {
 /** At most this many seeders are remembered (the oldest report is forgotten first). */
 const MAX_SEEDERS = 100_000;
 
-/** One seeder's latest report (the shared contract's SeederReport) and when it came. */
+/** One operator's latest report (the shared contract's SeederReport) and what the catalogue made of it. */
 export interface SeederReportRecord extends SeederReport {
   receivedAt: number;
-  /** When each reported volume first appeared in this seeder's reports. */
+  /** sentAt in ms, for refusing replays. */
+  sentAtMs: number;
+  /** The host (IPv4 address or IPv6 /64, as the tracker keys hosts) the report came from. */
+  host: string;
+  /** The address it came from, as people read it. */
+  address: string;
+  /** Whether its claims and space count; `why` says why not. */
+  counted: boolean;
+  why?: string;
+  /** When each reported volume first appeared in this operator's reports. */
   since: Map<string, number>;
 }
 
-/** The latest report of every seeder. */
+/** What a report is recorded with, besides its body. */
+export interface ReportOrigin {
+  host: string;
+  address: string;
+  /** The tracker saw this host announce lately. */
+  seenRecently: boolean;
+}
+
+export interface SeederReportsOptions {
+  /** How long a claim counts without the census confirming it (default {@link DEFAULT_CLAIM_AUDIT_GRACE_MS}). */
+  claimAuditGraceMs?: number;
+  operatorsPerHost?: number;
+  /** Whether the census verified a copy of the volume at this address or under this operator key since `sinceMs`. */
+  copyVerified?: (infoHash: string, address: string, operatorKey: string, sinceMs: number) => boolean;
+}
+
+/** The latest report of every operator. */
 export class SeederReports {
   private readonly reports = new Map<string, SeederReportRecord>();
+  /** Operators whose reports counted, per host (may hold stale ones; counting skips them). */
+  private readonly byHost = new Map<string, Set<string>>();
 
-  /** Records a report, keeping when each volume was first claimed. */
-  record(r: Omit<SeederReportRecord, 'receivedAt' | 'since'>, now = Date.now()): SeederReportRecord {
-    const before = this.reports.get(r.seederId);
+  constructor(private readonly o: SeederReportsOptions = {}) {}
+
+  /** When this operator's last accepted report was sent (ms), for refusing replays. */
+  lastSentAt(operatorKey: string): number | undefined {
+    return this.reports.get(operatorKey)?.sentAtMs;
+  }
+
+  /** Records a report, deciding whether it counts and keeping when each volume was first claimed. */
+  record(r: SeederReport, origin: ReportOrigin, now = Date.now()): SeederReportRecord {
+    const key = r.operatorKey;
+    const before = this.reports.get(key);
     const since = new Map<string, number>();
     for (const ih of r.volumes) since.set(ih, before?.since.get(ih) ?? now);
-    const rec = { ...r, receivedAt: now, since };
-    this.reports.delete(r.seederId);
-    this.reports.set(r.seederId, rec);
-    if (this.reports.size > MAX_SEEDERS) this.reports.delete(this.reports.keys().next().value!);
+    if (before) this.byHost.get(before.host)?.delete(key);
+    let why: string | undefined;
+    if (!origin.seenRecently) {
+      why = `no peer at ${origin.address} announced to this tracker lately: a report counts only from a host that seeds here (start seeding, then the next report counts)`;
+    } else if (this.countedAt(origin.host, now) >= (this.o.operatorsPerHost ?? DEFAULT_OPERATORS_PER_HOST)) {
+      why = `${this.o.operatorsPerHost ?? DEFAULT_OPERATORS_PER_HOST} other operators already report from ${origin.address}; more from one host do not count`;
+    }
+    const rec: SeederReportRecord = { ...r, receivedAt: now, sentAtMs: Date.parse(r.sentAt), host: origin.host, address: origin.address, counted: why === undefined, since, ...(why ? { why } : {}) };
+    this.reports.delete(key);
+    this.reports.set(key, rec);
+    if (rec.counted) {
+      const set = this.byHost.get(rec.host) ?? new Set<string>();
+      set.add(key);
+      this.byHost.set(rec.host, set);
+    }
+    if (this.reports.size > MAX_SEEDERS) this.forget(this.reports.keys().next().value!);
     return rec;
   }
 
-  /** Sum of the quotas of seeders heard from within the last 24 h. */
+  /** Space offered: per counted report of the last 24 h, its quota, but no more than it holds plus its free disk. */
   offeredBytes(now = Date.now()): number {
     let sum = 0;
-    for (const r of this.reports.values()) if (now - r.receivedAt <= OFFER_WINDOW_MS) sum += r.quotaBytes;
+    for (const r of this.reports.values()) {
+      if (!r.counted || now - r.receivedAt > OFFER_WINDOW_MS) continue;
+      sum += r.freeBytes === undefined ? r.quotaBytes : Math.min(r.quotaBytes, r.usedBytes + r.freeBytes);
+    }
     return sum;
   }
 
-  /** Seeders heard from within the last 24 h. */
+  /** Seeders whose reports counted within the last 24 h. */
   activeSeeders(now = Date.now()): number {
     let n = 0;
-    for (const r of this.reports.values()) if (now - r.receivedAt <= OFFER_WINDOW_MS) n++;
+    for (const r of this.reports.values()) if (r.counted && now - r.receivedAt <= OFFER_WINDOW_MS) n++;
     return n;
   }
 
-  /** Live holders of each volume, in join order (earliest claim first, then seeder id). */
+  /**
+   * Live holders of each volume, in join order (earliest claim first, then operator key): only
+   * counted reports, and only claims still in their audit grace or confirmed by the census.
+   */
   holders(now = Date.now()): Map<string, string[]> {
+    const grace = this.o.claimAuditGraceMs ?? DEFAULT_CLAIM_AUDIT_GRACE_MS;
     const byVolume = new Map<string, Array<{ id: string; since: number }>>();
     for (const r of this.reports.values()) {
-      const lifetime = claimLifetimeMs(r.pollIntervalMs);
-      if (now - r.receivedAt > lifetime) continue;
+      if (!r.counted || now - r.receivedAt > claimLifetimeMs(r.pollIntervalMs)) continue;
       for (const [ih, since] of r.since) {
+        if (now - since > grace && !this.o.copyVerified?.(ih, r.address, r.operatorKey, since)) continue;
         const list = byVolume.get(ih) ?? [];
-        list.push({ id: r.seederId, since });
+        list.push({ id: r.operatorKey, since });
         byVolume.set(ih, list);
       }
     }
     const out = new Map<string, string[]>();
     for (const [ih, list] of byVolume) out.set(ih, list.sort((a, b) => a.since - b.since || (a.id < b.id ? -1 : 1)).map((x) => x.id));
     return out;
+  }
+
+  /** Operators whose reports counted from a host within the offer window (stale ones are dropped from the index). */
+  private countedAt(host: string, now: number): number {
+    const set = this.byHost.get(host);
+    if (!set) return 0;
+    for (const key of set) {
+      const r = this.reports.get(key);
+      if (!r || !r.counted || r.host !== host || now - r.receivedAt > OFFER_WINDOW_MS) set.delete(key);
+    }
+    if (set.size === 0) this.byHost.delete(host);
+    return set.size;
+  }
+
+  private forget(key: string): void {
+    const r = this.reports.get(key);
+    if (r) this.byHost.get(r.host)?.delete(key);
+    this.reports.delete(key);
   }
 }

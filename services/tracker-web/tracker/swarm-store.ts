@@ -11,6 +11,7 @@
  * random peers, never the announcer (see swarm.ts for the layout that makes this cheap).
  * Pages, metrics and the census read it through {@link SwarmReader}; only the tracker announces.
  */
+import { addressBytes } from './peer-address.ts';
 import { hostOf, Swarm, type PickedPeers, type StoredPeer } from './swarm.ts';
 import { SeedbankError } from '../../../shared/errors.ts';
 
@@ -97,6 +98,8 @@ const NO_ENTRIES = Buffer.alloc(0);
 
 export class SwarmStore implements SwarmReader {
   private readonly swarms = new Map<string, Swarm>();
+  /** When each host last announced anything, oldest first (re-inserted on each announce), for {@link seenRecently}. */
+  private readonly hostsSeen = new Map<string, number>();
   private readonly ttlMs: number;
   private readonly maxPeers: number;
   private readonly peersPerAddress: number;
@@ -119,6 +122,9 @@ export class SwarmStore implements SwarmReader {
   /** Records an announce and picks the reply's peers. The caller has checked the info hash is tracked. */
   announce(a: PeerAnnounce): AnnounceAnswer {
     const now = this.now();
+    const host = hostOf(a.key);
+    this.hostsSeen.delete(host);
+    this.hostsSeen.set(host, now);
     let s = this.swarms.get(a.infoHash);
     if (!s) this.swarms.set(a.infoHash, (s = new Swarm()));
     else this.expire(s, now);
@@ -131,7 +137,7 @@ export class SwarmStore implements SwarmReader {
     if (!peer) {
       const complete = a.left === 0 || (a.left === null && a.event === 'completed');
       peer = { key: a.key, ip: a.ip, port: a.port, peerId: a.peerId, complete, lastSeen: now, slot: -1 };
-      const own = s.hosts.get(hostOf(a.key));
+      const own = s.hosts.get(host);
       if (own && own.peers.length >= this.peersPerAddress) s.remove(longestSilent(own.peers));
       s.add(peer);
       if (s.byKey.size > this.maxPeers) s.remove(s.byKey.values().next().value!);
@@ -157,11 +163,25 @@ export class SwarmStore implements SwarmReader {
     return [...this.swarms.keys()];
   }
 
+  /**
+   * Whether a host (an IPv4 address, or the /64 of an IPv6 one) announced any swarm within the
+   * peer TTL (two announce intervals): seeder reports count only for hosts the tracker sees.
+   */
+  seenRecently(ip: string): boolean {
+    const host = hostKeyOf(ip);
+    const at = host === null ? undefined : this.hostsSeen.get(host);
+    return at !== undefined && at >= this.now() - this.ttlMs;
+  }
+
   /** Drops every expired peer of every swarm; returns how many went. */
   sweep(): number {
     const now = this.now();
     let n = 0;
     for (const s of this.swarms.values()) n += this.expire(s, now);
+    for (const [host, at] of this.hostsSeen) {
+      if (at >= now - this.ttlMs) break;
+      this.hostsSeen.delete(host);
+    }
     return n;
   }
 
@@ -186,6 +206,12 @@ export class SwarmStore implements SwarmReader {
     }
     return n;
   }
+}
+
+/** The host key of an address (as announces are keyed: IPv4 address, IPv6 /64); null if it is not an IP address. */
+export function hostKeyOf(ip: string): string | null {
+  const bytes = addressBytes(ip);
+  return bytes === null ? null : hostOf(bytes + '\0\0'); // hostOf reads a compact ip:port key: add a port
 }
 
 function totals(s: Swarm): SwarmTotals {

@@ -197,6 +197,9 @@ describe('the census with relays', () => {
     expect(delta.notApproved).toEqual([PLAIN_HOST]);
     const set = (await (await fetch(`${catalogue.url}/api/copies/set/relays`)).json()) as { copiesMode: string; min: number; otherMin: number };
     expect(set).toMatchObject({ copiesMode: 'approved', min: 1, otherMin: 2 }); // any mode: Gamma and Delta have 2
+    const page = await (await fetch(`${catalogue.url}/sets/relays`)).text();
+    expect(page).toContain('Copies, approved operators (min / median)');
+    expect(page).toMatch(/Any audited host \(min\)<\/dt><dd id="set-other-copies">2/);
   });
 
   it('any mode: the seeder counts once however reached, hosts without a key once per address and shown apart', async () => {

@@ -27,8 +27,10 @@ function renderSummary(model: SetPageModel): SafeHtml {
 <div><dt>Files</dt><dd>${formatCount(set.files)}</dd></div>
 <div><dt>Latest version</dt><dd>${set.latestVersion ? html`v${set.latestVersion.n}<small>${timeAgo(set.latestVersion.builtAt, model.now)}</small>` : 'none yet'}</dd></div>
 <div><dt>Seeders now</dt><dd>${formatCount(set.seedersNow)}</dd></div>
-<div><dt>Copies (min / median)</dt><dd><span class="${under ? 'under' : ''}">${formatCopies(set.copies.min)}</span> / ${formatCopies(set.copies.median)}
+<div><dt>${model.copiesModes?.mode === 'approved' ? 'Copies, approved operators (min / median)' : 'Copies (min / median)'}</dt><dd><span class="${under ? 'under' : ''}">${formatCopies(set.copies.min)}</span> / ${formatCopies(set.copies.median)}
 <small>target ${plural(set.copyTarget, 'copy', 'copies')}</small></dd></div>
+${model.copiesModes ? html`<div><dt>${model.copiesModes.mode === 'approved' ? 'Any audited host (min)' : 'Approved operators (min)'}</dt><dd id="set-other-copies">${formatCopies(model.copiesModes.otherMin)}
+<small>${model.copiesModes.mode === 'approved' ? 'each address and operator key once' : 'distinct approved operators'}</small></dd></div>` : ''}
 <div><dt>Risk</dt><dd>${riskBadge(set.risk)}<small>score ${set.risk.toFixed(2)}</small></dd></div>
 </dl>`;
 }

@@ -150,6 +150,11 @@ export interface SetPageModel {
   seedersOverTime: Array<{ at: IsoDate; seeders: number }>;
   /** Copies per file: how many files have exactly `copies` copies. Missing counts mean 0 files. */
   copiesHistogram: Array<{ copies: number; files: number }>;
+  /**
+   * What the headline copies count (`copiesMode`), and the least copies of any file as the other
+   * mode counts them; absent before the census has figures.
+   */
+  copiesModes?: { mode: 'any' | 'approved'; otherMin: number };
   feeds: { rssUrl: string; atomUrl: string; jsonUrl: string };
 }
 

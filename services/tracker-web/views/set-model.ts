@@ -87,6 +87,7 @@ export function setModel(src: ViewSources, setId: string, baseUrl: string): SetP
     volumes,
     seedersOverTime: [...buckets].sort(([a], [b]) => a - b).map(([t, n]) => ({ at: new Date(t).toISOString(), seeders: n })),
     copiesHistogram: [...(stats?.histogram ?? new Map<number, number>())].sort(([a], [b]) => a - b).map(([copies, files]) => ({ copies, files })),
+    ...(stats ? { copiesModes: { mode: stats.copiesMode, otherMin: stats.otherMin } } : {}),
     feeds: {
       rssUrl: `${baseUrl}/sets/${encodeURIComponent(setId)}/feed.rss`,
       atomUrl: `${baseUrl}/sets/${encodeURIComponent(setId)}/feed.atom`,

@@ -211,6 +211,7 @@ describe('census of a qbittorrent-nox seeder', () => {
     dataDir = path.join(work, 'qbittorrent-data');
     await writeTree(dataDir);
     qbittorrent = await startQbittorrent(path.join(work, 'qbittorrent-profile'));
+    expect(await qbittorrent.privacy()).toMatchObject({ dht: false, pex: false, lsd: false, upnp: false, interfaceAddress: '127.0.0.1' });
     await qbittorrent.addTorrent(torrent, dataDir);
     await qbittorrent.whenComplete(parsed.infoHash, SEED_READY_MS);
   }, SEED_READY_MS + 40_000);

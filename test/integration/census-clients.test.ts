@@ -1,5 +1,6 @@
 // The census against a stock BitTorrent client an institution might already run (issue 11,
-// section 1): transmission-daemon seeding a volume on 127.0.0.1 (DHT, LPD, PEX, uTP and port
+// section 1): transmission-daemon, python3-libtorrent, qbittorrent-nox and rtorrent. Each one
+// is counted as a copy, and dropped once its files change on disk. transmission-daemon seeding a volume on 127.0.0.1 (DHT, LPD, PEX, uTP and port
 // mapping off) is counted as a copy round after round, whatever the timing of its choker and
 // however it treats quick reconnects, then failed once its files change on disk, and dropped
 // once it rechecks them.
@@ -11,6 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeHashWorkers, createVolumeTorrent, parseVolumeTorrent, type ParsedVolumeTorrent } from '../../shared/torrent/index.ts';
 import { copiesPerFile, HostBackoff, keepsVerdict, runCensus, type AuditTarget, type PeerAuditResult } from '../../services/tracker-web/census/index.ts';
 import { startLibtorrentSeeder, type LibtorrentSeeder } from '../helpers/peers/other-clients.ts';
+import { startQbittorrent, type Qbittorrent } from '../helpers/peers/qbittorrent.ts';
+import { isRtorrentSeeding, startRtorrent, type Rtorrent } from '../helpers/peers/rtorrent.ts';
+import { retargetTorrent } from '../helpers/peers/torrent-copy.ts';
+import { startTestTracker, type TestTracker } from '../helpers/peers/tracker.ts';
 import { isSeeding, startTransmission, type Transmission } from '../helpers/peers/transmission.ts';
 
 const PIECE_LENGTH = 32 * 1024;
@@ -32,6 +37,9 @@ let parsed: ParsedVolumeTorrent;
 let target: AuditTarget;
 let transmission: Transmission | null = null;
 let libtorrent: LibtorrentSeeder | null = null;
+let qbittorrent: Qbittorrent | null = null;
+let rtorrent: Rtorrent | null = null;
+let tracker: TestTracker | null = null;
 
 async function writeTree(dir: string): Promise<void> {
   let at = 0;
@@ -72,6 +80,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await transmission?.close();
   await libtorrent?.close();
+  await qbittorrent?.stop();
+  await rtorrent?.stop();
+  await tracker?.close();
   if (work) await rm(work, { recursive: true, force: true });
 });
 
@@ -157,4 +168,89 @@ describe('census of a python3-libtorrent seeder', () => {
     expect(standing.audited?.ok ?? null, JSON.stringify({ ...bad, bitfield: undefined })).not.toBe(true);
     for (const c of copiesPerFile(parsed, [standing], { now: Date.now(), maxAgeMs: MAX_AGE_MS })) expect(c.hosts, c.path).toEqual([]);
   }, 3 * ROUND_LIMIT_MS);
+});
+
+/**
+ * One census round against a peer that should be a copy: passes, counts on every file, and
+ * prints the time it took under `name`.
+ */
+async function expectCounted(name: string, peer: { host: string; port: number }): Promise<PeerAuditResult> {
+  const started = performance.now();
+  const [r] = await runCensus([{ target, peers: [peer] }], { signal: AbortSignal.timeout(ROUND_LIMIT_MS) });
+  console.log(`census time to count ${name}: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  expect(r, JSON.stringify({ ...r, bitfield: undefined })).toMatchObject({ reachable: true, complete: true });
+  expect(r!.audited?.ok, r!.error).toBe(true);
+  expect(copiesPerFile(parsed, [r!], { now: Date.now(), maxAgeMs: MAX_AGE_MS }).map((c) => c.hosts)).toEqual(FILES.map(() => ['127.0.0.1']));
+  return r!;
+}
+
+/**
+ * After corruption on disk: a round fails the peer or leaves the standing verdict not a copy
+ * (a client serves what is on disk, or hangs up); once the client has rechecked, it claims
+ * nothing and no file counts it.
+ */
+async function expectDropped(good: PeerAuditResult, peer: { host: string; port: number }, recheck: () => Promise<void>): Promise<void> {
+  const [bad] = await runCensus([{ target, peers: [peer] }], { signal: AbortSignal.timeout(ROUND_LIMIT_MS) });
+  const standing = keepsVerdict(good, bad!) ? good : bad!;
+  expect(standing.audited?.ok ?? null, JSON.stringify({ ...bad, bitfield: undefined })).not.toBe(true);
+  for (const c of copiesPerFile(parsed, [standing], { now: Date.now(), maxAgeMs: MAX_AGE_MS })) expect(c.hosts, c.path).toEqual([]);
+
+  await recheck();
+  const [after] = await runCensus([{ target, peers: [peer] }], { signal: AbortSignal.timeout(ROUND_LIMIT_MS) });
+  expect(after!.havePieces ?? 0, JSON.stringify({ ...after, bitfield: undefined })).toBe(0);
+  expect(after!.audited ?? null).toBeNull();
+  const last = keepsVerdict(standing, after!) ? standing : after!;
+  for (const c of copiesPerFile(parsed, [last], { now: Date.now(), maxAgeMs: MAX_AGE_MS })) expect(c.hosts, c.path).toEqual([]);
+}
+
+describe('census of a qbittorrent-nox seeder', () => {
+  let dataDir: string;
+  const peer = () => ({ host: '127.0.0.1', port: qbittorrent!.port });
+
+  beforeAll(async () => {
+    dataDir = path.join(work, 'qbittorrent-data');
+    await writeTree(dataDir);
+    qbittorrent = await startQbittorrent(path.join(work, 'qbittorrent-profile'));
+    expect(await qbittorrent.privacy()).toMatchObject({ dht: false, pex: false, lsd: false, upnp: false, interfaceAddress: '127.0.0.1' });
+    await qbittorrent.addTorrent(torrent, dataDir);
+    await qbittorrent.whenComplete(parsed.infoHash, SEED_READY_MS);
+  }, SEED_READY_MS + 40_000);
+
+  it('counts it as a copy, fails it once its files change on disk, and drops it after a forced recheck', async () => {
+    const good = await expectCounted('qbittorrent-nox', peer());
+    await corruptEveryPiece(dataDir);
+    await expectDropped(good, peer(), async () => {
+      const checked = await qbittorrent!.recheck(parsed.infoHash, SEED_READY_MS);
+      expect(checked.progress).toBe(0);
+    });
+  }, 4 * ROUND_LIMIT_MS);
+});
+
+describe('census of an rtorrent seeder', () => {
+  let dataDir: string;
+  let hash: string;
+  const peer = () => ({ host: '127.0.0.1', port: rtorrent!.port });
+
+  beforeAll(async () => {
+    dataDir = path.join(work, 'rtorrent-data');
+    await writeTree(dataDir);
+    // rtorrent refuses a torrent without a tracker ("Could not find any trackers"), and DHT is off
+    // here: it gets the volume with a loopback tracker added (outside the info dict, same info hash).
+    tracker = await startTestTracker();
+    const torrentFile = path.join(work, 'rtorrent-volume.torrent');
+    await writeFile(torrentFile, retargetTorrent(torrent, { announce: [tracker.announceUrl] }));
+    rtorrent = await startRtorrent(path.join(work, 'rtorrent-home'));
+    hash = await rtorrent.add(torrentFile, dataDir);
+    expect(hash.toLowerCase()).toBe(parsed.infoHash);
+    await rtorrent.waitFor(hash, 'the download to be checked and seeding', isRtorrentSeeding, SEED_READY_MS);
+  }, SEED_READY_MS + 40_000);
+
+  it('counts it as a copy, fails it once its files change on disk, and drops it after a hash check', async () => {
+    const good = await expectCounted('rtorrent', peer());
+    await corruptEveryPiece(dataDir);
+    await expectDropped(good, peer(), async () => {
+      const checked = await rtorrent!.recheck(hash, SEED_READY_MS);
+      expect(checked.completedChunks).toBe(0);
+    });
+  }, 4 * ROUND_LIMIT_MS);
 });

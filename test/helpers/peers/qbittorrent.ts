@@ -47,6 +47,8 @@ export interface Qbittorrent {
   torrent(hash: string): Promise<QbtTorrent | undefined>;
   /** Waits until the torrent is whole, or throws with its last state after `timeoutMs`. */
   whenComplete(hash: string, timeoutMs: number): Promise<QbtTorrent>;
+  /** Asks for a forced recheck of the data on disk and waits until it is over (not `checking*`). */
+  recheck(hash: string, timeoutMs: number): Promise<QbtTorrent>;
   /** The web seed URLs qBittorrent took from the torrent. */
   webSeeds(hash: string): Promise<string[]>;
   privacy(): Promise<QbtPrivacy>;
@@ -139,6 +141,18 @@ export async function startQbittorrent(profileDir: string): Promise<Qbittorrent>
         last = await torrent(hash);
         return last && last.progress === 1 && COMPLETE_STATES.has(last.state) ? last : undefined;
       }, { timeoutMs, intervalMs: POLL_MS * 2, detail: async () => `last state: ${JSON.stringify(last)}\n${await log()}` });
+    },
+    async recheck(hash, timeoutMs) {
+      await api('torrents/recheck', { method: 'POST', body: new URLSearchParams({ hashes: hash }) });
+      let last: QbtTorrent | undefined;
+      let seenChecking = false;
+      return waitFor(`qBittorrent to recheck ${hash}`, async () => {
+        last = await torrent(hash);
+        if (!last) return undefined;
+        if (last.state.startsWith('checking')) seenChecking = true;
+        // A recheck of a small torrent can finish between two polls; a progress below 1 also proves it ran.
+        return (seenChecking || last.progress < 1) && !last.state.startsWith('checking') ? last : undefined;
+      }, { timeoutMs, intervalMs: POLL_MS, detail: async () => `last state: ${JSON.stringify(last)}\n${await log()}` });
     },
     async webSeeds(hash) {
       return ((await (await api(`torrents/webseeds?hash=${hash}`)).json()) as Array<{ url: string }>).map((w) => w.url);

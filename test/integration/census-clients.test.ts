@@ -4,12 +4,12 @@
 // mapping off) is counted as a copy round after round, whatever the timing of its choker and
 // however it treats quick reconnects, then failed once its files change on disk, and dropped
 // once it rechecks them.
-import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeHashWorkers, createVolumeTorrent, parseVolumeTorrent, type ParsedVolumeTorrent } from '../../shared/torrent/index.ts';
+import type { ParsedVolumeTorrent } from '../../shared/torrent/index.ts';
+import { makeVolumeFixture, type VolumeFixture } from '../helpers/volume-fixture.ts';
 import { copiesPerFile, HostBackoff, keepsVerdict, runCensus, type AuditTarget, type PeerAuditResult } from '../../services/tracker-web/census/index.ts';
 import { startLibtorrentSeeder, type LibtorrentSeeder } from '../helpers/peers/other-clients.ts';
 import { startQbittorrent, type Qbittorrent } from '../helpers/peers/qbittorrent.ts';
@@ -32,6 +32,9 @@ const MAX_AGE_MS = 60 * 60 * 1000;
 
 let work: string;
 let content: Buffer;
+let fixture: VolumeFixture;
+const writeTree = (dir: string, omit: string[] = []) => fixture.writeTree(dir, omit);
+const corruptEveryPiece = (dir: string) => fixture.corruptEveryPiece(dir);
 let torrent: Buffer;
 let parsed: ParsedVolumeTorrent;
 let target: AuditTarget;
@@ -41,39 +44,12 @@ let qbittorrent: Qbittorrent | null = null;
 let rtorrent: Rtorrent | null = null;
 let tracker: TestTracker | null = null;
 
-async function writeTree(dir: string): Promise<void> {
-  let at = 0;
-  for (const f of FILES) {
-    const abs = path.join(dir, 'commons', f.path);
-    await mkdir(path.dirname(abs), { recursive: true });
-    await writeFile(abs, content.subarray(at, at + f.length));
-    at += f.length;
-  }
-}
 
-/** Flips one byte in every piece, in place (same inode: the running client reads the new bytes). */
-async function corruptEveryPiece(dir: string): Promise<void> {
-  for (let piece = 0; piece * PIECE_LENGTH < content.length; piece++) {
-    const at = piece * PIECE_LENGTH;
-    const file = parsed.files.find((f) => at >= f.offset && at < f.offset + f.length)!;
-    const handle = await open(path.join(dir, 'commons', file.path), 'r+');
-    try {
-      await handle.write(Buffer.from([content[at]! ^ 0xff]), 0, 1, at - file.offset);
-    } finally {
-      await handle.close();
-    }
-  }
-}
 
 beforeAll(async () => {
   work = await mkdtemp(path.join(os.tmpdir(), 'seedbank-census-clients-'));
-  content = randomBytes(FILES.reduce((n, f) => n + f.length, 0));
-  const src = path.join(work, 'source');
-  await writeTree(src);
-  const built = await createVolumeTorrent({ files: FILES.map((f) => ({ ...f, absPath: path.join(src, 'commons', f.path) })), pieceLength: PIECE_LENGTH, urlList: [] });
-  await closeHashWorkers();
-  torrent = built.torrent;
-  parsed = parseVolumeTorrent(torrent);
+  fixture = await makeVolumeFixture(work, FILES, PIECE_LENGTH);
+  ({ content, torrent, parsed } = fixture);
   target = { infoHash: parsed.infoHash, pieceLength: parsed.pieceLength, totalBytes: parsed.totalBytes, pieces: parsed.pieces };
 });
 

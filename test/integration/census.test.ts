@@ -1,13 +1,13 @@
 // The census against real peers on loopback: webtorrent seeders (complete, altered on disk
 // after start, partial) dialled on distinct loopback addresses, fake hostile peers built on
 // bittorrent-protocol, and the copy counting that turns audit results into copies per file.
-import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeHashWorkers, createVolumeTorrent, parseVolumeTorrent, type ParsedVolumeTorrent } from '../../shared/torrent/index.ts';
+import type { ParsedVolumeTorrent } from '../../shared/torrent/index.ts';
+import { makeVolumeFixture, type VolumeFixture } from '../helpers/volume-fixture.ts';
 import {
   auditPeer, copiesPerFile, mergeCopies, networkOf, normalizeHost, pieceRangeForFile, runCensus,
   type AuditTarget, type PeerAuditResult,
@@ -38,36 +38,14 @@ let torrent: Buffer;
 let parsed: ParsedVolumeTorrent;
 let target: AuditTarget;
 let content: Buffer;
+let fixture: VolumeFixture;
+const writeTree = (dir: string, omit: string[] = []) => fixture.writeTree(dir, omit);
+const corruptEveryPiece = (dir: string) => fixture.corruptEveryPiece(dir);
 const seeders: Seeder[] = [];
 const fakes: FakePeer[] = [];
 
 /** Writes the volume's files under `<dir>/commons/`, skipping `omit`. */
-async function writeTree(dir: string, omit: string[] = []): Promise<void> {
-  let at = 0;
-  for (const f of FILES) {
-    const bytes = content.subarray(at, at + f.length);
-    at += f.length;
-    if (omit.includes(f.path)) continue;
-    const abs = path.join(dir, 'commons', f.path);
-    await mkdir(path.dirname(abs), { recursive: true });
-    await writeFile(abs, bytes);
-  }
-}
 
-/** Flips the first byte of every piece in place (same inode, so an open seeder reads it). */
-async function corruptEveryPiece(dir: string): Promise<void> {
-  for (let piece = 0; piece < PIECES; piece++) {
-    const at = piece * PIECE_LENGTH;
-    const file = parsed.files.find((f) => at >= f.offset && at < f.offset + f.length)!;
-    const handle = await open(path.join(dir, 'commons', file.path), 'r+');
-    try {
-      const pos = at - file.offset;
-      await handle.write(Buffer.from([content[at]! ^ 0xff]), 0, 1, pos);
-    } finally {
-      await handle.close();
-    }
-  }
-}
 
 async function seed(name: string, omit: string[] = []): Promise<{ seeder: Seeder; dir: string }> {
   const dir = path.join(work, name);
@@ -100,17 +78,8 @@ async function closedPort(): Promise<number> {
 
 beforeAll(async () => {
   work = await mkdtemp(path.join(os.tmpdir(), 'seedbank-census-'));
-  content = randomBytes(FILES.reduce((n, f) => n + f.length, 0));
-  const src = path.join(work, 'source');
-  await writeTree(src);
-  const built = await createVolumeTorrent({
-    files: FILES.map((f) => ({ ...f, absPath: path.join(src, 'commons', f.path) })),
-    pieceLength: PIECE_LENGTH,
-    urlList: [],
-  });
-  await closeHashWorkers();
-  torrent = built.torrent;
-  parsed = parseVolumeTorrent(torrent);
+  fixture = await makeVolumeFixture(work, FILES, PIECE_LENGTH);
+  ({ content, torrent, parsed } = fixture);
   target = { infoHash: parsed.infoHash, pieceLength: parsed.pieceLength, totalBytes: parsed.totalBytes, pieces: parsed.pieces };
   expect(parsed.pieces.length / 20).toBe(PIECES);
 });

@@ -3,8 +3,8 @@
 // same seeder announced on a second address of its own, a second Seedbank seeder whose volume
 // is still downloading (its connections are webtorrent's), and plain webtorrent seeders that
 // prove no key. A real catalogue's tracker gets every announce and its census audits them all.
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,7 +14,8 @@ import { formatStatus } from '../../clients/seeder/status-file.ts';
 import { startCatalogueServer, type CatalogueServer } from '../../services/tracker-web/server.ts';
 import { CopyIndex } from '../../services/tracker-web/redundancy/copy-index.ts';
 import { addOperator, ApprovedOperators, readOperatorList } from '../../services/tracker-web/operators/operator-list.ts';
-import { closeHashWorkers, createVolumeTorrent, parseVolumeTorrent, type ParsedVolumeTorrent } from '../../shared/torrent/index.ts';
+import type { ParsedVolumeTorrent } from '../../shared/torrent/index.ts';
+import { makeVolumeFixture, type VolumeFixture } from '../helpers/volume-fixture.ts';
 import { loadOrCreateOperatorKey } from '../../shared/operator/index.ts';
 import { announceFrom } from '../helpers/announce.ts';
 import { putHandVersion } from '../helpers/hand-version.ts';
@@ -39,6 +40,8 @@ const REGISTRY_WAIT_MS = 10_000;
 
 let work: string;
 let content: Buffer;
+let fixture: VolumeFixture;
+const writeTree = (dir: string, omit: string[] = []) => fixture.writeTree(dir, omit);
 let torrent: Buffer;
 let parsed: ParsedVolumeTorrent;
 let sha1s: string[];
@@ -49,17 +52,6 @@ const plain: PlainSeeder[] = [];
 const relays: net.Server[] = [];
 const sockets = new Set<net.Socket>();
 
-async function writeTree(dir: string, omit: string[] = []): Promise<void> {
-  let at = 0;
-  for (const f of FILES) {
-    const bytes = content.subarray(at, at + f.length);
-    at += f.length;
-    if (omit.includes(f.path)) continue;
-    const abs = path.join(dir, 'commons', f.path);
-    await mkdir(path.dirname(abs), { recursive: true });
-    await writeFile(abs, bytes);
-  }
-}
 
 /** A relay: a few lines of TCP forwarding, storing nothing. */
 async function startRelay(host: string, to: number): Promise<number> {
@@ -114,13 +106,8 @@ async function eventually<T>(what: string, get: () => Promise<T>, check: (v: T) 
 
 beforeAll(async () => {
   work = await mkdtemp(path.join(os.tmpdir(), 'seedbank-operators-'));
-  content = randomBytes(FILES.reduce((n, f) => n + f.length, 0));
-  const src = path.join(work, 'source');
-  await writeTree(src);
-  const built = await createVolumeTorrent({ files: FILES.map((f) => ({ ...f, absPath: path.join(src, 'commons', f.path) })), pieceLength: PIECE_LENGTH, urlList: [] });
-  await closeHashWorkers();
-  torrent = built.torrent;
-  parsed = parseVolumeTorrent(torrent);
+  fixture = await makeVolumeFixture(work, FILES, PIECE_LENGTH);
+  ({ content, torrent, parsed } = fixture);
   let at = 0;
   sha1s = FILES.map((f) => createHash('sha1').update(content.subarray(at, (at += f.length))).digest('hex'));
 

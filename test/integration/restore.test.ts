@@ -244,3 +244,29 @@ INSERT INTO \`image\` VALUES ${rows.slice(5).join(',')};
     expect(category.stdout).toMatch(/copies per file: min 2, median 2/);
   });
 });
+
+describe('bad input gets an error, not an empty success', () => {
+  it('refuses a glob that matches nothing, a mistyped set and an unknown or wrongly cased category, naming what exists', async () => {
+    const none = await restore('paris', path.join(work, 'none'), '--only', '*No such title*');
+    expect(none.code, none.stdout).toBe(66);
+    expect(none.stderr).toMatch(/RESTORE_NOTHING_MATCHES|--only "\*No such title\*" matches none of the \d+ files of paris v1/);
+    expect(none.stdout).not.toContain('files OK');
+
+    const typo = await restore('pariss', path.join(work, 'typo'));
+    expect(typo.code).toBe(66);
+    expect(typo.stderr).toContain('no set "pariss". Did you mean "paris"?');
+    expect(typo.stderr).toMatch(/sets published there: .*birds.*paris/);
+
+    const drill = await runCli(['drill', '--catalogue', catalogue.url, '--set', 'pariss', '--token', token]);
+    expect(drill.code).toBe(66);
+    expect(drill.stdout).not.toContain('Drill FAILED');
+    expect(drill.stderr).toContain('no set "pariss"');
+
+    const cased = await runCli(['coverage', '--catalogue', catalogue.url, '--category', 'eiffel tower']);
+    expect(cased.code).toBe(66);
+    expect(cased.stderr).toContain('Did you mean "Eiffel Tower"');
+    const unknown = await runCli(['coverage', '--catalogue', catalogue.url, '--category', 'Nowhere At All']);
+    expect(unknown.code).toBe(66);
+    expect(unknown.stderr).toContain('no file of a published set is directly in the category "Nowhere At All"');
+  });
+});

@@ -3,7 +3,7 @@ import { portArg } from '../shared/cli-args.ts';
 import { errorMessage, EXIT, exitCodeOf, isSeedbankError } from '../shared/errors.ts';
 import { createLogger, type Logger } from '../shared/log.ts';
 import { SEEDBANK_VERSION } from '../shared/version.ts';
-import { readEnv } from './config.ts';
+import { readEnv, seederConfigPath } from './config.ts';
 
 // The dispatcher: parses arguments, hands each command to its part, renders errors once.
 
@@ -47,7 +47,7 @@ async function buildProgram(logger: Logger, env: ReturnType<typeof readEnv>, onC
   const wanted = (part: string) => asked === undefined || !Object.values(PARTS).flat().includes(asked) || PARTS[part]!.includes(asked);
   if (wanted('builder')) (await import('../services/set-builder/cli.ts')).registerBuilderCommands(program, () => ({ logger, contact: env.contact, dataDir: env.dataDir, token, out }));
   if (wanted('catalogue')) (await import('../services/tracker-web/cli.ts')).registerCatalogueCommands(program, () => ({ logger, dataDir: env.dataDir, out }));
-  if (wanted('seeder')) (await import('../clients/seeder/cli.ts')).registerSeederCommands(program, () => ({ logger, storage: env.storage, contact: env.contact, out }));
+  if (wanted('seeder')) (await import('../clients/seeder/cli.ts')).registerSeederCommands(program, () => ({ logger, storage: env.storage, contact: env.contact, configFile: seederConfigPath(), out }));
   if (wanted('restore')) (await import('../clients/restore/cli.ts')).registerRestoreCommands(program, () => ({ logger, contact: env.contact, token, out }));
 
   program

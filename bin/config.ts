@@ -1,3 +1,5 @@
+import os from 'node:os';
+import path from 'node:path';
 import { SeedbankError } from '../shared/errors.ts';
 
 /**
@@ -22,3 +24,12 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
 
 /** A value from a flag or the environment, or a clear error naming both (shared with every part's cli.ts). */
 export { required } from '../shared/cli-args.ts';
+
+/**
+ * Where the seeder's first-run wizard writes its settings and where `seedbank seed` looks for
+ * them by default: $XDG_CONFIG_HOME/seedbank/seeder.yaml, else ~/.config/seedbank/seeder.yaml.
+ */
+export function seederConfigPath(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.XDG_CONFIG_HOME && path.isAbsolute(env.XDG_CONFIG_HOME) ? env.XDG_CONFIG_HOME : path.join(env.HOME || os.homedir(), '.config');
+  return path.join(base, 'seedbank', 'seeder.yaml');
+}

@@ -187,9 +187,12 @@ export const ERRORS = {
   DUMP_TRUNCATED: { exit: DATA, http: 400, hint: 'the download may be incomplete; fetch the dump again' },
 
   // Outcomes: the command did its work and reports what failed
+  RESTORE_NOTHING_MATCHES: { exit: NO_INPUT, http: 404, hint: 'the glob matches whole titles, case-sensitively, e.g. "File:Eiffel*" or "*Tower*"; seedbank copies or the set page shows the titles' },
+  CATEGORY_NOT_FOUND: { exit: NO_INPUT, http: 404, hint: 'give a category of the files of a published set, spelt as on the wiki (case matters), without or with "Category:"' },
+  CATALOGUE_STORE_MISSING: { exit: NO_INPUT, http: 404, hint: 'check --data (the folder `seedbank serve` uses); pass --init to create a new, empty catalogue store there' },
   RESTORE_INCOMPLETE: { exit: FAILED, http: 500, hint: 'see restore-report.json; run again later or with web seeds to fetch the rest' },
   WIKI_RESTORE_INCOMPLETE: { exit: FAILED, http: 500, hint: 'see into-wiki-report.json' },
-  DRILL_FAILED: { exit: FAILED, http: 500, hint: 'see the log above; the catalogue shows it too' },
+  DRILL_FAILED: { exit: FAILED, http: 500, hint: 'see the log above' },
   // Persisted files (shared/fs/read-json.ts).
   FILE_MISSING: { exit: NO_INPUT, http: 500, hint: 'check the path; the file is written on first use' },
   FILE_NOT_JSON: { exit: DATA, http: 500, hint: 'the file is damaged: restore it from a backup or remove it to start afresh' },

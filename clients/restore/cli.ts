@@ -11,6 +11,7 @@ import type { Logger } from '../../shared/log.ts';
 import { formatDuration } from '../../shared/units.ts';
 import { parseRate } from '../seeder/download-api.ts';
 import { CatalogueApi } from '../../shared/api/catalogue-api.ts';
+import { requireKnownSets } from '../../shared/api/known-sets.ts';
 import { restoreIntoWiki } from './into-wiki/into-wiki.ts';
 import { TargetWiki } from './into-wiki/target-wiki.ts';
 import { imageDumpCoverage } from './coverage/coverage.ts';
@@ -139,11 +140,15 @@ export function registerRestoreCommands(program: Command, ctx: () => RestoreCliC
     .addOption(durationOption('--stall-timeout <duration>', 'a drill fails when nothing arrives for this long', DEFAULT_STALL_TIMEOUT_MS))
     .action(async (flags: { catalogue: string; sample: number; set?: string; every?: number; token?: string; stallTimeout: number }) => {
       const c = ctx();
+      const catalogue = new CatalogueApi(flags.catalogue, userAgent(c.contact));
+      // A mistyped --set is a usage error, not a failed drill to report (and repeat with --every).
+      if (flags.set) await requireKnownSets(catalogue, [flags.set]);
       const { signal, dispose } = interruptSignal();
+      let lastReported = false;
       try {
         for (;;) {
           const { body, reported } = await runDrill({
-            catalogue: new CatalogueApi(flags.catalogue, userAgent(c.contact)),
+            catalogue,
             setId: flags.set ?? null,
             sample: flags.sample,
             token: flags.token ?? c.token,
@@ -155,6 +160,7 @@ export function registerRestoreCommands(program: Command, ctx: () => RestoreCliC
           c.out(`${body.ok ? 'Drill OK' : 'Drill FAILED'}: ${body.setId} v${body.version}, ${body.filesOk} of ${body.filesChecked} sampled files restored from peers in ${formatDuration(body.seconds * 1000)}` +
             `${body.copiesSeen ? `; catalogue copies min ${body.copiesSeen.min}, median ${body.copiesSeen.median}` : ''}${reported ? '; reported' : '; not reported'}`);
           if (body.error) c.out(`  ${body.error}`);
+          lastReported = reported;
           process.exitCode = body.ok ? 0 : 1;
           if (!flags.every || signal.aborted) break;
           await new Promise<void>((resolve) => {
@@ -163,7 +169,9 @@ export function registerRestoreCommands(program: Command, ctx: () => RestoreCliC
           });
           if (signal.aborted) break;
         }
-        if (process.exitCode === 1) throw new SeedbankError('DRILL_FAILED', 'the restore drill failed', { hint: 'see the log above; the catalogue shows it too' });
+        if (process.exitCode === 1) throw new SeedbankError('DRILL_FAILED', 'the restore drill failed', {
+          hint: lastReported ? 'see the log above; the catalogue shows it too' : 'see the log above; it was not reported to the catalogue (pass --token or set SEEDBANK_TOKEN)',
+        });
       } finally {
         dispose();
       }
@@ -186,7 +194,7 @@ export function registerRestoreCommands(program: Command, ctx: () => RestoreCliC
     .command('coverage')
     .description("copy coverage of a category, or of a whole wiki from its image table dump (*-image.sql.gz)")
     .requiredOption('--catalogue <url>', 'the catalogue to ask')
-    .option('--category <name>', 'copy figures of one category')
+    .option('--category <name>', 'copy figures of the files directly in one category (not its subcategories), spelt as on the wiki')
     .option('--image-dump <file>', "a wiki's image table dump, gzipped or not")
     .option('--missing-list <file>', 'where to list the files without any copy (tab-separated name, size, sha1)', 'uncovered-files.tsv')
     .option('--json', 'print the figures as JSON')

@@ -22,7 +22,7 @@ export function formatFileCopies(c: FileCopiesAnswer): string[] {
 /** Lines about a category's copies. */
 export function formatCategoryCopies(c: CategoryCopiesAnswer): string[] {
   return [
-    `Category:${c.category}: ${c.files} files, ${formatSize(c.bytes)} in the catalogue's sets`,
+    `Category:${c.category}: ${c.files} files, ${formatSize(c.bytes)} in the catalogue's sets (direct members only: files in its subcategories are not counted)`,
     `  copies per file: min ${c.min}, median ${c.median}`,
     `  under their copy target: ${c.filesUnderTarget} files, ${formatSize(c.bytesUnderTarget)}`,
   ];

@@ -4,6 +4,7 @@
  * title, with the description pages beside it and a report. Re-running resumes: verified
  * files are skipped, partial volumes continue where they stopped.
  */
+import { SeedbankError } from '../../shared/errors.ts';
 import { copyFile, link, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { COMMONS_ROOT } from '../../shared/commons-path.ts';
@@ -70,7 +71,13 @@ export async function restoreSet(o: RestoreOptions): Promise<RestoreReport> {
   const meta = await fetchVersionMetadata(o.catalogue, o.setId, o.version);
   const { manifest } = meta;
   const match = o.only ? titleMatcher(o.only) : () => true;
-  const selected = (o.pick ?? ((f) => f))(manifest.files.filter((f) => match(f.title)));
+  const matching = manifest.files.filter((f) => match(f.title));
+  if (o.only && matching.length === 0) {
+    throw new SeedbankError('RESTORE_NOTHING_MATCHES', `--only "${o.only}" matches none of the ${manifest.files.length} files of ${o.setId} v${manifest.version}`, {
+      context: { only: o.only, files: manifest.files.length, examples: manifest.files.slice(0, 3).map((f) => f.title) },
+    });
+  }
+  const selected = (o.pick ?? ((f) => f))(matching);
   await o.onSelected?.(selected);
   const stateDir = path.join(outDir, STATE_DIR);
   const storage = o.layout === 'commons' ? outDir : path.join(stateDir, 'download');

@@ -8,6 +8,7 @@ import { SeedbankError } from '../../shared/errors.ts';
 import { parseManifest, type Manifest } from '../../shared/formats/manifest.ts';
 import { checkManifestSignature } from '../../shared/formats/signature.ts';
 import type { CatalogueApi } from '../../shared/api/catalogue-api.ts';
+import { unknownSetsError } from '../../shared/api/known-sets.ts';
 
 /** A verified version. */
 export interface VersionMetadata {
@@ -29,7 +30,9 @@ export function parseSetRef(ref: string): { setId: string; version: number | nul
 
 /** Fetches and verifies a version's manifest, signature and pages (the latest when `version` is null). */
 export async function fetchVersionMetadata(catalogue: CatalogueApi, setId: string, version: number | null): Promise<VersionMetadata> {
-  const { set } = await catalogue.set(setId);
+  const found = await catalogue.findSet(setId);
+  if (!found) throw unknownSetsError(catalogue.baseUrl, [setId], (await catalogue.sets()).map((s) => s.id));
+  const { set } = found;
   const v = version ?? set.latestVersion;
   if (v < 1) throw new SeedbankError('VERSION_NOT_FOUND', `set ${setId} has no published version yet`);
   const [manifestBytes, signatureBytes, pagesGz] = await Promise.all([

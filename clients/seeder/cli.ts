@@ -2,7 +2,12 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { durationOption, positiveIntArg, rateOption, required } from '../../shared/cli-args.ts';
 import { interruptSignal } from '../../shared/interrupt.ts';
 import type { Logger } from '../../shared/log.ts';
+import { access } from 'node:fs/promises';
 import os from 'node:os';
+import { CatalogueApi } from '../../shared/api/catalogue-api.ts';
+import { requireKnownSets } from '../../shared/api/known-sets.ts';
+import { isSeedbankError } from '../../shared/errors.ts';
+import { userAgent } from '../../shared/http/user-agent.ts';
 import path from 'node:path';
 import {
   parseList, parsePort, parseRate, parseShare, parseSizeFlag, seedConfigFromFlags,
@@ -59,6 +64,29 @@ function parseCatalogueKey(text: string): string {
   }
 }
 
+async function exists(file: string): Promise<boolean> {
+  try {
+    await access(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Refuses set ids the catalogue does not have, listing those it has, so a typo does not leave
+ * a seeder running forever hosting nothing. An unreachable catalogue is only a warning: the
+ * seeder can follow its sets through the DHT and checks again at every poll.
+ */
+async function checkSets(url: string, sets: string[], contact: string | undefined, logger: Logger): Promise<void> {
+  try {
+    await requireKnownSets(new CatalogueApi(url, userAgent({ contact, part: 'seeder' })), sets);
+  } catch (err) {
+    if (isSeedbankError(err, 'SET_NOT_FOUND')) throw err;
+    logger.warn({ err, sets }, 'could not check the set ids against the catalogue; starting anyway');
+  }
+}
+
 /** Adds `seed` and `status` to the seedbank command. */
 export function registerSeederCommands(program: Command, ctx: () => SeederCliContext): void {
   program
@@ -99,19 +127,27 @@ export function registerSeederCommands(program: Command, ctx: () => SeederCliCon
         process.stderr.write(`seedbank: --scrub-interval-min is deprecated; use --scrub-interval ${scrubIntervalMin}m\n`);
         if (cmd.getOptionValueSource('scrubInterval') !== 'cli') flags.scrubInterval = scrubIntervalMin * MS_PER_MINUTE;
       }
+      const defaultFile = c.configFile ?? path.join(os.homedir(), DEFAULT_CONFIG_RELATIVE);
       if (flags.config) flags = mergeFlags(await loadSeederConfigFile(flags.config), flags, cmd);
-      else if (incomplete(flags) && process.stdin.isTTY) {
+      else if (incomplete(flags) && (await exists(defaultFile))) {
+        // What the wizard wrote last time: a bare `seedbank seed` starts the same seeder again.
+        c.logger.info({ file: defaultFile }, 'reading the seeder settings the setup wrote');
+        flags = mergeFlags(await loadSeederConfigFile(defaultFile), flags, cmd);
+      } else if (incomplete(flags) && process.stdin.isTTY) {
         const { answers } = await runWizard({
           input: process.stdin,
           output: process.stdout,
-          configFile: c.configFile ?? path.join(os.homedir(), DEFAULT_CONFIG_RELATIVE),
+          configFile: defaultFile,
           catalogue: flags.catalogue,
           storage: flags.storage,
+          userAgent: userAgent({ contact: flags.contact, part: 'seeder' }),
         });
         flags = { ...flags, catalogue: answers.catalogue, storage: answers.storage, quota: parseSizeFlag(answers.quota), sets: answers.sets, tags: answers.tags, auto: answers.auto };
+        if (!answers.dht) flags.dht = false;
       }
       const config = seedConfigFromFlags(flags);
       await ensureStorage(config.storage);
+      if (config.source.kind === 'catalogue') await checkSets(config.source.url, config.source.sets, flags.contact, c.logger);
       const interrupt = interruptSignal();
       try {
         await runSeed(config, { logger: c.logger, out: c.out, signal: interrupt.signal });

@@ -105,6 +105,8 @@ export interface WizardAnswers {
   sets: string[];
   tags: string[];
   auto: boolean;
+  /** Whether to join the public DHT (the seeder's default); false is written as `dht: false`. */
+  dht: boolean;
 }
 
 /** Writes a configuration file from the wizard's answers (YAML, with a comment saying what it is). */
@@ -113,6 +115,7 @@ export async function writeSeederConfigFile(file: string, a: WizardAnswers): Pro
   if (a.auto) doc.auto = true;
   if (a.sets.length) doc.sets = a.sets;
   if (a.tags.length) doc.tags = a.tags;
+  if (!a.dht) doc.dht = false;
   // Atomic: an interrupted wizard must not leave a half config that the next start misreads.
   const text = `# Seedbank seeder: written by \`seedbank seed\`; see deploy/seeder/seeder.example.yaml for every setting.\n${YAML.stringify(doc)}`;
   await writeFileAtomic(file, text, { mode: 0o644, mkdir: true });

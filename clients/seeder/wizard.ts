@@ -1,12 +1,13 @@
 /**
- * The first-run wizard of `seedbank seed` on a terminal: three questions (catalogue, storage
- * folder and quota, which sets), then the answers are written as a configuration file so the
+ * The first-run wizard of `seedbank seed` on a terminal: four questions (catalogue, storage
+ * folder and quota, which sets, whether to use the public DHT), then the answers are written as a configuration file so the
  * next start (or a systemd unit) needs no flags.
  */
 import { statfs } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { Readable, Writable } from 'node:stream';
+import { didYouMean } from '../../shared/closest-match.ts';
 import { SeedbankError } from '../../shared/errors.ts';
 import { parseSize, formatSize } from '../../shared/units.ts';
 import { parseList } from './config.ts';
@@ -25,6 +26,8 @@ export interface WizardIo {
   configFile: string;
   catalogue?: string;
   storage?: string;
+  /** User-Agent of the request for the catalogue's set list. */
+  userAgent?: string;
   /** Treat the input as a terminal (keys, Ctrl-C); default: whether the output is one. Tests set it. */
   terminal?: boolean;
 }
@@ -41,17 +44,43 @@ export async function freeSpaceFor(dir: string): Promise<number | null> {
   }
 }
 
-async function setHint(catalogue: string): Promise<string> {
+/** The catalogue's sets (id and tags), or null when it does not answer in time. */
+async function catalogueSets(catalogue: string, userAgent: string | undefined): Promise<Array<{ id: string; tags: string[] }> | null> {
   try {
-    const res = await fetch(`${catalogue}/api/sets`, { signal: AbortSignal.timeout(SET_LIST_TIMEOUT_MS) });
-    const body = (await res.json()) as { sets?: Array<{ id: string; tags: string[] }> };
-    return (body.sets ?? []).map((s) => `${s.id}${s.tags.length ? ` [${s.tags.join(', ')}]` : ''}`).join(', ');
+    const res = await fetch(`${catalogue}/api/sets`, { signal: AbortSignal.timeout(SET_LIST_TIMEOUT_MS), ...(userAgent ? { headers: { 'user-agent': userAgent } } : {}) });
+    if (!res.ok) return null;
+    const body = (await res.json()) as { sets?: Array<{ id: string; tags?: string[] }> };
+    return (body.sets ?? []).map((x) => ({ id: x.id, tags: x.tags ?? [] }));
   } catch {
-    return '';
+    return null;
   }
 }
 
-/** Asks the three questions, writes the configuration file and returns the answers and where they were written. */
+/** The answers that name a set or tag the catalogue does not have, each with what is close. */
+export function unknownChoices(items: string[], known: Array<{ id: string; tags: string[] }>): string[] {
+  const ids = known.map((k) => k.id);
+  const tags = known.flatMap((k) => k.tags);
+  const wrong: string[] = [];
+  for (const item of items) {
+    if (item === 'auto') continue;
+    const isTag = item.startsWith('tag:');
+    const name = isTag ? item.slice(4) : item;
+    const pool = isTag ? tags : ids;
+    if (!pool.includes(name)) wrong.push(`${isTag ? 'tag ' : ''}"${name}"${didYouMean(name, pool) || ` (the ${isTag ? 'tags' : 'sets'} are: ${[...new Set(pool)].join(', ') || 'none yet'})`}`);
+  }
+  return wrong;
+}
+
+/** Asks until the answer is yes or no. */
+async function askYesNo(ask: (q: string, fallback?: string) => Promise<string>, question: string, fallback: 'y' | 'n'): Promise<boolean> {
+  for (;;) {
+    const a = (await ask(question, fallback)).toLowerCase();
+    if (a === 'y' || a === 'yes') return true;
+    if (a === 'n' || a === 'no') return false;
+  }
+}
+
+/** Asks the four questions, writes the configuration file and returns the answers and where they were written. */
 export async function runWizard(io: WizardIo): Promise<{ answers: WizardAnswers; file: string }> {
   const rl = createInterface({ input: io.input, output: io.output, ...(io.terminal === undefined ? {} : { terminal: io.terminal }) });
   // Ctrl-C (which readline receives as a key on a terminal) or the end of the input stops the
@@ -75,7 +104,7 @@ export async function runWizard(io: WizardIo): Promise<{ answers: WizardAnswers;
     }
   };
   try {
-    say('No configuration yet: three questions, then this seeder starts (Ctrl-C to stop).');
+    say('No configuration yet: four questions, then this seeder starts (Ctrl-C to stop).');
     let catalogue = '';
     for (;;) {
       catalogue = (await ask('1. Catalogue URL', io.catalogue)).replace(/\/+$/, '');
@@ -92,16 +121,27 @@ export async function runWizard(io: WizardIo): Promise<{ answers: WizardAnswers;
       if (bytes && bytes > 0 && (free === null || bytes <= free)) break;
       say(bytes && free !== null ? `   only ${formatSize(free)} are free there` : '   a size like 50GB or 500MiB, please');
     }
-    const hint = await setHint(catalogue);
-    if (hint) say(`   sets in this catalogue: ${hint}`);
-    const which = await ask('3. Which sets? set ids (paris,birds), tags (tag:nature), or auto for the most at-risk ones', 'auto');
-    const items = parseList(which);
+    const known = await catalogueSets(catalogue, io.userAgent);
+    if (known) say(`   sets in this catalogue: ${known.map((x) => `${x.id}${x.tags.length ? ` [${x.tags.join(', ')}]` : ''}`).join(', ') || 'none yet'}`);
+    let items: string[] = [];
+    for (;;) {
+      items = parseList(await ask('3. Which sets? set ids (paris,birds), tags (tag:nature), or auto for the most at-risk ones', 'auto'));
+      // Checked against the list just shown: a typo would otherwise host nothing, forever.
+      const wrong = known ? unknownChoices(items, known) : [];
+      if (wrong.length === 0) break;
+      say(`   not in this catalogue: ${wrong.join('; ')}`);
+    }
     const auto = items.includes('auto');
+    say('4. To find peers, and to follow new versions when the catalogue is down, this seeder joins the');
+    say('   public BitTorrent DHT: it contacts the public bootstrap routers (router.bittorrent.com and others)');
+    say('   and other DHT nodes learn its address and the volumes it hosts.');
+    const dht = await askYesNo(ask, '   Use the public DHT? (y/n)', 'y');
     const answers: WizardAnswers = {
       catalogue,
       storage,
       quota,
       auto,
+      dht,
       tags: items.filter((i) => i.startsWith('tag:')).map((i) => i.slice(4)).filter(Boolean),
       sets: items.filter((i) => i !== 'auto' && !i.startsWith('tag:')),
     };
@@ -113,7 +153,7 @@ export async function runWizard(io: WizardIo): Promise<{ answers: WizardAnswers;
       file = path.join(storage, 'seeder.yaml');
       await writeSeederConfigFile(file, answers);
     }
-    say(`Configuration written to ${file}; next time: seedbank seed --config ${file}`);
+    say(file === io.configFile ? `Configuration written to ${file}; next time \`seedbank seed\` reads it (flags override it)` : `Configuration written to ${file}; next time: seedbank seed --config ${file}`);
     return { answers, file };
   } finally {
     rl.close();

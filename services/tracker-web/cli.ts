@@ -3,6 +3,8 @@
  * `seedbank catalogue rotate-key`. (`seedbank publish` is the builder's side of publishing
  * and lives with the builder, which never imports the catalogue.)
  */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { durationOption, required } from '../../shared/cli-args.ts';
 import type { Logger } from '../../shared/log.ts';
@@ -16,6 +18,8 @@ import { DEFAULT_HOST, DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_PORT, startCatalogueSer
 import { DEFAULT_ANNOUNCE_INTERVAL_MS } from './tracker/catalogue-tracker.ts';
 import { DEFAULT_SAMPLE_INTERVAL_MS } from './tracker/swarm-sampler.ts';
 import { CatalogueStore } from './store/catalogue-store.ts';
+import { LMDB_FOLDER } from './store/open-lmdb.ts';
+import { SeedbankError } from '../../shared/errors.ts';
 import { readTakedownList, updateTakedownList } from './takedown/takedown-file.ts';
 import { COPY_MODES, type CopyMode } from './operators/copy-figures.ts';
 import { registerOperatorCommands } from './operators/operator-cli.ts';
@@ -52,6 +56,18 @@ interface ServeOptions {
 
 function dataDirOf(opts: { data?: string }, c: CatalogueCliContext): string {
   return required(opts.data ?? c.dataDir, '--data <dir>', 'SEEDBANK_DATA');
+}
+
+/**
+ * Opens the catalogue store of an existing data folder. A mistyped --data must not quietly
+ * make a new empty store (a token there would publish nowhere): only `serve` and an explicit
+ * `--init` create one.
+ */
+function existingStore(dataDir: string, init = false): CatalogueStore {
+  if (!init && !existsSync(path.join(dataDir, LMDB_FOLDER))) {
+    throw new SeedbankError('CATALOGUE_STORE_MISSING', `${path.resolve(dataDir)} holds no catalogue store (no ${LMDB_FOLDER} folder)`, { context: { dataDir } });
+  }
+  return CatalogueStore.open(dataDir);
 }
 
 /** Runs until SIGINT or SIGTERM, then closes everything. */
@@ -128,9 +144,10 @@ export function registerCatalogueCommands(program: Command, ctx: () => Catalogue
     .description('make a publishing token; only its SHA-256 is stored, the token is printed on the last line')
     .option('--data <dir>', 'catalogue data folder; default $SEEDBANK_DATA')
     .option('--label <text>', 'who or what the token is for', 'publisher')
-    .action(async (opts: { data?: string; label: string }) => {
+    .option('--init', 'create a new, empty catalogue store in --data if it holds none (serve does too)')
+    .action(async (opts: { data?: string; label: string; init?: boolean }) => {
       const c = ctx();
-      const store = CatalogueStore.open(dataDirOf(opts, c));
+      const store = existingStore(dataDirOf(opts, c), opts.init);
       try {
         const t = await createToken(store, opts.label);
         c.out(`token for "${opts.label}" (shown once; pass it as --token or SEEDBANK_TOKEN):`);
@@ -148,7 +165,7 @@ export function registerCatalogueCommands(program: Command, ctx: () => Catalogue
     .option('--data <dir>', 'catalogue data folder; default $SEEDBANK_DATA')
     .action(async (setId: string, newKey: string, opts: { data?: string }) => {
       const c = ctx();
-      const store = CatalogueStore.open(dataDirOf(opts, c));
+      const store = existingStore(dataDirOf(opts, c));
       try {
         const old = await store.rotateKey(setId, newKey.toLowerCase());
         c.out(old === newKey.toLowerCase() ? `${setId}: the key was already ${newKey}` : `${setId}: key ${old} replaced by ${newKey.toLowerCase()}`);

@@ -184,6 +184,18 @@ describe('seedbank fails with a reason naming the option', () => {
     expect(r.stderr).not.toMatch(/EPERM|mkdir '/);
   });
 
+  it.concurrent('token create refuses a --data folder without a catalogue store, and creates one only with --init', async () => {
+    const wrong = path.join(work, 'not-a-catalogue');
+    const r = await seedbank(['catalogue', 'token', 'create', '--data', wrong]);
+    expectClearFailure(r, /not-a-catalogue holds no catalogue store[\s\S]*--init/, 'token create with a wrong --data');
+    expect(r.code).toBe(66);
+    expect(existsSync(wrong)).toBe(false);
+    const init = await seedbank(['catalogue', 'token', 'create', '--data', wrong, '--init']);
+    expect(init.code, init.stderr).toBe(0);
+    expect(init.stdout.trim().split('\n').at(-1)).toMatch(/^sbk_/);
+    expect((await seedbank(['catalogue', 'token', 'create', '--data', wrong])).code).toBe(0);
+  });
+
   it.concurrent('the deprecated --scrub-interval-min still works and says what replaces it', async () => {
     const r = await seedbank(['seed', '--scrub-interval-min', '30']);
     expect(r.stderr).toContain('--scrub-interval-min is deprecated; use --scrub-interval 30m');

@@ -5,10 +5,13 @@ import { createHash } from 'node:crypto';
 import { cp, mkdtemp, open, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { PassThrough } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hexToBase36Sha1 } from '../../shared/dumps/base36-sha1.ts';
 import type { RestoreReport } from '../../clients/restore/restore-report.ts';
+import { loadSeederConfigFile } from '../../clients/seeder/config-file.ts';
+import { runWizard } from '../../clients/seeder/wizard.ts';
 import { buildSet } from '../../services/set-builder/build.ts';
 import { publishSet } from '../../services/set-builder/publish.ts';
 import { createToken } from '../../services/tracker-web/auth/tokens.ts';
@@ -242,5 +245,63 @@ INSERT INTO \`image\` VALUES ${rows.slice(5).join(',')};
     const category = await runCli(['coverage', '--catalogue', catalogue.url, '--category', 'Eiffel Tower']);
     expect(category.code, category.stderr).toBe(0);
     expect(category.stdout).toMatch(/copies per file: min 2, median 2/);
+  });
+});
+
+describe('bad input gets an error, not an empty success', () => {
+  it('refuses a glob that matches nothing, a mistyped set and an unknown or wrongly cased category, naming what exists', async () => {
+    const none = await restore('paris', path.join(work, 'none'), '--only', '*No such title*');
+    expect(none.code, none.stdout).toBe(66);
+    expect(none.stderr).toMatch(/RESTORE_NOTHING_MATCHES|--only "\*No such title\*" matches none of the \d+ files of paris v1/);
+    expect(none.stdout).not.toContain('files OK');
+
+    const typo = await restore('pariss', path.join(work, 'typo'));
+    expect(typo.code).toBe(66);
+    expect(typo.stderr).toContain('no set "pariss". Did you mean "paris"?');
+    expect(typo.stderr).toMatch(/sets published there: .*birds.*paris/);
+
+    const drill = await runCli(['drill', '--catalogue', catalogue.url, '--set', 'pariss', '--token', token]);
+    expect(drill.code).toBe(66);
+    expect(drill.stdout).not.toContain('Drill FAILED');
+    expect(drill.stderr).toContain('no set "pariss"');
+
+    const cased = await runCli(['coverage', '--catalogue', catalogue.url, '--category', 'eiffel tower']);
+    expect(cased.code).toBe(66);
+    expect(cased.stderr).toContain('Did you mean "Eiffel Tower"');
+    const unknown = await runCli(['coverage', '--catalogue', catalogue.url, '--category', 'Nowhere At All']);
+    expect(unknown.code).toBe(66);
+    expect(unknown.stderr).toContain('no file of a published set is directly in the category "Nowhere At All"');
+  });
+});
+
+describe('a seeder that remembers, and checks what it is told to host', () => {
+  it('the wizard refuses a set the catalogue lacks, asks about the public DHT, and a bare `seed` reads what it wrote', async () => {
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let shown = '';
+    output.on('data', (d: Buffer) => (shown += d.toString()));
+    const configHome = path.join(work, 'xdg');
+    const configFile = path.join(configHome, 'seedbank', 'seeder.yaml');
+    const asked = runWizard({ input, output, configFile });
+    for (const a of [catalogue.url, path.join(work, 'wizard-storage'), '2GB', 'pariss', 'paris', 'n']) {
+      await waitFor('the next question', async () => (/: $/.test(shown) ? true : null), 10_000, 20);
+      shown = shown.replace(/: $/, ':\n');
+      input.write(`${a}\n`);
+    }
+    const { file } = await asked;
+    expect(file).toBe(configFile);
+    expect(shown).toMatch(/sets in this catalogue: .*paris/);
+    expect(shown).toContain('not in this catalogue: "pariss" Did you mean "paris"?');
+    expect(shown).toContain('public BitTorrent DHT');
+    expect(await loadSeederConfigFile(file)).toMatchObject({ catalogue: catalogue.url, quota: 2e9, sets: ['paris'], dht: false });
+    await writeFile(path.join(work, 'bad.yaml'), 'catalogue: http://x\nquota: lots\nkeepVersions: 0\n');
+    await expect(loadSeederConfigFile(path.join(work, 'bad.yaml'))).rejects.toThrow(/quota: "lots" is not a size[\s\S]*keepVersions/);
+
+    // The file as the wizard wrote it, with a typo in the sets: a bare `seed` reads it and refuses at start.
+    await writeFile(configFile, (await readFile(configFile, 'utf8')).replace('- paris', '- pariss'));
+    const seed = await runCli(['seed'], { env: { XDG_CONFIG_HOME: configHome, HOME: path.join(work, 'no-home') } });
+    expect(seed.code, seed.stderr).toBe(66);
+    expect(seed.stderr).toContain('no set "pariss". Did you mean "paris"?');
+    expect(seed.stderr).toMatch(/sets published there: .*paris/);
   });
 });

@@ -5,7 +5,6 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSet } from '../../services/set-builder/build.ts';
 import { publishSet } from '../../services/set-builder/publish.ts';
@@ -19,11 +18,9 @@ import { parseRecipe } from '../../shared/formats/recipe.ts';
 import { silentLogger } from '../../shared/log.ts';
 import { formatSize } from '../../shared/units.ts';
 import { seedConfigFromFlags, type SeedFlags } from '../../clients/seeder/config.ts';
-import { loadSeederConfigFile } from '../../clients/seeder/config-file.ts';
 import { runSeed } from '../../clients/seeder/run-seed.ts';
 import { allocatedSize, VOLUME_OVERHEAD_BYTES } from '../../clients/seeder/quota.ts';
 import { readStatus, formatStatus, type StatusRecord } from '../../clients/seeder/status-file.ts';
-import { runWizard } from '../../clients/seeder/wizard.ts';
 import { startChildSeeder, type ChildSeeder } from '../helpers/peers/child-seeder.ts';
 import { changeWiki, fillWiki, type FixtureSet } from '../../deploy/local/wiki/fixtures.ts';
 import { waitFor } from '../helpers/run-cli.ts';
@@ -264,32 +261,3 @@ describe('auto mode', () => {
     }
   }, 150_000);
 });
-
-describe('configuration', () => {
-  it('asks three questions on a terminal and writes a config file the daemon can load', async () => {
-    const input = new PassThrough();
-    const output = new PassThrough();
-    let shown = '';
-    output.on('data', (d: Buffer) => (shown += d.toString()));
-    const configFile = path.join(work, 'home', '.config', 'seedbank', 'seeder.yaml');
-    const answers = ['http://127.0.0.1:9/', path.join(work, 'wizard-storage'), '2GB', 'paris, tag:nature'];
-    const asked = runWizard({ input, output, configFile });
-    for (const a of answers) {
-      await waitFor('the next question', async () => (/: $/.test(shown) ? true : null), 10_000, 20);
-      shown = shown.replace(/: $/, ':\n');
-      input.write(`${a}\n`);
-    }
-    const { file } = await asked;
-    expect(shown).toMatch(/free space there: \d/);
-    const loaded = await loadSeederConfigFile(file);
-    expect(loaded).toMatchObject({ catalogue: 'http://127.0.0.1:9', storage: path.join(work, 'wizard-storage'), quota: 2e9, sets: ['paris'], tags: ['nature'] });
-    await expect(loadSeederConfigFile(await writeBad(work))).rejects.toThrow(/quota: "lots" is not a size[\s\S]*keepVersions/);
-  });
-});
-
-async function writeBad(dir: string): Promise<string> {
-  const { writeFile } = await import('node:fs/promises');
-  const file = path.join(dir, 'bad.yaml');
-  await writeFile(file, 'catalogue: http://x\nquota: lots\nkeepVersions: 0\n');
-  return file;
-}

@@ -4,6 +4,8 @@ import { copyFigures, type CopyFigures, type CopyMode } from '../operators/copy-
 import { ApprovedOperators } from '../operators/operator-list.ts';
 import type { CatalogueStore } from '../store/catalogue-store.ts';
 import { DEFAULT_COPY_MAX_AGE_MS, type CensusRunner } from './census-runner.ts';
+import { didYouMean } from '../../../shared/closest-match.ts';
+import { SeedbankError } from '../../../shared/errors.ts';
 
 /** How long one slice of the background warm-up may hold the event loop (it finishes the volume it is in). */
 const WARM_SLICE_MS = 2;
@@ -258,13 +260,21 @@ export class CopyIndex {
   category(name: string): { category: string; files: number; bytes: number; min: number; median: number; filesUnderTarget: number; bytesUnderTarget: number } {
     const bare = name.replace(/^Category:/i, '').replace(/_/g, ' ');
     const target = new Map<string, { size: number; copyTarget: number }>();
+    // Gathered in the same pass, for the error only: no index kept for a rare question.
+    const known = new Set<string>();
     for (const row of this.store.listSets()) {
       if (!row.latest) continue;
       for (const f of this.store.manifest(row.id, row.latest.version)?.files ?? []) {
+        for (const c of f.categories) known.add(c);
         if (!f.categories.includes(bare)) continue;
         const seen = target.get(f.sha1);
         target.set(f.sha1, { size: f.size, copyTarget: Math.max(seen?.copyTarget ?? 0, row.copyTarget) });
       }
+    }
+    if (target.size === 0) {
+      throw new SeedbankError('CATEGORY_NOT_FOUND', `no file of a published set is directly in the category "${bare}".${didYouMean(bare, known)}`, {
+        context: { category: bare, knownCategories: known.size },
+      });
     }
     const counts: number[] = [];
     let bytes = 0;

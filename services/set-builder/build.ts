@@ -115,7 +115,8 @@ export async function buildSet(options: BuildOptions): Promise<BuildResult> {
     const snapshot = await api.snapshotPoint();
     const builtAt = now();
     logger.info({ wiki: apiUrl, site: site.siteName, parent: parentVersion }, 'listing the selection');
-    const listProgress = createProgress('listing', logger, { tty: options.tty });
+    let categoriesShown = 0;
+    const listProgress = createProgress('listing', logger, { tty: options.tty, unit: 'categories', bytes: false });
     let changeListing: Selection | null = null;
     if (parent && !options.fullListing) {
       const incremental = await tryChangeListing(store, recipe, apiUrl, parent.manifest, api, site, builtAt, logger);
@@ -125,8 +126,10 @@ export async function buildSet(options: BuildOptions): Promise<BuildResult> {
     const selection: Selection = changeListing ?? await listSelection(api, recipe, site, {
       logger,
       onProgress: (p) => {
+        // The bar counts categories walked out of those known so far (the total grows as subcategories turn up).
         listProgress.setTotal(p.categoriesVisited + p.categoriesQueued, 0);
-        listProgress.tick(0, 0);
+        listProgress.tick(p.categoriesVisited - categoriesShown, 0);
+        categoriesShown = p.categoriesVisited;
       },
     });
     listProgress.stop();

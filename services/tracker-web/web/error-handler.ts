@@ -50,6 +50,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (status >= 500) logger.error({ err, method: req.method, path: req.path }, 'request failed');
     // Refused tampered or hostile input: an error for the client, a warning for the server.
     else if (isSeedbankError(err) && err.kind === 'integrity') logger.warn({ err, method: req.method, path: req.path }, body.error.message);
+    // A 404 is how clients ask "does this exist yet?" (the builder before a first publish): not worth a line at info.
+    else if (status === 404) logger.debug({ code: body.error.code, status, method: req.method, path: req.path }, body.error.message);
     else logger.info({ code: body.error.code, status, method: req.method, path: req.path }, body.error.message);
     res.status(status).json(body);
   };

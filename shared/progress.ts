@@ -63,6 +63,12 @@ export function createProgress(
       },
       cliProgress.Presets.shades_classic,
     );
+    // cli-progress saves the cursor at start and restores it at stop, which jumps back over any
+    // log lines written above the bar meanwhile, so the next output overwrites them. The bar is
+    // always on the last line (log writes clear and redraw it), so stop needs no restore.
+    const terminal = (bar as unknown as { terminal: { cursorSave(): void; cursorRestore(): void } }).terminal;
+    terminal.cursorSave = () => undefined;
+    terminal.cursorRestore = () => undefined;
     bar.start(0, 0, { done: '0 B', all: '0 B', rate: '0 B' });
     const live: LiveLine = { clear: () => void stream.write(ERASE_LINE), redraw: () => bar.render() };
     terminalLine.hold(live);

@@ -59,7 +59,11 @@ describe('log lines and a progress bar on one terminal', () => {
     terminal.isTTY = true;
     terminal.columns = 120;
     let written = '';
-    terminal.on('data', (c: Buffer) => (written += c.toString()));
+    let all = '';
+    terminal.on('data', (c: Buffer) => {
+      written += c.toString();
+      all += c.toString();
+    });
     const logger = createLogger({ sink: { isTTY: true, write: (t) => void terminal.write(t) } });
     const bar = createProgress('listing', logger, { stream: terminal as unknown as NodeJS.WriteStream, tty: true, unit: 'categories', bytes: false });
     bar.setTotal(7, 0);
@@ -76,6 +80,9 @@ describe('log lines and a progress bar on one terminal', () => {
     expect(written.indexOf('\r\x1b[2K')).toBeLessThan(written.indexOf('a line in the middle'));
     // The bar comes back after the line and says what it counts.
     expect(plain.slice(at)).toMatch(/listing \[.*\] 2\/7 categories/);
+    // No cursor save/restore: a restore at stop would jump back above the log line and overwrite it.
+    expect(all).not.toContain('\x1b8');
+    expect(all).not.toContain('\x1b7');
   });
 
   it('releases the terminal when the bar stops', () => {

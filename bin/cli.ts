@@ -95,7 +95,7 @@ let commanderPrinted = false;
 let logger: Logger | undefined;
 try {
   const env = readEnv();
-  logger = createLogger({ level: env.logLevel });
+  logger = createLogger({ level: env.logLevel, format: env.logFormat });
   const program = await buildProgram(logger, env, () => (commanderPrinted = true));
   await program.parseAsync(process.argv);
 } catch (err) {

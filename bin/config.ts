@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { SeedbankError } from '../shared/errors.ts';
+import { LOG_FORMATS, type LogFormat } from '../shared/log.ts';
 
 /**
  * The one place that reads the environment. Each setting has a flag; the variable is the
@@ -9,6 +10,8 @@ import { SeedbankError } from '../shared/errors.ts';
 export interface EnvConfig {
   contact?: string;
   logLevel: string;
+  /** SEEDBANK_LOG_FORMAT: json, pretty, or auto (pretty on a terminal, JSON otherwise). */
+  logFormat: LogFormat;
   dataDir?: string;
   storage?: string;
 }
@@ -19,7 +22,13 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
   if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(logLevel)) {
     throw new SeedbankError('CONFIG_INVALID', `SEEDBANK_LOG_LEVEL is "${logLevel}"`, { hint: 'use one of trace, debug, info, warn, error, silent' });
   }
-  return { contact: env.SEEDBANK_CONTACT || undefined, logLevel, dataDir: env.SEEDBANK_DATA || undefined, storage: env.SEEDBANK_STORAGE || undefined };
+  const logFormat = (env.SEEDBANK_LOG_FORMAT || 'auto') as LogFormat;
+  if (!LOG_FORMATS.includes(logFormat)) {
+    throw new SeedbankError('CONFIG_INVALID', `SEEDBANK_LOG_FORMAT is "${logFormat}"`, {
+      hint: 'use json (one JSON object a line), pretty (short human lines) or auto (pretty on a terminal, JSON otherwise)',
+    });
+  }
+  return { contact: env.SEEDBANK_CONTACT || undefined, logLevel, logFormat, dataDir: env.SEEDBANK_DATA || undefined, storage: env.SEEDBANK_STORAGE || undefined };
 }
 
 /** A value from a flag or the environment, or a clear error naming both (shared with every part's cli.ts). */

@@ -7,6 +7,7 @@ import { loadRecipe } from '../../shared/formats/recipe.ts';
 import type { Logger } from '../../shared/log.ts';
 import { formatSize } from '../../shared/units.ts';
 import { fillWiki } from './wiki/fixtures.ts';
+import { demoNextSteps } from './demo-next-steps.ts';
 import { startWiki } from './wiki/mediawiki.ts';
 import { publishSet } from '../../services/set-builder/publish.ts';
 import { createToken } from '../../services/tracker-web/auth/tokens.ts';
@@ -58,11 +59,13 @@ export async function runDemo(options: {
     } else {
       out(`building from ${apiUrl} (the real recipes: this downloads the whole sets, politely, at 25 Mbit/s at most)`);
     }
+    let example: { setId: string; fileTitle: string } | undefined;
     for (const file of DEMO_RECIPES) {
       const recipe = await loadRecipe(file);
       // The local stand-in is on this machine: no need for the upload server's politeness cap.
       const result = await buildSet({ recipe, dataDir: options.dataDir, wikiApiUrl: apiUrl, contact: options.contact, logger, maxBytesPerSecond: wiki ? 0 : undefined });
       const m = result.manifest;
+      example ??= m.files[0] ? { setId: recipe.id, fileTitle: m.files[0].title } : undefined;
       out(
         `${recipe.id} v${result.version} (${result.status}): ${m.totals.files} files, ${formatSize(m.totals.bytes)}, ` +
           `${m.volumes.length} volumes → ${path.resolve(result.dir)}`,
@@ -72,6 +75,9 @@ export async function runDemo(options: {
     const catalogue = await startCatalogueServer({ dataDir: path.join(options.dataDir, 'catalogue'), port: options.port ?? 0, logger });
     closeCatalogue = catalogue.close;
     const token = await createToken(catalogue.store, 'demo');
+    // Kept in a file (owner-only) rather than printed, so it does not end up in scrollback or CI logs.
+    const tokenFile = path.resolve(options.dataDir, DEMO_TOKEN_FILE);
+    await writeFile(tokenFile, `${token}\n`, { mode: 0o600 });
     for (const file of DEMO_RECIPES) {
       const id = path.basename(file, '.yaml');
       await publishSet(path.join(options.dataDir, 'sets', id), { catalogueUrl: catalogue.url, token, logger });
@@ -103,14 +109,18 @@ export async function runDemo(options: {
     }
     await catalogue.census.runOnce();
     out(`catalogue with tracker: ${catalogue.url}/  (the sets, their versions, volumes, seeders and copies)`);
+    const steps = example ?? { setId: 'paris', fileTitle: 'File:Example.jpg' };
+    for (const line of demoNextSteps({ catalogueUrl: catalogue.url, dataDir: options.dataDir, tokenFile, ...steps, keepRunning: options.keepRunning })) out(line);
     if (options.keepRunning) {
-      out('the wiki and the catalogue keep running; Ctrl-C stops them');
       await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
     }
   } finally {
     await stop();
   }
 }
+
+/** Where the demo leaves its catalogue token, inside its data folder. */
+const DEMO_TOKEN_FILE = 'catalogue-token.txt';
 
 /** Marks a folder as the demo's own, so a later run may wipe it without asking. */
 const DEMO_MARKER = '.seedbank-demo';

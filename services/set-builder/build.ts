@@ -115,7 +115,16 @@ export async function buildSet(options: BuildOptions): Promise<BuildResult> {
     const snapshot = await api.snapshotPoint();
     const builtAt = now();
     logger.info({ wiki: apiUrl, site: site.siteName, parent: parentVersion }, 'listing the selection');
-    const listProgress = createProgress('listing', logger, { tty: options.tty });
+    // A category walk counts categories (the total grows as subcategories turn up); a shard or
+    // region scan has no categories, so its bar counts the files it has looked at.
+    const byCategory = recipe.selection.categories.length > 0;
+    let shown = 0;
+    const listProgress = createProgress('listing', logger, { tty: options.tty, unit: byCategory ? 'categories' : 'files looked at', bytes: false });
+    const showListing = (done: number, total: number) => {
+      listProgress.setTotal(total, 0);
+      listProgress.tick(done - shown, 0);
+      shown = done;
+    };
     let changeListing: Selection | null = null;
     if (parent && !options.fullListing) {
       const incremental = await tryChangeListing(store, recipe, apiUrl, parent.manifest, api, site, builtAt, logger);
@@ -124,11 +133,10 @@ export async function buildSet(options: BuildOptions): Promise<BuildResult> {
     }
     const selection: Selection = changeListing ?? await listSelection(api, recipe, site, {
       logger,
-      onProgress: (p) => {
-        listProgress.setTotal(p.categoriesVisited + p.categoriesQueued, 0);
-        listProgress.tick(0, 0);
-      },
+      onProgress: (p) => (byCategory ? showListing(p.categoriesVisited, p.categoriesVisited + p.categoriesQueued) : showListing(p.filesSeen, p.filesSeen)),
     });
+    const looked = byCategory ? selection.categoriesVisited : selection.files.length + selection.filteredOut;
+    if (!changeListing) showListing(looked, looked);
     listProgress.stop();
     phase('listing');
 

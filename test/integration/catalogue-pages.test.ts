@@ -19,6 +19,7 @@ import { renderSet } from '../../services/tracker-web/pages/render-set.ts';
 import { renderFile } from '../../services/tracker-web/pages/render-file.ts';
 import { renderError, renderNotFound } from '../../services/tracker-web/pages/render-errors.ts';
 import { formatBytes } from '../../services/tracker-web/pages/format.ts';
+import { startCatalogueServer, type CatalogueServer } from '../../services/tracker-web/server.ts';
 import {
   HOSTILE_ATTR, HOSTILE_TITLE, SAMPLE_FILES, SAMPLE_NOW, SAMPLE_SETS, SAMPLE_TOTALS, sampleHome, sampleSetPage,
 } from '../helpers/sample-models.ts';
@@ -242,6 +243,17 @@ describe('catalogue pages in headless Chromium', () => {
     await img.scrollIntoViewIfNeeded();
     await page.waitForFunction(() => (document.querySelector('figure.mosaic img') as HTMLImageElement | null)?.naturalWidth, null, { timeout: 10_000 });
     expect(await page.locator('link[rel=alternate]').count()).toBe(3);
+    // Full info hashes as text a visitor can select and copy, without any script.
+    const hashes = page.locator('#volumes-table code.info-hash');
+    expect(await hashes.allInnerTexts()).toEqual(model.volumes.map((v) => v.infoHash.toLowerCase()));
+    const first = hashes.first();
+    expect(await first.evaluate((el) => getComputedStyle(el).userSelect)).toBe('all');
+    await first.click();
+    expect(await page.evaluate(() => window.getSelection()?.toString())).toBe(model.volumes[0]!.infoHash.toLowerCase());
+    // The risk score says what it means (1 of 3 wanted copies for the least-copied file here).
+    expect(await page.locator('#set-risk-score').innerText()).toBe(`score ${model.set.risk.toFixed(2)}`);
+    expect(await page.locator('#set-risk-score').getAttribute('title')).toMatch(/0 \(every file has its 3 copies\) to 1 \(some file has no copy\)/);
+    expect(await page.locator('#set-risk-explained').innerText()).toBe('its least-copied file has 0 of 3 copies');
     expect(await accessibilityProblems(page)).toEqual([]);
     console.log('screenshot:', await session.screenshot(page, 'catalogue-set'));
     expectClean(problems);
@@ -318,6 +330,40 @@ describe('catalogue pages in headless Chromium', () => {
     expect(await accessibilityProblems(page)).toEqual([]);
     await page.close();
     expect(renderError(503, 'later')).toContain('Temporarily unavailable');
+  });
+});
+
+describe('the real catalogue server (port 0, empty store)', () => {
+  let catalogue: CatalogueServer | undefined;
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'seedbank-pages-server-'));
+    catalogue = await startCatalogueServer({ dataDir, port: 0, host: '127.0.0.1', dht: null, census: { autoStart: false } });
+  });
+  afterAll(async () => {
+    if (catalogue) await withTimeout(catalogue.close(), SERVER_CLOSE_TIMEOUT_MS, 'closing the catalogue');
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('answers an unknown set page with an HTML 404 page and the API with JSON', async () => {
+    const { page } = await session.newPage();
+    const missing = await page.goto(`${catalogue!.url}/sets/nope`);
+    expect(missing?.status()).toBe(404);
+    expect(missing?.headers()['content-type']).toMatch(/^text\/html/);
+    expect(await page.locator('h1').innerText()).toBe('No such set');
+    expect(await page.locator('main code').innerText()).toBe('/sets/nope');
+    expect(await page.getByRole('link', { name: 'Browse all sets' }).count()).toBe(1);
+    // Any other missing page a browser asks for is a page too.
+    const other = await page.goto(`${catalogue!.url}/no/such/page`);
+    expect(other?.status()).toBe(404);
+    expect(await page.locator('h1').innerText()).toBe('No such page');
+    await page.close();
+    for (const url of ['/api/sets/nope', '/api/view/sets/nope', '/no/such/page']) {
+      const res = await fetch(`${catalogue!.url}${url}`, { headers: { accept: 'application/json' } });
+      expect(res.status, url).toBe(404);
+      expect(res.headers.get('content-type'), url).toMatch(/^application\/json/);
+      expect(((await res.json()) as { error: { code: string } }).error.code, url).toMatch(/NOT_FOUND|SET_/);
+    }
   });
 });
 

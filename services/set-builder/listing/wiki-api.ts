@@ -1,5 +1,7 @@
 import { Writable } from 'node:stream';
 import { Mwn, type ApiParams, type ApiResponse } from 'mwn';
+import { Response as MwnResponse } from 'mwn/build/core.js';
+import { log as mwnLog } from 'mwn/build/log.js';
 import { SeedbankError } from '../../../shared/errors.ts';
 import { silentLogger, type Logger } from '../../../shared/log.ts';
 
@@ -21,6 +23,18 @@ export interface SiteFacts {
   /** True when the user may ask 500 titles per query (apihighlimits). */
   highLimits: boolean;
 }
+
+// mwn's retry path writes its one-line "[W] Retrying in 5 seconds: encountered ..." through
+// its logger (routed into ours below) and then console.logs an object dump of the failed
+// request ({ request: { method: undefined, ... } }) to stdout, where our results go. Keep the
+// line, drop the dump: the error that ends the retries carries the details.
+MwnResponse.prototype.logError = function logRetryLine(this: MwnResponse, err: unknown): void {
+  const reason = err instanceof Error ? err.message : String(err);
+  mwnLog(`[W] wiki request failed (${reason}); retrying in ${this.bot.options.retryPause! / 1000} s`);
+};
+
+/** mwn's own "[date time] [W] " prefix: our log line has its own time and level. */
+const MWN_LINE_PREFIX = /^(\[[^\]]*\]\s*)*/;
 
 /** A thin, counted wrapper around mwn for the read-only queries the builder makes. */
 export class WikiApi {
@@ -51,7 +65,7 @@ export class WikiApi {
       stream: new Writable({
         write(chunk: Buffer, _enc, done) {
           const line = chunk.toString().replace(/\x1b\[[0-9;]*m/g, '').trim();
-          if (line.length > 0) logger.warn({ source: 'mwn' }, line.split('\n')[0]!);
+          if (line.length > 0) logger.warn({ source: 'mwn' }, line.split('\n')[0]!.replace(MWN_LINE_PREFIX, ''));
           done();
         },
       }),

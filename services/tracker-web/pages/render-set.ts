@@ -10,13 +10,20 @@ import { renderCopiesHistogram } from './svg-histogram.ts';
 import { safeUrl } from './urls.ts';
 import type { SetPageModel, VolumeView } from './view-models.ts';
 
-/** Info hashes are long; the table shows this many leading hex digits and the rest on hover. */
-const SHORT_HASH_CHARS = 12;
-
 function renderDescription(text: string): SafeHtml {
   const paragraphs = text.split(/\n\s*\n/).map((p) => p.trim()).filter((p) => p !== '');
   if (paragraphs.length === 0) return html`<p class="lede">This set has no description.</p>`;
   return html`${paragraphs.map((p) => html`<p class="lede">${p}</p>`)}`;
+}
+
+/**
+ * The score with what it means in words: it is how far the least-copied file is from the
+ * copy target (0 = every file at target, 1 = some file has no copy), which a bare "0.67" hides.
+ */
+function renderRiskScore(risk: number, minCopies: number, target: number): SafeHtml {
+  const meaning = `Risk score ${risk.toFixed(2)} on a scale from 0 (every file has its ${plural(target, 'copy', 'copies')}) to 1 (some file has no copy): the share of the target the least-copied file is missing.`;
+  return html`<small id="set-risk-score" title="${meaning}">score ${risk.toFixed(2)}</small>
+<small id="set-risk-explained">its least-copied file has ${formatCopies(minCopies)} of ${plural(target, 'copy', 'copies')}</small>`;
 }
 
 function renderSummary(model: SetPageModel): SafeHtml {
@@ -31,7 +38,7 @@ function renderSummary(model: SetPageModel): SafeHtml {
 <small>target ${plural(set.copyTarget, 'copy', 'copies')}</small></dd></div>
 ${model.copiesModes ? html`<div><dt>${model.copiesModes.mode === 'approved' ? 'Any audited host (min)' : 'Approved operators (min)'}</dt><dd id="set-other-copies">${formatCopies(model.copiesModes.otherMin)}
 <small>${model.copiesModes.mode === 'approved' ? 'each address and operator key once' : 'distinct approved operators'}</small></dd></div>` : ''}
-<div><dt>Risk</dt><dd>${riskBadge(set.risk)}<small>score ${set.risk.toFixed(2)}</small></dd></div>
+<div><dt>Risk</dt><dd>${riskBadge(set.risk)}${renderRiskScore(set.risk, set.copies.min, set.copyTarget)}</dd></div>
 </dl>`;
 }
 
@@ -51,7 +58,7 @@ function renderCharts(model: SetPageModel): SafeHtml {
 function renderVolume(volume: VolumeView): SafeHtml {
   const hash = volume.infoHash.toLowerCase();
   return html`<tr data-info-hash="${hash}">
-<th scope="row"><span class="hash" title="${hash}">${hash.slice(0, SHORT_HASH_CHARS)}…</span></th>
+<th scope="row"><code class="hash info-hash" title="Info hash: select it to copy">${hash}</code></th>
 <td class="num">${formatBytes(volume.bytes)}</td><td class="num">${formatCount(volume.files)}</td>
 <td class="num">${formatCount(volume.seedersNow)}</td><td class="num">${formatCount(volume.copiesNow)}</td>
 <td><div class="actions"><a class="button-link magnet" href="${safeUrl(volume.magnetUri)}">Magnet<span class="visually-hidden"> link for volume ${hash}</span></a>

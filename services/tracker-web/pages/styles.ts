@@ -84,6 +84,7 @@ details{margin:4px 0}
 summary{cursor:pointer;color:var(--accent)}
 details ul{margin:6px 0;padding-left:20px;max-height:240px;overflow:auto;overflow-wrap:anywhere}
 .hash{font-family:ui-monospace,Menlo,Consolas,"DejaVu Sans Mono",monospace;font-size:.82rem;overflow-wrap:anywhere}
+.info-hash{user-select:all;-webkit-user-select:all;word-break:break-all;min-width:12ch}
 .actions{display:flex;flex-wrap:wrap;gap:8px}
 .button-link{display:inline-block;border:1px solid var(--accent);border-radius:8px;padding:2px 10px;text-decoration:none;
 font-size:.85rem;white-space:nowrap}

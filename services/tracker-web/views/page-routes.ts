@@ -7,6 +7,7 @@ import { parseHomeQuery } from '../pages/home-query.ts';
 import { renderFile } from '../pages/render-file.ts';
 import { renderHome } from '../pages/render-home.ts';
 import { renderSet } from '../pages/render-set.ts';
+import { renderNotFound } from '../pages/render-errors.ts';
 import type { DrillSummary } from '../pages/view-models.ts';
 import { MAX_NEEDS, rankNeeds } from '../redundancy/needs.ts';
 import { fileModel } from './file-model.ts';
@@ -48,7 +49,10 @@ export function pageRouter(src: ViewSources, extras: PageExtras): Router {
     return model;
   };
   router.get('/sets/:id', (req, res) => {
-    res.type('html').send(html(renderSet(setOr404(req))));
+    // A page gets a page: an HTML 404 in the catalogue's frame (the API under /api keeps JSON).
+    const model = setModel(src, String(req.params.id), baseUrl(req, extras.publicUrl));
+    if (!model) return void res.status(404).type('html').send(renderNotFound({ path: req.path, what: 'set' }));
+    res.type('html').send(html(renderSet(model)));
   });
   router.get('/sets/:id/preview.jpg', (req, res) => {
     const row = src.store.getSet(String(req.params.id));

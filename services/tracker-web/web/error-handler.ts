@@ -8,6 +8,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { errorSpec, isSeedbankError, type ErrorCode } from '../../../shared/errors.ts';
 import type { Logger } from '../../../shared/log.ts';
 import type { ErrorBody } from '../../../shared/api/error-body.ts';
+import { renderNotFound } from '../pages/render-errors.ts';
 
 export type { ErrorBody } from '../../../shared/api/error-body.ts';
 
@@ -16,10 +17,12 @@ export function httpStatusOf(code: ErrorCode): number {
   return errorSpec(code).http;
 }
 
-/** Answers 404 in the error format for any route nobody handled. */
+/** Answers 404 for any route nobody handled: an HTML page to a browser outside /api, the JSON error format otherwise. */
 export function notFound(): RequestHandler {
   return (req, res) => {
     const code = 'NOT_FOUND';
+    const page = req.method === 'GET' && !req.path.startsWith('/api/') && req.accepts(['json', 'html']) === 'html';
+    if (page) return void res.status(httpStatusOf(code)).type('html').send(renderNotFound({ path: req.path }));
     const body: ErrorBody = { error: { code, message: `nothing at ${req.method} ${req.path}` } };
     res.status(httpStatusOf(code)).json(body);
   };
@@ -50,6 +53,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (status >= 500) logger.error({ err, method: req.method, path: req.path }, 'request failed');
     // Refused tampered or hostile input: an error for the client, a warning for the server.
     else if (isSeedbankError(err) && err.kind === 'integrity') logger.warn({ err, method: req.method, path: req.path }, body.error.message);
+    // A 404 is how clients ask "does this exist yet?" (the builder before a first publish): not worth a line at info.
+    else if (status === 404) logger.debug({ code: body.error.code, status, method: req.method, path: req.path }, body.error.message);
     else logger.info({ code: body.error.code, status, method: req.method, path: req.path }, body.error.message);
     res.status(status).json(body);
   };

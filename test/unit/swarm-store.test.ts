@@ -269,3 +269,26 @@ describe('HTTP tracker replies', () => {
     expect(failureReply('torrent x is not here').toString()).toBe('d14:failure reason21:torrent x is not heree');
   });
 });
+
+describe('seeders across every swarm', () => {
+  it('counts a host seeding several swarms once, and lets it go when it stops seeding the last one', () => {
+    const s = new SwarmStore({ ttlMs: 1_000, sweepIntervalMs: 0 });
+    const ihA = 'a'.repeat(40);
+    const ihB = 'b'.repeat(40);
+    const seed = (infoHash: string, ip: string, port: number, event: TrackerEvent = 'started', left = 0) =>
+      s.announce(announce(ip, port, { infoHash, event, left }));
+    seed(ihA, '10.0.0.1', 6881);
+    seed(ihB, '10.0.0.1', 6881);
+    seed(ihB, '10.0.0.1', 6882);
+    seed(ihA, '10.0.0.7', 6881, 'started', 100); // leeching: not a seeder
+    expect(s.seedingHostsOverall()).toBe(1);
+    seed(ihA, '10.0.0.7', 6881, 'completed', 0);
+    expect(s.seedingHostsOverall()).toBe(2);
+    seed(ihA, '10.0.0.1', 6881, 'stopped');
+    expect(s.seedingHostsOverall()).toBe(2); // still seeding B
+    seed(ihB, '10.0.0.1', 6881, 'stopped');
+    seed(ihB, '10.0.0.1', 6882, 'stopped');
+    expect(s.seedingHostsOverall()).toBe(1);
+    s.close();
+  });
+});

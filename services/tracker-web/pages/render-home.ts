@@ -35,7 +35,7 @@ function renderTotals(totals: NetworkTotals): SafeHtml {
 <div><dt>Sets</dt><dd>${formatCount(totals.sets)}</dd></div>
 <div><dt>Files</dt><dd>${formatCount(totals.files)}</dd></div>
 <div><dt>Size of all sets</dt><dd>${formatBytes(totals.bytes)}</dd></div>
-<div><dt>Seeders now</dt><dd>${formatCount(totals.seedersNow)}</dd></div>
+<div><dt>Seeders now</dt><dd>${formatCount(totals.seedersNow)}<small>distinct hosts seeding any set</small></dd></div>
 <div><dt>Bytes under copy target</dt><dd>${formatPercent(totals.bytesUnderTarget, totals.bytes)}
 <small>${formatBytes(totals.bytesUnderTarget)} of ${formatBytes(totals.bytes)}</small></dd></div>
 <div><dt>Space offered / needed</dt><dd>${formatBytes(totals.offeredBytes)}

@@ -33,7 +33,7 @@ function renderSummary(model: SetPageModel): SafeHtml {
 <div><dt>Size</dt><dd>${formatBytes(set.bytes)}</dd></div>
 <div><dt>Files</dt><dd>${formatCount(set.files)}</dd></div>
 <div><dt>Latest version</dt><dd>${set.latestVersion ? html`v${set.latestVersion.n}<small>${timeAgo(set.latestVersion.builtAt, model.now)}</small>` : 'none yet'}</dd></div>
-<div><dt>Seeders now</dt><dd>${formatCount(set.seedersNow)}</dd></div>
+<div><dt>Seeders now</dt><dd>${formatCount(set.seedersNow)}<small>distinct hosts seeding a volume of it</small></dd></div>
 <div><dt>${model.copiesModes?.mode === 'approved' ? 'Copies, approved operators (min / median)' : 'Copies (min / median)'}</dt><dd><span class="${under ? 'under' : ''}">${formatCopies(set.copies.min)}</span> / ${formatCopies(set.copies.median)}
 <small>target ${plural(set.copyTarget, 'copy', 'copies')}</small></dd></div>
 ${model.copiesModes ? html`<div><dt>${model.copiesModes.mode === 'approved' ? 'Any audited host (min)' : 'Approved operators (min)'}</dt><dd id="set-other-copies">${formatCopies(model.copiesModes.otherMin)}

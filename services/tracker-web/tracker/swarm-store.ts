@@ -12,7 +12,7 @@
  * Pages, metrics and the census read it through {@link SwarmReader}; only the tracker announces.
  */
 import { addressBytes } from './peer-address.ts';
-import { hostOf, Swarm, type PickedPeers, type StoredPeer } from './swarm.ts';
+import { hostOf, SeedingHostTally, Swarm, type PickedPeers, type StoredPeer } from './swarm.ts';
 import { SeedbankError } from '../../../shared/errors.ts';
 
 export type { StoredPeer } from './swarm.ts';
@@ -48,6 +48,8 @@ export interface SwarmReader {
   peers(infoHash: string): LivePeer[];
   /** Every swarm announced to since start (hex info hashes). */
   infoHashes(): string[];
+  /** Distinct hosts seeding any swarm now (one address seeding ten volumes is one seeder). */
+  seedingHostsOverall?(): number;
 }
 
 /** One announce, checked and resolved to a compact key by the caller. */
@@ -98,6 +100,7 @@ const NO_ENTRIES = Buffer.alloc(0);
 
 export class SwarmStore implements SwarmReader {
   private readonly swarms = new Map<string, Swarm>();
+  private readonly seeding = new SeedingHostTally();
   /** When each host last announced anything, oldest first (re-inserted on each announce), for {@link seenRecently}. */
   private readonly hostsSeen = new Map<string, number>();
   private readonly ttlMs: number;
@@ -126,7 +129,7 @@ export class SwarmStore implements SwarmReader {
     this.hostsSeen.delete(host);
     this.hostsSeen.set(host, now);
     let s = this.swarms.get(a.infoHash);
-    if (!s) this.swarms.set(a.infoHash, (s = new Swarm()));
+    if (!s) this.swarms.set(a.infoHash, (s = new Swarm(this.seeding)));
     else this.expire(s, now);
     let peer = s.byKey.get(a.key);
     if (a.event === 'stopped') {
@@ -148,6 +151,11 @@ export class SwarmStore implements SwarmReader {
     }
     const picked = s.pick(peer, a.numwant, a.addressBytes, a.listPeers === true);
     return { ...totals(s), peers4: picked.peers4, peers6: picked.peers6, peers: picked.peers };
+  }
+
+  /** Distinct hosts seeding any swarm now. */
+  seedingHostsOverall(): number {
+    return this.seeding.hosts;
   }
 
   counts(infoHash: string): SwarmTotals {

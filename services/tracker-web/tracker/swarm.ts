@@ -63,7 +63,31 @@ const MAX_PICKS = 256;
 const picked = new Int32Array(MAX_PICKS);
 let candidates = new Int32Array(64);
 
+/** Counts, across every swarm of a store, the hosts seeding at least one of them. */
+export class SeedingHostTally {
+  private readonly swarmsSeeded = new Map<string, number>();
+
+  /** Hosts seeding any swarm now. */
+  get hosts(): number {
+    return this.swarmsSeeded.size;
+  }
+
+  /** A host started seeding one more swarm. */
+  add(host: string): void {
+    this.swarmsSeeded.set(host, (this.swarmsSeeded.get(host) ?? 0) + 1);
+  }
+
+  /** A host stopped seeding one swarm. */
+  remove(host: string): void {
+    const n = (this.swarmsSeeded.get(host) ?? 0) - 1;
+    if (n > 0) this.swarmsSeeded.set(host, n);
+    else this.swarmsSeeded.delete(host);
+  }
+}
+
 export class Swarm {
+  constructor(private readonly tally?: SeedingHostTally) {}
+
   complete = 0;
   incomplete = 0;
   downloaded = 0;
@@ -95,7 +119,17 @@ export class Swarm {
     let h = this.hosts.get(host);
     if (!h) this.hosts.set(host, (h = { peers: [], complete: 0 }));
     h.peers.push(p);
-    if (p.complete && h.complete++ === 0) this.seedingHosts++;
+    if (p.complete && h.complete++ === 0) this.hostStartsSeeding(host);
+  }
+
+  private hostStartsSeeding(host: string): void {
+    this.seedingHosts++;
+    this.tally?.add(host);
+  }
+
+  private hostStopsSeeding(host: string): void {
+    this.seedingHosts--;
+    this.tally?.remove(host);
   }
 
   remove(p: StoredPeer): void {
@@ -113,7 +147,7 @@ export class Swarm {
     const host = hostOf(p.key);
     const h = this.hosts.get(host)!;
     h.peers.splice(h.peers.indexOf(p), 1);
-    if (p.complete && --h.complete === 0) this.seedingHosts--;
+    if (p.complete && --h.complete === 0) this.hostStopsSeeding(host);
     if (h.peers.length === 0) this.hosts.delete(host);
   }
 
@@ -134,9 +168,10 @@ export class Swarm {
     p.complete = complete;
     this.complete += complete ? 1 : -1;
     this.incomplete += complete ? -1 : 1;
-    const h = this.hosts.get(hostOf(p.key))!;
-    if (complete && h.complete++ === 0) this.seedingHosts++;
-    if (!complete && --h.complete === 0) this.seedingHosts--;
+    const host = hostOf(p.key);
+    const h = this.hosts.get(host)!;
+    if (complete && h.complete++ === 0) this.hostStartsSeeding(host);
+    if (!complete && --h.complete === 0) this.hostStopsSeeding(host);
   }
 
   /** Up to `numwant` random peers other than `self`, only of one address family when `addressBytes` is given. */

@@ -22,7 +22,8 @@ export function homeModel(src: ViewSources, query: HomeQuery, extra: { offeredBy
     bytesUnderTarget,
     offeredBytes: balance.offeredBytes,
     neededBytes: balance.neededBytes,
-    seedersNow: all.reduce((n, s) => n + s.seedersNow, 0),
+    // Distinct hosts across every set: one machine seeding three sets is one seeder.
+    seedersNow: src.swarms.seedingHostsOverall?.() ?? all.reduce((n, s) => n + s.seedersNow, 0),
   };
   const tagCounts = new Map<string, number>();
   for (const s of all) for (const t of s.tags) tagCounts.set(t, (tagCounts.get(t) ?? 0) + 1);

@@ -5,14 +5,14 @@
 // timed in the same run: (1) zlib alone inflating it, (2) the shared dump reader giving each
 // row's name, size and SHA-1 (as coverage and the builder ask for them), (3) whole-wiki
 // coverage over it. Prints rows/s and the reader's time against inflate-only.
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, stat } from 'node:fs/promises';
-import { once } from 'node:events';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createGunzip, createGzip, constants as zlibConstants } from 'node:zlib';
+import { createGunzip } from 'node:zlib';
 import { imageDumpCoverage } from '../clients/restore/coverage/coverage.ts';
+import { writeGzipDumpOnce } from './gzip-dump.ts';
 import { DUMP_CHUNK_BYTES, readSqlDump } from '../shared/dumps/sql-dump-reader.ts';
 import { prng } from '../shared/prng.ts';
 import { IMAGE_TABLE_DDL, imageTuple, syntheticImage } from '../test/fixtures/image-table.ts';
@@ -24,30 +24,18 @@ const ROWS_PER_STATEMENT = 2000;
 const CACHE_DIR = path.join(os.tmpdir(), 'seedbank-bench-cache');
 const SEED = 12;
 
-/** Writes the synthetic dump once (streaming, with back-pressure) and reuses it afterwards. */
+/** Writes the synthetic dump once and reuses it afterwards. */
 async function syntheticDump(rows: number): Promise<string> {
   const file = path.join(CACHE_DIR, `image-synthetic-${SEED}-${rows}.sql.gz`);
-  if (await stat(file).catch(() => null)) return file;
-  await mkdir(CACHE_DIR, { recursive: true });
-  const started = performance.now();
-  const gz = createGzip({ level: zlibConstants.Z_BEST_SPEED });
-  const out = createWriteStream(`${file}.partial`);
-  gz.pipe(out);
-  const write = async (text: string) => {
-    if (!gz.write(text)) await once(gz, 'drain');
-  };
-  await write(`-- MySQL dump 10.19 (synthetic, seedbank bench)\n/*!40101 SET NAMES binary */;\nDROP TABLE IF EXISTS \`image\`;\n${IMAGE_TABLE_DDL}/*!40000 ALTER TABLE \`image\` DISABLE KEYS */;\n`);
   const rand = prng(SEED);
-  for (let i = 0; i < rows; i += ROWS_PER_STATEMENT) {
-    const tuples: string[] = [];
-    for (let j = i; j < Math.min(rows, i + ROWS_PER_STATEMENT); j++) tuples.push(imageTuple(syntheticImage(rand, j)));
-    await write(`INSERT INTO \`image\` VALUES ${tuples.join(',')};\n`);
-  }
-  await write('/*!40000 ALTER TABLE `image` ENABLE KEYS */;\n-- Dump completed\n');
-  gz.end();
-  await once(out, 'close');
-  await rename(`${file}.partial`, file);
-  console.log(`generated ${file} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  const { written, ms } = await writeGzipDumpOnce(file, {
+    header: `-- MySQL dump 10.19 (synthetic, seedbank bench)\n/*!40101 SET NAMES binary */;\nDROP TABLE IF EXISTS \`image\`;\n${IMAGE_TABLE_DDL}/*!40000 ALTER TABLE \`image\` DISABLE KEYS */;\n`,
+    rows,
+    rowsPerStatement: ROWS_PER_STATEMENT,
+    tuple: (j) => imageTuple(syntheticImage(rand, j)),
+    footer: '/*!40000 ALTER TABLE `image` ENABLE KEYS */;\n-- Dump completed\n',
+  });
+  if (written) console.log(`generated ${file} in ${(ms / 1000).toFixed(1)} s`);
   return file;
 }
 

@@ -7,14 +7,12 @@
 // Everything runs on 127.0.0.1; nothing reaches the internet.
 import { IMAGE_TABLE_DDL } from '../test/fixtures/image-table.ts';
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { once } from 'node:events';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createGzip, constants as zlibConstants } from 'node:zlib';
+import { writeGzipDumpOnce } from './gzip-dump.ts';
 import { hexToBase36Sha1 } from '../shared/dumps/base36-sha1.ts';
 import { imageDumpCoverage } from '../clients/restore/coverage/coverage.ts';
 import { withTrackersFirst } from '../shared/torrent/top-level.ts';
@@ -104,31 +102,19 @@ async function restoreBench(): Promise<void> {
 const DUMP_HEADER = `-- MySQL dump 10.19 (synthetic, seedbank bench)
 ${IMAGE_TABLE_DDL}`;
 
-/** Writes the synthetic dump once (streaming, with back-pressure) and reuses it afterwards. */
+/** Writes the synthetic dump once and reuses it afterwards. */
 async function syntheticDump(rows: number): Promise<string> {
   const file = path.join(CACHE_DIR, `image-${rows}.sql.gz`);
-  if (await stat(file).catch(() => null)) return file;
-  await mkdir(CACHE_DIR, { recursive: true });
-  const started = performance.now();
-  const gz = createGzip({ level: zlibConstants.Z_BEST_SPEED });
-  const out = createWriteStream(`${file}.partial`);
-  gz.pipe(out);
-  const write = async (text: string) => {
-    if (!gz.write(text)) await once(gz, 'drain');
-  };
-  await write(DUMP_HEADER);
-  for (let i = 0; i < rows; i += ROWS_PER_STATEMENT) {
-    const parts: string[] = [];
-    for (let j = i; j < Math.min(rows, i + ROWS_PER_STATEMENT); j++) {
+  const { written, ms } = await writeGzipDumpOnce(file, {
+    header: DUMP_HEADER,
+    rows,
+    rowsPerStatement: ROWS_PER_STATEMENT,
+    tuple: (j) => {
       const name = j % 7 === 0 ? `O\\'Brien_(${j}),_view_é.jpg` : `Photo_${j}.jpg`;
-      parts.push(`('${name}',${1000 + (j % 5000)},640,480,'a:1:{s:8:\\"Software\\";s:4:\\"test\\";}',8,'BITMAP','image','jpeg',${j},1,'20240101000000','${hexToBase36Sha1(sha1Of(j))}')`);
-    }
-    await write(`INSERT INTO \`image\` VALUES ${parts.join(',')};\n`);
-  }
-  gz.end();
-  await once(out, 'close');
-  await rename(`${file}.partial`, file);
-  console.log(`generated ${file} (${formatSize((await stat(file)).size)}) in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+      return `('${name}',${1000 + (j % 5000)},640,480,'a:1:{s:8:\\"Software\\";s:4:\\"test\\";}',8,'BITMAP','image','jpeg',${j},1,'20240101000000','${hexToBase36Sha1(sha1Of(j))}')`;
+    },
+  });
+  if (written) console.log(`generated ${file} (${formatSize((await stat(file)).size)}) in ${(ms / 1000).toFixed(0)} s`);
   return file;
 }
 

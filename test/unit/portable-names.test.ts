@@ -15,6 +15,8 @@ import { closeHashWorkers, createVolumeTorrent } from '../../shared/torrent/inde
 import { buildVolumes, volumeOrder } from '../../services/set-builder/volumes.ts';
 import type { ListedFile } from '../../services/set-builder/listing/listed-file.ts';
 import { SetStore } from '../../services/set-builder/store.ts';
+import { renderUnportableNames } from '../../services/tracker-web/pages/render-unportable.ts';
+import { unportableNamesView } from '../../services/tracker-web/views/unportable-model.ts';
 
 describe('portable names', () => {
   it('passes what every client writes as is: punctuation legal on Windows, accents, other scripts, emoji', () => {
@@ -217,5 +219,36 @@ describe('manifest formats', () => {
     expect(refusal(v1Text().replace('"volumeLayout":[""]', '"volumeLayout":["","u"]'))).toMatch(/"u" is a \/2 prefix/);
     expect(refusal(serializeManifest({ ...base(), format: 'seedbank-manifest/1' as never }))).toMatch(/"portable", which \/1 does not know/);
     expect(refusal(serializeManifest({ ...base(), format: 'seedbank-manifest/3' as never }))).toMatch(/seedbank-manifest\/3.*reads seedbank-manifest\/1 and seedbank-manifest\/2.*newer Seedbank/);
+  });
+});
+
+describe('the set page note', () => {
+  const file = (title: string, p: string, volume: string) => ({
+    title, path: p, size: 1, sha1: 'ef'.repeat(20), mime: 'image/jpeg', uploadTimestamp: '', pageId: 1, revisionId: 1, license: null, author: null, categories: [], coordinates: null, volume,
+  });
+  const vol = (infoHash: string, prefix: string, files: number, portable?: boolean) => ({
+    infoHash, prefix, pieceLength: 16384, pieces: 1, size: files, files, torrent: `volumes/${infoHash}.torrent`, ...(portable === undefined ? {} : { portable }),
+  });
+  const [a, b, u] = ['aa'.repeat(20), 'bb'.repeat(20), 'cc'.repeat(20)];
+
+  it('names the apart volumes of a /2 version with their counts', () => {
+    const m = { format: MANIFEST_FORMAT, files: [file('File:Plain.jpg', '1/1a/Plain.jpg', a), file('File:Why?.jpg', '2/2b/Why?.jpg', u), file('File:"Q".jpg', '3/3c/"Q".jpg', u)], volumes: [vol(a, '', 1, true), vol(u, 'u', 2, false)] } as unknown as Manifest;
+    const view = unportableNamesView(m)!;
+    expect(view).toEqual({ files: 2, keptApart: true, volumes: [{ infoHash: u, files: 2 }], examples: ['File:Why?.jpg', 'File:"Q".jpg'] });
+    const page = String(renderUnportableNames(view));
+    expect(page).toContain('<strong id="unportable-count">2</strong> files have names');
+    expect(page).toContain(`data-info-hash="${u}"`);
+    expect(page).toContain('kept in 1 volume of their own');
+    expect(page).toContain('File:&quot;Q&quot;.jpg');
+  });
+
+  it('finds them in a /1 version by the rules, names the ordinary volumes they are mixed into, and says nothing when there are none', () => {
+    const files = [file('File:Plain.jpg', '1/1a/Plain.jpg', a), file('File:Why?.jpg', '2/2b/Why?.jpg', a), file('File:Nul.jpg', '3/3c/Nul.jpg', b)];
+    const m = { format: 'seedbank-manifest/1', files, volumes: [vol(a, '0', 2), vol(b, '1', 1)] } as unknown as Manifest;
+    const view = unportableNamesView(m)!;
+    expect(view).toMatchObject({ files: 2, keptApart: false, volumes: [{ infoHash: a, files: 1 }, { infoHash: b, files: 1 }] });
+    expect(String(renderUnportableNames(view))).toContain('from the next version on they are kept in volumes of their own');
+    expect(unportableNamesView({ ...m, files: [files[0]!] })).toBeUndefined();
+    expect(renderUnportableNames(undefined)).toBe('');
   });
 });

@@ -22,8 +22,9 @@ export interface BuiltVolume {
  * Cuts the files into volumes by the stable rule and writes one torrent per volume into
  * `scratch/volumes/`. Files whose stored names some clients or disks rewrite (see
  * portable-name.ts) go into volumes of their own, so every other volume seeds in place from
- * a Commons tree in any client on any OS. A volume whose file list equals the parent's keeps the parent's
- * torrent byte for byte; one that changed re-hashes only from its first changed file.
+ * a Commons tree in any client on any OS. A volume whose file list equals the parent's keeps
+ * the parent's torrent byte for byte; one that changed re-hashes only from its first changed
+ * file.
  */
 export async function buildVolumes(
   store: SetStore,

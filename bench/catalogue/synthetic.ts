@@ -318,7 +318,7 @@ export function buildVersion(i: number, filesPerSet: number, sampleSize: number)
     if (vfiles.length === 0) continue;
     const t = volumeTorrent(vfiles as ManifestFile[], pieceLength, r);
     for (const f of vfiles) volumeOf.set(f.title, t.infoHash);
-    volumes.push({ infoHash: t.infoHash, prefix: leaf, pieceLength, pieces: t.pieces, size: t.size, files: vfiles.length, torrent: `volumes/${t.infoHash}.torrent`, torrentBytes: t.torrent });
+    volumes.push({ infoHash: t.infoHash, prefix: leaf, pieceLength, pieces: t.pieces, size: t.size, files: vfiles.length, torrent: `volumes/${t.infoHash}.torrent`, portable: true, torrentBytes: t.torrent });
   }
   // Keys in code-unit order, so plain JSON.stringify gives the canonical bytes (see fastSerialize).
   const files: ManifestFile[] = base.map((f) => ({

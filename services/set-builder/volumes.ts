@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { assignVolumes } from '../../shared/formats/volume-rule.ts';
+import { assignVolumesApart } from '../../shared/formats/volume-rule.ts';
+import { unportablePaths } from '../../shared/formats/portable-name.ts';
 import type { Manifest, ManifestVolume } from '../../shared/formats/manifest.ts';
 import type { Logger } from '../../shared/log.ts';
 import type { Progress } from '../../shared/progress.ts';
@@ -19,8 +20,11 @@ export interface BuiltVolume {
 
 /**
  * Cuts the files into volumes by the stable rule and writes one torrent per volume into
- * `scratch/volumes/`. A volume whose file list equals the parent's keeps the parent's
- * torrent byte for byte; one that changed re-hashes only from its first changed file.
+ * `scratch/volumes/`. Files whose stored names some clients or disks rewrite (see
+ * portable-name.ts) go into volumes of their own, so every other volume seeds in place from
+ * a Commons tree in any client on any OS. A volume whose file list equals the parent's keeps
+ * the parent's torrent byte for byte; one that changed re-hashes only from its first changed
+ * file.
  */
 export async function buildVolumes(
   store: SetStore,
@@ -30,7 +34,9 @@ export async function buildVolumes(
   options: { limitBytes: number; pieceLength: number; trackers: string[]; scratch: string; logger: Logger; progress?: Progress; signal?: AbortSignal },
 ): Promise<{ volumes: BuiltVolume[]; layout: string[] }> {
   const parentLeaves = parent && parent.volumes.every((v) => v.pieceLength === options.pieceLength) ? parent.volumeLayout : null;
-  const leaves = assignVolumes(files, options.limitBytes, parentLeaves);
+  const unportable = unportablePaths(files.map((f) => f.path));
+  const leaves = assignVolumesApart(files, options.limitBytes, parentLeaves, (f) => unportable.has(f.path));
+  if (unportable.size > 0) options.logger.info({ files: unportable.size, example: unportable.keys().next().value }, 'files with unportable names kept in volumes of their own');
   const parentByPrefix = new Map((parent?.volumes ?? []).map((v) => [v.prefix, v]));
   const parentDir = parent ? store.versionDir(setId, parent.version) : null;
   const totalBytes = files.reduce((s, f) => s + f.size, 0);
@@ -48,7 +54,7 @@ export async function buildVolumes(
 
     if (oldParsed && oldTorrent && sameFiles(oldParsed.files, ordered) && oldParsed.pieceLength === options.pieceLength) {
       await writeFile(path.join(options.scratch, torrentName(oldParsed.infoHash)), oldTorrent);
-      built.push({ volume: { ...old!, torrent: torrentName(oldParsed.infoHash) }, files: ordered, reused: true, piecesHashed: 0 });
+      built.push({ volume: { ...old!, torrent: torrentName(oldParsed.infoHash), portable: leaf.portable }, files: ordered, reused: true, piecesHashed: 0 });
       options.progress?.tick(ordered.length, ordered.reduce((s, f) => s + f.size, 0));
       continue;
     }
@@ -80,6 +86,7 @@ export async function buildVolumes(
         size: result.totalBytes,
         files: ordered.length,
         torrent: torrentName(result.infoHash),
+        portable: leaf.portable,
       },
       files: ordered,
       reused: false,

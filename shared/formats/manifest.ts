@@ -1,10 +1,21 @@
 import { z } from 'zod';
 import { canonicalJson, sha256Hex } from '../canonical-json.ts';
 import { SeedbankError } from '../errors.ts';
+import { isApartPrefix } from './volume-rule.ts';
 
-/** Format tag of every manifest this code writes; a reader refuses other major formats. */
-export const MANIFEST_FORMAT = 'seedbank-manifest/1';
+/**
+ * Every manifest format this code reads, oldest first; the last is the one it writes. What
+ * each format adds is checked in FORMAT_RULES below, the one place a new format is added.
+ * /1: the first layout. /2: unportable names kept in volumes of their own (`u` prefixes,
+ * `portable` on each volume).
+ */
+export const MANIFEST_FORMATS = ['seedbank-manifest/1', 'seedbank-manifest/2'] as const;
+export type ManifestFormat = (typeof MANIFEST_FORMATS)[number];
+/** Format tag of every manifest this code writes. */
+export const MANIFEST_FORMAT = 'seedbank-manifest/2' satisfies ManifestFormat;
 
+/** A leaf of the volume rule: MD5 bits, after a `u` for the trie of unportable names (/2). */
+const LEAF = /^u?[01]*$/;
 const hex = (bytes: number) => z.string().regex(new RegExp(`^[0-9a-f]{${bytes * 2}}$`));
 
 /** One media file of a set version. */
@@ -27,17 +38,26 @@ export const manifestFileSchema = z.strictObject({
 /** One volume: a torrent of media in the Commons layout. */
 export const manifestVolumeSchema = z.strictObject({
   infoHash: hex(20),
-  /** The stable assignment rule: files whose name's MD5 starts with these bits. */
-  prefix: z.string().regex(/^[01]*$/),
+  /**
+   * The stable assignment rule: files whose name's MD5 starts with these bits; from /2 on, a
+   * leading `u` marks the volumes that keep unportable names apart.
+   */
+  prefix: z.string().regex(LEAF),
   pieceLength: z.number().int().positive(),
   pieces: z.number().int().nonnegative(),
   size: z.number().int().nonnegative(),
   files: z.number().int().nonnegative(),
   torrent: z.string(),
+  /**
+   * From /2 on: false for a volume of unportable names (see portable-name.ts), true for every
+   * other, which any client on any OS can seed in place from a Commons tree. Absent in /1,
+   * whose volumes mix both kinds.
+   */
+  portable: z.boolean().optional(),
 });
 
 export const manifestSchema = z.strictObject({
-  format: z.literal(MANIFEST_FORMAT),
+  format: z.enum(MANIFEST_FORMATS),
   set: z.strictObject({
     id: z.string(),
     title: z.string(),
@@ -65,7 +85,7 @@ export const manifestSchema = z.strictObject({
   files: z.array(manifestFileSchema),
   volumes: z.array(manifestVolumeSchema),
   /** Every leaf of the volume rule, empty ones included, so the next version starts from them. */
-  volumeLayout: z.array(z.string().regex(/^[01]*$/)),
+  volumeLayout: z.array(z.string().regex(LEAF)),
   changes: z.strictObject({
     added: z.array(z.string()),
     removed: z.array(z.string()),
@@ -83,6 +103,21 @@ export type Manifest = z.output<typeof manifestSchema>;
 export type ManifestFile = z.output<typeof manifestFileSchema>;
 export type ManifestVolume = z.output<typeof manifestVolumeSchema>;
 export type ManifestChanges = Manifest['changes'];
+
+/**
+ * What each format requires beyond the common schema, as problems found; the common schema
+ * is their union, so a manifest of any readable format parses into one shape (and serialises
+ * back to its own bytes, which its signature and its children's parent hash need).
+ */
+const FORMAT_RULES: Record<ManifestFormat, (m: Manifest) => string[]> = {
+  'seedbank-manifest/1': (m) => [
+    ...m.volumes.filter((v) => v.portable !== undefined).map((v) => `volume ${v.infoHash} has "portable", which /1 does not know`),
+    ...[...m.volumes.map((v) => v.prefix), ...m.volumeLayout].filter(isApartPrefix).map((p) => `prefix "${p}" is a /2 prefix`),
+  ],
+  'seedbank-manifest/2': (m) => m.volumes
+    .filter((v) => v.portable !== !isApartPrefix(v.prefix))
+    .map((v) => `volume ${v.infoHash} (prefix "${v.prefix}") must have portable: ${!isApartPrefix(v.prefix)}`),
+};
 
 /** The manifest's bytes as written to disk: canonical JSON plus a final newline. */
 export function serializeManifest(manifest: Manifest): string {
@@ -102,10 +137,18 @@ export function parseManifest(text: string, source = 'manifest'): Manifest {
   } catch (err) {
     throw new SeedbankError('MANIFEST_INVALID', `${source} is not JSON: ${(err as Error).message}`);
   }
+  const format = (value as { format?: unknown } | null)?.format;
+  if (!MANIFEST_FORMATS.includes(format as ManifestFormat)) {
+    throw new SeedbankError('MANIFEST_INVALID', `${source} has format ${JSON.stringify(format)}; this Seedbank reads ${MANIFEST_FORMATS.join(' and ')}`, {
+      hint: typeof format === 'string' && format.startsWith('seedbank-manifest/') ? 'it was written by a newer Seedbank: upgrade this one' : 'is this a Seedbank manifest.json?',
+    });
+  }
   const result = manifestSchema.safeParse(value);
-  if (!result.success) {
-    const first = result.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`);
-    throw new SeedbankError('MANIFEST_INVALID', `${source} is not a valid ${MANIFEST_FORMAT} manifest: ${first.join('; ')}`, {
+  const problems = result.success
+    ? FORMAT_RULES[result.data.format](result.data)
+    : result.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`);
+  if (!result.success || problems.length > 0) {
+    throw new SeedbankError('MANIFEST_INVALID', `${source} is not a valid ${String(format)} manifest: ${problems.slice(0, 5).join('; ')}`, {
       hint: 'was it written by a newer Seedbank, or edited by hand?',
     });
   }

@@ -74,6 +74,42 @@ export function assignVolumes<F extends RuleFile>(
   return [...leaves.entries()].map(([prefix, members]) => ({ prefix, files: members }));
 }
 
+/**
+ * Marks the leaves of the second trie, which holds the files whose stored names are not
+ * portable (see portable-name.ts): `u` then the same MD5 bits, so `u` alone is its root.
+ */
+export const APART_MARK = 'u';
+
+/** True for a leaf (volume prefix) of the second trie, the one that keeps unportable names apart. */
+export function isApartPrefix(prefix: string): boolean {
+  return prefix.startsWith(APART_MARK);
+}
+
+/**
+ * The volume rule with unportable names kept apart: files for which `apart` holds go into a
+ * trie of their own, whose leaves carry the prefix `u`, and every other file into the main
+ * trie. Each trie grows from its own leaves of the parent layout (a parent without `u` leaves
+ * starts the second trie at its root), so the main trie's volumes that held no unportable
+ * name keep their files, and with them their info hash. Returns the main trie's leaves, then
+ * the second's, each with `portable` saying which trie it is from.
+ */
+export function assignVolumesApart<F extends RuleFile>(
+  files: F[],
+  limitBytes: number,
+  parentLeaves: string[] | null,
+  apart: (file: F) => boolean,
+): Array<{ prefix: string; files: F[]; portable: boolean }> {
+  const main: F[] = [];
+  const kept: F[] = [];
+  for (const f of files) (apart(f) ? kept : main).push(f);
+  const parentMain = parentLeaves?.filter((p) => !isApartPrefix(p)) ?? null;
+  const parentApart = parentLeaves?.filter(isApartPrefix).map((p) => p.slice(APART_MARK.length)) ?? null;
+  return [
+    ...assignVolumes(main, limitBytes, parentMain).map((l) => ({ ...l, portable: true })),
+    ...assignVolumes(kept, limitBytes, parentApart).map((l) => ({ prefix: `${APART_MARK}${l.prefix}`, files: l.files, portable: false })),
+  ];
+}
+
 function total(files: RuleFile[]): number {
   let sum = 0;
   for (const f of files) sum += f.size;

@@ -28,7 +28,7 @@ export async function putHandVersion(store: CatalogueStore, o: { setId: string; 
     snapshot: { builtAt: '2026-01-01T00:00:00Z', maxRevisionId: 1, maxLogId: 1, dumpRun: '' },
     parent: null,
     files,
-    volumes: [{ infoHash: ih, prefix: '', pieceLength: o.parsed.pieceLength, pieces: o.parsed.pieces.length / 20, size, files: files.length, torrent: `${ih}.torrent` }],
+    volumes: [{ infoHash: ih, prefix: '', pieceLength: o.parsed.pieceLength, pieces: o.parsed.pieces.length / 20, size, files: files.length, torrent: `${ih}.torrent`, portable: true }],
     volumeLayout: [''],
     changes: { added: files.map((f) => f.title), removed: [], changed: [], renamed: [], pagesUpdated: [] },
     skipped: [],

@@ -8,6 +8,7 @@ import { riskBadge, tagList, timeAgo } from './fragments.ts';
 import { renderSeedersPlot } from './svg-plot.ts';
 import { renderCopiesHistogram } from './svg-histogram.ts';
 import { safeUrl } from './urls.ts';
+import { renderUnportableNames } from './render-unportable.ts';
 import type { SetPageModel, VolumeView } from './view-models.ts';
 
 function renderDescription(text: string): SafeHtml {
@@ -122,6 +123,7 @@ ${renderDescription(set.description)}
 ${renderSummary(model)}
 ${renderCharts(model)}
 ${renderVolumes(model)}
+${renderUnportableNames(model.unportableNames)}
 <section aria-labelledby="versions-heading"><h2 id="versions-heading">Versions</h2>${renderVersions(model.versions)}</section>
 ${renderPreview(model)}
 ${renderRecipe(model)}

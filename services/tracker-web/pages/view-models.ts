@@ -133,6 +133,20 @@ export interface VolumeView {
   copiesNow: number;
 }
 
+/**
+ * Files whose stored names stock clients or case-insensitive disks rewrite (see
+ * shared/formats/portable-name.ts), so no client seeds them in place from a Commons tree.
+ */
+export interface UnportableNamesView {
+  files: number;
+  /** True when they sit in volumes of their own (manifest /2), false in a /1 version that mixes them in. */
+  keptApart: boolean;
+  /** The volumes holding them, with how many of them each holds. */
+  volumes: Array<{ infoHash: string; files: number }>;
+  /** A few of their titles. */
+  examples: string[];
+}
+
 /** Everything the set page shows. */
 export interface SetPageModel {
   now: IsoDate;
@@ -155,6 +169,8 @@ export interface SetPageModel {
    * mode counts them; absent before the census has figures.
    */
   copiesModes?: { mode: 'any' | 'approved'; otherMin: number };
+  /** The latest version's files with unportable names; absent when it has none. */
+  unportableNames?: UnportableNamesView;
   feeds: { rssUrl: string; atomUrl: string; jsonUrl: string };
 }
 

@@ -2,6 +2,7 @@ import { stringify as toYaml } from 'yaml';
 import { magnetUri } from '../../../shared/torrent/index.ts';
 import type { SetPageModel, TitleList, VersionView, VolumeView } from '../pages/view-models.ts';
 import { regionLabel, summarizeSet, type ViewSources } from './set-summaries.ts';
+import { unportableNamesView } from './unportable-model.ts';
 
 /** Versions whose title lists are shown (each costs a manifest read); older ones show their counts only. */
 const VERSIONS_WITH_TITLES = 1;
@@ -88,6 +89,7 @@ export function setModel(src: ViewSources, setId: string, baseUrl: string): SetP
     seedersOverTime: [...buckets].sort(([a], [b]) => a - b).map(([t, n]) => ({ at: new Date(t).toISOString(), seeders: n })),
     copiesHistogram: [...(stats?.histogram ?? new Map<number, number>())].sort(([a], [b]) => a - b).map(([copies, files]) => ({ copies, files })),
     ...(stats ? { copiesModes: { mode: stats.copiesMode, otherMin: stats.otherMin } } : {}),
+    ...(manifest ? { unportableNames: unportableNamesView(manifest) } : {}),
     feeds: {
       rssUrl: `${baseUrl}/sets/${encodeURIComponent(setId)}/feed.rss`,
       atomUrl: `${baseUrl}/sets/${encodeURIComponent(setId)}/feed.atom`,

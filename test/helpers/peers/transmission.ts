@@ -31,10 +31,15 @@ export interface Transmission {
   add(torrent: Uint8Array, downloadDir: string): Promise<number>;
   /** Polls until `ready(torrent)` holds; rejects after `timeoutMs` naming what it waited for. */
   waitFor(id: number, what: string, ready: (t: TransmissionTorrent) => boolean, timeoutMs: number): Promise<TransmissionTorrent>;
+  /** The torrent's files as Transmission names them on disk (under the download dir), in torrent order. */
+  files(id: number): Promise<Array<{ name: string; length: number; bytesCompleted: number }>>;
   /** Asks for a recheck of the data on disk (`torrent-verify`) and waits until it is done. */
   verify(id: number, timeoutMs: number): Promise<TransmissionTorrent>;
   close(): Promise<void>;
 }
+
+/** True once a torrent's check of the data on disk is over (it seeds, or it would download what is missing). */
+export const isChecked = (t: TransmissionTorrent) => t.status === STATUS.seed || t.status === STATUS.download || t.status === STATUS.downloadWait;
 
 /** True once a torrent is seeding with all its data verified. */
 export const isSeeding = (t: TransmissionTorrent) => t.status === STATUS.seed && t.percentDone === 1;
@@ -145,6 +150,11 @@ export async function startTransmission(configDir: string): Promise<Transmission
       return id;
     },
     waitFor,
+    async files(id) {
+      const { torrents } = await rpc<{ torrents: Array<{ files: Array<{ name: string; length: number; bytesCompleted: number }> }> }>('torrent-get', { ids: [id], fields: ['files'] });
+      if (!torrents[0]) throw new Error(`transmission has no torrent ${id}`);
+      return torrents[0].files;
+    },
     async verify(id, timeoutMs) {
       await rpc('torrent-verify', { ids: [id] });
       // Queued, then checking, then back to seeding (or stopped/downloading when data is missing).

@@ -7,6 +7,7 @@
 import { parseManifest, type Manifest } from '../../../shared/formats/manifest.ts';
 import { SeedbankError } from '../../../shared/errors.ts';
 import { openCatalogueTables, prefixRange, type CatalogueTables } from './open-lmdb.ts';
+import { putSetFilesSync, SetFileIndex, type PublishedFile } from './set-files.ts';
 import type {
   FileLocation,
   MetadataFileName,
@@ -34,7 +35,8 @@ export interface NewVersion {
   pagesGz: Uint8Array;
   metadataTorrent: Uint8Array;
   volumes: Array<Omit<VolumeRecord, 'setId' | 'versions'> & { torrent: Uint8Array }>;
-  files: FileLocation[];
+  /** With their facts (licence, author, upload date) from current publishers. */
+  files: PublishedFile[];
 }
 
 /** Time-range options for swarm history reads. */
@@ -51,8 +53,12 @@ export class CatalogueStore {
   private readonly manifests = new Map<string, Manifest>();
   private readonly trackedListeners = new Set<(infoHashes: string[]) => void>();
 
+  /** Each version's files by title: paged and searched by the set page, read by the file page. */
+  readonly setFiles: SetFileIndex;
+
   private constructor(tables: CatalogueTables) {
     this.t = tables;
+    this.setFiles = new SetFileIndex(tables.env, tables.setFiles, tables.setFacts, (setId, version) => this.manifest(setId, version));
   }
 
   /** Opens the store under `dataDir/catalogue.lmdb`, creating it on first use. */
@@ -249,6 +255,7 @@ export class CatalogueStore {
         filesBySha1.putSync([f.sha1, setId, version, f.title], { path: f.path, size: f.size, volume: f.volume });
         titles.putSync([f.title, f.sha1], 1);
       }
+      putSetFilesSync(this.t.setFiles, this.t.setFacts, setId, version, v.files);
     });
     const tracked = [v.record.metadataInfoHash, ...v.volumes.map((vol) => vol.infoHash)];
     for (const listener of this.trackedListeners) listener(tracked);

@@ -1,6 +1,7 @@
 import { networkOf } from '../census/index.ts';
 import type { FileOccurrence, FilePageModel, NetworkHolding } from '../pages/view-models.ts';
 import type { ViewSources } from './set-summaries.ts';
+import { thumbnailUrl } from './thumbnail.ts';
 import { versionFacts } from './version-facts.ts';
 
 /** Media types by extension: the file page shows one without reading a half-megabyte manifest. */
@@ -48,6 +49,9 @@ export function fileModel(src: ViewSources, query: string): FilePageModel {
   const copies = src.copies.file(sha1);
   const first = locations[locations.length - 1]!;
   const facts = versionFacts(src.store, first.setId, first.version);
+  // Licence, author and upload date from the version's file list (one record, not the manifest).
+  const row = src.store.setFiles.get(first.setId, first.version, first.title);
+  const mime = row?.mime || mimeFromName(first.path);
   const containedIn: FileOccurrence[] = locations.map((l) => ({
     setId: l.setId,
     setTitle: src.store.getSet(l.setId)?.title ?? l.setId,
@@ -67,7 +71,7 @@ export function fileModel(src: ViewSources, query: string): FilePageModel {
       title: first.title,
       sha1,
       bytes: first.size,
-      mime: mimeFromName(first.path),
+      mime,
       copies: copies.copies,
       copiesMode: copies.copiesMode,
       approvedCopies: copies.approvedCopies,
@@ -78,6 +82,8 @@ export function fileModel(src: ViewSources, query: string): FilePageModel {
       networks,
       containedIn,
       descriptionUrl: facts.articleUrl ? facts.articleUrl.replace('$1', encodeURIComponent(first.title.replace(/ /g, '_'))) : null,
+      ...(row ? { facts: { license: row.license, author: row.author, uploaded: row.uploaded } } : {}),
+      thumbnailUrl: facts.uploadBase ? thumbnailUrl(facts.uploadBase, first.path, mime) : null,
     },
   };
 }

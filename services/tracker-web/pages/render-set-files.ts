@@ -83,7 +83,7 @@ export function renderSetFiles(setId: string, files: SetFilesSection, copyTarget
   } else if (files.rows.length === 0) {
     body = html`<p class="empty" id="files-empty">${query.q !== '' || query.under ? 'No file matches.' : 'This version has no files.'}</p>`;
   } else {
-    body = html`<div class="table-wrap"><table id="files-table" class="stack">
+    body = html`<div class="table-wrap"><table id="files-table" class="stack compact">
 <caption>${caption(files)}</caption>
 <thead><tr><th scope="col">Title</th><th scope="col" class="num">Size</th><th scope="col" class="num">Copies</th>
 <th scope="col">Licence</th><th scope="col">Uploaded</th></tr></thead>
@@ -110,7 +110,7 @@ function copyable(id: string, text: string): SafeHtml {
 
 /** The "Host this set", "Restore this set" and whole-set download boxes. */
 export function renderSetActions(actions: SetActions): SafeHtml {
-  return html`<section aria-labelledby="act-heading">
+  return html`<section class="act" aria-labelledby="act-heading">
 <h2 id="act-heading" class="visually-hidden">Host or restore this set</h2>
 <div class="grid-2">
 <div class="card action" id="host-box"><h3>Host this set</h3>

@@ -122,10 +122,10 @@ ${set.regionLabel ? html`<p class="sub">Region: ${set.regionLabel}</p>` : ''}
 ${renderDescription(set.description)}
 ${renderSummary(model)}
 ${model.actions ? renderSetActions(model.actions) : ''}
-${renderCharts(model)}
-${model.files ? renderSetFiles(set.id, model.files, set.copyTarget) : ''}
 ${renderVolumes(model)}
+${renderCharts(model)}
 <section aria-labelledby="versions-heading"><h2 id="versions-heading">Versions</h2>${renderVersions(model.versions)}</section>
+${model.files ? renderSetFiles(set.id, model.files, set.copyTarget) : ''}
 ${renderPreview(model)}
 ${renderRecipe(model)}
 ${renderFeeds(model)}`;

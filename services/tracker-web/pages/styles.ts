@@ -108,6 +108,7 @@ footer.site{border-top:1px solid var(--line);color:var(--muted);font-size:.85rem
 pre.command{margin:8px 0 12px;padding:10px 12px;background:var(--bg);border:1px solid var(--line);border-radius:8px;
 white-space:pre-wrap;overflow-wrap:anywhere}
 pre.command code{user-select:all;-webkit-user-select:all}
+.act{margin-top:16px}
 .action h3{margin-top:0}
 .action p{margin:6px 0}
 .licences{margin:0 0 12px}
@@ -133,7 +134,11 @@ table.stack tr{display:flex;flex-direction:column;border-top:1px solid var(--lin
 table.stack th,table.stack td{display:block;border:0;padding:2px 14px;text-align:left;white-space:normal;overflow-wrap:anywhere}
 table.stack .key{order:-1}
 table.stack tbody th{order:-2;font-weight:600}
-table.stack td[data-label]::before{content:attr(data-label);display:inline-block;min-width:8.5em;color:var(--muted);font-size:.8rem;
-text-transform:uppercase;letter-spacing:.03em}
-table.stack td .sub{display:inline;margin-left:6px}}
+table.stack td[data-label]::before{content:attr(data-label);display:inline-block;min-width:8.5em;margin-right:.6em;color:var(--muted);
+font-size:.8rem;text-transform:uppercase;letter-spacing:.03em}
+table.stack td .sub{display:inline;margin-left:6px}
+table.stack.compact tr{flex-direction:row;flex-wrap:wrap;gap:0 14px;padding:8px 14px}
+table.stack.compact tbody th{flex:1 1 100%;padding:0}
+table.stack.compact td{padding:0}
+table.stack.compact td[data-label]::before{min-width:0;margin-right:.3em}}
 `;

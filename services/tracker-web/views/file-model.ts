@@ -17,6 +17,11 @@ function mimeFromName(name: string): string {
 
 const SHA1_HEX = /^[0-9a-f]{40}$/i;
 
+/** A title as MediaWiki writes it in a URL (wfUrlencode): underscores, and `:` and `/` left readable. */
+function wikiUrlencode(title: string): string {
+  return encodeURIComponent(title.replace(/ /g, '_')).replace(/%3A/gi, ':').replace(/%2F/gi, '/');
+}
+
 /** Normalises what people type for a file: `Foo_bar.jpg`, `File:Foo bar.jpg`, `file:foo bar.jpg`. */
 export function normaliseTitle(q: string): string {
   const bare = q.trim().replace(/^(file|image):/i, '').replace(/_/g, ' ').trim();
@@ -81,7 +86,7 @@ export function fileModel(src: ViewSources, query: string): FilePageModel {
       networksCount: copies.networks.length,
       networks,
       containedIn,
-      descriptionUrl: facts.articleUrl ? facts.articleUrl.replace('$1', encodeURIComponent(first.title.replace(/ /g, '_'))) : null,
+      descriptionUrl: facts.articleUrl ? facts.articleUrl.replace('$1', wikiUrlencode(first.title)) : null,
       ...(row ? { facts: { license: row.license, author: row.author, uploaded: row.uploaded } } : {}),
       thumbnailUrl: facts.uploadBase ? thumbnailUrl(facts.uploadBase, first.path, mime) : null,
     },

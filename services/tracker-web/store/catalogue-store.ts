@@ -7,7 +7,7 @@
 import { parseManifest, type Manifest } from '../../../shared/formats/manifest.ts';
 import { SeedbankError } from '../../../shared/errors.ts';
 import { openCatalogueTables, prefixRange, type CatalogueTables } from './open-lmdb.ts';
-import { putSetFilesSync, SetFileIndex, type PublishedFile } from './set-files.ts';
+import { inTitleOrder, putSetFilesSync, SetFileIndex, type PublishedFile, type SetFileTables } from './set-files.ts';
 import type {
   FileLocation,
   MetadataFileName,
@@ -58,7 +58,11 @@ export class CatalogueStore {
 
   private constructor(tables: CatalogueTables) {
     this.t = tables;
-    this.setFiles = new SetFileIndex(tables.env, tables.setFiles, tables.setFacts, (setId, version) => this.manifest(setId, version));
+    this.setFiles = new SetFileIndex(tables.env, this.setFileTables(), (setId, version) => this.manifest(setId, version));
+  }
+
+  private setFileTables(): SetFileTables {
+    return { files: this.t.setFiles, order: this.t.setOrder, facts: this.t.setFacts };
   }
 
   /** Opens the store under `dataDir/catalogue.lmdb`, creating it on first use. */
@@ -218,6 +222,8 @@ export class CatalogueStore {
     const { sets, versions, volumes, metadataTorrents, filesBySha1, titles, blobs } = this.t;
     const setId = v.set.id;
     const version = v.record.version;
+    // Sorted before the write transaction, which should hold the lock for writes only.
+    const ordered = inTitleOrder(v.files);
     this.t.env.transactionSync(() => {
       const current = sets.get(setId);
       const latest = current?.latestVersion ?? 0;
@@ -255,7 +261,7 @@ export class CatalogueStore {
         filesBySha1.putSync([f.sha1, setId, version, f.title], { path: f.path, size: f.size, volume: f.volume });
         titles.putSync([f.title, f.sha1], 1);
       }
-      putSetFilesSync(this.t.setFiles, this.t.setFacts, setId, version, v.files);
+      putSetFilesSync(this.setFileTables(), setId, version, ordered);
     });
     const tracked = [v.record.metadataInfoHash, ...v.volumes.map((vol) => vol.infoHash)];
     for (const listener of this.trackedListeners) listener(tracked);

@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { open, type Database, type Key, type RootDatabase } from 'lmdb';
 import type { FileLocation, Observation, SetRecord, TokenRecord, VersionRecord, VolumeRecord } from './records.ts';
-import type { SetFactsTable, SetFilesTable } from './set-files.ts';
+import type { SetFactsTable, SetFilesTable, SetOrderTable } from './set-files.ts';
 
 /** The environment folder inside the catalogue's data folder. */
 export const LMDB_FOLDER = 'catalogue.lmdb';
@@ -43,6 +43,8 @@ export interface CatalogueTables {
   copyHistory: Database<[number, number, number, number], [string, number]>;
   /** [setId, version, title] → the file's location and facts (see set-files.ts) */
   setFiles: SetFilesTable;
+  /** [setId, version, position in title order] → title */
+  setOrder: SetOrderTable;
   /** [setId, version] → the version's file count and licence figures */
   setFacts: SetFactsTable;
 }
@@ -67,6 +69,7 @@ export function openCatalogueTables(dataDir: string): CatalogueTables {
     observations: env.openDB({ name: 'observations' }),
     copyHistory: env.openDB({ name: 'copy-history' }),
     setFiles: env.openDB({ name: 'set-files' }),
+    setOrder: env.openDB({ name: 'set-order' }),
     setFacts: env.openDB({ name: 'set-facts' }),
   };
 }

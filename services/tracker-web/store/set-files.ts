@@ -57,8 +57,17 @@ export interface SetFileSearch {
   complete: boolean;
 }
 
-export type SetFilesTable = Database<Omit<SetFileRow, 'title'>, [string, number, string]>;
+/** A row as stored: a tuple, about half the bytes and write time of an object with its field names. */
+type StoredRow = [sha1: string, path: string, size: number, volume: string, mime: string, license: string | null, author: string | null, uploaded: string];
+export type SetFilesTable = Database<StoredRow, [string, number, string]>;
+/** [setId, version, position in title order] → title: a page is a range read however deep it is. */
+export type SetOrderTable = Database<string, [string, number, number]>;
 export type SetFactsTable = Database<SetVersionFacts, [string, number]>;
+
+function rowOf(title: string, v: StoredRow): SetFileRow {
+  const [sha1, path, size, volume, mime, license, author, uploaded] = v;
+  return { title, sha1, path, size, volume, mime, license, author, uploaded };
+}
 
 /** A file as a publish hands it over: location plus, from current publishers, its facts. */
 export type PublishedFile = FileLocation & Partial<FileFacts>;
@@ -76,33 +85,42 @@ export function licenceCounts(files: Iterable<{ license?: string | null; size: n
   return [...by.values()].sort((a, b) => b.files - a.files || String(a.licence).localeCompare(String(b.licence)));
 }
 
+/** The files in the order the list shows them: by title (UTF-16 code units, as JavaScript compares). */
+export function inTitleOrder<T extends { title: string }>(files: readonly T[]): T[] {
+  return [...files].sort((a, b) => (a.title < b.title ? -1 : a.title > b.title ? 1 : 0));
+}
+
 /**
- * Writes one version's files and figures; call inside the publish transaction so a version
- * is never visible without its file list.
+ * Writes one version's files (already in title order: see inTitleOrder) and figures; call
+ * inside the publish transaction so a version is never visible without its file list.
  */
-export function putSetFilesSync(files: SetFilesTable, facts: SetFactsTable, setId: string, version: number, list: readonly PublishedFile[]): void {
-  for (const f of list) {
-    files.putSync([setId, version, f.title], {
-      sha1: f.sha1, path: f.path, size: f.size, volume: f.volume,
-      mime: f.mime ?? '', license: f.license ?? null, author: f.author ?? null, uploaded: f.uploaded ?? '',
-    });
-  }
-  facts.putSync([setId, version], { files: list.length, licences: licenceCounts(list) });
+export function putSetFilesSync(t: SetFileTables, setId: string, version: number, ordered: readonly PublishedFile[]): void {
+  ordered.forEach((f, i) => {
+    t.files.putSync([setId, version, f.title], [f.sha1, f.path, f.size, f.volume, f.mime ?? '', f.license ?? null, f.author ?? null, f.uploaded ?? '']);
+    t.order.putSync([setId, version, i], f.title);
+  });
+  t.facts.putSync([setId, version], { files: ordered.length, licences: licenceCounts(ordered) });
+}
+
+/** The tables of the per-version file lists. */
+export interface SetFileTables {
+  files: SetFilesTable;
+  order: SetOrderTable;
+  facts: SetFactsTable;
 }
 
 /** Reads the per-version file lists; see the module comment. */
 export class SetFileIndex {
   constructor(
     private readonly env: RootDatabase,
-    private readonly files: SetFilesTable,
-    private readonly facts: SetFactsTable,
+    private readonly t: SetFileTables,
     /** The manifest of a version, for versions published before this index existed. */
     private readonly manifestOf: (setId: string, version: number) => Manifest | undefined,
   ) {}
 
   /** The version's figures (indexing it first if it predates the index), or undefined for an unknown version. */
   versionFacts(setId: string, version: number): SetVersionFacts | undefined {
-    const known = this.facts.get([setId, version]);
+    const known = this.t.facts.get([setId, version]);
     if (known) return known;
     const manifest = this.manifestOf(setId, version);
     if (!manifest) return undefined;
@@ -111,21 +129,23 @@ export class SetFileIndex {
       mime: f.mime, license: f.license, author: f.author, uploaded: f.uploadTimestamp,
     }));
     // Once per old version, in one transaction; every later read is a range read.
-    this.env.transactionSync(() => putSetFilesSync(this.files, this.facts, setId, version, list));
-    return this.facts.get([setId, version]);
+    const ordered = inTitleOrder(list);
+    this.env.transactionSync(() => putSetFilesSync(this.t, setId, version, ordered));
+    return this.t.facts.get([setId, version]);
   }
 
-  /** `limit` files from position `offset`, in title order. */
+  /** `limit` files from position `offset`, in title order: two range reads of `limit` entries, however deep. */
   page(setId: string, version: number, offset: number, limit: number): SetFileRow[] {
     if (!this.versionFacts(setId, version)) return [];
-    return [...this.files.getRange({ ...prefixRange([setId, version]), offset, limit })].map(({ key, value }) => ({ title: key[2], ...value }));
+    const titles = [...this.t.order.getRange({ start: [setId, version, offset], end: [setId, version, offset + limit] })].map((e) => e.value);
+    return titles.flatMap((title) => this.get(setId, version, title) ?? []);
   }
 
   /** One file of a version by exact title. */
   get(setId: string, version: number, title: string): SetFileRow | undefined {
     if (!this.versionFacts(setId, version)) return undefined;
-    const value = this.files.get([setId, version, title]);
-    return value ? { title, ...value } : undefined;
+    const value = this.t.files.get([setId, version, title]);
+    return value ? rowOf(title, value) : undefined;
   }
 
   /**
@@ -139,7 +159,7 @@ export class SetFileIndex {
     let matches = 0;
     let scanned = 0;
     let complete = true;
-    for (const key of this.files.getKeys({ ...prefixRange([setId, version]), limit: o.scanCap + 1 })) {
+    for (const key of this.t.files.getKeys({ ...prefixRange([setId, version]), limit: o.scanCap + 1 })) {
       if (scanned === o.scanCap) {
         complete = false;
         break;
@@ -150,10 +170,7 @@ export class SetFileIndex {
       if (matches >= o.offset && titles.length < o.limit) titles.push(title);
       matches++;
     }
-    const rows = titles.flatMap((title) => {
-      const value = this.files.get([setId, version, title]);
-      return value ? [{ title, ...value }] : [];
-    });
+    const rows = titles.flatMap((title) => this.get(setId, version, title) ?? []);
     return { rows, matches, scanned, complete };
   }
 }

@@ -16,7 +16,8 @@ import { startCatalogueServer, type CatalogueServer } from '../../services/track
 import { CONTENT_SECURITY_POLICY } from '../../services/tracker-web/pages/layout.ts';
 import { suggestedQuota } from '../../services/tracker-web/views/set-actions.ts';
 import { FILES_PER_PAGE } from '../../services/tracker-web/views/set-files-model.ts';
-import { thumbnailUrl } from '../../services/tracker-web/views/thumbnail.ts';
+import { SHOW_ORIGINAL_MAX_BYTES, thumbnailUrl } from '../../services/tracker-web/views/thumbnail.ts';
+import { originalUrl } from '../../shared/commons-path.ts';
 import type { Manifest } from '../../shared/formats/manifest.ts';
 import { parseRecipe } from '../../shared/formats/recipe.ts';
 import { parseVolumeTorrent } from '../../shared/torrent/index.ts';
@@ -29,6 +30,8 @@ const SCREENS = process.env.SEEDBANK_SCREENSHOT_DIR ?? SCREENSHOT_DIR;
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
 const EIFFEL = 'File:Eiffel Tower from Trocadéro.jpg';
+/** A multi-megabyte image: the file page shows the wiki's thumbnail of it, not the original. */
+const PANORAMA = 'File:Paris panorama (large 1).png';
 
 let wiki: Wiki;
 let work: string;
@@ -40,7 +43,7 @@ beforeAll(async () => {
   work = await mkdtemp(path.join(os.tmpdir(), 'seedbank-set-files-'));
   wiki = await startWiki({ name: 'set-files' });
   // More than one page of files: the bulk category alone has over 120.
-  await fillWiki(wiki, { bulkCount: 130, bigFiles: 0 });
+  await fillWiki(wiki, { bulkCount: 130, bigFiles: 1 });
   const dataDir = path.join(work, 'builder');
   const recipe = (id: string, category: string, depth: number) =>
     parseRecipe({ id, title: `${category} (test)`, tags: [id === 'birds' ? 'nature' : 'city'], wiki: wiki.apiUrl, selection: { categories: [{ name: category, depth }] }, pieceLength: '32KiB' });
@@ -52,11 +55,11 @@ beforeAll(async () => {
   await publishSet(path.join(dataDir, 'sets', 'birds'), { catalogueUrl: catalogue.url, token });
   // The test wiki has no image scaler: put the one thumbnail the file page asks for where the
   // wiki's web server serves it, as Commons' thumbnail cache would.
-  const eiffel = paris.files.find((f) => f.title === EIFFEL)!;
-  const name = eiffel.path.split('/').pop()!;
-  const thumbDir = path.join(wiki.uploadDir, 'thumb', ...eiffel.path.split('/'));
+  const big = paris.files.find((f) => f.title === PANORAMA)!;
+  const name = big.path.split('/').pop()!;
+  const thumbDir = path.join(wiki.uploadDir, 'thumb', ...big.path.split('/'));
   await mkdir(thumbDir, { recursive: true });
-  await sharp(path.join(wiki.uploadDir, ...eiffel.path.split('/'))).resize({ width: 330 }).jpeg().toFile(path.join(thumbDir, `330px-${name}`));
+  await sharp(path.join(wiki.uploadDir, ...big.path.split('/'))).resize({ width: 330 }).png().toFile(path.join(thumbDir, `330px-${name}`));
 }, 300_000);
 
 afterAll(async () => {
@@ -206,7 +209,7 @@ describe('set page: the files of the latest version', () => {
 });
 
 describe('file page', () => {
-  it('shows licence, author, upload date, the description page link and the wiki thumbnail, allowed by the CSP', async () => {
+  it('shows licence, author, upload date, the description page link and a small image from the wiki, allowed by the CSP', async () => {
     const eiffel = paris.files.find((f) => f.title === EIFFEL)!;
     const { page, problems, status } = await open(`/files?q=${encodeURIComponent(EIFFEL)}`);
     expect(status).toBe(200);
@@ -214,11 +217,12 @@ describe('file page', () => {
     expect(await page.locator('#file-author').innerText()).toBe(eiffel.author);
     expect(await page.locator('#file-uploaded time').getAttribute('datetime')).toBe(eiffel.uploadTimestamp);
     expect(await page.locator('#file-description').getAttribute('href')).toBe(paris.source.articleUrl.replace('$1', `File:${encodeURIComponent('Eiffel_Tower_from_Trocadéro.jpg')}`));
+    // A few kB: the image itself, from the wiki's upload folder (nothing is stored in the catalogue).
     const src = await page.locator('#file-thumbnail').getAttribute('src');
-    expect(src).toBe(thumbnailUrl(paris.source.uploadBase, eiffel.path, eiffel.mime));
+    expect(src).toBe(originalUrl(paris.source.uploadBase, eiffel.path));
     const wikiOrigin = new URL(wiki.baseUrl).origin;
     expect(new URL(src!).origin).toBe(wikiOrigin);
-    await page.waitForFunction(() => (document.getElementById('file-thumbnail') as HTMLImageElement | null)?.naturalWidth === 330, null, { timeout: 10_000 });
+    await page.waitForFunction(() => ((document.getElementById('file-thumbnail') as HTMLImageElement | null)?.naturalWidth ?? 0) > 0, null, { timeout: 10_000 });
     // The policy is the catalogue's usual one with exactly that origin added to img-src.
     const res = await fetch(`${catalogue.url}/files?q=${encodeURIComponent(EIFFEL)}`);
     const expected = CONTENT_SECURITY_POLICY.replace("img-src 'self' data:", `img-src 'self' data: ${wikiOrigin}`);
@@ -226,6 +230,17 @@ describe('file page', () => {
     expect(await page.locator('meta[http-equiv=Content-Security-Policy]').getAttribute('content')).toBe(expected);
     // Other pages keep the policy without it.
     expect((await fetch(`${catalogue.url}/sets/paris`)).headers.get('content-security-policy')).toBe(CONTENT_SECURITY_POLICY);
+    expect(problems).toEqual({ consoleErrors: [], pageErrors: [], dialogs: [] });
+  });
+
+  it("shows a large image by the wiki's 330 px thumbnail URL", async () => {
+    const big = paris.files.find((f) => f.title === PANORAMA)!;
+    expect(big.size).toBeGreaterThan(SHOW_ORIGINAL_MAX_BYTES);
+    const { page, problems } = await open(`/files?q=${encodeURIComponent(PANORAMA)}`);
+    const src = await page.locator('#file-thumbnail').getAttribute('src');
+    expect(src).toBe(thumbnailUrl(paris.source.uploadBase, big.path, big.mime));
+    expect(src).toMatch(/\/commons\/thumb\/[0-9a-f]\/[0-9a-f]{2}\/Paris_panorama_%28large_1%29\.png\/330px-Paris_panorama_%28large_1%29\.png$/);
+    await page.waitForFunction(() => (document.getElementById('file-thumbnail') as HTMLImageElement | null)?.naturalWidth === 330, null, { timeout: 10_000 });
     expect(problems).toEqual({ consoleErrors: [], pageErrors: [], dialogs: [] });
   });
 });

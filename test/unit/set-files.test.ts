@@ -12,7 +12,7 @@ import { openCatalogueTables, type CatalogueTables } from '../../services/tracke
 import { inTitleOrder, licenceCounts, putSetFilesSync, SetFileIndex, type PublishedFile } from '../../services/tracker-web/store/set-files.ts';
 import { shellWord, suggestedQuota } from '../../services/tracker-web/views/set-actions.ts';
 import { parseSetFilesQuery } from '../../services/tracker-web/views/set-files-model.ts';
-import { thumbnailUrl } from '../../services/tracker-web/views/thumbnail.ts';
+import { previewImageUrl, SHOW_ORIGINAL_MAX_BYTES, thumbnailUrl } from '../../services/tracker-web/views/thumbnail.ts';
 import { contentSecurityPolicy, CONTENT_SECURITY_POLICY } from '../../services/tracker-web/pages/layout.ts';
 
 const FILES = 250;
@@ -108,6 +108,11 @@ describe('set page pieces', () => {
     expect(thumbnailUrl(base, 'a/ab/Caf%C3%A9 #1.jpg', 'image/jpeg')).toContain('/Caf%25C3%25A9%20%231.jpg/');
     expect(thumbnailUrl(base, 'a/ab/Song.ogg', 'audio/ogg')).toBeNull();
     expect(thumbnailUrl('javascript:alert(1)//', 'a/ab/X.jpg', 'image/jpeg')).toBeNull();
+    // A small image is shown as it is; a large one, or a type a browser cannot show, by its thumbnail.
+    expect(previewImageUrl(base, 'a/ab/X.jpg', 'image/jpeg', 1000)).toBe('https://upload.wikimedia.org/wikipedia/commons/a/ab/X.jpg');
+    expect(previewImageUrl(base, 'a/ab/X.jpg', 'image/jpeg', SHOW_ORIGINAL_MAX_BYTES + 1)).toBe(thumbnailUrl(base, 'a/ab/X.jpg', 'image/jpeg'));
+    expect(previewImageUrl(base, 'a/ab/X.tif', 'image/tiff', 1000)).toMatch(/lossy-page1-330px-X\.tif\.jpg$/);
+    expect(previewImageUrl(base, 'a/ab/X.ogg', 'audio/ogg', 1000)).toBeNull();
   });
 
   it('adds only bare http(s) origins to img-src', () => {

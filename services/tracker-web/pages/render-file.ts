@@ -49,9 +49,9 @@ function renderOccurrences(file: FileView): SafeHtml {
 /** The source wiki's thumbnail, linked to the description page; nothing when the type has none. */
 function renderThumbnail(file: FileView): SafeHtml | string {
   if (!file.thumbnailUrl) return '';
-  const img = html`<img id="file-thumbnail" src="${safeUrl(file.thumbnailUrl)}" alt="Thumbnail of ${file.title}" loading="lazy" referrerpolicy="no-referrer">`;
+  const img = html`<img id="file-thumbnail" src="${safeUrl(file.thumbnailUrl)}" alt="Image of ${file.title}" loading="lazy" referrerpolicy="no-referrer">`;
   return html`<figure class="card thumb">${file.descriptionUrl ? html`<a href="${safeUrl(file.descriptionUrl)}" rel="noreferrer">${img}</a>` : img}
-<figcaption>Thumbnail served by the source wiki</figcaption></figure>`;
+<figcaption>Served by the source wiki</figcaption></figure>`;
 }
 
 function renderFound(model: Found): SafeHtml {

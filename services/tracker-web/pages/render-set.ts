@@ -124,9 +124,9 @@ ${renderSummary(model)}
 ${model.actions ? renderSetActions(model.actions) : ''}
 ${renderVolumes(model)}
 ${renderCharts(model)}
+${renderPreview(model)}
 <section aria-labelledby="versions-heading"><h2 id="versions-heading">Versions</h2>${renderVersions(model.versions)}</section>
 ${model.files ? renderSetFiles(set.id, model.files, set.copyTarget) : ''}
-${renderPreview(model)}
 ${renderRecipe(model)}
 ${renderFeeds(model)}`;
   const head = html`<link rel="alternate" type="application/rss+xml" title="${set.title} (RSS)" href="${safeUrl(feeds.rssUrl)}">

@@ -261,7 +261,7 @@ export interface FileView {
   descriptionUrl: string | null;
   /** Licence, author and upload date from the manifest; absent in models made without a store. */
   facts?: { license: string | null; author: string | null; uploaded: IsoDate };
-  /** A thumbnail on the source wiki (its thumbnail URL scheme; nothing is stored here), null when the type has none. */
+  /** The image shown, on the source wiki: a small image itself or the wiki's thumbnail (nothing is stored here); null when there is none. */
   thumbnailUrl?: string | null;
 }
 

@@ -1,7 +1,7 @@
 import { networkOf } from '../census/index.ts';
 import type { FileOccurrence, FilePageModel, NetworkHolding } from '../pages/view-models.ts';
 import type { ViewSources } from './set-summaries.ts';
-import { thumbnailUrl } from './thumbnail.ts';
+import { previewImageUrl } from './thumbnail.ts';
 import { versionFacts } from './version-facts.ts';
 
 /** Media types by extension: the file page shows one without reading a half-megabyte manifest. */
@@ -88,7 +88,7 @@ export function fileModel(src: ViewSources, query: string): FilePageModel {
       containedIn,
       descriptionUrl: facts.articleUrl ? facts.articleUrl.replace('$1', wikiUrlencode(first.title)) : null,
       ...(row ? { facts: { license: row.license, author: row.author, uploaded: row.uploaded } } : {}),
-      thumbnailUrl: facts.uploadBase ? thumbnailUrl(facts.uploadBase, first.path, mime) : null,
+      thumbnailUrl: facts.uploadBase ? previewImageUrl(facts.uploadBase, first.path, mime, first.size) : null,
     },
   };
 }

@@ -123,6 +123,8 @@ ${copyable('rss-url', actions.rssUrl)}</div>
 <div class="card action" id="restore-box"><h3>Restore this set</h3>
 <p>Download the latest version from peers and the wiki, check every file against the signed manifest, and write a report.</p>
 ${copyable('restore-command', actions.restoreCommand)}
+<p class="sub">Re-running it in the same folder resumes. <code>--layout title</code> names the files by title instead of
+the wiki's upload layout; an older version is the set id followed by <code>@N</code>.</p>
 <p>Every volume at once, for any client: <a class="button-link" id="volumes-list" href="${safeUrl(actions.volumesListUrl)}" type="text/plain">volumes.txt</a>
 <span class="sub">one line per volume: its magnet link and its .torrent URL</span></p></div>
 </div>

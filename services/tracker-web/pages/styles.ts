@@ -134,7 +134,7 @@ table.stack tr{display:flex;flex-direction:column;border-top:1px solid var(--lin
 table.stack th,table.stack td{display:block;border:0;padding:2px 14px;text-align:left;white-space:normal;overflow-wrap:anywhere}
 table.stack .key{order:-1}
 table.stack tbody th{order:-2;font-weight:600}
-table.stack td[data-label]::before{content:attr(data-label);display:inline-block;min-width:8.5em;margin-right:.6em;color:var(--muted);
+table.stack td[data-label]::before{content:attr(data-label);display:inline-block;min-width:10.5em;margin-right:.6em;color:var(--muted);
 font-size:.8rem;text-transform:uppercase;letter-spacing:.03em}
 table.stack td .sub{display:inline;margin-left:6px}
 table.stack.compact tr{flex-direction:row;flex-wrap:wrap;gap:0 14px;padding:8px 14px}

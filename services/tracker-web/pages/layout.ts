@@ -10,6 +10,17 @@ import { STYLESHEET } from './styles.ts';
 export const CONTENT_SECURITY_POLICY =
   "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'";
 
+/**
+ * The policy of a page that shows images from other origins (the file page's thumbnail on the
+ * source wiki): those origins are added to img-src and nothing else changes. Anything that is
+ * not a bare http(s) origin is dropped, so a manifest cannot widen the policy.
+ */
+export function contentSecurityPolicy(imageOrigins: readonly string[] = []): string {
+  const origins = imageOrigins.filter((o) => /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$|^https?:\/\/\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/.test(o));
+  if (origins.length === 0) return CONTENT_SECURITY_POLICY;
+  return CONTENT_SECURITY_POLICY.replace("img-src 'self' data:", `img-src 'self' data: ${[...new Set(origins)].join(' ')}`);
+}
+
 /** What a page hands to the layout. */
 export interface LayoutOptions {
   /** The page's own title; the layout appends the site name. */
@@ -24,6 +35,8 @@ export interface LayoutOptions {
   head?: SafeHtml;
   /** Which nav entry is the current page. */
   current?: 'sets' | 'files';
+  /** Origins the page shows images from besides its own (see contentSecurityPolicy). */
+  imageOrigins?: readonly string[];
 }
 
 const SITE_NAME = 'Seedbank';
@@ -38,7 +51,7 @@ const LOGO = raw(
 
 /** Wraps a page's main content into a complete HTML document. */
 export function renderLayout(options: LayoutOptions): string {
-  const { title, main, searchValue = '', description, head, current } = options;
+  const { title, main, searchValue = '', description, head, current, imageOrigins } = options;
   const currentAttr = (entry: LayoutOptions['current']) => (entry === current ? raw(' aria-current="page"') : '');
   return (
     '<!doctype html>\n' +
@@ -46,7 +59,7 @@ export function renderLayout(options: LayoutOptions): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="${CONTENT_SECURITY_POLICY}">
+<meta http-equiv="Content-Security-Policy" content="${contentSecurityPolicy(imageOrigins)}">
 <meta name="referrer" content="same-origin">
 ${description ? html`<meta name="description" content="${description}">` : ''}
 <title>${title} · ${SITE_NAME}</title>

@@ -2,7 +2,7 @@
 // hold it and every set version containing it; or the matches of a partial title; or not found.
 import { html, type SafeHtml } from './html.ts';
 import { renderLayout } from './layout.ts';
-import { formatBytes, formatCount, plural } from './format.ts';
+import { formatBytes, formatCount, formatUtc, plural } from './format.ts';
 import { timeAgo } from './fragments.ts';
 import { filePath, safeUrl, setPath } from './urls.ts';
 import type { FileMatch, FilePageModel, FileView } from './view-models.ts';
@@ -19,11 +19,11 @@ function searchAgain(query: string): SafeHtml {
 
 function renderNetworks(file: FileView, now: string): SafeHtml {
   if (file.networks.length === 0) return html`<p class="empty">No host has a verified copy of this file right now.</p>`;
-  return html`<div class="table-wrap"><table id="networks-table">
+  return html`<div class="table-wrap"><table id="networks-table" class="stack">
 <caption>Copies are counted once per address and once per operator; five hosts on one network are one network</caption>
 <thead><tr><th scope="col">Network</th><th scope="col" class="num">Hosts</th><th scope="col">Last seen</th></tr></thead>
 <tbody>${file.networks.map(
-    (n) => html`<tr><th scope="row" class="mono">${n.network}</th><td class="num">${formatCount(n.hosts)}</td><td>${timeAgo(n.lastSeen, now)}</td></tr>`,
+    (n) => html`<tr><th scope="row" class="mono" data-label="Network">${n.network}</th><td class="num" data-label="Hosts">${formatCount(n.hosts)}</td><td data-label="Last seen">${timeAgo(n.lastSeen, now)}</td></tr>`,
   )}</tbody></table></div>`;
 }
 
@@ -36,14 +36,22 @@ ${file.unproven.map((h) => html`<li><span class="mono">${h}</span>: proved no op
 
 function renderOccurrences(file: FileView): SafeHtml {
   if (file.containedIn.length === 0) return html`<p class="empty">No published set version contains this file.</p>`;
-  return html`<div class="table-wrap"><table id="occurrences-table">
+  return html`<div class="table-wrap"><table id="occurrences-table" class="stack">
 <caption>The same bytes in several sets count once per host</caption>
 <thead><tr><th scope="col">Set</th><th scope="col">Version</th><th scope="col">Path in the Commons layout</th>
 <th scope="col" class="num">Copy target</th></tr></thead>
 <tbody>${file.containedIn.map(
-    (o) => html`<tr><th scope="row"><a href="${setPath(o.setId)}">${o.setTitle}</a></th>
-<td><a href="${setPath(o.setId)}#v${o.version}">v${o.version}</a></td><td class="hash">${o.path}</td><td class="num">${o.copyTarget}</td></tr>`,
+    (o) => html`<tr><th scope="row" data-label="Set"><a href="${setPath(o.setId)}">${o.setTitle}</a></th>
+<td data-label="Version"><a href="${setPath(o.setId)}#v${o.version}">v${o.version}</a></td><td class="hash" data-label="Path">${o.path}</td><td class="num" data-label="Copy target">${o.copyTarget}</td></tr>`,
   )}</tbody></table></div>`;
+}
+
+/** The source wiki's thumbnail, linked to the description page; nothing when the type has none. */
+function renderThumbnail(file: FileView): SafeHtml | string {
+  if (!file.thumbnailUrl) return '';
+  const img = html`<img id="file-thumbnail" src="${safeUrl(file.thumbnailUrl)}" alt="Image of ${file.title}" loading="lazy" referrerpolicy="no-referrer">`;
+  return html`<figure class="card thumb">${file.descriptionUrl ? html`<a href="${safeUrl(file.descriptionUrl)}" rel="noreferrer">${img}</a>` : img}
+<figcaption>Served by the source wiki</figcaption></figure>`;
 }
 
 function renderFound(model: Found): SafeHtml {
@@ -64,11 +72,15 @@ function renderFound(model: Found): SafeHtml {
 <div><dt>Type</dt><dd class="mono">${file.mime}</dd></div>
 </dl>
 ${under ? html`<p class="alert">This file has fewer copies than its sets ask for: hosting one of them helps.</p>` : ''}
-<h2>Identity</h2>
+<h2>About this file</h2>
+<div class="file-about">${renderThumbnail(file)}
 <div class="card"><dl class="recipe">
-<dt>SHA-1</dt><dd class="hash" id="file-sha1">${file.sha1}</dd>
-<dt>Description page</dt><dd>${file.descriptionUrl ? html`<a href="${safeUrl(file.descriptionUrl)}" rel="noreferrer">${file.descriptionUrl}</a>` : 'unknown'}</dd>
-</dl></div>
+${file.facts ? html`<dt>Licence</dt><dd id="file-license">${file.facts.license ?? html`<span class="sub">none stated on its description page</span>`}</dd>
+<dt>Author</dt><dd id="file-author">${file.facts.author ?? html`<span class="sub">not stated</span>`}</dd>
+<dt>Uploaded</dt><dd id="file-uploaded">${file.facts.uploaded ? html`<time datetime="${file.facts.uploaded}">${formatUtc(file.facts.uploaded)}</time>` : 'unknown'}</dd>` : ''}
+<dt>SHA-1</dt><dd class="hash info-hash" id="file-sha1">${file.sha1}</dd>
+<dt>Description page</dt><dd>${file.descriptionUrl ? html`<a id="file-description" href="${safeUrl(file.descriptionUrl)}" rel="noreferrer">${file.descriptionUrl}</a>` : 'unknown'}</dd>
+</dl></div></div>
 <h2>Networks holding it</h2>
 ${renderNetworks(file, model.now)}
 ${renderNotCounted(file)}
@@ -79,12 +91,12 @@ ${renderOccurrences(file)}`;
 function renderMatches(query: string, matches: FileMatch[]): SafeHtml {
   return html`<h1>Files matching “${query}”</h1>
 ${searchAgain(query)}
-<div class="table-wrap"><table id="matches-table">
+<div class="table-wrap"><table id="matches-table" class="stack">
 <caption>${plural(matches.length, 'file')} match; pick one to see its copies</caption>
 <thead><tr><th scope="col">Title</th><th scope="col">SHA-1</th><th scope="col" class="num">Size</th><th scope="col" class="num">Copies</th></tr></thead>
 <tbody>${matches.map(
-    (m) => html`<tr><th scope="row"><a href="${filePath(m.sha1)}">${m.title}</a></th><td class="hash">${m.sha1}</td>
-<td class="num">${formatBytes(m.bytes)}</td><td class="num">${formatCount(m.copies)}</td></tr>`,
+    (m) => html`<tr><th scope="row" data-label="Title"><a href="${filePath(m.sha1)}">${m.title}</a></th><td class="hash" data-label="SHA-1">${m.sha1}</td>
+<td class="num" data-label="Size">${formatBytes(m.bytes)}</td><td class="num" data-label="Copies">${formatCount(m.copies)}</td></tr>`,
   )}</tbody></table></div>`;
 }
 
@@ -101,11 +113,22 @@ Try the exact title, or the 40 hex digits of the file's SHA-1.</p>
 ${searchAgain(query)}`;
 }
 
+/** The origins the file page loads images from besides its own: the source wiki's, for the thumbnail. */
+export function fileImageOrigins(model: FilePageModel): string[] {
+  if (model.kind !== 'found' || !model.file.thumbnailUrl) return [];
+  try {
+    const url = new URL(model.file.thumbnailUrl);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? [url.origin] : [];
+  } catch {
+    return [];
+  }
+}
+
 /** Renders the file lookup page in its found, several-matches or not-found state. */
 export function renderFile(model: FilePageModel): string {
   switch (model.kind) {
     case 'found':
-      return renderLayout({ title: model.file.title, main: renderFound(model), searchValue: model.query, current: 'files' });
+      return renderLayout({ title: model.file.title, main: renderFound(model), searchValue: model.query, current: 'files', imageOrigins: fileImageOrigins(model) });
     case 'matches':
       return renderLayout({ title: `Files matching ${model.query}`, main: renderMatches(model.query, model.matches), searchValue: model.query, current: 'files' });
     case 'not-found':

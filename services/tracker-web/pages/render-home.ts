@@ -74,16 +74,16 @@ ${filtered ? html`<a href="${homePath({ sort: query.sort })}">Clear filters</a>`
 function renderSetRow(set: SetSummary, model: HomePageModel): SafeHtml {
   const underTarget = set.copies.min < set.copyTarget;
   return html`<tr data-set-id="${set.id}">
-<th scope="row"><a class="set-title" href="${setPath(set.id)}">${set.title}</a><span class="sub mono">${set.id}</span>
+<th scope="row" class="key"><a class="set-title" href="${setPath(set.id)}">${set.title}</a><span class="sub mono">${set.id}</span>
 ${tagList(set.tags, model.query)}</th>
-<td>${set.regionLabel ?? html`<span class="sub">—</span>`}</td>
-<td class="num">${formatBytes(set.bytes)}</td>
-<td class="num">${formatCount(set.files)}</td>
-<td>${set.latestVersion ? html`v${set.latestVersion.n}<span class="sub">${timeAgo(set.latestVersion.builtAt, model.now)}</span>` : html`<span class="sub">not built yet</span>`}</td>
-<td class="num">${formatCount(set.seedersNow)}</td>
-<td class="num copies"><span class="${underTarget ? 'under' : ''}">${formatCopies(set.copies.min)}</span> / ${formatCopies(set.copies.median)}
+<td data-label="Region">${set.regionLabel ?? html`<span class="sub">—</span>`}</td>
+<td class="num" data-label="Size">${formatBytes(set.bytes)}</td>
+<td class="num" data-label="Files">${formatCount(set.files)}</td>
+<td data-label="Latest">${set.latestVersion ? html`v${set.latestVersion.n}<span class="sub">${timeAgo(set.latestVersion.builtAt, model.now)}</span>` : html`<span class="sub">not built yet</span>`}</td>
+<td class="num" data-label="Seeders">${formatCount(set.seedersNow)}</td>
+<td class="num copies key" data-label="Copies min / med"><span class="${underTarget ? 'under' : ''}">${formatCopies(set.copies.min)}</span> / ${formatCopies(set.copies.median)}
 <span class="sub">target ${set.copyTarget}</span></td>
-<td>${riskBadge(set.risk)}<span class="sub">score ${set.risk.toFixed(2)}</span></td>
+<td class="key" data-label="Risk">${riskBadge(set.risk)}<span class="sub">score ${set.risk.toFixed(2)}</span></td>
 </tr>`;
 }
 
@@ -92,7 +92,7 @@ function renderSets(model: HomePageModel): SafeHtml {
   const matching = query.q !== '' ? html` matching “${query.q}”` : '';
   const table = sets.length === 0
     ? html`<p class="empty">No set matches these filters.</p>`
-    : html`<div class="table-wrap"><table id="sets-table">
+    : html`<div class="table-wrap"><table id="sets-table" class="stack">
 <caption>${plural(sets.length, 'set')}${matching}, ${SORT_LABELS[query.sort].toLowerCase()}</caption>
 <thead><tr><th scope="col">Set</th><th scope="col">Region</th><th scope="col" class="num">Size</th>
 <th scope="col" class="num">Files</th><th scope="col">Latest</th><th scope="col" class="num">Seeders</th>
@@ -109,20 +109,20 @@ ${table}
 
 function renderDrill(drill: DrillSummary, now: string): SafeHtml {
   return html`<tr>
-<td>${timeAgo(drill.at, now)}</td>
-<th scope="row"><a href="${setPath(drill.setId)}">${drill.setTitle}</a> <span class="sub">v${drill.version}</span></th>
-<td>${drill.ok ? html`<span class="badge low">Restored</span>` : html`<span class="badge high">Failed</span>`}
+<td data-label="When">${timeAgo(drill.at, now)}</td>
+<th scope="row" data-label="Set"><a href="${setPath(drill.setId)}">${drill.setTitle}</a> <span class="sub">v${drill.version}</span></th>
+<td data-label="Result">${drill.ok ? html`<span class="badge low">Restored</span>` : html`<span class="badge high">Failed</span>`}
 ${drill.error ? html`<span class="sub">${drill.error}</span>` : ''}</td>
-<td class="num">${formatCount(drill.filesOk)} / ${formatCount(drill.filesChecked)}</td>
-<td class="num">${formatBytes(drill.bytes)}</td>
-<td class="num">${drill.bytesPerSecond === null ? '—' : `${formatBytes(drill.bytesPerSecond)}/s`}</td>
+<td class="num" data-label="Files verified">${formatCount(drill.filesOk)} / ${formatCount(drill.filesChecked)}</td>
+<td class="num" data-label="Bytes">${formatBytes(drill.bytes)}</td>
+<td class="num" data-label="Speed">${drill.bytesPerSecond === null ? '—' : `${formatBytes(drill.bytesPerSecond)}/s`}</td>
 </tr>`;
 }
 
 function renderDrills(model: HomePageModel): SafeHtml {
   const body = model.drills.length === 0
     ? html`<p class="empty">No restore drills have run yet. <code>seedbank drill</code> restores a random sample from peers only.</p>`
-    : html`<div class="table-wrap"><table>
+    : html`<div class="table-wrap"><table class="stack">
 <caption>Random samples restored from peers only, newest first</caption>
 <thead><tr><th scope="col">When</th><th scope="col">Set</th><th scope="col">Result</th>
 <th scope="col" class="num">Files verified</th><th scope="col" class="num">Bytes</th><th scope="col" class="num">Speed</th></tr></thead>

@@ -4,6 +4,7 @@ import { html, type SafeHtml } from './html.ts';
 import { renderLayout } from './layout.ts';
 import { formatBytes, formatCopies, formatCount, plural } from './format.ts';
 import { renderVersions } from './render-versions.ts';
+import { renderSetActions, renderSetFiles } from './render-set-files.ts';
 import { riskBadge, tagList, timeAgo } from './fragments.ts';
 import { renderSeedersPlot } from './svg-plot.ts';
 import { renderCopiesHistogram } from './svg-histogram.ts';
@@ -59,10 +60,10 @@ function renderCharts(model: SetPageModel): SafeHtml {
 function renderVolume(volume: VolumeView): SafeHtml {
   const hash = volume.infoHash.toLowerCase();
   return html`<tr data-info-hash="${hash}">
-<th scope="row"><code class="hash info-hash" title="Info hash: select it to copy">${hash}</code></th>
-<td class="num">${formatBytes(volume.bytes)}</td><td class="num">${formatCount(volume.files)}</td>
-<td class="num">${formatCount(volume.seedersNow)}</td><td class="num">${formatCount(volume.copiesNow)}</td>
-<td><div class="actions"><a class="button-link magnet" href="${safeUrl(volume.magnetUri)}">Magnet<span class="visually-hidden"> link for volume ${hash}</span></a>
+<th scope="row" data-label="Info hash"><code class="hash info-hash" title="Info hash: select it to copy">${hash}</code></th>
+<td class="num" data-label="Size">${formatBytes(volume.bytes)}</td><td class="num" data-label="Files">${formatCount(volume.files)}</td>
+<td class="num" data-label="Seeders">${formatCount(volume.seedersNow)}</td><td class="num" data-label="Copies">${formatCount(volume.copiesNow)}</td>
+<td data-label="Download"><div class="actions"><a class="button-link magnet" href="${safeUrl(volume.magnetUri)}">Magnet<span class="visually-hidden"> link for volume ${hash}</span></a>
 <a class="button-link" href="${safeUrl(volume.torrentUrl)}" type="application/x-bittorrent">.torrent<span class="visually-hidden"> file for volume ${hash}</span></a></div></td>
 </tr>`;
 }
@@ -71,7 +72,7 @@ function renderVolumes(model: SetPageModel): SafeHtml {
   const heading = model.volumesVersion === null ? 'Volumes' : `Volumes of v${model.volumesVersion}`;
   const body = model.volumes.length === 0
     ? html`<p class="empty">No volume has been published yet.</p>`
-    : html`<div class="table-wrap"><table id="volumes-table">
+    : html`<div class="table-wrap"><table id="volumes-table" class="stack">
 <caption>Each volume is a torrent laid out like Commons' upload folder and web-seeded from the wiki</caption>
 <thead><tr><th scope="col">Info hash</th><th scope="col" class="num">Size</th><th scope="col" class="num">Files</th>
 <th scope="col" class="num">Seeders</th><th scope="col" class="num">Copies</th><th scope="col">Download</th></tr></thead>
@@ -121,11 +122,13 @@ ${tagList(set.tags)}
 ${set.regionLabel ? html`<p class="sub">Region: ${set.regionLabel}</p>` : ''}
 ${renderDescription(set.description)}
 ${renderSummary(model)}
-${renderCharts(model)}
+${model.actions ? renderSetActions(model.actions) : ''}
 ${renderVolumes(model)}
 ${renderUnportableNames(model.unportableNames)}
-<section aria-labelledby="versions-heading"><h2 id="versions-heading">Versions</h2>${renderVersions(model.versions)}</section>
+${renderCharts(model)}
 ${renderPreview(model)}
+<section aria-labelledby="versions-heading"><h2 id="versions-heading">Versions</h2>${renderVersions(model.versions)}</section>
+${model.files ? renderSetFiles(set.id, model.files, set.copyTarget) : ''}
 ${renderRecipe(model)}
 ${renderFeeds(model)}`;
   const head = html`<link rel="alternate" type="application/rss+xml" title="${set.title} (RSS)" href="${safeUrl(feeds.rssUrl)}">

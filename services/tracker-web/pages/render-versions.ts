@@ -29,14 +29,14 @@ ${moreNote(renamed.count, renamed.titles.length)}</ul></details>`;
 /** Renders the versions of a set, newest first, as a table with expandable change lists. */
 export function renderVersions(versions: VersionView[]): SafeHtml {
   if (versions.length === 0) return html`<p class="empty">No version has been built yet.</p>`;
-  return html`<div class="table-wrap"><table id="versions-table">
+  return html`<div class="table-wrap"><table id="versions-table" class="stack">
 <caption>Every version is immutable; a new one lists only what changed since its parent</caption>
 <thead><tr><th scope="col">Version</th><th scope="col">Built (UTC)</th><th scope="col" class="num">Files</th>
 <th scope="col" class="num">Size</th><th scope="col">Changes from the parent</th></tr></thead>
 <tbody>${versions.map(
-    (v) => html`<tr id="v${v.n}"><th scope="row">v${v.n}</th>
-<td><time datetime="${isoUtc(v.builtAt)}">${formatUtc(v.builtAt)}</time></td>
-<td class="num">${formatCount(v.files)}</td><td class="num">${formatBytes(v.bytes)}</td>
-<td>${renderChanges(v.changes)}</td></tr>`,
+    (v) => html`<tr id="v${v.n}"><th scope="row" data-label="Version">v${v.n}</th>
+<td data-label="Built"><time datetime="${isoUtc(v.builtAt)}">${formatUtc(v.builtAt)}</time></td>
+<td class="num" data-label="Files">${formatCount(v.files)}</td><td class="num" data-label="Size">${formatBytes(v.bytes)}</td>
+<td data-label="Changes">${renderChanges(v.changes)}</td></tr>`,
   )}</tbody></table></div>`;
 }

@@ -105,5 +105,40 @@ font-size:.85rem;white-space:nowrap}
 .plot .target-label{fill:var(--mid);font-size:12px;font-weight:600}
 .plot .empty-note{fill:var(--muted);font-size:14px;paint-order:stroke;stroke:var(--card);stroke-width:8px;stroke-linejoin:round}
 footer.site{border-top:1px solid var(--line);color:var(--muted);font-size:.85rem;padding:18px 0 28px}
-@media (max-width:640px){.site-search{margin-left:0;width:100%}.site-search input{flex:1}h1{font-size:1.4rem}}
+pre.command{margin:8px 0 12px;padding:10px 12px;background:var(--bg);border:1px solid var(--line);border-radius:8px;
+white-space:pre-wrap;overflow-wrap:anywhere}
+pre.command code{user-select:all;-webkit-user-select:all}
+.act{margin-top:16px}
+.action h3{margin-top:0}
+.action p{margin:6px 0}
+.licences{margin:0 0 12px}
+.licences h3{margin:0 0 6px}
+.licences ul{display:flex;flex-wrap:wrap;gap:8px 24px;list-style:none;margin:0 0 6px;padding:0}
+.licence{font-weight:600}
+.filters .check{flex-direction:row;align-items:center;gap:6px}
+.pager{display:flex;flex-wrap:wrap;align-items:center;gap:8px;margin:12px 0}
+.file-about{display:grid;grid-template-columns:minmax(0,auto) minmax(0,1fr);gap:16px;align-items:start}
+.file-about>:only-child{grid-column:1/-1}
+.thumb{padding:8px;text-align:center}
+.thumb img{display:block;max-width:min(330px,100%);height:auto;margin:0 auto}
+.thumb figcaption{font-size:.8rem;color:var(--muted);margin-top:4px}
+.recipe dd{overflow-wrap:anywhere}
+@media (max-width:640px){.site-search{margin-left:0;width:100%}.site-search input{flex:1}h1{font-size:1.4rem}
+.wrap{padding:0 12px}
+.filters input[type=search]{width:100%}.filters .field{flex:1 1 100%}
+.file-about{grid-template-columns:minmax(0,1fr)}
+table.stack,table.stack tbody,table.stack tr{display:block;width:100%}
+table.stack thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
+table.stack caption{display:block}
+table.stack tr{display:flex;flex-direction:column;border-top:1px solid var(--line);padding:8px 0}
+table.stack th,table.stack td{display:block;border:0;padding:2px 14px;text-align:left;white-space:normal;overflow-wrap:anywhere}
+table.stack .key{order:-1}
+table.stack tbody th{order:-2;font-weight:600}
+table.stack td[data-label]::before{content:attr(data-label);display:inline-block;min-width:10.5em;margin-right:.6em;color:var(--muted);
+font-size:.8rem;text-transform:uppercase;letter-spacing:.03em}
+table.stack td .sub{display:inline;margin-left:6px}
+table.stack.compact tr{flex-direction:row;flex-wrap:wrap;gap:0 14px;padding:8px 14px}
+table.stack.compact tbody th{flex:1 1 100%;padding:0}
+table.stack.compact td{padding:0}
+table.stack.compact td[data-label]::before{min-width:0;margin-right:.3em}}
 `;

@@ -172,6 +172,66 @@ export interface SetPageModel {
   /** The latest version's files with unportable names; absent when it has none. */
   unportableNames?: UnportableNamesView;
   feeds: { rssUrl: string; atomUrl: string; jsonUrl: string };
+  /** One page of the latest version's files; absent in models made without a store. */
+  files?: SetFilesSection;
+  /** What to copy to host or restore the set; absent in models made without a store. */
+  actions?: SetActions;
+}
+
+/** One file in the set page's list. */
+export interface SetFileView {
+  title: string;
+  sha1: string;
+  bytes: number;
+  /** Copies inside this set's volumes (the file page adds other sets holding the same bytes). */
+  copies: number;
+  license: string | null;
+  /** Upload timestamp on the wiki, '' when unknown. */
+  uploaded: IsoDate;
+}
+
+/** What the file list was asked for (`?q=&under=1&page=`). */
+export interface SetFilesQuery {
+  /** Title contains this, case-insensitive; '' for all. */
+  q: string;
+  /** Only files under the copy target. */
+  under: boolean;
+  /** 1-based. */
+  page: number;
+}
+
+/** The set page's file list: a page of the latest version's files, maybe filtered. */
+export interface SetFilesSection {
+  version: number;
+  query: SetFilesQuery;
+  perPage: number;
+  /** Files in the version. */
+  files: number;
+  /** Files matching the query (among those scanned, see `scan`). */
+  matching: number;
+  /** Pages of matching files (at least 1). */
+  pages: number;
+  rows: SetFileView[];
+  /** Set when a search stopped at its scan cap: only the first `titles` (in title order) were searched. */
+  scan: { titles: number; complete: boolean };
+  /** The page asked for is past the last one. */
+  outOfRange: boolean;
+  /** Files under the copy target, as the copies figures count them. */
+  filesUnderTarget: number;
+  /** Files and bytes per licence, most files first; null is "no licence stated". */
+  licences: Array<{ licence: string | null; files: number; bytes: number }>;
+}
+
+/** Exact commands and URLs to host or restore a set. */
+export interface SetActions {
+  seedCommand: string;
+  restoreCommand: string;
+  /** The RSS feed a stock client's RSS downloader follows (qBittorrent, Transmission with a script, ...). */
+  rssUrl: string;
+  /** Every volume's magnet link and .torrent URL, one volume per line. */
+  volumesListUrl: string;
+  /** The quota the seed command suggests, in bytes (the set's size with room for new versions). */
+  quotaBytes: number;
 }
 
 /** A network (/24 for IPv4, /48 for IPv6) holding a file. */
@@ -215,6 +275,10 @@ export interface FileView {
   containedIn: FileOccurrence[];
   /** The file's description page on its wiki, null when unknown. */
   descriptionUrl: string | null;
+  /** Licence, author and upload date from the manifest; absent in models made without a store. */
+  facts?: { license: string | null; author: string | null; uploaded: IsoDate };
+  /** The image shown, on the source wiki: a small image itself or the wiki's thumbnail (nothing is stored here); null when there is none. */
+  thumbnailUrl?: string | null;
 }
 
 /** A short row for a search that matched several files. */

@@ -178,6 +178,11 @@ export class CopyIndex {
     return Number.isFinite(min) ? min : 0;
   }
 
+  /** Copies of one file inside one volume, as the headline counts them (the set page's per-file figure). */
+  copiesIn(infoHash: string, path: string): number {
+    return this.headline(this.volume(infoHash).get(path));
+  }
+
   /** Copies of a file by SHA-1 across every location the catalogue knows. */
   file(sha1: string): FileCopyCount {
     const hosts = new Set<string>();

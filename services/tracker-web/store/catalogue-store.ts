@@ -7,6 +7,7 @@
 import { parseManifest, type Manifest } from '../../../shared/formats/manifest.ts';
 import { SeedbankError } from '../../../shared/errors.ts';
 import { openCatalogueTables, prefixRange, type CatalogueTables } from './open-lmdb.ts';
+import { inTitleOrder, putSetFilesSync, SetFileIndex, type PublishedFile, type SetFileTables } from './set-files.ts';
 import type {
   FileLocation,
   MetadataFileName,
@@ -34,7 +35,8 @@ export interface NewVersion {
   pagesGz: Uint8Array;
   metadataTorrent: Uint8Array;
   volumes: Array<Omit<VolumeRecord, 'setId' | 'versions'> & { torrent: Uint8Array }>;
-  files: FileLocation[];
+  /** With their facts (licence, author, upload date) from current publishers. */
+  files: PublishedFile[];
 }
 
 /** Time-range options for swarm history reads. */
@@ -51,8 +53,16 @@ export class CatalogueStore {
   private readonly manifests = new Map<string, Manifest>();
   private readonly trackedListeners = new Set<(infoHashes: string[]) => void>();
 
+  /** Each version's files by title: paged and searched by the set page, read by the file page. */
+  readonly setFiles: SetFileIndex;
+
   private constructor(tables: CatalogueTables) {
     this.t = tables;
+    this.setFiles = new SetFileIndex(tables.env, this.setFileTables(), (setId, version) => this.manifest(setId, version));
+  }
+
+  private setFileTables(): SetFileTables {
+    return { files: this.t.setFiles, order: this.t.setOrder, facts: this.t.setFacts };
   }
 
   /** Opens the store under `dataDir/catalogue.lmdb`, creating it on first use. */
@@ -212,6 +222,8 @@ export class CatalogueStore {
     const { sets, versions, volumes, metadataTorrents, filesBySha1, titles, blobs } = this.t;
     const setId = v.set.id;
     const version = v.record.version;
+    // Sorted before the write transaction, which should hold the lock for writes only.
+    const ordered = inTitleOrder(v.files);
     this.t.env.transactionSync(() => {
       const current = sets.get(setId);
       const latest = current?.latestVersion ?? 0;
@@ -249,6 +261,7 @@ export class CatalogueStore {
         filesBySha1.putSync([f.sha1, setId, version, f.title], { path: f.path, size: f.size, volume: f.volume });
         titles.putSync([f.title, f.sha1], 1);
       }
+      putSetFilesSync(this.setFileTables(), setId, version, ordered);
     });
     const tracked = [v.record.metadataInfoHash, ...v.volumes.map((vol) => vol.infoHash)];
     for (const listener of this.trackedListeners) listener(tracked);

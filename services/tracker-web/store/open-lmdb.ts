@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { open, type Database, type Key, type RootDatabase } from 'lmdb';
 import type { FileLocation, Observation, SetRecord, TokenRecord, VersionRecord, VolumeRecord } from './records.ts';
+import type { SetFactsTable, SetFilesTable, SetOrderTable } from './set-files.ts';
 
 /** The environment folder inside the catalogue's data folder. */
 export const LMDB_FOLDER = 'catalogue.lmdb';
@@ -40,6 +41,12 @@ export interface CatalogueTables {
   observations: Database<Observation, [string, string, number]>;
   /** [setId, unix ms] → [min copies, median copies, files under target, bytes under target] after a census round */
   copyHistory: Database<[number, number, number, number], [string, number]>;
+  /** [setId, version, title] → the file's location and facts (see set-files.ts) */
+  setFiles: SetFilesTable;
+  /** [setId, version, position in title order] → title */
+  setOrder: SetOrderTable;
+  /** [setId, version] → the version's file count and licence figures */
+  setFacts: SetFactsTable;
 }
 
 /** Opens (creating when missing) the catalogue tables under `dataDir/catalogue.lmdb`. */
@@ -61,6 +68,9 @@ export function openCatalogueTables(dataDir: string): CatalogueTables {
     swarmHistory: env.openDB({ name: 'swarm-history' }),
     observations: env.openDB({ name: 'observations' }),
     copyHistory: env.openDB({ name: 'copy-history' }),
+    setFiles: env.openDB({ name: 'set-files' }),
+    setOrder: env.openDB({ name: 'set-order' }),
+    setFacts: env.openDB({ name: 'set-facts' }),
   };
 }
 

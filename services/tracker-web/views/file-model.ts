@@ -1,6 +1,7 @@
 import { networkOf } from '../census/index.ts';
 import type { FileOccurrence, FilePageModel, NetworkHolding } from '../pages/view-models.ts';
 import type { ViewSources } from './set-summaries.ts';
+import { previewImageUrl } from './thumbnail.ts';
 import { versionFacts } from './version-facts.ts';
 
 /** Media types by extension: the file page shows one without reading a half-megabyte manifest. */
@@ -15,6 +16,11 @@ function mimeFromName(name: string): string {
 }
 
 const SHA1_HEX = /^[0-9a-f]{40}$/i;
+
+/** A title as MediaWiki writes it in a URL (wfUrlencode): underscores, and `:` and `/` left readable. */
+function wikiUrlencode(title: string): string {
+  return encodeURIComponent(title.replace(/ /g, '_')).replace(/%3A/gi, ':').replace(/%2F/gi, '/');
+}
 
 /** Normalises what people type for a file: `Foo_bar.jpg`, `File:Foo bar.jpg`, `file:foo bar.jpg`. */
 export function normaliseTitle(q: string): string {
@@ -48,6 +54,9 @@ export function fileModel(src: ViewSources, query: string): FilePageModel {
   const copies = src.copies.file(sha1);
   const first = locations[locations.length - 1]!;
   const facts = versionFacts(src.store, first.setId, first.version);
+  // Licence, author and upload date from the version's file list (one record, not the manifest).
+  const row = src.store.setFiles.get(first.setId, first.version, first.title);
+  const mime = row?.mime || mimeFromName(first.path);
   const containedIn: FileOccurrence[] = locations.map((l) => ({
     setId: l.setId,
     setTitle: src.store.getSet(l.setId)?.title ?? l.setId,
@@ -67,7 +76,7 @@ export function fileModel(src: ViewSources, query: string): FilePageModel {
       title: first.title,
       sha1,
       bytes: first.size,
-      mime: mimeFromName(first.path),
+      mime,
       copies: copies.copies,
       copiesMode: copies.copiesMode,
       approvedCopies: copies.approvedCopies,
@@ -77,7 +86,9 @@ export function fileModel(src: ViewSources, query: string): FilePageModel {
       networksCount: copies.networks.length,
       networks,
       containedIn,
-      descriptionUrl: facts.articleUrl ? facts.articleUrl.replace('$1', encodeURIComponent(first.title.replace(/ /g, '_'))) : null,
+      descriptionUrl: facts.articleUrl ? facts.articleUrl.replace('$1', wikiUrlencode(first.title)) : null,
+      ...(row ? { facts: { license: row.license, author: row.author, uploaded: row.uploaded } } : {}),
+      thumbnailUrl: facts.uploadBase ? previewImageUrl(facts.uploadBase, first.path, mime, first.size) : null,
     },
   };
 }

@@ -1,18 +1,22 @@
 import { Router, type Request } from 'express';
 import { copyHistoryQuerySchema, needsQuerySchema, type CategoryCopiesBody, type FileCopiesBody, type NeedsBody, type SetCopiesBody, type SetCopyHistoryBody } from '../../../shared/api/copies-schemas.ts';
 import { routes } from '../../../shared/api/routes.ts';
-import { SeedbankError } from '../../../shared/errors.ts';
+import { isSeedbankError, SeedbankError } from '../../../shared/errors.ts';
 import { buildSetFeed, type FeedVersion } from '../feeds/set-feed.ts';
 import { parseHomeQuery } from '../pages/home-query.ts';
-import { renderFile } from '../pages/render-file.ts';
+import { fileImageOrigins, renderFile } from '../pages/render-file.ts';
+import { contentSecurityPolicy } from '../pages/layout.ts';
 import { renderHome } from '../pages/render-home.ts';
 import { renderSet } from '../pages/render-set.ts';
-import { renderNotFound } from '../pages/render-errors.ts';
+import { renderError, renderNotFound } from '../pages/render-errors.ts';
 import type { DrillSummary } from '../pages/view-models.ts';
 import { MAX_NEEDS, rankNeeds } from '../redundancy/needs.ts';
 import { fileModel } from './file-model.ts';
 import { homeModel } from './home-model.ts';
 import { setModel } from './set-model.ts';
+import { parseSetFilesQuery } from './set-files-model.ts';
+import { volumesList } from './set-actions.ts';
+import type { Response } from 'express';
 import type { ViewSources } from './set-summaries.ts';
 import { parseParam } from '../web/params.ts';
 
@@ -30,14 +34,18 @@ function baseUrl(req: Request, publicUrl?: string): string {
   return (publicUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`).replace(/\/+$/, '');
 }
 
+/** Sends a page with its Content-Security-Policy as a header too (the meta tag cannot cover everything, e.g. frame-ancestors). */
+function sendPage(res: Response, status: number, body: string, imageOrigins: readonly string[] = []): void {
+  res.status(status).set('content-security-policy', contentSecurityPolicy(imageOrigins)).type('html').send(body);
+}
+
 /** The catalogue's pages (HTML), their data (JSON under /api/view), feeds and the needs list. */
 export function pageRouter(src: ViewSources, extras: PageExtras): Router {
   const router = Router();
-  const html = (body: string) => body;
 
   router.get('/', (req, res) => {
     const model = homeModel(src, parseHomeQuery(req.query as Record<string, unknown>), { offeredBytes: extras.offeredBytes(), drills: extras.drills() });
-    res.type('html').send(html(renderHome(model)));
+    sendPage(res, 200, renderHome(model));
   });
   router.get('/api/view/home', (req, res) => {
     res.json(homeModel(src, parseHomeQuery(req.query as Record<string, unknown>), { offeredBytes: extras.offeredBytes(), drills: extras.drills() }));
@@ -49,10 +57,23 @@ export function pageRouter(src: ViewSources, extras: PageExtras): Router {
     return model;
   };
   router.get('/sets/:id', (req, res) => {
+    let query;
+    try {
+      query = parseSetFilesQuery(req.query as Record<string, unknown>);
+    } catch (err) {
+      if (!isSeedbankError(err, 'BAD_REQUEST')) throw err;
+      return void sendPage(res, 400, renderError(400, `${err.message}; ${err.hint ?? ''}`.replace(/; $/, '.')));
+    }
     // A page gets a page: an HTML 404 in the catalogue's frame (the API under /api keeps JSON).
-    const model = setModel(src, String(req.params.id), baseUrl(req, extras.publicUrl));
-    if (!model) return void res.status(404).type('html').send(renderNotFound({ path: req.path, what: 'set' }));
-    res.type('html').send(html(renderSet(model)));
+    const model = setModel(src, String(req.params.id), baseUrl(req, extras.publicUrl), query);
+    if (!model) return void sendPage(res, 404, renderNotFound({ path: req.path, what: 'set' }));
+    // A page of the file list past its end is not there: the set page says so, with a 404.
+    sendPage(res, model.files?.outOfRange ? 404 : 200, renderSet(model));
+  });
+  router.get('/sets/:id/volumes.txt', (req, res) => {
+    const text = volumesList(src.store, String(req.params.id), baseUrl(req, extras.publicUrl));
+    if (text === null) throw new SeedbankError('SET_NOT_FOUND', `no set "${String(req.params.id)}" in this catalogue`, { hint: 'see the list of sets on the home page' });
+    res.type('text/plain; charset=utf-8').set('content-disposition', `inline; filename="${String(req.params.id)}-volumes.txt"`).send(text);
   });
   router.get('/sets/:id/preview.jpg', (req, res) => {
     const row = src.store.getSet(String(req.params.id));
@@ -66,7 +87,7 @@ export function pageRouter(src: ViewSources, extras: PageExtras): Router {
 
   router.get('/files', (req, res) => {
     const model = fileModel(src, typeof req.query.q === 'string' ? req.query.q : '');
-    res.status(model.kind === 'not-found' && model.query ? 404 : 200).type('html').send(html(renderFile(model)));
+    sendPage(res, model.kind === 'not-found' && model.query ? 404 : 200, renderFile(model), fileImageOrigins(model));
   });
   router.get('/api/view/files', (req, res) => {
     const model = fileModel(src, typeof req.query.q === 'string' ? req.query.q : '');

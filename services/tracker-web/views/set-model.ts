@@ -1,6 +1,7 @@
 import { stringify as toYaml } from 'yaml';
-import { magnetUri } from '../../../shared/torrent/index.ts';
-import type { SetPageModel, TitleList, VersionView, VolumeView } from '../pages/view-models.ts';
+import type { SetFilesQuery, SetPageModel, TitleList, VersionView, VolumeView } from '../pages/view-models.ts';
+import { setActions, volumeMagnet } from './set-actions.ts';
+import { setFilesSection } from './set-files-model.ts';
 import { regionLabel, summarizeSet, type ViewSources } from './set-summaries.ts';
 import { unportableNamesView } from './unportable-model.ts';
 
@@ -15,8 +16,8 @@ const PLOT_WINDOW_MS = 30 * 24 * 3600 * 1000; // 30 days
 
 const list = (titles: string[]): TitleList => ({ count: titles.length, titles: titles.slice(0, TITLES_PER_CHANGE) });
 
-/** The set page's data, or null for an unknown set. */
-export function setModel(src: ViewSources, setId: string, baseUrl: string): SetPageModel | null {
+/** The set page's data with one page of its file list (the first, unfiltered, by default), or null for an unknown set. */
+export function setModel(src: ViewSources, setId: string, baseUrl: string, filesQuery: SetFilesQuery = { q: '', under: false, page: 1 }): SetPageModel | null {
   const record = src.store.getSet(setId);
   const latest = record ? src.store.getVersion(setId, record.latestVersion) : undefined;
   if (!record || !latest) return null;
@@ -48,12 +49,11 @@ export function setModel(src: ViewSources, setId: string, baseUrl: string): SetP
     };
   });
 
-  const tracker = `${baseUrl}/announce`;
   const volumes: VolumeView[] = src.store.volumesOf(setId, latest.version).map((v) => ({
     infoHash: v.infoHash,
     bytes: v.size,
     files: v.files,
-    magnetUri: magnetUri(v.infoHash, { name: 'commons', trackers: [tracker], webSeeds: manifest ? [manifest.source.uploadBase] : [] }),
+    magnetUri: volumeMagnet(v.infoHash, baseUrl, manifest?.source.uploadBase ?? null),
     torrentUrl: `${baseUrl}/torrents/${v.infoHash}.torrent`,
     seedersNow: src.swarms.counts(v.infoHash).seedingHosts,
     copiesNow: src.copies.volumeCopies(v.infoHash),
@@ -95,5 +95,7 @@ export function setModel(src: ViewSources, setId: string, baseUrl: string): SetP
       atomUrl: `${baseUrl}/sets/${encodeURIComponent(setId)}/feed.atom`,
       jsonUrl: `${baseUrl}/api/sets/${encodeURIComponent(setId)}`,
     },
+    files: setFilesSection(src, setId, latest, row.copyTarget, filesQuery),
+    actions: setActions(baseUrl, setId, latest.totals.bytes),
   };
 }

@@ -1,0 +1,138 @@
+// The per-version file lists in a real LMDB environment: pages by position however deep,
+// bounded title search, licence figures, the exact-title lookup, and indexing a version from
+// its manifest when it was published before the lists existed. Plus the pieces of the set
+// page's boxes (quota, shell words, thumbnail URLs, the file-list query).
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Manifest } from '../../shared/formats/manifest.ts';
+import { isSeedbankError } from '../../shared/errors.ts';
+import { openCatalogueTables, type CatalogueTables } from '../../services/tracker-web/store/open-lmdb.ts';
+import { inTitleOrder, licenceCounts, putSetFilesSync, SetFileIndex, type PublishedFile } from '../../services/tracker-web/store/set-files.ts';
+import { shellWord, suggestedQuota } from '../../services/tracker-web/views/set-actions.ts';
+import { parseSetFilesQuery } from '../../services/tracker-web/views/set-files-model.ts';
+import { previewImageUrl, SHOW_ORIGINAL_MAX_BYTES, thumbnailUrl } from '../../services/tracker-web/views/thumbnail.ts';
+import { contentSecurityPolicy, CONTENT_SECURITY_POLICY } from '../../services/tracker-web/pages/layout.ts';
+
+const FILES = 250;
+let dir: string;
+let t: CatalogueTables;
+let index: SetFileIndex;
+let manifestReads = 0;
+
+const file = (i: number): PublishedFile => ({
+  sha1: i.toString(16).padStart(40, '0'), setId: 's', version: 1, title: `File:${i % 2 ? 'Tower' : 'Bridge'} ${String(i).padStart(3, '0')}.jpg`,
+  path: `a/ab/F${i}.jpg`, size: 10 + i, volume: 'ab'.repeat(20), mime: 'image/jpeg', license: i % 5 === 0 ? null : i % 2 ? 'cc-by-sa-4.0' : 'cc0', author: 'A', uploaded: '2026-01-01T00:00:00Z',
+});
+const files = Array.from({ length: FILES }, (_, i) => file(FILES - 1 - i));
+const sorted = files.map((f) => f.title).sort();
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'seedbank-set-files-'));
+  t = openCatalogueTables(dir);
+  const tables = { files: t.setFiles, order: t.setOrder, facts: t.setFacts };
+  t.env.transactionSync(() => putSetFilesSync(tables, 's', 1, inTitleOrder(files)));
+  // Version 2 was "published before the lists existed": only its manifest knows its files.
+  const old = { files: files.slice(0, 3).map((f) => ({ ...f, uploadTimestamp: f.uploaded!, categories: [], coordinates: null, pageId: 1, revisionId: 1 })) } as unknown as Manifest;
+  index = new SetFileIndex(t.env, tables, (setId, version) => {
+    manifestReads++;
+    return setId === 's' && version === 2 ? old : undefined;
+  });
+});
+
+afterAll(async () => {
+  await t?.env.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('SetFileIndex', () => {
+  it('pages by position in title order, and a page past the end is empty', () => {
+    expect(index.page('s', 1, 0, 100).map((r) => r.title)).toEqual(sorted.slice(0, 100));
+    expect(index.page('s', 1, 200, 100).map((r) => r.title)).toEqual(sorted.slice(200));
+    expect(index.page('s', 1, 250, 100)).toEqual([]);
+    expect(index.page('s', 9, 0, 100)).toEqual([]);
+    const first = index.page('s', 1, 0, 1)[0]!;
+    const f = files.find((x) => x.title === first.title)!;
+    expect(first).toEqual({ title: f.title, sha1: f.sha1, path: f.path, size: f.size, volume: f.volume, mime: f.mime, license: f.license, author: f.author, uploaded: f.uploaded });
+  });
+
+  it('searches titles case-insensitively with _ as a space, and stops at the scan cap saying so', () => {
+    const all = index.search('s', 1, 'tOWER_1', { offset: 0, limit: 100, scanCap: 1000 });
+    const expected = sorted.filter((x) => x.toLowerCase().includes('tower 1'));
+    expect(all).toMatchObject({ matches: expected.length, scanned: FILES, complete: true });
+    expect(all.rows.map((r) => r.title)).toEqual(expected);
+    const second = index.search('s', 1, 'tower', { offset: 100, limit: 100, scanCap: 1000 });
+    expect(second.rows.map((r) => r.title)).toEqual(sorted.filter((x) => x.includes('Tower')).slice(100, 200));
+    const capped = index.search('s', 1, 'tower', { offset: 0, limit: 10, scanCap: 100 });
+    expect(capped).toMatchObject({ scanned: 100, complete: false, matches: sorted.slice(0, 100).filter((x) => x.includes('Tower')).length });
+    expect(index.search('s', 1, 'no such', { offset: 0, limit: 10, scanCap: 1000 }).rows).toEqual([]);
+  });
+
+  it('counts licences, null apart, most files first', () => {
+    const facts = index.versionFacts('s', 1)!;
+    expect(facts.files).toBe(FILES);
+    expect(facts.licences.reduce((n, l) => n + l.files, 0)).toBe(FILES);
+    expect(facts.licences).toEqual(licenceCounts(files));
+    expect(facts.licences.find((l) => l.licence === null)?.files).toBe(FILES / 5);
+    expect(facts.licences.map((l) => l.files)).toEqual([...facts.licences.map((l) => l.files)].sort((a, b) => b - a));
+  });
+
+  it('indexes a version published before the lists existed from its manifest, once', () => {
+    const before = manifestReads;
+    expect(index.versionFacts('s', 2)?.files).toBe(3);
+    expect(index.page('s', 2, 0, 10).map((r) => r.title)).toEqual(files.slice(0, 3).map((f) => f.title).sort());
+    expect(index.get('s', 2, files[0]!.title)?.uploaded).toBe(files[0]!.uploaded);
+    expect(manifestReads).toBe(before + 1);
+    expect(index.versionFacts('s', 3)).toBeUndefined();
+  });
+});
+
+describe('set page pieces', () => {
+  it('suggests a quota with room for new versions, in whole MB or GB', () => {
+    expect(suggestedQuota(194_000).text).toBe('1MB');
+    expect(suggestedQuota(10_000_000).text).toBe('15MB');
+    expect(suggestedQuota(2_100_000_000).text).toBe('4GB');
+  });
+
+  it('quotes a URL for the shell only when it needs it', () => {
+    expect(shellWord('https://catalogue.example.org')).toBe('https://catalogue.example.org');
+    expect(shellWord("http://h/?a=1&b='x'")).toBe(`'http://h/?a=1&b='\\''x'\\'''`);
+  });
+
+  it('builds the wiki thumbnail URL per media type, and none for audio or a non-http base', () => {
+    const base = 'https://upload.wikimedia.org/wikipedia/';
+    expect(thumbnailUrl(base, 'a/ab/Eiffel_Tower.jpg', 'image/jpeg')).toBe('https://upload.wikimedia.org/wikipedia/commons/thumb/a/ab/Eiffel_Tower.jpg/330px-Eiffel_Tower.jpg');
+    expect(thumbnailUrl(base, 'a/ab/Map.svg', 'image/svg+xml')).toBe('https://upload.wikimedia.org/wikipedia/commons/thumb/a/ab/Map.svg/330px-Map.svg.png');
+    expect(thumbnailUrl(base, 'a/ab/Doc.pdf', 'application/pdf')).toMatch(/\/page1-330px-Doc\.pdf\.jpg$/);
+    expect(thumbnailUrl(base, 'a/ab/Caf%C3%A9 #1.jpg', 'image/jpeg')).toContain('/Caf%25C3%25A9%20%231.jpg/');
+    expect(thumbnailUrl(base, 'a/ab/Song.ogg', 'audio/ogg')).toBeNull();
+    expect(thumbnailUrl('javascript:alert(1)//', 'a/ab/X.jpg', 'image/jpeg')).toBeNull();
+    // A small image is shown as it is; a large one, or a type a browser cannot show, by its thumbnail.
+    expect(previewImageUrl(base, 'a/ab/X.jpg', 'image/jpeg', 1000)).toBe('https://upload.wikimedia.org/wikipedia/commons/a/ab/X.jpg');
+    expect(previewImageUrl(base, 'a/ab/X.jpg', 'image/jpeg', SHOW_ORIGINAL_MAX_BYTES + 1)).toBe(thumbnailUrl(base, 'a/ab/X.jpg', 'image/jpeg'));
+    expect(previewImageUrl(base, 'a/ab/X.tif', 'image/tiff', 1000)).toMatch(/lossy-page1-330px-X\.tif\.jpg$/);
+    expect(previewImageUrl(base, 'a/ab/X.ogg', 'audio/ogg', 1000)).toBeNull();
+  });
+
+  it('adds only bare http(s) origins to img-src', () => {
+    expect(contentSecurityPolicy(['https://upload.wikimedia.org'])).toBe(CONTENT_SECURITY_POLICY.replace("img-src 'self' data:", "img-src 'self' data: https://upload.wikimedia.org"));
+    expect(contentSecurityPolicy(["https://x.org; script-src 'unsafe-inline'", 'https://*', 'data:', 'http://[::1]:8080'])).toBe(
+      CONTENT_SECURITY_POLICY.replace("img-src 'self' data:", "img-src 'self' data: http://[::1]:8080"),
+    );
+  });
+
+  it('reads the file-list query, refusing what is not one', () => {
+    expect(parseSetFilesQuery({})).toEqual({ q: '', under: false, page: 1 });
+    expect(parseSetFilesQuery({ q: ' tower ', under: '1', page: '3' })).toEqual({ q: 'tower', under: true, page: 3 });
+    for (const bad of [{ page: '0' }, { page: '-1' }, { page: '2.5' }, { page: ['1', '2'] }, { q: ['a'] }, { q: 'x'.repeat(241) }, { under: 'yes' }]) {
+      let err: unknown;
+      try {
+        parseSetFilesQuery(bad);
+      } catch (e) {
+        err = e;
+      }
+      expect(isSeedbankError(err, 'BAD_REQUEST'), JSON.stringify(bad).slice(0, 60)).toBe(true);
+    }
+  });
+});

@@ -18,16 +18,6 @@ import { supersessionIndex, type SupersededVolume } from './supersession.ts';
 /** Most versions in a feed of all sets (each brings its volumes). */
 const ALL_SETS_FEED_VERSIONS = 200;
 
-/** Feed paths of one set, for pages and documentation. */
-export const feedPaths = {
-  /** The default: the latest version's volumes. */
-  set: (setId: string, ext: 'rss' | 'atom' = 'rss') => `/sets/${encodeURIComponent(setId)}/feed.${ext}`,
-  /** The same, under a name that says so: what stock clients should follow. */
-  latest: (setId: string, ext: 'rss' | 'atom' = 'rss') => `/sets/${encodeURIComponent(setId)}/latest/feed.${ext}`,
-  /** Every version, each volume once: for archivists keeping all versions. */
-  allVersions: (setId: string, ext: 'rss' | 'atom' = 'rss') => `/sets/${encodeURIComponent(setId)}/all-versions/feed.${ext}`,
-} as const;
-
 const toFeedSuperseded = (s: SupersededVolume, version: number): FeedSuperseded => ({
   infoHash: s.infoHash,
   version,

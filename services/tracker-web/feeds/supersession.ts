@@ -7,16 +7,15 @@
  * remove superseded volumes (keeping the files), and the census audits exactly those pieces of
  * a host that claims both (census/double-claims.ts).
  *
- * Computed from the two manifests once per version (versions are immutable) and kept in a small
- * cache; what is kept grows with volumes and with the files a version re-uploaded, never with
- * the files of the set.
+ * Computed from the two manifests once per version (versions are immutable) and kept: every
+ * census round asks for each set's latest version, and a bounded cache smaller than the number
+ * of sets would parse two manifests per set per round. What is kept grows with versions and
+ * their superseded volumes (at most MAX_CONFLICTS_LISTED paths each), never with a set's files.
  */
 import type { CatalogueStore } from '../store/catalogue-store.ts';
 
 /** Conflicting paths listed per superseded volume; `conflictCount` says how many there are in all. */
 export const MAX_CONFLICTS_LISTED = 1_000;
-/** Versions whose supersession is kept computed (each costs reading two manifests). */
-const CACHE_ENTRIES = 64;
 
 /** The part of a manifest the computation reads (any manifest format that has these fields). */
 export interface SupersessionInput {
@@ -105,12 +104,7 @@ export class SupersessionIndex {
   of(setId: string, version: number): Supersession | undefined {
     const key = `${setId}\u0000${version}`;
     const hit = this.cache.get(key);
-    if (hit) {
-      // Refresh its place: the latest versions are asked for every census round and feed.
-      this.cache.delete(key);
-      this.cache.set(key, hit);
-      return hit;
-    }
+    if (hit) return hit;
     const record = this.store.getVersion(setId, version);
     if (!record) return undefined;
     const previousVersion = record.parent?.version ?? null;
@@ -121,7 +115,6 @@ export class SupersessionIndex {
       if (before && after) volumes = supersededVolumes(before, after);
     }
     const s: Supersession = { setId, version, previousVersion, volumes };
-    if (this.cache.size >= CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(key, s);
     return s;
   }

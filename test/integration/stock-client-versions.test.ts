@@ -143,6 +143,16 @@ describe('qbittorrent-nox following a set through two versions', () => {
     for (const v of v2.volumes) expect(rss).toContain(`/torrents/${v.infoHash}.torrent`);
     for (const v of s.volumes) expect(rss).not.toContain(`/torrents/${v.infoHash}.torrent`);
     expect(rss).toContain(`differs on disk: ${reuploaded.path}`);
+    // The default feed is that feed; every version's volumes are under an explicit URL, for archivists.
+    const plain = await (await fetch(`${catalogue.url}/sets/paris/feed.rss`)).text();
+    for (const v of s.volumes) expect(plain).not.toContain(`/torrents/${v.infoHash}.torrent`);
+    const archive = await (await fetch(`${catalogue.url}/sets/paris/all-versions/feed.atom`)).text();
+    for (const v of [...v1.volumes, ...v2.volumes]) expect(archive).toContain(`/torrents/${v.infoHash}.torrent`);
+    // The volume JSON says what superseded a volume one holds.
+    const old = conflicting[0]!;
+    const volume = (await (await fetch(`${catalogue.url}/api/volumes/${old.infoHash}`)).json()) as { supersededBy: Array<{ setId: string; version: number; supersededBy: string[]; conflictCount: number }> };
+    expect(volume.supersededBy).toEqual([{ setId: 'paris', version: 2, supersededBy: old.supersededBy, conflictCount: 1 }]);
+    expect(old.supersededBy).toContain(reuploaded.volume);
   }, 3 * DOWNLOAD_MS);
 
   step('census', 'a client keeping both is audited on the overwritten file, fails v1, and is not counted for its old bytes', ['v2'], async () => {

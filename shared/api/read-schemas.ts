@@ -87,11 +87,36 @@ export const setDetailSchema = z.object({ set: setRecordSchema, versions: z.arra
 export type SetDetailBody = z.output<typeof setDetailSchema>;
 /** GET /api/sets/:id/pointer: the signed pointer itself. */
 export const pointerBodySchema = pointerSchema;
-/** GET /api/sets/:id/versions/:version */
-export const versionDetailSchema = z.object({ version: versionRecordSchema, volumes: z.array(volumeRecordSchema) });
+/**
+ * A volume of the previous version that a version no longer lists. Every volume torrent is named
+ * `commons`, so a stock client holding both versions keeps them in one tree: `conflicts` are the
+ * paths it would overwrite with the new bytes (remove the old torrent, keeping its files).
+ */
+export const supersededVolumeSchema = z.object({
+  infoHash: hex40Schema,
+  prefix: z.string(),
+  /** The version's volumes that took over its files (empty when its files left the set). */
+  supersededBy: z.array(hex40Schema),
+  /** Paths both hold with different SHA-1 (the first 1,000; `conflictCount` counts them all). */
+  conflicts: z.array(z.object({ path: z.string(), oldSha1: hex40Schema, newSha1: hex40Schema, volume: hex40Schema })),
+  conflictCount: countSchema,
+});
+export type SupersededVolumeBody = z.output<typeof supersededVolumeSchema>;
+/** What a version supersedes of the version before it. */
+export const supersessionSchema = z.object({
+  /** The version it replaces; null for a first version. */
+  previousVersion: versionNumberSchema.nullable(),
+  volumes: z.array(supersededVolumeSchema),
+});
+export type SupersessionBody = z.output<typeof supersessionSchema>;
+
+/** GET /api/sets/:id/versions/:version (`supersedes`: absent from catalogues older than it). */
+export const versionDetailSchema = z.object({ version: versionRecordSchema, volumes: z.array(volumeRecordSchema), supersedes: supersessionSchema.optional() });
 export type VersionDetailBody = z.output<typeof versionDetailSchema>;
-/** GET /api/volumes/:ih */
-export const volumeDetailSchema = z.object({ volume: volumeRecordSchema, swarm: swarmCountsSchema });
+/** A later version of a set that no longer lists a volume, and the volumes that replaced it there. */
+export const supersededBySchema = z.object({ setId: setIdSchema, version: versionNumberSchema, supersededBy: z.array(hex40Schema), conflictCount: countSchema });
+/** GET /api/volumes/:ih (`supersededBy`: absent from catalogues older than it; empty while every set's latest version lists it). */
+export const volumeDetailSchema = z.object({ volume: volumeRecordSchema, swarm: swarmCountsSchema, supersededBy: z.array(supersededBySchema).optional() });
 export type VolumeDetailBody = z.output<typeof volumeDetailSchema>;
 /** GET /api/swarms/:ih */
 export const swarmDetailSchema = z.object({ live: swarmCountsSchema, history: z.array(swarmSampleSchema) });

@@ -16,9 +16,11 @@ const version = (n: number, vols: string[]): FeedVersion => ({
   files: 10 * n,
   bytes: 1000 * n,
   changes: { added: n, removed: 0, changed: 0, renamed: 0 },
-  newVolumes: vols.map((ih) => ({ infoHash: ih, size: 100, files: 3, torrentUrl: `http://127.0.0.1/torrents/${ih}.torrent`, torrentBytes: 321 })),
+  volumes: vols.map((ih) => ({ infoHash: ih, size: 100, files: 3, torrentUrl: `http://127.0.0.1/torrents/${ih}.torrent`, torrentBytes: 321, supersedes: [] })),
+  superseded: [],
   metadata: { infoHash: String(n).repeat(40), torrentUrl: `http://127.0.0.1/sets/paris/v${n}/metadata.torrent`, torrentBytes: 200 },
   pageUrl: 'http://127.0.0.1/sets/paris',
+  jsonUrl: `http://127.0.0.1/api/sets/paris/versions/${n}`,
 });
 
 describe('set feeds', () => {

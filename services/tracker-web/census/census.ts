@@ -19,6 +19,8 @@ export interface CensusJob {
   peers: PeerAddress[];
   /** Verified copies of this volume minus its copy target: the lower, the sooner its peers are audited. */
   margin?: number;
+  /** Audit one of these pieces rather than any claimed piece (see AuditOptions.focusPieces). */
+  focusPieces?: readonly number[];
 }
 
 export interface CensusOptions extends BudgetOptions {
@@ -72,7 +74,7 @@ function carriedResult(peer: PeerAddress, infoHash: string, why: string): Census
 
 /** Audits the peers of every job within the round's budgets; results come back in job then peer order. */
 export async function runCensus(jobs: readonly CensusJob[], opts: CensusOptions = {}): Promise<CensusResult[]> {
-  const tasks = jobs.flatMap((job) => job.peers.map((peer) => ({ target: job.target, peer, margin: job.margin })));
+  const tasks = jobs.flatMap((job) => job.peers.map((peer) => ({ target: job.target, peer, margin: job.margin, focusPieces: job.focusPieces })));
   const results: CensusResult[] = new Array(tasks.length);
   const backoff = opts.backoff ?? new HostBackoff();
   const schedule = new RoundSchedule(
@@ -103,10 +105,10 @@ export async function runCensus(jobs: readonly CensusJob[], opts: CensusOptions 
   try {
     await new Promise<void>((resolve) => {
       const start = (task: ScheduledTask) => {
-        const { target, peer } = tasks[task.index]!;
+        const { target, peer, focusPieces } = tasks[task.index]!;
         void auditPeer(peer, target, {
           peerId, timeoutMs: opts.timeoutMs, handshakeTimeoutMs: opts.handshakeTimeoutMs, unchokeTimeoutMs: opts.unchokeTimeoutMs,
-          signal: inner.signal, random: opts.random, localAddress: opts.localAddress,
+          signal: inner.signal, random: opts.random, localAddress: opts.localAddress, focusPieces,
           acquireTransferSlot: (signal) => slots.acquire(signal),
           onHandshake: () => {
             schedule.alive(task);

@@ -37,3 +37,4 @@ export {
   type VolumeLayout,
 } from './copies.ts';
 export { keepsVerdict } from './verdicts.ts';
+export { conflictPieces, withDoubleClaims, type SupersededPair } from './double-claims.ts';

@@ -75,6 +75,12 @@ export interface AuditOptions {
   onHandshake?: () => void;
   /** Chooses the audited piece; default Math.random. */
   random?: () => number;
+  /**
+   * Audit one of these pieces (those the peer claims) instead of any claimed piece: the pieces
+   * of an older volume holding files a newer volume rewrote on disk (census/double-claims.ts).
+   * A peer claiming none of them gets no verdict.
+   */
+  focusPieces?: readonly number[];
   signal?: AbortSignal;
   /** Local address to connect from. */
   localAddress?: string;
@@ -200,6 +206,8 @@ class AuditSession {
       wire.interested();
       await this.until('a bitfield or have message', CLAIMS_TIMEOUT_MS, () => this.claims.known);
       if (this.claims.havePieces === 0) return this.result(null);
+      const focus = this.focusClaimed();
+      if (focus?.length === 0) return this.result(null, 'nothing to audit: the peer claims none of the pieces that hold files a newer volume changed');
       // An idle socket while the peer's choker comes round: it holds no transfer slot.
       this.phase = 'unchoke';
       await this.until('an unchoke', this.opts.unchokeTimeoutMs ?? DEFAULT_UNCHOKE_TIMEOUT_MS, () => !wire.peerChoking || this.allowedFastPieces().length > 0);
@@ -209,7 +217,8 @@ class AuditSession {
       // rather than wait out its choker. The peer picks that set (from our address), so such a
       // verdict is weaker than a uniformly random piece; an unchoked peer always gets the latter.
       const fast = wire.peerChoking ? this.allowedFastPieces() : [];
-      const piece = fast.length > 0 ? fast[Math.min(fast.length - 1, Math.floor(random() * fast.length))]! : this.claims.pick(random)!;
+      const among = fast.length > 0 ? fast : focus;
+      const piece = among ? among[Math.min(among.length - 1, Math.max(0, Math.floor(random() * among.length) || 0))]! : this.claims.pick(random)!;
       if (this.opts.acquireTransferSlot) {
         const slot = this.opts.acquireTransferSlot(this.slotAbort.signal);
         let granted = false;
@@ -341,11 +350,18 @@ class AuditSession {
     else this.poke();
   }
 
-  /** Claimed pieces the peer lets us fetch while it chokes us (BEP 6 allowed-fast). */
+  /** Claimed pieces the peer lets us fetch while it chokes us (BEP 6 allowed-fast), within the focus when there is one. */
   private allowedFastPieces(): number[] {
     const wire = this.wire;
     if (!wire?.hasFast) return [];
-    return wire.peerAllowedFastSet.filter((i) => this.claims.has(i));
+    const focus = this.opts.focusPieces ? new Set(this.opts.focusPieces) : null;
+    return wire.peerAllowedFastSet.filter((i) => this.claims.has(i) && (!focus || focus.has(i)));
+  }
+
+  /** The focus pieces the peer claims, in order; null when the audit has no focus. */
+  private focusClaimed(): number[] | null {
+    if (!this.opts.focusPieces) return null;
+    return [...new Set(this.opts.focusPieces)].filter((i) => this.claims.has(i)).sort((a, b) => a - b);
   }
 
   /** Keeps up to MAX_IN_FLIGHT_BLOCKS requests out while the peer lets us ask. */

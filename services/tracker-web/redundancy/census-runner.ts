@@ -1,6 +1,7 @@
 import type { Logger } from '../../../shared/log.ts';
 import { parseVolumeTorrent, type ParsedVolumeTorrent } from '../../../shared/torrent/index.ts';
-import { HostBackoff, keepsVerdict, normalizeHost, runCensus, type CensusJob, type PeerAuditResult, type PeerAddress } from '../census/index.ts';
+import { HostBackoff, keepsVerdict, normalizeHost, runCensus, withDoubleClaims, type CensusJob, type PeerAuditResult, type PeerAddress, type SupersededPair } from '../census/index.ts';
+import { supersessionIndex } from '../feeds/supersession.ts';
 import type { CatalogueStore } from '../store/catalogue-store.ts';
 import type { SwarmReader } from '../tracker/swarm-store.ts';
 
@@ -148,10 +149,12 @@ export class CensusRunner {
   private async round(): Promise<CensusRound> {
     const startedAt = Date.now();
     const maxAgeMs = this.o.maxAgeMs ?? DEFAULT_COPY_MAX_AGE_MS;
-    const jobs: CensusJob[] = [];
+    let jobs: CensusJob[] = [];
+    const pairs: SupersededPair[] = [];
     for (const set of this.o.store.listSets()) {
+      if (set.latest) pairs.push(...this.supersededPairs(set.id, set.latest.version));
       for (const v of set.latest?.volumes ?? []) {
-        const peers = dedupe([...swarmPeers(this.o.swarms, v), ...(this.o.extraPeers?.(v) ?? [])]);
+        const peers = this.peersOf(v);
         const layout = this.layout(v);
         if (!layout || peers.length === 0) continue;
         jobs.push({
@@ -161,6 +164,8 @@ export class CensusRunner {
         });
       }
     }
+    // A host claiming a superseded volume and its successor is audited on the files they disagree on.
+    jobs = withDoubleClaims(jobs, pairs, (ih) => this.peersOf(ih));
     const round: CensusRound = {
       startedAt, ms: 0, peers: 0, reachable: 0, passed: 0, failed: 0, carried: 0, backedOffHosts: 0, oldestVerdictAt: null, withoutVerdict: 0,
     };
@@ -216,6 +221,26 @@ export class CensusRunner {
         ...(r.operatorKey ? { operatorKey: r.operatorKey } : {}),
       })
       .catch((err: unknown) => this.o.logger.warn({ err }, 'could not store a census observation'));
+  }
+
+  /** Every peer known for a volume: the tracker's and the extra ones. */
+  private peersOf(infoHash: string): PeerAddress[] {
+    return dedupe([...swarmPeers(this.o.swarms, infoHash), ...(this.o.extraPeers?.(infoHash) ?? [])]);
+  }
+
+  /** The previous version's volumes this version superseded with files that differ on disk, as the census audits them. */
+  private supersededPairs(setId: string, version: number): SupersededPair[] {
+    const out: SupersededPair[] = [];
+    for (const v of supersessionIndex(this.o.store).of(setId, version)?.volumes ?? []) {
+      const layout = v.conflictCount > 0 ? this.layout(v.infoHash) : null;
+      if (!layout) continue;
+      out.push({
+        older: { target: { infoHash: v.infoHash, pieceLength: layout.pieceLength, totalBytes: layout.totalBytes, pieces: layout.pieces }, files: layout.files },
+        newer: v.supersededBy,
+        conflictPaths: v.conflicts.map((c) => c.path),
+      });
+    }
+    return out;
   }
 
   /** When a peer last got a verdict for a volume. */

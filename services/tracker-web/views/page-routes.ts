@@ -2,7 +2,7 @@ import { Router, type Request } from 'express';
 import { copyHistoryQuerySchema, needsQuerySchema, type CategoryCopiesBody, type FileCopiesBody, type NeedsBody, type SetCopiesBody, type SetCopyHistoryBody } from '../../../shared/api/copies-schemas.ts';
 import { routes } from '../../../shared/api/routes.ts';
 import { isSeedbankError, SeedbankError } from '../../../shared/errors.ts';
-import { buildSetFeed, type FeedVersion } from '../feeds/set-feed.ts';
+import { feedRouter } from '../feeds/feed-routes.ts';
 import { parseHomeQuery } from '../pages/home-query.ts';
 import { fileImageOrigins, renderFile } from '../pages/render-file.ts';
 import { contentSecurityPolicy } from '../pages/layout.ts';
@@ -19,9 +19,6 @@ import { volumesList } from './set-actions.ts';
 import type { Response } from 'express';
 import type { ViewSources } from './set-summaries.ts';
 import { parseParam } from '../web/params.ts';
-
-/** Most items in the feed of all sets. */
-const ALL_SETS_FEED_VERSIONS = 200;
 
 /** Extra sources of the pages beyond the store (seeder reports, drills). */
 export interface PageExtras {
@@ -94,49 +91,8 @@ export function pageRouter(src: ViewSources, extras: PageExtras): Router {
     res.status(model.kind === 'not-found' && model.query ? 404 : 200).json(model);
   });
 
-  const feed = (req: Request, setId: string | null) => {
-    const base = baseUrl(req, extras.publicUrl);
-    const rows = src.store.listSets().filter((r) => setId === null || r.id === setId);
-    if (setId !== null && rows.length === 0) throw new SeedbankError('SET_NOT_FOUND', `no set "${setId}" in this catalogue`);
-    const versions: FeedVersion[] = [];
-    for (const row of rows) {
-      const seen = new Set<string>();
-      for (const v of src.store.getVersions(row.id).sort((a, b) => a.version - b.version)) {
-        const fresh = v.volumes.filter((ih) => !seen.has(ih));
-        for (const ih of v.volumes) seen.add(ih);
-        versions.push({
-          setId: row.id,
-          setTitle: row.title,
-          version: v.version,
-          publishedAt: new Date(v.publishedAt),
-          files: v.totals.files,
-          bytes: v.totals.bytes,
-          changes: v.changes,
-          newVolumes: fresh.map((ih) => {
-            const vol = src.store.getVolume(ih);
-            return { infoHash: ih, size: vol?.size ?? 0, files: vol?.files ?? 0, torrentUrl: `${base}${routes.torrent.path(ih)}`, torrentBytes: src.store.volumeTorrent(ih)?.length ?? 0 };
-          }),
-          metadata: { infoHash: v.metadataInfoHash, torrentUrl: `${base}${routes.metadataTorrent.path(row.id, v.version)}`, torrentBytes: src.store.metadataTorrent(row.id, v.version)?.length ?? 0 },
-          pageUrl: `${base}/sets/${encodeURIComponent(row.id)}`,
-        });
-      }
-    }
-    versions.sort((a, b) => b.publishedAt.getTime() - a.publishedAt.getTime());
-    const title = setId === null ? 'Seedbank: all sets' : `Seedbank: ${rows[0]!.title}`;
-    const self = `${base}${req.path}`;
-    return buildSetFeed({
-      title,
-      description: setId === null ? 'New versions of every set in this catalogue' : rows[0]!.description || rows[0]!.title,
-      siteUrl: setId === null ? `${base}/` : `${base}/sets/${encodeURIComponent(setId)}`,
-      selfUrl: self.replace(/\.atom$/, '.rss'),
-      updated: versions[0]?.publishedAt ?? new Date(0),
-      versions: versions.slice(0, ALL_SETS_FEED_VERSIONS),
-    });
-  };
-  router.get('/sets/:id/feed.rss', (req, res) => void res.type('application/rss+xml').send(feed(req, String(req.params.id)).rss2()));
-  router.get('/sets/:id/feed.atom', (req, res) => void res.type('application/atom+xml').send(feed(req, String(req.params.id)).atom1()));
-  router.get('/feed.rss', (req, res) => void res.type('application/rss+xml').send(feed(req, null).rss2()));
-  router.get('/feed.atom', (req, res) => void res.type('application/atom+xml').send(feed(req, null).atom1()));
+  // Feeds: the latest version by default, every version under an explicit URL (feeds/feed-routes.ts).
+  router.use(feedRouter(src.store, (req) => baseUrl(req, extras.publicUrl)));
 
   router.get(routes.fileCopies.pattern, (req, res) => {
     const model = fileModel(src, String(req.params.key));

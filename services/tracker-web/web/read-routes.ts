@@ -2,9 +2,9 @@
  * The read side of the JSON API (no token needed):
  *   GET /api/sets                          every set with its latest version
  *   GET /api/sets/:id                      one set and all its versions
- *   GET /api/sets/:id/versions/:version    one version with its volumes
+ *   GET /api/sets/:id/versions/:version    one version with its volumes and the previous version's volumes it supersedes
  *   GET /api/sets/:id/pointer              the signed pointer to the latest version (pointer.json)
- *   GET /api/volumes/:infohash             one volume with its live swarm counts
+ *   GET /api/volumes/:infohash             one volume with its live swarm counts and the later volumes that superseded it
  *   GET /api/swarms/:infohash?since=&until=  live counts and sampled history of a tracked torrent
  *   GET /api/files?sha1=… | ?title=…       every set version holding a file
  */
@@ -13,6 +13,7 @@ import { fileQuerySchema, swarmQuerySchema, type FileListBody, type SetDetailBod
 import { routes } from '../../../shared/api/routes.ts';
 import type { SetPointer } from '../../../shared/formats/pointer.ts';
 import { SeedbankError } from '../../../shared/errors.ts';
+import { supersessionIndex } from '../feeds/supersession.ts';
 import type { CatalogueStore } from '../store/catalogue-store.ts';
 import type { SwarmCounts } from '../tracker/catalogue-tracker.ts';
 import { infoHashSchema, parseParam, setIdSchema, versionSchema } from './params.ts';
@@ -66,7 +67,8 @@ export function readRouter({ store, counts }: ReadRouteOptions): Router {
     const version = parseParam(versionSchema, req.params.version, 'version');
     const record = store.getVersion(setId, version);
     if (!record) throw new SeedbankError('VERSION_NOT_FOUND', `${setId} v${version} is not in this catalogue`);
-    const body: VersionDetailBody = { version: record, volumes: store.volumesOf(setId, version) };
+    const s = supersessionIndex(store).of(setId, version);
+    const body: VersionDetailBody = { version: record, volumes: store.volumesOf(setId, version), supersedes: { previousVersion: s?.previousVersion ?? null, volumes: s?.volumes ?? [] } };
     res.json(body);
   });
 
@@ -74,7 +76,7 @@ export function readRouter({ store, counts }: ReadRouteOptions): Router {
     const infoHash = parseParam(infoHashSchema, req.params.ih, 'info hash');
     const volume = store.getVolume(infoHash);
     if (!volume) throw new SeedbankError('VOLUME_NOT_FOUND', `no volume ${infoHash} in this catalogue`);
-    const body: VolumeDetailBody = { volume, swarm: counts(infoHash) };
+    const body: VolumeDetailBody = { volume, swarm: counts(infoHash), supersededBy: supersessionIndex(store).supersededBy(infoHash, volume.versions) };
     res.json(body);
   });
 

@@ -18,6 +18,7 @@ const COMPLETE_STATES = new Set(['uploading', 'stalledUP', 'pausedUP', 'queuedUP
 /** The part of /api/v2/torrents/info this helper reads. */
 export interface QbtTorrent {
   hash: string;
+  name: string;
   state: string;
   progress: number;
   downloaded: number;
@@ -45,10 +46,29 @@ export interface Qbittorrent {
   /** Adds a .torrent file, started, saving under `savePath` (the torrent's `commons/` folder goes there). */
   addTorrent(torrent: Uint8Array, savePath: string): Promise<void>;
   torrent(hash: string): Promise<QbtTorrent | undefined>;
+  /** Every torrent in the session. */
+  torrents(): Promise<QbtTorrent[]>;
+  /**
+   * Follows an RSS feed as an operator would: RSS processing and auto-downloading on, the feed
+   * added under `name`, and a rule downloading every item to `savePath`.
+   */
+  followFeed(url: string, name: string, savePath: string): Promise<void>;
+  /** Fetches the feed now rather than at the next refresh interval. */
+  refreshFeed(name: string): Promise<void>;
+  /** Removes a torrent from the session; with `deleteFiles` false its files stay on disk. */
+  remove(hash: string, o: { deleteFiles: boolean }): Promise<void>;
+  /** Stops a torrent (it keeps what it has, and neither downloads nor uploads). */
+  pause(hash: string): Promise<void>;
   /** Waits until the torrent is whole, or throws with its last state after `timeoutMs`. */
   whenComplete(hash: string, timeoutMs: number): Promise<QbtTorrent>;
   /** Asks for a forced recheck of the data on disk and waits until it is over (not `checking*`). */
   recheck(hash: string, timeoutMs: number): Promise<QbtTorrent>;
+  /**
+   * Asks for a forced recheck of several torrents and waits until none is checking or queued
+   * for it. A small torrent whole before and after rechecks between two polls without a trace,
+   * so this cannot prove the check ran: callers verify the data themselves as well.
+   */
+  recheckAll(hashes: string[], timeoutMs: number): Promise<QbtTorrent[]>;
   /** The web seed URLs qBittorrent took from the torrent. */
   webSeeds(hash: string): Promise<string[]>;
   privacy(): Promise<QbtPrivacy>;
@@ -135,6 +155,29 @@ export async function startQbittorrent(profileDir: string): Promise<Qbittorrent>
       if (answer.trim() !== 'Ok.') throw new Error(`qBittorrent refused the torrent: ${answer}`);
     },
     torrent,
+    async torrents() {
+      return (await (await api('torrents/info')).json()) as QbtTorrent[];
+    },
+    async followFeed(url, name, savePath) {
+      const prefs = { rss_processing_enabled: true, rss_auto_downloading_enabled: true };
+      await api('app/setPreferences', { method: 'POST', body: new URLSearchParams({ json: JSON.stringify(prefs) }) });
+      await api('rss/addFeed', { method: 'POST', body: new URLSearchParams({ url, path: name }) });
+      // qBittorrent 4.5's rule format (later versions also read savePath).
+      const rule = {
+        enabled: true, mustContain: '', mustNotContain: '', useRegex: false, episodeFilter: '', smartFilter: false,
+        previouslyMatchedEpisodes: [], affectedFeeds: [url], ignoreDays: 0, lastMatch: '', addPaused: false, assignedCategory: '', savePath,
+      };
+      await api('rss/setRule', { method: 'POST', body: new URLSearchParams({ ruleName: `follow ${name}`, ruleDef: JSON.stringify(rule) }) });
+    },
+    async refreshFeed(name) {
+      await api('rss/refreshItem', { method: 'POST', body: new URLSearchParams({ itemPath: name }) });
+    },
+    async remove(hash, o) {
+      await api('torrents/delete', { method: 'POST', body: new URLSearchParams({ hashes: hash, deleteFiles: String(o.deleteFiles) }) });
+    },
+    async pause(hash) {
+      await api('torrents/pause', { method: 'POST', body: new URLSearchParams({ hashes: hash }) });
+    },
     async whenComplete(hash, timeoutMs) {
       let last: QbtTorrent | undefined;
       return waitFor(`qBittorrent to complete ${hash}`, async () => {
@@ -153,6 +196,14 @@ export async function startQbittorrent(profileDir: string): Promise<Qbittorrent>
         // A recheck of a small torrent can finish between two polls; a progress below 1 also proves it ran.
         return (seenChecking || last.progress < 1) && !last.state.startsWith('checking') ? last : undefined;
       }, { timeoutMs, intervalMs: POLL_MS, detail: async () => `last state: ${JSON.stringify(last)}\n${await log()}` });
+    },
+    async recheckAll(hashes, timeoutMs) {
+      await api('torrents/recheck', { method: 'POST', body: new URLSearchParams({ hashes: hashes.join('|') }) });
+      let last: QbtTorrent[] = [];
+      return waitFor(`qBittorrent to recheck ${hashes.length} torrents`, async () => {
+        last = ((await (await api(`torrents/info?hashes=${hashes.join('|')}`)).json()) as QbtTorrent[]);
+        return last.length === hashes.length && last.every((t) => !t.state.startsWith('checking') && t.state !== 'queuedForChecking' && t.state !== 'moving') ? last : undefined;
+      }, { timeoutMs, intervalMs: POLL_MS, detail: async () => `last states: ${JSON.stringify(last.map((t) => [t.hash, t.state, t.progress]))}\n${await log()}` });
     },
     async webSeeds(hash) {
       return ((await (await api(`torrents/webseeds?hash=${hash}`)).json()) as Array<{ url: string }>).map((w) => w.url);

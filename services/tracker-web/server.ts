@@ -189,10 +189,10 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
     trustProxy: o.trustProxy,
     rateLimits: o.rateLimits,
     extensions: [
-      (a) => registerDrillMetrics(mountMetrics(a, sources), drills),
+      (a) => registerDrillMetrics(mountMetrics(a, { ...sources, offer: () => seederReports.offer() }), drills),
       (a) => void a.use(drillRouter({ store, log: drills, logger })),
       (a) => void a.use(copiesExportRouter(sources)),
-      (a) => void a.use(pageRouter(sources, { offeredBytes: () => seederReports.offeredBytes(), drills: () => drills.recent().map(drillSummary), publicUrl: o.publicUrl })),
+      (a) => void a.use(pageRouter(sources, { offer: () => seederReports.offer(), drills: () => drills.recent().map(drillSummary), publicUrl: o.publicUrl })),
       (a) => void a.use(takedownRouter(o.dataDir)),
       (a) => void a.use(censusRouter(census)),
       (a) => void a.use(seederRouter({ reports: seederReports, store, volumeCopies: (ih) => copies.volumeCopies(ih), seenRecently: (ip) => tracker.swarmStore.seenRecently(ip) })),

@@ -15,34 +15,55 @@ const SORT_LABELS: Record<HomeSort, string> = {
   seeders: 'Fewest seeders first',
 };
 
-/** The plain-language verdict on space: short of N, or enough. */
+/** Which seeders' space counts, said beside the figure. */
+const OFFER_WINDOW_NOTE = 'seeders seen recently: their last report came within three of their poll intervals (30 min at the default); a stopped seeder stops counting';
+
+/** Space the seeders seen recently have left beyond what they already hold. */
+export function freeBytes(totals: NetworkTotals): number {
+  return Math.max(0, totals.offeredBytes - totals.usedBytes);
+}
+
+/**
+ * The plain-language verdict on space: what the copy targets still need (per volume, its size
+ * times the copies it lacks, so copies that exist are not asked for again) against the space
+ * the seeders seen recently have free.
+ */
 export function spaceSentence(totals: NetworkTotals): SafeHtml {
-  const { offeredBytes, neededBytes } = totals;
-  if (offeredBytes < neededBytes) {
-    return html`<p class="alert" id="space-verdict">The network is short of <strong>${formatBytes(neededBytes - offeredBytes)}</strong>:
-seeders offer ${formatBytes(offeredBytes)}, but keeping every file at its copy target needs ${formatBytes(neededBytes)}.
-Offering space with a seeder in auto mode helps the sets most at risk first.</p>`;
+  const { offeredBytes, neededBytes, reportingSeeders } = totals;
+  const free = freeBytes(totals);
+  const who = html`${plural(reportingSeeders, 'seeder')} seen recently`;
+  if (neededBytes === 0) {
+    return html`<p class="ok" id="space-verdict">Every volume has the copies its target asks for; ${who} offer ${formatBytes(offeredBytes)} (${formatBytes(free)} free).</p>`;
   }
-  return html`<p class="ok" id="space-verdict">Seeders offer ${formatBytes(offeredBytes)}, enough for the
-${formatBytes(neededBytes)} the copy targets need (${formatBytes(offeredBytes - neededBytes)} to spare).</p>`;
+  if (free < neededBytes) {
+    return html`<p class="alert" id="space-verdict">The network is short of <strong>${formatBytes(neededBytes - free)}</strong>:
+bringing every volume to its copy target still needs ${formatBytes(neededBytes)}, and the ${who} have ${formatBytes(free)} free
+(of ${formatBytes(offeredBytes)} offered). Offering space with a seeder in auto mode helps the sets most at risk first.</p>`;
+  }
+  return html`<p class="ok" id="space-verdict">The ${who} have ${formatBytes(free)} free (of ${formatBytes(offeredBytes)} offered),
+enough for the ${formatBytes(neededBytes)} still needed to bring every volume to its copy target (${formatBytes(free - neededBytes)} to spare).
+Auto-mode seeders take up the volumes under target; a copy counts once the census has audited it.</p>`;
 }
 
 function renderTotals(totals: NetworkTotals): SafeHtml {
-  const offeredShare = totals.neededBytes > 0 ? Math.min(1, totals.offeredBytes / totals.neededBytes) : 1;
+  const free = freeBytes(totals);
+  const freeShare = totals.neededBytes > 0 ? Math.min(1, free / totals.neededBytes) : 1;
   return html`<section aria-labelledby="network-heading">
 <h2 id="network-heading">The network now</h2>
 <dl class="stats">
 <div><dt>Sets</dt><dd>${formatCount(totals.sets)}</dd></div>
 <div><dt>Files</dt><dd>${formatCount(totals.files)}</dd></div>
 <div><dt>Size of all sets</dt><dd>${formatBytes(totals.bytes)}</dd></div>
-<div><dt>Seeders now</dt><dd>${formatCount(totals.seedersNow)}<small>distinct hosts seeding any set</small></dd></div>
+<div><dt>Seeders now</dt><dd>${formatCount(totals.seedersNow)}<small>distinct hosts seeding any set; seeders on one machine count once</small></dd></div>
 <div><dt>Bytes under copy target</dt><dd>${formatPercent(totals.bytesUnderTarget, totals.bytes)}
 <small>${formatBytes(totals.bytesUnderTarget)} of ${formatBytes(totals.bytes)}</small></dd></div>
-<div><dt>Space offered / needed</dt><dd>${formatBytes(totals.offeredBytes)}
-<small>of ${formatBytes(totals.neededBytes)} needed</small>
-<div class="meter" role="img" aria-label="${formatPercent(totals.offeredBytes, totals.neededBytes)} of the needed space is offered"><span style="width:${(offeredShare * 100).toFixed(1)}%"></span></div></dd></div>
+<div><dt>Space free / still needed</dt><dd id="space-figures">${formatBytes(free)}
+<small>of ${formatBytes(totals.neededBytes)} still needed to reach every copy target</small>
+<small title="${OFFER_WINDOW_NOTE}">${formatBytes(totals.offeredBytes)} offered by ${plural(totals.reportingSeeders, 'seeder')} seen recently, ${formatBytes(totals.usedBytes)} of it in use</small>
+<div class="meter" role="img" aria-label="${formatPercent(free, totals.neededBytes)} of the space still needed is free"><span style="width:${(freeShare * 100).toFixed(1)}%"></span></div></dd></div>
 </dl>
 ${spaceSentence(totals)}
+<p class="sub" id="space-window">Space counts for ${OFFER_WINDOW_NOTE}.</p>
 </section>`;
 }
 

@@ -18,6 +18,7 @@ import { mountMetrics } from './metrics.ts';
 import { censusRouter } from './redundancy/census-routes.ts';
 import { CensusRunner, DEFAULT_CENSUS_INTERVAL_MS } from './redundancy/census-runner.ts';
 import { CopyIndex } from './redundancy/copy-index.ts';
+import { seedingHosts } from './redundancy/network-figures.ts';
 import type { CopyMode } from './operators/copy-figures.ts';
 import { OperatorRegistry } from './operators/operator-list.ts';
 import { takedownRouter } from './takedown/takedown-routes.ts';
@@ -138,7 +139,13 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
   const store = CatalogueStore.open(o.dataDir);
   const staging = new Staging(o.dataDir, o.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES);
   const tracker = new CatalogueTracker({ store, logger: logger.child({ component: 'tracker' }), announceIntervalMs: o.announceIntervalMs, peerTtlMs: o.peerTtlMs, trustProxy: o.trustProxy, peersPerAddress: o.trackerPeersPerAddress, announcesPerMinute: o.trackerAnnouncesPerMinute });
-  const sampler = new SwarmSampler({ store, swarms: () => tracker.swarms(), logger, intervalMs: o.sampleIntervalMs });
+  const sampler = new SwarmSampler({
+    store,
+    swarms: () => tracker.swarms(),
+    sets: () => store.listSets().flatMap((r) => (r.latest ? [{ setId: r.id, seeders: seedingHosts(tracker.swarmStore, r.latest.volumes) }] : [])),
+    logger,
+    intervalMs: o.sampleIntervalMs,
+  });
   let dht: PointerPublisher | null = null;
   const census = new CensusRunner({
     store,

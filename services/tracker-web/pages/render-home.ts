@@ -4,6 +4,7 @@ import { html, type SafeHtml } from './html.ts';
 import { renderLayout } from './layout.ts';
 import { formatBytes, formatCopies, formatCount, formatPercent, plural } from './format.ts';
 import { riskBadge, tagList, timeAgo } from './fragments.ts';
+import { figuresLegend, SEEDERS_MEANING, copiesMeaning } from './figure-notes.ts';
 import { homePath, setPath } from './urls.ts';
 import type { DrillSummary, HomePageModel, HomeSort, NetworkTotals, SetSummary } from './view-models.ts';
 
@@ -101,10 +102,10 @@ ${tagList(set.tags, model.query)}</th>
 <td class="num">${formatBytes(set.bytes)}</td>
 <td class="num">${formatCount(set.files)}</td>
 <td>${set.latestVersion ? html`v${set.latestVersion.n}<span class="sub">${timeAgo(set.latestVersion.builtAt, model.now)}</span>` : html`<span class="sub">not built yet</span>`}</td>
-<td class="num">${formatCount(set.seedersNow)}</td>
+<td class="num" title="${SEEDERS_MEANING}">${formatCount(set.seedersNow)}</td>
 <td class="num copies"><span class="${underTarget ? 'under' : ''}">${formatCopies(set.copies.min)}</span> / ${formatCopies(set.copies.median)}
 <span class="sub">target ${set.copyTarget}</span></td>
-<td>${riskBadge(set.risk)}<span class="sub">score ${set.risk.toFixed(2)}</span></td>
+<td>${riskBadge(set.risk)}<span class="sub" title="0: every file has its target copies; 1: some file has no copy">score ${set.risk.toFixed(2)}</span></td>
 </tr>`;
 }
 
@@ -117,10 +118,11 @@ function renderSets(model: HomePageModel): SafeHtml {
 <caption>${plural(sets.length, 'set')}${matching}, ${SORT_LABELS[query.sort].toLowerCase()}</caption>
 <thead><tr><th scope="col">Set</th><th scope="col">Region</th><th scope="col" class="num">Size</th>
 <th scope="col" class="num">Files</th><th scope="col">Latest</th><th scope="col" class="num">Seeders</th>
-<th scope="col" class="num">Copies <abbr title="fewest copies of any file / median copies per file">min / med</abbr></th>
+<th scope="col" class="num"><span title="${copiesMeaning(model.copiesMode ?? 'any')}">Copies</span> <abbr title="fewest copies of any file / median copies per file">min / med</abbr></th>
 <th scope="col">Risk</th></tr></thead>
 <tbody>${sets.map((s) => renderSetRow(s, model))}</tbody>
-</table></div>`;
+</table></div>
+${figuresLegend(model.copiesMode ?? 'any')}`;
   return html`<section aria-labelledby="sets-heading">
 <h2 id="sets-heading">Sets</h2>
 ${renderFilters(model)}

@@ -8,6 +8,7 @@ import { riskBadge, tagList, timeAgo } from './fragments.ts';
 import { renderSeedersPlot } from './svg-plot.ts';
 import { renderCopiesHistogram } from './svg-histogram.ts';
 import { safeUrl } from './urls.ts';
+import { copiesMeaning, SEEDERS_MEANING, seedersVersusCopies } from './figure-notes.ts';
 import type { SetPageModel, VolumeView } from './view-models.ts';
 
 function renderDescription(text: string): SafeHtml {
@@ -29,13 +30,15 @@ function renderRiskScore(risk: number, minCopies: number, target: number): SafeH
 function renderSummary(model: SetPageModel): SafeHtml {
   const { set } = model;
   const under = set.copies.min < set.copyTarget;
+  const mode = model.copiesModes?.mode ?? 'any';
   return html`<dl class="stats">
 <div><dt>Size</dt><dd>${formatBytes(set.bytes)}</dd></div>
 <div><dt>Files</dt><dd>${formatCount(set.files)}</dd></div>
 <div><dt>Latest version</dt><dd>${set.latestVersion ? html`v${set.latestVersion.n}<small>${timeAgo(set.latestVersion.builtAt, model.now)}</small>` : 'none yet'}</dd></div>
-<div><dt>Seeders now</dt><dd>${formatCount(set.seedersNow)}<small>distinct hosts seeding a volume of it</small></dd></div>
-<div><dt>${model.copiesModes?.mode === 'approved' ? 'Copies, approved operators (min / median)' : 'Copies (min / median)'}</dt><dd><span class="${under ? 'under' : ''}">${formatCopies(set.copies.min)}</span> / ${formatCopies(set.copies.median)}
-<small>target ${plural(set.copyTarget, 'copy', 'copies')}</small></dd></div>
+<div><dt>Seeders now</dt><dd id="set-seeders">${formatCount(set.seedersNow)}<small>${SEEDERS_MEANING}</small></dd></div>
+<div><dt>${mode === 'approved' ? 'Copies, approved operators (min / median)' : 'Copies (min / median)'}</dt><dd id="set-copies"><span class="${under ? 'under' : ''}">${formatCopies(set.copies.min)}</span> / ${formatCopies(set.copies.median)}
+<small>target ${plural(set.copyTarget, 'copy', 'copies')}; ${copiesMeaning(mode)}</small>
+${seedersVersusCopies(set.seedersNow, set.copies.min, mode)}</dd></div>
 ${model.copiesModes ? html`<div><dt>${model.copiesModes.mode === 'approved' ? 'Any audited host (min)' : 'Approved operators (min)'}</dt><dd id="set-other-copies">${formatCopies(model.copiesModes.otherMin)}
 <small>${model.copiesModes.mode === 'approved' ? 'each address and operator key once' : 'distinct approved operators'}</small></dd></div>` : ''}
 <div><dt>Risk</dt><dd>${riskBadge(set.risk)}${renderRiskScore(set.risk, set.copies.min, set.copyTarget)}</dd></div>
@@ -48,7 +51,7 @@ function renderCharts(model: SetPageModel): SafeHtml {
 <h2 id="health-heading">Health</h2>
 <div class="grid-2">
 <figure class="card">${renderSeedersPlot(model.seedersOverTime, { id: 'seeders-plot', title: 'Seeders over time' })}
-<figcaption>Distinct hosts seeding any volume of the set, sampled by the census (UTC).</figcaption></figure>
+<figcaption>Seeders: distinct hosts seeding any volume of the set (several seeders on one machine count once), as the tracker saw them; the most in each hour, UTC.</figcaption></figure>
 <figure class="card">${renderCopiesHistogram(model.copiesHistogram, set.copyTarget, { id: 'copies-histogram', title: 'Copies per file' })}
 <figcaption>How many files have 0, 1, 2… audited copies; red bars are under the target of ${set.copyTarget}.</figcaption></figure>
 </div>

@@ -95,6 +95,8 @@ export interface HomePageModel {
   regions: Array<{ value: string; label: string }>;
   /** The latest drills, newest first; may be empty. */
   drills: DrillSummary[];
+  /** What the copies columns count (default 'any': audited hosts). */
+  copiesMode?: 'any' | 'approved';
 }
 
 /** A list of titles in a version's change, truncated for the page: `count` is the full size. */

@@ -38,6 +38,8 @@ export interface CatalogueTables {
   swarmHistory: Database<[number, number], [string, number]>;
   /** [infoHash, host, port] → Observation (the census writes these) */
   observations: Database<Observation, [string, string, number]>;
+  /** [setId, unix ms] → distinct hosts seeding any volume of the set's latest version (the set page's plot) */
+  setSeeders: Database<number, [string, number]>;
   /** [setId, unix ms] → [min copies, median copies, files under target, bytes under target] after a census round */
   copyHistory: Database<[number, number, number, number], [string, number]>;
 }
@@ -61,6 +63,7 @@ export function openCatalogueTables(dataDir: string): CatalogueTables {
     swarmHistory: env.openDB({ name: 'swarm-history' }),
     observations: env.openDB({ name: 'observations' }),
     copyHistory: env.openDB({ name: 'copy-history' }),
+    setSeeders: env.openDB({ name: 'set-seeders-history' }),
   };
 }
 

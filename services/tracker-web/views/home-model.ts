@@ -41,6 +41,7 @@ export function homeModel(src: ViewSources, query: HomeQuery, extra: { offer: Sp
       { value: 'none', label: 'Selected by category only' },
     ],
     drills: extra.drills,
+    copiesMode: src.copies.mode,
   };
 }
 

@@ -170,8 +170,8 @@ describe('figures that add up', () => {
 
     // The set page says why 2 seeders stand beside 1 copy.
     const page = await (await fetch(`${catalogue.url}/sets/${SET}`)).text();
-    expect(page).toMatch(/id="seeders-vs-copies">2 hosts seed it now but 1 copy of its least-copied file is counted/);
-    expect(page).toContain('several seeders on one machine count once');
+    expect(page).toMatch(/id="seeders-vs-copies">Why 2 seeders but 1 copy:\s+2 hosts seed a volume of this set now, but its least-copied file has 1 audited copy/);
+    expect(page).toContain('one machine counts once');
   });
 
   it('plots seeders over time as distinct hosts of the set, as its caption says', async () => {

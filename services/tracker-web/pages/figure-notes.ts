@@ -3,6 +3,14 @@
 import { html, type SafeHtml } from './html.ts';
 import { plural } from './format.ts';
 
+/** What "seeders" counts, short enough for a figure's caption. */
+export const SEEDERS_SHORT = 'distinct hosts; one machine counts once';
+
+/** What "copies" counts, short enough for a figure's caption. */
+export function copiesShort(mode: 'any' | 'approved'): string {
+  return mode === 'approved' ? 'approved operators, audited' : 'distinct hosts, audited by the census';
+}
+
 /** What "seeders" counts. */
 export const SEEDERS_MEANING = 'distinct hosts seeding any volume now, as the tracker sees them; several seeders on one machine count once';
 
@@ -20,10 +28,12 @@ export function copiesMeaning(mode: 'any' | 'approved'): string {
 export function seedersVersusCopies(seeders: number, copies: number, mode: 'any' | 'approved'): SafeHtml | string {
   if (seeders === copies) return '';
   if (seeders > copies) {
-    return html`<small class="figure-note" id="seeders-vs-copies">${plural(seeders, 'host')} seed it now but ${plural(copies, 'copy', 'copies')} of its least-copied file ${copies === 1 ? 'is' : 'are'} counted:
-a seeder counts as a copy once the census has audited a piece of it${mode === 'approved' ? ' and its operator is approved' : ''}, and seeders on one machine are one host.</small>`;
+    return html`<p class="sub figure-note" id="seeders-vs-copies">Why ${plural(seeders, 'seeder')} but ${plural(copies, 'copy', 'copies')}:
+${plural(seeders, 'host')} ${seeders === 1 ? 'seeds' : 'seed'} a volume of this set now, but its least-copied file has ${plural(copies, 'audited copy', 'audited copies')}.
+A seeder counts as a copy once the census has audited a piece it holds${mode === 'approved' ? ' and its operator is approved' : ''}; seeders on one machine are one host.</p>`;
   }
-  return html`<small class="figure-note" id="seeders-vs-copies">Audited copies stay counted for a while after their seeders stop announcing (the census re-checks them each round).</small>`;
+  return html`<p class="sub figure-note" id="seeders-vs-copies">Why ${plural(copies, 'copy', 'copies')} but ${plural(seeders, 'seeder')} now:
+audited copies keep counting for a while after their seeders stop announcing (the census checks them again each round).</p>`;
 }
 
 /** The legend under a table of sets, so each column word has one meaning. */

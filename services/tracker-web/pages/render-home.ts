@@ -55,12 +55,12 @@ function renderTotals(totals: NetworkTotals): SafeHtml {
 <div><dt>Sets</dt><dd>${formatCount(totals.sets)}</dd></div>
 <div><dt>Files</dt><dd>${formatCount(totals.files)}</dd></div>
 <div><dt>Size of all sets</dt><dd>${formatBytes(totals.bytes)}</dd></div>
-<div><dt>Seeders now</dt><dd>${formatCount(totals.seedersNow)}<small>distinct hosts seeding any set; seeders on one machine count once</small></dd></div>
+<div><dt>Seeders now</dt><dd>${formatCount(totals.seedersNow)}<small>distinct hosts; one machine counts once</small></dd></div>
 <div><dt>Bytes under copy target</dt><dd>${formatPercent(totals.bytesUnderTarget, totals.bytes)}
 <small>${formatBytes(totals.bytesUnderTarget)} of ${formatBytes(totals.bytes)}</small></dd></div>
 <div><dt>Space free / still needed</dt><dd id="space-figures">${formatBytes(free)}
-<small>of ${formatBytes(totals.neededBytes)} still needed to reach every copy target</small>
-<small title="${OFFER_WINDOW_NOTE}">${formatBytes(totals.offeredBytes)} offered by ${plural(totals.reportingSeeders, 'seeder')} seen recently, ${formatBytes(totals.usedBytes)} of it in use</small>
+<small>of ${formatBytes(totals.neededBytes)} still needed</small>
+<small title="${OFFER_WINDOW_NOTE}">${formatBytes(totals.offeredBytes)} offered, ${formatBytes(totals.usedBytes)} in use</small>
 <div class="meter" role="img" aria-label="${formatPercent(free, totals.neededBytes)} of the space still needed is free"><span style="width:${(freeShare * 100).toFixed(1)}%"></span></div></dd></div>
 </dl>
 ${spaceSentence(totals)}

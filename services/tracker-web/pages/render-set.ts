@@ -8,7 +8,7 @@ import { riskBadge, tagList, timeAgo } from './fragments.ts';
 import { renderSeedersPlot } from './svg-plot.ts';
 import { renderCopiesHistogram } from './svg-histogram.ts';
 import { safeUrl } from './urls.ts';
-import { copiesMeaning, SEEDERS_MEANING, seedersVersusCopies } from './figure-notes.ts';
+import { copiesMeaning, copiesShort, SEEDERS_MEANING, SEEDERS_SHORT, seedersVersusCopies } from './figure-notes.ts';
 import type { SetPageModel, VolumeView } from './view-models.ts';
 
 function renderDescription(text: string): SafeHtml {
@@ -35,14 +35,14 @@ function renderSummary(model: SetPageModel): SafeHtml {
 <div><dt>Size</dt><dd>${formatBytes(set.bytes)}</dd></div>
 <div><dt>Files</dt><dd>${formatCount(set.files)}</dd></div>
 <div><dt>Latest version</dt><dd>${set.latestVersion ? html`v${set.latestVersion.n}<small>${timeAgo(set.latestVersion.builtAt, model.now)}</small>` : 'none yet'}</dd></div>
-<div><dt>Seeders now</dt><dd id="set-seeders">${formatCount(set.seedersNow)}<small>${SEEDERS_MEANING}</small></dd></div>
-<div><dt>${mode === 'approved' ? 'Copies, approved operators (min / median)' : 'Copies (min / median)'}</dt><dd id="set-copies"><span class="${under ? 'under' : ''}">${formatCopies(set.copies.min)}</span> / ${formatCopies(set.copies.median)}
-<small>target ${plural(set.copyTarget, 'copy', 'copies')}; ${copiesMeaning(mode)}</small>
-${seedersVersusCopies(set.seedersNow, set.copies.min, mode)}</dd></div>
+<div><dt title="${SEEDERS_MEANING}">Seeders now</dt><dd id="set-seeders">${formatCount(set.seedersNow)}<small>${SEEDERS_SHORT}</small></dd></div>
+<div><dt title="${copiesMeaning(mode)}">${mode === 'approved' ? 'Copies, approved operators (min / median)' : 'Copies (min / median)'}</dt><dd id="set-copies"><span class="${under ? 'under' : ''}">${formatCopies(set.copies.min)}</span> / ${formatCopies(set.copies.median)}
+<small>target ${plural(set.copyTarget, 'copy', 'copies')}; ${copiesShort(mode)}</small></dd></div>
 ${model.copiesModes ? html`<div><dt>${model.copiesModes.mode === 'approved' ? 'Any audited host (min)' : 'Approved operators (min)'}</dt><dd id="set-other-copies">${formatCopies(model.copiesModes.otherMin)}
 <small>${model.copiesModes.mode === 'approved' ? 'each address and operator key once' : 'distinct approved operators'}</small></dd></div>` : ''}
 <div><dt>Risk</dt><dd>${riskBadge(set.risk)}${renderRiskScore(set.risk, set.copies.min, set.copyTarget)}</dd></div>
-</dl>`;
+</dl>
+${seedersVersusCopies(set.seedersNow, set.copies.min, mode)}`;
 }
 
 function renderCharts(model: SetPageModel): SafeHtml {

@@ -14,6 +14,7 @@ import { putHandVersion } from '../helpers/hand-version.ts';
 import { makeVolumeFixture } from '../helpers/volume-fixture.ts';
 
 const DASHBOARD = path.join(import.meta.dirname, '../../deploy/grafana/seedbank.json');
+const ALERT_RULES = path.join(import.meta.dirname, '../../deploy/prometheus/seedbank-rules.yml');
 const SETS = 6;
 const DRILLED = 2;
 
@@ -64,7 +65,7 @@ function expressions(dashboard: unknown): string[] {
 describe('the Grafana dashboard against /metrics', () => {
   it('queries only metrics the catalogue exports', async () => {
     const exprs = expressions(JSON.parse(await readFile(DASHBOARD, 'utf8')));
-    const used = new Set(exprs.flatMap((e) => e.match(/\bseedbank_[a-z0-9_]+\b/g) ?? []));
+    const used = new Set(exprs.flatMap((e) => e.match(/\bseedbank_[a-z0-9_]*[a-z0-9]\b/g) ?? []));
     const exported = new Set([...metrics.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]!));
     expect(used.size).toBeGreaterThan(15);
     expect([...used].filter((name) => !exported.has(name))).toEqual([]);
@@ -72,6 +73,13 @@ describe('the Grafana dashboard against /metrics', () => {
     for (const name of ['seedbank_set_copies', 'seedbank_set_seeders', 'seedbank_set_bytes_under_target', 'seedbank_census_oldest_verdict_age_seconds', 'seedbank_drill_last_success', 'seedbank_set_drill_last_timestamp_seconds']) {
       expect(used).toContain(name);
     }
+  });
+
+  it('alert rules name only metrics the catalogue exports', async () => {
+    const used = new Set((await readFile(ALERT_RULES, 'utf8')).match(/\bseedbank_[a-z0-9_]*[a-z0-9]\b/g) ?? []);
+    const exported = new Set([...metrics.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]!));
+    expect(used.size).toBeGreaterThan(8);
+    expect([...used].filter((name) => !exported.has(name))).toEqual([]);
   });
 
   it(`keeps per-set series within ${SERIES_PER_SET} a set, with the set as the only label`, () => {

@@ -52,6 +52,8 @@ export const setCopiesSchema = z.object({
   histogram: z.record(z.string().regex(/^\d+$/), countSchema),
   bytesUnderTarget: countSchema,
   filesUnderTarget: countSchema,
+  /** Distinct hosts seeding any volume of the set now (absent from older catalogues). */
+  seeders: countSchema.optional(),
 });
 export type SetCopiesBody = z.output<typeof setCopiesSchema>;
 

@@ -154,7 +154,7 @@ describe('figures that add up', () => {
     const set = await json<{ set: { seedersNow: number; copies: { min: number } }; volumes: Array<{ seedersNow: number; copiesNow: number }> }>(`/api/view/sets/${SET}`);
     expect(set.set).toMatchObject({ seedersNow, copies: { min: copies } });
     expect(set.volumes[0]).toMatchObject({ seedersNow, copiesNow: copies });
-    expect((await json<{ min: number }>(`/api/copies/set/${SET}`)).min).toBe(copies);
+    expect(await json<{ min: number; seeders: number }>(`/api/copies/set/${SET}`)).toMatchObject({ min: copies, seeders: seedersNow });
     expect((await json<{ file: { copies: number } }>(`/api/view/files?q=${sha1s[0]}`)).file.copies).toBe(copies);
     expect((await json<{ swarm: { seedingHosts: number } }>(`/api/volumes/${fixture.parsed.infoHash}`)).swarm.seedingHosts).toBe(seedersNow);
     expect((await json<NeedsBody>('/api/needs')).needs[0]).toMatchObject({ copies, seeders: seedersNow });

@@ -10,7 +10,7 @@ import { renderSet } from '../pages/render-set.ts';
 import { renderNotFound } from '../pages/render-errors.ts';
 import type { DrillSummary } from '../pages/view-models.ts';
 import { MAX_NEEDS, rankNeeds, spaceBalance, type SpaceOffer } from '../redundancy/needs.ts';
-import { latestVolumes } from '../redundancy/network-figures.ts';
+import { latestVolumes, seedingHosts } from '../redundancy/network-figures.ts';
 import { fileModel } from './file-model.ts';
 import { homeModel } from './home-model.ts';
 import { setModel } from './set-model.ts';
@@ -133,7 +133,9 @@ export function pageRouter(src: ViewSources, extras: PageExtras): Router {
   router.get(routes.setCopies.pattern, (req, res) => {
     const stats = src.copies.set(String(req.params.id));
     if (!stats) throw new SeedbankError('SET_NOT_FOUND', `no set "${String(req.params.id)}" in this catalogue`);
-    const body: SetCopiesBody = { ...stats, histogram: Object.fromEntries(stats.histogram) };
+    const record = src.store.getSet(String(req.params.id));
+    const volumes = record ? (src.store.getVersion(record.id, record.latestVersion)?.volumes ?? []) : [];
+    const body: SetCopiesBody = { ...stats, histogram: Object.fromEntries(stats.histogram), seeders: seedingHosts(src.swarms, volumes) };
     res.json(body);
   });
   router.get(routes.setCopyHistory.pattern, (req, res) => {

@@ -4,7 +4,7 @@ import type { CensusRunner } from './redundancy/census-runner.ts';
 import type { CopyIndex } from './redundancy/copy-index.ts';
 import type { SpaceBalance, SpaceOffer } from './redundancy/needs.ts';
 import { networkSpace, readSetFigures, type SetFigures } from './redundancy/network-figures.ts';
-import type { CatalogueStore } from './store/catalogue-store.ts';
+import type { CatalogueStore, SetSummary } from './store/catalogue-store.ts';
 import type { SwarmReader } from './tracker/swarm-store.ts';
 
 /** Where Prometheus scrapes. */
@@ -31,6 +31,8 @@ const NO_OFFER: SpaceOffer = { offeredBytes: 0, usedBytes: 0, seeders: 0 };
 
 /** One scrape's figures, computed once however many gauges read them. */
 interface ScrapeFigures {
+  /** The published sets, read once per scrape (each row is a store read). */
+  rows: SetSummary[];
   sets: SetFigures[];
   space: SpaceBalance;
 }
@@ -47,7 +49,8 @@ export function mountMetrics(app: Express, src: MetricSources): Registry {
   let scrape: ScrapeFigures | null = null;
   const figures = (): ScrapeFigures => {
     if (!scrape) {
-      scrape = { sets: readSetFigures(src, 'peek'), space: networkSpace(src, src.offer?.() ?? NO_OFFER, 'peek') };
+      const rows = src.store.listSets().filter((s) => s.latest);
+      scrape = { rows, sets: readSetFigures(src, 'peek', rows), space: networkSpace(src, src.offer?.() ?? NO_OFFER, 'peek', rows) };
       setImmediate(() => (scrape = null));
     }
     return scrape;
@@ -73,7 +76,7 @@ export function mountMetrics(app: Express, src: MetricSources): Registry {
         for (const s of figures().sets) this.set({ set: s.setId }, read(s));
       },
     });
-  const sets = () => src.store.listSets().filter((s) => s.latest);
+  const sets = () => figures().rows;
   gauge('seedbank_sets', 'Sets with at least one published version', () => sets().length);
   gauge('seedbank_files', "Files in the sets' latest versions", () => sets().reduce((n, s) => n + (s.latest?.totals.files ?? 0), 0));
   gauge('seedbank_bytes', "Bytes in the sets' latest versions", () => sets().reduce((n, s) => n + (s.latest?.totals.bytes ?? 0), 0));

@@ -13,7 +13,7 @@
  */
 import type { CopyIndex } from './copy-index.ts';
 import { bytesToTarget, spaceBalance, type SpaceBalance, type SpaceOffer, type VolumeNeed } from './needs.ts';
-import type { CatalogueStore } from '../store/catalogue-store.ts';
+import type { CatalogueStore, SetSummary } from '../store/catalogue-store.ts';
 import { hostKeyOf, type SwarmReader } from '../tracker/swarm-store.ts';
 
 /** What the figures are read from. */
@@ -43,10 +43,10 @@ export function seedingHosts(swarms: SwarmReader, volumes: readonly string[]): n
  * Every volume of every set's latest version, once (a volume two sets share is needed once,
  * at the higher of their targets), with its copies and seeders.
  */
-export function latestVolumes(src: FigureSources, reading: CopiesReading = 'fresh'): VolumeNeed[] {
+export function latestVolumes(src: FigureSources, reading: CopiesReading = 'fresh', rows: readonly SetSummary[] = src.store.listSets()): VolumeNeed[] {
   const copies = copiesOf(src, reading);
   const byHash = new Map<string, VolumeNeed>();
-  for (const row of src.store.listSets()) {
+  for (const row of rows) {
     for (const ih of row.latest?.volumes ?? []) {
       const seen = byHash.get(ih);
       if (seen) {
@@ -59,9 +59,9 @@ export function latestVolumes(src: FigureSources, reading: CopiesReading = 'fres
   return [...byHash.values()];
 }
 
-/** The network's space balance (banner, /api/needs totals and seedbank_space_* gauges). */
-export function networkSpace(src: FigureSources, offer: SpaceOffer, reading: CopiesReading = 'fresh'): SpaceBalance {
-  return spaceBalance(latestVolumes(src, reading), offer);
+/** The network's space balance (banner, /api/needs totals and seedbank_space_* gauges); `rows`: the sets, when the caller has read them already. */
+export function networkSpace(src: FigureSources, offer: SpaceOffer, reading: CopiesReading = 'fresh', rows?: readonly SetSummary[]): SpaceBalance {
+  return spaceBalance(latestVolumes(src, reading, rows), offer);
 }
 
 /** One set's figures, as the per-set gauges show them. */
@@ -83,10 +83,10 @@ export interface SetFigures {
  * set's copy statistics, both kept per census round by the copy index; volume sizes from the
  * store): no manifest is parsed, so a scrape costs O(volumes + live peers).
  */
-export function readSetFigures(src: FigureSources, reading: CopiesReading = 'peek'): SetFigures[] {
+export function readSetFigures(src: FigureSources, reading: CopiesReading = 'peek', rows: readonly SetSummary[] = src.store.listSets()): SetFigures[] {
   const copies = copiesOf(src, reading);
   const out: SetFigures[] = [];
-  for (const row of src.store.listSets()) {
+  for (const row of rows) {
     if (!row.latest) continue;
     let least = Infinity;
     let toTarget = 0;

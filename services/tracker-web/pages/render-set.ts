@@ -76,7 +76,7 @@ function renderVolumes(model: SetPageModel): SafeHtml {
     : html`<div class="table-wrap"><table id="volumes-table">
 <caption>Each volume is a torrent laid out like Commons' upload folder and web-seeded from the wiki</caption>
 <thead><tr><th scope="col">Info hash</th><th scope="col" class="num">Size</th><th scope="col" class="num">Files</th>
-<th scope="col" class="num">Seeders</th><th scope="col" class="num">Copies</th><th scope="col">Download</th></tr></thead>
+<th scope="col" class="num" title="${SEEDERS_MEANING}">Seeders</th><th scope="col" class="num" title="${copiesMeaning(model.copiesModes?.mode ?? 'any')}">Copies</th><th scope="col">Download</th></tr></thead>
 <tbody>${model.volumes.map(renderVolume)}</tbody></table></div>`;
   return html`<section aria-labelledby="volumes-heading"><h2 id="volumes-heading">${heading}</h2>${body}</section>`;
 }

@@ -18,6 +18,7 @@ import { mountMetrics } from './metrics.ts';
 import { censusRouter } from './redundancy/census-routes.ts';
 import { CensusRunner, DEFAULT_CENSUS_INTERVAL_MS } from './redundancy/census-runner.ts';
 import { CopyIndex } from './redundancy/copy-index.ts';
+import { seedingHosts } from './redundancy/network-figures.ts';
 import type { CopyMode } from './operators/copy-figures.ts';
 import { OperatorRegistry } from './operators/operator-list.ts';
 import { takedownRouter } from './takedown/takedown-routes.ts';
@@ -138,7 +139,13 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
   const store = CatalogueStore.open(o.dataDir);
   const staging = new Staging(o.dataDir, o.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES);
   const tracker = new CatalogueTracker({ store, logger: logger.child({ component: 'tracker' }), announceIntervalMs: o.announceIntervalMs, peerTtlMs: o.peerTtlMs, trustProxy: o.trustProxy, peersPerAddress: o.trackerPeersPerAddress, announcesPerMinute: o.trackerAnnouncesPerMinute });
-  const sampler = new SwarmSampler({ store, swarms: () => tracker.swarms(), logger, intervalMs: o.sampleIntervalMs });
+  const sampler = new SwarmSampler({
+    store,
+    swarms: () => tracker.swarms(),
+    sets: () => store.listSets().flatMap((r) => (r.latest ? [{ setId: r.id, seeders: seedingHosts(tracker.swarmStore, r.latest.volumes) }] : [])),
+    logger,
+    intervalMs: o.sampleIntervalMs,
+  });
   let dht: PointerPublisher | null = null;
   const census = new CensusRunner({
     store,
@@ -189,10 +196,10 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
     trustProxy: o.trustProxy,
     rateLimits: o.rateLimits,
     extensions: [
-      (a) => registerDrillMetrics(mountMetrics(a, sources), drills),
+      (a) => registerDrillMetrics(mountMetrics(a, { ...sources, offer: () => seederReports.offer() }), drills),
       (a) => void a.use(drillRouter({ store, log: drills, logger })),
       (a) => void a.use(copiesExportRouter(sources)),
-      (a) => void a.use(pageRouter(sources, { offeredBytes: () => seederReports.offeredBytes(), drills: () => drills.recent().map(drillSummary), publicUrl: o.publicUrl })),
+      (a) => void a.use(pageRouter(sources, { offer: () => seederReports.offer(), drills: () => drills.recent().map(drillSummary), publicUrl: o.publicUrl })),
       (a) => void a.use(takedownRouter(o.dataDir)),
       (a) => void a.use(censusRouter(census)),
       (a) => void a.use(seederRouter({ reports: seederReports, store, volumeCopies: (ih) => copies.volumeCopies(ih), seenRecently: (ip) => tracker.swarmStore.seenRecently(ip) })),

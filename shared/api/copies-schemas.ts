@@ -52,6 +52,8 @@ export const setCopiesSchema = z.object({
   histogram: z.record(z.string().regex(/^\d+$/), countSchema),
   bytesUnderTarget: countSchema,
   filesUnderTarget: countSchema,
+  /** Distinct hosts seeding any volume of the set now (absent from older catalogues). */
+  seeders: countSchema.optional(),
 });
 export type SetCopiesBody = z.output<typeof setCopiesSchema>;
 
@@ -85,8 +87,29 @@ export const needSchema = z.object({
   torrentUrl: z.string().url(),
 });
 export type NeedBody = z.output<typeof needSchema>;
-/** GET /api/needs: volumes below their copy target, neediest first. */
-export const needsSchema = z.object({ generatedAt: z.iso.datetime(), needs: z.array(needSchema) });
+/**
+ * The network's space balance over every volume (not only the listed ones): the figures the
+ * catalogue's home page banner and its seedbank_space_* metrics show.
+ */
+export const spaceTotalsSchema = z.object({
+  /** Bytes still to store to bring every volume to its target: sum of size × missing copies. */
+  neededBytes: countSchema,
+  /** Quotas of the seeders seen recently (each capped at what it holds plus its free disk). */
+  offeredBytes: countSchema,
+  /** What those seeders already hold. */
+  usedBytes: countSchema,
+  /** offeredBytes − usedBytes. */
+  freeBytes: countSchema,
+  /** neededBytes beyond freeBytes. */
+  shortBytes: countSchema,
+  /** Seeders whose space counts (last report within three of their poll intervals). */
+  seeders: countSchema,
+  volumesUnderTarget: countSchema,
+});
+export type SpaceTotalsBody = z.output<typeof spaceTotalsSchema>;
+
+/** GET /api/needs: volumes below their copy target, neediest first, and the totals (absent from older catalogues). */
+export const needsSchema = z.object({ generatedAt: z.iso.datetime(), needs: z.array(needSchema), totals: spaceTotalsSchema.optional() });
 export type NeedsBody = z.output<typeof needsSchema>;
 
 /** One line of GET /api/copies/export (NDJSON). */

@@ -46,7 +46,7 @@ export const SAMPLE_SETS: Array<SetSummary & { description: string; regionValue:
 /** The network totals of the samples: offered space is short of what the targets need. */
 export const SAMPLE_TOTALS: NetworkTotals = {
   sets: 3, files: 430_602, bytes: 1.939 * TB, bytesUnderTarget: 98 * GB,
-  offeredBytes: 4.2 * TB, neededBytes: 5.82 * TB, seedersNow: 15,
+  offeredBytes: 4.2 * TB, usedBytes: 3.9 * TB, neededBytes: 0.42 * TB, reportingSeeders: 12, seedersNow: 15,
 };
 
 /** A home page model over the given sets (already filtered by the caller). */

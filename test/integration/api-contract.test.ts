@@ -225,6 +225,9 @@ describe('redundancy', () => {
   it('lists the needs, the copies per file, category and set, the history and the export', async () => {
     const needs = expectBody(await call('GET', routes.needs.path()), 200, needsSchema);
     expect(needs.needs.map((n) => n.infoHash).sort()).toEqual(paris.volumes.map((v) => v.infoHash).sort());
+    // The totals cover every volume: with every volume listed they add up to the list's own figures.
+    expect(needs.totals?.neededBytes).toBe(needs.needs.reduce((n, v) => n + v.neededBytes, 0));
+    expect(needs.totals?.volumesUnderTarget).toBe(needs.needs.length);
     expect(expectBody(await call('GET', withQuery(routes.needs.path(), { limit: 1 })), 200, needsSchema).needs).toHaveLength(1);
     const file = paris.files[0]!;
     const copies = expectBody(await call('GET', routes.fileCopies.path(file.sha1)), 200, fileCopiesSchema);

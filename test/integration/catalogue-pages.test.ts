@@ -172,8 +172,18 @@ describe('catalogue pages in headless Chromium', () => {
       expect(text).toContain(expected);
     }
     const verdict = await page.locator('#space-verdict').innerText();
-    expect(verdict).toContain(`The network is short of ${formatBytes(SAMPLE_TOTALS.neededBytes - SAMPLE_TOTALS.offeredBytes)}`);
+    // Needed counts only the copies that do not exist yet; free is what the seeders seen recently offer beyond what they hold.
+    const free = SAMPLE_TOTALS.offeredBytes - SAMPLE_TOTALS.usedBytes;
+    expect(verdict).toContain(`The network is short of ${formatBytes(SAMPLE_TOTALS.neededBytes - free)}`);
+    expect(verdict).toContain(`still needs ${formatBytes(SAMPLE_TOTALS.neededBytes)}`);
+    expect(verdict).toContain(`the 12 seeders seen recently have ${formatBytes(free)} free`);
     expect(await page.locator('.stats').innerText()).toContain(formatBytes(SAMPLE_TOTALS.offeredBytes));
+    expect(await page.locator('#space-window').innerText()).toContain('a stopped seeder stops counting');
+    // Each figure word is said beside the table.
+    const legend = await page.locator('#figures-legend').innerText();
+    expect(legend).toContain('Seeders: distinct hosts seeding any volume now');
+    expect(legend).toContain('several seeders on one machine count once');
+    expect(legend).toContain('Copies: distinct hosts whose copy the census audited');
     expect(await page.getByRole('heading', { name: 'Restore drills' }).count()).toBe(1);
     expect(await accessibilityProblems(page)).toEqual([]);
     console.log('screenshot:', await session.screenshot(page, 'catalogue-home'));
@@ -243,6 +253,11 @@ describe('catalogue pages in headless Chromium', () => {
     await img.scrollIntoViewIfNeeded();
     await page.waitForFunction(() => (document.querySelector('figure.mosaic img') as HTMLImageElement | null)?.naturalWidth, null, { timeout: 10_000 });
     expect(await page.locator('link[rel=alternate]').count()).toBe(3);
+    // "Seeders 1" beside "0 copies" comes with why, and each word with what it counts.
+    expect(await page.locator('#seeders-vs-copies').innerText()).toMatch(/^Why 1 seeder but 0 copies: 1 host seeds a volume of this set now, but its least-copied file has 0 audited copies\./);
+    expect(await page.locator('#set-seeders').innerText()).toContain('one machine counts once');
+    expect(await page.locator('#set-copies').innerText()).toContain('audited by the census');
+    expect(await page.locator('#seeders-plot + figcaption, figure:has(#seeders-plot) figcaption').first().innerText()).toContain('distinct hosts seeding any volume of the set');
     // Full info hashes as text a visitor can select and copy, without any script.
     const hashes = page.locator('#volumes-table code.info-hash');
     expect(await hashes.allInnerTexts()).toEqual(model.volumes.map((v) => v.infoHash.toLowerCase()));

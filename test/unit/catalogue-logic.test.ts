@@ -64,8 +64,14 @@ describe('the needs list', () => {
     expect(ranked.map((r) => r.infoHash)).toEqual(['c', 'b', 'e', 'a']);
     expect(ranked[0]).toMatchObject({ missing: 3, neededBytes: 30 });
   });
-  it('says how short of space the network is', () => {
-    expect(spaceBalance([{ size: 100, copyTarget: 3 }, { size: 50, copyTarget: 2 }], 300)).toEqual({ neededBytes: 400, offeredBytes: 300, shortBytes: 100 });
+  it('says how short of space the network is, asking only for the copies that do not exist yet', () => {
+    // 100 B at 1 of 3 copies needs 200 B more, 50 B at 2 of 2 needs nothing, 30 B at 0 of 2 needs 60 B.
+    const volumes = [{ size: 100, copyTarget: 3, copies: 1 }, { size: 50, copyTarget: 2, copies: 2 }, { size: 30, copyTarget: 2, copies: 0 }, { size: 10, copyTarget: 1, copies: 4 }];
+    expect(spaceBalance(volumes, { offeredBytes: 300, usedBytes: 150, seeders: 2 })).toEqual({
+      neededBytes: 260, offeredBytes: 300, usedBytes: 150, freeBytes: 150, shortBytes: 110, seeders: 2, volumesUnderTarget: 2,
+    });
+    expect(spaceBalance(volumes, { offeredBytes: 1000, usedBytes: 100, seeders: 3 })).toMatchObject({ freeBytes: 900, shortBytes: 0 });
+    expect(spaceBalance([], { offeredBytes: 0, usedBytes: 0, seeders: 0 })).toMatchObject({ neededBytes: 0, shortBytes: 0 });
   });
 });
 

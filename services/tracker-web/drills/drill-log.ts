@@ -18,6 +18,8 @@ const RECENT_DRILLS = 50;
 /** Recent drills in memory, every drill on disk. */
 export class DrillLog {
   private readonly recentRecords: DrillRecord[] = [];
+  /** The newest drill of each set (one entry per set: bounded by sets, not by drills). */
+  private readonly lastBySet = new Map<string, DrillRecord>();
   private writes: Promise<void> = Promise.resolve();
 
   private constructor(private readonly file: string) {}
@@ -62,7 +64,13 @@ export class DrillLog {
     return this.recentRecords.at(-1);
   }
 
+  /** The newest drill of every set that was drilled. */
+  lastPerSet(): ReadonlyMap<string, DrillRecord> {
+    return this.lastBySet;
+  }
+
   private remember(record: DrillRecord): void {
+    this.lastBySet.set(record.setId, record);
     this.recentRecords.push(record);
     if (this.recentRecords.length > RECENT_DRILLS) this.recentRecords.shift();
   }

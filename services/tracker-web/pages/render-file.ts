@@ -1,5 +1,6 @@
 // The file page: one file found by title or SHA-1 with its audited copies, the networks that
 // hold it and every set version containing it; or the matches of a partial title; or not found.
+import { copiesMeaning } from './figure-notes.ts';
 import { html, type SafeHtml } from './html.ts';
 import { renderLayout } from './layout.ts';
 import { formatBytes, formatCount, formatUtc, plural } from './format.ts';
@@ -64,7 +65,7 @@ function renderFound(model: Found): SafeHtml {
 <h1>${file.title}</h1>
 <dl class="stats">
 <div><dt>${label}</dt><dd id="file-copies"><span class="${under ? 'under' : ''}">${formatCount(file.copies)}</span>
-<small>${target > 0 ? `target ${plural(target, 'copy', 'copies')}` : 'no target'}</small></dd></div>
+<small>${target > 0 ? `target ${plural(target, 'copy', 'copies')}` : 'no target'}; ${copiesMeaning(file.copiesMode)}, across every set and version holding these bytes</small></dd></div>
 <div><dt>${file.copiesMode === 'approved' ? 'Any audited host' : 'Approved operators'}</dt><dd id="file-other-copies">${formatCount(file.copiesMode === 'approved' ? file.anyCopies : file.approvedCopies)}
 <small>${file.copiesMode === 'approved' ? 'each address and operator once' : 'copies counted by operator'}</small></dd></div>
 <div><dt>Networks</dt><dd id="file-networks">${formatCount(file.networksCount)}</dd></div>

@@ -4,6 +4,7 @@ import { html, type SafeHtml } from './html.ts';
 import { renderLayout } from './layout.ts';
 import { formatBytes, formatCopies, formatCount, formatPercent, plural } from './format.ts';
 import { riskBadge, tagList, timeAgo } from './fragments.ts';
+import { figuresLegend, SEEDERS_MEANING, copiesMeaning } from './figure-notes.ts';
 import { homePath, setPath } from './urls.ts';
 import type { DrillSummary, HomePageModel, HomeSort, NetworkTotals, SetSummary } from './view-models.ts';
 
@@ -15,34 +16,55 @@ const SORT_LABELS: Record<HomeSort, string> = {
   seeders: 'Fewest seeders first',
 };
 
-/** The plain-language verdict on space: short of N, or enough. */
+/** Which seeders' space counts, said beside the figure. */
+const OFFER_WINDOW_NOTE = 'seeders seen recently: their last report came within three of their poll intervals (30 min at the default); a stopped seeder stops counting';
+
+/** Space the seeders seen recently have left beyond what they already hold. */
+export function freeBytes(totals: NetworkTotals): number {
+  return Math.max(0, totals.offeredBytes - totals.usedBytes);
+}
+
+/**
+ * The plain-language verdict on space: what the copy targets still need (per volume, its size
+ * times the copies it lacks, so copies that exist are not asked for again) against the space
+ * the seeders seen recently have free.
+ */
 export function spaceSentence(totals: NetworkTotals): SafeHtml {
-  const { offeredBytes, neededBytes } = totals;
-  if (offeredBytes < neededBytes) {
-    return html`<p class="alert" id="space-verdict">The network is short of <strong>${formatBytes(neededBytes - offeredBytes)}</strong>:
-seeders offer ${formatBytes(offeredBytes)}, but keeping every file at its copy target needs ${formatBytes(neededBytes)}.
-Offering space with a seeder in auto mode helps the sets most at risk first.</p>`;
+  const { offeredBytes, neededBytes, reportingSeeders } = totals;
+  const free = freeBytes(totals);
+  const who = html`${plural(reportingSeeders, 'seeder')} seen recently`;
+  if (neededBytes === 0) {
+    return html`<p class="ok" id="space-verdict">Every volume has the copies its target asks for; ${who} offer ${formatBytes(offeredBytes)} (${formatBytes(free)} free).</p>`;
   }
-  return html`<p class="ok" id="space-verdict">Seeders offer ${formatBytes(offeredBytes)}, enough for the
-${formatBytes(neededBytes)} the copy targets need (${formatBytes(offeredBytes - neededBytes)} to spare).</p>`;
+  if (free < neededBytes) {
+    return html`<p class="alert" id="space-verdict">The network is short of <strong>${formatBytes(neededBytes - free)}</strong>:
+bringing every volume to its copy target still needs ${formatBytes(neededBytes)}, and the ${who} have ${formatBytes(free)} free
+(of ${formatBytes(offeredBytes)} offered). Offering space with a seeder in auto mode helps the sets most at risk first.</p>`;
+  }
+  return html`<p class="ok" id="space-verdict">The ${who} have ${formatBytes(free)} free (of ${formatBytes(offeredBytes)} offered),
+enough for the ${formatBytes(neededBytes)} still needed to bring every volume to its copy target (${formatBytes(free - neededBytes)} to spare).
+Auto-mode seeders take up the volumes under target; a copy counts once the census has audited it.</p>`;
 }
 
 function renderTotals(totals: NetworkTotals): SafeHtml {
-  const offeredShare = totals.neededBytes > 0 ? Math.min(1, totals.offeredBytes / totals.neededBytes) : 1;
+  const free = freeBytes(totals);
+  const freeShare = totals.neededBytes > 0 ? Math.min(1, free / totals.neededBytes) : 1;
   return html`<section aria-labelledby="network-heading">
 <h2 id="network-heading">The network now</h2>
 <dl class="stats">
 <div><dt>Sets</dt><dd>${formatCount(totals.sets)}</dd></div>
 <div><dt>Files</dt><dd>${formatCount(totals.files)}</dd></div>
 <div><dt>Size of all sets</dt><dd>${formatBytes(totals.bytes)}</dd></div>
-<div><dt>Seeders now</dt><dd>${formatCount(totals.seedersNow)}<small>distinct hosts seeding any set</small></dd></div>
+<div><dt>Seeders now</dt><dd>${formatCount(totals.seedersNow)}<small>distinct hosts; one machine counts once</small></dd></div>
 <div><dt>Bytes under copy target</dt><dd>${formatPercent(totals.bytesUnderTarget, totals.bytes)}
 <small>${formatBytes(totals.bytesUnderTarget)} of ${formatBytes(totals.bytes)}</small></dd></div>
-<div><dt>Space offered / needed</dt><dd>${formatBytes(totals.offeredBytes)}
-<small>of ${formatBytes(totals.neededBytes)} needed</small>
-<div class="meter" role="img" aria-label="${formatPercent(totals.offeredBytes, totals.neededBytes)} of the needed space is offered"><span style="width:${(offeredShare * 100).toFixed(1)}%"></span></div></dd></div>
+<div><dt>Space free / still needed</dt><dd id="space-figures">${formatBytes(free)}
+<small>of ${formatBytes(totals.neededBytes)} still needed</small>
+<small title="${OFFER_WINDOW_NOTE}">${formatBytes(totals.offeredBytes)} offered, ${formatBytes(totals.usedBytes)} in use</small>
+<div class="meter" role="img" aria-label="${formatPercent(free, totals.neededBytes)} of the space still needed is free"><span style="width:${(freeShare * 100).toFixed(1)}%"></span></div></dd></div>
 </dl>
 ${spaceSentence(totals)}
+<p class="sub" id="space-window">Space counts for ${OFFER_WINDOW_NOTE}.</p>
 </section>`;
 }
 
@@ -80,10 +102,10 @@ ${tagList(set.tags, model.query)}</th>
 <td class="num" data-label="Size">${formatBytes(set.bytes)}</td>
 <td class="num" data-label="Files">${formatCount(set.files)}</td>
 <td data-label="Latest">${set.latestVersion ? html`v${set.latestVersion.n}<span class="sub">${timeAgo(set.latestVersion.builtAt, model.now)}</span>` : html`<span class="sub">not built yet</span>`}</td>
-<td class="num" data-label="Seeders">${formatCount(set.seedersNow)}</td>
+<td class="num" data-label="Seeders" title="${SEEDERS_MEANING}">${formatCount(set.seedersNow)}</td>
 <td class="num copies key" data-label="Copies min / med"><span class="${underTarget ? 'under' : ''}">${formatCopies(set.copies.min)}</span> / ${formatCopies(set.copies.median)}
 <span class="sub">target ${set.copyTarget}</span></td>
-<td class="key" data-label="Risk">${riskBadge(set.risk)}<span class="sub">score ${set.risk.toFixed(2)}</span></td>
+<td class="key" data-label="Risk">${riskBadge(set.risk)}<span class="sub" title="0: every file has its target copies; 1: some file has no copy">score ${set.risk.toFixed(2)}</span></td>
 </tr>`;
 }
 
@@ -96,10 +118,11 @@ function renderSets(model: HomePageModel): SafeHtml {
 <caption>${plural(sets.length, 'set')}${matching}, ${SORT_LABELS[query.sort].toLowerCase()}</caption>
 <thead><tr><th scope="col">Set</th><th scope="col">Region</th><th scope="col" class="num">Size</th>
 <th scope="col" class="num">Files</th><th scope="col">Latest</th><th scope="col" class="num">Seeders</th>
-<th scope="col" class="num">Copies <abbr title="fewest copies of any file / median copies per file">min / med</abbr></th>
+<th scope="col" class="num"><span title="${copiesMeaning(model.copiesMode ?? 'any')}">Copies</span> <abbr title="fewest copies of any file / median copies per file">min / med</abbr></th>
 <th scope="col">Risk</th></tr></thead>
 <tbody>${sets.map((s) => renderSetRow(s, model))}</tbody>
-</table></div>`;
+</table></div>
+${figuresLegend(model.copiesMode ?? 'any')}`;
   return html`<section aria-labelledby="sets-heading">
 <h2 id="sets-heading">Sets</h2>
 ${renderFilters(model)}

@@ -10,6 +10,7 @@ import { renderSeedersPlot } from './svg-plot.ts';
 import { renderCopiesHistogram } from './svg-histogram.ts';
 import { safeUrl } from './urls.ts';
 import { renderUnportableNames } from './render-unportable.ts';
+import { copiesMeaning, copiesShort, SEEDERS_MEANING, SEEDERS_SHORT, seedersVersusCopies } from './figure-notes.ts';
 import type { SetPageModel, VolumeView } from './view-models.ts';
 
 function renderDescription(text: string): SafeHtml {
@@ -31,17 +32,19 @@ function renderRiskScore(risk: number, minCopies: number, target: number): SafeH
 function renderSummary(model: SetPageModel): SafeHtml {
   const { set } = model;
   const under = set.copies.min < set.copyTarget;
+  const mode = model.copiesModes?.mode ?? 'any';
   return html`<dl class="stats">
 <div><dt>Size</dt><dd>${formatBytes(set.bytes)}</dd></div>
 <div><dt>Files</dt><dd>${formatCount(set.files)}</dd></div>
 <div><dt>Latest version</dt><dd>${set.latestVersion ? html`v${set.latestVersion.n}<small>${timeAgo(set.latestVersion.builtAt, model.now)}</small>` : 'none yet'}</dd></div>
-<div><dt>Seeders now</dt><dd>${formatCount(set.seedersNow)}<small>distinct hosts seeding a volume of it</small></dd></div>
-<div><dt>${model.copiesModes?.mode === 'approved' ? 'Copies, approved operators (min / median)' : 'Copies (min / median)'}</dt><dd><span class="${under ? 'under' : ''}">${formatCopies(set.copies.min)}</span> / ${formatCopies(set.copies.median)}
-<small>target ${plural(set.copyTarget, 'copy', 'copies')}</small></dd></div>
+<div><dt title="${SEEDERS_MEANING}">Seeders now</dt><dd id="set-seeders">${formatCount(set.seedersNow)}<small>${SEEDERS_SHORT}</small></dd></div>
+<div><dt title="${copiesMeaning(mode)}">${mode === 'approved' ? 'Copies, approved operators (min / median)' : 'Copies (min / median)'}</dt><dd id="set-copies"><span class="${under ? 'under' : ''}">${formatCopies(set.copies.min)}</span> / ${formatCopies(set.copies.median)}
+<small>target ${plural(set.copyTarget, 'copy', 'copies')}; ${copiesShort(mode)}</small></dd></div>
 ${model.copiesModes ? html`<div><dt>${model.copiesModes.mode === 'approved' ? 'Any audited host (min)' : 'Approved operators (min)'}</dt><dd id="set-other-copies">${formatCopies(model.copiesModes.otherMin)}
 <small>${model.copiesModes.mode === 'approved' ? 'each address and operator key once' : 'distinct approved operators'}</small></dd></div>` : ''}
 <div><dt>Risk</dt><dd>${riskBadge(set.risk)}${renderRiskScore(set.risk, set.copies.min, set.copyTarget)}</dd></div>
-</dl>`;
+</dl>
+${seedersVersusCopies(set.seedersNow, set.copies.min, mode)}`;
 }
 
 function renderCharts(model: SetPageModel): SafeHtml {
@@ -50,7 +53,7 @@ function renderCharts(model: SetPageModel): SafeHtml {
 <h2 id="health-heading">Health</h2>
 <div class="grid-2">
 <figure class="card">${renderSeedersPlot(model.seedersOverTime, { id: 'seeders-plot', title: 'Seeders over time' })}
-<figcaption>Distinct hosts seeding any volume of the set, sampled by the census (UTC).</figcaption></figure>
+<figcaption>Seeders: distinct hosts seeding any volume of the set (several seeders on one machine count once), as the tracker saw them; the most in each hour, UTC.</figcaption></figure>
 <figure class="card">${renderCopiesHistogram(model.copiesHistogram, set.copyTarget, { id: 'copies-histogram', title: 'Copies per file' })}
 <figcaption>How many files have 0, 1, 2… audited copies; red bars are under the target of ${set.copyTarget}.</figcaption></figure>
 </div>
@@ -75,7 +78,7 @@ function renderVolumes(model: SetPageModel): SafeHtml {
     : html`<div class="table-wrap"><table id="volumes-table" class="stack">
 <caption>Each volume is a torrent laid out like Commons' upload folder and web-seeded from the wiki</caption>
 <thead><tr><th scope="col">Info hash</th><th scope="col" class="num">Size</th><th scope="col" class="num">Files</th>
-<th scope="col" class="num">Seeders</th><th scope="col" class="num">Copies</th><th scope="col">Download</th></tr></thead>
+<th scope="col" class="num" title="${SEEDERS_MEANING}">Seeders</th><th scope="col" class="num" title="${copiesMeaning(model.copiesModes?.mode ?? 'any')}">Copies</th><th scope="col">Download</th></tr></thead>
 <tbody>${model.volumes.map(renderVolume)}</tbody></table></div>`;
   return html`<section aria-labelledby="volumes-heading"><h2 id="volumes-heading">${heading}</h2>${body}</section>`;
 }

@@ -21,10 +21,14 @@ export interface NetworkTotals {
   bytes: number;
   /** Bytes of the files whose copy count is below their set's copy target. */
   bytesUnderTarget: number;
-  /** Space the seeders offer (sum of their quotas). */
+  /** Space the seeders seen recently offer (their quotas, capped at what each holds plus its free disk). */
   offeredBytes: number;
-  /** Space the copy targets need: for each file, its size times its copy target. */
+  /** What those seeders already hold (part of `offeredBytes`). */
+  usedBytes: number;
+  /** Bytes still to store to bring every volume to its copy target: per volume, size × missing copies. */
   neededBytes: number;
+  /** Seeders whose space counts: their last report came within three of their poll intervals. */
+  reportingSeeders: number;
   /** Distinct hosts seeding anything right now. */
   seedersNow: number;
 }
@@ -91,6 +95,8 @@ export interface HomePageModel {
   regions: Array<{ value: string; label: string }>;
   /** The latest drills, newest first; may be empty. */
   drills: DrillSummary[];
+  /** What the copies columns count (default 'any': audited hosts). */
+  copiesMode?: 'any' | 'approved';
 }
 
 /** A list of titles in a version's change, truncated for the page: `count` is the full size. */

@@ -52,6 +52,9 @@ export class CopyIndex {
   private readonly perSet = new Map<string, SetCopyStats>();
   /** The last figures computed per set, kept across invalidations for readers that must not wait. */
   private readonly lastPerSet = new Map<string, SetCopyStats>();
+  /** Each volume's copy count (its least-copied file), this census round, and the last one computed. */
+  private readonly perVolumeMin = new Map<string, number>();
+  private readonly lastVolumeMin = new Map<string, number>();
 
   constructor(
     private readonly store: CatalogueStore,
@@ -95,6 +98,7 @@ export class CopyIndex {
   /** Drops cached figures (after a census round or a publish). */
   invalidate(): void {
     this.perVolume.clear();
+    this.perVolumeMin.clear();
     this.perSet.clear();
     this.headlineMemo.clear();
     this.warmGeneration++;
@@ -146,7 +150,7 @@ export class CopyIndex {
       const record = this.store.getSet(setId);
       const volumes = record ? (this.store.getVersion(setId, record.latestVersion)?.volumes ?? []) : [];
       for (const ih of volumes) {
-        this.volume(ih);
+        this.volumeCopies(ih);
         if (!(await pause())) return;
       }
       this.set(setId);
@@ -173,9 +177,22 @@ export class CopyIndex {
 
   /** The fewest copies any file of the volume has: the volume's own copy count. */
   volumeCopies(infoHash: string): number {
+    const cached = this.perVolumeMin.get(infoHash);
+    if (cached !== undefined) return cached;
     let min = Infinity;
     for (const c of this.volume(infoHash).values()) min = Math.min(min, this.headline(c));
-    return Number.isFinite(min) ? min : 0;
+    const n = Number.isFinite(min) ? min : 0;
+    this.perVolumeMin.set(infoHash, n);
+    this.lastVolumeMin.set(infoHash, n);
+    return n;
+  }
+
+  /**
+   * A volume's copy count without recomputing after a census round (the last one computed,
+   * until the warm-up replaces it); computed only for a volume never seen: for /metrics.
+   */
+  peekVolumeCopies(infoHash: string): number {
+    return this.perVolumeMin.get(infoHash) ?? this.lastVolumeMin.get(infoHash) ?? this.volumeCopies(infoHash);
   }
 
   /** Copies of one file inside one volume, as the headline counts them (the set page's per-file figure). */

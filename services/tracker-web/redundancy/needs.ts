@@ -29,7 +29,7 @@ export interface RankedNeed extends VolumeNeed {
  */
 export function rankNeeds(volumes: VolumeNeed[]): RankedNeed[] {
   return volumes
-    .map((v) => ({ ...v, missing: Math.max(0, v.copyTarget - v.copies), neededBytes: Math.max(0, v.copyTarget - v.copies) * v.size }))
+    .map((v) => ({ ...v, missing: missingCopies(v), neededBytes: bytesToTarget(v) }))
     .filter((v) => v.missing > 0)
     .sort(
       (a, b) =>
@@ -40,8 +40,52 @@ export function rankNeeds(volumes: VolumeNeed[]): RankedNeed[] {
     );
 }
 
-/** The network's space balance: what the copy targets need against what seeders offer. */
-export function spaceBalance(volumes: Array<{ size: number; copyTarget: number }>, offeredBytes: number): { neededBytes: number; offeredBytes: number; shortBytes: number } {
-  const neededBytes = volumes.reduce((s, v) => s + v.size * v.copyTarget, 0);
-  return { neededBytes, offeredBytes, shortBytes: Math.max(0, neededBytes - offeredBytes) };
+/** Copies a volume lacks to reach its target (0 at or above it). */
+export function missingCopies(v: { copyTarget: number; copies: number }): number {
+  return Math.max(0, v.copyTarget - v.copies);
+}
+
+/** Bytes the network must still store for a volume to reach its target: size × missing copies. */
+export function bytesToTarget(v: { size: number; copyTarget: number; copies: number }): number {
+  return v.size * missingCopies(v);
+}
+
+/** What seeders seen recently offer (see SeederReports.offer). */
+export interface SpaceOffer {
+  offeredBytes: number;
+  /** What they already hold, part of `offeredBytes`. */
+  usedBytes: number;
+  seeders: number;
+}
+
+/**
+ * The network's space balance, the one figure the home page's banner, the totals of
+ * /api/needs and the seedbank_space_* metrics all show. Needed: the bytes still to store to
+ * bring every volume to its target (sum of size × missing copies, so copies that exist are
+ * not asked for again). Free: what the seeders seen recently offer beyond what they already
+ * hold. Short: what is needed beyond what is free.
+ */
+export interface SpaceBalance {
+  neededBytes: number;
+  offeredBytes: number;
+  usedBytes: number;
+  freeBytes: number;
+  shortBytes: number;
+  /** Seeders whose space counts (seen recently). */
+  seeders: number;
+  /** Volumes below their copy target. */
+  volumesUnderTarget: number;
+}
+
+/** Computes the space balance from the latest volumes (each once) and the seeders' offer. */
+export function spaceBalance(volumes: Array<{ size: number; copyTarget: number; copies: number }>, offer: SpaceOffer): SpaceBalance {
+  let neededBytes = 0;
+  let volumesUnderTarget = 0;
+  for (const v of volumes) {
+    const bytes = bytesToTarget(v);
+    neededBytes += bytes;
+    if (missingCopies(v) > 0) volumesUnderTarget++;
+  }
+  const freeBytes = Math.max(0, offer.offeredBytes - offer.usedBytes);
+  return { neededBytes, offeredBytes: offer.offeredBytes, usedBytes: offer.usedBytes, freeBytes, shortBytes: Math.max(0, neededBytes - freeBytes), seeders: offer.seeders, volumesUnderTarget };
 }

@@ -8,7 +8,7 @@
  */
 import type { SeederReport } from '../../../shared/api/seeder-schemas.ts';
 
-/** Reports older than this no longer count towards the space offered. */
+/** Reports older than this no longer count towards the operators one host may hold. */
 export const OFFER_WINDOW_MS = 24 * 60 * 60 * 1000;
 /** A claim lives this many of its seeder's poll intervals after its last report. */
 const CLAIM_LIFETIME_POLLS = 3;
@@ -24,6 +24,26 @@ export const DEFAULT_OPERATORS_PER_HOST = 4;
 export function claimLifetimeMs(pollIntervalMs: number): number {
   return Math.min(MAX_CLAIM_LIFETIME_MS, Math.max(MIN_CLAIM_LIFETIME_MS, pollIntervalMs * CLAIM_LIFETIME_POLLS));
 }
+/**
+ * Whether a seeder's last report is recent enough for its space to count: within three of its
+ * own poll intervals (30 min at the seeder's default 10 min poll, never less than 5 s nor more
+ * than 2 h), the same window its claims live. A seeder that stopped sends nothing more, so its
+ * quota leaves the offer by itself.
+ */
+export function seenRecently(r: Pick<SeederReportRecord, 'receivedAt' | 'pollIntervalMs'>, now: number): boolean {
+  return now - r.receivedAt <= claimLifetimeMs(r.pollIntervalMs);
+}
+
+/** What the seeders seen recently offer. */
+export interface SeederOffer {
+  /** Their quotas, each capped at what the seeder holds plus its free disk. */
+  offeredBytes: number;
+  /** What they already hold (part of `offeredBytes`). */
+  usedBytes: number;
+  /** How many seeders counted. */
+  seeders: number;
+}
+
 /** At most this many seeders are remembered (the oldest report is forgotten first). */
 const MAX_SEEDERS = 100_000;
 
@@ -97,21 +117,31 @@ export class SeederReports {
     return rec;
   }
 
-  /** Space offered: per counted report of the last 24 h, its quota, but no more than it holds plus its free disk. */
-  offeredBytes(now = Date.now()): number {
-    let sum = 0;
+  /**
+   * The space seeders seen recently offer (see {@link seenRecently}: a stopped seeder's quota
+   * stops counting three of its poll intervals after its last report): per counted report, its
+   * quota but no more than it holds plus its free disk, and how much of that it already holds.
+   */
+  offer(now = Date.now()): SeederOffer {
+    const out: SeederOffer = { offeredBytes: 0, usedBytes: 0, seeders: 0 };
     for (const r of this.reports.values()) {
-      if (!r.counted || now - r.receivedAt > OFFER_WINDOW_MS) continue;
-      sum += r.freeBytes === undefined ? r.quotaBytes : Math.min(r.quotaBytes, r.usedBytes + r.freeBytes);
+      if (!r.counted || !seenRecently(r, now)) continue;
+      const offered = r.freeBytes === undefined ? r.quotaBytes : Math.min(r.quotaBytes, r.usedBytes + r.freeBytes);
+      out.offeredBytes += offered;
+      out.usedBytes += Math.min(offered, r.usedBytes);
+      out.seeders++;
     }
-    return sum;
+    return out;
   }
 
-  /** Seeders whose reports counted within the last 24 h. */
+  /** Space offered by the seeders seen recently (the quota part of {@link offer}). */
+  offeredBytes(now = Date.now()): number {
+    return this.offer(now).offeredBytes;
+  }
+
+  /** Seeders whose reports count and that were seen recently. */
   activeSeeders(now = Date.now()): number {
-    let n = 0;
-    for (const r of this.reports.values()) if (r.counted && now - r.receivedAt <= OFFER_WINDOW_MS) n++;
-    return n;
+    return this.offer(now).seeders;
   }
 
   /**
@@ -122,7 +152,7 @@ export class SeederReports {
     const grace = this.o.claimAuditGraceMs ?? DEFAULT_CLAIM_AUDIT_GRACE_MS;
     const byVolume = new Map<string, Array<{ id: string; since: number }>>();
     for (const r of this.reports.values()) {
-      if (!r.counted || now - r.receivedAt > claimLifetimeMs(r.pollIntervalMs)) continue;
+      if (!r.counted || !seenRecently(r, now)) continue;
       for (const [ih, since] of r.since) {
         if (now - since > grace && !this.o.copyVerified?.(ih, r.address, r.operatorKey, since)) continue;
         const list = byVolume.get(ih) ?? [];

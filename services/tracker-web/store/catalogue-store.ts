@@ -377,6 +377,28 @@ export class CatalogueStore {
     return removed;
   }
 
+  // ---- set seeder history ------------------------------------------------------------------------
+
+  /** Records how many distinct hosts seeded any volume of a set at `time` (Unix ms). */
+  async addSetSeederSample(setId: string, time: number, seeders: number): Promise<void> {
+    await this.t.setSeeders.put([setId, time], seeders);
+  }
+
+  /** A set's seeder samples in time order, for the set page's plot. */
+  setSeederHistory(setId: string, q: HistoryQuery = {}): Array<{ time: number; seeders: number }> {
+    const range = prefixRange([setId]);
+    const start = q.since === undefined ? range.start : [setId, q.since];
+    const end = q.until === undefined ? range.end : [setId, q.until];
+    return [...this.t.setSeeders.getRange({ start, end, limit: q.limit })].map(({ key, value }) => ({ time: key[1], seeders: value }));
+  }
+
+  /** A set's newest seeder sample. */
+  latestSetSeederSample(setId: string): { time: number; seeders: number } | undefined {
+    const range = prefixRange([setId]);
+    for (const { key, value } of this.t.setSeeders.getRange({ start: range.end, end: range.start, reverse: true, limit: 1 })) return { time: key[1], seeders: value };
+    return undefined;
+  }
+
   // ---- census observations ---------------------------------------------------------------------
 
   /** Records what the census saw of one peer for one torrent (replacing the previous observation). */

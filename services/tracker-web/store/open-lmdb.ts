@@ -39,6 +39,8 @@ export interface CatalogueTables {
   swarmHistory: Database<[number, number], [string, number]>;
   /** [infoHash, host, port] → Observation (the census writes these) */
   observations: Database<Observation, [string, string, number]>;
+  /** [setId, unix ms] → distinct hosts seeding any volume of the set's latest version (the set page's plot) */
+  setSeeders: Database<number, [string, number]>;
   /** [setId, unix ms] → [min copies, median copies, files under target, bytes under target] after a census round */
   copyHistory: Database<[number, number, number, number], [string, number]>;
   /** [setId, version, title] → the file's location and facts (see set-files.ts) */
@@ -71,6 +73,7 @@ export function openCatalogueTables(dataDir: string): CatalogueTables {
     setFiles: env.openDB({ name: 'set-files' }),
     setOrder: env.openDB({ name: 'set-order' }),
     setFacts: env.openDB({ name: 'set-facts' }),
+    setSeeders: env.openDB({ name: 'set-seeders-history' }),
   };
 }
 

@@ -16,6 +16,8 @@ export const DEFAULT_HEARTBEAT_MS = 60 * 60 * 1000;
 export interface SwarmSamplerOptions {
   store: CatalogueStore;
   swarms: () => SwarmCounts[];
+  /** Each published set's seeders now (distinct hosts over its volumes), sampled for the set page's plot. */
+  sets?: () => Array<{ setId: string; seeders: number }>;
   logger: Logger;
   intervalMs?: number;
   heartbeatMs?: number;
@@ -25,6 +27,7 @@ export interface SwarmSamplerOptions {
 export class SwarmSampler {
   private timer: NodeJS.Timeout | null = null;
   private readonly last = new Map<string, { time: number; complete: number; incomplete: number }>();
+  private readonly lastOfSet = new Map<string, { time: number; seeders: number }>();
 
   constructor(private readonly opts: SwarmSamplerOptions) {}
 
@@ -48,6 +51,14 @@ export class SwarmSampler {
       if (!changed && now - prev.time < heartbeat) continue;
       await this.opts.store.addSwarmSample({ ...s, time: now });
       this.last.set(s.infoHash, { time: now, complete: s.complete, incomplete: s.incomplete });
+      written++;
+    }
+    // Per set too: hosts seeding several volumes of a set count once, which no per-swarm sum can tell.
+    for (const s of this.opts.sets?.() ?? []) {
+      const prev = this.lastOfSet.get(s.setId) ?? this.opts.store.latestSetSeederSample(s.setId);
+      if (prev && prev.seeders === s.seeders && now - prev.time < heartbeat) continue;
+      await this.opts.store.addSetSeederSample(s.setId, now, s.seeders);
+      this.lastOfSet.set(s.setId, { time: now, seeders: s.seeders });
       written++;
     }
     return written;

@@ -1,9 +1,10 @@
 import type { DrillSummary, HomePageModel, HomeQuery, NetworkTotals, SetSummary } from '../pages/view-models.ts';
-import { spaceBalance } from '../redundancy/needs.ts';
+import { networkSpace } from '../redundancy/network-figures.ts';
+import type { SpaceOffer } from '../redundancy/needs.ts';
 import { summarizeSet, type ViewSources } from './set-summaries.ts';
 
 /** The home page's data: every set (searched, filtered, sorted) and the network's totals. */
-export function homeModel(src: ViewSources, query: HomeQuery, extra: { offeredBytes: number; drills: DrillSummary[] }): HomePageModel {
+export function homeModel(src: ViewSources, query: HomeQuery, extra: { offer: SpaceOffer; drills: DrillSummary[] }): HomePageModel {
   const rows = src.store.listSets().filter((r) => r.latest !== null);
   const all = rows.map((r) => summarizeSet(src, r));
   const q = query.q.toLowerCase();
@@ -14,14 +15,16 @@ export function homeModel(src: ViewSources, query: HomeQuery, extra: { offeredBy
     .sort(sorter(query.sort));
   let bytesUnderTarget = 0;
   for (const r of rows) bytesUnderTarget += src.copies.set(r.id)?.bytesUnderTarget ?? 0;
-  const balance = spaceBalance(all.map((s) => ({ size: s.bytes, copyTarget: s.copyTarget })), extra.offeredBytes);
+  const balance = networkSpace(src, extra.offer);
   const totals: NetworkTotals = {
     sets: all.length,
     files: all.reduce((n, s) => n + s.files, 0),
     bytes: all.reduce((n, s) => n + s.bytes, 0),
     bytesUnderTarget,
     offeredBytes: balance.offeredBytes,
+    usedBytes: balance.usedBytes,
     neededBytes: balance.neededBytes,
+    reportingSeeders: balance.seeders,
     // Distinct hosts across every set: one machine seeding three sets is one seeder.
     seedersNow: src.swarms.seedingHostsOverall?.() ?? all.reduce((n, s) => n + s.seedersNow, 0),
   };
@@ -38,6 +41,7 @@ export function homeModel(src: ViewSources, query: HomeQuery, extra: { offeredBy
       { value: 'none', label: 'Selected by category only' },
     ],
     drills: extra.drills,
+    copiesMode: src.copies.mode,
   };
 }
 

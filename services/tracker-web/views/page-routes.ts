@@ -10,7 +10,8 @@ import { renderHome } from '../pages/render-home.ts';
 import { renderSet } from '../pages/render-set.ts';
 import { renderError, renderNotFound } from '../pages/render-errors.ts';
 import type { DrillSummary } from '../pages/view-models.ts';
-import { MAX_NEEDS, rankNeeds } from '../redundancy/needs.ts';
+import { MAX_NEEDS, rankNeeds, spaceBalance, type SpaceOffer } from '../redundancy/needs.ts';
+import { latestVolumes, seedingHosts } from '../redundancy/network-figures.ts';
 import { fileModel } from './file-model.ts';
 import { homeModel } from './home-model.ts';
 import { setModel } from './set-model.ts';
@@ -22,7 +23,8 @@ import { parseParam } from '../web/params.ts';
 
 /** Extra sources of the pages beyond the store (seeder reports, drills). */
 export interface PageExtras {
-  offeredBytes: () => number;
+  /** What the seeders seen recently offer (SeederReports.offer). */
+  offer: () => SpaceOffer;
   drills: () => DrillSummary[];
   publicUrl?: string;
 }
@@ -41,11 +43,11 @@ export function pageRouter(src: ViewSources, extras: PageExtras): Router {
   const router = Router();
 
   router.get('/', (req, res) => {
-    const model = homeModel(src, parseHomeQuery(req.query as Record<string, unknown>), { offeredBytes: extras.offeredBytes(), drills: extras.drills() });
+    const model = homeModel(src, parseHomeQuery(req.query as Record<string, unknown>), { offer: extras.offer(), drills: extras.drills() });
     sendPage(res, 200, renderHome(model));
   });
   router.get('/api/view/home', (req, res) => {
-    res.json(homeModel(src, parseHomeQuery(req.query as Record<string, unknown>), { offeredBytes: extras.offeredBytes(), drills: extras.drills() }));
+    res.json(homeModel(src, parseHomeQuery(req.query as Record<string, unknown>), { offer: extras.offer(), drills: extras.drills() }));
   });
 
   const setOr404 = (req: Request) => {
@@ -108,7 +110,9 @@ export function pageRouter(src: ViewSources, extras: PageExtras): Router {
   router.get(routes.setCopies.pattern, (req, res) => {
     const stats = src.copies.set(String(req.params.id));
     if (!stats) throw new SeedbankError('SET_NOT_FOUND', `no set "${String(req.params.id)}" in this catalogue`);
-    const body: SetCopiesBody = { ...stats, histogram: Object.fromEntries(stats.histogram) };
+    const record = src.store.getSet(String(req.params.id));
+    const volumes = record ? (src.store.getVersion(record.id, record.latestVersion)?.volumes ?? []) : [];
+    const body: SetCopiesBody = { ...stats, histogram: Object.fromEntries(stats.histogram), seeders: seedingHosts(src.swarms, volumes) };
     res.json(body);
   });
   router.get(routes.setCopyHistory.pattern, (req, res) => {
@@ -118,18 +122,14 @@ export function pageRouter(src: ViewSources, extras: PageExtras): Router {
   });
   router.get(routes.needs.pattern, (req, res) => {
     const limit = Math.min(MAX_NEEDS, parseParam(needsQuerySchema, { limit: req.query.limit }, 'limit').limit ?? MAX_NEEDS);
-    const volumes = src.store.listSets().flatMap((row) =>
-      (row.latest?.volumes ?? []).map((ih) => ({
-        infoHash: ih,
-        setId: row.id,
-        size: src.store.getVolume(ih)?.size ?? 0,
-        copyTarget: row.copyTarget,
-        copies: src.copies.volumeCopies(ih),
-        seeders: src.swarms.counts(ih).seedingHosts,
-      })),
-    );
+    // The same volumes and the same balance as the home page's banner and /metrics.
+    const volumes = latestVolumes(src);
     const base = baseUrl(req, extras.publicUrl);
-    const body: NeedsBody = { generatedAt: src.now().toISOString(), needs: rankNeeds(volumes).slice(0, limit).map((n) => ({ ...n, torrentUrl: `${base}${routes.torrent.path(n.infoHash)}` })) };
+    const body: NeedsBody = {
+      generatedAt: src.now().toISOString(),
+      needs: rankNeeds(volumes).slice(0, limit).map((n) => ({ ...n, torrentUrl: `${base}${routes.torrent.path(n.infoHash)}` })),
+      totals: spaceBalance(volumes, extras.offer()),
+    };
     res.json(body);
   });
   return router;

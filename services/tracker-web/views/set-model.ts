@@ -60,12 +60,11 @@ export function setModel(src: ViewSources, setId: string, baseUrl: string, files
   }));
 
   const since = src.now().getTime() - PLOT_WINDOW_MS;
+  // The set's own samples (distinct hosts over all its volumes), the most in each hour.
   const buckets = new Map<number, number>();
-  for (const ih of latest.volumes) {
-    for (const s of src.store.swarmHistory(ih, { since })) {
-      const t = Math.floor(s.time / PLOT_BUCKET_MS) * PLOT_BUCKET_MS;
-      buckets.set(t, Math.max(buckets.get(t) ?? 0, s.complete));
-    }
+  for (const s of src.store.setSeederHistory(setId, { since })) {
+    const t = Math.floor(s.time / PLOT_BUCKET_MS) * PLOT_BUCKET_MS;
+    buckets.set(t, Math.max(buckets.get(t) ?? 0, s.seeders));
   }
   const stats = src.copies.set(setId);
   const summary: Array<{ term: string; detail: string }> = [];

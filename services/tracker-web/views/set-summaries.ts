@@ -3,6 +3,7 @@ import type { SetSummary as SetView } from '../pages/view-models.ts';
 import type { CopyIndex } from '../redundancy/copy-index.ts';
 import type { CatalogueStore, SetSummary as SetRow } from '../store/catalogue-store.ts';
 import type { SwarmReader } from '../tracker/swarm-store.ts';
+import { seedingHosts } from '../redundancy/network-figures.ts';
 
 /** What the view builders need from the running catalogue. */
 export interface ViewSources {
@@ -14,13 +15,9 @@ export interface ViewSources {
   census?: { lastRound: { startedAt: number } | null };
 }
 
-/** Distinct hosts that hold a whole volume of the set now, as the tracker sees them (one address, one seeder). */
+/** Distinct hosts that hold a whole volume of the set now, as the tracker sees them (one host, one seeder). */
 export function seedersNow(swarms: SwarmReader, volumes: string[]): number {
-  const seen = new Set<string>();
-  for (const ih of volumes) {
-    for (const p of swarms.peers(ih)) if (p.complete) seen.add(p.ip);
-  }
-  return seen.size;
+  return seedingHosts(swarms, volumes);
 }
 
 /** Risk from 0 (every file at target) to 1 (some file has no copy). */

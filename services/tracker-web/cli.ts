@@ -6,12 +6,13 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { durationOption, required } from '../../shared/cli-args.ts';
+import { durationOption, rateOption, required } from '../../shared/cli-args.ts';
 import type { Logger } from '../../shared/log.ts';
 import { formatSizeShort } from '../../shared/units.ts';
 import { createToken } from './auth/tokens.ts';
 import { censusConcurrencyOption, countOption, nodeListOption, portOption, sizeOption } from './cli-options.ts';
 import { DEFAULT_CENSUS_CONCURRENCY } from './census/index.ts';
+import { DEFAULT_VERIFIED_CACHE_BYTES } from './census/verified-pieces.ts';
 import { DEFAULT_REPUT_INTERVAL_MS } from './dht/pointer-publisher.ts';
 import { DEFAULT_CENSUS_INTERVAL_MS, DEFAULT_CENSUS_ROUND_BUDGET_MS } from './redundancy/census-runner.ts';
 import { DEFAULT_HOST, DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_PORT, startCatalogueServer } from './server.ts';
@@ -48,6 +49,8 @@ interface ServeOptions {
   censusInterval?: number;
   censusConcurrency?: number;
   censusRoundBudget?: number;
+  censusMaxRate?: number;
+  censusCache?: number;
   census: boolean;
   copies: CopyMode;
   trackerPeersPerAddress?: number;
@@ -103,6 +106,8 @@ export function registerCatalogueCommands(program: Command, ctx: () => Catalogue
     .addOption(durationOption('--census-interval <duration>', 'how often every known peer is audited', DEFAULT_CENSUS_INTERVAL_MS))
     .option('--census-concurrency <n>', 'piece transfers at once; peers waiting to unchoke hold none', censusConcurrencyOption, DEFAULT_CENSUS_CONCURRENCY)
     .addOption(durationOption('--census-round-budget <duration>', 'longest census round; peers not reached go first next round', DEFAULT_CENSUS_ROUND_BUDGET_MS))
+    .addOption(rateOption('--census-max-rate <rate>', 'cap on what all census audits download together (e.g. 100Mbps; 0 = none)', 0))
+    .addOption(new Option('--census-cache <size>', 'verified pieces kept to challenge other peers with one 16 KiB block instead of a whole piece (0: whole pieces only)').argParser(sizeOption).default(DEFAULT_VERIFIED_CACHE_BYTES, formatSizeShort(DEFAULT_VERIFIED_CACHE_BYTES)))
     .option('--no-census', 'do not audit peers (copies then stay at zero)')
     .option('--copies <mode>', 'what the headline copy count counts: any (each audited address and operator once) or approved (distinct approved operators only)', (v: string) => {
       if (!(COPY_MODES as readonly string[]).includes(v)) throw new InvalidArgumentError(`one of ${COPY_MODES.join(', ')}`);
@@ -126,7 +131,7 @@ export function registerCatalogueCommands(program: Command, ctx: () => Catalogue
         dht: dhtOn ? { bootstrap: opts.dhtBootstrap, port: opts.dhtPort, reputIntervalMs: opts.dhtReputInterval } : null,
         trackerPeersPerAddress: opts.trackerPeersPerAddress,
         trackerAnnouncesPerMinute: opts.trackerAnnouncesPerMinute,
-        census: opts.census ? { intervalMs: opts.censusInterval, concurrency: opts.censusConcurrency, roundBudgetMs: opts.censusRoundBudget } : null,
+        census: opts.census ? { intervalMs: opts.censusInterval, concurrency: opts.censusConcurrency, roundBudgetMs: opts.censusRoundBudget, maxBytesPerSecond: opts.censusMaxRate, verifiedCacheBytes: opts.censusCache } : null,
         copies: opts.copies,
       });
       const dhtAddress = server.dht?.address();

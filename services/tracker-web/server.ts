@@ -70,7 +70,7 @@ export interface CatalogueServerOptions {
   dht?: DhtSettings | null;
   extensions?: AppExtension[];
   /** Census schedule; null turns it off (tests that drive rounds themselves). */
-  census?: { intervalMs?: number; concurrency?: number; timeoutMs?: number; roundBudgetMs?: number; maxAgeMs?: number; autoStart?: boolean } | null;
+  census?: { intervalMs?: number; concurrency?: number; timeoutMs?: number; roundBudgetMs?: number; maxAgeMs?: number; autoStart?: boolean; maxBytesPerSecond?: number; verifiedCacheBytes?: number } | null;
   /** Seeder reports: how long a claim counts before the census must confirm it (default two census intervals), operators counted per host (default 4). */
   seederReports?: { claimAuditGraceMs?: number; operatorsPerHost?: number };
   /** What the headline `copies` counts: any audited host (default) or distinct approved operators (DATA/operators.json). */
@@ -149,6 +149,8 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
     timeoutMs: o.census?.timeoutMs,
     roundBudgetMs: o.census?.roundBudgetMs,
     maxAgeMs: o.census?.maxAgeMs,
+    maxBytesPerSecond: o.census?.maxBytesPerSecond,
+    verifiedCacheBytes: o.census?.verifiedCacheBytes,
   });
   // Requests answered (HTTP and UDP), so background work can tell when it should make room.
   let served = 0;

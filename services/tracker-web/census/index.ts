@@ -37,3 +37,4 @@ export {
   type VolumeLayout,
 } from './copies.ts';
 export { keepsVerdict } from './verdicts.ts';
+export { VerifiedPieces, DEFAULT_VERIFIED_CACHE_BYTES, DEFAULT_WHOLE_PIECE_SHARE, type AuditCheck } from './verified-pieces.ts';

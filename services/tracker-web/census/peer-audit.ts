@@ -1,7 +1,9 @@
 /**
  * Audits one peer for one torrent over the BitTorrent peer protocol (plain TCP, no
  * encryption): handshake, read what it claims, get unchoked, download one random claimed
- * piece in full and check it against the torrent's piece hash; meanwhile, when the peer offers
+ * piece in full and check it against the torrent's piece hash (or, with a cache of verified
+ * pieces, one random block of a cached piece the peer claims, compared byte for byte:
+ * verified-pieces.ts); meanwhile, when the peer offers
  * it, ask for its operator key (operator-proof.ts). The peer is untrusted: every
  * byte passes a FrameGuard before bittorrent-protocol parses it, every phase has a deadline,
  * and misbehaviour becomes a field of the result, never an exception.
@@ -15,6 +17,7 @@ import { FrameGuard, MAX_EXTENDED_MESSAGE_BYTES } from '../../../shared/torrent/
 import { CensusOperatorExtension, CensusOperatorProof, OPERATOR_PROOF_WAIT_MS } from './operator-proof.ts';
 import { PeerClaims } from './peer-claims.ts';
 import { BLOCK_BYTES, PieceFetch } from './piece-fetch.ts';
+import type { AuditCheck, VerifiedPieces } from './verified-pieces.ts';
 
 export interface AuditTarget {
   /** Hex v1 info hash. */
@@ -40,8 +43,10 @@ export interface PeerAuditResult {
   complete: boolean;
   /** What the peer claims, as a BEP 3 bitfield (spare bits clear); null if it claimed nothing. */
   bitfield: Buffer | null;
-  /** The verdict on the piece downloaded; null when no verdict was reached (see `error`). */
-  audited: { piece: number; ok: boolean; ms: number } | null;
+  /** The verdict on the piece (or, `check: 'block'`, the one block of it) downloaded; null when no verdict was reached (see `error`). */
+  audited: { piece: number; ok: boolean; ms: number; check?: 'piece' | 'block' } | null;
+  /** Bytes this audit read from and wrote to the peer's socket, protocol overhead included. */
+  traffic?: { in: number; out: number };
   /** Why the audit stopped short, or what the peer did wrong. */
   error?: string;
   /** Wall time of the whole audit. */
@@ -78,6 +83,12 @@ export interface AuditOptions {
   signal?: AbortSignal;
   /** Local address to connect from. */
   localAddress?: string;
+  /** Verified pieces to challenge with single blocks, and to keep pieces this audit verifies. */
+  verified?: VerifiedPieces;
+  /** With `verified`: whether this audit may be a block challenge (default true); false still caches what it verifies. */
+  blockChallenge?: boolean;
+  /** Resolves once the census's rate budget allows fetching `bytes` (waited for after the transfer slot, off the audit's clock). */
+  throttle?: (bytes: number, signal: AbortSignal) => Promise<void>;
 }
 
 /** Covers a full unchoke wait plus a piece download. */
@@ -209,7 +220,11 @@ class AuditSession {
       // rather than wait out its choker. The peer picks that set (from our address), so such a
       // verdict is weaker than a uniformly random piece; an unchoked peer always gets the latter.
       const fast = wire.peerChoking ? this.allowedFastPieces() : [];
-      const piece = fast.length > 0 ? fast[Math.min(fast.length - 1, Math.floor(random() * fast.length))]! : this.claims.pick(random)!;
+      const pickClaimed = () => fast.length > 0 ? fast[Math.min(fast.length - 1, Math.floor(random() * fast.length))]! : this.claims.pick(random)!;
+      const check: AuditCheck = this.opts.verified && this.opts.blockChallenge !== false
+        ? this.opts.verified.choose(this.infoHash, (p) => fast.length > 0 ? fast.includes(p) : this.claims.has(p), pickClaimed, random, (p) => this.pieceLengthOf(p))
+        : { kind: 'piece', piece: pickClaimed() };
+      const piece = check.piece;
       if (this.opts.acquireTransferSlot) {
         const slot = this.opts.acquireTransferSlot(this.slotAbort.signal);
         let granted = false;
@@ -228,22 +243,29 @@ class AuditSession {
           this.deadline = deadline + (performance.now() - queued);
         }
       }
+      if (this.opts.throttle) await this.budgeted(check.kind === 'piece' ? this.pieceLengthOf(piece) : check.expected.length);
       this.phase = 'transfer';
       const fetchStarted = performance.now();
-      const length = Math.min(this.target.pieceLength, this.target.totalBytes - piece * this.target.pieceLength);
-      this.fetch = new PieceFetch(piece, length, this.target.pieces.subarray(piece * SHA1_BYTES, (piece + 1) * SHA1_BYTES));
+      const length = this.pieceLengthOf(piece);
+      this.fetch = new PieceFetch(piece, length, check.kind === 'piece'
+        ? { sha1: this.target.pieces.subarray(piece * SHA1_BYTES, (piece + 1) * SHA1_BYTES) }
+        : { offset: check.offset, bytes: check.expected });
       this.requestBlocks();
       try {
-        await this.until(`all blocks of piece ${piece}`, PIECE_TIMEOUT_MS, () => this.fetch!.complete);
+        await this.until(check.kind === 'piece' ? `all blocks of piece ${piece}` : `block ${check.offset} of piece ${piece}`, PIECE_TIMEOUT_MS, () => this.fetch!.complete);
       } catch (err) {
-        if (err instanceof AuditFailure && err.kind === 'bad-data') audited = { piece, ok: false, ms: performance.now() - fetchStarted };
+        if (err instanceof AuditFailure && err.kind === 'bad-data') audited = { piece, ok: false, ms: performance.now() - fetchStarted, check: check.kind };
         throw err;
       }
       const ok = this.fetch.verify();
-      audited = { piece, ok, ms: performance.now() - fetchStarted };
+      audited = { piece, ok, ms: performance.now() - fetchStarted, check: check.kind };
+      if (ok && check.kind === 'piece') this.opts.verified?.put(this.infoHash, piece, this.fetch.data);
       // The proof usually came with the first round trip; a slow one gets a short, bounded wait.
       await this.proof.settled(Math.min(OPERATOR_PROOF_WAIT_MS, this.deadline - performance.now()));
-      return this.result(audited, ok ? undefined : `piece ${piece} does not match its hash in the torrent`);
+      const wrong = check.kind === 'piece'
+        ? `piece ${piece} does not match its hash in the torrent`
+        : `block ${check.offset} of piece ${piece} differs from the bytes the census verified against the piece hash`;
+      return this.result(audited, ok ? undefined : wrong);
     } catch (err) {
       if (!(err instanceof AuditFailure)) throw err; // our own bug: let it surface
       return this.result(audited, err.message, err.kind);
@@ -348,6 +370,28 @@ class AuditSession {
     return wire.peerAllowedFastSet.filter((i) => this.claims.has(i));
   }
 
+  /** Waits until the census's rate budget allows `bytes`; like the slot, that wait is not the peer's and moves the deadline on. */
+  private async budgeted(bytes: number): Promise<void> {
+    let allowed = false;
+    void this.opts.throttle!(bytes, this.slotAbort.signal).then(() => {
+      allowed = true;
+      this.poke();
+    }, () => undefined);
+    const queued = performance.now();
+    const deadline = this.deadline;
+    this.deadline = Infinity;
+    try {
+      await this.until('the census rate budget', Infinity, () => allowed);
+    } finally {
+      this.deadline = deadline + (performance.now() - queued);
+    }
+  }
+
+  /** This torrent's length of piece `index` (the last piece is shorter). */
+  private pieceLengthOf(index: number): number {
+    return Math.min(this.target.pieceLength, this.target.totalBytes - index * this.target.pieceLength);
+  }
+
   /** Keeps up to MAX_IN_FLIGHT_BLOCKS requests out while the peer lets us ask. */
   private requestBlocks(): void {
     const wire = this.wire;
@@ -355,13 +399,16 @@ class AuditSession {
     if (!wire || !fetch || this.settled || this.failure) return;
     if (wire.peerChoking && !(wire.hasFast && wire.peerAllowedFastSet.includes(fetch.index))) return;
     for (const block of fetch.take(MAX_IN_FLIGHT_BLOCKS)) {
-      wire.request(fetch.index, block.offset, block.length, (err) => {
-        // Success is handled by the 'piece' event, which also sees blocks nobody asked for.
-        if (!err || this.settled) return;
-        const problem = fetch.refused(block.offset, err.message);
-        if (problem) this.fail('protocol', problem);
-        else this.requestBlocks();
-      });
+      const send = () => {
+        wire.request(fetch.index, block.offset, block.length, (err) => {
+          // Success is handled by the 'piece' event, which also sees blocks nobody asked for.
+          if (!err || this.settled) return;
+          const problem = fetch.refused(block.offset, err.message);
+          if (problem) this.fail('protocol', problem);
+          else this.requestBlocks();
+        });
+      };
+      send();
     }
   }
 
@@ -427,6 +474,7 @@ class AuditSession {
       audited,
       ms: performance.now() - this.started,
       at: Date.now(),
+      traffic: { in: this.socket?.bytesRead ?? 0, out: this.socket?.bytesWritten ?? 0 },
     };
     if (error !== undefined) r.error = error;
     r.operatorKey = this.proof.operatorKey;

@@ -1,6 +1,7 @@
 import type { Logger } from '../../../shared/log.ts';
 import { parseVolumeTorrent, type ParsedVolumeTorrent } from '../../../shared/torrent/index.ts';
 import { HostBackoff, keepsVerdict, normalizeHost, runCensus, type CensusJob, type PeerAuditResult, type PeerAddress } from '../census/index.ts';
+import { DEFAULT_VERIFIED_CACHE_BYTES, VerifiedPieces } from '../census/verified-pieces.ts';
 import type { CatalogueStore } from '../store/catalogue-store.ts';
 import type { SwarmReader } from '../tracker/swarm-store.ts';
 
@@ -27,6 +28,11 @@ export interface CensusRound {
   oldestVerdictAt: number | null;
   /** Known peers that have never had a verdict (new, unreachable, or always cut short). */
   withoutVerdict: number;
+  /** Verdicts from one block compared with a verified piece, and from a whole piece against its hash. */
+  blockChecks: number;
+  pieceChecks: number;
+  /** Bytes the round's audits read from peers (protocol included): what the census cost the network. */
+  bytesIn: number;
 }
 
 /** What the catalogue tells about its census (JSON at /api/census). */
@@ -57,6 +63,8 @@ export class CensusRunner {
   /** Hosts whose audits time out, across rounds. */
   private readonly backoff = new HostBackoff();
   lastRound: CensusRound | null = null;
+  /** Verified pieces kept across rounds, for block challenges. */
+  private readonly verified: VerifiedPieces | null;
   /** Called after every round, for caches that depend on copies. */
   onRound: ((round: CensusRound) => void) | null = null;
 
@@ -74,8 +82,14 @@ export class CensusRunner {
       maxAgeMs?: number;
       /** Extra peers to audit beside the tracker's (seeders found in the DHT, operators' lists). */
       extraPeers?: (infoHash: string) => PeerAddress[];
+      /** Bytes per second all audits together may download; default 0, no cap. */
+      maxBytesPerSecond?: number;
+      /** Bytes of verified pieces kept for block challenges; 0 audits whole pieces only. Default 64 MiB. */
+      verifiedCacheBytes?: number;
     },
   ) {
+    const cacheBytes = o.verifiedCacheBytes ?? DEFAULT_VERIFIED_CACHE_BYTES;
+    this.verified = cacheBytes > 0 ? new VerifiedPieces(cacheBytes) : null;
     this.restore();
   }
 
@@ -163,6 +177,7 @@ export class CensusRunner {
     }
     const round: CensusRound = {
       startedAt, ms: 0, peers: 0, reachable: 0, passed: 0, failed: 0, carried: 0, backedOffHosts: 0, oldestVerdictAt: null, withoutVerdict: 0,
+      blockChecks: 0, pieceChecks: 0, bytesIn: 0,
     };
     const results = await runCensus(jobs, {
       concurrency: this.o.concurrency,
@@ -172,8 +187,14 @@ export class CensusRunner {
       staleAfterMs: maxAgeMs / 2,
       lastVerdictAt: (ih, p) => this.verdictAt(ih, p),
       signal: this.controller.signal,
+      maxBytesPerSecond: this.o.maxBytesPerSecond,
+      verified: this.verified ?? undefined,
+      mayChallengeBlock: (ih, p) => this.latest.get(ih)?.get(`${p.host}:${p.port}`)?.audited?.ok === true,
       onResult: (r) => {
         round.peers++;
+        round.bytesIn += r.traffic?.in ?? 0;
+        if (r.audited?.check === 'block') round.blockChecks++;
+        else if (r.audited) round.pieceChecks++;
         if (r.reachable) round.reachable++;
         if (r.audited?.ok) round.passed++;
         if (r.audited && !r.audited.ok) round.failed++;

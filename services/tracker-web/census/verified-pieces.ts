@@ -55,6 +55,11 @@ export class VerifiedPieces {
     set.add(piece);
   }
 
+  /** The verified bytes of a piece, if held (without refreshing its place in the LRU order). */
+  peek(infoHash: string, piece: number): Buffer | undefined {
+    return this.cache.peek(`${infoHash.toLowerCase()}:${piece}`);
+  }
+
   /**
    * Chooses what to check on a peer: with `claimed` the pieces it claims (or may fetch now),
    * a block challenge on a random cached one, unless this audit is one of the whole-piece

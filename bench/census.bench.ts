@@ -41,7 +41,9 @@ const PIECES_IN_FILE = 4;
 const REFERENCE_AUDITS = 60;
 const REFERENCE_WARMUP = 10;
 /** Per census run: a run on a busy machine may take tens of seconds; past this something hangs. */
-const RUN_LIMIT_MS = 120_000;
+const MIN_RUN_LIMIT_MS = 120_000;
+/** A loaded two-core machine audits 25 peers a second or more: ten times that long is a hang. */
+const RUN_LIMIT_MS_PER_PEER = 400;
 const CHILD_READY_TIMEOUT_MS = 30_000;
 const AUDIT_TIMEOUT_MS = 10_000;
 const KIB = 1024;
@@ -72,6 +74,8 @@ const { values } = parseArgs({
   },
   allowPositionals: true,
 });
+
+const runLimitMs = Math.max(MIN_RUN_LIMIT_MS, Number(values.peers) * RUN_LIMIT_MS_PER_PEER);
 
 /** A port that accepts connections and never sends a byte. */
 async function startTarpitPort(host: string): Promise<FakePeer> {
@@ -168,7 +172,7 @@ async function main(): Promise<void> {
     console.log(`one audit (sequential, mean of ${times.length}): ${oneAuditMs.toFixed(2)} ms`);
 
     for (const concurrency of concurrencies) {
-      const watchdog = AbortSignal.timeout(RUN_LIMIT_MS);
+      const watchdog = AbortSignal.timeout(runLimitMs);
       const started = performance.now();
       const cpuBefore = process.cpuUsage();
       const results = await runCensus([{ target, peers }], { concurrency, timeoutMs: AUDIT_TIMEOUT_MS, signal: watchdog });
@@ -214,7 +218,7 @@ async function compareTraffic(target: AuditTarget, peers: PeerAddress[], concurr
   const mixed = new VerifiedPieces(PIECES_IN_FILE * target.pieceLength * 2, DEFAULT_WHOLE_PIECE_SHARE);
   const round = async (label: string, cache: VerifiedPieces | undefined) => {
     const started = performance.now();
-    const results = await runCensus([{ target, peers }], { concurrency, maxBytesPerSecond: rate, verified: cache, signal: AbortSignal.timeout(RUN_LIMIT_MS * 5) });
+    const results = await runCensus([{ target, peers }], { concurrency, maxBytesPerSecond: rate, verified: cache, signal: AbortSignal.timeout(runLimitMs) });
     const seconds = (performance.now() - started) / 1000;
     const audited = results.filter((r) => r.audited);
     const bytes = audited.reduce((n, r) => n + (r.traffic?.in ?? 0), 0);
@@ -258,7 +262,7 @@ async function compareTraffic(target: AuditTarget, peers: PeerAddress[], concurr
 async function compareWithTarpits(target: AuditTarget, honest: PeerAddress[], tarpits: PeerAddress[], tarpitHosts: number, concurrency: number): Promise<void> {
   const round = async (peers: PeerAddress[], backoff: HostBackoff) => {
     const started = performance.now();
-    const results = await runCensus([{ target, peers }], { concurrency, backoff, signal: AbortSignal.timeout(RUN_LIMIT_MS) });
+    const results = await runCensus([{ target, peers }], { concurrency, backoff, signal: AbortSignal.timeout(runLimitMs) });
     return { seconds: (performance.now() - started) / 1000, results };
   };
   const isTarpit = new Set(tarpits.map((p) => `${p.host}:${p.port}`));

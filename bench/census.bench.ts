@@ -7,7 +7,12 @@
  * census saturates one core long before it runs out of connections.
  *
  *   node bin/run-ts.js bench/census.bench.ts [--peers 1000] [--processes 2] [--piece-kib 256] [--concurrency 32,128]
- *     [--tarpits 1000 --tarpit-hosts 10]
+ *     [--tarpits 1000 --tarpit-hosts 10] [--traffic] [--max-rate 100Mbps]
+ *
+ * With --traffic, three more rounds over the same peers measure what one audited (peer, volume)
+ * costs in bytes read: whole pieces only (the reference), then with a cache of verified pieces
+ * warmed by that round, block challenges only, and the census's default mix (a share of whole
+ * random pieces). --max-rate caps every round's downloads together, as --census-max-rate does.
  *
  * Honest peers each listen on an address of their own (127.1.x.y, 250 to a /24), as peers of a
  * real swarm would. With --tarpits, the same honest round runs again with that many ports that
@@ -26,7 +31,8 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import net from 'node:net';
-import { auditPeer, HostBackoff, runCensus, type AuditTarget, type CensusResult, type PeerAddress } from '../services/tracker-web/census/index.ts';
+import { auditPeer, DEFAULT_WHOLE_PIECE_SHARE, HostBackoff, runCensus, VerifiedPieces, type AuditTarget, type CensusResult, type PeerAddress } from '../services/tracker-web/census/index.ts';
+import { formatRate, formatSize, parseRate } from '../shared/units.ts';
 import { startFakePeer, type FakePeer } from '../test/helpers/peers/fake-peer.ts';
 import { closeHashWorkers, createVolumeTorrent, parseVolumeTorrent } from '../shared/torrent/index.ts';
 
@@ -35,8 +41,11 @@ const PIECES_IN_FILE = 4;
 const REFERENCE_AUDITS = 60;
 const REFERENCE_WARMUP = 10;
 /** Per census run: a run on a busy machine may take tens of seconds; past this something hangs. */
-const RUN_LIMIT_MS = 120_000;
-const CHILD_READY_TIMEOUT_MS = 30_000;
+const MIN_RUN_LIMIT_MS = 120_000;
+/** A loaded two-core machine audits 25 peers a second or more: ten times that long is a hang. */
+const RUN_LIMIT_MS_PER_PEER = 400;
+/** A child starts its peers one by one: on a loaded machine thousands take a while. */
+const CHILD_READY_TIMEOUT_MS = 30_000 + 20 * Number(process.argv.includes('--peers') ? process.argv[process.argv.indexOf('--peers') + 1] : 1000);
 const AUDIT_TIMEOUT_MS = 10_000;
 const KIB = 1024;
 /** Honest peers per /24: several networks, so per-network budgets do not bind honest peers. */
@@ -61,9 +70,13 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '32,128' },
     tarpits: { type: 'string', default: '0' },
     'tarpit-hosts': { type: 'string', default: '10' },
+    traffic: { type: 'boolean', default: false },
+    'max-rate': { type: 'string', default: '0' },
   },
   allowPositionals: true,
 });
+
+const runLimitMs = Math.max(MIN_RUN_LIMIT_MS, Number(values.peers) * RUN_LIMIT_MS_PER_PEER);
 
 /** A port that accepts connections and never sends a byte. */
 async function startTarpitPort(host: string): Promise<FakePeer> {
@@ -160,7 +173,7 @@ async function main(): Promise<void> {
     console.log(`one audit (sequential, mean of ${times.length}): ${oneAuditMs.toFixed(2)} ms`);
 
     for (const concurrency of concurrencies) {
-      const watchdog = AbortSignal.timeout(RUN_LIMIT_MS);
+      const watchdog = AbortSignal.timeout(runLimitMs);
       const started = performance.now();
       const cpuBefore = process.cpuUsage();
       const results = await runCensus([{ target, peers }], { concurrency, timeoutMs: AUDIT_TIMEOUT_MS, signal: watchdog });
@@ -177,6 +190,8 @@ async function main(): Promise<void> {
       );
     }
 
+    if (values.traffic) await compareTraffic(target, peers, concurrencies[0]!);
+
     const tarpitCount = Number(values.tarpits);
     if (tarpitCount > 0) {
       const tarpitHosts = Math.max(1, Number(values['tarpit-hosts']));
@@ -192,11 +207,63 @@ async function main(): Promise<void> {
   }
 }
 
+/** Commons' order of magnitude: 75,000 volumes with 3 copies each. */
+const COMMONS_AUDITS_PER_ROUND = 225_000;
+
+/** Rounds with whole pieces, block challenges only, and the default mix: bytes read per audit and round time, within --max-rate. */
+async function compareTraffic(target: AuditTarget, peers: PeerAddress[], concurrency: number): Promise<void> {
+  const rate = parseRate(values['max-rate']!);
+  if (rate === null) throw new Error(`--max-rate ${values['max-rate']} is not a rate (e.g. 100Mbps, 0 for none)`);
+  // The cache holds every piece of the bench's volume; the census's default bound is 64 MiB.
+  const verified = new VerifiedPieces(PIECES_IN_FILE * target.pieceLength * 2, 0);
+  const mixed = new VerifiedPieces(PIECES_IN_FILE * target.pieceLength * 2, DEFAULT_WHOLE_PIECE_SHARE);
+  const round = async (label: string, cache: VerifiedPieces | undefined) => {
+    const started = performance.now();
+    const results = await runCensus([{ target, peers }], { concurrency, maxBytesPerSecond: rate, verified: cache, signal: AbortSignal.timeout(runLimitMs) });
+    const seconds = (performance.now() - started) / 1000;
+    const audited = results.filter((r) => r.audited);
+    const bytes = audited.reduce((n, r) => n + (r.traffic?.in ?? 0), 0);
+    const blocks = audited.filter((r) => r.audited?.check === 'block').length;
+    const failed = results.length - results.filter((r) => r.audited?.ok).length;
+    const perAudit = bytes / Math.max(1, audited.length);
+    console.log(
+      `${label.padEnd(22)}: ${results.length} peers in ${seconds.toFixed(2)} s (${(results.length / seconds).toFixed(0)} audits/s), ${failed} failed; ` +
+      `${blocks} block challenges; read ${formatSize(bytes)}, ${formatSize(perAudit)} per audit` +
+      `${rate > 0 ? `, ${formatRate(bytes / seconds)} against the ${formatRate(rate)} cap` : ''}`,
+    );
+    return { seconds, perAudit };
+  };
+  console.log(`traffic per audited (peer, volume), ${target.pieceLength / KIB} KiB pieces, ${peers.length} peers, concurrency ${concurrency}${rate > 0 ? `, cap ${formatRate(rate)}` : ''}:`);
+  const whole = await round('whole pieces', undefined);
+  // Warm both caches with one verified copy of every piece (what earlier rounds leave behind).
+  for (let i = 0; i < PIECES_IN_FILE; i++) {
+    const r = await auditPeer(peers[i % peers.length]!, target, { verified, random: () => (i + 0.5) / PIECES_IN_FILE, timeoutMs: AUDIT_TIMEOUT_MS });
+    if (!r.audited?.ok) throw new Error(`warming audit failed: ${r.error}`);
+  }
+  for (let piece = 0; piece < PIECES_IN_FILE; piece++) {
+    const bytes = verified.peek(target.infoHash, piece);
+    if (bytes) mixed.put(target.infoHash, piece, bytes);
+  }
+  const blocks = await round('block challenges only', verified);
+  const mix = await round(`default mix (1/${Math.round(1 / DEFAULT_WHOLE_PIECE_SHARE)} whole)`, mixed);
+  console.log(
+    `bytes per audit against whole pieces: block challenges ${(blocks.perAudit / whole.perAudit).toFixed(3)} (1/${(whole.perAudit / blocks.perAudit).toFixed(0)}), ` +
+    `default mix ${(mix.perAudit / whole.perAudit).toFixed(3)} (1/${(whole.perAudit / mix.perAudit).toFixed(1)})`,
+  );
+  const commons = (perAudit: number, seconds: number) => {
+    const bytes = perAudit * COMMONS_AUDITS_PER_ROUND;
+    const atRate = rate > 0 ? bytes / rate : 0;
+    const atMeasured = (seconds / peers.length) * COMMONS_AUDITS_PER_ROUND;
+    return `${formatSize(bytes)} a round, ${(Math.max(atRate, atMeasured) / 3600).toFixed(2)} h (${rate > 0 ? `${(atRate / 3600).toFixed(2)} h at the cap, ` : ''}${(atMeasured / 3600).toFixed(2)} h at this run's audit rate)`;
+  };
+  console.log(`extrapolated to ${COMMONS_AUDITS_PER_ROUND.toLocaleString('en')} audits (75,000 volumes × 3 copies): whole pieces ${commons(whole.perAudit, whole.seconds)}; default mix ${commons(mix.perAudit, mix.seconds)}`);
+}
+
 /** Runs the honest round alone, then with the tarpits listed first; prints the ratio and whether honest verdicts held. */
 async function compareWithTarpits(target: AuditTarget, honest: PeerAddress[], tarpits: PeerAddress[], tarpitHosts: number, concurrency: number): Promise<void> {
   const round = async (peers: PeerAddress[], backoff: HostBackoff) => {
     const started = performance.now();
-    const results = await runCensus([{ target, peers }], { concurrency, backoff, signal: AbortSignal.timeout(RUN_LIMIT_MS) });
+    const results = await runCensus([{ target, peers }], { concurrency, backoff, signal: AbortSignal.timeout(runLimitMs) });
     return { seconds: (performance.now() - started) / 1000, results };
   };
   const isTarpit = new Set(tarpits.map((p) => `${p.host}:${p.port}`));

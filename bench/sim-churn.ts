@@ -17,6 +17,7 @@ import { DEFAULT_CENSUS_INTERVAL_MS, DEFAULT_COPY_MAX_AGE_MS } from '../services
 import { Network, plannedSize, type Host } from './churn/network.ts';
 import { DEFAULT_PARAMS, drawHost, exponential, makeVolumes, randomSource, type ChurnParams } from './churn/population.ts';
 import { DepartureLog, percentile } from './churn/departures.ts';
+import { DEFAULT_PRESENCE_WINDOW_MS } from '../services/tracker-web/redundancy/presence.ts';
 
 const DAY_MS = 24 * 3600 * 1000;
 const HOUR_MS = 3600 * 1000;
@@ -35,6 +36,7 @@ const { values } = parseArgs({
     'return-share': { type: 'string' },
     quiet: { type: 'boolean' },
     rules: { type: 'string', default: 'current' },
+    presence: { type: 'string', default: 'on' },
   },
 });
 const num = (v: string | undefined, d: number) => (v === undefined ? d : Number(v));
@@ -52,12 +54,14 @@ const p: ChurnParams = {
 for (const [k, v] of Object.entries(p)) if (!Number.isFinite(v) || v < 0) throw new Error(`--${k} must be a non-negative number, not ${v}`);
 
 if (values.rules !== 'current' && values.rules !== 'before') throw new Error(`--rules must be current or before, not ${values.rules}`);
+if (values.presence !== 'on' && values.presence !== 'off') throw new Error(`--presence must be on (copies of a host not seen for ${DEFAULT_PRESENCE_WINDOW_MS / 60000} min stop counting) or off (only the 6 h copy window), not ${values.presence}`);
 const timing = {
   rules: values.rules as 'current' | 'before',
   tickMs: DEFAULT_POLL_INTERVAL_MS / TICKS_PER_POLL,
   pollIntervalMs: DEFAULT_POLL_INTERVAL_MS,
   censusIntervalMs: DEFAULT_CENSUS_INTERVAL_MS,
   copyMaxAgeMs: DEFAULT_COPY_MAX_AGE_MS,
+  presenceWindowMs: values.presence === 'on' ? DEFAULT_PRESENCE_WINDOW_MS : Infinity,
   minHostingMs: DEFAULT_AUTO_MIN_HOSTING_MS,
 };
 const rand = randomSource(p.seed);
@@ -81,7 +85,7 @@ function scheduleLeave(host: Host): void {
 }
 function onChurn(kind: string, host: Host): void {
   if (kind === 'leave') {
-    if (net.now >= p.warmupDays * DAY_MS) departures.left(host, net.now, timing.copyMaxAgeMs);
+    if (net.now >= p.warmupDays * DAY_MS) departures.left(host, net.now, net.expiryOf(host));
     if (rand() < p.returnShare) net.events.push(net.now + exponential(rand, p.meanAwayDays * DAY_MS), { kind: 'return', host });
     else {
       host.gone = true;
@@ -98,12 +102,15 @@ const joins: Array<{ at: number; d: { quotaWeight: number; rateBytesPerMs: numbe
 for (const d of draws) startHost(d);
 const medianRate = [...draws].map((d) => d.rateBytesPerMs).sort((a, b) => a - b)[Math.floor(draws.length / 2)]!;
 const maxVolume = size.reduce((m, s) => Math.max(m, s), 0);
-const healBoundMs = timing.copyMaxAgeMs + timing.censusIntervalMs + 2 * timing.pollIntervalMs + maxVolume / medianRate;
+/** What the census needs to notice a departure: the presence window (or the copy window), then a round. */
+const noticeMs = Math.min(timing.copyMaxAgeMs, timing.presenceWindowMs) + timing.censusIntervalMs;
+const healBoundMs = noticeMs + 2 * timing.pollIntervalMs + maxVolume / medianRate;
 
 const log = (l: string) => process.stdout.write(`${l}\n`);
 log(`sim:churn: ${p.hosts} hosts, ${p.volumes} volumes (${(neededBytes / 1e15).toFixed(2)} PB with their copy targets), ` +
   `offer ${p.offerRatio}x, ${p.days} days, seed ${p.seed}, ${values.rules} rules; polls every ${timing.pollIntervalMs / 60000} min, census every ` +
-  `${timing.censusIntervalMs / 60000} min, copies forgotten ${timing.copyMaxAgeMs / HOUR_MS} h after the last audit`);
+  `${timing.censusIntervalMs / 60000} min, copies forgotten ${timing.copyMaxAgeMs / HOUR_MS} h after the last audit` +
+  `${values.presence === 'on' ? ` or ${timing.presenceWindowMs / 60000} min after a host was last seen` : ' (presence rule off)'}`);
 
 interface DayFigures { underCounted: number; underLive: number; worst: number; repairBytes: number; drops: number; adds: number; online: number }
 const days: DayFigures[] = [];
@@ -152,6 +159,8 @@ const steady = days.slice(Math.min(days.length - 1, Math.ceil(p.warmupDays)));
 const mean = (f: (d: DayFigures) => number) => steady.reduce((s, d) => s + f(d), 0) / steady.length;
 const heals = departures.healed;
 const within = heals.filter((h) => h <= healBoundMs).length;
+/** Each heal against its own bound: noticing, two polls, and the transfer time of the download that healed it. */
+const withinOwn = departures.heals.filter((h) => h.ms <= noticeMs + 2 * timing.pollIntervalMs + h.transferMs).length;
 log('');
 log(`steady state (days ${days.length - steady.length + 1}-${days.length}):`);
 log(`  repair traffic: ${(mean((d) => d.repairBytes) / 1e12).toFixed(2)} TB/day (${pct(mean((d) => d.repairBytes) / net.totalBytes)} of the bytes a day)`);
@@ -159,7 +168,8 @@ log(`  thrash: ${(mean((d) => d.drops) / p.hosts).toFixed(3)} drops and ${(mean(
 log(`  worst volume: ${Math.min(...steady.map((d) => d.worst))} copies at the worst moment`);
 log(`  departures: ${heals.length} healed, ${departures.pending} still waiting, ${departures.returned} came back in time; ` +
   `heal time p50 ${(percentile(heals, 0.5) / HOUR_MS).toFixed(1)} h, p95 ${(percentile(heals, 0.95) / HOUR_MS).toFixed(1)} h, ` +
-  `max ${(Math.max(0, ...heals) / HOUR_MS).toFixed(1)} h; within the bound (${(healBoundMs / HOUR_MS).toFixed(1)} h = copy window + census + 2 polls + transfer): ${heals.length ? pct(within / heals.length) : 'n/a'}`);
+  `max ${(Math.max(0, ...heals) / HOUR_MS).toFixed(1)} h; within the bound (${(healBoundMs / HOUR_MS).toFixed(1)} h = ${values.presence === 'on' ? 'presence' : 'copy'} window + census + 2 polls + the largest volume at the median rate): ${heals.length ? pct(within / heals.length) : 'n/a'}; ` +
+  `within window + census + 2 polls + the healing download's own transfer time: ${heals.length ? pct(withinOwn / heals.length) : 'n/a'}`);
 const afterExpiry = departures.healedAfterExpiry;
 log(`  after the census forgot a departed host's copies, back at target in p50 ${(percentile(afterExpiry, 0.5) / 60000).toFixed(0)} min, ` +
   `p95 ${(percentile(afterExpiry, 0.95) / 60000).toFixed(0)} min, max ${(Math.max(0, ...afterExpiry) / 60000).toFixed(0)} min ` +

@@ -25,7 +25,7 @@ for (const stream of [process.stdout, process.stderr]) {
 // about 40 MB less resident memory.
 const PARTS: Record<string, readonly string[]> = {
   builder: ['build', 'publish', 'verify'],
-  catalogue: ['serve', 'catalogue'],
+  catalogue: ['serve', 'catalogue', 'census-worker'],
   seeder: ['seed', 'status'],
   restore: ['restore', 'drill', 'copies', 'coverage'],
 };
@@ -46,7 +46,7 @@ async function buildProgram(logger: Logger, env: ReturnType<typeof readEnv>, onC
   const asked = process.argv.slice(2).find((a) => !a.startsWith('-'));
   const wanted = (part: string) => asked === undefined || !Object.values(PARTS).flat().includes(asked) || PARTS[part]!.includes(asked);
   if (wanted('builder')) (await import('../services/set-builder/cli.ts')).registerBuilderCommands(program, () => ({ logger, contact: env.contact, dataDir: env.dataDir, token, out }));
-  if (wanted('catalogue')) (await import('../services/tracker-web/cli.ts')).registerCatalogueCommands(program, () => ({ logger, dataDir: env.dataDir, out }));
+  if (wanted('catalogue')) (await import('../services/tracker-web/cli.ts')).registerCatalogueCommands(program, () => ({ logger, dataDir: env.dataDir, contact: env.contact, token, out }));
   if (wanted('seeder')) (await import('../clients/seeder/cli.ts')).registerSeederCommands(program, () => ({ logger, storage: env.storage, contact: env.contact, configFile: seederConfigPath(), out }));
   if (wanted('restore')) (await import('../clients/restore/cli.ts')).registerRestoreCommands(program, () => ({ logger, contact: env.contact, token, out }));
 

@@ -117,6 +117,11 @@ export const ERRORS = {
 
   // Catalogue: publishing, reading
   TOKEN_MISSING: { exit: NO_PERMISSION, http: 401, hint: 'pass --token (or set SEEDBANK_TOKEN); the operator makes one with seedbank catalogue token create' },
+  TOKEN_SCOPE: { exit: NO_PERMISSION, http: 403, hint: 'use a token made for this kind of work (seedbank catalogue token create --scope ...)' },
+  CENSUS_LEASE_GONE: { exit: TEMP_FAIL, http: 409, hint: 'the lease expired or the round ended; ask for a new lease' },
+  CENSUS_VERDICT_INVALID: { exit: DATA, http: 400, hint: 'post verdicts only for the volumes and peers of the lease, signed with the key given when leasing' },
+  CENSUS_WORKER_KEY: { exit: NO_PERMISSION, http: 403, hint: 'a census token is pinned to the first key it leased with; use that key or a new token' },
+  CENSUS_WORKERS_OFF: { exit: UNAVAILABLE, http: 503, hint: 'start the catalogue with --census-workers to hand out census work' },
   TOKEN_INVALID: { exit: NO_PERMISSION, http: 401, hint: 'check --token; the operator makes one with seedbank catalogue token create' },
   RATE_LIMITED: { exit: TEMP_FAIL, http: 429, hint: 'wait a minute and try again' },
   UPLOAD_TOO_LARGE: { exit: DATA, http: 413, hint: 'upload the files the builder wrote; the limits are in the catalogue configuration' },

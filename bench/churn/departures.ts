@@ -14,22 +14,37 @@ interface Departure {
   volumes: number[];
 }
 
+/** One healed departure: how long it took, and the transfer time of the slowest download that healed it. */
+export interface Heal {
+  ms: number;
+  afterExpiryMs: number;
+  transferMs: number;
+}
+
 /** The departures of a run: waiting, healed (their heal times) and those that came back first. */
 export class DepartureLog {
   private waiting: Departure[] = [];
-  readonly healed: number[] = [];
-  /** Heal times counted from when the census forgot the departed host's copies. */
-  readonly healedAfterExpiry: number[] = [];
+  readonly heals: Heal[] = [];
   returned = 0;
 
   get pending(): number {
     return this.waiting.length;
   }
 
+  /** Heal times from the departure. */
+  get healed(): number[] {
+    return this.heals.map((h) => h.ms);
+  }
+
+  /** Heal times counted from when the census forgot the departed host's copies. */
+  get healedAfterExpiry(): number[] {
+    return this.heals.map((h) => h.afterExpiryMs);
+  }
+
   /** Records a host going silent with the copies the census counts for it. */
-  left(host: Host, now: number, copyMaxAgeMs: number): void {
+  left(host: Host, now: number, expiresAt: number): void {
     const volumes = [...host.holdings.values()].filter((h) => h.counted).map((h) => h.v);
-    if (volumes.length > 0) this.waiting.push({ host, at: now, expiresAt: host.auditedAt + copyMaxAgeMs, epoch: host.epoch, volumes });
+    if (volumes.length > 0) this.waiting.push({ host, at: now, expiresAt, epoch: host.epoch, volumes });
   }
 
   /** Settles the departures that are healed, or whose host came back before its copies expired. */
@@ -44,8 +59,8 @@ export class DepartureLog {
       }
       if ([...d.host.holdings.values()].some((h) => h.counted) || d.host.ghosts.length > 0) return true;
       if (d.volumes.some((v) => net.counted[v]! < net.target[v]!)) return true;
-      this.healed.push(net.now - d.at);
-      this.healedAfterExpiry.push(Math.max(0, net.now - d.expiresAt));
+      const transferMs = Math.max(0, ...d.volumes.map((v) => net.lastTransferMs[v]!));
+      this.heals.push({ ms: net.now - d.at, afterExpiryMs: Math.max(0, net.now - d.expiresAt), transferMs });
       return false;
     });
   }

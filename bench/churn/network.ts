@@ -3,7 +3,8 @@
  * seeder's real auto-mode code (planAuto, nextSurplusStreak) against the catalogue's real
  * ranking (rankNeeds, capped at MAX_NEEDS as /api/needs serves it, ranked once per tick), and
  * a census that counts a copy only after it audited it and forgets it DEFAULT_COPY_MAX_AGE_MS
- * after its last audit. What is modelled rather than run: downloads (a host fetches one volume
+ * after its last audit, or sooner once its host has not been seen for the presence window
+ * (services/tracker-web/redundancy/presence.ts). What is modelled rather than run: downloads (a host fetches one volume
  * after another at its own rate) and the census's audit (a host online with the whole volume
  * passes; one that lost it fails at the next round).
  */
@@ -25,6 +26,8 @@ export interface Holding {
   counted: boolean;
   /** Bumped when the holding's completion is rescheduled, so stale events are ignored. */
   serial: number;
+  /** How long its download takes at the host's rate, queueing behind its other downloads not included. */
+  transferMs: number;
 }
 
 /** One host running `seedbank seed --auto`. */
@@ -59,6 +62,8 @@ export interface NetworkTiming {
   pollIntervalMs: number;
   censusIntervalMs: number;
   copyMaxAgeMs: number;
+  /** A silent host's copies stop counting this long after the census last reached it (Infinity: only the copy window). */
+  presenceWindowMs: number;
   minHostingMs: number;
 }
 
@@ -82,6 +87,8 @@ export class Network {
   readonly events = new EventQueue<SimEvent>();
   readonly counted: Uint16Array;
   readonly live: Uint16Array;
+  /** Per volume, the transfer time of its last completed download (the one that healed it, after a departure). */
+  readonly lastTransferMs: Float64Array;
   /** Volumes whose counted copies are under target (what the needs list ranks). */
   readonly underCounted = new Set<number>();
   underCountedBytes = 0;
@@ -111,6 +118,7 @@ export class Network {
     const n = size.length;
     this.counted = new Uint16Array(n);
     this.live = new Uint16Array(n);
+    this.lastTransferMs = new Float64Array(n);
     this.holders = Array.from({ length: n }, () => []);
     let total = 0;
     for (let v = 0; v < n; v++) {
@@ -180,8 +188,13 @@ export class Network {
         h.serial++;
       }
     }
-    this.events.push(host.auditedAt + this.timing.copyMaxAgeMs, { kind: 'expire', host, epoch: host.epoch });
+    this.events.push(this.expiryOf(host), { kind: 'expire', host, epoch: host.epoch });
     this.onChurn('leave', host);
+  }
+
+  /** When the census stops counting a silent host's copies: the copy window or the presence window, whichever ends first. */
+  expiryOf(host: Host): number {
+    return host.auditedAt + Math.min(this.timing.copyMaxAgeMs, this.timing.presenceWindowMs);
   }
 
   /** A host comes back with its data; it resumes downloads and the census audits it again. */
@@ -218,7 +231,8 @@ export class Network {
   }
 
   private schedule(host: Host, h: Holding): void {
-    h.completeAt = Math.max(this.now, host.busyUntil) + this.size[h.v]! / host.rateBytesPerMs;
+    h.transferMs = this.size[h.v]! / host.rateBytesPerMs;
+    h.completeAt = Math.max(this.now, host.busyUntil) + h.transferMs;
     host.busyUntil = h.completeAt;
     h.serial++;
     this.events.push(h.completeAt, { kind: 'complete', host, v: h.v, serial: h.serial });
@@ -234,6 +248,7 @@ export class Network {
         const h = host.holdings.get(e.v);
         if (!h || h.serial !== e.serial || !host.online) continue;
         this.setLive(e.v, 1);
+        this.lastTransferMs[e.v] = h.transferMs;
         this.counters.downloadedBytes += this.size[e.v]!;
         this.pendingAudit.add(host);
       } else if (e.kind === 'expire') {
@@ -379,7 +394,7 @@ export class Network {
     if (plan.drop.length > 0) this.reflow(host);
     for (const n of plan.add) {
       const v = Number(n.infoHash);
-      const h: Holding = { v, addedAt: this.now, completeAt: Infinity, streak: 0, counted: false, serial: 0 };
+      const h: Holding = { v, addedAt: this.now, completeAt: Infinity, streak: 0, counted: false, serial: 0, transferMs: 0 };
       host.holdings.set(v, h);
       host.plannedBytes += plannedSize(this.size[v]!);
       this.schedule(host, h);

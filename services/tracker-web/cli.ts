@@ -6,12 +6,13 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { durationOption, required } from '../../shared/cli-args.ts';
+import { durationOption, rateOption, required } from '../../shared/cli-args.ts';
 import type { Logger } from '../../shared/log.ts';
 import { formatSizeShort } from '../../shared/units.ts';
-import { createToken } from './auth/tokens.ts';
+import { createToken, TOKEN_SCOPES, type TokenScope } from './auth/tokens.ts';
 import { censusConcurrencyOption, countOption, nodeListOption, portOption, sizeOption } from './cli-options.ts';
 import { DEFAULT_CENSUS_CONCURRENCY } from './census/index.ts';
+import { DEFAULT_VERIFIED_CACHE_BYTES } from './census/verified-pieces.ts';
 import { DEFAULT_REPUT_INTERVAL_MS } from './dht/pointer-publisher.ts';
 import { DEFAULT_CENSUS_INTERVAL_MS, DEFAULT_CENSUS_ROUND_BUDGET_MS } from './redundancy/census-runner.ts';
 import { DEFAULT_HOST, DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_PORT, startCatalogueServer } from './server.ts';
@@ -23,11 +24,15 @@ import { SeedbankError } from '../../shared/errors.ts';
 import { readTakedownList, updateTakedownList } from './takedown/takedown-file.ts';
 import { COPY_MODES, type CopyMode } from './operators/copy-figures.ts';
 import { registerOperatorCommands } from './operators/operator-cli.ts';
+import { registerCensusWorkerCommand } from './census-work/worker-cli.ts';
 
 /** Settings the dispatcher hands to this part (read from flags and the environment there). */
 export interface CatalogueCliContext {
   logger: Logger;
   dataDir?: string;
+  /** Operator contact for the User-Agent (SEEDBANK_CONTACT) and token (SEEDBANK_TOKEN), for census-worker. */
+  contact?: string;
+  token?: string;
   /** Where results go: stdout, so logs on stderr do not mix in. */
   out: (line: string) => void;
 }
@@ -48,6 +53,9 @@ interface ServeOptions {
   censusInterval?: number;
   censusConcurrency?: number;
   censusRoundBudget?: number;
+  censusMaxRate?: number;
+  censusCache?: number;
+  censusWorkers?: boolean;
   census: boolean;
   copies: CopyMode;
   trackerPeersPerAddress?: number;
@@ -103,6 +111,9 @@ export function registerCatalogueCommands(program: Command, ctx: () => Catalogue
     .addOption(durationOption('--census-interval <duration>', 'how often every known peer is audited', DEFAULT_CENSUS_INTERVAL_MS))
     .option('--census-concurrency <n>', 'piece transfers at once; peers waiting to unchoke hold none', censusConcurrencyOption, DEFAULT_CENSUS_CONCURRENCY)
     .addOption(durationOption('--census-round-budget <duration>', 'longest census round; peers not reached go first next round', DEFAULT_CENSUS_ROUND_BUDGET_MS))
+    .addOption(rateOption('--census-max-rate <rate>', 'cap on what all census audits download together (e.g. 100Mbps; 0 = none)', 0))
+    .addOption(new Option('--census-cache <size>', 'verified pieces kept to challenge other peers with one 16 KiB block instead of a whole piece (0: whole pieces only)').argParser(sizeOption).default(DEFAULT_VERIFIED_CACHE_BYTES, formatSizeShort(DEFAULT_VERIFIED_CACHE_BYTES)))
+    .option('--census-workers', 'also hand census work to `seedbank census-worker` processes (census-scoped tokens) in leases')
     .option('--no-census', 'do not audit peers (copies then stay at zero)')
     .option('--copies <mode>', 'what the headline copy count counts: any (each audited address and operator once) or approved (distinct approved operators only)', (v: string) => {
       if (!(COPY_MODES as readonly string[]).includes(v)) throw new InvalidArgumentError(`one of ${COPY_MODES.join(', ')}`);
@@ -126,7 +137,7 @@ export function registerCatalogueCommands(program: Command, ctx: () => Catalogue
         dht: dhtOn ? { bootstrap: opts.dhtBootstrap, port: opts.dhtPort, reputIntervalMs: opts.dhtReputInterval } : null,
         trackerPeersPerAddress: opts.trackerPeersPerAddress,
         trackerAnnouncesPerMinute: opts.trackerAnnouncesPerMinute,
-        census: opts.census ? { intervalMs: opts.censusInterval, concurrency: opts.censusConcurrency, roundBudgetMs: opts.censusRoundBudget } : null,
+        census: opts.census ? { intervalMs: opts.censusInterval, concurrency: opts.censusConcurrency, roundBudgetMs: opts.censusRoundBudget, maxBytesPerSecond: opts.censusMaxRate, verifiedCacheBytes: opts.censusCache, workers: opts.censusWorkers ? {} : null } : null,
         copies: opts.copies,
       });
       const dhtAddress = server.dht?.address();
@@ -137,6 +148,8 @@ export function registerCatalogueCommands(program: Command, ctx: () => Catalogue
       await server.close();
     });
 
+  registerCensusWorkerCommand(program, ctx);
+
   const catalogue = program.command('catalogue').description("manage a catalogue's data folder (works while the server runs)");
   const token = catalogue.command('token').description('publishing tokens');
   token
@@ -144,13 +157,14 @@ export function registerCatalogueCommands(program: Command, ctx: () => Catalogue
     .description('make a publishing token; only its SHA-256 is stored, the token is printed on the last line')
     .option('--data <dir>', 'catalogue data folder; default $SEEDBANK_DATA')
     .option('--label <text>', 'who or what the token is for', 'publisher')
+    .addOption(new Option('--scope <scope>', 'publish (sets and drills) or census (census-worker only; cannot publish)').choices(TOKEN_SCOPES).default('publish'))
     .option('--init', 'create a new, empty catalogue store in --data if it holds none (serve does too)')
-    .action(async (opts: { data?: string; label: string; init?: boolean }) => {
+    .action(async (opts: { data?: string; label: string; init?: boolean; scope: TokenScope }) => {
       const c = ctx();
       const store = existingStore(dataDirOf(opts, c), opts.init);
       try {
-        const t = await createToken(store, opts.label);
-        c.out(`token for "${opts.label}" (shown once; pass it as --token or SEEDBANK_TOKEN):`);
+        const t = await createToken(store, opts.label, Date.now(), opts.scope);
+        c.out(`${opts.scope} token for "${opts.label}" (shown once; pass it as --token or SEEDBANK_TOKEN):`);
         c.out(t);
       } finally {
         await store.close();

@@ -16,6 +16,8 @@ import { CatalogueTracker } from './tracker/catalogue-tracker.ts';
 import { SwarmSampler } from './tracker/swarm-sampler.ts';
 import { mountMetrics } from './metrics.ts';
 import { censusRouter } from './redundancy/census-routes.ts';
+import { censusWorkRouter } from './census-work/census-work-routes.ts';
+import type { PeerAuditResult } from './census/index.ts';
 import { CensusRunner, DEFAULT_CENSUS_INTERVAL_MS } from './redundancy/census-runner.ts';
 import { CopyIndex } from './redundancy/copy-index.ts';
 import { seedingHosts } from './redundancy/network-figures.ts';
@@ -71,7 +73,7 @@ export interface CatalogueServerOptions {
   dht?: DhtSettings | null;
   extensions?: AppExtension[];
   /** Census schedule; null turns it off (tests that drive rounds themselves). */
-  census?: { intervalMs?: number; concurrency?: number; timeoutMs?: number; roundBudgetMs?: number; maxAgeMs?: number; autoStart?: boolean } | null;
+  census?: { intervalMs?: number; concurrency?: number; timeoutMs?: number; roundBudgetMs?: number; maxAgeMs?: number; autoStart?: boolean; maxBytesPerSecond?: number; verifiedCacheBytes?: number; workers?: { leaseTtlMs?: number; leaseVolumes?: number; idleRetryMs?: number } | null; onVerdict?: (r: PeerAuditResult, taker: string) => void } | null;
   /** Seeder reports: how long a claim counts before the census must confirm it (default two census intervals), operators counted per host (default 4). */
   seederReports?: { claimAuditGraceMs?: number; operatorsPerHost?: number };
   /** What the headline `copies` counts: any audited host (default) or distinct approved operators (DATA/operators.json). */
@@ -156,6 +158,10 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
     timeoutMs: o.census?.timeoutMs,
     roundBudgetMs: o.census?.roundBudgetMs,
     maxAgeMs: o.census?.maxAgeMs,
+    maxBytesPerSecond: o.census?.maxBytesPerSecond,
+    verifiedCacheBytes: o.census?.verifiedCacheBytes,
+    workers: o.census?.workers,
+    onVerdict: o.census?.onVerdict,
   });
   // Requests answered (HTTP and UDP), so background work can tell when it should make room.
   let served = 0;
@@ -202,6 +208,7 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
       (a) => void a.use(pageRouter(sources, { offer: () => seederReports.offer(), drills: () => drills.recent().map(drillSummary), publicUrl: o.publicUrl })),
       (a) => void a.use(takedownRouter(o.dataDir)),
       (a) => void a.use(censusRouter(census)),
+      (a) => void a.use(censusWorkRouter({ store, work: census })),
       (a) => void a.use(seederRouter({ reports: seederReports, store, volumeCopies: (ih) => copies.volumeCopies(ih), seenRecently: (ip) => tracker.swarmStore.seenRecently(ip) })),
       ...(o.extensions ?? []),
     ],

@@ -12,6 +12,7 @@ import type { TakedownList } from '../formats/takedown.ts';
 import { ApiClient, type ApiClientOptions } from './client.ts';
 import { categoryCopiesSchema, copiesExportLineSchema, fileCopiesSchema, needsSchema, setCopiesSchema, setCopyHistorySchema, type CategoryCopiesBody, type FileCopiesBody, type NeedBody, type SetCopiesBody, type SetCopyHistoryBody } from './copies-schemas.ts';
 import { drillAnswerSchema, drillListSchema, type DrillRecord, type DrillReport } from './drill-schemas.ts';
+import { leaseAnswerSchema, verdictAnswerSchema, type LeaseAnswer, type LeaseRequest, type VerdictAnswer, type VerdictPost } from './census-work-schemas.ts';
 import { commitAnswerSchema, publishStatusSchema, uploadAnswerSchema, type CommitAnswerBody, type PublishStatusBody, type StagedFileBody } from './publish-schemas.ts';
 import {
   fileListSchema,
@@ -152,6 +153,16 @@ export class CatalogueApi {
   /** Reports a restore drill. */
   async postDrill(report: DrillReport, token: string): Promise<DrillRecord> {
     return (await this.http.json(drillAnswerSchema, { method: 'POST', path: routes.drillPost.path(), json: report, token, what: 'the drill report' })).drill;
+  }
+
+  /** Asks for a lease on a share of the census round's volumes (census-scoped token). */
+  async censusLease(request: LeaseRequest, token: string): Promise<LeaseAnswer> {
+    return this.http.json(leaseAnswerSchema, { method: 'POST', path: routes.censusLease.path(), json: request, token, what: 'a census lease' });
+  }
+
+  /** Posts a signed batch of verdicts for a lease; `done` ends it. */
+  async censusVerdicts(leaseId: string, post: VerdictPost, token: string): Promise<VerdictAnswer> {
+    return this.http.json(verdictAnswerSchema, { method: 'POST', path: routes.censusVerdicts.path(leaseId), json: post, token, what: 'census verdicts' });
   }
 
   /** The recent drills, newest first. */

@@ -1,6 +1,7 @@
 /** The catalogue's HTTP contract: routes, schemas, the error body, the client base and the typed API. */
 export * from './catalogue-api.ts';
 export * from './client.ts';
+export * from './census-work-schemas.ts';
 export * from './copies-schemas.ts';
 export * from './drill-schemas.ts';
 export * from './error-body.ts';

@@ -53,6 +53,10 @@ export const routes = {
   drillPost: route('POST', '/api/drills', () => '/api/drills'),
   drills: route('GET', '/api/drills', () => '/api/drills'),
 
+  // Census work (census-scoped token).
+  censusLease: route('POST', '/api/census/leases', () => '/api/census/leases'),
+  censusVerdicts: route('POST', '/api/census/leases/:id/verdicts', (leaseId: string) => `/api/census/leases/${enc(leaseId)}/verdicts`),
+
   // Redundancy.
   needs: route('GET', '/api/needs', () => '/api/needs'),
   copiesExport: route('GET', '/api/copies/export', () => '/api/copies/export'),

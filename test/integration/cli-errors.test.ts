@@ -120,6 +120,10 @@ const CASES: Case[] = [
   { what: 'catalogue takedown add with a bad SHA-1', args: ['catalogue', 'takedown', 'add', 'xyz', '--reason', 'r', '--data', 'd'], option: /SHA-1/ },
   { what: 'catalogue takedown remove without --data', args: ['catalogue', 'takedown', 'remove', SHA1], option: '--data' },
   { what: 'catalogue takedown list without --data', args: ['catalogue', 'takedown', 'list'], option: '--data' },
+  { what: 'catalogue token create with an unknown scope', args: ['catalogue', 'token', 'create', '--data', 'd', '--scope', 'admin'], option: '--scope' },
+  { what: 'census-worker without --catalogue', args: ['census-worker', '--token', 't'], option: '--catalogue' },
+  { what: 'census-worker without --token', args: ['census-worker', '--catalogue', NOWHERE], option: '--token' },
+  { what: 'census-worker with a rate without unit', args: ['census-worker', '--catalogue', NOWHERE, '--token', 't', '--census-max-rate', '100'], option: '--census-max-rate' },
   // seeder
   { what: 'seed with nothing', args: ['seed'], option: '--storage' },
   { what: 'seed without --quota', args: ['seed', '--storage', 's', '--catalogue', NOWHERE, '--auto'], option: '--quota' },

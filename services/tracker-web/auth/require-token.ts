@@ -2,12 +2,12 @@
 import type { RequestHandler } from 'express';
 import { SeedbankError } from '../../../shared/errors.ts';
 import type { CatalogueStore } from '../store/catalogue-store.ts';
-import { hashToken } from './tokens.ts';
+import { hashToken, scopeOf, type TokenScope } from './tokens.ts';
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
-/** Requires a publishing token; sets `res.locals.tokenLabel` for the logs. */
-export function requireToken(store: CatalogueStore): RequestHandler {
+/** Requires a token of this scope (default: publishing); sets `res.locals.tokenLabel` and `res.locals.tokenHash`. */
+export function requireToken(store: CatalogueStore, scope: TokenScope = 'publish'): RequestHandler {
   return (req, res, next) => {
     const header = req.get('authorization');
     res.set('WWW-Authenticate', 'Bearer realm="seedbank-catalogue"');
@@ -23,8 +23,14 @@ export function requireToken(store: CatalogueStore): RequestHandler {
         hint: 'check --token / SEEDBANK_TOKEN, or ask the catalogue operator for a new token',
       });
     }
+    if (scopeOf(record) !== scope) {
+      throw new SeedbankError('TOKEN_SCOPE', `the token "${record.label}" is a ${scopeOf(record)} token; this needs a ${scope} token`, {
+        hint: `make one with \`seedbank catalogue token create --scope ${scope}\``,
+      });
+    }
     res.removeHeader('WWW-Authenticate');
     res.locals.tokenLabel = record.label;
+    res.locals.tokenHash = hashToken(m![1]!);
     next();
   };
 }

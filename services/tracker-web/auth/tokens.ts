@@ -15,9 +15,18 @@ export function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
-/** Makes a new token, stores its hash with a label, and returns the token (shown once, never stored). */
-export async function createToken(store: CatalogueStore, label: string, now = Date.now()): Promise<string> {
+/** What a token may do: publish sets (and report drills), or census work only (it cannot publish). */
+export const TOKEN_SCOPES = ['publish', 'census'] as const;
+export type TokenScope = (typeof TOKEN_SCOPES)[number];
+
+/** Makes a new token, stores its hash with a label and scope, and returns the token (shown once, never stored). */
+export async function createToken(store: CatalogueStore, label: string, now = Date.now(), scope: TokenScope = 'publish'): Promise<string> {
   const token = `${TOKEN_PREFIX}${randomBytes(TOKEN_RANDOM_BYTES).toString('base64url')}`;
-  await store.addToken(hashToken(token), { label, createdAt: now });
+  await store.addToken(hashToken(token), { label, createdAt: now, scope });
   return token;
+}
+
+/** A token record's scope (records from before scopes could publish). */
+export function scopeOf(record: { scope?: TokenScope }): TokenScope {
+  return record.scope ?? 'publish';
 }

@@ -10,6 +10,8 @@ import { auditPeer, censusPeerId, type AuditTarget, type PeerAddress, type PeerA
 import { normalizeHost } from './network.ts';
 import { HostBackoff, RoundSchedule, type AuditOutcome, type BudgetOptions, type ScheduledTask } from './schedule.ts';
 import { TransferSlots } from './transfer-slots.ts';
+import type { VerifiedPieces } from './verified-pieces.ts';
+import { TokenBucket } from '../../../shared/http/limits.ts';
 
 /** Piece transfers at once: enough to hide round trips, few enough for CPU and bandwidth. */
 export const DEFAULT_CENSUS_CONCURRENCY = 32;
@@ -47,6 +49,16 @@ export interface CensusOptions extends BudgetOptions {
   /** Chooses the audited pieces; default Math.random. */
   random?: () => number;
   localAddress?: string;
+  /** Audit downloads of the whole round together stay under this many bytes per second; default none (0). */
+  maxBytesPerSecond?: number;
+  /** Verified pieces for block challenges, kept across rounds by the caller; default none (whole pieces only). */
+  verified?: VerifiedPieces;
+  /**
+   * Whether this peer may get a block challenge rather than a whole piece; default yes. The
+   * catalogue allows it only to peers whose last verdict on the volume passed a check, so a
+   * copy's first audit, and the one after any failure, always hashes a whole random piece.
+   */
+  mayChallengeBlock?(infoHash: string, peer: PeerAddress): boolean;
 }
 
 /** An audit's result, or (with `carried`) a peer this round did not reach. */
@@ -82,6 +94,7 @@ export async function runCensus(jobs: readonly CensusJob[], opts: CensusOptions 
     backoff, opts,
   );
   const slots = new TransferSlots(Math.max(1, Math.floor(opts.concurrency ?? DEFAULT_CENSUS_CONCURRENCY)));
+  const bucket = opts.maxBytesPerSecond && opts.maxBytesPerSecond > 0 ? new TokenBucket(opts.maxBytesPerSecond) : null;
   const peerId = opts.peerId ?? censusPeerId();
   const inner = new AbortController();
   // One listener per open audit on the inner signal; the caller's signal carries a single one.
@@ -110,6 +123,9 @@ export async function runCensus(jobs: readonly CensusJob[], opts: CensusOptions 
           peerId, timeoutMs: opts.timeoutMs, handshakeTimeoutMs: opts.handshakeTimeoutMs, unchokeTimeoutMs: opts.unchokeTimeoutMs,
           signal: inner.signal, random: opts.random, localAddress: opts.localAddress, focusPieces,
           acquireTransferSlot: (signal) => slots.acquire(signal),
+          verified: opts.verified,
+          blockChallenge: opts.mayChallengeBlock?.(target.infoHash, peer) ?? true,
+          throttle: bucket ? (bytes, signal) => bucket.take(bytes, signal) : undefined,
           onHandshake: () => {
             schedule.alive(task);
             queueMicrotask(pump); // the host may now take more audits at once

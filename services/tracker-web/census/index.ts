@@ -38,3 +38,4 @@ export {
 } from './copies.ts';
 export { keepsVerdict } from './verdicts.ts';
 export { conflictPieces, withDoubleClaims, type SupersededPair } from './double-claims.ts';
+export { VerifiedPieces, DEFAULT_VERIFIED_CACHE_BYTES, DEFAULT_WHOLE_PIECE_SHARE, type AuditCheck } from './verified-pieces.ts';

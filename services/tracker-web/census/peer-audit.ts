@@ -1,12 +1,13 @@
 /**
  * Audits one peer for one torrent over the BitTorrent peer protocol (plain TCP, no
  * encryption): handshake, read what it claims, get unchoked, download one random claimed
- * piece in full and check it against the torrent's piece hash; meanwhile, when the peer offers
+ * piece in full and check it against the torrent's piece hash (or, with a cache of verified
+ * pieces, one random block of a cached piece the peer claims, compared byte for byte:
+ * verified-pieces.ts); meanwhile, when the peer offers
  * it, ask for its operator key (operator-proof.ts). The peer is untrusted: every
  * byte passes a FrameGuard before bittorrent-protocol parses it, every phase has a deadline,
  * and misbehaviour becomes a field of the result, never an exception.
  */
-import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import Wire from 'bittorrent-protocol';
@@ -15,76 +16,13 @@ import { FrameGuard, MAX_EXTENDED_MESSAGE_BYTES } from '../../../shared/torrent/
 import { CensusOperatorExtension, CensusOperatorProof, OPERATOR_PROOF_WAIT_MS } from './operator-proof.ts';
 import { PeerClaims } from './peer-claims.ts';
 import { BLOCK_BYTES, PieceFetch } from './piece-fetch.ts';
+import type { AuditCheck } from './verified-pieces.ts';
+import type { AuditOptions, AuditPhase, AuditTarget, FailureKind, PeerAddress, PeerAuditResult } from './audit-types.ts';
 
-export interface AuditTarget {
-  /** Hex v1 info hash. */
-  infoHash: string;
-  pieceLength: number;
-  totalBytes: number;
-  /** Concatenated 20-byte SHA-1 piece hashes. */
-  pieces: Buffer;
-}
+import { censusPeerId } from './audit-types.ts';
 
-export interface PeerAddress {
-  host: string;
-  port: number;
-}
-
-export interface PeerAuditResult {
-  host: string;
-  port: number;
-  infoHash: string;
-  /** A TCP connection was established (the peer may still have spoken nonsense). */
-  reachable: boolean;
-  havePieces: number;
-  complete: boolean;
-  /** What the peer claims, as a BEP 3 bitfield (spare bits clear); null if it claimed nothing. */
-  bitfield: Buffer | null;
-  /** The verdict on the piece downloaded; null when no verdict was reached (see `error`). */
-  audited: { piece: number; ok: boolean; ms: number } | null;
-  /** Why the audit stopped short, or what the peer did wrong. */
-  error?: string;
-  /** Wall time of the whole audit. */
-  ms: number;
-  /** When the audit ended, ms since the epoch: copy counts only trust recent audits. */
-  at: number;
-  /** The operator key (64 hex) the peer proved on this connection (a relay proves the key of whoever it forwards to); null: none. */
-  operatorKey?: string | null;
-  /** Why a peer that offered an operator proof did not prove a key. */
-  operatorError?: string;
-  /** Why and where the audit stopped short, for scheduling (retry later, back off a host). */
-  failure?: { kind: FailureKind; phase: AuditPhase };
-}
-
-export interface AuditOptions {
-  /** 20 bytes; default a fresh `-SB0001-` id. A census reuses one id for all its connections. */
-  peerId?: Buffer;
-  /** Budget for the whole audit; default 45 s. Each phase also has its own shorter limit. */
-  timeoutMs?: number;
-  /** Connect plus handshake; default 4 s. What a peer that accepts and never answers costs. */
-  handshakeTimeoutMs?: number;
-  /** Wait for an unchoke (or an allowed-fast piece); default 30 s, longer than clients' 10 s rechoke. */
-  unchokeTimeoutMs?: number;
-  /**
-   * Called once the peer lets us download, before the first request: resolves with a release
-   * function once a transfer slot is free. The census bounds transfers this way, so that peers
-   * still in the handshake or waiting to unchoke us hold an idle socket and no slot.
-   */
-  acquireTransferSlot?: (signal: AbortSignal) => Promise<() => void>;
-  /** Called when the peer completes its handshake (it is alive, whatever follows). */
-  onHandshake?: () => void;
-  /** Chooses the audited piece; default Math.random. */
-  random?: () => number;
-  /**
-   * Audit one of these pieces (those the peer claims) instead of any claimed piece: the pieces
-   * of an older volume holding files a newer volume rewrote on disk (census/double-claims.ts).
-   * A peer claiming none of them gets no verdict.
-   */
-  focusPieces?: readonly number[];
-  signal?: AbortSignal;
-  /** Local address to connect from. */
-  localAddress?: string;
-}
+export { censusPeerId } from './audit-types.ts';
+export type { AuditOptions, AuditPhase, AuditTarget, FailureKind, PeerAddress, PeerAuditResult } from './audit-types.ts';
 
 /** Covers a full unchoke wait plus a piece download. */
 export const DEFAULT_AUDIT_TIMEOUT_MS = 45_000;
@@ -99,17 +37,10 @@ const PIECE_TIMEOUT_MS = 20_000;
 /** Requests kept outstanding: 512 KiB at 16 KiB blocks, well under any client's queue limit. */
 const MAX_IN_FLIGHT_BLOCKS = 32;
 const MAX_PORT = 65_535;
-const PEER_ID_PREFIX = '-SB0001-';
-const PEER_ID_BYTES = 20;
 const SHA1_BYTES = 20;
 const HAVE_MESSAGE_BYTES = 9;
 /** Headroom for the handshake, extension messages, keep-alives and repeats of what we asked for. */
 const PROTOCOL_ALLOWANCE_BYTES = 4 * MAX_EXTENDED_MESSAGE_BYTES;
-
-/** `closed`: the peer closed or reset a working connection (clients drop quick reconnects that way). */
-export type FailureKind = 'unreachable' | 'protocol' | 'closed' | 'timeout' | 'bad-data' | 'aborted';
-/** How far an audit got. */
-export type AuditPhase = 'connect' | 'handshake' | 'claims' | 'unchoke' | 'slot' | 'transfer';
 
 class AuditFailure extends Error {
   constructor(readonly kind: FailureKind, message: string) {
@@ -121,11 +52,6 @@ interface Waiter {
   ready: () => boolean;
   resolve: () => void;
   reject: (err: AuditFailure) => void;
-}
-
-/** A peer id in Azureus style for this census client. */
-export function censusPeerId(): Buffer {
-  return Buffer.concat([Buffer.from(PEER_ID_PREFIX, 'latin1'), randomBytes(PEER_ID_BYTES - PEER_ID_PREFIX.length)]);
 }
 
 /** Throws when the target itself is inconsistent: that is the caller's bug, not the peer's. */
@@ -218,7 +144,12 @@ class AuditSession {
       // verdict is weaker than a uniformly random piece; an unchoked peer always gets the latter.
       const fast = wire.peerChoking ? this.allowedFastPieces() : [];
       const among = fast.length > 0 ? fast : focus;
-      const piece = among ? among[Math.min(among.length - 1, Math.max(0, Math.floor(random() * among.length) || 0))]! : this.claims.pick(random)!;
+      const pickClaimed = () => among ? among[Math.min(among.length - 1, Math.max(0, Math.floor(random() * among.length) || 0))]! : this.claims.pick(random)!;
+      // A focused audit (double claims) hashes one of the conflicting pieces in full.
+      const check: AuditCheck = this.opts.verified && this.opts.blockChallenge !== false && !focus
+        ? this.opts.verified.choose(this.infoHash, (p) => fast.length > 0 ? fast.includes(p) : this.claims.has(p), pickClaimed, random, (p) => this.pieceLengthOf(p))
+        : { kind: 'piece', piece: pickClaimed() };
+      const piece = check.piece;
       if (this.opts.acquireTransferSlot) {
         const slot = this.opts.acquireTransferSlot(this.slotAbort.signal);
         let granted = false;
@@ -237,22 +168,29 @@ class AuditSession {
           this.deadline = deadline + (performance.now() - queued);
         }
       }
+      if (this.opts.throttle) await this.budgeted(check.kind === 'piece' ? this.pieceLengthOf(piece) : check.expected.length);
       this.phase = 'transfer';
       const fetchStarted = performance.now();
-      const length = Math.min(this.target.pieceLength, this.target.totalBytes - piece * this.target.pieceLength);
-      this.fetch = new PieceFetch(piece, length, this.target.pieces.subarray(piece * SHA1_BYTES, (piece + 1) * SHA1_BYTES));
+      const length = this.pieceLengthOf(piece);
+      this.fetch = new PieceFetch(piece, length, check.kind === 'piece'
+        ? { sha1: this.target.pieces.subarray(piece * SHA1_BYTES, (piece + 1) * SHA1_BYTES) }
+        : { offset: check.offset, bytes: check.expected });
       this.requestBlocks();
       try {
-        await this.until(`all blocks of piece ${piece}`, PIECE_TIMEOUT_MS, () => this.fetch!.complete);
+        await this.until(check.kind === 'piece' ? `all blocks of piece ${piece}` : `block ${check.offset} of piece ${piece}`, PIECE_TIMEOUT_MS, () => this.fetch!.complete);
       } catch (err) {
-        if (err instanceof AuditFailure && err.kind === 'bad-data') audited = { piece, ok: false, ms: performance.now() - fetchStarted };
+        if (err instanceof AuditFailure && err.kind === 'bad-data') audited = { piece, ok: false, ms: performance.now() - fetchStarted, check: check.kind };
         throw err;
       }
       const ok = this.fetch.verify();
-      audited = { piece, ok, ms: performance.now() - fetchStarted };
+      audited = { piece, ok, ms: performance.now() - fetchStarted, check: check.kind };
+      if (ok && check.kind === 'piece') this.opts.verified?.put(this.infoHash, piece, this.fetch.data);
       // The proof usually came with the first round trip; a slow one gets a short, bounded wait.
       await this.proof.settled(Math.min(OPERATOR_PROOF_WAIT_MS, this.deadline - performance.now()));
-      return this.result(audited, ok ? undefined : `piece ${piece} does not match its hash in the torrent`);
+      const wrong = check.kind === 'piece'
+        ? `piece ${piece} does not match its hash in the torrent`
+        : `block ${check.offset} of piece ${piece} differs from the bytes the census verified against the piece hash`;
+      return this.result(audited, ok ? undefined : wrong);
     } catch (err) {
       if (!(err instanceof AuditFailure)) throw err; // our own bug: let it surface
       return this.result(audited, err.message, err.kind);
@@ -364,6 +302,28 @@ class AuditSession {
     return [...new Set(this.opts.focusPieces)].filter((i) => this.claims.has(i)).sort((a, b) => a - b);
   }
 
+  /** Waits until the census's rate budget allows `bytes`; like the slot, that wait is not the peer's and moves the deadline on. */
+  private async budgeted(bytes: number): Promise<void> {
+    let allowed = false;
+    void this.opts.throttle!(bytes, this.slotAbort.signal).then(() => {
+      allowed = true;
+      this.poke();
+    }, () => undefined);
+    const queued = performance.now();
+    const deadline = this.deadline;
+    this.deadline = Infinity;
+    try {
+      await this.until('the census rate budget', Infinity, () => allowed);
+    } finally {
+      this.deadline = deadline + (performance.now() - queued);
+    }
+  }
+
+  /** This torrent's length of piece `index` (the last piece is shorter). */
+  private pieceLengthOf(index: number): number {
+    return Math.min(this.target.pieceLength, this.target.totalBytes - index * this.target.pieceLength);
+  }
+
   /** Keeps up to MAX_IN_FLIGHT_BLOCKS requests out while the peer lets us ask. */
   private requestBlocks(): void {
     const wire = this.wire;
@@ -371,13 +331,16 @@ class AuditSession {
     if (!wire || !fetch || this.settled || this.failure) return;
     if (wire.peerChoking && !(wire.hasFast && wire.peerAllowedFastSet.includes(fetch.index))) return;
     for (const block of fetch.take(MAX_IN_FLIGHT_BLOCKS)) {
-      wire.request(fetch.index, block.offset, block.length, (err) => {
-        // Success is handled by the 'piece' event, which also sees blocks nobody asked for.
-        if (!err || this.settled) return;
-        const problem = fetch.refused(block.offset, err.message);
-        if (problem) this.fail('protocol', problem);
-        else this.requestBlocks();
-      });
+      const send = () => {
+        wire.request(fetch.index, block.offset, block.length, (err) => {
+          // Success is handled by the 'piece' event, which also sees blocks nobody asked for.
+          if (!err || this.settled) return;
+          const problem = fetch.refused(block.offset, err.message);
+          if (problem) this.fail('protocol', problem);
+          else this.requestBlocks();
+        });
+      };
+      send();
     }
   }
 
@@ -443,6 +406,7 @@ class AuditSession {
       audited,
       ms: performance.now() - this.started,
       at: Date.now(),
+      traffic: { in: this.socket?.bytesRead ?? 0, out: this.socket?.bytesWritten ?? 0 },
     };
     if (error !== undefined) r.error = error;
     r.operatorKey = this.proof.operatorKey;

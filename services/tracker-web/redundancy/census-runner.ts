@@ -2,6 +2,9 @@ import type { Logger } from '../../../shared/log.ts';
 import { parseVolumeTorrent, type ParsedVolumeTorrent } from '../../../shared/torrent/index.ts';
 import { HostBackoff, keepsVerdict, normalizeHost, runCensus, withDoubleClaims, type CensusJob, type PeerAuditResult, type PeerAddress, type SupersededPair } from '../census/index.ts';
 import { supersessionIndex } from '../feeds/supersession.ts';
+import { DEFAULT_VERIFIED_CACHE_BYTES, VerifiedPieces } from '../census/verified-pieces.ts';
+import type { CensusOptions, CensusResult } from '../census/index.ts';
+import { DEFAULT_LEASE_VOLUMES, LeasePool, type Lease } from '../census-work/lease-pool.ts';
 import type { CatalogueStore } from '../store/catalogue-store.ts';
 import type { SwarmReader } from '../tracker/swarm-store.ts';
 
@@ -28,6 +31,15 @@ export interface CensusRound {
   oldestVerdictAt: number | null;
   /** Known peers that have never had a verdict (new, unreachable, or always cut short). */
   withoutVerdict: number;
+  /** Verdicts from one block compared with a verified piece, and from a whole piece against its hash. */
+  blockChecks: number;
+  pieceChecks: number;
+  /** Bytes the round's audits read from peers (protocol included): what the census cost the network. */
+  bytesIn: number;
+  /** With census workers: volumes each taker audited this round ("catalogue" is the catalogue's own census). */
+  volumesBy?: Record<string, number>;
+  /** With census workers: leases that expired unfinished this round (their volumes went to another taker). */
+  leasesExpired?: number;
 }
 
 /** What the catalogue tells about its census (JSON at /api/census). */
@@ -58,6 +70,17 @@ export class CensusRunner {
   /** Hosts whose audits time out, across rounds. */
   private readonly backoff = new HostBackoff();
   lastRound: CensusRound | null = null;
+  /** Verified pieces kept across rounds, for block challenges. */
+  private readonly verified: VerifiedPieces | null;
+  /** The round's work in leases, when census workers are on. */
+  readonly pool: LeasePool | null;
+  /** How long an idle worker waits before asking for work again. */
+  get idleRetryMs(): number | undefined {
+    return this.o.workers?.idleRetryMs;
+  }
+
+  /** The round running now, which verdicts from workers add to. */
+  private current: CensusRound | null = null;
   /** Called after every round, for caches that depend on copies. */
   onRound: ((round: CensusRound) => void) | null = null;
 
@@ -75,8 +98,19 @@ export class CensusRunner {
       maxAgeMs?: number;
       /** Extra peers to audit beside the tracker's (seeders found in the DHT, operators' lists). */
       extraPeers?: (infoHash: string) => PeerAddress[];
+      /** Bytes per second all audits together may download; default 0, no cap. */
+      maxBytesPerSecond?: number;
+      /** Bytes of verified pieces kept for block challenges; 0 audits whole pieces only. Default 64 MiB. */
+      verifiedCacheBytes?: number;
+      /** Hand census work to workers on other machines too (leases over the API); default off. */
+      workers?: { leaseTtlMs?: number; leaseVolumes?: number; idleRetryMs?: number } | null;
+      /** Called with every verdict recorded and who reached it (observability and tests). */
+      onVerdict?: (result: PeerAuditResult, taker: string) => void;
     },
   ) {
+    const cacheBytes = o.verifiedCacheBytes ?? DEFAULT_VERIFIED_CACHE_BYTES;
+    this.verified = cacheBytes > 0 ? new VerifiedPieces(cacheBytes) : null;
+    this.pool = o.workers ? new LeasePool({ ttlMs: o.workers.leaseTtlMs }) : null;
     this.restore();
   }
 
@@ -168,8 +202,10 @@ export class CensusRunner {
     jobs = withDoubleClaims(jobs, pairs, (ih) => this.peersOf(ih));
     const round: CensusRound = {
       startedAt, ms: 0, peers: 0, reachable: 0, passed: 0, failed: 0, carried: 0, backedOffHosts: 0, oldestVerdictAt: null, withoutVerdict: 0,
+      blockChecks: 0, pieceChecks: 0, bytesIn: 0,
     };
-    const results = await runCensus(jobs, {
+    this.current = round;
+    const options: CensusOptions = {
       concurrency: this.o.concurrency,
       timeoutMs: this.o.timeoutMs,
       roundBudgetMs: this.o.roundBudgetMs ?? DEFAULT_CENSUS_ROUND_BUDGET_MS,
@@ -177,14 +213,17 @@ export class CensusRunner {
       staleAfterMs: maxAgeMs / 2,
       lastVerdictAt: (ih, p) => this.verdictAt(ih, p),
       signal: this.controller.signal,
-      onResult: (r) => {
-        round.peers++;
-        if (r.reachable) round.reachable++;
-        if (r.audited?.ok) round.passed++;
-        if (r.audited && !r.audited.ok) round.failed++;
-        this.record(r);
-      },
-    });
+      maxBytesPerSecond: this.o.maxBytesPerSecond,
+      verified: this.verified ?? undefined,
+      mayChallengeBlock: (ih, p) => this.latest.get(ih)?.get(`${p.host}:${p.port}`)?.audited?.ok === true,
+      onResult: (r) => this.count(round, r, 'catalogue'),
+    };
+    let results: CensusResult[];
+    try {
+      results = this.pool ? await this.roundThroughPool(this.pool, jobs, options, round) : await runCensus(jobs, options);
+    } finally {
+      this.current = null;
+    }
     round.carried = results.filter((r) => r.carried).length;
     round.backedOffHosts = this.backoff.size;
     for (const job of jobs) {
@@ -199,6 +238,64 @@ export class CensusRunner {
     this.o.logger.info(round, 'census round done');
     this.onRound?.(round);
     return round;
+  }
+
+  /** Adds one verdict to the round's figures and the census's results. */
+  private count(round: CensusRound, r: PeerAuditResult, taker: string): void {
+    round.peers++;
+    round.bytesIn += r.traffic?.in ?? 0;
+    if (r.audited?.check === 'block') round.blockChecks++;
+    else if (r.audited) round.pieceChecks++;
+    if (r.reachable) round.reachable++;
+    if (r.audited?.ok) round.passed++;
+    if (r.audited && !r.audited.ok) round.failed++;
+    this.record(r);
+    this.o.onVerdict?.(r, taker);
+  }
+
+  /** Verdicts a census worker reached on a live lease of the running round. */
+  acceptVerdicts(lease: Lease, results: PeerAuditResult[]): void {
+    const round = this.current;
+    if (!round || !this.pool || lease.round !== this.pool.round) return;
+    for (const r of results) this.count(round, r, lease.taker);
+  }
+
+  /**
+   * A round in leases: the catalogue's own census takes shares of the queue like any worker,
+   * and waits for workers' leases to complete or expire (an expired lease's volumes go back to
+   * the queue, so a dead worker's share is picked up), within the round's budget.
+   */
+  private async roundThroughPool(pool: LeasePool, jobs: CensusJob[], options: CensusOptions, round: CensusRound): Promise<CensusResult[]> {
+    pool.open(jobs);
+    const expiredBefore = pool.expired;
+    const budgetEnd = Date.now() + (options.roundBudgetMs ?? Infinity);
+    const ttl = this.o.workers?.leaseTtlMs ?? 60_000;
+    const all: CensusResult[] = [];
+    try {
+      while (!pool.settled && Date.now() < budgetEnd && !this.controller.signal.aborted) {
+        const lease = pool.take('catalogue', this.o.workers?.leaseVolumes ?? DEFAULT_LEASE_VOLUMES);
+        if (!lease) {
+          await pool.changed(Math.max(1, Math.min(1_000, budgetEnd - Date.now())));
+          continue;
+        }
+        const keepAlive = setInterval(() => pool.renew(lease.id), Math.max(10, ttl / 3));
+        try {
+          all.push(...(await runCensus(lease.jobs, { ...options, roundBudgetMs: Math.max(1, budgetEnd - Date.now()) })));
+        } finally {
+          clearInterval(keepAlive);
+        }
+        pool.complete(lease.id);
+      }
+    } finally {
+      round.volumesBy = {};
+      for (const job of jobs) {
+        const by = pool.doneBy(job.target.infoHash);
+        if (by) round.volumesBy[by] = (round.volumesBy[by] ?? 0) + 1;
+      }
+      round.leasesExpired = pool.expired - expiredBefore;
+      pool.close();
+    }
+    return all;
   }
 
   private record(r: PeerAuditResult): void {

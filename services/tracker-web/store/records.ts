@@ -73,10 +73,12 @@ export interface FileLocation {
   volume: string;
 }
 
-/** A publishing token: only its SHA-256 is stored. */
+/** A token: only its SHA-256 is stored. */
 export interface TokenRecord {
   label: string;
   createdAt: number;
+  /** What it may do; absent: publish (tokens made before scopes existed could only publish). */
+  scope?: 'publish' | 'census';
 }
 
 /** One sample of a tracker swarm's live counts. */

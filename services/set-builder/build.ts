@@ -55,6 +55,8 @@ export interface BuildOptions {
   apiBatchLimit?: number;
   /** Walk every category again instead of reading the changes since the parent version. */
   fullListing?: boolean;
+  /** A local mirror of the upload tree (DIR/a/ab/Name): files with the wiki's SHA-1 are taken from there, not downloaded. */
+  mediaFrom?: string;
 }
 
 /** What a build did. */
@@ -142,7 +144,7 @@ export async function buildSet(options: BuildOptions): Promise<BuildResult> {
 
     const client = new PoliteClient({ userAgent, maxConnections: options.maxConnections, maxBytesPerSecond: options.maxBytesPerSecond, logger });
     const downloadProgress = createProgress('downloading', logger, { tty: options.tty });
-    const media = await syncMedia(store, selection.files, parent?.manifest.files ?? null, client, { logger, progress: downloadProgress, signal: options.signal });
+    const media = await syncMedia(store, selection.files, parent?.manifest.files ?? null, client, { logger, progress: downloadProgress, signal: options.signal, mediaFrom: options.mediaFrom });
     downloadProgress.stop();
     phase('media');
     const skippedTitles = new Set(media.skipped.map((s) => s.title));

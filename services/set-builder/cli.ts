@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { interruptSignal } from '../../shared/interrupt.ts';
 import { Command } from 'commander';
@@ -10,6 +11,12 @@ import { formatDuration, formatSize } from '../../shared/units.ts';
 import { buildSet } from './build.ts';
 import { publishPath, type PublishOutcome } from './publish.ts';
 import { verifyVersion } from './verify.ts';
+import { SeedbankError } from '../../shared/errors.ts';
+
+/** True when the path is a folder this process can stat. */
+async function isDirectory(dir: string): Promise<boolean> {
+  return stat(dir).then((s) => s.isDirectory(), () => false);
+}
 
 /** Settings the dispatcher hands to this part (read from flags and the environment there). */
 export interface BuilderCliContext {
@@ -41,11 +48,17 @@ export function registerBuilderCommands(program: Command, ctx: () => BuilderCliC
     .addOption(rateOption('--max-rate <rate>', 'bandwidth cap to the upload server (25Mbps, 3MB/s, 0 = none)', DEFAULT_MAX_BYTES_PER_SECOND))
     .option('--tracker <url...>', 'tracker announce URLs to write into the torrents')
     .option('--full-listing', 'walk every category again instead of reading the changes since the last version')
+    .option('--media-from <dir>', 'a local mirror of the upload tree (DIR/a/ab/Name, like wikipedia/commons): files with the wiki\'s SHA-1 are hard-linked or copied from it instead of downloaded')
     .option('--publish <catalogue-url>', 'after the build, publish every version the catalogue lacks')
     .option('--token <token>', 'publishing token for --publish; default $SEEDBANK_TOKEN')
-    .action(async (recipeFile: string, opts: { data?: string; wiki?: string; contact?: string; maxConnections: number; maxRate: number; tracker?: string[]; fullListing?: boolean; publish?: string; token?: string }) => {
+    .action(async (recipeFile: string, opts: { data?: string; wiki?: string; contact?: string; maxConnections: number; maxRate: number; tracker?: string[]; fullListing?: boolean; publish?: string; token?: string; mediaFrom?: string }) => {
       const c = ctx();
       const dataDir = required(opts.data ?? c.dataDir, '--data <dir>', 'SEEDBANK_DATA');
+      if (opts.mediaFrom !== undefined && !(await isDirectory(opts.mediaFrom))) {
+        throw new SeedbankError('INPUT_UNREADABLE', `--media-from ${opts.mediaFrom} is not a readable folder`, {
+          hint: 'give the folder that holds the a/ab/ folders of the upload tree (e.g. …/wikipedia/commons)',
+        });
+      }
       const recipe = await loadRecipe(recipeFile);
       const interrupt = interruptSignal();
       try {
@@ -58,6 +71,7 @@ export function registerBuilderCommands(program: Command, ctx: () => BuilderCliC
           maxBytesPerSecond: opts.maxRate,
           trackers: opts.tracker ?? [],
           fullListing: opts.fullListing,
+          mediaFrom: opts.mediaFrom,
           logger: c.logger,
           signal: interrupt.signal,
         });

@@ -1,5 +1,8 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { copyFile, link, mkdir, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import type { ManifestFile } from '../../shared/formats/manifest.ts';
 import { downloadFiles, type DownloadItem, type DownloadOutcome } from '../../shared/http/download-file.ts';
 import type { PoliteClient } from '../../shared/http/polite-client.ts';
@@ -15,6 +18,11 @@ export interface SyncReport {
   reused: number;
   linked: number;
   archived: number;
+  /** Taken from the --media-from mirror (SHA-1 checked), and bytes so taken. */
+  fromMirror: number;
+  fromMirrorBytes: number;
+  /** Mirror files whose SHA-1 or size was not the wiki's: downloaded instead. */
+  mirrorMismatches: number;
   skipped: Array<{ title: string; reason: string }>;
 }
 
@@ -23,6 +31,8 @@ export interface SyncReport {
  * same SHA-1 as the parent version, same size on disk) are kept without reading them;
  * bytes that exist elsewhere in the tree (a rename, a duplicate) are hard-linked; a
  * re-uploaded file's old bytes move to the archive first, so older versions stay whole;
+ * with `mediaFrom`, a file found in that local mirror of the upload tree (the `a/ab/` folders
+ * of wikipedia/commons) with the wiki's size and SHA-1 is hard-linked (or copied) from there;
  * everything else is downloaded politely and checked against the wiki's SHA-1.
  */
 export async function syncMedia(
@@ -30,9 +40,9 @@ export async function syncMedia(
   files: ListedFile[],
   parentFiles: ManifestFile[] | null,
   client: PoliteClient,
-  options: { logger: Logger; progress?: Progress; signal?: AbortSignal },
+  options: { logger: Logger; progress?: Progress; signal?: AbortSignal; mediaFrom?: string },
 ): Promise<SyncReport> {
-  const report: SyncReport = { downloaded: 0, downloadedBytes: 0, reused: 0, linked: 0, archived: 0, skipped: [] };
+  const report: SyncReport = { downloaded: 0, downloadedBytes: 0, reused: 0, linked: 0, archived: 0, fromMirror: 0, fromMirrorBytes: 0, mirrorMismatches: 0, skipped: [] };
   const parentByPath = new Map((parentFiles ?? []).map((f) => [f.path, f]));
   const knownBySha1 = new Map<string, string>();
   for (const f of parentFiles ?? []) knownBySha1.set(f.sha1, f.path);
@@ -60,7 +70,19 @@ export async function syncMedia(
       report.linked++;
       continue;
     }
+    if (options.mediaFrom && onDisk !== file.size) {
+      const taken = await fromMirror(options.mediaFrom, file, dest, options.logger);
+      if (taken === 'taken') {
+        report.fromMirror++;
+        report.fromMirrorBytes += file.size;
+        continue;
+      }
+      if (taken === 'mismatch') report.mirrorMismatches++;
+    }
     toFetch.push({ url: file.url, dest, size: file.size, sha1Hex: file.sha1, key: file.title });
+  }
+  if (options.mediaFrom) {
+    options.logger.info({ mirror: options.mediaFrom, taken: report.fromMirror, bytes: report.fromMirrorBytes, mismatches: report.mirrorMismatches, toDownload: toFetch.length }, 'media taken from the local mirror');
   }
 
   const total = toFetch.reduce((s, i) => s + i.size, 0);
@@ -84,6 +106,29 @@ export async function syncMedia(
     } else report.reused++;
   }
   return report;
+}
+
+/**
+ * Takes one file from a local mirror in the upload layout when its size and SHA-1 are the
+ * wiki's: a mirror is only as good as its last sync, so every byte is checked like a download.
+ */
+async function fromMirror(mirror: string, file: ListedFile, dest: string, logger: Logger): Promise<'taken' | 'absent' | 'mismatch'> {
+  const source = path.join(mirror, ...file.path.split('/'));
+  if ((await sizeOf(source)) !== file.size) return 'absent';
+  const hash = createHash('sha1');
+  try {
+    await pipeline(createReadStream(source), hash);
+  } catch (err) {
+    logger.warn({ err, source }, 'could not read a file of the media mirror; downloading it');
+    return 'absent';
+  }
+  const sha1 = hash.digest('hex');
+  if (sha1 !== file.sha1) {
+    logger.warn({ source, title: file.title, expected: file.sha1, found: sha1 }, 'the media mirror holds other bytes for this file (stale or damaged); downloading it');
+    return 'mismatch';
+  }
+  await linkOrCopy(source, dest);
+  return 'taken';
 }
 
 async function sizeOf(file: string): Promise<number | null> {

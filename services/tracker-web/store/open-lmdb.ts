@@ -40,6 +40,8 @@ export interface CatalogueTables {
   observations: Database<Observation, [string, string, number]>;
   /** [setId, unix ms] → [min copies, median copies, files under target, bytes under target] after a census round */
   copyHistory: Database<[number, number, number, number], [string, number]>;
+  /** folded word, 0, title → empty: the word-prefix search index (search/title-index.ts owns its key format) */
+  titleWords: Database<Buffer, Buffer>;
 }
 
 /** Opens (creating when missing) the catalogue tables under `dataDir/catalogue.lmdb`. */
@@ -61,6 +63,7 @@ export function openCatalogueTables(dataDir: string): CatalogueTables {
     swarmHistory: env.openDB({ name: 'swarm-history' }),
     observations: env.openDB({ name: 'observations' }),
     copyHistory: env.openDB({ name: 'copy-history' }),
+    titleWords: env.openDB({ name: 'title-words', keyEncoding: 'binary', encoding: 'binary' }),
   };
 }
 

@@ -12,7 +12,7 @@
  */
 import type { Database, RootDatabase } from 'lmdb';
 import { SeedbankError } from '../../../shared/errors.ts';
-import { FILE_NAMESPACE, hasWordStartingWith, indexWords, queryWords, titleText } from './title-words.ts';
+import { FILE_NAMESPACE, foldText, hasWordStartingWith, indexWords, queryWords, titleText } from './title-words.ts';
 
 /** Bump when title-words.ts folds or splits differently: the index is then rebuilt from the titles. */
 export const TITLE_INDEX_FORMAT = 1;
@@ -194,6 +194,11 @@ export class TitleIndex {
       if (word === scanWord && others.length === 0) {
         page.titles.push(title);
         continue;
+      }
+      // A cheap necessary test first: most keys of a common word fail the other words.
+      if (others.length > 0) {
+        const folded = foldText(titleText(title));
+        if (!others.every((q) => folded.includes(q))) continue;
       }
       const titleWords = indexWords(title);
       // Emit a title only at its first word beginning with the prefix, so it appears once however many of its words match.

@@ -21,18 +21,22 @@ const EXTRA_FOLDS: Record<string, string> = {
 };
 const EXTRA_FOLD_PATTERN = new RegExp(`[${Object.keys(EXTRA_FOLDS).join('')}]`, 'g');
 const COMBINING_MARKS = /\p{M}+/gu;
+const PLAIN_ASCII = /^[\x00-\x7f]*$/;
 const WORD_RUNS = /[\p{L}\p{N}]+/gu;
 /** Scripts written without spaces between words: each character may begin a word. */
 const UNSPACED = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\u3005\u30fc]/u; // with 々 and ー, which are Common script
 
 /** Folds text for matching: NFKD, marks dropped, lower case (no locale), the extra folds applied. */
 export function foldText(text: string): string {
+  // Most titles are plain ASCII: nothing to decompose, strip or map (a search reads thousands per request).
+  if (PLAIN_ASCII.test(text)) return text.toLowerCase();
   return text.normalize('NFKD').replace(COMBINING_MARKS, '').toLowerCase().replace(EXTRA_FOLD_PATTERN, (c) => EXTRA_FOLDS[c]!);
 }
 
 /** Cuts a word to MAX_WORD_BYTES of UTF-8 without splitting a character. */
 export function capWord(word: string): string {
-  if (Buffer.byteLength(word, 'utf8') <= MAX_WORD_BYTES) return word;
+  // A UTF-16 unit is at most 3 UTF-8 bytes: short words need no counting.
+  if (word.length * 3 <= MAX_WORD_BYTES || Buffer.byteLength(word, 'utf8') <= MAX_WORD_BYTES) return word;
   let out = '';
   let bytes = 0;
   for (const ch of word) {
@@ -62,6 +66,11 @@ function runs(text: string): string[] {
 export function indexWords(title: string): string[] {
   const words = new Set<string>();
   outer: for (const run of runs(titleText(title))) {
+    if (!UNSPACED.test(run)) {
+      words.add(capWord(run));
+      if (words.size >= MAX_WORDS_PER_TITLE) break;
+      continue;
+    }
     const chars = [...run];
     for (let i = 0; i < chars.length; i++) {
       // Latin-like runs start a word only at their beginning; next to Han or kana every character does.

@@ -10,7 +10,11 @@
  * process's heap and RSS. It asserts nothing.
  *
  *   node bin/run-ts.js bench/search.bench.ts [--titles 1000000,10000000] [--vocabulary 300000]
- *     [--batch 50000] [--queries 300] [--no-rebuild] [--fresh]
+ *     [--load index|publish] [--batch 50000] [--queries 300] [--no-rebuild] [--fresh]
+ *
+ * --load index (default) writes the title index alone, in batches as publishes of new titles
+ * write it; --load publish goes through putVersion (every table) and then times a rebuild of
+ * the index from the titles table, which is far slower to load at 10M.
  *
  * Stores are cached under os.tmpdir() (seedbank-search-bench-<N>), so a re-run only queries;
  * --fresh rebuilds them. A 10M-title store takes several GB of disk and minutes to load.
@@ -25,6 +29,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CatalogueStore } from '../services/tracker-web/store/catalogue-store.ts';
 import { LMDB_FOLDER, openCatalogueTables } from '../services/tracker-web/store/open-lmdb.ts';
+import { TitleIndex } from '../services/tracker-web/search/title-index.ts';
 import { foldText } from '../services/tracker-web/search/title-words.ts';
 import { prng } from '../shared/prng.ts';
 import { titledVersion } from '../test/helpers/titled-version.ts';
@@ -46,6 +51,7 @@ const { values: args } = parseArgs({
     vocabulary: { type: 'string', default: '300000' },
     batch: { type: 'string', default: '50000' },
     queries: { type: 'string', default: '300' },
+    load: { type: 'string', default: 'index' },
     'no-rebuild': { type: 'boolean', default: false },
     fresh: { type: 'boolean', default: false },
   },
@@ -54,6 +60,8 @@ const { values: args } = parseArgs({
 interface BuildFigures {
   generator: number;
   titles: number;
+  /** 'publish': every table through putVersion; 'index': the title index alone. */
+  load: 'publish' | 'index';
   loadMs: number;
   rebuildMs: number | null;
   indexBytes: number;
@@ -88,10 +96,34 @@ function tableBytes(s: { pageSize: number; treeBranchPageCount: number; treeLeaf
   return s.pageSize * (s.treeBranchPageCount + s.treeLeafPageCount + s.overflowPages);
 }
 
+/** Writes only the title index, batch by batch as publishes of new titles would (--load index): minutes for 10M titles, not hours. */
+async function buildIndexOnly(dir: string, titles: number): Promise<number> {
+  const gen = titleGenerator(Number(args.vocabulary));
+  const batch = Number(args.batch);
+  const t = openCatalogueTables(dir);
+  const index = new TitleIndex(t.env, t.titleWords);
+  const started = performance.now();
+  let lastReport = started;
+  for (let first = 0; first < titles; first += batch) {
+    const list = Array.from({ length: Math.min(batch, titles - first) }, (_, k) => gen.title(first + k));
+    t.env.transactionSync(() => index.addTitlesSync(list));
+    if (performance.now() - lastReport > 10_000) {
+      lastReport = performance.now();
+      console.error(`  indexed ${first + list.length} of ${titles} titles in ${((lastReport - started) / 1000).toFixed(0)} s`);
+    }
+  }
+  index.markEmptyComplete();
+  await t.env.flushed;
+  const ms = performance.now() - started;
+  await t.env.close();
+  return ms;
+}
+
 async function build(dir: string, titles: number): Promise<BuildFigures> {
   const gen = titleGenerator(Number(args.vocabulary));
   const batch = Number(args.batch);
   await rm(dir, { recursive: true, force: true });
+  if (args.load === 'index') return figures(dir, titles, await buildIndexOnly(dir, titles), null, 'index');
   const store = CatalogueStore.open(dir);
   const started = performance.now();
   let lastReport = started;
@@ -121,11 +153,16 @@ async function build(dir: string, titles: number): Promise<BuildFigures> {
     rebuildMs = performance.now() - t0;
     await again.close();
   }
+  return figures(dir, titles, loadMs, rebuildMs, 'publish');
+}
+
+async function figures(dir: string, titles: number, loadMs: number, rebuildMs: number | null, load: BuildFigures['load']): Promise<BuildFigures> {
   const t = openCatalogueTables(dir);
   const words = t.titleWords.getStats() as Parameters<typeof tableBytes>[0] & { entryCount: number };
   const figures: BuildFigures = {
     generator: GENERATOR_VERSION,
     titles,
+    load,
     loadMs,
     rebuildMs,
     indexBytes: tableBytes(words),
@@ -211,12 +248,14 @@ async function main(): Promise<void> {
   for (const titles of String(args.titles).split(',').map(Number)) {
     const dir = path.join(os.tmpdir(), `seedbank-search-bench-${titles}`);
     const cached = !args.fresh && existsSync(path.join(dir, 'bench.json')) ? (JSON.parse(await readFile(path.join(dir, 'bench.json'), 'utf8')) as BuildFigures) : null;
-    console.error(`${titles.toLocaleString('en')} titles: ${cached?.generator === GENERATOR_VERSION ? 'cached store' : 'loading'} in ${dir}`);
-    const b = cached?.generator === GENERATOR_VERSION ? cached : await build(dir, titles);
+    console.error(`${titles.toLocaleString('en')} titles: ${cached?.generator === GENERATOR_VERSION && cached.load === args.load ? 'cached store' : 'loading'} in ${dir}`);
+    const reuse = cached?.generator === GENERATOR_VERSION && cached.load === args.load;
+    const b = reuse ? cached : await build(dir, titles);
     const q = await runQueryChild(dir);
     const perTitle = (bytes: number) => (bytes / titles).toFixed(0);
     console.log(`\n## ${titles.toLocaleString('en')} titles`);
-    console.log(`load through putVersion: ${(b.loadMs / 1000).toFixed(1)} s (${Math.round(titles / (b.loadMs / 1000)).toLocaleString('en')} titles/s, every table a publish writes)`);
+    const how = b.load === 'publish' ? 'load through putVersion (every table a publish writes)' : 'index build (the title index alone, batches as publishes write them)';
+    console.log(`${how}: ${(b.loadMs / 1000).toFixed(1)} s (${Math.round(titles / (b.loadMs / 1000)).toLocaleString('en')} titles/s)`);
     if (b.rebuildMs !== null) console.log(`index alone, rebuilt from the titles table: ${(b.rebuildMs / 1000).toFixed(1)} s (${Math.round(titles / (b.rebuildMs / 1000)).toLocaleString('en')} titles/s)`);
     console.log(`index on disk: ${mb(b.indexBytes)} MB, ${perTitle(b.indexBytes)} bytes/title, ${(b.indexKeys / titles).toFixed(2)} keys/title (titles table ${perTitle(b.titlesTableBytes)} bytes/title; whole data.mdb ${mb(b.envFileBytes)} MB)`);
     console.log(`query process after ${q.kinds.reduce((n, k) => n + k.count, 0) + WARMUP_QUERIES} queries: heap ${q.heapMb} MB, RSS ${q.rssMb} MB (RSS includes mapped LMDB pages)`);

@@ -17,7 +17,7 @@ import { FILE_NAMESPACE, foldText, hasWordStartingWith, indexWords, queryWords, 
 /** Bump when title-words.ts folds or splits differently: the index is then rebuilt from the titles. */
 export const TITLE_INDEX_FORMAT = 1;
 /** Most keys one request reads in its scan; a query that reaches it says so and hands back a cursor. */
-export const MAX_SCANNED_KEYS = 5_000;
+export const MAX_SCANNED_KEYS = 2_000;
 /** Keys counted per query word to pick the word to scan: enough to tell a rare word from a common one. */
 const PROBE_KEYS = 300;
 /** Most words a query may have; each costs a probe. */

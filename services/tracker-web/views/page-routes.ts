@@ -8,9 +8,10 @@ import { renderFile } from '../pages/render-file.ts';
 import { renderHome } from '../pages/render-home.ts';
 import { renderSet } from '../pages/render-set.ts';
 import { renderNotFound } from '../pages/render-errors.ts';
-import type { DrillSummary } from '../pages/view-models.ts';
+import type { DrillSummary, FilePageModel } from '../pages/view-models.ts';
 import { MAX_NEEDS, rankNeeds } from '../redundancy/needs.ts';
 import { fileModel } from './file-model.ts';
+import { fileOrSearchModel } from './file-search-model.ts';
 import { homeModel } from './home-model.ts';
 import { setModel } from './set-model.ts';
 import type { ViewSources } from './set-summaries.ts';
@@ -64,13 +65,16 @@ export function pageRouter(src: ViewSources, extras: PageExtras): Router {
     res.json(setOr404(req));
   });
 
+  // An exact title or SHA-1 opens the file; other text searches the beginnings of title words.
+  const filesModel = (req: Request) => fileOrSearchModel(src, typeof req.query.q === 'string' ? req.query.q : '', typeof req.query.after === 'string' ? req.query.after : undefined);
+  const filesStatus = (model: FilePageModel) => (model.kind !== 'not-found' || !model.query ? 200 : model.note ? 400 : 404);
   router.get('/files', (req, res) => {
-    const model = fileModel(src, typeof req.query.q === 'string' ? req.query.q : '');
-    res.status(model.kind === 'not-found' && model.query ? 404 : 200).type('html').send(html(renderFile(model)));
+    const model = filesModel(req);
+    res.status(filesStatus(model)).type('html').send(html(renderFile(model)));
   });
   router.get('/api/view/files', (req, res) => {
-    const model = fileModel(src, typeof req.query.q === 'string' ? req.query.q : '');
-    res.status(model.kind === 'not-found' && model.query ? 404 : 200).json(model);
+    const model = filesModel(req);
+    res.status(filesStatus(model)).json(model);
   });
 
   const feed = (req: Request, setId: string | null) => {

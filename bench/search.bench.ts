@@ -10,17 +10,19 @@
  * process's heap and RSS. It asserts nothing.
  *
  *   node bin/run-ts.js bench/search.bench.ts [--titles 1000000,10000000] [--vocabulary 300000]
- *     [--load index|publish] [--batch 50000] [--queries 300] [--no-rebuild] [--fresh]
+ *     [--load sorted|index|publish] [--batch 50000] [--queries 300] [--no-rebuild] [--fresh]
  *
- * --load index (default) writes the title index alone, in batches as publishes of new titles
- * write it; --load publish goes through putVersion (every table) and then times a rebuild of
- * the index from the titles table, which is far slower to load at 10M.
+ * --load sorted (default) writes the title index alone in key order, each page once (what a
+ * bulk rebuild does; minutes at 10M); --load index writes it in batches as publishes of new
+ * titles do, each batch touching pages all over the tree (an hour and more at 10M on a busy
+ * machine); --load publish goes through putVersion (every table) and then times a rebuild of
+ * the index from the titles table.
  *
  * Stores are cached under os.tmpdir() (seedbank-search-bench-<N>), so a re-run only queries;
  * --fresh rebuilds them. A 10M-title store takes several GB of disk and minutes to load.
  */
 import { fork } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,7 +31,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CatalogueStore } from '../services/tracker-web/store/catalogue-store.ts';
 import { LMDB_FOLDER, openCatalogueTables } from '../services/tracker-web/store/open-lmdb.ts';
-import { TitleIndex } from '../services/tracker-web/search/title-index.ts';
+import { TitleIndex, titleKeys } from '../services/tracker-web/search/title-index.ts';
 import { foldText } from '../services/tracker-web/search/title-words.ts';
 import { prng } from '../shared/prng.ts';
 import { titledVersion } from '../test/helpers/titled-version.ts';
@@ -51,7 +53,7 @@ const { values: args } = parseArgs({
     vocabulary: { type: 'string', default: '300000' },
     batch: { type: 'string', default: '50000' },
     queries: { type: 'string', default: '300' },
-    load: { type: 'string', default: 'index' },
+    load: { type: 'string', default: 'sorted' },
     'no-rebuild': { type: 'boolean', default: false },
     fresh: { type: 'boolean', default: false },
   },
@@ -60,8 +62,8 @@ const { values: args } = parseArgs({
 interface BuildFigures {
   generator: number;
   titles: number;
-  /** 'publish': every table through putVersion; 'index': the title index alone. */
-  load: 'publish' | 'index';
+  /** 'publish': every table through putVersion; 'index': the title index alone, batch by batch; 'sorted': the index alone, in key order. */
+  load: 'publish' | 'index' | 'sorted';
   loadMs: number;
   rebuildMs: number | null;
   indexBytes: number;
@@ -119,11 +121,78 @@ async function buildIndexOnly(dir: string, titles: number): Promise<number> {
   return ms;
 }
 
+/** Keys per write transaction of the sorted load. */
+const SORTED_TXN_KEYS = 1_000_000;
+/** Bytes a partition buffers in memory before it is appended to its file. */
+const PARTITION_FLUSH_BYTES = 4 * 1048576;
+
+/**
+ * Writes the title index in key order (--load sorted), as a bulk rebuild would: one pass
+ * spills every title's keys (titleKeys, the index's own) to a file per first key byte, then
+ * each file is sorted and written in order, so every B-tree page is written once, full.
+ */
+async function buildSorted(dir: string, titles: number): Promise<number> {
+  const gen = titleGenerator(Number(args.vocabulary));
+  const spill = path.join(dir, 'spill');
+  mkdirSync(spill, { recursive: true });
+  const started = performance.now();
+  const pending = new Map<number, { parts: Buffer[]; bytes: number }>();
+  const flush = (first: number) => {
+    const p = pending.get(first);
+    if (!p || p.bytes === 0) return;
+    appendFileSync(path.join(spill, String(first)), Buffer.concat(p.parts));
+    pending.set(first, { parts: [], bytes: 0 });
+  };
+  let lastReport = started;
+  for (let i = 0; i < titles; i++) {
+    for (const key of titleKeys(gen.title(i))) {
+      const len = Buffer.alloc(2);
+      len.writeUInt16BE(key.length);
+      const p = pending.get(key[0]!) ?? { parts: [], bytes: 0 };
+      p.parts.push(len, key);
+      p.bytes += key.length + 2;
+      pending.set(key[0]!, p);
+      if (p.bytes > PARTITION_FLUSH_BYTES) flush(key[0]!);
+    }
+    if (i % 100_000 === 0 && performance.now() - lastReport > 10_000) {
+      lastReport = performance.now();
+      console.error(`  spilled keys of ${i} of ${titles} titles in ${((lastReport - started) / 1000).toFixed(0)} s`);
+    }
+  }
+  for (const first of pending.keys()) flush(first);
+  const t = openCatalogueTables(dir);
+  const index = new TitleIndex(t.env, t.titleWords);
+  const empty = Buffer.alloc(0);
+  for (const first of [...pending.keys()].sort((a, b) => a - b)) {
+    const bytes = readFileSync(path.join(spill, String(first)));
+    const keys: Buffer[] = [];
+    for (let at = 0; at < bytes.length; ) {
+      const len = bytes.readUInt16BE(at);
+      keys.push(bytes.subarray(at + 2, at + 2 + len));
+      at += 2 + len;
+    }
+    keys.sort(Buffer.compare);
+    for (let k = 0; k < keys.length; k += SORTED_TXN_KEYS) {
+      t.env.transactionSync(() => {
+        for (const key of keys.slice(k, k + SORTED_TXN_KEYS)) t.titleWords.putSync(key, empty);
+      });
+    }
+    rmSync(path.join(spill, String(first)));
+    console.error(`  wrote ${keys.length} keys beginning with byte ${first} at ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  }
+  index.markEmptyComplete();
+  await t.env.flushed;
+  const ms = performance.now() - started;
+  await t.env.close();
+  return ms;
+}
+
 async function build(dir: string, titles: number): Promise<BuildFigures> {
   const gen = titleGenerator(Number(args.vocabulary));
   const batch = Number(args.batch);
   await rm(dir, { recursive: true, force: true });
   if (args.load === 'index') return figures(dir, titles, await buildIndexOnly(dir, titles), null, 'index');
+  if (args.load === 'sorted') return figures(dir, titles, await buildSorted(dir, titles), null, 'sorted');
   const store = CatalogueStore.open(dir);
   const started = performance.now();
   let lastReport = started;
@@ -254,7 +323,7 @@ async function main(): Promise<void> {
     const q = await runQueryChild(dir);
     const perTitle = (bytes: number) => (bytes / titles).toFixed(0);
     console.log(`\n## ${titles.toLocaleString('en')} titles`);
-    const how = b.load === 'publish' ? 'load through putVersion (every table a publish writes)' : 'index build (the title index alone, batches as publishes write them)';
+    const how = { publish: 'load through putVersion (every table a publish writes)', index: 'index build (the title index alone, batches as publishes write them)', sorted: 'index build (the title index alone, written in key order)' }[b.load];
     console.log(`${how}: ${(b.loadMs / 1000).toFixed(1)} s (${Math.round(titles / (b.loadMs / 1000)).toLocaleString('en')} titles/s)`);
     if (b.rebuildMs !== null) console.log(`index alone, rebuilt from the titles table: ${(b.rebuildMs / 1000).toFixed(1)} s (${Math.round(titles / (b.rebuildMs / 1000)).toLocaleString('en')} titles/s)`);
     console.log(`index on disk: ${mb(b.indexBytes)} MB, ${perTitle(b.indexBytes)} bytes/title, ${(b.indexKeys / titles).toFixed(2)} keys/title (titles table ${perTitle(b.titlesTableBytes)} bytes/title; whole data.mdb ${mb(b.envFileBytes)} MB)`);

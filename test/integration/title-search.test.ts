@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorBodySchema, routes, searchResultSchema, withQuery, type SearchResultBody } from '../../shared/api/index.ts';
+import { CatalogueApi, errorBodySchema, routes, searchResultSchema, withQuery, type SearchResultBody } from '../../shared/api/index.ts';
 import { MAX_SCANNED_KEYS } from '../../services/tracker-web/search/title-index.ts';
 import { startCatalogueServer, type CatalogueServer } from '../../services/tracker-web/server.ts';
 import { useBrowser } from '../helpers/browser.ts';
@@ -58,6 +58,9 @@ describe('GET /api/search', () => {
     expect(tower.results).toEqual([{ title: EIFFEL, sha1s: expect.any(Array), sets: ['france', 'paris'] }]);
     expect(tower.results[0]!.sha1s).toHaveLength(2);
     expect((await found({ q: 'nothing-like-it' })).results).toEqual([]);
+    // The typed client every part uses reads the same answer.
+    const client = new CatalogueApi(server.url, 'seedbank-test/0 (title search test)');
+    expect((await client.search({ q: 'gustave' })).results.map((r) => r.title)).toEqual(['File:Gustave Eiffel.jpg']);
   });
 
   it('pages with limit and the cursor, and refuses a cursor from another search', async () => {
@@ -138,6 +141,9 @@ describe('the file page', () => {
     await page.waitForURL(/\/files\?q=/);
     expect(await page.locator('h1').textContent()).toBe('Files matching “trocadéro TOWER”');
     expect(await page.locator('#search-table tbody tr').count()).toBe(1);
+    await page.goto(`${server.url}/files?q=eiffel`);
+    expect(await page.locator('#search-table tbody tr').count()).toBe(3);
+    console.log('screenshot:', await session.screenshot(page, 'catalogue-file-search'));
     // The title is shown as text, never as markup.
     await page.goto(`${server.url}/files?q=pyr`);
     expect(await page.locator('#search-table tbody th').textContent()).toBe('File:Louvre <b>pyramid</b>.jpg');
@@ -150,7 +156,7 @@ describe('the file page', () => {
     await page.click('#search-next');
     await page.waitForURL(/after=/);
     expect(await page.locator('#search-capped').count()).toBe(0);
-    console.log('screenshot:', await session.screenshot(page, 'catalogue-file-search'));
+    expect(await page.locator('.empty').textContent()).toBe('No more matches.');
     expect(problems).toEqual({ consoleErrors: [], pageErrors: [], dialogs: [] });
   });
 });

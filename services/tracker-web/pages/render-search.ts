@@ -15,7 +15,7 @@ export function renderSearchResults(query: string, search: FileSearchView, form:
 ${form}
 ${search.indexComplete ? '' : html`<p class="alert" id="search-indexing">The catalogue is still indexing its file titles: some files are not found yet. The exact title or SHA-1 always works.</p>`}
 ${search.hits.length === 0
-    ? html`<p class="empty">No match in the part of the index read so far.</p>`
+    ? html`<p class="empty">${search.nextPath ? 'No match in the part of the index read so far.' : 'No more matches.'}</p>`
     : html`<div class="table-wrap"><table id="search-table">
 <caption>${plural(search.hits.length, 'file')} on this page; pick one to see its copies</caption>
 <thead><tr><th scope="col">Title</th><th scope="col">Sets</th><th scope="col" class="num">Contents</th></tr></thead>

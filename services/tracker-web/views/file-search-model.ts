@@ -1,3 +1,5 @@
+// The file page's model when the query is no exact title or SHA-1: a page of the title search,
+// with the sets named and a link to the next page, or not-found with a note on a bad query.
 import { isSeedbankError } from '../../../shared/errors.ts';
 import { filePath } from '../pages/urls.ts';
 import type { FilePageModel } from '../pages/view-models.ts';

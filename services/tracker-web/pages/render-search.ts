@@ -18,7 +18,7 @@ ${search.hits.length === 0
     ? html`<p class="empty">${search.nextPath ? 'No match in the part of the index read so far.' : 'No more matches.'}</p>`
     : html`<div class="table-wrap"><table id="search-table">
 <caption>${plural(search.hits.length, 'file')} on this page; pick one to see its copies</caption>
-<thead><tr><th scope="col">Title</th><th scope="col">Sets</th><th scope="col" class="num">Contents</th></tr></thead>
+<thead><tr><th scope="col">Title</th><th scope="col">Sets</th><th scope="col" class="num">Contents (SHA-1s)</th></tr></thead>
 <tbody>${search.hits.map(
         (h) => html`<tr><th scope="row"><a href="${filePath(h.title)}">${h.title}</a></th>
 <td>${h.sets.flatMap((s, i) => [i > 0 ? html`, ` : html``, html`<a href="${setPath(s.id)}">${s.title}</a>`])}</td><td class="num">${formatCount(h.contents)}</td></tr>`,

@@ -19,6 +19,7 @@ import { errorHandler, notFound } from './web/error-handler.ts';
 import { lookupKeyGuard } from './web/lookup-guard.ts';
 import { METRICS_PATH } from './metrics.ts';
 import { readRouter } from './web/read-routes.ts';
+import { searchRouter } from './search/search-routes.ts';
 import { seedRouter } from './web/seed-routes.ts';
 
 /** Rate-limit window of the API. */
@@ -106,6 +107,7 @@ export function buildCatalogueApp(o: CatalogueAppOptions): Express {
   app.use(limiter(o.rateLimits?.pagesPerMinute ?? DEFAULT_PAGE_LIMIT, 'page', (p) => UNLIMITED_PAGE_PREFIXES.some((x) => p === x || p.startsWith(x))));
   app.use(lookupKeyGuard());
   app.use(readRouter({ store: o.store, counts: (ih) => o.tracker.counts(ih) }));
+  app.use(searchRouter(o.store));
   app.use(seedRouter({ store: o.store, publicUrl: o.publicUrl }));
   for (const extend of o.extensions ?? []) extend(app);
 

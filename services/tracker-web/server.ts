@@ -227,6 +227,10 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
   }, STAGING_SWEEP_INTERVAL_MS);
   sweepTimer.unref();
 
+  // A catalogue made before the title search index gets its titles indexed in the background; publishes index their own.
+  const stopIndexing = new AbortController();
+  let indexing: Promise<void> = Promise.resolve();
+
   let closing: Promise<void> | null = null;
   // Idempotent: a Ctrl-C handler and a finally block may both ask.
   const close = () => (closing ??= closeOnce());
@@ -235,6 +239,8 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
     sampler.stop();
     await census.stop();
     copies.invalidate(); // abandons a running warm-up before the store closes
+    stopIndexing.abort();
+    await indexing;
     await dht?.close();
     await tracker.close();
     await new Promise<void>((resolve) => {
@@ -263,6 +269,9 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
     sampler.start();
     if (o.census !== null && o.census?.autoStart !== false) census.start();
     void copies.warm().catch((err: unknown) => logger.warn({ err }, 'copy figures warm-up failed'));
+    indexing = store
+      .rebuildTitleIndex({ signal: stopIndexing.signal, onBatch: (titles) => logger.info({ titles }, 'indexing file titles for search') })
+      .catch((err: unknown) => logger.warn({ err }, 'the title search index could not be built; search finds fewer files until the next start'));
     if (o.dht) {
       dht = new PointerPublisher({ store, logger: logger.child({ component: 'dht' }), host, bootstrap: o.dht.bootstrap, port: o.dht.port, reputIntervalMs: o.dht.reputIntervalMs });
       await dht.start();

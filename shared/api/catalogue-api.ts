@@ -33,6 +33,7 @@ import {
   type VolumeDetailBody,
 } from './read-schemas.ts';
 import { routes, withQuery, type VersionRef } from './routes.ts';
+import { searchResultSchema, type SearchQuery, type SearchResultBody } from './search-schemas.ts';
 import { reportAnswerSchema, type ReportAnswer, type SeederReport } from './seeder-schemas.ts';
 import { catalogueKeySchema, takedownBodySchema } from './takedown-schemas.ts';
 
@@ -111,6 +112,12 @@ export class CatalogueApi {
   async files(query: FileQuery): Promise<FileListBody['files']> {
     const path = withQuery(routes.files.path(), 'sha1' in query ? { sha1: query.sha1 } : { title: query.title });
     return (await this.http.json(fileListSchema, { method: 'GET', path, what: 'the file lookup' })).files;
+  }
+
+  /** One page of the files whose title words begin with the query's words (pass `nextCursor` as `after` for the next). */
+  search(query: SearchQuery): Promise<SearchResultBody> {
+    const path = withQuery(routes.search.path(), { q: query.q, limit: query.limit as number | undefined, after: query.after });
+    return this.http.json(searchResultSchema, { method: 'GET', path, what: `the search for "${query.q}"` });
   }
 
   /** What is staged of a version (to resume an upload) and whether it is published. */

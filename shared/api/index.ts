@@ -9,5 +9,6 @@ export * from './params.ts';
 export * from './publish-schemas.ts';
 export * from './read-schemas.ts';
 export * from './routes.ts';
+export * from './search-schemas.ts';
 export * from './seeder-schemas.ts';
 export * from './takedown-schemas.ts';

@@ -36,6 +36,8 @@ export const routes = {
   volume: route('GET', '/api/volumes/:ih', (infoHash: string) => `/api/volumes/${enc(infoHash)}`),
   swarm: route('GET', '/api/swarms/:ih', (infoHash: string) => `/api/swarms/${enc(infoHash)}`),
   files: route('GET', '/api/files', () => '/api/files'),
+  /** Files by the beginning of words of their title (`?q=&limit=&after=`). */
+  search: route('GET', '/api/search', () => '/api/search'),
 
   // Publish API (token).
   publishStatus: route('GET', '/api/publish/:set/:version', (setId: string, version: number) => `/api/publish/${enc(setId)}/${version}`),

@@ -32,6 +32,7 @@ import {
   publishStatusSchema,
   reportAnswerSchema,
   routes,
+  searchResultSchema,
   setCopiesSchema,
   setCopyHistorySchema,
   setDetailSchema,
@@ -143,6 +144,13 @@ describe('the read API answers what its schemas say', () => {
     expect(bySha1.files.map((f) => [f.setId, f.version, f.path])).toEqual([['paris', 1, file.path]]);
     const byTitle = expectBody(await call('GET', withQuery(routes.files.path(), { title: file.title })), 200, fileListSchema);
     expect(byTitle.files.map((f) => f.sha1)).toEqual([file.sha1]);
+    // The title search: the published file by the first letters of its title's last word, lower-cased.
+    const word = file.title.replace(/^File:/, '').split(/[^\p{L}\p{N}]+/u).filter(Boolean).at(-2)!;
+    const found = expectBody(await call('GET', withQuery(routes.search.path(), { q: word.slice(0, 3).toLowerCase() })), 200, searchResultSchema);
+    expect(found.results.map((r) => r.title)).toContain(file.title);
+    expect(found.results.find((r) => r.title === file.title)).toMatchObject({ sha1s: [file.sha1], sets: ['paris'] });
+    expectError(await call('GET', withQuery(routes.search.path(), { q: '!!!' })), 400, 'BAD_REQUEST');
+    expect((await api.search({ q: word })).results.map((r) => r.title)).toContain(file.title);
   });
 
   it('answers every refusal with the error body: unknown things 404, malformed params and queries 400', async () => {

@@ -80,7 +80,7 @@ ${head ?? ''}
 </nav>
 <form class="site-search" role="search" action="/files" method="get">
 <label class="visually-hidden" for="site-search-q">Find a file by title or SHA-1</label>
-<input id="site-search-q" type="search" name="q" value="${searchValue}" placeholder="File title or SHA-1" autocomplete="off">
+<input id="site-search-q" type="search" name="q" value="${searchValue}" placeholder="Words of a file title, or SHA-1" autocomplete="off">
 <button type="submit">Find file</button>
 </form>
 </div>

@@ -1,10 +1,12 @@
 // The file page: one file found by title or SHA-1 with its audited copies, the networks that
-// hold it and every set version containing it; or the matches of a partial title; or not found.
+// hold it and every set version containing it; or the matches of a partial title; or the files
+// whose title words begin with the query (render-search.ts); or not found.
 import { copiesMeaning } from './figure-notes.ts';
 import { html, type SafeHtml } from './html.ts';
 import { renderLayout } from './layout.ts';
 import { formatBytes, formatCount, formatUtc, plural } from './format.ts';
 import { timeAgo } from './fragments.ts';
+import { renderSearchResults } from './render-search.ts';
 import { filePath, safeUrl, setPath } from './urls.ts';
 import type { FileMatch, FilePageModel, FileView } from './view-models.ts';
 
@@ -13,7 +15,7 @@ type Found = Extract<FilePageModel, { kind: 'found' }>;
 /** A search form in the page body, for the states where searching again is the next step. */
 function searchAgain(query: string): SafeHtml {
   return html`<form class="filters" method="get" action="/files" role="search" aria-label="Find a file">
-<div class="field"><label for="file-q">File title or SHA-1</label><input id="file-q" type="search" name="q" value="${query}" placeholder="Example.jpg or 40 hex digits"></div>
+<div class="field"><label for="file-q">Words of a file title, or its SHA-1</label><input id="file-q" type="search" name="q" value="${query}" placeholder="eiffel tower, Example.jpg or 40 hex digits"></div>
 <button type="submit">Find file</button>
 </form>`;
 }
@@ -101,16 +103,16 @@ ${searchAgain(query)}
   )}</tbody></table></div>`;
 }
 
-function renderMissing(query: string): SafeHtml {
+function renderMissing(query: string, note?: string): SafeHtml {
   if (query === '') {
     return html`<h1>Find a file</h1>
-<p class="lede">Look a file up by its title (with or without <code>File:</code>) or by its SHA-1 to see how many
-independent copies exist and which sets hold it.</p>
+<p class="lede">Look a file up by the beginnings of words of its title (<code>eiffel tow</code>), its exact title
+(with or without <code>File:</code>) or its SHA-1 to see how many independent copies exist and which sets hold it.</p>
 ${searchAgain('')}`;
   }
   return html`<h1>No file found</h1>
 <p class="lede" id="not-found-query">Nothing in the catalogue matches “<span class="mono">${query}</span>”.
-Try the exact title, or the 40 hex digits of the file's SHA-1.</p>
+${note ? html`<span id="not-found-note">${note}.</span>` : html`No file title has words beginning with these, and no file has this exact title or SHA-1.`}</p>
 ${searchAgain(query)}`;
 }
 
@@ -132,7 +134,9 @@ export function renderFile(model: FilePageModel): string {
       return renderLayout({ title: model.file.title, main: renderFound(model), searchValue: model.query, current: 'files', imageOrigins: fileImageOrigins(model) });
     case 'matches':
       return renderLayout({ title: `Files matching ${model.query}`, main: renderMatches(model.query, model.matches), searchValue: model.query, current: 'files' });
+    case 'search':
+      return renderLayout({ title: `Files matching ${model.query}`, main: renderSearchResults(model.query, model.search, searchAgain(model.query)), searchValue: model.query, current: 'files' });
     case 'not-found':
-      return renderLayout({ title: model.query === '' ? 'Find a file' : 'No file found', main: renderMissing(model.query), searchValue: model.query, current: 'files' });
+      return renderLayout({ title: model.query === '' ? 'Find a file' : 'No file found', main: renderMissing(model.query, model.note), searchValue: model.query, current: 'files' });
   }
 }

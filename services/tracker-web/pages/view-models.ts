@@ -295,11 +295,33 @@ export interface FileMatch {
   copies: number;
 }
 
-/** The file page: lookup by title or SHA-1 (`/files?q=`). */
+/** One file a word search found: its title, the sets holding it, how many contents the title has had. */
+export interface FileSearchHit {
+  title: string;
+  sets: Array<{ id: string; title: string }>;
+  contents: number;
+}
+
+/** One page of a word search over file titles (`/files?q=eiffel tow`). */
+export interface FileSearchView {
+  /** The folded word beginnings every hit has. */
+  words: string[];
+  hits: FileSearchHit[];
+  /** Link target of the next page (`/files?q=…&after=…`), null on the last. */
+  nextPath: string | null;
+  /** The page stopped at the bound on index entries read before it was full. */
+  capped: boolean;
+  scanned: number;
+  /** False while an older catalogue's titles are still being indexed. */
+  indexComplete: boolean;
+}
+
+/** The file page: lookup by title or SHA-1, else a search by the beginnings of title words (`/files?q=`). */
 export type FilePageModel =
   | { kind: 'found'; now: IsoDate; query: string; file: FileView }
   | { kind: 'matches'; now: IsoDate; query: string; matches: FileMatch[] }
-  | { kind: 'not-found'; now: IsoDate; query: string };
+  | { kind: 'search'; now: IsoDate; query: string; search: FileSearchView }
+  | { kind: 'not-found'; now: IsoDate; query: string; note?: string };
 
 /** A page that does not exist. */
 export interface NotFoundModel {

@@ -6,6 +6,7 @@
  */
 import { parseManifest, type Manifest } from '../../../shared/formats/manifest.ts';
 import { SeedbankError } from '../../../shared/errors.ts';
+import { TitleIndex, type RebuildOptions, type TitleSearchOptions, type TitleSearchPage } from '../search/title-index.ts';
 import { openCatalogueTables, prefixRange, type CatalogueTables } from './open-lmdb.ts';
 import { inTitleOrder, putSetFilesSync, SetFileIndex, type PublishedFile, type SetFileTables } from './set-files.ts';
 import type {
@@ -23,6 +24,8 @@ import type {
 
 export * from './records.ts';
 
+/** Sorts after any SHA-1 in a [title, sha1] key, so a range can start just past one title. */
+const MAXIMUM_TITLE_SUFFIX = '\uffff';
 /** Parsed manifests kept in memory; pages tend to show the same few versions. */
 const MANIFEST_CACHE_ENTRIES = 8;
 
@@ -52,6 +55,7 @@ export class CatalogueStore {
   private readonly t: CatalogueTables;
   private readonly manifests = new Map<string, Manifest>();
   private readonly trackedListeners = new Set<(infoHashes: string[]) => void>();
+  private readonly titleIndex: TitleIndex;
 
   /** Each version's files by title: paged and searched by the set page, read by the file page. */
   readonly setFiles: SetFileIndex;
@@ -59,6 +63,9 @@ export class CatalogueStore {
   private constructor(tables: CatalogueTables) {
     this.t = tables;
     this.setFiles = new SetFileIndex(tables.env, this.setFileTables(), (setId, version) => this.manifest(setId, version));
+    this.titleIndex = new TitleIndex(tables.env, tables.titleWords);
+    // A new catalogue has nothing to index; an older one is indexed by rebuildTitleIndex.
+    if (this.t.titles.getKeysCount({ limit: 1 }) === 0) this.titleIndex.markEmptyComplete();
   }
 
   private setFileTables(): SetFileTables {
@@ -212,6 +219,24 @@ export class CatalogueStore {
     return this.sha1sForTitle(title).flatMap((sha1) => this.filesBySha1(sha1).filter((f) => f.title === title));
   }
 
+  /** One page of the titles with a word beginning with each word of `query` (see search/title-index.ts). */
+  searchTitles(query: string, o: TitleSearchOptions): TitleSearchPage {
+    return this.titleIndex.search(query, o);
+  }
+
+  /** Indexes the titles of a catalogue made before the search index (or after its format changed); resumable, a no-op when complete. */
+  async rebuildTitleIndex(o: RebuildOptions = {}): Promise<void> {
+    await this.titleIndex.rebuild((after, limit) => {
+      const out: string[] = [];
+      const start = after === null ? undefined : [after, MAXIMUM_TITLE_SUFFIX];
+      for (const [title] of this.t.titles.getKeys({ start })) {
+        if (out.at(-1) !== title && title !== after) out.push(title);
+        if (out.length === limit) break;
+      }
+      return out;
+    }, o);
+  }
+
   // ---- publishing ------------------------------------------------------------------------------
 
   /**
@@ -257,6 +282,9 @@ export class CatalogueStore {
         // The first bytes win: an unchanged volume keeps its torrent byte for byte anyway.
         if (!existing) blobs.putSync(['volume-torrent', vol.infoHash], Buffer.from(torrent));
       }
+      // Only titles new to the catalogue get index words: a title is indexed once for every set and version.
+      const newTitles = new Set(v.files.filter((f) => titles.getKeysCount({ ...prefixRange([f.title]), limit: 1 }) === 0).map((f) => f.title));
+      this.titleIndex.addTitlesSync(newTitles);
       for (const f of v.files) {
         filesBySha1.putSync([f.sha1, setId, version, f.title], { path: f.path, size: f.size, volume: f.volume });
         titles.putSync([f.title, f.sha1], 1);

@@ -49,6 +49,8 @@ export interface CatalogueTables {
   setOrder: SetOrderTable;
   /** [setId, version] → the version's file count and licence figures */
   setFacts: SetFactsTable;
+  /** folded word, 0, title → empty: the word-prefix search index (search/title-index.ts owns its key format) */
+  titleWords: Database<Buffer, Buffer>;
 }
 
 /** Opens (creating when missing) the catalogue tables under `dataDir/catalogue.lmdb`. */
@@ -74,6 +76,7 @@ export function openCatalogueTables(dataDir: string): CatalogueTables {
     setOrder: env.openDB({ name: 'set-order' }),
     setFacts: env.openDB({ name: 'set-facts' }),
     setSeeders: env.openDB({ name: 'set-seeders-history' }),
+    titleWords: env.openDB({ name: 'title-words', keyEncoding: 'binary', encoding: 'binary' }),
   };
 }
 

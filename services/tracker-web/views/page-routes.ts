@@ -9,10 +9,11 @@ import { contentSecurityPolicy } from '../pages/layout.ts';
 import { renderHome } from '../pages/render-home.ts';
 import { renderSet } from '../pages/render-set.ts';
 import { renderError, renderNotFound } from '../pages/render-errors.ts';
-import type { DrillSummary } from '../pages/view-models.ts';
+import type { DrillSummary, FilePageModel } from '../pages/view-models.ts';
 import { MAX_NEEDS, rankNeeds, spaceBalance, type SpaceOffer } from '../redundancy/needs.ts';
 import { latestVolumes, seedingHosts } from '../redundancy/network-figures.ts';
 import { fileModel } from './file-model.ts';
+import { fileOrSearchModel } from './file-search-model.ts';
 import { homeModel } from './home-model.ts';
 import { setModel } from './set-model.ts';
 import { parseSetFilesQuery } from './set-files-model.ts';
@@ -84,13 +85,16 @@ export function pageRouter(src: ViewSources, extras: PageExtras): Router {
     res.json(setOr404(req));
   });
 
+  // An exact title or SHA-1 opens the file; other text searches the beginnings of title words.
+  const filesModel = (req: Request) => fileOrSearchModel(src, typeof req.query.q === 'string' ? req.query.q : '', typeof req.query.after === 'string' ? req.query.after : undefined);
+  const filesStatus = (model: FilePageModel) => (model.kind !== 'not-found' || !model.query ? 200 : model.note ? 400 : 404);
   router.get('/files', (req, res) => {
-    const model = fileModel(src, typeof req.query.q === 'string' ? req.query.q : '');
-    sendPage(res, model.kind === 'not-found' && model.query ? 404 : 200, renderFile(model), fileImageOrigins(model));
+    const model = filesModel(req);
+    sendPage(res, filesStatus(model), renderFile(model), fileImageOrigins(model));
   });
   router.get('/api/view/files', (req, res) => {
-    const model = fileModel(src, typeof req.query.q === 'string' ? req.query.q : '');
-    res.status(model.kind === 'not-found' && model.query ? 404 : 200).json(model);
+    const model = filesModel(req);
+    res.status(filesStatus(model)).json(model);
   });
 
   // Feeds: the latest version by default, every version under an explicit URL (feeds/feed-routes.ts).

@@ -43,7 +43,7 @@ export async function titledVersion(
     snapshot: { builtAt: '2026-01-01T00:00:00Z', maxRevisionId: 1, maxLogId: 1, dumpRun: '' },
     parent,
     files,
-    volumes: [{ infoHash: volume, prefix: '', pieceLength: PIECE_LENGTH, pieces, size: files.length, files: files.length, torrent: `${volume}.torrent` }],
+    volumes: [{ infoHash: volume, prefix: '', pieceLength: PIECE_LENGTH, pieces, size: files.length, files: files.length, torrent: `${volume}.torrent`, portable: true }],
     volumeLayout: [''],
     changes: { added: files.map((f) => f.title), removed: [], changed: [], renamed: [], pagesUpdated: [] },
     skipped: [],

@@ -22,6 +22,7 @@ import { runSeed } from '../../clients/seeder/run-seed.ts';
 import { allocatedSize, VOLUME_OVERHEAD_BYTES } from '../../clients/seeder/quota.ts';
 import { readStatus, formatStatus, type StatusRecord } from '../../clients/seeder/status-file.ts';
 import { startChildSeeder, type ChildSeeder } from '../helpers/peers/child-seeder.ts';
+import { listeningSockets } from '../helpers/peers/listening-sockets.ts';
 import { changeWiki, fillWiki, type FixtureSet } from '../../deploy/local/wiki/fixtures.ts';
 import { waitFor } from '../helpers/run-cli.ts';
 import { story } from '../helpers/story.ts';
@@ -260,4 +261,29 @@ describe('auto mode', () => {
       expect(s.diskUseBytes, `${name} within its quota`).toBeLessThanOrEqual(s.quotaBytes);
     }
   }, 150_000);
+});
+
+describe('open ports', () => {
+  it('a following seeder with the DHT and an HTTP mirror listens on exactly the ports its status names: peers (TCP), DHT (UDP, same number), mirror', async () => {
+    const dir = path.join(work, 'ports');
+    const child = startChildSeeder(dir, [
+      '--catalogue', catalogue.url, '--sets', 'birds', '--quota', '1GB', '--poll-interval', POLL, '--dht-bootstrap', bootstrap.join(','),
+      '--peer-host', '127.0.0.1', '--http', '0', '--http-host', '127.0.0.1',
+    ]);
+    children.push(child);
+    const birds = manifests['birds@1']!;
+    const s = await child.waitForStatus('birds complete, listening for peers, the DHT and HTTP', (x) => hostsComplete(x, birds) && x.listening.length === 3, 60_000);
+    const sockets = await listeningSockets(child.child.pid!);
+    const key = (l: { protocol: string; address: string; port: number }) => `${l.protocol} ${l.address}:${l.port}`;
+    expect(sockets.map(key).sort(), `open sockets of the seeder process\n${formatStatus(s).join('\n')}`).toEqual(s.listening.map(key).sort());
+    expect(s.listening).toEqual(expect.arrayContaining([
+      { protocol: 'tcp', address: '127.0.0.1', port: s.port, purpose: 'peers' },
+      { protocol: 'udp', address: '0.0.0.0', port: s.port, purpose: 'dht' },
+      { protocol: 'tcp', address: '127.0.0.1', port: s.httpPort, purpose: 'http-mirror' },
+    ]));
+    expect(formatStatus(s)[1]).toBe(
+      `listening (nothing else is open): TCP ${s.port} on 127.0.0.1: BitTorrent peers; UDP ${s.port} on every interface: BitTorrent DHT; TCP ${s.httpPort} on 127.0.0.1: HTTP mirror of the tree`,
+    );
+    await child.stop();
+  }, 90_000);
 });

@@ -281,7 +281,7 @@ describe('open ports', () => {
       { protocol: 'udp', address: '0.0.0.0', port: s.port, purpose: 'dht' },
       { protocol: 'tcp', address: '127.0.0.1', port: s.httpPort, purpose: 'http-mirror' },
     ]));
-    expect(formatStatus(s)[1]).toBe(
+    expect(formatStatus(s)).toContain(
       `listening (nothing else is open): TCP ${s.port} on 127.0.0.1: BitTorrent peers; UDP ${s.port} on every interface: BitTorrent DHT; TCP ${s.httpPort} on 127.0.0.1: HTTP mirror of the tree`,
     );
     await child.stop();

@@ -392,7 +392,12 @@ export class PoliteClient {
       });
       req.on('response', resolve);
       req.on('error', reject);
-      req.end();
+      // The request goes out when it gets a socket, which may be later than the check before
+      // send() (the agent queues it until a kept-alive socket is free): a Retry-After another
+      // connection got meanwhile holds it here, just before its headers are written.
+      req.once('socket', () => {
+        this.whenQuiet(url.origin, init.signal).then(() => req.end(), (err: unknown) => req.destroy(err instanceof Error ? err : new Error(String(err))));
+      });
     });
   }
 

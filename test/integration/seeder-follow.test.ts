@@ -172,7 +172,9 @@ describe('following named sets', () => {
     try {
     await new Promise<void>((resolve, reject) => dhtNodes[0]!.put({ k: Buffer.from(pointer.k, 'hex'), salt: Buffer.from(pointer.salt), seq: pointer.seq, v: { ih: Buffer.from(pointer.ih, 'hex') }, sig: Buffer.from(pointer.sig, 'hex') }, (err) => (err && (err as { code?: number }).code !== 302 ? reject(err) : resolve())));
     startSeeder('f2', { sets: ['paris'], keepVersions: 1 });
-    const s2 = await waitStatus('f2', 'paris v2 through the DHT, v1-only volumes dropped', (s) => hostsComplete(s, v2) && s.follow?.sets[0]?.versions.join() === '2', 60_000);
+    // The status is rewritten as soon as anything changes, so it can show v2 complete before the v1-only volumes are gone: wait for both.
+    const onlyV2 = (s: StatusRecord) => s.volumes.every((x) => v2.volumes.some((v) => v.infoHash === x.infoHash));
+    const s2 = await waitStatus('f2', 'paris v2 through the DHT, v1-only volumes dropped', (s) => hostsComplete(s, v2) && s.follow?.sets[0]?.versions.join() === '2' && onlyV2(s), 60_000);
     expect(s2.follow?.lastContact?.ok).toBe(false);
     expect(running.get('f2')!.out).toContain(`paris v2: ${v2.volumes.length} volumes, ${formatSize(v2.totals.bytes)} (via dht)`);
     expect(s2.volumes.map((v) => v.infoHash).sort()).toEqual(v2.volumes.map((v) => v.infoHash).sort());

@@ -43,6 +43,7 @@ export const seederFileSchema = z.strictObject({
   http: port.optional(),
   httpHost: z.string().min(1).optional(),
   port: port.optional(),
+  peerHost: z.string().min(1).optional(),
   maxUp: parsed(parseRate).optional(),
   maxDown: parsed(parseRate).optional(),
   keepVersions: z.number().int().min(1).optional(),

@@ -47,6 +47,8 @@ export interface SeedConfig {
   source: SeederSource;
   /** Peer port; 0 = any free port. */
   torrentPort: number;
+  /** Address the peer port listens on; default every interface. */
+  torrentHost?: string;
   /** HTTP mirror port, when serving the tree. */
   httpPort?: number;
   httpHost?: string;
@@ -85,6 +87,7 @@ export interface SeedFlags {
   quota?: number;
   torrent?: string[];
   port: number;
+  peerHost?: string;
   http?: number;
   httpHost?: string;
   maxUp: number;
@@ -155,6 +158,7 @@ export function seedConfigFromFlags(f: SeedFlags): SeedConfig {
       ...(f.catalogueKey || f.setKeys ? { pins: { catalogueKey: f.catalogueKey, setKeys: f.setKeys } } : {}),
     },
     torrentPort: f.port,
+    ...(f.peerHost ? { torrentHost: f.peerHost } : {}),
     ...(f.http !== undefined ? { httpPort: f.http } : {}),
     ...(f.httpHost ? { httpHost: f.httpHost } : {}),
     maxDownloadBytesPerSecond: f.maxDown,

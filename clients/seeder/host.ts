@@ -9,7 +9,8 @@ import { SeedbankError } from '../../shared/errors.ts';
 import { silentLogger, type Logger } from '../../shared/log.ts';
 import { parseVolumeTorrent } from '../../shared/torrent/index.ts';
 import { formatSize } from '../../shared/units.ts';
-import { checkVolumeFits, freeBytes, plannedBytes, treeUsage } from './quota.ts';
+import { checkVolumeFits, plannedBytes } from './quota.ts';
+import { DiskUse } from './disk-use.ts';
 import { scrubVolume, type VolumeScrub } from './scrub.ts';
 import { ContentStore } from './store/content-store.ts';
 import { PieceLayout } from './store/piece-layout.ts';
@@ -17,9 +18,9 @@ import { VolumeFiles } from './store/volume-files.ts';
 import { VolumeStateFile } from './store/volume-state.ts';
 import { HostedVolume } from './volume.ts';
 import type { VolumeStatus } from './volume-status.ts';
-import type { PauseReason, SeederOptions, SeederStatus } from './seeder-options.ts';
+import type { Listener, PauseReason, SeederOptions, SeederStatus } from './seeder-options.ts';
 
-export type { PauseReason, SeederOptions, SeederStatus } from './seeder-options.ts';
+export type { Listener, PauseReason, SeederOptions, SeederStatus } from './seeder-options.ts';
 import { DEFAULT_CONNECTIONS_PER_HOST, HostLimiter } from './web-seed/host-limiter.ts';
 import type { WTClient } from './webtorrent-api.ts';
 import type { Announcer } from './swarm/announcer.ts';
@@ -45,12 +46,10 @@ export class Seeder {
   private readonly limiter: HostLimiter;
   private readonly log: Logger;
   private pause: PauseReason | null = null;
-  private diskUse = 0;
-  private diskFree = 0;
+  private readonly disk: DiskUse;
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   private takenDown: ReadonlySet<string> = new Set();
-  private lastDiskScan = 0;
 
   private constructor(
     private readonly o: SeederOptions,
@@ -58,10 +57,12 @@ export class Seeder {
     private readonly client: WTClient,
     private readonly seedServer: SeedServer,
     private readonly announcer: Announcer,
+    private readonly listeners: () => Listener[],
     /** The operator key this seeder proves to a census (STORAGE/.seedbank/operator-key). */
     readonly operatorKey: OperatorKey,
   ) {
     this.log = o.logger ?? silentLogger;
+    this.disk = new DiskUse(content.paths.root);
     this.limiter = new HostLimiter({
       perHost: o.webSeedConnectionsPerHost ?? DEFAULT_CONNECTIONS_PER_HOST,
       userAgent: o.userAgent ?? DEFAULT_SEEDER_USER_AGENT,
@@ -74,7 +75,9 @@ export class Seeder {
   /** Opens the storage folder, starts listening for peers and resumes every volume hosted before. */
   static async open(o: SeederOptions): Promise<Seeder> {
     installBencodeGuard();
-    const content = await ContentStore.open(o.storage, { maxOpenFiles: o.maxOpenFiles });
+    // The store reports each write's change in allocation; the seeder exists a moment later.
+    let self: Seeder | undefined;
+    const content = await ContentStore.open(o.storage, { maxOpenFiles: o.maxOpenFiles, onAllocationChange: (abs, delta) => self?.onAllocationChange(abs, delta) });
     let peers: PeerStack;
     let operatorKey: OperatorKey;
     try {
@@ -85,7 +88,8 @@ export class Seeder {
       throw err;
     }
     const { client, seedServer, announcer } = peers;
-    const seeder = new Seeder(o, content, client, seedServer, announcer, operatorKey);
+    const seeder = new Seeder(o, content, client, seedServer, announcer, () => peers.listeners(), operatorKey);
+    self = seeder;
     try {
       await seeder.resume();
       await seeder.housekeeping();
@@ -172,9 +176,10 @@ export class Seeder {
       storage: this.storage,
       operatorKey: this.operatorKey.publicKeyHex,
       port: this.port,
+      listening: this.listeners(),
       quotaBytes: this.o.quotaBytes,
-      diskUseBytes: this.diskUse,
-      freeBytes: this.diskFree,
+      diskUseBytes: this.disk.usedBytes,
+      freeBytes: this.disk.freeBytes,
       downloading: this.pause === null,
       ...(this.pause ? { pausedBecause: this.pause.message } : {}),
       downloadBytesPerSecond: Math.round(this.client.downloadSpeed),
@@ -258,23 +263,39 @@ export class Seeder {
     if (this.closed) return;
     const volumes = [...this.volumesByHash.values()];
     const allServed = volumes.every((v) => v.isServed);
-    const due = !o.whenDue || !allServed || this.pause !== null || Date.now() - this.lastDiskScan >= IDLE_DISK_SCAN_INTERVAL_MS;
+    const due = !o.whenDue || !allServed || this.pause !== null || Date.now() - this.disk.lastWalkAt >= IDLE_DISK_SCAN_INTERVAL_MS;
     try {
-      this.diskFree = await freeBytes(this.storage);
-      if (due) {
-        this.diskUse = await treeUsage(this.storage);
-        for (const v of volumes) v.bytesOnDisk = (await v.files.filesOnDisk()).totalAllocated();
-        this.lastDiskScan = Date.now();
-      }
+      await this.disk.measureFree();
+      if (due) await this.disk.walk(volumes);
     } catch (err) {
       this.log.warn({ err }, 'could not measure disk use');
       return;
     }
-    if (this.diskUse > this.o.quotaBytes) {
-      this.pauseDownloads({ kind: 'quota', message: `the storage folder uses ${formatSize(this.diskUse)}, over the quota of ${formatSize(this.o.quotaBytes)}` });
-    } else if (this.pause?.kind === 'quota' || (this.pause?.kind === 'disk-full' && this.diskFree >= RESUME_FREE_BYTES)) {
-      this.resumeDownloads();
+    const underQuota = this.disk.usedBytes <= this.o.quotaBytes;
+    if (!this.applyQuota() && underQuota && this.pause?.kind === 'disk-full' && this.disk.freeBytes >= RESUME_FREE_BYTES) this.resumeDownloads();
+    this.o.onChange?.();
+  }
+
+  /** Stops downloading over the quota, resumes under it; true when it paused or resumed. */
+  private applyQuota(): boolean {
+    const used = this.disk.usedBytes;
+    if (used > this.o.quotaBytes) {
+      if (this.pause) return false;
+      this.pauseDownloads({ kind: 'quota', message: `the storage folder uses ${formatSize(used)}, over the quota of ${formatSize(this.o.quotaBytes)}` });
+      return true;
     }
+    if (this.pause?.kind !== 'quota') return false;
+    this.resumeDownloads();
+    return true;
+  }
+
+  /** A file's allocation changed (a write, a truncation, a removal): count it now, not at the next walk. */
+  private onAllocationChange(abs: string, deltaBytes: number): void {
+    if (this.closed) return;
+    const holders = this.content.holders(abs).map((ih) => this.volumesByHash.get(ih)).filter((v) => v !== undefined);
+    this.disk.add(deltaBytes, holders);
+    this.applyQuota();
+    this.o.onChange?.();
   }
 
   /** Saves every volume's state, stops the client and closes files. */
@@ -330,6 +351,7 @@ export class Seeder {
       const v: HostedVolume = new HostedVolume(parsed, bytes, files, stateFile, saved?.addedAt ?? new Date().toISOString(), saved, {
         onVerified: (index) => this.shareVerified(v, index),
         onWriteFailed: (index, err) => this.onWriteFailed(v, err),
+        onStateChange: () => this.o.onChange?.(),
       });
       await blockTakenDown(v, this.content, this.takenDown);
       this.volumesByHash.set(ih, v);

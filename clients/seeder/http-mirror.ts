@@ -55,6 +55,8 @@ export interface ServedRequest {
 /** A running mirror. */
 export interface HttpMirror {
   readonly port: number;
+  /** The address it listens on, as configured ('127.0.0.1' by default, '0.0.0.0' for every interface). */
+  readonly host: string;
   /** e.g. http://127.0.0.1:8080/ — what a torrent's url-list would hold. */
   readonly url: string;
   /** Body bytes sent so far (tests and benchmarks count what a source served). */
@@ -179,6 +181,7 @@ export async function startHttpMirror(o: HttpMirrorOptions): Promise<HttpMirror>
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   return {
     port,
+    host,
     url: `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}/`,
     get bytesServed() {
       return bytesServed;

@@ -13,13 +13,18 @@ import type { SeedConfig } from './config.ts';
 import { Seeder } from './host.ts';
 import { startHttpMirror, type HttpMirror } from './http-mirror.ts';
 import { STATUS_INTERVAL_MS, writeStatus } from './status-file.ts';
+import { StatusWriter } from './status-writer.ts';
 
 /** Runs the seeder until `signal` aborts. */
 export async function runSeed(c: SeedConfig, o: { logger: Logger; out: (line: string) => void; signal: AbortSignal }): Promise<void> {
+  // Bytes written and state changes rewrite the status file soon (bounded), not only every few seconds.
+  let writer: StatusWriter | undefined;
   const seeder = await Seeder.open({
+    onChange: () => writer?.changed(),
     storage: c.storage,
     quotaBytes: c.quotaBytes,
     torrentPort: c.torrentPort,
+    ...(c.torrentHost ? { torrentHost: c.torrentHost } : {}),
     maxDownloadBytesPerSecond: c.maxDownloadBytesPerSecond,
     maxUploadBytesPerSecond: c.maxUploadBytesPerSecond,
     webSeeds: c.webSeeds,
@@ -34,9 +39,12 @@ export async function runSeed(c: SeedConfig, o: { logger: Logger; out: (line: st
   let mirror: HttpMirror | undefined;
   const timers: NodeJS.Timeout[] = [];
   const startedAt = new Date().toISOString();
-  const saveStatus = () =>
-    writeStatus(seeder.storage, { ...seeder.status(), pid: process.pid, startedAt, updatedAt: new Date().toISOString(), ...(mirror ? { httpPort: mirror.port } : {}), ...(follower ? { follow: follower.status() } : {}) })
+  const saveStatus = () => {
+    const s = seeder.status();
+    const listening = mirror ? [...s.listening, { protocol: 'tcp' as const, address: mirror.host, port: mirror.port, purpose: 'http-mirror' as const }] : s.listening;
+    return writeStatus(seeder.storage, { ...s, listening, pid: process.pid, startedAt, updatedAt: new Date().toISOString(), ...(mirror ? { httpPort: mirror.port } : {}), ...(follower ? { follow: follower.status() } : {}) })
       .catch((err: unknown) => o.logger.warn({ err }, 'could not write the status file'));
+  };
   try {
     let hosted = 0;
     for (const file of c.source.kind === 'torrents' ? c.source.files : []) {
@@ -72,8 +80,9 @@ export async function runSeed(c: SeedConfig, o: { logger: Logger; out: (line: st
     }
     o.out(`seeding ${seeder.volumes().length} volumes on port ${seeder.port}; status: seedbank status --storage ${c.storage}`);
     if (c.source.kind === 'torrents' && hosted === 0 && seeder.volumes().length === 0) o.logger.warn('no volume hosted');
-    await saveStatus();
-    timers.push(setInterval(() => void saveStatus(), STATUS_INTERVAL_MS));
+    writer = new StatusWriter(saveStatus);
+    await writer.now();
+    timers.push(setInterval(() => void writer?.now(), STATUS_INTERVAL_MS));
     if (c.scrubShare > 0) {
       timers.push(setInterval(() => {
         seeder.scrub({ share: c.scrubShare }).then(
@@ -86,6 +95,7 @@ export async function runSeed(c: SeedConfig, o: { logger: Logger; out: (line: st
     o.logger.info('shutting down');
   } finally {
     for (const t of timers) clearInterval(t);
+    writer?.close();
     await follower?.close();
     await mirror?.close();
     await seeder.close();

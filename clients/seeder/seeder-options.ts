@@ -10,6 +10,8 @@ export interface SeederOptions {
   quotaBytes: number;
   /** TCP port for peers (default 0: any free port). */
   torrentPort?: number;
+  /** Address the peer port listens on (default every interface; 127.0.0.1 in tests). */
+  torrentHost?: string;
   /** Bytes per second; 0 or undefined means no limit. */
   maxDownloadBytesPerSecond?: number;
   maxUploadBytesPerSecond?: number;
@@ -32,6 +34,11 @@ export interface SeederOptions {
   userAgent?: string;
   housekeepingIntervalMs?: number;
   logger?: Logger;
+  /**
+   * Called whenever the status changed: bytes written, a volume's state, a disk walk. Often
+   * (every piece written): the caller bounds how often it acts on it (see StatusWriter).
+   */
+  onChange?: () => void;
 }
 
 /** Why downloading is stopped. */
@@ -40,12 +47,24 @@ export interface PauseReason {
   message: string;
 }
 
+/** One socket the seeder listens on, and what for. */
+export interface Listener {
+  protocol: 'tcp' | 'udp';
+  /** The bound address ('::' or '0.0.0.0': every interface). */
+  address: string;
+  port: number;
+  /** peers: BitTorrent peers (the seed server); dht: the BitTorrent DHT; http-mirror: the tree over HTTP. */
+  purpose: 'peers' | 'dht' | 'http-mirror';
+}
+
 /** The seeder's state as a whole (the status file's content). */
 export interface SeederStatus {
   storage: string;
   /** The operator key (64 hex) this seeder proves to a census. */
   operatorKey: string;
   port: number;
+  /** Every port this seeder listens on, and what for (nothing else is open). */
+  listening: Listener[];
   quotaBytes: number;
   /** Measured use of the storage folder. */
   diskUseBytes: number;

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { SeedbankError } from '../../shared/errors.ts';
 import { readJson, writeFileAtomic } from '../../shared/fs/index.ts';
 import { formatSize } from '../../shared/units.ts';
-import type { SeederStatus } from './host.ts';
+import type { Listener, SeederStatus } from './host.ts';
 import type { FollowStatus } from './follow/follower.ts';
 import { META_DIR } from './store/storage-paths.ts';
 
@@ -76,6 +76,8 @@ const statusRecordSchema = z.object({
   follow: followStatusSchema.optional(),
   storage: z.string(),
   port: z.number().int(),
+  // Status files written before the field existed read as listing nothing.
+  listening: z.array(z.object({ protocol: z.enum(['tcp', 'udp']), address: z.string(), port: z.number().int(), purpose: z.enum(['peers', 'dht', 'http-mirror']) })).default([]),
   operatorKey: z.string().regex(/^[0-9a-f]{64}$/),
   quotaBytes: z.number(),
   diskUseBytes: z.number(),
@@ -106,6 +108,19 @@ export async function readStatus(storage: string): Promise<StatusRecord> {
   }
 }
 
+/** What each kind of listener is for, in the status. */
+const PURPOSE_TEXT: Record<Listener['purpose'], string> = {
+  peers: 'BitTorrent peers',
+  dht: 'BitTorrent DHT',
+  'http-mirror': 'HTTP mirror of the tree',
+};
+
+/** One listener as a person reads it: 'TCP 6881 on every interface: BitTorrent peers'. */
+function formatListener(l: Listener): string {
+  const where = l.address === '::' || l.address === '0.0.0.0' ? 'every interface' : l.address;
+  return `${l.protocol.toUpperCase()} ${l.port} on ${where}: ${PURPOSE_TEXT[l.purpose]}`;
+}
+
 function pad(s: string, n: number): string {
   return s.length >= n ? s : s + ' '.repeat(n - s.length);
 }
@@ -116,6 +131,7 @@ export function formatStatus(r: StatusRecord, now = Date.now()): string[] {
   const alive = age <= (STATUS_INTERVAL_MS / 1000) * 5;
   const lines = [
     `seeder pid ${r.pid} on port ${r.port}${r.httpPort ? `, HTTP mirror on port ${r.httpPort}` : ''}: ${alive ? `updated ${age} s ago` : `NOT RUNNING? last update ${age} s ago`}`,
+    ...(r.listening.length > 0 ? [`listening (nothing else is open): ${r.listening.map(formatListener).join('; ')}`] : []),
     `operator key ${r.operatorKey ?? 'none yet (written on the next start)'}`,
     `storage ${r.storage}: ${formatSize(r.diskUseBytes)} used of a ${formatSize(r.quotaBytes)} quota, ${formatSize(r.freeBytes)} free on disk`,
     `down ${formatSize(r.downloadBytesPerSecond)}/s, up ${formatSize(r.uploadBytesPerSecond)}/s${r.downloading ? '' : ` — downloading stopped: ${r.pausedBecause}`}`,
@@ -139,5 +155,12 @@ export function formatStatus(r: StatusRecord, now = Date.now()): string[] {
     );
   }
   if (r.volumes.length === 0) lines.push('(no volumes hosted)');
+  const perVolume = r.volumes.reduce((s, v) => s + v.bytesOnDisk, 0);
+  if (perVolume > r.diskUseBytes && r.volumes.length > 1) {
+    lines.push(
+      `"on disk" counts a file in every volume that holds it: volumes here share files, so the column adds up to ${formatSize(perVolume)} ` +
+        `while the storage folder uses ${formatSize(r.diskUseBytes)}`,
+    );
+  }
   return lines;
 }

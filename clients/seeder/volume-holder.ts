@@ -24,6 +24,8 @@ export interface HeldVolume {
   saveNow(): Promise<void>;
   /** Counts bytes fetched from web seeds. */
   addWebSeedBytes(n: number): void;
+  /** Told after every lifecycle transition. */
+  onStateChange?(state: VolumeState): void;
 }
 
 /** One volume's engine, state and hand-overs. */
@@ -45,7 +47,7 @@ export class VolumeHolder {
     private readonly v: HeldVolume,
     private readonly events: EngineEvents,
   ) {
-    this.lifecycle = new VolumeLifecycle(v.parsed.infoHash);
+    this.lifecycle = new VolumeLifecycle(v.parsed.infoHash, (state) => v.onStateChange?.(state));
   }
 
   get state(): VolumeState {

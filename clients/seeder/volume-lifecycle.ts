@@ -54,7 +54,11 @@ export class VolumeLifecycle {
   private current: VolumeState = 'new';
   private readonly waiters = new Set<{ states: ReadonlySet<VolumeState>; resolve: () => void }>();
 
-  constructor(private readonly infoHash: string) {}
+  constructor(
+    private readonly infoHash: string,
+    /** Told after every transition (the seeder rewrites its status soon). */
+    private readonly onChange: (state: VolumeState) => void = () => undefined,
+  ) {}
 
   /** The current state. */
   get state(): VolumeState {
@@ -81,6 +85,7 @@ export class VolumeLifecycle {
       this.waiters.delete(w);
       w.resolve();
     }
+    this.onChange(next);
   }
 
   /**

@@ -4,6 +4,7 @@ import type { Announcer } from './swarm/announcer.ts';
 import type { SeedServer } from './swarm/seed-server.ts';
 import type { HostLimiter } from './web-seed/host-limiter.ts';
 import type { WTClient } from './webtorrent-api.ts';
+import type { VolumeState } from './volume-lifecycle.ts';
 
 /** What the seeder wants to hear from a volume; given at construction, so nothing is missed during start. */
 export interface VolumeHooks {
@@ -11,6 +12,8 @@ export interface VolumeHooks {
   onVerified(index: number): void;
   /** A verified piece could not be written (the volume keeps it to ask for again on resume). */
   onWriteFailed(index: number, err: Error): void;
+  /** The volume moved to another lifecycle state (the status should say so soon). */
+  onStateChange?(state: VolumeState): void;
 }
 
 /** How a volume is started. */

@@ -54,7 +54,7 @@ export class HostedVolume {
       },
       failed: (message) => this.fail(message),
     };
-    this.holder = new VolumeHolder({ parsed, torrentBytes, files, blocked: files.blocked, saveNow: () => this.saveNow(), addWebSeedBytes: (n) => (this.webSeedBytes += n) }, events);
+    this.holder = new VolumeHolder({ parsed, torrentBytes, files, blocked: files.blocked, saveNow: () => this.saveNow(), addWebSeedBytes: (n) => (this.webSeedBytes += n), onStateChange: (state) => hooks.onStateChange?.(state) }, events);
     files.onWriteFailed = (index, err) => {
       this.limbo.add(index);
       hooks.onWriteFailed(index, err);

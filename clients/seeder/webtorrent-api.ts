@@ -81,12 +81,15 @@ export interface WTDht {
   nodes: { count(): number };
   announce(infoHash: string, port: number, cb: (err?: Error | null) => void): void;
   address(): { address: string; port: number } | null;
+  readonly listening: boolean;
+  once(event: 'listening', listener: () => void): this;
 }
 
 /** The client. */
 export interface WTClient {
   /** Hex. */
   readonly peerId: string;
+  readonly destroyed: boolean;
   /** The port announced to the DHT and recognised as our own (set to the seed server's). */
   torrentPort: number;
   readonly listening: boolean;
@@ -109,8 +112,16 @@ export interface WTClient {
 
 /** Options the seeder sets on its client. */
 export interface ClientOptions {
-  /** TCP port for peers; 0 picks a free one. */
+  /** TCP port webtorrent's own listener takes (0: a free one); closed at once unless `listen` (see createClient). */
   torrentPort: number;
+  /**
+   * Keep webtorrent's own TCP listener open. The seeder does not: its seed server owns the
+   * peer port and hands webtorrent the connections it does not serve, so a second port open
+   * on every interface would only be a door nobody announced. Default false.
+   */
+  listen?: boolean;
+  /** The 20-byte peer id (default: webtorrent's own random one). */
+  peerId?: Uint8Array;
   /** Announce to the trackers named in each torrent. */
   trackers: boolean;
   /** Peer exchange (BEP 11) with connected peers. */
@@ -130,10 +141,15 @@ function ed25519Check(sig: Uint8Array, message: Uint8Array, publicKey: Uint8Arra
 }
 
 
-/** Creates a client and resolves once it listens for peers. */
+/**
+ * Creates a client and resolves once it is ready: its TCP listener up (and closed again unless
+ * `listen`), its DHT socket bound when the DHT is on. Rejects when a port cannot be had (the
+ * client is destroyed).
+ */
 export async function createClient(o: ClientOptions): Promise<WTClient> {
   const Ctor = WebTorrentImpl as unknown as new (opts: Record<string, unknown>) => WTClient;
   const client = new Ctor({
+    ...(o.peerId ? { peerId: o.peerId } : {}),
     torrentPort: o.torrentPort,
     // BEP 44 gets must check signatures: bittorrent-dht takes the check as `verify`.
     dht: o.dht === false ? false : { verify: ed25519Check, ...(o.dht.bootstrap ? { bootstrap: o.dht.bootstrap } : {}) },
@@ -150,12 +166,19 @@ export async function createClient(o: ClientOptions): Promise<WTClient> {
     uploadLimit: o.uploadLimit,
     maxConns: o.maxConns,
   });
-  if (!client.listening) {
-    await new Promise<void>((resolve, reject) => {
-      client.once('listening', () => resolve());
-      client.on('error', (err) => reject(err instanceof Error ? err : new Error(err)));
-    });
+  const failed = new Promise<never>((_resolve, reject) => client.on('error', (err) => reject(err instanceof Error ? err : new Error(err))));
+  failed.catch(() => undefined);
+  const ready: Promise<void>[] = [];
+  if (!client.listening) ready.push(new Promise<void>((resolve) => client.once('listening', () => resolve())));
+  const dht = client.dht;
+  if (dht && !dht.listening) ready.push(new Promise<void>((resolve) => dht.once('listening', () => resolve())));
+  try {
+    await Promise.race([Promise.all(ready), failed]);
+  } catch (err) {
+    await new Promise<void>((resolve) => (client.destroyed ? resolve() : client.destroy(() => resolve())));
+    throw err;
   }
+  if (!o.listen) closeOwnListener(client);
   return client;
 }
 
@@ -170,7 +193,7 @@ interface TorrentInternals {
 
 /** The client internal used (index.js, lib/conn-pool.js): the TCP listener webtorrent accepts peers on. */
 interface ClientInternals {
-  _connPool?: { tcpServer?: { emit(event: 'connection', socket: Socket): boolean; address(): unknown } | null } | null;
+  _connPool?: { tcpServer?: { emit(event: 'connection', socket: Socket): boolean; address(): unknown; close(): unknown } | null } | null;
 }
 
 /** One internal, what it is for, and how to tell it is still there. */
@@ -202,10 +225,10 @@ export const WEBTORRENT_INTERNALS: readonly WebtorrentInternal[] = [
   },
   {
     name: 'WebTorrent#_connPool.tcpServer',
-    why: 'hand webtorrent the incoming connections the seed server (which owns the peer port) does not serve',
+    why: 'hand webtorrent the incoming connections the seed server (which owns the peer port) does not serve, and close its own listener',
     present: (c) => {
       const server = (c as unknown as ClientInternals)._connPool?.tcpServer;
-      return !!server && typeof server.emit === 'function' && typeof server.address === 'function';
+      return !!server && typeof server.emit === 'function' && typeof server.address === 'function' && typeof server.close === 'function';
     },
   },
   {
@@ -231,6 +254,14 @@ export function markUnverified(t: WTTorrent, index: number): void {
 /** Recomputes whether the torrent is done (emits 'done' when it just became so). */
 export function checkDone(t: WTTorrent): boolean {
   return (t as unknown as TorrentInternals)._checkDone();
+}
+
+/**
+ * Stops webtorrent's own listener from accepting (its port is closed); its connection handler
+ * stays, so passIncoming still works. webtorrent 2.8 has no option to not listen at all.
+ */
+function closeOwnListener(client: WTClient): void {
+  (client as unknown as ClientInternals)._connPool?.tcpServer?.close();
 }
 
 /**

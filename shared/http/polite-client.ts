@@ -1,7 +1,9 @@
 /**
  * An HTTP client that behaves like a good Wikimedia citizen when fetching original media:
  * a descriptive User-Agent, few connections per host, a shared bandwidth cap, and bounded
- * retries with exponential back-off that honour `Retry-After`.
+ * retries with exponential back-off that honour `Retry-After`. A `Retry-After` holds every
+ * request to that origin, not only the one that got it: the server asked this client to
+ * stay away, and a second connection sending on would ignore that.
  * See https://meta.wikimedia.org/wiki/User-Agent_policy and
  * https://wikitech.wikimedia.org/wiki/Robot_policy.
  */
@@ -67,6 +69,26 @@ export interface PoliteClientStats {
 /** Abortable default sleep. */
 function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return sleepTimer(ms, undefined, { signal });
+}
+
+/** Waits for `p`, or rejects with the signal's reason when it aborts first. */
+function abortable(p: Promise<void>, signal?: AbortSignal): Promise<void> {
+  if (!signal) return p;
+  signal.throwIfAborted();
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, reject);
+  });
+}
+
+/** A server's Retry-After for a whole origin: until when, and one wait every request shares. */
+interface QuietPeriod {
+  until: number;
+  over: Promise<void>;
 }
 
 export { TokenBucket } from './limits.ts';
@@ -162,6 +184,10 @@ export class PoliteClient {
   private readonly httpAgent: http.Agent;
   private readonly httpsAgent: https.Agent;
   private readonly counters: PoliteClientStats = { requests: 0, retries: 0, bytes: 0 };
+  /** Per origin, the Retry-After a server gave last, while it runs. */
+  private readonly quiet = new Map<string, QuietPeriod>();
+  /** Ends shared waits when the client closes. */
+  private readonly closing = new AbortController();
 
   constructor(options: PoliteClientOptions) {
     validateUserAgent(options.userAgent);
@@ -188,6 +214,7 @@ export class PoliteClient {
 
   /** Closes every connection of this client, in-flight ones included; call it when done. */
   close(): void {
+    this.closing.abort();
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
   }
@@ -258,6 +285,7 @@ export class PoliteClient {
     const method = init.method ?? 'GET';
     for (let attempt = 0; ; attempt++) {
       init.signal?.throwIfAborted();
+      await this.whenQuiet(url.origin, init.signal);
       this.counters.requests++;
       let res: http.IncomingMessage;
       try {
@@ -312,7 +340,35 @@ export class PoliteClient {
     const delayMs = Math.max(retryAfterMs ?? 0, this.retryDelayMs(attempt));
     this.counters.retries++;
     this.logger.warn({ url: url.href, attempt: attempt + 1, delayMs, retryAfterMs, ...reason }, 'retrying HTTP request');
-    await this.sleep(delayMs, signal);
+    if (retryAfterMs === undefined) return this.sleep(delayMs, signal);
+    // Every request to the origin waits the Retry-After; this one waits its own back-off if longer.
+    const shared = this.quietFor(url.origin, retryAfterMs);
+    await (delayMs > retryAfterMs ? this.sleep(delayMs, signal) : abortable(shared, signal));
+  }
+
+  /** Starts (or extends) the quiet period a server asked of this origin; resolves when it is over. */
+  private quietFor(origin: string, ms: number): Promise<void> {
+    const until = Date.now() + ms;
+    const known = this.quiet.get(origin);
+    if (known && known.until >= until) return known.over;
+    const period: QuietPeriod = { until, over: Promise.resolve() };
+    // Not the request's own signal: the wait is shared. Closing the client ends it.
+    period.over = this.sleep(ms, this.closing.signal)
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.quiet.get(origin) === period) this.quiet.delete(origin);
+      });
+    this.quiet.set(origin, period);
+    return period.over;
+  }
+
+  /** Waits while a server's Retry-After for this origin runs (and any later one given meanwhile). */
+  private async whenQuiet(origin: string, signal: AbortSignal | undefined): Promise<void> {
+    let waited: QuietPeriod | undefined;
+    for (let period = this.quiet.get(origin); period && period !== waited && period.until > Date.now(); period = this.quiet.get(origin)) {
+      await abortable(period.over, signal);
+      waited = period;
+    }
   }
 
   /** One HTTP exchange: resolves at the response headers. */
@@ -336,7 +392,12 @@ export class PoliteClient {
       });
       req.on('response', resolve);
       req.on('error', reject);
-      req.end();
+      // The request goes out when it gets a socket, which may be later than the check before
+      // send() (the agent queues it until a kept-alive socket is free): a Retry-After another
+      // connection got meanwhile holds it here, just before its headers are written.
+      req.once('socket', () => {
+        this.whenQuiet(url.origin, init.signal).then(() => req.end(), (err: unknown) => req.destroy(err instanceof Error ? err : new Error(String(err))));
+      });
     });
   }
 

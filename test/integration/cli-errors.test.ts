@@ -212,7 +212,7 @@ describe('seedbank ends quietly when its reader or its user stops it', () => {
     const storage = path.join(work, 'status-storage');
     await mkdir(path.dirname(statusPath(storage)), { recursive: true });
     await writeStatus(storage, {
-      storage, port: 6881, operatorKey: '0'.repeat(64), quotaBytes: 1e9, diskUseBytes: 0, freeBytes: 1e12, downloading: false,
+      storage, port: 6881, listening: [{ protocol: 'tcp', address: '::', port: 6881, purpose: 'peers' }], operatorKey: '0'.repeat(64), quotaBytes: 1e9, diskUseBytes: 0, freeBytes: 1e12, downloading: false,
       downloadBytesPerSecond: 0, uploadBytesPerSecond: 0, openFiles: 0, volumes: [],
       pid: process.pid, startedAt: new Date().toISOString(), updatedAt: new Date().toISOString(),
     });

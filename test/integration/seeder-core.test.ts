@@ -12,6 +12,7 @@ import { parseRecipe } from '../../shared/formats/recipe.ts';
 import type { Manifest } from '../../shared/formats/manifest.ts';
 import { createVolumeTorrent, parseVolumeTorrent } from '../../shared/torrent/index.ts';
 import { isSeedbankError } from '../../shared/errors.ts';
+import { formatSize } from '../../shared/units.ts';
 import { Seeder, startHttpMirror, type HttpMirror, type SeederOptions, type ServedRequest } from '../../clients/seeder/index.ts';
 import { startChildSeeder, type ChildSeeder } from '../helpers/peers/child-seeder.ts';
 import { sendPoisonedHandshake } from '../helpers/peers/hostile-peer.ts';
@@ -19,7 +20,9 @@ import { aria2Download, libtorrentDownload, startLibtorrentSeeder, type Libtorre
 import { retargetTorrent } from '../helpers/peers/torrent-copy.ts';
 import { startTestTracker, type TestTracker } from '../helpers/peers/tracker.ts';
 import { fillWiki } from '../../deploy/local/wiki/fixtures.ts';
-import { waitFor } from '../helpers/run-cli.ts';
+import { runCli, waitFor } from '../helpers/run-cli.ts';
+import { watchStatus } from '../helpers/peers/status-watch.ts';
+import { listeningSockets } from '../helpers/peers/listening-sockets.ts';
 import { story } from '../helpers/story.ts';
 import { startWiki, type Wiki } from '../../deploy/local/wiki/mediawiki.ts';
 
@@ -270,6 +273,36 @@ describe('as a process', () => {
     const validBytes = [...valid].reduce((s, i) => s + Math.min(parsed.pieceLength, parsed.totalBytes - i * parsed.pieceLength), 0);
     expect(after.reduce((s, r) => s + r.bytes, 0)).toBeLessThanOrEqual(parsed.totalBytes - validBytes);
     expect(sha1(await readFile(path.join(storage, 'commons', ...parsed.files[0]!.path.split('/'))))).toBe(parsed.files[0]!.sha1Hex);
+  });
+
+  it('counts bytes as they are written: the status file and `seedbank status` show them within a second of the last byte, long before any disk walk; it listens on the peer port alone', async () => {
+    const v = bigVolume();
+    const served = { bytes: 0, lastAt: 0 };
+    const source = await startHttpMirror({ storage: path.join(work, 'data', 'media'), port: 0, host: '127.0.0.1', onServe: (r) => { served.bytes += r.bytes; served.lastAt = Date.now(); } });
+    closers.push(source.close);
+    const file = path.join(work, 'counted.torrent');
+    await writeFile(file, retargetTorrent(await torrentOf(v.infoHash), { urlList: [source.url], announce: [] }));
+    const storage = path.join(work, 'counted');
+    await mkdir(path.join(storage, '.seedbank'), { recursive: true });
+    const complete = watchStatus(storage, 'the volume complete with its bytes on disk', (s) => s.volumes[0]?.progress === 1 && s.volumes[0].bytesOnDisk >= v.size && s.diskUseBytes >= v.size, 60_000);
+    const run = startChildSeeder(storage, ['--quota', '1GB', '--torrent', file, '--peer-host', '127.0.0.1']);
+    closers.push(() => run.stop('SIGKILL'));
+    const seen = await complete.catch((err: Error) => Promise.reject(new Error(`${err.message}\n${run.output().slice(-2000)}`)));
+    expect(served.bytes, 'the whole volume came from the mirror').toBe(v.size);
+    // The last byte was served before it was written; the status said so this soon after (the disk walk runs every 30 s).
+    const lagMs = seen.at - served.lastAt;
+    console.log(`[seeder-core] status showed ${seen.status.diskUseBytes} bytes used ${lagMs} ms after the last byte was served`);
+    expect(lagMs, 'status file shows the bytes within a second of the last one').toBeLessThan(1_000);
+    expect(Date.now() - Date.parse(seen.status.startedAt), 'before the first periodic disk walk').toBeLessThan(30_000);
+    const shown = await runCli(['status', '--storage', storage, '--once']);
+    expect(shown.stdout).toContain(`: ${formatSize(seen.status.diskUseBytes)} used of a 1.00 GB quota`);
+    expect(seen.status.diskUseBytes, 'what the status says is what is on disk').toBeGreaterThanOrEqual(v.size);
+    // Listening: the peer port on the configured address, nothing else (no webtorrent listener, no DHT with torrent files).
+    const sockets = await listeningSockets(run.child.pid!);
+    expect(seen.status.listening).toEqual([{ protocol: 'tcp', address: '127.0.0.1', port: seen.status.port, purpose: 'peers' }]);
+    expect(sockets).toEqual([{ protocol: 'tcp', address: '127.0.0.1', port: seen.status.port }]);
+    expect(shown.stdout).toContain(`listening (nothing else is open): TCP ${seen.status.port} on 127.0.0.1: BitTorrent peers`);
+    await run.stop();
   });
 
   it('keeps serving after a peer sends the extension handshake `l-3:e` (bencode@4 loops forever on it)', async () => {

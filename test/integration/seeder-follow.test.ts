@@ -22,6 +22,7 @@ import { runSeed } from '../../clients/seeder/run-seed.ts';
 import { allocatedSize, VOLUME_OVERHEAD_BYTES } from '../../clients/seeder/quota.ts';
 import { readStatus, formatStatus, type StatusRecord } from '../../clients/seeder/status-file.ts';
 import { startChildSeeder, type ChildSeeder } from '../helpers/peers/child-seeder.ts';
+import { listeningSockets } from '../helpers/peers/listening-sockets.ts';
 import { changeWiki, fillWiki, type FixtureSet } from '../../deploy/local/wiki/fixtures.ts';
 import { waitFor } from '../helpers/run-cli.ts';
 import { story } from '../helpers/story.ts';
@@ -171,7 +172,7 @@ describe('following named sets', () => {
     try {
     await new Promise<void>((resolve, reject) => dhtNodes[0]!.put({ k: Buffer.from(pointer.k, 'hex'), salt: Buffer.from(pointer.salt), seq: pointer.seq, v: { ih: Buffer.from(pointer.ih, 'hex') }, sig: Buffer.from(pointer.sig, 'hex') }, (err) => (err && (err as { code?: number }).code !== 302 ? reject(err) : resolve())));
     startSeeder('f2', { sets: ['paris'], keepVersions: 1 });
-    // The state says v2 before the v1-only volume is removed (dropVersion saves, then removes): wait for both.
+    // The status is rewritten as soon as anything changes, so it can show v2 complete before the v1-only volumes are gone: wait for both.
     const onlyV2 = (s: StatusRecord) => s.volumes.every((x) => v2.volumes.some((v) => v.infoHash === x.infoHash));
     const s2 = await waitStatus('f2', 'paris v2 through the DHT, v1-only volumes dropped', (s) => hostsComplete(s, v2) && s.follow?.sets[0]?.versions.join() === '2' && onlyV2(s), 60_000);
     expect(s2.follow?.lastContact?.ok).toBe(false);
@@ -262,4 +263,29 @@ describe('auto mode', () => {
       expect(s.diskUseBytes, `${name} within its quota`).toBeLessThanOrEqual(s.quotaBytes);
     }
   }, 150_000);
+});
+
+describe('open ports', () => {
+  it('a following seeder with the DHT and an HTTP mirror listens on exactly the ports its status names: peers (TCP), DHT (UDP, same number), mirror', async () => {
+    const dir = path.join(work, 'ports');
+    const child = startChildSeeder(dir, [
+      '--catalogue', catalogue.url, '--sets', 'birds', '--quota', '1GB', '--poll-interval', POLL, '--dht-bootstrap', bootstrap.join(','),
+      '--peer-host', '127.0.0.1', '--http', '0', '--http-host', '127.0.0.1',
+    ]);
+    children.push(child);
+    const birds = manifests['birds@1']!;
+    const s = await child.waitForStatus('birds complete, listening for peers, the DHT and HTTP', (x) => hostsComplete(x, birds) && x.listening.length === 3, 60_000);
+    const sockets = await listeningSockets(child.child.pid!);
+    const key = (l: { protocol: string; address: string; port: number }) => `${l.protocol} ${l.address}:${l.port}`;
+    expect(sockets.map(key).sort(), `open sockets of the seeder process\n${formatStatus(s).join('\n')}`).toEqual(s.listening.map(key).sort());
+    expect(s.listening).toEqual(expect.arrayContaining([
+      { protocol: 'tcp', address: '127.0.0.1', port: s.port, purpose: 'peers' },
+      { protocol: 'udp', address: '0.0.0.0', port: s.port, purpose: 'dht' },
+      { protocol: 'tcp', address: '127.0.0.1', port: s.httpPort, purpose: 'http-mirror' },
+    ]));
+    expect(formatStatus(s)).toContain(
+      `listening (nothing else is open): TCP ${s.port} on 127.0.0.1: BitTorrent peers; UDP ${s.port} on every interface: BitTorrent DHT; TCP ${s.httpPort} on 127.0.0.1: HTTP mirror of the tree`,
+    );
+    await child.stop();
+  }, 90_000);
 });

@@ -12,14 +12,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSet, type BuildResult } from '../../services/set-builder/build.ts';
 import { parseRecipe } from '../../shared/formats/recipe.ts';
 import type { Manifest } from '../../shared/formats/manifest.ts';
-import { parseVolumeTorrent } from '../../shared/torrent/index.ts';
+import { createVolumeTorrent, parseVolumeTorrent } from '../../shared/torrent/index.ts';
 import { fillWiki } from '../../deploy/local/wiki/fixtures.ts';
 import { startWiki, type LoggedRequest, type Wiki } from '../../deploy/local/wiki/mediawiki.ts';
 import { liveGroupMembers } from '../../deploy/local/wiki/php-server.ts';
+import { THROTTLED_RETRY_AFTER_S } from '../../deploy/local/wiki/nginx-front.ts';
 import { aria2Download } from '../helpers/peers/other-clients.ts';
 import { libtorrentWebSeedDownload } from '../helpers/peers/libtorrent-web-seed.ts';
 import { startQbittorrent, type Qbittorrent } from '../helpers/peers/qbittorrent.ts';
 import { Seeder } from '../../clients/seeder/index.ts';
+import { createLogger } from '../../shared/log.ts';
 
 const DOWNLOAD_TIMEOUT_MS = 120_000;
 const TEST_TIMEOUT_MS = DOWNLOAD_TIMEOUT_MS + 60_000;
@@ -27,6 +29,16 @@ const LIBTORRENT_AGENT = 'libtorrent/2.0.8.0';
 const QBITTORRENT_AGENT = 'qBittorrent/4.5.2';
 const ARIA2_AGENT = 'aria2/1.36.0';
 const sha1 = (b: Uint8Array) => createHash('sha1').update(b).digest('hex');
+/** Wikimedia's robot policy: at most this many connections to the upload server. */
+const MAX_CONNECTIONS = 2;
+/**
+ * A request nginx reads this soon after the fetcher read a 429 was written before it (a client
+ * cannot know of a 429 it has not read yet: its event loop may send on one connection before
+ * reading the other); loopback and an idle nginx take far less. nginx's times have millisecond
+ * resolution. The fetcher before the shared Retry-After sent the next request 280-740 ms after.
+ */
+const IN_FLIGHT_MS = 20;
+const CLOCK_RESOLUTION_MS = 2;
 
 let wiki: Wiki;
 let work: string;
@@ -169,5 +181,68 @@ describe('a volume from the web seed alone, through nginx', () => {
     expect(s.requests.filter((r) => r.range === undefined || r.status !== 206), 'a request without Range, or not answered 206').toEqual([]);
     expect(s.bytes, 'no whole-file fetch to take a slice, nothing fetched twice').toBe(volume().size);
     console.log(`[web-seeds] seeder: ${Math.round(timings.seeder)} ms, ${s.requests.length} requests on ${s.connections} connection(s), ${s.bytes} bytes`);
+  }, TEST_TIMEOUT_MS);
+
+  it("Seedbank's own fetcher against nginx's throttled twin: ranges only, every 429's Retry-After waited out on every connection, at most 2 connections, byte for byte", async () => {
+    const storage = path.join(work, 'seeder-throttled');
+    // The volume's files as two volumes fetched at once, as a set's volumes are: two requests in
+    // flight to one host, so a 429 on one connection must hold the other too.
+    const files = [...volumeFiles()].sort((a, b) => b.size - a.size);
+    const halves = [files.filter((_f, i) => i % 2 === 0), files.filter((_f, i) => i % 2 === 1)];
+    const torrents = await Promise.all(halves.map(async (half) => (await createVolumeTorrent({
+      files: half.map((f) => ({ path: f.path, length: f.size, absPath: path.join(wiki.uploadDir, ...f.path.split('/')), sha1Hex: f.sha1 })),
+      pieceLength: volume().pieceLength,
+      urlList: [wiki.throttledUploadBaseUrl],
+    })).torrent));
+    // When the fetcher read each 429 (its polite client logs every retry), on the clock nginx logs with.
+    const clientRead429At: number[] = [];
+    const logger = createLogger({ level: 'warn', format: 'json', sink: { write: (text) => {
+      const line = JSON.parse(text) as { msg?: string; status?: number; time: number };
+      if (line.msg === 'retrying HTTP request' && line.status === 429) clientRead429At.push(line.time);
+    } } });
+    await wiki.clearRequests();
+    const t0 = performance.now();
+    seeder = await Seeder.open({ storage, quotaBytes: 1e9, pex: false, dht: false, trackers: false, torrentHost: '127.0.0.1', logger });
+    const hosted = await Promise.all(torrents.map((t) => seeder!.addVolume(t)));
+    for (const v of hosted) await seeder.whenComplete(v.infoHash, DOWNLOAD_TIMEOUT_MS);
+    const ms = performance.now() - t0;
+    const peak = seeder.webSeedPeakConnections(new URL(wiki.throttledUploadBaseUrl).host);
+    await seeder.close();
+    await expectVolumeIn(storage);
+
+    const requests = (await wiki.mediaRequests()).sort((a, b) => a.startedAtMs - b.startedAtMs);
+    expect(requests.length, 'the fetcher asked the throttled twin').toBeGreaterThan(0);
+    expect(requests.filter((r) => !r.path.startsWith('/throttled/')), 'only the throttled twin was asked').toEqual([]);
+    const refused = requests.filter((r) => r.status === 429);
+    const answered = requests.filter((r) => r.status !== 429);
+    expect(refused.length, 'nginx throttled the fetcher at least once (else Retry-After was not tested)').toBeGreaterThan(0);
+    // Range honoured: every request names a range and gets 206; the bytes add up to the volume once (no whole file for a slice).
+    expect(requests.filter((r) => r.range === undefined), 'a request without Range').toEqual([]);
+    expect(answered.filter((r) => r.status !== 206), 'a request not answered 206').toEqual([]);
+    expect(answered.reduce((n, r) => n + r.bytes, 0), 'bytes served: the volume, each byte once').toBe(volume().size);
+    // Retry-After honoured: once the fetcher read a 429, no request (on either connection) reaches nginx before the Retry-After is over.
+    const retryAfterMs = THROTTLED_RETRY_AFTER_S * 1000;
+    expect(clientRead429At.length, 'every 429 nginx sent was read by the fetcher').toBe(refused.length);
+    let shortestWaitMs = Infinity;
+    let inFlight = 0;
+    const early: string[] = [];
+    for (const readAt of clientRead429At) {
+      for (const next of requests) {
+        const waitMs = next.startedAtMs - readAt;
+        if (waitMs > 0 && waitMs <= IN_FLIGHT_MS) inFlight++;
+        if (waitMs <= IN_FLIGHT_MS) continue;
+        shortestWaitMs = Math.min(shortestWaitMs, waitMs);
+        if (waitMs < retryAfterMs - CLOCK_RESOLUTION_MS) early.push(`${next.range} on connection ${next.connection}, ${next.status}, ${waitMs} ms after the fetcher read a 429`);
+      }
+    }
+    expect(early, 'requests sent before the Retry-After was over').toEqual([]);
+    // At most 2 connections, as the robot policy asks: in nginx's log and in the fetcher's own count.
+    const connections = new Set(requests.map((r) => r.connection)).size;
+    expect(connections, 'connections nginx saw').toBeLessThanOrEqual(MAX_CONNECTIONS);
+    expect(peak, 'requests the fetcher had open at once: two, so the Retry-After check covers a second connection').toBe(MAX_CONNECTIONS);
+    console.log(
+      `[web-seeds] seeder, throttled: ${Math.round(ms)} ms, ${requests.length} requests (${refused.length} answered 429) on ${connections} connection(s), ` +
+        `shortest wait after the fetcher read a 429 ${shortestWaitMs} ms (Retry-After ${retryAfterMs} ms; ${inFlight} already on their way), ${answered.reduce((n, r) => n + r.bytes, 0)} bytes`,
+    );
   }, TEST_TIMEOUT_MS);
 });

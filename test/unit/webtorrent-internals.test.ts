@@ -91,8 +91,9 @@ describe('webtorrent internals the seeder relies on', () => {
     expect(torrent.done).toBe(true);
   });
 
-  it('the connection pool listener is the port the client reports (where passIncoming hands sockets)', () => {
-    const server = (client as unknown as { _connPool: { tcpServer: { address(): { port: number } } } })._connPool.tcpServer;
-    expect(server.address().port).toBe(client.address()?.port);
+  it("createClient closes webtorrent's own listener (the seed server owns the peer port); its handler stays for passIncoming", () => {
+    const server = (client as unknown as { _connPool: { tcpServer: { listening: boolean; listenerCount(e: string): number } } })._connPool.tcpServer;
+    expect(server.listening, 'webtorrent still listens on a port of its own').toBe(false);
+    expect(server.listenerCount('connection'), 'webtorrent no longer handles connections emitted on its server').toBe(1);
   });
 });

@@ -6,7 +6,7 @@
  * path but other bytes (a re-upload in a later set version) keeps its copy apart, under
  * STORAGE/.seedbank/variants/<sha1>/a/ab/Name, instead of the two fighting over one file.
  */
-import { readdir, rmdir, unlink } from 'node:fs/promises';
+import { lstat, readdir, rmdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { DEFAULT_MAX_OPEN_FILES, HandleCache } from './handle-cache.ts';
 import type { LayoutFile } from './piece-layout.ts';
@@ -35,6 +35,23 @@ interface Claim {
   sha1: string | undefined;
   length: number;
   holders: string | Set<string>;
+  /** Bytes the file takes on disk as last measured (st_blocks × 512); UNMEASURED until then. */
+  allocated: number;
+}
+
+/** A file's allocation not measured yet: its first measurement sets it without counting a change. */
+const UNMEASURED = -1;
+/** st_blocks counts 512-byte units whatever the filesystem's block size. */
+const STAT_BLOCK_BYTES = 512;
+
+/** Options of a content store. */
+export interface ContentStoreOptions {
+  maxOpenFiles?: number;
+  /**
+   * Told, as it happens, how many bytes a file's allocation on disk changed by (a write, a
+   * truncation, a removal): the seeder keeps its disk use current from these between walks.
+   */
+  onAllocationChange?: (abs: string, deltaBytes: number) => void;
 }
 
 const sameContent = (c: Claim, f: LayoutFile) => c.sha1 === f.sha1Hex && c.length === f.length;
@@ -58,15 +75,49 @@ const holderList = (c: Claim) => (typeof c.holders === 'string' ? [c.holders] : 
 export class ContentStore {
   private readonly claims = new Map<string, Claim>();
   private readonly variantHolders = new Map<string, Set<string>>();
+  /** Measured allocation of variant files (rare: a path whose content changed between versions). */
+  private readonly variantAllocated = new Map<string, number>();
 
   private constructor(
     readonly paths: StoragePaths,
     private readonly handles: HandleCache,
+    private readonly onAllocationChange: (abs: string, deltaBytes: number) => void,
   ) {}
 
   /** Opens (creating if needed) the store in `storage`. */
-  static async open(storage: string, options: { maxOpenFiles?: number } = {}): Promise<ContentStore> {
-    return new ContentStore(await StoragePaths.open(storage), new HandleCache(options.maxOpenFiles ?? DEFAULT_MAX_OPEN_FILES));
+  static async open(storage: string, options: ContentStoreOptions = {}): Promise<ContentStore> {
+    return new ContentStore(await StoragePaths.open(storage), new HandleCache(options.maxOpenFiles ?? DEFAULT_MAX_OPEN_FILES), options.onAllocationChange ?? (() => undefined));
+  }
+
+  /**
+   * Records a file's allocation measured by a stat of the whole tree or volume, if nothing
+   * measured it before (a write's own measurement is newer and is kept); no change is counted.
+   */
+  noteFirstMeasure(abs: string, allocatedBytes: number): void {
+    const rel = this.paths.relative(abs);
+    const claim = rel === null ? undefined : this.claims.get(rel);
+    if (claim) {
+      if (claim.allocated === UNMEASURED) claim.allocated = allocatedBytes;
+    } else if (this.variantHolders.has(abs) && !this.variantAllocated.has(abs)) {
+      this.variantAllocated.set(abs, allocatedBytes);
+    }
+  }
+
+  /**
+   * Records a file's allocation as measured now; returns the change from the last measurement
+   * (0 the first time: the disk walk that set the seeder's total saw the file as it was) and
+   * tells onAllocationChange. A file no volume holds is not tracked.
+   */
+  noteAllocated(abs: string, allocatedBytes: number): number {
+    const rel = this.paths.relative(abs);
+    const claim = rel === null ? undefined : this.claims.get(rel);
+    const before = claim ? claim.allocated : this.variantHolders.has(abs) ? (this.variantAllocated.get(abs) ?? UNMEASURED) : null;
+    if (before === null) return 0;
+    if (claim) claim.allocated = allocatedBytes;
+    else this.variantAllocated.set(abs, allocatedBytes);
+    const delta = before === UNMEASURED ? 0 : allocatedBytes - before;
+    if (delta !== 0) this.onAllocationChange(abs, delta);
+    return delta;
   }
 
   /** Open file handles right now. */
@@ -91,7 +142,7 @@ export class ContentStore {
       } else {
         const claim = this.claims.get(p.file.path);
         if (claim) addHolder(claim, volume);
-        else this.claims.set(p.file.path, { sha1: p.file.sha1Hex, length: p.file.length, holders: volume });
+        else this.claims.set(p.file.path, { sha1: p.file.sha1Hex, length: p.file.length, holders: volume, allocated: UNMEASURED });
       }
     }
     return placed.map(({ abs, variant }) => ({ abs, variant }));
@@ -107,6 +158,7 @@ export class ContentStore {
         holders.delete(volume);
         if (holders.size > 0) continue;
         this.variantHolders.delete(p.abs);
+        this.variantAllocated.delete(p.abs);
       } else {
         const rel = this.paths.relative(p.abs) ?? '';
         const claim = this.claims.get(rel);
@@ -148,32 +200,48 @@ export class ContentStore {
     });
   }
 
-  /** Writes `data` at `position`, creating the file and its folders as needed. */
+  /**
+   * Writes `data` at `position`, creating the file and its folders as needed, then measures the
+   * file's allocation on the open handle (one fstat) so disk use is counted as it is written.
+   */
   async write(abs: string, position: number, data: Uint8Array): Promise<void> {
     await this.paths.ensureParent(abs);
-    await this.handles.use(abs, true, async (h) => {
+    const allocated = await this.handles.use(abs, true, async (h) => {
       let done = 0;
       while (done < data.length) {
         const { bytesWritten } = await h.write(data, done, data.length - done, position + done);
         done += bytesWritten;
       }
+      return (await h.stat()).blocks * STAT_BLOCK_BYTES;
     });
+    this.noteAllocated(abs, allocated);
   }
 
   /** Truncates a file to `length` (a file longer than the torrent says holds foreign bytes). */
   async truncate(abs: string, length: number): Promise<void> {
-    await this.handles.use(abs, true, (h) => h.truncate(length));
+    const allocated = await this.handles.use(abs, true, async (h) => {
+      await h.truncate(length);
+      return (await h.stat()).blocks * STAT_BLOCK_BYTES;
+    });
+    this.noteAllocated(abs, allocated);
   }
 
   /** Deletes a file and the folders it leaves empty (up to the commons or variants root). */
   async remove(abs: string): Promise<boolean> {
     this.handles.invalidate(abs);
+    // What the file took, to count as freed: its claim may already be released (removeVolume).
+    const st = await lstat(abs).catch(() => null);
     try {
       await unlink(abs);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
       throw err;
     }
+    if (st?.isFile() && st.nlink === 1 && st.blocks > 0) this.onAllocationChange(abs, -st.blocks * STAT_BLOCK_BYTES);
+    const rel = this.paths.relative(abs);
+    const claim = rel === null ? undefined : this.claims.get(rel);
+    if (claim) claim.allocated = 0;
+    else if (this.variantHolders.has(abs)) this.variantAllocated.set(abs, 0);
     const stop = abs.startsWith(this.paths.commons + path.sep) ? this.paths.commons : path.join(this.paths.meta, VARIANTS_DIR);
     for (let dir = path.dirname(abs); dir.startsWith(stop + path.sep); dir = path.dirname(dir)) {
       if ((await readdir(dir).catch(() => ['?'])).length > 0) break;

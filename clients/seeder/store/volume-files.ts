@@ -115,6 +115,8 @@ export class VolumeFiles {
       }
     };
     await Promise.all(Array.from({ length: Math.min(STAT_CONCURRENCY, this.placements.length) }, worker));
+    // The baseline that later writes are counted against (see ContentStore.noteAllocated).
+    for (let i = 0; i < this.placements.length; i++) this.content.noteFirstMeasure(this.abs(i), out.allocated[i]!);
     return out;
   }
 

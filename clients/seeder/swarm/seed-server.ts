@@ -152,6 +152,12 @@ export class SeedServer implements PeerHost {
     return typeof a === 'object' && a ? a.port : 0;
   }
 
+  /** The address it listens on ('::' or '0.0.0.0': every interface). */
+  get address(): string {
+    const a = this.server.address();
+    return typeof a === 'object' && a ? a.address : '';
+  }
+
   /** Starts serving a complete (or all-but-taken-down) volume. */
   serve(v: ServedVolume): void {
     this.volumes.set(v.infoHash, v);

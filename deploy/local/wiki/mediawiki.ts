@@ -43,6 +43,9 @@ export interface LoggedRequest {
   connection: number;
   connectionRequests: number;
   userAgent?: string;
+  /** When nginx read the request's first byte, and when it logged the request (its end): ms since the epoch, ms resolution. */
+  startedAtMs: number;
+  endedAtMs: number;
 }
 
 export interface Wiki {
@@ -312,5 +315,8 @@ async function serverLogs(phpLog: string, nginxLog: string, maxChars?: number): 
 function parseLogLine(line: string): LoggedRequest {
   const raw = JSON.parse(line) as Record<string, string | number>;
   for (const [key, value] of Object.entries(raw)) if (value === '') delete raw[key];
-  return raw as unknown as LoggedRequest;
+  const { msec, requestTime, ...rest } = raw;
+  // Both are seconds with three decimals: whole milliseconds, kept exact by rounding.
+  const endedAtMs = Math.round(Number(msec) * 1000);
+  return { ...rest, endedAtMs, startedAtMs: endedAtMs - Math.round(Number(requestTime) * 1000) } as unknown as LoggedRequest;
 }

@@ -60,10 +60,13 @@ export interface NginxFrontOptions {
 
 // One JSON object per request. $uri is the percent-decoded, normalised path (what the
 // php router logged); escape=json leaves UTF-8 bytes as they are. Empty fields are dropped
-// when the log is read. $connection/$connection_requests show keep-alive at work.
+// when the log is read. $connection/$connection_requests show keep-alive at work; $msec (the
+// time the request was logged, at its end) and $request_time (seconds since its first byte
+// was read) time it, e.g. how long a client waited after a 429.
 const LOG_FORMAT =
   "'{\"method\":\"$request_method\",\"path\":\"$uri\",\"query\":\"$args\",\"range\":\"$http_range\"," +
   '"status":$status,"bytes":$body_bytes_sent,"connection":$connection,"connectionRequests":$connection_requests,' +
+  '"msec":$msec,"requestTime":$request_time,' +
   "\"userAgent\":\"$http_user_agent\"}'";
 
 /** nginx.conf for a front on `port` serving <docRoot>/wikipedia and proxying the rest. */

@@ -11,12 +11,17 @@ import path from 'node:path';
 
 const LIBTORRENT_READY_TIMEOUT_MS = 60_000;
 
-/** A free TCP port on 127.0.0.1. */
+/**
+ * A TCP port free on every address, not only 127.0.0.1: aria2c binds its --listen-port on all
+ * interfaces, and a port another program holds on 127.1.x.x (a test flooding from many loopback
+ * addresses) is free on 127.0.0.1 yet makes that bind fail. Probing the dual-stack wildcard
+ * finds a port nothing holds anywhere.
+ */
 export async function freeLoopbackPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
     s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
+    s.listen(0, '::', () => {
       const port = (s.address() as net.AddressInfo).port;
       s.close(() => resolve(port));
     });

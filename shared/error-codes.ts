@@ -167,6 +167,7 @@ export const ERRORS = {
   // Builder and wikis
   BUILD_LOCKED: { exit: TEMP_FAIL, http: 409, hint: 'wait for the other build, or remove its lock file if it is gone' },
   SELECTION_EMPTY: { exit: DATA, http: 400, hint: 'check the categories, region and filters of the recipe against the wiki' },
+  SELECTION_UNSUPPORTED: { exit: DATA, http: 400, hint: 'build this recipe from a dump run (--dumps) that holds the table it needs' },
   WIKI_UNREACHABLE: { exit: UNAVAILABLE, http: 502, hint: 'check the wiki API URL of the recipe and the network', kind: 'unavailable' },
   WIKI_ERROR: { exit: UNAVAILABLE, http: 502, hint: 'the wiki failed; try again later', kind: 'unavailable' },
   WIKI_BAD_RESPONSE: { exit: PROTOCOL, http: 502, hint: 'is the URL the api.php of a MediaWiki?' },

@@ -4,7 +4,7 @@
 // dumpstatus.json of a finished run). The key promise: the same recipe built from the dumps and
 // through the API gives the same files and the same volumes (info hashes), with the media from
 // the wiki's upload server either way.
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -15,7 +15,8 @@ import { writeDumpRun, type DumpRunFiles } from '../../deploy/local/wiki/dump-ru
 import { fillWiki, type FixtureSet } from '../../deploy/local/wiki/fixtures.ts';
 import { startWiki, type Wiki } from '../../deploy/local/wiki/mediawiki.ts';
 import { SeedbankError } from '../../shared/errors.ts';
-import { parseRecipe, type Recipe } from '../../shared/formats/recipe.ts';
+import { commonsPath } from '../../shared/commons-path.ts';
+import { inShard, parseRecipe, shardRange, type Recipe } from '../../shared/formats/recipe.ts';
 import { runCli } from '../helpers/run-cli.ts';
 
 const RUN_DATE = '20261201';
@@ -33,7 +34,28 @@ function recipes(): Recipe[] {
     parseRecipe({ ...common, id: 'paris-walk', title: 'Paris', selection: { categories: [{ name: 'Paris', depth: 4 }], excludeCategories: ['Notre-Dame de Paris'] } }),
     parseRecipe({ ...common, id: 'paris-region', title: 'Around Paris', selection: { region: { bbox: { south: 48.8, west: 2.2, north: 48.9, east: 2.4 } } } }),
     parseRecipe({ ...common, id: 'half-shard', title: 'Folders 00 to 7f', selection: { shard: '00-7f', mimeTypes: ['image/jpeg', 'image/png'] } }),
+    parseRecipe({ ...common, id: 'articles-media', title: 'What the articles show', selection: { usedBy: { wiki: 'seedbankwiki', namespaces: [0] } } }),
   ];
+}
+
+/** Articles (and a user page) that use files: local usage, what imagelinks and prop=images hold. */
+const USAGE_PAGES: Record<string, string> = {
+  Paris: "[[File:Île de la Cité.jpg|thumb|The island]] and [[File:Eiffel Tower from Trocadéro.jpg]].\n<gallery>\nFile:Street furniture in Paris 001.jpg\n</gallery>\n[[File:Missing picture.jpg]]",
+  Birds: '[[File:Robin (Erithacus rubecula).webp]], [[Media:Sparrow & blackbird.gif|two birds]].',
+  'User:Admin': '[[File:Plain test pattern.png]]',
+};
+const USED_IN_ARTICLES = ['File:Eiffel Tower from Trocadéro.jpg', 'File:Robin (Erithacus rubecula).webp', 'File:Sparrow & blackbird.gif', 'File:Street furniture in Paris 001.jpg', 'File:Île de la Cité.jpg'];
+
+async function addUsage(): Promise<void> {
+  const dir = path.join(work, 'usage-pages');
+  await mkdir(dir);
+  const files: string[] = [];
+  for (const [title, text] of Object.entries(USAGE_PAGES)) {
+    files.push(path.join(dir, `${title}.txt`));
+    await writeFile(files.at(-1)!, text);
+  }
+  await wiki.php('importTextFiles.php', ['--overwrite', `--user=${wiki.adminUser}`, ...files]);
+  await wiki.php('runJobs.php', []);
 }
 
 const built = new Map<string, { api: BuildResult; dumps: BuildResult }>();
@@ -42,7 +64,8 @@ beforeAll(async () => {
   work = await mkdtemp(path.join(os.tmpdir(), 'seedbank-dump-build-'));
   let t = performance.now();
   wiki = await startWiki({ name: 'Dump Wiki', database: 'mariadb' });
-  fixtures = await fillWiki(wiki, { bulkCount: 30, bigFiles: 1 });
+  fixtures = await fillWiki(wiki, { bulkCount: 15, bigFiles: 1 });
+  await addUsage();
   timings.wikiMs = performance.now() - t;
   t = performance.now();
   run = await writeDumpRun(wiki, path.join(work, 'run'), RUN_DATE);
@@ -83,9 +106,22 @@ describe('a set built from the dumps of a MariaDB wiki', () => {
     expect(walk).toContain('File:View from the Eiffel Tower, Champ de Mars.png');
     expect(walk).not.toContain("File:Notre-Dame (west façade), 1890's & today.jpg");
     expect(walk).not.toContain('File:Robin (Erithacus rubecula).webp');
+    // The shard holds every fixture file whose folder is in 00-7f, independently of either listing.
+    const inHalf = fixtures.files.filter((f) => inShard(commonsPath(f.name.replace(/ /g, '_')), shardRange('00-7f')) && /^image\/(jpeg|png)$/.test(f.mime));
+    expect(built.get('half-shard')!.dumps.manifest.files.map((f) => f.title)).toEqual(inHalf.map((f) => f.title).sort());
+    expect(built.get('articles-media')!.dumps.manifest.files.map((f) => f.title)).toEqual(USED_IN_ARTICLES);
     const region = built.get('paris-region')!.dumps.manifest.files.map((f) => f.title);
     expect(region).toContain('File:Uncategorized snapshot.jpg');
     expect(region).not.toContain('File:TGV Paris–Lyon at Part-Dieu.jpg');
+  });
+
+  it('refuses usage on another wiki through the API, and from a run without globalimagelinks', async () => {
+    const recipe = parseRecipe({ id: 'frwiki-media', title: 'frwiki', wiki: wiki.apiUrl, selection: { usedBy: { wiki: 'frwiki' } } });
+    await expect(buildSet({ recipe, dataDir: path.join(work, 'fr') })).rejects.toMatchObject({ code: 'SELECTION_UNSUPPORTED' });
+    await expect(buildSet({ recipe, dataDir: path.join(work, 'fr'), dumps: { dir: run.dir, uploadBase: wiki.uploadBaseUrl } })).rejects.toMatchObject({
+      code: 'DUMP_RUN_NOT_FOUND',
+      message: expect.stringContaining('needs the globalimagelinks dump'),
+    });
   });
 
   it('carries the description pages verbatim from pages-articles, page for page as the API exports them', async () => {

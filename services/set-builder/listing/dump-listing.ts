@@ -11,7 +11,7 @@ import { pageHead, parseSiteInfo, readXmlPages, type SiteInfo } from '../../../s
 import { SeedbankError } from '../../../shared/errors.ts';
 import { inShard, shardRange, type Recipe } from '../../../shared/formats/recipe.ts';
 import { silentLogger, type Logger } from '../../../shared/log.ts';
-import { NS_FILE, readCategoryLinks, readImageFacts, readPageTitles, type CategoryLinks } from './dump-tables.ts';
+import { NS_FILE, readCategoryLinks, readGlobalImageLinks, readImageFacts, readImageLinks, readPageTitles, type CategoryLinks } from './dump-tables.ts';
 import { parseExport, type ExportedPage } from './export-xml.ts';
 import type { ListedFile } from './listed-file.ts';
 import { selectionFilter, sortByTitle, type ListingProgress, type Selection } from './selection.ts';
@@ -64,12 +64,14 @@ export async function listSelectionFromDumps(
     options.onProgress?.({ categoriesVisited, categoriesQueued: 0, filesSeen: candidates.size });
   }
   const shard = sel.shard ? shardRange(sel.shard) : null;
+  const used = sel.usedBy ? await timed('imagelinks', (u) => u.size, () => usedNames(run, sel.usedBy!)) : null;
   const nameOf = (pageId: number) => titles.files.get(pageId)?.replace(/ /g, '_');
   const wantedNames = new Set<string>();
   for (const [pageId, title] of titles.files) {
     if (titles.redirects.has(pageId) || (candidates !== null && !candidates.has(pageId))) continue;
     const name = title.replace(/ /g, '_');
     if (shard !== null && !inShard(commonsPath(name), shard)) continue;
+    if (used !== null && !used.has(name)) continue;
     wantedNames.add(name);
   }
   const facts = await timed('image', (f) => f.size, () => readImageFacts(run.files.image!, (name) => wantedNames.has(name)));
@@ -130,6 +132,19 @@ export async function listSelectionFromDumps(
     maxRevisionId,
     reads,
   };
+}
+
+/** Names of the files `usedBy` selects: this wiki's imagelinks, or another wiki's rows of globalimagelinks. */
+async function usedNames(run: DumpRun, usedBy: NonNullable<Recipe['selection']['usedBy']>): Promise<Set<string>> {
+  const local = usedBy.wiki === run.wiki;
+  const file = local ? run.files.imagelinks : run.files.globalimagelinks;
+  if (file === undefined) {
+    const dump = local ? 'imagelinks' : 'globalimagelinks';
+    throw new SeedbankError('DUMP_RUN_NOT_FOUND', `usedBy ${usedBy.wiki} needs the ${dump} dump, and the ${run.wiki} run of ${run.date} in ${run.dir} has none`, {
+      hint: `download ${run.wiki}-${run.date}-${dump}.sql.gz of the same run into the folder`,
+    });
+  }
+  return local ? readImageLinks(file, run.files.linktarget, usedBy.namespaces) : readGlobalImageLinks(file, usedBy.wiki, usedBy.namespaces);
 }
 
 /**

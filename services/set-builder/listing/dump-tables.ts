@@ -48,15 +48,15 @@ export async function readPageTitles(file: string): Promise<PageTitles> {
   return out;
 }
 
-/** Titles (spaces) of category link targets by linktarget id: what newer MediaWiki's cl_target_id points at. */
-export async function readCategoryTargets(file: string): Promise<Map<number, string>> {
+/** Titles (spaces) of link targets in namespace `ns` by linktarget id: what newer MediaWiki's cl_target_id and il_target_id point at. */
+export async function readLinkTargets(file: string, ns: number): Promise<Map<number, string>> {
   const out = new Map<number, string>();
   let at: Record<string, number> = {};
   await readSqlDump(file, {
     table: 'linktarget',
     onColumns: (cols) => (at = columnIndex('linktarget', cols, ['lt_id', 'lt_namespace', 'lt_title'])),
     onRow(row) {
-      if (row.number(at.lt_namespace!) === NS_CATEGORY) out.set(row.number(at.lt_id!), spaced(row.text(at.lt_title!)));
+      if (row.number(at.lt_namespace!) === ns) out.set(row.number(at.lt_id!), spaced(row.text(at.lt_title!)));
     },
   });
   return out;
@@ -101,7 +101,7 @@ export async function readCategoryLinks(file: string, linktargetFile: string | u
         hint: 'download <wiki>-<date>-linktarget.sql.gz of the same run into the folder',
       });
     }
-    target = await readCategoryTargets(linktargetFile);
+    target = await readLinkTargets(linktargetFile, NS_CATEGORY);
   }
   await readSqlDump(file, {
     table: 'categorylinks',
@@ -156,6 +156,50 @@ export async function readImageFacts(file: string, wanted: (name: string) => boo
         throw new SeedbankError('DUMP_INVALID', `the image row of ${name} has no valid SHA-1 (${JSON.stringify(row.text(5))})`, { hint: 'is the image dump complete and from MediaWiki?' });
       }
       out.set(name, { size: row.number(1), sha1, mime: `${row.text(2)}/${row.text(3)}`, timestamp: isoTimestamp(row.text(4)) });
+    },
+  });
+  return out;
+}
+
+/**
+ * Names (underscores) of the files the pages of `namespaces` use, from this wiki's imagelinks:
+ * `il_to` in MediaWiki up to 1.43, `il_target_id` through linktarget after.
+ */
+export async function readImageLinks(file: string, linktargetFile: string | undefined, namespaces: number[]): Promise<Set<string>> {
+  const wanted = new Set(namespaces);
+  const out = new Set<string>();
+  let columns: string[] = [];
+  await readSqlDump(file, { table: 'imagelinks', onColumns: (c) => (columns = c), onRow() {}, headerOnly: true });
+  let targets: Map<number, string> | null = null;
+  if (!columns.includes('il_to')) {
+    if (linktargetFile === undefined) {
+      throw new SeedbankError('DUMP_RUN_NOT_FOUND', `${file} names files by il_target_id, and the run has no linktarget dump to resolve them`, { hint: 'download <wiki>-<date>-linktarget.sql.gz of the same run into the folder' });
+    }
+    targets = await readLinkTargets(linktargetFile, NS_FILE);
+  }
+  let at: Record<string, number> = {};
+  await readSqlDump(file, {
+    table: 'imagelinks',
+    onColumns: (cols) => (at = columnIndex('imagelinks', cols, ['il_from_namespace', targets === null ? 'il_to' : 'il_target_id'])),
+    onRow(row) {
+      if (!wanted.has(row.number(at.il_from_namespace!))) return;
+      const name = targets === null ? row.text(at.il_to!) : targets.get(row.number(at.il_target_id!))?.replace(/ /g, '_');
+      if (name !== undefined) out.add(name);
+    },
+  });
+  return out;
+}
+
+/** Names (underscores) of the files another wiki's pages of `namespaces` use, from Commons' globalimagelinks. */
+export async function readGlobalImageLinks(file: string, wiki: string, namespaces: number[]): Promise<Set<string>> {
+  const wanted = new Set(namespaces);
+  const out = new Set<string>();
+  let at: Record<string, number> = {};
+  await readSqlDump(file, {
+    table: 'globalimagelinks',
+    onColumns: (cols) => (at = columnIndex('globalimagelinks', cols, ['gil_wiki', 'gil_page_namespace_id', 'gil_to'])),
+    onRow(row) {
+      if (row.text(at.gil_wiki!) === wiki && wanted.has(row.number(at.gil_page_namespace_id!))) out.add(row.text(at.gil_to!));
     },
   });
   return out;

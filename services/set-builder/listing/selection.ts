@@ -9,6 +9,7 @@ import type { ListedFile } from './listed-file.ts';
 import { pageBatches, type ApiPageData } from './page-batches.ts';
 import { geoSearchPageIds, lookupPages } from './region-search.ts';
 import { shardBatches } from './shard-listing.ts';
+import { usageBatches } from './usage-listing.ts';
 import { authorFromWikitext, coordinatesFromWikitext, licenseFromWikitext, stripHtml } from './wikitext.ts';
 import type { SiteFacts, WikiApi } from './wiki-api.ts';
 
@@ -58,6 +59,11 @@ export async function listSelection(
     categoryTree = Object.fromEntries([...tree.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
   } else if (recipe.selection.shard) {
     for await (const batch of shardBatches(api, recipe.selection.shard, baseProps(geo), site.highLimits)) {
+      collector.add(batch.pages, batch.exportXml);
+      options.onProgress?.({ categoriesVisited: 0, categoriesQueued: 0, filesSeen: collector.size });
+    }
+  } else if (recipe.selection.usedBy) {
+    for await (const batch of usageBatches(api, recipe.selection.usedBy, site, baseProps(geo))) {
       collector.add(batch.pages, batch.exportXml);
       options.onProgress?.({ categoriesVisited: 0, categoriesQueued: 0, filesSeen: collector.size });
     }

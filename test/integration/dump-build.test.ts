@@ -54,7 +54,7 @@ async function addUsage(): Promise<void> {
     files.push(path.join(dir, `${title}.txt`));
     await writeFile(files.at(-1)!, text);
   }
-  await wiki.php('importTextFiles.php', ['--overwrite', `--user=${wiki.adminUser}`, ...files]);
+  await wiki.php('importTextFiles.php', ['--rc', '--overwrite', `--user=${wiki.adminUser}`, ...files]);
   await wiki.php('runJobs.php', []);
 }
 

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCategoryLinks, isoTimestamp } from '../../services/set-builder/listing/dump-tables.ts';
+import { isoTimestamp, readCategoryLinks, readGlobalImageLinks, readImageLinks } from '../../services/set-builder/listing/dump-tables.ts';
 import { openDumpRun } from '../../shared/dumps/dump-run-folder.ts';
 import { pageHead, parseSiteInfo, readXmlPages } from '../../shared/dumps/xml-pages-reader.ts';
 import { SeedbankError, type ErrorCode } from '../../shared/errors.ts';
@@ -113,6 +113,21 @@ describe('categorylinks of newer MediaWiki (cl_target_id + linktarget)', () => {
     expect((await readCategoryLinks(old, undefined)).categoriesOf.get(10)).toEqual(['Birds of Paris']);
   });
 
+  it('reads usage from imagelinks (il_to, or il_target_id through linktarget) and from globalimagelinks, by namespace', async () => {
+    const oldIl = path.join(work, 'old-imagelinks.sql.gz');
+    await writeFile(oldIl, dump('imagelinks', ['il_from', 'il_to', 'il_from_namespace'], ["(1,'A.jpg',0)", "(2,'B.jpg',2)", "(3,'C.jpg',0)"]));
+    expect([...(await readImageLinks(oldIl, undefined, [0]))].sort()).toEqual(['A.jpg', 'C.jpg']);
+    const newIl = path.join(work, 'new-imagelinks.sql.gz');
+    const lt = path.join(work, 'files-linktarget.sql.gz');
+    await writeFile(newIl, dump('imagelinks', ['il_from', 'il_from_namespace', 'il_target_id'], ['(1,0,5)', '(2,0,6)', '(3,4,7)']));
+    await writeFile(lt, dump('linktarget', ['lt_id', 'lt_namespace', 'lt_title'], ["(5,6,'Eiffel_Tower.jpg')", "(6,14,'Paris')", "(7,6,'Logo.png')"]));
+    expect([...(await readImageLinks(newIl, lt, [0, 4]))].sort()).toEqual(['Eiffel_Tower.jpg', 'Logo.png']);
+    await expect(readImageLinks(newIl, undefined, [0])).rejects.toMatchObject({ code: 'DUMP_RUN_NOT_FOUND' });
+    const gil = path.join(work, 'globalimagelinks.sql.gz');
+    await writeFile(gil, dump('globalimagelinks', ['gil_wiki', 'gil_page', 'gil_page_namespace_id', 'gil_page_namespace', 'gil_page_title', 'gil_to'], ["('frwiki',1,0,'','Paris','Tour_Eiffel.jpg')", "('frwiki',2,2,'Utilisateur','X','Moi.jpg')", "('dewiki',3,0,'','Paris','Brandenburger_Tor.jpg')"]));
+    expect([...(await readGlobalImageLinks(gil, 'frwiki', [0]))]).toEqual(['Tour_Eiffel.jpg']);
+  });
+
   it('reads MediaWiki timestamps as the API writes them', () => {
     expect(isoTimestamp('20240131235959')).toBe('2024-01-31T23:59:59Z');
   });
@@ -129,15 +144,17 @@ describe('the XML page reader', () => {
     expect(doc.length).toBeGreaterThan(2.5 * 1024 * 1024); // several 1 MiB read chunks
     const gz = path.join(work, 'testwiki-pages-articles.xml.gz');
     await writeFile(gz, gzipSync(doc));
+    // bzip2 compresses slowly: a shorter document (still more than one read chunk) for it.
     const bz = path.join(work, 'testwiki-pages-articles.xml.bz2');
-    await writeFile(bz, execFileSync('bzip2', ['-c'], { input: doc, maxBuffer: 64 * 1024 * 1024 }));
-    for (const file of [gz, bz]) {
+    const short = pages.slice(0, 600);
+    await writeFile(bz, execFileSync('bzip2', ['-c'], { input: `${header}  ${short.join('\n  ')}\n</mediawiki>\n`, maxBuffer: 64 * 1024 * 1024 }));
+    for (const [file, want] of [[gz, pages], [bz, short]] as const) {
       const seen: string[] = [];
       let head = '';
       const r = await readXmlPages(file, { onHeader: (h) => (head = h), onPage: (b) => seen.push(b) });
-      expect(r.pages, file).toBe(3000);
+      expect(r.pages, file).toBe(want.length);
       expect(head).toBe(header);
-      expect(seen).toEqual(pages);
+      expect(seen).toEqual(want);
     }
     const site = parseSiteInfo(header);
     expect({ name: site.siteName, ns6: site.namespaces.get(6), main: site.namespaces.get(0) }).toEqual({ name: 'Test & Wiki', ns6: 'Fichier', main: '' });

@@ -74,7 +74,9 @@ export async function listSelectionFromDumps(
     if (used !== null && !used.has(name)) continue;
     wantedNames.add(name);
   }
-  const facts = await timed('image', (f) => f.size, () => readImageFacts(run.files.image!, (name) => wantedNames.has(name)));
+  const image = await timed('image', (f) => f.facts.size, () => readImageFacts(run.files.image!, (name) => wantedNames.has(name)));
+  const facts = image.facts;
+  if (image.withoutSha1.length > 0) logger.warn({ files: image.withoutSha1.length, first: image.withoutSha1.slice(0, 5) }, 'image rows without a valid SHA-1: left out, they could not be verified');
 
   // Description pages of the files with an image row: parsed (and kept verbatim) only for those.
   const pages = new Map<number, ExportedPage>();

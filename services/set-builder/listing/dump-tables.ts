@@ -142,9 +142,14 @@ export function isoTimestamp(ts: string): string {
   return `${ts.slice(0, 4)}-${ts.slice(4, 6)}-${ts.slice(6, 8)}T${ts.slice(8, 10)}:${ts.slice(10, 12)}:${ts.slice(12, 14)}Z`;
 }
 
-/** Reads the image rows of the files `wanted` says yes to (names with underscores), keyed by that name. */
-export async function readImageFacts(file: string, wanted: (name: string) => boolean): Promise<Map<string, ImageFacts>> {
+/**
+ * Reads the image rows of the files `wanted` says yes to (names with underscores), keyed by that
+ * name. A row without a valid SHA-1 (old files whose hash MediaWiki never computed) cannot be
+ * verified after download: it is left out and counted, not allowed to stop the build.
+ */
+export async function readImageFacts(file: string, wanted: (name: string) => boolean): Promise<{ facts: Map<string, ImageFacts>; withoutSha1: string[] }> {
   const out = new Map<string, ImageFacts>();
+  const withoutSha1: string[] = [];
   await readSqlDump(file, {
     table: 'image',
     columns: ['img_name', 'img_size', 'img_major_mime', 'img_minor_mime', 'img_timestamp', 'img_sha1'],
@@ -153,12 +158,13 @@ export async function readImageFacts(file: string, wanted: (name: string) => boo
       if (!wanted(name)) return;
       const sha1 = base36ToHexSha1(row.text(5));
       if (sha1 === null) {
-        throw new SeedbankError('DUMP_INVALID', `the image row of ${name} has no valid SHA-1 (${JSON.stringify(row.text(5))})`, { hint: 'is the image dump complete and from MediaWiki?' });
+        withoutSha1.push(name);
+        return;
       }
       out.set(name, { size: row.number(1), sha1, mime: `${row.text(2)}/${row.text(3)}`, timestamp: isoTimestamp(row.text(4)) });
     },
   });
-  return out;
+  return { facts: out, withoutSha1 };
 }
 
 /**

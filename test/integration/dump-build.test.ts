@@ -4,7 +4,7 @@
 // dumpstatus.json of a finished run). The key promise: the same recipe built from the dumps and
 // through the API gives the same files and the same volumes (info hashes), with the media from
 // the wiki's upload server either way.
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -14,6 +14,7 @@ import { parseExport } from '../../services/set-builder/listing/export-xml.ts';
 import { writeDumpRun, type DumpRunFiles } from '../../deploy/local/wiki/dump-run.ts';
 import { fillWiki, type FixtureSet } from '../../deploy/local/wiki/fixtures.ts';
 import { startWiki, type Wiki } from '../../deploy/local/wiki/mediawiki.ts';
+import { liveGroupMembers } from '../../deploy/local/wiki/php-server.ts';
 import { SeedbankError } from '../../shared/errors.ts';
 import { commonsPath } from '../../shared/commons-path.ts';
 import { inShard, parseRecipe, shardRange, type Recipe } from '../../shared/formats/recipe.ts';
@@ -78,6 +79,9 @@ beforeAll(async () => {
     const dumps = await buildSet({ recipe, dataDir: path.join(work, 'dumps'), maxBytesPerSecond: 0, dumps: { dir: run.dir, uploadBase: wiki.uploadBaseUrl } });
     timings[`${recipe.id}:dumpsMs`] = performance.now() - t;
     built.set(recipe.id, { api, dumps });
+    timings[`${recipe.id}:apiListingMs`] = api.stats.phases.listing ?? NaN;
+    timings[`${recipe.id}:dumpsListingMs`] = dumps.stats.phases.listing ?? NaN;
+    timings[`${recipe.id}:apiRequests`] = api.stats.apiRequests;
   }
   console.log('dump-build timings (ms):', Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)])));
 }, 600_000);
@@ -163,5 +167,13 @@ describe('a set built from the dumps of a MariaDB wiki', () => {
     await expect(buildSet({ recipe: recipes()[0]!, dataDir: path.join(work, 'lib'), dumps: { dir: damaged, uploadBase: wiki.uploadBaseUrl } })).rejects.toSatisfy(
       (e: unknown) => e instanceof SeedbankError && e.code === 'DUMP_CHECKSUM_MISMATCH',
     );
+  });
+
+  it('stops its mariadbd with the wiki: no process left in its group, its folder gone', async () => {
+    const { server } = wiki.mariadb!;
+    expect(await liveGroupMembers(server.pgid)).not.toEqual([]);
+    await wiki.stop();
+    expect(await liveGroupMembers(server.pgid)).toEqual([]);
+    await expect(stat(server.dataDir)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });

@@ -172,6 +172,7 @@ export const ERRORS = {
   // Builder and wikis
   BUILD_LOCKED: { exit: TEMP_FAIL, http: 409, hint: 'wait for the other build, or remove its lock file if it is gone' },
   SELECTION_EMPTY: { exit: DATA, http: 400, hint: 'check the categories, region and filters of the recipe against the wiki' },
+  SELECTION_UNSUPPORTED: { exit: DATA, http: 400, hint: 'build this recipe from a dump run (--dumps) that holds the table it needs' },
   WIKI_UNREACHABLE: { exit: UNAVAILABLE, http: 502, hint: 'check the wiki API URL of the recipe and the network', kind: 'unavailable' },
   WIKI_ERROR: { exit: UNAVAILABLE, http: 502, hint: 'the wiki failed; try again later', kind: 'unavailable' },
   WIKI_BAD_RESPONSE: { exit: PROTOCOL, http: 502, hint: 'is the URL the api.php of a MediaWiki?' },
@@ -190,6 +191,10 @@ export const ERRORS = {
   // Dumps
   DUMP_INVALID: { exit: DATA, http: 400, hint: 'give a MediaWiki image table dump (image.sql.gz), header included' },
   DUMP_TRUNCATED: { exit: DATA, http: 400, hint: 'the download may be incomplete; fetch the dump again' },
+  DUMP_RUN_NOT_FOUND: { exit: NO_INPUT, http: 400, hint: 'give a folder holding the files of one dump run, named <wiki>-<YYYYMMDD>-<dump> as Wikimedia publishes them' },
+  DUMP_RUN_UNFINISHED: { exit: TEMP_FAIL, http: 409, hint: 'wait until the run is marked done (dumpstatus.json or status.txt), or use the previous run' },
+  DUMP_UNVERIFIED: { exit: DATA, http: 400, hint: "download the run's md5sums and sha1sums files with its dumps" },
+  DUMP_CHECKSUM_MISMATCH: { exit: DATA, http: 400, hint: 'the dump file is damaged or incomplete: download it again', kind: 'integrity' },
 
   // Outcomes: the command did its work and reports what failed
   RESTORE_NOTHING_MATCHES: { exit: NO_INPUT, http: 404, hint: 'the glob matches whole titles, case-sensitively, e.g. "File:Eiffel*" or "*Tower*"; seedbank copies or the set page shows the titles' },

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs what Seedbank needs on a fresh Debian 12 machine: the Debian packages of the
-# local stand-in wiki (MediaWiki on php -S behind nginx, which serves its uploads) and of
+# local stand-in wiki (MediaWiki on php -S behind nginx, which serves its uploads; MariaDB for
+# the one fixture wiki whose tables are dumped with mysqldump, as Wikimedia does) and of
 # the reference BitTorrent clients the tests compare against, then the npm packages. Safe to
 # run again: it installs only what is missing or stale.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-DEBS=(mediawiki php-sqlite3 php-cli php-intl php-mbstring php-xml nginx aria2 mktorrent transmission-cli transmission-daemon
+DEBS=(mediawiki php-sqlite3 php-mysql mariadb-server mariadb-client php-cli php-intl php-mbstring php-xml nginx aria2 mktorrent transmission-cli transmission-daemon
       python3-libtorrent qbittorrent-nox rtorrent opentracker chromium)
 missing=()
 for p in "${DEBS[@]}"; do

@@ -18,8 +18,9 @@ import { silentLogger, type Logger } from '../../shared/log.ts';
 import { createProgress } from '../../shared/progress.ts';
 import { loadOrCreateSetKey } from '../../shared/signing.ts';
 import { diffVersions, isEmptyDiff } from './diff.ts';
-import { listSelection } from './listing/selection.ts';
-import { WikiApi } from './listing/wiki-api.ts';
+import { listSelection, type ListingProgress } from './listing/selection.ts';
+import { WikiApi, type SiteFacts } from './listing/wiki-api.ts';
+import { listFromDumpRun, type DumpSourceOptions, type FromDump } from './dump-source.ts';
 import { syncMedia, type SyncReport } from './media-sync.ts';
 import { writeMetadataTorrent, writePagesArchive } from './metadata.ts';
 import { SetStore } from './store.ts';
@@ -57,6 +58,8 @@ export interface BuildOptions {
   fullListing?: boolean;
   /** A local mirror of the upload tree (DIR/a/ab/Name): files with the wiki's SHA-1 are taken from there, not downloaded. */
   mediaFrom?: string;
+  /** List from this dump run instead of the API (the media still come from the upload server). */
+  dumps?: DumpSourceOptions;
 }
 
 /** What a build did. */
@@ -113,10 +116,6 @@ export async function buildSet(options: BuildOptions): Promise<BuildResult> {
     }
 
     const api = new WikiApi({ apiUrl, userAgent, logger, retryPauseMs: options.apiRetryPauseMs, batchLimit: options.apiBatchLimit });
-    const site = await api.siteFacts();
-    const snapshot = await api.snapshotPoint();
-    const builtAt = now();
-    logger.info({ wiki: apiUrl, site: site.siteName, parent: parentVersion }, 'listing the selection');
     // A category walk counts categories (the total grows as subcategories turn up); a shard or
     // region scan has no categories, so its bar counts the files it has looked at.
     const byCategory = recipe.selection.categories.length > 0;
@@ -127,16 +126,31 @@ export async function buildSet(options: BuildOptions): Promise<BuildResult> {
       listProgress.tick(done - shown, 0);
       shown = done;
     };
+    const onProgress = (p: ListingProgress) => (byCategory ? showListing(p.categoriesVisited, p.categoriesVisited + p.categoriesQueued) : showListing(p.filesSeen, p.filesSeen));
     let changeListing: Selection | null = null;
-    if (parent && !options.fullListing) {
-      const incremental = await tryChangeListing(store, recipe, apiUrl, parent.manifest, api, site, builtAt, logger);
-      if ('fallback' in incremental) logger.info({ reason: incremental.fallback }, 'listing the whole selection');
-      else changeListing = incremental;
+    let site: Pick<SiteFacts, 'siteName' | 'generator' | 'articleUrl'>;
+    let snapshot: { maxRevisionId: number; maxLogId: number };
+    let selection: Selection;
+    let fromDump: FromDump | undefined;
+    let builtAt: Date;
+    if (options.dumps) {
+      // Always the whole selection: a run is a complete picture, and its checks come first.
+      builtAt = now();
+      logger.info({ dumps: options.dumps.dir, parent: parentVersion }, 'listing the selection from a dump run');
+      ({ site, snapshot, selection, fromDump } = await listFromDumpRun(options.dumps, recipe, apiUrl, { logger, onProgress }));
+    } else {
+      const facts = await api.siteFacts();
+      site = facts;
+      snapshot = await api.snapshotPoint();
+      builtAt = now();
+      logger.info({ wiki: apiUrl, site: site.siteName, parent: parentVersion }, 'listing the selection');
+      if (parent && !options.fullListing) {
+        const incremental = await tryChangeListing(store, recipe, apiUrl, parent.manifest, api, facts, builtAt, logger);
+        if ('fallback' in incremental) logger.info({ reason: incremental.fallback }, 'listing the whole selection');
+        else changeListing = incremental;
+      }
+      selection = changeListing ?? (await listSelection(api, recipe, facts, { logger, onProgress }));
     }
-    const selection: Selection = changeListing ?? await listSelection(api, recipe, site, {
-      logger,
-      onProgress: (p) => (byCategory ? showListing(p.categoriesVisited, p.categoriesVisited + p.categoriesQueued) : showListing(p.filesSeen, p.filesSeen)),
-    });
     const looked = byCategory ? selection.categoriesVisited : selection.files.length + selection.filteredOut;
     if (!changeListing) showListing(looked, looked);
     listProgress.stop();
@@ -187,7 +201,7 @@ export async function buildSet(options: BuildOptions): Promise<BuildResult> {
       version,
       recipe: recipe as unknown as Record<string, unknown>,
       source: { wiki: apiUrl, siteName: site.siteName, generator: site.generator, uploadBase: files[0]!.uploadBase, articleUrl: site.articleUrl },
-      snapshot: { builtAt: builtAt.toISOString(), maxRevisionId: snapshot.maxRevisionId, maxLogId: snapshot.maxLogId, dumpRun: dumpRunFor(builtAt) },
+      snapshot: { builtAt: builtAt.toISOString(), maxRevisionId: snapshot.maxRevisionId, maxLogId: snapshot.maxLogId, dumpRun: dumpRunFor(builtAt), ...(fromDump ? { fromDump } : {}) },
       parent: parent ? { version: parentVersion!, manifestSha256: manifestSha256(parent.manifest) } : null,
       files: manifestFiles,
       volumes: volumes.map((v) => v.volume),
@@ -256,6 +270,8 @@ async function tryChangeListing(
 ): Promise<Selection | { fallback: string }> {
   if (canonicalJson(parent.recipe) !== canonicalJson(recipe)) return { fallback: 'the recipe changed' };
   if (parent.source.wiki !== apiUrl) return { fallback: 'another wiki than the parent version' };
+  // The run's data is older than the parent's build time: a scan from builtAt would miss what changed in between.
+  if (parent.snapshot.fromDump) return { fallback: `the parent was listed from the ${parent.snapshot.fromDump.run} dump run` };
   const state = await readListingState(store, recipe.id, parent.version);
   let pages;
   try {

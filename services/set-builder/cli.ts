@@ -49,9 +49,11 @@ export function registerBuilderCommands(program: Command, ctx: () => BuilderCliC
     .option('--tracker <url...>', 'tracker announce URLs to write into the torrents')
     .option('--full-listing', 'walk every category again instead of reading the changes since the last version')
     .option('--media-from <dir>', 'a local mirror of the upload tree (DIR/a/ab/Name, like wikipedia/commons): files with the wiki\'s SHA-1 are hard-linked or copied from it instead of downloaded')
+    .option('--dumps <dir>', 'list the selection from the dump run in <dir> (<wiki>-<YYYYMMDD>-image.sql.gz, ...) instead of the API')
+    .option('--upload-base <url>', 'with --dumps: where the originals are served, the folder above commons/ (default for Commons: https://upload.wikimedia.org/wikipedia/)')
     .option('--publish <catalogue-url>', 'after the build, publish every version the catalogue lacks')
     .option('--token <token>', 'publishing token for --publish; default $SEEDBANK_TOKEN')
-    .action(async (recipeFile: string, opts: { data?: string; wiki?: string; contact?: string; maxConnections: number; maxRate: number; tracker?: string[]; fullListing?: boolean; publish?: string; token?: string; mediaFrom?: string }) => {
+    .action(async (recipeFile: string, opts: { data?: string; wiki?: string; contact?: string; maxConnections: number; maxRate: number; tracker?: string[]; fullListing?: boolean; dumps?: string; uploadBase?: string; publish?: string; token?: string; mediaFrom?: string }) => {
       const c = ctx();
       const dataDir = required(opts.data ?? c.dataDir, '--data <dir>', 'SEEDBANK_DATA');
       if (opts.mediaFrom !== undefined && !(await isDirectory(opts.mediaFrom))) {
@@ -72,6 +74,7 @@ export function registerBuilderCommands(program: Command, ctx: () => BuilderCliC
           trackers: opts.tracker ?? [],
           fullListing: opts.fullListing,
           mediaFrom: opts.mediaFrom,
+          dumps: opts.dumps ? { dir: opts.dumps, uploadBase: opts.uploadBase } : undefined,
           logger: c.logger,
           signal: interrupt.signal,
         });
@@ -83,6 +86,7 @@ export function registerBuilderCommands(program: Command, ctx: () => BuilderCliC
             : [
                 `${recipe.id} v${r.version}: ${m.totals.files} files, ${formatSize(m.totals.bytes)}, ${m.volumes.length} volumes (${r.stats.volumesHashed} hashed, ${r.stats.volumesReused} unchanged)`,
                 `  changes: ${ch.added.length} added, ${ch.removed.length} removed, ${ch.changed.length} changed, ${ch.renamed.length} renamed, ${ch.pagesUpdated.length} pages updated`,
+                ...(m.snapshot.fromDump ? [`  listed from the ${m.snapshot.fromDump.wiki} dump run of ${m.snapshot.fromDump.run} (revisions up to ${m.snapshot.fromDump.maxRevisionId})`] : []),
                 `  downloaded ${r.stats.media.downloaded} files (${formatSize(r.stats.media.downloadedBytes)}), ${r.stats.apiRequests} API requests, ${m.skipped.length} skipped, in ${formatDuration(r.stats.elapsedMs)}`,
                 ...m.skipped.map((s) => `  skipped ${s.title}: ${s.reason}`),
                 r.dir,

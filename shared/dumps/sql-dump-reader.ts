@@ -43,7 +43,7 @@ export async function openDumpBytes(file: string): Promise<Readable> {
  * Reads every row of one table of a dump file; `afterChunk` is awaited after each chunk's rows
  * (so a caller that writes output can wait for back-pressure). Resolves with the row count and the table's columns.
  */
-export async function readSqlDump(file: string, o: SqlDumpReadOptions & { afterChunk?: () => Promise<void> | void }): Promise<{ rows: number; columns: string[] }> {
+export async function readSqlDump(file: string, o: SqlDumpReadOptions & { afterChunk?: () => Promise<void> | void; headerOnly?: boolean }): Promise<{ rows: number; columns: string[] }> {
   const parser = new SqlDumpParser(o);
   let stream: Readable;
   try {
@@ -53,6 +53,11 @@ export async function readSqlDump(file: string, o: SqlDumpReadOptions & { afterC
   }
   for await (const chunk of stream) {
     parser.push(chunk as Buffer);
+    // headerOnly: the table's columns are all the caller wants (rows of this chunk may have been seen).
+    if (o.headerOnly && parser.columns !== null) {
+      stream.destroy();
+      return { rows: parser.rows, columns: parser.columns };
+    }
     await o.afterChunk?.();
   }
   parser.end(file);

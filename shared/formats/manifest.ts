@@ -80,6 +80,8 @@ export const manifestSchema = z.strictObject({
     maxRevisionId: z.number().int(),
     maxLogId: z.number().int(),
     dumpRun: z.string(),
+    /** Set when the version was listed from a dump run (seedbank build --dumps): that run and its highest revision id. */
+    fromDump: z.strictObject({ wiki: z.string(), run: z.string().regex(/^\d{8}$/), maxRevisionId: z.number().int() }).optional(),
   }),
   parent: z.strictObject({ version: z.number().int(), manifestSha256: hex(32) }).nullable(),
   files: z.array(manifestFileSchema),

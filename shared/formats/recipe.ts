@@ -98,11 +98,19 @@ export const recipeSchema = z
         excludeCategories: z.array(categoryName).default([]),
         region: regionSchema.optional(),
         shard: shardSchema.optional(),
+        /**
+         * The files a wiki's pages use (its database name, `frwiki`; namespaces default to articles):
+         * the media an offline reader of that wiki needs.
+         */
+        usedBy: z.strictObject({ wiki: z.string().regex(/^[a-z0-9_]+$/, 'usedBy.wiki is a database name like frwiki or commonswiki'), namespaces: z.array(z.number().int().min(0)).min(1).default([0]) }).optional(),
         mimeTypes: z.array(z.string().regex(/^[a-z]+\/[a-z0-9.+*-]+$/i, 'a mime type like image/jpeg or image/*')).default([]),
         uploaded: z.strictObject({ from: isoDate.optional(), to: isoDate.optional() }).optional(),
       })
-      .refine((s) => s.categories.length > 0 || s.region !== undefined || s.shard !== undefined, {
-        message: 'a selection needs at least one category, a region or a shard',
+      .refine((s) => s.categories.length > 0 || s.region !== undefined || s.shard !== undefined || s.usedBy !== undefined, {
+        message: 'a selection needs at least one category, a region, a shard or usedBy',
+      })
+      .refine((s) => s.usedBy === undefined || (s.categories.length === 0 && s.region === undefined && s.shard === undefined), {
+        message: 'usedBy selects by usage alone: drop categories, region and shard from a usedBy recipe (mimeTypes and uploaded still apply)',
       })
       .refine((s) => s.shard === undefined || (s.categories.length === 0 && s.region === undefined), {
         message: 'a shard selects by hash alone: drop categories and region from a shard recipe (mimeTypes and uploaded still apply)',

@@ -58,7 +58,7 @@ describe('recipes', () => {
   });
 
   it('refuses a selection with neither categories nor region, and a region with a bad box', () => {
-    expect(() => parseRecipe({ ...good, selection: {} })).toThrow(/at least one category, a region or a shard/);
+    expect(() => parseRecipe({ ...good, selection: {} })).toThrow(/at least one category, a region, a shard or usedBy/);
     expect(() => parseRecipe({ ...good, selection: { region: { bbox: { south: 10, west: 0, north: 5, east: 1 } } } })).toThrow(/south must be below/);
   });
 
@@ -73,6 +73,13 @@ describe('recipes', () => {
     }
     expect(() => parseRecipe({ ...good, selection: { shard: 'a7-a0' } })).toThrow(/lower folder to the higher/);
     expect(() => parseRecipe({ ...good, selection: { shard: '00-0f', categories: ['Paris'] } })).toThrow(/drop categories and region from a shard recipe/);
+  });
+
+  it('takes usedBy (a wiki and namespaces, articles by default) alone, and refuses it mixed with another selection', () => {
+    expect(parseRecipe({ ...good, selection: { usedBy: { wiki: 'frwiki' }, mimeTypes: ['image/*'] } }).selection.usedBy).toEqual({ wiki: 'frwiki', namespaces: [0] });
+    expect(() => parseRecipe({ ...good, selection: { usedBy: { wiki: 'fr.wikipedia.org' } } })).toThrow(/database name like frwiki/);
+    expect(() => parseRecipe({ ...good, selection: { usedBy: { wiki: 'frwiki', namespaces: [] } } })).toThrow(/usedBy\.namespaces/);
+    expect(() => parseRecipe({ ...good, selection: { usedBy: { wiki: 'frwiki' }, shard: '00-0f' } })).toThrow(/drop categories, region and shard from a usedBy recipe/);
   });
 
   it('ships sixteen Commons shard recipes that cover every upload folder exactly once', async () => {

@@ -39,7 +39,10 @@ export function wikiEnv(paths: WikiPaths): NodeJS.ProcessEnv {
   return { ...process.env, MW_INSTALL_PATH: MEDIAWIKI_SOURCE, MW_CONFIG_FILE: paths.settingsFile };
 }
 
-export function localSettingsExtra(paths: WikiPaths, port: number): string {
+/** Which database a fixture wiki runs on: SQLite for the suite, MariaDB for the dump tests. */
+export type WikiDatabase = 'sqlite' | 'mariadb';
+
+export function localSettingsExtra(paths: WikiPaths, port: number, database: WikiDatabase = 'sqlite'): string {
   const q = (s: string) => JSON.stringify(s); // a JSON string of a path is a valid PHP string here
   return `
 # ---- Seedbank test harness ----
@@ -68,7 +71,10 @@ $wgForceUIMsgAsContentMsg = [ 'filedesc', 'license-header', 'filestatus', 'files
 # No image scaler here: no thumbnails are rendered on parse.
 $wgUseImageMagick = false;
 $wgGenerateThumbnailOnParse = false;
-# A throwaway test database: no fsync on commit (several times faster imports on a real disk).
+${database === 'sqlite' ? SQLITE_SETTINGS : ''}`;
+}
+
+const SQLITE_SETTINGS = `# A throwaway test database: no fsync on commit (several times faster imports on a real disk).
 $wgDBservers = [ [
 	'host' => '', 'dbname' => $wgDBname, 'user' => '', 'password' => '', 'type' => 'sqlite',
 	'load' => 1, 'flags' => DBO_DEFAULT, 'variables' => [ 'synchronous' => 'OFF' ],
@@ -77,7 +83,6 @@ $wgJobTypeConf['default']['server']['variables']['synchronous'] = 'OFF';
 $wgObjectCaches[CACHE_DB]['server']['variables']['synchronous'] = 'OFF';
 $wgLocalisationCacheConf['storeServer']['variables']['synchronous'] = 'OFF';
 `;
-}
 
 export async function makeDocRoot(paths: WikiPaths): Promise<void> {
   await fs.mkdir(paths.docRoot, { recursive: true });
@@ -96,9 +101,9 @@ export async function mediawikiVersion(): Promise<string> {
 }
 
 /** Writes LocalSettings.php for `port` from the saved installer output. */
-export async function writeLocalSettings(paths: WikiPaths, port: number): Promise<void> {
+export async function writeLocalSettings(paths: WikiPaths, port: number, database: WikiDatabase = 'sqlite'): Promise<void> {
   const base = await fs.readFile(path.join(paths.dir, 'LocalSettings.installed.php'), 'utf8');
-  await fs.writeFile(paths.settingsFile, base + localSettingsExtra(paths, port));
+  await fs.writeFile(paths.settingsFile, base + localSettingsExtra(paths, port, database));
 }
 
 interface Pristine {
@@ -171,4 +176,30 @@ export async function provisionWiki(
   await fs.writeFile(path.join(paths.dir, 'LocalSettings.installed.php'), installed.split(DIR_PLACEHOLDER).join(paths.dir));
   await writeLocalSettings(paths, opts.port);
   return { adminPassword: pristine.adminPassword, fromCache };
+}
+
+/**
+ * Installs a wiki on a running MariaDB (database `dbName`, reached over `socket`): install.php
+ * runs each time (about two seconds on MySQL, so no cached copy), then LocalSettings.php for `port`.
+ */
+export async function provisionMariaDbWiki(
+  paths: WikiPaths,
+  opts: { name: string; adminUser: string; port: number; socket: string; dbName: string },
+): Promise<{ adminPassword: string; fromCache: boolean }> {
+  const adminPassword = `seedbank-admin-${randomBytes(16).toString('hex')}`;
+  const env = wikiEnv(paths);
+  delete env.MW_CONFIG_FILE; // install.php writes the config; it must not exist yet
+  await runPhp(
+    [
+      path.join(MEDIAWIKI_SOURCE, 'maintenance/install.php'),
+      // MediaWiki reads "localhost:/path" as a Unix socket: the server has no TCP port.
+      '--dbtype', 'mysql', '--dbserver', `localhost:${opts.socket}`, '--dbname', opts.dbName, '--dbuser', 'root', '--dbpass', '',
+      '--installdbuser', 'root', '--installdbpass', '', '--server', `http://127.0.0.1:${opts.port}`, '--scriptpath', '',
+      '--confpath', paths.dir, '--pass', adminPassword, '--skins', 'Vector', '--quiet', opts.name, opts.adminUser,
+    ],
+    { cwd: paths.dir, env, label: 'php maintenance/install.php (mysql)' },
+  );
+  await fs.rename(paths.settingsFile, path.join(paths.dir, 'LocalSettings.installed.php'));
+  await writeLocalSettings(paths, opts.port, 'mariadb');
+  return { adminPassword, fromCache: false };
 }

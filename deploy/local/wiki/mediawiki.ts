@@ -20,7 +20,8 @@ import {
   type GroupServer,
   type RunResult,
 } from './php-server.ts';
-import { MEDIAWIKI_SOURCE, makeDocRoot, provisionWiki, wikiEnv, wikiPaths, writeLocalSettings } from './mediawiki-install.ts';
+import { startMariaDb, type MariaDb } from './mariadb.ts';
+import { MEDIAWIKI_SOURCE, makeDocRoot, provisionMariaDbWiki, provisionWiki, wikiEnv, wikiPaths, writeLocalSettings, type WikiDatabase } from './mediawiki-install.ts';
 
 export { MEDIAWIKI_SOURCE };
 const TEMP_PREFIX = 'seedbank-wiki-';
@@ -77,6 +78,8 @@ export interface Wiki {
   readonly pgid: number;
   /** Process group of nginx. */
   readonly frontPgid: number;
+  /** The MariaDB server and database name of a wiki started with database: 'mariadb'; null on SQLite. */
+  readonly mariadb: { server: MariaDb; dbName: string } | null;
   /** Runs maintenance/<script> (or an absolute script path) with this wiki's settings. */
   php(script: string, args: string[], opts?: { input?: string; timeoutMs?: number }): Promise<RunResult>;
   /** Creates (once) a bot password Admin@seedbank and returns its credentials. */
@@ -97,6 +100,10 @@ export interface StartWikiOptions {
   /** PHP_CLI_SERVER_WORKERS (default 4). */
   workers?: number;
   logRequests?: boolean;
+  /** 'sqlite' (default, cached install) or 'mariadb' (its own mariadbd, for the dump tests). */
+  database?: WikiDatabase;
+  /** The MariaDB database name, as Wikimedia names a wiki's dumps (`commonswiki`); default 'seedbankwiki'. */
+  dbName?: string;
 }
 
 export interface WikiTimings {
@@ -153,11 +160,17 @@ export async function startWiki(options: StartWikiOptions = {}): Promise<Wiki> {
   };
 
   let servers: Servers | undefined;
+  const database = options.database ?? 'sqlite';
+  const dbName = options.dbName ?? 'seedbankwiki';
+  let mariadb: MariaDb | undefined;
   try {
     await Promise.all([makeDocRoot(paths), fs.writeFile(requestLog, '')]);
     let port = await freePort();
     const tInstall = performance.now();
-    const { adminPassword, fromCache } = await provisionWiki(paths, { name, adminUser, port });
+    if (database === 'mariadb') mariadb = await startMariaDb(path.join(dir, 'mariadb'));
+    const { adminPassword, fromCache } = mariadb
+      ? await provisionMariaDbWiki(paths, { name, adminUser, port, socket: mariadb.socket, dbName })
+      : await provisionWiki(paths, { name, adminUser, port });
     const installMs = performance.now() - tInstall;
 
     // The ports were free a moment ago; if another process grabbed one meanwhile, php -S or
@@ -165,7 +178,7 @@ export async function startWiki(options: StartWikiOptions = {}): Promise<Wiki> {
     const tServer = performance.now();
     for (let attempt = 1; ; attempt++) {
       const backendPort = await freePort();
-      await writeLocalSettings(paths, port); // $wgServer is nginx's address
+      await writeLocalSettings(paths, port, database); // $wgServer is nginx's address
       servers = await startServers({ dir, docRoot, env, port, backendPort, requestLog, phpLog, nginxLog });
       const siteinfo = `http://127.0.0.1:${port}/api.php?action=query&meta=siteinfo&format=json`;
       const current = servers;
@@ -222,6 +235,7 @@ export async function startWiki(options: StartWikiOptions = {}): Promise<Wiki> {
       backendUrl: `http://127.0.0.1:${running.backendPort}`,
       pgid: running.php.pgid,
       frontPgid: running.front.pgid,
+      mariadb: mariadb ? { server: mariadb, dbName } : null,
       php,
       createBotPassword() {
         botPassword ??= (async () => {
@@ -247,6 +261,7 @@ export async function startWiki(options: StartWikiOptions = {}): Promise<Wiki> {
           try {
             await stopServers(running);
           } finally {
+            await mariadb?.stop();
             await fs.rm(dir, { recursive: true, force: true });
             unregisterExitCleanup({ dir });
           }
@@ -257,6 +272,7 @@ export async function startWiki(options: StartWikiOptions = {}): Promise<Wiki> {
     return wiki;
   } catch (err) {
     if (servers) await stopServers(servers).catch(() => {});
+    await mariadb?.stop().catch(() => {});
     await fs.rm(dir, { recursive: true, force: true });
     unregisterExitCleanup({ dir });
     throw err;

@@ -11,6 +11,8 @@ export interface ApiPageData {
   categories?: Array<{ title: string }>;
   coordinates?: Array<{ lat: number; lon: number; primary?: boolean }>;
   categoryinfo?: { subcats?: number; files?: number };
+  /** prop=images: the files the page uses. */
+  images?: Array<{ title: string }>;
 }
 
 /** One generator batch with every prop continuation merged in. */
@@ -64,6 +66,7 @@ function mergePage(a: ApiPageData, b: ApiPageData): ApiPageData {
     imageinfo: a.imageinfo ?? b.imageinfo,
     categories: [...(a.categories ?? []), ...(b.categories ?? [])],
     coordinates: [...(a.coordinates ?? []), ...(b.coordinates ?? [])],
+    images: [...(a.images ?? []), ...(b.images ?? [])],
   };
 }
 

@@ -9,6 +9,7 @@ import type { ListedFile } from './listed-file.ts';
 import { pageBatches, type ApiPageData } from './page-batches.ts';
 import { geoSearchPageIds, lookupPages } from './region-search.ts';
 import { shardBatches } from './shard-listing.ts';
+import { usageBatches } from './usage-listing.ts';
 import { authorFromWikitext, coordinatesFromWikitext, licenseFromWikitext, stripHtml } from './wikitext.ts';
 import type { SiteFacts, WikiApi } from './wiki-api.ts';
 
@@ -58,6 +59,11 @@ export async function listSelection(
     categoryTree = Object.fromEntries([...tree.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
   } else if (recipe.selection.shard) {
     for await (const batch of shardBatches(api, recipe.selection.shard, baseProps(geo), site.highLimits)) {
+      collector.add(batch.pages, batch.exportXml);
+      options.onProgress?.({ categoriesVisited: 0, categoriesQueued: 0, filesSeen: collector.size });
+    }
+  } else if (recipe.selection.usedBy) {
+    for await (const batch of usageBatches(api, recipe.selection.usedBy, site, baseProps(geo))) {
       collector.add(batch.pages, batch.exportXml);
       options.onProgress?.({ categoriesVisited: 0, categoriesQueued: 0, filesSeen: collector.size });
     }
@@ -171,30 +177,42 @@ export class Collector {
   }
 
   select(recipe: Recipe): { files: ListedFile[]; filteredOut: number } {
-    const sel = recipe.selection;
-    const excluded = new Set(sel.excludeCategories);
-    const from = sel.uploaded?.from ? Date.parse(sel.uploaded.from) : -Infinity;
-    const to = sel.uploaded?.to ? Date.parse(sel.uploaded.to) : Infinity;
-    const shard = sel.shard ? shardRange(sel.shard) : null;
+    const keep = selectionFilter(recipe);
     const files: ListedFile[] = [];
     let filteredOut = 0;
     for (const page of this.pages.values()) {
       const exported = this.texts.get(page.pageid!);
       const file = toListedFile(page, exported);
       if (file === null) continue;
-      const keep =
-        !file.categories.some((c) => excluded.has(c)) &&
-        mimeMatches(file.mime, sel.mimeTypes) &&
-        Date.parse(file.uploadTimestamp) >= from &&
-        Date.parse(file.uploadTimestamp) <= to &&
-        (sel.region === undefined || (file.coordinates !== null && inRegion(file.coordinates, sel.region))) &&
-        (shard === null || inShard(file.path, shard));
-      if (keep) files.push(file);
+      if (keep(file)) files.push(file);
       else filteredOut++;
     }
-    files.sort((a, b) => (a.title < b.title ? -1 : a.title > b.title ? 1 : 0));
-    return { files, filteredOut };
+    return { files: sortByTitle(files), filteredOut };
   }
+}
+
+/** Sorts listed files by title, in place, as every listing hands them to the build. */
+export function sortByTitle(files: ListedFile[]): ListedFile[] {
+  return files.sort((a, b) => (a.title < b.title ? -1 : a.title > b.title ? 1 : 0));
+}
+
+/**
+ * The recipe's filters on a found file (excluded categories, mime, upload dates, region, shard):
+ * one predicate for the API and the dump listings, so both keep the same files.
+ */
+export function selectionFilter(recipe: Recipe): (file: ListedFile) => boolean {
+  const sel = recipe.selection;
+  const excluded = new Set(sel.excludeCategories);
+  const from = sel.uploaded?.from ? Date.parse(sel.uploaded.from) : -Infinity;
+  const to = sel.uploaded?.to ? Date.parse(sel.uploaded.to) : Infinity;
+  const shard = sel.shard ? shardRange(sel.shard) : null;
+  return (file) =>
+    !file.categories.some((c) => excluded.has(c)) &&
+    mimeMatches(file.mime, sel.mimeTypes) &&
+    Date.parse(file.uploadTimestamp) >= from &&
+    Date.parse(file.uploadTimestamp) <= to &&
+    (sel.region === undefined || (file.coordinates !== null && inRegion(file.coordinates, sel.region))) &&
+    (shard === null || inShard(file.path, shard));
 }
 
 function mimeMatches(mime: string, wanted: string[]): boolean {

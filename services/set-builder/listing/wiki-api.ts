@@ -17,6 +17,8 @@ const API_TIMEOUT_MS = 60_000;
 /** Facts about the wiki recorded in the manifest. */
 export interface SiteFacts {
   siteName: string;
+  /** The wiki's database name (`frwiki`), as usedBy recipes and dump file names spell it. */
+  wikiId: string;
   generator: string;
   articleUrl: string;
   extensions: Set<string>;
@@ -98,6 +100,7 @@ export class WikiApi {
     this.logger.debug({ generator: general.generator, extensions: extensions.size }, 'wiki site info');
     return {
       siteName: general.sitename ?? '',
+      wikiId: general.wikiid ?? '',
       generator: general.generator ?? '',
       articleUrl: (server.startsWith('//') ? `https:${server}` : server) + articlePath,
       extensions,

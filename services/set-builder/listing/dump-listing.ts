@@ -1,0 +1,189 @@
+/**
+ * Lists a recipe's selection from one dump run instead of the API: the category walk over
+ * categorylinks and page (the same depth and cycle rules as the API walk), a shard from the
+ * image table's names, a region from the page text's {{Location}} templates; file facts from
+ * image; description pages copied verbatim from pages-articles. The result has the API
+ * listing's shape, so the rest of the build (downloads, volumes, manifest) is the same.
+ */
+import { commonsPath, originalUrl } from '../../../shared/commons-path.ts';
+import type { DumpRun } from '../../../shared/dumps/dump-run-folder.ts';
+import { pageHead, parseSiteInfo, readXmlPages, type SiteInfo } from '../../../shared/dumps/xml-pages-reader.ts';
+import { SeedbankError } from '../../../shared/errors.ts';
+import { inShard, shardRange, type Recipe } from '../../../shared/formats/recipe.ts';
+import { silentLogger, type Logger } from '../../../shared/log.ts';
+import { NS_FILE, readCategoryLinks, readGlobalImageLinks, readImageFacts, readImageLinks, readPageTitles, type CategoryLinks } from './dump-tables.ts';
+import { parseExport, type ExportedPage } from './export-xml.ts';
+import type { ListedFile } from './listed-file.ts';
+import { selectionFilter, sortByTitle, type ListingProgress, type Selection } from './selection.ts';
+import { authorFromWikitext, coordinatesFromWikitext, licenseFromWikitext } from './wikitext.ts';
+
+/** What a dump listing found besides the selection: the run's site facts and snapshot point. */
+export interface DumpListing {
+  selection: Selection;
+  site: SiteInfo;
+  /** The highest revision id in the run's pages-articles: the run's snapshot point. */
+  maxRevisionId: number;
+  /** Rows and pages read per dump, with the time each took, for the log and the benchmark. */
+  reads: Array<{ dump: string; items: number; ms: number }>;
+}
+
+/** Lists `recipe` from the verified run; `uploadBase` is where the originals are fetched (BEP 19's url-list). */
+export async function listSelectionFromDumps(
+  run: DumpRun,
+  recipe: Recipe,
+  options: { uploadBase: string; logger?: Logger; onProgress?: (p: ListingProgress) => void },
+): Promise<DumpListing> {
+  const logger = options.logger ?? silentLogger;
+  const sel = recipe.selection;
+  const reads: DumpListing['reads'] = [];
+  const timed = async <T>(dump: string, items: (v: T) => number, work: () => Promise<T>): Promise<T> => {
+    const t = performance.now();
+    const v = await work();
+    reads.push({ dump, items: items(v), ms: Math.round(performance.now() - t) });
+    logger.info({ dump, items: items(v), ms: reads.at(-1)!.ms }, 'dump read');
+    return v;
+  };
+  const xmlFile = run.files['pages-articles']!;
+  let header = '';
+  await readXmlPages(xmlFile, { headerOnly: true, onHeader: (h) => (header = h) });
+  const site = parseSiteInfo(header);
+  const filePrefix = `${site.namespaces.get(NS_FILE) ?? 'File'}:`;
+
+  const titles = await timed('page', (t) => t.files.size + t.categories.size, () => readPageTitles(run.files.page!));
+  const links = await timed('categorylinks', (l) => l.categoriesOf.size, () => readCategoryLinks(run.files.categorylinks!, run.files.linktarget));
+
+  // Which file pages are candidates, before the filters every listing applies.
+  let candidates: Set<number> | null = null; // null: every file page (shard and region scans)
+  let categoryTree: Record<string, number> = {};
+  let categoriesVisited = 0;
+  if (sel.categories.length > 0) {
+    const walk = walkCategories(recipe, links, titles.categories);
+    candidates = walk.files;
+    categoriesVisited = walk.tree.size;
+    categoryTree = Object.fromEntries([...walk.tree.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
+    options.onProgress?.({ categoriesVisited, categoriesQueued: 0, filesSeen: candidates.size });
+  }
+  const shard = sel.shard ? shardRange(sel.shard) : null;
+  const used = sel.usedBy ? await timed('imagelinks', (u) => u.size, () => usedNames(run, sel.usedBy!)) : null;
+  const nameOf = (pageId: number) => titles.files.get(pageId)?.replace(/ /g, '_');
+  const wantedNames = new Set<string>();
+  for (const [pageId, title] of titles.files) {
+    if (titles.redirects.has(pageId) || (candidates !== null && !candidates.has(pageId))) continue;
+    const name = title.replace(/ /g, '_');
+    if (shard !== null && !inShard(commonsPath(name), shard)) continue;
+    if (used !== null && !used.has(name)) continue;
+    wantedNames.add(name);
+  }
+  const image = await timed('image', (f) => f.facts.size, () => readImageFacts(run.files.image!, (name) => wantedNames.has(name)));
+  const facts = image.facts;
+  if (image.withoutSha1.length > 0) logger.warn({ files: image.withoutSha1.length, first: image.withoutSha1.slice(0, 5) }, 'image rows without a valid SHA-1: left out, they could not be verified');
+
+  // Description pages of the files with an image row: parsed (and kept verbatim) only for those.
+  const pages = new Map<number, ExportedPage>();
+  let maxRevisionId = 0;
+  const xml = await timed('pages-articles', (r) => r.pages, () =>
+    readXmlPages(xmlFile, {
+      onPage(block) {
+        const head = pageHead(block);
+        if (head.revisionId > maxRevisionId) maxRevisionId = head.revisionId;
+        if (head.ns !== NS_FILE) return;
+        const name = nameOf(head.pageId);
+        if (name === undefined || !facts.has(name)) return;
+        const page = parseExport(`${header}\n  ${block}\n</mediawiki>\n`).pages[0]!;
+        pages.set(head.pageId, page);
+      },
+    }),
+  );
+
+  const keep = selectionFilter(recipe);
+  const files: ListedFile[] = [];
+  let filteredOut = 0;
+  for (const [pageId, page] of pages) {
+    const name = nameOf(pageId)!;
+    const f = facts.get(name)!;
+    const path = commonsPath(name);
+    const file: ListedFile = {
+      title: `${filePrefix}${name.replace(/_/g, ' ')}`,
+      name,
+      path,
+      url: originalUrl(options.uploadBase, path),
+      uploadBase: options.uploadBase,
+      size: f.size,
+      sha1: f.sha1,
+      mime: f.mime,
+      uploadTimestamp: f.timestamp,
+      pageId,
+      revisionId: page.revisionId,
+      license: licenseFromWikitext(page.text),
+      author: authorFromWikitext(page.text),
+      categories: [...new Set(links.categoriesOf.get(pageId) ?? [])].sort(),
+      coordinates: coordinatesFromWikitext(page.text),
+      page,
+    };
+    if (keep(file)) files.push(file);
+    else filteredOut++;
+  }
+  const missingPages = facts.size - pages.size;
+  if (missingPages > 0) logger.warn({ files: missingPages }, 'files of the image dump without a description page in pages-articles: left out');
+  if (xml.pages === 0) throw new SeedbankError('DUMP_INVALID', `${xmlFile} holds no pages`, { hint: 'give the pages-articles dump of the run' });
+  options.onProgress?.({ categoriesVisited, categoriesQueued: 0, filesSeen: files.length + filteredOut });
+  logger.info({ files: files.length, filteredOut, categoriesVisited, maxRevisionId }, 'dump listing done');
+  return {
+    selection: { files: sortByTitle(files), exportHeader: header, categoriesVisited, filteredOut, categoryTree, mode: 'full' },
+    site,
+    maxRevisionId,
+    reads,
+  };
+}
+
+/** Names of the files `usedBy` selects: this wiki's imagelinks, or another wiki's rows of globalimagelinks. */
+async function usedNames(run: DumpRun, usedBy: NonNullable<Recipe['selection']['usedBy']>): Promise<Set<string>> {
+  const local = usedBy.wiki === run.wiki;
+  const file = local ? run.files.imagelinks : run.files.globalimagelinks;
+  if (file === undefined) {
+    const dump = local ? 'imagelinks' : 'globalimagelinks';
+    throw new SeedbankError('DUMP_RUN_NOT_FOUND', `usedBy ${usedBy.wiki} needs the ${dump} dump, and the ${run.wiki} run of ${run.date} in ${run.dir} has none`, {
+      hint: `download ${run.wiki}-${run.date}-${dump}.sql.gz of the same run into the folder`,
+    });
+  }
+  return local ? readImageLinks(file, run.files.linktarget, usedBy.namespaces) : readGlobalImageLinks(file, usedBy.wiki, usedBy.namespaces);
+}
+
+/**
+ * The API walk's rules over the dump's graph: breadth first from the roots; each category is
+ * listed once, at the greatest depth it is reached with; excluded categories are not entered;
+ * depth 0 lists files only. Returns the file page ids found and the tree with depths.
+ */
+function walkCategories(recipe: Recipe, links: CategoryLinks, categoryTitles: Map<number, string>): { files: Set<number>; tree: Map<string, number> } {
+  const excluded = new Set(recipe.selection.excludeCategories);
+  const best = new Map<string, number>();
+  const queue: Array<{ name: string; depth: number }> = [];
+  for (const root of recipe.selection.categories) {
+    if ((best.get(root.name) ?? -1) < root.depth) {
+      best.set(root.name, root.depth);
+      queue.push(root);
+    }
+  }
+  const files = new Set<number>();
+  while (queue.length > 0) {
+    const { name, depth } = queue.shift()!;
+    if ((best.get(name) ?? -1) > depth) continue; // reached again deeper in the queue
+    const members = links.members.get(name);
+    if (members === undefined) continue;
+    for (const id of members.files) files.add(id);
+    if (depth === 0) continue;
+    for (const id of members.subcats) {
+      const sub = categoryTitles.get(id);
+      if (sub === undefined || excluded.has(sub)) continue;
+      if ((best.get(sub) ?? -1) >= depth - 1) continue; // already listed as deep: a cycle or a diamond
+      best.set(sub, depth - 1);
+      queue.push({ name: sub, depth: depth - 1 });
+    }
+  }
+  return { files, tree: best };
+}
+
+/** The site facts a manifest records, from a run's siteinfo: the article URL is the main page's with `$1` for the title. */
+export function dumpSiteFacts(site: SiteInfo): { siteName: string; generator: string; articleUrl: string } {
+  return { siteName: site.siteName, generator: site.generator, articleUrl: site.base.replace(/[^/]*$/, '$1') };
+}

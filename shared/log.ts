@@ -43,17 +43,36 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const format = resolveLogFormat(options.format ?? 'auto', Boolean(sink.isTTY));
   const pretty =
     format === 'pretty'
-      ? prettyFactory({ colorize: Boolean(sink.isTTY), singleLine: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' })
+      ? prettyFactory({ colorize: Boolean(sink.isTTY), singleLine: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname', errorLikeObjectKeys: ['err'] })
       : undefined;
+  const level = options.level ?? 'info';
+  // On a terminal an error is its message on the log line; its stack and causes only at debug.
+  const withStacks = level === 'debug' || level === 'trace';
   // A progress bar owns the last terminal line: clear it, write the log line, draw it again below.
   const destination: DestinationStream = {
     write(line: string) {
-      const text = pretty ? pretty(line) : line;
+      const text = pretty ? pretty(withStacks ? line : errorsInShort(line)) : line;
       terminalLine.around(() => sink.write(text));
     },
   };
-  const logger = pino({ level: options.level ?? 'info', base: undefined }, destination);
+  const logger = pino({ level, base: undefined }, destination);
   return options.component ? logger.child({ component: options.component }) : logger;
+}
+
+/** Replaces a logged error object (`err`) by its message and hint (`error`, a string on the same line) for a one-line human entry. */
+export function errorsInShort(line: string): string {
+  if (!line.includes('"err":{')) return line;
+  try {
+    const entry = JSON.parse(line) as Record<string, unknown>;
+    const err = entry.err as { message?: unknown; hint?: unknown } | null;
+    if (!err || typeof err !== 'object') return line;
+    const message = typeof err.message === 'string' ? err.message : JSON.stringify(err);
+    delete entry.err;
+    entry.error = typeof err.hint === 'string' && err.hint ? `${message} (${err.hint})` : message;
+    return JSON.stringify(entry);
+  } catch {
+    return line;
+  }
 }
 
 /** A logger that drops everything: the default for library code called without one. */

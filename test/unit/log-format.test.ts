@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { readEnv } from '../../bin/config.ts';
 import { createLogger, resolveLogFormat, type LogSink } from '../../shared/log.ts';
 import { createProgress } from '../../shared/progress.ts';
+import { SeedbankError } from '../../shared/errors.ts';
 import { terminalLine } from '../../shared/terminal-line.ts';
 
 function capture(isTTY: boolean): LogSink & { text: () => string } {
@@ -32,6 +33,22 @@ describe('log format', () => {
     expect(text).not.toContain('{"level"');
     expect(text).toMatch(/WARN.*Retrying in 5 seconds.*mwn/);
     expect(text.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('shows an error as its message and hint on one terminal line; its stack only at debug, and in full in JSON', () => {
+    const err = new SeedbankError('CATALOGUE_UNREACHABLE', 'cannot reach the catalogue at http://127.0.0.1:9', { hint: 'is it running?', cause: new Error('bad port') });
+    const tty = capture(true);
+    createLogger({ sink: tty }).warn({ err, failures: 1 }, 'the catalogue does not answer');
+    const line = tty.text().trim();
+    expect(line.split('\n')).toHaveLength(1);
+    expect(line).toMatch(/"error":"cannot reach the catalogue at http:\/\/127.0.0.1:9: bad port \(is it running\?\)"/);
+    expect(line).not.toMatch(/\bat .*\.ts:\d+/);
+    const debug = capture(true);
+    createLogger({ sink: debug, level: 'debug' }).warn({ err }, 'the catalogue does not answer');
+    expect(debug.text()).toMatch(/at .*log-format\.test\.ts/);
+    const json = capture(false);
+    createLogger({ sink: json }).warn({ err }, 'the catalogue does not answer');
+    expect((JSON.parse(json.text()) as { err: { stack: string } }).err.stack).toMatch(/log-format\.test\.ts/);
   });
 
   it('SEEDBANK_LOG_FORMAT=json forces JSON on a terminal', () => {

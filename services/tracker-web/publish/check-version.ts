@@ -166,7 +166,7 @@ export function checkVersion(store: CatalogueStore, setId: string, version: numb
         pieces: v.pieces,
         torrent: u.volumeTorrents.get(volumes[i]!.infoHash)!,
       })),
-      files: manifest.files.map((f) => ({ sha1: f.sha1, setId, version, title: f.title, path: f.path, size: f.size, volume: f.volume })),
+      files: manifest.files.map((f) => ({ sha1: f.sha1, setId, version, title: f.title, path: f.path, size: f.size, volume: f.volume, categories: f.categories })),
     },
   };
 }

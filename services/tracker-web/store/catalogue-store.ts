@@ -7,8 +7,14 @@
 import { parseManifest, type Manifest } from '../../../shared/formats/manifest.ts';
 import { SeedbankError } from '../../../shared/errors.ts';
 import { openCatalogueTables, prefixRange, type CatalogueTables } from './open-lmdb.ts';
+import { categoryRange, decodeCategoryKey, decodeFileRow, fileRange, sha1OfTitleKey, titleRange, UNKNOWN_OFFSET } from './file-index.ts';
+import { ensureStoreFormat } from './store-format.ts';
+import { indexVersionFiles, type IndexSink } from './version-index.ts';
+import type { BulkIndex } from './bulk-index.ts';
 import type {
   FileLocation,
+  IndexedFile,
+  PersistedSetFigures,
   MetadataFileName,
   Observation,
   PeerObservation,
@@ -50,14 +56,28 @@ export class CatalogueStore {
   private readonly t: CatalogueTables;
   private readonly manifests = new Map<string, Manifest>();
   private readonly trackedListeners = new Set<(infoHashes: string[]) => void>();
+  /** version no → set version, volume no → info hash: both grow with versions and volumes, not files. */
+  private readonly versionByNo = new Map<number, { setId: string; version: number }>();
+  private readonly volumeByNo = new Map<number, string>();
 
   private constructor(tables: CatalogueTables) {
     this.t = tables;
   }
 
-  /** Opens the store under `dataDir/catalogue.lmdb`, creating it on first use. */
+  /**
+   * Opens the store under `dataDir/catalogue.lmdb`, creating it on first use. A store written
+   * by an older Seedbank (format 1) has its per-file index rebuilt here from the manifests it
+   * holds; one written by a newer Seedbank is refused (STORE_FORMAT_NEWER).
+   */
   static open(dataDir: string): CatalogueStore {
-    return new CatalogueStore(openCatalogueTables(dataDir));
+    const tables = openCatalogueTables(dataDir);
+    try {
+      ensureStoreFormat(tables);
+    } catch (err) {
+      void tables.env.close();
+      throw err;
+    }
+    return new CatalogueStore(tables);
   }
 
   /** Flushes pending writes and closes the environment. */
@@ -187,19 +207,83 @@ export class CatalogueStore {
     return () => void this.trackedListeners.delete(listener);
   }
 
-  /** Every set version holding these bytes (by SHA-1, hex). */
-  filesBySha1(sha1: string): FileLocation[] {
-    return [...this.t.filesBySha1.getRange(prefixRange([sha1]))].map(({ key: [s, setId, version, title], value }) => ({ sha1: s, setId, version, title, ...value }));
+  /** The set version a version number in the per-file index stands for. */
+  versionOfNo(no: number): { setId: string; version: number } | undefined {
+    let v = this.versionByNo.get(no);
+    if (!v) {
+      const row = this.t.versionNumbers.get(no);
+      if (!row) return undefined;
+      this.versionByNo.set(no, (v = { setId: row[0], version: row[1] }));
+    }
+    return v;
+  }
+
+  /** The info hash a volume number in the per-file index stands for. */
+  volumeOfNo(no: number): string | undefined {
+    let ih = this.volumeByNo.get(no);
+    if (!ih) {
+      ih = this.t.volumeNumbers.get(no);
+      if (ih) this.volumeByNo.set(no, ih);
+    }
+    return ih;
+  }
+
+  /** Every set version holding these bytes (by SHA-1, hex), with each file's offset in its volume. */
+  filesBySha1(sha1: string): IndexedFile[] {
+    if (!/^[0-9a-f]{40}$/i.test(sha1)) return [];
+    const out: IndexedFile[] = [];
+    for (const { key, value } of this.t.fileIndex.getRange(fileRange(sha1))) {
+      const row = decodeFileRow(key, value);
+      const sv = this.versionOfNo(row.versionNo);
+      const volume = this.volumeOfNo(row.volumeNo);
+      if (!sv || !volume) continue;
+      out.push({
+        sha1: row.sha1, setId: sv.setId, version: sv.version, title: row.title, path: row.path, size: row.size, volume,
+        ...(row.offset === UNKNOWN_OFFSET ? {} : { offset: row.offset }),
+      });
+    }
+    return out;
   }
 
   /** Every SHA-1 a title ("File:Name.jpg") has had across the published versions. */
   sha1sForTitle(title: string): string[] {
-    return [...this.t.titles.getKeys(prefixRange([title]))].map((k) => k[1]);
+    // Title rows hold a short hash of the title: a rare collision is weeded out by the file rows.
+    return [...this.t.titleIndex.getKeys(titleRange(title))].map((k) => sha1OfTitleKey(k)).filter((sha1) => this.filesBySha1(sha1).some((f) => f.title === title));
   }
 
   /** Every set version holding a file of this title, whatever its content. */
-  filesByTitle(title: string): FileLocation[] {
+  filesByTitle(title: string): IndexedFile[] {
     return this.sha1sForTitle(title).flatMap((sha1) => this.filesBySha1(sha1).filter((f) => f.title === title));
+  }
+
+  /** The files directly in a category (name without "Category:"), in every version that lists them; null for a category no file is in. */
+  categoryFiles(name: string): Array<{ sha1: string; setId: string; version: number }> | null {
+    const no = this.t.categories.get(name);
+    if (no === undefined) return null;
+    const out: Array<{ sha1: string; setId: string; version: number }> = [];
+    for (const key of this.t.categoryIndex.getKeys(categoryRange(no))) {
+      const { sha1, versionNo } = decodeCategoryKey(key);
+      const sv = this.versionOfNo(versionNo);
+      if (sv) out.push({ sha1, ...sv });
+    }
+    return out;
+  }
+
+  /** Every category name the index knows (for suggestions when a name is not found). */
+  categoryNames(): Iterable<string> {
+    return this.t.categories.getKeys() as Iterable<string>;
+  }
+
+  // ---- precomputed set figures -----------------------------------------------------------------
+
+  /** Keeps a set's copy figures for the next start. */
+  async putSetFigures(setId: string, figures: PersistedSetFigures): Promise<void> {
+    await this.t.setFigures.put(setId, figures);
+  }
+
+  /** Every set's last kept copy figures. */
+  allSetFigures(): Map<string, PersistedSetFigures> {
+    return new Map([...this.t.setFigures.getRange()].map(({ key, value }) => [key, value]));
   }
 
   // ---- publishing ------------------------------------------------------------------------------
@@ -208,8 +292,8 @@ export class CatalogueStore {
    * Writes a checked version in one transaction. Re-checks, inside it, that the version is the
    * set's next one and the key is still the registered one, so two racing publishes cannot both win.
    */
-  putVersion(v: NewVersion, now = Date.now()): void {
-    const { sets, versions, volumes, metadataTorrents, filesBySha1, titles, blobs } = this.t;
+  putVersion(v: NewVersion, now = Date.now(), bulk?: BulkIndex): void {
+    const { sets, versions, volumes, metadataTorrents, blobs, fileIndex, titleIndex, categoryIndex } = this.t;
     const setId = v.set.id;
     const version = v.record.version;
     this.t.env.transactionSync(() => {
@@ -231,27 +315,79 @@ export class CatalogueStore {
         registeredAt: current?.registeredAt ?? now,
         updatedAt: now,
       });
-      versions.putSync([setId, version], { ...v.record, publishedAt: now });
+      const versionNo = this.nextNumber(this.t.versionNumbers);
+      this.t.versionNumbers.putSync(versionNo, [setId, version]);
+      versions.putSync([setId, version], { ...v.record, publishedAt: now, no: versionNo });
       blobs.putSync(['meta', setId, version, 'manifest.json'], Buffer.from(v.manifestText, 'utf8'));
       blobs.putSync(['meta', setId, version, 'manifest.sig'], Buffer.from(v.signatureText, 'utf8'));
       blobs.putSync(['meta', setId, version, 'pages.xml.gz'], Buffer.from(v.pagesGz));
       blobs.putSync(['metadata-torrent', setId, version], Buffer.from(v.metadataTorrent));
       metadataTorrents.putSync(v.record.metadataInfoHash, { setId, version });
+      const volumeNos = new Map<string, number>();
       for (const vol of v.volumes) {
         const { torrent, ...fields } = vol;
         const existing = volumes.get(vol.infoHash);
         const holders = [...(existing?.versions ?? []), { setId, version }];
-        volumes.putSync(vol.infoHash, { ...fields, setId: existing?.setId ?? setId, versions: holders });
+        let no = existing?.no;
+        if (no === undefined) {
+          no = this.nextNumber(this.t.volumeNumbers);
+          this.t.volumeNumbers.putSync(no, vol.infoHash);
+        }
+        volumeNos.set(vol.infoHash, no);
+        volumes.putSync(vol.infoHash, { ...fields, setId: existing?.setId ?? setId, versions: holders, no });
         // The first bytes win: an unchanged volume keeps its torrent byte for byte anyway.
         if (!existing) blobs.putSync(['volume-torrent', vol.infoHash], Buffer.from(torrent));
       }
-      for (const f of v.files) {
-        filesBySha1.putSync([f.sha1, setId, version, f.title], { path: f.path, size: f.size, volume: f.volume });
-        titles.putSync([f.title, f.sha1], 1);
-      }
+      const direct: IndexSink = {
+        file: (k, val) => fileIndex.putSync(k, val),
+        title: (k, val) => titleIndex.putSync(k, val),
+        category: (k, val) => categoryIndex.putSync(k, val),
+      };
+      const torrents = new Map(v.volumes.map((vol) => [vol.infoHash, vol.torrent] as const));
+      indexVersionFiles(v.files, torrents, {
+        versionNo,
+        volumeNo: (ih) => volumeNos.get(ih) ?? volumes.get(ih)?.no ?? 0,
+        categoryNo: (name) => this.categoryNo(name),
+      }, bulk?.sink ?? direct);
     });
     const tracked = [v.record.metadataInfoHash, ...v.volumes.map((vol) => vol.infoHash)];
     for (const listener of this.trackedListeners) listener(tracked);
+  }
+
+  /** The next free number of a numbering table (inside a write transaction). */
+  private nextNumber(table: CatalogueTables['versionNumbers'] | CatalogueTables['volumeNumbers']): number {
+    for (const key of table.getKeys({ reverse: true, limit: 1 })) return (key as number) + 1;
+    return 1;
+  }
+
+  /** A category's number, handed out on first use (inside a write transaction). */
+  private categoryNo(name: string): number {
+    const known = this.t.categories.get(name);
+    if (known !== undefined) return known;
+    const no = (this.t.storeInfo.get('nextCategoryNo') ?? 1);
+    this.t.storeInfo.putSync('nextCategoryNo', no + 1);
+    this.t.categories.putSync(name, no);
+    return no;
+  }
+
+  /** Writes the rows a bulk load collected (after the last putVersion of the load), in key order. */
+  finishBulkIndex(bulk: BulkIndex): { files: number; titles: number; categories: number } {
+    return {
+      files: bulk.files.finish(this.t.env, this.t.fileIndex),
+      titles: bulk.titles.finish(this.t.env, this.t.titleIndex),
+      categories: bulk.categories.finish(this.t.env, this.t.categoryIndex),
+    };
+  }
+
+  /** Bytes each table takes on disk (LMDB pages), for the bench's bytes-per-file figures. */
+  tableBytes(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [name, db] of Object.entries(this.t)) {
+      if (name === 'env') continue;
+      const st = (db as { getStats(): Record<string, number> }).getStats();
+      out[name] = ((st.treeBranchPageCount ?? 0) + (st.treeLeafPageCount ?? 0) + (st.overflowPages ?? 0)) * (st.pageSize ?? 4096);
+    }
+    return out;
   }
 
   /**

@@ -26,6 +26,9 @@ export {
 export {
   addOperatorKeys,
   copiesPerFile,
+  fileCopies,
+  hasAllPieces,
+  holdersOfRange,
   mergeCopies,
   networkOf,
   normalizeHost,
@@ -34,6 +37,8 @@ export {
   type FileCopies,
   type MergedCopies,
   type PieceRange,
+  type VolumeHolders,
   type VolumeLayout,
+  volumeHolders,
 } from './copies.ts';
 export { keepsVerdict } from './verdicts.ts';

@@ -9,6 +9,7 @@ import { SeedbankError } from '../../../shared/errors.ts';
 import { openCatalogueTables, prefixRange, type CatalogueTables } from './open-lmdb.ts';
 import { categoryRange, decodeCategoryKey, decodeFileRow, fileRange, sha1OfTitleKey, titleRange, UNKNOWN_OFFSET } from './file-index.ts';
 import { ensureStoreFormat } from './store-format.ts';
+import { regionLabel } from '../views/region-label.ts';
 import { indexVersionFiles, type IndexSink } from './version-index.ts';
 import type { BulkIndex } from './bulk-index.ts';
 import type {
@@ -50,6 +51,16 @@ export interface HistoryQuery {
   /** Unix ms, exclusive. */
   until?: number;
   limit?: number;
+}
+
+/** The few manifest facts list pages show (region, links), so they never parse a manifest per set. */
+function manifestFacts(text: string): VersionRecord['facts'] {
+  try {
+    const m = JSON.parse(text) as { recipe?: Record<string, unknown>; source?: { articleUrl?: string; uploadBase?: string } };
+    return { regionLabel: regionLabel(m.recipe), articleUrl: m.source?.articleUrl ?? null, uploadBase: m.source?.uploadBase ?? null };
+  } catch {
+    return undefined;
+  }
 }
 
 export class CatalogueStore {
@@ -317,7 +328,7 @@ export class CatalogueStore {
       });
       const versionNo = this.nextNumber(this.t.versionNumbers);
       this.t.versionNumbers.putSync(versionNo, [setId, version]);
-      versions.putSync([setId, version], { ...v.record, publishedAt: now, no: versionNo });
+      versions.putSync([setId, version], { ...v.record, publishedAt: now, no: versionNo, facts: manifestFacts(v.manifestText) });
       blobs.putSync(['meta', setId, version, 'manifest.json'], Buffer.from(v.manifestText, 'utf8'));
       blobs.putSync(['meta', setId, version, 'manifest.sig'], Buffer.from(v.signatureText, 'utf8'));
       blobs.putSync(['meta', setId, version, 'pages.xml.gz'], Buffer.from(v.pagesGz));

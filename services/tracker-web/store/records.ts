@@ -44,6 +44,8 @@ export interface VersionRecord {
   parent: { version: number; manifestSha256: string } | null;
   /** The version's number in per-file index rows (store format 2; absent only in records being migrated). */
   no?: number;
+  /** What list pages show of the manifest, read from it once at publish (absent in versions published before). */
+  facts?: { regionLabel: string | null; articleUrl: string | null; uploadBase: string | null };
 }
 
 /** One volume torrent; the same volume can belong to many versions (and even sets). */

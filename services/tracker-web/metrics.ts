@@ -2,6 +2,7 @@ import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Express } from 'express';
 import type { CensusRunner } from './redundancy/census-runner.ts';
 import type { CopyIndex } from './redundancy/copy-index.ts';
+import { readSetFigures } from './redundancy/set-figures.ts';
 import type { CatalogueStore } from './store/catalogue-store.ts';
 import type { SwarmReader } from './tracker/swarm-store.ts';
 
@@ -28,10 +29,10 @@ export function mountMetrics(app: Express, src: { store: CatalogueStore; copies:
   gauge('seedbank_sets', 'Sets with at least one published version', () => sets().length);
   gauge('seedbank_files', "Files in the sets' latest versions", () => sets().reduce((n, s) => n + (s.latest?.totals.files ?? 0), 0));
   gauge('seedbank_bytes', "Bytes in the sets' latest versions", () => sets().reduce((n, s) => n + (s.latest?.totals.bytes ?? 0), 0));
-  gauge('seedbank_bytes_under_target', 'Bytes of files with fewer verified copies than their copy target', () => sets().reduce((n, s) => n + (src.copies.peekSet(s.id)?.bytesUnderTarget ?? 0), 0));
-  gauge('seedbank_files_without_copy', 'Files with no verified copy at all', () => sets().reduce((n, s) => n + (src.copies.peekSet(s.id)?.histogram.get(0) ?? 0), 0));
+  gauge('seedbank_bytes_under_target', 'Bytes of files with fewer verified copies than their copy target', () => sets().reduce((n, s) => n + (readSetFigures(src.copies, s.id)?.bytesUnderTarget ?? 0), 0));
+  gauge('seedbank_files_without_copy', 'Files with no verified copy at all', () => sets().reduce((n, s) => n + (readSetFigures(src.copies, s.id)?.histogram.get(0) ?? 0), 0));
   gauge('seedbank_sets_below_target', 'Sets whose least-copied file is under the copy target', () =>
-    sets().filter((s) => (src.copies.peekSet(s.id)?.min ?? 0) < s.copyTarget).length,
+    sets().filter((s) => (readSetFigures(src.copies, s.id)?.min ?? 0) < s.copyTarget).length,
   );
   gauge('seedbank_swarm_seeders', 'Seeding hosts (distinct addresses) the tracker sees, summed over swarms', () => src.swarms.infoHashes().reduce((n, ih) => n + src.swarms.counts(ih).seedingHosts, 0));
   gauge('seedbank_census_last_round_seconds', 'Duration of the last census round', () => (src.census.lastRound?.ms ?? 0) / 1000);

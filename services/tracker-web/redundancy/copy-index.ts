@@ -95,6 +95,7 @@ export class CopyIndex {
   invalidate(): void {
     for (const [id, s] of this.perSet) this.lastPerSet.set(id, s);
     this.perVolume.clear();
+    this.perVolumeCopies.clear();
     this.perSet.clear();
     this.headlineMemo.clear();
     this.warmGeneration++;
@@ -154,10 +155,17 @@ export class CopyIndex {
 
   /** The fewest copies any file of the volume has: the volume's own copy count. */
   volumeCopies(infoHash: string): number {
-    const vol = this.store.getVolume(infoHash);
-    if (!vol) return 0;
-    return computeSetFigures([vol], 0, this.figureSources()).min;
+    let n = this.perVolumeCopies.get(infoHash);
+    if (n === undefined) {
+      const vol = this.store.getVolume(infoHash);
+      n = vol ? computeSetFigures([vol], 0, this.figureSources()).min : 0;
+      this.perVolumeCopies.set(infoHash, n);
+    }
+    return n;
   }
+
+  /** Volume copy counts (the needs list asks for every volume): one number per volume. */
+  private readonly perVolumeCopies = new Map<string, number>();
 
   /** Copies of a file by SHA-1 across every location the catalogue knows. */
   file(sha1: string): FileCopyCount {

@@ -12,9 +12,17 @@ const ARENA_BYTES = 128 * 2 ** 20;
 
 /** The three per-file tables' pending rows. */
 export class BulkIndex {
-  readonly files = new SortedBulkLoad(ARENA_BYTES);
-  readonly titles = new SortedBulkLoad(ARENA_BYTES);
-  readonly categories = new SortedBulkLoad(ARENA_BYTES);
+  readonly files: SortedBulkLoad;
+  readonly titles: SortedBulkLoad;
+  readonly categories: SortedBulkLoad;
+
+  /** `arenaBytes`: memory per table before a sorted run is written out. */
+  constructor(arenaBytes = ARENA_BYTES) {
+    this.files = new SortedBulkLoad(arenaBytes);
+    this.titles = new SortedBulkLoad(arenaBytes);
+    this.categories = new SortedBulkLoad(arenaBytes);
+  }
+
   /** What putVersion writes into. */
   readonly sink: IndexSink = {
     file: (k, v) => this.files.add(k, v),

@@ -253,7 +253,8 @@ export class CatalogueStore {
         ...(row.offset === UNKNOWN_OFFSET ? {} : { offset: row.offset }),
       });
     }
-    return out;
+    // The order format 1 gave (set id, version, title), whatever numbers the versions got.
+    return out.sort((a, b) => (a.setId < b.setId ? -1 : a.setId > b.setId ? 1 : a.version - b.version || (a.title < b.title ? -1 : a.title > b.title ? 1 : 0)));
   }
 
   /** Every SHA-1 a title ("File:Name.jpg") has had across the published versions. */

@@ -9,6 +9,7 @@ import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'n
 import os from 'node:os';
 import path from 'node:path';
 import type { Database, RootDatabase } from 'lmdb';
+import { SeedbankError } from '../../../shared/errors.ts';
 
 /** Arena size before a sorted run is written out. */
 const DEFAULT_ARENA_BYTES = 256 * 2 ** 20;
@@ -50,7 +51,7 @@ class RunReader {
     if (!this.fill(HEADER)) return (this.key = this.value = null), false;
     const kl = this.buf.readUInt16BE(this.at);
     const vl = this.buf.readUInt16BE(this.at + 2);
-    if (!this.fill(HEADER + kl + vl)) throw new Error('bulk load: a run file ends in the middle of a row');
+    if (!this.fill(HEADER + kl + vl)) throw new SeedbankError('FILE_INVALID', 'bulk load: a sorted run file ends in the middle of a row', { hint: 'the temporary folder was changed under the load; run it again' });
     this.key = this.buf.subarray(this.at + HEADER, this.at + HEADER + kl);
     this.value = this.buf.subarray(this.at + HEADER + kl, this.at + HEADER + kl + vl);
     this.at += HEADER + kl + vl;

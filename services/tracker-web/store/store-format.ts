@@ -51,7 +51,7 @@ function migrateFromFormat1(t: CatalogueTables): void {
       t.versions.putSync(key, { ...value, no: versionNo });
       t.versionNumbers.putSync(versionNo, key);
       const text = t.blobs.get(['meta', key[0], key[1], 'manifest.json'])?.toString('utf8');
-      if (text === undefined) throw new Error(`${key[0]} v${key[1]} has no manifest in the store`);
+      if (text === undefined) throw new SeedbankError('STORE_MIGRATION_FAILED', `${key[0]} v${key[1]} has no manifest in the store`);
       const manifest = parseManifest(text, `${key[0]} v${key[1]} in the catalogue`);
       const torrents = new Map(value.volumes.map((ih) => [ih, t.blobs.get(['volume-torrent', ih])] as const));
       const files = manifest.files.map((f) => ({ sha1: f.sha1, setId: key[0], version: key[1], title: f.title, path: f.path, size: f.size, volume: f.volume, categories: f.categories }));

@@ -29,6 +29,8 @@ import type {
 
 export * from './records.ts';
 
+/** storeInfo key of the counter every change to the set list bumps. */
+const SETS_GENERATION_KEY = 'setsGeneration';
 /** Parsed manifests kept in memory; pages tend to show the same few versions. */
 const MANIFEST_CACHE_ENTRIES = 8;
 
@@ -105,7 +107,21 @@ export class CatalogueStore {
 
   /** Every set, sorted by id, each with its latest version's summary. */
   listSets(): SetSummary[] {
-    return [...this.t.sets.getRange()].map(({ value }) => ({ ...value, latest: this.getVersion(value.id, value.latestVersion) ?? null }));
+    // Pages and /metrics list every set per request: the list is kept until a publish or a key
+    // rotation (from any process) bumps the sets generation, so a request costs one read.
+    const generation = this.t.storeInfo.get(SETS_GENERATION_KEY) ?? 0;
+    if (this.setList?.generation !== generation) {
+      const rows = [...this.t.sets.getRange()].map(({ value }) => ({ ...value, latest: this.getVersion(value.id, value.latestVersion) ?? null }));
+      this.setList = { generation, rows };
+    }
+    return [...this.setList.rows];
+  }
+
+  private setList: { generation: number; rows: SetSummary[] } | null = null;
+
+  /** Marks the set list changed (inside a write transaction). */
+  private bumpSetsGeneration(): void {
+    this.t.storeInfo.putSync(SETS_GENERATION_KEY, (this.t.storeInfo.get(SETS_GENERATION_KEY) ?? 0) + 1);
   }
 
   /** Every set's id, sorted, without reading the sets (cheap for background walks over a large catalogue). */
@@ -320,6 +336,7 @@ export class CatalogueStore {
       if (current && current.publicKey !== v.set.publicKey) {
         throw new SeedbankError('KEY_MISMATCH', `${setId} is registered with another key`);
       }
+      this.bumpSetsGeneration();
       sets.putSync(setId, {
         ...v.set,
         previousKeys: current?.previousKeys ?? [],
@@ -416,6 +433,7 @@ export class CatalogueStore {
         throw new SeedbankError('SET_NOT_FOUND', `no set "${setId}" in this catalogue`, { hint: 'a set registers its key with its first publish' });
       }
       if (current.publicKey === newPublicKey) return current.publicKey;
+      this.bumpSetsGeneration();
       this.t.sets.putSync(setId, {
         ...current,
         publicKey: newPublicKey,

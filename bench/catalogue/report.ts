@@ -86,7 +86,7 @@ export function printRun(r: RunRecord): void {
   const m = r.memory;
   log('');
   log(`start-up to serving: ${(r.startupMs / 1000).toFixed(2)} s (startCatalogueServer until listening) ${mark(r.startupMs <= TARGETS.startupMs)}; first home page ${fmtMs(r.firstHomeMs)} ms; copy figures warm ${r.warmedAfterMs === null ? '?' : `${(r.warmedAfterMs / 1000).toFixed(1)} s`} after start`);
-  if (m) log(`memory: RSS ${m.rssMiB} MiB at the end, peak ${m.maxRssMiB} MiB ${mark(m.maxRssMiB <= TARGETS.rssMiB)} (≤ ${TARGETS.rssMiB} MiB; LMDB's mapped pages count in RSS), V8 heap ${m.heapUsedMiB} MiB used of ${m.heapTotalMiB}, external ${m.externalMiB} MiB, ${m.cpuSeconds.toFixed(0)} s CPU`);
+  if (m) log(`memory: RSS ${m.rssMiB} MiB at the end, peak ${m.maxRssMiB} MiB ${mark(m.maxRssMiB <= TARGETS.rssMiB)} (≤ ${TARGETS.rssMiB} MiB; LMDB's mapped pages count in RSS), V8 heap ${m.heapUsedMiB} MiB used of ${m.heapTotalMiB} (${m.heapLiveMiB ?? '?'} MiB live after a full GC), external ${m.externalMiB} MiB, ${m.cpuSeconds.toFixed(0)} s CPU`);
   const top = Object.entries(r.store.tables).filter(([, b]) => b > 0).sort((a, b) => b[1] - a[1]).map(([k, b]) => `${k} ${mib(b)}`).join(', ');
   log(`store: ${mib(r.store.bytes)} on disk, ${r.store.bytesPerFile.toFixed(0)} bytes per file (per-file index alone ${r.store.indexBytesPerFile.toFixed(0)} bytes per file); built in ${(r.store.buildMs / 1000).toFixed(0)} s (per-file index in key order ${(r.store.indexMs / 1000).toFixed(0)} s); tables: ${top}`);
 }
@@ -103,13 +103,13 @@ export function printComparison(runs: RunRecord[]): void {
     return lo === hi ? f(lo) : `${f(lo)}–${f(hi)}`;
   };
   log('\n## Across sizes (every saved run; ranges over runs)\n');
-  log(`| files | runs | load avg (1 min) | peak RSS MiB | V8 heap MiB | copy lookup p99 ms | home p99 ms | set page p99 ms | start-up s | store bytes/file (index) |`);
+  log(`| files | runs | load avg (1 min) | peak RSS MiB | V8 heap MiB (live after GC) | copy lookup p99 ms | home p99 ms | set page p99 ms | start-up s | store bytes/file (index) |`);
   log('| ---: | ---: | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const s of sizes) {
     const rs = bySize.get(s)!;
     const pick = (f: (r: RunRecord) => number | undefined) => rs.map(f).filter((x): x is number => x !== undefined && Number.isFinite(x));
     log(
-      `| ${s.toLocaleString('en')} | ${rs.length} | ${range(pick((r) => r.loadAverage.start[0]), (x) => x.toFixed(1))} | ${range(pick((r) => r.memory?.maxRssMiB), String)} | ${range(pick((r) => r.memory?.heapUsedMiB), String)} | ` +
+      `| ${s.toLocaleString('en')} | ${rs.length} | ${range(pick((r) => r.loadAverage.start[0]), (x) => x.toFixed(1))} | ${range(pick((r) => r.memory?.maxRssMiB), String)} | ${range(pick((r) => r.memory?.heapUsedMiB), String)} (${range(pick((r) => r.memory?.heapLiveMiB), String)}) | ` +
         `${range(pick((r) => r.timings.lookupWarm?.p99))} | ${range(pick((r) => r.timings.home?.p99))} | ${range(pick((r) => r.timings.setPage?.p99))} | ${range(pick((r) => r.startupMs / 1000), (x) => x.toFixed(2))} | ` +
         `${range(pick((r) => r.store.bytesPerFile), (x) => x.toFixed(0))} (${range(pick((r) => r.store.indexBytesPerFile), (x) => x.toFixed(0))}) |`,
     );
@@ -119,6 +119,6 @@ export function printComparison(runs: RunRecord[]): void {
     const large = bySize.get(sizes[sizes.length - 1]!)!;
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] ?? NaN;
     const ratio = (f: (r: RunRecord) => number | undefined) => median(large.map(f).filter((x): x is number => x !== undefined)) / median(small.map(f).filter((x): x is number => x !== undefined));
-    log(`\nmemory ${sizes[sizes.length - 1]!.toLocaleString('en')} / ${sizes[0]!.toLocaleString('en')} files (medians; flat means ≈ 1): peak RSS ${ratio((r) => r.memory?.maxRssMiB).toFixed(2)}, V8 heap ${ratio((r) => r.memory?.heapUsedMiB).toFixed(2)}`);
+    log(`\nmemory ${sizes[sizes.length - 1]!.toLocaleString('en')} / ${sizes[0]!.toLocaleString('en')} files (medians; flat means ≈ 1): peak RSS ${ratio((r) => r.memory?.maxRssMiB).toFixed(2)}, V8 heap ${ratio((r) => r.memory?.heapUsedMiB).toFixed(2)}, live heap after GC ${ratio((r) => r.memory?.heapLiveMiB).toFixed(2)}`);
   }
 }

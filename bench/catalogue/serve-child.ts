@@ -8,6 +8,8 @@ import { writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { track } from './processes.ts';
 import { writeObservations, type BenchIndex } from './build-store.ts';
 
@@ -31,6 +33,8 @@ export interface ProcessStats {
   rssMiB: number;
   maxRssMiB: number;
   heapUsedMiB: number;
+  /** V8 heap in use right after a full garbage collection. */
+  heapLiveMiB?: number;
   heapTotalMiB: number;
   /** Memory outside the V8 heap and LMDB's map: buffers Node holds. */
   externalMiB: number;
@@ -83,10 +87,14 @@ export async function serveChild(dataDir: string, indexFile: string): Promise<vo
           await server.copies.whenWarm();
           send({ kind: 'warmed', sinceStartMs: performance.now() - t0 });
         } else if (m.kind === 'stats') {
+          // heapUsed counts garbage not yet collected; the live heap after a full GC is what grows or not.
+          const before = process.memoryUsage();
+          v8.setFlagsFromString('--expose-gc');
+          (vm.runInNewContext('gc') as () => void)();
           const mem = process.memoryUsage();
           const ru = process.resourceUsage();
           const mib = (b: number) => Math.round(b / 2 ** 20);
-          send({ kind: 'stats', rssMiB: mib(mem.rss), maxRssMiB: Math.round(ru.maxRSS / 1024), heapUsedMiB: mib(mem.heapUsed), heapTotalMiB: mib(mem.heapTotal), externalMiB: mib(mem.external), cpuSeconds: (ru.userCPUTime + ru.systemCPUTime) / 1e6 });
+          send({ kind: 'stats', rssMiB: mib(before.rss), maxRssMiB: Math.round(ru.maxRSS / 1024), heapUsedMiB: mib(before.heapUsed), heapLiveMiB: mib(mem.heapUsed), heapTotalMiB: mib(before.heapTotal), externalMiB: mib(mem.external), cpuSeconds: (ru.userCPUTime + ru.systemCPUTime) / 1e6 });
         } else if (m.kind === 'close') {
           await server.close();
           process.exit(0);

@@ -86,7 +86,7 @@ export function printRun(r: RunRecord): void {
   const m = r.memory;
   log('');
   log(`start-up to serving: ${(r.startupMs / 1000).toFixed(2)} s (startCatalogueServer until listening) ${mark(r.startupMs <= TARGETS.startupMs)}; first home page ${fmtMs(r.firstHomeMs)} ms; copy figures warm ${r.warmedAfterMs === null ? '?' : `${(r.warmedAfterMs / 1000).toFixed(1)} s`} after start`);
-  if (m) log(`memory: RSS ${m.rssMiB} MiB at the end, peak ${m.maxRssMiB} MiB ${mark(m.maxRssMiB <= TARGETS.rssMiB)} (≤ ${TARGETS.rssMiB} MiB; LMDB's mapped pages count in RSS), V8 heap ${m.heapUsedMiB} MiB used of ${m.heapTotalMiB} (${m.heapLiveMiB ?? '?'} MiB live after a full GC), external ${m.externalMiB} MiB, ${m.cpuSeconds.toFixed(0)} s CPU`);
+  if (m) log(`memory: RSS ${m.rssMiB} MiB at the end, peak ${m.maxRssMiB} MiB ${mark(m.maxRssMiB <= TARGETS.rssMiB)} (≤ ${TARGETS.rssMiB} MiB; at the end ${m.rssAnonMiB ?? '?'} MiB anonymous, ${m.rssFileMiB ?? '?'} MiB file-backed: LMDB's mapped pages and code), V8 heap ${m.heapUsedMiB} MiB used of ${m.heapTotalMiB} (${m.heapLiveMiB ?? '?'} MiB live after a full GC), external ${m.externalMiB} MiB, ${m.cpuSeconds.toFixed(0)} s CPU`);
   const top = Object.entries(r.store.tables).filter(([, b]) => b > 0).sort((a, b) => b[1] - a[1]).map(([k, b]) => `${k} ${mib(b)}`).join(', ');
   log(`store: ${mib(r.store.bytes)} on disk, ${r.store.bytesPerFile.toFixed(0)} bytes per file (per-file index alone ${r.store.indexBytesPerFile.toFixed(0)} bytes per file); built in ${(r.store.buildMs / 1000).toFixed(0)} s (per-file index in key order ${(r.store.indexMs / 1000).toFixed(0)} s); tables: ${top}`);
 }

@@ -4,7 +4,7 @@
  * ceilings (a bare node:http server and Express 5 with a fixed announce reply).
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +36,9 @@ export interface ProcessStats {
   /** V8 heap in use right after a full garbage collection. */
   heapLiveMiB?: number;
   heapTotalMiB: number;
+  /** RSS split by Linux: anonymous (heap, buffers) and file-backed (mapped LMDB pages, code). */
+  rssAnonMiB?: number;
+  rssFileMiB?: number;
   /** Memory outside the V8 heap and LMDB's map: buffers Node holds. */
   externalMiB: number;
   cpuSeconds: number;
@@ -54,7 +57,6 @@ export type ChildMessage =
 export async function serveChild(dataDir: string, indexFile: string): Promise<void> {
   const send = (m: ChildMessage) => process.send!(m);
   try {
-    const { readFile } = await import('node:fs/promises');
     const index = JSON.parse(await readFile(indexFile, 'utf8')) as BenchIndex;
     const observations = await writeObservations(dataDir, index);
     const { startCatalogueServer } = await import('../../services/tracker-web/server.ts');
@@ -94,7 +96,10 @@ export async function serveChild(dataDir: string, indexFile: string): Promise<vo
           const mem = process.memoryUsage();
           const ru = process.resourceUsage();
           const mib = (b: number) => Math.round(b / 2 ** 20);
-          send({ kind: 'stats', rssMiB: mib(before.rss), maxRssMiB: Math.round(ru.maxRSS / 1024), heapUsedMiB: mib(before.heapUsed), heapLiveMiB: mib(mem.heapUsed), heapTotalMiB: mib(before.heapTotal), externalMiB: mib(mem.external), cpuSeconds: (ru.userCPUTime + ru.systemCPUTime) / 1e6 });
+          // Linux splits RSS into anonymous memory (heap, buffers) and file-backed pages (LMDB's map, code).
+          const status = await readFile('/proc/self/status', 'utf8').catch(() => '');
+          const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+          send({ kind: 'stats', rssMiB: mib(before.rss), maxRssMiB: Math.round(ru.maxRSS / 1024), heapUsedMiB: mib(before.heapUsed), heapLiveMiB: mib(mem.heapUsed), heapTotalMiB: mib(before.heapTotal), externalMiB: mib(mem.external), rssAnonMiB: Math.round(kb('RssAnon') / 1024), rssFileMiB: Math.round(kb('RssFile') / 1024), cpuSeconds: (ru.userCPUTime + ru.systemCPUTime) / 1e6 });
         } else if (m.kind === 'close') {
           await server.close();
           process.exit(0);

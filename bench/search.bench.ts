@@ -236,7 +236,7 @@ async function figures(dir: string, titles: number, loadMs: number, rebuildMs: n
     rebuildMs,
     indexBytes: tableBytes(words),
     indexKeys: words.entryCount,
-    titlesTableBytes: tableBytes(t.titles.getStats() as Parameters<typeof tableBytes>[0]),
+    titlesTableBytes: tableBytes(t.titleIndex.getStats() as Parameters<typeof tableBytes>[0]),
     envFileBytes: (await stat(path.join(dir, LMDB_FOLDER, 'data.mdb'))).size,
   };
   await t.env.close();

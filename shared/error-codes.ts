@@ -199,6 +199,8 @@ export const ERRORS = {
   // Outcomes: the command did its work and reports what failed
   RESTORE_NOTHING_MATCHES: { exit: NO_INPUT, http: 404, hint: 'the glob matches whole titles, case-sensitively, e.g. "File:Eiffel*" or "*Tower*"; seedbank copies or the set page shows the titles' },
   CATEGORY_NOT_FOUND: { exit: NO_INPUT, http: 404, hint: 'give a category of the files of a published set, spelt as on the wiki (case matters), without or with "Category:"' },
+  STORE_FORMAT_NEWER: { exit: CONFIG, http: 500, hint: 'this catalogue store was written by a newer Seedbank: run that version, or restore the store from a backup made with this one' },
+  STORE_MIGRATION_FAILED: { exit: DATA, http: 500, hint: 'the store was left as it was; restore it from a backup, or re-publish the sets into an empty --data folder' },
   CATALOGUE_STORE_MISSING: { exit: NO_INPUT, http: 404, hint: 'check --data (the folder `seedbank serve` uses); pass --init to create a new, empty catalogue store there' },
   RESTORE_INCOMPLETE: { exit: FAILED, http: 500, hint: 'see restore-report.json; run again later or with web seeds to fetch the rest' },
   WIKI_RESTORE_INCOMPLETE: { exit: FAILED, http: 500, hint: 'see into-wiki-report.json' },

@@ -398,7 +398,7 @@ export function buildVersion(i: number, filesPerSet: number, sampleSize: number)
     pagesGz,
     metadataTorrent: meta.torrent,
     volumes: volumes.map((v) => ({ infoHash: v.infoHash, prefix: v.prefix, size: v.size, files: v.files, pieceLength: v.pieceLength, pieces: v.pieces, torrent: v.torrentBytes })),
-    files: files.map((f) => ({ sha1: f.sha1, setId: id, version: 1, title: f.title, path: f.path, size: f.size, volume: f.volume })),
+    files: files.map((f) => ({ sha1: f.sha1, setId: id, version: 1, title: f.title, path: f.path, size: f.size, volume: f.volume, categories: f.categories })),
   };
   return {
     version,

@@ -179,12 +179,9 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
   operatorsChanged = () => copies.invalidate();
   census.onRound = (round) => {
     copies.invalidate();
-    void copies.warm().catch((err: unknown) => logger.warn({ err }, 'copy figures warm-up failed'));
-    // Keep each set's copy figures per round: the trend is what tells a network that heals from one that decays.
-    for (const row of store.listSets()) {
-      const stats = copies.set(row.id);
-      if (stats) void store.addCopySample(row.id, round.startedAt, stats).catch((err: unknown) => logger.warn({ err }, 'could not record copy history'));
-    }
+    // The warm-up recomputes every set's figures in slices and records them in the copy history
+    // (the trend tells a network that heals from one that decays), without stalling the tracker.
+    void copies.warm(round.startedAt).catch((err: unknown) => logger.warn({ err }, 'copy figures warm-up failed'));
   };
   const sources = { store, copies, swarms: tracker.swarmStore, now: () => new Date(), census };
   const seederReports = new SeederReports({
@@ -214,6 +211,7 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
     ],
     onPublished: (setId) => {
       copies.invalidate();
+      void copies.warm().catch((err: unknown) => logger.warn({ err }, 'copy figures warm-up failed'));
       dht?.announce(setId);
     },
   });

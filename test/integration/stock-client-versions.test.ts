@@ -6,6 +6,7 @@
 // then the test does what the README tells an operator: remove the superseded volumes the
 // catalogue lists (keeping the files), force a recheck of every torrent, and every volume
 // qBittorrent claims is whole.
+import { parseVolumeTorrent } from '../../shared/torrent/index.ts';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -25,6 +26,9 @@ import { startWiki, type Wiki } from '../../deploy/local/wiki/mediawiki.ts';
 import { startQbittorrent, type Qbittorrent } from '../helpers/peers/qbittorrent.ts';
 import { waitFor } from '../helpers/run-cli.ts';
 import { story } from '../helpers/story.ts';
+
+/** A volume's parsed torrent, as the catalogue holds it. */
+const layoutOf = (infoHash: string) => parseVolumeTorrent(catalogue.store.volumeTorrent(infoHash)!);
 
 /** A version's volumes fetched from the web seed (under 100 kB in three or four volumes, on loopback). */
 const DOWNLOAD_MS = 60_000;
@@ -71,7 +75,7 @@ async function whenHolds(m: Manifest): Promise<void> {
 
 /** How many of a volume's pieces qBittorrent's tree holds with the right hash. */
 async function wholePieces(infoHash: string): Promise<number> {
-  const layout = catalogue.census.layout(infoHash)!;
+  const layout = layoutOf(infoHash)!;
   const parts: Buffer[] = [];
   for (const f of layout.files) {
     const bytes = await readFile(path.join(saveDir, 'commons', ...f.path.split('/'))).catch(() => Buffer.alloc(0));
@@ -166,7 +170,7 @@ describe('qbittorrent-nox following a set through two versions', () => {
     const t0 = performance.now();
     const round = await catalogue.census.runOnce();
     console.log(`census round with a double claim: ${((performance.now() - t0) / 1000).toFixed(1)} s, ${JSON.stringify(round)}`);
-    const layout = catalogue.census.layout(old.infoHash)!;
+    const layout = layoutOf(old.infoHash)!;
     const focus = conflictPieces({
       older: { target: { infoHash: old.infoHash, pieceLength: layout.pieceLength, totalBytes: layout.totalBytes, pieces: layout.pieces }, files: layout.files },
       newer: old.supersededBy,
@@ -196,7 +200,7 @@ describe('qbittorrent-nox following a set through two versions', () => {
     await qbt.pause(old.infoHash);
     const broken = await qbt.recheck(old.infoHash, RECHECK_MS);
     expect(broken.progress).toBeLessThan(1);
-    expect(await wholePieces(old.infoHash)).toBeLessThan(catalogue.census.layout(old.infoHash)!.pieces.length / 20);
+    expect(await wholePieces(old.infoHash)).toBeLessThan(layoutOf(old.infoHash)!.pieces.length / 20);
 
     // What the README tells an operator: remove every volume the catalogue lists as superseded, keeping the files.
     for (const v of s.volumes) if (await qbt.torrent(v.infoHash)) await qbt.remove(v.infoHash, { deleteFiles: false });
@@ -213,7 +217,7 @@ describe('qbittorrent-nox following a set through two versions', () => {
     expect(volumes.map((t) => t.hash).sort()).toEqual(v2.volumes.map((v) => v.infoHash).sort());
     for (const t of volumes) expect(t.progress, `${t.hash} after a forced recheck: ${t.state}`).toBe(1);
     // A whole torrent rechecks between two polls without a trace: check the bytes on disk as the recheck does.
-    for (const t of volumes) expect(await wholePieces(t.hash), `${t.hash}: pieces matching their hash on disk`).toEqual(catalogue.census.layout(t.hash)!.pieces.length / 20);
+    for (const t of volumes) expect(await wholePieces(t.hash), `${t.hash}: pieces matching their hash on disk`).toEqual(layoutOf(t.hash)!.pieces.length / 20);
     console.log(`metadata torrents: ${JSON.stringify(after.filter((t) => !isVolume(t.hash)).map((t) => [t.name, t.progress]))}`);
   }, 2 * RECHECK_MS + 60_000);
 });

@@ -119,33 +119,54 @@ function latestVerdicts(infoHash: string, results: readonly PeerAuditResult[], w
 
 const sorted = (s: Iterable<string>): string[] => [...new Set(s)].sort();
 
-/** Copies of each file of one volume, in the volume's file order. */
-export function copiesPerFile(volume: VolumeLayout, results: readonly PeerAuditResult[], window: CopyWindow): FileCopies[] {
-  const infoHash = volume.infoHash.toLowerCase();
+/** Who holds what of one volume: each host's union bitfield over its latest verdicts, passing and failing apart. */
+export interface VolumeHolders {
+  infoHash: string;
+  /** Host → union of what its passing peers claim. */
+  passing: ReadonlyMap<string, Uint8Array>;
+  /** Host → union of what its failing peers claim. */
+  failing: ReadonlyMap<string, Uint8Array>;
+  /** Host → the operator keys its passing peers proved (hosts with none are absent). */
+  operatorKeys: ReadonlyMap<string, readonly string[]>;
+}
+
+/** The holders of one volume from its audit results (the rules at the top of this file). */
+export function volumeHolders(infoHash: string, results: readonly PeerAuditResult[], window: CopyWindow): VolumeHolders {
+  const ih = infoHash.toLowerCase();
   const passing = new Map<string, Uint8Array>();
   const failing = new Map<string, Uint8Array>();
   const keys = new Map<string, string[]>();
-  for (const r of latestVerdicts(infoHash, results, window)) {
+  for (const r of latestVerdicts(ih, results, window)) {
     const host = normalizeHost(r.host);
     const held = r.bitfield ?? new Uint8Array(0);
     const into = r.audited!.ok ? passing : failing;
     into.set(host, union(into.get(host), held));
     if (r.audited!.ok && r.operatorKey) keys.set(host, sorted([...(keys.get(host) ?? []), r.operatorKey]));
   }
-  return volume.files.map((file) => {
-    const range = pieceRangeForFile(file, volume.pieceLength);
-    const holding = (m: Map<string, Uint8Array>) => [...m].filter(([, bits]) => covers(bits, range)).map(([host]) => host);
-    const hosts = sorted(holding(passing));
-    return {
-      infoHash,
-      path: file.path,
-      sha1: file.sha1Hex?.toLowerCase() ?? null,
-      hosts,
-      networks: sorted(hosts.map(networkOf)),
-      flagged: sorted(holding(failing)),
-      operatorKeys: keys,
-    };
-  });
+  return { infoHash: ih, passing, failing, operatorKeys: keys };
+}
+
+/** The hosts holding every piece of `range` (sorted), and the failing hosts claiming it. */
+export function holdersOfRange(h: VolumeHolders, range: PieceRange): { hosts: string[]; flagged: string[] } {
+  const holding = (m: ReadonlyMap<string, Uint8Array>) => [...m].filter(([, bits]) => covers(bits, range)).map(([host]) => host);
+  return { hosts: sorted(holding(h.passing)), flagged: sorted(holding(h.failing)) };
+}
+
+/** Copies of one file given its volume's holders. */
+export function fileCopies(h: VolumeHolders, file: { path: string; offset: number; length: number; sha1Hex?: string }, pieceLength: number): FileCopies {
+  const { hosts, flagged } = holdersOfRange(h, pieceRangeForFile(file, pieceLength));
+  return { infoHash: h.infoHash, path: file.path, sha1: file.sha1Hex?.toLowerCase() ?? null, hosts, networks: sorted(hosts.map(networkOf)), flagged, operatorKeys: h.operatorKeys };
+}
+
+/** Whether a bitfield has every one of `pieces` pieces. */
+export function hasAllPieces(bits: Uint8Array, pieces: number): boolean {
+  return covers(bits, { first: 0, last: pieces - 1, count: pieces });
+}
+
+/** Copies of each file of one volume, in the volume's file order. */
+export function copiesPerFile(volume: VolumeLayout, results: readonly PeerAuditResult[], window: CopyWindow): FileCopies[] {
+  const h = volumeHolders(volume.infoHash, results, window);
+  return volume.files.map((file) => fileCopies(h, file, volume.pieceLength));
 }
 
 /** Adds host → keys entries of `from` for the given hosts into `into`. */

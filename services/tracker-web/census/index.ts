@@ -26,6 +26,9 @@ export {
 export {
   addOperatorKeys,
   copiesPerFile,
+  fileCopies,
+  hasAllPieces,
+  holdersOfRange,
   mergeCopies,
   networkOf,
   normalizeHost,
@@ -34,7 +37,9 @@ export {
   type FileCopies,
   type MergedCopies,
   type PieceRange,
+  type VolumeHolders,
   type VolumeLayout,
+  volumeHolders,
 } from './copies.ts';
 export { keepsVerdict } from './verdicts.ts';
 export { conflictPieces, withDoubleClaims, type SupersededPair } from './double-claims.ts';

@@ -15,7 +15,9 @@ export function parseHomeQuery(params: URLSearchParams | Record<string, unknown>
   const get = (key: string): string =>
     params instanceof URLSearchParams ? first(params.get(key) ?? '') : first(params[key]);
   const sort = get('sort');
+  const page = Number.parseInt(get('page'), 10);
   return {
+    ...(Number.isSafeInteger(page) && page > 1 ? { page } : {}),
     q: get('q'),
     tag: get('tag') || null,
     region: get('region') || null,

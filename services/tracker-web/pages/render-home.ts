@@ -109,19 +109,32 @@ ${tagList(set.tags, model.query)}</th>
 </tr>`;
 }
 
+function pageNote(model: HomePageModel): string {
+  const p = model.paging;
+  return p && p.pages > 1 ? ` (page ${p.page} of ${p.pages})` : '';
+}
+
+/** Previous / next links when the sets table has more than one page. */
+function renderPager(model: HomePageModel): SafeHtml | string {
+  const p = model.paging;
+  if (!p || p.pages <= 1) return '';
+  const link = (page: number, label: string, rel: string) => html`<a href="${homePath({ ...model.query, page })}" rel="${rel}">${label}</a>`;
+  return html`<nav class="pager" aria-label="Pages of sets">${p.page > 1 ? link(p.page - 1, 'Previous page', 'prev') : ''} Page ${String(p.page)} of ${String(p.pages)} ${p.page < p.pages ? link(p.page + 1, 'Next page', 'next') : ''}</nav>`;
+}
+
 function renderSets(model: HomePageModel): SafeHtml {
   const { query, sets } = model;
   const matching = query.q !== '' ? html` matching “${query.q}”` : '';
   const table = sets.length === 0
     ? html`<p class="empty">No set matches these filters.</p>`
     : html`<div class="table-wrap"><table id="sets-table" class="stack">
-<caption>${plural(sets.length, 'set')}${matching}, ${SORT_LABELS[query.sort].toLowerCase()}</caption>
+<caption>${plural(model.paging?.matching ?? sets.length, 'set')}${matching}, ${SORT_LABELS[query.sort].toLowerCase()}${pageNote(model)}</caption>
 <thead><tr><th scope="col">Set</th><th scope="col">Region</th><th scope="col" class="num">Size</th>
 <th scope="col" class="num">Files</th><th scope="col">Latest</th><th scope="col" class="num">Seeders</th>
 <th scope="col" class="num"><span title="${copiesMeaning(model.copiesMode ?? 'any')}">Copies</span> <abbr title="fewest copies of any file / median copies per file">min / med</abbr></th>
 <th scope="col">Risk</th></tr></thead>
 <tbody>${sets.map((s) => renderSetRow(s, model))}</tbody>
-</table></div>
+</table></div>${renderPager(model)}
 ${figuresLegend(model.copiesMode ?? 'any')}`;
   return html`<section aria-labelledby="sets-heading">
 <h2 id="sets-heading">Sets</h2>

@@ -19,6 +19,7 @@ export function homePath(query: Partial<HomeQuery>): string {
   if (query.tag) params.push(`tag=${encodeURIComponent(query.tag)}`);
   if (query.region) params.push(`region=${encodeURIComponent(query.region)}`);
   if (query.sort && query.sort !== 'risk') params.push(`sort=${encodeURIComponent(query.sort)}`);
+  if (query.page && query.page > 1) params.push(`page=${query.page}`);
   return params.length > 0 ? `/?${params.join('&')}` : '/';
 }
 

@@ -63,6 +63,8 @@ export interface HomeQuery {
   /** A region filter value, one of `HomePageModel.regions[].value`. */
   region: string | null;
   sort: HomeSort;
+  /** 1-based page of the sets table (HOME_SETS_PER_PAGE sets a page); absent: the first. */
+  page?: number;
 }
 
 /** One restore drill: a random sample restored from peers only. */
@@ -86,8 +88,10 @@ export interface HomePageModel {
   /** The time the page describes, so relative times ("3 min ago") are testable. */
   now: IsoDate;
   totals: NetworkTotals;
-  /** The sets matching `query`, already filtered and sorted by the server. */
+  /** The sets matching `query` on the page asked for, already filtered and sorted by the server. */
   sets: SetSummary[];
+  /** How many sets match `query` over every page, and which page this is. */
+  paging?: { matching: number; page: number; pages: number; perPage: number };
   query: HomeQuery;
   /** Tags for the filter control, with how many sets carry each. */
   tags: Array<{ tag: string; sets: number }>;

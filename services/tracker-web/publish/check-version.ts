@@ -167,7 +167,7 @@ export function checkVersion(store: CatalogueStore, setId: string, version: numb
         torrent: u.volumeTorrents.get(volumes[i]!.infoHash)!,
       })),
       files: manifest.files.map((f) => ({
-        sha1: f.sha1, setId, version, title: f.title, path: f.path, size: f.size, volume: f.volume,
+        sha1: f.sha1, setId, version, title: f.title, path: f.path, size: f.size, volume: f.volume, categories: f.categories,
         mime: f.mime, license: f.license, author: f.author, uploaded: f.uploadTimestamp,
       })),
     },

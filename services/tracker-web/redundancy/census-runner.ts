@@ -1,5 +1,5 @@
 import type { Logger } from '../../../shared/log.ts';
-import { parseVolumeTorrent, type ParsedVolumeTorrent } from '../../../shared/torrent/index.ts';
+import { parseVolumeTorrent } from '../../../shared/torrent/index.ts';
 import { HostBackoff, keepsVerdict, normalizeHost, runCensus, withDoubleClaims, type CensusJob, type PeerAuditResult, type PeerAddress, type SupersededPair } from '../census/index.ts';
 import { supersessionIndex } from '../feeds/supersession.ts';
 import { DEFAULT_VERIFIED_CACHE_BYTES, VerifiedPieces } from '../census/verified-pieces.ts';
@@ -63,7 +63,6 @@ export function swarmPeers(swarms: SwarmReader, infoHash: string): PeerAddress[]
  */
 export class CensusRunner {
   private readonly latest = new Map<string, Map<string, PeerAuditResult>>();
-  private readonly layouts = new Map<string, ParsedVolumeTorrent>();
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<CensusRound> | null = null;
   private readonly controller = new AbortController();
@@ -161,17 +160,6 @@ export class CensusRunner {
     return false;
   }
 
-  /** The parsed torrent of a volume (cached): file offsets for the copy counts. */
-  layout(infoHash: string): ParsedVolumeTorrent | null {
-    const cached = this.layouts.get(infoHash);
-    if (cached) return cached;
-    const bytes = this.o.store.volumeTorrent(infoHash);
-    if (!bytes) return null;
-    const parsed = parseVolumeTorrent(bytes);
-    this.layouts.set(infoHash, parsed);
-    return parsed;
-  }
-
   /** Runs one round now (or joins the one running). */
   runOnce(): Promise<CensusRound> {
     this.running ??= this.round().finally(() => {
@@ -189,10 +177,13 @@ export class CensusRunner {
       if (set.latest) pairs.push(...this.supersededPairs(set.id, set.latest.version));
       for (const v of set.latest?.volumes ?? []) {
         const peers = this.peersOf(v);
-        const layout = this.layout(v);
-        if (!layout || peers.length === 0) continue;
+        // The volume record has what an audit needs; no torrent is parsed (or kept) for it.
+        const vol = this.o.store.getVolume(v);
+        if (!vol || peers.length === 0) continue;
+        const torrent = this.o.store.volumeTorrent(v);
+        if (!torrent) continue;
         jobs.push({
-          target: { infoHash: v, pieceLength: layout.pieceLength, totalBytes: layout.totalBytes, pieces: layout.pieces },
+          target: { infoHash: v, pieceLength: vol.pieceLength, totalBytes: vol.size, pieces: piecesOf(torrent) },
           peers,
           margin: this.verifiedHosts(v, startedAt - maxAgeMs) - set.copyTarget,
         });
@@ -236,6 +227,7 @@ export class CensusRunner {
     round.ms = Date.now() - startedAt;
     this.lastRound = round;
     this.o.logger.info(round, 'census round done');
+    jobs.length = 0; // the piece hashes go with the round
     this.onRound?.(round);
     return round;
   }
@@ -329,7 +321,9 @@ export class CensusRunner {
   private supersededPairs(setId: string, version: number): SupersededPair[] {
     const out: SupersededPair[] = [];
     for (const v of supersessionIndex(this.o.store).of(setId, version)?.volumes ?? []) {
-      const layout = v.conflictCount > 0 ? this.layout(v.infoHash) : null;
+      // Parsed here only for the few volumes a new version rewrote files of, and not kept.
+      const torrent = v.conflictCount > 0 ? this.o.store.volumeTorrent(v.infoHash) : undefined;
+      const layout = torrent ? parseVolumeTorrent(torrent) : null;
       if (!layout) continue;
       out.push({
         older: { target: { infoHash: v.infoHash, pieceLength: layout.pieceLength, totalBytes: layout.totalBytes, pieces: layout.pieces }, files: layout.files },
@@ -380,6 +374,11 @@ export class CensusRunner {
       }
     }
   }
+}
+
+/** A volume's piece hashes, copied out of its torrent so the file list is not kept alive for the round. */
+function piecesOf(torrent: Uint8Array): Buffer {
+  return Buffer.from(parseVolumeTorrent(torrent).pieces);
 }
 
 function dedupe(peers: PeerAddress[]): PeerAddress[] {

@@ -1,14 +1,20 @@
 import { performance } from 'node:perf_hooks';
-import { addOperatorKeys, copiesPerFile, networkOf, type FileCopies } from '../census/index.ts';
+import { addOperatorKeys, fileCopies, networkOf, volumeHolders, type VolumeHolders } from '../census/index.ts';
 import { copyFigures, type CopyFigures, type CopyMode } from '../operators/copy-figures.ts';
 import { ApprovedOperators } from '../operators/operator-list.ts';
 import type { CatalogueStore } from '../store/catalogue-store.ts';
 import { DEFAULT_COPY_MAX_AGE_MS, type CensusRunner } from './census-runner.ts';
+import { LayoutCache } from './layout-cache.ts';
+import { computeSetFigures, figuresFromDisk, persistedFigures, type SetCopyStats } from './set-figures.ts';
 import { didYouMean } from '../../../shared/closest-match.ts';
 import { SeedbankError } from '../../../shared/errors.ts';
 
-/** How long one slice of the background warm-up may hold the event loop (it finishes the volume it is in). */
+export type { SetCopyStats } from './set-figures.ts';
+
+/** How long one slice of the background warm-up may hold the event loop (it finishes the set it is in). */
 const WARM_SLICE_MS = 2;
+/** Most category names compared for a "did you mean" suggestion. */
+const MAX_SUGGESTION_NAMES = 100_000;
 
 /** Copies of one file's bytes, added up over every set and version that holds them. */
 export interface FileCopyCount extends CopyFigures {
@@ -27,38 +33,23 @@ export interface CopyCounting {
 
 const NO_OPERATORS = new ApprovedOperators([]);
 
-/** Copy figures of one set's latest version. */
-export interface SetCopyStats {
-  files: number;
-  bytes: number;
-  min: number;
-  median: number;
-  /** copies → number of files. */
-  histogram: Map<number, number>;
-  bytesUnderTarget: number;
-  filesUnderTarget: number;
-  /** The least copies of any file as the other mode counts them (the headline's `min` is in `copiesMode`). */
-  otherMin: number;
-  copiesMode: CopyMode;
-}
-
 /**
- * Copy counts derived from the census: per volume (cached until the next census round),
- * per file by SHA-1 (the union of hosts over every volume holding the same bytes, so sets
- * and versions add up), per set. Lookups are map reads; nothing here touches the network.
+ * Copy counts derived from the census, with memory that grows with volumes and hosts, not
+ * files: per volume, who holds what (each host's bitfield, from the census results; cached
+ * until the next round); per file, on demand, from the per-file index (volume and offset) and
+ * its volume's holders; per set, precomputed figures (set-figures.ts). Nothing here touches
+ * the network.
  */
 export class CopyIndex {
-  private readonly perVolume = new Map<string, Map<string, FileCopies>>();
-  private readonly perSet = new Map<string, SetCopyStats>();
-  /** The last figures computed per set, kept across invalidations for readers that must not wait. */
-  private readonly lastPerSet = new Map<string, SetCopyStats>();
-  /** Each volume's copy count (its least-copied file), this census round, and the last one computed. */
-  private readonly perVolumeMin = new Map<string, number>();
-  private readonly lastVolumeMin = new Map<string, number>();
+  private readonly perVolume = new Map<string, VolumeHolders>();
+  private readonly perSet = new Map<string, SetCopyStats & { version: number }>();
+  /** The last figures per set (from before an invalidation, or from disk at start), for readers that must not wait. */
+  private readonly lastPerSet = new Map<string, SetCopyStats & { version: number }>();
+  private readonly layouts: LayoutCache;
 
   constructor(
     private readonly store: CatalogueStore,
-    private readonly census: CensusRunner,
+    private readonly census: Pick<CensusRunner, 'results'>,
     private readonly window: {
       maxAgeMs?: number;
       now?: () => number;
@@ -66,8 +57,13 @@ export class CopyIndex {
       requestsServed?: () => number;
       /** Default: any audited host, nobody approved. */
       counting?: CopyCounting;
+      /** Bound on the volume layouts kept in memory (default 64 MiB). */
+      layoutCacheBytes?: number;
     } = {},
-  ) {}
+  ) {
+    this.layouts = new LayoutCache(store, window.layoutCacheBytes);
+    for (const [setId, p] of store.allSetFigures()) if (p.copiesMode === this.mode) this.lastPerSet.set(setId, figuresFromDisk(p));
+  }
 
   /** The configured headline mode. */
   get mode(): CopyMode {
@@ -81,41 +77,42 @@ export class CopyIndex {
   /** Headline counts by holder set: a volume's files mostly share their holders, so each set is counted once. */
   private readonly headlineMemo = new Map<string, number>();
 
-  /** The copy count of one file in one volume, as `mode` (default: the headline's) counts. */
-  private headline(c: FileCopies | undefined, mode: CopyMode = this.mode): number {
-    if (!c || c.hosts.length === 0) return 0;
-    if (mode === 'any' && c.operatorKeys.size === 0) return c.hosts.length;
+  /** The copy count of a holder set of one volume, as `mode` counts. */
+  private headline(infoHash: string, hosts: string[], keys: VolumeHolders['operatorKeys'], mode: CopyMode = this.mode): number {
+    if (hosts.length === 0) return 0;
+    if (mode === 'any' && keys.size === 0) return hosts.length;
     if (mode === 'approved' && this.approved().list.length === 0) return 0;
-    const memoKey = `${mode}|${c.infoHash}|${c.hosts.join(',')}`;
+    const memoKey = `${mode}|${infoHash}|${hosts.join(',')}`;
     let n = this.headlineMemo.get(memoKey);
     if (n === undefined) {
-      n = copyFigures(c.hosts, c.operatorKeys, this.approved(), mode).copies;
+      n = copyFigures(hosts, keys, this.approved(), mode).copies;
       this.headlineMemo.set(memoKey, n);
     }
     return n;
   }
 
-  /** Drops cached figures (after a census round or a publish). */
+  /** Drops cached figures (after a census round, a publish or an operator list change); the last set figures stay readable. */
   invalidate(): void {
+    for (const [id, s] of this.perSet) this.lastPerSet.set(id, s);
     this.perVolume.clear();
-    this.perVolumeMin.clear();
+    this.perVolumeCopies.clear();
     this.perSet.clear();
     this.headlineMemo.clear();
     this.warmGeneration++;
   }
 
   private warmGeneration = 0;
+  private warming: Promise<void> | null = null;
 
   /**
-   * Recomputes every set's figures in the background, so the first page view after a census
-   * round does not pay for a million files at once, while the tracker keeps answering: the
-   * work goes in slices of about WARM_SLICE_MS (one volume at a time), the event loop serves
-   * what arrived between slices, and when requests did arrive the warm-up also rests as long
-   * as its slice took, so a busy server keeps about half the CPU. With no requests it never
-   * rests. A newer invalidation abandons an older warm-up.
+   * Recomputes every set's figures in the background (writing them to the store, and to the
+   * copy history when `roundStartedAt` is given), so no page view pays for a whole catalogue,
+   * while the tracker keeps answering: the work goes in slices of about WARM_SLICE_MS (one set
+   * at a time), the event loop serves what arrived between slices, and when requests did
+   * arrive the warm-up also rests as long as its slice took. A newer invalidation abandons it.
    */
-  warm(): Promise<void> {
-    const run = this.warmOnce();
+  warm(roundStartedAt?: number): Promise<void> {
+    const run = this.warmOnce(roundStartedAt);
     this.warming = run;
     void run.finally(() => {
       if (this.warming === run) this.warming = null;
@@ -128,14 +125,11 @@ export class CopyIndex {
     while (this.warming) await this.warming.catch(() => undefined);
   }
 
-  private warming: Promise<void> | null = null;
-
-  private async warmOnce(): Promise<void> {
+  private async warmOnce(roundStartedAt?: number): Promise<void> {
     const generation = this.warmGeneration;
     const served = this.window.requestsServed ?? (() => 0);
     let sliceStart = performance.now();
-    /** Lets the event loop in when the slice is used up; false once a newer invalidation came. */
-    const pause = async (): Promise<boolean> => {
+    for (const setId of this.store.setIds()) {
       const worked = performance.now() - sliceStart;
       if (worked >= WARM_SLICE_MS) {
         const before = served();
@@ -143,61 +137,55 @@ export class CopyIndex {
         if (served() !== before) await new Promise<void>((resolve) => setTimeout(resolve, worked));
         sliceStart = performance.now();
       }
-      return generation === this.warmGeneration;
-    };
-    for (const setId of this.store.setIds()) {
-      if (!(await pause())) return;
-      const record = this.store.getSet(setId);
-      const volumes = record ? (this.store.getVersion(setId, record.latestVersion)?.volumes ?? []) : [];
-      for (const ih of volumes) {
-        this.volumeCopies(ih);
-        if (!(await pause())) return;
-      }
-      this.set(setId);
+      if (generation !== this.warmGeneration) return;
+      const stats = this.set(setId);
+      if (stats && roundStartedAt !== undefined) await this.store.addCopySample(setId, roundStartedAt, stats);
     }
   }
 
-  /** Per-file copies inside one volume, by path. */
-  volume(infoHash: string): Map<string, FileCopies> {
-    const cached = this.perVolume.get(infoHash);
-    if (cached) return cached;
-    const layout = this.census.layout(infoHash);
-    const out = new Map<string, FileCopies>();
-    if (layout) {
-      const counts = copiesPerFile(
-        { infoHash, pieceLength: layout.pieceLength, files: layout.files },
-        this.census.results(infoHash),
-        { now: (this.window.now ?? Date.now)(), maxAgeMs: this.window.maxAgeMs ?? DEFAULT_COPY_MAX_AGE_MS },
-      );
-      for (const c of counts) out.set(c.path, c);
+  /** Who holds what of one volume (cached until the next invalidation). */
+  holders(infoHash: string): VolumeHolders {
+    let h = this.perVolume.get(infoHash);
+    if (!h) {
+      h = volumeHolders(infoHash, this.census.results(infoHash), { now: (this.window.now ?? Date.now)(), maxAgeMs: this.window.maxAgeMs ?? DEFAULT_COPY_MAX_AGE_MS });
+      this.perVolume.set(infoHash, h);
     }
-    this.perVolume.set(infoHash, out);
-    return out;
+    return h;
   }
 
   /** The fewest copies any file of the volume has: the volume's own copy count. */
   volumeCopies(infoHash: string): number {
-    const cached = this.perVolumeMin.get(infoHash);
-    if (cached !== undefined) return cached;
-    let min = Infinity;
-    for (const c of this.volume(infoHash).values()) min = Math.min(min, this.headline(c));
-    const n = Number.isFinite(min) ? min : 0;
-    this.perVolumeMin.set(infoHash, n);
-    this.lastVolumeMin.set(infoHash, n);
+    let n = this.perVolumeCopies.get(infoHash);
+    if (n === undefined) {
+      const vol = this.store.getVolume(infoHash);
+      n = vol ? computeSetFigures([vol], 0, this.figureSources()).min : 0;
+      this.perVolumeCopies.set(infoHash, n);
+    }
     return n;
   }
 
-  /**
-   * A volume's copy count without recomputing after a census round (the last one computed,
-   * until the warm-up replaces it); computed only for a volume never seen: for /metrics.
-   */
+  /** Volume copy counts (the needs list asks for every volume): one number per volume. */
+  private readonly perVolumeCopies = new Map<string, number>();
+
+  /** A volume's copy count as last computed (cached per census round): for /metrics, like peekSet. */
   peekVolumeCopies(infoHash: string): number {
-    return this.perVolumeMin.get(infoHash) ?? this.lastVolumeMin.get(infoHash) ?? this.volumeCopies(infoHash);
+    return this.volumeCopies(infoHash);
+  }
+
+  /** The paths of a volume's files in torrent order (from the bounded layout cache). */
+  volumePaths(infoHash: string): readonly string[] {
+    return this.layouts.get(infoHash)?.paths ?? [];
   }
 
   /** Copies of one file inside one volume, as the headline counts them (the set page's per-file figure). */
   copiesIn(infoHash: string, path: string): number {
-    return this.headline(this.volume(infoHash).get(path));
+    const vol = this.store.getVolume(infoHash);
+    const layout = this.layouts.get(infoHash);
+    const i = layout?.paths.indexOf(path) ?? -1;
+    if (!vol || !layout || i < 0) return 0;
+    const holders = this.holders(infoHash);
+    const c = fileCopies(holders, { path, offset: layout.offsets[i]!, length: layout.lengths[i]! }, vol.pieceLength);
+    return this.headline(infoHash, c.hosts, holders.operatorKeys, this.mode);
   }
 
   /** Copies of a file by SHA-1 across every location the catalogue knows. */
@@ -206,10 +194,19 @@ export class CopyIndex {
     const flagged = new Set<string>();
     const keys = new Map<string, Set<string>>();
     for (const loc of this.store.filesBySha1(sha1)) {
-      const c = this.volume(loc.volume).get(loc.path);
-      for (const h of c?.hosts ?? []) hosts.add(h);
-      for (const h of c?.flagged ?? []) flagged.add(h);
-      if (c) addOperatorKeys(keys, c.operatorKeys, c.hosts);
+      const vol = this.store.getVolume(loc.volume);
+      if (!vol) continue;
+      let offset = loc.offset;
+      if (offset === undefined) {
+        const layout = this.layouts.get(loc.volume);
+        const i = layout?.paths.indexOf(loc.path) ?? -1;
+        if (i < 0) continue;
+        offset = layout!.offsets[i]!;
+      }
+      const c = fileCopies(this.holders(loc.volume), { path: loc.path, offset, length: loc.size }, vol.pieceLength);
+      for (const h of c.hosts) hosts.add(h);
+      for (const h of c.flagged) flagged.add(h);
+      addOperatorKeys(keys, c.operatorKeys, c.hosts);
     }
     const sortedHosts = [...hosts].sort();
     return {
@@ -221,11 +218,19 @@ export class CopyIndex {
     };
   }
 
+  private figureSources() {
+    return {
+      holders: (ih: string) => this.holders(ih),
+      layout: (ih: string) => this.layouts.get(ih),
+      headline: (ih: string, hosts: string[], keys: VolumeHolders['operatorKeys'], mode: CopyMode) => this.headline(ih, hosts, keys, mode),
+      mode: this.mode,
+    };
+  }
+
   /**
-   * Copy figures of a set's latest version against its copy target, from the set's own
-   * volumes (torrent layouts and census results, all in memory): no manifest is read and no
-   * per-file index lookup is made, so a 100,000-file set costs milliseconds. Copies the same
-   * bytes have in other sets are not added here (a lower bound); the file view adds them.
+   * Computes (or returns the cached) copy figures of a set's latest version against its copy
+   * target, per volume (set-figures.ts), and writes them to the store. Copies the same bytes
+   * have in other sets are not added here (a lower bound); the file view adds them.
    */
   set(setId: string): SetCopyStats | null {
     const cached = this.perSet.get(setId);
@@ -233,40 +238,24 @@ export class CopyIndex {
     const record = this.store.getSet(setId);
     const latest = record && record.latestVersion > 0 ? this.store.getVersion(setId, record.latestVersion) : undefined;
     if (!record || !latest) return null;
-    const counts: number[] = [];
-    const histogram = new Map<number, number>();
-    let bytes = 0;
-    let bytesUnderTarget = 0;
-    let filesUnderTarget = 0;
-    let otherMin = Infinity;
-    const other: CopyMode = this.mode === 'any' ? 'approved' : 'any';
-    for (const ih of latest.volumes) {
-      const layout = this.census.layout(ih);
-      const perFile = this.volume(ih);
-      for (const f of layout?.files ?? []) {
-        const n = this.headline(perFile.get(f.path));
-        otherMin = Math.min(otherMin, this.headline(perFile.get(f.path), other));
-        counts.push(n);
-        histogram.set(n, (histogram.get(n) ?? 0) + 1);
-        bytes += f.length;
-        if (n < record.copyTarget) {
-          bytesUnderTarget += f.length;
-          filesUnderTarget++;
-        }
-      }
-    }
-    const stats: SetCopyStats = {
-      ...spread(counts),
-      bytes,
-      histogram,
-      bytesUnderTarget,
-      filesUnderTarget,
-      otherMin: Number.isFinite(otherMin) ? otherMin : 0,
-      copiesMode: this.mode,
-    };
+    const volumes = latest.volumes.flatMap((ih) => this.store.getVolume(ih) ?? []);
+    const stats = { ...computeSetFigures(volumes, record.copyTarget, this.figureSources()), version: latest.version };
     this.perSet.set(setId, stats);
     this.lastPerSet.set(setId, stats);
+    void this.store.putSetFigures(setId, persistedFigures(stats, latest.version, Date.now())).catch(() => undefined);
     return stats;
+  }
+
+  /**
+   * A set's precomputed figures: those of the last census round or publish (kept across
+   * restarts), computed now only when none exist for the set's latest version.
+   */
+  setFigures(setId: string): SetCopyStats | null {
+    const current = this.perSet.get(setId);
+    if (current) return current;
+    const last = this.lastPerSet.get(setId);
+    if (last && last.version === this.store.latestVersion(setId)) return last;
+    return this.set(setId);
   }
 
   /**
@@ -278,42 +267,42 @@ export class CopyIndex {
     return this.perSet.get(setId) ?? this.lastPerSet.get(setId) ?? null;
   }
 
-  /** Copy figures of every file (by SHA-1, once) in a category, across the sets' latest versions. */
+  /** Copy figures of every file (by SHA-1, once) directly in a category, across the sets' latest versions (from the category index). */
   category(name: string): { category: string; files: number; bytes: number; min: number; median: number; filesUnderTarget: number; bytesUnderTarget: number } {
     const bare = name.replace(/^Category:/i, '').replace(/_/g, ' ');
-    const target = new Map<string, { size: number; copyTarget: number }>();
-    // Gathered in the same pass, for the error only: no index kept for a rare question.
-    const known = new Set<string>();
-    for (const row of this.store.listSets()) {
-      if (!row.latest) continue;
-      for (const f of this.store.manifest(row.id, row.latest.version)?.files ?? []) {
-        for (const c of f.categories) known.add(c);
-        if (!f.categories.includes(bare)) continue;
-        const seen = target.get(f.sha1);
-        target.set(f.sha1, { size: f.size, copyTarget: Math.max(seen?.copyTarget ?? 0, row.copyTarget) });
-      }
+    const target = new Map<string, number>();
+    for (const row of this.store.categoryFiles(bare) ?? []) {
+      const set = this.store.getSet(row.setId);
+      if (!set || set.latestVersion !== row.version) continue;
+      target.set(row.sha1, Math.max(target.get(row.sha1) ?? 0, set.copyTarget));
     }
     if (target.size === 0) {
+      const known: string[] = [];
+      for (const c of this.store.categoryNames()) if (known.push(c) >= MAX_SUGGESTION_NAMES) break;
       throw new SeedbankError('CATEGORY_NOT_FOUND', `no file of a published set is directly in the category "${bare}".${didYouMean(bare, known)}`, {
-        context: { category: bare, knownCategories: known.size },
+        context: { category: bare, knownCategories: known.length },
       });
     }
     const counts: number[] = [];
     let bytes = 0;
     let bytesUnderTarget = 0;
     let filesUnderTarget = 0;
-    for (const [sha1, f] of target) {
+    for (const [sha1, copyTarget] of target) {
       const n = this.file(sha1).copies;
+      const size = this.store.filesBySha1(sha1)[0]?.size ?? 0;
       counts.push(n);
-      bytes += f.size;
-      if (n < f.copyTarget) {
+      bytes += size;
+      if (n < copyTarget) {
         filesUnderTarget++;
-        bytesUnderTarget += f.size;
+        bytesUnderTarget += size;
       }
     }
+    counts.sort((a, b) => a - b);
     return {
       category: bare,
-      ...spread(counts),
+      files: counts.length,
+      min: counts[0] ?? 0,
+      median: counts.length ? counts[Math.floor((counts.length - 1) / 2)]! : 0,
       bytes,
       filesUnderTarget,
       bytesUnderTarget,
@@ -321,8 +310,3 @@ export class CopyIndex {
   }
 }
 
-/** How many files, and the least and median copy counts among them (sorts `counts`). */
-function spread(counts: number[]): { files: number; min: number; median: number } {
-  counts.sort((a, b) => a - b);
-  return { files: counts.length, min: counts[0] ?? 0, median: counts.length ? counts[Math.floor((counts.length - 1) / 2)]! : 0 };
-}

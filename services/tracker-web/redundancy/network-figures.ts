@@ -95,7 +95,7 @@ export function readSetFigures(src: FigureSources, reading: CopiesReading = 'pee
       least = Math.min(least, n);
       toTarget += bytesToTarget({ size: src.store.getVolume(ih)?.size ?? 0, copyTarget: row.copyTarget, copies: n });
     }
-    const stats = reading === 'peek' ? (src.copies.peekSet(row.id) ?? src.copies.set(row.id)) : src.copies.set(row.id);
+    const stats = reading === 'peek' ? (src.copies.peekSet(row.id) ?? src.copies.setFigures(row.id)) : src.copies.setFigures(row.id);
     out.push({
       setId: row.id,
       copies: Number.isFinite(least) ? least : 0,

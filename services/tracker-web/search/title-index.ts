@@ -136,7 +136,7 @@ export class TitleIndex {
    * add is indexed by the publish itself). `titlesAfter(after, n)` lists up to n distinct
    * titles sorted after `after` (from the start when null). Resumes where a stopped rebuild left off.
    */
-  async rebuild(titlesAfter: (after: string | null, limit: number) => string[], o: RebuildOptions = {}): Promise<void> {
+  async rebuild(titlesAfter: (after: string | null, limit: number) => { titles: string[]; next: string | null }, o: RebuildOptions = {}): Promise<void> {
     let meta = this.meta();
     if (meta?.format === TITLE_INDEX_FORMAT && meta.complete) return;
     if (meta && meta.format !== TITLE_INDEX_FORMAT) {
@@ -146,8 +146,8 @@ export class TitleIndex {
     let after = meta?.after ?? null;
     let indexed = 0;
     for (;;) {
-      const batch = titlesAfter(after, REBUILD_BATCH_TITLES);
-      const last = batch.at(-1) ?? after;
+      const { titles: batch, next } = titlesAfter(after, REBUILD_BATCH_TITLES);
+      const last = next ?? after;
       await this.env.transaction(() => {
         this.addTitlesSync(batch);
         this.putMetaSync({ format: TITLE_INDEX_FORMAT, complete: batch.length < REBUILD_BATCH_TITLES, after: last });

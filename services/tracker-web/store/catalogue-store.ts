@@ -9,8 +9,15 @@ import { SeedbankError } from '../../../shared/errors.ts';
 import { TitleIndex, type RebuildOptions, type TitleSearchOptions, type TitleSearchPage } from '../search/title-index.ts';
 import { openCatalogueTables, prefixRange, type CatalogueTables } from './open-lmdb.ts';
 import { inTitleOrder, putSetFilesSync, SetFileIndex, type PublishedFile, type SetFileTables } from './set-files.ts';
+import { categoryRange, decodeCategoryKey, decodeFileRow, fileRange, sha1OfTitleKey, titleRange, UNKNOWN_OFFSET } from './file-index.ts';
+import { ensureStoreFormat } from './store-format.ts';
+import { regionLabel } from '../views/region-label.ts';
+import { indexVersionFiles, type IndexSink } from './version-index.ts';
+import type { BulkIndex } from './bulk-index.ts';
 import type {
   FileLocation,
+  IndexedFile,
+  PersistedSetFigures,
   MetadataFileName,
   Observation,
   PeerObservation,
@@ -24,8 +31,8 @@ import type {
 
 export * from './records.ts';
 
-/** Sorts after any SHA-1 in a [title, sha1] key, so a range can start just past one title. */
-const MAXIMUM_TITLE_SUFFIX = '\uffff';
+/** storeInfo key of the counter every change to the set list bumps. */
+const SETS_GENERATION_KEY = 'setsGeneration';
 /** Parsed manifests kept in memory; pages tend to show the same few versions. */
 const MANIFEST_CACHE_ENTRIES = 8;
 
@@ -51,30 +58,55 @@ export interface HistoryQuery {
   limit?: number;
 }
 
+/** The few manifest facts list pages show (region, links), so they never parse a manifest per set. */
+function manifestFacts(text: string): VersionRecord['facts'] {
+  try {
+    const m = JSON.parse(text) as { recipe?: Record<string, unknown>; source?: { articleUrl?: string; uploadBase?: string } };
+    return { regionLabel: regionLabel(m.recipe), articleUrl: m.source?.articleUrl ?? null, uploadBase: m.source?.uploadBase ?? null };
+  } catch {
+    return undefined;
+  }
+}
+
 export class CatalogueStore {
   private readonly t: CatalogueTables;
   private readonly manifests = new Map<string, Manifest>();
   private readonly trackedListeners = new Set<(infoHashes: string[]) => void>();
-  private readonly titleIndex: TitleIndex;
+  /** The word-prefix title search (search/title-index.ts); `t.titleIndex` is the exact-title table. */
+  private readonly wordIndex: TitleIndex;
 
   /** Each version's files by title: paged and searched by the set page, read by the file page. */
   readonly setFiles: SetFileIndex;
+  /** version no → set version, volume no → info hash: both grow with versions and volumes, not files. */
+  private readonly versionByNo = new Map<number, { setId: string; version: number }>();
+  private readonly volumeByNo = new Map<number, string>();
 
   private constructor(tables: CatalogueTables) {
     this.t = tables;
     this.setFiles = new SetFileIndex(tables.env, this.setFileTables(), (setId, version) => this.manifest(setId, version));
-    this.titleIndex = new TitleIndex(tables.env, tables.titleWords);
+    this.wordIndex = new TitleIndex(tables.env, tables.titleWords);
     // A new catalogue has nothing to index; an older one is indexed by rebuildTitleIndex.
-    if (this.t.titles.getKeysCount({ limit: 1 }) === 0) this.titleIndex.markEmptyComplete();
+    if (this.t.fileIndex.getKeysCount({ limit: 1 }) === 0) this.wordIndex.markEmptyComplete();
   }
 
   private setFileTables(): SetFileTables {
     return { files: this.t.setFiles, order: this.t.setOrder, facts: this.t.setFacts };
   }
 
-  /** Opens the store under `dataDir/catalogue.lmdb`, creating it on first use. */
+  /**
+   * Opens the store under `dataDir/catalogue.lmdb`, creating it on first use. A store written
+   * by an older Seedbank (format 1) has its per-file index rebuilt here from the manifests it
+   * holds; one written by a newer Seedbank is refused (STORE_FORMAT_NEWER).
+   */
   static open(dataDir: string): CatalogueStore {
-    return new CatalogueStore(openCatalogueTables(dataDir));
+    const tables = openCatalogueTables(dataDir);
+    try {
+      ensureStoreFormat(tables);
+    } catch (err) {
+      void tables.env.close();
+      throw err;
+    }
+    return new CatalogueStore(tables);
   }
 
   /** Flushes pending writes and closes the environment. */
@@ -91,7 +123,21 @@ export class CatalogueStore {
 
   /** Every set, sorted by id, each with its latest version's summary. */
   listSets(): SetSummary[] {
-    return [...this.t.sets.getRange()].map(({ value }) => ({ ...value, latest: this.getVersion(value.id, value.latestVersion) ?? null }));
+    // Pages and /metrics list every set per request: the list is kept until a publish or a key
+    // rotation (from any process) bumps the sets generation, so a request costs one read.
+    const generation = this.t.storeInfo.get(SETS_GENERATION_KEY) ?? 0;
+    if (this.setList?.generation !== generation) {
+      const rows = [...this.t.sets.getRange()].map(({ value }) => ({ ...value, latest: this.getVersion(value.id, value.latestVersion) ?? null }));
+      this.setList = { generation, rows };
+    }
+    return [...this.setList.rows];
+  }
+
+  private setList: { generation: number; rows: SetSummary[] } | null = null;
+
+  /** Marks the set list changed (inside a write transaction). */
+  private bumpSetsGeneration(): void {
+    this.t.storeInfo.putSync(SETS_GENERATION_KEY, (this.t.storeInfo.get(SETS_GENERATION_KEY) ?? 0) + 1);
   }
 
   /** Every set's id, sorted, without reading the sets (cheap for background walks over a large catalogue). */
@@ -204,37 +250,110 @@ export class CatalogueStore {
     return () => void this.trackedListeners.delete(listener);
   }
 
-  /** Every set version holding these bytes (by SHA-1, hex). */
-  filesBySha1(sha1: string): FileLocation[] {
-    return [...this.t.filesBySha1.getRange(prefixRange([sha1]))].map(({ key: [s, setId, version, title], value }) => ({ sha1: s, setId, version, title, ...value }));
+  /** The set version a version number in the per-file index stands for. */
+  versionOfNo(no: number): { setId: string; version: number } | undefined {
+    let v = this.versionByNo.get(no);
+    if (!v) {
+      const row = this.t.versionNumbers.get(no);
+      if (!row) return undefined;
+      this.versionByNo.set(no, (v = { setId: row[0], version: row[1] }));
+    }
+    return v;
+  }
+
+  /** The info hash a volume number in the per-file index stands for. */
+  volumeOfNo(no: number): string | undefined {
+    let ih = this.volumeByNo.get(no);
+    if (!ih) {
+      ih = this.t.volumeNumbers.get(no);
+      if (ih) this.volumeByNo.set(no, ih);
+    }
+    return ih;
+  }
+
+  /** Every set version holding these bytes (by SHA-1, hex), with each file's offset in its volume. */
+  filesBySha1(sha1: string): IndexedFile[] {
+    if (!/^[0-9a-f]{40}$/i.test(sha1)) return [];
+    const out: IndexedFile[] = [];
+    for (const { key, value } of this.t.fileIndex.getRange(fileRange(sha1))) {
+      const row = decodeFileRow(key, value);
+      const sv = this.versionOfNo(row.versionNo);
+      const volume = this.volumeOfNo(row.volumeNo);
+      if (!sv || !volume) continue;
+      out.push({
+        sha1: row.sha1, setId: sv.setId, version: sv.version, title: row.title, path: row.path, size: row.size, volume,
+        ...(row.offset === UNKNOWN_OFFSET ? {} : { offset: row.offset }),
+      });
+    }
+    // The order format 1 gave (set id, version, title), whatever numbers the versions got.
+    return out.sort((a, b) => (a.setId < b.setId ? -1 : a.setId > b.setId ? 1 : a.version - b.version || (a.title < b.title ? -1 : a.title > b.title ? 1 : 0)));
   }
 
   /** Every SHA-1 a title ("File:Name.jpg") has had across the published versions. */
   sha1sForTitle(title: string): string[] {
-    return [...this.t.titles.getKeys(prefixRange([title]))].map((k) => k[1]);
+    // Title rows hold a short hash of the title: a rare collision is weeded out by the file rows.
+    return [...this.t.titleIndex.getKeys(titleRange(title))].map((k) => sha1OfTitleKey(k)).filter((sha1) => this.filesBySha1(sha1).some((f) => f.title === title));
   }
 
   /** Every set version holding a file of this title, whatever its content. */
-  filesByTitle(title: string): FileLocation[] {
+  filesByTitle(title: string): IndexedFile[] {
     return this.sha1sForTitle(title).flatMap((sha1) => this.filesBySha1(sha1).filter((f) => f.title === title));
   }
 
   /** One page of the titles with a word beginning with each word of `query` (see search/title-index.ts). */
   searchTitles(query: string, o: TitleSearchOptions): TitleSearchPage {
-    return this.titleIndex.search(query, o);
+    return this.wordIndex.search(query, o);
   }
 
-  /** Indexes the titles of a catalogue made before the search index (or after its format changed); resumable, a no-op when complete. */
+  /**
+   * Indexes the title words of a catalogue made before the search index (or migrated from an
+   * older store format); resumable, a no-op when complete. It walks the per-file index in key
+   * order (a title held by several versions is indexed again, which changes nothing); the
+   * cursor is the last key read, in hex.
+   */
   async rebuildTitleIndex(o: RebuildOptions = {}): Promise<void> {
-    await this.titleIndex.rebuild((after, limit) => {
-      const out: string[] = [];
-      const start = after === null ? undefined : [after, MAXIMUM_TITLE_SUFFIX];
-      for (const [title] of this.t.titles.getKeys({ start })) {
-        if (out.at(-1) !== title && title !== after) out.push(title);
-        if (out.length === limit) break;
+    await this.wordIndex.rebuild((after, limit) => {
+      const titles: string[] = [];
+      let last: string | null = after;
+      const start = after === null ? undefined : Buffer.concat([Buffer.from(after, 'hex'), Buffer.from([0])]);
+      for (const { key, value } of this.t.fileIndex.getRange({ start })) {
+        const title = decodeFileRow(key as Uint8Array, value as Uint8Array).title;
+        if (titles.at(-1) !== title) titles.push(title);
+        last = Buffer.from(key as Uint8Array).toString('hex');
+        if (titles.length === limit) break;
       }
-      return out;
+      return { titles, next: last };
     }, o);
+  }
+
+  /** The files directly in a category (name without "Category:"), in every version that lists them; null for a category no file is in. */
+  categoryFiles(name: string): Array<{ sha1: string; setId: string; version: number }> | null {
+    const no = this.t.categories.get(name);
+    if (no === undefined) return null;
+    const out: Array<{ sha1: string; setId: string; version: number }> = [];
+    for (const key of this.t.categoryIndex.getKeys(categoryRange(no))) {
+      const { sha1, versionNo } = decodeCategoryKey(key);
+      const sv = this.versionOfNo(versionNo);
+      if (sv) out.push({ sha1, ...sv });
+    }
+    return out;
+  }
+
+  /** Every category name the index knows (for suggestions when a name is not found). */
+  categoryNames(): Iterable<string> {
+    return this.t.categories.getKeys() as Iterable<string>;
+  }
+
+  // ---- precomputed set figures -----------------------------------------------------------------
+
+  /** Keeps a set's copy figures for the next start. */
+  async putSetFigures(setId: string, figures: PersistedSetFigures): Promise<void> {
+    await this.t.setFigures.put(setId, figures);
+  }
+
+  /** Every set's last kept copy figures. */
+  allSetFigures(): Map<string, PersistedSetFigures> {
+    return new Map([...this.t.setFigures.getRange()].map(({ key, value }) => [key, value]));
   }
 
   // ---- publishing ------------------------------------------------------------------------------
@@ -243,8 +362,8 @@ export class CatalogueStore {
    * Writes a checked version in one transaction. Re-checks, inside it, that the version is the
    * set's next one and the key is still the registered one, so two racing publishes cannot both win.
    */
-  putVersion(v: NewVersion, now = Date.now()): void {
-    const { sets, versions, volumes, metadataTorrents, filesBySha1, titles, blobs } = this.t;
+  putVersion(v: NewVersion, now = Date.now(), bulk?: BulkIndex): void {
+    const { sets, versions, volumes, metadataTorrents, blobs, fileIndex, titleIndex, categoryIndex } = this.t;
     const setId = v.set.id;
     const version = v.record.version;
     // Sorted before the write transaction, which should hold the lock for writes only.
@@ -261,6 +380,7 @@ export class CatalogueStore {
       if (current && current.publicKey !== v.set.publicKey) {
         throw new SeedbankError('KEY_MISMATCH', `${setId} is registered with another key`);
       }
+      this.bumpSetsGeneration();
       sets.putSync(setId, {
         ...v.set,
         previousKeys: current?.previousKeys ?? [],
@@ -268,31 +388,83 @@ export class CatalogueStore {
         registeredAt: current?.registeredAt ?? now,
         updatedAt: now,
       });
-      versions.putSync([setId, version], { ...v.record, publishedAt: now });
+      const versionNo = this.nextNumber(this.t.versionNumbers);
+      this.t.versionNumbers.putSync(versionNo, [setId, version]);
+      versions.putSync([setId, version], { ...v.record, publishedAt: now, no: versionNo, facts: manifestFacts(v.manifestText) });
       blobs.putSync(['meta', setId, version, 'manifest.json'], Buffer.from(v.manifestText, 'utf8'));
       blobs.putSync(['meta', setId, version, 'manifest.sig'], Buffer.from(v.signatureText, 'utf8'));
       blobs.putSync(['meta', setId, version, 'pages.xml.gz'], Buffer.from(v.pagesGz));
       blobs.putSync(['metadata-torrent', setId, version], Buffer.from(v.metadataTorrent));
       metadataTorrents.putSync(v.record.metadataInfoHash, { setId, version });
+      const volumeNos = new Map<string, number>();
       for (const vol of v.volumes) {
         const { torrent, ...fields } = vol;
         const existing = volumes.get(vol.infoHash);
         const holders = [...(existing?.versions ?? []), { setId, version }];
-        volumes.putSync(vol.infoHash, { ...fields, setId: existing?.setId ?? setId, versions: holders });
+        let no = existing?.no;
+        if (no === undefined) {
+          no = this.nextNumber(this.t.volumeNumbers);
+          this.t.volumeNumbers.putSync(no, vol.infoHash);
+        }
+        volumeNos.set(vol.infoHash, no);
+        volumes.putSync(vol.infoHash, { ...fields, setId: existing?.setId ?? setId, versions: holders, no });
         // The first bytes win: an unchanged volume keeps its torrent byte for byte anyway.
         if (!existing) blobs.putSync(['volume-torrent', vol.infoHash], Buffer.from(torrent));
       }
       // Only titles new to the catalogue get index words: a title is indexed once for every set and version.
-      const newTitles = new Set(v.files.filter((f) => titles.getKeysCount({ ...prefixRange([f.title]), limit: 1 }) === 0).map((f) => f.title));
-      this.titleIndex.addTitlesSync(newTitles);
-      for (const f of v.files) {
-        filesBySha1.putSync([f.sha1, setId, version, f.title], { path: f.path, size: f.size, volume: f.volume });
-        titles.putSync([f.title, f.sha1], 1);
-      }
+      const newTitles = new Set(v.files.filter((f) => titleIndex.getKeysCount({ ...titleRange(f.title), limit: 1 }) === 0).map((f) => f.title));
+      this.wordIndex.addTitlesSync(newTitles);
+      const direct: IndexSink = {
+        file: (k, val) => fileIndex.putSync(k, val),
+        title: (k, val) => titleIndex.putSync(k, val),
+        category: (k, val) => categoryIndex.putSync(k, val),
+      };
+      const torrents = new Map(v.volumes.map((vol) => [vol.infoHash, vol.torrent] as const));
+      indexVersionFiles(v.files, torrents, {
+        versionNo,
+        volumeNo: (ih) => volumeNos.get(ih) ?? volumes.get(ih)?.no ?? 0,
+        categoryNo: (name) => this.categoryNo(name),
+      }, bulk?.sink ?? direct);
       putSetFilesSync(this.setFileTables(), setId, version, ordered);
     });
     const tracked = [v.record.metadataInfoHash, ...v.volumes.map((vol) => vol.infoHash)];
     for (const listener of this.trackedListeners) listener(tracked);
+  }
+
+  /** The next free number of a numbering table (inside a write transaction). */
+  private nextNumber(table: CatalogueTables['versionNumbers'] | CatalogueTables['volumeNumbers']): number {
+    for (const key of table.getKeys({ reverse: true, limit: 1 })) return (key as number) + 1;
+    return 1;
+  }
+
+  /** A category's number, handed out on first use (inside a write transaction). */
+  private categoryNo(name: string): number {
+    const known = this.t.categories.get(name);
+    if (known !== undefined) return known;
+    const no = (this.t.storeInfo.get('nextCategoryNo') ?? 1);
+    this.t.storeInfo.putSync('nextCategoryNo', no + 1);
+    this.t.categories.putSync(name, no);
+    return no;
+  }
+
+  /** Writes the rows a bulk load collected (after the last putVersion of the load), in key order. */
+  finishBulkIndex(bulk: BulkIndex): { files: number; titles: number; categories: number } {
+    return {
+      files: bulk.files.finish(this.t.env, this.t.fileIndex),
+      titles: bulk.titles.finish(this.t.env, this.t.titleIndex),
+      categories: bulk.categories.finish(this.t.env, this.t.categoryIndex),
+    };
+  }
+
+  /** Bytes each table takes on disk (LMDB pages), for the bench's bytes-per-file figures. */
+  tableBytes(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [name, db] of Object.entries(this.t)) {
+      if (name === 'env') continue;
+      const st = (db as { getStats(): Record<string, number> }).getStats();
+      out[name] = ((st.treeBranchPageCount ?? 0) + (st.treeLeafPageCount ?? 0) + (st.overflowPages ?? 0)) * (st.pageSize ?? 4096);
+    }
+    return out;
   }
 
   /**
@@ -309,6 +481,7 @@ export class CatalogueStore {
         throw new SeedbankError('SET_NOT_FOUND', `no set "${setId}" in this catalogue`, { hint: 'a set registers its key with its first publish' });
       }
       if (current.publicKey === newPublicKey) return current.publicKey;
+      this.bumpSetsGeneration();
       this.t.sets.putSync(setId, {
         ...current,
         publicKey: newPublicKey,

@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { open, type Database, type Key, type RootDatabase } from 'lmdb';
-import type { FileLocation, Observation, SetRecord, TokenRecord, VersionRecord, VolumeRecord } from './records.ts';
+import type { FileLocation, Observation, PersistedSetFigures, SetRecord, TokenRecord, VersionRecord, VolumeRecord } from './records.ts';
 import type { SetFactsTable, SetFilesTable, SetOrderTable } from './set-files.ts';
 
 /** The environment folder inside the catalogue's data folder. */
@@ -27,10 +27,26 @@ export interface CatalogueTables {
   volumes: Database<VolumeRecord, string>;
   /** metadata torrent infoHash → its set version */
   metadataTorrents: Database<{ setId: string; version: number }, string>;
-  /** [sha1, setId, version, title] → where the bytes sit */
-  filesBySha1: Database<Pick<FileLocation, 'path' | 'size' | 'volume'>, [string, string, number, string]>;
-  /** [title, sha1] → 1: every content a title has had */
-  titles: Database<number, [string, string]>;
+  /** Store format 1's per-file index ([sha1, setId, version, title] → where the bytes sit): read only to migrate. */
+  legacyFilesBySha1: Database<Pick<FileLocation, 'path' | 'size' | 'volume'>, [string, string, number, string]>;
+  /** Store format 1's [title, sha1] → 1: read only to migrate. */
+  legacyTitles: Database<number, [string, string]>;
+  /** Per-file index, raw bytes (see file-index.ts): sha1 · version no · title → volume no, size, offset. */
+  fileIndex: Database<Buffer, Buffer>;
+  /** title · sha1 → (empty): every content a title has had. */
+  titleIndex: Database<Buffer, Buffer>;
+  /** category no · sha1 · version no → (empty): the files directly in a category. */
+  categoryIndex: Database<Buffer, Buffer>;
+  /** category name (without "Category:") → its number in categoryIndex keys. */
+  categories: Database<number, string>;
+  /** version no → [setId, version]: the numbers file rows use for set versions. */
+  versionNumbers: Database<[string, number], number>;
+  /** volume no → info hash: the numbers file rows use for volumes. */
+  volumeNumbers: Database<string, number>;
+  /** Store-wide facts: the store format, counters. */
+  storeInfo: Database<number, string>;
+  /** setId → the set's last computed copy figures (see redundancy/set-figures.ts), so a restart shows them at once. */
+  setFigures: Database<PersistedSetFigures, string>;
   /** [kind, ...id] → raw bytes (manifests, signatures, pages, torrents) */
   blobs: Database<Buffer, Key[]>;
   /** sha256(token) hex → TokenRecord */
@@ -65,8 +81,16 @@ export function openCatalogueTables(dataDir: string): CatalogueTables {
     versions: env.openDB({ name: 'versions' }),
     volumes: env.openDB({ name: 'volumes' }),
     metadataTorrents: env.openDB({ name: 'metadata-torrents' }),
-    filesBySha1: env.openDB({ name: 'files-by-sha1' }),
-    titles: env.openDB({ name: 'titles' }),
+    legacyFilesBySha1: env.openDB({ name: 'files-by-sha1' }),
+    legacyTitles: env.openDB({ name: 'titles' }),
+    fileIndex: env.openDB({ name: 'file-index', keyEncoding: 'binary', encoding: 'binary' }),
+    titleIndex: env.openDB({ name: 'title-index', keyEncoding: 'binary', encoding: 'binary' }),
+    categoryIndex: env.openDB({ name: 'category-index', keyEncoding: 'binary', encoding: 'binary' }),
+    categories: env.openDB({ name: 'categories' }),
+    versionNumbers: env.openDB({ name: 'version-numbers', keyEncoding: 'uint32' }),
+    volumeNumbers: env.openDB({ name: 'volume-numbers', keyEncoding: 'uint32' }),
+    storeInfo: env.openDB({ name: 'store-info' }),
+    setFigures: env.openDB({ name: 'set-figures' }),
     blobs: env.openDB({ name: 'blobs', encoding: 'binary' }),
     tokens: env.openDB({ name: 'tokens' }),
     swarmHistory: env.openDB({ name: 'swarm-history' }),

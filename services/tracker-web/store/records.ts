@@ -42,6 +42,10 @@ export interface VersionRecord {
   totals: { files: number; bytes: number };
   changes: { added: number; removed: number; changed: number; renamed: number; pagesUpdated: number };
   parent: { version: number; manifestSha256: string } | null;
+  /** The version's number in per-file index rows (store format 2; absent only in records being migrated). */
+  no?: number;
+  /** What list pages show of the manifest, read from it once at publish (absent in versions published before). */
+  facts?: { regionLabel: string | null; articleUrl: string | null; uploadBase: string | null };
 }
 
 /** One volume torrent; the same volume can belong to many versions (and even sets). */
@@ -57,6 +61,8 @@ export interface VolumeRecord {
   files: number;
   pieceLength: number;
   pieces: number;
+  /** The volume's number in per-file index rows (store format 2). */
+  no?: number;
 }
 
 /** Where a file's bytes (by SHA-1) can be found: one set version's copy of it. */
@@ -71,6 +77,29 @@ export interface FileLocation {
   size: number;
   /** Info hash of the volume holding it. */
   volume: string;
+  /** Categories the file is directly in (from the manifest), for the category index; not returned by lookups. */
+  categories?: string[];
+}
+
+/** A file location as the per-file index returns it: with where the file starts in its volume. */
+export interface IndexedFile extends Omit<FileLocation, 'categories'> {
+  /** Byte offset in the volume; absent when the volume's torrent could not be read at publish. */
+  offset?: number;
+}
+
+/** A set's copy figures as kept on disk between restarts (histogram as [copies, files] pairs). */
+export interface PersistedSetFigures {
+  version: number;
+  files: number;
+  bytes: number;
+  min: number;
+  median: number;
+  histogram: Array<[number, number]>;
+  bytesUnderTarget: number;
+  filesUnderTarget: number;
+  otherMin: number;
+  copiesMode: 'any' | 'approved';
+  computedAt: number;
 }
 
 /** A token: only its SHA-256 is stored. */

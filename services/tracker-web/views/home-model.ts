@@ -2,6 +2,10 @@ import type { DrillSummary, HomePageModel, HomeQuery, NetworkTotals, SetSummary 
 import { networkSpace } from '../redundancy/network-figures.ts';
 import type { SpaceOffer } from '../redundancy/needs.ts';
 import { summarizeSet, type ViewSources } from './set-summaries.ts';
+import { readSetFigures } from '../redundancy/set-figures.ts';
+
+/** Sets per page of the home page's table. */
+export const HOME_SETS_PER_PAGE = 100;
 
 /** The home page's data: every set (searched, filtered, sorted) and the network's totals. */
 export function homeModel(src: ViewSources, query: HomeQuery, extra: { offer: SpaceOffer; drills: DrillSummary[] }): HomePageModel {
@@ -13,8 +17,12 @@ export function homeModel(src: ViewSources, query: HomeQuery, extra: { offer: Sp
     .filter((s) => !query.tag || s.tags.includes(query.tag))
     .filter((s) => !query.region || (query.region === 'any' ? s.regionLabel !== null : query.region === 'none' ? s.regionLabel === null : true))
     .sort(sorter(query.sort));
+  // A catalogue of 10,000 sets must not render them all on every view: the table pages.
+  const pages = Math.max(1, Math.ceil(sets.length / HOME_SETS_PER_PAGE));
+  const page = Math.min(pages, Math.max(1, query.page ?? 1));
+  const shown = sets.slice((page - 1) * HOME_SETS_PER_PAGE, page * HOME_SETS_PER_PAGE);
   let bytesUnderTarget = 0;
-  for (const r of rows) bytesUnderTarget += src.copies.set(r.id)?.bytesUnderTarget ?? 0;
+  for (const r of rows) bytesUnderTarget += readSetFigures(src.copies, r.id)?.bytesUnderTarget ?? 0;
   const balance = networkSpace(src, extra.offer);
   const totals: NetworkTotals = {
     sets: all.length,
@@ -33,7 +41,8 @@ export function homeModel(src: ViewSources, query: HomeQuery, extra: { offer: Sp
   return {
     now: src.now().toISOString(),
     totals,
-    sets,
+    sets: shown,
+    paging: { matching: sets.length, page, pages, perPage: HOME_SETS_PER_PAGE },
     query,
     tags: [...tagCounts].map(([tag, n]) => ({ tag, sets: n })).sort((a, b) => b.sets - a.sets || (a.tag < b.tag ? -1 : 1)),
     regions: [

@@ -42,7 +42,7 @@ function underTarget(src: ViewSources, setId: string, version: VersionRecord, ta
   const titles: string[] = [];
   let matching = 0;
   for (const ih of version.volumes) {
-    for (const path of src.copies.volume(ih).keys()) {
+    for (const path of src.copies.volumePaths(ih)) {
       if (src.copies.copiesIn(ih, path) >= target) continue;
       const title = titleFromFileName(path.slice(path.lastIndexOf('/') + 1));
       if (wanted && !title.toLowerCase().includes(wanted)) continue;

@@ -1,6 +1,7 @@
 import { versionFacts } from './version-facts.ts';
 import type { SetSummary as SetView } from '../pages/view-models.ts';
 import type { CopyIndex } from '../redundancy/copy-index.ts';
+import { readSetFigures } from '../redundancy/set-figures.ts';
 import type { CatalogueStore, SetSummary as SetRow } from '../store/catalogue-store.ts';
 import type { SwarmReader } from '../tracker/swarm-store.ts';
 import { seedingHosts } from '../redundancy/network-figures.ts';
@@ -29,7 +30,7 @@ export function riskScore(minCopies: number, target: number): number {
 export function summarizeSet(src: ViewSources, row: SetRow): SetView {
   const latest = row.latest;
   const facts = latest ? versionFacts(src.store, row.id, latest.version) : null;
-  const stats = src.copies.set(row.id);
+  const stats = readSetFigures(src.copies, row.id);
   return {
     id: row.id,
     title: row.title,

@@ -22,6 +22,9 @@ export function versionFacts(store: CatalogueStore, setId: string, version: numb
   const key = `${setId}@${version}`;
   const hit = perStore.get(key);
   if (hit) return hit;
+  // Versions published by this code carry their facts; older ones are read from the manifest once.
+  const recorded = store.getVersion(setId, version)?.facts;
+  if (recorded) return recorded;
   const manifest = store.manifest(setId, version);
   const facts: VersionFacts = {
     regionLabel: regionLabel(manifest?.recipe),

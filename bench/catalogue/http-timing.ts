@@ -1,0 +1,88 @@
+/**
+ * Timed HTTP requests for the catalogue bench: one kept-alive client asking one URL after
+ * another (like a person clicking), p50/p90/p99 per section, a time budget per section so a
+ * slow page cannot stall the run, and checks that each answer is what it should be.
+ */
+import http from 'node:http';
+import { performance } from 'node:perf_hooks';
+
+/** Per HTTP section: stop early (and say so) rather than run for ever on a slow page. */
+export const SECTION_BUDGET_MS = 60_000;
+
+/** Milliseconds with as many decimals as they deserve. */
+export const fmtMs = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2));
+/** Milliseconds as seconds, one decimal. */
+export const fmtS = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+/** One line on stdout. */
+export const log = (line: string) => process.stdout.write(`${line}\n`);
+
+/** The one kept-alive connection every timed request goes over. */
+export const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+
+/** One GET on a kept-alive connection; the time is until the last body byte. */
+export function get(url: string): Promise<{ status: number; ms: number; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    http
+      .get(url, { agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - t0, body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      })
+      .on('error', reject);
+  });
+}
+
+export interface Timing {
+  label: string;
+  how: string;
+  planned: number;
+  samples: number[];
+  errors: string[];
+  bytes: number;
+  cutShort: boolean;
+}
+
+/** The q-quantile of sorted samples (nearest rank). */
+export function quantile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}
+
+/** Requests the URLs one after another (one client, like a person clicking), within the section budget. */
+export async function timeRequests(label: string, how: string, urls: string[], check: (status: number, body: Buffer) => string | null, budgetMs = SECTION_BUDGET_MS): Promise<Timing> {
+  const t: Timing = { label, how, planned: urls.length, samples: [], errors: [], bytes: 0, cutShort: false };
+  const started = performance.now();
+  for (const u of urls) {
+    if (performance.now() - started > budgetMs) {
+      t.cutShort = true;
+      break;
+    }
+    const r = await get(u);
+    t.samples.push(r.ms);
+    t.bytes += r.body.length;
+    const problem = check(r.status, r.body);
+    if (problem && t.errors.length < 5) t.errors.push(problem);
+  }
+  const s = [...t.samples].sort((a, b) => a - b);
+  log(
+    `  ${label}: ${t.samples.length}${t.cutShort ? ` of ${t.planned} (stopped at the ${fmtS(SECTION_BUDGET_MS)} budget)` : ''} requests, ` +
+      `p50 ${fmtMs(quantile(s, 0.5))} ms, p90 ${fmtMs(quantile(s, 0.9))} ms, p99 ${fmtMs(quantile(s, 0.99))} ms, max ${fmtMs(s[s.length - 1] ?? NaN)} ms, ` +
+      `${Math.round(t.bytes / Math.max(1, t.samples.length) / 1024)} KiB avg${t.errors.length ? `; PROBLEMS: ${t.errors.join(' | ')}` : ''}`,
+  );
+  return t;
+}
+
+/** A copy lookup (wantCopies) or a location lookup answered with what it should hold. */
+export const okJson = (wantCopies: boolean) => (status: number, body: Buffer): string | null => {
+  if (status !== 200) return `HTTP ${status}: ${body.toString('utf8', 0, 200)}`;
+  const j = JSON.parse(body.toString('utf8')) as { kind?: string; file?: { copies?: number }; files?: unknown[] };
+  if (wantCopies && (j.kind !== 'found' || typeof j.file?.copies !== 'number')) return `unexpected body ${body.toString('utf8', 0, 200)}`;
+  if (!wantCopies && !j.files?.length) return `no locations: ${body.toString('utf8', 0, 200)}`;
+  return null;
+};
+/** A whole HTML page. */
+export const okHtml = (status: number, body: Buffer): string | null => (status === 200 && body.includes('</html>') ? null : `HTTP ${status}: ${body.toString('utf8', 0, 200)}`);
+/** A Prometheus scrape with the copy gauges. */
+export const okMetrics = (status: number, body: Buffer): string | null => (status === 200 && body.includes('seedbank_files_without_copy') ? null : `HTTP ${status}: ${body.toString('utf8', 0, 200)}`);

@@ -1,0 +1,168 @@
+/**
+ * The catalogue bench's child processes and how the parent talks to them: the catalogue on
+ * the cached store (answering IPC for stats, profiling, cache drops), and the Node HTTP
+ * ceilings (a bare node:http server and Express 5 with a fixed announce reply).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { track } from './processes.ts';
+import { writeObservations, type BenchIndex } from './build-store.ts';
+
+const LOOPBACK = '127.0.0.1';
+const SERVER_READY_TIMEOUT_MS = 120_000;
+
+/** What the catalogue child reports once it listens. */
+export interface ServerReady {
+  url: string;
+  port: number;
+  observations: number;
+  /** startCatalogueServer, from the call until it resolved (listening). */
+  startMs: number;
+}
+
+/** Messages to the child. */
+export type ParentMessage = { kind: 'profile-start' } | { kind: 'profile-stop'; file: string } | { kind: 'invalidate' } | { kind: 'warmed' } | { kind: 'stats' } | { kind: 'close' };
+
+/** The child's memory and CPU. */
+export interface ProcessStats {
+  rssMiB: number;
+  maxRssMiB: number;
+  heapUsedMiB: number;
+  /** V8 heap in use right after a full garbage collection. */
+  heapLiveMiB?: number;
+  heapTotalMiB: number;
+  /** RSS split by Linux: anonymous (heap, buffers) and file-backed (mapped LMDB pages, code). */
+  rssAnonMiB?: number;
+  rssFileMiB?: number;
+  /** Memory outside the V8 heap and LMDB's map: buffers Node holds. */
+  externalMiB: number;
+  cpuSeconds: number;
+}
+
+/** Messages from the child. */
+export type ChildMessage =
+  | ({ kind: 'ready' } & ServerReady)
+  | { kind: 'profiled'; file: string }
+  | { kind: 'invalidated' }
+  | { kind: 'warmed'; sinceStartMs: number }
+  | ({ kind: 'stats' } & ProcessStats)
+  | { kind: 'error'; message: string };
+
+/** Child: the catalogue server on the cached store, after writing fresh census observations. */
+export async function serveChild(dataDir: string, indexFile: string): Promise<void> {
+  const send = (m: ChildMessage) => process.send!(m);
+  try {
+    const index = JSON.parse(await readFile(indexFile, 'utf8')) as BenchIndex;
+    const observations = await writeObservations(dataDir, index);
+    const { startCatalogueServer } = await import('../../services/tracker-web/server.ts');
+    const t0 = performance.now();
+    // The API's per-address limit (600 reads a minute) would turn a one-address bench into 429s.
+    const server = await startCatalogueServer({ dataDir, port: 0, host: LOOPBACK, census: { autoStart: false }, rateLimits: { readPerMinute: 100_000_000 } });
+    const startMs = performance.now() - t0;
+    const { Session } = await import('node:inspector/promises');
+    let session: InstanceType<typeof Session> | null = null;
+    process.on('message', (m: ParentMessage) => {
+      void (async () => {
+        if (m.kind === 'profile-start') {
+          session = new Session();
+          session.connect();
+          await session.post('Profiler.enable');
+          await session.post('Profiler.setSamplingInterval', { interval: 1000 });
+          await session.post('Profiler.start');
+        } else if (m.kind === 'profile-stop' && session) {
+          const { profile } = await session.post('Profiler.stop');
+          await writeFile(m.file, JSON.stringify(profile));
+          session.disconnect();
+          session = null;
+          send({ kind: 'profiled', file: m.file });
+        } else if (m.kind === 'invalidate') {
+          // What the end of a census round does (census.onRound), without running one.
+          server.copies.invalidate();
+          void server.copies.warm();
+          send({ kind: 'invalidated' });
+        } else if (m.kind === 'warmed') {
+          await server.copies.whenWarm();
+          send({ kind: 'warmed', sinceStartMs: performance.now() - t0 });
+        } else if (m.kind === 'stats') {
+          // heapUsed counts garbage not yet collected; the live heap after a full GC is what grows or not.
+          const before = process.memoryUsage();
+          v8.setFlagsFromString('--expose-gc');
+          (vm.runInNewContext('gc') as () => void)();
+          const mem = process.memoryUsage();
+          const ru = process.resourceUsage();
+          const mib = (b: number) => Math.round(b / 2 ** 20);
+          // Linux splits RSS into anonymous memory (heap, buffers) and file-backed pages (LMDB's map, code).
+          const status = await readFile('/proc/self/status', 'utf8').catch(() => '');
+          const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+          send({ kind: 'stats', rssMiB: mib(before.rss), maxRssMiB: Math.round(ru.maxRSS / 1024), heapUsedMiB: mib(before.heapUsed), heapLiveMiB: mib(mem.heapUsed), heapTotalMiB: mib(before.heapTotal), externalMiB: mib(mem.external), rssAnonMiB: Math.round(kb('RssAnon') / 1024), rssFileMiB: Math.round(kb('RssFile') / 1024), cpuSeconds: (ru.userCPUTime + ru.systemCPUTime) / 1e6 });
+        } else if (m.kind === 'close') {
+          await server.close();
+          process.exit(0);
+        }
+      })().catch((err: unknown) => send({ kind: 'error', message: String(err) }));
+    });
+    process.once('disconnect', () => void server.close().finally(() => process.exit(0)));
+    send({ kind: 'ready', url: server.url, port: server.port, observations, startMs });
+  } catch (err) {
+    send({ kind: 'error', message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+    process.exit(1);
+  }
+}
+
+/**
+ * Child: the ceiling of a Node HTTP tracker on this machine: a bare node:http server (or the
+ * same behind Express 5) answering every request with a fixed announce reply of the size ours
+ * sends (counts, interval, 50 compact peers), no parsing, no swarm.
+ */
+export async function ceilingChild(mode: string): Promise<void> {
+  const peers = Buffer.alloc(50 * 6, 7);
+  const body = Buffer.concat([Buffer.from('d8:completei12e10:incompletei38e8:intervali1800e5:peers300:'), peers, Buffer.from('e')]);
+  const handler = (_req: http.IncomingMessage, res: http.ServerResponse) => {
+    res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': body.length });
+    res.end(body);
+  };
+  let listener: http.RequestListener = handler;
+  if (mode === 'express') {
+    const { default: express } = await import('express');
+    const app = express();
+    app.disable('x-powered-by');
+    app.set('etag', false);
+    app.get('/announce', (req, res) => handler(req, res));
+    listener = app;
+  }
+  const srv = http.createServer(listener);
+  await new Promise<void>((resolve) => srv.listen(0, LOOPBACK, resolve));
+  process.send!({ kind: 'ready', url: `http://${LOOPBACK}:${(srv.address() as { port: number }).port}`, port: 0, observations: 0, startMs: 0 } satisfies ChildMessage);
+  process.once('disconnect', () => process.exit(0));
+}
+
+/** Starts `entry` (the bench script) with `childArgs` in a child process (its own process group) and waits until it listens. */
+export async function startServer(entry: string, childArgs: string[]): Promise<{ child: ChildProcess; ready: ServerReady; request: (m: ParentMessage) => Promise<ChildMessage | null> }> {
+  const runner = fileURLToPath(new URL('../../bin/run-ts.js', import.meta.url));
+  const child = track(fork(runner, [entry, ...childArgs], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], detached: true }));
+  const ready = await new Promise<ServerReady>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the catalogue did not start within ${SERVER_READY_TIMEOUT_MS} ms`)), SERVER_READY_TIMEOUT_MS);
+    child.once('message', (m: ChildMessage) => {
+      clearTimeout(timer);
+      if (m.kind === 'ready') resolve(m);
+      else reject(new Error(`catalogue failed to start: ${m.kind === 'error' ? m.message : m.kind}`));
+    });
+    child.once('exit', (code) => reject(new Error(`catalogue process exited (${code}) before it was ready`)));
+  });
+  const request = (m: ParentMessage) =>
+    new Promise<ChildMessage | null>((resolve) => {
+      if (m.kind === 'profile-start' || m.kind === 'close') {
+        child.send(m);
+        resolve(null);
+        return;
+      }
+      child.once('message', (reply: ChildMessage) => resolve(reply));
+      child.send(m);
+    });
+  return { child, ready, request };
+}

@@ -1,0 +1,32 @@
+/**
+ * A bulk load of the per-file index: `putVersion(v, now, bulk)` writes everything but the
+ * per-file rows, which gather here; `store.finishBulkIndex(bulk)` then writes them in key
+ * order. For building a large catalogue at once (the catalogue bench, a migration); the
+ * publish path writes its rows straight away.
+ */
+import { SortedBulkLoad } from './sorted-bulk-load.ts';
+import type { IndexSink } from './version-index.ts';
+
+/** Arena per table before a sorted run goes to disk. */
+const ARENA_BYTES = 128 * 2 ** 20;
+
+/** The three per-file tables' pending rows. */
+export class BulkIndex {
+  readonly files: SortedBulkLoad;
+  readonly titles: SortedBulkLoad;
+  readonly categories: SortedBulkLoad;
+
+  /** `arenaBytes`: memory per table before a sorted run is written out. */
+  constructor(arenaBytes = ARENA_BYTES) {
+    this.files = new SortedBulkLoad(arenaBytes);
+    this.titles = new SortedBulkLoad(arenaBytes);
+    this.categories = new SortedBulkLoad(arenaBytes);
+  }
+
+  /** What putVersion writes into. */
+  readonly sink: IndexSink = {
+    file: (k, v) => this.files.add(k, v),
+    title: (k, v) => this.titles.add(k, v),
+    category: (k, v) => this.categories.add(k, v),
+  };
+}

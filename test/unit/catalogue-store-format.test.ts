@@ -1,0 +1,113 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildVersion } from '../../bench/catalogue/synthetic.ts';
+import { BulkIndex } from '../../services/tracker-web/store/bulk-index.ts';
+import { CatalogueStore } from '../../services/tracker-web/store/catalogue-store.ts';
+import { openCatalogueTables } from '../../services/tracker-web/store/open-lmdb.ts';
+import { SortedBulkLoad } from '../../services/tracker-web/store/sorted-bulk-load.ts';
+
+const SETS = 3;
+const FILES_PER_SET = 40;
+const dirs: string[] = [];
+const tmp = async () => {
+  const d = await mkdtemp(path.join(os.tmpdir(), 'seedbank-store-format-'));
+  dirs.push(d);
+  return d;
+};
+afterEach(async () => {
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+});
+
+const versions = () => Array.from({ length: SETS }, (_, i) => buildVersion(i, FILES_PER_SET, 0).version);
+
+/** Everything the per-file index answers, for every file of the versions. */
+function answers(store: CatalogueStore) {
+  const out: unknown[] = [];
+  for (const v of versions()) {
+    for (const f of v.files) {
+      out.push(store.filesBySha1(f.sha1), store.sha1sForTitle(f.title));
+      for (const c of f.categories ?? []) out.push(c, store.categoryFiles(c)?.sort((a, b) => (a.sha1 + a.setId < b.sha1 + b.setId ? -1 : 1)));
+    }
+  }
+  return out;
+}
+
+describe('the catalogue store, format 2', () => {
+  it('finds every file by SHA-1, title and category, with its path, size, volume and offset', async () => {
+    const store = CatalogueStore.open(await tmp());
+    const vs = versions();
+    for (const v of vs) store.putVersion(v);
+    for (const v of vs) {
+      for (const f of v.files) {
+        const found = store.filesBySha1(f.sha1).find((l) => l.setId === v.set.id);
+        expect(found).toMatchObject({ sha1: f.sha1, setId: v.set.id, version: 1, title: f.title, path: f.path, size: f.size, volume: f.volume });
+        expect(found!.offset).toBeGreaterThanOrEqual(0);
+        expect(store.sha1sForTitle(f.title)).toEqual([f.sha1]);
+        for (const c of f.categories!) expect(store.categoryFiles(c)).toContainEqual({ sha1: f.sha1, setId: v.set.id, version: 1 });
+      }
+    }
+    expect(store.filesBySha1('00'.repeat(20))).toEqual([]);
+    expect(store.categoryFiles('No such category')).toBeNull();
+    await store.close();
+  });
+
+  it('answers the same after a sorted bulk load (spilled runs merged) as after publishing one by one', async () => {
+    const direct = CatalogueStore.open(await tmp());
+    for (const v of versions()) direct.putVersion(v, 1);
+    const bulkStore = CatalogueStore.open(await tmp());
+    // A tiny arena forces several sorted runs on disk and the merge.
+    const bulk = new BulkIndex(4096);
+    for (const v of versions()) bulkStore.putVersion(v, 1, bulk);
+    const rows = bulkStore.finishBulkIndex(bulk);
+    expect(rows.files).toBe(SETS * FILES_PER_SET);
+    expect(answers(bulkStore)).toEqual(answers(direct));
+    await direct.close();
+    await bulkStore.close();
+  });
+
+  it('writes rows added in any order in key order, once each', async () => {
+    const dir = await tmp();
+    const t = openCatalogueTables(dir);
+    const load = new SortedBulkLoad(64);
+    const keys = Array.from({ length: 300 }, (_, i) => Buffer.from(`k${String((i * 7919) % 300).padStart(4, '0')}`));
+    for (const k of keys) load.add(k, Buffer.from('v'));
+    load.add(keys[0]!, Buffer.from('v'));
+    expect(load.finish(t.env, t.fileIndex)).toBe(301);
+    const stored = [...t.fileIndex.getKeys()].map((k) => Buffer.from(k).toString());
+    expect(stored).toEqual([...new Set(keys.map(String))].sort());
+    await t.env.close();
+  });
+
+  it('migrates a store written in format 1 on open, and refuses one from a newer Seedbank', async () => {
+    const dir = await tmp();
+    const store = CatalogueStore.open(dir);
+    for (const v of versions()) store.putVersion(v, 1);
+    const before = answers(store);
+    await store.close();
+    // Turn it into what the previous code wrote: no numbers, no format, the old per-file tables.
+    const t = openCatalogueTables(dir);
+    t.env.transactionSync(() => {
+      for (const db of [t.fileIndex, t.titleIndex, t.categoryIndex, t.categories, t.versionNumbers, t.volumeNumbers]) db.clearSync();
+      t.storeInfo.clearSync();
+      for (const { key, value } of [...t.versions.getRange()]) t.versions.putSync(key, { ...value, no: undefined, facts: undefined });
+      for (const { key, value } of [...t.volumes.getRange()]) t.volumes.putSync(key, { ...value, no: undefined });
+      for (const v of versions()) {
+        for (const f of v.files) {
+          t.legacyFilesBySha1.putSync([f.sha1, f.setId, f.version, f.title], { path: f.path, size: f.size, volume: f.volume });
+          t.legacyTitles.putSync([f.title, f.sha1], 1);
+        }
+      }
+    });
+    await t.env.close();
+    const migrated = CatalogueStore.open(dir);
+    expect(answers(migrated)).toEqual(before);
+    await migrated.close();
+    const t2 = openCatalogueTables(dir);
+    expect(t2.legacyFilesBySha1.getKeysCount()).toBe(0);
+    t2.storeInfo.putSync('format', 3);
+    await t2.env.close();
+    expect(() => CatalogueStore.open(dir)).toThrow(expect.objectContaining({ code: 'STORE_FORMAT_NEWER' }));
+  });
+});

@@ -162,6 +162,7 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
     verifiedCacheBytes: o.census?.verifiedCacheBytes,
     workers: o.census?.workers,
     onVerdict: o.census?.onVerdict,
+    seenAt: (host) => tracker.swarmStore.seenAt(host),
   });
   // Requests answered (HTTP and UDP), so background work can tell when it should make room.
   let served = 0;

@@ -5,6 +5,7 @@ import { supersessionIndex } from '../feeds/supersession.ts';
 import { DEFAULT_VERIFIED_CACHE_BYTES, VerifiedPieces } from '../census/verified-pieces.ts';
 import type { CensusOptions, CensusResult } from '../census/index.ts';
 import { DEFAULT_LEASE_VOLUMES, LeasePool, type Lease } from '../census-work/lease-pool.ts';
+import { DEFAULT_PRESENCE_WINDOW_MS } from './presence.ts';
 import type { CatalogueStore } from '../store/catalogue-store.ts';
 import type { SwarmReader } from '../tracker/swarm-store.ts';
 
@@ -78,6 +79,9 @@ export class CensusRunner {
     return this.o.workers?.idleRetryMs;
   }
 
+  /** When the census last reached each host (any audit that connected), by normalized host. */
+  private readonly lastReached = new Map<string, number>();
+
   /** The round running now, which verdicts from workers add to. */
   private current: CensusRound | null = null;
   /** Called after every round, for caches that depend on copies. */
@@ -103,6 +107,12 @@ export class CensusRunner {
       verifiedCacheBytes?: number;
       /** Hand census work to workers on other machines too (leases over the API); default off. */
       workers?: { leaseTtlMs?: number; leaseVolumes?: number; idleRetryMs?: number } | null;
+      /** When the tracker last saw this host (IPv4 address or IPv6 /64) announce anything; see presence.ts. */
+      seenAt?: (host: string) => number | undefined;
+      /** A host's copies count only while it was seen (announce or census contact) this recently; default DEFAULT_PRESENCE_WINDOW_MS. */
+      presenceWindowMs?: number;
+      /** The clock (tests). */
+      now?: () => number;
       /** Called with every verdict recorded and who reached it (observability and tests). */
       onVerdict?: (result: PeerAuditResult, taker: string) => void;
     },
@@ -139,6 +149,22 @@ export class CensusRunner {
       oldestVerdictAgeMs: r?.oldestVerdictAt == null ? null : Math.max(0, now - r.oldestVerdictAt),
       copyMaxAgeMs: this.o.maxAgeMs ?? DEFAULT_COPY_MAX_AGE_MS,
     };
+  }
+
+  /**
+   * Whether a host was seen lately: the tracker saw it announce, or the census reached it,
+   * within the presence window. A host that went silent stops counting then, not 6 h after
+   * its last audit (presence.ts).
+   */
+  present(host: string, now = (this.o.now ?? Date.now)()): boolean {
+    const key = normalizeHost(host);
+    const seen = Math.max(this.lastReached.get(key) ?? 0, this.o.seenAt?.(host) ?? 0);
+    return seen >= now - (this.o.presenceWindowMs ?? DEFAULT_PRESENCE_WINDOW_MS);
+  }
+
+  /** The latest audit of each peer of a volume whose host is present: what copy counts are made of. */
+  countedResults(infoHash: string, now = (this.o.now ?? Date.now)()): PeerAuditResult[] {
+    return this.results(infoHash).filter((r) => this.present(r.host, now));
   }
 
   /** The latest audit of each peer of a volume. */
@@ -291,6 +317,7 @@ export class CensusRunner {
   }
 
   private record(r: PeerAuditResult): void {
+    if (r.reachable) this.noteReached(r.host, r.at);
     let perVolume = this.latest.get(r.infoHash);
     if (!perVolume) this.latest.set(r.infoHash, (perVolume = new Map()));
     const previous = perVolume.get(`${r.host}:${r.port}`);
@@ -334,6 +361,12 @@ export class CensusRunner {
     return out;
   }
 
+  /** Keeps when the census last reached a host (the newest time wins). */
+  private noteReached(host: string, at: number): void {
+    const key = normalizeHost(host);
+    if ((this.lastReached.get(key) ?? 0) < at) this.lastReached.set(key, at);
+  }
+
   /** When a peer last got a verdict for a volume. */
   private verdictAt(infoHash: string, peer: PeerAddress): number | undefined {
     const r = this.latest.get(infoHash)?.get(`${peer.host}:${peer.port}`);
@@ -344,7 +377,7 @@ export class CensusRunner {
   private verifiedHosts(infoHash: string, since: number): number {
     const hosts = new Set<string>();
     for (const r of this.latest.get(infoHash)?.values() ?? []) {
-      if (r.audited?.ok && r.complete && r.at >= since) hosts.add(normalizeHost(r.host));
+      if (r.audited?.ok && r.complete && r.at >= since && this.present(r.host)) hosts.add(normalizeHost(r.host));
     }
     return hosts.size;
   }
@@ -354,6 +387,7 @@ export class CensusRunner {
     for (const set of this.o.store.listSets()) {
       for (const ih of set.latest?.volumes ?? []) {
         for (const ob of this.o.store.observationsFor(ih)) {
+          if (ob.lastSeen > 0) this.noteReached(ob.host, ob.lastSeen);
           if (ob.auditedAt === null) continue;
           let perVolume = this.latest.get(ih);
           if (!perVolume) this.latest.set(ih, (perVolume = new Map()));

@@ -49,7 +49,7 @@ export class CopyIndex {
 
   constructor(
     private readonly store: CatalogueStore,
-    private readonly census: Pick<CensusRunner, 'results'>,
+    private readonly census: Pick<CensusRunner, 'results' | 'countedResults'>,
     private readonly window: {
       maxAgeMs?: number;
       now?: () => number;
@@ -147,7 +147,7 @@ export class CopyIndex {
   holders(infoHash: string): VolumeHolders {
     let h = this.perVolume.get(infoHash);
     if (!h) {
-      h = volumeHolders(infoHash, this.census.results(infoHash), { now: (this.window.now ?? Date.now)(), maxAgeMs: this.window.maxAgeMs ?? DEFAULT_COPY_MAX_AGE_MS });
+      h = volumeHolders(infoHash, this.census.countedResults(infoHash), { now: (this.window.now ?? Date.now)(), maxAgeMs: this.window.maxAgeMs ?? DEFAULT_COPY_MAX_AGE_MS });
       this.perVolume.set(infoHash, h);
     }
     return h;

@@ -181,6 +181,12 @@ export class SwarmStore implements SwarmReader {
     return at !== undefined && at >= this.now() - this.ttlMs;
   }
 
+  /** When a host (an IPv4 address, or the /64 of an IPv6 one) last announced anything, within the peer TTL; undefined otherwise. */
+  seenAt(ip: string): number | undefined {
+    const host = hostKeyOf(ip);
+    return host === null ? undefined : this.hostsSeen.get(host);
+  }
+
   /** Drops every expired peer of every swarm; returns how many went. */
   sweep(): number {
     const now = this.now();

@@ -161,6 +161,8 @@ const heals = departures.healed;
 const within = heals.filter((h) => h <= healBoundMs).length;
 /** Each heal against its own bound: noticing, two polls, and the transfer time of the download that healed it. */
 const withinOwn = departures.heals.filter((h) => h.ms <= noticeMs + 2 * timing.pollIntervalMs + h.transferMs).length;
+/** The same, with the healing download's whole time from being added (its queue behind the host's other downloads too). */
+const withinFetch = departures.heals.filter((h) => h.ms <= noticeMs + 2 * timing.pollIntervalMs + h.fetchMs).length;
 log('');
 log(`steady state (days ${days.length - steady.length + 1}-${days.length}):`);
 log(`  repair traffic: ${(mean((d) => d.repairBytes) / 1e12).toFixed(2)} TB/day (${pct(mean((d) => d.repairBytes) / net.totalBytes)} of the bytes a day)`);
@@ -169,7 +171,8 @@ log(`  worst volume: ${Math.min(...steady.map((d) => d.worst))} copies at the wo
 log(`  departures: ${heals.length} healed, ${departures.pending} still waiting, ${departures.returned} came back in time; ` +
   `heal time p50 ${(percentile(heals, 0.5) / HOUR_MS).toFixed(1)} h, p95 ${(percentile(heals, 0.95) / HOUR_MS).toFixed(1)} h, ` +
   `max ${(Math.max(0, ...heals) / HOUR_MS).toFixed(1)} h; within the bound (${(healBoundMs / HOUR_MS).toFixed(1)} h = ${values.presence === 'on' ? 'presence' : 'copy'} window + census + 2 polls + the largest volume at the median rate): ${heals.length ? pct(within / heals.length) : 'n/a'}; ` +
-  `within window + census + 2 polls + the healing download's own transfer time: ${heals.length ? pct(withinOwn / heals.length) : 'n/a'}`);
+  `within window + census + 2 polls + the healing download's own transfer time: ${heals.length ? pct(withinOwn / heals.length) : 'n/a'}, ` +
+  `+ its time from being added (queue included): ${heals.length ? pct(withinFetch / heals.length) : 'n/a'}`);
 const afterExpiry = departures.healedAfterExpiry;
 log(`  after the census forgot a departed host's copies, back at target in p50 ${(percentile(afterExpiry, 0.5) / 60000).toFixed(0)} min, ` +
   `p95 ${(percentile(afterExpiry, 0.95) / 60000).toFixed(0)} min, max ${(Math.max(0, ...afterExpiry) / 60000).toFixed(0)} min ` +

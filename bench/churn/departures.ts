@@ -19,6 +19,8 @@ export interface Heal {
   ms: number;
   afterExpiryMs: number;
   transferMs: number;
+  /** The slowest healing download from being added to complete (queue included). */
+  fetchMs: number;
 }
 
 /** The departures of a run: waiting, healed (their heal times) and those that came back first. */
@@ -60,7 +62,8 @@ export class DepartureLog {
       if ([...d.host.holdings.values()].some((h) => h.counted) || d.host.ghosts.length > 0) return true;
       if (d.volumes.some((v) => net.counted[v]! < net.target[v]!)) return true;
       const transferMs = Math.max(0, ...d.volumes.map((v) => net.lastTransferMs[v]!));
-      this.heals.push({ ms: net.now - d.at, afterExpiryMs: Math.max(0, net.now - d.expiresAt), transferMs });
+      const fetchMs = Math.max(0, ...d.volumes.map((v) => net.lastFetchMs[v]!));
+      this.heals.push({ ms: net.now - d.at, afterExpiryMs: Math.max(0, net.now - d.expiresAt), transferMs, fetchMs });
       return false;
     });
   }

@@ -89,6 +89,8 @@ export class Network {
   readonly live: Uint16Array;
   /** Per volume, the transfer time of its last completed download (the one that healed it, after a departure). */
   readonly lastTransferMs: Float64Array;
+  /** Per volume, how long its last completed download took from being added (queued behind the host's other downloads included). */
+  readonly lastFetchMs: Float64Array;
   /** Volumes whose counted copies are under target (what the needs list ranks). */
   readonly underCounted = new Set<number>();
   underCountedBytes = 0;
@@ -119,6 +121,7 @@ export class Network {
     this.counted = new Uint16Array(n);
     this.live = new Uint16Array(n);
     this.lastTransferMs = new Float64Array(n);
+    this.lastFetchMs = new Float64Array(n);
     this.holders = Array.from({ length: n }, () => []);
     let total = 0;
     for (let v = 0; v < n; v++) {
@@ -249,6 +252,7 @@ export class Network {
         if (!h || h.serial !== e.serial || !host.online) continue;
         this.setLive(e.v, 1);
         this.lastTransferMs[e.v] = h.transferMs;
+        this.lastFetchMs[e.v] = this.now - h.addedAt;
         this.counters.downloadedBytes += this.size[e.v]!;
         this.pendingAudit.add(host);
       } else if (e.kind === 'expire') {

@@ -179,6 +179,7 @@ export class Seeder {
       listening: this.listeners(),
       quotaBytes: this.o.quotaBytes,
       diskUseBytes: this.disk.usedBytes,
+      diskWalkedAt: this.disk.lastWalkAt,
       freeBytes: this.disk.freeBytes,
       downloading: this.pause === null,
       ...(this.pause ? { pausedBecause: this.pause.message } : {}),

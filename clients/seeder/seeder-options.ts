@@ -66,8 +66,10 @@ export interface SeederStatus {
   /** Every port this seeder listens on, and what for (nothing else is open). */
   listening: Listener[];
   quotaBytes: number;
-  /** Measured use of the storage folder. */
+  /** Measured use of the storage folder: writes counted as they land, corrected by walks of the tree. */
   diskUseBytes: number;
+  /** When the tree was last walked (ms since the epoch; 0: not yet). */
+  diskWalkedAt?: number;
   freeBytes: number;
   downloading: boolean;
   pausedBecause?: string;

@@ -81,6 +81,7 @@ const statusRecordSchema = z.object({
   operatorKey: z.string().regex(/^[0-9a-f]{64}$/),
   quotaBytes: z.number(),
   diskUseBytes: z.number(),
+  diskWalkedAt: z.number().optional(),
   freeBytes: z.number(),
   downloading: z.boolean(),
   pausedBecause: z.string().optional(),

@@ -289,11 +289,12 @@ describe('as a process', () => {
     closers.push(() => run.stop('SIGKILL'));
     const seen = await complete.catch((err: Error) => Promise.reject(new Error(`${err.message}\n${run.output().slice(-2000)}`)));
     expect(served.bytes, 'the whole volume came from the mirror').toBe(v.size);
-    // The last byte was served before it was written; the status said so this soon after (the disk walk runs every 30 s).
+    // The bytes were counted as they were written: the status shows them while its last walk of
+    // the tree is from before the last byte arrived (walks run every 30 s while downloading).
     const lagMs = seen.at - served.lastAt;
     console.log(`[seeder-core] status showed ${seen.status.diskUseBytes} bytes used ${lagMs} ms after the last byte was served`);
-    expect(lagMs, 'status file shows the bytes within a second of the last one').toBeLessThan(1_000);
-    expect(Date.now() - Date.parse(seen.status.startedAt), 'before the first periodic disk walk').toBeLessThan(30_000);
+    expect(seen.status.diskWalkedAt, 'the status names its last walk of the tree').toBeGreaterThan(0);
+    expect(seen.status.diskWalkedAt!, 'the bytes were counted as written, not found by a walk').toBeLessThan(served.lastAt);
     const shown = await runCli(['status', '--storage', storage, '--once']);
     expect(shown.stdout).toContain(`: ${formatSize(seen.status.diskUseBytes)} used of a 1.00 GB quota`);
     expect(seen.status.diskUseBytes, 'what the status says is what is on disk').toBeGreaterThanOrEqual(v.size);

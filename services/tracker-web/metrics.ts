@@ -4,6 +4,7 @@ import type { CensusRunner } from './redundancy/census-runner.ts';
 import type { CopyIndex } from './redundancy/copy-index.ts';
 import type { SpaceBalance, SpaceOffer } from './redundancy/needs.ts';
 import { networkSpace, readSetFigures, type SetFigures } from './redundancy/network-figures.ts';
+import { perSetGauge } from './per-set-gauge.ts';
 import type { CatalogueStore, SetSummary } from './store/catalogue-store.ts';
 import type { SwarmReader } from './tracker/swarm-store.ts';
 
@@ -66,16 +67,7 @@ export function mountMetrics(app: Express, src: MetricSources): Registry {
     });
   /** A gauge with one series per published set (a deleted set's series goes with the next scrape). */
   const perSet = (name: string, help: string, read: (s: SetFigures) => number) =>
-    new Gauge({
-      name,
-      help,
-      labelNames: ['set'],
-      registers: [registry],
-      collect() {
-        this.reset();
-        for (const s of figures().sets) this.set({ set: s.setId }, read(s));
-      },
-    });
+    perSetGauge(registry, name, help, () => figures().sets.map((s) => [s.setId, read(s)] as const));
   const sets = () => figures().rows;
   gauge('seedbank_sets', 'Sets with at least one published version', () => sets().length);
   gauge('seedbank_files', "Files in the sets' latest versions", () => sets().reduce((n, s) => n + (s.latest?.totals.files ?? 0), 0));

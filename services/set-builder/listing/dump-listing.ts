@@ -14,7 +14,7 @@ import { silentLogger, type Logger } from '../../../shared/log.ts';
 import { NS_FILE, readCategoryLinks, readGlobalImageLinks, readImageFacts, readImageLinks, readPageTitles, type CategoryLinks } from './dump-tables.ts';
 import { parseExport, type ExportedPage } from './export-xml.ts';
 import type { ListedFile } from './listed-file.ts';
-import { selectionFilter, sortByTitle, type ListingProgress, type Selection } from './selection.ts';
+import { selectionFilter, sortByTitle, walkRoots, type ListingProgress, type Selection } from './selection.ts';
 import { authorFromWikitext, coordinatesFromWikitext, licenseFromWikitext } from './wikitext.ts';
 
 /** What a dump listing found besides the selection: the run's site facts and snapshot point. */
@@ -156,14 +156,7 @@ async function usedNames(run: DumpRun, usedBy: NonNullable<Recipe['selection']['
  */
 function walkCategories(recipe: Recipe, links: CategoryLinks, categoryTitles: Map<number, string>): { files: Set<number>; tree: Map<string, number> } {
   const excluded = new Set(recipe.selection.excludeCategories);
-  const best = new Map<string, number>();
-  const queue: Array<{ name: string; depth: number }> = [];
-  for (const root of recipe.selection.categories) {
-    if ((best.get(root.name) ?? -1) < root.depth) {
-      best.set(root.name, root.depth);
-      queue.push(root);
-    }
-  }
+  const { best, queue } = walkRoots(recipe);
   const files = new Set<number>();
   while (queue.length > 0) {
     const { name, depth } = queue.shift()!;

@@ -102,6 +102,22 @@ export function baseProps(geo: boolean): ApiParams {
 }
 
 /** Breadth-first walk with cycle detection: each category is listed once at the greatest depth it is reached with. */
+/**
+ * Where a category walk starts, for the API and the dump listing alike: each root once, at the
+ * greatest depth a recipe names it with; `best` then holds the greatest depth seen per category.
+ */
+export function walkRoots(recipe: Recipe): { best: Map<string, number>; queue: Array<{ name: string; depth: number }> } {
+  const best = new Map<string, number>();
+  const queue: Array<{ name: string; depth: number }> = [];
+  for (const root of recipe.selection.categories) {
+    if ((best.get(root.name) ?? -1) < root.depth) {
+      best.set(root.name, root.depth);
+      queue.push(root);
+    }
+  }
+  return { best, queue };
+}
+
 async function walkCategories(
   api: WikiApi,
   recipe: Recipe,
@@ -111,14 +127,7 @@ async function walkCategories(
   onProgress?: (p: ListingProgress) => void,
 ): Promise<Map<string, number>> {
   const excluded = new Set(recipe.selection.excludeCategories);
-  const best = new Map<string, number>();
-  const queue: Array<{ name: string; depth: number }> = [];
-  for (const root of recipe.selection.categories) {
-    if ((best.get(root.name) ?? -1) < root.depth) {
-      best.set(root.name, root.depth);
-      queue.push(root);
-    }
-  }
+  const { best, queue } = walkRoots(recipe);
   let visited = 0;
   while (queue.length > 0) {
     const { name, depth } = queue.shift()!;

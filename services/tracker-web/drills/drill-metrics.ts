@@ -1,5 +1,6 @@
 import { Gauge, type Registry } from 'prom-client';
 import type { DrillLog } from './drill-log.ts';
+import { perSetGauge } from '../per-set-gauge.ts';
 import type { DrillRecord } from './drill-record.ts';
 
 /**
@@ -24,16 +25,7 @@ export function registerDrillMetrics(registry: Registry, log: DrillLog): void {
   gauge('seedbank_drill_last_seconds', 'Duration of the last restore drill', (l) => l.last()?.seconds ?? 0);
   // Per set (counted in metrics.ts SERIES_PER_SET): only sets that were drilled have these series.
   const perSet = (name: string, help: string, read: (r: DrillRecord) => number) =>
-    new Gauge({
-      name,
-      help,
-      labelNames: ['set'],
-      registers: [registry],
-      collect() {
-        this.reset();
-        for (const [setId, r] of log.lastPerSet()) this.set({ set: setId }, read(r));
-      },
-    });
+    perSetGauge(registry, name, help, () => [...log.lastPerSet()].map(([setId, r]) => [setId, read(r)] as const));
   perSet('seedbank_set_drill_last_success', "Whether the set's last restore drill succeeded (1) or failed (0)", (r) => Number(r.ok));
   perSet('seedbank_set_drill_last_timestamp_seconds', "When the set's last restore drill report arrived (Unix seconds)", (r) => Date.parse(r.receivedAt) / 1000);
   gauge('seedbank_drill_last_timestamp_seconds', 'When the last restore drill report arrived (Unix seconds)', (l) => {

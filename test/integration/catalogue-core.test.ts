@@ -400,7 +400,7 @@ describe('the app in-process (port 0)', () => {
     await server.sampler.sampleNow();
     await waitFor('the silent peer to leave the live counts', async () => server.tracker.counts(ih).complete === 0, NETWORK_WAIT_MS, 100);
     await server.sampler.sampleNow();
-    expect(server.store.swarmHistory(ih).map((x) => x.complete)).toEqual([1, 0]);
+    expect(server.store.history.swarmHistory(ih).map((x) => x.complete)).toEqual([1, 0]);
   });
 });
 

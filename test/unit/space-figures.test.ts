@@ -76,16 +76,16 @@ describe('seeders of a set', () => {
         sets: () => [{ setId: 'paris', seeders: seedingHosts(swarms, [V1, V2]) }],
       });
       await sampler.sampleNow();
-      expect(store.setSeederHistory('paris')).toEqual([{ time: now.t, seeders: 3 }]);
+      expect(store.history.setSeederHistory('paris')).toEqual([{ time: now.t, seeders: 3 }]);
       // The largest per-volume count, which the plot used to show, says 2.
-      expect(Math.max(...[V1, V2].map((ih) => store.latestSwarmSample(ih)!.complete))).toBe(2);
+      expect(Math.max(...[V1, V2].map((ih) => store.history.latestSwarmSample(ih)!.complete))).toBe(2);
       // Unchanged and within the heartbeat: no new sample; a change: one.
       now.t += 60_000 - 1;
       await sampler.sampleNow();
-      expect(store.setSeederHistory('paris')).toHaveLength(1);
+      expect(store.history.setSeederHistory('paris')).toHaveLength(1);
       swarms.announce({ infoHash: V2, key: compactPeer(addressBytes('10.0.0.2')!, 6881), ip: '10.0.0.2', port: 6881, peerId: '-SB0001-000000006881', event: 'stopped', left: 0, numwant: 0 });
       await sampler.sampleNow();
-      expect(store.setSeederHistory('paris').map((s) => s.seeders)).toEqual([3, 2]);
+      expect(store.history.setSeederHistory('paris').map((s) => s.seeders)).toEqual([3, 2]);
     } finally {
       await store.close();
       swarms.close();

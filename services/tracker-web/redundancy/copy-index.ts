@@ -139,7 +139,7 @@ export class CopyIndex {
       }
       if (generation !== this.warmGeneration) return;
       const stats = this.set(setId);
-      if (stats && roundStartedAt !== undefined) await this.store.addCopySample(setId, roundStartedAt, stats);
+      if (stats && roundStartedAt !== undefined) await this.store.history.addCopySample(setId, roundStartedAt, stats);
     }
   }
 

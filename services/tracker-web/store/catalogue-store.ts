@@ -11,6 +11,7 @@ import { openCatalogueTables, prefixRange, type CatalogueTables } from './open-l
 import { inTitleOrder, putSetFilesSync, SetFileIndex, type PublishedFile, type SetFileTables } from './set-files.ts';
 import { categoryRange, decodeCategoryKey, decodeFileRow, fileRange, sha1OfTitleKey, titleRange, UNKNOWN_OFFSET } from './file-index.ts';
 import { ensureStoreFormat } from './store-format.ts';
+import { StoreHistory } from './history.ts';
 import { regionLabel } from '../views/region-label.ts';
 import { indexVersionFiles, type IndexSink } from './version-index.ts';
 import type { BulkIndex } from './bulk-index.ts';
@@ -49,14 +50,7 @@ export interface NewVersion {
   files: PublishedFile[];
 }
 
-/** Time-range options for swarm history reads. */
-export interface HistoryQuery {
-  /** Unix ms, inclusive. */
-  since?: number;
-  /** Unix ms, exclusive. */
-  until?: number;
-  limit?: number;
-}
+export type { HistoryQuery } from './history.ts';
 
 /** The few manifest facts list pages show (region, links), so they never parse a manifest per set. */
 function manifestFacts(text: string): VersionRecord['facts'] {
@@ -77,12 +71,15 @@ export class CatalogueStore {
 
   /** Each version's files by title: paged and searched by the set page, read by the file page. */
   readonly setFiles: SetFileIndex;
+  /** Copy, swarm and set-seeder samples over time (history.ts). */
+  readonly history: StoreHistory;
   /** version no → set version, volume no → info hash: both grow with versions and volumes, not files. */
   private readonly versionByNo = new Map<number, { setId: string; version: number }>();
   private readonly volumeByNo = new Map<number, string>();
 
   private constructor(tables: CatalogueTables) {
     this.t = tables;
+    this.history = new StoreHistory(tables);
     this.setFiles = new SetFileIndex(tables.env, this.setFileTables(), (setId, version) => this.manifest(setId, version));
     this.wordIndex = new TitleIndex(tables.env, tables.titleWords);
     // A new catalogue has nothing to index; an older one is indexed by rebuildTitleIndex.
@@ -512,92 +509,6 @@ export class CatalogueStore {
   /** Revokes a token; true when it existed. */
   async removeToken(tokenSha256: string): Promise<boolean> {
     return this.t.tokens.remove(tokenSha256);
-  }
-
-  // ---- copy history ------------------------------------------------------------------------------
-
-  /** Records a set's copy figures after a census round, so trends can be plotted. */
-  async addCopySample(setId: string, time: number, s: { min: number; median: number; filesUnderTarget: number; bytesUnderTarget: number }): Promise<void> {
-    await this.t.copyHistory.put([setId, time], [s.min, s.median, s.filesUnderTarget, s.bytesUnderTarget]);
-  }
-
-  /** A set's copy figures over time, oldest first. */
-  copyHistory(setId: string, q: HistoryQuery = {}): Array<{ time: number; min: number; median: number; filesUnderTarget: number; bytesUnderTarget: number }> {
-    const range = prefixRange([setId]);
-    const start = q.since === undefined ? range.start : [setId, q.since];
-    const end = q.until === undefined ? range.end : [setId, q.until];
-    return [...this.t.copyHistory.getRange({ start, end, limit: q.limit })].map(({ key, value }) => ({
-      time: key[1],
-      min: value[0],
-      median: value[1],
-      filesUnderTarget: value[2],
-      bytesUnderTarget: value[3],
-    }));
-  }
-
-  // ---- tracker swarm history -------------------------------------------------------------------
-
-  /** Records one sample of a swarm's live counts. */
-  async addSwarmSample(s: SwarmSample): Promise<void> {
-    await this.t.swarmHistory.put([s.infoHash, s.time], [s.complete, s.incomplete]);
-  }
-
-  /** Samples of one swarm in time order, for plots. */
-  swarmHistory(infoHash: string, q: HistoryQuery = {}): SwarmSample[] {
-    const range = prefixRange([infoHash]);
-    const start = q.since === undefined ? range.start : [infoHash, q.since];
-    const end = q.until === undefined ? range.end : [infoHash, q.until];
-    return [...this.t.swarmHistory.getRange({ start, end, limit: q.limit })].map(({ key, value }) => ({
-      infoHash,
-      time: key[1],
-      complete: value[0],
-      incomplete: value[1],
-    }));
-  }
-
-  /** The newest sample of one swarm. */
-  latestSwarmSample(infoHash: string): SwarmSample | undefined {
-    const range = prefixRange([infoHash]);
-    for (const { key, value } of this.t.swarmHistory.getRange({ start: range.end, end: range.start, reverse: true, limit: 1 })) {
-      return { infoHash, time: key[1], complete: value[0], incomplete: value[1] };
-    }
-    return undefined;
-  }
-
-  /** Deletes samples older than `beforeMs` (retention); returns how many went. */
-  async pruneSwarmHistory(beforeMs: number): Promise<number> {
-    let removed = 0;
-    await this.t.swarmHistory.transaction(() => {
-      for (const key of this.t.swarmHistory.getKeys()) {
-        if (key[1] < beforeMs) {
-          this.t.swarmHistory.removeSync(key);
-          removed++;
-        }
-      }
-    });
-    return removed;
-  }
-
-  // ---- set seeder history ------------------------------------------------------------------------
-
-  /** Records how many distinct hosts seeded any volume of a set at `time` (Unix ms). */
-  async addSetSeederSample(setId: string, time: number, seeders: number): Promise<void> {
-    await this.t.setSeeders.put([setId, time], seeders);
-  }
-
-  /** A set's seeder samples in time order, for the set page's plot. */
-  setSeederHistory(setId: string, q: HistoryQuery = {}): Array<{ time: number; seeders: number }> {
-    const range = prefixRange([setId]);
-    const start = q.since === undefined ? range.start : [setId, q.since];
-    const end = q.until === undefined ? range.end : [setId, q.until];
-    return [...this.t.setSeeders.getRange({ start, end, limit: q.limit })].map(({ key, value }) => ({ time: key[1], seeders: value }));
-  }
-
-  /** A set's newest seeder sample. */
-  latestSetSeederSample(setId: string): { time: number; seeders: number } | undefined {
-    const range = prefixRange([setId]);
-    for (const { key, value } of this.t.setSeeders.getRange({ start: range.end, end: range.start, reverse: true, limit: 1 })) return { time: key[1], seeders: value };
-    return undefined;
   }
 
   // ---- census observations ---------------------------------------------------------------------

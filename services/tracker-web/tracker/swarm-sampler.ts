@@ -46,18 +46,18 @@ export class SwarmSampler {
     const heartbeat = this.opts.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
     let written = 0;
     for (const s of this.opts.swarms()) {
-      const prev = this.last.get(s.infoHash) ?? this.opts.store.latestSwarmSample(s.infoHash);
+      const prev = this.last.get(s.infoHash) ?? this.opts.store.history.latestSwarmSample(s.infoHash);
       const changed = !prev || prev.complete !== s.complete || prev.incomplete !== s.incomplete;
       if (!changed && now - prev.time < heartbeat) continue;
-      await this.opts.store.addSwarmSample({ ...s, time: now });
+      await this.opts.store.history.addSwarmSample({ ...s, time: now });
       this.last.set(s.infoHash, { time: now, complete: s.complete, incomplete: s.incomplete });
       written++;
     }
     // Per set too: hosts seeding several volumes of a set count once, which no per-swarm sum can tell.
     for (const s of this.opts.sets?.() ?? []) {
-      const prev = this.lastOfSet.get(s.setId) ?? this.opts.store.latestSetSeederSample(s.setId);
+      const prev = this.lastOfSet.get(s.setId) ?? this.opts.store.history.latestSetSeederSample(s.setId);
       if (prev && prev.seeders === s.seeders && now - prev.time < heartbeat) continue;
-      await this.opts.store.addSetSeederSample(s.setId, now, s.seeders);
+      await this.opts.store.history.addSetSeederSample(s.setId, now, s.seeders);
       this.lastOfSet.set(s.setId, { time: now, seeders: s.seeders });
       written++;
     }

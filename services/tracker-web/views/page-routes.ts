@@ -121,7 +121,7 @@ export function pageRouter(src: ViewSources, extras: PageExtras): Router {
   });
   router.get(routes.setCopyHistory.pattern, (req, res) => {
     const { since } = parseParam(copyHistoryQuerySchema, { since: req.query.since }, 'since (Unix milliseconds)');
-    const body: SetCopyHistoryBody = { set: String(req.params.id), samples: src.store.copyHistory(String(req.params.id), { since: since || undefined }) };
+    const body: SetCopyHistoryBody = { set: String(req.params.id), samples: src.store.history.copyHistory(String(req.params.id), { since: since || undefined }) };
     res.json(body);
   });
   router.get(routes.needs.pattern, (req, res) => {

@@ -62,7 +62,7 @@ export function setModel(src: ViewSources, setId: string, baseUrl: string, files
   const since = src.now().getTime() - PLOT_WINDOW_MS;
   // The set's own samples (distinct hosts over all its volumes), the most in each hour.
   const buckets = new Map<number, number>();
-  for (const s of src.store.setSeederHistory(setId, { since })) {
+  for (const s of src.store.history.setSeederHistory(setId, { since })) {
     const t = Math.floor(s.time / PLOT_BUCKET_MS) * PLOT_BUCKET_MS;
     buckets.set(t, Math.max(buckets.get(t) ?? 0, s.seeders));
   }

@@ -84,7 +84,7 @@ export function readRouter({ store, counts }: ReadRouteOptions): Router {
     const infoHash = parseParam(infoHashSchema, req.params.ih, 'info hash');
     if (!store.isTracked(infoHash)) throw new SeedbankError('NOT_TRACKED', `torrent ${infoHash} is not in this catalogue`);
     const { since, until } = parseParam(swarmQuerySchema, { since: req.query.since, until: req.query.until }, 'since/until (Unix milliseconds)');
-    const body: SwarmDetailBody = { live: counts(infoHash), history: store.swarmHistory(infoHash, { since, until, limit: MAX_HISTORY_SAMPLES }) };
+    const body: SwarmDetailBody = { live: counts(infoHash), history: store.history.swarmHistory(infoHash, { since, until, limit: MAX_HISTORY_SAMPLES }) };
     res.json(body);
   });
 

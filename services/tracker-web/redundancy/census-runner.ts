@@ -4,7 +4,8 @@ import { HostBackoff, keepsVerdict, normalizeHost, runCensus, withDoubleClaims, 
 import { supersessionIndex } from '../feeds/supersession.ts';
 import { DEFAULT_VERIFIED_CACHE_BYTES, VerifiedPieces } from '../census/verified-pieces.ts';
 import type { CensusOptions, CensusResult } from '../census/index.ts';
-import { DEFAULT_LEASE_VOLUMES, LeasePool, type Lease } from '../census-work/lease-pool.ts';
+import { LeasePool, type Lease } from '../census-work/lease-pool.ts';
+import { runLeasedRound } from '../census-work/leased-round.ts';
 import { DEFAULT_PRESENCE_WINDOW_MS } from './presence.ts';
 import type { CatalogueStore } from '../store/catalogue-store.ts';
 import type { SwarmReader } from '../tracker/swarm-store.ts';
@@ -237,7 +238,12 @@ export class CensusRunner {
     };
     let results: CensusResult[];
     try {
-      results = this.pool ? await this.roundThroughPool(this.pool, jobs, options, round) : await runCensus(jobs, options);
+      if (this.pool) {
+        const leased = await runLeasedRound(this.pool, jobs, options, { leaseVolumes: this.o.workers?.leaseVolumes, leaseTtlMs: this.o.workers?.leaseTtlMs, signal: this.controller.signal });
+        results = leased.results;
+        round.volumesBy = leased.volumesBy;
+        round.leasesExpired = leased.leasesExpired;
+      } else results = await runCensus(jobs, options);
     } finally {
       this.current = null;
     }
@@ -276,44 +282,6 @@ export class CensusRunner {
     const round = this.current;
     if (!round || !this.pool || lease.round !== this.pool.round) return;
     for (const r of results) this.count(round, r, lease.taker);
-  }
-
-  /**
-   * A round in leases: the catalogue's own census takes shares of the queue like any worker,
-   * and waits for workers' leases to complete or expire (an expired lease's volumes go back to
-   * the queue, so a dead worker's share is picked up), within the round's budget.
-   */
-  private async roundThroughPool(pool: LeasePool, jobs: CensusJob[], options: CensusOptions, round: CensusRound): Promise<CensusResult[]> {
-    pool.open(jobs);
-    const expiredBefore = pool.expired;
-    const budgetEnd = Date.now() + (options.roundBudgetMs ?? Infinity);
-    const ttl = this.o.workers?.leaseTtlMs ?? 60_000;
-    const all: CensusResult[] = [];
-    try {
-      while (!pool.settled && Date.now() < budgetEnd && !this.controller.signal.aborted) {
-        const lease = pool.take('catalogue', this.o.workers?.leaseVolumes ?? DEFAULT_LEASE_VOLUMES);
-        if (!lease) {
-          await pool.changed(Math.max(1, Math.min(1_000, budgetEnd - Date.now())));
-          continue;
-        }
-        const keepAlive = setInterval(() => pool.renew(lease.id), Math.max(10, ttl / 3));
-        try {
-          all.push(...(await runCensus(lease.jobs, { ...options, roundBudgetMs: Math.max(1, budgetEnd - Date.now()) })));
-        } finally {
-          clearInterval(keepAlive);
-        }
-        pool.complete(lease.id);
-      }
-    } finally {
-      round.volumesBy = {};
-      for (const job of jobs) {
-        const by = pool.doneBy(job.target.infoHash);
-        if (by) round.volumesBy[by] = (round.volumesBy[by] ?? 0) + 1;
-      }
-      round.leasesExpired = pool.expired - expiredBefore;
-      pool.close();
-    }
-    return all;
   }
 
   private record(r: PeerAuditResult): void {

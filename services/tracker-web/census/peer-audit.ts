@@ -150,25 +150,15 @@ class AuditSession {
         ? this.opts.verified.choose(this.infoHash, (p) => fast.length > 0 ? fast.includes(p) : this.claims.has(p), pickClaimed, random, (p) => this.pieceLengthOf(p))
         : { kind: 'piece', piece: pickClaimed() };
       const piece = check.piece;
-      if (this.opts.acquireTransferSlot) {
-        const slot = this.opts.acquireTransferSlot(this.slotAbort.signal);
-        let granted = false;
-        void slot.then((release) => {
-          if (this.settled) return release();
-          this.releaseSlot = release;
-          granted = true;
-          this.poke();
-        }, () => undefined);
-        const queued = performance.now();
-        const deadline = this.deadline;
-        this.deadline = Infinity; // the round's budget bounds this wait, not the audit's
-        try {
-          await this.until('a transfer slot', Infinity, () => granted);
-        } finally {
-          this.deadline = deadline + (performance.now() - queued);
-        }
+      const acquire = this.opts.acquireTransferSlot;
+      if (acquire) {
+        await this.offTheClock('a transfer slot', acquire(this.slotAbort.signal).then((release) => {
+          if (this.settled) release();
+          else this.releaseSlot = release;
+        }));
       }
-      if (this.opts.throttle) await this.budgeted(check.kind === 'piece' ? this.pieceLengthOf(piece) : check.expected.length);
+      const throttle = this.opts.throttle;
+      if (throttle) await this.offTheClock('the census rate budget', throttle(check.kind === 'piece' ? this.pieceLengthOf(piece) : check.expected.length, this.slotAbort.signal));
       this.phase = 'transfer';
       const fetchStarted = performance.now();
       const length = this.pieceLengthOf(piece);
@@ -302,18 +292,21 @@ class AuditSession {
     return [...new Set(this.opts.focusPieces)].filter((i) => this.claims.has(i)).sort((a, b) => a - b);
   }
 
-  /** Waits until the census's rate budget allows `bytes`; like the slot, that wait is not the peer's and moves the deadline on. */
-  private async budgeted(bytes: number): Promise<void> {
-    let allowed = false;
-    void this.opts.throttle!(bytes, this.slotAbort.signal).then(() => {
-      allowed = true;
+  /**
+   * Waits for something the census rations (a transfer slot, its rate budget): that wait is
+   * the round's, not the peer's, so the audit's deadline moves on by as long as it took.
+   */
+  private async offTheClock(what: string, granted: Promise<void>): Promise<void> {
+    let done = false;
+    void granted.then(() => {
+      done = true;
       this.poke();
     }, () => undefined);
     const queued = performance.now();
     const deadline = this.deadline;
-    this.deadline = Infinity;
+    this.deadline = Infinity; // the round's budget bounds this wait, not the audit's
     try {
-      await this.until('the census rate budget', Infinity, () => allowed);
+      await this.until(what, Infinity, () => done);
     } finally {
       this.deadline = deadline + (performance.now() - queued);
     }

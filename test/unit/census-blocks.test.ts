@@ -29,6 +29,9 @@ async function peer(behaviour: FakeBehaviour = 'honest', claims?: (piece: number
   return p;
 }
 
+/** The length of piece `i` (the last one is shorter). */
+const pieceBytes = (i: number) => Math.min(PIECE, data.length - i * PIECE);
+
 /** A random source that returns the given values in turn, then 0.5. */
 function scripted(...values: number[]): () => number {
   return () => values.shift() ?? 0.5;
@@ -37,9 +40,11 @@ function scripted(...values: number[]): () => number {
 describe('block challenges', () => {
   it('verifies a whole piece first, then checks another peer with one block of it', async () => {
     const verified = new VerifiedPieces(16 * PIECE, 0);
-    const first = await auditPeer(await peer(), target, { verified, timeoutMs: 10_000 });
+    // A full-length piece (0.3 of 8 pieces: piece 2), so the byte counts below are exact.
+    const first = await auditPeer(await peer(), target, { verified, timeoutMs: 10_000, random: () => 0.3 });
     expect(first.audited).toMatchObject({ ok: true, check: 'piece' });
-    expect(verified.bytes).toBe(PIECE);
+    expect(verified.bytes).toBe(pieceBytes(first.audited!.piece));
+    expect(first.audited!.piece).toBe(2);
     expect(first.traffic!.in).toBeGreaterThan(PIECE);
 
     const second = await auditPeer(await peer(), target, { verified, timeoutMs: 10_000 });
@@ -115,7 +120,7 @@ describe('who gets a block challenge', () => {
     const verified = new VerifiedPieces(16 * PIECE, 0);
     const first = await auditPeer(await peer(), target, { verified, blockChallenge: false });
     expect(first.audited).toMatchObject({ ok: true, check: 'piece' });
-    expect(verified.bytes).toBe(PIECE);
+    expect(verified.bytes).toBe(pieceBytes(first.audited!.piece));
     const again = await auditPeer(await peer(), target, { verified, blockChallenge: false });
     expect(again.audited?.check).toBe('piece');
   });

@@ -7,7 +7,8 @@ import { isApartPrefix } from './volume-rule.ts';
  * Every manifest format this code reads, oldest first; the last is the one it writes. What
  * each format adds is checked in FORMAT_RULES below, the one place a new format is added.
  * /1: the first layout. /2: unportable names kept in volumes of their own (`u` prefixes,
- * `portable` on each volume).
+ * `portable` on each volume). /3, the split manifest for sets of any size, has its own module
+ * (split-manifest.ts): its top manifest has no file records, so it is not a {@link Manifest}.
  */
 export const MANIFEST_FORMATS = ['seedbank-manifest/1', 'seedbank-manifest/2'] as const;
 export type ManifestFormat = (typeof MANIFEST_FORMATS)[number];
@@ -140,8 +141,13 @@ export function parseManifest(text: string, source = 'manifest'): Manifest {
     throw new SeedbankError('MANIFEST_INVALID', `${source} is not JSON: ${(err as Error).message}`);
   }
   const format = (value as { format?: unknown } | null)?.format;
+  if (format === 'seedbank-manifest/3') {
+    throw new SeedbankError('MANIFEST_INVALID', `${source} is a split manifest (seedbank-manifest/3): its files are in per-volume lists`, {
+      hint: 'read it with openVersionManifest (shared/formats/version-manifest.ts), which streams the lists',
+    });
+  }
   if (!MANIFEST_FORMATS.includes(format as ManifestFormat)) {
-    throw new SeedbankError('MANIFEST_INVALID', `${source} has format ${JSON.stringify(format)}; this Seedbank reads ${MANIFEST_FORMATS.join(' and ')}`, {
+    throw new SeedbankError('MANIFEST_INVALID', `${source} has format ${JSON.stringify(format)}; this Seedbank reads ${[...MANIFEST_FORMATS, 'seedbank-manifest/3'].join(', ')}`, {
       hint: typeof format === 'string' && format.startsWith('seedbank-manifest/') ? 'it was written by a newer Seedbank: upgrade this one' : 'is this a Seedbank manifest.json?',
     });
   }
@@ -155,4 +161,10 @@ export function parseManifest(text: string, source = 'manifest'): Manifest {
     });
   }
   return result.data;
+}
+
+/** The format tag a manifest text declares, read without parsing the rest (null when it has none). */
+export function declaredFormat(text: string): string | null {
+  const m = /"format":"(seedbank-manifest\/\d+)"/.exec(text.slice(0, 4096)) ?? /"format":"(seedbank-manifest\/\d+)"/.exec(text);
+  return m ? m[1]! : null;
 }

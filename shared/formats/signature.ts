@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SeedbankError } from '../errors.ts';
 import { signBytes, verifyBytes, type SetKey } from '../signing.ts';
+import { sha256Hex } from '../canonical-json.ts';
 import { serializeManifest, manifestSha256, type Manifest } from './manifest.ts';
 
 /** The detached signature file written beside each manifest (`manifest.sig`). */
@@ -24,6 +25,22 @@ export function signManifest(manifest: Manifest, key: SetKey): ManifestSignature
     algorithm: 'ed25519',
     publicKey: key.publicKeyHex,
     manifestSha256: manifestSha256(manifest),
+    signature: signBytes(key, bytes).toString('hex'),
+  };
+}
+
+/**
+ * Signs a manifest's exact bytes (any format: a split top manifest is signed this way) with the
+ * set's key, after checking the manifest names that key.
+ */
+export function signManifestText(text: string, publicKeyInManifest: string, key: SetKey): ManifestSignature {
+  if (publicKeyInManifest !== key.publicKeyHex) throw new SeedbankError('KEY_MISMATCH', 'the manifest names another public key than the signing key');
+  const bytes = Buffer.from(text, 'utf8');
+  return {
+    format: 'seedbank-signature/1',
+    algorithm: 'ed25519',
+    publicKey: key.publicKeyHex,
+    manifestSha256: sha256Hex(bytes),
     signature: signBytes(key, bytes).toString('hex'),
   };
 }

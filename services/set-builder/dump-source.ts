@@ -15,7 +15,7 @@ export const COMMONS_UPLOAD_BASE = 'https://upload.wikimedia.org/wikipedia/';
 /** Dumps every dump build reads. */
 const NEEDED: DumpKind[] = ['image', 'page', 'categorylinks', 'pages-articles'];
 /** Dumps read when the run has them (linktarget: newer MediaWiki's categorylinks needs it). */
-const OPTIONAL: DumpKind[] = ['linktarget', 'imagelinks', 'globalimagelinks'];
+const OPTIONAL: DumpKind[] = ['linktarget', 'imagelinks', 'globalimagelinks', 'geo_tags'];
 
 /** How to build from a dump run. */
 export interface DumpSourceOptions {

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { SeedbankError } from '../errors.ts';
 
 /** The dumps a build may read; pages-articles is the XML of current page text. */
-export type DumpKind = 'image' | 'page' | 'categorylinks' | 'linktarget' | 'imagelinks' | 'globalimagelinks' | 'pages-articles';
+export type DumpKind = 'image' | 'page' | 'categorylinks' | 'linktarget' | 'imagelinks' | 'globalimagelinks' | 'geo_tags' | 'pages-articles';
 
 const RUN_FILE = /^([a-z0-9_]+)-(\d{8})-(.+)$/;
 const SUFFIX: Array<[DumpKind, RegExp]> = [
@@ -21,8 +21,21 @@ const SUFFIX: Array<[DumpKind, RegExp]> = [
   ['linktarget', /^linktarget\.sql(\.gz)?$/],
   ['imagelinks', /^imagelinks\.sql(\.gz)?$/],
   ['globalimagelinks', /^globalimagelinks\.sql(\.gz)?$/],
-  ['pages-articles', /^pages-articles\.xml(\.gz|\.bz2)?$/],
+  ['geo_tags', /^geo_tags\.sql(\.gz)?$/],
 ];
+/**
+ * The page text, whole (`pages-articles.xml.gz`/`.bz2`), in multistream form, or split as large
+ * wikis publish it (`pages-articles1.xml-p1p41242.bz2`, `pages-articles2.xml-p41243p151573.bz2`,
+ * …, each part a whole XML document over a page id range).
+ */
+const PAGES = /^pages-articles(-multistream)?(\d*)\.xml(?:-p(\d+)p(\d+))?(\.gz|\.bz2)?$/;
+
+/** One file of the page text: its flavour and, for a part, its page id range. */
+interface PagesFile {
+  file: string;
+  multistream: boolean;
+  range: [number, number] | null;
+}
 const CHECKSUM_LIST = { md5: /(^|-)md5sums(\.txt)?$/, sha1: /(^|-)sha1sums(\.txt)?$/ } as const;
 const HEX = { md5: /^[0-9a-f]{32}$/, sha1: /^[0-9a-f]{40}$/ } as const;
 
@@ -33,8 +46,10 @@ export interface DumpRun {
   wiki: string;
   /** The run's date, `YYYYMMDD`. */
   date: string;
-  /** Path of each dump present in the run. */
+  /** Path of each dump present in the run (for pages-articles: its first part). */
   files: Partial<Record<DumpKind, string>>;
+  /** The page text's files in page id order: one for a whole dump, every part of a split one. */
+  pageParts: string[];
   /** How the files were verified: file name → the digests compared. */
   verified: Record<string, Array<'md5' | 'sha1'>>;
 }
@@ -53,9 +68,19 @@ export async function openDumpRun(dir: string, need: DumpKind[], optional: DumpK
     throw new SeedbankError('DUMP_RUN_NOT_FOUND', `cannot read the dump folder ${dir}: ${(err as Error).message}`, { cause: err });
   }
   const runs = new Map<string, Partial<Record<DumpKind, string>>>();
+  const pagesOf = new Map<string, PagesFile[]>();
   for (const name of names) {
     const m = RUN_FILE.exec(name);
     if (!m) continue;
+    const pages = PAGES.exec(m[3]!);
+    if (pages) {
+      const key = `${m[1]}-${m[2]}`;
+      if (!runs.has(key)) runs.set(key, {});
+      const range: [number, number] | null = pages[3] ? [Number(pages[3]), Number(pages[4])] : null;
+      // A numbered file without a range (pages-articles1.xml.bz2) is a part whose range we cannot check: not used.
+      if (pages[2] === '' || range) pagesOf.set(key, [...(pagesOf.get(key) ?? []), { file: path.join(dir, name), multistream: pages[1] !== undefined, range }]);
+      continue;
+    }
     const kind = SUFFIX.find(([, re]) => re.test(m[3]!))?.[0];
     if (!kind) continue;
     const key = `${m[1]}-${m[2]}`;
@@ -71,6 +96,8 @@ export async function openDumpRun(dir: string, need: DumpKind[], optional: DumpK
   }
   const [key, files] = [...runs.entries()][0]!;
   const [wiki, date] = [key.slice(0, key.lastIndexOf('-')), key.slice(key.lastIndexOf('-') + 1)];
+  const pageParts = choosePageParts(pagesOf.get(key) ?? [], `the ${wiki} run of ${date} in ${dir}`);
+  if (pageParts.length > 0) files['pages-articles'] = pageParts[0];
   const missing = need.filter((k) => files[k] === undefined);
   if (missing.length > 0) {
     throw new SeedbankError('DUMP_RUN_NOT_FOUND', `the ${wiki} run of ${date} in ${dir} lacks ${missing.map((k) => `${wiki}-${date}-${k}`).join(', ')}`, {
@@ -78,12 +105,14 @@ export async function openDumpRun(dir: string, need: DumpKind[], optional: DumpK
     });
   }
   const used = Object.fromEntries(Object.entries(files).filter(([k]) => need.includes(k as DumpKind) || optional.includes(k as DumpKind))) as DumpRun['files'];
+  const readsPages = used['pages-articles'] !== undefined;
+  const usedFiles = [...Object.values(used).filter((f) => f !== used['pages-articles']), ...(readsPages ? pageParts : [])];
   const status = await readStatus(dir, names);
   const expected: Expected = { ...status.checksums };
   for (const name of names) {
     for (const algo of ['md5', 'sha1'] as const) if (CHECKSUM_LIST[algo].test(name)) await readChecksumList(path.join(dir, name), algo, expected);
   }
-  for (const file of Object.values(used)) {
+  for (const file of usedFiles) {
     const base = path.basename(file);
     const job = status.jobOf.get(base);
     if (status.kind === 'dumpstatus' && (job === undefined || job.status !== 'done')) {
@@ -94,8 +123,33 @@ export async function openDumpRun(dir: string, need: DumpKind[], optional: DumpK
     }
   }
   const verified: DumpRun['verified'] = {};
-  for (const file of Object.values(used)) verified[path.basename(file)] = await verifyFile(file, expected[path.basename(file)]);
-  return { dir, wiki, date, files: used, verified };
+  for (const file of usedFiles) verified[path.basename(file)] = await verifyFile(file, expected[path.basename(file)]);
+  return { dir, wiki, date, files: used, pageParts: readsPages ? pageParts : [], verified };
+}
+
+/**
+ * The page text files to read: a whole dump if there is one (gzip, then bzip2, then
+ * multistream), else every part of one flavour in page id order, refused when the parts leave a
+ * gap (a part not downloaded would silently drop its pages).
+ */
+function choosePageParts(found: PagesFile[], run: string): string[] {
+  const rank = (f: PagesFile) => (f.multistream ? 2 : 0) + (f.file.endsWith('.gz') ? 0 : 1);
+  const whole = found.filter((f) => f.range === null).sort((a, b) => rank(a) - rank(b));
+  if (whole.length > 0) return [whole[0]!.file];
+  for (const multistream of [false, true]) {
+    const parts = found.filter((f) => f.multistream === multistream).sort((a, b) => a.range![0] - b.range![0]);
+    if (parts.length === 0) continue;
+    for (let i = 1; i < parts.length; i++) {
+      const [prev, next] = [parts[i - 1]!.range!, parts[i]!.range!];
+      if (next[0] !== prev[1] + 1) {
+        throw new SeedbankError('DUMP_RUN_NOT_FOUND', `${run}: the pages-articles parts ${next[0] <= prev[1] ? 'overlap' : 'leave a gap'} between ${path.basename(parts[i - 1]!.file)} (up to page ${prev[1]}) and ${path.basename(parts[i]!.file)} (from page ${next[0]})`, {
+          hint: `download every part of the run's pages-articles${multistream ? '-multistream' : ''} dump into the folder, and no part of another run`,
+        });
+      }
+    }
+    return parts.map((p) => p.file);
+  }
+  return [];
 }
 
 interface RunStatus {

@@ -122,6 +122,20 @@ export async function readXmlPages(file: string, o: XmlPagesOptions): Promise<{ 
   return { pages };
 }
 
+/**
+ * Reads the page text of a run whose pages-articles may come in parts (each a whole XML
+ * document over a page id range): the header of the first part, then every page of every part
+ * in order; resolves with the number of pages.
+ */
+export async function readXmlPageParts(files: string[], o: XmlPagesOptions): Promise<{ pages: number }> {
+  let pages = 0;
+  for (const [i, file] of files.entries()) {
+    pages += (await readXmlPages(file, { ...o, onHeader: i === 0 ? o.onHeader : undefined })).pages;
+    if (o.headerOnly) break;
+  }
+  return { pages };
+}
+
 function notXml(file: string): never {
   throw new SeedbankError('DUMP_INVALID', `${file} is not a MediaWiki XML dump (no <mediawiki> header before the first page)`, { hint: 'give the pages-articles.xml.gz (or .bz2) of the run' });
 }

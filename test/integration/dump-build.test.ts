@@ -11,7 +11,7 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSet, type BuildResult } from '../../services/set-builder/build.ts';
 import { parseExport } from '../../services/set-builder/listing/export-xml.ts';
-import { writeDumpRun, type DumpRunFiles } from '../../deploy/local/wiki/dump-run.ts';
+import { writeDumpRun, type DumpRunFiles, type GeoTag } from '../../deploy/local/wiki/dump-run.ts';
 import { fillWiki, type FixtureSet } from '../../deploy/local/wiki/fixtures.ts';
 import { startWiki, type Wiki } from '../../deploy/local/wiki/mediawiki.ts';
 import { liveGroupMembers } from '../../deploy/local/wiki/php-server.ts';
@@ -167,6 +167,42 @@ describe('a set built from the dumps of a MariaDB wiki', () => {
     await expect(buildSet({ recipe: recipes()[0]!, dataDir: path.join(work, 'lib'), dumps: { dir: damaged, uploadBase: wiki.uploadBaseUrl } })).rejects.toSatisfy(
       (e: unknown) => e instanceof SeedbankError && e.code === 'DUMP_CHECKSUM_MISMATCH',
     );
+  });
+
+  it('reads pages-articles in parts (as large wikis publish it) and regions from a geo_tags dump', async () => {
+    // GeoData's table as the extension fills it: the fixture's camera locations, plus one file
+    // located only there, one demoted to a non-primary (object) location and one on the Moon.
+    const located = fixtures.files.filter((f) => f.coordinates !== null && f.name !== 'Sacré-Cœur at night.jpg');
+    const geoTags: GeoTag[] = [
+      ...located.map((f) => ({ name: f.name, ...f.coordinates! })),
+      { name: 'Seine at Pont Neuf.jpg', lat: 48.8575, lon: 2.3414 },
+      { name: 'Sacré-Cœur at night.jpg', lat: 48.8867, lon: 2.3431, primary: false },
+      { name: 'Pigeon on a bench.jpg', lat: 48.86, lon: 2.34, globe: 'moon' },
+    ];
+    const partsRun = await writeDumpRun(wiki, path.join(work, 'run-parts'), RUN_DATE, { pageParts: 3, geoTags });
+    const parts = Object.keys(partsRun.files).filter((f) => /pages-articles\d\.xml-p\d+p\d+\.bz2$/.test(f));
+    expect(parts.length, 'dumpBackup.php wrote the page text in three bzip2 parts').toBe(3);
+    const [walk, region] = recipes();
+    const fromParts = await buildSet({ recipe: walk!, dataDir: path.join(work, 'parts'), maxBytesPerSecond: 0, dumps: { dir: partsRun.dir, uploadBase: wiki.uploadBaseUrl } });
+    // Coordinates now come from geo_tags (checked below); everything else is the API's.
+    const facts = (files: BuildResult['manifest']['files']) => files.map(({ coordinates: _c, ...f }) => f);
+    expect(facts(fromParts.manifest.files)).toEqual(facts(built.get('paris-walk')!.api.manifest.files));
+    expect(fromParts.manifest.volumes.map((v) => v.infoHash)).toEqual(built.get('paris-walk')!.api.manifest.volumes.map((v) => v.infoHash));
+
+    const byGeo = await buildSet({ recipe: region!, dataDir: path.join(work, 'parts'), maxBytesPerSecond: 0, dumps: { dir: partsRun.dir, uploadBase: wiki.uploadBaseUrl } });
+    const inBox = (c: { lat: number; lon: number }) => c.lat >= 48.8 && c.lat <= 48.9 && c.lon >= 2.2 && c.lon <= 2.4;
+    const expected = geoTags.filter((g) => g.primary !== false && g.globe === undefined && inBox(g)).map((g) => `File:${g.name}`).sort();
+    expect(byGeo.manifest.files.map((f) => f.title).sort()).toEqual(expected);
+    expect(byGeo.manifest.files.find((f) => f.title === 'File:Seine at Pont Neuf.jpg')?.coordinates).toEqual({ lat: 48.8575, lon: 2.3414 });
+
+    // A part missing from the folder leaves a gap in the page ids: refused, not a silently smaller set.
+    const gap = path.join(work, 'run-gap');
+    await cp(partsRun.dir, gap, { recursive: true });
+    await rm(path.join(gap, parts.sort()[1]!));
+    await expect(buildSet({ recipe: walk!, dataDir: path.join(work, 'gap'), dumps: { dir: gap, uploadBase: wiki.uploadBaseUrl } })).rejects.toMatchObject({
+      code: 'DUMP_RUN_NOT_FOUND',
+      message: expect.stringMatching(/pages-articles parts leave a gap between .*pages-articles1\.xml-p1p\d+\.bz2/),
+    });
   });
 
   it('stops its mariadbd with the wiki: no process left in its group, its folder gone', async () => {

@@ -26,11 +26,11 @@ const NEED = ['image', 'page', 'categorylinks', 'pages-articles'] as const;
 const digest = (algo: string, b: Buffer | string) => createHash(algo).update(b).digest('hex');
 
 /** A run folder of `testwiki` on 20250101 with small stand-in files; `tweak` edits it before writing. */
-async function runFolder(tweak: (files: Record<string, string>) => void = () => {}): Promise<string> {
+async function runFolder(tweak: (files: Record<string, string>) => void = () => {}, pages = ['pages-articles.xml.bz2']): Promise<string> {
   const dir = path.join(work, `run-${n++}`);
   await mkdir(dir);
   const files: Record<string, string> = {};
-  for (const k of ['image.sql.gz', 'page.sql.gz', 'categorylinks.sql.gz', 'pages-articles.xml.bz2']) files[`testwiki-20250101-${k}`] = `bytes of ${k}\n`;
+  for (const k of ['image.sql.gz', 'page.sql.gz', 'categorylinks.sql.gz', ...pages]) files[`testwiki-20250101-${k}`] = `bytes of ${k}\n`;
   const jobs: Record<string, unknown> = {};
   for (const [name, body] of Object.entries(files)) jobs[name.replace(/\W/g, '')] = { status: 'done', files: { [name]: { size: body.length } } };
   files['dumpstatus.json'] = JSON.stringify({ jobs, version: '0.8' });
@@ -90,6 +90,30 @@ describe('a dump run folder', () => {
       f['status.txt'] = 'done\n';
     });
     expect((await openDumpRun(dir, [...NEED])).verified['testwiki-20250101-page.sql.gz']).toEqual(['md5']);
+  });
+});
+
+describe('the page text of a run', () => {
+  const parts = ['pages-articles1.xml-p1p100.bz2', 'pages-articles2.xml-p101p250.bz2', 'pages-articles3.xml-p251p900.bz2'];
+  const names = async (dir: string) => (await openDumpRun(dir, [...NEED])).pageParts.map((f) => path.basename(f));
+
+  it('is read whole when whole, else every part in page order; multistream when that is all there is', async () => {
+    expect(await names(await runFolder(undefined, ['pages-articles.xml.bz2', 'pages-articles.xml.gz', ...parts]))).toEqual(['testwiki-20250101-pages-articles.xml.gz']);
+    expect(await names(await runFolder(undefined, [parts[2]!, parts[0]!, parts[1]!]))).toEqual(parts.map((p) => `testwiki-20250101-${p}`));
+    const multi = ['pages-articles-multistream1.xml-p1p100.bz2', 'pages-articles-multistream2.xml-p101p900.bz2'];
+    expect(await names(await runFolder(undefined, multi))).toEqual(multi.map((p) => `testwiki-20250101-${p}`));
+    const run = await openDumpRun(await runFolder(undefined, parts), [...NEED]);
+    expect(Object.keys(run.verified).filter((f) => f.includes('pages-articles')).length, 'every part is checked against the checksums').toBe(3);
+  });
+
+  it('in parts is refused when a part is missing or two overlap, naming them', async () => {
+    expect(await refusal(await runFolder(undefined, [parts[0]!, parts[2]!]))).toMatchObject({
+      code: 'DUMP_RUN_NOT_FOUND',
+      message: expect.stringContaining('leave a gap between testwiki-20250101-pages-articles1.xml-p1p100.bz2 (up to page 100) and testwiki-20250101-pages-articles3.xml-p251p900.bz2 (from page 251)'),
+    });
+    expect(await refusal(await runFolder(undefined, [parts[0]!, 'pages-articles2.xml-p90p900.bz2']))).toMatchObject({ message: expect.stringContaining('overlap') });
+    const damaged = await runFolder((f) => (f[`testwiki-20250101-${parts[1]}`] = 'other bytes'), parts);
+    expect(await refusal(damaged)).toMatchObject({ code: 'DUMP_CHECKSUM_MISMATCH', message: expect.stringContaining(parts[1]!) });
   });
 });
 

@@ -1,17 +1,18 @@
 /**
  * Lists a recipe's selection from one dump run instead of the API: the category walk over
  * categorylinks and page (the same depth and cycle rules as the API walk), a shard from the
- * image table's names, a region from the page text's {{Location}} templates; file facts from
- * image; description pages copied verbatim from pages-articles. The result has the API
+ * image table's names, a region from GeoData's geo_tags dump when the run has one, else the page
+ * text's {{Location}} templates; file facts from image; description pages copied verbatim from
+ * pages-articles (whole, or in the parts large wikis publish). The result has the API
  * listing's shape, so the rest of the build (downloads, volumes, manifest) is the same.
  */
 import { commonsPath, originalUrl } from '../../../shared/commons-path.ts';
 import type { DumpRun } from '../../../shared/dumps/dump-run-folder.ts';
-import { pageHead, parseSiteInfo, readXmlPages, type SiteInfo } from '../../../shared/dumps/xml-pages-reader.ts';
+import { pageHead, parseSiteInfo, readXmlPageParts, readXmlPages, type SiteInfo } from '../../../shared/dumps/xml-pages-reader.ts';
 import { SeedbankError } from '../../../shared/errors.ts';
 import { inShard, shardRange, type Recipe } from '../../../shared/formats/recipe.ts';
 import { silentLogger, type Logger } from '../../../shared/log.ts';
-import { NS_FILE, readCategoryLinks, readGlobalImageLinks, readImageFacts, readImageLinks, readPageTitles, type CategoryLinks } from './dump-tables.ts';
+import { NS_FILE, readCategoryLinks, readGeoTags, readGlobalImageLinks, readImageFacts, readImageLinks, readPageTitles, type CategoryLinks } from './dump-tables.ts';
 import { parseExport, type ExportedPage } from './export-xml.ts';
 import type { ListedFile } from './listed-file.ts';
 import { selectionFilter, sortByTitle, walkRoots, type ListingProgress, type Selection } from './selection.ts';
@@ -46,6 +47,8 @@ export async function listSelectionFromDumps(
   const xmlFile = run.files['pages-articles']!;
   let header = '';
   await readXmlPages(xmlFile, { headerOnly: true, onHeader: (h) => (header = h) });
+  // GeoData's own table when the run has it (what the API's prop=coordinates reads), else {{Location}} in the page text.
+  const geo = run.files.geo_tags ? await timed('geo_tags', (g) => g.size, () => readGeoTags(run.files.geo_tags!)) : null;
   const site = parseSiteInfo(header);
   const filePrefix = `${site.namespaces.get(NS_FILE) ?? 'File'}:`;
 
@@ -82,7 +85,7 @@ export async function listSelectionFromDumps(
   const pages = new Map<number, ExportedPage>();
   let maxRevisionId = 0;
   const xml = await timed('pages-articles', (r) => r.pages, () =>
-    readXmlPages(xmlFile, {
+    readXmlPageParts(run.pageParts, {
       onPage(block) {
         const head = pageHead(block);
         if (head.revisionId > maxRevisionId) maxRevisionId = head.revisionId;
@@ -117,7 +120,7 @@ export async function listSelectionFromDumps(
       license: licenseFromWikitext(page.text),
       author: authorFromWikitext(page.text),
       categories: [...new Set(links.categoriesOf.get(pageId) ?? [])].sort(),
-      coordinates: coordinatesFromWikitext(page.text),
+      coordinates: geo ? (geo.get(pageId) ?? null) : coordinatesFromWikitext(page.text),
       page,
     };
     if (keep(file)) files.push(file);

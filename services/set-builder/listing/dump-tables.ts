@@ -210,3 +210,24 @@ export async function readGlobalImageLinks(file: string, wiki: string, namespace
   });
   return out;
 }
+
+/**
+ * Camera locations from the GeoData extension's `geo_tags` dump: the primary Earth coordinate
+ * of each page (what `{{Location}}` sets on Commons), by page id. A region set reads these when
+ * the run has the dump, instead of parsing every page's text.
+ */
+export async function readGeoTags(file: string): Promise<Map<number, { lat: number; lon: number }>> {
+  const out = new Map<number, { lat: number; lon: number }>();
+  let at: Record<string, number> = {};
+  await readSqlDump(file, {
+    table: 'geo_tags',
+    onColumns: (cols) => (at = columnIndex('geo_tags', cols, ['gt_page_id', 'gt_globe', 'gt_primary', 'gt_lat', 'gt_lon'])),
+    onRow(row) {
+      if (row.number(at.gt_primary!) !== 1 || row.text(at.gt_globe!) !== 'earth') return;
+      const lat = row.number(at.gt_lat!);
+      const lon = row.number(at.gt_lon!);
+      if (Number.isFinite(lat) && Number.isFinite(lon)) out.set(row.number(at.gt_page_id!), { lat, lon });
+    },
+  });
+  return out;
+}

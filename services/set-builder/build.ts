@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { canonicalJson } from '../../shared/canonical-json.ts';
-import { listChangesSince, type ListingState } from './listing/changes-since.ts';
+import { listChangesSince, listedAt, type ListingState } from './listing/changes-since.ts';
 import { parseExport } from './listing/export-xml.ts';
 import type { Selection } from './listing/selection.ts';
 import { fileMeta } from './listing/listed-file.ts';
@@ -219,7 +219,8 @@ export async function buildSet(options: BuildOptions): Promise<BuildResult> {
     const state: ListingState = {
       format: 'seedbank-listing-state/1',
       categoryTree: selection.categoryTree,
-      lastFullListing: selection.mode === 'full' ? builtAt.toISOString() : (await readListingState(store, recipe.id, parentVersion!))!.lastFullListing,
+      // A run shows the wiki as it was when the run began, whenever the build read it.
+      lastFullListing: selection.mode === 'full' ? (fromDump ? listedAt({ snapshot: { fromDump } as Manifest['snapshot'] }) : builtAt.toISOString()) : (await readListingState(store, recipe.id, parentVersion!))!.lastFullListing,
     };
     await writeFile(path.join(scratch, 'listing.json'), `${JSON.stringify(state, null, 2)}\n`);
     const dir = await store.commitVersion(recipe.id, version, scratch);
@@ -270,8 +271,6 @@ async function tryChangeListing(
 ): Promise<Selection | { fallback: string }> {
   if (canonicalJson(parent.recipe) !== canonicalJson(recipe)) return { fallback: 'the recipe changed' };
   if (parent.source.wiki !== apiUrl) return { fallback: 'another wiki than the parent version' };
-  // The run's data is older than the parent's build time: a scan from builtAt would miss what changed in between.
-  if (parent.snapshot.fromDump) return { fallback: `the parent was listed from the ${parent.snapshot.fromDump.run} dump run` };
   const state = await readListingState(store, recipe.id, parent.version);
   let pages;
   try {

@@ -12,10 +12,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSet, type BuildResult } from '../../services/set-builder/build.ts';
 import { parseExport } from '../../services/set-builder/listing/export-xml.ts';
 import { writeDumpRun, type DumpRunFiles, type GeoTag } from '../../deploy/local/wiki/dump-run.ts';
-import { fillWiki, type FixtureSet } from '../../deploy/local/wiki/fixtures.ts';
+import { changeWiki, fillWiki, type FixtureSet } from '../../deploy/local/wiki/fixtures.ts';
 import { startWiki, type Wiki } from '../../deploy/local/wiki/mediawiki.ts';
 import { liveGroupMembers } from '../../deploy/local/wiki/php-server.ts';
 import { SeedbankError } from '../../shared/errors.ts';
+import { createLogger } from '../../shared/log.ts';
 import { commonsPath } from '../../shared/commons-path.ts';
 import { inShard, parseRecipe, shardRange, type Recipe } from '../../shared/formats/recipe.ts';
 import { runCli } from '../helpers/run-cli.ts';
@@ -203,6 +204,24 @@ describe('a set built from the dumps of a MariaDB wiki', () => {
       code: 'DUMP_RUN_NOT_FOUND',
       message: expect.stringMatching(/pages-articles parts leave a gap between .*pages-articles1\.xml-p1p\d+\.bz2/),
     });
+  });
+
+  it('rolls a version listed from a run forward with the API\'s recent changes since the run began', async () => {
+    // Runs after every test that compares with the builds made before the wiki changed.
+    const changes = await changeWiki(wiki, fixtures);
+    const walk = recipes()[0]!;
+    const dayAfterRun = () => new Date('2026-12-02T12:00:00Z');
+    const log: string[] = [];
+    const logger = createLogger({ format: 'json', sink: { write: (line) => void log.push(line), isTTY: false } });
+    const rolled = await buildSet({ recipe: walk, dataDir: path.join(work, 'dumps'), maxBytesPerSecond: 0, now: dayAfterRun, logger });
+    expect(rolled.stats.listingMode, `read the changes, not the whole tree: ${log.filter((l) => l.includes('reason')).join('')}`).toBe('changes');
+    expect(rolled.version).toBe(2);
+    const fresh = await buildSet({ recipe: walk, dataDir: path.join(work, 'api-after'), maxBytesPerSecond: 0 });
+    expect(rolled.manifest.files).toEqual(fresh.manifest.files);
+    expect(rolled.manifest.volumes.map((v) => v.infoHash)).toEqual(fresh.manifest.volumes.map((v) => v.infoHash));
+    expect(rolled.manifest.changes.added).toEqual(expect.arrayContaining(changes.added.map((f) => f.title).filter((t) => rolled.manifest.files.some((f) => f.title === t))));
+    expect(rolled.manifest.changes.removed).toContain(changes.deleted.title);
+    expect(rolled.manifest.snapshot.fromDump, 'v2 was listed through the API').toBeUndefined();
   });
 
   it('stops its mariadbd with the wiki: no process left in its group, its folder gone', async () => {

@@ -39,7 +39,8 @@ interface RcEntry {
 
 /**
  * Lists a category recipe's selection by reading the wiki's recent changes since the
- * parent version instead of walking every category again: only files touched since
+ * parent version (since its dump run began, for a version listed from dumps: the roll-forward
+ * from a run) instead of walking every category again: only files touched since
  * (uploads, re-uploads, edits, deletions, moves) are queried; the rest is carried over
  * from the parent's manifest and pages. Returns the reason instead when only a full
  * listing is safe (a category in the tree changed, the parent is too old, no state).
@@ -57,7 +58,10 @@ export async function listChangesSince(
   if (recipe.selection.categories.length === 0) return { fallback: 'region and shard recipes are listed in full' };
   if (now.getTime() - Date.parse(state.lastFullListing) > FULL_LISTING_EVERY_MS) return { fallback: 'the last full listing is over 7 days old' };
   const tree = new Set(Object.keys(state.categoryTree));
-  const since = new Date(Date.parse(manifest.snapshot.builtAt) - CHANGE_SCAN_MARGIN_MS);
+  const since = new Date(Date.parse(listedAt(manifest)) - CHANGE_SCAN_MARGIN_MS);
+  // A dump run's tables and page text are taken hours apart, so its ids do not mark one moment:
+  // rolling forward from a run reads every change since the run began.
+  const byIds = manifest.snapshot.fromDump === undefined;
 
   const touchedFiles = new Set<string>();
   const touchedCategories = new Set<string>();
@@ -74,7 +78,7 @@ export async function listChangesSince(
     const res = await api.query({ ...rcParams, ...cont });
     for (const rc of (res.query?.recentchanges ?? []) as RcEntry[]) {
       // The time window has a margin; the ids recorded at the snapshot say exactly what the parent saw.
-      if (rc.type === 'log' ? (rc.logid ?? 0) <= manifest.snapshot.maxLogId : (rc.revid ?? 0) <= manifest.snapshot.maxRevisionId) continue;
+      if (byIds && (rc.type === 'log' ? (rc.logid ?? 0) <= manifest.snapshot.maxLogId : (rc.revid ?? 0) <= manifest.snapshot.maxRevisionId)) continue;
       (rc.ns === NS_CATEGORY ? touchedCategories : touchedFiles).add(rc.title);
       const target = rc.logparams?.target_title;
       if (rc.logtype === 'move' && target) (rc.logparams?.target_ns === NS_CATEGORY ? touchedCategories : touchedFiles).add(target);
@@ -87,9 +91,11 @@ export async function listChangesSince(
   // depth its current parents give it and compare with the depth it was walked at.
   if (touchedCategories.size > 0) {
     const roots = new Map(recipe.selection.categories.map((c) => [c.name, c.depth]));
+    const excluded = new Set(recipe.selection.excludeCategories);
     const parents = await categoriesOf(api, [...touchedCategories]);
     for (const title of touchedCategories) {
       const name = title.replace(/^[^:]+:/, '');
+      if (excluded.has(name)) continue; // never entered, wherever it sits
       let depth = roots.get(name) ?? -1;
       for (const p of parents.get(title) ?? []) if (tree.has(p)) depth = Math.max(depth, state.categoryTree[p]! - 1);
       const before = tree.has(name) ? state.categoryTree[name]! : -1;
@@ -123,6 +129,15 @@ export async function listChangesSince(
     categoryTree: state.categoryTree,
     mode: 'changes',
   };
+}
+
+/**
+ * The moment a version's listing shows the wiki as it was: the start of its dump run (a run is
+ * dated the day it begins), or its build time when it was listed through the API.
+ */
+export function listedAt(manifest: Pick<Manifest, 'snapshot'>): string {
+  const run = manifest.snapshot.fromDump?.run;
+  return run ? `${run.slice(0, 4)}-${run.slice(4, 6)}-${run.slice(6, 8)}T00:00:00.000Z` : manifest.snapshot.builtAt;
 }
 
 async function categoriesOf(api: WikiApi, titles: string[]): Promise<Map<string, string[]>> {

@@ -2,7 +2,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { assignVolumesApart } from '../../shared/formats/volume-rule.ts';
 import { unportablePaths } from '../../shared/formats/portable-name.ts';
-import type { Manifest, ManifestVolume } from '../../shared/formats/manifest.ts';
+import type { ManifestVolume } from '../../shared/formats/manifest.ts';
+import type { ManifestHead } from '../../shared/formats/version-manifest.ts';
 import type { Logger } from '../../shared/log.ts';
 import type { Progress } from '../../shared/progress.ts';
 import { createVolumeTorrent, parseVolumeTorrent, type PieceReuse } from '../../shared/torrent/index.ts';
@@ -30,7 +31,7 @@ export async function buildVolumes(
   store: SetStore,
   setId: string,
   files: ListedFile[],
-  parent: Manifest | null,
+  parent: Pick<ManifestHead, 'version' | 'volumes' | 'volumeLayout'> | null,
   options: { limitBytes: number; pieceLength: number; trackers: string[]; scratch: string; logger: Logger; progress?: Progress; signal?: AbortSignal },
 ): Promise<{ volumes: BuiltVolume[]; layout: string[] }> {
   const parentLeaves = parent && parent.volumes.every((v) => v.pieceLength === options.pieceLength) ? parent.volumeLayout : null;

@@ -191,6 +191,7 @@ export async function buildSet(options: BuildOptions): Promise<BuildResult> {
     const hashProgress = createProgress('hashing', logger, { tty: options.tty });
     const { volumes, layout } = await buildVolumes(store, recipe.id, files, parent?.head ?? null, {
       limitBytes: recipe.volumeSizeLimit,
+      limitFiles: recipe.volumeFileLimit,
       pieceLength: recipe.pieceLength,
       trackers: options.trackers ?? [],
       scratch,

@@ -32,11 +32,11 @@ export async function buildVolumes(
   setId: string,
   files: ListedFile[],
   parent: Pick<ManifestHead, 'version' | 'volumes' | 'volumeLayout'> | null,
-  options: { limitBytes: number; pieceLength: number; trackers: string[]; scratch: string; logger: Logger; progress?: Progress; signal?: AbortSignal },
+  options: { limitBytes: number; limitFiles?: number; pieceLength: number; trackers: string[]; scratch: string; logger: Logger; progress?: Progress; signal?: AbortSignal },
 ): Promise<{ volumes: BuiltVolume[]; layout: string[] }> {
   const parentLeaves = parent && parent.volumes.every((v) => v.pieceLength === options.pieceLength) ? parent.volumeLayout : null;
   const unportable = unportablePaths(files.map((f) => f.path));
-  const leaves = assignVolumesApart(files, options.limitBytes, parentLeaves, (f) => unportable.has(f.path));
+  const leaves = assignVolumesApart(files, options.limitBytes, parentLeaves, (f) => unportable.has(f.path), options.limitFiles);
   if (unportable.size > 0) options.logger.info({ files: unportable.size, example: unportable.keys().next().value }, 'files with unportable names kept in volumes of their own');
   const parentByPrefix = new Map((parent?.volumes ?? []).map((v) => [v.prefix, v]));
   const parentDir = parent ? store.versionDir(setId, parent.version) : null;

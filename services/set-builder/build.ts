@@ -19,7 +19,8 @@ import { listSelection, type ListingProgress } from './listing/selection.ts';
 import { WikiApi, type SiteFacts } from './listing/wiki-api.ts';
 import { listFromDumpRun, type DumpSourceOptions, type FromDump } from './dump-source.ts';
 import { syncMedia, type SyncReport } from './media-sync.ts';
-import { readParent, readParentPages, type ParentVersion } from './parent-version.ts';
+import { copyParentPages, readParent, type ParentVersion } from './parent-version.ts';
+import { openPageStore, type PageStore } from './listing/page-store.ts';
 import { writesSplit, writeVersion, type ManifestFormatChoice } from './version-writer.ts';
 import { SetStore } from './store.ts';
 import { buildUserAgent } from './user-agent.ts';
@@ -115,8 +116,11 @@ export async function buildSet(options: BuildOptions): Promise<BuildResult> {
     phases[name] = t - phaseStart;
     phaseStart = t;
   };
+  let pages: PageStore | null = null;
   try {
     const parentVersion = await store.latestVersion(recipe.id);
+    // Page XML, the bulk of a listing, waits on disk until the pages archives are written.
+    pages = await openPageStore(store.workDir(recipe.id, (parentVersion ?? 0) + 1));
     const parent = parentVersion === null ? null : await readParent(store, recipe.id, parentVersion);
     const key = await loadOrCreateSetKey(store.keysDir, recipe.id);
     if (parent && parent.head.set.publicKey !== key.publicKeyHex) {
@@ -147,7 +151,7 @@ export async function buildSet(options: BuildOptions): Promise<BuildResult> {
       // Always the whole selection: a run is a complete picture, and its checks come first.
       builtAt = now();
       logger.info({ dumps: options.dumps.dir, parent: parentVersion }, 'listing the selection from a dump run');
-      ({ site, snapshot, selection, fromDump } = await listFromDumpRun(options.dumps, recipe, apiUrl, { logger, onProgress }));
+      ({ site, snapshot, selection, fromDump } = await listFromDumpRun(options.dumps, recipe, apiUrl, { pages, logger, onProgress }));
     } else {
       const facts = await api.siteFacts();
       site = facts;
@@ -155,12 +159,13 @@ export async function buildSet(options: BuildOptions): Promise<BuildResult> {
       builtAt = now();
       logger.info({ wiki: apiUrl, site: site.siteName, parent: parentVersion }, 'listing the selection');
       if (parent && !options.fullListing) {
-        const incremental = await tryChangeListing(store, recipe, apiUrl, parent, api, facts, builtAt, logger);
+        const incremental = await tryChangeListing(store, recipe, apiUrl, parent, api, facts, builtAt, pages, logger);
         if ('fallback' in incremental) logger.info({ reason: incremental.fallback }, 'listing the whole selection');
         else changeListing = incremental;
       }
-      selection = changeListing ?? (await listSelection(api, recipe, facts, { logger, onProgress }));
+      selection = changeListing ?? (await listSelection(api, recipe, facts, { pages, logger, onProgress }));
     }
+    await pages.flushed();
     const looked = byCategory ? selection.categoriesVisited : selection.files.length + selection.filteredOut;
     if (!changeListing) showListing(looked, looked);
     listProgress.stop();
@@ -217,6 +222,7 @@ export async function buildSet(options: BuildOptions): Promise<BuildResult> {
       volumes,
       changes,
       exportHeader: selection.exportHeader,
+      pages,
       key,
       builtAt,
     });
@@ -278,6 +284,7 @@ export async function buildSet(options: BuildOptions): Promise<BuildResult> {
       };
     }
   } finally {
+    await pages?.close();
     await release();
   }
 }
@@ -291,6 +298,7 @@ async function tryChangeListing(
   api: WikiApi,
   site: Awaited<ReturnType<WikiApi['siteFacts']>>,
   now: Date,
+  pages: PageStore,
   logger: Logger,
 ): Promise<Selection | { fallback: string }> {
   const head = parent.head;
@@ -299,13 +307,13 @@ async function tryChangeListing(
   // The run's data is older than the parent's build time: a scan from builtAt would miss what changed in between.
   if (head.snapshot.fromDump) return { fallback: `the parent was listed from the ${head.snapshot.fromDump.run} dump run` };
   const state = await readListingState(store, recipe.id, parent.version);
-  let pages;
+  let exportHeader;
   try {
-    pages = await readParentPages(parent);
+    exportHeader = await copyParentPages(parent, pages);
   } catch {
     return { fallback: "the parent's pages archive cannot be read" };
   }
-  return listChangesSince(api, recipe, site, { manifest: { snapshot: head.snapshot, source: head.source, files: parent.files }, pages, state }, now, logger);
+  return listChangesSince(api, recipe, site, { manifest: { snapshot: head.snapshot, source: head.source, files: parent.files }, exportHeader, state }, pages, now, logger);
 }
 
 const listingStateSchema = z.object({

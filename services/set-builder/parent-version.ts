@@ -9,7 +9,8 @@ import { gunzipSync } from 'node:zlib';
 import type { ManifestFile } from '../../shared/formats/manifest.ts';
 import { partProblem } from '../../shared/formats/split-manifest.ts';
 import { collect, openVersionManifest, type ManifestHead, type VersionManifest } from '../../shared/formats/version-manifest.ts';
-import { parseExport, type ParsedExport } from './listing/export-xml.ts';
+import { parseExport } from './listing/export-xml.ts';
+import type { PageStore } from './listing/page-store.ts';
 import type { SetStore } from './store.ts';
 
 /** A built version read back as a parent. */
@@ -33,20 +34,22 @@ export async function readParent(store: SetStore, setId: string, version: number
 }
 
 /**
- * The titles and verbatim page elements of the parent's description pages: its pages.xml.gz,
- * or each volume's pages archive of a split version (checked against the signed top first).
+ * Copies the parent's description pages, verbatim, into the page store (from its pages.xml.gz,
+ * or from each volume's pages archive of a split version, checked against the signed top
+ * first, one volume in memory at a time); returns the export header.
  */
-export async function readParentPages(parent: ParentVersion): Promise<ParsedExport> {
+export async function copyParentPages(parent: ParentVersion, pages: PageStore): Promise<string> {
   const whole = parent.manifest.whole;
-  if (whole) return parseExport(gunzipSync(await readFile(path.join(parent.dir, whole.pages.file))).toString('utf8'), { titlesOnly: true });
-  const out: ParsedExport = { header: '', pages: [] };
-  for (const v of parent.manifest.split!.volumes) {
-    const gz = await readFile(path.join(parent.dir, v.pages.file));
-    const problem = partProblem(gz, v.pages);
+  const archives = whole ? [{ file: whole.pages.file, ref: null }] : parent.manifest.split!.volumes.map((v) => ({ file: v.pages.file, ref: v.pages }));
+  let header = '';
+  for (const a of archives) {
+    const gz = await readFile(path.join(parent.dir, a.file));
+    const problem = a.ref ? partProblem(gz, a.ref) : null;
     if (problem) throw new Error(problem);
     const part = parseExport(gunzipSync(gz).toString('utf8'), { titlesOnly: true });
-    if (out.header === '') out.header = part.header;
-    for (const p of part.pages) out.pages.push(p);
+    if (header === '') header = part.header;
+    for (const p of part.pages) pages.put(p.title, p.xml);
   }
-  return out;
+  await pages.flushed();
+  return header;
 }

@@ -14,6 +14,7 @@ import { compareTitles, SPLIT_MANIFEST_FORMAT, type SplitManifest, type SplitVol
 import type { ManifestHead } from '../../shared/formats/version-manifest.ts';
 import type { SetKey } from '../../shared/signing.ts';
 import { fileMeta, type ListedFile } from './listing/listed-file.ts';
+import type { PageStore } from './listing/page-store.ts';
 import { writeMetadataTorrent, writePagesArchive } from './metadata.ts';
 import { writeSplitMetadataTorrent, writeSplitTop, writeVolumeParts } from './split-writer.ts';
 import type { BuiltVolume } from './volumes.ts';
@@ -51,7 +52,7 @@ export interface WrittenVersion {
 export async function writeVersion(
   scratch: string,
   format: 'whole' | 'split',
-  o: { head: VersionHead; volumes: BuiltVolume[]; changes: ManifestChanges; exportHeader: string; key: SetKey; builtAt: Date },
+  o: { head: VersionHead; volumes: BuiltVolume[]; changes: ManifestChanges; exportHeader: string; pages: PageStore; key: SetKey; builtAt: Date },
 ): Promise<WrittenVersion> {
   const volumes = o.volumes.map((v) => v.volume);
   const totals = { files: o.volumes.reduce((s, v) => s + v.files.length, 0), bytes: o.volumes.reduce((s, v) => s + v.volume.size, 0) };
@@ -61,7 +62,7 @@ export async function writeVersion(
     for (const v of o.volumes) for (const f of v.files) volumeOf.set(f.title, v.volume.infoHash);
     const byTitle = [...files].sort((a, b) => compareTitles(a.title, b.title));
     const manifestFiles: ManifestFile[] = byTitle.map((f) => ({ ...fileMeta(f), volume: volumeOf.get(f.title)! }));
-    const pages = await writePagesArchive(scratch, o.exportHeader, byTitle);
+    const pages = await writePagesArchive(scratch, o.exportHeader, byTitle, o.pages);
     const manifest: Manifest = { format: MANIFEST_FORMAT, ...o.head, files: manifestFiles, volumes, changes: o.changes, pages, totals };
     const text = serializeManifest(manifest);
     await writeFile(path.join(scratch, 'manifest.json'), text);
@@ -73,7 +74,7 @@ export async function writeVersion(
   for (const v of o.volumes) {
     const ih = v.volume.infoHash;
     const byTitle = [...v.files].sort((a, b) => compareTitles(a.title, b.title));
-    splitVolumes.push(await writeVolumeParts(scratch, o.exportHeader, { volume: v.volume, files: () => byTitle.map((f) => ({ file: { ...fileMeta(f), volume: ih }, pageXml: f.page.xml })) }));
+    splitVolumes.push(await writeVolumeParts(scratch, o.exportHeader, { volume: v.volume, files: () => byTitle.map((f) => ({ file: { ...fileMeta(f), volume: ih }, pageXml: o.pages.get(f.title) })) }));
   }
   const { manifest, text } = await writeSplitTop(scratch, { format: SPLIT_MANIFEST_FORMAT, ...o.head, volumes: splitVolumes, totals }, o.changes, o.key);
   if (manifest.set.publicKey !== o.key.publicKeyHex) throw new SeedbankError('INTERNAL', 'the split manifest names another key than the signing key');

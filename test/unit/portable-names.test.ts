@@ -109,7 +109,7 @@ describe('the builder: a version after a /1 one moves unportable files out, ever
       listed.push({
         name, path: p, size: bytes.length, sha1: createHash('sha1').update(bytes).digest('hex'), title: `File:${name}`, mime: 'image/jpeg',
         uploadTimestamp: `2024-01-${String((i % 28) + 1).padStart(2, '0')}T00:00:00Z`, pageId: i + 1, revisionId: i + 1, license: null, author: null,
-        categories: [], coordinates: null, url: '', uploadBase: 'http://127.0.0.1/wikipedia/', page: {} as ListedFile['page'],
+        categories: [], coordinates: null, url: '', uploadBase: 'http://127.0.0.1/wikipedia/',
       });
     }
   });
@@ -218,7 +218,8 @@ describe('manifest formats', () => {
     expect(refusal(serializeManifest(wrong))).toMatch(/prefix "u".*portable: false/);
     expect(refusal(v1Text().replace('"volumeLayout":[""]', '"volumeLayout":["","u"]'))).toMatch(/"u" is a \/2 prefix/);
     expect(refusal(serializeManifest({ ...base(), format: 'seedbank-manifest/1' as never }))).toMatch(/"portable", which \/1 does not know/);
-    expect(refusal(serializeManifest({ ...base(), format: 'seedbank-manifest/3' as never }))).toMatch(/seedbank-manifest\/3.*reads seedbank-manifest\/1 and seedbank-manifest\/2.*newer Seedbank/);
+    expect(refusal(serializeManifest({ ...base(), format: 'seedbank-manifest/4' as never }))).toMatch(/seedbank-manifest\/4.*reads seedbank-manifest\/1, seedbank-manifest\/2, seedbank-manifest\/3.*newer Seedbank/);
+    expect(refusal(serializeManifest({ ...base(), format: 'seedbank-manifest/3' as never }))).toMatch(/split manifest.*openVersionManifest/);
   });
 });
 

@@ -88,9 +88,10 @@ export function seedRouter({ store, publicUrl }: SeedRouteOptions): Router {
     const file = store.metadataPartPath(setId, version, name);
     if (!file) throw notFound(`/meta/${folder}/${name}`);
     res.type(PART_TYPES.find(([end]) => end.test(name))?.[1] ?? 'application/octet-stream');
-    // sendFile answers Range requests (web seeds fetch pieces that way) straight from disk.
+    // sendFile answers Range requests (web seeds fetch pieces that way) straight from disk; the
+    // path is the store's own (a data folder may well sit under a dot-folder such as ~/.local).
     await new Promise<void>((resolve, reject) => {
-      res.sendFile(file, { cacheControl: false, lastModified: false, etag: false, headers: { 'Cache-Control': IMMUTABLE_CACHE } }, (err) => (err && !res.headersSent ? reject(err) : resolve()));
+      res.sendFile(file, { dotfiles: 'allow', cacheControl: false, lastModified: false, etag: false, headers: { 'Cache-Control': IMMUTABLE_CACHE } }, (err) => (err && !res.headersSent ? reject(err) : resolve()));
     });
   };
   router.get(routes.metadataFile.pattern, (req, res) => metadataFile(req, res, String(req.params.file)));

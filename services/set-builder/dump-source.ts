@@ -9,6 +9,7 @@ import { COMMONS_API_URL, type Recipe } from '../../shared/formats/recipe.ts';
 import type { Logger } from '../../shared/log.ts';
 import { dumpSiteFacts, listSelectionFromDumps } from './listing/dump-listing.ts';
 import type { ListingProgress, Selection } from './listing/selection.ts';
+import type { PageStore } from './listing/page-store.ts';
 
 /** Where Commons' originals are served: the url-list of its volumes. */
 export const COMMONS_UPLOAD_BASE = 'https://upload.wikimedia.org/wikipedia/';
@@ -40,7 +41,7 @@ export async function listFromDumpRun(
   o: DumpSourceOptions,
   recipe: Recipe,
   apiUrl: string,
-  options: { logger: Logger; onProgress?: (p: ListingProgress) => void },
+  options: { pages: PageStore; logger: Logger; onProgress?: (p: ListingProgress) => void },
 ): Promise<{ selection: Selection; site: { siteName: string; generator: string; articleUrl: string }; snapshot: { maxRevisionId: number; maxLogId: number }; fromDump: FromDump; verified: number }> {
   const uploadBase = o.uploadBase ?? (apiUrl === COMMONS_API_URL ? COMMONS_UPLOAD_BASE : undefined);
   if (uploadBase === undefined) {
@@ -51,7 +52,7 @@ export async function listFromDumpRun(
   const t = performance.now();
   const run = await openDumpRun(o.dir, NEEDED, OPTIONAL);
   options.logger.info({ wiki: run.wiki, run: run.date, files: Object.keys(run.verified).length, ms: Math.round(performance.now() - t) }, 'dump run verified');
-  const listing = await listSelectionFromDumps(run, recipe, { uploadBase, logger: options.logger, onProgress: options.onProgress });
+  const listing = await listSelectionFromDumps(run, recipe, { uploadBase, pages: options.pages, logger: options.logger, onProgress: options.onProgress });
   return {
     selection: listing.selection,
     site: dumpSiteFacts(listing.site),

@@ -7,6 +7,7 @@ import { sha256Hex } from '../../shared/canonical-json.ts';
 import { SeedbankError } from '../../shared/errors.ts';
 import { assembleExport } from './listing/export-xml.ts';
 import type { ListedFile } from './listing/listed-file.ts';
+import type { PageStore } from './listing/page-store.ts';
 
 const gzipAsync = promisify(gzip);
 /** Piece length of the small metadata torrent (manifest, signature, pages). */
@@ -21,9 +22,9 @@ export const METADATA_FILES = ['manifest.json', 'manifest.sig', 'pages.xml.gz'] 
  * Writes `pages.xml.gz`: the description pages of every file, in MediaWiki's XML export
  * format (the dumps' own), sorted by title; gzip without a timestamp so the bytes are stable.
  */
-export async function writePagesArchive(dir: string, header: string, files: ListedFile[]): Promise<{ file: string; sha256: string; size: number; count: number }> {
+export async function writePagesArchive(dir: string, header: string, files: ListedFile[], pages: PageStore): Promise<{ file: string; sha256: string; size: number; count: number }> {
   const sorted = [...files].sort((a, b) => (a.title < b.title ? -1 : a.title > b.title ? 1 : 0));
-  const xml = assembleExport(header, sorted.map((f) => f.page.xml));
+  const xml = assembleExport(header, sorted.map((f) => pages.get(f.title)));
   const gz = await gzipAsync(Buffer.from(xml, 'utf8'), { level: GZIP_LEVEL });
   await writeFile(path.join(dir, 'pages.xml.gz'), gz);
   return { file: 'pages.xml.gz', sha256: sha256Hex(gz), size: gz.length, count: sorted.length };

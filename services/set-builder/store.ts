@@ -76,6 +76,14 @@ export class SetStore {
     return names.flatMap((n) => (VERSION_DIR.test(n) ? [Number(VERSION_DIR.exec(n)![1])] : [])).sort((a, b) => a - b);
   }
 
+  /**
+   * The build's working state of version `version` (page store and the like), beside the scratch
+   * folder but never part of the version; removed when the build ends.
+   */
+  workDir(setId: string, version: number): string {
+    return path.join(this.setDir(setId), `.v${version}.work`);
+  }
+
   /** A fresh scratch folder for a version being written; a leftover from a killed build is removed. */
   async scratchDir(setId: string, version: number): Promise<string> {
     const dir = path.join(this.setDir(setId), `.v${version}.partial`);

@@ -109,7 +109,7 @@ describe('the builder: a version after a /1 one moves unportable files out, ever
       listed.push({
         name, path: p, size: bytes.length, sha1: createHash('sha1').update(bytes).digest('hex'), title: `File:${name}`, mime: 'image/jpeg',
         uploadTimestamp: `2024-01-${String((i % 28) + 1).padStart(2, '0')}T00:00:00Z`, pageId: i + 1, revisionId: i + 1, license: null, author: null,
-        categories: [], coordinates: null, url: '', uploadBase: 'http://127.0.0.1/wikipedia/', page: {} as ListedFile['page'],
+        categories: [], coordinates: null, url: '', uploadBase: 'http://127.0.0.1/wikipedia/',
       });
     }
   });

@@ -3,8 +3,8 @@ import { originalUrl } from '../../../shared/commons-path.ts';
 import type { Manifest } from '../../../shared/formats/manifest.ts';
 import type { Recipe } from '../../../shared/formats/recipe.ts';
 import type { Logger } from '../../../shared/log.ts';
-import type { ExportedPage, ParsedExport } from './export-xml.ts';
 import type { ListedFile } from './listed-file.ts';
+import type { PageStore } from './page-store.ts';
 import { pageBatches } from './page-batches.ts';
 import { baseProps, Collector, type Selection } from './selection.ts';
 import type { SiteFacts, WikiApi } from './wiki-api.ts';
@@ -48,11 +48,12 @@ export async function listChangesSince(
   api: WikiApi,
   recipe: Recipe,
   site: SiteFacts,
-  parent: { manifest: Manifest; pages: ParsedExport; state: ListingState | null },
+  parent: { manifest: Pick<Manifest, 'snapshot' | 'source' | 'files'>; exportHeader: string; state: ListingState | null },
+  pages: PageStore,
   now: Date,
   logger: Logger,
 ): Promise<Selection | { fallback: string }> {
-  const { manifest, pages, state } = parent;
+  const { manifest, state } = parent;
   if (!state) return { fallback: 'the parent version has no listing state' };
   if (recipe.selection.categories.length === 0) return { fallback: 'region and shard recipes are listed in full' };
   if (now.getTime() - Date.parse(state.lastFullListing) > FULL_LISTING_EVERY_MS) return { fallback: 'the last full listing is over 7 days old' };
@@ -97,27 +98,26 @@ export async function listChangesSince(
     }
   }
 
-  const collector = new Collector();
+  const collector = new Collector(pages);
   const titles = [...touchedFiles];
   for (let i = 0; i < titles.length; i += TITLES_PER_QUERY) {
     const params: ApiParams = { titles: titles.slice(i, i + TITLES_PER_QUERY).join('|'), ...baseProps(site.extensions.has('GeoData')) };
     for await (const batch of pageBatches(api, params, true)) collector.add(batch.pages, batch.exportXml);
   }
   const fresh = collector.select(recipe).files.filter((f) => f.categories.some((c) => tree.has(c)));
-  const pageByTitle = new Map<string, ExportedPage>(pages.pages.map((p) => [p.title, p]));
+  // The parent's pages are already in the store (copied from its archives), fresh ones replaced them.
   const carried: ListedFile[] = [];
   for (const f of manifest.files) {
     if (touchedFiles.has(f.title)) continue;
-    const page = pageByTitle.get(f.title);
-    if (!page) return { fallback: `the parent's pages.xml.gz lacks ${f.title}` };
+    if (!pages.has(f.title)) return { fallback: `the parent's pages archive lacks ${f.title}` };
     const { volume: _volume, ...meta } = f;
-    carried.push({ ...meta, name: f.path.split('/').pop()!, url: originalUrl(manifest.source.uploadBase, f.path), uploadBase: manifest.source.uploadBase, page });
+    carried.push({ ...meta, name: f.path.split('/').pop()!, url: originalUrl(manifest.source.uploadBase, f.path), uploadBase: manifest.source.uploadBase });
   }
   const files = [...carried, ...fresh].sort((a, b) => (a.title < b.title ? -1 : a.title > b.title ? 1 : 0));
   logger.info({ touchedFiles: touchedFiles.size, touchedCategories: touchedCategories.size, carried: carried.length, fresh: fresh.length, apiRequests: api.requests }, 'listed the changes since the parent version');
   return {
     files,
-    exportHeader: pages.header,
+    exportHeader: parent.exportHeader,
     categoriesVisited: 0,
     filteredOut: 0,
     categoryTree: state.categoryTree,

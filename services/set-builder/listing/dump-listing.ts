@@ -14,8 +14,8 @@ import { silentLogger, type Logger } from '../../../shared/log.ts';
 import { NS_FILE, readCategoryLinks, readGlobalImageLinks, readImageFacts, readImageLinks, readPageTitles, type CategoryLinks } from './dump-tables.ts';
 import { parseExport, type ExportedPage } from './export-xml.ts';
 import type { ListedFile } from './listed-file.ts';
-import { selectionFilter, sortByTitle, walkRoots, type ListingProgress, type Selection } from './selection.ts';
-import { authorFromWikitext, coordinatesFromWikitext, licenseFromWikitext } from './wikitext.ts';
+import type { PageStore } from './page-store.ts';
+import { pageFacts, selectionFilter, sortByTitle, walkRoots, type ListingProgress, type PageFacts, type Selection } from './selection.ts';
 
 /** What a dump listing found besides the selection: the run's site facts and snapshot point. */
 export interface DumpListing {
@@ -31,7 +31,7 @@ export interface DumpListing {
 export async function listSelectionFromDumps(
   run: DumpRun,
   recipe: Recipe,
-  options: { uploadBase: string; logger?: Logger; onProgress?: (p: ListingProgress) => void },
+  options: { uploadBase: string; pages: PageStore; logger?: Logger; onProgress?: (p: ListingProgress) => void },
 ): Promise<DumpListing> {
   const logger = options.logger ?? silentLogger;
   const sel = recipe.selection;
@@ -78,8 +78,9 @@ export async function listSelectionFromDumps(
   const facts = image.facts;
   if (image.withoutSha1.length > 0) logger.warn({ files: image.withoutSha1.length, first: image.withoutSha1.slice(0, 5) }, 'image rows without a valid SHA-1: left out, they could not be verified');
 
-  // Description pages of the files with an image row: parsed (and kept verbatim) only for those.
-  const pages = new Map<number, ExportedPage>();
+  // Description pages of the files with an image row: parsed only for those, kept verbatim in the page store.
+  const pages = new Map<number, PageFacts>();
+  const titleOf = (name: string) => `${filePrefix}${name.replace(/_/g, ' ')}`;
   let maxRevisionId = 0;
   const xml = await timed('pages-articles', (r) => r.pages, () =>
     readXmlPages(xmlFile, {
@@ -89,8 +90,9 @@ export async function listSelectionFromDumps(
         if (head.ns !== NS_FILE) return;
         const name = nameOf(head.pageId);
         if (name === undefined || !facts.has(name)) return;
-        const page = parseExport(`${header}\n  ${block}\n</mediawiki>\n`).pages[0]!;
-        pages.set(head.pageId, page);
+        const page: ExportedPage = parseExport(`${header}\n  ${block}\n</mediawiki>\n`).pages[0]!;
+        options.pages.put(titleOf(name), page.xml);
+        pages.set(head.pageId, pageFacts(page));
       },
     }),
   );
@@ -103,7 +105,7 @@ export async function listSelectionFromDumps(
     const f = facts.get(name)!;
     const path = commonsPath(name);
     const file: ListedFile = {
-      title: `${filePrefix}${name.replace(/_/g, ' ')}`,
+      title: titleOf(name),
       name,
       path,
       url: originalUrl(options.uploadBase, path),
@@ -114,11 +116,10 @@ export async function listSelectionFromDumps(
       uploadTimestamp: f.timestamp,
       pageId,
       revisionId: page.revisionId,
-      license: licenseFromWikitext(page.text),
-      author: authorFromWikitext(page.text),
+      license: page.license,
+      author: page.author,
       categories: [...new Set(links.categoriesOf.get(pageId) ?? [])].sort(),
-      coordinates: coordinatesFromWikitext(page.text),
-      page,
+      coordinates: page.coordinates,
     };
     if (keep(file)) files.push(file);
     else filteredOut++;

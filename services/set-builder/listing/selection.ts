@@ -6,6 +6,7 @@ import { silentLogger, type Logger } from '../../../shared/log.ts';
 import { inShard, shardRange, type Recipe } from '../../../shared/formats/recipe.ts';
 import { parseExport, type ExportedPage } from './export-xml.ts';
 import type { ListedFile } from './listed-file.ts';
+import type { PageStore } from './page-store.ts';
 import { pageBatches, type ApiPageData } from './page-batches.ts';
 import { geoSearchPageIds, lookupPages } from './region-search.ts';
 import { shardBatches } from './shard-listing.ts';
@@ -45,11 +46,11 @@ export async function listSelection(
   api: WikiApi,
   recipe: Recipe,
   site: SiteFacts,
-  options: { logger?: Logger; onProgress?: (p: ListingProgress) => void } = {},
+  options: { pages: PageStore; logger?: Logger; onProgress?: (p: ListingProgress) => void },
 ): Promise<Selection> {
   const logger = options.logger ?? silentLogger;
   const geo = site.extensions.has('GeoData');
-  const collector = new Collector();
+  const collector = new Collector(options.pages);
   let categoriesVisited = 0;
   let categoryTree: Record<string, number> = {};
 
@@ -159,11 +160,29 @@ async function walkCategories(
   return best;
 }
 
-/** Gathers pages and their exported text across batches, deduplicating by page id. */
+/** What the manifest takes from a description page's text; the page itself goes to the page store. */
+export interface PageFacts {
+  revisionId: number;
+  license: string | null;
+  author: string | null;
+  coordinates: LatLon | null;
+}
+
+/** The facts of an exported page, read from its wikitext once, so the text need not be kept. */
+export function pageFacts(page: ExportedPage): PageFacts {
+  return { revisionId: page.revisionId, license: licenseFromWikitext(page.text), author: authorFromWikitext(page.text), coordinates: coordinatesFromWikitext(page.text) };
+}
+
+/**
+ * Gathers pages across batches, deduplicating by page id; each page element goes to the page
+ * store as it arrives and only its facts stay in memory.
+ */
 export class Collector {
   header: string | null = null;
   private readonly pages = new Map<number, ApiPageData>();
-  private readonly texts = new Map<number, ExportedPage>();
+  private readonly texts = new Map<number, PageFacts>();
+
+  constructor(private readonly store: PageStore) {}
 
   get size(): number {
     return this.pages.size;
@@ -173,7 +192,11 @@ export class Collector {
     if (exportXml !== null) {
       const parsed = parseExport(exportXml);
       this.header ??= parsed.header;
-      for (const p of parsed.pages) if (p.ns === NS_FILE) this.texts.set(p.pageId, p);
+      for (const p of parsed.pages) {
+        if (p.ns !== NS_FILE) continue;
+        this.store.put(p.title, p.xml);
+        this.texts.set(p.pageId, pageFacts(p));
+      }
     }
     for (const page of pages) {
       if (page.ns === NS_FILE && page.pageid !== undefined && !page.missing && page.imageinfo?.length) this.pages.set(page.pageid, page);
@@ -229,7 +252,7 @@ function mimeMatches(mime: string, wanted: string[]): boolean {
   return wanted.some((w) => (w.endsWith('/*') ? mime.startsWith(w.slice(0, -1)) : mime === w));
 }
 
-function toListedFile(page: ApiPageData, exported: ExportedPage | undefined): ListedFile | null {
+function toListedFile(page: ApiPageData, exported: PageFacts | undefined): ListedFile | null {
   const info = page.imageinfo?.[0];
   if (!info || exported === undefined) return null;
   const url = String(info.url ?? '');
@@ -246,7 +269,7 @@ function toListedFile(page: ApiPageData, exported: ExportedPage | undefined): Li
   const extLicense = typeof ext.LicenseShortName?.value === 'string' ? stripHtml(ext.LicenseShortName.value) : '';
   const extArtist = typeof ext.Artist?.value === 'string' ? stripHtml(ext.Artist.value) : '';
   const geo = page.coordinates?.find((c) => c.primary) ?? page.coordinates?.[0];
-  const coordinates: LatLon | null = geo ? { lat: geo.lat, lon: geo.lon } : coordinatesFromWikitext(exported.text);
+  const coordinates: LatLon | null = geo ? { lat: geo.lat, lon: geo.lon } : exported.coordinates;
   return {
     title: page.title,
     name,
@@ -259,10 +282,9 @@ function toListedFile(page: ApiPageData, exported: ExportedPage | undefined): Li
     uploadTimestamp: String(info.timestamp ?? ''),
     pageId: page.pageid!,
     revisionId: exported.revisionId,
-    license: extLicense || licenseFromWikitext(exported.text),
-    author: extArtist || authorFromWikitext(exported.text),
+    license: extLicense || exported.license,
+    author: extArtist || exported.author,
     categories: [...new Set((page.categories ?? []).map((c) => c.title.replace(/^[^:]+:/, '')))].sort(),
     coordinates,
-    page: exported,
   };
 }

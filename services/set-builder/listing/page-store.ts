@@ -1,0 +1,72 @@
+/**
+ * Where a build keeps the description pages it listed until it writes them into the pages
+ * archives: an LMDB file in the build's work folder, keyed by title. Page XML is the largest
+ * thing a listing finds (a few KB per file, gigabytes at a million files), so it goes to disk
+ * the moment it arrives and the listing keeps only the few fields the manifest records.
+ */
+import { mkdir, rm } from 'node:fs/promises';
+import { open, type RootDatabase } from 'lmdb';
+import { SeedbankError } from '../../../shared/errors.ts';
+
+/** The pages of one build, by file title. */
+export interface PageStore {
+  /** Keeps a page element (verbatim `<page>…</page>` with its indent); a later put of the same title replaces it. */
+  put(title: string, xml: string): void;
+  /** The page element of a title; throws when the listing never saw it (a bug, not bad input). */
+  get(title: string): string;
+  /** True when a page of this title was kept. */
+  has(title: string): boolean;
+  /** Resolves once every put is readable. */
+  flushed(): Promise<void>;
+  /** Closes the store and removes its files. */
+  close(): Promise<void>;
+}
+
+/** Opens a fresh page store in `dir` (a leftover of a killed build there is removed first). */
+export async function openPageStore(dir: string): Promise<PageStore> {
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  // Scratch data: no fsync (a crash restarts the build anyway), values are plain strings.
+  const db: RootDatabase<string, string> = open({ path: dir, noSubdir: false, encoding: 'string', noSync: true, noMetaSync: true, compression: true });
+  // Writes are batched by lmdb; the first failure (a full disk) is kept and thrown at the next flush.
+  let pending: Promise<unknown> = Promise.resolve();
+  let failure: unknown = null;
+  return {
+    put(title, xml) {
+      pending = db.put(title, xml).catch((err: unknown) => {
+        failure ??= err;
+      });
+    },
+    get(title) {
+      const xml = db.get(title);
+      if (xml === undefined) throw new SeedbankError('INTERNAL', `no description page was kept for ${title}`);
+      return xml;
+    },
+    has: (title) => db.doesExist(title),
+    async flushed() {
+      await pending;
+      await db.flushed;
+      if (failure) throw new SeedbankError('STORAGE_UNWRITABLE', `the build's page store in ${dir} could not be written: ${(failure as Error).message}`, { cause: failure, hint: 'free some disk space in the data folder and build again' });
+    },
+    async close() {
+      await db.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A page store in memory (tests and small tools). */
+export function memoryPageStore(): PageStore {
+  const pages = new Map<string, string>();
+  return {
+    put: (title, xml) => void pages.set(title, xml),
+    get(title) {
+      const xml = pages.get(title);
+      if (xml === undefined) throw new SeedbankError('INTERNAL', `no description page was kept for ${title}`);
+      return xml;
+    },
+    has: (title) => pages.has(title),
+    flushed: async () => undefined,
+    close: async () => pages.clear(),
+  };
+}

@@ -10,6 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSet } from '../../services/set-builder/build.ts';
+import { publishVersion } from '../../services/set-builder/publish.ts';
+import { openVersionManifest } from '../../shared/formats/version-manifest.ts';
 import { createToken } from '../../services/tracker-web/auth/tokens.ts';
 import { startCatalogueServer, type CatalogueServer } from '../../services/tracker-web/server.ts';
 import { CatalogueApi } from '../../shared/api/catalogue-api.ts';
@@ -69,9 +71,11 @@ beforeAll(async () => {
   work = await mkdtemp(path.join(os.tmpdir(), 'seedbank-catalogue-split-'));
   wiki = await startWiki({ name: 'catalogue-split' });
   await fillWiki(wiki, { bigFiles: 1, bulkCount: 12 });
-  const recipe = (depth: number) => parseRecipe({ id: 'paris', title: 'Paris (split test)', wiki: wiki.apiUrl, selection: { categories: [{ name: 'Paris', depth }] }, volumeSizeLimit: '1MB', pieceLength: '64KiB' });
+  const recipe = (depth: number, id = 'paris') => parseRecipe({ id, title: 'Paris (split test)', wiki: wiki.apiUrl, selection: { categories: [{ name: 'Paris', depth }] }, volumeSizeLimit: '1MB', pieceLength: '64KiB' });
   await buildSet({ recipe: recipe(3), dataDir: dataDir(), maxBytesPerSecond: 0 });
   await buildSet({ recipe: recipe(1), dataDir: dataDir(), maxBytesPerSecond: 0 });
+  // The builder's own /3 output too, published by its own client.
+  await buildSet({ recipe: recipe(3, 'paris-split'), dataDir: dataDir(), maxBytesPerSecond: 0, manifestFormat: 'split' });
   const keys = path.join(dataDir(), 'keys');
   v1 = await splitVersionFolder(path.join(dataDir(), 'sets', 'paris', 'v1'), splitDir(1), keys);
   v2 = await splitVersionFolder(path.join(dataDir(), 'sets', 'paris', 'v2'), splitDir(2), keys, {
@@ -207,6 +211,18 @@ describe('a published split version', () => {
     expect(JSON.stringify(found)).toContain('"version":2');
     const exported = (await (await fetch(`${server.url}${routes.copiesExport.path()}`)).text()).trim().split('\n').map((l) => (JSON.parse(l) as { sha1: string }).sha1);
     for (const f of titles) expect(exported).toContain(f.sha1);
+  });
+
+  it('takes a /3 version the builder wrote, published by the builder\'s own client', async () => {
+    const dir = path.join(dataDir(), 'sets', 'paris-split', 'v1');
+    const built = await openVersionManifest(dir);
+    expect(built.split).not.toBeNull();
+    const outcome = await publishVersion(dir, { catalogueUrl: server.url, token });
+    expect(outcome.status).toBe('published');
+    const api = new CatalogueApi(server.url, 'seedbank-test');
+    for (const v of built.split!.volumes) expect((await api.metadataFile('paris-split', 1, v.list.file)).equals(await readFile(path.join(dir, v.list.file)))).toBe(true);
+    expect(server.store.setFiles.versionFacts('paris-split', 1)?.files).toBe(built.head.totals.files);
+    expect((await publishVersion(dir, { catalogueUrl: server.url, token })).status).toBe('unchanged');
   });
 
   it('keeps serving its parts after the catalogue restarts', async () => {

@@ -5,17 +5,23 @@
 import { z } from 'zod';
 import { countSchema, hex40Schema, hex64Schema, setIdSchema, versionNumberSchema } from './params.ts';
 
-/** The files of a set version a builder uploads, as the staging area names them. */
+/** The files of a whole (/1, /2) set version a builder uploads, as the staging area names them. */
 export const PUBLISH_FIXED_FILES = ['manifest.json', 'manifest.sig', 'pages.xml.gz', 'metadata.torrent', 'pointer.json'] as const;
+/** The files every version needs, whatever its manifest format (a /3 version has no pages.xml.gz). */
+export const PUBLISH_COMMON_FILES = ['manifest.json', 'manifest.sig', 'metadata.torrent', 'pointer.json'] as const;
 /** The optional preview mosaic; older versions may lack it. */
 export const PUBLISH_PREVIEW_FILE = 'preview.jpg';
-/** Any name a builder may PUT: the fixed files, the preview, or `volumes/<infohash>.torrent`. */
-export const publishFileNameSchema = z
-  .string()
-  .regex(
-    /^(?:manifest\.json|manifest\.sig|pages\.xml\.gz|metadata\.torrent|pointer\.json|preview\.jpg|volumes\/[0-9a-f]{40}\.torrent)$/,
-    'expected manifest.json, manifest.sig, pages.xml.gz, metadata.torrent, pointer.json, preview.jpg or volumes/<infohash>.torrent',
-  );
+/**
+ * Every name a builder may PUT: the fixed files, the preview, `volumes/<infohash>.torrent`, and
+ * the parts of a split (/3) version: `changes.ndjson`, `lists/<infohash>.ndjson`,
+ * `pages/<infohash>.xml.gz`. Nothing else, so no name can reach outside the staging folder.
+ */
+export const PUBLISH_FILE_NAME = /^(?:manifest\.json|manifest\.sig|pages\.xml\.gz|metadata\.torrent|pointer\.json|preview\.jpg|changes\.ndjson|volumes\/[0-9a-f]{40}\.torrent|lists\/[0-9a-f]{40}\.ndjson|pages\/[0-9a-f]{40}\.xml\.gz)$/;
+/** What {@link PUBLISH_FILE_NAME} accepts, in words (error messages and hints). */
+export const PUBLISH_FILE_NAMES_TEXT =
+  'manifest.json, manifest.sig, pages.xml.gz, metadata.torrent, pointer.json, preview.jpg, volumes/<infohash>.torrent, or for a split (/3) manifest changes.ndjson, lists/<infohash>.ndjson and pages/<infohash>.xml.gz';
+/** Any name a builder may PUT (see {@link PUBLISH_FILE_NAME}). */
+export const publishFileNameSchema = z.string().regex(PUBLISH_FILE_NAME, `expected ${PUBLISH_FILE_NAMES_TEXT}`);
 
 /** One staged file. */
 export const stagedFileSchema = z.object({ name: z.string(), size: countSchema, sha256: hex64Schema });

@@ -46,6 +46,8 @@ export const routes = {
   publishFile: route('PUT', '/api/publish/:set/:version/:file', (setId: string, version: number, name: string) => `/api/publish/${enc(setId)}/${version}/${name.split('/').map(enc).join('/')}`),
   /** A volume torrent, `volumes/<infohash>.torrent` (the client builds it with publishFile). */
   publishVolume: route('PUT', '/api/publish/:set/:version/volumes/:file', (setId: string, version: number, infoHash: string) => `/api/publish/${enc(setId)}/${version}/volumes/${enc(infoHash)}.torrent`),
+  /** A part of a split (/3) version, `lists/<infohash>.ndjson` or `pages/<infohash>.xml.gz` (the client builds it with publishFile). */
+  publishPart: route('PUT', '/api/publish/:set/:version/:folder/:file', (setId: string, version: number, name: string) => `/api/publish/${enc(setId)}/${version}/${name.split('/').map(enc).join('/')}`),
   publishCommit: route('POST', '/api/publish/:set/:version/commit', (setId: string, version: number) => `/api/publish/${enc(setId)}/${version}/commit`),
 
   // Seeders, takedown, drills.
@@ -68,7 +70,10 @@ export const routes = {
   setCopyHistory: route('GET', '/api/copies/set/:id/history', (setId: string) => `/api/copies/set/${enc(setId)}/history`),
 
   // Bytes: the metadata web seed and torrents.
-  metadataFile: route('GET', '/meta/:folder/:file', (setId: string, version: number, name: string) => `/meta/${enc(setId)}-v${version}/${enc(name)}`),
+  /** A file of a version's metadata torrent; `name` may hold one "/" (a split version's `lists/…` and `pages/…`), each segment encoded. */
+  metadataFile: route('GET', '/meta/:folder/:file', (setId: string, version: number, name: string) => `/meta/${enc(setId)}-v${version}/${name.split('/').map(enc).join('/')}`),
+  /** The same files in a sub-folder of the metadata torrent (`/meta/<set>-v<N>/lists/<ih>.ndjson`): what the BEP 19 web seed asks for. */
+  metadataPart: route('GET', '/meta/:folder/:dir/:file', (setId: string, version: number, name: string) => `/meta/${enc(setId)}-v${version}/${name.split('/').map(enc).join('/')}`),
   metadataFolder: route('GET', '/meta/', () => '/meta/'),
   torrent: route('GET', '/torrents/:file', (infoHash: string) => `/torrents/${enc(infoHash)}.torrent`),
   metadataTorrent: route('GET', '/sets/:id/:version/metadata.torrent', (setId: string, version: VersionRef) => `/sets/${enc(setId)}/${version}/metadata.torrent`),

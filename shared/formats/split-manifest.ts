@@ -16,6 +16,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import { z } from 'zod';
 import { canonicalJson, sha256Hex } from '../canonical-json.ts';
 import { SeedbankError } from '../errors.ts';
@@ -293,11 +294,13 @@ export async function* readListFile(dir: string, volume: SplitVolume): AsyncGene
   let last: string | null = null;
   let rest = '';
   const where = () => `${ref.file} line ${records + 1}`;
+  // A decoder keeps a character cut by a chunk boundary whole (toString per chunk would mangle it).
+  const utf8 = new StringDecoder('utf8');
   for await (const chunk of createReadStream(path.join(dir, ref.file), { highWaterMark: 1 << 20 })) {
     hash.update(chunk as Buffer);
     size += (chunk as Buffer).length;
     if (size > ref.size) throw mismatch(`${ref.file} is longer than the ${ref.size} bytes the manifest says`);
-    const text = rest + (chunk as Buffer).toString('utf8');
+    const text = rest + utf8.write(chunk as Buffer);
     const lines = text.split('\n');
     rest = lines.pop()!;
     for (const line of lines) {
@@ -314,7 +317,7 @@ export async function* readListFile(dir: string, volume: SplitVolume): AsyncGene
       yield { ...record, volume: volume.infoHash };
     }
   }
-  if (rest !== '') throw mismatch(`${ref.file} does not end with a newline`);
+  if (rest + utf8.end() !== '') throw mismatch(`${ref.file} does not end with a newline`);
   if (records !== ref.count) throw mismatch(`${ref.file} holds ${records} files, the manifest says ${ref.count}`);
   if (size !== ref.size) throw mismatch(`${ref.file} is ${size} bytes, the manifest says ${ref.size}`);
   if (hash.digest('hex') !== ref.sha256) throw mismatch(`${ref.file} does not have the SHA-256 the manifest gives`);

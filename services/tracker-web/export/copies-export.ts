@@ -13,6 +13,17 @@ import type { CatalogueStore } from '../store/catalogue-store.ts';
 
 /** Lines gathered before each write: few syscalls, small buffers. */
 const LINES_PER_WRITE = 1000;
+/** Files read per range read of a version's file list (store.setFiles), whatever the manifest format. */
+const FILES_PER_READ = 1000;
+
+/** A version's files from the store's own per-version list, a page at a time (a split version is never read whole). */
+function* versionFiles(store: CatalogueStore, setId: string, version: number): Generator<{ sha1: string }> {
+  for (let offset = 0; ; offset += FILES_PER_READ) {
+    const page = store.setFiles.page(setId, version, offset, FILES_PER_READ);
+    yield* page;
+    if (page.length < FILES_PER_READ) return;
+  }
+}
 
 /** Builds the router of the copy-count export. */
 export function copiesExportRouter(src: { store: CatalogueStore; copies: CopyIndex }): Router {
@@ -24,7 +35,7 @@ export function copiesExportRouter(src: { store: CatalogueStore; copies: CopyInd
     let pending = 0;
     for (const row of src.store.listSets()) {
       for (const version of src.store.getVersions(row.id)) {
-        for (const f of src.store.manifest(row.id, version.version)?.files ?? []) {
+        for (const f of versionFiles(src.store, row.id, version.version)) {
           if (seen.has(f.sha1)) continue;
           seen.add(f.sha1);
           const line: CopiesExportLine = { sha1: f.sha1, copies: src.copies.file(f.sha1).copies };

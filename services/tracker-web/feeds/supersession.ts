@@ -7,10 +7,12 @@
  * remove superseded volumes (keeping the files), and the census audits exactly those pieces of
  * a host that claims both (census/double-claims.ts).
  *
- * Computed from the two manifests once per version (versions are immutable) and kept: every
+ * Computed from the two versions once per version (versions are immutable) and kept: every
  * census round asks for each set's latest version, and a bounded cache smaller than the number
  * of sets would parse two manifests per set per round. What is kept grows with versions and
- * their superseded volumes (at most MAX_CONFLICTS_LISTED paths each), never with a set's files.
+ * their superseded volumes (at most MAX_CONFLICTS_LISTED paths each), never with a set's files;
+ * the computation reads only the superseded volumes' files and looks each up in the new
+ * version's file list by title, so a split (/3) version is never read whole either.
  */
 import type { CatalogueStore } from '../store/catalogue-store.ts';
 
@@ -59,39 +61,49 @@ export interface Supersession {
 
 const prefixRelated = (a: string, b: string) => a.startsWith(b) || b.startsWith(a);
 
+/** The previous version's side: its volumes, and the files of one volume read when asked. */
+export interface PreviousSide {
+  volumes: ReadonlyArray<{ infoHash: string; prefix: string }>;
+  filesOf(infoHash: string): Iterable<{ title?: string; path: string; sha1: string; volume: string }>;
+}
+
+/** The next version's side: its volumes, and what it holds at a path (the file of that title, when titles are known). */
+export interface NextSide {
+  volumes: ReadonlyArray<{ infoHash: string; prefix: string }>;
+  at(file: { title?: string; path: string }): { sha1: string; volume: string } | undefined;
+}
+
 /** The previous version's volumes the next version no longer lists, with their replacements and on-disk conflicts. */
 export function supersededVolumes(previous: SupersessionInput, next: SupersessionInput, maxListed = MAX_CONFLICTS_LISTED): SupersededVolume[] {
+  const nextByPath = new Map<string, { sha1: string; volume: string }>();
+  for (const f of next.files) nextByPath.set(f.path, { sha1: f.sha1, volume: f.volume });
+  return supersededVolumesOf(
+    { volumes: previous.volumes, filesOf: (ih) => previous.files.filter((f) => f.volume === ih) },
+    { volumes: next.volumes, at: (f) => nextByPath.get(f.path) },
+    maxListed,
+  );
+}
+
+/** {@link supersededVolumes} reading only the superseded volumes' files and looking each up in the next version. */
+export function supersededVolumesOf(previous: PreviousSide, next: NextSide, maxListed = MAX_CONFLICTS_LISTED): SupersededVolume[] {
   const nextIds = new Set(next.volumes.map((v) => v.infoHash));
   const gone = previous.volumes.filter((v) => !nextIds.has(v.infoHash));
   if (gone.length === 0) return [];
-  const goneIds = new Set(gone.map((v) => v.infoHash));
-  const nextByPath = new Map<string, { sha1: string; volume: string }>();
-  for (const f of next.files) nextByPath.set(f.path, { sha1: f.sha1, volume: f.volume });
-  const out = new Map(gone.map((v) => [v.infoHash, {
-    infoHash: v.infoHash,
-    prefix: v.prefix,
-    by: new Set(next.volumes.filter((n) => prefixRelated(n.prefix, v.prefix)).map((n) => n.infoHash)),
-    conflicts: [] as PathConflict[],
-    conflictCount: 0,
-  }]));
-  for (const f of previous.files) {
-    if (!goneIds.has(f.volume)) continue;
-    const now = nextByPath.get(f.path);
-    if (!now) continue;
-    const entry = out.get(f.volume)!;
-    entry.by.add(now.volume);
-    if (now.sha1 === f.sha1) continue;
-    entry.conflictCount++;
-    if (entry.conflicts.length < maxListed) entry.conflicts.push({ path: f.path, oldSha1: f.sha1, newSha1: now.sha1, volume: now.volume });
-  }
   const order = new Map(next.volumes.map((v, i) => [v.infoHash, i]));
-  return [...out.values()].map((e) => ({
-    infoHash: e.infoHash,
-    prefix: e.prefix,
-    supersededBy: [...e.by].sort((a, b) => order.get(a)! - order.get(b)!),
-    conflicts: e.conflicts,
-    conflictCount: e.conflictCount,
-  }));
+  return gone.map((v) => {
+    const by = new Set(next.volumes.filter((n) => prefixRelated(n.prefix, v.prefix)).map((n) => n.infoHash));
+    const conflicts: PathConflict[] = [];
+    let conflictCount = 0;
+    for (const f of previous.filesOf(v.infoHash)) {
+      const now = next.at(f);
+      if (!now) continue;
+      by.add(now.volume);
+      if (now.sha1 === f.sha1) continue;
+      conflictCount++;
+      if (conflicts.length < maxListed) conflicts.push({ path: f.path, oldSha1: f.sha1, newSha1: now.sha1, volume: now.volume });
+    }
+    return { infoHash: v.infoHash, prefix: v.prefix, supersededBy: [...by].sort((a, b) => order.get(a)! - order.get(b)!), conflicts, conflictCount };
+  });
 }
 
 /** Supersessions of a store's versions, computed on first use and cached (versions never change). */
@@ -110,9 +122,21 @@ export class SupersessionIndex {
     const previousVersion = record.parent?.version ?? null;
     let volumes: SupersededVolume[] = [];
     if (previousVersion !== null) {
-      const before = this.store.manifest(setId, previousVersion);
-      const after = this.store.manifest(setId, version);
-      if (before && after) volumes = supersededVolumes(before, after);
+      const before = this.store.versionManifest(setId, previousVersion)?.head;
+      const after = this.store.versionManifest(setId, version)?.head;
+      if (before && after) {
+        volumes = supersededVolumesOf(
+          { volumes: before.volumes, filesOf: (ih) => this.store.volumeFiles(setId, previousVersion, ih) },
+          {
+            volumes: after.volumes,
+            // Same title, same stored name, same path: the new version's file list answers by title.
+            at: (f) => {
+              const row = f.title === undefined ? undefined : this.store.setFiles.get(setId, version, f.title);
+              return row && row.path === f.path ? row : undefined;
+            },
+          },
+        );
+      }
     }
     const s: Supersession = { setId, version, previousVersion, volumes };
     this.cache.set(key, s);

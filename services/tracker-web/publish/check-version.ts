@@ -3,29 +3,47 @@
  * problem its own status: a readable canonical manifest (400); the very version already
  * published (200, nothing to do); the set's registered key (403); another version under the
  * same number (409); the signatures and the other files against the manifest (400, hostile
- * torrent paths included); then its place in the version sequence (409).
+ * torrent paths included); then its place in the version sequence (409). A split (/3)
+ * version's parts are checked as they lie in staging, streamed (check-split.ts).
  */
 import { sha256Hex } from '../../../shared/canonical-json.ts';
 import { SeedbankError, type ErrorCode } from '../../../shared/errors.ts';
-import { manifestSha256, parseManifest, serializeManifest, type Manifest } from '../../../shared/formats/manifest.ts';
+import { declaredFormat, manifestSha256, parseManifest, serializeManifest, type Manifest } from '../../../shared/formats/manifest.ts';
 import { pointerSchema, verifyPointer, type SetPointer } from '../../../shared/formats/pointer.ts';
 import { checkManifestSignature, manifestSignatureSchema } from '../../../shared/formats/signature.ts';
-import type { CatalogueStore, NewVersion, VersionRecord } from '../store/catalogue-store.ts';
+import { listFileName, parseSplitManifest, serializeSplitManifest, SPLIT_MANIFEST_FORMAT, type SplitManifest } from '../../../shared/formats/split-manifest.ts';
+import type { ParsedVolumeTorrent } from '../../../shared/torrent/index.ts';
+import { publishedFileOf, type CatalogueStore, type NewSplitVersion, type NewVersion, type VersionRecord } from '../store/catalogue-store.ts';
+import { listRecordsSync } from '../store/version-parts.ts';
+import { checkSplitUpload } from './check-split.ts';
 import { checkMetadataTorrent, checkVolumeTorrents } from './check-torrents.ts';
 
 /** The files of one version upload, read from staging. */
 export interface VersionUpload {
   manifestText: string;
   signatureText: string;
-  pagesGz: Uint8Array;
+  /** pages.xml.gz, null when not uploaded (a split version has none). */
+  pagesGz: Uint8Array | null;
+  /** The staging folder, where a split version's parts are (streamed, never read whole). */
+  dir: string;
   metadataTorrent: Uint8Array;
   pointerText: string;
   /** info hash → torrent bytes */
   volumeTorrents: Map<string, Uint8Array>;
 }
 
-/** What the catalogue should do with an upload that passed the checks. */
-export type CheckedVersion = { kind: 'new'; version: NewVersion } | { kind: 'unchanged'; record: VersionRecord };
+/**
+ * What the catalogue should do with an upload that passed the checks: store a whole version;
+ * store a split one after moving its parts (`parts`, relative names in staging) into
+ * `store.parts`; or nothing, the very version being there already.
+ */
+export type CheckedVersion =
+  | { kind: 'new'; version: NewVersion }
+  | { kind: 'new-split'; version: NewSplitVersion; parts: string[] }
+  | { kind: 'unchanged'; record: VersionRecord };
+
+/** The parts of a manifest every format has, which the common checks read. */
+type Head = Pick<Manifest, 'set' | 'version' | 'parent'>;
 
 function bad(code: ErrorCode, message: string, hint?: string): SeedbankError {
   return new SeedbankError(code, message, { hint });
@@ -44,21 +62,38 @@ function parsePointer(text: string): SetPointer {
 }
 
 /** The manifest must be the canonical bytes the signature and children's parent hash refer to. */
-function checkManifest(setId: string, version: number, text: string): Manifest {
-  const manifest = parseManifest(text, 'manifest.json');
-  if (serializeManifest(manifest) !== text) {
+function checkManifest(setId: string, version: number, text: string): { whole: Manifest; split: null } | { whole: null; split: SplitManifest } {
+  const split = declaredFormat(text) === SPLIT_MANIFEST_FORMAT;
+  const parsed = split ? { whole: null, split: parseSplitManifest(text, 'manifest.json') } : { whole: parseManifest(text, 'manifest.json'), split: null };
+  const manifest: Head = parsed.whole ?? parsed.split;
+  if ((parsed.whole ? serializeManifest(parsed.whole) : serializeSplitManifest(parsed.split)) !== text) {
     throw bad('MANIFEST_NOT_CANONICAL', 'manifest.json is not in canonical form (sorted keys, no spaces, final newline)', 'upload the file the builder wrote, byte for byte');
   }
   if (manifest.set.id !== setId || manifest.version !== version) {
     throw bad('MANIFEST_MISMATCH', `manifest.json is ${manifest.set.id} v${manifest.version}, uploaded as ${setId} v${version}`);
   }
-  return manifest;
+  return parsed;
+}
+
+/** pointer.json must be the set key's signed pointer to this version's metadata torrent. */
+function checkPointer(manifest: Head, text: string, metadataInfoHash: string): SetPointer {
+  const setId = manifest.set.id;
+  const version = manifest.version;
+  const pointer = parsePointer(text);
+  if (pointer.salt !== setId || pointer.seq !== version || pointer.ih !== metadataInfoHash) {
+    throw bad('POINTER_MISMATCH', `pointer.json points at ${pointer.salt} v${pointer.seq} → ${pointer.ih}, expected ${setId} v${version} → ${metadataInfoHash} (the metadata torrent)`);
+  }
+  if (pointer.k !== manifest.set.publicKey || !verifyPointer(pointer)) {
+    throw bad('POINTER_INVALID', "pointer.json is not signed by the set's key", 'the pointer was altered after the build');
+  }
+  return pointer;
 }
 
 /** Checks the other files of the upload against the manifest; returns what the store needs. */
 function checkConsistency(manifest: Manifest, u: VersionUpload) {
   const setId = manifest.set.id;
   const version = manifest.version;
+  if (!u.pagesGz) throw bad('PUBLISH_INCOMPLETE', `${setId} v${version} cannot be committed: pages.xml.gz not uploaded`);
   if (sha256Hex(u.pagesGz) !== manifest.pages.sha256 || u.pagesGz.length !== manifest.pages.size) {
     throw bad('PAGES_MISMATCH', 'pages.xml.gz is not the file the manifest describes (SHA-256 or size differ)');
   }
@@ -68,18 +103,11 @@ function checkConsistency(manifest: Manifest, u: VersionUpload) {
     'manifest.sig': Buffer.from(u.signatureText, 'utf8'),
     'pages.xml.gz': u.pagesGz,
   });
-  const pointer = parsePointer(u.pointerText);
-  if (pointer.salt !== setId || pointer.seq !== version || pointer.ih !== metadataInfoHash) {
-    throw bad('POINTER_MISMATCH', `pointer.json points at ${pointer.salt} v${pointer.seq} → ${pointer.ih}, expected ${setId} v${version} → ${metadataInfoHash} (the metadata torrent)`);
-  }
-  if (pointer.k !== manifest.set.publicKey || !verifyPointer(pointer)) {
-    throw bad('POINTER_INVALID', "pointer.json is not signed by the set's key", 'the pointer was altered after the build');
-  }
-  return { volumes, metadataInfoHash, pointer };
+  return { volumes, metadataInfoHash, pointer: checkPointer(manifest, u.pointerText, metadataInfoHash) };
 }
 
 /** The set's registered key (the first publish registers it): another key is refused with 403. */
-function checkKey(store: CatalogueStore, manifest: Manifest): void {
+function checkKey(store: CatalogueStore, manifest: Head): void {
   const setId = manifest.set.id;
   const registered = store.getSet(setId)?.publicKey;
   if (registered !== undefined && manifest.set.publicKey !== registered) {
@@ -90,7 +118,7 @@ function checkKey(store: CatalogueStore, manifest: Manifest): void {
 }
 
 /** The detached signature must hold for the exact manifest bytes under the manifest's key. */
-function checkSignature(manifest: Manifest, u: VersionUpload, sha256: string): void {
+function checkSignature(manifest: Head, u: VersionUpload, sha256: string): void {
   const reason = checkManifestSignature(u.manifestText, u.signatureText, manifest.set.publicKey);
   if (reason) throw bad('SIGNATURE_INVALID', `manifest.sig does not hold: ${reason}`, 'the manifest or its signature was altered after the build');
   const sig = manifestSignatureSchema.parse(JSON.parse(u.signatureText));
@@ -98,7 +126,7 @@ function checkSignature(manifest: Manifest, u: VersionUpload, sha256: string): v
 }
 
 /** The version must be the set's next one, and its parent the catalogue's latest. */
-function checkSequence(store: CatalogueStore, manifest: Manifest): void {
+function checkSequence(store: CatalogueStore, manifest: Head): void {
   const setId = manifest.set.id;
   const latest = store.latestVersion(setId);
   const version = manifest.version;
@@ -121,9 +149,11 @@ function checkSequence(store: CatalogueStore, manifest: Manifest): void {
 }
 
 /** Runs every check on an upload of `setId` v`version` against the store. */
-export function checkVersion(store: CatalogueStore, setId: string, version: number, u: VersionUpload): CheckedVersion {
-  const manifest = checkManifest(setId, version, u.manifestText);
-  const sha256 = manifestSha256(manifest);
+export async function checkVersion(store: CatalogueStore, setId: string, version: number, u: VersionUpload): Promise<CheckedVersion> {
+  const parsed = checkManifest(setId, version, u.manifestText);
+  const manifest: Head = parsed.whole ?? parsed.split;
+  // Canonical, so the SHA-256 of the bytes is the manifest's.
+  const sha256 = sha256Hex(u.manifestText);
   const existing = store.getVersion(setId, version);
   if (existing?.manifestSha256 === sha256) return { kind: 'unchanged', record: existing };
   checkKey(store, manifest);
@@ -133,43 +163,79 @@ export function checkVersion(store: CatalogueStore, setId: string, version: numb
     });
   }
   checkSignature(manifest, u, sha256);
-  const { volumes, metadataInfoHash, pointer } = checkConsistency(manifest, u);
-  checkSequence(store, manifest);
-  const c = manifest.changes;
+  if (parsed.split) {
+    const m = parsed.split;
+    const checked = await checkSplitUpload(m, u);
+    const pointer = checkPointer(m, u.pointerText, checked.metadataInfoHash);
+    checkSequence(store, m);
+    const lists = {
+      // Read from the parts folder the publish path moves the checked parts into.
+      files: (ih: string) => mapIterable(listRecordsSync(store.parts.file(sha256, listFileName(ih)), ih), (f) => publishedFileOf(setId, version, f)),
+    };
+    const c = m.changes;
+    return {
+      kind: 'new-split',
+      parts: [c.list.file, ...m.volumes.flatMap((v) => [v.list.file, v.pages.file])],
+      version: {
+        ...common(m, u, checked.volumes),
+        record: record(m, sha256, checked.metadataInfoHash, pointer, { added: c.added, removed: c.removed, changed: c.changed, renamed: c.renamed, pagesUpdated: c.pagesUpdated }),
+        lists,
+        changesExcerpt: checked.changesExcerpt,
+      },
+    };
+  }
+  const whole = parsed.whole;
+  const { volumes, metadataInfoHash, pointer } = checkConsistency(whole, u);
+  checkSequence(store, whole);
+  const c = whole.changes;
   return {
     kind: 'new',
     version: {
-      set: { id: setId, title: manifest.set.title, description: manifest.set.description, tags: manifest.set.tags, publicKey: manifest.set.publicKey, copyTarget: manifest.set.copyTarget },
-      record: {
-        setId,
-        version,
-        manifestSha256: sha256,
-        publishedAt: 0,
-        builtAt: manifest.snapshot.builtAt,
-        metadataInfoHash,
-        pointer,
-        volumes: manifest.volumes.map((v) => v.infoHash),
-        totals: manifest.totals,
-        changes: { added: c.added.length, removed: c.removed.length, changed: c.changed.length, renamed: c.renamed.length, pagesUpdated: c.pagesUpdated.length },
-        parent: manifest.parent,
-      },
-      manifestText: u.manifestText,
-      signatureText: u.signatureText,
-      pagesGz: u.pagesGz,
-      metadataTorrent: u.metadataTorrent,
-      volumes: manifest.volumes.map((v, i) => ({
-        infoHash: v.infoHash,
-        prefix: v.prefix,
-        size: v.size,
-        files: v.files,
-        pieceLength: v.pieceLength,
-        pieces: v.pieces,
-        torrent: u.volumeTorrents.get(volumes[i]!.infoHash)!,
-      })),
-      files: manifest.files.map((f) => ({
-        sha1: f.sha1, setId, version, title: f.title, path: f.path, size: f.size, volume: f.volume, categories: f.categories,
-        mime: f.mime, license: f.license, author: f.author, uploaded: f.uploadTimestamp,
-      })),
+      ...common(whole, u, volumes),
+      record: record(whole, sha256, metadataInfoHash, pointer, { added: c.added.length, removed: c.removed.length, changed: c.changed.length, renamed: c.renamed.length, pagesUpdated: c.pagesUpdated.length }),
+      pagesGz: u.pagesGz!,
+      files: whole.files.map((f) => publishedFileOf(setId, version, f)),
     },
+  };
+}
+
+/** Maps a (lazy) iterable. */
+function* mapIterable<A, B>(items: Iterable<A>, f: (a: A) => B): Generator<B> {
+  for (const a of items) yield f(a);
+}
+
+/** The store's record of a checked version. */
+function record(m: Manifest | SplitManifest, sha256: string, metadataInfoHash: string, pointer: SetPointer, changes: VersionRecord['changes']): VersionRecord {
+  return {
+    setId: m.set.id,
+    version: m.version,
+    manifestSha256: sha256,
+    publishedAt: 0,
+    builtAt: m.snapshot.builtAt,
+    metadataInfoHash,
+    pointer,
+    volumes: m.volumes.map((v) => v.infoHash),
+    totals: m.totals,
+    changes,
+    parent: m.parent,
+  };
+}
+
+/** What every format's new version holds besides its record and files. */
+function common(m: Manifest | SplitManifest, u: VersionUpload, volumes: ParsedVolumeTorrent[]) {
+  return {
+    set: { id: m.set.id, title: m.set.title, description: m.set.description, tags: m.set.tags, publicKey: m.set.publicKey, copyTarget: m.set.copyTarget },
+    manifestText: u.manifestText,
+    signatureText: u.signatureText,
+    metadataTorrent: u.metadataTorrent,
+    volumes: m.volumes.map((v, i) => ({
+      infoHash: v.infoHash,
+      prefix: v.prefix,
+      size: v.size,
+      files: v.files,
+      pieceLength: v.pieceLength,
+      pieces: v.pieces,
+      torrent: u.volumeTorrents.get(volumes[i]!.infoHash)!,
+    })),
   };
 }

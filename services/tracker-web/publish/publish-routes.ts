@@ -2,16 +2,18 @@
  * The publish API (every route needs a token):
  *   GET    /api/publish/:set/:version                  staged files with their SHA-256 (for resuming)
  *   PUT    /api/publish/:set/:version/:file            raw bytes of manifest.json, manifest.sig,
- *   PUT    /api/publish/:set/:version/volumes/:ih.torrent   pages.xml.gz, metadata.torrent, pointer.json, volumes
+ *   PUT    /api/publish/:set/:version/volumes/:ih.torrent   pages.xml.gz, metadata.torrent, pointer.json, volumes,
+ *   PUT    /api/publish/:set/:version/lists/:ih.ndjson      and a split (/3) version's parts (lists, pages,
+ *   PUT    /api/publish/:set/:version/pages/:ih.xml.gz      changes.ndjson); any other name is a 400
  *   POST   /api/publish/:set/:version/commit           check everything and publish (201), or 200 when identical
  *   DELETE /api/publish/:set/:version                  drop the staged upload
  */
 import { Router, type Request, type Response } from 'express';
-import { PUBLISH_FIXED_FILES, publishFileNameSchema, type CommitAnswerBody, type PublishStatusBody, type StagedFileBody } from '../../../shared/api/publish-schemas.ts';
+import { PUBLISH_COMMON_FILES, PUBLISH_FILE_NAMES_TEXT, publishFileNameSchema, type CommitAnswerBody, type PublishStatusBody, type StagedFileBody } from '../../../shared/api/publish-schemas.ts';
 import { routes } from '../../../shared/api/routes.ts';
 import { SeedbankError } from '../../../shared/errors.ts';
 import type { Logger } from '../../../shared/log.ts';
-import type { CatalogueStore } from '../store/catalogue-store.ts';
+import type { CatalogueStore, NewSplitVersion } from '../store/catalogue-store.ts';
 import { parseParam, setIdSchema, versionSchema } from '../web/params.ts';
 import { checkVersion, type VersionUpload } from './check-version.ts';
 import type { Staging } from './staging.ts';
@@ -25,7 +27,7 @@ export interface PublishRouteDeps {
   onPublished?: (setId: string, version: number) => void;
 }
 
-const FIXED_FILES = PUBLISH_FIXED_FILES;
+const FIXED_FILES = PUBLISH_COMMON_FILES;
 const VOLUME_FILE = /^volumes\/([0-9a-f]{40})\.torrent$/;
 
 function target(req: Request): { setId: string; version: number } {
@@ -52,15 +54,33 @@ async function readUpload(staging: Staging, setId: string, version: number): Pro
     const bytes = m ? await staging.read(setId, version, name) : null;
     if (m && bytes) volumeTorrents.set(m[1]!, bytes);
   }
-  const [manifest, sig, pages, metadata, pointer] = fixed as Buffer[];
+  const [manifest, sig, metadata, pointer] = fixed as Buffer[];
   return {
     manifestText: manifest!.toString('utf8'),
     signatureText: sig!.toString('utf8'),
-    pagesGz: pages!,
+    // Required of a whole manifest (checked there); a split version has none.
+    pagesGz: await staging.read(setId, version, 'pages.xml.gz'),
+    dir: staging.dir(setId, version),
     metadataTorrent: metadata!,
     pointerText: pointer!.toString('utf8'),
     volumeTorrents,
   };
+}
+
+/**
+ * Moves a checked split version's parts out of staging into the store's parts folder, then
+ * stores the version (which reads its lists from there). A publish that loses its commit to
+ * another removes the parts it moved, unless they are the winner's own (same manifest).
+ */
+async function putSplitVersion(store: CatalogueStore, staging: Staging, v: NewSplitVersion, parts: string[]): Promise<void> {
+  const { setId, version, manifestSha256 } = v.record;
+  await store.parts.adopt(manifestSha256, parts, (name) => staging.file(setId, version, name));
+  try {
+    store.putVersion(v);
+  } catch (err) {
+    if (store.getVersion(setId, version)?.manifestSha256 !== manifestSha256) await store.parts.remove(manifestSha256);
+    throw err;
+  }
 }
 
 /** The preview is cosmetic and unsigned: accept only what starts and ends like a JPEG. */
@@ -89,18 +109,25 @@ export function publishRouter(deps: PublishRouteDeps): Router {
   };
   router.put(routes.publishVolume.pattern, receive((req) => `volumes/${String(req.params.file)}`));
   router.put(routes.publishFile.pattern, receive((req) => String(req.params.file)));
+  router.put(routes.publishPart.pattern, receive((req) => `${String(req.params.folder)}/${String(req.params.file)}`));
+  // Deeper paths (`lists/../../x`, `a/b/c`) name no file of a version: a 400 that says so, not a 404.
+  router.put('/api/publish/:set/:version/*rest', (req) => {
+    const rest = ([] as string[]).concat(req.params.rest ?? []).join('/');
+    throw new SeedbankError('UPLOAD_NAME_INVALID', `"${rest}" is not a file of a set version`, { hint: `expected ${PUBLISH_FILE_NAMES_TEXT}` });
+  });
 
   router.post(routes.publishCommit.pattern, async (req, res) => {
     const { setId, version } = target(req);
     const upload = await readUpload(staging, setId, version);
-    const checked = checkVersion(store, setId, version, upload);
+    const checked = await checkVersion(store, setId, version, upload);
     if (checked.kind === 'unchanged') {
       await staging.discard(setId, version);
       const body: CommitAnswerBody = { status: 'unchanged', set: setId, version, manifestSha256: checked.record.manifestSha256, metadataInfoHash: checked.record.metadataInfoHash };
       res.status(200).json(body);
       return;
     }
-    store.putVersion(checked.version);
+    if (checked.kind === 'new-split') await putSplitVersion(store, staging, checked.version, checked.parts);
+    else store.putVersion(checked.version);
     const preview = await staging.read(setId, version, 'preview.jpg');
     if (preview && isJpeg(preview)) await store.putPreview(setId, version, preview);
     else if (preview) logger.warn({ set: setId, version }, 'preview.jpg is not a JPEG; ignored');

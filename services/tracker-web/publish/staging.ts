@@ -5,26 +5,31 @@
  * touched for a while are swept, so abandoned uploads do not pile up.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import { PUBLISH_FILE_NAME, PUBLISH_FILE_NAMES_TEXT } from '../../../shared/api/publish-schemas.ts';
 import { SeedbankError } from '../../../shared/errors.ts';
 import { commitTempFile, fsyncFile } from '../../../shared/fs/index.ts';
 import { formatSize } from '../../../shared/units.ts';
 
 /** The staging folder inside the catalogue's data folder. */
 export const STAGING_FOLDER = 'catalogue-staging';
-/** The files a version upload may hold. */
-export const STAGED_NAME = /^(?:manifest\.json|manifest\.sig|pages\.xml\.gz|metadata\.torrent|pointer\.json|preview\.jpg|volumes\/[0-9a-f]{40}\.torrent)$/;
+/** The files a version upload may hold (the publish API's names, one list for both). */
+export const STAGED_NAME = PUBLISH_FILE_NAME;
+/** The sub-folders a staged name may have: volume torrents and a split version's lists and pages. */
+const STAGED_FOLDERS = ['volumes', 'lists', 'pages'] as const;
+/** Read size when hashing staged files. */
+const HASH_CHUNK_BYTES = 1 << 20; // 1 MiB
 /** Signatures and pointers are a few hundred bytes; anything near this is not one. */
 const SMALL_FILE_LIMIT_BYTES = 64 * 1024;
 /** The optional preview mosaic: a few thumbnails, never a photograph's worth of bytes. */
 const PREVIEW_LIMIT_BYTES = 4 * 1024 * 1024;
 /** A volume torrent of the largest allowed volume with the smallest pieces stays well below this. */
 const TORRENT_LIMIT_BYTES = 32 * 1024 * 1024;
-/** More volume torrents than this in one version is not a set, it is an attack. */
-const MAX_STAGED_FILES = 20_000;
+/** More files than this in one version's sub-folders (20,000 volumes' torrents, lists and pages) is not a set, it is an attack. */
+const MAX_STAGED_FILES = 3 * 20_000;
 
 /** One staged file, as the client sees it when resuming. */
 export interface StagedFile {
@@ -66,7 +71,7 @@ export class Staging {
   async receive(setId: string, version: number, name: string, body: Readable, declaredLength: number | undefined): Promise<StagedFile> {
     if (!STAGED_NAME.test(name)) {
       throw new SeedbankError('UPLOAD_NAME_INVALID', `"${name}" is not a file of a set version`, {
-        hint: 'expected manifest.json, manifest.sig, pages.xml.gz, metadata.torrent, pointer.json, preview.jpg or volumes/<infohash>.torrent',
+        hint: `expected ${PUBLISH_FILE_NAMES_TEXT}`,
       });
     }
     const limit = uploadLimitFor(name, this.maxUploadBytes);
@@ -124,12 +129,15 @@ export class Staging {
   /** The names of the files staged so far for a version (temporary files of uploads in progress excluded). */
   async names(setId: string, version: number): Promise<string[]> {
     const dir = this.dir(setId, version);
-    return [
-      ...(await readdir(dir).catch(() => [] as string[])),
-      ...(await readdir(path.join(dir, 'volumes')).catch(() => [] as string[])).map((n) => `volumes/${n}`),
-    ]
-      .filter((n) => STAGED_NAME.test(n))
-      .sort();
+    const names = await readdir(dir).catch(() => [] as string[]);
+    for (const folder of STAGED_FOLDERS) names.push(...(await readdir(path.join(dir, folder)).catch(() => [] as string[])).map((n) => `${folder}/${n}`));
+    return names.filter((n) => STAGED_NAME.test(n)).sort();
+  }
+
+  /** Where a staged file is (or would be) on disk; the name must be one {@link STAGED_NAME} accepts. */
+  file(setId: string, version: number, name: string): string {
+    if (!STAGED_NAME.test(name)) throw new SeedbankError('INTERNAL', `"${name}" is not a staged file name`);
+    return path.join(this.dir(setId, version), ...name.split('/'));
   }
 
   /** The files staged so far for a version, with their SHA-256, so a client uploads only what is missing. */
@@ -137,8 +145,14 @@ export class Staging {
     const dir = this.dir(setId, version);
     const out: StagedFile[] = [];
     for (const name of await this.names(setId, version)) {
-      const bytes = await readFile(path.join(dir, ...name.split('/')));
-      out.push({ name, size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') });
+      // Streamed: a split version's parts are many and may each be hundreds of megabytes.
+      const hash = createHash('sha256');
+      let size = 0;
+      for await (const chunk of createReadStream(path.join(dir, ...name.split('/')), { highWaterMark: HASH_CHUNK_BYTES })) {
+        hash.update(chunk as Buffer);
+        size += (chunk as Buffer).length;
+      }
+      out.push({ name, size, sha256: hash.digest('hex') });
     }
     return out;
   }
@@ -183,6 +197,8 @@ export class Staging {
   }
 
   private async countFiles(dir: string): Promise<number> {
-    return (await readdir(path.join(dir, 'volumes')).catch(() => [] as string[])).length;
+    let n = 0;
+    for (const folder of STAGED_FOLDERS) n += (await readdir(path.join(dir, folder)).catch(() => [] as string[])).length;
+    return n;
   }
 }

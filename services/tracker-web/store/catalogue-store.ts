@@ -4,7 +4,9 @@
  * all in one LMDB environment so a restart loses nothing. Pages, APIs and the census build on
  * the read methods here; only the publish path calls `putVersion`.
  */
-import { parseManifest, type Manifest } from '../../../shared/formats/manifest.ts';
+import { declaredFormat, parseManifest, type Manifest, type ManifestChanges, type ManifestFile } from '../../../shared/formats/manifest.ts';
+import { splitPartNames } from '../../../shared/formats/split-manifest.ts';
+import { versionManifestOf, type VersionManifest } from '../../../shared/formats/version-manifest.ts';
 import { SeedbankError } from '../../../shared/errors.ts';
 import { TitleIndex, type RebuildOptions, type TitleSearchOptions, type TitleSearchPage } from '../search/title-index.ts';
 import { openCatalogueTables, prefixRange, type CatalogueTables } from './open-lmdb.ts';
@@ -14,6 +16,7 @@ import { ensureStoreFormat } from './store-format.ts';
 import { StoreHistory } from './history.ts';
 import { regionLabel } from '../views/region-label.ts';
 import { indexVersionFiles, type IndexSink } from './version-index.ts';
+import { listRecordsSync, mergeByTitle, VersionParts } from './version-parts.ts';
 import type { BulkIndex } from './bulk-index.ts';
 import type {
   FileLocation,
@@ -37,17 +40,48 @@ const SETS_GENERATION_KEY = 'setsGeneration';
 /** Parsed manifests kept in memory; pages tend to show the same few versions. */
 const MANIFEST_CACHE_ENTRIES = 8;
 
-/** Everything one publish writes, checked by the publish path before it gets here. */
-export interface NewVersion {
+/** Titles of each kind of change kept for a split version's set page (the record has the counts). */
+export const CHANGES_EXCERPT_TITLES = 50;
+
+/**
+ * The files of a split version, read volume by volume from its parts folder (adopted with
+ * `store.parts.adopt` before putVersion), so a million-file version is never one array.
+ */
+export interface VolumeFileLists {
+  /** One volume's files, in title order (each volume's list is read when asked, as often as asked). */
+  files(infoHash: string): Iterable<PublishedFile>;
+}
+
+/** What every publish writes, checked by the publish path before it gets here. */
+interface NewVersionCommon {
   set: Pick<SetRecord, 'id' | 'title' | 'description' | 'tags' | 'publicKey' | 'copyTarget'>;
   record: VersionRecord;
   manifestText: string;
   signatureText: string;
-  pagesGz: Uint8Array;
   metadataTorrent: Uint8Array;
   volumes: Array<Omit<VolumeRecord, 'setId' | 'versions'> & { torrent: Uint8Array }>;
-  /** With their facts (licence, author, upload date) from current publishers. */
+}
+
+/** A whole-manifest (/1, /2) version: its pages archive and every file. */
+export interface NewVersion extends NewVersionCommon {
+  pagesGz: Uint8Array;
+  /** With their facts (licence, author, upload date) from current publishers, in any order. */
   files: PublishedFile[];
+}
+
+/** A split (/3) version: its parts already in `store.parts` (adopted by the publish path), its files read from them. */
+export interface NewSplitVersion extends NewVersionCommon {
+  lists: VolumeFileLists;
+  /** The first titles of each kind of change ({@link CHANGES_EXCERPT_TITLES}), for the set page. */
+  changesExcerpt: ManifestChanges;
+}
+
+/** The facts a split list's record gives the store, as a publish hands them over. */
+export function publishedFileOf(setId: string, version: number, f: ManifestFile): PublishedFile {
+  return {
+    sha1: f.sha1, setId, version, title: f.title, path: f.path, size: f.size, volume: f.volume, categories: f.categories,
+    mime: f.mime, license: f.license, author: f.author, uploaded: f.uploadTimestamp,
+  };
 }
 
 export type { HistoryQuery } from './history.ts';
@@ -64,7 +98,7 @@ function manifestFacts(text: string): VersionRecord['facts'] {
 
 export class CatalogueStore {
   private readonly t: CatalogueTables;
-  private readonly manifests = new Map<string, Manifest>();
+  private readonly manifests = new Map<string, VersionManifest>();
   private readonly trackedListeners = new Set<(infoHashes: string[]) => void>();
   /** The word-prefix title search (search/title-index.ts); `t.titleIndex` is the exact-title table. */
   private readonly wordIndex: TitleIndex;
@@ -77,8 +111,12 @@ export class CatalogueStore {
   private readonly versionByNo = new Map<number, { setId: string; version: number }>();
   private readonly volumeByNo = new Map<number, string>();
 
-  private constructor(tables: CatalogueTables) {
+  /** The parts of split versions, beside the LMDB environment (version-parts.ts). */
+  readonly parts: VersionParts;
+
+  private constructor(tables: CatalogueTables, parts: VersionParts) {
     this.t = tables;
+    this.parts = parts;
     this.history = new StoreHistory(tables);
     this.setFiles = new SetFileIndex(tables.env, this.setFileTables(), (setId, version) => this.manifest(setId, version));
     this.wordIndex = new TitleIndex(tables.env, tables.titleWords);
@@ -97,13 +135,14 @@ export class CatalogueStore {
    */
   static open(dataDir: string): CatalogueStore {
     const tables = openCatalogueTables(dataDir);
+    const parts = new VersionParts(dataDir);
     try {
-      ensureStoreFormat(tables);
+      ensureStoreFormat(tables, parts);
     } catch (err) {
       void tables.env.close();
       throw err;
     }
-    return new CatalogueStore(tables);
+    return new CatalogueStore(tables, parts);
   }
 
   /** Flushes pending writes and closes the environment. */
@@ -172,17 +211,63 @@ export class CatalogueStore {
     return this.metadataFile(setId, version, 'manifest.sig')?.toString('utf8');
   }
 
-  /** The parsed manifest of a version (cached). */
+  /**
+   * The whole parsed manifest of a /1 or /2 version (cached); undefined for a split (/3)
+   * version, whose files are in its lists: read those through {@link versionManifest},
+   * {@link volumeFiles} or `setFiles`.
+   */
   manifest(setId: string, version: number): Manifest | undefined {
+    return this.versionManifest(setId, version)?.whole ?? undefined;
+  }
+
+  /** A version's manifest in any format (cached): its head, and for a whole one every file. */
+  versionManifest(setId: string, version: number): VersionManifest | undefined {
     const key = `${setId}\u0000${version}`;
     const cached = this.manifests.get(key);
     if (cached) return cached;
     const text = this.manifestText(setId, version);
     if (text === undefined) return undefined;
-    const parsed = parseManifest(text, `${setId} v${version} in the catalogue`);
+    const sha256 = this.getVersion(setId, version)?.manifestSha256;
+    const dir = declaredFormat(text) === 'seedbank-manifest/3' && sha256 ? this.parts.dir(sha256) : this.parts.root;
+    const parsed = versionManifestOf(text, dir, `${setId} v${version} in the catalogue`);
     if (this.manifests.size >= MANIFEST_CACHE_ENTRIES) this.manifests.delete(this.manifests.keys().next().value!);
     this.manifests.set(key, parsed);
     return parsed;
+  }
+
+  /**
+   * One volume's files in a version, in the manifest's order: from the whole manifest, or read
+   * synchronously from a split version's list (checked at publish), a volume at a time.
+   */
+  *volumeFiles(setId: string, version: number, infoHash: string): Generator<ManifestFile> {
+    const m = this.versionManifest(setId, version);
+    if (m?.whole) {
+      for (const f of m.whole.files) if (f.volume === infoHash) yield f;
+      return;
+    }
+    const vol = m?.split?.volumes.find((v) => v.infoHash === infoHash);
+    if (m && vol) yield* listRecordsSync(this.parts.file(m.sha256, vol.list.file), infoHash);
+  }
+
+  /**
+   * The change lists of a version as the set page shows them: a whole manifest's own, or the
+   * first {@link CHANGES_EXCERPT_TITLES} titles of each kind a split version's publish kept.
+   */
+  changesExcerpt(setId: string, version: number): ManifestChanges | undefined {
+    const m = this.versionManifest(setId, version);
+    if (m?.whole) return m.whole.changes;
+    const bytes = this.t.blobs.get(['changes-excerpt', setId, version]);
+    return bytes ? (JSON.parse(bytes.toString('utf8')) as ManifestChanges) : undefined;
+  }
+
+  /**
+   * Where a part of a split version's metadata torrent is on disk (`changes.ndjson`,
+   * `lists/<ih>.ndjson`, `pages/<ih>.xml.gz`), or undefined when the version has no such part.
+   */
+  metadataPartPath(setId: string, version: number, name: string): string | undefined {
+    const m = this.versionManifest(setId, version);
+    if (!m?.split || !splitPartNames(m.split).includes(name)) return undefined;
+    return this.parts.file(m.sha256, name);
   }
 
   /** Stores a version's preview mosaic (optional, cosmetic). */
@@ -359,12 +444,13 @@ export class CatalogueStore {
    * Writes a checked version in one transaction. Re-checks, inside it, that the version is the
    * set's next one and the key is still the registered one, so two racing publishes cannot both win.
    */
-  putVersion(v: NewVersion, now = Date.now(), bulk?: BulkIndex): void {
+  putVersion(v: NewVersion | NewSplitVersion, now = Date.now(), bulk?: BulkIndex): void {
     const { sets, versions, volumes, metadataTorrents, blobs, fileIndex, titleIndex, categoryIndex } = this.t;
     const setId = v.set.id;
     const version = v.record.version;
+    const lists = 'lists' in v ? v.lists : null;
     // Sorted before the write transaction, which should hold the lock for writes only.
-    const ordered = inTitleOrder(v.files);
+    const ordered = 'files' in v ? inTitleOrder(v.files) : [];
     this.t.env.transactionSync(() => {
       const current = sets.get(setId);
       const latest = current?.latestVersion ?? 0;
@@ -390,7 +476,8 @@ export class CatalogueStore {
       versions.putSync([setId, version], { ...v.record, publishedAt: now, no: versionNo, facts: manifestFacts(v.manifestText) });
       blobs.putSync(['meta', setId, version, 'manifest.json'], Buffer.from(v.manifestText, 'utf8'));
       blobs.putSync(['meta', setId, version, 'manifest.sig'], Buffer.from(v.signatureText, 'utf8'));
-      blobs.putSync(['meta', setId, version, 'pages.xml.gz'], Buffer.from(v.pagesGz));
+      if ('pagesGz' in v) blobs.putSync(['meta', setId, version, 'pages.xml.gz'], Buffer.from(v.pagesGz));
+      if ('changesExcerpt' in v) blobs.putSync(['changes-excerpt', setId, version], Buffer.from(JSON.stringify(v.changesExcerpt), 'utf8'));
       blobs.putSync(['metadata-torrent', setId, version], Buffer.from(v.metadataTorrent));
       metadataTorrents.putSync(v.record.metadataInfoHash, { setId, version });
       const volumeNos = new Map<string, number>();
@@ -408,21 +495,30 @@ export class CatalogueStore {
         // The first bytes win: an unchanged volume keeps its torrent byte for byte anyway.
         if (!existing) blobs.putSync(['volume-torrent', vol.infoHash], Buffer.from(torrent));
       }
-      // Only titles new to the catalogue get index words: a title is indexed once for every set and version.
-      const newTitles = new Set(v.files.filter((f) => titleIndex.getKeysCount({ ...titleRange(f.title), limit: 1 }) === 0).map((f) => f.title));
-      this.wordIndex.addTitlesSync(newTitles);
       const direct: IndexSink = {
         file: (k, val) => fileIndex.putSync(k, val),
         title: (k, val) => titleIndex.putSync(k, val),
         category: (k, val) => categoryIndex.putSync(k, val),
       };
-      const torrents = new Map(v.volumes.map((vol) => [vol.infoHash, vol.torrent] as const));
-      indexVersionFiles(v.files, torrents, {
+      const numbers = {
         versionNo,
-        volumeNo: (ih) => volumeNos.get(ih) ?? volumes.get(ih)?.no ?? 0,
-        categoryNo: (name) => this.categoryNo(name),
-      }, bulk?.sink ?? direct);
-      putSetFilesSync(this.setFileTables(), setId, version, ordered);
+        volumeNo: (ih: string) => volumeNos.get(ih) ?? volumes.get(ih)?.no ?? 0,
+        categoryNo: (name: string) => this.categoryNo(name),
+      };
+      const indexFiles = (files: readonly PublishedFile[], torrents: ReadonlyMap<string, Uint8Array>) => {
+        // Only titles new to the catalogue get index words: a title is indexed once for every set and version.
+        const newTitles = new Set(files.filter((f) => titleIndex.getKeysCount({ ...titleRange(f.title), limit: 1 }) === 0).map((f) => f.title));
+        this.wordIndex.addTitlesSync(newTitles);
+        indexVersionFiles(files, torrents, numbers, bulk?.sink ?? direct);
+      };
+      if (lists) {
+        // A split version: one volume's files at a time, then every list merged in title order.
+        for (const vol of v.volumes) indexFiles([...lists.files(vol.infoHash)], new Map([[vol.infoHash, vol.torrent]]));
+        putSetFilesSync(this.setFileTables(), setId, version, mergeByTitle(v.volumes.map((vol) => lists.files(vol.infoHash))));
+      } else {
+        indexFiles(ordered, new Map(v.volumes.map((vol) => [vol.infoHash, vol.torrent] as const)));
+        putSetFilesSync(this.setFileTables(), setId, version, ordered);
+      }
     });
     const tracked = [v.record.metadataInfoHash, ...v.volumes.map((vol) => vol.infoHash)];
     for (const listener of this.trackedListeners) listener(tracked);

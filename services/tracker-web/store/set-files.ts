@@ -94,12 +94,19 @@ export function inTitleOrder<T extends { title: string }>(files: readonly T[]): 
  * Writes one version's files (already in title order: see inTitleOrder) and figures; call
  * inside the publish transaction so a version is never visible without its file list.
  */
-export function putSetFilesSync(t: SetFileTables, setId: string, version: number, ordered: readonly PublishedFile[]): void {
-  ordered.forEach((f, i) => {
-    t.files.putSync([setId, version, f.title], [f.sha1, f.path, f.size, f.volume, f.mime ?? '', f.license ?? null, f.author ?? null, f.uploaded ?? '']);
-    t.order.putSync([setId, version, i], f.title);
-  });
-  t.facts.putSync([setId, version], { files: ordered.length, licences: licenceCounts(ordered) });
+export function putSetFilesSync(t: SetFileTables, setId: string, version: number, ordered: Iterable<PublishedFile>): void {
+  // One pass over an iterable: a split version's files stream from its lists, never one array.
+  let i = 0;
+  function* written(): Generator<PublishedFile> {
+    for (const f of ordered) {
+      t.files.putSync([setId, version, f.title], [f.sha1, f.path, f.size, f.volume, f.mime ?? '', f.license ?? null, f.author ?? null, f.uploaded ?? '']);
+      t.order.putSync([setId, version, i], f.title);
+      i++;
+      yield f;
+    }
+  }
+  const licences = licenceCounts(written());
+  t.facts.putSync([setId, version], { files: i, licences });
 }
 
 /** The tables of the per-version file lists. */

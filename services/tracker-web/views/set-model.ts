@@ -3,9 +3,9 @@ import type { SetFilesQuery, SetPageModel, TitleList, VersionView, VolumeView } 
 import { setActions, volumeMagnet } from './set-actions.ts';
 import { setFilesSection } from './set-files-model.ts';
 import { regionLabel, summarizeSet, type ViewSources } from './set-summaries.ts';
-import { unportableNamesView } from './unportable-model.ts';
+import { unportableNamesView, unportableSplitView } from './unportable-model.ts';
 
-/** Versions whose title lists are shown (each costs a manifest read); older ones show their counts only. */
+/** Versions whose title lists are shown (each costs a manifest read, or a split version's kept excerpt); older ones show their counts only. */
 const VERSIONS_WITH_TITLES = 1;
 /** Titles listed per kind of change; the count says how many there are in all. */
 const TITLES_PER_CHANGE = 50;
@@ -14,7 +14,8 @@ const PLOT_BUCKET_MS = 60 * 60 * 1000; // 1 hour
 /** How far back the seeders plot looks. */
 const PLOT_WINDOW_MS = 30 * 24 * 3600 * 1000; // 30 days
 
-const list = (titles: string[]): TitleList => ({ count: titles.length, titles: titles.slice(0, TITLES_PER_CHANGE) });
+/** A kind of change: the count from the version's record (a split version keeps only the first titles). */
+const list = (titles: string[], count: number): TitleList => ({ count, titles: titles.slice(0, TITLES_PER_CHANGE) });
 
 /** The set page's data with one page of its file list (the first, unfiltered, by default), or null for an unknown set. */
 export function setModel(src: ViewSources, setId: string, baseUrl: string, filesQuery: SetFilesQuery = { q: '', under: false, page: 1 }): SetPageModel | null {
@@ -22,14 +23,15 @@ export function setModel(src: ViewSources, setId: string, baseUrl: string, files
   const latest = record ? src.store.getVersion(setId, record.latestVersion) : undefined;
   if (!record || !latest) return null;
   const row = { ...record, latest };
-  const manifest = src.store.manifest(setId, latest.version);
+  // The head of any manifest format: a split (/3) version's files are in its lists, never read whole here.
+  const latestManifest = src.store.versionManifest(setId, latest.version);
+  const manifest = latestManifest?.head;
   const recipe = manifest?.recipe ?? {};
   const selection = (recipe.selection ?? {}) as { categories?: Array<{ name: string; depth: number }>; excludeCategories?: string[]; mimeTypes?: string[]; shard?: string };
 
   const records = src.store.getVersions(setId).sort((a, b) => b.version - a.version);
   const versions: VersionView[] = records.map((v, i) => {
-    const m = i < VERSIONS_WITH_TITLES ? src.store.manifest(setId, v.version) : undefined;
-    const c = m?.changes;
+    const c = i < VERSIONS_WITH_TITLES ? src.store.changesExcerpt(setId, v.version) : undefined;
     return {
       n: v.version,
       builtAt: v.builtAt,
@@ -39,7 +41,12 @@ export function setModel(src: ViewSources, setId: string, baseUrl: string, files
         v.parent === null
           ? null
           : c
-            ? { added: list(c.added), removed: list(c.removed), changed: list(c.changed), renamed: { count: c.renamed.length, titles: c.renamed.slice(0, TITLES_PER_CHANGE) } }
+            ? {
+                added: list(c.added, v.changes.added),
+                removed: list(c.removed, v.changes.removed),
+                changed: list(c.changed, v.changes.changed),
+                renamed: { count: v.changes.renamed, titles: c.renamed.slice(0, TITLES_PER_CHANGE) },
+              }
             : {
                 added: { count: v.changes.added, titles: [] },
                 removed: { count: v.changes.removed, titles: [] },
@@ -88,7 +95,13 @@ export function setModel(src: ViewSources, setId: string, baseUrl: string, files
     seedersOverTime: [...buckets].sort(([a], [b]) => a - b).map(([t, n]) => ({ at: new Date(t).toISOString(), seeders: n })),
     copiesHistogram: [...(stats?.histogram ?? new Map<number, number>())].sort(([a], [b]) => a - b).map(([copies, files]) => ({ copies, files })),
     ...(stats ? { copiesModes: { mode: stats.copiesMode, otherMin: stats.otherMin } } : {}),
-    ...(manifest ? { unportableNames: unportableNamesView(manifest) } : {}),
+    ...(latestManifest
+      ? {
+          unportableNames: latestManifest.whole
+            ? unportableNamesView(latestManifest.whole)
+            : unportableSplitView(latestManifest.head.volumes, (ih) => src.store.volumeFiles(setId, latest.version, ih)),
+        }
+      : {}),
     feeds: {
       rssUrl: `${baseUrl}/sets/${encodeURIComponent(setId)}/feed.rss`,
       atomUrl: `${baseUrl}/sets/${encodeURIComponent(setId)}/feed.atom`,

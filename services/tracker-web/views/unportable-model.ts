@@ -1,4 +1,4 @@
-import type { Manifest } from '../../../shared/formats/manifest.ts';
+import type { Manifest, ManifestVolume } from '../../../shared/formats/manifest.ts';
 import { unportablePaths } from '../../../shared/formats/portable-name.ts';
 import type { UnportableNamesView } from '../pages/view-models.ts';
 
@@ -27,4 +27,22 @@ export function unportableNamesView(manifest: Manifest): UnportableNamesView | u
   const files = [...holding.values()].reduce((n, c) => n + c, 0);
   if (files === 0) return undefined;
   return { files, keptApart, volumes: [...holding].map(([infoHash, n]) => ({ infoHash, files: n })), examples };
+}
+
+/**
+ * The same note for a split (/3) version, which like /2 keeps unportable names in volumes of
+ * their own: counts from the head's volumes, examples from the first titles of their lists
+ * (`titlesOf` reads a volume's list lazily; only the first few lines are read).
+ */
+export function unportableSplitView(volumes: readonly ManifestVolume[], titlesOf: (infoHash: string) => Iterable<{ title: string }>): UnportableNamesView | undefined {
+  const apart = volumes.filter((v) => v.portable === false && v.files > 0);
+  if (apart.length === 0) return undefined;
+  const examples: string[] = [];
+  for (const v of apart) {
+    for (const f of titlesOf(v.infoHash)) {
+      if (examples.length === EXAMPLES) break;
+      examples.push(f.title);
+    }
+  }
+  return { files: apart.reduce((n, v) => n + v.files, 0), keptApart: true, volumes: apart.map((v) => ({ infoHash: v.infoHash, files: v.files })), examples };
 }

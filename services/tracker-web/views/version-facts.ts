@@ -25,7 +25,7 @@ export function versionFacts(store: CatalogueStore, setId: string, version: numb
   // Versions published by this code carry their facts; older ones are read from the manifest once.
   const recorded = store.getVersion(setId, version)?.facts;
   if (recorded) return recorded;
-  const manifest = store.manifest(setId, version);
+  const manifest = store.versionManifest(setId, version)?.head;
   const facts: VersionFacts = {
     regionLabel: regionLabel(manifest?.recipe),
     articleUrl: manifest?.source.articleUrl ?? null,

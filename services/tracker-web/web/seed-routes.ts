@@ -1,6 +1,7 @@
 /**
  * The catalogue as a web seed and torrent source:
  *   GET /meta/<set>-v<N>/<manifest.json|manifest.sig|pages.xml.gz>   BEP 19 web seed of each metadata torrent
+ *   GET /meta/<set>-v<N>/<changes.ndjson|lists/<ih>.ndjson|pages/<ih>.xml.gz>   a split version's parts (from disk)
  *   GET /torrents/<infohash>.torrent                                  any published torrent
  *   GET /sets/<id>/v<N>/metadata.torrent (or /sets/<id>/latest/...)   a version's metadata torrent
  * Metadata torrents are served with `url-list: ["<base>/meta/"]`, so any client can fetch a
@@ -22,6 +23,8 @@ const CONTENT_TYPES: Record<MetadataFileName, string> = {
   'pages.xml.gz': 'application/gzip',
 };
 const TORRENT_TYPE = 'application/x-bittorrent';
+/** Types of a split version's parts, by the end of their names (a gzip file served as itself, as above). */
+const PART_TYPES: Array<[RegExp, string]> = [[/\.ndjson$/, 'application/x-ndjson'], [/\.xml\.gz$/, 'application/gzip']];
 const META_FOLDER = /^([a-z0-9][a-z0-9-]{0,62})-v([1-9][0-9]{0,8})$/;
 
 function notFound(what: string): SeedbankError {
@@ -70,15 +73,29 @@ export function seedRouter({ store, publicUrl }: SeedRouteOptions): Router {
     sendBytes(req, res, withTrackersFirst(withUrlList(bytes, [`${base}${routes.metadataFolder.path()}`]), [`${base}${routes.announce.path()}`]), TORRENT_TYPE);
   };
 
-  router.get(routes.metadataFile.pattern, (req, res) => {
-    const m = META_FOLDER.exec(String(req.params.folder));
-    const file = String(req.params.file) as MetadataFileName;
-    if (!m || !METADATA_FILE_NAMES.includes(file)) throw notFound(`/meta/${String(req.params.folder)}/${file}`);
-    const bytes = store.metadataFile(m[1]!, Number(m[2]), file);
-    if (!bytes) throw notFound(`${m[1]} v${m[2]}`);
-    res.set('Cache-Control', IMMUTABLE_CACHE);
-    sendBytes(req, res, bytes, CONTENT_TYPES[file]);
-  });
+  const metadataFile = async (req: Request, res: Response, name: string) => {
+    const folder = String(req.params.folder);
+    const m = META_FOLDER.exec(folder);
+    if (!m) throw notFound(`/meta/${folder}/${name}`);
+    const [setId, version] = [m[1]!, Number(m[2])];
+    if ((METADATA_FILE_NAMES as readonly string[]).includes(name)) {
+      const bytes = store.metadataFile(setId, version, name as MetadataFileName);
+      if (!bytes) throw notFound(`${name} of ${setId} v${version}`);
+      res.set('Cache-Control', IMMUTABLE_CACHE);
+      sendBytes(req, res, bytes, CONTENT_TYPES[name as MetadataFileName]);
+      return;
+    }
+    const file = store.metadataPartPath(setId, version, name);
+    if (!file) throw notFound(`/meta/${folder}/${name}`);
+    res.type(PART_TYPES.find(([end]) => end.test(name))?.[1] ?? 'application/octet-stream');
+    // sendFile answers Range requests (web seeds fetch pieces that way) straight from disk; the
+    // path is the store's own (a data folder may well sit under a dot-folder such as ~/.local).
+    await new Promise<void>((resolve, reject) => {
+      res.sendFile(file, { dotfiles: 'allow', cacheControl: false, lastModified: false, etag: false, headers: { 'Cache-Control': IMMUTABLE_CACHE } }, (err) => (err && !res.headersSent ? reject(err) : resolve()));
+    });
+  };
+  router.get(routes.metadataFile.pattern, (req, res) => metadataFile(req, res, String(req.params.file)));
+  router.get(routes.metadataPart.pattern, (req, res) => metadataFile(req, res, `${String(req.params.dir)}/${String(req.params.file)}`));
 
   router.get(routes.torrent.pattern, (req, res) => {
     const name = String(req.params.file);

@@ -1,18 +1,15 @@
-import { readFile, writeFile } from 'node:fs/promises';
-import { gunzipSync } from 'node:zlib';
+import { writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { canonicalJson } from '../../shared/canonical-json.ts';
 import { listChangesSince, type ListingState } from './listing/changes-since.ts';
-import { parseExport } from './listing/export-xml.ts';
 import type { Selection } from './listing/selection.ts';
-import { fileMeta } from './listing/listed-file.ts';
 import path from 'node:path';
 import { SeedbankError } from '../../shared/errors.ts';
 import { readJson } from '../../shared/fs/index.ts';
-import { MANIFEST_FORMAT, manifestSha256, serializeManifest, type Manifest, type ManifestFile } from '../../shared/formats/manifest.ts';
+import type { Manifest, ManifestChanges } from '../../shared/formats/manifest.ts';
+import type { ManifestHead } from '../../shared/formats/version-manifest.ts';
 import { makePointer } from '../../shared/formats/pointer.ts';
 import type { Recipe } from '../../shared/formats/recipe.ts';
-import { signManifest } from '../../shared/formats/signature.ts';
 import { PoliteClient } from '../../shared/http/polite-client.ts';
 import { silentLogger, type Logger } from '../../shared/log.ts';
 import { createProgress } from '../../shared/progress.ts';
@@ -22,7 +19,8 @@ import { listSelection, type ListingProgress } from './listing/selection.ts';
 import { WikiApi, type SiteFacts } from './listing/wiki-api.ts';
 import { listFromDumpRun, type DumpSourceOptions, type FromDump } from './dump-source.ts';
 import { syncMedia, type SyncReport } from './media-sync.ts';
-import { writeMetadataTorrent, writePagesArchive } from './metadata.ts';
+import { readParent, readParentPages, type ParentVersion } from './parent-version.ts';
+import { writesSplit, writeVersion, type ManifestFormatChoice } from './version-writer.ts';
 import { SetStore } from './store.ts';
 import { buildUserAgent } from './user-agent.ts';
 import { buildVolumes } from './volumes.ts';
@@ -60,6 +58,8 @@ export interface BuildOptions {
   mediaFrom?: string;
   /** List from this dump run instead of the API (the media still come from the upload server). */
   dumps?: DumpSourceOptions;
+  /** Manifest format: whole (/2), split (/3), or auto (split above 20,000 files, the default). */
+  manifestFormat?: ManifestFormatChoice;
 }
 
 /** What a build did. */
@@ -68,7 +68,17 @@ export interface BuildResult {
   setId: string;
   version: number;
   dir: string;
-  manifest: Manifest;
+  /** How the version's manifest is written: one whole manifest.json (/1, /2) or split into parts (/3). */
+  format: 'whole' | 'split';
+  /** The top manifest's content: all but the file records, change lists and pages. */
+  head: ManifestHead;
+  /** The change lists against the parent (for an unchanged build, the latest version's). */
+  changes: ManifestChanges;
+  /**
+   * The whole manifest of a whole version. A split version's file records are in its lists:
+   * reading this throws; read them with openVersionManifest(result.dir) instead.
+   */
+  readonly manifest: Manifest;
   stats: {
     apiRequests: number;
     listedFiles: number;
@@ -107,9 +117,9 @@ export async function buildSet(options: BuildOptions): Promise<BuildResult> {
   };
   try {
     const parentVersion = await store.latestVersion(recipe.id);
-    const parent = parentVersion === null ? null : (await store.readManifest(recipe.id, parentVersion));
+    const parent = parentVersion === null ? null : await readParent(store, recipe.id, parentVersion);
     const key = await loadOrCreateSetKey(store.keysDir, recipe.id);
-    if (parent && parent.manifest.set.publicKey !== key.publicKeyHex) {
+    if (parent && parent.head.set.publicKey !== key.publicKeyHex) {
       throw new SeedbankError('KEY_MISMATCH', `the key in ${store.keysDir} is not the key that signed ${recipe.id} v${parentVersion}`, {
         hint: 'restore the original key file; catalogues refuse versions signed by another key',
       });
@@ -145,7 +155,7 @@ export async function buildSet(options: BuildOptions): Promise<BuildResult> {
       builtAt = now();
       logger.info({ wiki: apiUrl, site: site.siteName, parent: parentVersion }, 'listing the selection');
       if (parent && !options.fullListing) {
-        const incremental = await tryChangeListing(store, recipe, apiUrl, parent.manifest, api, facts, builtAt, logger);
+        const incremental = await tryChangeListing(store, recipe, apiUrl, parent, api, facts, builtAt, logger);
         if ('fallback' in incremental) logger.info({ reason: incremental.fallback }, 'listing the whole selection');
         else changeListing = incremental;
       }
@@ -158,7 +168,7 @@ export async function buildSet(options: BuildOptions): Promise<BuildResult> {
 
     const client = new PoliteClient({ userAgent, maxConnections: options.maxConnections, maxBytesPerSecond: options.maxBytesPerSecond, logger });
     const downloadProgress = createProgress('downloading', logger, { tty: options.tty });
-    const media = await syncMedia(store, selection.files, parent?.manifest.files ?? null, client, { logger, progress: downloadProgress, signal: options.signal, mediaFrom: options.mediaFrom });
+    const media = await syncMedia(store, selection.files, parent?.files ?? null, client, { logger, progress: downloadProgress, signal: options.signal, mediaFrom: options.mediaFrom });
     downloadProgress.stop();
     phase('media');
     const skippedTitles = new Set(media.skipped.map((s) => s.title));
@@ -170,17 +180,18 @@ export async function buildSet(options: BuildOptions): Promise<BuildResult> {
       });
     }
 
-    const changes = diffVersions(parent?.manifest.files ?? null, files);
+    const changes = diffVersions(parent?.files ?? null, files);
     if (parent && isEmptyDiff(changes)) {
       logger.info({ version: parentVersion }, `no change since v${parentVersion}: no new version made`);
-      return result('unchanged', parentVersion!, store.versionDir(recipe.id, parentVersion!), parent.manifest, 0, 0, 0);
+      return result('unchanged', parentVersion!, parent.dir, parent.manifest.whole ? 'whole' : 'split', parent.head, await parent.manifest.changes(), parent.manifest.whole, 0, 0, 0);
     }
 
     const version = (parentVersion ?? 0) + 1;
     const scratch = await store.scratchDir(recipe.id, version);
     const hashProgress = createProgress('hashing', logger, { tty: options.tty });
-    const { volumes, layout } = await buildVolumes(store, recipe.id, files, parent?.manifest ?? null, {
+    const { volumes, layout } = await buildVolumes(store, recipe.id, files, parent?.head ?? null, {
       limitBytes: recipe.volumeSizeLimit,
+      limitFiles: recipe.volumeFileLimit,
       pieceLength: recipe.pieceLength,
       trackers: options.trackers ?? [],
       scratch,
@@ -191,31 +202,26 @@ export async function buildSet(options: BuildOptions): Promise<BuildResult> {
     hashProgress.stop();
     phase('volumes');
 
-    const volumeOf = new Map<string, string>();
-    for (const v of volumes) for (const f of v.files) volumeOf.set(f.title, v.volume.infoHash);
-    const manifestFiles: ManifestFile[] = files.map((f) => ({ ...fileMeta(f), volume: volumeOf.get(f.title)! }));
-    const pages = await writePagesArchive(scratch, selection.exportHeader, files);
-    const manifest: Manifest = {
-      format: MANIFEST_FORMAT,
-      set: { id: recipe.id, title: recipe.title, description: recipe.description, tags: recipe.tags, copyTarget: recipe.copyTarget, publicKey: key.publicKeyHex },
-      version,
-      recipe: recipe as unknown as Record<string, unknown>,
-      source: { wiki: apiUrl, siteName: site.siteName, generator: site.generator, uploadBase: files[0]!.uploadBase, articleUrl: site.articleUrl },
-      snapshot: { builtAt: builtAt.toISOString(), maxRevisionId: snapshot.maxRevisionId, maxLogId: snapshot.maxLogId, dumpRun: dumpRunFor(builtAt), ...(fromDump ? { fromDump } : {}) },
-      parent: parent ? { version: parentVersion!, manifestSha256: manifestSha256(parent.manifest) } : null,
-      files: manifestFiles,
-      volumes: volumes.map((v) => v.volume),
-      volumeLayout: layout,
+    const format = writesSplit(options.manifestFormat ?? 'auto', files.length) ? 'split' : 'whole';
+    const written = await writeVersion(scratch, format, {
+      head: {
+        set: { id: recipe.id, title: recipe.title, description: recipe.description, tags: recipe.tags, copyTarget: recipe.copyTarget, publicKey: key.publicKeyHex },
+        version,
+        recipe: recipe as unknown as Record<string, unknown>,
+        source: { wiki: apiUrl, siteName: site.siteName, generator: site.generator, uploadBase: files[0]!.uploadBase, articleUrl: site.articleUrl },
+        snapshot: { builtAt: builtAt.toISOString(), maxRevisionId: snapshot.maxRevisionId, maxLogId: snapshot.maxLogId, dumpRun: dumpRunFor(builtAt), ...(fromDump ? { fromDump } : {}) },
+        parent: parent ? { version: parentVersion!, manifestSha256: parent.sha256 } : null,
+        volumeLayout: layout,
+        skipped: media.skipped,
+      },
+      volumes,
       changes,
-      skipped: media.skipped,
-      pages,
-      totals: { files: manifestFiles.length, bytes: manifestFiles.reduce((s, f) => s + f.size, 0) },
-    };
-    await writeFile(path.join(scratch, 'manifest.json'), serializeManifest(manifest));
-    await writeFile(path.join(scratch, 'manifest.sig'), `${JSON.stringify(signManifest(manifest, key), null, 2)}\n`);
+      exportHeader: selection.exportHeader,
+      key,
+      builtAt,
+    });
     await writePreview(store, files, scratch, logger);
-    const metadataInfoHash = await writeMetadataTorrent(scratch, recipe.id, version, builtAt);
-    await writeFile(path.join(scratch, 'pointer.json'), `${JSON.stringify(makePointer(key, recipe.id, version, metadataInfoHash), null, 2)}\n`);
+    await writeFile(path.join(scratch, 'pointer.json'), `${JSON.stringify(makePointer(key, recipe.id, version, written.metadataInfoHash), null, 2)}\n`);
     const state: ListingState = {
       format: 'seedbank-listing-state/1',
       categoryTree: selection.categoryTree,
@@ -226,18 +232,37 @@ export async function buildSet(options: BuildOptions): Promise<BuildResult> {
     phase('write');
     const hashed = volumes.filter((v) => !v.reused);
     logger.info(
-      { version, files: manifest.totals.files, bytes: manifest.totals.bytes, volumes: volumes.length, volumesHashed: hashed.length, added: changes.added.length, removed: changes.removed.length, changed: changes.changed.length, renamed: changes.renamed.length },
+      { version, format, files: written.head.totals.files, bytes: written.head.totals.bytes, volumes: volumes.length, volumesHashed: hashed.length, added: changes.added.length, removed: changes.removed.length, changed: changes.changed.length, renamed: changes.renamed.length },
       `built ${recipe.id} v${version}`,
     );
-    return result('built', version, dir, manifest, hashed.length, volumes.length - hashed.length, hashed.reduce((s, v) => s + v.piecesHashed, 0));
+    return result('built', version, dir, format, written.head, changes, written.whole, hashed.length, volumes.length - hashed.length, hashed.reduce((s, v) => s + v.piecesHashed, 0));
 
-    function result(status: 'built' | 'unchanged', v: number, dir: string, m: Manifest, volumesHashed: number, volumesReused: number, piecesHashed: number): BuildResult {
+    function result(
+      status: 'built' | 'unchanged',
+      v: number,
+      dir: string,
+      format: 'whole' | 'split',
+      head: ManifestHead,
+      changes: ManifestChanges,
+      whole: Manifest | null,
+      volumesHashed: number,
+      volumesReused: number,
+      piecesHashed: number,
+    ): BuildResult {
       return {
         status,
         setId: recipe.id,
         version: v,
         dir,
-        manifest: m,
+        format,
+        head,
+        changes,
+        get manifest(): Manifest {
+          if (whole) return whole;
+          throw new SeedbankError('MANIFEST_INVALID', `${recipe.id} v${v} has a split manifest (seedbank-manifest/3): its file records are in per-volume lists`, {
+            hint: `read it with openVersionManifest(${JSON.stringify(dir)}) (shared/formats/version-manifest.ts)`,
+          });
+        },
         stats: {
           apiRequests: api.requests,
           listedFiles: selection.files.length,
@@ -262,24 +287,25 @@ async function tryChangeListing(
   store: SetStore,
   recipe: Recipe,
   apiUrl: string,
-  parent: Manifest,
+  parent: ParentVersion,
   api: WikiApi,
   site: Awaited<ReturnType<WikiApi['siteFacts']>>,
   now: Date,
   logger: Logger,
 ): Promise<Selection | { fallback: string }> {
-  if (canonicalJson(parent.recipe) !== canonicalJson(recipe)) return { fallback: 'the recipe changed' };
-  if (parent.source.wiki !== apiUrl) return { fallback: 'another wiki than the parent version' };
+  const head = parent.head;
+  if (canonicalJson(head.recipe) !== canonicalJson(recipe)) return { fallback: 'the recipe changed' };
+  if (head.source.wiki !== apiUrl) return { fallback: 'another wiki than the parent version' };
   // The run's data is older than the parent's build time: a scan from builtAt would miss what changed in between.
-  if (parent.snapshot.fromDump) return { fallback: `the parent was listed from the ${parent.snapshot.fromDump.run} dump run` };
+  if (head.snapshot.fromDump) return { fallback: `the parent was listed from the ${head.snapshot.fromDump.run} dump run` };
   const state = await readListingState(store, recipe.id, parent.version);
   let pages;
   try {
-    pages = parseExport(gunzipSync(await readFile(path.join(store.versionDir(recipe.id, parent.version), parent.pages.file))).toString('utf8'), { titlesOnly: true });
+    pages = await readParentPages(parent);
   } catch {
     return { fallback: "the parent's pages archive cannot be read" };
   }
-  return listChangesSince(api, recipe, site, { manifest: parent, pages, state }, now, logger);
+  return listChangesSince(api, recipe, site, { manifest: { snapshot: head.snapshot, source: head.source, files: parent.files }, pages, state }, now, logger);
 }
 
 const listingStateSchema = z.object({

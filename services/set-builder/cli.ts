@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { interruptSignal } from '../../shared/interrupt.ts';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { positiveIntArg, rateOption, required } from '../../shared/cli-args.ts';
 import { DEFAULT_MAX_BYTES_PER_SECOND, DEFAULT_MAX_CONNECTIONS_PER_HOST } from '../../shared/http/polite-client.ts';
 import { loadRecipe } from '../../shared/formats/recipe.ts';
@@ -11,6 +11,7 @@ import { formatDuration, formatSize } from '../../shared/units.ts';
 import { buildSet } from './build.ts';
 import { publishPath, type PublishOutcome } from './publish.ts';
 import { verifyVersion } from './verify.ts';
+import { MANIFEST_FORMAT_CHOICES, SPLIT_ABOVE_FILES, type ManifestFormatChoice } from './version-writer.ts';
 import { SeedbankError } from '../../shared/errors.ts';
 
 /** True when the path is a folder this process can stat. */
@@ -51,9 +52,14 @@ export function registerBuilderCommands(program: Command, ctx: () => BuilderCliC
     .option('--media-from <dir>', 'a local mirror of the upload tree (DIR/a/ab/Name, like wikipedia/commons): files with the wiki\'s SHA-1 are hard-linked or copied from it instead of downloaded')
     .option('--dumps <dir>', 'list the selection from the dump run in <dir> (<wiki>-<YYYYMMDD>-image.sql.gz, ...) instead of the API')
     .option('--upload-base <url>', 'with --dumps: where the originals are served, the folder above commons/ (default for Commons: https://upload.wikimedia.org/wikipedia/)')
+    .addOption(
+      new Option('--manifest-format <format>', `whole (one manifest.json), split (seedbank-manifest/3: per-volume lists and pages), or auto (split above ${SPLIT_ABOVE_FILES.toLocaleString('en')} files)`)
+        .choices(MANIFEST_FORMAT_CHOICES)
+        .default('auto'),
+    )
     .option('--publish <catalogue-url>', 'after the build, publish every version the catalogue lacks')
     .option('--token <token>', 'publishing token for --publish; default $SEEDBANK_TOKEN')
-    .action(async (recipeFile: string, opts: { data?: string; wiki?: string; contact?: string; maxConnections: number; maxRate: number; tracker?: string[]; fullListing?: boolean; dumps?: string; uploadBase?: string; publish?: string; token?: string; mediaFrom?: string }) => {
+    .action(async (recipeFile: string, opts: { data?: string; wiki?: string; contact?: string; maxConnections: number; maxRate: number; tracker?: string[]; fullListing?: boolean; dumps?: string; uploadBase?: string; publish?: string; token?: string; mediaFrom?: string; manifestFormat: ManifestFormatChoice }) => {
       const c = ctx();
       const dataDir = required(opts.data ?? c.dataDir, '--data <dir>', 'SEEDBANK_DATA');
       if (opts.mediaFrom !== undefined && !(await isDirectory(opts.mediaFrom))) {
@@ -75,16 +81,17 @@ export function registerBuilderCommands(program: Command, ctx: () => BuilderCliC
           fullListing: opts.fullListing,
           mediaFrom: opts.mediaFrom,
           dumps: opts.dumps ? { dir: opts.dumps, uploadBase: opts.uploadBase } : undefined,
+          manifestFormat: opts.manifestFormat,
           logger: c.logger,
           signal: interrupt.signal,
         });
-        const m = r.manifest;
-        const ch = m.changes;
+        const m = r.head;
+        const ch = r.changes;
         c.out(
           r.status === 'unchanged'
             ? `${recipe.id}: no change since v${r.version}; nothing built (${r.dir})`
             : [
-                `${recipe.id} v${r.version}: ${m.totals.files} files, ${formatSize(m.totals.bytes)}, ${m.volumes.length} volumes (${r.stats.volumesHashed} hashed, ${r.stats.volumesReused} unchanged)`,
+                `${recipe.id} v${r.version}: ${m.totals.files} files${r.format === 'split' ? ' (split manifest)' : ''}, ${formatSize(m.totals.bytes)}, ${m.volumes.length} volumes (${r.stats.volumesHashed} hashed, ${r.stats.volumesReused} unchanged)`,
                 `  changes: ${ch.added.length} added, ${ch.removed.length} removed, ${ch.changed.length} changed, ${ch.renamed.length} renamed, ${ch.pagesUpdated.length} pages updated`,
                 ...(m.snapshot.fromDump ? [`  listed from the ${m.snapshot.fromDump.wiki} dump run of ${m.snapshot.fromDump.run} (revisions up to ${m.snapshot.fromDump.maxRevisionId})`] : []),
                 `  downloaded ${r.stats.media.downloaded} files (${formatSize(r.stats.media.downloadedBytes)}), ${r.stats.apiRequests} API requests, ${m.skipped.length} skipped, in ${formatDuration(r.stats.elapsedMs)}`,

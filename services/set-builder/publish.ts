@@ -12,7 +12,8 @@ import { CatalogueApi } from '../../shared/api/catalogue-api.ts';
 import { isAbsent } from '../../shared/api/client.ts';
 import { PUBLISH_FIXED_FILES, PUBLISH_PREVIEW_FILE } from '../../shared/api/publish-schemas.ts';
 import { isErrorCode, SeedbankError } from '../../shared/errors.ts';
-import { manifestSha256, parseManifest } from '../../shared/formats/manifest.ts';
+import { splitPartNames } from '../../shared/formats/split-manifest.ts';
+import { versionManifestOf } from '../../shared/formats/version-manifest.ts';
 import { userAgent } from '../../shared/http/user-agent.ts';
 import { silentLogger, type Logger } from '../../shared/log.ts';
 
@@ -53,10 +54,10 @@ async function publishVersionWith(api: CatalogueApi, versionDir: string, opts: P
   const manifestText = await readFile(path.join(versionDir, 'manifest.json'), 'utf8').catch((err: unknown) => {
     throw new SeedbankError('VERSION_FOLDER_INVALID', `${versionDir} holds no manifest.json: ${(err as Error).message}`, { hint: 'pass DATA/sets/<id>/vN or DATA/sets/<id>' });
   });
-  const manifest = parseManifest(manifestText, path.join(versionDir, 'manifest.json'));
-  const setId = manifest.set.id;
-  const version = manifest.version;
-  const sha256 = manifestSha256(manifest);
+  const manifest = versionManifestOf(manifestText, versionDir, path.join(versionDir, 'manifest.json'));
+  const setId = manifest.head.set.id;
+  const version = manifest.head.version;
+  const sha256 = manifest.sha256;
   const outcome: PublishOutcome = { setId, version, status: 'unchanged', uploadedFiles: 0, uploadedBytes: 0 };
 
   const existing = await api.findVersion(setId, version);
@@ -71,7 +72,10 @@ async function publishVersionWith(api: CatalogueApi, versionDir: string, opts: P
   });
   const have = new Map(staged.staged.map((f) => [f.name, f.sha256]));
   const preview = await stat(path.join(versionDir, PUBLISH_PREVIEW_FILE)).then(() => [PUBLISH_PREVIEW_FILE], () => []);
-  const names = [...PUBLISH_FIXED_FILES, ...preview, ...manifest.volumes.map((v) => v.torrent)];
+  // A split version has no pages.xml.gz: its pages, lists and change lists are parts of their own.
+  const fixed = manifest.split ? PUBLISH_FIXED_FILES.filter((n) => n !== 'pages.xml.gz') : [...PUBLISH_FIXED_FILES];
+  const parts = manifest.split ? splitPartNames(manifest.split) : [];
+  const names = [...fixed, ...parts, ...preview, ...manifest.head.volumes.map((v) => v.torrent)];
   const queue = [...names];
   const worker = async () => {
     for (let name = queue.shift(); name !== undefined; name = queue.shift()) {

@@ -4,7 +4,9 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { sha256Hex } from '../../shared/canonical-json.ts';
 import { SeedbankError } from '../../shared/errors.ts';
-import { parseManifest, type Manifest, type ManifestFile } from '../../shared/formats/manifest.ts';
+import type { ManifestFile } from '../../shared/formats/manifest.ts';
+import { checkPartFile } from '../../shared/formats/split-manifest.ts';
+import { collect, versionManifestOf, type VersionManifest } from '../../shared/formats/version-manifest.ts';
 import { checkManifestSignature } from '../../shared/formats/signature.ts';
 import { pointerSchema, verifyPointer } from '../../shared/formats/pointer.ts';
 import type { Progress } from '../../shared/progress.ts';
@@ -16,7 +18,7 @@ const FILE_HASH_CONCURRENCY = 2;
 
 /** One thing that does not match. */
 export interface VerifyProblem {
-  kind: 'signature' | 'pages' | 'pointer' | 'torrent' | 'missing' | 'size' | 'sha1' | 'piece';
+  kind: 'signature' | 'pages' | 'list' | 'pointer' | 'torrent' | 'missing' | 'size' | 'sha1' | 'piece';
   subject: string;
   detail: string;
 }
@@ -35,7 +37,9 @@ export interface VerifyReport {
 
 /**
  * Re-hashes a version against its manifest and torrents: the signature, the pages
- * archive, the pointer, each volume's file list, every file's SHA-1 and every piece.
+ * archive (or, in a split version, every list, pages archive and the change lists against the
+ * signed top manifest), the pointer, each volume's file list, every file's SHA-1 and every
+ * piece. Works volume by volume, so a split version of any size is checked in bounded memory.
  */
 export async function verifyVersion(versionDir: string, options: { progress?: Progress } = {}): Promise<VerifyReport> {
   const dir = path.resolve(versionDir);
@@ -48,34 +52,50 @@ export async function verifyVersion(versionDir: string, options: { progress?: Pr
   } catch {
     throw new SeedbankError('VERSION_FOLDER_INVALID', `${dir} has no manifest.json`, { hint: 'give a version folder such as DATA/sets/paris/v1' });
   }
-  const manifest: Manifest = parseManifest(manifestText, path.join(dir, 'manifest.json'));
+  const manifest: VersionManifest = versionManifestOf(manifestText, dir, path.join(dir, 'manifest.json'));
+  const head = manifest.head;
   const problems: VerifyProblem[] = [];
-  const report: VerifyReport = { setId: manifest.set.id, version: manifest.version, files: manifest.files.length, bytes: manifest.totals.bytes, piecesChecked: 0, archived: 0, problems };
+  const report: VerifyReport = { setId: head.set.id, version: head.version, files: head.totals.files, bytes: head.totals.bytes, piecesChecked: 0, archived: 0, problems };
 
-  const sigProblem = checkManifestSignature(manifestText, (await read('manifest.sig').catch(() => Buffer.from(''))).toString('utf8'), manifest.set.publicKey);
+  const sigProblem = checkManifestSignature(manifestText, (await read('manifest.sig').catch(() => Buffer.from(''))).toString('utf8'), head.set.publicKey);
   if (sigProblem) problems.push({ kind: 'signature', subject: 'manifest.sig', detail: sigProblem });
-  const pages = await read(manifest.pages.file).catch(() => null);
-  if (!pages || sha256Hex(pages) !== manifest.pages.sha256) problems.push({ kind: 'pages', subject: manifest.pages.file, detail: pages ? 'SHA-256 differs from the manifest' : 'missing' });
+  if (manifest.whole) {
+    const pagesRef = manifest.whole.pages;
+    const pages = await read(pagesRef.file).catch(() => null);
+    if (!pages || sha256Hex(pages) !== pagesRef.sha256) problems.push({ kind: 'pages', subject: pagesRef.file, detail: pages ? 'SHA-256 differs from the manifest' : 'missing' });
+  } else {
+    const split = manifest.split!;
+    for (const ref of [split.changes.list, ...split.volumes.map((v) => v.pages)]) {
+      const problem = await checkPartFile(dir, ref);
+      if (problem) problems.push({ kind: 'pages', subject: ref.file, detail: problem });
+    }
+  }
   try {
     const pointer = pointerSchema.parse(JSON.parse((await read('pointer.json')).toString('utf8')));
-    if (!verifyPointer(pointer) || pointer.k !== manifest.set.publicKey || pointer.seq !== manifest.version) {
+    if (!verifyPointer(pointer) || pointer.k !== head.set.publicKey || pointer.seq !== head.version) {
       problems.push({ kind: 'pointer', subject: 'pointer.json', detail: 'signature, key or version does not match' });
     }
   } catch {
     problems.push({ kind: 'pointer', subject: 'pointer.json', detail: 'missing or malformed' });
   }
 
-  const located = await locateFiles(store, manifest.files, problems, options.progress);
-  report.archived = [...located.values()].filter((l) => l.archived).length;
-
-  for (const volume of manifest.volumes) {
+  options.progress?.setTotal(head.totals.files, head.totals.bytes);
+  for (const volume of head.volumes) {
+    let expected: ManifestFile[];
+    try {
+      expected = await collect(manifest.filesOf(volume.infoHash));
+    } catch (err) {
+      problems.push({ kind: 'list', subject: manifest.split?.volumes.find((v) => v.infoHash === volume.infoHash)?.list.file ?? volume.infoHash, detail: (err as Error).message });
+      continue;
+    }
+    const located = await locateFiles(store, expected, problems, options.progress);
+    report.archived += [...located.values()].filter((l) => l.archived).length;
     const torrentBytes = await read(volume.torrent).catch(() => null);
     if (!torrentBytes) {
       problems.push({ kind: 'torrent', subject: volume.torrent, detail: 'missing' });
       continue;
     }
     const torrent = parseVolumeTorrent(torrentBytes);
-    const expected = manifest.files.filter((f) => f.volume === volume.infoHash);
     const listed = new Map(torrent.files.map((f) => [f.path, f]));
     if (torrent.infoHash !== volume.infoHash) problems.push({ kind: 'torrent', subject: volume.torrent, detail: `info hash is ${torrent.infoHash}` });
     if (torrent.files.length !== expected.length || expected.some((f) => listed.get(f.path)?.length !== f.size || (listed.get(f.path)?.sha1Hex ?? f.sha1) !== f.sha1)) {
@@ -109,7 +129,6 @@ interface Located {
 
 async function locateFiles(store: SetStore, files: ManifestFile[], problems: VerifyProblem[], progress?: Progress): Promise<Map<string, Located>> {
   const out = new Map<string, Located>();
-  progress?.setTotal(files.length, files.reduce((s, f) => s + f.size, 0));
   let next = 0;
   const worker = async () => {
     while (next < files.length) {

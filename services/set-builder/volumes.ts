@@ -2,7 +2,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { assignVolumesApart } from '../../shared/formats/volume-rule.ts';
 import { unportablePaths } from '../../shared/formats/portable-name.ts';
-import type { Manifest, ManifestVolume } from '../../shared/formats/manifest.ts';
+import type { ManifestVolume } from '../../shared/formats/manifest.ts';
+import type { ManifestHead } from '../../shared/formats/version-manifest.ts';
 import type { Logger } from '../../shared/log.ts';
 import type { Progress } from '../../shared/progress.ts';
 import { createVolumeTorrent, parseVolumeTorrent, type PieceReuse } from '../../shared/torrent/index.ts';
@@ -30,12 +31,12 @@ export async function buildVolumes(
   store: SetStore,
   setId: string,
   files: ListedFile[],
-  parent: Manifest | null,
-  options: { limitBytes: number; pieceLength: number; trackers: string[]; scratch: string; logger: Logger; progress?: Progress; signal?: AbortSignal },
+  parent: Pick<ManifestHead, 'version' | 'volumes' | 'volumeLayout'> | null,
+  options: { limitBytes: number; limitFiles?: number; pieceLength: number; trackers: string[]; scratch: string; logger: Logger; progress?: Progress; signal?: AbortSignal },
 ): Promise<{ volumes: BuiltVolume[]; layout: string[] }> {
   const parentLeaves = parent && parent.volumes.every((v) => v.pieceLength === options.pieceLength) ? parent.volumeLayout : null;
   const unportable = unportablePaths(files.map((f) => f.path));
-  const leaves = assignVolumesApart(files, options.limitBytes, parentLeaves, (f) => unportable.has(f.path));
+  const leaves = assignVolumesApart(files, options.limitBytes, parentLeaves, (f) => unportable.has(f.path), options.limitFiles);
   if (unportable.size > 0) options.logger.info({ files: unportable.size, example: unportable.keys().next().value }, 'files with unportable names kept in volumes of their own');
   const parentByPrefix = new Map((parent?.volumes ?? []).map((v) => [v.prefix, v]));
   const parentDir = parent ? store.versionDir(setId, parent.version) : null;

@@ -13,6 +13,8 @@ export const DEFAULT_COPY_TARGET = 3;
 export const DEFAULT_PIECE_LENGTH_BYTES = 2 ** 20;
 /** Default volume size limit: small enough for a volunteer's disk, large enough to keep torrents few. */
 export const DEFAULT_VOLUME_LIMIT_BYTES = 4 * 2 ** 30;
+/** Most files a volume holds before it splits: bounds each volume's file list and pages archive (about 5 MB of list at 10,000 files). */
+export const DEFAULT_VOLUME_FILE_LIMIT = 10_000;
 /** Deepest category recursion a recipe may ask for; deeper trees on Commons reach everything. */
 export const MAX_CATEGORY_DEPTH = 10;
 const MIN_PIECE_LENGTH_BYTES = 16 * 2 ** 10;
@@ -116,6 +118,8 @@ export const recipeSchema = z
         message: 'a shard selects by hash alone: drop categories and region from a shard recipe (mimeTypes and uploaded still apply)',
       }),
     volumeSizeLimit: sizeField('volumeSizeLimit').default(DEFAULT_VOLUME_LIMIT_BYTES),
+    /** A volume also splits when it holds more files than this, so a set of a million small files has lists of bounded size. */
+    volumeFileLimit: z.number().int().min(1).default(DEFAULT_VOLUME_FILE_LIMIT),
     pieceLength: sizeField('pieceLength')
       .refine((n) => (n & (n - 1)) === 0 && n >= MIN_PIECE_LENGTH_BYTES && n <= MAX_PIECE_LENGTH_BYTES, {
         message: 'pieceLength must be a power of two from 16KiB to 64MiB',

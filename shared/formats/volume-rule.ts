@@ -24,14 +24,16 @@ export interface RuleFile {
  * The stable rule that assigns files to volumes. Volumes are the leaves of a binary trie
  * on the MD5 of the file name (the same hash that makes Commons' `a/ab/` folders), so a
  * file's volume depends only on its name and the trie. A new version starts from the
- * parent's leaves and only splits a leaf that outgrew the size limit (or merges two tiny
- * siblings), so the volumes whose files did not change keep their info hash.
+ * parent's leaves and only splits a leaf that outgrew the size limit or holds more than
+ * `limitFiles` files (or merges two siblings that both shrank far below both limits), so the
+ * volumes whose files did not change keep their info hash.
  * Returns the leaves in order, each with its files (possibly none).
  */
 export function assignVolumes<F extends RuleFile>(
   files: F[],
   limitBytes: number,
   parentLeaves: string[] | null,
+  limitFiles = Infinity,
 ): Array<{ prefix: string; files: F[] }> {
   const bitsOf = new Map<F, string>();
   for (const f of files) bitsOf.set(f, nameBits(f.name));
@@ -44,7 +46,7 @@ export function assignVolumes<F extends RuleFile>(
   while (changed) {
     changed = false;
     for (const [prefix, members] of leaves) {
-      if (total(members) <= limitBytes || members.length <= 1 || prefix.length >= MAX_PREFIX_BITS) continue;
+      if ((total(members) <= limitBytes && members.length <= limitFiles) || members.length <= 1 || prefix.length >= MAX_PREFIX_BITS) continue;
       const zero: F[] = [];
       const one: F[] = [];
       for (const f of members) (bitsOf.get(f)![prefix.length] === '0' ? zero : one).push(f);
@@ -54,7 +56,8 @@ export function assignVolumes<F extends RuleFile>(
       changed = true;
     }
   }
-  // Merge siblings that both shrank far below the limit (hysteresis: a quarter, not a half).
+  // Merge siblings that both shrank far below the limits (hysteresis: a quarter, not a half);
+  // the file limit is checked too, or a merge would undo a split made for the file count.
   changed = true;
   while (changed) {
     changed = false;
@@ -63,7 +66,7 @@ export function assignVolumes<F extends RuleFile>(
       const sibling = `${prefix.slice(0, -1)}1`;
       const a = leaves.get(prefix);
       const b = leaves.get(sibling);
-      if (!a || !b || total(a) + total(b) > limitBytes * MERGE_BELOW_SHARE) continue;
+      if (!a || !b || total(a) + total(b) > limitBytes * MERGE_BELOW_SHARE || a.length + b.length > limitFiles * MERGE_BELOW_SHARE) continue;
       leaves.delete(prefix);
       leaves.delete(sibling);
       leaves.set(prefix.slice(0, -1), [...a, ...b]);
@@ -98,6 +101,7 @@ export function assignVolumesApart<F extends RuleFile>(
   limitBytes: number,
   parentLeaves: string[] | null,
   apart: (file: F) => boolean,
+  limitFiles = Infinity,
 ): Array<{ prefix: string; files: F[]; portable: boolean }> {
   const main: F[] = [];
   const kept: F[] = [];
@@ -105,8 +109,8 @@ export function assignVolumesApart<F extends RuleFile>(
   const parentMain = parentLeaves?.filter((p) => !isApartPrefix(p)) ?? null;
   const parentApart = parentLeaves?.filter(isApartPrefix).map((p) => p.slice(APART_MARK.length)) ?? null;
   return [
-    ...assignVolumes(main, limitBytes, parentMain).map((l) => ({ ...l, portable: true })),
-    ...assignVolumes(kept, limitBytes, parentApart).map((l) => ({ prefix: `${APART_MARK}${l.prefix}`, files: l.files, portable: false })),
+    ...assignVolumes(main, limitBytes, parentMain, limitFiles).map((l) => ({ ...l, portable: true })),
+    ...assignVolumes(kept, limitBytes, parentApart, limitFiles).map((l) => ({ prefix: `${APART_MARK}${l.prefix}`, files: l.files, portable: false })),
   ];
 }
 

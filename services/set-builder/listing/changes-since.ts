@@ -48,7 +48,7 @@ export async function listChangesSince(
   api: WikiApi,
   recipe: Recipe,
   site: SiteFacts,
-  parent: { manifest: Manifest; pages: ParsedExport; state: ListingState | null },
+  parent: { manifest: Pick<Manifest, 'snapshot' | 'source' | 'files'>; pages: ParsedExport; state: ListingState | null },
   now: Date,
   logger: Logger,
 ): Promise<Selection | { fallback: string }> {

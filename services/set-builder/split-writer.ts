@@ -1,0 +1,134 @@
+/**
+ * Writes the parts of a split (seedbank-manifest/3) version: per volume its file list and its
+ * description pages, then the change lists, the signed top manifest and a metadata torrent over
+ * all of them. Every part is streamed to disk while it is hashed, so a part's size never has to
+ * fit in one string; the caller feeds each volume's files in title order.
+ */
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
+import bencode from 'bencode';
+import type { ManifestChanges, ManifestFile, ManifestVolume } from '../../shared/formats/manifest.ts';
+import { signManifestText } from '../../shared/formats/signature.ts';
+import {
+  ListWriter,
+  pagesFileName,
+  serializeSplitManifest,
+  splitPartNames,
+  writeChanges,
+  type PartRef,
+  type SplitManifest,
+  type SplitVolume,
+} from '../../shared/formats/split-manifest.ts';
+import type { SetKey } from '../../shared/signing.ts';
+import { hashPieces } from '../../shared/torrent/index.ts';
+
+/** Piece length of the metadata torrent (manifest, signature, lists, pages). */
+export const METADATA_PIECE_LENGTH_BYTES = 256 * 1024;
+/** Strongest gzip: a pages archive is written once per version and downloaded many times. */
+const GZIP_LEVEL = 9;
+
+/**
+ * Writes one volume's pages archive `pages/<infohash>.xml.gz`: the export header, the page
+ * elements as given (title order, verbatim), the closing tag; gzip level 9 with no timestamp.
+ */
+export async function writePagesPart(dir: string, infoHash: string, header: string, pages: AsyncIterable<string> | Iterable<string>): Promise<PartRef> {
+  const name = pagesFileName(infoHash);
+  const file = path.join(dir, name);
+  await mkdir(path.dirname(file), { recursive: true });
+  let count = 0;
+  async function* xml(): AsyncGenerator<string> {
+    yield header.endsWith('\n') ? header : `${header}\n`;
+    for await (const p of pages) {
+      count += 1;
+      yield p.endsWith('\n') ? p : `${p}\n`;
+    }
+    yield '</mediawiki>\n';
+  }
+  const hash = createHash('sha256');
+  let size = 0;
+  const tap = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      hash.update(chunk);
+      size += chunk.length;
+      done(null, chunk);
+    },
+  });
+  await pipeline(Readable.from(xml()), createGzip({ level: GZIP_LEVEL }), tap, createWriteStream(file));
+  return { file: name, sha256: hash.digest('hex'), size, count };
+}
+
+type Sourced<T> = AsyncIterable<T> | Iterable<T>;
+
+/** One volume as the split writer needs it: its /2 record, and its files in title order with their page elements. */
+export interface SplitVolumeSource {
+  volume: ManifestVolume;
+  /** The volume's files in title order, each with its description page element; called once per part written. */
+  files: () => Sourced<{ file: ManifestFile; pageXml: string }>;
+}
+
+/**
+ * Writes one volume's list, then its pages archive, each in one streaming pass over the
+ * volume's files (so neither part is ever whole in memory); returns its top-manifest record.
+ */
+export async function writeVolumeParts(dir: string, header: string, source: SplitVolumeSource): Promise<SplitVolume> {
+  const ih = source.volume.infoHash;
+  const list = await ListWriter.open(dir, ih);
+  try {
+    for await (const { file } of source.files()) await list.add(file);
+  } catch (err) {
+    await list.abort();
+    throw err;
+  }
+  const listRef = await list.close();
+  async function* pageXmls(): AsyncGenerator<string> {
+    for await (const { pageXml } of source.files()) yield pageXml;
+  }
+  const pagesRef = await writePagesPart(dir, ih, header, pageXmls());
+  return { ...source.volume, list: listRef, pages: pagesRef };
+}
+
+/** Writes changes.ndjson, manifest.json and manifest.sig; returns the manifest's text. */
+export async function writeSplitTop(dir: string, top: Omit<SplitManifest, 'changes'>, changes: ManifestChanges, key: SetKey): Promise<{ manifest: SplitManifest; text: string }> {
+  const summary = await writeChanges(dir, changes);
+  const manifest: SplitManifest = { ...top, changes: summary };
+  const text = serializeSplitManifest(manifest);
+  await writeFile(path.join(dir, 'manifest.json'), text);
+  await writeFile(path.join(dir, 'manifest.sig'), `${JSON.stringify(signManifestText(text, manifest.set.publicKey, key), null, 2)}\n`);
+  return { manifest, text };
+}
+
+/**
+ * The files of a split version's metadata torrent, in torrent order: manifest.json,
+ * manifest.sig, then {@link splitPartNames} (changes.ndjson, then each volume's list and pages
+ * archive in the top manifest's volume order), the one order every part of Seedbank shares.
+ */
+export function metadataTorrentNames(m: SplitManifest): string[] {
+  return ['manifest.json', 'manifest.sig', ...splitPartNames(m)];
+}
+
+/**
+ * Makes the metadata torrent of a split version, deterministic: name `<set>-v<N>`, the files
+ * of {@link metadataTorrentNames}, 256 KiB pieces, the build time as creation date, no
+ * trackers. Returns its info hash.
+ */
+export async function writeSplitMetadataTorrent(dir: string, m: SplitManifest, builtAt: Date): Promise<string> {
+  const names = metadataTorrentNames(m);
+  const files = [];
+  for (const name of names) files.push({ path: name, length: (await stat(path.join(dir, name))).size, absPath: path.join(dir, name) });
+  const hashed = await hashPieces({ files, pieceLength: METADATA_PIECE_LENGTH_BYTES, workers: 1 });
+  const info = {
+    files: files.map((f) => ({ length: f.length, path: f.path.split('/').map((s) => Buffer.from(s, 'utf8')) })),
+    name: Buffer.from(`${m.set.id}-v${m.version}`, 'utf8'),
+    'piece length': METADATA_PIECE_LENGTH_BYTES,
+    pieces: hashed.pieces,
+  };
+  const infoHash = createHash('sha1').update(bencode.encode(info)).digest('hex');
+  const torrent = bencode.encode({ 'created by': 'seedbank', 'creation date': Math.floor(builtAt.getTime() / 1000), info });
+  await writeFile(path.join(dir, 'metadata.torrent'), torrent);
+  return infoHash;
+}

@@ -2,7 +2,8 @@
  * A loopback HTTP front to a real catalogue that also serves split (/3) versions the
  * catalogue cannot take yet: their pointer, metadata torrent and metadata files by the
  * contract's paths (`/meta/<set>-v<N>/lists/<ih>.ndjson`, the "/" plain or %2F), counting the
- * bytes it serves per file and able to serve a file altered. Everything else goes to the
+ * bytes it serves per file and able to serve a file altered, and the torrents of the volumes
+ * such a version adds (from its folder's volumes/). Everything else goes to the
  * catalogue unchanged. Stands in for the catalogue's side of the split format (another
  * helper's work) in the readers' tests.
  */
@@ -50,6 +51,13 @@ export async function startSplitFront(catalogueUrl: string, versions: SplitVersi
         if (tampered.has(key)) bytes.writeUInt8(bytes.readUInt8(Math.floor(bytes.length / 2)) ^ 0x20, Math.floor(bytes.length / 2));
         served.set(key, (served.get(key) ?? 0) + bytes.length);
         return void res.end(bytes);
+      }
+      // Volumes new in a split version the catalogue could not take: their torrents from the version folder.
+      m = /^\/torrents\/([0-9a-f]{40})\.torrent$/.exec(url.pathname);
+      const own = m ? versions.find((v) => v.manifest.volumes.some((x) => x.infoHash === m![1])) : undefined;
+      if (m && own) {
+        const bytes = await readFile(path.join(own.dir, 'volumes', `${m[1]}.torrent`)).catch(() => null);
+        if (bytes) return void res.end(bytes);
       }
       const body: Buffer[] = [];
       for await (const chunk of req) body.push(chunk as Buffer);

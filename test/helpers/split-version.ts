@@ -3,7 +3,8 @@
  * the format module's own writers and the set's key from the builder's data folder: same
  * volumes (so the catalogue already has their torrents), one list and one pages archive per
  * volume, a signed top manifest, a deterministic metadata torrent in the contract's file order
- * and a signed pointer. For readers' tests until the builder writes /3 itself.
+ * and a signed pointer ({@link makeSplitVersion}: any piece length, for tests of piece
+ * boundaries); or a /3 version the real builder wrote, read back ({@link loadSplitVersion}).
  */
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -11,10 +12,11 @@ import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import bencode from 'bencode';
 import { sha256Hex } from '../../shared/canonical-json.ts';
-import { parseManifest, type Manifest } from '../../shared/formats/manifest.ts';
+import { parseManifest, type ManifestFile } from '../../shared/formats/manifest.ts';
+import { collect, openVersionManifest } from '../../shared/formats/version-manifest.ts';
 import { makePointer, type SetPointer } from '../../shared/formats/pointer.ts';
 import { signManifestText } from '../../shared/formats/signature.ts';
-import { pagesFileName, serializeSplitManifest, splitPartNames, writeChanges, writeList, type SplitManifest, type SplitVolume } from '../../shared/formats/split-manifest.ts';
+import { pagesFileName, parseSplitManifest, serializeSplitManifest, splitPartNames, writeChanges, writeList, type SplitManifest, type SplitVolume } from '../../shared/formats/split-manifest.ts';
 import { loadOrCreateSetKey } from '../../shared/signing.ts';
 
 /** The metadata torrent's piece length (the builder's). */
@@ -24,8 +26,8 @@ export const SPLIT_METADATA_PIECE_BYTES = 256 * 1024;
 export interface SplitVersion {
   dir: string;
   manifest: SplitManifest;
-  /** The whole version it was made from (same files and volumes). */
-  from: Manifest;
+  /** Every file record of the version (tests' sets are small). */
+  records: ManifestFile[];
   torrent: Uint8Array;
   infoHash: string;
   pointer: SetPointer;
@@ -105,5 +107,22 @@ export async function makeSplitVersion(o: { wholeDir: string; dataDir: string; d
   const infoHash = createHash('sha1').update(bencode.encode(info)).digest('hex');
   const torrent = bencode.encode({ 'created by': 'seedbank', info });
   await writeFile(path.join(o.dir, 'metadata.torrent'), torrent);
-  return { dir: o.dir, manifest, from: whole, torrent, infoHash, pieceLength, pointer: makePointer(key, manifest.set.id, manifest.version, infoHash), files };
+  return { dir: o.dir, manifest, records: whole.files, torrent, infoHash, pieceLength, pointer: makePointer(key, manifest.set.id, manifest.version, infoHash), files };
+}
+
+/** A split version the real builder wrote (`seedbank build --manifest-format split`), read from its folder. */
+export async function loadSplitVersion(dir: string): Promise<SplitVersion> {
+  const manifest = parseSplitManifest(await readFile(path.join(dir, 'manifest.json'), 'utf8'));
+  const torrent = await readFile(path.join(dir, 'metadata.torrent'));
+  const decoded = bencode.decode(torrent) as { info: { files: Array<{ length: number; path: Uint8Array[] }>; 'piece length': number } };
+  let offset = 0;
+  const files = decoded.info.files.map((f) => {
+    const entry = { name: f.path.map((s) => Buffer.from(s).toString('utf8')).join('/'), offset, length: f.length };
+    offset += f.length;
+    return entry;
+  });
+  const infoHash = createHash('sha1').update(bencode.encode(decoded.info)).digest('hex');
+  const pointer = JSON.parse(await readFile(path.join(dir, 'pointer.json'), 'utf8')) as SetPointer;
+  const records = await collect((await openVersionManifest(dir)).files());
+  return { dir, manifest, records, torrent, infoHash, pieceLength: decoded.info['piece length'], pointer, files };
 }

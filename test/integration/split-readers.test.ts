@@ -2,7 +2,8 @@
 // from a real MediaWiki and published to a real catalogue (v1, /2), then, after the wiki changed,
 // built as a split version 2 (`--manifest-format split`), served by a loopback front to the catalogue that answers for the /3 parts (the catalogue's own serving of
 // them is another helper's work; test/helpers/split-front.ts). Real seeders (runSeed) follow it
-// over HTTP; two real webtorrent clients exchange its metadata as peers; restore streams it.
+// over HTTP; two real webtorrent clients exchange its metadata as peers; restore streams it, and
+// brings it into a second real MediaWiki.
 import { createHash } from 'node:crypto';
 import { cp, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
@@ -15,7 +16,7 @@ import { startCatalogueServer, type CatalogueServer } from '../../services/track
 import { CatalogueApi } from '../../shared/api/catalogue-api.ts';
 import { parseManifest, type Manifest } from '../../shared/formats/manifest.ts';
 import { parseRecipe } from '../../shared/formats/recipe.ts';
-import { collect } from '../../shared/formats/version-manifest.ts';
+import { collect, openVersionManifest } from '../../shared/formats/version-manifest.ts';
 import { silentLogger } from '../../shared/log.ts';
 import { seedConfigFromFlags, type SeedFlags } from '../../clients/seeder/config.ts';
 import { runSeed } from '../../clients/seeder/run-seed.ts';
@@ -24,7 +25,11 @@ import { readStatus, formatStatus, type StatusRecord } from '../../clients/seede
 import { MetadataHost, SPLIT_TOP_FILES } from '../../clients/seeder/follow/metadata-host.ts';
 import { dhtSource } from '../../clients/seeder/follow/version-source.ts';
 import { createClient, type WTClient } from '../../clients/seeder/webtorrent-api.ts';
-import { restoreSet } from '../../clients/restore/restore.ts';
+import { restoredPathsOf, restoreSet } from '../../clients/restore/restore.ts';
+import { restoreVersionIntoWiki } from '../../clients/restore/into-wiki/into-wiki.ts';
+import { readPageTexts } from '../../clients/restore/into-wiki/pages-xml.ts';
+import { TargetWiki } from '../../clients/restore/into-wiki/target-wiki.ts';
+import { apiGet } from '../../deploy/local/wiki/wiki-api.ts';
 import type { RestoreReport } from '../../clients/restore/restore-report.ts';
 import { changeWiki, fillWiki } from '../../deploy/local/wiki/fixtures.ts';
 import { startWiki, type Wiki } from '../../deploy/local/wiki/mediawiki.ts';
@@ -43,6 +48,7 @@ let catalogue: CatalogueServer;
 let split: SplitVersion;
 let v1: Manifest;
 let wholeRestore: RestoreReport;
+let target: Wiki | undefined;
 let front: SplitFront;
 const running = new Map<string, { stop: () => Promise<void>; out: string[] }>();
 const clients: WTClient[] = [];
@@ -111,7 +117,7 @@ afterAll(async () => {
   await Promise.all(clients.map((c) => new Promise<void>((r) => c.destroy(() => r()))));
   await front?.close();
   await catalogue?.close().catch(() => undefined);
-  await wiki?.stop();
+  await Promise.all([wiki?.stop(), target?.stop()]);
   if (work) await rm(work, { recursive: true, force: true });
 });
 
@@ -220,6 +226,35 @@ describe('restore of a split version', () => {
     for (const f of split.records) expect(sha1(await readFile(path.join(work, 'restore-all', 'commons', ...f.path.split('/')))), f.title).toBe(f.sha1);
     const parts = (await filesUnder(path.join(work, 'restore-all'))).filter((n) => /^(lists|pages)\//.test(n));
     expect(parts).toEqual(split.manifest.volumes.flatMap((v) => [v.list.file, v.pages.file]).sort());
+  }, 120_000);
+
+  it('brings the restored files and their pages into a fresh MediaWiki, volume by volume', async () => {
+    target = await startWiki({ name: 'split-readers-target' });
+    const bot = await target.createBotPassword();
+    const outDir = path.join(work, 'restore-all');
+    const manifest = await openVersionManifest(outDir);
+    const wiki = await TargetWiki.login({ apiUrl: target.apiUrl, username: bot.user, password: bot.password, userAgent: UA, logger: silentLogger });
+    const r = await restoreVersionIntoWiki({ wiki, apiUrl: target.apiUrl, setId: 'paris', version: 2, outDir, manifest, wanted: () => true, pathOf: await restoredPathsOf(outDir, 'commons', manifest), logger: silentLogger });
+    expect(r.differences, JSON.stringify(r.differences.slice(0, 5))).toEqual([]);
+    expect(r.uploaded).toBe(split.records.length);
+    const texts = new Map<string, string>();
+    for (const v of split.manifest.volumes) for (const [t, x] of await readPageTexts(path.join(outDir, v.pages.file), () => true)) texts.set(t, x);
+    expect(texts.size).toBe(split.records.length);
+    const titles = split.records.map((f) => f.title);
+    for (let i = 0; i < titles.length; i += 50) {
+      const res = await apiGet(target.apiUrl, { action: 'query', titles: titles.slice(i, i + 50).join('|'), prop: 'imageinfo|revisions', iiprop: 'sha1', rvprop: 'content', rvslots: 'main', format: 'json', formatversion: 2 });
+      for (const p of res.query.pages as Array<{ title: string; imageinfo?: Array<{ sha1: string }>; revisions?: Array<{ slots: { main: { content: string } } }> }>) {
+        expect(p.imageinfo?.[0]?.sha1, p.title).toBe(split.records.find((f) => f.title === p.title)!.sha1);
+        expect(p.revisions?.[0]?.slots.main.content.trimEnd(), p.title).toBe(texts.get(p.title)!.trimEnd());
+      }
+    }
+  }, 180_000);
+
+  it('restores a random sample chosen while streaming (what drills do)', async () => {
+    const r = await restoreSet({ catalogue: api(), setId: 'paris', version: 2, outDir: path.join(work, 'restore-sample'), layout: 'commons', webSeeds: true, sample: 3, stallTimeoutMs: 30_000, userAgent: UA, logger: silentLogger });
+    expect(r.ok).toBe(true);
+    expect(r.files).toBe(3);
+    expect(r.filesOk).toBe(3);
   }, 120_000);
 
   it('with --only fetches the pages of the matching volumes only', async () => {

@@ -1,24 +1,24 @@
 import { constants } from 'node:fs';
-import { access, readFile } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import { interruptSignal } from '../../shared/interrupt.ts';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { durationOption, positiveIntArg, rateOption } from '../../shared/cli-args.ts';
 import { userAgent as seedbankUserAgent } from '../../shared/http/user-agent.ts';
-import { parseManifest } from '../../shared/formats/manifest.ts';
+import { openVersionManifest } from '../../shared/formats/version-manifest.ts';
 import { SeedbankError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/log.ts';
 import { formatDuration } from '../../shared/units.ts';
 import { parseRate } from '../seeder/download-api.ts';
 import { CatalogueApi } from '../../shared/api/catalogue-api.ts';
 import { requireKnownSets } from '../../shared/api/known-sets.ts';
-import { restoreIntoWiki } from './into-wiki/into-wiki.ts';
+import { restoreVersionIntoWiki } from './into-wiki/into-wiki.ts';
 import { TargetWiki } from './into-wiki/target-wiki.ts';
 import { imageDumpCoverage } from './coverage/coverage.ts';
 import { DEFAULT_DRILL_SAMPLE, runDrill } from './drill.ts';
 import { formatCategoryCopies, formatCoverage, formatFileCopies } from './format-copies.ts';
 import { summariseRestore } from './restore-report.ts';
-import { DEFAULT_STALL_TIMEOUT_MS, restoredPaths, restoreSet, type RestoreLayout } from './restore.ts';
+import { DEFAULT_STALL_TIMEOUT_MS, restoredPathsOf, restoreSet, type RestoreLayout } from './restore.ts';
 import { titleMatcher } from './title-glob.ts';
 import { parseSetRef } from './version-metadata.ts';
 
@@ -99,18 +99,19 @@ export function registerRestoreCommands(program: Command, ctx: () => RestoreCliC
         if (flags.json) c.out(JSON.stringify(report, null, 2));
         else summariseRestore(report).forEach((l) => c.out(l));
         if (flags.intoWiki) {
-          const manifest = parseManifest(await readFile(path.join(flags.out, 'manifest.json'), 'utf8'));
+          const manifest = await openVersionManifest(flags.out);
           const match = flags.only ? titleMatcher(flags.only) : () => true;
           const bad = new Set(report.problems.map((p) => p.title));
           const wiki = await TargetWiki.login({ apiUrl: flags.intoWiki, username: flags.user!, password: flags.password!, userAgent: userAgent(c.contact), logger: c.logger });
-          const r = await restoreIntoWiki({
+          const r = await restoreVersionIntoWiki({
             wiki,
             apiUrl: flags.intoWiki,
             setId,
             version: report.version,
             outDir: flags.out,
-            files: manifest.files.filter((f) => match(f.title) && !bad.has(f.title)),
-            pathOf: restoredPaths(path.resolve(flags.out), flags.layout, manifest.files),
+            manifest,
+            wanted: (f) => match(f.title) && !bad.has(f.title),
+            pathOf: await restoredPathsOf(path.resolve(flags.out), flags.layout, manifest),
             logger: c.logger,
           });
           c.out(`Into ${flags.intoWiki}: ${r.uploaded} uploaded, ${r.pagesUpdated} pages updated, ${r.skipped} already there; ${r.conflicts.length} conflicts, ${r.differences.length} differences after checking`);

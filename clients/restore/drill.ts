@@ -93,7 +93,7 @@ export async function runDrill(o: DrillOptions): Promise<DrillOutcome> {
       outDir: dir,
       layout: 'commons',
       webSeeds: false,
-      pick: (files) => randomSample(files, o.sample),
+      sample: o.sample,
       stallTimeoutMs: o.stallTimeoutMs,
       userAgent: o.userAgent,
       logger: o.logger,

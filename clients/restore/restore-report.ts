@@ -54,6 +54,6 @@ export function summariseRestore(r: RestoreReport): string[] {
   if (r.wrong) lines.push(`${r.wrong} file(s) with the wrong SHA-1`);
   for (const p of r.problems.slice(0, SUMMARY_PROBLEMS)) lines.push(`  ${p.outcome.toUpperCase()} ${p.title} (${p.path}, sha1 ${p.sha1})`);
   if (r.problems.length > SUMMARY_PROBLEMS) lines.push(`  … and ${r.problems.length - SUMMARY_PROBLEMS} more in the report`);
-  lines.push(`Description pages: pages.xml.gz (${r.pages.count} pages). Report: ${RESTORE_REPORT_FILE}`);
+  lines.push(`Description pages: ${r.pages.file} (${r.pages.count} pages). Report: ${RESTORE_REPORT_FILE}`);
   return lines;
 }

@@ -31,15 +31,33 @@ export function safeFileName(title: string, tag = ''): string {
   return truncateBytes(base, MAX_NAME_BYTES - Buffer.byteLength(suffix)) + suffix;
 }
 
-/** Safe names for many titles, distinct case-insensitively (a clash gets the SHA-1's start as a tag). */
-export function safeFileNames(files: ReadonlyArray<{ title: string; sha1: string }>): Map<string, string> {
-  const names = new Map<string, string>();
-  const taken = new Set<string>();
-  for (const f of files) {
+/** Safe names given one file at a time, distinct case-insensitively (a clash gets the SHA-1's start as a tag). */
+export class SafeFileNames {
+  private readonly names = new Map<string, string>();
+  private readonly taken = new Set<string>();
+
+  /** Names one more file (a title met again keeps its first name). */
+  add(f: { title: string; sha1: string }): void {
+    if (this.names.has(f.title)) return;
     let name = safeFileName(f.title);
-    if (taken.has(name.toLowerCase())) name = safeFileName(f.title, f.sha1.slice(0, 10));
-    taken.add(name.toLowerCase());
-    names.set(f.title, name);
+    if (this.taken.has(name.toLowerCase())) name = safeFileName(f.title, f.sha1.slice(0, 10));
+    this.taken.add(name.toLowerCase());
+    this.names.set(f.title, name);
   }
-  return names;
+
+  /** The name given to a title. */
+  get(title: string): string | undefined {
+    return this.names.get(title);
+  }
+}
+
+/** Safe names for many titles, distinct case-insensitively (a clash gets the SHA-1's start as a tag). */
+export function safeFileNames(files: Iterable<{ title: string; sha1: string }>): Map<string, string> {
+  const table = new SafeFileNames();
+  const titles: string[] = [];
+  for (const f of files) {
+    table.add(f);
+    titles.push(f.title);
+  }
+  return new Map(titles.map((t) => [t, table.get(t)!]));
 }

@@ -36,6 +36,18 @@ export interface WTBitField {
   get(index: number): boolean;
 }
 
+/** One file of a torrent (webtorrent's public File). */
+export interface WTFile {
+  /** The path inside the torrent, the torrent's name first. */
+  readonly path: string;
+  readonly length: number;
+  /** True once every piece covering the file is verified. */
+  readonly done: boolean;
+  /** Wants the file's pieces (a torrent added with `deselect: true` fetches only selected files). */
+  select(priority?: number): void;
+  once(event: 'done', listener: () => void): this;
+}
+
 /** A torrent in the client (public API only; the internals are behind the functions below). */
 export interface WTTorrent {
   readonly infoHash: string;
@@ -56,6 +68,8 @@ export interface WTTorrent {
   /** The .torrent bytes (once the info dictionary is known, e.g. fetched from peers). */
   readonly torrentFile?: Uint8Array;
   readonly numPeers: number;
+  /** The files, once the info dictionary is known. */
+  readonly files: WTFile[];
   destroy(opts: { destroyStore: boolean }, cb: (err?: Error | null) => void): void;
   on(event: 'verified', listener: (index: number) => void): this;
   on(event: 'done' | 'ready', listener: () => void): this;

@@ -1,85 +1,128 @@
 /**
- * Turns a version folder the builder wrote as a whole manifest (/2) into the same version as a
- * split manifest (/3), with the format module's writers and the set key from the builder's
- * data folder: per-volume lists and pages, changes.ndjson, a signed top manifest, a metadata
- * torrent of exactly those files and a pointer to it. Until the builder writes /3 itself, this
- * is how catalogue tests get a real /3 version of a real wiki's files. `tamper` may alter the
- * lists before they are written (hostile cases: the result is still validly signed).
+ * A split (seedbank-manifest/3) version made from a whole (/2) one the real builder wrote, with
+ * the format module's own writers and the set's key from the builder's data folder: same
+ * volumes (so the catalogue already has their torrents), one list and one pages archive per
+ * volume, a signed top manifest, a deterministic metadata torrent in the contract's file order
+ * and a signed pointer ({@link makeSplitVersion}: any piece length, for tests of piece
+ * boundaries); or a /3 version the real builder wrote, read back ({@link loadSplitVersion}).
  */
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { gunzip, gzip } from 'node:zlib';
-import createTorrent from 'create-torrent';
-import parseTorrent from 'parse-torrent';
-import { assembleExport, parseExport } from '../../services/set-builder/listing/export-xml.ts';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import bencode from 'bencode';
 import { sha256Hex } from '../../shared/canonical-json.ts';
 import { parseManifest, type ManifestFile } from '../../shared/formats/manifest.ts';
-import { makePointer } from '../../shared/formats/pointer.ts';
+import { collect, openVersionManifest } from '../../shared/formats/version-manifest.ts';
+import { makePointer, type SetPointer } from '../../shared/formats/pointer.ts';
 import { signManifestText } from '../../shared/formats/signature.ts';
-import { pagesFileName, serializeSplitManifest, splitPartNames, writeChanges, writeList, type SplitManifest } from '../../shared/formats/split-manifest.ts';
+import { pagesFileName, parseSplitManifest, serializeSplitManifest, splitPartNames, writeChanges, writeList, type SplitManifest, type SplitVolume } from '../../shared/formats/split-manifest.ts';
 import { loadOrCreateSetKey } from '../../shared/signing.ts';
 
-const METADATA_PIECE_LENGTH_BYTES = 256 * 1024;
+/** The metadata torrent's piece length (the builder's). */
+export const SPLIT_METADATA_PIECE_BYTES = 256 * 1024;
 
-/** Writes the /3 form of whole version folder `wholeDir` into `outDir`; returns its top manifest. */
-export async function splitVersionFolder(
-  wholeDir: string,
-  outDir: string,
-  keysDir: string,
-  o: { tamper?: (lists: Map<string, ManifestFile[]>) => void; parent?: SplitManifest['parent'] } = {},
-): Promise<SplitManifest> {
-  const whole = parseManifest(await readFile(path.join(wholeDir, 'manifest.json'), 'utf8'));
-  const key = await loadOrCreateSetKey(keysDir, whole.set.id);
-  await mkdir(outDir, { recursive: true });
-  const lists = new Map(whole.volumes.map((v) => [v.infoHash, whole.files.filter((f) => f.volume === v.infoHash)]));
-  o.tamper?.(lists);
-
-  const xml = (await promisify(gunzip)(await readFile(path.join(wholeDir, 'pages.xml.gz')))).toString('utf8');
-  const exported = parseExport(xml, { titlesOnly: true });
-  const volumes = [];
-  for (const v of whole.volumes) {
-    const files = lists.get(v.infoHash)!;
-    const list = await writeList(outDir, v.infoHash, files);
-    const titles = new Set(files.map((f) => f.title));
-    const pages = exported.pages.filter((p) => titles.has(p.title)).sort((a, b) => (a.title < b.title ? -1 : a.title > b.title ? 1 : 0));
-    const gz = await promisify(gzip)(Buffer.from(assembleExport(exported.header, pages.map((p) => p.xml)), 'utf8'), { level: 9 });
-    await mkdir(path.join(outDir, 'pages'), { recursive: true });
-    await writeFile(path.join(outDir, pagesFileName(v.infoHash)), gz);
-    volumes.push({ ...v, files: list.count, size: files.reduce((n, f) => n + f.size, 0), list, pages: { file: pagesFileName(v.infoHash), sha256: sha256Hex(gz), size: gz.length, count: pages.length } });
-  }
-  const { files: _files, pages: _pages, changes, format: _format, volumes: _volumes, ...rest } = whole;
-  const top: SplitManifest = {
-    ...rest,
-    // The parent's hash is of its manifest.json bytes: a parent converted to /3 too has another one.
-    parent: o.parent === undefined ? rest.parent : o.parent,
-    format: 'seedbank-manifest/3',
-    volumes,
-    changes: await writeChanges(outDir, changes),
-    totals: { files: volumes.reduce((n, v) => n + v.files, 0), bytes: volumes.reduce((n, v) => n + v.size, 0) },
-  };
-  const text = serializeSplitManifest(top);
-  await writeFile(path.join(outDir, 'manifest.json'), text);
-  await writeFile(path.join(outDir, 'manifest.sig'), `${JSON.stringify(signManifestText(text, top.set.publicKey, key), null, 2)}\n`);
-  await cp(path.join(wholeDir, 'volumes'), path.join(outDir, 'volumes'), { recursive: true });
-
-  // The metadata torrent: a folder `<set>-v<N>` holding exactly the top manifest, its signature and the parts.
-  const scratch = await mkdtemp(path.join(os.tmpdir(), 'split-meta-'));
-  const folder = path.join(scratch, `${top.set.id}-v${top.version}`);
-  for (const name of ['manifest.json', 'manifest.sig', ...splitPartNames(top)]) await cp(path.join(outDir, name), path.join(folder, name));
-  const torrent: Uint8Array = await new Promise((resolve, reject) =>
-    createTorrent(folder, { name: `${top.set.id}-v${top.version}`, createdBy: 'seedbank', creationDate: new Date(top.snapshot.builtAt), announceList: [], urlList: [], pieceLength: METADATA_PIECE_LENGTH_BYTES },
-      (err: Error | null, t: Uint8Array) => (err ? reject(err) : resolve(t))),
-  );
-  await rm(scratch, { recursive: true, force: true });
-  await writeFile(path.join(outDir, 'metadata.torrent'), torrent);
-  const infoHash = ((await parseTorrent(torrent)) as { infoHash: string }).infoHash;
-  await writeFile(path.join(outDir, 'pointer.json'), `${JSON.stringify(makePointer(key, top.set.id, top.version, infoHash), null, 2)}\n`);
-  return top;
+/** A split version on disk. */
+export interface SplitVersion {
+  dir: string;
+  manifest: SplitManifest;
+  /** Every file record of the version (tests' sets are small). */
+  records: ManifestFile[];
+  torrent: Uint8Array;
+  infoHash: string;
+  pointer: SetPointer;
+  pieceLength: number;
+  /** Files of the metadata torrent in order, with their offsets in it. */
+  files: Array<{ name: string; offset: number; length: number }>;
 }
 
-/** Every file a builder uploads for a split version folder, by relative name. */
-export function splitUploadNames(top: SplitManifest): string[] {
-  return ['manifest.json', 'manifest.sig', 'metadata.torrent', 'pointer.json', ...splitPartNames(top), ...top.volumes.map((v) => v.torrent)];
+/** The <page> elements of a pages.xml.gz by title, and the export header before the first one. */
+function splitPages(xml: string): { header: string; pages: Map<string, string> } {
+  const first = xml.indexOf('<page>');
+  const header = xml.slice(0, first);
+  const pages = new Map<string, string>();
+  for (let at = first; at >= 0; at = xml.indexOf('<page>', at)) {
+    const end = xml.indexOf('</page>', at) + '</page>'.length;
+    const block = xml.slice(at, end);
+    const title = /<title>([^<]*)<\/title>/.exec(block)![1]!.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#039;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+    pages.set(title, block);
+    at = end;
+  }
+  return { header, pages };
+}
+
+/**
+ * Writes version `version` of the set as a split version into `dir`, with the files and
+ * volumes of the whole version folder `wholeDir` (its parent is that version).
+ */
+export async function makeSplitVersion(o: { wholeDir: string; dataDir: string; dir: string; version: number; pieceLength?: number }): Promise<SplitVersion> {
+  const pieceLength = o.pieceLength ?? SPLIT_METADATA_PIECE_BYTES;
+  const parentText = await readFile(path.join(o.wholeDir, 'manifest.json'), 'utf8');
+  const whole = parseManifest(parentText);
+  const key = await loadOrCreateSetKey(path.join(o.dataDir, 'keys'), whole.set.id);
+  const { header, pages } = splitPages(gunzipSync(await readFile(path.join(o.wholeDir, 'pages.xml.gz'))).toString('utf8'));
+  await mkdir(o.dir, { recursive: true });
+  const volumes: SplitVolume[] = [];
+  for (const v of whole.volumes) {
+    const files = whole.files.filter((f) => f.volume === v.infoHash).sort((a, b) => (a.title < b.title ? -1 : a.title > b.title ? 1 : 0));
+    const list = await writeList(o.dir, v.infoHash, files);
+    const gz = gzipSync(Buffer.from(`${header}${files.map((f) => `${pages.get(f.title) ?? ''}\n`).join('')}</mediawiki>\n`, 'utf8'), { level: 9 });
+    await mkdir(path.join(o.dir, 'pages'), { recursive: true });
+    await writeFile(path.join(o.dir, pagesFileName(v.infoHash)), gz);
+    volumes.push({ ...v, list, pages: { file: pagesFileName(v.infoHash), sha256: sha256Hex(gz), size: gz.length, count: files.length } });
+  }
+  const changes = await writeChanges(o.dir, { added: [], removed: [], changed: [], renamed: [], pagesUpdated: [] });
+  const { files: _files, pages: _pages, changes: _changes, format: _format, volumes: _volumes, ...rest } = whole;
+  const manifest: SplitManifest = {
+    ...rest,
+    format: 'seedbank-manifest/3',
+    version: o.version,
+    parent: { version: whole.version, manifestSha256: sha256Hex(parentText) },
+    volumes,
+    changes,
+  };
+  const text = serializeSplitManifest(manifest);
+  await writeFile(path.join(o.dir, 'manifest.json'), text);
+  await writeFile(path.join(o.dir, 'manifest.sig'), `${JSON.stringify(signManifestText(text, manifest.set.publicKey, key), null, 2)}\n`);
+
+  const names = ['manifest.json', 'manifest.sig', ...splitPartNames(manifest)];
+  const files: SplitVersion['files'] = [];
+  const blobs: Buffer[] = [];
+  let offset = 0;
+  for (const name of names) {
+    const bytes = await readFile(path.join(o.dir, name));
+    files.push({ name, offset, length: bytes.length });
+    blobs.push(bytes);
+    offset += bytes.length;
+  }
+  const all = Buffer.concat(blobs);
+  const pieces: Buffer[] = [];
+  for (let at = 0; at < all.length; at += pieceLength) pieces.push(createHash('sha1').update(all.subarray(at, at + pieceLength)).digest());
+  const info = {
+    files: files.map((f) => ({ length: f.length, path: f.name.split('/').map((s) => Buffer.from(s, 'utf8')) })),
+    name: Buffer.from(`${manifest.set.id}-v${manifest.version}`, 'utf8'),
+    'piece length': pieceLength,
+    pieces: Buffer.concat(pieces),
+  };
+  const infoHash = createHash('sha1').update(bencode.encode(info)).digest('hex');
+  const torrent = bencode.encode({ 'created by': 'seedbank', info });
+  await writeFile(path.join(o.dir, 'metadata.torrent'), torrent);
+  return { dir: o.dir, manifest, records: whole.files, torrent, infoHash, pieceLength, pointer: makePointer(key, manifest.set.id, manifest.version, infoHash), files };
+}
+
+/** A split version the real builder wrote (`seedbank build --manifest-format split`), read from its folder. */
+export async function loadSplitVersion(dir: string): Promise<SplitVersion> {
+  const manifest = parseSplitManifest(await readFile(path.join(dir, 'manifest.json'), 'utf8'));
+  const torrent = await readFile(path.join(dir, 'metadata.torrent'));
+  const decoded = bencode.decode(torrent) as { info: { files: Array<{ length: number; path: Uint8Array[] }>; 'piece length': number } };
+  let offset = 0;
+  const files = decoded.info.files.map((f) => {
+    const entry = { name: f.path.map((s) => Buffer.from(s).toString('utf8')).join('/'), offset, length: f.length };
+    offset += f.length;
+    return entry;
+  });
+  const infoHash = createHash('sha1').update(bencode.encode(decoded.info)).digest('hex');
+  const pointer = JSON.parse(await readFile(path.join(dir, 'pointer.json'), 'utf8')) as SetPointer;
+  const records = await collect((await openVersionManifest(dir)).files());
+  return { dir, manifest, records, torrent, infoHash, pieceLength: decoded.info['piece length'], pointer, files };
 }

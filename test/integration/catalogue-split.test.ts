@@ -1,6 +1,6 @@
 // The catalogue publishing and serving split (seedbank-manifest/3) versions, against real parts
 // on loopback: a real MediaWiki, versions built by the real builder and turned into /3 with the
-// format module's writers and the set's own key (test/helpers/split-version.ts), published over
+// format module's writers and the set's own key (test/helpers/split-folder.ts), published over
 // HTTP into an in-process catalogue (port 0), read back through the JSON API, the set page's
 // model, the copy export and the metadata web seed; and hostile uploads refused with clear 400s.
 import { createHash } from 'node:crypto';
@@ -22,7 +22,7 @@ import { CHANGES_FILE, type SplitManifest } from '../../shared/formats/split-man
 import { parseVolumeTorrent } from '../../shared/torrent/index.ts';
 import { fillWiki } from '../../deploy/local/wiki/fixtures.ts';
 import { startWiki, type Wiki } from '../../deploy/local/wiki/mediawiki.ts';
-import { splitUploadNames, splitVersionFolder } from '../helpers/split-version.ts';
+import { splitUploadNames, splitVersionFolder } from '../helpers/split-folder.ts';
 
 type ApiBody = { error?: { code: string; message: string } } & Record<string, unknown>;
 

@@ -2,11 +2,13 @@
  * Restoring into a MediaWiki: every restored file uploaded with its description page's text
  * (MediaWiki creates the page from the upload text), pages of files already there brought
  * back to the version's text, then the wiki checked file by file (SHA-1 and page text).
- * Idempotent: a file already there with the same SHA-1 is not uploaded again.
+ * Idempotent: a file already there with the same SHA-1 is not uploaded again. A split (/3)
+ * version goes volume by volume, its pages read from that volume's pages/<ih>.xml.gz.
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ManifestFile } from '../../../shared/formats/manifest.ts';
+import type { VersionManifest } from '../../../shared/formats/version-manifest.ts';
 import type { Logger } from '../../../shared/log.ts';
 import { readPageTexts } from './pages-xml.ts';
 import { TargetWiki, TITLES_PER_QUERY, type WikiFileState } from './target-wiki.ts';
@@ -41,6 +43,10 @@ export interface IntoWikiOptions {
   outDir: string;
   /** The restored files and where each is on disk. */
   files: ManifestFile[];
+  /** The description pages holding theirs (default OUT/pages.xml.gz, a whole version's). */
+  pagesFile?: string;
+  /** Write into-wiki-report.json (default true; a split version's volumes are merged into one first). */
+  writeReport?: boolean;
   pathOf: (f: ManifestFile) => string;
   concurrency?: number;
   logger: Logger;
@@ -64,7 +70,7 @@ async function statesOf(wiki: TargetWiki, titles: string[]): Promise<Map<string,
 /** Uploads and edits what the wiki lacks, then checks it; writes DIR/into-wiki-report.json. */
 export async function restoreIntoWiki(o: IntoWikiOptions): Promise<IntoWikiReport> {
   const titles = new Set(o.files.map((f) => f.title));
-  const texts = await readPageTexts(path.join(o.outDir, 'pages.xml.gz'), (t) => titles.has(t));
+  const texts = await readPageTexts(o.pagesFile ?? path.join(o.outDir, 'pages.xml.gz'), (t) => titles.has(t));
   const report: IntoWikiReport = { wiki: o.apiUrl, setId: o.setId, version: o.version, uploaded: 0, skipped: 0, pagesUpdated: 0, conflicts: [], differences: [], ok: false };
   const comment = `Seedbank restore of ${o.setId} v${o.version}`;
   for (let i = 0; i < o.files.length; i += TITLES_PER_QUERY) {
@@ -102,6 +108,43 @@ export async function restoreIntoWiki(o: IntoWikiOptions): Promise<IntoWikiRepor
     else if (!sameText(s.text, texts.get(f.title) ?? '')) report.differences.push({ title: f.title, problem: 'page text differs from the version' });
   }
   report.ok = report.differences.length === 0;
-  await writeFile(path.join(o.outDir, INTO_WIKI_REPORT_FILE), `${JSON.stringify(report, null, 2)}\n`);
+  if (o.writeReport ?? true) await writeFile(path.join(o.outDir, INTO_WIKI_REPORT_FILE), `${JSON.stringify(report, null, 2)}\n`);
   return report;
+}
+
+/** What {@link restoreVersionIntoWiki} needs: the version as restored in `outDir`, and which files to bring. */
+export interface VersionIntoWikiOptions extends Omit<IntoWikiOptions, 'files' | 'pagesFile' | 'writeReport'> {
+  manifest: VersionManifest;
+  /** The files to bring (those restored, matching `--only`). */
+  wanted: (f: ManifestFile) => boolean;
+}
+
+/**
+ * Restores a version into the wiki: a whole version in one pass over pages.xml.gz, a split
+ * one volume by volume with that volume's pages/<ih>.xml.gz, so only one volume's files and
+ * page texts are held at a time. Writes one report for the whole version.
+ */
+export async function restoreVersionIntoWiki(o: VersionIntoWikiOptions): Promise<IntoWikiReport> {
+  const { manifest, wanted, ...common } = o;
+  const split = manifest.split;
+  if (!split) {
+    const files: ManifestFile[] = [];
+    for await (const f of manifest.files()) if (wanted(f)) files.push(f);
+    return restoreIntoWiki({ ...common, files });
+  }
+  const total: IntoWikiReport = { wiki: o.apiUrl, setId: o.setId, version: o.version, uploaded: 0, skipped: 0, pagesUpdated: 0, conflicts: [], differences: [], ok: false };
+  for (const v of split.volumes) {
+    const files: ManifestFile[] = [];
+    for await (const f of manifest.filesOf(v.infoHash)) if (wanted(f)) files.push(f);
+    if (files.length === 0) continue;
+    const r = await restoreIntoWiki({ ...common, files, pagesFile: path.join(o.outDir, ...v.pages.file.split('/')), writeReport: false });
+    total.uploaded += r.uploaded;
+    total.skipped += r.skipped;
+    total.pagesUpdated += r.pagesUpdated;
+    total.conflicts.push(...r.conflicts);
+    total.differences.push(...r.differences);
+  }
+  total.ok = total.differences.length === 0;
+  await writeFile(path.join(o.outDir, INTO_WIKI_REPORT_FILE), `${JSON.stringify(total, null, 2)}\n`);
+  return total;
 }

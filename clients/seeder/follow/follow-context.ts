@@ -3,7 +3,7 @@
  * the verified manifests of the versions hosted, and the rule for which volumes are needed.
  */
 import type { Logger } from '../../../shared/log.ts';
-import type { Manifest } from '../../../shared/formats/manifest.ts';
+import type { VersionManifest } from '../../../shared/formats/version-manifest.ts';
 import type { Seeder } from '../host.ts';
 import type { FollowState } from './follow-state.ts';
 import type { KeyPins } from './key-pins.ts';
@@ -17,7 +17,7 @@ export interface FollowContext {
   log: Logger;
   keepVersions: number;
   /** Verified manifests of hosted versions, by `set@version`. */
-  manifests: Map<string, Manifest>;
+  manifests: Map<string, VersionManifest>;
   /** Lines for the operator (stdout). */
   out: (line: string) => void;
   /** Keys the operator pinned up front (refusals then name them). */
@@ -32,7 +32,7 @@ export const versionKey = (setId: string, version: number) => `${setId}@${versio
 /** Volumes some hosted version or auto mode needs. */
 export function neededVolumes(ctx: FollowContext): Set<string> {
   const needed = new Set(Object.keys(ctx.state.data.auto));
-  for (const m of ctx.manifests.values()) for (const v of m.volumes) needed.add(v.infoHash);
+  for (const m of ctx.manifests.values()) for (const v of m.head.volumes) needed.add(v.infoHash);
   return needed;
 }
 

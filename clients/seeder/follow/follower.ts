@@ -131,7 +131,7 @@ export class Follower {
     const d = this.ctx.state.data;
     const labels: Record<string, string[]> = {};
     const label = (ih: string, l: string) => (labels[ih] ??= []).push(l);
-    for (const m of this.ctx.manifests.values()) for (const v of m.volumes) label(v.infoHash, `${m.set.id} v${m.version}`);
+    for (const { head: m } of this.ctx.manifests.values()) for (const v of m.volumes) label(v.infoHash, `${m.set.id} v${m.version}`);
     for (const [ih, a] of Object.entries(d.auto)) label(ih, `${a.setId} (auto)`);
     return {
       catalogue: this.o.catalogueUrl,

@@ -1,31 +1,50 @@
 /**
- * The metadata torrents of the versions a seeder follows (manifest, signature, pages), kept in
+ * The metadata torrents of the versions a seeder follows, kept in
  * STORAGE/.seedbank/metadata/<set>-v<N>/ and seeded, so other seeders can fetch a new version's
- * metadata from peers when the catalogue is down. A manifest is only used once its signature
- * holds for the set's pinned key.
+ * metadata from peers when the catalogue is down. A whole version (/1, /2) keeps all of it
+ * (manifest, signature, pages.xml.gz). A split version (/3) keeps only the signed top
+ * manifest, its signature, changes.ndjson and the lists of the volumes this seeder hosts: the
+ * torrent is added with nothing selected, and only the files wanted are fetched, so a seeder
+ * hosting one volume of a million-file set never downloads the other lists or the pages. A
+ * manifest is only used once its signature holds for the set's pinned key, and a list only once
+ * its SHA-256 matches the signed top manifest.
  */
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import parseTorrent from 'parse-torrent';
 import { SeedbankError } from '../../../shared/errors.ts';
-import { parseManifest, type Manifest } from '../../../shared/formats/manifest.ts';
 import { checkManifestSignature } from '../../../shared/formats/signature.ts';
+import { CHANGES_FILE, checkPartFile, splitPartNames, type PartRef } from '../../../shared/formats/split-manifest.ts';
+import { versionManifestOf, type VersionManifest } from '../../../shared/formats/version-manifest.ts';
 import { writeFileAtomic } from '../../../shared/fs/index.ts';
 import type { WTClient, WTTorrent } from '../webtorrent-api.ts';
 
-/** The files a metadata torrent carries, and nothing else. */
-export const METADATA_FILE_NAMES = ['manifest.json', 'manifest.sig', 'pages.xml.gz'] as const;
+/** The files a whole (/1, /2) version's metadata torrent carries, and nothing else. */
+export const WHOLE_METADATA_FILES = ['manifest.json', 'manifest.sig', 'pages.xml.gz'] as const;
+/** What a seeder of a split (/3) version fetches first: the signed top manifest, its signature and the change lists. */
+export const SPLIT_TOP_FILES = ['manifest.json', 'manifest.sig', CHANGES_FILE] as const;
+/** The other files a split version's metadata torrent may carry: per-volume lists and pages. */
+const SPLIT_PART_NAME = /^(?:lists\/[0-9a-f]{40}\.ndjson|pages\/[0-9a-f]{40}\.xml\.gz)$/;
 /** How long a metadata torrent may take to check or download. */
 export const METADATA_TIMEOUT_MS = 60_000;
+
+/** Which layout a version's metadata has. */
+export type MetadataKind = 'whole' | 'split';
 
 interface ParsedMeta {
   infoHash: string;
   name: string;
-  files: Array<{ path: string; name: string }>;
+  files: Array<{ path: string; name: string; length: number; offset: number }>;
+  pieceLength: number;
 }
 
 async function parseMeta(bytes: Uint8Array): Promise<ParsedMeta> {
   return (await parseTorrent(Buffer.from(bytes))) as unknown as ParsedMeta;
+}
+
+/** A file's name inside the version folder (the torrent's name stripped). */
+function relName(torrentPath: string): string {
+  return torrentPath.split(/[\\/]/).slice(1).join('/');
 }
 
 function refused(message: string): SeedbankError {
@@ -41,73 +60,145 @@ export class MetadataHost {
     return path.join(this.root, `${setId}-v${version}`);
   }
 
-  /** Checks that a metadata torrent is the one the pointer names and holds only the three metadata files. */
-  async check(bytes: Uint8Array, setId: string, version: number, infoHash: string): Promise<void> {
+  private torrentFile(setId: string, version: number): string {
+    return `${this.folder(setId, version)}.torrent`;
+  }
+
+  /**
+   * Checks that a metadata torrent is the one the pointer names and holds only metadata files:
+   * the three of a whole version, or a split version's top files plus lists and pages (whether
+   * those are exactly the signed manifest's is checked by {@link verifiedManifest}).
+   */
+  async check(bytes: Uint8Array, setId: string, version: number, infoHash: string): Promise<MetadataKind> {
     const t = await parseMeta(bytes);
     if (t.infoHash !== infoHash) throw refused(`metadata torrent of ${setId} v${version} has info hash ${t.infoHash}, the pointer says ${infoHash}`);
     if (t.name !== `${setId}-v${version}`) throw refused(`metadata torrent of ${setId} v${version} is named ${JSON.stringify(t.name)}`);
-    const names = t.files.map((f) => f.path.split(/[\\/]/).slice(1).join('/')).sort();
-    if (names.join(',') !== [...METADATA_FILE_NAMES].sort().join(',')) throw refused(`metadata torrent of ${setId} v${version} holds ${names.join(', ')}`);
+    const names = t.files.map((f) => relName(f.path));
+    if ([...names].sort().join(',') === [...WHOLE_METADATA_FILES].sort().join(',')) return 'whole';
+    const odd = names.filter((n) => !(SPLIT_TOP_FILES as readonly string[]).includes(n) && !SPLIT_PART_NAME.test(n));
+    const lacking = SPLIT_TOP_FILES.filter((n) => !names.includes(n));
+    if (odd.length > 0 || lacking.length > 0 || new Set(names).size !== names.length) {
+      throw refused(`metadata torrent of ${setId} v${version} holds ${names.slice(0, 8).join(', ')}${names.length > 8 ? ', …' : ''}: neither a whole nor a split version's metadata`);
+    }
+    return 'split';
   }
 
-  /** Writes metadata files fetched over HTTP (they are checked against the torrent when it is hosted). */
+  /** Keeps a checked metadata torrent beside the version's folder (what hosting, resuming and checking read). */
+  async saveTorrent(bytes: Uint8Array, setId: string, version: number): Promise<void> {
+    await mkdir(this.root, { recursive: true });
+    await writeFileAtomic(this.torrentFile(setId, version), bytes);
+  }
+
+  /** Writes metadata files fetched over HTTP, by their names in the version folder (checked by the caller or by the torrent's piece hashes). */
   async writeFiles(setId: string, version: number, files: Record<string, Uint8Array>): Promise<void> {
     const dir = this.folder(setId, version);
-    await mkdir(dir, { recursive: true });
-    for (const [name, bytes] of Object.entries(files)) await writeFile(path.join(dir, name), bytes);
+    for (const [name, bytes] of Object.entries(files)) await writeFileAtomic(path.join(dir, ...name.split('/')), bytes, { mkdir: true });
   }
 
-  /** Seeds a checked metadata torrent, downloading what is not on disk from peers; resolves once complete. */
-  async host(bytes: Uint8Array, setId: string, version: number, timeoutMs = METADATA_TIMEOUT_MS): Promise<void> {
-    await mkdir(this.root, { recursive: true });
-    await writeFileAtomic(`${this.folder(setId, version)}.torrent`, bytes);
-    const t = await this.torrentOf(bytes);
-    if (t.done) return;
+  /**
+   * Seeds the saved metadata torrent with what is on disk, and downloads from peers the files
+   * named in `fetch` (only those: the torrent starts with nothing selected); resolves once
+   * every one of them is complete. A torrent already in the client is added again, so files
+   * written since (over HTTP) are verified and offered.
+   */
+  async host(setId: string, version: number, fetch: readonly string[] = [], timeoutMs = METADATA_TIMEOUT_MS): Promise<void> {
+    const bytes = await readFile(this.torrentFile(setId, version));
+    const t = await this.addTorrent(bytes, true);
+    const wanted = t.files.filter((f) => fetch.includes(relName(f.path)) && !f.done);
+    if (wanted.length === 0) return;
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new SeedbankError('METADATA_TIMEOUT', `metadata of ${setId} v${version} not complete after ${timeoutMs} ms`)), timeoutMs);
-      t.once('done', () => {
-        clearTimeout(timer);
-        resolve();
-      });
+      let left = wanted.length;
+      const timer = setTimeout(() => {
+        const missing = wanted.filter((f) => !f.done).map((f) => relName(f.path));
+        reject(new SeedbankError('METADATA_TIMEOUT', `metadata of ${setId} v${version} not complete after ${timeoutMs} ms: ${missing.join(', ')} missing (${t.numPeers} peers)`));
+      }, timeoutMs);
+      for (const f of wanted) {
+        f.once('done', () => {
+          if (--left > 0) return;
+          clearTimeout(timer);
+          resolve();
+        });
+        f.select();
+      }
     });
   }
 
-  /** Seeds again the metadata of a version hosted before a restart. */
+  /** Seeds again the metadata of a version hosted before a restart (fetching nothing). */
   async resume(setId: string, version: number): Promise<boolean> {
-    const bytes = await readFile(`${this.folder(setId, version)}.torrent`).catch(() => null);
+    const bytes = await readFile(this.torrentFile(setId, version)).catch(() => null);
     if (!bytes) return false;
-    await this.torrentOf(bytes);
+    await this.addTorrent(bytes, false);
     return true;
   }
 
-  /** The version's manifest, once its signature holds for `publicKey` and it says what it should. */
-  async verifiedManifest(setId: string, version: number, publicKey: string): Promise<Manifest> {
+  /**
+   * The version's manifest (whole or split), once its signature holds for `publicKey` and it
+   * says what it should; for a split version, also once the saved metadata torrent carries
+   * exactly its parts. A split version's lists are read from this folder as they are asked
+   * for, and checked against the top manifest then.
+   */
+  async verifiedManifest(setId: string, version: number, publicKey: string): Promise<VersionManifest> {
     const dir = this.folder(setId, version);
     const text = await readFile(path.join(dir, 'manifest.json'), 'utf8');
     const problem = checkManifestSignature(text, await readFile(path.join(dir, 'manifest.sig'), 'utf8'), publicKey);
     if (problem) throw refused(`manifest of ${setId} v${version} refused: ${problem}`);
-    const m = parseManifest(text, `${setId} v${version}`);
-    if (m.set.id !== setId || m.version !== version || m.set.publicKey !== publicKey) throw refused(`manifest in ${dir} is ${m.set.id} v${m.version}, expected ${setId} v${version}`);
+    const m = versionManifestOf(text, dir, `${setId} v${version}`);
+    const { head } = m;
+    if (head.set.id !== setId || head.version !== version || head.set.publicKey !== publicKey) throw refused(`manifest in ${dir} is ${head.set.id} v${head.version}, expected ${setId} v${version}`);
+    if (m.split) {
+      const torrent = await parseMeta(await readFile(this.torrentFile(setId, version)));
+      const names = torrent.files.map((f) => relName(f.path)).sort();
+      const expected = ['manifest.json', 'manifest.sig', ...splitPartNames(m.split)].sort();
+      if (names.join(',') !== expected.join(',')) throw refused(`metadata torrent of ${setId} v${version} does not carry exactly the parts its signed manifest names`);
+      const changes = await checkPartFile(dir, m.split.changes.list);
+      if (changes) throw refused(`${setId} v${version}: ${changes}`);
+    }
     return m;
+  }
+
+  /** The parts among `refs` that are not on disk with the SHA-256 and size the signed manifest gives. */
+  async partsMissing(setId: string, version: number, refs: readonly PartRef[]): Promise<PartRef[]> {
+    const dir = this.folder(setId, version);
+    const missing: PartRef[] = [];
+    for (const ref of refs) if (await checkPartFile(dir, ref)) missing.push(ref);
+    return missing;
+  }
+
+  /** The parts among `refs` not on disk at their size (a cheap look each poll; contents were checked when written). */
+  async partsAbsent(setId: string, version: number, refs: readonly PartRef[]): Promise<PartRef[]> {
+    const dir = this.folder(setId, version);
+    const absent: PartRef[] = [];
+    for (const ref of refs) if ((await stat(path.join(dir, ...ref.file.split('/'))).catch(() => null))?.size !== ref.size) absent.push(ref);
+    return absent;
+  }
+
+  /** Deletes a part that failed its check (a list from peers that does not match the signed manifest). */
+  async removePart(setId: string, version: number, name: string): Promise<void> {
+    await rm(path.join(this.folder(setId, version), ...name.split('/')), { force: true });
   }
 
   /** Stops seeding a version's metadata and deletes it. */
   async drop(setId: string, version: number): Promise<void> {
-    const saved = await readFile(`${this.folder(setId, version)}.torrent`).catch(() => null);
+    const saved = await readFile(this.torrentFile(setId, version)).catch(() => null);
     if (saved) {
-      const ih = (await parseMeta(saved)).infoHash;
-      const t = await this.client.get(ih);
-      if (t) await new Promise<void>((resolve) => t.destroy({ destroyStore: false }, () => resolve()));
+      const t = await this.client.get((await parseMeta(saved)).infoHash);
+      if (t) await destroyTorrent(t);
     }
     await rm(this.folder(setId, version), { recursive: true, force: true });
-    await rm(`${this.folder(setId, version)}.torrent`, { force: true });
+    await rm(this.torrentFile(setId, version), { force: true });
   }
 
-  private async torrentOf(bytes: Uint8Array): Promise<WTTorrent> {
+  /**
+   * Adds a metadata torrent with nothing selected (only files asked for are fetched; what is
+   * on disk is verified and seeded). `again`: a torrent already in the client is dropped and
+   * added back so files written since are verified.
+   */
+  private async addTorrent(bytes: Uint8Array, again: boolean): Promise<WTTorrent> {
     const ih = (await parseMeta(bytes)).infoHash;
     const known = await this.client.get(ih);
-    if (known && known.torrentFile) return known;
-    const t = this.client.add(bytes, { path: this.root });
+    if (known && known.torrentFile && !again) return known;
+    if (known) await destroyTorrent(known);
+    const t = this.client.add(bytes, { path: this.root, deselect: true });
     await new Promise<void>((resolve, reject) => {
       if (t.ready) return resolve();
       t.once('ready', () => resolve());
@@ -115,4 +206,8 @@ export class MetadataHost {
     });
     return t;
   }
+}
+
+function destroyTorrent(t: WTTorrent): Promise<void> {
+  return new Promise<void>((resolve) => t.destroy({ destroyStore: false }, () => resolve()));
 }

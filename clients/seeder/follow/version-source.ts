@@ -1,14 +1,16 @@
 /**
  * Where a followed set's new versions come from: the catalogue over HTTP, or, when it does not
  * answer, the DHT pointer plus peers (metadata and volume torrents by info hash). Both hand back
- * a pointer whose signature was checked against the key pinned for the set.
+ * a pointer whose signature was checked against the key pinned for the set. A split (/3)
+ * version comes in two steps: its top manifest, then the lists of the volumes this seeder hosts.
  */
 import { SeedbankError } from '../../../shared/errors.ts';
 import { verifyPointer, type SetPointer } from '../../../shared/formats/pointer.ts';
 import type { WTClient } from '../webtorrent-api.ts';
 import type { CatalogueApi } from '../../../shared/api/catalogue-api.ts';
 import { dhtPointer } from './dht-pointer.ts';
-import { METADATA_FILE_NAMES, type MetadataHost } from './metadata-host.ts';
+import { SPLIT_TOP_FILES, WHOLE_METADATA_FILES, type MetadataHost, type MetadataKind } from './metadata-host.ts';
+import { partProblem, type PartRef } from '../../../shared/formats/split-manifest.ts';
 import { fetchTorrentFromPeers } from './peer-fetch.ts';
 
 /** How long peers get to hand over a torrent's info dictionary. */
@@ -19,8 +21,18 @@ export interface VersionSource {
   readonly via: 'catalogue' | 'dht';
   /** The set's latest pointer, signature checked (and key checked when one is pinned); null when unknown. */
   pointer(setId: string, pinnedKey: string | undefined): Promise<SetPointer | null>;
-  /** Puts the version's metadata on disk and seeds it. */
-  fetchMetadata(meta: MetadataHost, p: SetPointer): Promise<void>;
+  /**
+   * Puts the version's top metadata on disk and seeds what it has: all of a whole version's,
+   * a split version's manifest.json, manifest.sig and changes.ndjson (its lists come with
+   * {@link fetchParts}, once the seeder knows which volumes it hosts).
+   */
+  fetchMetadata(meta: MetadataHost, p: SetPointer): Promise<MetadataKind>;
+  /**
+   * Puts parts of a split version (its hosted volumes' lists) on disk, each checked against
+   * the signed top manifest's SHA-256 and size, and seeds the metadata torrent with them.
+   * Throws METADATA_REFUSED naming a part that does not match (nothing of it is kept).
+   */
+  fetchParts(meta: MetadataHost, setId: string, version: number, parts: readonly PartRef[]): Promise<void>;
   /** A volume's .torrent. */
   volumeTorrent(infoHash: string): Promise<Uint8Array>;
 }
@@ -36,6 +48,12 @@ function checked(p: SetPointer | null, setId: string, pinnedKey: string | undefi
   return p;
 }
 
+function partRefused(setId: string, version: number, via: string, problem: string): SeedbankError {
+  return new SeedbankError('METADATA_REFUSED', `${setId} v${version}: ${problem} (via ${via}); not kept`, {
+    hint: 'the catalogue or a peer served a file that does not match the signed manifest; the next poll fetches it again',
+  });
+}
+
 /** The catalogue over HTTP. */
 export function catalogueSource(client: CatalogueApi): VersionSource {
   return {
@@ -45,11 +63,26 @@ export function catalogueSource(client: CatalogueApi): VersionSource {
     },
     async fetchMetadata(meta, p) {
       const torrent = await client.metadataTorrent(p.salt, p.seq);
-      await meta.check(torrent, p.salt, p.seq, p.ih);
+      const kind = await meta.check(torrent, p.salt, p.seq, p.ih);
+      await meta.saveTorrent(torrent, p.salt, p.seq);
       const files: Record<string, Uint8Array> = {};
-      for (const name of METADATA_FILE_NAMES) files[name] = await client.metadataFile(p.salt, p.seq, name);
+      for (const name of kind === 'whole' ? WHOLE_METADATA_FILES : SPLIT_TOP_FILES) files[name] = await client.metadataFile(p.salt, p.seq, name);
       await meta.writeFiles(p.salt, p.seq, files);
-      await meta.host(torrent, p.salt, p.seq);
+      // A whole version's files must pass the torrent's piece hashes (pages.xml.gz has no other check); a split version's top is checked by its signature.
+      await meta.host(p.salt, p.seq, kind === 'whole' ? WHOLE_METADATA_FILES : []);
+      return kind;
+    },
+    async fetchParts(meta, setId, version, parts) {
+      const files: Record<string, Uint8Array> = {};
+      for (const ref of parts) {
+        const bytes = await client.metadataFile(setId, version, ref.file);
+        const problem = partProblem(bytes, ref);
+        if (problem) throw partRefused(setId, version, `the catalogue at ${client.baseUrl}`, problem);
+        files[ref.file] = bytes;
+      }
+      await meta.writeFiles(setId, version, files);
+      // Added again so the parts just written are verified and offered to peers.
+      await meta.host(setId, version);
     },
     volumeTorrent: (ih) => client.torrent(ih),
   };
@@ -69,8 +102,17 @@ export function dhtSource(client: WTClient): VersionSource {
     },
     async fetchMetadata(meta, p) {
       const torrent = await fetchTorrentFromPeers(client, p.ih, PEER_TORRENT_TIMEOUT_MS);
-      await meta.check(torrent, p.salt, p.seq, p.ih);
-      await meta.host(torrent, p.salt, p.seq);
+      const kind = await meta.check(torrent, p.salt, p.seq, p.ih);
+      await meta.saveTorrent(torrent, p.salt, p.seq);
+      await meta.host(p.salt, p.seq, kind === 'whole' ? WHOLE_METADATA_FILES : SPLIT_TOP_FILES);
+      return kind;
+    },
+    async fetchParts(meta, setId, version, parts) {
+      // Piece hashes already tie what peers send to the signed pointer; the check against the top manifest is the same as over HTTP.
+      await meta.host(setId, version, parts.map((r) => r.file));
+      const bad = await meta.partsMissing(setId, version, parts);
+      for (const ref of bad) await meta.removePart(setId, version, ref.file);
+      if (bad.length > 0) throw partRefused(setId, version, 'peers', `${bad.map((r) => r.file).join(', ')} do not match the signed manifest`);
     },
     volumeTorrent: (ih) => fetchTorrentFromPeers(client, ih, PEER_TORRENT_TIMEOUT_MS),
   };

@@ -105,7 +105,7 @@ async function main(): Promise<void> {
 
     const storage = path.join(work, 'seeder');
     const seedStarted = performance.now();
-    seeder = startMeasured(['seed', '--catalogue', url, '--sets', SET_ID, '--storage', storage, '--quota', `${Math.ceil((SIZE * 2) / 1e9) + 1}GB`, '--no-dht', '--poll-interval', '2s', '--port', '0', '--peer-host', '127.0.0.1'], measured('seed'));
+    seeder = startMeasured(['seed', '--catalogue', url, '--sets', SET_ID, '--storage', storage, '--quota', `${Math.ceil((SIZE * 2) / 1e9) + 1}GB`, '--no-dht', '--poll-interval', '2s', '--port', '0', '--peer-host', '127.0.0.1', '--web-seed-max-rate', '0'], measured('seed'));
     await waitSeeding(storage, seeder, STEP_TIMEOUT_MS);
     const seedMs = performance.now() - seedStarted;
     rows.push({ step: 'seed (follow, fetch from the web seed, hash, seed)', ms: seedMs, peakRss: await seeder.peakRss(), bytes: SIZE });

@@ -84,7 +84,7 @@ async function main(): Promise<void> {
     console.log(`one file of ${formatSize(SIZE)} (${SIZE} bytes), pieces of ${values['piece-length']}; work folder ${work}`);
     const big = await addBigFile(wiki, { size: SIZE, category: CATEGORY, name: FILE_NAME });
     const t = big.timings;
-    console.log(`fixture: generated in ${(t.generateMs / 1000).toFixed(1)} s (${rate(SIZE, t.generateMs)}), importImages.php + jobs ${(t.importMs / 1000).toFixed(1)} s, API reports SHA-1 ${big.sha1}`);
+    console.log(`fixture: generated in ${(t.generateMs / 1000).toFixed(1)} s (${rate(SIZE, t.generateMs)}), importImages.php + jobs (small stand-in) ${(t.importMs / 1000).toFixed(1)} s, row update + API check ${(t.checkMs / 1000).toFixed(1)} s, API reports SHA-1 ${big.sha1}`);
 
     const catDir = path.join(work, 'catalogue');
     await mkdir(catDir, { recursive: true });

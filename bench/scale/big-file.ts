@@ -7,12 +7,14 @@
 // seed; `seedbank restore --no-webseed` takes it from that seeder over loopback BitTorrent and
 // checks its SHA-1; a second restore into the same folder, with the verified-files record
 // removed, is restore's verification of data already on disk. Memory must not grow with size.
-// Everything runs on 127.0.0.1; nothing reaches the internet.
+// Everything runs on 127.0.0.1; nothing reaches the internet. bench/scale.bench.ts can import
+// bigFileSection() and run it as one section of `npm run bench:scale`.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { readStatus } from '../../clients/seeder/status-file.ts';
 import { startWiki } from '../../deploy/local/wiki/mediawiki.ts';
@@ -21,27 +23,29 @@ import { formatSize, parseSize } from '../../shared/units.ts';
 import { runMeasured, startMeasured, writeRssPreload, type MeasuredChild } from './big-file-child.ts';
 import { addBigFile } from './big-file-wiki.ts';
 
-const { values } = parseArgs({
-  options: {
-    size: { type: 'string', default: '5GiB' },
-    'piece-length': { type: 'string', default: '4MiB' },
-    keep: { type: 'boolean', default: false },
-  },
-});
-const parsedSize = parseSize(values.size);
-if (parsedSize === null || parsedSize <= 0) throw new Error(`--size ${values.size}: give a size such as 5GiB or 256MiB`);
-const SIZE: number = parsedSize;
 const SET_ID = 'big-file';
 const CATEGORY = 'Big files';
 const FILE_NAME = 'Seedbank big file.ogg';
 /** Every step is given at least this long, plus the time to move the file at the slowest rate below. */
 const STEP_MIN_MS = 120_000;
 const STEP_MIN_BYTES_PER_S = 10 * 1e6;
-const STEP_TIMEOUT_MS = STEP_MIN_MS + Math.ceil((SIZE / STEP_MIN_BYTES_PER_S) * 1000);
 const STATUS_POLL_MS = 500;
 const MB = 1e6;
 
-interface Row {
+/** What the section is run with. */
+export interface BigFileOptions {
+  /** Bytes of the one file (Commons' limit is 5 GiB). */
+  size: number;
+  /** The recipe's piece length, e.g. '4MiB'. */
+  pieceLength: string;
+  /** Keep the work folder (the wiki's copy goes with the wiki regardless). */
+  keep?: boolean;
+  /** Where the lines go (default console.log). */
+  log?: (line: string) => void;
+}
+
+/** One measured step. */
+export interface BigFileRow {
   step: string;
   ms: number;
   peakRss: number;
@@ -49,7 +53,6 @@ interface Row {
   bytes: number;
 }
 
-const rows: Row[] = [];
 const rate = (bytes: number, ms: number) => (bytes > 0 ? `${(bytes / MB / (ms / 1000)).toFixed(1)} MB/s` : '-');
 
 async function sha1OfFile(file: string): Promise<string> {
@@ -73,7 +76,12 @@ async function waitSeeding(storage: string, seeder: MeasuredChild, timeoutMs: nu
   }
 }
 
-async function main(): Promise<void> {
+/** Runs the big-file section: fixture, then every step as a measured process; returns the rows it printed. */
+export async function bigFileSection(o: BigFileOptions): Promise<BigFileRow[]> {
+  const SIZE = o.size;
+  const log = o.log ?? ((line: string) => console.log(line));
+  const STEP_TIMEOUT_MS = STEP_MIN_MS + Math.ceil((SIZE / STEP_MIN_BYTES_PER_S) * 1000);
+  const rows: BigFileRow[] = [];
   const work = await mkdtemp(path.join(os.tmpdir(), 'seedbank-bench-bigfile-'));
   const preload = await writeRssPreload(work);
   const measured = (label: string) => ({ preload, rssFile: path.join(work, `maxrss-${label}.txt`), timeoutMs: STEP_TIMEOUT_MS });
@@ -81,10 +89,10 @@ async function main(): Promise<void> {
   let catalogue: MeasuredChild | undefined;
   let seeder: MeasuredChild | undefined;
   try {
-    console.log(`one file of ${formatSize(SIZE)} (${SIZE} bytes), pieces of ${values['piece-length']}; work folder ${work}`);
+    log(`one file of ${formatSize(SIZE)} (${SIZE} bytes), pieces of ${o.pieceLength}; work folder ${work}`);
     const big = await addBigFile(wiki, { size: SIZE, category: CATEGORY, name: FILE_NAME });
     const t = big.timings;
-    console.log(`fixture: generated in ${(t.generateMs / 1000).toFixed(1)} s (${rate(SIZE, t.generateMs)}), importImages.php + jobs (small stand-in) ${(t.importMs / 1000).toFixed(1)} s, row update + API check ${(t.checkMs / 1000).toFixed(1)} s, API reports SHA-1 ${big.sha1}`);
+    log(`fixture: generated in ${(t.generateMs / 1000).toFixed(1)} s (${rate(SIZE, t.generateMs)}), importImages.php + jobs (small stand-in) ${(t.importMs / 1000).toFixed(1)} s, row update + API check ${(t.checkMs / 1000).toFixed(1)} s, API reports SHA-1 ${big.sha1}`);
 
     const catDir = path.join(work, 'catalogue');
     await mkdir(catDir, { recursive: true });
@@ -94,7 +102,7 @@ async function main(): Promise<void> {
     const url = await waitForUrl(catalogue);
 
     const recipeFile = path.join(work, 'big-file.json');
-    await writeFile(recipeFile, JSON.stringify({ id: SET_ID, title: 'One big file (bench)', wiki: wiki.apiUrl, selection: { categories: [{ name: CATEGORY, depth: 0 }] }, pieceLength: values['piece-length'], volumeSizeLimit: '64GB', copyTarget: 1 }));
+    await writeFile(recipeFile, JSON.stringify({ id: SET_ID, title: 'One big file (bench)', wiki: wiki.apiUrl, selection: { categories: [{ name: CATEGORY, depth: 0 }] }, pieceLength: o.pieceLength, volumeSizeLimit: '64GB', copyTarget: 1 }));
     const data = path.join(work, 'builder');
     const build = await runMeasured(['build', recipeFile, '--data', data, '--max-rate', '0', '--tracker', `${url}/announce`], measured('build'));
     rows.push({ step: 'build (list, download over HTTP, SHA-1, hash pieces, sign)', ms: build.ms, peakRss: build.peakRss, bytes: SIZE });
@@ -127,19 +135,19 @@ async function main(): Promise<void> {
     await catalogue.stop();
     rows.push({ step: 'serve (the catalogue, whole run)', ms: 0, peakRss: await catalogue.peakRss(), bytes: 0 });
 
-    console.log(`\n| step (${formatSize(SIZE)} file) | wall | peak RSS | rate |\n|---|---|---|---|`);
-    for (const r of rows) console.log(`| ${r.step} | ${r.ms > 0 ? `${(r.ms / 1000).toFixed(1)} s` : '-'} | ${formatSize(r.peakRss)} | ${rate(r.bytes, r.ms)} |`);
+    log(`\n| step (${formatSize(SIZE)} file) | wall | peak RSS | rate |\n|---|---|---|---|`);
+    for (const r of rows) log(`| ${r.step} | ${r.ms > 0 ? `${(r.ms / 1000).toFixed(1)} s` : '-'} | ${formatSize(r.peakRss)} | ${rate(r.bytes, r.ms)} |`);
     const restored = path.join(out, 'commons', ...commonsPath(fileNameFromTitle(big.title)).split('/'));
     const tCheck = performance.now();
     const got = await sha1OfFile(restored);
     if (got !== big.sha1) throw new Error(`the restored file ${restored} has SHA-1 ${got}, the wiki's is ${big.sha1}`);
-    console.log(`restored file's SHA-1 checked by the bench: ${got} = the wiki's (${((performance.now() - tCheck) / 1000).toFixed(1)} s)`);
-
+    log(`restored file's SHA-1 checked by the bench: ${got} = the wiki's (${((performance.now() - tCheck) / 1000).toFixed(1)} s)`);
+    return rows;
   } finally {
     await seeder?.stop().catch(() => undefined);
     await catalogue?.stop().catch(() => undefined);
     await wiki.stop();
-    if (values.keep) console.log(`kept ${work}`);
+    if (o.keep) log(`kept ${work}`);
     else await rm(work, { recursive: true, force: true });
   }
 }
@@ -155,4 +163,16 @@ async function waitForUrl(c: MeasuredChild): Promise<string> {
   }
 }
 
-await main();
+// Run from the command line (not when imported by bench/scale.bench.ts).
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const { values } = parseArgs({
+    options: {
+      size: { type: 'string', default: '5GiB' },
+      'piece-length': { type: 'string', default: '4MiB' },
+      keep: { type: 'boolean', default: false },
+    },
+  });
+  const size = parseSize(values.size);
+  if (size === null || size <= 0) throw new Error(`--size ${values.size}: give a size such as 5GiB or 256MiB`);
+  await bigFileSection({ size, pieceLength: values['piece-length'], keep: values.keep });
+}

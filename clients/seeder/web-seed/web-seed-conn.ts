@@ -7,6 +7,7 @@
  * by all volumes and goes through its polite client (User-Agent with the operator's contact,
  * bandwidth cap, back-off on 429/503 honouring Retry-After), as the builder's downloads do.
  */
+import type { PoliteResponse } from '../../../shared/http/polite-client.ts';
 import type { PieceLayout } from '../store/piece-layout.ts';
 import type { HostLimiter } from './host-limiter.ts';
 import { WebConnBase } from '../webtorrent-api.ts';
@@ -128,13 +129,35 @@ export class WebSeedConn extends WebConnBase {
       res.discard();
       throw new SeedbankError('WEB_SEED_FAILED', `web seed ${url} answered HTTP ${res.status}`, { context: { url, upstreamStatus: res.status } });
     }
-    const body = await res.buffer();
-    // A 200 means the server ignored Range and sent the whole file.
-    const data = res.status === HTTP_PARTIAL_CONTENT ? body : body.subarray(from, from + length);
-    if (data.length !== length) throw new SeedbankError('WEB_SEED_FAILED', `web seed ${url} sent ${data.length} bytes, expected ${length}`, { context: { url, from, length, received: data.length } });
+    const data = await readRange(res, from, length, url);
     this.o.onBytes?.(data.length);
     return data;
   }
+}
+
+/**
+ * The `length` bytes a range request asked for, in one buffer of that size. A 206 body is the
+ * range itself and is read to its end (keeping the connection for the next request); a 200
+ * is the whole file (a server that ignores Range: 5 GiB for a big Commons file), so only
+ * bytes [from, from + length) are kept and the connection is dropped as soon as they are in.
+ */
+export async function readRange(res: PoliteResponse, from: number, length: number, url: string): Promise<Buffer> {
+  const partial = res.status === HTTP_PARTIAL_CONTENT;
+  const skip = partial ? 0 : from;
+  const out = Buffer.allocUnsafe(length);
+  let seen = 0; // body bytes so far
+  let filled = 0;
+  // Leaving the loop early ends the body's generator, which drops the socket and frees the slot.
+  for await (const chunk of res.body) {
+    const start = Math.max(0, skip - seen);
+    const end = Math.min(chunk.length, skip + length - seen);
+    if (end > start) filled += chunk.copy(out, filled, start, end);
+    seen += chunk.length;
+    if (!partial && filled === length) break;
+  }
+  const received = partial ? seen : filled;
+  if (received !== length) throw new SeedbankError('WEB_SEED_FAILED', `web seed ${url} sent ${received} bytes, expected ${length}`, { context: { url, from, length, received } });
+  return out;
 }
 
 /** Adds one WebSeedConn per http(s) entry of the torrent's url-list to a webtorrent torrent. */

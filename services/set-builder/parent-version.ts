@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { SeedbankError } from '../../shared/errors.ts';
 import type { ManifestFile } from '../../shared/formats/manifest.ts';
 import { partProblem } from '../../shared/formats/split-manifest.ts';
 import { collect, openVersionManifest, type ManifestHead, type VersionManifest } from '../../shared/formats/version-manifest.ts';
@@ -45,7 +46,7 @@ export async function copyParentPages(parent: ParentVersion, pages: PageStore): 
   for (const a of archives) {
     const gz = await readFile(path.join(parent.dir, a.file));
     const problem = a.ref ? partProblem(gz, a.ref) : null;
-    if (problem) throw new Error(problem);
+    if (problem) throw new SeedbankError('MANIFEST_UNTRUSTED', `the parent version's ${problem}`, { hint: 'the parent version folder was altered: restore it from the catalogue or build with --full-listing' });
     const part = parseExport(gunzipSync(gz).toString('utf8'), { titlesOnly: true });
     if (header === '') header = part.header;
     for (const p of part.pages) pages.put(p.title, p.xml);

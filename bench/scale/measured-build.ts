@@ -1,0 +1,108 @@
+/**
+ * Runs `seedbank build` in a child process under GNU time, so its peak resident set is the
+ * kernel's own figure (ru_maxrss of the child and everything it waited for), and reads the
+ * build's figures from its output: files, volumes, API requests, files downloaded. A failed
+ * build is a result too: its exit code, peak RSS and last log lines say how far it got.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { killGroup, spawnGroup } from '../catalogue/processes.ts';
+
+const REPO = path.resolve(import.meta.dirname, '..', '..');
+const GNU_TIME = '/usr/bin/time';
+/** Log lines kept from the child (the end of its stderr) for the report of a failure. */
+const KEPT_LOG_LINES = 40;
+/** Longest a build may take before it is stopped (a 100k API build takes minutes, not hours). */
+export const BUILD_TIMEOUT_MS = 90 * 60 * 1000;
+
+/** What one measured build did. */
+export interface MeasuredBuild {
+  exitCode: number | null;
+  signal: string | null;
+  wallMs: number;
+  peakRssBytes: number | null;
+  stdout: string;
+  /** The last log messages (JSON lines' msg, or raw lines). */
+  lastLog: string[];
+  /** Figures read from the build's summary: files, volumes, apiRequests, downloaded, skipped. */
+  figures: Record<string, number>;
+  /** Each `dump read` log line: dump → items and ms. */
+  dumpReads: Array<{ dump: string; items: number; ms: number }>;
+}
+
+/** Fails early, with what to do, when GNU time is missing. */
+export function requireGnuTime(): void {
+  if (!existsSync(GNU_TIME)) throw new Error(`${GNU_TIME} is missing: the scale bench measures peak RSS with GNU time (Debian: apt-get install time)`);
+}
+
+/** Reads the figures of the build's summary lines (services/set-builder/cli.ts). */
+function summaryFigures(stdout: string): Record<string, number> {
+  const figures: Record<string, number> = {};
+  const grab = (key: string, re: RegExp) => {
+    const m = re.exec(stdout);
+    if (m) figures[key] = Number(m[1]!.replace(/,/g, ''));
+  };
+  grab('files', /v\d+: ([\d,]+) files/);
+  grab('volumes', /, ([\d,]+) volumes/);
+  grab('apiRequests', /([\d,]+) API requests/);
+  grab('downloaded', /downloaded ([\d,]+) files/);
+  grab('skipped', /([\d,]+) skipped/);
+  return figures;
+}
+
+/** Runs `seedbank build ARGS` from the repository root; never throws for a failed build. */
+export async function measuredBuild(args: string[], opts: { workDir: string; env?: NodeJS.ProcessEnv; onLog?: (msg: string) => void; timeoutMs?: number }): Promise<MeasuredBuild> {
+  requireGnuTime();
+  const timeFile = path.join(opts.workDir, `time-${process.hrtime.bigint()}.txt`);
+  const started = performance.now();
+  const child = spawnGroup(GNU_TIME, ['-f', '%M', '-o', timeFile, process.execPath, 'bin/seedbank.js', 'build', ...args], {
+    cwd: REPO,
+    env: { ...process.env, SEEDBANK_LOG_LEVEL: 'info', SEEDBANK_LOG_FORMAT: 'json', ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  const lastLog: string[] = [];
+  const dumpReads: MeasuredBuild['dumpReads'] = [];
+  let partial = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => {
+    const lines = (partial + d.toString()).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      if (line.trim() === '') continue;
+      let msg = line;
+      try {
+        const rec = JSON.parse(line) as { msg?: string; dump?: string; items?: number; ms?: number; err?: { message?: string } };
+        msg = `${rec.msg ?? ''}${rec.err?.message ? `: ${rec.err.message}` : ''}`;
+        if (rec.msg === 'dump read' && rec.dump) {
+          dumpReads.push({ dump: rec.dump, items: rec.items ?? 0, ms: rec.ms ?? 0 });
+          msg = `dump read: ${rec.dump}, ${rec.items} items in ${rec.ms} ms`;
+        }
+      } catch {
+        // not a log record (a crash's stack trace, GNU time's own line): keep it as it is
+      }
+      lastLog.push(msg);
+      if (lastLog.length > KEPT_LOG_LINES) lastLog.shift();
+      opts.onLog?.(msg);
+    }
+  });
+  const timer = setTimeout(() => killGroup(child, 'SIGKILL'), opts.timeoutMs ?? BUILD_TIMEOUT_MS);
+  const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('exit', (c, s) => resolve([c, s])));
+  clearTimeout(timer);
+  if (partial.trim() !== '') lastLog.push(partial);
+  const wallMs = performance.now() - started;
+  // GNU time writes "Command exited with non-zero status N" before the figures when the build failed.
+  const timeText = await readFile(timeFile, 'utf8').catch(() => '');
+  const kib = Number(timeText.trim().split('\n').at(-1));
+  return {
+    exitCode,
+    signal,
+    wallMs,
+    peakRssBytes: Number.isFinite(kib) && kib > 0 ? kib * 1024 : null,
+    stdout,
+    lastLog,
+    figures: summaryFigures(stdout),
+    dumpReads,
+  };
+}

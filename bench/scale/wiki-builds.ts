@@ -91,7 +91,7 @@ function fixtureNotes(f: FixtureWiki): string[] {
   const r = f.run.timings;
   const n = f.fill.files;
   return [
-    `fixture: ${n.toLocaleString('en')} files (${(f.fill.bytes / 1e6).toFixed(0)} MB) bulk-filled in ${seconds(t.totalMs)} (${Math.round(n / (t.sqlAndMediaMs / 1000)).toLocaleString('en')} files/s for rows + media in one transaction: ${seconds(t.sqlAndMediaMs)}; category pages and jobs: ${seconds(t.pagesMs)})`,
+    `fixture: ${n.toLocaleString('en')} files (${(f.fill.bytes / 1e6).toFixed(0)} MB) bulk-filled in ${seconds(t.totalMs)} (rows + media in one transaction: ${seconds(t.sqlAndMediaMs)}, ${Math.round(n / (t.sqlAndMediaMs / 1000)).toLocaleString('en')} files/s; category pages and templates before: ${seconds(t.pagesMs)}; closing edit: ${seconds(t.snapshotEditMs)})`,
     `API check: allimages ${f.check.allImages.toLocaleString('en')} (SHA-1 and size of each), categorymembers ${JSON.stringify(f.check.members)}, ${f.check.sampled} sampled files' imageinfo, text and served bytes: ${f.check.apiRequests} requests in ${seconds(f.check.ms)}`,
     ...(r ? [`dump run: mysqldump of 4 tables ${seconds(r.tablesMs)}, dumpBackup.php --current ${seconds(r.xmlMs)} (${Math.round(n / (r.xmlMs / 1000)).toLocaleString('en')} pages/s), checksums ${seconds(r.checksumsMs)}`] : []),
     `media: both builds take the originals from the wiki's upload folder with --media-from (hard links, SHA-1 checked), not over HTTP`,

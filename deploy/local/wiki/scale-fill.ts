@@ -3,8 +3,9 @@
 // wiki's own tables (text, content, revision, slots, page, image, categorylinks, category,
 // site_stats) in bulk inside one transaction, in the schema of Debian's MediaWiki 1.39, and
 // the files straight into the upload folder in the hashed layout. The category pages and
-// templates are then made by MediaWiki itself (importTextFiles.php), after the bulk rows, so
-// the newest recent change is the wiki's newest revision (the builder's snapshot point).
+// templates are made by MediaWiki itself (importTextFiles.php) before the bulk rows, and one
+// ordinary edit after them makes the newest recent change the wiki's newest revision (the
+// snapshot point an API build records).
 // scale-verify.ts checks the result through the API. Used by `npm run bench:scale`, not by
 // the default test run.
 import { createHash } from 'node:crypto';
@@ -25,6 +26,8 @@ const WRITE_CONCURRENCY = 32;
 const BULK_COMMENT = 'Seedbank scale fixture (bulk fill)';
 const NS_FILE = 6;
 const MAINTENANCE_TIMEOUT_MS = 600_000;
+/** The page the closing edit writes (the project namespace: nothing links to it, so it queues no work). */
+const SNAPSHOT_PAGE = 'Project:Scale fixture';
 
 /** What fillWikiInBulk made. */
 export interface ScaleFill {
@@ -37,7 +40,8 @@ export interface ScaleFill {
   members: Record<string, number>;
   /** The highest revision id of the bulk rows (the category pages come after). */
   lastBulkRevisionId: number;
-  timings: { sqlAndMediaMs: number; pagesMs: number; totalMs: number };
+  /** Category pages and templates (by MediaWiki), the bulk rows and media, the closing edit. */
+  timings: { pagesMs: number; sqlAndMediaMs: number; snapshotEditMs: number; totalMs: number };
 }
 
 /** A string literal for MariaDB: backslash escapes for what would end or corrupt it. */
@@ -153,12 +157,27 @@ export async function fillWikiInBulk(wiki: Wiki, options: { files: number; log?:
   const log = options.log ?? (() => {});
   const { server, dbName } = wiki.mariadb;
   const n = options.files;
+
+  // Templates and category pages first, by MediaWiki itself (the subcategories' [[Category:Paris]]
+  // links too): made after the bulk rows, their jobs would touch every member page.
+  const pages: Record<string, string> = { ...TEMPLATE_PAGES, [`Category:${SCALE_ROOT}`]: 'The capital of France (scale fixture).' };
+  for (const c of SCALE_SUBCATEGORIES) pages[`Category:${c}`] = `${c} (scale fixture).\n[[Category:${SCALE_ROOT}]]`;
+  const dir = path.join(wiki.dir, 'scale-pages');
+  await fs.mkdir(dir, { recursive: true });
+  const pageFiles: string[] = [];
+  for (const [title, text] of Object.entries(pages)) {
+    pageFiles.push(path.join(dir, `${title}.txt`));
+    await fs.writeFile(pageFiles.at(-1)!, text);
+  }
+  await wiki.php('importTextFiles.php', ['--rc', '--overwrite', `--user=${wiki.adminUser}`, ...pageFiles], { timeoutMs: MAINTENANCE_TIMEOUT_MS });
+  await wiki.php('runJobs.php', [], { timeoutMs: MAINTENANCE_TIMEOUT_MS });
+  const tBulk = performance.now();
+
   const base = await readBase(wiki);
   const baseImage = await scaleBaseImage();
   // Every hashed folder up front, so the writes need no mkdir.
   const hex = '0123456789abcdef';
   await Promise.all([...hex].flatMap((a) => [...hex].map((b) => fs.mkdir(path.join(wiki.uploadDir, a, `${a}${b}`), { recursive: true }))));
-
   let bytes = 0;
   const members = scaleMembers(n);
   const commentSql = `INSERT INTO comment (comment_hash, comment_text, comment_data) VALUES (${commentHash(BULK_COMMENT)}, ${sql(BULK_COMMENT)}, NULL);\nSET @comment = LAST_INSERT_ID();\n`;
@@ -179,20 +198,14 @@ export async function fillWikiInBulk(wiki: Wiki, options: { files: number; log?:
     yield `UPDATE site_stats SET ss_total_edits = ss_total_edits + ${n}, ss_total_pages = ss_total_pages + ${n}, ss_images = ss_images + ${n};\nCOMMIT;\n`;
   }
   await server.sqlFrom(dbName, statements());
-  const tPages = performance.now();
+  const tMark = performance.now();
 
-  // Templates, then the category pages (the subcategories' [[Category:Paris]] links made by MediaWiki itself).
-  const pages: Record<string, string> = { ...TEMPLATE_PAGES, [`Category:${SCALE_ROOT}`]: 'The capital of France (scale fixture).' };
-  for (const c of SCALE_SUBCATEGORIES) pages[`Category:${c}`] = `${c} (scale fixture).\n[[Category:${SCALE_ROOT}]]`;
-  const dir = path.join(wiki.dir, 'scale-pages');
-  await fs.mkdir(dir, { recursive: true });
-  const files: string[] = [];
-  for (const [title, text] of Object.entries(pages)) {
-    files.push(path.join(dir, `${title}.txt`));
-    await fs.writeFile(files.at(-1)!, text);
-  }
-  await wiki.php('importTextFiles.php', ['--rc', '--overwrite', `--user=${wiki.adminUser}`, ...files], { timeoutMs: MAINTENANCE_TIMEOUT_MS });
-  await wiki.php('runJobs.php', [], { timeoutMs: MAINTENANCE_TIMEOUT_MS });
+  // One ordinary edit after the bulk rows (which have no recent changes): the newest recent
+  // change is then the wiki's newest revision, the snapshot point an API build records.
+  await wiki.php('edit.php', ['-u', wiki.adminUser, '-s', `Scale fixture: ${n} files filled in bulk`, SNAPSHOT_PAGE], {
+    input: `The scale fixture holds ${n} files in [[:Category:${SCALE_ROOT}]] and its subcategories.`,
+    timeoutMs: MAINTENANCE_TIMEOUT_MS,
+  });
   const end = performance.now();
   return {
     files: n,
@@ -200,6 +213,6 @@ export async function fillWikiInBulk(wiki: Wiki, options: { files: number; log?:
     uploadDir: wiki.uploadDir,
     members,
     lastBulkRevisionId: base.id + n,
-    timings: { sqlAndMediaMs: tPages - t0, pagesMs: end - tPages, totalMs: end - t0 },
+    timings: { pagesMs: tBulk - t0, sqlAndMediaMs: tMark - tBulk, snapshotEditMs: end - tMark, totalMs: end - t0 },
   };
 }

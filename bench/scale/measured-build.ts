@@ -22,6 +22,8 @@ export interface MeasuredBuild {
   signal: string | null;
   wallMs: number;
   peakRssBytes: number | null;
+  /** User + system CPU seconds of the build (a figure a loaded machine changes less than wall time). */
+  cpuSeconds: number | null;
   stdout: string;
   /** The last log messages (JSON lines' msg, or raw lines). */
   lastLog: string[];
@@ -56,7 +58,7 @@ export async function measuredBuild(args: string[], opts: { workDir: string; env
   requireGnuTime();
   const timeFile = path.join(opts.workDir, `time-${process.hrtime.bigint()}.txt`);
   const started = performance.now();
-  const child = spawnGroup(GNU_TIME, ['-f', '%M', '-o', timeFile, process.execPath, 'bin/seedbank.js', 'build', ...args], {
+  const child = spawnGroup(GNU_TIME, ['-f', '%M %U %S', '-o', timeFile, process.execPath, 'bin/seedbank.js', 'build', ...args], {
     cwd: REPO,
     env: { ...process.env, SEEDBANK_LOG_LEVEL: 'info', SEEDBANK_LOG_FORMAT: 'json', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -94,12 +96,13 @@ export async function measuredBuild(args: string[], opts: { workDir: string; env
   const wallMs = performance.now() - started;
   // GNU time writes "Command exited with non-zero status N" before the figures when the build failed.
   const timeText = await readFile(timeFile, 'utf8').catch(() => '');
-  const kib = Number(timeText.trim().split('\n').at(-1));
+  const [kib, user, system] = (timeText.trim().split('\n').at(-1) ?? '').split(' ').map(Number);
   return {
     exitCode,
     signal,
     wallMs,
-    peakRssBytes: Number.isFinite(kib) && kib > 0 ? kib * 1024 : null,
+    peakRssBytes: kib !== undefined && Number.isFinite(kib) && kib > 0 ? kib * 1024 : null,
+    cpuSeconds: user !== undefined && system !== undefined && Number.isFinite(user + system) ? user + system : null,
     stdout,
     lastLog,
     figures: summaryFigures(stdout),

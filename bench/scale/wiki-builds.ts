@@ -74,6 +74,7 @@ async function volumeHashes(dataDir: string): Promise<string[] | null> {
 export function buildRow(label: string, b: MeasuredBuild, rssTargetBytes: number, expectedFiles: number): ScaleRow {
   const ok = b.exitCode === 0;
   const figures: ScaleRow['figures'] = { ...b.figures };
+  if (b.cpuSeconds !== null) figures['CPU time'] = `${b.cpuSeconds.toFixed(1)} s`;
   if (ok && b.figures.files !== undefined && b.figures.files !== expectedFiles) figures.mismatch = `${b.figures.files} files built, ${expectedFiles} expected`;
   return {
     label,

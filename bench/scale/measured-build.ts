@@ -4,7 +4,7 @@
  * build's figures from its output: files, volumes, API requests, files downloaded. A failed
  * build is a result too: its exit code, peak RSS and last log lines say how far it got.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { killGroup, spawnGroup } from '../catalogue/processes.ts';
@@ -13,6 +13,10 @@ const REPO = path.resolve(import.meta.dirname, '..', '..');
 const GNU_TIME = '/usr/bin/time';
 /** Log lines kept from the child (the end of its stderr) for the report of a failure. */
 const KEPT_LOG_LINES = 40;
+/** How often the build's resident set is sampled for the milestones (the peak itself is GNU time's). */
+const RSS_SAMPLE_MS = 500;
+/** Log messages that mark a phase of the build (services/set-builder): the RSS reached is noted at each. */
+const MILESTONES = /^(dump run verified|dump read|dump listing done|listing the selection|media taken from the local mirror|built |no preview)/;
 /** Longest a build may take before it is stopped (a 100k API build takes minutes, not hours). */
 export const BUILD_TIMEOUT_MS = 90 * 60 * 1000;
 
@@ -31,6 +35,28 @@ export interface MeasuredBuild {
   figures: Record<string, number>;
   /** Each `dump read` log line: dump → items and ms. */
   dumpReads: Array<{ dump: string; items: number; ms: number }>;
+  /** The highest RSS sampled up to each phase's log line, in order (where the memory goes). */
+  milestones: Array<{ msg: string; atMs: number; rssBytes: number }>;
+}
+
+/** VmRSS of a process in bytes, or 0 when it is gone. */
+function rssOf(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** The pid of the build under GNU time (its only child), once it exists. */
+function childPid(timePid: number): number | null {
+  try {
+    const first = readFileSync(`/proc/${timePid}/task/${timePid}/children`, 'utf8').trim().split(' ')[0];
+    return first ? Number(first) : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Fails early, with what to do, when GNU time is missing. */
@@ -66,6 +92,14 @@ export async function measuredBuild(args: string[], opts: { workDir: string; env
   let stdout = '';
   const lastLog: string[] = [];
   const dumpReads: MeasuredBuild['dumpReads'] = [];
+  const milestones: MeasuredBuild['milestones'] = [];
+  let buildPid: number | null = null;
+  let rssPeak = 0;
+  const sample = () => {
+    buildPid ??= child.pid === undefined ? null : childPid(child.pid);
+    if (buildPid !== null) rssPeak = Math.max(rssPeak, rssOf(buildPid));
+  };
+  const sampler = setInterval(sample, RSS_SAMPLE_MS);
   let partial = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr!.on('data', (d: Buffer) => {
@@ -86,12 +120,17 @@ export async function measuredBuild(args: string[], opts: { workDir: string; env
       }
       lastLog.push(msg);
       if (lastLog.length > KEPT_LOG_LINES) lastLog.shift();
+      if (MILESTONES.test(msg)) {
+        sample();
+        milestones.push({ msg, atMs: performance.now() - started, rssBytes: rssPeak });
+      }
       opts.onLog?.(msg);
     }
   });
   const timer = setTimeout(() => killGroup(child, 'SIGKILL'), opts.timeoutMs ?? BUILD_TIMEOUT_MS);
   const [exitCode, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('exit', (c, s) => resolve([c, s])));
   clearTimeout(timer);
+  clearInterval(sampler);
   if (partial.trim() !== '') lastLog.push(partial);
   const wallMs = performance.now() - started;
   // GNU time writes "Command exited with non-zero status N" before the figures when the build failed.
@@ -107,5 +146,6 @@ export async function measuredBuild(args: string[], opts: { workDir: string; env
     lastLog,
     figures: summaryFigures(stdout),
     dumpReads,
+    milestones,
   };
 }

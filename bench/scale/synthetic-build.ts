@@ -13,7 +13,7 @@ import type { ScaleSection } from './context.ts';
 import { measuredBuild } from './measured-build.ts';
 import { RSS_TARGET_1M_BYTES, megabytes, seconds } from './report.ts';
 import { syntheticRun, SYNTHETIC_WIKI } from './synthetic-run.ts';
-import { buildRow, SCALE_PIECE_LENGTH, SCALE_VOLUME_LIMIT } from './wiki-builds.ts';
+import { buildRow, milestoneNote, SCALE_PIECE_LENGTH, SCALE_VOLUME_LIMIT } from './wiki-builds.ts';
 
 /** Nothing listens on the discard port of 127.0.0.1 here: what reaches for it fails at once, on loopback. */
 const NOWHERE = 'http://127.0.0.1:9';
@@ -48,6 +48,7 @@ export const syntheticSection: ScaleSection = {
     return {
       rows: [row],
       notes: [
+        milestoneNote(b),
         `synthetic run (${SYNTHETIC_WIKI}): ${run.files.toLocaleString('en')} files, ${megabytes(run.mediaBytes)} of media, ${run.reused ? `reused from the cache (generated earlier in ${seconds(run.generatedMs)})` : `generated in ${seconds(run.generatedMs)}`}: ${run.runDir}`,
         'media: from the synthetic --media-from tree (hard links, SHA-1 checked); the upload base is a closed loopback port',
       ],

@@ -14,7 +14,7 @@ import { fillWikiInBulk, type ScaleFill } from '../../deploy/local/wiki/scale-fi
 import { verifyScaleWiki, type ScaleCheck } from '../../deploy/local/wiki/scale-verify.ts';
 import type { ScaleContext, ScaleRow, ScaleSection } from './context.ts';
 import { measuredBuild, type MeasuredBuild } from './measured-build.ts';
-import { RSS_TARGET_100K_BYTES, seconds } from './report.ts';
+import { megabytes, RSS_TARGET_100K_BYTES, seconds } from './report.ts';
 
 const RUN_DATE = '20261201';
 const SET_ID = 'scale-paris';
@@ -70,6 +70,12 @@ async function volumeHashes(dataDir: string): Promise<string[] | null> {
   }
 }
 
+/** "dump read: page… 310 MB at 12 s → built … 1718 MB at 700 s": the RSS reached at each phase. */
+export function milestoneNote(b: MeasuredBuild): string {
+  const steps = b.milestones.map((m) => `${m.msg.slice(0, 48)} (${megabytes(m.rssBytes)} at ${seconds(m.atMs)})`);
+  return `RSS reached by phase (sampled every 0.5 s): ${steps.length > 0 ? steps.join(' → ') : 'no phase logged'}`;
+}
+
 /** A report row from a measured build. */
 export function buildRow(label: string, b: MeasuredBuild, rssTargetBytes: number, expectedFiles: number): ScaleRow {
   const ok = b.exitCode === 0;
@@ -111,7 +117,7 @@ export const dumpsSection: ScaleSection = {
     const b = await measuredBuild([f.recipeFile, '--data', dataDir, '--dumps', f.run.dir, '--upload-base', f.wiki.uploadBaseUrl, '--media-from', f.fill.uploadDir], { workDir: ctx.options.workDir });
     const row = buildRow(`${f.fill.files.toLocaleString('en')} files from dumps`, b, RSS_TARGET_100K_BYTES, f.fill.files);
     for (const r of b.dumpReads) row.figures[`read ${r.dump}`] = `${r.items.toLocaleString('en')} in ${seconds(r.ms)}`;
-    return { rows: [row], notes: fixtureNotes(f) };
+    return { rows: [row], notes: [`dumps build: ${milestoneNote(b)}`, ...fixtureNotes(f)] };
   },
 };
 
@@ -127,7 +133,7 @@ export const apiSection: ScaleSection = {
     const b = await measuredBuild([f.recipeFile, '--data', dataDir, '--media-from', f.fill.uploadDir], { workDir: ctx.options.workDir });
     const row = buildRow(`${f.fill.files.toLocaleString('en')} files through the API`, b, RSS_TARGET_100K_BYTES, f.fill.files);
     if (b.figures.apiRequests !== undefined && b.figures.files) row.figures['API requests per 1,000 files'] = ((b.figures.apiRequests / b.figures.files) * 1000).toFixed(1);
-    const notes: string[] = [];
+    const notes: string[] = [`API build: ${milestoneNote(b)}`];
     const [fromDumps, fromApi] = await Promise.all([volumeHashes(path.join(ctx.options.workDir, 'data-dumps')), volumeHashes(dataDir)]);
     if (fromDumps && fromApi) notes.push(`same volumes as the dump build: ${JSON.stringify(fromDumps) === JSON.stringify(fromApi) ? `yes (${fromApi.length} info hashes equal)` : 'NO: the info hashes differ'}`);
     if (!ctx.options.sections.includes('dumps')) notes.push(...fixtureNotes(f));

@@ -76,6 +76,17 @@ export function milestoneNote(b: MeasuredBuild): string {
   return `RSS reached by phase (sampled every 0.5 s): ${steps.length > 0 ? steps.join(' → ') : 'no phase logged'}`;
 }
 
+/** Why a build failed, in a line: its fatal error (V8's out-of-memory line, a thrown error) before the stack, and the last phase it reached. */
+function failureSummary(b: MeasuredBuild): string {
+  const fatal = b.lastLog.find((l) => /FATAL ERROR|out of memory|Invalid string length|^\w*Error\b|^seedbank: /.test(l.trim()));
+  const phase = b.milestones.at(-1);
+  return [
+    `exit ${b.exitCode ?? b.signal}`,
+    fatal ? fatal.trim() : `last log: ${b.lastLog.slice(-3).join(' | ')}`,
+    ...(phase ? [`last phase reached: ${phase.msg} (${megabytes(phase.rssBytes)} at ${seconds(phase.atMs)})`] : []),
+  ].join('; ');
+}
+
 /** A report row from a measured build. */
 export function buildRow(label: string, b: MeasuredBuild, rssTargetBytes: number, expectedFiles: number): ScaleRow {
   const ok = b.exitCode === 0;
@@ -89,7 +100,7 @@ export function buildRow(label: string, b: MeasuredBuild, rssTargetBytes: number
     peakRssBytes: b.peakRssBytes,
     rssTargetBytes,
     figures,
-    error: ok ? (figures.mismatch as string | undefined) : `exit ${b.exitCode ?? b.signal}; last log: ${b.lastLog.slice(-4).join(' | ')}`,
+    error: ok ? (figures.mismatch as string | undefined) : failureSummary(b),
   };
 }
 

@@ -18,6 +18,8 @@ const TABLE_JOBS: Array<[table: string, job: string]> = [
 ];
 /** dumpstatus.json's format version as Wikimedia writes it. */
 const DUMPSTATUS_VERSION = '0.8';
+/** dumpBackup.php writes about a thousand pages a second here: room for a few hundred thousand. */
+const XML_DUMP_TIMEOUT_MS = 1_800_000;
 
 /** What writeDumpRun made. */
 export interface DumpRunFiles {
@@ -26,6 +28,8 @@ export interface DumpRunFiles {
   date: string;
   /** File name → bytes on disk. */
   files: Record<string, number>;
+  /** How long each step took (writeDumpRun only): mysqldump of the tables, dumpBackup.php, the checksums. */
+  timings?: { tablesMs: number; xmlMs: number; checksumsMs: number };
 }
 
 async function digests(file: string): Promise<{ md5: string; sha1: string; size: number }> {
@@ -75,6 +79,7 @@ export async function writeDumpRun(wiki: Wiki, dir: string, date: string, o: Dum
   await fs.mkdir(dir, { recursive: true });
   const name = (suffix: string) => `${dbName}-${date}-${suffix}`;
   const jobs: Array<[job: string, file: string]> = [];
+  const t0 = performance.now();
   const tables = [...TABLE_JOBS];
   if (o.geoTags) {
     const rows = o.geoTags.map((g) => `SELECT page_id, ${sqlString(g.globe ?? 'earth')}, ${g.primary === false ? 0 : 1}, ${g.lat}, ${g.lon} FROM page WHERE page_namespace = 6 AND page_title = ${sqlString(g.name.replace(/ /g, '_'))}`);
@@ -85,6 +90,7 @@ export async function writeDumpRun(wiki: Wiki, dir: string, date: string, o: Dum
     await server.dumpTable(dbName, table, path.join(dir, name(`${table}.sql.gz`)));
     jobs.push([job, name(`${table}.sql.gz`)]);
   }
+  const tXml = performance.now();
   // Content namespaces without talk pages, current revisions only: what pages-articles holds.
   const dumpArgs = ['--current', '--quiet', '--filter=notalk'];
   if (o.pageParts && o.pageParts > 1) {
@@ -94,15 +100,27 @@ export async function writeDumpRun(wiki: Wiki, dir: string, date: string, o: Dum
     for (let i = 0, first = 1; first <= maxId; i++, first += step) {
       const last = Math.min(maxId, first + step - 1);
       const part = name(`pages-articles${i + 1}.xml-p${first}p${last}.bz2`);
-      await wiki.php('dumpBackup.php', [...dumpArgs, `--start=${first}`, `--end=${last + 1}`, `--output=bzip2:${path.join(dir, part)}`]);
+      await wiki.php('dumpBackup.php', [...dumpArgs, `--start=${first}`, `--end=${last + 1}`, `--output=bzip2:${path.join(dir, part)}`], { timeoutMs: XML_DUMP_TIMEOUT_MS });
       jobs.push(['articlesdump', part]);
     }
   } else {
     const xml = name('pages-articles.xml.gz');
-    await wiki.php('dumpBackup.php', [...dumpArgs, `--output=gzip:${path.join(dir, xml)}`]);
+    await wiki.php('dumpBackup.php', [...dumpArgs, `--output=gzip:${path.join(dir, xml)}`], { timeoutMs: XML_DUMP_TIMEOUT_MS });
     jobs.push(['articlesdump', xml]);
   }
+  const tSums = performance.now();
+  const run = await finishDumpRun(dir, dbName, date, jobs);
+  const end = performance.now();
+  return { ...run, timings: { tablesMs: tXml - t0, xmlMs: tSums - tXml, checksumsMs: end - tSums } };
+}
 
+/**
+ * Writes what a finished run publishes beside its dumps (`<wiki>-<date>-md5sums.txt`,
+ * `-sha1sums.txt`, `dumpstatus.json` with every job "done") for dump files already in `dir`;
+ * `jobs` pairs each file with its job name (`imagetable`, `articlesdump`, ...).
+ */
+export async function finishDumpRun(dir: string, wiki: string, date: string, jobs: Array<[job: string, file: string]>): Promise<DumpRunFiles> {
+  const name = (suffix: string) => `${wiki}-${date}-${suffix}`;
   const files: Record<string, number> = {};
   const md5Lines: string[] = [];
   const sha1Lines: string[] = [];
@@ -113,10 +131,10 @@ export async function writeDumpRun(wiki: Wiki, dir: string, date: string, o: Dum
     files[file] = d.size;
     md5Lines.push(`${d.md5}  ${file}`);
     sha1Lines.push(`${d.sha1}  ${file}`);
-    status[job] = { status: 'done', updated, files: { ...status[job]?.files, [file]: { size: d.size, url: `/${dbName}/${date}/${file}`, md5: d.md5, sha1: d.sha1 } } };
+    status[job] = { status: 'done', updated, files: { ...status[job]?.files, [file]: { size: d.size, url: `/${wiki}/${date}/${file}`, md5: d.md5, sha1: d.sha1 } } };
   }
   await fs.writeFile(path.join(dir, name('md5sums.txt')), `${md5Lines.join('\n')}\n`);
   await fs.writeFile(path.join(dir, name('sha1sums.txt')), `${sha1Lines.join('\n')}\n`);
   await fs.writeFile(path.join(dir, 'dumpstatus.json'), JSON.stringify({ jobs: status, version: DUMPSTATUS_VERSION }));
-  return { dir, wiki: dbName, date, files };
+  return { dir, wiki, date, files };
 }

@@ -7,6 +7,7 @@ import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { startGroupServer, tailFile, waitFor, type GroupServer } from './php-server.ts';
@@ -31,6 +32,8 @@ export interface MariaDb {
   dumpTable(database: string, table: string, file: string): Promise<void>;
   /** Runs one SQL statement batch through the `mariadb` client; resolves with its tab-separated output. */
   sql(database: string, statements: string): Promise<string>;
+  /** Feeds a stream of SQL text to the `mariadb` client (bulk loads too big for one argument); resolves when it is done. */
+  sqlFrom(database: string, statements: AsyncIterable<string>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -99,6 +102,20 @@ export async function startMariaDb(dir: string): Promise<MariaDb> {
       await done;
     },
     sql: (database, statements) => run('mariadb', client(['--batch', '--skip-column-names', database, '-e', statements]), { cwd: dir }),
+    async sqlFrom(database, statements) {
+      const child = spawn('mariadb', client(['--batch', database]), { cwd: dir, stdio: ['pipe', 'ignore', 'pipe'] });
+      const err: Buffer[] = [];
+      child.stderr.on('data', (c: Buffer) => err.push(c));
+      const exited = new Promise<number | null>((resolve, reject) => {
+        child.on('error', reject);
+        child.on('close', resolve);
+      });
+      // A failed statement ends the client, which closes its stdin: report its error, not the EPIPE.
+      const fed = pipeline(Readable.from(statements), child.stdin).catch((e: unknown) => e);
+      const [code, feedError] = await Promise.all([exited, fed]);
+      if (code !== 0) throw new Error(`mariadb ${database} (SQL from a stream) exited with ${code}:\n${Buffer.concat(err).toString('utf8').slice(-3000)}`);
+      if (feedError) throw feedError;
+    },
     stop: () => server.stop(),
   };
 }

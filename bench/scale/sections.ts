@@ -5,5 +5,6 @@
 import type { ScaleSection } from './context.ts';
 import { syntheticSection } from './synthetic-build.ts';
 import { apiSection, dumpsSection } from './wiki-builds.ts';
+import { bigFileScaleSection, followSection } from './follow-sections.ts';
 
-export const SECTIONS: ScaleSection[] = [dumpsSection, apiSection, syntheticSection];
+export const SECTIONS: ScaleSection[] = [dumpsSection, apiSection, syntheticSection, followSection, bigFileScaleSection];

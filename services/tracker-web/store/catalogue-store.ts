@@ -8,9 +8,11 @@ import { parseManifest, type Manifest } from '../../../shared/formats/manifest.t
 import { SeedbankError } from '../../../shared/errors.ts';
 import { TitleIndex, type RebuildOptions, type TitleSearchOptions, type TitleSearchPage } from '../search/title-index.ts';
 import { openCatalogueTables, prefixRange, type CatalogueTables } from './open-lmdb.ts';
-import { inTitleOrder, putSetFilesSync, SetFileIndex, type PublishedFile, type SetFileTables } from './set-files.ts';
-import { categoryRange, decodeCategoryKey, decodeFileRow, fileRange, sha1OfTitleKey, titleRange, UNKNOWN_OFFSET } from './file-index.ts';
+import { inTitleOrder, SetFileIndex, type PublishedFile } from './set-files.ts';
+import { TitleIds } from './title-ids.ts';
+import { categoryRange, decodeCategoryKey, decodeFileRow, EMPTY_VALUE, fileRange, sha1OfTitleKey, titleRange, UNKNOWN_OFFSET } from './file-index.ts';
 import { ensureStoreFormat } from './store-format.ts';
+import { versionPageFacts, type VersionPageFacts } from './version-page.ts';
 import { StoreHistory } from './history.ts';
 import { regionLabel } from '../views/region-label.ts';
 import { indexVersionFiles, type IndexSink } from './version-index.ts';
@@ -52,13 +54,16 @@ export interface NewVersion {
 
 export type { HistoryQuery } from './history.ts';
 
-/** The few manifest facts list pages show (region, links), so they never parse a manifest per set. */
-function manifestFacts(text: string): VersionRecord['facts'] {
+/**
+ * The few manifest facts list pages show (region, links) and the set page's own (version-page.ts),
+ * from one parse at publish, so no page parses a manifest per request.
+ */
+function manifestFacts(text: string): { facts: VersionRecord['facts']; page: VersionPageFacts | undefined } {
   try {
-    const m = JSON.parse(text) as { recipe?: Record<string, unknown>; source?: { articleUrl?: string; uploadBase?: string } };
-    return { regionLabel: regionLabel(m.recipe), articleUrl: m.source?.articleUrl ?? null, uploadBase: m.source?.uploadBase ?? null };
+    const m = JSON.parse(text) as Partial<Manifest>;
+    return { facts: { regionLabel: regionLabel(m.recipe), articleUrl: m.source?.articleUrl ?? null, uploadBase: m.source?.uploadBase ?? null }, page: versionPageFacts(m) };
   } catch {
-    return undefined;
+    return { facts: undefined, page: undefined };
   }
 }
 
@@ -68,6 +73,8 @@ export class CatalogueStore {
   private readonly trackedListeners = new Set<(infoHashes: string[]) => void>();
   /** The word-prefix title search (search/title-index.ts); `t.titleIndex` is the exact-title table. */
   private readonly wordIndex: TitleIndex;
+  /** A number per title, for the search keys and the set file lists (title-ids.ts). */
+  private readonly titleIds: TitleIds;
 
   /** Each version's files by title: paged and searched by the set page, read by the file page. */
   readonly setFiles: SetFileIndex;
@@ -80,14 +87,17 @@ export class CatalogueStore {
   private constructor(tables: CatalogueTables) {
     this.t = tables;
     this.history = new StoreHistory(tables);
-    this.setFiles = new SetFileIndex(tables.env, this.setFileTables(), (setId, version) => this.manifest(setId, version));
-    this.wordIndex = new TitleIndex(tables.env, tables.titleWords);
+    this.titleIds = new TitleIds(tables.titleNames, tables.titleIds);
+    this.setFiles = new SetFileIndex(tables.env, { rows: tables.setRows, facts: tables.setFacts, strings: tables.factStrings }, {
+      titles: this.titleIds,
+      versionNo: (setId, version) => this.getVersion(setId, version)?.no,
+      volumeNo: (ih) => this.getVolume(ih)?.no ?? 0,
+      volumeOfNo: (no) => this.volumeOfNo(no),
+      manifestOf: (setId, version) => this.manifest(setId, version),
+    });
+    this.wordIndex = new TitleIndex(tables.env, tables.titleWords, this.titleIds);
     // A new catalogue has nothing to index; an older one is indexed by rebuildTitleIndex.
     if (this.t.fileIndex.getKeysCount({ limit: 1 }) === 0) this.wordIndex.markEmptyComplete();
-  }
-
-  private setFileTables(): SetFileTables {
-    return { files: this.t.setFiles, order: this.t.setOrder, facts: this.t.setFacts };
   }
 
   /**
@@ -183,6 +193,20 @@ export class CatalogueStore {
     if (this.manifests.size >= MANIFEST_CACHE_ENTRIES) this.manifests.delete(this.manifests.keys().next().value!);
     this.manifests.set(key, parsed);
     return parsed;
+  }
+
+  /**
+   * What the set page shows of a version's manifest (version-page.ts): written at publish; for a
+   * version published before that, worked out from the manifest on first read and kept.
+   */
+  versionPage(setId: string, version: number): VersionPageFacts | undefined {
+    const known = this.t.versionPages.get([setId, version]);
+    if (known) return known;
+    const manifest = this.manifest(setId, version);
+    if (!manifest) return undefined;
+    const page = versionPageFacts(manifest);
+    this.t.versionPages.putSync([setId, version], page);
+    return page;
   }
 
   /** Stores a version's preview mosaic (optional, cosmetic). */
@@ -365,7 +389,24 @@ export class CatalogueStore {
     const version = v.record.version;
     // Sorted before the write transaction, which should hold the lock for writes only.
     const ordered = inTitleOrder(v.files);
-    this.t.env.transactionSync(() => {
+    const facts = manifestFacts(v.manifestText);
+    try {
+      this.t.env.transactionSync(() => this.putVersionSync(v, now, ordered, facts, bulk));
+    } catch (err) {
+      // Numbers handed out inside the failed transaction were rolled back with it.
+      this.setFiles.forgetCached();
+      throw err;
+    }
+    const tracked = [v.record.metadataInfoHash, ...v.volumes.map((vol) => vol.infoHash)];
+    for (const listener of this.trackedListeners) listener(tracked);
+  }
+
+  /** putVersion's writes, inside its transaction. */
+  private putVersionSync(v: NewVersion, now: number, ordered: PublishedFile[], facts: ReturnType<typeof manifestFacts>, bulk: BulkIndex | undefined): void {
+    const { sets, versions, volumes, metadataTorrents, blobs, fileIndex, titleIndex, categoryIndex } = this.t;
+    const setId = v.set.id;
+    const version = v.record.version;
+    {
       const current = sets.get(setId);
       const latest = current?.latestVersion ?? 0;
       if (versions.doesExist([setId, version])) {
@@ -387,7 +428,8 @@ export class CatalogueStore {
       });
       const versionNo = this.nextNumber(this.t.versionNumbers);
       this.t.versionNumbers.putSync(versionNo, [setId, version]);
-      versions.putSync([setId, version], { ...v.record, publishedAt: now, no: versionNo, facts: manifestFacts(v.manifestText) });
+      versions.putSync([setId, version], { ...v.record, publishedAt: now, no: versionNo, facts: facts.facts });
+      if (facts.page) this.t.versionPages.putSync([setId, version], facts.page);
       blobs.putSync(['meta', setId, version, 'manifest.json'], Buffer.from(v.manifestText, 'utf8'));
       blobs.putSync(['meta', setId, version, 'manifest.sig'], Buffer.from(v.signatureText, 'utf8'));
       blobs.putSync(['meta', setId, version, 'pages.xml.gz'], Buffer.from(v.pagesGz));
@@ -409,8 +451,8 @@ export class CatalogueStore {
         if (!existing) blobs.putSync(['volume-torrent', vol.infoHash], Buffer.from(torrent));
       }
       // Only titles new to the catalogue get index words: a title is indexed once for every set and version.
-      const newTitles = new Set(v.files.filter((f) => titleIndex.getKeysCount({ ...titleRange(f.title), limit: 1 }) === 0).map((f) => f.title));
-      this.wordIndex.addTitlesSync(newTitles);
+      const newTitles = new Set(v.files.filter((f) => this.titleIds.idOf(f.title) === undefined).map((f) => f.title));
+      this.wordIndex.addTitlesSync(newTitles, bulk ? (key) => bulk.words.add(key, EMPTY_VALUE) : undefined);
       const direct: IndexSink = {
         file: (k, val) => fileIndex.putSync(k, val),
         title: (k, val) => titleIndex.putSync(k, val),
@@ -422,10 +464,9 @@ export class CatalogueStore {
         volumeNo: (ih) => volumeNos.get(ih) ?? volumes.get(ih)?.no ?? 0,
         categoryNo: (name) => this.categoryNo(name),
       }, bulk?.sink ?? direct);
-      putSetFilesSync(this.setFileTables(), setId, version, ordered);
-    });
-    const tracked = [v.record.metadataInfoHash, ...v.volumes.map((vol) => vol.infoHash)];
-    for (const listener of this.trackedListeners) listener(tracked);
+      // The newest version number: its rows go at the end of the table.
+      this.setFiles.putSync(setId, version, ordered, { append: true });
+    }
   }
 
   /** The next free number of a numbering table (inside a write transaction). */
@@ -445,11 +486,12 @@ export class CatalogueStore {
   }
 
   /** Writes the rows a bulk load collected (after the last putVersion of the load), in key order. */
-  finishBulkIndex(bulk: BulkIndex): { files: number; titles: number; categories: number } {
+  finishBulkIndex(bulk: BulkIndex): { files: number; titles: number; categories: number; words: number } {
     return {
       files: bulk.files.finish(this.t.env, this.t.fileIndex),
       titles: bulk.titles.finish(this.t.env, this.t.titleIndex),
       categories: bulk.categories.finish(this.t.env, this.t.categoryIndex),
+      words: bulk.words.finish(this.t.env, this.t.titleWords),
     };
   }
 

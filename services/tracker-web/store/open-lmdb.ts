@@ -86,7 +86,10 @@ export function openCatalogueTables(dataDir: string): CatalogueTables {
   const dir = path.join(path.resolve(dataDir), LMDB_FOLDER);
   mkdirSync(dir, { recursive: true });
   // lmdb-js takes a path with an extension for a file name unless told otherwise.
-  const env = open({ path: dir, maxDbs: MAX_TABLES, noSubdir: false });
+  // No read-ahead: reads are B-tree page hops all over a file many times the size of a page, and
+  // read-ahead filled the map (and RSS) with neighbouring pages no request asked for.
+  // (lmdb-js reads `noReadAhead`, MDB_NORDAHEAD, but its types do not list it.)
+  const env = open({ path: dir, maxDbs: MAX_TABLES, noSubdir: false, ...({ noReadAhead: true } as object) });
   return {
     env,
     sets: env.openDB({ name: 'sets' }),

@@ -123,7 +123,12 @@ export class TitleIndex {
    * (a sorted bulk load, see store/bulk-index.ts).
    */
   addTitlesSync(titles: Iterable<string>, sink?: (key: Buffer) => void): number {
-    const keys = [...titles].flatMap((title) => titleKeys(title, this.ids.assignSync(title).id));
+    return this.addTitleIdsSync([...titles].map((title) => [title, this.ids.assignSync(title).id] as const), sink);
+  }
+
+  /** addTitlesSync for titles whose ids the caller already has. */
+  addTitleIdsSync(titles: Iterable<readonly [title: string, id: number]>, sink?: (key: Buffer) => void): number {
+    const keys = [...titles].flatMap(([title, id]) => titleKeys(title, id));
     const empty = Buffer.alloc(0);
     if (sink) for (const key of keys) sink(key);
     else for (const key of keys.sort(Buffer.compare)) this.db.putSync(key, empty);

@@ -384,29 +384,24 @@ export class CatalogueStore {
    * set's next one and the key is still the registered one, so two racing publishes cannot both win.
    */
   putVersion(v: NewVersion, now = Date.now(), bulk?: BulkIndex): void {
+    try {
+      this.writeVersion(v, now, bulk);
+    } catch (err) {
+      // Numbers handed out inside a failed transaction were rolled back with it.
+      this.setFiles.forgetCached();
+      throw err;
+    }
+  }
+
+  /** putVersion's work: one write transaction, then the tracked-hash listeners. */
+  private writeVersion(v: NewVersion, now: number, bulk: BulkIndex | undefined): void {
     const { sets, versions, volumes, metadataTorrents, blobs, fileIndex, titleIndex, categoryIndex } = this.t;
     const setId = v.set.id;
     const version = v.record.version;
     // Sorted before the write transaction, which should hold the lock for writes only.
     const ordered = inTitleOrder(v.files);
     const facts = manifestFacts(v.manifestText);
-    try {
-      this.t.env.transactionSync(() => this.putVersionSync(v, now, ordered, facts, bulk));
-    } catch (err) {
-      // Numbers handed out inside the failed transaction were rolled back with it.
-      this.setFiles.forgetCached();
-      throw err;
-    }
-    const tracked = [v.record.metadataInfoHash, ...v.volumes.map((vol) => vol.infoHash)];
-    for (const listener of this.trackedListeners) listener(tracked);
-  }
-
-  /** putVersion's writes, inside its transaction. */
-  private putVersionSync(v: NewVersion, now: number, ordered: PublishedFile[], facts: ReturnType<typeof manifestFacts>, bulk: BulkIndex | undefined): void {
-    const { sets, versions, volumes, metadataTorrents, blobs, fileIndex, titleIndex, categoryIndex } = this.t;
-    const setId = v.set.id;
-    const version = v.record.version;
-    {
+    this.t.env.transactionSync(() => {
       const current = sets.get(setId);
       const latest = current?.latestVersion ?? 0;
       if (versions.doesExist([setId, version])) {
@@ -450,9 +445,16 @@ export class CatalogueStore {
         // The first bytes win: an unchanged volume keeps its torrent byte for byte anyway.
         if (!existing) blobs.putSync(['volume-torrent', vol.infoHash], Buffer.from(torrent));
       }
-      // Only titles new to the catalogue get index words: a title is indexed once for every set and version.
-      const newTitles = new Set(v.files.filter((f) => this.titleIds.idOf(f.title) === undefined).map((f) => f.title));
-      this.wordIndex.addTitlesSync(newTitles, bulk ? (key) => bulk.words.add(key, EMPTY_VALUE) : undefined);
+      // Every title gets its id once here; only titles new to the catalogue get index words.
+      const ids = new Map<string, number>();
+      const newTitles: Array<[string, number]> = [];
+      for (const f of v.files) {
+        if (ids.has(f.title)) continue;
+        const { id, created } = this.titleIds.assignSync(f.title);
+        ids.set(f.title, id);
+        if (created) newTitles.push([f.title, id]);
+      }
+      this.wordIndex.addTitleIdsSync(newTitles, bulk ? (key) => bulk.words.add(key, EMPTY_VALUE) : undefined);
       const direct: IndexSink = {
         file: (k, val) => fileIndex.putSync(k, val),
         title: (k, val) => titleIndex.putSync(k, val),
@@ -465,8 +467,10 @@ export class CatalogueStore {
         categoryNo: (name) => this.categoryNo(name),
       }, bulk?.sink ?? direct);
       // The newest version number: its rows go at the end of the table.
-      this.setFiles.putSync(setId, version, ordered, { append: true });
-    }
+      this.setFiles.putSync(setId, version, ordered, { append: true, ids });
+    });
+    const tracked = [v.record.metadataInfoHash, ...v.volumes.map((vol) => vol.infoHash)];
+    for (const listener of this.trackedListeners) listener(tracked);
   }
 
   /** The next free number of a numbering table (inside a write transaction). */

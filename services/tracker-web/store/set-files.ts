@@ -194,13 +194,14 @@ export class SetFileIndex {
   /**
    * Writes one version's files (already in title order: see inTitleOrder) and figures; call
    * inside the publish transaction so a version is never visible without its file list.
-   * `append`: the version is the newest (the publish path), so its rows go at the table's end.
+   * `append`: the version is the newest (the publish path), so its rows go at the table's end;
+   * `ids`: the titles' ids when the caller has them already.
    */
-  putSync(setId: string, version: number, ordered: readonly PublishedFile[], o: { append?: boolean } = {}): void {
+  putSync(setId: string, version: number, ordered: readonly PublishedFile[], o: { append?: boolean; ids?: ReadonlyMap<string, number> } = {}): void {
     const versionNo = this.deps.versionNo(setId, version);
     if (versionNo === undefined) throw new Error(`set files: ${setId} v${version} has no version number`);
     ordered.forEach((f, i) => {
-      const { id } = this.deps.titles.assignSync(f.title);
+      const id = o.ids?.get(f.title) ?? this.deps.titles.assignSync(f.title).id;
       const explicitPath = f.path !== derivedPath(f.title);
       const pathBytes = explicitPath ? Buffer.from(f.path, 'utf8') : null;
       const uploadedText = f.uploaded ?? '';

@@ -32,6 +32,7 @@ import { parseArgs } from 'node:util';
 import { CatalogueStore } from '../services/tracker-web/store/catalogue-store.ts';
 import { LMDB_FOLDER, openCatalogueTables } from '../services/tracker-web/store/open-lmdb.ts';
 import { TitleIndex, titleKeys } from '../services/tracker-web/search/title-index.ts';
+import { encodeStoredTitle, TitleIds } from '../services/tracker-web/store/title-ids.ts';
 import { foldText } from '../services/tracker-web/search/title-words.ts';
 import { prng } from '../shared/prng.ts';
 import { titledVersion } from '../test/helpers/titled-version.ts';
@@ -103,7 +104,7 @@ async function buildIndexOnly(dir: string, titles: number): Promise<number> {
   const gen = titleGenerator(Number(args.vocabulary));
   const batch = Number(args.batch);
   const t = openCatalogueTables(dir);
-  const index = new TitleIndex(t.env, t.titleWords);
+  const index = new TitleIndex(t.env, t.titleWords, new TitleIds(t.titleNames, t.titleIds));
   const started = performance.now();
   let lastReport = started;
   for (let first = 0; first < titles; first += batch) {
@@ -144,8 +145,21 @@ async function buildSorted(dir: string, titles: number): Promise<number> {
     pending.set(first, { parts: [], bytes: 0 });
   };
   let lastReport = started;
+  // Title ids are the titles' numbers from 1; their names are appended as they come.
+  const t = openCatalogueTables(dir);
+  let names: Array<[number, Buffer]> = [];
+  const flushNames = () => {
+    const batch = names;
+    names = [];
+    t.env.transactionSync(() => {
+      for (const [id, name] of batch) t.titleNames.putSync(id, name, { append: true });
+    });
+  };
   for (let i = 0; i < titles; i++) {
-    for (const key of titleKeys(gen.title(i))) {
+    const title = gen.title(i);
+    names.push([i + 1, encodeStoredTitle(title)]);
+    if (names.length >= SORTED_TXN_KEYS) flushNames();
+    for (const key of titleKeys(title, i + 1)) {
       const len = Buffer.alloc(2);
       len.writeUInt16BE(key.length);
       const p = pending.get(key[0]!) ?? { parts: [], bytes: 0 };
@@ -160,8 +174,8 @@ async function buildSorted(dir: string, titles: number): Promise<number> {
     }
   }
   for (const first of pending.keys()) flush(first);
-  const t = openCatalogueTables(dir);
-  const index = new TitleIndex(t.env, t.titleWords);
+  flushNames();
+  const index = new TitleIndex(t.env, t.titleWords, new TitleIds(t.titleNames, t.titleIds));
   const empty = Buffer.alloc(0);
   for (const first of [...pending.keys()].sort((a, b) => a - b)) {
     const bytes = readFileSync(path.join(spill, String(first)));

@@ -1,7 +1,8 @@
 /**
  * The catalogue bench's synthetic store: N sets × M files put through CatalogueStore.putVersion
- * (the publish path's last step), with the per-file index bulk-loaded in key order at the end
- * (store/bulk-index.ts), cached under os.tmpdir() so a re-run starts in seconds. Also the
+ * (the publish path's last step), with the per-file index and the word search bulk-loaded in
+ * key order at the end (store/bulk-index.ts; the set file lists and title names are appended in
+ * order as they come), cached under os.tmpdir() so a re-run starts in seconds. Also the
  * census observations a round would have written, with fresh timestamps on every run.
  */
 import { existsSync } from 'node:fs';
@@ -13,7 +14,7 @@ import { buildVersion, prng, type GeneratedSet } from './synthetic.ts';
 import { fmtS, log } from './http-timing.ts';
 
 /** Bump when the generator or the store format changes, so an old cache is not reused. */
-const GENERATOR_VERSION = 2;
+const GENERATOR_VERSION = 3;
 const SAMPLE_SHA1S_PER_SET = 12;
 /** Census observations: seeder hosts drawn from a pool, 0–5 per volume (weights), some partial or failing. */
 const HOST_POOL = 400;
@@ -32,7 +33,7 @@ export interface BenchIndex {
   putMs: number;
   /** Time writing the per-file index in key order after the last set. */
   indexMs: number;
-  indexRows: { files: number; titles: number; categories: number };
+  indexRows: { files: number; titles: number; categories: number; words: number };
   createdAt: string;
 }
 
@@ -80,7 +81,7 @@ export async function ensureData(sets: number, filesPerSet: number, fresh: boole
   const i0 = performance.now();
   const indexRows = store.finishBulkIndex(bulk);
   const indexMs = performance.now() - i0;
-  log(`  per-file index: ${indexRows.files.toLocaleString('en')} file rows, ${indexRows.titles.toLocaleString('en')} title rows, ${indexRows.categories.toLocaleString('en')} category rows written in key order in ${fmtS(indexMs)}`);
+  log(`  per-file index and word search: ${indexRows.files.toLocaleString('en')} file rows, ${indexRows.titles.toLocaleString('en')} title rows, ${indexRows.categories.toLocaleString('en')} category rows, ${indexRows.words.toLocaleString('en')} word keys written in key order in ${fmtS(indexMs)}`);
   await store.flushed();
   await store.close();
   const loadMs = performance.now() - t0;

@@ -7,6 +7,7 @@ import { BulkIndex } from '../../services/tracker-web/store/bulk-index.ts';
 import { CatalogueStore } from '../../services/tracker-web/store/catalogue-store.ts';
 import { openCatalogueTables } from '../../services/tracker-web/store/open-lmdb.ts';
 import { SortedBulkLoad } from '../../services/tracker-web/store/sorted-bulk-load.ts';
+import { STORE_FORMAT } from '../../services/tracker-web/store/store-format.ts';
 
 const SETS = 3;
 const FILES_PER_SET = 40;
@@ -34,7 +35,21 @@ function answers(store: CatalogueStore) {
   return out;
 }
 
-describe('the catalogue store, format 2', () => {
+/** What the set pages and the word search answer: every file list in full, by exact title, and a few searches. */
+async function listAnswers(store: CatalogueStore) {
+  await store.rebuildTitleIndex();
+  const out: unknown[] = [];
+  for (const v of versions()) {
+    const id = v.set.id;
+    out.push(store.setFiles.versionFacts(id, 1), store.setFiles.page(id, 1, 0, FILES_PER_SET + 1), store.setFiles.search(id, 1, 'a', { offset: 0, limit: 5, scanCap: 20 }));
+    for (const f of v.files) out.push(store.setFiles.get(id, 1, f.title));
+    out.push(store.versionPage(id, 1));
+  }
+  for (const q of ['paris', 'bridge', 'jpg', 'zzz']) out.push(store.searchTitles(q, { limit: 1000 }).titles.sort());
+  return out;
+}
+
+describe('the catalogue store, format 3', () => {
   it('finds every file by SHA-1, title and category, with its path, size, volume and offset', async () => {
     const store = CatalogueStore.open(await tmp());
     const vs = versions();
@@ -63,6 +78,7 @@ describe('the catalogue store, format 2', () => {
     const rows = bulkStore.finishBulkIndex(bulk);
     expect(rows.files).toBe(SETS * FILES_PER_SET);
     expect(answers(bulkStore)).toEqual(answers(direct));
+    expect(await listAnswers(bulkStore)).toEqual(await listAnswers(direct));
     await direct.close();
     await bulkStore.close();
   });
@@ -106,8 +122,43 @@ describe('the catalogue store, format 2', () => {
     await migrated.close();
     const t2 = openCatalogueTables(dir);
     expect(t2.legacyFilesBySha1.getKeysCount()).toBe(0);
-    t2.storeInfo.putSync('format', 3);
+    t2.storeInfo.putSync('format', STORE_FORMAT + 1);
     await t2.env.close();
     expect(() => CatalogueStore.open(dir)).toThrow(expect.objectContaining({ code: 'STORE_FORMAT_NEWER' }));
+  });
+
+  it('migrates a format-2 store: the same file lists and searches, the old tables emptied', async () => {
+    const dir = await tmp();
+    const store = CatalogueStore.open(dir);
+    for (const v of versions()) store.putVersion(v, 1);
+    const before = await listAnswers(store);
+    expect((before[1] as unknown[]).length).toBe(FILES_PER_SET);
+    await store.close();
+    // Turn it into what format 2 wrote: lists keyed by title with a position table, titles in the search keys, no ids.
+    const t = openCatalogueTables(dir);
+    t.env.transactionSync(() => {
+      for (const v of versions()) {
+        const ordered = [...v.files].sort((a, b) => (a.title < b.title ? -1 : 1));
+        ordered.forEach((f, i) => {
+          t.legacySetFiles.putSync([v.set.id, 1, f.title], [f.sha1, f.path, f.size, f.volume, f.mime ?? '', f.license ?? null, f.author ?? null, f.uploaded ?? '']);
+          t.legacySetOrder.putSync([v.set.id, 1, i], f.title);
+        });
+      }
+      for (const db of [t.setRows, t.factStrings, t.titleNames, t.titleIds, t.titleWords]) db.clearSync();
+      t.titleWords.putSync(Buffer.from('\u0000meta', 'latin1'), Buffer.from(JSON.stringify({ format: 1, complete: true, after: null })));
+      t.storeInfo.putSync('format', 2);
+    });
+    await t.env.close();
+    const migrated = CatalogueStore.open(dir);
+    expect(migrated.searchTitles('paris', { limit: 10 }).indexComplete).toBe(false);
+    const after = await listAnswers(migrated);
+    expect(after).toEqual(before);
+    expect(migrated.searchTitles('paris', { limit: 10 }).indexComplete).toBe(true);
+    await migrated.close();
+    const t2 = openCatalogueTables(dir);
+    expect(t2.legacySetFiles.getKeysCount()).toBe(0);
+    expect(t2.legacySetOrder.getKeysCount()).toBe(0);
+    expect(t2.storeInfo.get('format')).toBe(STORE_FORMAT);
+    await t2.env.close();
   });
 });

@@ -9,7 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manifest } from '../../shared/formats/manifest.ts';
 import { isSeedbankError } from '../../shared/errors.ts';
 import { openCatalogueTables, type CatalogueTables } from '../../services/tracker-web/store/open-lmdb.ts';
-import { inTitleOrder, licenceCounts, putSetFilesSync, SetFileIndex, type PublishedFile } from '../../services/tracker-web/store/set-files.ts';
+import { derivedPath } from '../../services/tracker-web/store/file-index.ts';
+import { inTitleOrder, licenceCounts, SetFileIndex, type PublishedFile } from '../../services/tracker-web/store/set-files.ts';
+import { TitleIds } from '../../services/tracker-web/store/title-ids.ts';
 import { shellWord, suggestedQuota } from '../../services/tracker-web/views/set-actions.ts';
 import { parseSetFilesQuery } from '../../services/tracker-web/views/set-files-model.ts';
 import { previewImageUrl, SHOW_ORIGINAL_MAX_BYTES, thumbnailUrl } from '../../services/tracker-web/views/thumbnail.ts';
@@ -21,24 +23,38 @@ let t: CatalogueTables;
 let index: SetFileIndex;
 let manifestReads = 0;
 
-const file = (i: number): PublishedFile => ({
-  sha1: i.toString(16).padStart(40, '0'), setId: 's', version: 1, title: `File:${i % 2 ? 'Tower' : 'Bridge'} ${String(i).padStart(3, '0')}.jpg`,
-  path: `a/ab/F${i}.jpg`, size: 10 + i, volume: 'ab'.repeat(20), mime: 'image/jpeg', license: i % 5 === 0 ? null : i % 2 ? 'cc-by-sa-4.0' : 'cc0', author: 'A', uploaded: '2026-01-01T00:00:00Z',
-});
+const VOLUMES = ['ab'.repeat(20), 'cd'.repeat(20)];
+// Rows keep numbers where they can and the text where it does not round-trip: paths that do
+// not follow from the title, upload times that are not whole UTC seconds, no author or licence.
+const file = (i: number): PublishedFile => {
+  const title = i === 7 ? 'Bare title without namespace.jpg' : `File:${i % 2 ? 'Tower' : 'Bridge'} ${String(i).padStart(3, '0')}.jpg`;
+  return {
+    sha1: i.toString(16).padStart(40, '0'), setId: 's', version: 1, title,
+    path: i % 3 ? `a/ab/F${i}.jpg` : derivedPath(title), size: 10 + i * 1_000_000_007, volume: VOLUMES[i % 2]!, mime: i % 4 ? 'image/jpeg' : 'image/png',
+    license: i % 5 === 0 ? null : i % 2 ? 'cc-by-sa-4.0' : 'cc0', author: i % 6 === 0 ? null : `Author ${i % 9}`,
+    uploaded: i % 7 === 0 ? '2026-01-01T00:00:00.250Z' : i % 11 === 0 ? '' : new Date(Date.UTC(2010, 0, 1) + i * 86_399_000).toISOString().replace('.000Z', 'Z'),
+  };
+};
 const files = Array.from({ length: FILES }, (_, i) => file(FILES - 1 - i));
 const sorted = files.map((f) => f.title).sort();
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'seedbank-set-files-'));
   t = openCatalogueTables(dir);
-  const tables = { files: t.setFiles, order: t.setOrder, facts: t.setFacts };
-  t.env.transactionSync(() => putSetFilesSync(tables, 's', 1, inTitleOrder(files)));
+  const tables = { rows: t.setRows, facts: t.setFacts, strings: t.factStrings };
   // Version 2 was "published before the lists existed": only its manifest knows its files.
   const old = { files: files.slice(0, 3).map((f) => ({ ...f, uploadTimestamp: f.uploaded!, categories: [], coordinates: null, pageId: 1, revisionId: 1 })) } as unknown as Manifest;
-  index = new SetFileIndex(t.env, tables, (setId, version) => {
-    manifestReads++;
-    return setId === 's' && version === 2 ? old : undefined;
+  index = new SetFileIndex(t.env, tables, {
+    titles: new TitleIds(t.titleNames, t.titleIds),
+    versionNo: (setId, version) => (setId === 's' && version <= 3 ? version : undefined),
+    volumeNo: (ih) => VOLUMES.indexOf(ih) + 1,
+    volumeOfNo: (no) => VOLUMES[no - 1],
+    manifestOf: (setId, version) => {
+      manifestReads++;
+      return setId === 's' && version === 2 ? old : undefined;
+    },
   });
+  t.env.transactionSync(() => index.putSync('s', 1, inTitleOrder(files), { append: true }));
 });
 
 afterAll(async () => {
@@ -52,9 +68,16 @@ describe('SetFileIndex', () => {
     expect(index.page('s', 1, 200, 100).map((r) => r.title)).toEqual(sorted.slice(200));
     expect(index.page('s', 1, 250, 100)).toEqual([]);
     expect(index.page('s', 9, 0, 100)).toEqual([]);
-    const first = index.page('s', 1, 0, 1)[0]!;
-    const f = files.find((x) => x.title === first.title)!;
-    expect(first).toEqual({ title: f.title, sha1: f.sha1, path: f.path, size: f.size, volume: f.volume, mime: f.mime, license: f.license, author: f.author, uploaded: f.uploaded });
+    const all = index.page('s', 1, 0, FILES);
+    expect(all).toEqual(inTitleOrder(files).map((f) => ({ title: f.title, sha1: f.sha1, path: f.path, size: f.size, volume: f.volume, mime: f.mime, license: f.license, author: f.author, uploaded: f.uploaded })));
+  });
+
+  it('finds every file by exact title, and no other', () => {
+    for (const f of files) expect(index.get('s', 1, f.title)).toMatchObject({ title: f.title, sha1: f.sha1, path: f.path, uploaded: f.uploaded });
+    expect(index.get('s', 1, 'File:Tower 000.jpg')).toBeUndefined();
+    expect(index.get('s', 1, 'File:Aaa.jpg')).toBeUndefined();
+    expect(index.get('s', 1, 'File:Zzz.jpg')).toBeUndefined();
+    expect(index.get('s', 9, files[0]!.title)).toBeUndefined();
   });
 
   it('searches titles case-insensitively with _ as a space, and stops at the scan cap saying so', () => {

@@ -1,8 +1,8 @@
 /**
  * The word-prefix index of file titles, on disk in the catalogue's LMDB environment. One key
- * per (word, title): the folded word's UTF-8 bytes, a 0 byte, then the title (without its
- * "File:" namespace, or a 1 byte and the whole title for the rare title without it); values
- * are empty. A title is indexed once however many sets and versions hold it, and never
+ * per (word, title): the folded word's UTF-8 bytes, a 0 byte, then the title's id (4 bytes,
+ * store/title-ids.ts; format 1 held the whole title there, 3 times the bytes); values are
+ * empty. Within a word, titles come in id order (the order the catalogue first saw them). A title is indexed once however many sets and versions hold it, and never
  * removed: old versions stay published, and the exact lookup finds their files too.
  *
  * A query scans the key range of one of its words (the one with the fewest keys, found by a
@@ -12,10 +12,11 @@
  */
 import type { Database, RootDatabase } from 'lmdb';
 import { SeedbankError } from '../../../shared/errors.ts';
-import { FILE_NAMESPACE, foldText, hasWordStartingWith, indexWords, queryWords, titleText } from './title-words.ts';
+import type { TitleIds } from '../store/title-ids.ts';
+import { foldText, hasWordStartingWith, indexWords, queryWords, titleText } from './title-words.ts';
 
-/** Bump when title-words.ts folds or splits differently: the index is then rebuilt from the titles. */
-export const TITLE_INDEX_FORMAT = 1;
+/** Bump when title-words.ts folds or splits differently or the key layout changes: the index is then rebuilt from the titles. */
+export const TITLE_INDEX_FORMAT = 2;
 /** Most keys one request reads in its scan; a query that reaches it says so and hands back a cursor. */
 export const MAX_SCANNED_KEYS = 2_000;
 /** Keys counted per query word to pick the word to scan: enough to tell a rare word from a common one. */
@@ -28,8 +29,7 @@ const MAX_KEY_BYTES = 1_900;
 const REBUILD_BATCH_TITLES = 20_000;
 
 const SEPARATOR = 0x00;
-/** Marks a stored title that had no "File:" namespace (0x01 never appears in a title). */
-const RAW_TITLE = 0x01;
+const ID_BYTES = 4;
 /** Sorts after every UTF-8 byte, so [prefix, 0xff] closes a prefix range. */
 const END_BYTE = Buffer.from([0xff]);
 /** Keys beginning with a 0 byte are no word's (words are never empty): the index's own state lives there. */
@@ -74,18 +74,11 @@ export interface TitleSearchOptions {
   maxScannedKeys?: number;
 }
 
-function encodeTitle(title: string): Buffer {
-  return title.startsWith(FILE_NAMESPACE) ? Buffer.from(titleText(title), 'utf8') : Buffer.concat([Buffer.from([RAW_TITLE]), Buffer.from(title, 'utf8')]);
-}
-
-function decodeTitle(bytes: Buffer): string {
-  return bytes[0] === RAW_TITLE ? bytes.toString('utf8', 1) : FILE_NAMESPACE + bytes.toString('utf8');
-}
-
-/** The index keys of one title, unsorted; none when the title is too long to index. */
-export function titleKeys(title: string): Buffer[] {
-  const t = encodeTitle(title);
-  const keys = indexWords(title).map((w) => Buffer.concat([Buffer.from(w, 'utf8'), Buffer.from([SEPARATOR]), t]));
+/** The index keys of one title with its id, unsorted; none when the title is too long to index. */
+export function titleKeys(title: string, id: number): Buffer[] {
+  const idBytes = Buffer.allocUnsafe(ID_BYTES);
+  idBytes.writeUInt32BE(id, 0);
+  const keys = indexWords(title).map((w) => Buffer.concat([Buffer.from(w, 'utf8'), Buffer.from([SEPARATOR]), idBytes]));
   return keys.some((k) => k.length > MAX_KEY_BYTES) ? [] : keys;
 }
 
@@ -96,10 +89,12 @@ function badQuery(message: string, hint: string): SeedbankError {
 export class TitleIndex {
   private readonly env: RootDatabase;
   private readonly db: Database<Buffer, Buffer>;
+  private readonly ids: TitleIds;
 
-  constructor(env: RootDatabase, db: Database<Buffer, Buffer>) {
+  constructor(env: RootDatabase, db: Database<Buffer, Buffer>, ids: TitleIds) {
     this.env = env;
     this.db = db;
+    this.ids = ids;
   }
 
   private meta(): IndexMeta | undefined {
@@ -122,11 +117,21 @@ export class TitleIndex {
     if (this.meta() === undefined) this.putMetaSync({ format: TITLE_INDEX_FORMAT, complete: true, after: null });
   }
 
-  /** Writes the keys of these titles, sorted so the B-tree fills in order; call inside the caller's write transaction. */
-  addTitlesSync(titles: Iterable<string>): number {
-    const keys = [...titles].flatMap(titleKeys).sort(Buffer.compare);
+  /**
+   * Writes the keys of these titles (giving each title its id first), sorted so the B-tree fills
+   * in order; call inside the caller's write transaction. With `sink` the keys go there instead
+   * (a sorted bulk load, see store/bulk-index.ts).
+   */
+  addTitlesSync(titles: Iterable<string>, sink?: (key: Buffer) => void): number {
+    return this.addTitleIdsSync([...titles].map((title) => [title, this.ids.assignSync(title).id] as const), sink);
+  }
+
+  /** addTitlesSync for titles whose ids the caller already has. */
+  addTitleIdsSync(titles: Iterable<readonly [title: string, id: number]>, sink?: (key: Buffer) => void): number {
+    const keys = [...titles].flatMap(([title, id]) => titleKeys(title, id));
     const empty = Buffer.alloc(0);
-    for (const key of keys) this.db.putSync(key, empty);
+    if (sink) for (const key of keys) sink(key);
+    else for (const key of keys.sort(Buffer.compare)) this.db.putSync(key, empty);
     return keys.length;
   }
 
@@ -189,7 +194,8 @@ export class TitleIndex {
       last = Buffer.from(key);
       const sep = key.indexOf(SEPARATOR);
       const word = key.toString('utf8', 0, sep);
-      const title = decodeTitle(key.subarray(sep + 1));
+      const title = this.ids.title(key.readUInt32BE(sep + 1));
+      if (title === undefined) continue; // an id never handed out: only a damaged store has one
       // The word itself is the smallest word it begins, so a title reached through it needs no tokenising.
       if (word === scanWord && others.length === 0) {
         page.titles.push(title);

@@ -1,6 +1,7 @@
 /**
- * A bulk load of the per-file index: `putVersion(v, now, bulk)` writes everything but the
- * per-file rows, which gather here; `store.finishBulkIndex(bulk)` then writes them in key
+ * A bulk load of the per-file index and the word search: `putVersion(v, now, bulk)` writes
+ * everything but the per-file rows and the search keys, which gather here (the set file lists
+ * and title names need no sorting: they are appended in key order as they come); `store.finishBulkIndex(bulk)` then writes them in key
  * order. For building a large catalogue at once (the catalogue bench, a migration); the
  * publish path writes its rows straight away.
  */
@@ -15,12 +16,15 @@ export class BulkIndex {
   readonly files: SortedBulkLoad;
   readonly titles: SortedBulkLoad;
   readonly categories: SortedBulkLoad;
+  /** The word search's keys (search/title-index.ts): thirteen or so per title, the largest table by rows. */
+  readonly words: SortedBulkLoad;
 
   /** `arenaBytes`: memory per table before a sorted run is written out. */
   constructor(arenaBytes = ARENA_BYTES) {
     this.files = new SortedBulkLoad(arenaBytes);
     this.titles = new SortedBulkLoad(arenaBytes);
     this.categories = new SortedBulkLoad(arenaBytes);
+    this.words = new SortedBulkLoad(arenaBytes);
   }
 
   /** What putVersion writes into. */

@@ -4,15 +4,17 @@
  * all in one LMDB environment so a restart loses nothing. Pages, APIs and the census build on
  * the read methods here; only the publish path calls `putVersion`.
  */
-import { declaredFormat, parseManifest, type Manifest, type ManifestChanges, type ManifestFile } from '../../../shared/formats/manifest.ts';
+import { declaredFormat, parseManifest, type Manifest, type ManifestChanges, type ManifestFile, type ManifestVolume } from '../../../shared/formats/manifest.ts';
 import { splitPartNames } from '../../../shared/formats/split-manifest.ts';
 import { versionManifestOf, type VersionManifest } from '../../../shared/formats/version-manifest.ts';
 import { SeedbankError } from '../../../shared/errors.ts';
 import { TitleIndex, type RebuildOptions, type TitleSearchOptions, type TitleSearchPage } from '../search/title-index.ts';
 import { openCatalogueTables, prefixRange, type CatalogueTables } from './open-lmdb.ts';
-import { inTitleOrder, putSetFilesSync, SetFileIndex, type PublishedFile, type SetFileTables } from './set-files.ts';
-import { categoryRange, decodeCategoryKey, decodeFileRow, fileRange, sha1OfTitleKey, titleRange, UNKNOWN_OFFSET } from './file-index.ts';
+import { inTitleOrder, SetFileIndex, type PublishedFile } from './set-files.ts';
+import { TitleIds } from './title-ids.ts';
+import { categoryRange, decodeCategoryKey, decodeFileRow, EMPTY_VALUE, fileRange, sha1OfTitleKey, titleRange, UNKNOWN_OFFSET } from './file-index.ts';
 import { ensureStoreFormat } from './store-format.ts';
+import { splitPageFacts, versionPageFacts, type VersionPageFacts } from './version-page.ts';
 import { StoreHistory } from './history.ts';
 import { regionLabel } from '../views/region-label.ts';
 import { indexVersionFiles, type IndexSink } from './version-index.ts';
@@ -86,13 +88,16 @@ export function publishedFileOf(setId: string, version: number, f: ManifestFile)
 
 export type { HistoryQuery } from './history.ts';
 
-/** The few manifest facts list pages show (region, links), so they never parse a manifest per set. */
-function manifestFacts(text: string): VersionRecord['facts'] {
+/**
+ * The few manifest facts list pages show (region, links) and the set page's own (version-page.ts),
+ * from one parse at publish, so no page parses a manifest per request.
+ */
+function manifestFacts(text: string): { facts: VersionRecord['facts']; page: VersionPageFacts | undefined } {
   try {
-    const m = JSON.parse(text) as { recipe?: Record<string, unknown>; source?: { articleUrl?: string; uploadBase?: string } };
-    return { regionLabel: regionLabel(m.recipe), articleUrl: m.source?.articleUrl ?? null, uploadBase: m.source?.uploadBase ?? null };
+    const m = JSON.parse(text) as Partial<Manifest>;
+    return { facts: { regionLabel: regionLabel(m.recipe), articleUrl: m.source?.articleUrl ?? null, uploadBase: m.source?.uploadBase ?? null }, page: versionPageFacts(m) };
   } catch {
-    return undefined;
+    return { facts: undefined, page: undefined };
   }
 }
 
@@ -102,6 +107,8 @@ export class CatalogueStore {
   private readonly trackedListeners = new Set<(infoHashes: string[]) => void>();
   /** The word-prefix title search (search/title-index.ts); `t.titleIndex` is the exact-title table. */
   private readonly wordIndex: TitleIndex;
+  /** A number per title, for the search keys and the set file lists (title-ids.ts). */
+  private readonly titleIds: TitleIds;
 
   /** Each version's files by title: paged and searched by the set page, read by the file page. */
   readonly setFiles: SetFileIndex;
@@ -118,14 +125,17 @@ export class CatalogueStore {
     this.t = tables;
     this.parts = parts;
     this.history = new StoreHistory(tables);
-    this.setFiles = new SetFileIndex(tables.env, this.setFileTables(), (setId, version) => this.manifest(setId, version));
-    this.wordIndex = new TitleIndex(tables.env, tables.titleWords);
+    this.titleIds = new TitleIds(tables.titleNames, tables.titleIds);
+    this.setFiles = new SetFileIndex(tables.env, { rows: tables.setRows, facts: tables.setFacts, strings: tables.factStrings }, {
+      titles: this.titleIds,
+      versionNo: (setId, version) => this.getVersion(setId, version)?.no,
+      volumeNo: (ih) => this.getVolume(ih)?.no ?? 0,
+      volumeOfNo: (no) => this.volumeOfNo(no),
+      manifestOf: (setId, version) => this.manifest(setId, version),
+    });
+    this.wordIndex = new TitleIndex(tables.env, tables.titleWords, this.titleIds);
     // A new catalogue has nothing to index; an older one is indexed by rebuildTitleIndex.
     if (this.t.fileIndex.getKeysCount({ limit: 1 }) === 0) this.wordIndex.markEmptyComplete();
-  }
-
-  private setFileTables(): SetFileTables {
-    return { files: this.t.setFiles, order: this.t.setOrder, facts: this.t.setFacts };
   }
 
   /**
@@ -268,6 +278,20 @@ export class CatalogueStore {
     const m = this.versionManifest(setId, version);
     if (!m?.split || !splitPartNames(m.split).includes(name)) return undefined;
     return this.parts.file(m.sha256, name);
+  }
+
+  /**
+   * What the set page shows of a version's manifest (version-page.ts): written at publish; for a
+   * version published before that, worked out from the manifest on first read and kept.
+   */
+  versionPage(setId: string, version: number): VersionPageFacts | undefined {
+    const known = this.t.versionPages.get([setId, version]);
+    if (known) return known;
+    const manifest = this.manifest(setId, version);
+    if (!manifest) return undefined;
+    const page = versionPageFacts(manifest);
+    this.t.versionPages.putSync([setId, version], page);
+    return page;
   }
 
   /** Stores a version's preview mosaic (optional, cosmetic). */
@@ -445,12 +469,28 @@ export class CatalogueStore {
    * set's next one and the key is still the registered one, so two racing publishes cannot both win.
    */
   putVersion(v: NewVersion | NewSplitVersion, now = Date.now(), bulk?: BulkIndex): void {
+    try {
+      this.writeVersion(v, now, bulk);
+    } catch (err) {
+      // Numbers handed out inside a failed transaction were rolled back with it.
+      this.setFiles.forgetCached();
+      throw err;
+    }
+  }
+
+  /** putVersion's work: one write transaction, then the tracked-hash listeners. */
+  private writeVersion(v: NewVersion | NewSplitVersion, now: number, bulk: BulkIndex | undefined): void {
     const { sets, versions, volumes, metadataTorrents, blobs, fileIndex, titleIndex, categoryIndex } = this.t;
     const setId = v.set.id;
     const version = v.record.version;
     const lists = 'lists' in v ? v.lists : null;
     // Sorted before the write transaction, which should hold the lock for writes only.
     const ordered = 'files' in v ? inTitleOrder(v.files) : [];
+    const facts = manifestFacts(v.manifestText);
+    if (lists && 'changesExcerpt' in v) {
+      const top = JSON.parse(v.manifestText) as { volumes: ManifestVolume[] };
+      facts.page = splitPageFacts(facts.page, v.changesExcerpt, v.record.changes, top.volumes, (ih) => lists.files(ih));
+    }
     this.t.env.transactionSync(() => {
       const current = sets.get(setId);
       const latest = current?.latestVersion ?? 0;
@@ -473,7 +513,8 @@ export class CatalogueStore {
       });
       const versionNo = this.nextNumber(this.t.versionNumbers);
       this.t.versionNumbers.putSync(versionNo, [setId, version]);
-      versions.putSync([setId, version], { ...v.record, publishedAt: now, no: versionNo, facts: manifestFacts(v.manifestText) });
+      versions.putSync([setId, version], { ...v.record, publishedAt: now, no: versionNo, facts: facts.facts });
+      if (facts.page) this.t.versionPages.putSync([setId, version], facts.page);
       blobs.putSync(['meta', setId, version, 'manifest.json'], Buffer.from(v.manifestText, 'utf8'));
       blobs.putSync(['meta', setId, version, 'manifest.sig'], Buffer.from(v.signatureText, 'utf8'));
       if ('pagesGz' in v) blobs.putSync(['meta', setId, version, 'pages.xml.gz'], Buffer.from(v.pagesGz));
@@ -495,6 +536,18 @@ export class CatalogueStore {
         // The first bytes win: an unchanged volume keeps its torrent byte for byte anyway.
         if (!existing) blobs.putSync(['volume-torrent', vol.infoHash], Buffer.from(torrent));
       }
+      // Every title gets its id once here; only titles new to the catalogue get index words.
+      const ids = new Map<string, number>();
+      const assignIds = (files: Iterable<PublishedFile>, keep: boolean) => {
+        const newTitles: Array<[string, number]> = [];
+        for (const f of files) {
+          if (ids.has(f.title)) continue;
+          const { id, created } = this.titleIds.assignSync(f.title);
+          if (keep) ids.set(f.title, id);
+          if (created) newTitles.push([f.title, id]);
+        }
+        this.wordIndex.addTitleIdsSync(newTitles, bulk ? (key) => bulk.words.add(key, EMPTY_VALUE) : undefined);
+      };
       const direct: IndexSink = {
         file: (k, val) => fileIndex.putSync(k, val),
         title: (k, val) => titleIndex.putSync(k, val),
@@ -505,19 +558,19 @@ export class CatalogueStore {
         volumeNo: (ih: string) => volumeNos.get(ih) ?? volumes.get(ih)?.no ?? 0,
         categoryNo: (name: string) => this.categoryNo(name),
       };
-      const indexFiles = (files: readonly PublishedFile[], torrents: ReadonlyMap<string, Uint8Array>) => {
-        // Only titles new to the catalogue get index words: a title is indexed once for every set and version.
-        const newTitles = new Set(files.filter((f) => titleIndex.getKeysCount({ ...titleRange(f.title), limit: 1 }) === 0).map((f) => f.title));
-        this.wordIndex.addTitlesSync(newTitles);
-        indexVersionFiles(files, torrents, numbers, bulk?.sink ?? direct);
-      };
       if (lists) {
-        // A split version: one volume's files at a time, then every list merged in title order.
-        for (const vol of v.volumes) indexFiles([...lists.files(vol.infoHash)], new Map([[vol.infoHash, vol.torrent]]));
-        putSetFilesSync(this.setFileTables(), setId, version, mergeByTitle(v.volumes.map((vol) => lists.files(vol.infoHash))));
+        // A split version: one volume's files at a time (no map of a million titles), then every
+        // list merged in title order into the set file rows, at the table's end (the newest version).
+        for (const vol of v.volumes) {
+          const files = [...lists.files(vol.infoHash)];
+          assignIds(files, false);
+          indexVersionFiles(files, new Map([[vol.infoHash, vol.torrent]]), numbers, bulk?.sink ?? direct);
+        }
+        this.setFiles.putSync(setId, version, mergeByTitle(v.volumes.map((vol) => lists.files(vol.infoHash))), { append: true });
       } else {
-        indexFiles(ordered, new Map(v.volumes.map((vol) => [vol.infoHash, vol.torrent] as const)));
-        putSetFilesSync(this.setFileTables(), setId, version, ordered);
+        assignIds(ordered, true);
+        indexVersionFiles(ordered, new Map(v.volumes.map((vol) => [vol.infoHash, vol.torrent] as const)), numbers, bulk?.sink ?? direct);
+        this.setFiles.putSync(setId, version, ordered, { append: true, ids });
       }
     });
     const tracked = [v.record.metadataInfoHash, ...v.volumes.map((vol) => vol.infoHash)];
@@ -541,11 +594,12 @@ export class CatalogueStore {
   }
 
   /** Writes the rows a bulk load collected (after the last putVersion of the load), in key order. */
-  finishBulkIndex(bulk: BulkIndex): { files: number; titles: number; categories: number } {
+  finishBulkIndex(bulk: BulkIndex): { files: number; titles: number; categories: number; words: number } {
     return {
       files: bulk.files.finish(this.t.env, this.t.fileIndex),
       titles: bulk.titles.finish(this.t.env, this.t.titleIndex),
       categories: bulk.categories.finish(this.t.env, this.t.categoryIndex),
+      words: bulk.words.finish(this.t.env, this.t.titleWords),
     };
   }
 

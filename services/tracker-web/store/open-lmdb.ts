@@ -7,12 +7,14 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { open, type Database, type Key, type RootDatabase } from 'lmdb';
 import type { FileLocation, Observation, PersistedSetFigures, SetRecord, TokenRecord, VersionRecord, VolumeRecord } from './records.ts';
-import type { SetFactsTable, SetFilesTable, SetOrderTable } from './set-files.ts';
+import type { FactStringsTable, SetFactsTable, SetRowsTable } from './set-files.ts';
+import type { TitleIdsTable, TitleNamesTable } from './title-ids.ts';
+import type { VersionPageFacts } from './version-page.ts';
 
 /** The environment folder inside the catalogue's data folder. */
 export const LMDB_FOLDER = 'catalogue.lmdb';
-/** Named tables; more than we use so later modules can add theirs without a migration. */
-const MAX_TABLES = 32;
+/** Named tables; more than we use so later modules can add theirs (LMDB keeps no such limit on disk). */
+const MAX_TABLES = 48;
 /** Sorts after any string or number in ordered-binary keys, so [p, MAXIMUM] closes a prefix range. */
 const MAXIMUM_KEY_PART = new Uint8Array([0xff]);
 
@@ -59,13 +61,23 @@ export interface CatalogueTables {
   setSeeders: Database<number, [string, number]>;
   /** [setId, unix ms] → [min copies, median copies, files under target, bytes under target] after a census round */
   copyHistory: Database<[number, number, number, number], [string, number]>;
-  /** [setId, version, title] → the file's location and facts (see set-files.ts) */
-  setFiles: SetFilesTable;
-  /** [setId, version, position in title order] → title */
-  setOrder: SetOrderTable;
+  /** Store format 2's [setId, version, title] → file row: read only to migrate. */
+  legacySetFiles: Database<unknown[], [string, number, string]>;
+  /** Store format 2's [setId, version, position] → title: read only to migrate. */
+  legacySetOrder: Database<string, [string, number, number]>;
+  /** versionNo · position in title order → one file of the version, binary (see set-files.ts) */
+  setRows: SetRowsTable;
+  /** The media types, licences and authors set rows refer to by number (see set-files.ts) */
+  factStrings: FactStringsTable;
+  /** title id → title (see title-ids.ts) */
+  titleNames: TitleNamesTable;
+  /** hash of a title · its id → empty (see title-ids.ts) */
+  titleIds: TitleIdsTable;
   /** [setId, version] → the version's file count and licence figures */
   setFacts: SetFactsTable;
-  /** folded word, 0, title → empty: the word-prefix search index (search/title-index.ts owns its key format) */
+  /** [setId, version] → what the set page shows of the version's manifest (see version-page.ts) */
+  versionPages: Database<VersionPageFacts, [string, number]>;
+  /** folded word, 0, title id → empty: the word-prefix search index (search/title-index.ts owns its key format) */
   titleWords: Database<Buffer, Buffer>;
 }
 
@@ -74,7 +86,10 @@ export function openCatalogueTables(dataDir: string): CatalogueTables {
   const dir = path.join(path.resolve(dataDir), LMDB_FOLDER);
   mkdirSync(dir, { recursive: true });
   // lmdb-js takes a path with an extension for a file name unless told otherwise.
-  const env = open({ path: dir, maxDbs: MAX_TABLES, noSubdir: false });
+  // No read-ahead: reads are B-tree page hops all over a file many times the size of a page, and
+  // read-ahead filled the map (and RSS) with neighbouring pages no request asked for.
+  // (lmdb-js reads `noReadAhead`, MDB_NORDAHEAD, but its types do not list it.)
+  const env = open({ path: dir, maxDbs: MAX_TABLES, noSubdir: false, ...({ noReadAhead: true } as object) });
   return {
     env,
     sets: env.openDB({ name: 'sets' }),
@@ -96,11 +111,16 @@ export function openCatalogueTables(dataDir: string): CatalogueTables {
     swarmHistory: env.openDB({ name: 'swarm-history' }),
     observations: env.openDB({ name: 'observations' }),
     copyHistory: env.openDB({ name: 'copy-history' }),
-    setFiles: env.openDB({ name: 'set-files' }),
-    setOrder: env.openDB({ name: 'set-order' }),
+    legacySetFiles: env.openDB({ name: 'set-files' }),
+    legacySetOrder: env.openDB({ name: 'set-order' }),
+    setRows: env.openDB({ name: 'set-rows', keyEncoding: 'binary', encoding: 'binary' }),
+    factStrings: env.openDB({ name: 'set-fact-strings' }),
+    titleNames: env.openDB({ name: 'title-names', keyEncoding: 'uint32', encoding: 'binary' }),
+    titleIds: env.openDB({ name: 'title-ids', keyEncoding: 'binary', encoding: 'binary' }),
     setFacts: env.openDB({ name: 'set-facts' }),
     setSeeders: env.openDB({ name: 'set-seeders-history' }),
     titleWords: env.openDB({ name: 'title-words', keyEncoding: 'binary', encoding: 'binary' }),
+    versionPages: env.openDB({ name: 'version-pages' }),
   };
 }
 

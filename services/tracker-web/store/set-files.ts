@@ -1,14 +1,21 @@
 /**
- * The files of each set version, by title, in LMDB: what the set page pages through and
+ * The files of each set version, in title order, in LMDB: what the set page pages through and
  * searches, and the licence, author and upload date the file page shows. A page reads at most
- * a page of records (or a bounded run of keys when searching), never the whole manifest, so a
+ * a page of rows (or a bounded run of rows when searching), never the whole manifest, so a
  * million-file set costs the same per request as a small one. Written with each publish; a
  * version published before this table existed is indexed from its manifest on first read.
+ *
+ * Store format 3: one binary row per file keyed by the version's number and the file's position,
+ * holding numbers where format 2 held strings (the title's id, the volume's number, media type,
+ * licence and author by number, the upload time in seconds, the path only when it does not
+ * follow from the title): about 60 bytes a file where format 2 took about 600. An exact title
+ * is found by binary search over positions (about 20 reads at a million files).
  */
 import type { Database, RootDatabase } from 'lmdb';
 import type { Manifest } from '../../../shared/formats/manifest.ts';
-import { prefixRange } from './open-lmdb.ts';
+import { derivedPath } from './file-index.ts';
 import type { FileLocation } from './records.ts';
+import type { TitleIds } from './title-ids.ts';
 
 /** What a publish knows of a file beyond where its bytes sit (from the manifest). */
 export interface FileFacts {
@@ -57,17 +64,11 @@ export interface SetFileSearch {
   complete: boolean;
 }
 
-/** A row as stored: a tuple, about half the bytes and write time of an object with its field names. */
-type StoredRow = [sha1: string, path: string, size: number, volume: string, mime: string, license: string | null, author: string | null, uploaded: string];
-export type SetFilesTable = Database<StoredRow, [string, number, string]>;
-/** [setId, version, position in title order] → title: a page is a range read however deep it is. */
-export type SetOrderTable = Database<string, [string, number, number]>;
+/** [versionNo(u32) · position in title order(u32)] → one file, binary (see encodeRow). */
+export type SetRowsTable = Database<Buffer, Buffer>;
 export type SetFactsTable = Database<SetVersionFacts, [string, number]>;
-
-function rowOf(title: string, v: StoredRow): SetFileRow {
-  const [sha1, path, size, volume, mime, license, author, uploaded] = v;
-  return { title, sha1, path, size, volume, mime, license, author, uploaded };
-}
+/** [0, no] → string and [1, string] → no: the media types, licences and authors rows refer to by number. */
+export type FactStringsTable = Database<string | number, [number, string | number]>;
 
 /** A file as a publish hands it over: location plus, from current publishers, its facts. */
 export type PublishedFile = FileLocation & Partial<FileFacts>;
@@ -82,7 +83,12 @@ export function licenceCounts(files: Iterable<{ license?: string | null; size: n
     c.bytes += f.size;
     by.set(licence, c);
   }
-  return [...by.values()].sort((a, b) => b.files - a.files || String(a.licence).localeCompare(String(b.licence)));
+  return sortLicences(by.values());
+}
+
+/** Most files first, then by name: the order the set page lists licences in. */
+function sortLicences(counts: Iterable<LicenceCount>): LicenceCount[] {
+  return [...counts].sort((a, b) => b.files - a.files || String(a.licence).localeCompare(String(b.licence)));
 }
 
 /** The files in the order the list shows them: by title (UTF-16 code units, as JavaScript compares). */
@@ -90,69 +96,234 @@ export function inTitleOrder<T extends { title: string }>(files: readonly T[]): 
   return [...files].sort((a, b) => (a.title < b.title ? -1 : a.title > b.title ? 1 : 0));
 }
 
-/**
- * Writes one version's files (already in title order: see inTitleOrder) and figures; call
- * inside the publish transaction so a version is never visible without its file list.
- */
-export function putSetFilesSync(t: SetFileTables, setId: string, version: number, ordered: Iterable<PublishedFile>): void {
-  // One pass over an iterable: a split version's files stream from its lists, never one array.
-  let i = 0;
-  function* written(): Generator<PublishedFile> {
-    for (const f of ordered) {
-      t.files.putSync([setId, version, f.title], [f.sha1, f.path, f.size, f.volume, f.mime ?? '', f.license ?? null, f.author ?? null, f.uploaded ?? '']);
-      t.order.putSync([setId, version, i], f.title);
-      i++;
-      yield f;
-    }
-  }
-  const licences = licenceCounts(written());
-  t.facts.putSync([setId, version], { files: i, licences });
+const SHA1_BYTES = 20;
+/** Row layout: titleId(u32) sha1(20) size(u48) volumeNo(u32) mime(u32) licence(u32) author(u32) uploaded(u32 s) flags(u8) [path] [uploaded text]. */
+const AT_SHA1 = 4;
+const AT_SIZE = AT_SHA1 + SHA1_BYTES;
+const AT_VOLUME = AT_SIZE + 6;
+const AT_MIME = AT_VOLUME + 4;
+const AT_LICENCE = AT_MIME + 4;
+const AT_AUTHOR = AT_LICENCE + 4;
+const AT_UPLOADED = AT_AUTHOR + 4;
+const AT_FLAGS = AT_UPLOADED + 4;
+const FIXED = AT_FLAGS + 1;
+/** The path does not follow from the title: it follows the fixed fields (u16 length, bytes). */
+const FLAG_PATH = 1;
+/** The upload time is not a whole-second UTC timestamp: its text follows (u8 length, bytes). */
+const FLAG_UPLOADED_TEXT = 2;
+const CANONICAL_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
+/** Fact strings kept in memory each way; a catalogue has few media types and licences, and authors beyond this are read again. */
+const MAX_CACHED_STRINGS = 50_000;
+
+function rowKey(versionNo: number, position: number): Buffer {
+  const k = Buffer.allocUnsafe(8);
+  k.writeUInt32BE(versionNo, 0);
+  k.writeUInt32BE(position, 4);
+  return k;
 }
 
-/** The tables of the per-version file lists. */
-export interface SetFileTables {
-  files: SetFilesTable;
-  order: SetOrderTable;
-  facts: SetFactsTable;
+/** Seconds since 1970 when the text is a whole-second UTC timestamp that prints back the same, else null. */
+function uploadSeconds(text: string): number | null {
+  if (!CANONICAL_TIME.test(text)) return null;
+  const ms = Date.parse(text);
+  if (!Number.isFinite(ms) || ms < 0 || ms / 1000 >= 2 ** 32) return null;
+  return new Date(ms).toISOString().replace('.000Z', 'Z') === text ? ms / 1000 : null;
 }
 
-/** Reads the per-version file lists; see the module comment. */
+/** What the set-file rows need from the rest of the store. */
+export interface SetFileDeps {
+  titles: TitleIds;
+  /** The number a set version has in per-file rows, undefined for an unknown version. */
+  versionNo(setId: string, version: number): number | undefined;
+  /** A volume's number (a published volume always has one). */
+  volumeNo(infoHash: string): number;
+  /** The info hash of a volume number. */
+  volumeOfNo(no: number): string | undefined;
+  /** The manifest of a version, for versions published before this index existed. */
+  manifestOf(setId: string, version: number): Manifest | undefined;
+}
+
+/** Reads and writes the per-version file lists; see the module comment. */
 export class SetFileIndex {
+  private readonly stringNo = new Map<string, number>();
+  private readonly stringOf = new Map<number, string>();
+
   constructor(
     private readonly env: RootDatabase,
     private readonly t: SetFileTables,
-    /** The manifest of a version, for versions published before this index existed. */
-    private readonly manifestOf: (setId: string, version: number) => Manifest | undefined,
+    private readonly deps: SetFileDeps,
   ) {}
+
+  /** Forgets what is cached from the tables (after a write transaction failed). */
+  forgetCached(): void {
+    this.stringNo.clear();
+    this.stringOf.clear();
+    this.deps.titles.reset();
+  }
+
+  private remember(no: number, text: string): void {
+    if (this.stringNo.size >= MAX_CACHED_STRINGS) this.forgetStrings();
+    this.stringNo.set(text, no);
+    this.stringOf.set(no, text);
+  }
+
+  private forgetStrings(): void {
+    this.stringNo.clear();
+    this.stringOf.clear();
+  }
+
+  /** The number of a fact string, handed out on first use (inside a write transaction); 0 for null. */
+  private numberOfSync(text: string | null): number {
+    if (text === null) return 0;
+    let no = this.stringNo.get(text) ?? (this.t.strings.get([1, text]) as number | undefined);
+    if (no === undefined) {
+      no = 1;
+      for (const key of this.t.strings.getKeys({ start: [0, Number.MAX_SAFE_INTEGER], end: [0, 0], reverse: true, limit: 1 })) no = (key[1] as number) + 1;
+      this.t.strings.putSync([0, no], text);
+      this.t.strings.putSync([1, text], no);
+    }
+    this.remember(no, text);
+    return no;
+  }
+
+  private stringOfNo(no: number): string | null {
+    if (no === 0) return null;
+    let text = this.stringOf.get(no);
+    if (text === undefined) {
+      text = (this.t.strings.get([0, no]) as string | undefined) ?? '';
+      this.remember(no, text);
+    }
+    return text;
+  }
+
+  /**
+   * Writes one version's files (already in title order: see inTitleOrder) and figures; call
+   * inside the publish transaction so a version is never visible without its file list.
+   * `append`: the version is the newest (the publish path), so its rows go at the table's end;
+   * `ids`: the titles' ids when the caller has them already.
+   */
+  putSync(setId: string, version: number, ordered: Iterable<PublishedFile>, o: { append?: boolean; ids?: ReadonlyMap<string, number> } = {}): void {
+    const versionNo = this.deps.versionNo(setId, version);
+    if (versionNo === undefined) throw new Error(`set files: ${setId} v${version} has no version number`);
+    // One pass: a split version's files stream from its lists, merged in title order, never one array.
+    let i = 0;
+    const licences = new Map<string | null, LicenceCount>();
+    for (const f of ordered) {
+      const l = licences.get(f.license ?? null) ?? { licence: f.license ?? null, files: 0, bytes: 0 };
+      l.files++;
+      l.bytes += f.size;
+      licences.set(l.licence, l);
+      const id = o.ids?.get(f.title) ?? this.deps.titles.assignSync(f.title).id;
+      const explicitPath = f.path !== derivedPath(f.title);
+      const pathBytes = explicitPath ? Buffer.from(f.path, 'utf8') : null;
+      const uploadedText = f.uploaded ?? '';
+      const seconds = uploadSeconds(uploadedText);
+      const uploadedBytes = seconds === null ? Buffer.from(uploadedText, 'utf8').subarray(0, 255) : null;
+      const v = Buffer.allocUnsafe(FIXED + (pathBytes ? 2 + pathBytes.length : 0) + (uploadedBytes ? 1 + uploadedBytes.length : 0));
+      v.writeUInt32BE(id, 0);
+      v.write(f.sha1, AT_SHA1, SHA1_BYTES, 'hex');
+      v.writeUIntBE(f.size, AT_SIZE, 6);
+      v.writeUInt32BE(this.deps.volumeNo(f.volume), AT_VOLUME);
+      v.writeUInt32BE(this.numberOfSync(f.mime ?? ''), AT_MIME);
+      v.writeUInt32BE(this.numberOfSync(f.license ?? null), AT_LICENCE);
+      v.writeUInt32BE(this.numberOfSync(f.author ?? null), AT_AUTHOR);
+      v.writeUInt32BE(seconds ?? 0, AT_UPLOADED);
+      v[AT_FLAGS] = (pathBytes ? FLAG_PATH : 0) | (uploadedBytes ? FLAG_UPLOADED_TEXT : 0);
+      let at = FIXED;
+      if (pathBytes) {
+        v.writeUInt16BE(pathBytes.length, at);
+        at += 2 + pathBytes.copy(v, at + 2);
+      }
+      if (uploadedBytes) {
+        v[at] = uploadedBytes.length;
+        uploadedBytes.copy(v, at + 1);
+      }
+      this.t.rows.putSync(rowKey(versionNo, i), v, { append: o.append === true });
+      i++;
+    }
+    this.t.facts.putSync([setId, version], { files: i, licences: sortLicences(licences.values()) });
+  }
+
+  private decode(v: Uint8Array, title?: string): SetFileRow {
+    const b = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+    const t = title ?? this.deps.titles.title(b.readUInt32BE(0)) ?? '';
+    const flags = b[AT_FLAGS]!;
+    let at = FIXED;
+    let path = '';
+    if (flags & FLAG_PATH) {
+      const n = b.readUInt16BE(at);
+      path = b.toString('utf8', at + 2, at + 2 + n);
+      at += 2 + n;
+    } else {
+      path = derivedPath(t);
+    }
+    const uploaded = flags & FLAG_UPLOADED_TEXT ? b.toString('utf8', at + 1, at + 1 + b[at]!) : new Date(b.readUInt32BE(AT_UPLOADED) * 1000).toISOString().replace('.000Z', 'Z');
+    return {
+      title: t,
+      sha1: b.toString('hex', AT_SHA1, AT_SHA1 + SHA1_BYTES),
+      path,
+      size: b.readUIntBE(AT_SIZE, 6),
+      volume: this.deps.volumeOfNo(b.readUInt32BE(AT_VOLUME)) ?? '',
+      mime: this.stringOfNo(b.readUInt32BE(AT_MIME)) ?? '',
+      license: this.stringOfNo(b.readUInt32BE(AT_LICENCE)),
+      author: this.stringOfNo(b.readUInt32BE(AT_AUTHOR)),
+      uploaded,
+    };
+  }
 
   /** The version's figures (indexing it first if it predates the index), or undefined for an unknown version. */
   versionFacts(setId: string, version: number): SetVersionFacts | undefined {
     const known = this.t.facts.get([setId, version]);
     if (known) return known;
-    const manifest = this.manifestOf(setId, version);
-    if (!manifest) return undefined;
+    const manifest = this.deps.manifestOf(setId, version);
+    if (!manifest || this.deps.versionNo(setId, version) === undefined) return undefined;
     const list: PublishedFile[] = manifest.files.map((f) => ({
       sha1: f.sha1, setId, version, title: f.title, path: f.path, size: f.size, volume: f.volume,
       mime: f.mime, license: f.license, author: f.author, uploaded: f.uploadTimestamp,
     }));
     // Once per old version, in one transaction; every later read is a range read.
     const ordered = inTitleOrder(list);
-    this.env.transactionSync(() => putSetFilesSync(this.t, setId, version, ordered));
+    try {
+      this.env.transactionSync(() => this.putSync(setId, version, ordered));
+    } catch (err) {
+      this.forgetCached();
+      throw err;
+    }
     return this.t.facts.get([setId, version]);
   }
 
-  /** `limit` files from position `offset`, in title order: two range reads of `limit` entries, however deep. */
+  /** `limit` files from position `offset`, in title order: one range read of `limit` rows, however deep. */
   page(setId: string, version: number, offset: number, limit: number): SetFileRow[] {
-    if (!this.versionFacts(setId, version)) return [];
-    const titles = [...this.t.order.getRange({ start: [setId, version, offset], end: [setId, version, offset + limit] })].map((e) => e.value);
-    return titles.flatMap((title) => this.get(setId, version, title) ?? []);
+    const no = this.versionFacts(setId, version) && this.deps.versionNo(setId, version);
+    if (!no) return [];
+    return [...this.t.rows.getRange({ start: rowKey(no, offset), end: rowKey(no, offset + limit) })].map((e) => this.decode(e.value));
   }
 
-  /** One file of a version by exact title. */
+  /** The title at one position of a version's list. */
+  private titleAt(no: number, position: number): string | undefined {
+    const v = this.t.rows.get(rowKey(no, position));
+    return v ? this.deps.titles.title(Buffer.from(v.buffer, v.byteOffset, v.byteLength).readUInt32BE(0)) : undefined;
+  }
+
+  /** One file of a version by exact title (binary search over positions: the list is in title order). */
   get(setId: string, version: number, title: string): SetFileRow | undefined {
-    if (!this.versionFacts(setId, version)) return undefined;
-    const value = this.t.files.get([setId, version, title]);
-    return value ? rowOf(title, value) : undefined;
+    const facts = this.versionFacts(setId, version);
+    const no = facts && this.deps.versionNo(setId, version);
+    if (!no) return undefined;
+    let lo = 0;
+    let hi = facts.files - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const at = this.titleAt(no, mid);
+      if (at === undefined) return undefined;
+      if (at === title) {
+        const v = this.t.rows.get(rowKey(no, mid));
+        return v ? this.decode(v, title) : undefined;
+      }
+      if (at < title) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return undefined;
   }
 
   /**
@@ -160,24 +331,31 @@ export class SetFileIndex {
    * `scanCap` titles in order: the work per request is bounded whatever the set's size.
    */
   search(setId: string, version: number, needle: string, o: { offset: number; limit: number; scanCap: number }): SetFileSearch {
-    if (!this.versionFacts(setId, version)) return { rows: [], matches: 0, scanned: 0, complete: true };
+    const no = this.versionFacts(setId, version) && this.deps.versionNo(setId, version);
+    if (!no) return { rows: [], matches: 0, scanned: 0, complete: true };
     const wanted = needle.replace(/_/g, ' ').toLowerCase();
-    const titles: string[] = [];
+    const rows: SetFileRow[] = [];
     let matches = 0;
     let scanned = 0;
     let complete = true;
-    for (const key of this.t.files.getKeys({ ...prefixRange([setId, version]), limit: o.scanCap + 1 })) {
+    for (const { value } of this.t.rows.getRange({ start: rowKey(no, 0), end: rowKey(no + 1, 0), limit: o.scanCap + 1 })) {
       if (scanned === o.scanCap) {
         complete = false;
         break;
       }
       scanned++;
-      const title = key[2];
+      const title = this.deps.titles.title(value.readUInt32BE(0)) ?? '';
       if (!title.toLowerCase().includes(wanted)) continue;
-      if (matches >= o.offset && titles.length < o.limit) titles.push(title);
+      if (matches >= o.offset && rows.length < o.limit) rows.push(this.decode(value, title));
       matches++;
     }
-    const rows = titles.flatMap((title) => this.get(setId, version, title) ?? []);
     return { rows, matches, scanned, complete };
   }
+}
+
+/** The tables of the per-version file lists. */
+export interface SetFileTables {
+  rows: SetRowsTable;
+  facts: SetFactsTable;
+  strings: FactStringsTable;
 }

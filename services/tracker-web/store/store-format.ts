@@ -1,19 +1,25 @@
 /**
  * The store's format, checked when it opens. Format 2 keeps the per-file index as compact
- * binary rows (file-index.ts). A format-1 store (per-file rows keyed by hex SHA-1, set id and
- * title, with msgpack values) is migrated in place: the index is rebuilt from the manifests
- * and volume torrents the store holds (the source of truth), then the old tables are
- * emptied. A store from a newer Seedbank is refused rather than misread.
+ * binary rows (file-index.ts). Format 3 numbers titles (title-ids.ts) and keeps the set file
+ * lists as binary rows by version number and position (set-files.ts), and the word search
+ * keys hold title ids. A format-1 store (per-file rows keyed by hex SHA-1, set id and title,
+ * with msgpack values) is migrated in place: the index is rebuilt from the manifests and
+ * volume torrents the store holds (the source of truth), then the old tables are emptied. A
+ * format-2 store has its file lists rewritten from its format-2 lists; its word search is
+ * rebuilt in the background by the server (the index's own format says it is stale). A store
+ * from a newer Seedbank is refused rather than misread.
  */
 import { declaredFormat, parseManifest, type ManifestFile } from '../../../shared/formats/manifest.ts';
 import { parseSplitManifest, SPLIT_MANIFEST_FORMAT } from '../../../shared/formats/split-manifest.ts';
 import { SeedbankError } from '../../../shared/errors.ts';
-import type { CatalogueTables } from './open-lmdb.ts';
+import { prefixRange, type CatalogueTables } from './open-lmdb.ts';
+import { SetFileIndex, type PublishedFile } from './set-files.ts';
+import { TitleIds } from './title-ids.ts';
 import { indexVersionFiles } from './version-index.ts';
 import { listRecordsSync, type VersionParts } from './version-parts.ts';
 
 /** The format this code writes. */
-export const STORE_FORMAT = 2;
+export const STORE_FORMAT = 3;
 const FORMAT_KEY = 'format';
 
 /** Migrates a format-1 store, marks a new one, refuses a newer one. */
@@ -26,7 +32,8 @@ export function ensureStoreFormat(t: CatalogueTables, parts: VersionParts): void
   const hasData = t.versions.getKeysCount({ limit: 1 }) > 0 || t.legacyFilesBySha1.getKeysCount({ limit: 1 }) > 0;
   if (hasData) {
     try {
-      migrateFromFormat1(t, parts);
+      if (format === undefined) migrateFromFormat1(t, parts);
+      migrateSetFilesFromFormat2(t);
     } catch (err) {
       throw new SeedbankError('STORE_MIGRATION_FAILED', `the catalogue store could not be moved to format ${STORE_FORMAT}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
@@ -37,7 +44,8 @@ export function ensureStoreFormat(t: CatalogueTables, parts: VersionParts): void
 /** Rebuilds the per-file index of every version from its manifest, numbering versions and volumes. */
 function migrateFromFormat1(t: CatalogueTables, parts: VersionParts): void {
   t.env.transactionSync(() => {
-    for (const db of [t.fileIndex, t.titleIndex, t.categoryIndex, t.categories, t.versionNumbers, t.volumeNumbers]) db.clearSync();
+    // Set file rows are keyed by version number: they are indexed again from the manifests on first read.
+    for (const db of [t.fileIndex, t.titleIndex, t.categoryIndex, t.categories, t.versionNumbers, t.volumeNumbers, t.setRows, t.setFacts]) db.clearSync();
     t.storeInfo.removeSync('nextCategoryNo');
     let volumeNo = 0;
     for (const { key, value } of [...t.volumes.getRange()]) {
@@ -80,5 +88,39 @@ function migrateFromFormat1(t: CatalogueTables, parts: VersionParts): void {
     t.storeInfo.putSync('nextCategoryNo', categoryNo + 1);
     t.legacyFilesBySha1.clearSync();
     t.legacyTitles.clearSync();
+  });
+}
+
+/** A format-2 set file row: [sha1, path, size, volume, mime, license, author, uploaded]. */
+type Format2Row = [string, string, number, string, string, string | null, string | null, string];
+
+/**
+ * Rewrites the format-2 file lists ([setId, version, title] rows plus a position table) as
+ * format-3 rows, a version per transaction, then empties the old tables.
+ */
+function migrateSetFilesFromFormat2(t: CatalogueTables): void {
+  const titles = new TitleIds(t.titleNames, t.titleIds);
+  const index = new SetFileIndex(t.env, { rows: t.setRows, facts: t.setFacts, strings: t.factStrings }, {
+    titles,
+    versionNo: (setId, version) => t.versions.get([setId, version])?.no,
+    volumeNo: (ih) => t.volumes.get(ih)?.no ?? 0,
+    volumeOfNo: (no) => t.volumeNumbers.get(no),
+    manifestOf: () => undefined,
+  });
+  const listed = [...t.legacySetOrder.getKeys()].filter((k) => k[2] === 0).map((k) => [k[0], k[1]] as const);
+  for (const [setId, version] of listed) {
+    if (t.versions.get([setId, version])?.no === undefined) continue; // a version without a number has no rows to keep
+    const files: PublishedFile[] = [];
+    for (const { value: title } of t.legacySetOrder.getRange(prefixRange([setId, version]))) {
+      const row = t.legacySetFiles.get([setId, version, title]) as Format2Row | undefined;
+      if (!row) continue;
+      const [sha1, path, size, volume, mime, license, author, uploaded] = row;
+      files.push({ sha1, setId, version, title, path, size, volume, mime, license, author, uploaded });
+    }
+    t.env.transactionSync(() => index.putSync(setId, version, files));
+  }
+  t.env.transactionSync(() => {
+    t.legacySetFiles.clearSync();
+    t.legacySetOrder.clearSync();
   });
 }

@@ -1,11 +1,10 @@
 import { stringify as toYaml } from 'yaml';
-import type { SetFilesQuery, SetPageModel, TitleList, VersionView, VolumeView } from '../pages/view-models.ts';
+import type { SetFilesQuery, SetPageModel, VersionView, VolumeView } from '../pages/view-models.ts';
 import { setActions, volumeMagnet } from './set-actions.ts';
 import { setFilesSection } from './set-files-model.ts';
 import { regionLabel, summarizeSet, type ViewSources } from './set-summaries.ts';
-import { unportableNamesView, unportableSplitView } from './unportable-model.ts';
 
-/** Versions whose title lists are shown (each costs a manifest read, or a split version's kept excerpt); older ones show their counts only. */
+/** Versions whose title lists are shown (each a small record written at publish); older ones show their counts only. */
 const VERSIONS_WITH_TITLES = 1;
 /** Titles listed per kind of change; the count says how many there are in all. */
 const TITLES_PER_CHANGE = 50;
@@ -14,24 +13,20 @@ const PLOT_BUCKET_MS = 60 * 60 * 1000; // 1 hour
 /** How far back the seeders plot looks. */
 const PLOT_WINDOW_MS = 30 * 24 * 3600 * 1000; // 30 days
 
-/** A kind of change: the count from the version's record (a split version keeps only the first titles). */
-const list = (titles: string[], count: number): TitleList => ({ count, titles: titles.slice(0, TITLES_PER_CHANGE) });
-
 /** The set page's data with one page of its file list (the first, unfiltered, by default), or null for an unknown set. */
 export function setModel(src: ViewSources, setId: string, baseUrl: string, filesQuery: SetFilesQuery = { q: '', under: false, page: 1 }): SetPageModel | null {
   const record = src.store.getSet(setId);
   const latest = record ? src.store.getVersion(setId, record.latestVersion) : undefined;
   if (!record || !latest) return null;
   const row = { ...record, latest };
-  // The head of any manifest format: a split (/3) version's files are in its lists, never read whole here.
-  const latestManifest = src.store.versionManifest(setId, latest.version);
-  const manifest = latestManifest?.head;
-  const recipe = manifest?.recipe ?? {};
+  // Recipe, source, change samples and the unportable note were worked out at publish: no manifest is parsed here.
+  const page = src.store.versionPage(setId, latest.version);
+  const recipe = page?.recipe ?? {};
   const selection = (recipe.selection ?? {}) as { categories?: Array<{ name: string; depth: number }>; excludeCategories?: string[]; mimeTypes?: string[]; shard?: string };
 
   const records = src.store.getVersions(setId).sort((a, b) => b.version - a.version);
   const versions: VersionView[] = records.map((v, i) => {
-    const c = i < VERSIONS_WITH_TITLES ? src.store.changesExcerpt(setId, v.version) : undefined;
+    const c = i < VERSIONS_WITH_TITLES ? src.store.versionPage(setId, v.version)?.changes : undefined;
     return {
       n: v.version,
       builtAt: v.builtAt,
@@ -41,12 +36,7 @@ export function setModel(src: ViewSources, setId: string, baseUrl: string, files
         v.parent === null
           ? null
           : c
-            ? {
-                added: list(c.added, v.changes.added),
-                removed: list(c.removed, v.changes.removed),
-                changed: list(c.changed, v.changes.changed),
-                renamed: { count: v.changes.renamed, titles: c.renamed.slice(0, TITLES_PER_CHANGE) },
-              }
+            ? { added: c.added, removed: c.removed, changed: c.changed, renamed: c.renamed }
             : {
                 added: { count: v.changes.added, titles: [] },
                 removed: { count: v.changes.removed, titles: [] },
@@ -60,7 +50,7 @@ export function setModel(src: ViewSources, setId: string, baseUrl: string, files
     infoHash: v.infoHash,
     bytes: v.size,
     files: v.files,
-    magnetUri: volumeMagnet(v.infoHash, baseUrl, manifest?.source.uploadBase ?? null),
+    magnetUri: volumeMagnet(v.infoHash, baseUrl, page?.source?.uploadBase ?? null),
     torrentUrl: `${baseUrl}/torrents/${v.infoHash}.torrent`,
     seedersNow: src.swarms.counts(v.infoHash).seedingHosts,
     copiesNow: src.copies.volumeCopies(v.infoHash),
@@ -82,7 +72,7 @@ export function setModel(src: ViewSources, setId: string, baseUrl: string, files
   if (region) summary.push({ term: 'Region', detail: region });
   if (selection.mimeTypes?.length) summary.push({ term: 'Media types', detail: selection.mimeTypes.join(', ') });
   summary.push({ term: 'Copy target', detail: String(row.copyTarget) });
-  if (manifest) summary.push({ term: 'Source', detail: `${manifest.source.siteName} (${manifest.source.wiki})` });
+  if (page?.source) summary.push({ term: 'Source', detail: `${page.source.siteName} (${page.source.wiki})` });
 
   return {
     now: src.now().toISOString(),
@@ -95,13 +85,7 @@ export function setModel(src: ViewSources, setId: string, baseUrl: string, files
     seedersOverTime: [...buckets].sort(([a], [b]) => a - b).map(([t, n]) => ({ at: new Date(t).toISOString(), seeders: n })),
     copiesHistogram: [...(stats?.histogram ?? new Map<number, number>())].sort(([a], [b]) => a - b).map(([copies, files]) => ({ copies, files })),
     ...(stats ? { copiesModes: { mode: stats.copiesMode, otherMin: stats.otherMin } } : {}),
-    ...(latestManifest
-      ? {
-          unportableNames: latestManifest.whole
-            ? unportableNamesView(latestManifest.whole)
-            : unportableSplitView(latestManifest.head.volumes, (ih) => src.store.volumeFiles(setId, latest.version, ih)),
-        }
-      : {}),
+    ...(page?.unportable ? { unportableNames: page.unportable } : {}),
     feeds: {
       rssUrl: `${baseUrl}/sets/${encodeURIComponent(setId)}/feed.rss`,
       atomUrl: `${baseUrl}/sets/${encodeURIComponent(setId)}/feed.atom`,

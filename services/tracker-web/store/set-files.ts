@@ -13,6 +13,7 @@
  */
 import type { Database, RootDatabase } from 'lmdb';
 import type { Manifest } from '../../../shared/formats/manifest.ts';
+import { SeedbankError } from '../../../shared/errors.ts';
 import { derivedPath } from './file-index.ts';
 import type { FileLocation } from './records.ts';
 import type { TitleIds } from './title-ids.ts';
@@ -204,7 +205,7 @@ export class SetFileIndex {
    */
   putSync(setId: string, version: number, ordered: Iterable<PublishedFile>, o: { append?: boolean; ids?: ReadonlyMap<string, number> } = {}): void {
     const versionNo = this.deps.versionNo(setId, version);
-    if (versionNo === undefined) throw new Error(`set files: ${setId} v${version} has no version number`);
+    if (versionNo === undefined) throw new SeedbankError('INTERNAL', `set files: ${setId} v${version} has no version number`);
     // One pass: a split version's files stream from its lists, merged in title order, never one array.
     let i = 0;
     const licences = new Map<string | null, LicenceCount>();

@@ -117,6 +117,8 @@ export class Network {
   private readonly bySize: Int32Array;
   /** Live holders of each volume in the needs list (planAuto reads only these). */
   private claims: Record<string, number> = {};
+  /** Needs entries still short of their target counting claims: planAuto can add only these. */
+  private readonly openNeeds = new Set<number>();
   private smallestNeed = Infinity;
   private smallestNeedBytes = Infinity;
 
@@ -314,11 +316,13 @@ export class Network {
     // The claims of the needs' volumes, as holders() would answer them now; reports during
     // the tick add to them.
     this.claims = {};
+    this.openNeeds.clear();
     let covered = 0;
     for (const n of this.needs) {
       const live = this.liveHolders(Number(n.infoHash)).count;
       if (live > 0) this.claims[n.infoHash] = live;
       if (Math.max(n.copies, live) >= n.copyTarget) covered++;
+      else this.openNeeds.add(Number(n.infoHash));
       this.trace.listed(Number(n.infoHash), this.now);
     }
     this.trace.coveredInNeeds = covered;
@@ -367,6 +371,7 @@ export class Network {
         this.holders[v]!.push({ host, since: this.now });
         const ih = String(v);
         if (this.claims[ih] !== undefined || this.underCounted.has(v)) this.claims[ih] = (this.claims[ih] ?? 0) + 1;
+        if (this.openNeeds.has(v) && this.claims[ih]! >= this.target[v]!) this.openNeeds.delete(v);
       }
     }
     host.lastReportAt = this.now;
@@ -397,6 +402,11 @@ export class Network {
       : this.timing.queueFloor === 'always' ? Math.max(MIN_AUTO_DOWNLOADING_BYTES, (rate * AUTO_DOWNLOAD_HORIZON_MS) / 1000)
       : maxDownloadingBytes(host.rateMeasured ? rate : undefined);
     if (droppable === 0 && !(this.smallestNeed <= free)) return;
+    // planAuto adds only needs short of their target counting claims, and drops only to make
+    // room for one: with none this host does not already hold, its answer is empty.
+    let open = false;
+    for (const v of this.openNeeds) if (!host.holdings.has(v)) { open = true; break; }
+    if (!open) return;
     if (downloadingBytes > 0 && downloadingBytes + this.smallestNeedBytes > maxDownloading) return;
     // The catalogue answers the claims of every volume but this host's own; planAuto reads only
     // those of needs it does not hold, so the shared counts are the same answer.

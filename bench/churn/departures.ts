@@ -76,6 +76,11 @@ export class DepartureLog {
     return this.waiting.length;
   }
 
+  /** Departures not yet healed (each volume back once) that left more than `boundMs` before `now`: misses the heal figure cannot see. */
+  overdue(now: number, boundMs: number): number {
+    return this.waiting.filter((d) => !d.each && now - d.at > boundMs).length;
+  }
+
   /** Heal times from the departure. */
   get healed(): number[] {
     return this.heals.map((h) => h.ms);

@@ -16,7 +16,8 @@ import { DEFAULT_AUTO_MIN_HOSTING_MS, DEFAULT_POLL_INTERVAL_MS } from '../client
 import { DEFAULT_CENSUS_INTERVAL_MS, DEFAULT_COPY_MAX_AGE_MS } from '../services/tracker-web/redundancy/census-runner.ts';
 import { Network, plannedSize, type Host } from './churn/network.ts';
 import { DEFAULT_PARAMS, drawHost, exponential, makeVolumes, randomSource, type ChurnParams } from './churn/population.ts';
-import { DepartureLog, percentile } from './churn/departures.ts';
+import { DepartureLog, percentile, type Heal } from './churn/departures.ts';
+import { MAX_NEEDS } from '../services/tracker-web/redundancy/needs.ts';
 import { DEFAULT_PRESENCE_WINDOW_MS } from '../services/tracker-web/redundancy/presence.ts';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -35,8 +36,10 @@ const { values } = parseArgs({
     'leave-per-day': { type: 'string' },
     'return-share': { type: 'string' },
     quiet: { type: 'boolean' },
+    misses: { type: 'boolean' },
     rules: { type: 'string', default: 'current' },
     presence: { type: 'string', default: 'on' },
+    'queue-floor': { type: 'string', default: 'unmeasured' },
   },
 });
 const num = (v: string | undefined, d: number) => (v === undefined ? d : Number(v));
@@ -55,7 +58,9 @@ for (const [k, v] of Object.entries(p)) if (!Number.isFinite(v) || v < 0) throw 
 
 if (values.rules !== 'current' && values.rules !== 'before') throw new Error(`--rules must be current or before, not ${values.rules}`);
 if (values.presence !== 'on' && values.presence !== 'off') throw new Error(`--presence must be on (copies of a host not seen for ${DEFAULT_PRESENCE_WINDOW_MS / 60000} min stop counting) or off (only the 6 h copy window), not ${values.presence}`);
+if (values['queue-floor'] !== 'unmeasured' && values['queue-floor'] !== 'always') throw new Error(`--queue-floor must be unmeasured (the 8 GiB download queue floor only for a host that has measured no rate) or always (the rule before), not ${values['queue-floor']}`);
 const timing = {
+  queueFloor: values['queue-floor'] as 'unmeasured' | 'always',
   rules: values.rules as 'current' | 'before',
   tickMs: DEFAULT_POLL_INTERVAL_MS / TICKS_PER_POLL,
   pollIntervalMs: DEFAULT_POLL_INTERVAL_MS,
@@ -108,7 +113,7 @@ const healBoundMs = noticeMs + 2 * timing.pollIntervalMs + maxVolume / medianRat
 
 const log = (l: string) => process.stdout.write(`${l}\n`);
 log(`sim:churn: ${p.hosts} hosts, ${p.volumes} volumes (${(neededBytes / 1e15).toFixed(2)} PB with their copy targets), ` +
-  `offer ${p.offerRatio}x, ${p.days} days, seed ${p.seed}, ${values.rules} rules; polls every ${timing.pollIntervalMs / 60000} min, census every ` +
+  `offer ${p.offerRatio}x, ${p.days} days, seed ${p.seed}, ${values.rules} rules, queue floor ${timing.queueFloor}; polls every ${timing.pollIntervalMs / 60000} min, census every ` +
   `${timing.censusIntervalMs / 60000} min, copies forgotten ${timing.copyMaxAgeMs / HOUR_MS} h after the last audit` +
   `${values.presence === 'on' ? ` or ${timing.presenceWindowMs / 60000} min after a host was last seen` : ' (presence rule off)'}`);
 
@@ -152,6 +157,17 @@ for (let tick = 0; net.now < endMs; tick++) {
   }
 }
 
+/** One heal in words: the departure, and the stages of the volume that came back to target last (minutes after the departure). */
+function describeHeal(h: Heal): string {
+  const l = h.last;
+  const m = (t: number) => (t < 0 ? '-' : `${((t - h.at) / 60000).toFixed(0)}`);
+  return `host ${h.hostId} (quota ${(h.quota / 1e12).toFixed(1)} TB, ${h.volumeCount} counted volumes) left on day ${(h.at / DAY_MS).toFixed(2)}, ` +
+    `healed after ${(h.ms / 60000).toFixed(0)} min, bound ${((noticeMs + 2 * timing.pollIntervalMs + h.fetchMs) / 60000).toFixed(0)} min ` +
+    `(expired at +${m(h.expiresAt)}). Last volume ${l.v} (target ${l.target}, ${(l.size / 1e9).toFixed(1)} GB): under at +${m(l.underAt)} ` +
+    `by host ${l.fellUnderBy}${l.fellUnderBy === h.hostId ? ' (this one)' : ''} (${l.underCount} volumes under then), in needs +${m(l.inNeedsAt)}, first add +${m(l.firstAddAt)}, last add +${m(l.lastAddAt)} ` +
+    `(${l.adds} adds), download done +${m(l.lastCompleteAt)}, counted +${m(l.atTargetAt)}`;
+}
+
 function pct(x: number): string {
   return `${(x * 100).toFixed(2)}%`;
 }
@@ -173,10 +189,36 @@ log(`  departures: ${heals.length} healed, ${departures.pending} still waiting, 
   `max ${(Math.max(0, ...heals) / HOUR_MS).toFixed(1)} h; within the bound (${(healBoundMs / HOUR_MS).toFixed(1)} h = ${values.presence === 'on' ? 'presence' : 'copy'} window + census + 2 polls + the largest volume at the median rate): ${heals.length ? pct(within / heals.length) : 'n/a'}; ` +
   `within window + census + 2 polls + the healing download's own transfer time: ${heals.length ? pct(withinOwn / heals.length) : 'n/a'}, ` +
   `+ its time from being added (queue included): ${heals.length ? pct(withinFetch / heals.length) : 'n/a'}`);
+log(`  departures not healed at the end although they left more than the bound plus a 7 GB volume at 10 Mbit/s ago: ` +
+  `${departures.overdue(net.now, noticeMs + 2 * timing.pollIntervalMs + 7e9 / 1250)} (likely misses; the others left too recently to judge)`);
 const afterExpiry = departures.healedAfterExpiry;
 log(`  after the census forgot a departed host's copies, back at target in p50 ${(percentile(afterExpiry, 0.5) / 60000).toFixed(0)} min, ` +
   `p95 ${(percentile(afterExpiry, 0.95) / 60000).toFixed(0)} min, max ${(Math.max(0, ...afterExpiry) / 60000).toFixed(0)} min ` +
   `(a ${(maxVolume / 1e9).toFixed(1)} GB volume takes ${(maxVolume / medianRate / 60000).toFixed(0)} min at the median host's rate)`);
+const covered = net.trace.coveredInNeedsSum / Math.max(1, net.trace.rankings);
+log(`  needs list: on average ${covered.toFixed(0)} of its ${MAX_NEEDS} entries already had holders (copies or live claims) up to their target`);
+const late = (h: Heal) => h.ms > noticeMs + 2 * timing.pollIntervalMs + h.fetchMs;
+const together = departures.healsTogether;
+log(`  read as every volume at target at one moment (the reading before): ${together.length} healed, p50 ${(percentile(together.map((h) => h.ms), 0.5) / HOUR_MS).toFixed(1)} h, ` +
+  `p95 ${(percentile(together.map((h) => h.ms), 0.95) / HOUR_MS).toFixed(1)} h; within window + census + 2 polls + own transfer: ` +
+  `${together.length ? pct(together.filter((h) => h.ms <= noticeMs + 2 * timing.pollIntervalMs + h.transferMs).length / together.length) : 'n/a'}, + queue: ` +
+  `${together.length ? pct(together.filter((h) => !late(h)).length / together.length) : 'n/a'}`);
+if (values.misses) {
+  for (const h of together.filter(late)) log(`  late (together): ${describeHeal(h)}`);
+  for (const h of departures.heals.filter(late)) log(`  late: ${describeHeal(h)}`);
+}
+{
+  // Where the time goes for the volume that came back last, over every heal: p50 / p95 / max in minutes.
+  const stage = (f: (h: Heal) => number) => {
+    const xs = departures.heals.map(f).filter((x) => Number.isFinite(x));
+    return `${(percentile(xs, 0.5) / 60000).toFixed(0)} / ${(percentile(xs, 0.95) / 60000).toFixed(0)} / ${(Math.max(0, ...xs) / 60000).toFixed(0)}`;
+  };
+  const ok = (a: number, b: number) => (a >= 0 && b >= 0 ? b - a : NaN);
+  log(`  the last volume of each heal, min p50 / p95 / max: departure to copies forgotten ${stage((h) => h.expiresAt - h.at)}, ` +
+    `to the needs list ${stage((h) => ok(h.last.underAt, h.last.inNeedsAt))}, to its first add ${stage((h) => ok(h.last.inNeedsAt, h.last.firstAddAt))}, ` +
+    `first to last add ${stage((h) => ok(h.last.firstAddAt, h.last.lastAddAt))}, last add to download done ${stage((h) => ok(h.last.lastAddAt, h.last.lastCompleteAt))}, ` +
+    `to counted ${stage((h) => ok(h.last.lastCompleteAt, h.last.atTargetAt))}`);
+}
 log(`  bytes under target, online copies: ${pct(mean((d) => d.underLive))} mean, ${pct(Math.max(...steady.map((d) => d.underLive)))} worst day`);
 log(`  simulated in ${((performance.now() - wall0) / 1000).toFixed(0)} s`);
 log(`bytes under target in steady state (census view): ${pct(mean((d) => d.underCounted))} mean, ${pct(Math.max(...steady.map((d) => d.underCounted)))} worst day (target < 1%)`);

@@ -8,12 +8,13 @@
  * after another at its own rate) and the census's audit (a host online with the whole volume
  * passes; one that lost it fails at the next round).
  */
-import { maxDownloadingBytes, nextSurplusStreak, planAuto, type AutoHosted } from '../../clients/seeder/follow/auto-plan.ts';
+import { AUTO_DOWNLOAD_HORIZON_MS, maxDownloadingBytes, MIN_AUTO_DOWNLOADING_BYTES, nextSurplusStreak, planAuto, type AutoHosted } from '../../clients/seeder/follow/auto-plan.ts';
 import { MAX_NEEDS, rankNeeds, type RankedNeed, type VolumeNeed } from '../../services/tracker-web/redundancy/needs.ts';
 import { claimLifetimeMs } from '../../services/tracker-web/seeders/seeder-reports.ts';
 import { allocatedSize, VOLUME_OVERHEAD_BYTES } from '../../clients/seeder/quota.ts';
 import { EventQueue } from './event-queue.ts';
 import { candidatesForTop } from './needs-top.ts';
+import { VolumeTrace } from './volume-trace.ts';
 
 /** One volume a host holds (downloading or complete). */
 export interface Holding {
@@ -49,6 +50,8 @@ export interface Host {
   /** Bumped on every departure and return, so a scheduled expiry of an old absence is ignored. */
   epoch: number;
   auditedAt: number;
+  /** It finished a download, so its seeder knows its rate. */
+  rateMeasured: boolean;
 }
 
 /** Timing rules of the run (the real defaults unless a caller changes them). */
@@ -65,6 +68,11 @@ export interface NetworkTiming {
   /** A silent host's copies stop counting this long after the census last reached it (Infinity: only the copy window). */
   presenceWindowMs: number;
   minHostingMs: number;
+  /**
+   * 'unmeasured' (this commit): the 8 GiB queue floor only until a host has measured its rate;
+   * 'always' (before): the floor for every host, so a slow one queued a second volume.
+   */
+  queueFloor: 'unmeasured' | 'always';
 }
 
 type SimEvent =
@@ -100,6 +108,8 @@ export class Network {
   private readonly holders: Array<Array<{ host: Host; since: number }>>;
   private readonly pendingAudit = new Set<Host>();
   readonly counters: Counters = { downloadedBytes: 0, adds: 0, drops: 0 };
+  /** Each volume's last stretch under target, to explain late heals. */
+  readonly trace: VolumeTrace;
   now = 0;
   lastCensusAt = 0;
   private needs: RankedNeed[] = [];
@@ -107,6 +117,8 @@ export class Network {
   private readonly bySize: Int32Array;
   /** Live holders of each volume in the needs list (planAuto reads only these). */
   private claims: Record<string, number> = {};
+  /** Needs entries still short of their target counting claims: planAuto can add only these. */
+  private readonly openNeeds = new Set<number>();
   private smallestNeed = Infinity;
   private smallestNeedBytes = Infinity;
 
@@ -122,6 +134,7 @@ export class Network {
     this.live = new Uint16Array(n);
     this.lastTransferMs = new Float64Array(n);
     this.lastFetchMs = new Float64Array(n);
+    this.trace = new VolumeTrace(n);
     this.holders = Array.from({ length: n }, () => []);
     let total = 0;
     for (let v = 0; v < n; v++) {
@@ -139,7 +152,7 @@ export class Network {
   addHost(quota: number, rateBytesPerMs: number, pollPhase: number): Host {
     const host: Host = {
       id: this.hosts.length, quota, rateBytesPerMs, online: true, gone: false, pollPhase, holdings: new Map(), plannedBytes: 0,
-      busyUntil: this.now, lastReportAt: -Infinity, reported: new Map(), ghosts: [], epoch: 0, auditedAt: -Infinity,
+      busyUntil: this.now, lastReportAt: -Infinity, reported: new Map(), ghosts: [], epoch: 0, auditedAt: -Infinity, rateMeasured: false,
     };
     this.hosts.push(host);
     return host;
@@ -147,7 +160,8 @@ export class Network {
 
   // --- copy bookkeeping -------------------------------------------------------------------
 
-  private setCounted(v: number, delta: number): void {
+  /** `by`: the host whose copy stopped counting, when one did (for the trace). */
+  private setCounted(v: number, delta: number, by = -1): void {
     const before = this.counted[v]!;
     const after = before + delta;
     this.counted[v] = after;
@@ -155,9 +169,11 @@ export class Network {
     if (before < t && after >= t) {
       this.underCounted.delete(v);
       this.underCountedBytes -= this.size[v]!;
+      this.trace.reachedTarget(v, this.now);
     } else if (before >= t && after < t) {
       this.underCounted.add(v);
       this.underCountedBytes += this.size[v]!;
+      this.trace.fellUnder(v, this.now, this.underCounted.size, by);
     }
   }
 
@@ -254,11 +270,13 @@ export class Network {
         this.lastTransferMs[e.v] = h.transferMs;
         this.lastFetchMs[e.v] = this.now - h.addedAt;
         this.counters.downloadedBytes += this.size[e.v]!;
+        this.trace.completed(e.v, this.now);
+        host.rateMeasured = true;
         this.pendingAudit.add(host);
       } else if (e.kind === 'expire') {
         if (host.online || host.epoch !== e.epoch) continue;
-        for (const h of host.holdings.values()) if (h.counted) { h.counted = false; this.setCounted(h.v, -1); }
-        for (const v of host.ghosts) this.setCounted(v, -1);
+        for (const h of host.holdings.values()) if (h.counted) { h.counted = false; this.setCounted(h.v, -1, host.id); }
+        for (const v of host.ghosts) this.setCounted(v, -1, host.id);
         host.ghosts = [];
       } else if (e.kind === 'leave') this.leave(host);
       else if (e.kind === 'return') this.comeBack(host);
@@ -271,7 +289,7 @@ export class Network {
     this.lastCensusAt = this.now;
     for (const host of this.pendingAudit) {
       if (!host.online) continue;
-      for (const v of host.ghosts) this.setCounted(v, -1);
+      for (const v of host.ghosts) this.setCounted(v, -1, host.id);
       host.ghosts = [];
       let waiting = false;
       for (const h of host.holdings.values()) {
@@ -298,10 +316,18 @@ export class Network {
     // The claims of the needs' volumes, as holders() would answer them now; reports during
     // the tick add to them.
     this.claims = {};
+    this.openNeeds.clear();
+    let covered = 0;
     for (const n of this.needs) {
       const live = this.liveHolders(Number(n.infoHash)).count;
       if (live > 0) this.claims[n.infoHash] = live;
+      if (Math.max(n.copies, live) >= n.copyTarget) covered++;
+      else this.openNeeds.add(Number(n.infoHash));
+      this.trace.listed(Number(n.infoHash), this.now);
     }
+    this.trace.coveredInNeeds = covered;
+    this.trace.coveredInNeedsSum += covered;
+    this.trace.rankings++;
   }
 
   /** Live holders of a volume and `host`'s place among them in join order (-1 if not one). */
@@ -345,6 +371,7 @@ export class Network {
         this.holders[v]!.push({ host, since: this.now });
         const ih = String(v);
         if (this.claims[ih] !== undefined || this.underCounted.has(v)) this.claims[ih] = (this.claims[ih] ?? 0) + 1;
+        if (this.openNeeds.has(v) && this.claims[ih]! >= this.target[v]!) this.openNeeds.delete(v);
       }
     }
     host.lastReportAt = this.now;
@@ -370,8 +397,16 @@ export class Network {
     // dropped: skip the call (same answer, far less time at thousands of hosts).
     const free = host.quota - host.plannedBytes;
     const current = this.timing.rules === 'current';
-    const maxDownloading = current ? maxDownloadingBytes(host.rateBytesPerMs * 1000) : Infinity;
+    const rate = host.rateBytesPerMs * 1000;
+    const maxDownloading = !current ? Infinity
+      : this.timing.queueFloor === 'always' ? Math.max(MIN_AUTO_DOWNLOADING_BYTES, (rate * AUTO_DOWNLOAD_HORIZON_MS) / 1000)
+      : maxDownloadingBytes(host.rateMeasured ? rate : undefined);
     if (droppable === 0 && !(this.smallestNeed <= free)) return;
+    // planAuto adds only needs short of their target counting claims, and drops only to make
+    // room for one: with none this host does not already hold, its answer is empty.
+    let open = false;
+    for (const v of this.openNeeds) if (!host.holdings.has(v)) { open = true; break; }
+    if (!open) return;
     if (downloadingBytes > 0 && downloadingBytes + this.smallestNeedBytes > maxDownloading) return;
     // The catalogue answers the claims of every volume but this host's own; planAuto reads only
     // those of needs it does not hold, so the shared counts are the same answer.
@@ -403,6 +438,7 @@ export class Network {
       host.plannedBytes += plannedSize(this.size[v]!);
       this.schedule(host, h);
       this.counters.adds++;
+      this.trace.added(v, this.now);
     }
     if (current && plan.add.length > 0) this.report(host);
   }

@@ -23,10 +23,22 @@ describe('auto mode plan', () => {
     expect(planAuto(input({ needs: [need(1, 20 * GB)], downloadingBytes: 0, maxDownloadingBytes: 8 * GB })).add).toHaveLength(1);
   });
 
-  it('sizes the queue from the measured rate, with a floor for a seeder that has measured none', () => {
+  it('sizes the queue from the measured rate, with a floor only for a seeder that has measured none', () => {
+    expect(maxDownloadingBytes(undefined)).toBe(MIN_AUTO_DOWNLOADING_BYTES);
     expect(maxDownloadingBytes(0)).toBe(MIN_AUTO_DOWNLOADING_BYTES);
     // 1 Gbit/s for 20 minutes is 150 GB.
     expect(maxDownloadingBytes(125_000_000)).toBe(150e9);
+    // 10 Mbit/s for 20 minutes is 1.5 GB: below the floor, and no floor once the rate is known.
+    expect(maxDownloadingBytes(1_250_000)).toBe(1.5e9);
+  });
+
+  it('lets a slow seeder that measured its rate take one 4 GB volume at a time, not a second behind it', () => {
+    const needs = Array.from({ length: 10 }, (_, i) => need(i));
+    const slow = maxDownloadingBytes(1_250_000);
+    expect(planAuto(input({ needs, downloadingBytes: 0, maxDownloadingBytes: slow })).add).toHaveLength(1);
+    expect(planAuto(input({ needs, downloadingBytes: 2 * GB, maxDownloadingBytes: slow })).add).toHaveLength(0);
+    // Before it measured anything it still takes the floor's two.
+    expect(planAuto(input({ needs, downloadingBytes: 0, maxDownloadingBytes: maxDownloadingBytes(undefined) })).add).toHaveLength(2);
   });
 
   it('skips volumes that other live seeders already claim up to the target', () => {

@@ -17,12 +17,19 @@ export type CatalogueNeed = Pick<NeedBody, 'infoHash' | 'setId' | 'size' | 'copy
 export const SURPLUS_POLLS_BEFORE_DROP = 2;
 /** Auto mode claims at most what its measured download rate brings in this long... */
 export const AUTO_DOWNLOAD_HORIZON_MS = 20 * 60 * 1000; // 20 minutes: two polls at the default interval
-/** ...and always allows this much in flight (a new seeder has measured no rate yet). */
+/** ...or this much in flight while it has measured no rate yet (a new seeder). */
 export const MIN_AUTO_DOWNLOADING_BYTES = 8 * 1024 ** 3; // 8 GiB: two volumes of Commons' usual size
 
-/** The most bytes auto mode lets download at once, at a measured rate in bytes per second. */
-export function maxDownloadingBytes(rateBytesPerSecond: number): number {
-  return Math.max(MIN_AUTO_DOWNLOADING_BYTES, (rateBytesPerSecond * AUTO_DOWNLOAD_HORIZON_MS) / 1000);
+/**
+ * The most bytes auto mode lets download at once: what the measured rate (bytes per second)
+ * brings in AUTO_DOWNLOAD_HORIZON_MS, or MIN_AUTO_DOWNLOADING_BYTES before any rate is
+ * measured. A measured rate gets no floor: at 10 Mbit/s an 8 GiB floor queued a second volume
+ * for an hour behind the first, and the churn simulation showed those queued volumes were
+ * the ones that healed a departure last. planAuto still lets an idle seeder take one volume.
+ */
+export function maxDownloadingBytes(rateBytesPerSecond: number | undefined): number {
+  if (rateBytesPerSecond === undefined || !(rateBytesPerSecond > 0)) return MIN_AUTO_DOWNLOADING_BYTES;
+  return (rateBytesPerSecond * AUTO_DOWNLOAD_HORIZON_MS) / 1000;
 }
 
 /** A volume auto mode hosts, with what the catalogue said of it. */

@@ -11,6 +11,12 @@ import type { CatalogueApi } from '../../../shared/api/catalogue-api.ts';
 import type { ReportAnswer } from '../../../shared/api/seeder-schemas.ts';
 import { removeUnneeded, type FollowContext } from './follow-context.ts';
 
+/**
+ * Each follower's last measured download rate (bytes/s): an idle seeder measures 0, and its
+ * queue bound must still come from the rate it showed, not from the floor for a new seeder.
+ */
+const lastRate = new WeakMap<FollowContext['state'], number>();
+
 /** Candidates whose torrent is fetched before planning, so their disk use is known exactly. */
 const CANDIDATES_FETCHED = 8;
 /** Torrents of candidates, kept between polls (they never change: content-addressed). */
@@ -42,6 +48,9 @@ export async function syncAuto(ctx: FollowContext, client: CatalogueApi, answer:
   for (const [ih, a] of Object.entries(auto)) {
     a.surplusStreak = nextSurplusStreak(a.surplusStreak, answer.hosted[ih]);
   }
+  const rateNow = [...status.values()].reduce((sum, v) => sum + v.downloadBytesPerSecond, 0);
+  // A download that is only starting shows a low rate: a decaying maximum keeps one slow sample from throttling a fast seeder.
+  if (rateNow > 0) lastRate.set(ctx.state, Math.max(rateNow, (lastRate.get(ctx.state) ?? 0) / 2));
   const needs = await client.needs();
   const exact = new Map<string, number>();
   for (const n of needs.filter((x) => !status.has(x.infoHash)).slice(0, CANDIDATES_FETCHED)) {
@@ -61,7 +70,7 @@ export async function syncAuto(ctx: FollowContext, client: CatalogueApi, answer:
     nowMs: Date.now(),
     minHostingMs,
     downloadingBytes: [...status.values()].reduce((sum, v) => sum + Math.max(0, v.totalBytes - v.verifiedBytes), 0),
-    maxDownloadingBytes: maxDownloadingBytes([...status.values()].reduce((sum, v) => sum + v.downloadBytesPerSecond, 0)),
+    maxDownloadingBytes: maxDownloadingBytes(lastRate.get(ctx.state)),
   });
   for (const ih of plan.drop) {
     ctx.out(`auto: dropping ${ih} (${auto[ih]?.setId}): above its copy target, a needier volume needs the room`);

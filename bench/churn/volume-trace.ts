@@ -1,0 +1,70 @@
+/**
+ * What happened to each volume since it last fell under its copy target, so that a departure
+ * healed late can be explained: when it fell under, when it first showed in the needs list,
+ * when a host added it, when that download completed and when the census counted it back.
+ */
+
+/** Per-volume times (ms of simulated time; -1 = not yet) of the volume's last stretch under target. */
+export class VolumeTrace {
+  readonly underAt: Float64Array;
+  readonly atTargetAt: Float64Array;
+  /** First needs list (top MAX_NEEDS) it appeared in since falling under. */
+  readonly inNeedsAt: Float64Array;
+  /** The first add by a host since falling under, and how many adds since. */
+  readonly firstAddAt: Float64Array;
+  readonly lastAddAt: Float64Array;
+  readonly adds: Uint16Array;
+  readonly lastCompleteAt: Float64Array;
+  /** The host whose copy stopped counting when it fell under (-1: none known). */
+  readonly fellUnderBy: Int32Array;
+  /** Under-target volumes when it fell under (how crowded the needs list was). */
+  readonly underCountAt: Int32Array;
+  /** Needs entries (of the top MAX_NEEDS) whose claims already covered their target, per tick: the latest. */
+  coveredInNeeds = 0;
+  coveredInNeedsSum = 0;
+  rankings = 0;
+
+  constructor(n: number) {
+    this.underAt = new Float64Array(n).fill(-1);
+    this.atTargetAt = new Float64Array(n).fill(-1);
+    this.inNeedsAt = new Float64Array(n).fill(-1);
+    this.firstAddAt = new Float64Array(n).fill(-1);
+    this.lastAddAt = new Float64Array(n).fill(-1);
+    this.adds = new Uint16Array(n);
+    this.lastCompleteAt = new Float64Array(n).fill(-1);
+    this.underCountAt = new Int32Array(n);
+    this.fellUnderBy = new Int32Array(n).fill(-1);
+  }
+
+  /** The volume fell under its target. */
+  fellUnder(v: number, now: number, underCount: number, by: number): void {
+    this.underAt[v] = now;
+    this.fellUnderBy[v] = by;
+    this.inNeedsAt[v] = -1;
+    this.firstAddAt[v] = -1;
+    this.adds[v] = 0;
+    this.underCountAt[v] = underCount;
+  }
+
+  /** The volume is back at its target in the census's count. */
+  reachedTarget(v: number, now: number): void {
+    this.atTargetAt[v] = now;
+  }
+
+  /** The volume is in this tick's needs list. */
+  listed(v: number, now: number): void {
+    if (this.inNeedsAt[v]! < this.underAt[v]!) this.inNeedsAt[v] = now;
+  }
+
+  /** A host added the volume. */
+  added(v: number, now: number): void {
+    if (this.firstAddAt[v]! < this.underAt[v]!) this.firstAddAt[v] = now;
+    this.lastAddAt[v] = now;
+    this.adds[v] = this.adds[v]! + 1;
+  }
+
+  /** A download of the volume completed. */
+  completed(v: number, now: number): void {
+    this.lastCompleteAt[v] = now;
+  }
+}

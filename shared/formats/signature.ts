@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { SeedbankError } from '../errors.ts';
 import { signBytes, verifyBytes, type SetKey } from '../signing.ts';
 import { sha256Hex } from '../canonical-json.ts';
-import { serializeManifest, manifestSha256, type Manifest } from './manifest.ts';
+import { serializeManifest, type Manifest } from './manifest.ts';
 
 /** The detached signature file written beside each manifest (`manifest.sig`). */
 export const manifestSignatureSchema = z.strictObject({
@@ -19,14 +19,7 @@ export function signManifest(manifest: Manifest, key: SetKey): ManifestSignature
   if (manifest.set.publicKey !== key.publicKeyHex) {
     throw new SeedbankError('KEY_MISMATCH', `manifest of ${manifest.set.id} names another public key than the signing key`);
   }
-  const bytes = Buffer.from(serializeManifest(manifest), 'utf8');
-  return {
-    format: 'seedbank-signature/1',
-    algorithm: 'ed25519',
-    publicKey: key.publicKeyHex,
-    manifestSha256: manifestSha256(manifest),
-    signature: signBytes(key, bytes).toString('hex'),
-  };
+  return signManifestText(serializeManifest(manifest), manifest.set.publicKey, key);
 }
 
 /**

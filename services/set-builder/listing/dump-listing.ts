@@ -117,6 +117,7 @@ export async function listSelectionFromDumps(
     facts.delete(pageId);
     pages.delete(pageId);
     links.categoriesOf.delete(pageId);
+    titles.files.delete(pageId);
     const path = commonsPath(name);
     const file: ListedFile = {
       title: titleOf(name),

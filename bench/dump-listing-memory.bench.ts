@@ -1,4 +1,4 @@
-// node bin/run-ts.js bench/dump-listing-memory.bench.ts --run DIR [--root Paris] [--depth 2]
+// node --expose-gc bin/run-ts.js bench/dump-listing-memory.bench.ts --run DIR [--root Paris] [--depth 2]
 // Peak heap and RSS of the dump listing alone (no downloads, no manifest) over a dump run
 // folder, e.g. bench:scale's cached synthetic run: the figure the builder's listing sets for
 // its whole build. Prints one line per dump read with the peak reached by its end.
@@ -35,6 +35,12 @@ try {
   });
   sample();
   console.log(`listed ${listing.selection.files.length.toLocaleString('en')} files in ${((performance.now() - t) / 1000).toFixed(1)} s; peak heap ${mb(peakHeap)}, peak rss ${mb(peakRss)}`);
+  // With node --expose-gc: what the listing's result alone holds (peak heap above counts garbage not yet collected).
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc) {
+    gc();
+    console.log(`live heap holding the listing: ${mb(process.memoryUsage().heapUsed)}`);
+  }
 } finally {
   clearInterval(timer);
   await pages.close();

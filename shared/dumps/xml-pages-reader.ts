@@ -30,8 +30,8 @@ export interface SiteInfo {
 export interface XmlPagesOptions {
   /** The text before the first page, trailing indentation trimmed (what an export document starts with). */
   onHeader?(header: string): void;
-  /** Every page element, `<page>` to `</page>` inclusive, as in the file. */
-  onPage?(block: string): void;
+  /** Every page element, `<page>` to `</page>` inclusive, as in the file; a promise returned holds the reading until it settles (backpressure). */
+  onPage?(block: string): unknown;
   /** Stop after the header (to read the site facts without reading the pages). */
   headerOnly?: boolean;
 }
@@ -106,9 +106,10 @@ export async function readXmlPages(file: string, o: XmlPagesOptions): Promise<{ 
           break;
         }
         pages++;
-        o.onPage?.(text.slice(open, close + PAGE_CLOSE.length));
+        const held = o.onPage?.(text.slice(open, close + PAGE_CLOSE.length));
         text = text.slice(close + PAGE_CLOSE.length);
         scanFrom = 0;
+        if (held instanceof Promise) await held;
       }
     }
   } finally {

@@ -69,15 +69,19 @@ export async function listSelectionFromDumps(
   const shard = sel.shard ? shardRange(sel.shard) : null;
   const used = sel.usedBy ? await timed('imagelinks', (u) => u.size, () => usedNames(run, sel.usedBy!)) : null;
   const nameOf = (pageId: number) => titles.files.get(pageId)?.replace(/ /g, '_');
-  const wantedNames = new Set<string>();
+  // Wanted file names to their page ids, only while the image dump is read: the facts are kept by page id.
+  let wantedNames: Map<string, number> | null = new Map();
   for (const [pageId, title] of titles.files) {
     if (titles.redirects.has(pageId) || (candidates !== null && !candidates.has(pageId))) continue;
     const name = title.replace(/ /g, '_');
     if (shard !== null && !inShard(commonsPath(name), shard)) continue;
     if (used !== null && !used.has(name)) continue;
-    wantedNames.add(name);
+    wantedNames.set(name, pageId);
   }
-  const image = await timed('image', (f) => f.facts.size, () => readImageFacts(run.files.image!, (name) => wantedNames.has(name)));
+  candidates = null;
+  links.members.clear(); // the walk is done; only each file's own categories are still needed
+  const image = await timed('image', (f) => f.facts.size, () => readImageFacts(run.files.image!, (name) => wantedNames!.get(name)));
+  wantedNames = null;
   const facts = image.facts;
   if (image.withoutSha1.length > 0) logger.warn({ files: image.withoutSha1.length, first: image.withoutSha1.slice(0, 5) }, 'image rows without a valid SHA-1: left out, they could not be verified');
 
@@ -91,11 +95,12 @@ export async function listSelectionFromDumps(
         const head = pageHead(block);
         if (head.revisionId > maxRevisionId) maxRevisionId = head.revisionId;
         if (head.ns !== NS_FILE) return;
-        const name = nameOf(head.pageId);
-        if (name === undefined || !facts.has(name)) return;
+        if (!facts.has(head.pageId)) return;
+        const name = nameOf(head.pageId)!;
         const page: ExportedPage = parseExport(`${header}\n  ${block}\n</mediawiki>\n`).pages[0]!;
         options.pages.put(titleOf(name), page.xml);
         pages.set(head.pageId, pageFacts(page));
+        return options.pages.backlog() ?? undefined;
       },
     }),
   );
@@ -103,9 +108,16 @@ export async function listSelectionFromDumps(
   const keep = selectionFilter(recipe);
   const files: ListedFile[] = [];
   let filteredOut = 0;
+  const missingPages = facts.size - pages.size;
+  // Each file's facts leave the tables as its record is made, so the tables and the records do not peak together.
   for (const [pageId, page] of pages) {
     const name = nameOf(pageId)!;
-    const f = facts.get(name)!;
+    const f = facts.get(pageId)!;
+    const categories = links.categoriesOf.get(pageId);
+    facts.delete(pageId);
+    pages.delete(pageId);
+    links.categoriesOf.delete(pageId);
+    titles.files.delete(pageId);
     const path = commonsPath(name);
     const file: ListedFile = {
       title: titleOf(name),
@@ -121,13 +133,12 @@ export async function listSelectionFromDumps(
       revisionId: page.revisionId,
       license: page.license,
       author: page.author,
-      categories: [...new Set(links.categoriesOf.get(pageId) ?? [])].sort(),
+      categories: [...new Set(categories ?? [])].sort(),
       coordinates: geo ? (geo.get(pageId) ?? null) : page.coordinates,
     };
     if (keep(file)) files.push(file);
     else filteredOut++;
   }
-  const missingPages = facts.size - pages.size;
   if (missingPages > 0) logger.warn({ files: missingPages }, 'files of the image dump without a description page in pages-articles: left out');
   if (xml.pages === 0) throw new SeedbankError('DUMP_INVALID', `${xmlFile} holds no pages`, { hint: 'give the pages-articles dump of the run' });
   options.onProgress?.({ categoriesVisited, categoriesQueued: 0, filesSeen: files.length + filteredOut });

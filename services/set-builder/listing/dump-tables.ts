@@ -81,6 +81,14 @@ export async function readCategoryLinks(file: string, linktargetFile: string | u
   let at: Record<string, number> = {};
   let target: Map<number, string> | null = null;
   let needsTargets = false;
+  // One string per category name, shared by every file that lists it (a row's text is a fresh string each time).
+  const names = new Map<string, string>();
+  const intern = (name: string) => {
+    const kept = names.get(name);
+    if (kept !== undefined) return kept;
+    names.set(name, name);
+    return name;
+  };
   await readSqlDump(file, {
     table: 'categorylinks',
     onColumns(cols) {
@@ -109,7 +117,7 @@ export async function readCategoryLinks(file: string, linktargetFile: string | u
       at = columnIndex('categorylinks', cols, ['cl_from', target === null ? 'cl_to' : 'cl_target_id', 'cl_type']);
     },
     onRow(row) {
-      const category = target === null ? spaced(row.text(at.cl_to!)) : target.get(row.number(at.cl_target_id!));
+      const category = target === null ? intern(spaced(row.text(at.cl_to!))) : target.get(row.number(at.cl_target_id!));
       if (category === undefined) return; // a link to a target outside the category namespace
       const type = row.text(at.cl_type!);
       if (type === 'page') return;
@@ -143,25 +151,31 @@ export function isoTimestamp(ts: string): string {
 }
 
 /**
- * Reads the image rows of the files `wanted` says yes to (names with underscores), keyed by that
- * name. A row without a valid SHA-1 (old files whose hash MediaWiki never computed) cannot be
- * verified after download: it is left out and counted, not allowed to stop the build.
+ * Reads the image rows of the files `wanted` gives a key for (it is asked by name, with
+ * underscores), keyed by that key: a page id keeps a million names out of the map. A row
+ * without a valid SHA-1 (old files whose hash MediaWiki never computed) cannot be verified
+ * after download: it is left out and counted, not allowed to stop the build.
  */
-export async function readImageFacts(file: string, wanted: (name: string) => boolean): Promise<{ facts: Map<string, ImageFacts>; withoutSha1: string[] }> {
-  const out = new Map<string, ImageFacts>();
+export async function readImageFacts<K>(file: string, wanted: (name: string) => K | undefined): Promise<{ facts: Map<K, ImageFacts>; withoutSha1: string[] }> {
+  const out = new Map<K, ImageFacts>();
   const withoutSha1: string[] = [];
+  const mimes = new Map<string, string>(); // a few dozen types: one string each, not one per file
   await readSqlDump(file, {
     table: 'image',
     columns: ['img_name', 'img_size', 'img_major_mime', 'img_minor_mime', 'img_timestamp', 'img_sha1'],
     onRow(row) {
       const name = row.text(0);
-      if (!wanted(name)) return;
+      const key = wanted(name);
+      if (key === undefined) return;
       const sha1 = base36ToHexSha1(row.text(5));
       if (sha1 === null) {
         withoutSha1.push(name);
         return;
       }
-      out.set(name, { size: row.number(1), sha1, mime: `${row.text(2)}/${row.text(3)}`, timestamp: isoTimestamp(row.text(4)) });
+      const mime = `${row.text(2)}/${row.text(3)}`;
+      let sharedMime = mimes.get(mime);
+      if (sharedMime === undefined) mimes.set(mime, (sharedMime = mime));
+      out.set(key, { size: row.number(1), sha1, mime: sharedMime, timestamp: isoTimestamp(row.text(4)) });
     },
   });
   return { facts: out, withoutSha1 };

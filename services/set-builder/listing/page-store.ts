@@ -18,9 +18,17 @@ export interface PageStore {
   has(title: string): boolean;
   /** Resolves once every put is readable. */
   flushed(): Promise<void>;
+  /**
+   * A promise to wait on when the puts not yet written hold more than a few tens of megabytes
+   * (a reader faster than the disk would otherwise queue the whole dump in memory), else null.
+   */
+  backlog(): Promise<void> | null;
   /** Closes the store and removes its files. */
   close(): Promise<void>;
 }
+
+/** How much page text may wait for LMDB's write thread before the reader is held back. */
+const BACKLOG_CHARS = 32 * 2 ** 20;
 
 /** Opens a fresh page store in `dir` (a leftover of a killed build there is removed first). */
 export async function openPageStore(dir: string): Promise<PageStore> {
@@ -31,12 +39,19 @@ export async function openPageStore(dir: string): Promise<PageStore> {
   // Writes are batched by lmdb; the first failure (a full disk) is kept and thrown at the next flush.
   let pending: Promise<unknown> = Promise.resolve();
   let failure: unknown = null;
+  let queuedChars = 0;
   return {
     put(title, xml) {
-      pending = db.put(title, xml).catch((err: unknown) => {
-        failure ??= err;
-      });
+      queuedChars += xml.length;
+      pending = db.put(title, xml).then(
+        () => void (queuedChars -= xml.length),
+        (err: unknown) => {
+          queuedChars -= xml.length;
+          failure ??= err;
+        },
+      );
     },
+    backlog: () => (queuedChars > BACKLOG_CHARS ? pending.then(() => undefined) : null),
     get(title) {
       const xml = db.get(title);
       if (xml === undefined) throw new SeedbankError('INTERNAL', `no description page was kept for ${title}`);
@@ -67,6 +82,7 @@ export function memoryPageStore(): PageStore {
     },
     has: (title) => pages.has(title),
     flushed: async () => undefined,
+    backlog: () => null,
     close: async () => pages.clear(),
   };
 }

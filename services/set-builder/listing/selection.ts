@@ -170,7 +170,30 @@ export interface PageFacts {
 
 /** The facts of an exported page, read from its wikitext once, so the text need not be kept. */
 export function pageFacts(page: ExportedPage): PageFacts {
-  return { revisionId: page.revisionId, license: licenseFromWikitext(page.text), author: authorFromWikitext(page.text), coordinates: coordinatesFromWikitext(page.text) };
+  const license = licenseFromWikitext(page.text);
+  const author = authorFromWikitext(page.text);
+  return { revisionId: page.revisionId, license: license === null ? null : internLicense(license), author: author === null ? null : detached(author), coordinates: coordinatesFromWikitext(page.text) };
+}
+
+/**
+ * A copy of `s` that holds no reference to the string it was cut from. V8 keeps a regex match
+ * or a slice as a view into its parent, so a license name kept per file held its whole page
+ * (XML and header, kilobytes) alive: at a million files the listing ran out of heap.
+ */
+export function detached(s: string): string {
+  // Short strings are copied by V8 anyway; a round trip through bytes always makes a fresh flat string.
+  return s.length < 13 ? s : Buffer.from(s, 'utf8').toString('utf8');
+}
+
+/** License names repeat across a set (a few dozen distinct ones): one shared, detached string each. */
+const licenses = new Map<string, string>();
+function internLicense(license: string): string {
+  let kept = licenses.get(license);
+  if (kept === undefined) {
+    if (licenses.size > 10_000) licenses.clear(); // bounded: a wiki with endless distinct names only loses the sharing
+    licenses.set((kept = detached(license)), kept);
+  }
+  return kept;
 }
 
 /**

@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 DEBS=(mediawiki php-sqlite3 php-mysql mariadb-server mariadb-client php-cli php-intl php-mbstring php-xml nginx aria2 mktorrent transmission-cli transmission-daemon
-      python3-libtorrent qbittorrent-nox rtorrent opentracker chromium)
+      python3-libtorrent qbittorrent-nox rtorrent opentracker chromium bzip2 time)
 missing=()
 for p in "${DEBS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -14,7 +14,7 @@ import { inTitleOrder, SetFileIndex, type PublishedFile } from './set-files.ts';
 import { TitleIds } from './title-ids.ts';
 import { categoryRange, decodeCategoryKey, decodeFileRow, EMPTY_VALUE, fileRange, sha1OfTitleKey, titleRange, UNKNOWN_OFFSET } from './file-index.ts';
 import { ensureStoreFormat } from './store-format.ts';
-import { splitPageFacts, versionPageFacts, type VersionPageFacts } from './version-page.ts';
+import { PAGE_TITLES_PER_CHANGE, splitPageFacts, versionPageFacts, type VersionPageFacts } from './version-page.ts';
 import { StoreHistory } from './history.ts';
 import { regionLabel } from '../views/region-label.ts';
 import { indexVersionFiles, type IndexSink } from './version-index.ts';
@@ -42,8 +42,8 @@ const SETS_GENERATION_KEY = 'setsGeneration';
 /** Parsed manifests kept in memory; pages tend to show the same few versions. */
 const MANIFEST_CACHE_ENTRIES = 8;
 
-/** Titles of each kind of change kept for a split version's set page (the record has the counts). */
-export const CHANGES_EXCERPT_TITLES = 50;
+/** Titles a split version's publish keeps of each kind of change: what the set page shows. */
+export const CHANGES_EXCERPT_TITLES = PAGE_TITLES_PER_CHANGE;
 
 /**
  * The files of a split version, read volume by volume from its parts folder (adopted with
@@ -257,17 +257,6 @@ export class CatalogueStore {
     }
     const vol = m?.split?.volumes.find((v) => v.infoHash === infoHash);
     if (m && vol) yield* listRecordsSync(this.parts.file(m.sha256, vol.list.file), infoHash);
-  }
-
-  /**
-   * The change lists of a version as the set page shows them: a whole manifest's own, or the
-   * first {@link CHANGES_EXCERPT_TITLES} titles of each kind a split version's publish kept.
-   */
-  changesExcerpt(setId: string, version: number): ManifestChanges | undefined {
-    const m = this.versionManifest(setId, version);
-    if (m?.whole) return m.whole.changes;
-    const bytes = this.t.blobs.get(['changes-excerpt', setId, version]);
-    return bytes ? (JSON.parse(bytes.toString('utf8')) as ManifestChanges) : undefined;
   }
 
   /**
@@ -518,7 +507,6 @@ export class CatalogueStore {
       blobs.putSync(['meta', setId, version, 'manifest.json'], Buffer.from(v.manifestText, 'utf8'));
       blobs.putSync(['meta', setId, version, 'manifest.sig'], Buffer.from(v.signatureText, 'utf8'));
       if ('pagesGz' in v) blobs.putSync(['meta', setId, version, 'pages.xml.gz'], Buffer.from(v.pagesGz));
-      if ('changesExcerpt' in v) blobs.putSync(['changes-excerpt', setId, version], Buffer.from(JSON.stringify(v.changesExcerpt), 'utf8'));
       blobs.putSync(['metadata-torrent', setId, version], Buffer.from(v.metadataTorrent));
       metadataTorrents.putSync(v.record.metadataInfoHash, { setId, version });
       const volumeNos = new Map<string, number>();

@@ -89,7 +89,7 @@ async function publishVersionWith(api: CatalogueApi, versionDir: string, opts: P
   await Promise.all(Array.from({ length: UPLOAD_CONCURRENCY }, worker));
   const commit = await api.commit(setId, version, opts.token);
   outcome.status = commit.status;
-  logger.info({ set: setId, version, status: outcome.status, files: outcome.uploadedFiles }, `${setId} v${version} ${outcome.status}`);
+  logger.info({ set: setId, version, status: outcome.status, uploadedParts: outcome.uploadedFiles }, `${setId} v${version} ${outcome.status}`);
   return outcome;
 }
 

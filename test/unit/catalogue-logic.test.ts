@@ -1,12 +1,12 @@
-import { mkdtemp } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
+import { useTempDirs } from '../helpers/temp-dirs.ts';
 import { buildSetFeed, type FeedVersion } from '../../services/tracker-web/feeds/set-feed.ts';
 import { rankNeeds, spaceBalance } from '../../services/tracker-web/redundancy/needs.ts';
 import { signTakedownList, verifyTakedownList } from '../../shared/formats/takedown.ts';
 import { loadOrCreateSetKey } from '../../shared/signing.ts';
+
+const tempDir = useTempDirs();
 
 const version = (n: number, vols: string[]): FeedVersion => ({
   setId: 'paris',
@@ -77,8 +77,8 @@ describe('the needs list', () => {
 
 describe('the signed takedown list', () => {
   it('verifies against the trusted key and refuses tampering, another key, and garbage', async () => {
-    const key = await loadOrCreateSetKey(await mkdtemp(path.join(os.tmpdir(), 'td-')), 'catalogue');
-    const other = await loadOrCreateSetKey(await mkdtemp(path.join(os.tmpdir(), 'td-')), 'catalogue');
+    const key = await loadOrCreateSetKey(await tempDir('td'), 'catalogue');
+    const other = await loadOrCreateSetKey(await tempDir('td'), 'catalogue');
     const list = signTakedownList(key, [{ sha1: 'f'.repeat(40), reason: 'court order 123', addedAt: '2026-11-21T00:00:00Z' }], 4, new Date());
     expect(verifyTakedownList(JSON.parse(JSON.stringify(list)), key.publicKeyHex)).toMatchObject({ ok: true });
     expect(verifyTakedownList({ ...list, entries: [] }, key.publicKeyHex)).toEqual({ ok: false, reason: 'the signature does not match' });

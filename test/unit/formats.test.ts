@@ -1,8 +1,8 @@
-import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import bencode from 'bencode';
 import { describe, expect, it } from 'vitest';
+import { useTempDirs } from '../helpers/temp-dirs.ts';
 import { commonsPath, fileNameFromTitle, originalUrl, splitOriginalUrl } from '../../shared/commons-path.ts';
 import { canonicalJson } from '../../shared/canonical-json.ts';
 import { bep44SignedBytes, makePointer, pointerValue, verifyPointer } from '../../shared/formats/pointer.ts';
@@ -10,6 +10,8 @@ import { inShard, loadRecipe, parseRecipe, shardRange } from '../../shared/forma
 import { loadOrCreateSetKey, verifyBytes } from '../../shared/signing.ts';
 import { parseRate, parseSize } from '../../shared/units.ts';
 import { isSeedbankError } from '../../shared/errors.ts';
+
+const tempDir = useTempDirs();
 
 describe('Commons layout', () => {
   it('puts a file where MediaWiki does (md5 of the name with underscores)', () => {
@@ -96,7 +98,7 @@ describe('recipes', () => {
 
   it('reads the shipped recipes, and says which line of broken YAML is wrong', async () => {
     for (const id of ['paris', 'paris-centre', 'birds']) expect((await loadRecipe(path.join('sets', `${id}.yaml`))).id).toBe(id);
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'recipe-'));
+    const dir = await tempDir('recipe');
     await writeFile(path.join(dir, 'bad.yaml'), 'id: bad\ntitle: [unclosed\n');
     await expect(loadRecipe(path.join(dir, 'bad.yaml'))).rejects.toThrow(/not valid YAML/);
     await writeFile(path.join(dir, 'other.yaml'), 'id: paris\ntitle: P\nselection: {categories: [Paris]}\n');
@@ -121,7 +123,7 @@ describe('recipes', () => {
 
 describe('set keys and the BEP 44 pointer', () => {
   it('creates the key once with mode 0600 and loads the same key again', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'keys-'));
+    const dir = await tempDir('keys');
     const a = await loadOrCreateSetKey(dir, 'paris');
     const b = await loadOrCreateSetKey(dir, 'paris');
     expect(a.publicKeyHex).toBe(b.publicKeyHex);
@@ -130,7 +132,7 @@ describe('set keys and the BEP 44 pointer', () => {
   });
 
   it('signs the bytes BEP 44 defines (the bencoded salt, seq, v without the dict markers)', async () => {
-    const key = await loadOrCreateSetKey(await mkdtemp(path.join(os.tmpdir(), 'keys-')), 'paris');
+    const key = await loadOrCreateSetKey(await tempDir('keys'), 'paris');
     const ih = 'ab'.repeat(20);
     const p = makePointer(key, 'paris', 7, ih);
     // bittorrent-dht derives the same bytes as bencode({salt, seq, v}) minus 'd' ... 'e'.

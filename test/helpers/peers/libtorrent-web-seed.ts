@@ -4,9 +4,6 @@
  * starts without its default plugins, so there is no ut_pex (nor ut_metadata, smart_ban).
  */
 import { spawn } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 
 /** Extra time for python to start and report after its own deadline. */
 const REPORT_GRACE_MS = 15_000;
@@ -56,9 +53,9 @@ export interface LibtorrentWebSeedDownload {
 
 /** Downloads `torrentFile` into `saveDir` from web seeds alone; resolves with its final state after at most `timeoutMs`. */
 export async function libtorrentWebSeedDownload(torrentFile: string, saveDir: string, timeoutMs: number): Promise<LibtorrentWebSeedDownload> {
-  const script = path.join(os.tmpdir(), `seedbank-lt-web-seed-${process.pid}.py`);
-  await writeFile(script, SCRIPT);
-  const child = spawn('/usr/bin/python3', [script, torrentFile, saveDir, String(timeoutMs / 1000)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // The script goes on the command line (python3 -c): nothing is left in the temp folder.
+  const script = SCRIPT;
+  const child = spawn('/usr/bin/python3', ['-c', script, torrentFile, saveDir, String(timeoutMs / 1000)], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));

@@ -4,10 +4,7 @@
  * Local discovery is off everywhere and they listen on 127.0.0.1 only.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 
 const LIBTORRENT_READY_TIMEOUT_MS = 60_000;
 
@@ -78,9 +75,9 @@ export interface LibtorrentSeeder {
 
 /** Starts libtorrent seeding `torrentFile` from `saveDir` (which holds the torrent's `commons/` folder). */
 export async function startLibtorrentSeeder(torrentFile: string, saveDir: string): Promise<LibtorrentSeeder> {
-  const script = path.join(os.tmpdir(), `seedbank-lt-seeder-${process.pid}.py`);
-  await writeFile(script, LIBTORRENT_SEEDER);
-  const child: ChildProcess = spawn('/usr/bin/python3', [script, torrentFile, saveDir, 'seed'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  // The script goes on the command line (python3 -c): nothing is left in the temp folder.
+  const script = LIBTORRENT_SEEDER;
+  const child: ChildProcess = spawn('/usr/bin/python3', ['-c', script, torrentFile, saveDir, 'seed'], { stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
@@ -155,9 +152,9 @@ export interface LibtorrentDownload {
  * its final state (seeding or not) after at most `timeoutMs`.
  */
 export async function libtorrentDownload(source: string, saveDir: string, peer: string, encryption: 'forced' | 'enabled' | 'disabled', timeoutMs: number): Promise<LibtorrentDownload> {
-  const script = path.join(os.tmpdir(), `seedbank-lt-downloader-${process.pid}.py`);
-  await writeFile(script, LIBTORRENT_DOWNLOADER);
-  const child = spawn('/usr/bin/python3', [script, source, saveDir, peer, encryption, String(timeoutMs / 1000)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // The script goes on the command line (python3 -c): nothing is left in the temp folder.
+  const script = LIBTORRENT_DOWNLOADER;
+  const child = spawn('/usr/bin/python3', ['-c', script, source, saveDir, peer, encryption, String(timeoutMs / 1000)], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));

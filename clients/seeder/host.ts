@@ -17,6 +17,7 @@ import { PieceLayout } from './store/piece-layout.ts';
 import { VolumeFiles } from './store/volume-files.ts';
 import { VolumeStateFile } from './store/volume-state.ts';
 import { HostedVolume } from './volume.ts';
+import { HostedVolumes } from './hosted-volumes.ts';
 import type { VolumeStatus } from './volume-status.ts';
 import type { Listener, PauseReason, SeederOptions, SeederStatus } from './seeder-options.ts';
 
@@ -42,7 +43,7 @@ const RESUME_FREE_BYTES = 64 * 1024 * 1024;
 
 /** Hosts volumes from one storage folder. */
 export class Seeder {
-  private readonly volumesByHash = new Map<string, HostedVolume>();
+  private readonly volumesByHash: HostedVolumes;
   private readonly limiter: HostLimiter;
   private readonly log: Logger;
   private pause: PauseReason | null = null;
@@ -63,6 +64,7 @@ export class Seeder {
   ) {
     this.log = o.logger ?? silentLogger;
     this.disk = new DiskUse(content.paths.root);
+    this.volumesByHash = new HostedVolumes(content, this.log);
     this.limiter = new HostLimiter({
       perHost: o.webSeedConnectionsPerHost ?? DEFAULT_CONNECTIONS_PER_HOST,
       userAgent: o.userAgent ?? DEFAULT_SEEDER_USER_AGENT,
@@ -119,7 +121,7 @@ export class Seeder {
 
   /** Disk use the hosted volumes plan when complete (what the quota is checked against). */
   plannedBytes(): number {
-    return plannedBytes(this.plannedFiles(), this.volumesByHash.size);
+    return plannedBytes(this.volumesByHash.plannedFiles(), this.volumesByHash.size);
   }
 
   /**
@@ -207,18 +209,7 @@ export class Seeder {
 
   /** True when the file at 'a/ab/Name' (in the commons tree) is complete in some hosted volume. */
   isFileComplete(rel: string): boolean {
-    let abs: string;
-    try {
-      abs = this.content.paths.file(rel);
-    } catch {
-      return false;
-    }
-    for (const ih of this.content.holders(abs)) {
-      const v = this.volumesByHash.get(ih);
-      const index = v?.files.indexOfAbs(abs) ?? -1;
-      if (v && index >= 0 && v.isFileComplete(index)) return true;
-    }
-    return false;
+    return this.volumesByHash.isFileComplete(rel);
   }
 
   /** Re-hashes `share` of every volume's verified pieces; bad pieces are marked missing and fetched again. */
@@ -229,7 +220,7 @@ export class Seeder {
       reports.push(r);
       if (r.bad.length === 0) continue;
       this.log.warn({ infoHash: v.infoHash, pieces: r.bad, files: r.damagedFiles }, 'scrub found damaged pieces; downloading them again');
-      for (const rel of r.damagedFiles) await this.recheckElsewhere(v, v.files.indexOfPath(rel), true);
+      for (const rel of r.damagedFiles) await this.volumesByHash.recheckElsewhere(v, v.files.indexOfPath(rel), true);
     }
     return reports;
   }
@@ -336,7 +327,7 @@ export class Seeder {
   private async host(bytes: Uint8Array, saved: Awaited<ReturnType<VolumeStateFile['load']>>, checkQuota: boolean, parsed = parseVolumeTorrent(bytes)): Promise<HostedVolume> {
     const ih = parsed.infoHash;
     const layout = new PieceLayout(parsed.pieceLength, parsed.totalBytes, parsed.files);
-    const hostedBefore = this.plannedFiles();
+    const hostedBefore = this.volumesByHash.plannedFiles();
     const placements = this.content.place(ih, parsed.files);
     const release = () => this.content.release(ih, placements);
     try {
@@ -350,7 +341,7 @@ export class Seeder {
       if (!saved) await stateFile.saveTorrent(bytes);
       const files = new VolumeFiles(layout, placements, this.content, parsed.pieces);
       const v: HostedVolume = new HostedVolume(parsed, bytes, files, stateFile, saved?.addedAt ?? new Date().toISOString(), saved, {
-        onVerified: (index) => this.shareVerified(v, index),
+        onVerified: (index) => this.volumesByHash.shareVerified(v, index),
         onWriteFailed: (index, err) => this.onWriteFailed(v, err),
         onStateChange: () => this.o.onChange?.(),
       });
@@ -379,13 +370,6 @@ export class Seeder {
     }
   }
 
-  /** Distinct files of every hosted volume with their lengths. */
-  private plannedFiles(): Map<string, number> {
-    const files = new Map<string, number>();
-    for (const v of this.volumesByHash.values()) v.files.placements.forEach((p, i) => files.set(p.abs, v.layout.files[i]!.length));
-    return files;
-  }
-
   private onWriteFailed(v: HostedVolume, err: Error): void {
     const code = (err as NodeJS.ErrnoException).code;
     const full = code === 'ENOSPC' || code === 'EDQUOT';
@@ -395,30 +379,5 @@ export class Seeder {
         ? `the disk is full (${code}) writing volume ${v.infoHash}; free some space and downloading resumes by itself`
         : `writing volume ${v.infoHash} failed: ${err.message}`,
     });
-  }
-
-  /** A piece verified in one volume may complete files other volumes hold too: check those pieces there. */
-  private shareVerified(v: HostedVolume, index: number): void {
-    for (const f of v.layout.filesOfPiece(index)) {
-      if (this.content.holders(v.files.abs(f)).length < 2 || !v.isFileComplete(f)) continue;
-      void this.recheckElsewhere(v, f, false);
-    }
-  }
-
-  /** Checks, in every other volume holding file `fileIndex` of `from`, its missing pieces (or with dropBad, its verified ones). */
-  private async recheckElsewhere(from: HostedVolume, fileIndex: number, dropBad: boolean): Promise<void> {
-    if (fileIndex < 0) return;
-    const abs = from.files.abs(fileIndex);
-    for (const ih of this.content.holders(abs)) {
-      const other = this.volumesByHash.get(ih);
-      if (!other || other === from) continue;
-      const index = other.files.indexOfAbs(abs);
-      if (index < 0) continue;
-      const range = other.layout.piecesOfFile(index);
-      if (!range) continue;
-      const pieces: number[] = [];
-      for (let i = range[0]; i <= range[1]; i++) if (other.has(i) === dropBad) pieces.push(i);
-      await other.recheck(pieces, dropBad).catch((err: unknown) => this.log.warn({ err }, 'recheck failed'));
-    }
   }
 }

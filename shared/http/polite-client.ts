@@ -10,9 +10,11 @@
 import { Semaphore, TokenBucket } from './limits.ts';
 import http from 'node:http';
 import https from 'node:https';
-import { setTimeout as sleepTimer } from 'node:timers/promises';
 import { SeedbankError } from '../errors.ts';
 import { silentLogger, type Logger } from '../log.ts';
+import { throttledResponse, type PoliteResponse } from './polite-response.ts';
+import { abortable, defaultSleep, headerValue, MAX_RETRY_AFTER_MS, OriginQuietPeriods, parseRetryAfter } from './retry-after.ts';
+import { validateUserAgent } from './user-agent.ts';
 
 export const DEFAULT_MAX_CONNECTIONS_PER_HOST = 2;
 /** 25 Mbit/s expressed in bytes per second. */
@@ -22,13 +24,9 @@ export const DEFAULT_BASE_DELAY_MS = 1_000;
 export const DEFAULT_MAX_DELAY_MS = 60_000;
 export const DEFAULT_TIMEOUT_MS = 60_000;
 const MAX_REDIRECTS = 5;
-/** Longest `Retry-After` honoured; beyond it the client gives up rather than hang for hours. */
-export const MAX_RETRY_AFTER_MS = 10 * 60_000;
 /** Statuses that mean "try again later" rather than "this will never work". */
 const RETRYABLE_STATUSES = new Set([408, 429, 502, 503, 504]);
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
-const EMAIL_PATTERN = /[^\s@<>()]+@[^\s@<>()]+\.[^\s@<>()]+/;
-const URL_PATTERN = /https?:\/\/[^\s)]+/;
 
 export interface PoliteClientOptions {
   /** Descriptive User-Agent with contact info (an email address or URL), as Wikimedia requires. */
@@ -66,108 +64,9 @@ export interface PoliteClientStats {
   bytes: number;
 }
 
-/** Abortable default sleep. */
-function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return sleepTimer(ms, undefined, { signal });
-}
-
-/** Waits for `p`, or rejects with the signal's reason when it aborts first. */
-function abortable(p: Promise<void>, signal?: AbortSignal): Promise<void> {
-  if (!signal) return p;
-  signal.throwIfAborted();
-  return new Promise<void>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, reject);
-  });
-}
-
-/** A server's Retry-After for a whole origin: until when, and one wait every request shares. */
-interface QuietPeriod {
-  until: number;
-  over: Promise<void>;
-}
-
 export { TokenBucket } from './limits.ts';
-
-/** Milliseconds a `Retry-After` header asks for (delta-seconds or HTTP date), or undefined. */
-export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const date = Date.parse(trimmed);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-
-/** Rejects User-Agents that Wikimedia would block: empty or without contact info. */
-function validateUserAgent(userAgent: string): void {
-  const hint =
-    'Set a descriptive User-Agent with contact info, e.g. "Seedbank/0.1 (https://example.org/seedbank; you@example.org)"; ' +
-    'see https://meta.wikimedia.org/wiki/User-Agent_policy';
-  if (!userAgent || userAgent.trim() === '') {
-    throw new SeedbankError('CONFIG_USER_AGENT', 'The HTTP User-Agent is empty.', { hint });
-  }
-  if (!EMAIL_PATTERN.test(userAgent) && !URL_PATTERN.test(userAgent)) {
-    throw new SeedbankError('CONFIG_USER_AGENT', `The HTTP User-Agent "${userAgent}" has no contact info (email or URL).`, {
-      hint,
-      context: { userAgent },
-    });
-  }
-}
-
-/**
- * A received response whose body is read (once) through `body`, `buffer()`, `text()` or
- * `json()`. The connection slot is held until the body is fully read or `discard()`ed, so
- * callers must do one or the other.
- */
-export class PoliteResponse {
-  readonly ok: boolean;
-  private consumed = false;
-
-  constructor(
-    readonly url: string,
-    readonly status: number,
-    readonly headers: http.IncomingHttpHeaders,
-    private readonly chunks: AsyncIterable<Buffer>,
-    private readonly close: () => void,
-  ) {
-    this.ok = status >= 200 && status < 300;
-  }
-
-  /** One header value (lower-cased name; repeated headers joined with ", "). */
-  header(name: string): string | undefined {
-    const value = this.headers[name.toLowerCase()];
-    return Array.isArray(value) ? value.join(', ') : value;
-  }
-
-  /** The body as it arrives, throttled to the client's bandwidth cap. */
-  get body(): AsyncIterable<Buffer> {
-    if (this.consumed) throw new SeedbankError('INTERNAL', `The body of ${this.url} was already read.`);
-    this.consumed = true;
-    return this.chunks;
-  }
-
-  /** The whole body in memory. */
-  async buffer(): Promise<Buffer> {
-    const parts: Buffer[] = [];
-    for await (const chunk of this.body) parts.push(chunk);
-    return Buffer.concat(parts);
-  }
-
-  /** The whole body as UTF-8 text. */
-  async text(): Promise<string> {
-    return (await this.buffer()).toString('utf8');
-  }
-
-  /** Drops the body unread and frees the connection slot. Safe to call more than once. */
-  discard(): void {
-    this.consumed = true;
-    this.close();
-  }
-}
+export { PoliteResponse } from './polite-response.ts';
+export { MAX_RETRY_AFTER_MS, parseRetryAfter } from './retry-after.ts';
 
 /** The polite HTTP client; see the module comment. */
 export class PoliteClient {
@@ -184,10 +83,8 @@ export class PoliteClient {
   private readonly httpAgent: http.Agent;
   private readonly httpsAgent: https.Agent;
   private readonly counters: PoliteClientStats = { requests: 0, retries: 0, bytes: 0 };
-  /** Per origin, the Retry-After a server gave last, while it runs. */
-  private readonly quiet = new Map<string, QuietPeriod>();
-  /** Ends shared waits when the client closes. */
-  private readonly closing = new AbortController();
+  /** The Retry-After periods servers asked for, per origin. */
+  private readonly quiet: OriginQuietPeriods;
 
   constructor(options: PoliteClientOptions) {
     validateUserAgent(options.userAgent);
@@ -199,6 +96,7 @@ export class PoliteClient {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.logger = options.logger ?? silentLogger;
     this.sleep = options.sleep ?? defaultSleep;
+    this.quiet = new OriginQuietPeriods(this.sleep);
     this.bucket = new TokenBucket(options.maxBytesPerSecond ?? DEFAULT_MAX_BYTES_PER_SECOND);
     // The agents are the hard guarantee on sockets per host (the semaphore only bounds
     // requests); keep-alive avoids a TLS handshake per file.
@@ -214,7 +112,7 @@ export class PoliteClient {
 
   /** Closes every connection of this client, in-flight ones included; call it when done. */
   close(): void {
-    this.closing.abort();
+    this.quiet.close();
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
   }
@@ -267,7 +165,7 @@ export class PoliteClient {
         current = new URL(location, current);
         continue;
       }
-      return this.wrap(current.href, res, release, init.signal);
+      return throttledResponse(current.href, res, release, this.bucket, this.counters, init.signal);
     }
   }
 
@@ -285,7 +183,7 @@ export class PoliteClient {
     const method = init.method ?? 'GET';
     for (let attempt = 0; ; attempt++) {
       init.signal?.throwIfAborted();
-      await this.whenQuiet(url.origin, init.signal);
+      await this.quiet.whenQuiet(url.origin, init.signal);
       this.counters.requests++;
       let res: http.IncomingMessage;
       try {
@@ -342,33 +240,8 @@ export class PoliteClient {
     this.logger.warn({ url: url.href, attempt: attempt + 1, delayMs, retryAfterMs, ...reason }, 'retrying HTTP request');
     if (retryAfterMs === undefined) return this.sleep(delayMs, signal);
     // Every request to the origin waits the Retry-After; this one waits its own back-off if longer.
-    const shared = this.quietFor(url.origin, retryAfterMs);
+    const shared = this.quiet.start(url.origin, retryAfterMs);
     await (delayMs > retryAfterMs ? this.sleep(delayMs, signal) : abortable(shared, signal));
-  }
-
-  /** Starts (or extends) the quiet period a server asked of this origin; resolves when it is over. */
-  private quietFor(origin: string, ms: number): Promise<void> {
-    const until = Date.now() + ms;
-    const known = this.quiet.get(origin);
-    if (known && known.until >= until) return known.over;
-    const period: QuietPeriod = { until, over: Promise.resolve() };
-    // Not the request's own signal: the wait is shared. Closing the client ends it.
-    period.over = this.sleep(ms, this.closing.signal)
-      .catch(() => undefined)
-      .finally(() => {
-        if (this.quiet.get(origin) === period) this.quiet.delete(origin);
-      });
-    this.quiet.set(origin, period);
-    return period.over;
-  }
-
-  /** Waits while a server's Retry-After for this origin runs (and any later one given meanwhile). */
-  private async whenQuiet(origin: string, signal: AbortSignal | undefined): Promise<void> {
-    let waited: QuietPeriod | undefined;
-    for (let period = this.quiet.get(origin); period && period !== waited && period.until > Date.now(); period = this.quiet.get(origin)) {
-      await abortable(period.over, signal);
-      waited = period;
-    }
   }
 
   /** One HTTP exchange: resolves at the response headers. */
@@ -396,36 +269,8 @@ export class PoliteClient {
       // send() (the agent queues it until a kept-alive socket is free): a Retry-After another
       // connection got meanwhile holds it here, just before its headers are written.
       req.once('socket', () => {
-        this.whenQuiet(url.origin, init.signal).then(() => req.end(), (err: unknown) => req.destroy(err instanceof Error ? err : new Error(String(err))));
+        this.quiet.whenQuiet(url.origin, init.signal).then(() => req.end(), (err: unknown) => req.destroy(err instanceof Error ? err : new Error(String(err))));
       });
     });
   }
-
-  /** Wraps a response so its body is throttled, counted and frees the host slot when done. */
-  private wrap(url: string, res: http.IncomingMessage, release: () => void, signal?: AbortSignal): PoliteResponse {
-    const bucket = this.bucket;
-    const counters = this.counters;
-    async function* chunks(): AsyncGenerator<Buffer> {
-      try {
-        for await (const chunk of res as AsyncIterable<Buffer>) {
-          await bucket.take(chunk.length, signal);
-          counters.bytes += chunk.length;
-          yield chunk;
-        }
-      } finally {
-        // A half-read body leaves the socket unusable for keep-alive; drop it.
-        if (!res.complete) res.destroy();
-        release();
-      }
-    }
-    const close = (): void => {
-      if (!res.complete) res.destroy();
-      release();
-    };
-    return new PoliteResponse(url, res.statusCode ?? 0, res.headers, chunks(), close);
-  }
-}
-
-function headerValue(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
 }

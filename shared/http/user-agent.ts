@@ -1,3 +1,4 @@
+import { SeedbankError } from '../errors.ts';
 import { PROJECT_URL, SEEDBANK_VERSION } from '../version.ts';
 
 /** What a User-Agent names: the operator's contact (email or URL) and the part of Seedbank speaking. */
@@ -30,4 +31,23 @@ export function isWikimediaUrl(url: string): boolean {
 export function userAgentContact(agent: string): string | undefined {
   const m = /^Seedbank\/\S+ \(([^;()]+); \+[^)]*\)/.exec(agent);
   return m?.[1]?.trim() || undefined;
+}
+
+const EMAIL_PATTERN = /[^\s@<>()]+@[^\s@<>()]+\.[^\s@<>()]+/;
+const URL_PATTERN = /https?:\/\/[^\s)]+/;
+
+/** Rejects User-Agents that Wikimedia would block: empty or without contact info. */
+export function validateUserAgent(agent: string): void {
+  const hint =
+    'Set a descriptive User-Agent with contact info, e.g. "Seedbank/0.1 (https://example.org/seedbank; you@example.org)"; ' +
+    'see https://meta.wikimedia.org/wiki/User-Agent_policy';
+  if (!agent || agent.trim() === '') {
+    throw new SeedbankError('CONFIG_USER_AGENT', 'The HTTP User-Agent is empty.', { hint });
+  }
+  if (!EMAIL_PATTERN.test(agent) && !URL_PATTERN.test(agent)) {
+    throw new SeedbankError('CONFIG_USER_AGENT', `The HTTP User-Agent "${agent}" has no contact info (email or URL).`, {
+      hint,
+      context: { userAgent: agent },
+    });
+  }
 }

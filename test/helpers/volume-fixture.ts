@@ -7,6 +7,20 @@ import { mkdir, open, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { closeHashWorkers, createVolumeTorrent, parseVolumeTorrent, type ParsedVolumeTorrent } from '../../shared/torrent/index.ts';
 
+/** Piece length of {@link FOUR_FILES}: small enough that files share pieces. */
+export const FOUR_FILE_PIECE_LENGTH = 32 * 1024;
+/**
+ * Four files at offsets 0 / 70000 / 80000 / 180000 with 32 KiB pieces: Alpha covers pieces 0-2,
+ * Beta piece 2, Gamma 2-5, Delta 5-6 (7 pieces). A copy without Delta holds pieces 0-4: Alpha
+ * and Beta only.
+ */
+export const FOUR_FILES: ReadonlyArray<{ path: string; length: number }> = [
+  { path: 'a/ab/Alpha.jpg', length: 70_000 },
+  { path: 'b/bc/Beta.jpg', length: 10_000 },
+  { path: 'c/cd/Gamma.jpg', length: 100_000 },
+  { path: 'd/de/Delta.jpg', length: 40_000 },
+];
+
 /** A volume made for a test, with the helpers that lay it out and damage it. */
 export interface VolumeFixture {
   content: Buffer;

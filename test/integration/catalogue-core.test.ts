@@ -2,7 +2,6 @@
 // published through the real CLI into a real `seedbank serve` (Express + LMDB), announced by
 // real BitTorrent clients (webtorrent, aria2c, bittorrent-tracker over UDP), metadata fetched
 // from its web seed by aria2c, and set pointers put into a small loopback DHT.
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -14,21 +13,17 @@ import { buildSet } from '../../services/set-builder/build.ts';
 import { createDhtNode, dhtReady, listenDht, type DhtNode } from '../../services/tracker-web/dht/dht-lib.ts';
 import { CatalogueStore } from '../../services/tracker-web/store/catalogue-store.ts';
 import { ERRORS } from '../../shared/errors.ts';
-import { parseManifest, serializeManifest, type Manifest } from '../../shared/formats/manifest.ts';
+import { serializeManifest } from '../../shared/formats/manifest.ts';
 import { parseRecipe, type Recipe } from '../../shared/formats/recipe.ts';
 import { parseVolumeTorrent } from '../../shared/torrent/index.ts';
 import { fillWiki } from '../../deploy/local/wiki/fixtures.ts';
 import { startWiki, type Wiki } from '../../deploy/local/wiki/mediawiki.ts';
-
-/** The catalogue's JSON answers as these tests read them (a missing error fails the assertion reading it). */
-type ApiBody = { error: { code: string; message: string; hint?: string } } & Record<string, unknown>;
-import { runCli, runTool, startCli, waitFor } from '../helpers/run-cli.ts';
+import {
+  announceFailure, ARIA2_BASE, NETWORK_WAIT_MS, percentBytes, readManifest, scrape, startLoopbackDht, startServe, startTool, stopServe,
+  uploadAndCommit, type ApiBody, type ServeHandle,
+} from '../helpers/catalogue-serve.ts';
+import { runCli, runTool, waitFor } from '../helpers/run-cli.ts';
 import { story } from '../helpers/story.ts';
-
-/** Announces, DHT puts and web-seed downloads on a busy 2-core machine: generous, never fixed sleeps. */
-const NETWORK_WAIT_MS = 60_000;
-const SERVER_START_MS = 30_000;
-const ARIA2_BASE = ['--enable-dht=false', '--enable-dht6=false', '--bt-enable-lpd=false', '--enable-peer-exchange=false', '--file-allocation=none', '--console-log-level=warn', '--summary-interval=0', '--listen-port=6881-6999'];
 
 let wiki: Wiki;
 let work: string;
@@ -36,7 +31,7 @@ let dataA: string; // the builder's folder: v1 and v2 of "paris"
 let dataB: string; // another builder, another key, same set id
 let catDir: string;
 let token: string;
-let serve: Awaited<ReturnType<typeof startServe>> | null = null;
+let serve: ServeHandle | null = null;
 const dhtNodes: DhtNode[] = [];
 const cleanups: Array<() => Promise<unknown>> = [];
 
@@ -45,58 +40,8 @@ function recipe(over: Record<string, unknown> = {}): Recipe {
 }
 const v1Dir = () => path.join(dataA, 'sets', 'paris', 'v1');
 const v2Dir = () => path.join(dataA, 'sets', 'paris', 'v2');
-const readManifest = async (dir: string): Promise<Manifest> => parseManifest(await readFile(path.join(dir, 'manifest.json'), 'utf8'));
-const percentBytes = (hex: string) => hex.replace(/../g, (b) => `%${b}`);
-
-/** Starts `seedbank serve` on a free port and waits for the line that names its URL. */
-async function startServe(extra: string[] = []) {
-  const { child, done } = startCli(['serve', '--data', catDir, '--port', '0', '--sample-interval', '1s', '--max-upload', '4MB', ...extra]);
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  let exited = false;
-  void done.then(() => (exited = true));
-  const url = await waitFor('the catalogue to print its URL', async () => {
-    if (exited) throw new Error(`seedbank serve exited early:\n${(await done).stderr.slice(-3000)}`);
-    return /listening on (http:\/\/[\d.]+:\d+)/.exec(out)?.[1];
-  }, SERVER_START_MS);
-  return { url, port: Number(new URL(url).port), child, done, output: () => out };
-}
-
-async function stopServe(): Promise<void> {
-  if (!serve) return;
-  const s = serve;
-  serve = null;
-  s.child.kill('SIGTERM');
-  const r = await s.done;
-  expect(r.code, r.stderr.slice(-2000)).toBe(0);
-}
-
-/** PUTs every file of a version folder and commits it, as a client would, returning the raw answer. */
-async function uploadAndCommit(dir: string, replace: Record<string, Uint8Array> = {}, to = { url: serve?.url ?? '', token }): Promise<{ status: number; body: ApiBody }> {
-  const m = await readManifest(dir);
-  const base = `${to.url}/api/publish/${m.set.id}/${m.version}`;
-  const auth = { authorization: `Bearer ${to.token}` };
-  for (const name of ['manifest.json', 'manifest.sig', 'pages.xml.gz', 'metadata.torrent', 'pointer.json', ...m.volumes.map((v) => v.torrent)]) {
-    const body = Buffer.from(replace[name] ?? (await readFile(path.join(dir, name))));
-    const r = await fetch(`${base}/${name}`, { method: 'PUT', headers: auth, body });
-    expect(r.status, `${name}: ${await r.clone().text()}`).toBe(201);
-  }
-  const r = await fetch(`${base}/commit`, { method: 'POST', headers: auth });
-  return { status: r.status, body: await r.json() };
-}
-
-async function scrape(infoHash: string, url = serve!.url): Promise<{ complete: number; incomplete: number }> {
-  const r = await fetch(`${url}/scrape?info_hash=${percentBytes(infoHash)}`);
-  const body = bencode.decode(Buffer.from(await r.arrayBuffer())) as { files: Record<string, { complete: number; incomplete: number }> };
-  const entry = Object.values(body.files)[0];
-  return entry ?? { complete: 0, incomplete: 0 };
-}
-
-async function announceFailure(query: string): Promise<string> {
-  const r = await fetch(`${serve!.url}/announce?${query}`);
-  const body = bencode.decode(Buffer.from(await r.arrayBuffer())) as Record<string, Uint8Array>;
-  return Buffer.from(body['failure reason'] ?? []).toString();
-}
+/** The running catalogue and the token made in step "token", where uploads go by default. */
+const here = () => ({ url: serve!.url, token });
 
 beforeAll(async () => {
   work = await mkdtemp(path.join(os.tmpdir(), 'seedbank-catalogue-'));
@@ -109,18 +54,9 @@ beforeAll(async () => {
   // A narrower selection: a new recipe, fewer files, so the same data folder makes v2.
   await buildSet({ recipe: recipe({ selection: { categories: [{ name: 'Paris', depth: 1 }] } }), dataDir: dataA, maxBytesPerSecond: 0 });
   await buildSet({ recipe: recipe(), dataDir: dataB, maxBytesPerSecond: 0 });
-  // A three-node DHT on loopback for the catalogue to bootstrap from.
-  const first = createDhtNode({ bootstrap: false });
-  dhtNodes.push(first);
-  const firstPort = await listenDht(first, 0, '127.0.0.1');
-  for (let i = 0; i < 2; i++) {
-    const n = createDhtNode({ bootstrap: [`127.0.0.1:${firstPort}`] });
-    dhtNodes.push(n);
-    await listenDht(n, 0, '127.0.0.1');
-    await dhtReady(n);
-  }
+  dhtNodes.push(...(await startLoopbackDht(3)));
   const bootstrap = dhtNodes.map((n) => `127.0.0.1:${n.address().port}`).join(',');
-  serve = await startServe(['--dht-bootstrap', bootstrap, '--dht-reput-interval', '5s']);
+  serve = await startServe(catDir, ['--dht-bootstrap', bootstrap, '--dht-reput-interval', '5s']);
 });
 
 afterAll(async () => {
@@ -175,7 +111,7 @@ describe('publishing', () => {
     await cp(v1Dir(), dir, { recursive: true });
     const m = await readManifest(dir);
     await writeFile(path.join(dir, 'manifest.json'), serializeManifest({ ...m, set: { ...m.set, title: 'Not Paris' } }));
-    const r = await uploadAndCommit(dir);
+    const r = await uploadAndCommit(here(), dir);
     expect(r.status).toBe(400);
     expect(r.body.error.code).toBe('SIGNATURE_INVALID');
     expect(r.body.error.message).toMatch(/signature does not match the manifest/);
@@ -184,7 +120,7 @@ describe('publishing', () => {
   step('hostile', 'refuses a volume torrent with a hostile path', ['token'], async () => {
     const m = await readManifest(v1Dir());
     const hostile = bencode.encode({ info: { files: [{ length: 1, path: ['..', '..', 'etc', 'passwd'] }], name: 'commons', 'piece length': 16384, pieces: new Uint8Array(20) } });
-    const r = await uploadAndCommit(v1Dir(), { [m.volumes[0]!.torrent]: hostile });
+    const r = await uploadAndCommit(here(), v1Dir(), { [m.volumes[0]!.torrent]: hostile });
     expect(r.status).toBe(400);
     expect(r.body.error.code).toBe('TORRENT_HOSTILE_PATH');
   });
@@ -194,7 +130,7 @@ describe('publishing', () => {
     expect(r.code).toBe(ERRORS.VERSION_OUT_OF_ORDER.exit);
     expect(r.stderr).toMatch(/paris v2 cannot be published yet: v1 is missing/);
     expect(r.stderr).toMatch(/publish paris v1 first/);
-    const raw = await uploadAndCommit(v2Dir());
+    const raw = await uploadAndCommit(here(), v2Dir());
     expect([raw.status, raw.body.error.code]).toEqual([409, 'VERSION_OUT_OF_ORDER']);
   });
 
@@ -240,11 +176,11 @@ describe('publishing', () => {
   });
 
   step('no-op', 'treats the identical version as a no-op (200) and another one under the same number as a conflict (409)', ['published'], async () => {
-    const same = await uploadAndCommit(v1Dir());
+    const same = await uploadAndCommit(here(), v1Dir());
     expect([same.status, same.body.status]).toEqual([200, 'unchanged']);
     const dir = path.join(work, 'resigned', 'v1');
     await cp(path.join(dataB, 'sets', 'paris', 'v1'), dir, { recursive: true });
-    const other = await uploadAndCommit(dir);
+    const other = await uploadAndCommit(here(), dir);
     expect(other.status).toBe(403);
     expect(other.body.error).toMatchObject({ code: 'KEY_MISMATCH', hint: expect.stringContaining('rotate-key') });
   });
@@ -257,7 +193,7 @@ describe('publishing', () => {
     const set = (await (await fetch(`${serve!.url}/api/sets/paris`)).json()) as { set: { publicKey: string } };
     expect(set.set.publicKey).toBe(keyB);
     // Under the new key B's v1 is no longer refused for its key, but v1 exists with other content.
-    const conflict = await uploadAndCommit(path.join(dataB, 'sets', 'paris', 'v1'));
+    const conflict = await uploadAndCommit(here(), path.join(dataB, 'sets', 'paris', 'v1'));
     expect([conflict.status, conflict.body.error.code]).toEqual([409, 'VERSION_EXISTS']);
     expect((await runCli(['catalogue', 'rotate-key', '--data', catDir, 'paris', keyA])).code).toBe(0);
   });
@@ -298,13 +234,13 @@ describe('tracker', () => {
     const client = new WebTorrent({ dht: false, lsd: false, natUpnp: false, natPmp: false, utp: false, utPex: false, webSeeds: false });
     cleanups.push(() => new Promise<void>((r) => client.destroy(() => r())));
     client.add(torrent, { path: path.join(dataA, 'media'), announce: [`${serve!.url}/announce`] });
-    await waitFor('webtorrent to be counted as a seeder', async () => (await scrape(vol.infoHash)).complete >= 1, NETWORK_WAIT_MS, 250);
+    await waitFor('webtorrent to be counted as a seeder', async () => (await scrape(serve!.url, vol.infoHash)).complete >= 1, NETWORK_WAIT_MS, 250);
 
     const file = path.join(work, 'volume.torrent');
     await writeFile(file, Buffer.from(await (await fetch(`${serve!.url}/torrents/${vol.infoHash}.torrent`)).arrayBuffer()));
     const aria = startTool('aria2c', ['--dir', path.join(work, 'aria2-volume'), `--bt-tracker=${serve!.url}/announce`, '--seed-time=10', '--seed-ratio=0.0', ...ARIA2_BASE, file]);
     cleanups.push(aria.stop);
-    await waitFor('aria2c to finish and be counted as a second seeder', async () => (await scrape(vol.infoHash)).complete >= 2, NETWORK_WAIT_MS, 250);
+    await waitFor('aria2c to finish and be counted as a second seeder', async () => (await scrape(serve!.url, vol.infoHash)).complete >= 2, NETWORK_WAIT_MS, 250);
     const got = await readFile(path.join(work, 'aria2-volume', 'commons', ...m.files.find((f) => f.volume === vol.infoHash)!.path.split('/')));
     expect(createHash('sha1').update(got).digest('hex')).toBe(m.files.find((f) => f.volume === vol.infoHash)!.sha1);
 
@@ -315,19 +251,19 @@ describe('tracker', () => {
     }, NETWORK_WAIT_MS, 250);
     expect(Math.max(...history.map((s) => s.complete))).toBe(1);
     await aria.stop();
-    await waitFor('aria2c\'s stop announce to lower the count', async () => (await scrape(vol.infoHash)).complete === 1, NETWORK_WAIT_MS, 250);
+    await waitFor('aria2c\'s stop announce to lower the count', async () => (await scrape(serve!.url, vol.infoHash)).complete === 1, NETWORK_WAIT_MS, 250);
   });
 
   step('bad-announces', 'answers an unknown info hash and malformed announces with a bencoded failure, and stays up', ['published'], async () => {
     const peer = 'peer_id=-SB0001-abcdefghijkl&port=6881&left=0';
-    expect(await announceFailure(`info_hash=${percentBytes('ab'.repeat(20))}&${peer}`)).toMatch(/not in this catalogue/);
+    expect(await announceFailure(serve!.url, `info_hash=${percentBytes('ab'.repeat(20))}&${peer}`)).toMatch(/not in this catalogue/);
     const known = (await readManifest(v1Dir())).volumes[0]!.infoHash;
-    expect(await announceFailure('')).toMatch(/info_hash/);
-    expect(await announceFailure(`info_hash=short&${peer}`)).toMatch(/invalid info_hash/);
-    expect(await announceFailure(`info_hash=${percentBytes(known)}&peer_id=x&port=1`)).toMatch(/invalid peer_id/);
-    expect(await announceFailure(`info_hash=${percentBytes(known)}&peer_id=-SB0001-abcdefghijkl&port=99999`)).toMatch(/invalid port/);
-    expect(await announceFailure(`info_hash=${percentBytes(known)}&${peer}&event=exploded`)).toMatch(/invalid event/);
-    expect(await announceFailure(`info_hash=%zz%&info_hash=1&${peer}`)).not.toBe('');
+    expect(await announceFailure(serve!.url, '')).toMatch(/info_hash/);
+    expect(await announceFailure(serve!.url, `info_hash=short&${peer}`)).toMatch(/invalid info_hash/);
+    expect(await announceFailure(serve!.url, `info_hash=${percentBytes(known)}&peer_id=x&port=1`)).toMatch(/invalid peer_id/);
+    expect(await announceFailure(serve!.url, `info_hash=${percentBytes(known)}&peer_id=-SB0001-abcdefghijkl&port=99999`)).toMatch(/invalid port/);
+    expect(await announceFailure(serve!.url, `info_hash=${percentBytes(known)}&${peer}&event=exploded`)).toMatch(/invalid event/);
+    expect(await announceFailure(serve!.url, `info_hash=%zz%&info_hash=1&${peer}`)).not.toBe('');
     const udp = createSocket('udp4');
     await new Promise<void>((r) => udp.send(Buffer.from('garbage that is not a tracker packet'), serve!.port, '127.0.0.1', () => r()));
     udp.close();
@@ -392,7 +328,7 @@ describe('the app in-process (port 0)', () => {
     expect(statuses).toEqual([200, 200, 200, 429]);
     expect(((await (await fetch(`${server.url}/api/sets`)).json()) as ApiBody).error.code).toBe('RATE_LIMITED');
 
-    const published = await uploadAndCommit(v1Dir(), {}, { url: server.url, token: await createToken(server.store, 'in-process') });
+    const published = await uploadAndCommit({ url: server.url, token: await createToken(server.store, 'in-process') }, v1Dir());
     expect(published.status).toBe(201);
     const ih = (await readManifest(v1Dir())).volumes[0]!.infoHash;
     expect(await fetch(`${server.url}/announce?info_hash=${percentBytes(ih)}&peer_id=-SB0001-abcdefghijkl&port=6881&left=0`).then((r) => r.status)).toBe(200);
@@ -407,33 +343,17 @@ describe('the app in-process (port 0)', () => {
 describe('restart', () => {
   step('restart', 'keeps sets, versions, tokens, metadata and tracking across a restart', ['published'], async () => {
     const before = await (await fetch(`${serve!.url}/api/sets/paris`)).json();
-    await stopServe();
-    serve = await startServe();
+    const old = serve!;
+    serve = null;
+    await stopServe(old);
+    serve = await startServe(catDir);
     expect(await (await fetch(`${serve.url}/api/sets/paris`)).json()).toEqual(before);
     const manifest = await fetch(`${serve.url}/meta/paris-v2/manifest.json`);
     expect(Buffer.from(await manifest.arrayBuffer()).equals(await readFile(path.join(v2Dir(), 'manifest.json')))).toBe(true);
     const known = (await readManifest(v1Dir())).volumes[1]!.infoHash;
-    expect(await announceFailure(`info_hash=${percentBytes(known)}&peer_id=-SB0001-abcdefghijkl&port=6881&left=0`)).toBe('');
-    expect((await scrape(known)).complete).toBe(1);
-    const same = await uploadAndCommit(v2Dir());
+    expect(await announceFailure(serve!.url, `info_hash=${percentBytes(known)}&peer_id=-SB0001-abcdefghijkl&port=6881&left=0`)).toBe('');
+    expect((await scrape(serve!.url, known)).complete).toBe(1);
+    const same = await uploadAndCommit(here(), v2Dir());
     expect([same.status, same.body.status]).toEqual([200, 'unchanged']);
   });
 });
-
-/**
- * Starts a long-running tool; `stop` ends it with SIGINT (then SIGKILL) and waits. SIGINT, not
- * SIGTERM: aria2c sends its tracker "stopped" announce on SIGINT only.
- */
-function startTool(cmd: string, args: string[]): { stop: () => Promise<void> } {
-  const child = spawn(cmd, args, { stdio: 'ignore' });
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  return {
-    stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGINT');
-      const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(force);
-    },
-  };
-}

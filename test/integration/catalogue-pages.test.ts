@@ -1,94 +1,34 @@
 // The catalogue pages in a real headless Chromium: a tiny Express app on 127.0.0.1 serves the
 // render functions with sample view models (one set at risk, one full of hostile strings), and
-// the tests read the pages as a visitor would, with and without JavaScript. Also makeMosaic.
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+// the tests read the pages as a visitor would, with and without JavaScript; then the real
+// server's 404s. The mosaic itself is tested in preview-mosaic.test.ts.
+import { mkdtemp, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import express from 'express';
-import sharp from 'sharp';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBrowser, withTimeout, type PageProblems } from '../helpers/browser.ts';
-import { makeImage } from '../../deploy/local/wiki/images.ts';
+import { makeMosaicSamples, SAMPLE_MOSAIC } from '../helpers/mosaic-samples.ts';
+import { accessibilityProblems, expectClean } from '../helpers/page-checks.ts';
+import { startSampleCatalogueApp } from '../helpers/sample-catalogue-app.ts';
 import { makeMosaic } from '../../shared/preview-mosaic.ts';
-import { parseHomeQuery } from '../../services/tracker-web/pages/home-query.ts';
 import { renderHome } from '../../services/tracker-web/pages/render-home.ts';
-import { renderSet } from '../../services/tracker-web/pages/render-set.ts';
-import { renderFile } from '../../services/tracker-web/pages/render-file.ts';
-import { renderError, renderNotFound } from '../../services/tracker-web/pages/render-errors.ts';
+import { renderError } from '../../services/tracker-web/pages/render-errors.ts';
 import { formatBytes } from '../../services/tracker-web/pages/format.ts';
 import { startCatalogueServer, type CatalogueServer } from '../../services/tracker-web/server.ts';
-import {
-  HOSTILE_ATTR, HOSTILE_TITLE, SAMPLE_FILES, SAMPLE_NOW, SAMPLE_SETS, SAMPLE_TOTALS, sampleHome, sampleSetPage,
-} from '../helpers/sample-models.ts';
-import type { FilePageModel, HomeQuery } from '../../services/tracker-web/pages/view-models.ts';
+import { HOSTILE_ATTR, HOSTILE_TITLE, SAMPLE_FILES, SAMPLE_SETS, SAMPLE_TOTALS, sampleHome, sampleSetPage } from '../helpers/sample-models.ts';
+import type { HomeQuery } from '../../services/tracker-web/pages/view-models.ts';
 
 const SERVER_CLOSE_TIMEOUT_MS = 10_000;
-const MOSAIC = { tile: 96, columns: 6, maxTiles: 12 };
 
 const session = useBrowser({ contextOptions: { viewport: { width: 1280, height: 800 } } });
 let server: Server;
 let base: string;
 let work: string;
-let readableImages: string[];
-let allImages: string[];
 let mosaic: Buffer;
 const receivedQueries: HomeQuery[] = [];
-
-/** The store's filtering and sorting, re-done here over the samples. */
-function filterSets(query: HomeQuery) {
-  const q = query.q.toLowerCase();
-  const sets = SAMPLE_SETS.filter(
-    (s) =>
-      (q === '' || [s.title, s.id, ...s.tags].some((text) => text.toLowerCase().includes(q))) &&
-      (query.tag === null || s.tags.includes(query.tag)) &&
-      (query.region === null || s.regionValue === query.region),
-  );
-  const by: Record<HomeQuery['sort'], (a: (typeof sets)[number], b: (typeof sets)[number]) => number> = {
-    risk: (a, b) => b.risk - a.risk,
-    title: (a, b) => a.title.localeCompare(b.title),
-    size: (a, b) => b.bytes - a.bytes,
-    updated: (a, b) => (b.latestVersion?.builtAt ?? '').localeCompare(a.latestVersion?.builtAt ?? ''),
-    seeders: (a, b) => a.seedersNow - b.seedersNow,
-  };
-  return sets.sort(by[query.sort]);
-}
-
-function lookupFile(query: string): FilePageModel {
-  const wanted = query.trim().replace(/^File:/i, '').toLowerCase();
-  const exact = SAMPLE_FILES.find((f) => f.sha1 === wanted || f.title.replace(/^File:/, '').toLowerCase() === wanted);
-  if (exact) return { kind: 'found', now: SAMPLE_NOW, query, file: exact };
-  const matches = wanted === '' ? [] : SAMPLE_FILES.filter((f) => f.title.toLowerCase().includes(wanted));
-  if (matches.length > 0) return { kind: 'matches', now: SAMPLE_NOW, query, matches };
-  return { kind: 'not-found', now: SAMPLE_NOW, query };
-}
-
-function startApp(): Promise<Server> {
-  const app = express();
-  app.get('/', (req, res) => {
-    const query = parseHomeQuery(req.query as Record<string, unknown>);
-    receivedQueries.push(query);
-    res.type('html').send(renderHome(sampleHome(filterSets(query), query)));
-  });
-  app.get('/sets/:id/preview.jpg', (_req, res) => void res.type('jpeg').send(mosaic));
-  app.get('/sets/:id', (req, res) => {
-    const model = sampleSetPage(req.params.id);
-    if (!model) return void res.status(404).type('html').send(renderNotFound({ path: req.path, what: 'set' }));
-    res.type('html').send(renderSet(model));
-  });
-  app.get('/files', (req, res) => {
-    const model = lookupFile(typeof req.query.q === 'string' ? req.query.q : '');
-    res.status(model.kind === 'not-found' && model.query !== '' ? 404 : 200).type('html').send(renderFile(model));
-  });
-  app.get('/error', (req, res) => void res.status(400).type('html').send(renderError(400, String(req.query.msg ?? ''))));
-  app.use((req, res) => void res.status(404).type('html').send(renderNotFound({ path: req.path })));
-  return new Promise((resolve, reject) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    s.once('error', reject);
-  });
-}
 
 /** Opens a page and fails with the page's problems if it logs errors, throws or opens dialogs. */
 async function open(url: string, context = session.context): Promise<{ page: Page; problems: PageProblems }> {
@@ -98,56 +38,10 @@ async function open(url: string, context = session.context): Promise<{ page: Pag
   return opened;
 }
 
-function expectClean(problems: PageProblems): void {
-  expect(problems).toEqual({ consoleErrors: [], pageErrors: [], dialogs: [] });
-}
-
-/** Accessibility basics checked in the page: landmarks, one h1, table headers, alt, labels, unique ids. */
-async function accessibilityProblems(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
-    const found: string[] = [];
-    const h1s = document.querySelectorAll('h1').length;
-    if (h1s !== 1) found.push(`${h1s} h1 elements`);
-    if (!document.documentElement.lang) found.push('no lang');
-    for (const landmark of ['header', 'nav', 'main', 'footer']) if (!document.querySelector(landmark)) found.push(`no <${landmark}>`);
-    document.querySelectorAll('table').forEach((t, i) => {
-      if (!t.querySelector('thead th[scope=col]')) found.push(`table ${i} has no column headers`);
-      if (!t.querySelector('caption')) found.push(`table ${i} has no caption`);
-    });
-    document.querySelectorAll('img').forEach((img) => {
-      if (!img.getAttribute('alt')) found.push(`image ${img.getAttribute('src')} has no alt text`);
-    });
-    document.querySelectorAll('input, select, textarea').forEach((el) => {
-      const labelled = (el as HTMLInputElement).labels?.length || el.getAttribute('aria-label');
-      if (!labelled) found.push(`control ${el.getAttribute('name')} has no label`);
-    });
-    document.querySelectorAll('svg[role=img]').forEach((svg) => {
-      const ids = (svg.getAttribute('aria-labelledby') ?? '').split(' ').filter(Boolean);
-      if (ids.length === 0 || ids.some((id) => !document.getElementById(id)?.textContent)) found.push(`svg ${svg.id} is not labelled`);
-    });
-    const ids = [...document.querySelectorAll('[id]')].map((el) => el.id);
-    const dupes = ids.filter((id, i) => ids.indexOf(id) !== i);
-    if (dupes.length > 0) found.push(`duplicate ids: ${dupes.join(', ')}`);
-    return found;
-  });
-}
-
 beforeAll(async () => {
   work = await mkdtemp(path.join(os.tmpdir(), 'seedbank-pages-'));
-  readableImages = [];
-  const formats = ['jpeg', 'png', 'webp', 'jpeg', 'png'] as const;
-  for (const [i, format] of formats.entries()) {
-    const made = await makeImage(path.join(work, `img-${i}.${format}`), i + 1, { format, width: 160 + i * 40, height: 120 + i * 30 });
-    readableImages.push(made.path);
-  }
-  const pdf = path.join(work, 'document.pdf');
-  await writeFile(pdf, '%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
-  const svg = path.join(work, 'broken.svg');
-  await writeFile(svg, '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect');
-  // Unreadable files in the middle, so skipping must not shift or break what follows.
-  allImages = [readableImages[0]!, pdf, readableImages[1]!, svg, ...readableImages.slice(2)];
-  mosaic = await makeMosaic(allImages, MOSAIC);
-  server = await startApp();
+  mosaic = await makeMosaic((await makeMosaicSamples(work)).all, SAMPLE_MOSAIC);
+  server = await startSampleCatalogueApp(mosaic, receivedQueries);
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 
@@ -392,22 +286,5 @@ describe('browser guard', () => {
     // Taken here, so the guard's afterEach does not fail this test for the request it provoked.
     expect(session.takeBlockedRequests()).toEqual([outside]);
     await page.close();
-  });
-});
-
-describe('makeMosaic', () => {
-  it('draws the readable images in a grid, skips unreadable files, and is deterministic', async () => {
-    const meta = await sharp(mosaic).metadata();
-    expect(meta.format).toBe('jpeg');
-    // Five readable images on six columns: one row of five tiles with 2 px gaps.
-    expect({ width: meta.width, height: meta.height }).toEqual({ width: 5 * MOSAIC.tile + 4 * 2, height: MOSAIC.tile });
-    expect(await makeMosaic(allImages, MOSAIC)).toEqual(mosaic);
-    // Skipping is exact: the unreadable files leave no trace.
-    expect(await makeMosaic(readableImages, MOSAIC)).toEqual(mosaic);
-    const capped = await sharp(await makeMosaic(allImages, { tile: 32, columns: 2, maxTiles: 3 })).metadata();
-    expect({ width: capped.width, height: capped.height }).toEqual({ width: 2 * 32 + 2, height: 2 * 32 + 2 });
-    const empty = await sharp(await makeMosaic([path.join(work, 'document.pdf')], { tile: 40, columns: 4, maxTiles: 8 })).metadata();
-    expect({ width: empty.width, height: empty.height }).toEqual({ width: 40, height: 40 });
-    expect((await stat(readableImages[0]!)).size).toBeGreaterThan(0);
   });
 });

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ParsedVolumeTorrent } from '../../shared/torrent/index.ts';
-import { makeVolumeFixture, type VolumeFixture } from '../helpers/volume-fixture.ts';
+import { FOUR_FILE_PIECE_LENGTH as PIECE_LENGTH, FOUR_FILES as FILES, makeVolumeFixture, type VolumeFixture } from '../helpers/volume-fixture.ts';
 import {
   auditPeer, copiesPerFile, mergeCopies, networkOf, normalizeHost, pieceRangeForFile, runCensus,
   type AuditTarget, type PeerAuditResult,
@@ -15,17 +15,7 @@ import {
 import { startFakePeer, type FakeBehaviour, type FakePeer } from '../helpers/peers/fake-peer.ts';
 import { startSeeder, type Seeder } from '../helpers/peers/webtorrent-seeder.ts';
 
-const PIECE_LENGTH = 32 * 1024;
-/**
- * Offsets 0 / 70000 / 80000 / 180000 with 32 KiB pieces: Alpha covers pieces 0-2, Beta piece 2,
- * Gamma 2-5, Delta 5-6 (7 pieces). A copy without Delta holds pieces 0-4: Alpha and Beta only.
- */
-const FILES = [
-  { path: 'a/ab/Alpha.jpg', length: 70_000 },
-  { path: 'b/bc/Beta.jpg', length: 10_000 },
-  { path: 'c/cd/Gamma.jpg', length: 100_000 },
-  { path: 'd/de/Delta.jpg', length: 40_000 },
-];
+/** FOUR_FILES span 7 pieces. */
 const PIECES = 7;
 /** Hostile peers get this; honest loopback peers answer in milliseconds. */
 const SHORT_AUDIT_MS = 3_000;

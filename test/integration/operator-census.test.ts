@@ -15,21 +15,13 @@ import { startCatalogueServer, type CatalogueServer } from '../../services/track
 import { CopyIndex } from '../../services/tracker-web/redundancy/copy-index.ts';
 import { addOperator, ApprovedOperators, readOperatorList } from '../../services/tracker-web/operators/operator-list.ts';
 import type { ParsedVolumeTorrent } from '../../shared/torrent/index.ts';
-import { makeVolumeFixture, type VolumeFixture } from '../helpers/volume-fixture.ts';
+import { FOUR_FILE_PIECE_LENGTH as PIECE_LENGTH, FOUR_FILES as FILES, makeVolumeFixture, type VolumeFixture } from '../helpers/volume-fixture.ts';
 import { loadOrCreateOperatorKey } from '../../shared/operator/index.ts';
 import { announceFrom } from '../helpers/announce.ts';
 import { putHandVersion } from '../helpers/hand-version.ts';
 import { startSeeder as startPlainSeeder, type Seeder as PlainSeeder } from '../helpers/peers/webtorrent-seeder.ts';
 import { runCli } from '../helpers/run-cli.ts';
 
-const PIECE_LENGTH = 32 * 1024;
-/** Alpha covers pieces 0-2, Beta 2, Gamma 2-5, Delta 5-6: a copy without Delta holds Alpha and Beta. */
-const FILES = [
-  { path: 'a/ab/Alpha.jpg', length: 70_000 },
-  { path: 'b/bc/Beta.jpg', length: 10_000 },
-  { path: 'c/cd/Gamma.jpg', length: 100_000 },
-  { path: 'd/de/Delta.jpg', length: 40_000 },
-];
 const RELAY_HOSTS = ['127.0.5.1', '127.0.6.1', '127.0.7.1'];
 const SEEDER_HOST = '127.0.0.2';
 const SEEDER_SECOND_HOST = '127.0.0.3';

@@ -24,11 +24,10 @@
 import { createHash } from 'node:crypto';
 import net, { type Socket } from 'node:net';
 import type { Logger } from '../../../shared/log.ts';
-import { TokenBucket } from '../../../shared/http/limits.ts';
 import type { OperatorKey } from '../../../shared/operator/index.ts';
 import { operatorExtension, type WireExtension } from './operator-extension.ts';
 import { AddressCounts } from './address-counts.ts';
-import { PieceCache } from './piece-cache.ts';
+import { BlockReader } from './block-reader.ts';
 import { SeedPeer, type PeerHost, type ServedVolume } from './seed-peer.ts';
 
 /** pstrlen + "BitTorrent protocol" + 8 reserved bytes + the info hash. */
@@ -50,8 +49,7 @@ export const DEFAULT_SLOT_IDLE_MS = 60_000;
 export const DEFAULT_MAX_CONNECTIONS = 200;
 export const DEFAULT_UPLOAD_SLOTS = 32;
 export const DEFAULT_PIECE_CACHE_BYTES = 32 * 1024 * 1024;
-/** Pieces are read and cached in parts of this size (a multiple of the 16 KiB block). */
-export const STRETCH_BYTES = 128 * 1024;
+export { STRETCH_BYTES } from './block-reader.ts';
 
 export interface SeedServerOptions {
   /** TCP port (0: any free one). */
@@ -95,9 +93,6 @@ export class SeedServer implements PeerHost {
   readonly peerId: Buffer;
   readonly operatorExtension?: WireExtension;
   private readonly volumes = new Map<string, ServedVolume>();
-  /** A small number per served volume, for the piece cache's keys. */
-  private readonly cacheIds = new Map<string, number>();
-  private nextCacheId = 1;
   /** SHA-1('req2' + info hash) → volume, for MSE handshakes. */
   private readonly byReq2 = new Map<string, ServedVolume>();
   private readonly peers = new Set<SeedPeer>();
@@ -105,8 +100,7 @@ export class SeedServer implements PeerHost {
   private readonly pending = new Set<Socket>();
   private readonly waiting: SeedPeer[] = [];
   private readonly uploadedBefore = new Map<string, number>();
-  private readonly cache: PieceCache;
-  private readonly bucket: TokenBucket | null;
+  private readonly blocks: BlockReader;
   private readonly sweep: NodeJS.Timeout;
   /** Peers holding an upload slot (unchoked), with when they got it. */
   private readonly slots = new Map<SeedPeer, number>();
@@ -124,9 +118,7 @@ export class SeedServer implements PeerHost {
   private constructor(private readonly server: net.Server, private readonly o: SeedServerOptions) {
     this.peerId = o.peerId;
     if (o.operatorKey) this.operatorExtension = operatorExtension(o.operatorKey);
-    this.cache = new PieceCache(o.pieceCacheBytes ?? DEFAULT_PIECE_CACHE_BYTES, STRETCH_BYTES);
-    const limit = o.maxUploadBytesPerSecond ?? 0;
-    this.bucket = limit > 0 ? new TokenBucket(limit) : null;
+    this.blocks = new BlockReader(o.pieceCacheBytes ?? DEFAULT_PIECE_CACHE_BYTES, o.maxUploadBytesPerSecond ?? 0);
     this.slotIdleMs = o.slotIdleMs ?? DEFAULT_SLOT_IDLE_MS;
     server.on('connection', (socket) => this.onConnection(socket));
     this.sweep = setInterval(() => this.dropIdle(), Math.min(SWEEP_MS, this.slotIdleMs));
@@ -161,7 +153,7 @@ export class SeedServer implements PeerHost {
   /** Starts serving a complete (or all-but-taken-down) volume. */
   serve(v: ServedVolume): void {
     this.volumes.set(v.infoHash, v);
-    if (!this.cacheIds.has(v.infoHash)) this.cacheIds.set(v.infoHash, this.nextCacheId++);
+    this.blocks.add(v.infoHash);
     this.byReq2.set(req2Hash(v.infoHash), v);
   }
 
@@ -188,8 +180,7 @@ export class SeedServer implements PeerHost {
 
   /** Forgets cached pieces of a volume (its files changed on disk). */
   forgetCached(infoHash: string): void {
-    const id = this.cacheIds.get(infoHash);
-    if (id !== undefined) this.cache.drop(id);
+    this.blocks.forget(infoHash);
   }
 
   traffic(infoHash: string): ServedTraffic {
@@ -230,30 +221,15 @@ export class SeedServer implements PeerHost {
   }
 
   blockNow(volume: ServedVolume, index: number, offset: number, length: number): Buffer | null {
-    if (this.bucket) return null;
-    const s = stretchOf(volume, index, offset, length);
-    const hit = s ? this.cache.peek(this.cacheIds.get(volume.infoHash) ?? 0, s.key) : undefined;
-    if (!s || !hit) return null;
-    this.cache.acquire(hit);
-    return hit.data.subarray(offset - s.start, offset - s.start + length);
+    return this.blocks.now(volume, index, offset, length);
   }
 
-  async block(volume: ServedVolume, index: number, offset: number, length: number): Promise<Buffer> {
-    const s = stretchOf(volume, index, offset, length);
-    let data: Buffer;
-    if (s) {
-      const stretch = await this.cache.get(this.cacheIds.get(volume.infoHash) ?? 0, s.key, (target) => volume.readRange(index, s.start, s.length, target));
-      this.cache.acquire(stretch);
-      data = stretch.data.subarray(offset - s.start, offset - s.start + length);
-    } else {
-      data = await volume.readRange(index, offset, length);
-    }
-    if (this.bucket) await this.bucket.take(length);
-    return data;
+  block(volume: ServedVolume, index: number, offset: number, length: number): Promise<Buffer> {
+    return this.blocks.read(volume, index, offset, length);
   }
 
   released(block: Uint8Array): void {
-    this.cache.release(block);
+    this.blocks.released(block);
   }
 
   wantsUnchoke(peer: SeedPeer): boolean {
@@ -383,22 +359,6 @@ export class SeedServer implements PeerHost {
     }
   }
 }
-
-/**
- * The cached stretch a block falls in: pieces are read in STRETCH_BYTES parts, so the first
- * blocks of a piece wait for one part, not the whole piece, and the disk threads read the
- * parts in parallel. Null for a block crossing a part boundary (peers do not ask for those):
- * it is read on its own.
- */
-function stretchOf(volume: ServedVolume, index: number, offset: number, length: number): { key: number; start: number; length: number } | null {
-  const start = offset - (offset % STRETCH_BYTES);
-  const stretchLength = Math.min(STRETCH_BYTES, volume.pieceSize(index) - start);
-  if (offset + length > start + stretchLength) return null;
-  return { key: index * STRETCHES_PER_PIECE_KEY + start / STRETCH_BYTES, start, length: stretchLength };
-}
-
-/** Parts of one piece in a cache key: 4,096 stretches (512 MiB pieces); with 2^21 pieces it stays below 2^33. */
-const STRETCHES_PER_PIECE_KEY = 4096;
 
 /** MSE's obfuscated info hash: SHA-1('req2' + info hash), hex. */
 function req2Hash(infoHash: string): string {

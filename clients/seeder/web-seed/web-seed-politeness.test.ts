@@ -10,6 +10,7 @@ import { userAgent } from '../../../shared/http/user-agent.ts';
 import { PieceLayout } from '../store/piece-layout.ts';
 import { HostLimiter } from './host-limiter.ts';
 import { WebSeedConn, webSeedFileUrl } from './web-seed-conn.ts';
+import { requestWebSeedPiece } from '../../../test/helpers/web-seed-request.ts';
 
 const FILE_PATH = 'a/ab/Tour_Eiffel.jpg';
 const FILE_BYTES = Buffer.from(Array.from({ length: 1000 }, (_, i) => i % 251));
@@ -65,24 +66,12 @@ function connect(baseUrl: string, contact: string | undefined): WebSeedConn {
   return conn;
 }
 
-/** Asks the connection for one piece, failing with a message if no answer comes. */
-function requestPiece(conn: WebSeedConn, index: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`piece ${index} did not arrive within ${REQUEST_LIMIT_MS} ms`)), REQUEST_LIMIT_MS);
-    conn.httpRequest(index, 0, PIECE_LENGTH, (err, data) => {
-      clearTimeout(timer);
-      if (err) reject(err);
-      else resolve(Buffer.from(data!));
-    });
-  });
-}
-
 describe('web seed politeness against a local stand-in for the upload server', () => {
   for (const status of [429, 503]) {
     it(`waits out a ${status} with Retry-After, then fetches the range with the operator's contact in the User-Agent`, async () => {
       const upload = await startUploadServerStandIn(status, 1);
       const conn = connect(upload.baseUrl, 'ops@example.org');
-      const data = await requestPiece(conn, 1);
+      const data = await requestWebSeedPiece(conn, 1, PIECE_LENGTH, REQUEST_LIMIT_MS);
       expect(data.equals(FILE_BYTES.subarray(PIECE_LENGTH, 2 * PIECE_LENGTH))).toBe(true);
       expect(upload.seen).toHaveLength(2);
       // The second request came no sooner than the server asked.
@@ -96,7 +85,7 @@ describe('web seed politeness against a local stand-in for the upload server', (
 
   it('never sends a placeholder contact: without one the User-Agent names only the project', async () => {
     const upload = await startUploadServerStandIn(429, 0);
-    await requestPiece(connect(upload.baseUrl, undefined), 0);
+    await requestWebSeedPiece(connect(upload.baseUrl, undefined), 0, PIECE_LENGTH, REQUEST_LIMIT_MS);
     expect(upload.seen[0]!.userAgent).toMatch(/^Seedbank\/\S+ \(\+https?:\/\/\S+\) seeder$/);
   });
 

@@ -11,6 +11,7 @@ import { userAgent } from '../../../shared/http/user-agent.ts';
 import { PieceLayout } from '../store/piece-layout.ts';
 import { HostLimiter } from './host-limiter.ts';
 import { WebSeedConn } from './web-seed-conn.ts';
+import { requestWebSeedPiece } from '../../../test/helpers/web-seed-request.ts';
 
 const MiB = 1024 * 1024;
 const FILE_PATH = 'b/b4/Big_scan.tif';
@@ -62,17 +63,6 @@ async function startRangeIgnoringServer(): Promise<{ baseUrl: string; closed: Pr
   return { baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, closed };
 }
 
-function requestPiece(conn: WebSeedConn, index: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`piece ${index} did not arrive within ${REQUEST_LIMIT_MS} ms`)), REQUEST_LIMIT_MS);
-    conn.httpRequest(index, 0, PIECE_LENGTH, (err, data) => {
-      clearTimeout(timer);
-      if (err) reject(err);
-      else resolve(Buffer.from(data!));
-    });
-  });
-}
-
 describe('a web seed that ignores Range', () => {
   it('gives the piece asked for and drops the connection instead of reading the whole file', async () => {
     const upload = await startRangeIgnoringServer();
@@ -81,7 +71,7 @@ describe('a web seed that ignores Range', () => {
     const conn = new WebSeedConn({ pieces: new Array(layout.pieceCount) }, { baseUrl: upload.baseUrl, torrentName: 'commons', layout, limiter });
     cleanups.push(() => (conn.destroy(), limiter.close()));
 
-    const piece = await requestPiece(conn, PIECE_INDEX);
+    const piece = await requestWebSeedPiece(conn, PIECE_INDEX, PIECE_LENGTH, REQUEST_LIMIT_MS);
     expect(piece.equals(fileBytes(PIECE_INDEX * PIECE_LENGTH, PIECE_LENGTH))).toBe(true);
     const sent = await upload.closed;
     expect(sent).toBeGreaterThanOrEqual((PIECE_INDEX + 1) * PIECE_LENGTH);

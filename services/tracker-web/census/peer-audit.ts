@@ -15,6 +15,7 @@ import { SeedbankError } from '../../../shared/errors.ts';
 import { FrameGuard, MAX_EXTENDED_MESSAGE_BYTES } from '../../../shared/torrent/frame-guard.ts';
 import { CensusOperatorExtension, CensusOperatorProof, OPERATOR_PROOF_WAIT_MS } from './operator-proof.ts';
 import { PeerClaims } from './peer-claims.ts';
+import { AuditFailure, AuditWaits } from './audit-waits.ts';
 import { BLOCK_BYTES, PieceFetch } from './piece-fetch.ts';
 import type { AuditCheck } from './verified-pieces.ts';
 import type { AuditOptions, AuditPhase, AuditTarget, FailureKind, PeerAddress, PeerAuditResult } from './audit-types.ts';
@@ -42,18 +43,6 @@ const HAVE_MESSAGE_BYTES = 9;
 /** Headroom for the handshake, extension messages, keep-alives and repeats of what we asked for. */
 const PROTOCOL_ALLOWANCE_BYTES = 4 * MAX_EXTENDED_MESSAGE_BYTES;
 
-class AuditFailure extends Error {
-  constructor(readonly kind: FailureKind, message: string) {
-    super(message);
-  }
-}
-
-interface Waiter {
-  ready: () => boolean;
-  resolve: () => void;
-  reject: (err: AuditFailure) => void;
-}
-
 /** Throws when the target itself is inconsistent: that is the caller's bug, not the peer's. */
 function checkTarget(t: AuditTarget): number {
   const count = Math.ceil(t.totalBytes / t.pieceLength);
@@ -73,8 +62,7 @@ export async function auditPeer(peer: PeerAddress, target: AuditTarget, opts: Au
 
 class AuditSession {
   private readonly started = performance.now();
-  /** Moved on by the time spent queued for a transfer slot: that wait is the census's, not the peer's. */
-  private deadline: number;
+  private readonly waits: AuditWaits;
   private readonly infoHash: string;
   private readonly claims: PeerClaims;
   private readonly guard: FrameGuard;
@@ -84,15 +72,13 @@ class AuditSession {
   private connected = false;
   private handshaken = false;
   private fetch: PieceFetch | null = null;
-  private failure: AuditFailure | null = null;
-  private waiter: Waiter | null = null;
   private settled = false;
   private phase: AuditPhase = 'connect';
   private releaseSlot: (() => void) | null = null;
   private readonly slotAbort = new AbortController();
 
   constructor(private readonly peer: PeerAddress, private readonly target: AuditTarget, private readonly pieceCount: number, private readonly opts: AuditOptions) {
-    this.deadline = this.started + (opts.timeoutMs ?? DEFAULT_AUDIT_TIMEOUT_MS);
+    this.waits = new AuditWaits(this.started, opts.timeoutMs ?? DEFAULT_AUDIT_TIMEOUT_MS, (kind, message) => this.fail(kind, message));
     this.infoHash = target.infoHash.toLowerCase();
     this.claims = new PeerClaims(pieceCount);
     this.proof = new CensusOperatorProof(this.infoHash, (id, payload) => this.sendExtended(id, payload));
@@ -102,7 +88,7 @@ class AuditSession {
       maxBlockBytes: BLOCK_BYTES,
       maxTotalBytes: PROTOCOL_ALLOWANCE_BYTES + 2 * bitfieldBytes + 2 * HAVE_MESSAGE_BYTES * pieceCount + 2 * target.pieceLength,
       onExtended: (body) => {
-        if (!this.settled && !this.failure) this.proof.onExtended(body);
+        if (!this.settled && !this.waits.failure) this.proof.onExtended(body);
       },
     });
   }
@@ -116,13 +102,13 @@ class AuditSession {
       if (!Number.isInteger(this.peer.port) || this.peer.port < 1 || this.peer.port > MAX_PORT) {
         this.fail('unreachable', `port ${this.peer.port} is not a TCP port`);
       }
-      if (this.failure) throw this.failure;
+      if (this.waits.failure) throw this.waits.failure;
       const wire = this.open();
       const handshakeBy = this.started + (this.opts.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS);
-      await this.until('a TCP connection', handshakeBy - performance.now(), () => this.connected);
+      await this.waits.until('a TCP connection', handshakeBy - performance.now(), () => this.connected);
       this.phase = 'handshake';
       wire.handshake(this.infoHash, this.opts.peerId ?? censusPeerId(), { dht: false, fast: true });
-      await this.until('the handshake', handshakeBy - performance.now(), () => this.handshaken);
+      await this.waits.until('the handshake', handshakeBy - performance.now(), () => this.handshaken);
       this.opts.onHandshake?.();
       this.phase = 'claims';
       // BEP 6: with the fast extension on both sides, a peer must say what it has; we have nothing.
@@ -130,13 +116,13 @@ class AuditSession {
       // Not earlier: webtorrent looks up the torrent asynchronously after the handshake and
       // drops an `interested` that arrives before it has subscribed, leaving us choked.
       wire.interested();
-      await this.until('a bitfield or have message', CLAIMS_TIMEOUT_MS, () => this.claims.known);
+      await this.waits.until('a bitfield or have message', CLAIMS_TIMEOUT_MS, () => this.claims.known);
       if (this.claims.havePieces === 0) return this.result(null);
       const focus = this.focusClaimed();
       if (focus?.length === 0) return this.result(null, 'nothing to audit: the peer claims none of the pieces that hold files a newer volume changed');
       // An idle socket while the peer's choker comes round: it holds no transfer slot.
       this.phase = 'unchoke';
-      await this.until('an unchoke', this.opts.unchokeTimeoutMs ?? DEFAULT_UNCHOKE_TIMEOUT_MS, () => !wire.peerChoking || this.allowedFastPieces().length > 0);
+      await this.waits.until('an unchoke', this.opts.unchokeTimeoutMs ?? DEFAULT_UNCHOKE_TIMEOUT_MS, () => !wire.peerChoking || this.allowedFastPieces().length > 0);
       this.phase = 'slot';
       const random = this.opts.random ?? Math.random;
       // Still choked means the peer offered allowed-fast pieces (BEP 6): audit one of those now
@@ -152,13 +138,13 @@ class AuditSession {
       const piece = check.piece;
       const acquire = this.opts.acquireTransferSlot;
       if (acquire) {
-        await this.offTheClock('a transfer slot', acquire(this.slotAbort.signal).then((release) => {
+        await this.waits.offTheClock('a transfer slot', acquire(this.slotAbort.signal).then((release) => {
           if (this.settled) release();
           else this.releaseSlot = release;
         }));
       }
       const throttle = this.opts.throttle;
-      if (throttle) await this.offTheClock('the census rate budget', throttle(check.kind === 'piece' ? this.pieceLengthOf(piece) : check.expected.length, this.slotAbort.signal));
+      if (throttle) await this.waits.offTheClock('the census rate budget', throttle(check.kind === 'piece' ? this.pieceLengthOf(piece) : check.expected.length, this.slotAbort.signal));
       this.phase = 'transfer';
       const fetchStarted = performance.now();
       const length = this.pieceLengthOf(piece);
@@ -167,7 +153,7 @@ class AuditSession {
         : { offset: check.offset, bytes: check.expected });
       this.requestBlocks();
       try {
-        await this.until(check.kind === 'piece' ? `all blocks of piece ${piece}` : `block ${check.offset} of piece ${piece}`, PIECE_TIMEOUT_MS, () => this.fetch!.complete);
+        await this.waits.until(check.kind === 'piece' ? `all blocks of piece ${piece}` : `block ${check.offset} of piece ${piece}`, PIECE_TIMEOUT_MS, () => this.fetch!.complete);
       } catch (err) {
         if (err instanceof AuditFailure && err.kind === 'bad-data') audited = { piece, ok: false, ms: performance.now() - fetchStarted, check: check.kind };
         throw err;
@@ -176,7 +162,7 @@ class AuditSession {
       audited = { piece, ok, ms: performance.now() - fetchStarted, check: check.kind };
       if (ok && check.kind === 'piece') this.opts.verified?.put(this.infoHash, piece, this.fetch.data);
       // The proof usually came with the first round trip; a slow one gets a short, bounded wait.
-      await this.proof.settled(Math.min(OPERATOR_PROOF_WAIT_MS, this.deadline - performance.now()));
+      await this.proof.settled(Math.min(OPERATOR_PROOF_WAIT_MS, this.waits.deadline - performance.now()));
       const wrong = check.kind === 'piece'
         ? `piece ${piece} does not match its hash in the torrent`
         : `block ${check.offset} of piece ${piece} differs from the bytes the census verified against the piece hash`;
@@ -200,12 +186,12 @@ class AuditSession {
     socket.setNoDelay(true);
     socket.on('connect', () => {
       this.connected = true;
-      this.poke();
+      this.waits.poke();
     });
     socket.on('error', (err) => this.fail(this.connected ? 'closed' : 'unreachable', `${this.connected ? 'connection error' : 'cannot connect'}: ${err.message}`));
     socket.on('close', () => this.fail(this.connected ? 'closed' : 'unreachable', 'peer closed the connection'));
     socket.on('data', (chunk: Buffer) => {
-      if (this.settled || this.failure) return;
+      if (this.settled || this.waits.failure) return;
       const { pass, problem } = this.guard.filter(chunk);
       if (problem !== undefined) this.fail('protocol', problem);
       else if (pass.length > 0) wire.write(pass);
@@ -224,11 +210,11 @@ class AuditSession {
     // The Wire ends itself on some violations (e.g. BEP 6 messages without the fast extension).
     wire.on('finish', () => this.fail('protocol', 'peer broke the protocol (connection ended by the parser)'));
     wire.on('handshake', (infoHash) => {
-      if (this.failure || this.settled) return;
+      if (this.waits.failure || this.settled) return;
       if (infoHash.toLowerCase() !== this.infoHash) return this.fail('protocol', `peer answered for info hash ${infoHash}, not ${this.infoHash}`);
       this.handshaken = true;
       queueMicrotask(() => this.releaseExtended());
-      this.poke();
+      this.waits.poke();
     });
     wire.on('bitfield', (bf) => this.claimed(() => this.claims.applyBitfield(bf.buffer)));
     wire.on('have', (index) => this.claimed(() => this.claims.applyHave(index)));
@@ -236,16 +222,16 @@ class AuditSession {
     wire.on('have-none', () => this.claimed(() => this.claims.applyHaveNone()));
     wire.on('unchoke', () => {
       this.requestBlocks();
-      this.poke();
+      this.waits.poke();
     });
-    wire.on('allowed-fast', () => this.poke());
+    wire.on('allowed-fast', () => this.waits.poke());
     wire.on('piece', (index, offset, block) => {
       if (this.settled) return;
       if (!this.fetch) return this.fail('protocol', `peer sent a block of piece ${index} that was never requested`);
       const problem = this.fetch.accept(index, offset, block);
       if (problem) return this.fail('bad-data', problem);
       this.requestBlocks();
-      this.poke();
+      this.waits.poke();
     });
     return wire;
   }
@@ -272,10 +258,10 @@ class AuditSession {
 
   /** Applies a claim unless the peer already failed (the Wire goes on parsing the rest of a chunk). */
   private claimed(apply: () => string | null): void {
-    if (this.failure || this.settled) return;
+    if (this.waits.failure || this.settled) return;
     const problem = apply();
     if (problem) this.fail('protocol', problem);
-    else this.poke();
+    else this.waits.poke();
   }
 
   /** Claimed pieces the peer lets us fetch while it chokes us (BEP 6 allowed-fast), within the focus when there is one. */
@@ -292,26 +278,6 @@ class AuditSession {
     return [...new Set(this.opts.focusPieces)].filter((i) => this.claims.has(i)).sort((a, b) => a - b);
   }
 
-  /**
-   * Waits for something the census rations (a transfer slot, its rate budget): that wait is
-   * the round's, not the peer's, so the audit's deadline moves on by as long as it took.
-   */
-  private async offTheClock(what: string, granted: Promise<void>): Promise<void> {
-    let done = false;
-    void granted.then(() => {
-      done = true;
-      this.poke();
-    }, () => undefined);
-    const queued = performance.now();
-    const deadline = this.deadline;
-    this.deadline = Infinity; // the round's budget bounds this wait, not the audit's
-    try {
-      await this.until(what, Infinity, () => done);
-    } finally {
-      this.deadline = deadline + (performance.now() - queued);
-    }
-  }
-
   /** This torrent's length of piece `index` (the last piece is shorter). */
   private pieceLengthOf(index: number): number {
     return Math.min(this.target.pieceLength, this.target.totalBytes - index * this.target.pieceLength);
@@ -321,7 +287,7 @@ class AuditSession {
   private requestBlocks(): void {
     const wire = this.wire;
     const fetch = this.fetch;
-    if (!wire || !fetch || this.settled || this.failure) return;
+    if (!wire || !fetch || this.settled || this.waits.failure) return;
     if (wire.peerChoking && !(wire.hasFast && wire.peerAllowedFastSet.includes(fetch.index))) return;
     for (const block of fetch.take(MAX_IN_FLIGHT_BLOCKS)) {
       const send = () => {
@@ -337,49 +303,16 @@ class AuditSession {
     }
   }
 
-  /** Waits until `ready()` holds, failing on the first peer failure or after `phaseMs` (bounded by the total budget). */
-  private until(what: string, phaseMs: number, ready: () => boolean): Promise<void> {
-    if (this.failure) return Promise.reject(this.failure);
-    if (ready()) return Promise.resolve();
-    const left = Math.max(0, this.deadline - performance.now());
-    const ms = Math.min(phaseMs, left);
-    const limit = ms === phaseMs ? `${Math.round(ms)} ms` : `the audit's ${this.opts.timeoutMs ?? DEFAULT_AUDIT_TIMEOUT_MS} ms budget`;
-    return new Promise<void>((resolve, reject) => {
-      // No timer for an unbounded wait: Node fires an over-large timeout at once.
-      const timer = Number.isFinite(ms) ? setTimeout(() => this.fail('timeout', `timed out waiting for ${what} (limit: ${limit})`), ms) : undefined;
-      const done = () => clearTimeout(timer);
-      this.waiter = {
-        ready,
-        resolve: () => { done(); resolve(); },
-        reject: (e) => { done(); reject(e); },
-      };
-    });
-  }
-
-  /** Re-evaluates the current wait after any event. */
-  private poke(): void {
-    const w = this.waiter;
-    if (!w) return;
-    if (this.failure) {
-      this.waiter = null;
-      w.reject(this.failure);
-    } else if (w.ready()) {
-      this.waiter = null;
-      w.resolve();
-    }
-  }
-
   /** Records the first failure (later ones are consequences of it) and wakes the waiter. */
   private fail(kind: FailureKind, message: string): void {
     if (this.settled) return;
     this.proof.abandon(`connection ended before an operator proof: ${message}`);
-    this.failure ??= new AuditFailure(kind, message);
-    this.poke();
+    this.waits.fail(kind, message);
   }
 
   private close(): void {
     this.settled = true;
-    this.waiter = null;
+    this.waits.close();
     this.slotAbort.abort();
     this.releaseSlot?.();
     this.releaseSlot = null;

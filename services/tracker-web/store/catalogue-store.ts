@@ -11,6 +11,7 @@ import { openCatalogueTables, prefixRange, tableBytes, type CatalogueTables } fr
 import { SetFileIndex } from './set-files.ts';
 import { TitleIds } from './title-ids.ts';
 import { FileLookup } from './file-lookup.ts';
+import { RecordCache } from './record-cache.ts';
 import { ensureStoreFormat } from './store-format.ts';
 import { versionPageFacts, type VersionPageFacts } from './version-page.ts';
 import { StoreHistory } from './history.ts';
@@ -52,6 +53,10 @@ export class CatalogueStore {
   readonly setFiles: SetFileIndex;
   /** Copy, swarm and set-seeder samples over time (history.ts). */
   readonly history: StoreHistory;
+  /** Decoded set and volume records of the current sets generation (record-cache.ts). */
+  private readonly records: RecordCache;
+  /** "setId\0version" → the version's number: set file reads need it, and decoding the whole version record for it cost more than the read. */
+  private readonly versionNos = new Map<string, number>();
   /** The per-file reads (file-lookup.ts). */
   private readonly lookup: FileLookup;
 
@@ -63,6 +68,7 @@ export class CatalogueStore {
     this.parts = parts;
     this.history = new StoreHistory(tables);
     this.lookup = new FileLookup(tables);
+    this.records = new RecordCache(tables);
     this.manifests = new VersionManifests({
       manifestText: (setId, version) => this.manifestText(setId, version),
       manifestSha256: (setId, version) => this.getVersion(setId, version)?.manifestSha256,
@@ -71,7 +77,7 @@ export class CatalogueStore {
     this.titleIds = new TitleIds(tables.titleNames, tables.titleIds);
     this.setFiles = new SetFileIndex(tables.env, { rows: tables.setRows, facts: tables.setFacts, strings: tables.factStrings }, {
       titles: this.titleIds,
-      versionNo: (setId, version) => this.getVersion(setId, version)?.no,
+      versionNo: (setId, version) => this.versionNo(setId, version),
       volumeNo: (ih) => this.getVolume(ih)?.no ?? 0,
       volumeOfNo: (no) => this.volumeOfNo(no),
       manifestOf: (setId, version) => this.manifest(setId, version),
@@ -124,6 +130,11 @@ export class CatalogueStore {
 
   private setList: { generation: number; rows: SetSummary[] } | null = null;
 
+  /** A number that changes whenever the set list does (a publish, a key rotation, from any process): pages key what they derive from the sets on it. */
+  setsGeneration(): number {
+    return this.t.storeInfo.get(SETS_GENERATION_KEY) ?? 0;
+  }
+
   /** Every set's id, sorted, without reading the sets (cheap for background walks over a large catalogue). */
   setIds(): string[] {
     return [...this.t.sets.getKeys()];
@@ -131,12 +142,23 @@ export class CatalogueStore {
 
   /** One set, or undefined when it was never published here. */
   getSet(setId: string): SetRecord | undefined {
-    return this.t.sets.get(setId);
+    return this.records.set(setId);
   }
 
   /** The set's highest published version, 0 when none. */
   latestVersion(setId: string): number {
-    return this.t.sets.get(setId)?.latestVersion ?? 0;
+    return this.records.set(setId)?.latestVersion ?? 0;
+  }
+
+  /** A version's number in the per-file index and set file rows (numbers never change once committed). */
+  private versionNo(setId: string, version: number): number | undefined {
+    const key = `${setId}\u0000${version}`;
+    let no = this.versionNos.get(key);
+    if (no === undefined) {
+      no = this.getVersion(setId, version)?.no;
+      if (no !== undefined) this.versionNos.set(key, no);
+    }
+    return no;
   }
 
   /** One version's summary. */
@@ -232,7 +254,7 @@ export class CatalogueStore {
 
   /** One volume's record. */
   getVolume(infoHash: string): VolumeRecord | undefined {
-    return this.t.volumes.get(infoHash);
+    return this.records.volume(infoHash);
   }
 
   /** A volume's .torrent bytes as published. */
@@ -242,7 +264,7 @@ export class CatalogueStore {
 
   /** The volumes of one version, in manifest order. */
   volumesOf(setId: string, version: number): VolumeRecord[] {
-    return (this.getVersion(setId, version)?.volumes ?? []).flatMap((ih) => this.t.volumes.get(ih) ?? []);
+    return (this.getVersion(setId, version)?.volumes ?? []).flatMap((ih) => this.records.volume(ih) ?? []);
   }
 
   /** True for the info hash of a published volume or metadata torrent: what the tracker tracks. */
@@ -339,6 +361,7 @@ export class CatalogueStore {
     } catch (err) {
       // Numbers handed out inside a failed transaction were rolled back with it.
       this.setFiles.forgetCached();
+      this.versionNos.clear();
       throw err;
     }
     const tracked = [v.record.metadataInfoHash, ...v.volumes.map((vol) => vol.infoHash)];

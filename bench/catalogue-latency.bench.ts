@@ -101,6 +101,8 @@ async function main(): Promise<void> {
     for (const sha1 of sha1s.splice(0, WARMUP_REQUESTS)) await get(lookupUrl(sha1));
     await server.request({ kind: 'warmed' });
     log(`  (copy figures warmed; load ${load()})`);
+    await section(server, 'HTTP floor /healthz (no store read: what any request costs here)', sha1s.slice(0, 300).map(() => `${url}/healthz`), (st) => (st === 200 ? null : `HTTP ${st}`), TARGET_MS.lookup);
+    await section(server, 'location lookup /api/files?sha1=', sha1s.map((s) => `${url}/api/files?sha1=${s}`), okJson(false), TARGET_MS.lookup);
     await section(server, 'copy lookup /api/view/files?q=<sha1>', sha1s.map(lookupUrl), okJson(true), TARGET_MS.lookup);
     await section(server, 'set page /sets/:id (first view)', setIds.map((id) => `${url}/sets/${id}`), okHtml, TARGET_MS.setPage);
     await section(server, 'set page /sets/:id (again)', setIds.map((id) => `${url}/sets/${id}`), okHtml, TARGET_MS.setPage);

@@ -10,7 +10,7 @@
  * p50/p99) and its event-loop utilisation, with the load average beside every figure.
  *
  *   node bin/run-ts.js bench/catalogue-latency.bench.ts [--sets 1000] [--files-per-set 1000]
- *     [--lookups 2000] [--set-pages 300] [--home 50] [--profile]
+ *     [--lookups 2000] [--set-pages 200] [--home 50] [--profile]   (set pages + 100 + home < 600: the page limit)
  */
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -27,6 +27,12 @@ import { installRequestCpu, type CpuReply } from './latency/request-cpu.ts';
 /** The issue's targets, p99 milliseconds. */
 const TARGET_MS = { lookup: 5, setPage: 50, home: 100, startup: 10_000 };
 const WARMUP_REQUESTS = 20;
+/**
+ * Set pages viewed a second time. The catalogue limits pages to 600 a minute per address and
+ * the bench's catalogue (bench/catalogue/serve-child.ts) raises only the API's limit: the page
+ * sections together stay under 600 (a 429 shows as PROBLEMS on the section's line).
+ */
+const AGAIN_SET_PAGES = 100;
 
 const { values: args } = parseArgs({
   options: {
@@ -35,7 +41,7 @@ const { values: args } = parseArgs({
     sets: { type: 'string', default: '1000' },
     'files-per-set': { type: 'string', default: '1000' },
     lookups: { type: 'string', default: '2000' },
-    'set-pages': { type: 'string', default: '300' },
+    'set-pages': { type: 'string', default: '200' },
     home: { type: 'string', default: '50' },
     profile: { type: 'boolean', default: false },
   },
@@ -105,7 +111,7 @@ async function main(): Promise<void> {
     await section(server, 'location lookup /api/files?sha1=', sha1s.map((s) => `${url}/api/files?sha1=${s}`), okJson(false), TARGET_MS.lookup);
     await section(server, 'copy lookup /api/view/files?q=<sha1>', sha1s.map(lookupUrl), okJson(true), TARGET_MS.lookup);
     await section(server, 'set page /sets/:id (first view)', setIds.map((id) => `${url}/sets/${id}`), okHtml, TARGET_MS.setPage);
-    await section(server, 'set page /sets/:id (again)', setIds.map((id) => `${url}/sets/${id}`), okHtml, TARGET_MS.setPage);
+    await section(server, 'set page /sets/:id (again)', setIds.slice(0, AGAIN_SET_PAGES).map((id) => `${url}/sets/${id}`), okHtml, TARGET_MS.setPage);
     await section(server, 'home page /', Array.from({ length: n('home') }, () => `${url}/`), okHtml, TARGET_MS.home);
     if (args.profile) {
       await profiled(server, url, 'copy lookups', PAGE_FUNCTIONS, async () => {

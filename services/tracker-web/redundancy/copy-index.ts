@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { addOperatorKeys, fileCopies, networkOf, volumeHolders, type VolumeHolders } from '../census/index.ts';
 import { copyFigures, type CopyFigures, type CopyMode } from '../operators/copy-figures.ts';
 import { ApprovedOperators } from '../operators/operator-list.ts';
-import type { CatalogueStore } from '../store/catalogue-store.ts';
+import type { CatalogueStore, IndexedFile } from '../store/catalogue-store.ts';
 import { DEFAULT_COPY_MAX_AGE_MS, type CensusRunner } from './census-runner.ts';
 import { LayoutCache } from './layout-cache.ts';
 import { computeSetFigures, figuresFromDisk, persistedFigures, type SetCopyStats } from './set-figures.ts';
@@ -91,8 +91,19 @@ export class CopyIndex {
     return n;
   }
 
+  /**
+   * Bumped whenever a figure a reader sees may change (an invalidation, a set's figures
+   * computed): pages that derive from the figures keep what they derived while it stays the same.
+   */
+  get figuresVersion(): number {
+    return this.figureChanges;
+  }
+
+  private figureChanges = 0;
+
   /** Drops cached figures (after a census round, a publish or an operator list change); the last set figures stay readable. */
   invalidate(): void {
+    this.figureChanges++;
     for (const [id, s] of this.perSet) this.lastPerSet.set(id, s);
     this.perVolume.clear();
     this.perVolumeCopies.clear();
@@ -188,12 +199,12 @@ export class CopyIndex {
     return this.headline(infoHash, c.hosts, holders.operatorKeys, this.mode);
   }
 
-  /** Copies of a file by SHA-1 across every location the catalogue knows. */
-  file(sha1: string): FileCopyCount {
+  /** Copies of a file by SHA-1 across every location the catalogue knows (`locations`: the file's, when the caller has read them). */
+  file(sha1: string, locations: readonly IndexedFile[] = this.store.filesBySha1(sha1)): FileCopyCount {
     const hosts = new Set<string>();
     const flagged = new Set<string>();
     const keys = new Map<string, Set<string>>();
-    for (const loc of this.store.filesBySha1(sha1)) {
+    for (const loc of locations) {
       const vol = this.store.getVolume(loc.volume);
       if (!vol) continue;
       let offset = loc.offset;
@@ -242,6 +253,7 @@ export class CopyIndex {
     const stats = { ...computeSetFigures(volumes, record.copyTarget, this.figureSources()), version: latest.version };
     this.perSet.set(setId, stats);
     this.lastPerSet.set(setId, stats);
+    this.figureChanges++;
     void this.store.putSetFigures(setId, persistedFigures(stats, latest.version, Date.now())).catch(() => undefined);
     return stats;
   }

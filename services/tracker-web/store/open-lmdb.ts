@@ -128,3 +128,14 @@ export function openCatalogueTables(dataDir: string): CatalogueTables {
 export function prefixRange(prefix: Key[]): { start: Key[]; end: Key[] } {
   return { start: prefix, end: [...prefix, MAXIMUM_KEY_PART] };
 }
+
+/** Bytes each table takes on disk (LMDB pages), for the bench's bytes-per-file figures. */
+export function tableBytes(t: CatalogueTables): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, db] of Object.entries(t)) {
+    if (name === 'env') continue;
+    const st = (db as { getStats(): Record<string, number> }).getStats();
+    out[name] = ((st.treeBranchPageCount ?? 0) + (st.treeLeafPageCount ?? 0) + (st.overflowPages ?? 0)) * (st.pageSize ?? 4096);
+  }
+  return out;
+}

@@ -35,7 +35,9 @@ export function fileModel(src: ViewSources, query: string): FilePageModel {
   const q = query.trim();
   if (!q) return { kind: 'not-found', now, query: '' };
   const sha1s = SHA1_HEX.test(q) ? [q.toLowerCase()] : src.store.sha1sForTitle(normaliseTitle(q));
-  const known = sha1s.filter((s) => src.store.filesBySha1(s).length > 0);
+  // Each SHA-1's locations are read once per request (they were read up to three times).
+  const located = sha1s.map((sha1) => ({ sha1, locations: src.store.filesBySha1(sha1) })).filter((l) => l.locations.length > 0);
+  const known = located.map((l) => l.sha1);
   if (known.length === 0) return { kind: 'not-found', now, query: q };
   if (known.length > 1) {
     // The same title held different bytes over time (re-uploads): let the person choose.
@@ -43,27 +45,23 @@ export function fileModel(src: ViewSources, query: string): FilePageModel {
       kind: 'matches',
       now,
       query: q,
-      matches: known.map((sha1) => {
-        const loc = src.store.filesBySha1(sha1)[0]!;
+      matches: located.map(({ sha1, locations }) => {
+        const loc = locations[0]!;
         return { title: loc.title, sha1, bytes: loc.size, copies: src.copies.file(sha1).copies };
       }),
     };
   }
-  const sha1 = known[0]!;
-  const locations = src.store.filesBySha1(sha1);
-  const copies = src.copies.file(sha1);
+  const { sha1, locations } = located[0]!;
+  const copies = src.copies.file(sha1, locations);
   const first = locations[locations.length - 1]!;
   const facts = versionFacts(src.store, first.setId, first.version);
   // Licence, author and upload date from the version's file list (one record, not the manifest).
   const row = src.store.setFiles.get(first.setId, first.version, first.title);
   const mime = row?.mime || mimeFromName(first.path);
-  const containedIn: FileOccurrence[] = locations.map((l) => ({
-    setId: l.setId,
-    setTitle: src.store.getSet(l.setId)?.title ?? l.setId,
-    version: l.version,
-    path: l.path,
-    copyTarget: src.store.getSet(l.setId)?.copyTarget ?? 0,
-  }));
+  const containedIn: FileOccurrence[] = locations.map((l) => {
+    const set = src.store.getSet(l.setId);
+    return { setId: l.setId, setTitle: set?.title ?? l.setId, version: l.version, path: l.path, copyTarget: set?.copyTarget ?? 0 };
+  });
   const perNetwork = new Map<string, number>();
   for (const h of copies.hosts) perNetwork.set(networkOf(h), (perNetwork.get(networkOf(h)) ?? 0) + 1);
   const lastSeen = new Date(src.census?.lastRound?.startedAt ?? src.now().getTime()).toISOString();

@@ -27,7 +27,7 @@ export function riskScore(minCopies: number, target: number): number {
 }
 
 /** The summary row of a set for lists and the set page. */
-export function summarizeSet(src: ViewSources, row: SetRow): SetView {
+export function summarizeSet(src: ViewSources, row: SetRow, o: { live: boolean } = { live: true }): SetView {
   const latest = row.latest;
   const facts = latest ? versionFacts(src.store, row.id, latest.version) : null;
   const stats = readSetFigures(src.copies, row.id);
@@ -39,7 +39,8 @@ export function summarizeSet(src: ViewSources, row: SetRow): SetView {
     bytes: latest?.totals.bytes ?? 0,
     files: latest?.totals.files ?? 0,
     latestVersion: latest ? { n: latest.version, builtAt: latest.builtAt } : null,
-    seedersNow: seedersNow(src.swarms, latest?.volumes ?? []),
+    // Left at 0 when the caller adds the live count itself (the home page keeps the rest).
+    seedersNow: o.live ? seedersNow(src.swarms, latest?.volumes ?? []) : 0,
     copies: { min: stats?.min ?? 0, median: stats?.median ?? 0 },
     copyTarget: row.copyTarget,
     risk: riskScore(stats?.min ?? 0, row.copyTarget),

@@ -201,6 +201,7 @@ export class Network {
     host.online = false;
     host.epoch++;
     for (const h of host.holdings.values()) {
+      if (!h.counted) this.trace.healerLost(h.v, this.underCounted.has(h.v));
       if (h.completeAt <= this.now) this.setLive(h.v, -1);
       else {
         h.completeAt = Infinity;
@@ -241,6 +242,7 @@ export class Network {
   }
 
   private release(host: Host, h: Holding): void {
+    if (!h.counted) this.trace.healerLost(h.v, this.underCounted.has(h.v));
     if (h.completeAt <= this.now && host.online) this.setLive(h.v, -1);
     h.serial++;
     if (h.counted) {
@@ -304,29 +306,40 @@ export class Network {
 
   // --- the catalogue and the seeders' polls -------------------------------------------------
 
-  /** Ranks the needs list once for this tick, as GET /api/needs would serve it. */
+  /** Ranks the needs list once for this tick, as GET /api/needs would serve it (volumes live claims cover last). */
   rank(): void {
-    const chosen = candidatesForTop(this.underCounted, this.target, this.counted, this.bySize, MAX_NEEDS);
+    // The real ranking puts volumes whose live claims already cover the target after the rest:
+    // the shortcut picks the top of each part, and rankNeeds orders the union.
+    const live = new Map<string, number>();
+    const open: number[] = [];
+    const covered: number[] = [];
+    for (const v of this.underCounted) {
+      const count = this.liveHolders(v).count;
+      if (count > 0) live.set(String(v), count);
+      (Math.max(this.counted[v]!, count) >= this.target[v]! ? covered : open).push(v);
+    }
+    const chosen = candidatesForTop(open, this.target, this.counted, this.bySize, MAX_NEEDS);
+    if (chosen.length < MAX_NEEDS) chosen.push(...candidatesForTop(covered, this.target, this.counted, this.bySize, MAX_NEEDS - chosen.length));
     const volumes: VolumeNeed[] = chosen.map((v) => ({
       infoHash: String(v), setId: 's', size: this.size[v]!, copyTarget: this.target[v]!, copies: this.counted[v]!, seeders: this.live[v]!,
     }));
-    this.needs = rankNeeds(volumes).slice(0, MAX_NEEDS);
+    this.needs = rankNeeds(volumes, live).slice(0, MAX_NEEDS);
     this.smallestNeed = this.needs.reduce((m, n) => Math.min(m, plannedSize(n.size)), Infinity);
     this.smallestNeedBytes = this.needs.reduce((m, n) => Math.min(m, n.size), Infinity);
     // The claims of the needs' volumes, as holders() would answer them now; reports during
     // the tick add to them.
     this.claims = {};
     this.openNeeds.clear();
-    let covered = 0;
+    let coveredCount = 0;
     for (const n of this.needs) {
-      const live = this.liveHolders(Number(n.infoHash)).count;
-      if (live > 0) this.claims[n.infoHash] = live;
-      if (Math.max(n.copies, live) >= n.copyTarget) covered++;
+      const count = live.get(n.infoHash) ?? 0;
+      if (count > 0) this.claims[n.infoHash] = count;
+      if (Math.max(n.copies, count) >= n.copyTarget) coveredCount++;
       else this.openNeeds.add(Number(n.infoHash));
       this.trace.listed(Number(n.infoHash), this.now);
     }
-    this.trace.coveredInNeeds = covered;
-    this.trace.coveredInNeedsSum += covered;
+    this.trace.coveredInNeeds = coveredCount;
+    this.trace.coveredInNeedsSum += coveredCount;
     this.trace.rankings++;
   }
 

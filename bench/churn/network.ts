@@ -13,7 +13,7 @@ import { MAX_NEEDS, rankNeeds, type RankedNeed, type VolumeNeed } from '../../se
 import { claimLifetimeMs } from '../../services/tracker-web/seeders/seeder-reports.ts';
 import { allocatedSize, VOLUME_OVERHEAD_BYTES } from '../../clients/seeder/quota.ts';
 import { EventQueue } from './event-queue.ts';
-import { candidatesForTop } from './needs-top.ts';
+import { candidatesWithClaims } from './needs-top.ts';
 import { VolumeTrace } from './volume-trace.ts';
 
 /** One volume a host holds (downloading or complete). */
@@ -308,18 +308,7 @@ export class Network {
 
   /** Ranks the needs list once for this tick, as GET /api/needs would serve it (volumes live claims cover last). */
   rank(): void {
-    // The real ranking puts volumes whose live claims already cover the target after the rest:
-    // the shortcut picks the top of each part, and rankNeeds orders the union.
-    const live = new Map<string, number>();
-    const open: number[] = [];
-    const covered: number[] = [];
-    for (const v of this.underCounted) {
-      const count = this.liveHolders(v).count;
-      if (count > 0) live.set(String(v), count);
-      (Math.max(this.counted[v]!, count) >= this.target[v]! ? covered : open).push(v);
-    }
-    const chosen = candidatesForTop(open, this.target, this.counted, this.bySize, MAX_NEEDS);
-    if (chosen.length < MAX_NEEDS) chosen.push(...candidatesForTop(covered, this.target, this.counted, this.bySize, MAX_NEEDS - chosen.length));
+    const { chosen, claims: live } = candidatesWithClaims(this.underCounted, this.target, this.counted, (v) => this.liveHolders(v).count, this.bySize, MAX_NEEDS);
     const volumes: VolumeNeed[] = chosen.map((v) => ({
       infoHash: String(v), setId: 's', size: this.size[v]!, copyTarget: this.target[v]!, copies: this.counted[v]!, seeders: this.live[v]!,
     }));

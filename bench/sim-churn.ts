@@ -14,7 +14,8 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_AUTO_MIN_HOSTING_MS, DEFAULT_POLL_INTERVAL_MS } from '../clients/seeder/config.ts';
 import { DEFAULT_CENSUS_INTERVAL_MS, DEFAULT_COPY_MAX_AGE_MS } from '../services/tracker-web/redundancy/census-runner.ts';
-import { Network, plannedSize, type Host } from './churn/network.ts';
+import { plannedSize, type Host } from './churn/model.ts';
+import { Network } from './churn/network.ts';
 import { DEFAULT_PARAMS, drawHost, exponential, makeVolumes, randomSource, type ChurnParams } from './churn/population.ts';
 import { DepartureLog, percentile, type Heal } from './churn/departures.ts';
 import { MAX_NEEDS } from '../services/tracker-web/redundancy/needs.ts';

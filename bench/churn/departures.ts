@@ -10,7 +10,8 @@
  *   same census check. A host with hundreds of volumes almost always shares one with a host
  *   that leaves hours later, so this waited for the second departure's heal as well.
  */
-import type { Host, Network } from './network.ts';
+import type { Host } from './model.ts';
+import type { Network } from './network.ts';
 
 interface Departure {
   host: Host;

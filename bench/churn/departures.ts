@@ -10,7 +10,8 @@
  *   same census check. A host with hundreds of volumes almost always shares one with a host
  *   that leaves hours later, so this waited for the second departure's heal as well.
  */
-import type { Host, Network } from './network.ts';
+import type { Host } from './model.ts';
+import type { Network } from './network.ts';
 
 interface Departure {
   host: Host;
@@ -59,6 +60,8 @@ export interface LastVolume {
   firstAddAt: number;
   lastAddAt: number;
   adds: number;
+  /** Healers that lost it (left, disk failed, dropped) before their copy was counted. */
+  healerLosses: number;
   lastCompleteAt: number;
   atTargetAt: number;
 }
@@ -146,7 +149,7 @@ function healOf(d: Departure, net: Network, v: number, transferMs: number, fetch
   const t = net.trace;
   const last: LastVolume = {
     v, target: net.target[v]!, size: net.size[v]!, underAt: t.underAt[v]!, fellUnderBy: t.fellUnderBy[v]!, underCount: t.underCountAt[v]!,
-    inNeedsAt: t.inNeedsAt[v]!, firstAddAt: t.firstAddAt[v]!, lastAddAt: t.lastAddAt[v]!, adds: t.adds[v]!, lastCompleteAt: t.lastCompleteAt[v]!,
+    inNeedsAt: t.inNeedsAt[v]!, firstAddAt: t.firstAddAt[v]!, lastAddAt: t.lastAddAt[v]!, adds: t.adds[v]!, healerLosses: t.healerLosses[v]!, lastCompleteAt: t.lastCompleteAt[v]!,
     atTargetAt: t.atTargetAt[v]!,
   };
   return {

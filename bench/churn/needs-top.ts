@@ -3,7 +3,8 @@
  * rankNeeds orders by (missing share, missing), then by size and info hash; only (target,
  * copies) decides the first two, so whole groups of that pair are taken in their order and the
  * last group is cut in size order. rankNeeds then orders no more than `limit` volumes: the same
- * top of the list as ranking all 75,000, at a fraction of the time.
+ * top of the list as ranking all 75,000, at a fraction of the time. Given live claims, rankNeeds
+ * puts the volumes they cover after the others: candidatesWithClaims takes the top of each part.
  */
 
 /** Volume numbers, at most `limit` plus nothing the real ranking would put above them. */
@@ -45,4 +46,31 @@ export function candidatesForTop(
     break;
   }
   return chosen;
+}
+
+/**
+ * The candidates for the top `limit` of rankNeeds(volumes, claims): the open volumes' top, then,
+ * if room is left, the top of those whose live claims already cover their target; with the
+ * claims map (info hash = volume number as a string) to rank them by.
+ */
+export function candidatesWithClaims(
+  under: Iterable<number>,
+  target: ArrayLike<number>,
+  copies: ArrayLike<number>,
+  /** Live holders of a volume (claims that count now). */
+  liveOf: (v: number) => number,
+  bySize: Int32Array,
+  limit: number,
+): { chosen: number[]; claims: Map<string, number> } {
+  const claims = new Map<string, number>();
+  const open: number[] = [];
+  const covered: number[] = [];
+  for (const v of under) {
+    const live = liveOf(v);
+    if (live > 0) claims.set(String(v), live);
+    (Math.max(copies[v]!, live) >= target[v]! ? covered : open).push(v);
+  }
+  const chosen = candidatesForTop(open, target, copies, bySize, limit);
+  if (chosen.length < limit) chosen.push(...candidatesForTop(covered, target, copies, bySize, limit - chosen.length));
+  return { chosen, claims };
 }

@@ -11,83 +11,11 @@
 import { AUTO_DOWNLOAD_HORIZON_MS, maxDownloadingBytes, MIN_AUTO_DOWNLOADING_BYTES, nextSurplusStreak, planAuto, type AutoHosted } from '../../clients/seeder/follow/auto-plan.ts';
 import { MAX_NEEDS, rankNeeds, type RankedNeed, type VolumeNeed } from '../../services/tracker-web/redundancy/needs.ts';
 import { claimLifetimeMs } from '../../services/tracker-web/seeders/seeder-reports.ts';
-import { allocatedSize, VOLUME_OVERHEAD_BYTES } from '../../clients/seeder/quota.ts';
 import { EventQueue } from './event-queue.ts';
-import { candidatesForTop } from './needs-top.ts';
+import { plannedSize, type Counters, type Holding, type Host, type NetworkTiming, type SimEvent } from './model.ts';
+import { candidatesWithClaims } from './needs-top.ts';
 import { VolumeTrace } from './volume-trace.ts';
 
-/** One volume a host holds (downloading or complete). */
-export interface Holding {
-  v: number;
-  addedAt: number;
-  /** When the last byte arrives; Infinity while the host is away. */
-  completeAt: number;
-  streak: number;
-  /** The census counts it now. */
-  counted: boolean;
-  /** Bumped when the holding's completion is rescheduled, so stale events are ignored. */
-  serial: number;
-  /** How long its download takes at the host's rate, queueing behind its other downloads not included. */
-  transferMs: number;
-}
-
-/** One host running `seedbank seed --auto`. */
-export interface Host {
-  id: number;
-  quota: number;
-  rateBytesPerMs: number;
-  online: boolean;
-  gone: boolean;
-  pollPhase: number;
-  holdings: Map<number, Holding>;
-  plannedBytes: number;
-  busyUntil: number;
-  lastReportAt: number;
-  /** Volumes last reported, with when each was first claimed (the catalogue's `since`). */
-  reported: Map<number, number>;
-  /** Counted copies it no longer holds: the census uncounts them at its next audit. */
-  ghosts: number[];
-  /** Bumped on every departure and return, so a scheduled expiry of an old absence is ignored. */
-  epoch: number;
-  auditedAt: number;
-  /** It finished a download, so its seeder knows its rate. */
-  rateMeasured: boolean;
-}
-
-/** Timing rules of the run (the real defaults unless a caller changes them). */
-export interface NetworkTiming {
-  tickMs: number;
-  /**
-   * 'current': a bounded download queue and a report right after adding (this commit's rules);
-   * 'before': every fitting volume claimed at once, claims seen only at the next poll.
-   */
-  rules: 'current' | 'before';
-  pollIntervalMs: number;
-  censusIntervalMs: number;
-  copyMaxAgeMs: number;
-  /** A silent host's copies stop counting this long after the census last reached it (Infinity: only the copy window). */
-  presenceWindowMs: number;
-  minHostingMs: number;
-  /**
-   * 'unmeasured' (this commit): the 8 GiB queue floor only until a host has measured its rate;
-   * 'always' (before): the floor for every host, so a slow one queued a second volume.
-   */
-  queueFloor: 'unmeasured' | 'always';
-}
-
-type SimEvent =
-  | { kind: 'complete'; host: Host; v: number; serial: number }
-  | { kind: 'expire'; host: Host; epoch: number }
-  | { kind: 'leave'; host: Host }
-  | { kind: 'return'; host: Host }
-  | { kind: 'disk-fail'; host: Host };
-
-/** Counters the reporter reads and resets. */
-export interface Counters {
-  downloadedBytes: number;
-  adds: number;
-  drops: number;
-}
 
 /** The whole network. */
 export class Network {
@@ -201,6 +129,7 @@ export class Network {
     host.online = false;
     host.epoch++;
     for (const h of host.holdings.values()) {
+      if (!h.counted) this.trace.healerLost(h.v, this.underCounted.has(h.v));
       if (h.completeAt <= this.now) this.setLive(h.v, -1);
       else {
         h.completeAt = Infinity;
@@ -241,6 +170,7 @@ export class Network {
   }
 
   private release(host: Host, h: Holding): void {
+    if (!h.counted) this.trace.healerLost(h.v, this.underCounted.has(h.v));
     if (h.completeAt <= this.now && host.online) this.setLive(h.v, -1);
     h.serial++;
     if (h.counted) {
@@ -304,29 +234,29 @@ export class Network {
 
   // --- the catalogue and the seeders' polls -------------------------------------------------
 
-  /** Ranks the needs list once for this tick, as GET /api/needs would serve it. */
+  /** Ranks the needs list once for this tick, as GET /api/needs would serve it (volumes live claims cover last). */
   rank(): void {
-    const chosen = candidatesForTop(this.underCounted, this.target, this.counted, this.bySize, MAX_NEEDS);
+    const { chosen, claims: live } = candidatesWithClaims(this.underCounted, this.target, this.counted, (v) => this.liveHolders(v).count, this.bySize, MAX_NEEDS);
     const volumes: VolumeNeed[] = chosen.map((v) => ({
       infoHash: String(v), setId: 's', size: this.size[v]!, copyTarget: this.target[v]!, copies: this.counted[v]!, seeders: this.live[v]!,
     }));
-    this.needs = rankNeeds(volumes).slice(0, MAX_NEEDS);
+    this.needs = rankNeeds(volumes, live).slice(0, MAX_NEEDS);
     this.smallestNeed = this.needs.reduce((m, n) => Math.min(m, plannedSize(n.size)), Infinity);
     this.smallestNeedBytes = this.needs.reduce((m, n) => Math.min(m, n.size), Infinity);
     // The claims of the needs' volumes, as holders() would answer them now; reports during
     // the tick add to them.
     this.claims = {};
     this.openNeeds.clear();
-    let covered = 0;
+    let coveredCount = 0;
     for (const n of this.needs) {
-      const live = this.liveHolders(Number(n.infoHash)).count;
-      if (live > 0) this.claims[n.infoHash] = live;
-      if (Math.max(n.copies, live) >= n.copyTarget) covered++;
+      const count = live.get(n.infoHash) ?? 0;
+      if (count > 0) this.claims[n.infoHash] = count;
+      if (Math.max(n.copies, count) >= n.copyTarget) coveredCount++;
       else this.openNeeds.add(Number(n.infoHash));
       this.trace.listed(Number(n.infoHash), this.now);
     }
-    this.trace.coveredInNeeds = covered;
-    this.trace.coveredInNeedsSum += covered;
+    this.trace.coveredInNeeds = coveredCount;
+    this.trace.coveredInNeedsSum += coveredCount;
     this.trace.rankings++;
   }
 
@@ -449,9 +379,4 @@ export class Network {
     const waiting = [...host.holdings.values()].filter((h) => h.completeAt > this.now).sort((a, b) => a.addedAt - b.addedAt);
     for (const h of waiting) this.schedule(host, h);
   }
-}
-
-/** The seeder's planned disk use of a volume of `size` bytes, as auto-plan estimates it. */
-export function plannedSize(size: number): number {
-  return allocatedSize(size) + VOLUME_OVERHEAD_BYTES;
 }

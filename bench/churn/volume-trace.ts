@@ -19,6 +19,8 @@ export class VolumeTrace {
   readonly fellUnderBy: Int32Array;
   /** Under-target volumes when it fell under (how crowded the needs list was). */
   readonly underCountAt: Int32Array;
+  /** Hosts that added it since it fell under and lost it (left or disk failed) before the census counted their copy. */
+  readonly healerLosses: Uint16Array;
   /** Needs entries (of the top MAX_NEEDS) whose claims already covered their target, per tick: the latest. */
   coveredInNeeds = 0;
   coveredInNeedsSum = 0;
@@ -34,6 +36,7 @@ export class VolumeTrace {
     this.lastCompleteAt = new Float64Array(n).fill(-1);
     this.underCountAt = new Int32Array(n);
     this.fellUnderBy = new Int32Array(n).fill(-1);
+    this.healerLosses = new Uint16Array(n);
   }
 
   /** The volume fell under its target. */
@@ -43,6 +46,7 @@ export class VolumeTrace {
     this.inNeedsAt[v] = -1;
     this.firstAddAt[v] = -1;
     this.adds[v] = 0;
+    this.healerLosses[v] = 0;
     this.underCountAt[v] = underCount;
   }
 
@@ -61,6 +65,11 @@ export class VolumeTrace {
     if (this.firstAddAt[v]! < this.underAt[v]!) this.firstAddAt[v] = now;
     this.lastAddAt[v] = now;
     this.adds[v] = this.adds[v]! + 1;
+  }
+
+  /** A host lost its copy before the census counted it: a second loss while the volume heals, if it is under target. */
+  healerLost(v: number, underNow: boolean): void {
+    if (underNow) this.healerLosses[v] = this.healerLosses[v]! + 1;
   }
 
   /** A download of the volume completed. */

@@ -32,6 +32,7 @@ import { drillSummary } from './drills/drill-record.ts';
 import { drillRouter } from './drills/drill-routes.ts';
 import { registerDrillMetrics } from './drills/drill-metrics.ts';
 import { copiesExportRouter } from './export/copies-export.ts';
+import { claimCounts } from './redundancy/needs.ts';
 
 export const DEFAULT_PORT = 8080;
 export const DEFAULT_HOST = '127.0.0.1';
@@ -203,7 +204,7 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
       (a) => registerDrillMetrics(mountMetrics(a, { ...sources, offer: () => seederReports.offer() }), drills),
       (a) => void a.use(drillRouter({ store, log: drills, logger })),
       (a) => void a.use(copiesExportRouter(sources)),
-      (a) => void a.use(pageRouter(sources, { offer: () => seederReports.offer(), drills: () => drills.recent().map(drillSummary), publicUrl: o.publicUrl })),
+      (a) => void a.use(pageRouter(sources, { offer: () => seederReports.offer(), claims: () => claimCounts(seederReports.holders()), drills: () => drills.recent().map(drillSummary), publicUrl: o.publicUrl })),
       (a) => void a.use(takedownRouter(o.dataDir)),
       (a) => void a.use(censusRouter(census)),
       (a) => void a.use(censusWorkRouter({ store, work: census })),

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DepartureLog } from '../../bench/churn/departures.ts';
 import { VolumeTrace } from '../../bench/churn/volume-trace.ts';
-import type { Host, Network } from '../../bench/churn/network.ts';
+import type { Host } from '../../bench/churn/model.ts';
+import type { Network } from '../../bench/churn/network.ts';
 
 const MIN = 60_000;
 

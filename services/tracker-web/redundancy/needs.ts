@@ -26,18 +26,34 @@ export interface RankedNeed extends VolumeNeed {
  * missing first (a volume with 0 of 3 before one with 2 of 3), then the absolute count,
  * then smaller volumes (they fit more quotas), then info hash for a stable order.
  * Volumes at or above target are left out.
+ *
+ * `claims` (live holders per info hash, as SeederReports.holders counts them) moves the
+ * volumes whose holders already make up the target (being downloaded, not yet counted) after
+ * every volume that still lacks one, in the same order among themselves: auto-mode seeders
+ * skip those (planAuto reads max(copies, claims)), so at the top of a capped list they only
+ * push an actionable volume below the cap.
  */
-export function rankNeeds(volumes: VolumeNeed[]): RankedNeed[] {
+export function rankNeeds(volumes: VolumeNeed[], claims?: ReadonlyMap<string, number>): RankedNeed[] {
+  const covered = (v: VolumeNeed) => (claims !== undefined && Math.max(v.copies, claims.get(v.infoHash) ?? 0) >= v.copyTarget ? 1 : 0);
   return volumes
-    .map((v) => ({ ...v, missing: missingCopies(v), neededBytes: bytesToTarget(v) }))
+    .map((v) => ({ ...v, missing: missingCopies(v), neededBytes: bytesToTarget(v), covered: covered(v) }))
     .filter((v) => v.missing > 0)
     .sort(
       (a, b) =>
+        a.covered - b.covered ||
         b.missing / b.copyTarget - a.missing / a.copyTarget ||
         b.missing - a.missing ||
         a.size - b.size ||
         (a.infoHash < b.infoHash ? -1 : a.infoHash > b.infoHash ? 1 : 0),
-    );
+    )
+    .map(({ covered: _covered, ...n }) => n);
+}
+
+/** Live claims per volume (how many holders), from the holders lists SeederReports.holders gives. */
+export function claimCounts(holders: ReadonlyMap<string, readonly string[]>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [ih, ids] of holders) out.set(ih, ids.length);
+  return out;
 }
 
 /** Copies a volume lacks to reach its target (0 at or above it). */

@@ -27,6 +27,8 @@ export interface PageExtras {
   /** What the seeders seen recently offer (SeederReports.offer). */
   offer: () => SpaceOffer;
   drills: () => DrillSummary[];
+  /** Live claims per volume (claimCounts of SeederReports.holders): /api/needs ranks volumes they already cover last. */
+  claims?: () => ReadonlyMap<string, number>;
   publicUrl?: string;
 }
 
@@ -131,7 +133,7 @@ export function pageRouter(src: ViewSources, extras: PageExtras): Router {
     const base = baseUrl(req, extras.publicUrl);
     const body: NeedsBody = {
       generatedAt: src.now().toISOString(),
-      needs: rankNeeds(volumes).slice(0, limit).map((n) => ({ ...n, torrentUrl: `${base}${routes.torrent.path(n.infoHash)}` })),
+      needs: rankNeeds(volumes, extras.claims?.()).slice(0, limit).map((n) => ({ ...n, torrentUrl: `${base}${routes.torrent.path(n.infoHash)}` })),
       totals: spaceBalance(volumes, extras.offer()),
     };
     res.json(body);

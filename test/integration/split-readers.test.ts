@@ -267,6 +267,24 @@ describe('restore of a split version', () => {
     expect(pagesFetched).toEqual([`pages/${target.volume}.xml.gz`]);
   }, 120_000);
 
+  it('with --only naming a title fetches only the lists of the volumes its prefix allows', async () => {
+    const target = split.records.at(-1)!;
+    const before = new Map(front.served);
+    const r = await restore('restore-only-title', { only: target.title });
+    expect(r.ok, JSON.stringify(r.problems)).toBe(true);
+    expect(r.files).toBe(1);
+    const fetchedNow = ([k, n]: [string, number]) => n !== before.get(k);
+    const lists = [...front.served].filter(([k, n]) => k.startsWith('paris-v2/lists/') && fetchedNow([k, n])).map(([k]) => k.slice('paris-v2/'.length));
+    // Its own volume's list, and at most the other trie's leaf on the same bits; never the rest.
+    expect(lists).toContain(`lists/${target.volume}.ndjson`);
+    expect(lists.length).toBeLessThanOrEqual(2);
+    expect(lists.length).toBeLessThan(split.manifest.volumes.length);
+    const listBytes = lists.reduce((s, k) => s + (front.served.get(`paris-v2/${k}`)! - (before.get(`paris-v2/${k}`) ?? 0)), 0);
+    const allLists = split.manifest.volumes.reduce((s, v) => s + v.list.size, 0);
+    console.log(`restore --only one title: ${lists.length} of ${split.manifest.volumes.length} lists fetched, ${listBytes} of ${allLists} list bytes`);
+    expect(listBytes).toBe(lists.reduce((s, k) => s + split.manifest.volumes.find((v) => v.list.file === k)!.list.size, 0));
+  }, 120_000);
+
   it('refuses a version whose list does not match the signed manifest', async () => {
     const key = `paris-v2/${split.manifest.volumes[1]!.list.file}`;
     front.tampered.add(key);

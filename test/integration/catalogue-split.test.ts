@@ -1,6 +1,6 @@
 // The catalogue publishing and serving split (seedbank-manifest/3) versions, against real parts
 // on loopback: a real MediaWiki, versions built by the real builder and turned into /3 with the
-// format module's writers and the set's own key (test/helpers/split-folder.ts), published over
+// format module's writers and the set's own key (test/helpers/split-version.ts), published over
 // HTTP into an in-process catalogue (port 0), read back through the JSON API, the set page's
 // model, the copy export and the metadata web seed; and hostile uploads refused with clear 400s.
 import { createHash } from 'node:crypto';
@@ -28,7 +28,7 @@ import { CHANGES_FILE, type SplitManifest } from '../../shared/formats/split-man
 import { parseVolumeTorrent } from '../../shared/torrent/index.ts';
 import { fillWiki } from '../../deploy/local/wiki/fixtures.ts';
 import { startWiki, type Wiki } from '../../deploy/local/wiki/mediawiki.ts';
-import { splitUploadNames, splitVersionFolder } from '../helpers/split-folder.ts';
+import { makeSplitVersion, splitUploadNames } from '../helpers/split-version.ts';
 
 type ApiBody = { error?: { code: string; message: string } } & Record<string, unknown>;
 
@@ -83,10 +83,13 @@ beforeAll(async () => {
   // The builder's own /3 output too, published by its own client.
   await buildSet({ recipe: recipe(3, 'paris-split'), dataDir: dataDir(), maxBytesPerSecond: 0, manifestFormat: 'split' });
   const keys = path.join(dataDir(), 'keys');
-  v1 = await splitVersionFolder(path.join(dataDir(), 'sets', 'paris', 'v1'), splitDir(1), keys);
-  v2 = await splitVersionFolder(path.join(dataDir(), 'sets', 'paris', 'v2'), splitDir(2), keys, {
+  v1 = (await makeSplitVersion({ wholeDir: path.join(dataDir(), 'sets', 'paris', 'v1'), dir: splitDir(1), keysDir: keys })).manifest;
+  v2 = (await makeSplitVersion({
+    wholeDir: path.join(dataDir(), 'sets', 'paris', 'v2'),
+    dir: splitDir(2),
+    keysDir: keys,
     parent: { version: 1, manifestSha256: sha256Hex(await readFile(path.join(splitDir(1), 'manifest.json'))) },
-  });
+  })).manifest;
   server = await startCatalogueServer({ dataDir: path.join(work, 'catalogue'), port: 0 });
   token = await createToken(server.store, 'split test');
 }, 600_000);
@@ -127,7 +130,10 @@ describe('hostile split uploads', () => {
     const portable = v1.volumes.filter((v) => v.portable !== false && v.files > 0);
     expect(portable.length, 'the fixture set needs two ordinary volumes').toBeGreaterThanOrEqual(2);
     const [a, b] = [portable[0]!.infoHash, portable[1]!.infoHash];
-    const evil = await splitVersionFolder(path.join(dataDir(), 'sets', 'paris', 'v1'), splitDir(1, 'evil'), path.join(dataDir(), 'keys'), {
+    const { manifest: evil } = await makeSplitVersion({
+      wholeDir: path.join(dataDir(), 'sets', 'paris', 'v1'),
+      dir: splitDir(1, 'evil'),
+      keysDir: path.join(dataDir(), 'keys'),
       tamper: (lists) => {
         const moved = lists.get(b)!.shift()!;
         lists.get(a)!.push({ ...moved, volume: a });

@@ -185,7 +185,7 @@ describe('a seeder following a split version', () => {
 
   it('over the peer path fetches only its files of the metadata torrent, and says what the piece boundaries add', async () => {
     // The fixture's metadata is one 256 KiB piece; 2 KiB pieces show what boundaries cost (a 1M-file version's lists are megabytes, its pieces 256 KiB).
-    const small = await makeSplitVersion({ wholeDir: path.join(dataDir, 'sets', 'paris', 'v1'), dataDir, dir: path.join(work, 'split-small', 'paris-v2'), version: 2, pieceLength: 2048 });
+    const small = await makeSplitVersion({ wholeDir: path.join(dataDir, 'sets', 'paris', 'v1'), keysDir: path.join(dataDir, 'keys'), dir: path.join(work, 'split-small', 'paris-v2'), version: 2, pieceLength: 2048 });
     const peerOpts = { torrentPort: 0, trackers: false, pex: false, downloadLimit: -1, uploadLimit: -1, maxConns: 20, dht: false as const };
     const a = await createClient({ ...peerOpts, listen: true });
     const b = await createClient(peerOpts);
@@ -228,7 +228,7 @@ describe('a seeder following a split version', () => {
 describe('a split version\'s metadata among seeders with the catalogue down', () => {
   it('seeder A fetched its parts over HTTP with their edge pieces; seeder B gets the same parts from A alone', async () => {
     // 2 KiB pieces: every part's first and last piece hold bytes of its neighbours (the builder's 256 KiB pieces do the same at scale).
-    const small = await makeSplitVersion({ wholeDir: path.join(dataDir, 'sets', 'paris', 'v1'), dataDir, dir: path.join(work, 'split-edges', 'paris-v2'), version: 2, pieceLength: 2048 });
+    const small = await makeSplitVersion({ wholeDir: path.join(dataDir, 'sets', 'paris', 'v1'), keysDir: path.join(dataDir, 'keys'), dir: path.join(work, 'split-edges', 'paris-v2'), version: 2, pieceLength: 2048 });
     const smallFront = await startSplitFront(catalogue.url, [small]);
     const peerOpts = { torrentPort: 0, trackers: false, pex: false, downloadLimit: -1, uploadLimit: -1, maxConns: 20, dht: false as const };
     const a = await createClient({ ...peerOpts, listen: true });

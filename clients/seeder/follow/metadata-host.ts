@@ -5,9 +5,10 @@
  * (manifest, signature, pages.xml.gz). A split version (/3) keeps only the signed top
  * manifest, its signature, changes.ndjson and the lists of the volumes this seeder hosts: the
  * torrent is added with nothing selected, and only the files wanted are fetched, so a seeder
- * hosting one volume of a million-file set never downloads the other lists or the pages. A
- * manifest is only used once its signature holds for the set's pinned key, and a list only once
- * its SHA-256 matches the signed top manifest.
+ * hosting one volume of a million-file set never downloads the other lists or the pages (only
+ * their bytes inside the pieces it shares with its own files, so it can seed those pieces:
+ * edge-pieces.ts). A manifest is only used once its signature holds for the set's pinned key,
+ * and a list only once its SHA-256 matches the signed top manifest.
  */
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -56,6 +57,9 @@ function refused(message: string): SeedbankError {
 
 /** Hosts the metadata of followed versions. */
 export class MetadataHost {
+  /** Info hash of each saved metadata torrent by version folder (partsAbsent asks each poll). */
+  private readonly infoHashes = new Map<string, string>();
+
   constructor(private readonly client: WTClient, readonly root: string) {}
 
   /** The folder of one version's metadata. */
@@ -90,6 +94,7 @@ export class MetadataHost {
   async saveTorrent(bytes: Uint8Array, setId: string, version: number): Promise<void> {
     await mkdir(this.root, { recursive: true });
     await writeFileAtomic(this.torrentFile(setId, version), bytes);
+    this.infoHashes.delete(this.folder(setId, version));
   }
 
   /** Writes metadata files fetched over HTTP, by their names in the version folder (checked by the caller or by the torrent's piece hashes). */
@@ -174,8 +179,8 @@ export class MetadataHost {
    * Without the torrent in the client, each file is hashed.
    */
   async partsAbsent(setId: string, version: number, refs: readonly PartRef[]): Promise<PartRef[]> {
-    const saved = await readFile(this.torrentFile(setId, version)).catch(() => null);
-    const t = saved ? await this.client.get((await parseMeta(saved)).infoHash) : null;
+    const ih = await this.savedInfoHash(setId, version);
+    const t = ih ? await this.client.get(ih) : null;
     if (!t?.ready) return this.partsMissing(setId, version, refs);
     const done = new Set(t.files.filter((f) => f.done).map((f) => relName(f.path)));
     return refs.filter((ref) => !done.has(ref.file));
@@ -192,6 +197,17 @@ export class MetadataHost {
     return completeEdgePieces(this.folder(setId, version), layout, held, fetch);
   }
 
+  private async savedInfoHash(setId: string, version: number): Promise<string | null> {
+    const key = this.folder(setId, version);
+    const known = this.infoHashes.get(key);
+    if (known) return known;
+    const saved = await readFile(this.torrentFile(setId, version)).catch(() => null);
+    if (!saved) return null;
+    const ih = (await parseMeta(saved)).infoHash;
+    this.infoHashes.set(key, ih);
+    return ih;
+  }
+
   /** Deletes a part that failed its check (a list from peers that does not match the signed manifest). */
   async removePart(setId: string, version: number, name: string): Promise<void> {
     await rm(path.join(this.folder(setId, version), ...name.split('/')), { force: true });
@@ -206,6 +222,7 @@ export class MetadataHost {
     }
     await rm(this.folder(setId, version), { recursive: true, force: true });
     await rm(this.torrentFile(setId, version), { force: true });
+    this.infoHashes.delete(this.folder(setId, version));
   }
 
   /**

@@ -134,7 +134,7 @@ afterAll(async () => {
 });
 
 describe('a seeder following a split version', () => {
-  it('hosting one volume, fetches and keeps exactly the top manifest, signature, changes and that volume\'s list', async () => {
+  it('hosting one volume, fetches the top manifest, signature, changes and that volume\'s list, and only their neighbours\' bytes in the pieces they share', async () => {
     const [first, ...others] = split.manifest.volumes;
     // Room for the first volume and less than any other: the seeder hosts exactly one.
     const quota = plannedOf(first!.infoHash) + Math.min(...others.map((v) => plannedOf(v.infoHash))) - 1;

@@ -150,7 +150,7 @@ async function main(): Promise<void> {
       const covering = new Set<number>();
       for (const f of files.filter((x) => wanted.includes(x.name))) for (let p = Math.floor(f.offset / PIECE_BYTES); p <= Math.floor((f.offset + f.length - 1) / PIECE_BYTES); p++) covering.add(p);
       const pieceBytes = [...covering].reduce((s, p) => s + Math.min(PIECE_BYTES, total - p * PIECE_BYTES), 0);
-      console.log(`follow one volume over HTTP: ${wantedBytes} bytes (top ${text.length} + sig + changes ${changes.list.size} + list ${v.list.size})`);
+      console.log(`follow one volume over HTTP: ${pieceBytes} bytes = the parts ${wantedBytes} (top ${text.length} + sig + changes ${changes.list.size} + list ${v.list.size}) + their neighbours' ${pieceBytes - wantedBytes} bytes in the edge pieces, fetched by range so every piece of the parts is seeded`);
       console.log(`follow one volume over peers: ${sent} bytes sent = ${covering.size} whole 256 KiB pieces (${pieceBytes} bytes) + info dictionary ${bencode.encode(info).length} and protocol; boundaries add ${pieceBytes - wantedBytes} bytes (${((pieceBytes / wantedBytes - 1) * 100).toFixed(0)}%); ${records} records streamed and checked; ${seconds.toFixed(1)} s; the whole metadata is ${total} bytes (${(total / wantedBytes).toFixed(0)}x)`);
       console.log(`process RSS (both clients, seeding side included): ${(rssBefore / MIB).toFixed(0)} MiB before following, ${(process.memoryUsage().rss / MIB).toFixed(0)} MiB after`);
     } finally {

@@ -24,6 +24,7 @@ import { sha1OfFile, VerifiedFiles, type FileOutcome } from './file-check.ts';
 import { RESTORE_REPORT_FILE, type RestoreReport } from './restore-report.ts';
 import { SafeFileNames } from './safe-name.ts';
 import { titleMatcher } from './title-glob.ts';
+import { volumesForOnly } from './only-volumes.ts';
 import { fetchParts, fetchVersionMetadata } from './version-metadata.ts';
 import { withTrackersFirst } from '../../shared/torrent/top-level.ts';
 
@@ -102,9 +103,9 @@ interface SelectionTally {
  * The selected files in batches of whole volumes (each batch's lists fully read, so checked,
  * before it is handed out), or one batch of `sample` files chosen by reservoir sampling.
  */
-async function* selectedBatches(manifest: VersionManifest, match: (title: string) => boolean, sample: number | undefined, tally: SelectionTally): AsyncGenerator<ManifestFile[]> {
+async function* selectedBatches(files: AsyncIterable<ManifestFile>, match: (title: string) => boolean, sample: number | undefined, tally: SelectionTally): AsyncGenerator<ManifestFile[]> {
   let batch: ManifestFile[] = [];
-  for await (const f of manifest.files()) {
+  for await (const f of files) {
     if (tally.examples.length < ONLY_EXAMPLES) tally.examples.push(f.title);
     if (!match(f.title)) continue;
     tally.matched++;
@@ -123,6 +124,11 @@ async function* selectedBatches(manifest: VersionManifest, match: (title: string
     batch.push(f);
   }
   if (batch.length > 0) yield batch;
+}
+
+/** The files of some volumes of a version, volume by volume. */
+async function* filesOfVolumes(manifest: VersionManifest, infoHashes: readonly string[]): AsyncGenerator<ManifestFile> {
+  for (const ih of infoHashes) yield* manifest.filesOf(ih);
 }
 
 /** Running totals of a restore over its batches. */
@@ -146,8 +152,14 @@ export async function restoreSet(o: RestoreOptions): Promise<RestoreReport> {
   const { manifest } = meta;
   const { head } = manifest;
   const split = manifest.split;
-  // Every list is needed to see which files match; pages come per volume, for the volumes restored.
-  if (split) await fetchParts(o.catalogue, o.setId, head.version, outDir, split.volumes.map((v) => v.list));
+  // Only the volumes that can hold a match are read: `--only` naming titles outright names them by
+  // their prefixes; a wildcard, or the title layout (its names are unique over the whole version), needs every list.
+  const candidates = o.only && o.layout === 'commons' ? volumesForOnly(o.only, head.volumes) : null;
+  if (split) {
+    const lists = split.volumes.filter((v) => !candidates || candidates.includes(v.infoHash)).map((v) => v.list);
+    const { fetchedBytes } = await fetchParts(o.catalogue, o.setId, head.version, outDir, lists);
+    o.logger.info({ setId: o.setId, version: head.version, lists: lists.length, of: split.volumes.length, fetchedBytes }, 'lists of the volumes to read');
+  }
   const match = o.only ? titleMatcher(o.only) : () => true;
   const stateDir = path.join(outDir, STATE_DIR);
   const storage = o.layout === 'commons' ? outDir : path.join(stateDir, 'download');
@@ -156,7 +168,8 @@ export async function restoreSet(o: RestoreOptions): Promise<RestoreReport> {
   const t: RestoreTally = { files: 0, bytes: 0, ok: 0, alreadyVerified: 0, bytesFoundOnDisk: 0, bytesReceived: 0, stopped: null, volumes: [], problems: [] };
   const selection: SelectionTally = { matched: 0, examples: [] };
   const pagesOf = new Map((split?.volumes ?? []).map((v) => [v.infoHash, v.pages]));
-  for await (const selected of selectedBatches(manifest, match, o.sample, selection)) {
+  const files = candidates ? filesOfVolumes(manifest, candidates) : manifest.files();
+  for await (const selected of selectedBatches(files, match, o.sample, selection)) {
     await o.onSelected?.(selected);
     if (split) await fetchParts(o.catalogue, o.setId, head.version, outDir, [...new Set(selected.map((f) => f.volume))].map((ih) => pagesOf.get(ih)!));
     await restoreBatch(o, selected, { storage, target, verified, version: head.version }, t);

@@ -11,6 +11,7 @@ import { silentLogger, type Logger } from '../../shared/log.ts';
 import { buildCatalogueApp, type AppExtension, type RateLimits } from './app.ts';
 import { PointerPublisher } from './dht/pointer-publisher.ts';
 import { Staging } from './publish/staging.ts';
+import { removeOrphanParts } from './publish/split-commit.ts';
 import { CatalogueStore } from './store/catalogue-store.ts';
 import { CatalogueTracker } from './tracker/catalogue-tracker.ts';
 import { SwarmSampler } from './tracker/swarm-sampler.ts';
@@ -259,6 +260,8 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
 
   try {
     await staging.sweep(STAGING_TTL_MS);
+    // No commit runs yet: every parts folder no stored version names is an orphan.
+    await removeOrphanParts(store, logger);
     const bound = await listenBoth(http, o.port ?? DEFAULT_PORT, host);
     udp = bound.udp;
     udp.on('error', (err) => logger.warn({ err }, 'UDP tracker socket error'));

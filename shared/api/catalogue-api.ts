@@ -228,6 +228,11 @@ export class CatalogueApi {
     return this.http.bytes({ method: 'GET', path: routes.metadataFile.path(setId, version, name), timeoutMs: BYTES_TIMEOUT_MS, what: `${name} of ${setId} v${version}` });
   }
 
+  /** Bytes [start, end) of a file of a version's metadata (the web seed's byte ranges). */
+  metadataRange(setId: string, version: number, name: string, start: number, end: number): Promise<Buffer> {
+    return this.http.byteRange({ method: 'GET', path: routes.metadataFile.path(setId, version, name), range: { start, end }, timeoutMs: BYTES_TIMEOUT_MS, what: `bytes ${start}-${end - 1} of ${name} of ${setId} v${version}` });
+  }
+
   /** A version's metadata torrent. */
   metadataTorrent(setId: string, version: VersionRef): Promise<Buffer> {
     return this.http.bytes({ method: 'GET', path: routes.metadataTorrent.path(setId, version), timeoutMs: BYTES_TIMEOUT_MS, what: `the metadata torrent of ${setId} v${version}` });

@@ -59,6 +59,8 @@ export interface ApiRequest {
   timeoutMs?: number;
   /** What the call does, for messages: "the upload of manifest.json". */
   what: string;
+  /** Only these bytes of the answer, [start, end) (a Range request; see {@link ApiClient.byteRange}). */
+  range?: { start: number; end: number };
 }
 
 /** True when a SeedbankError came from a catalogue call (the catalogue refused, failed or did not answer). */
@@ -150,6 +152,23 @@ export class ApiClient {
     return Buffer.from(await res.arrayBuffer());
   }
 
+  /**
+   * Sends a Range call and returns exactly the bytes asked for; a server that ignores the range
+   * (200 with the whole body) is refused before its body is read, so a large file is never
+   * pulled whole by mistake.
+   */
+  async byteRange(req: ApiRequest & { range: { start: number; end: number } }): Promise<Buffer> {
+    const res = await this.send(req);
+    const { start, end } = req.range;
+    if (res.status !== 206 || res.headers.get('content-range')?.startsWith(`bytes ${start}-${end - 1}/`) !== true) {
+      await res.body?.cancel();
+      throw this.problem(req, `asked for bytes ${start}-${end - 1}, got status ${res.status} with content-range ${JSON.stringify(res.headers.get('content-range'))}`);
+    }
+    const bytes = Buffer.from(await res.arrayBuffer());
+    if (bytes.length !== end - start) throw this.problem(req, `asked for ${end - start} bytes, got ${bytes.length}`);
+    return bytes;
+  }
+
   /** Checks a value received some other way (an NDJSON line) against its schema. */
   check<S extends z.ZodType>(schema: S, value: unknown, req: ApiRequest): z.output<S> {
     const parsed = schema.safeParse(value);
@@ -169,6 +188,7 @@ export class ApiClient {
       body = req.bytes as Uint8Array<ArrayBuffer>;
     }
     if (req.token) headers.authorization = `Bearer ${req.token}`;
+    if (req.range) headers.range = `bytes=${req.range.start}-${req.range.end - 1}`;
     const timeoutMs = req.timeoutMs ?? this.timeoutMs;
     try {
       return await fetch(this.url(req.path), { method: req.method, headers, body, signal: AbortSignal.timeout(timeoutMs) });

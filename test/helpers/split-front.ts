@@ -16,8 +16,10 @@ import type { SplitVersion } from './split-version.ts';
 /** The front, its counters and switches. */
 export interface SplitFront {
   url: string;
-  /** Bytes served per `<set>-v<N>/<name>` of a split version. */
+  /** Bytes served whole per `<set>-v<N>/<name>` of a split version. */
   served: Map<string, number>;
+  /** Bytes served in Range answers per `<set>-v<N>/<name>`. */
+  ranged: Map<string, number>;
   /** `<set>-v<N>/<name>` served with one byte changed. */
   tampered: Set<string>;
   /** Split versions served, latest last per set; the pointer names the latest. */
@@ -28,6 +30,7 @@ export interface SplitFront {
 /** Starts a front to `catalogueUrl` on 127.0.0.1. */
 export async function startSplitFront(catalogueUrl: string, versions: SplitVersion[]): Promise<SplitFront> {
   const served = new Map<string, number>();
+  const ranged = new Map<string, number>();
   const tampered = new Set<string>();
   const find = (setId: string, version?: number) => versions.filter((v) => v.manifest.set.id === setId && (version === undefined || v.manifest.version === version)).at(-1);
   const server = http.createServer((req, res) => {
@@ -49,6 +52,14 @@ export async function startSplitFront(catalogueUrl: string, versions: SplitVersi
         const bytes = await readFile(path.join(split.dir, ...name.split('/')));
         const key = `${m[1]}-v${m[2]}/${name}`;
         if (tampered.has(key)) bytes.writeUInt8(bytes.readUInt8(Math.floor(bytes.length / 2)) ^ 0x20, Math.floor(bytes.length / 2));
+        const range = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? '');
+        if (range) {
+          // A web seed's byte range (what a seeder fetches to complete the pieces at its parts' edges).
+          const [start, end] = [Number(range[1]), Math.min(Number(range[2]), bytes.length - 1)];
+          if (start > end) return void res.writeHead(416, { 'content-range': `bytes */${bytes.length}` }).end();
+          ranged.set(key, (ranged.get(key) ?? 0) + end + 1 - start);
+          return void res.writeHead(206, { 'content-range': `bytes ${start}-${end}/${bytes.length}` }).end(bytes.subarray(start, end + 1));
+        }
         served.set(key, (served.get(key) ?? 0) + bytes.length);
         return void res.end(bytes);
       }
@@ -77,6 +88,7 @@ export async function startSplitFront(catalogueUrl: string, versions: SplitVersi
   return {
     url: `http://127.0.0.1:${port}`,
     served,
+    ranged,
     tampered,
     versions,
     close: () => new Promise<void>((resolve) => {

@@ -1,22 +1,26 @@
 /**
- * A split (seedbank-manifest/3) version made from a whole (/2) one the real builder wrote, with
- * the format module's own writers and the set's key from the builder's data folder: same
- * volumes (so the catalogue already has their torrents), one list and one pages archive per
- * volume, a signed top manifest, a deterministic metadata torrent in the contract's file order
- * and a signed pointer ({@link makeSplitVersion}: any piece length, for tests of piece
- * boundaries); or a /3 version the real builder wrote, read back ({@link loadSplitVersion}).
+ * Split (seedbank-manifest/3) versions for tests. {@link makeSplitVersion} turns a version
+ * folder the real builder wrote as a whole manifest (/2) into a /3 one with the format module's
+ * own writers and the set's key from the builder's keys folder: the same volumes (so a catalogue
+ * that has the whole version already has their torrents), one list and one pages archive per
+ * volume, changes.ndjson, a signed top manifest, a deterministic metadata torrent in the
+ * contract's file order with any piece length (tests of piece boundaries), a signed pointer and
+ * the volume torrents. It may number the result as a new version made of the same files, and
+ * alter the lists first (hostile cases: the result is still validly signed).
+ * {@link loadSplitVersion} reads a /3 folder back (one the builder wrote, or one made here).
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import bencode from 'bencode';
+import { assembleExport, parseExport } from '../../services/set-builder/listing/export-xml.ts';
 import { sha256Hex } from '../../shared/canonical-json.ts';
-import { parseManifest, type ManifestFile } from '../../shared/formats/manifest.ts';
+import { parseManifest, type ManifestChanges, type ManifestFile } from '../../shared/formats/manifest.ts';
 import { collect, openVersionManifest } from '../../shared/formats/version-manifest.ts';
 import { makePointer, type SetPointer } from '../../shared/formats/pointer.ts';
 import { signManifestText } from '../../shared/formats/signature.ts';
-import { pagesFileName, parseSplitManifest, serializeSplitManifest, splitPartNames, writeChanges, writeList, type SplitManifest, type SplitVolume } from '../../shared/formats/split-manifest.ts';
+import { compareTitles, pagesFileName, parseSplitManifest, serializeSplitManifest, splitPartNames, writeChanges, writeList, type SplitManifest, type SplitVolume } from '../../shared/formats/split-manifest.ts';
 import { loadOrCreateSetKey } from '../../shared/signing.ts';
 
 /** The metadata torrent's piece length (the builder's). */
@@ -26,7 +30,7 @@ export const SPLIT_METADATA_PIECE_BYTES = 256 * 1024;
 export interface SplitVersion {
   dir: string;
   manifest: SplitManifest;
-  /** Every file record of the version (tests' sets are small). */
+  /** Every file record of the version, read from its lists (tests' sets are small). */
   records: ManifestFile[];
   torrent: Uint8Array;
   infoHash: string;
@@ -36,81 +40,85 @@ export interface SplitVersion {
   files: Array<{ name: string; offset: number; length: number }>;
 }
 
-/** The <page> elements of a pages.xml.gz by title, and the export header before the first one. */
-function splitPages(xml: string): { header: string; pages: Map<string, string> } {
-  const first = xml.indexOf('<page>');
-  const header = xml.slice(0, first);
-  const pages = new Map<string, string>();
-  for (let at = first; at >= 0; at = xml.indexOf('<page>', at)) {
-    const end = xml.indexOf('</page>', at) + '</page>'.length;
-    const block = xml.slice(at, end);
-    const title = /<title>([^<]*)<\/title>/.exec(block)![1]!.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#039;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
-    pages.set(title, block);
-    at = end;
-  }
-  return { header, pages };
+/** How to make a split version. */
+export interface MakeSplitOptions {
+  /** A whole (/1, /2) version folder the builder wrote. */
+  wholeDir: string;
+  /** The builder's keys folder (DATA/keys), where the set's key is. */
+  keysDir: string;
+  /** Where the split version goes. */
+  dir: string;
+  /** Numbers the result as this version, made of the same files with the whole version as its parent; default: the whole version's own number, parent and changes. */
+  version?: number;
+  /** Overrides the parent (a parent converted to /3 too has another manifest hash). */
+  parent?: SplitManifest['parent'];
+  /** Metadata torrent piece length; default the builder's. */
+  pieceLength?: number;
+  /** Alters the lists (volume info hash → records) before they are written. */
+  tamper?: (lists: Map<string, ManifestFile[]>) => void;
 }
 
-/**
- * Writes version `version` of the set as a split version into `dir`, with the files and
- * volumes of the whole version folder `wholeDir` (its parent is that version).
- */
-export async function makeSplitVersion(o: { wholeDir: string; dataDir: string; dir: string; version: number; pieceLength?: number }): Promise<SplitVersion> {
-  const pieceLength = o.pieceLength ?? SPLIT_METADATA_PIECE_BYTES;
-  const parentText = await readFile(path.join(o.wholeDir, 'manifest.json'), 'utf8');
-  const whole = parseManifest(parentText);
-  const key = await loadOrCreateSetKey(path.join(o.dataDir, 'keys'), whole.set.id);
-  const { header, pages } = splitPages(gunzipSync(await readFile(path.join(o.wholeDir, 'pages.xml.gz'))).toString('utf8'));
-  await mkdir(o.dir, { recursive: true });
-  const volumes: SplitVolume[] = [];
-  for (const v of whole.volumes) {
-    const files = whole.files.filter((f) => f.volume === v.infoHash).sort((a, b) => (a.title < b.title ? -1 : a.title > b.title ? 1 : 0));
-    const list = await writeList(o.dir, v.infoHash, files);
-    const gz = gzipSync(Buffer.from(`${header}${files.map((f) => `${pages.get(f.title) ?? ''}\n`).join('')}</mediawiki>\n`, 'utf8'), { level: 9 });
-    await mkdir(path.join(o.dir, 'pages'), { recursive: true });
-    await writeFile(path.join(o.dir, pagesFileName(v.infoHash)), gz);
-    volumes.push({ ...v, list, pages: { file: pagesFileName(v.infoHash), sha256: sha256Hex(gz), size: gz.length, count: files.length } });
-  }
-  const changes = await writeChanges(o.dir, { added: [], removed: [], changed: [], renamed: [], pagesUpdated: [] });
-  const { files: _files, pages: _pages, changes: _changes, format: _format, volumes: _volumes, ...rest } = whole;
-  const manifest: SplitManifest = {
-    ...rest,
-    format: 'seedbank-manifest/3',
-    version: o.version,
-    parent: { version: whole.version, manifestSha256: sha256Hex(parentText) },
-    volumes,
-    changes,
-  };
-  const text = serializeSplitManifest(manifest);
-  await writeFile(path.join(o.dir, 'manifest.json'), text);
-  await writeFile(path.join(o.dir, 'manifest.sig'), `${JSON.stringify(signManifestText(text, manifest.set.publicKey, key), null, 2)}\n`);
+const NO_CHANGES: ManifestChanges = { added: [], removed: [], changed: [], renamed: [], pagesUpdated: [] };
 
-  const names = ['manifest.json', 'manifest.sig', ...splitPartNames(manifest)];
-  const files: SplitVersion['files'] = [];
-  const blobs: Buffer[] = [];
-  let offset = 0;
-  for (const name of names) {
-    const bytes = await readFile(path.join(o.dir, name));
-    files.push({ name, offset, length: bytes.length });
-    blobs.push(bytes);
-    offset += bytes.length;
-  }
+/** Writes the metadata torrent of a split folder (exactly the top files and parts, in the contract's order); returns its info hash. */
+async function writeMetadataTorrent(dir: string, top: SplitManifest, pieceLength: number): Promise<string> {
+  const names = ['manifest.json', 'manifest.sig', ...splitPartNames(top)];
+  const blobs = await Promise.all(names.map((name) => readFile(path.join(dir, ...name.split('/')))));
   const all = Buffer.concat(blobs);
   const pieces: Buffer[] = [];
   for (let at = 0; at < all.length; at += pieceLength) pieces.push(createHash('sha1').update(all.subarray(at, at + pieceLength)).digest());
   const info = {
-    files: files.map((f) => ({ length: f.length, path: f.name.split('/').map((s) => Buffer.from(s, 'utf8')) })),
-    name: Buffer.from(`${manifest.set.id}-v${manifest.version}`, 'utf8'),
+    files: names.map((name, i) => ({ length: blobs[i]!.length, path: name.split('/').map((s) => Buffer.from(s, 'utf8')) })),
+    name: Buffer.from(`${top.set.id}-v${top.version}`, 'utf8'),
     'piece length': pieceLength,
     pieces: Buffer.concat(pieces),
   };
-  const infoHash = createHash('sha1').update(bencode.encode(info)).digest('hex');
-  const torrent = bencode.encode({ 'created by': 'seedbank', info });
-  await writeFile(path.join(o.dir, 'metadata.torrent'), torrent);
-  return { dir: o.dir, manifest, records: whole.files, torrent, infoHash, pieceLength, pointer: makePointer(key, manifest.set.id, manifest.version, infoHash), files };
+  await writeFile(path.join(dir, 'metadata.torrent'), bencode.encode({ 'created by': 'seedbank', info }));
+  return createHash('sha1').update(bencode.encode(info)).digest('hex');
 }
 
-/** A split version the real builder wrote (`seedbank build --manifest-format split`), read from its folder. */
+/** Writes the split form of a whole version folder; see the module comment. */
+export async function makeSplitVersion(o: MakeSplitOptions): Promise<SplitVersion> {
+  const wholeText = await readFile(path.join(o.wholeDir, 'manifest.json'), 'utf8');
+  const whole = parseManifest(wholeText);
+  const key = await loadOrCreateSetKey(o.keysDir, whole.set.id);
+  await mkdir(path.join(o.dir, 'pages'), { recursive: true });
+  const lists = new Map(whole.volumes.map((v) => [v.infoHash, whole.files.filter((f) => f.volume === v.infoHash)]));
+  o.tamper?.(lists);
+
+  const exported = parseExport(gunzipSync(await readFile(path.join(o.wholeDir, 'pages.xml.gz'))).toString('utf8'), { titlesOnly: true });
+  const volumes: SplitVolume[] = [];
+  for (const v of whole.volumes) {
+    const files = lists.get(v.infoHash)!;
+    const list = await writeList(o.dir, v.infoHash, files);
+    const titles = new Set(files.map((f) => f.title));
+    const pages = exported.pages.filter((p) => titles.has(p.title)).sort((a, b) => compareTitles(a.title, b.title));
+    const gz = gzipSync(Buffer.from(assembleExport(exported.header, pages.map((p) => p.xml)), 'utf8'), { level: 9 });
+    await writeFile(path.join(o.dir, pagesFileName(v.infoHash)), gz);
+    volumes.push({ ...v, files: list.count, size: files.reduce((n, f) => n + f.size, 0), list, pages: { file: pagesFileName(v.infoHash), sha256: sha256Hex(gz), size: gz.length, count: pages.length } });
+  }
+  const renumbered = o.version !== undefined && o.version !== whole.version;
+  const { files: _files, pages: _pages, changes, format: _format, volumes: _volumes, ...rest } = whole;
+  const top: SplitManifest = {
+    ...rest,
+    format: 'seedbank-manifest/3',
+    version: o.version ?? whole.version,
+    parent: o.parent !== undefined ? o.parent : renumbered ? { version: whole.version, manifestSha256: sha256Hex(wholeText) } : rest.parent,
+    volumes,
+    // A version renumbered from its parent's files changed nothing against it.
+    changes: await writeChanges(o.dir, renumbered ? NO_CHANGES : changes),
+    totals: { files: volumes.reduce((n, v) => n + v.files, 0), bytes: volumes.reduce((n, v) => n + v.size, 0) },
+  };
+  const text = serializeSplitManifest(top);
+  await writeFile(path.join(o.dir, 'manifest.json'), text);
+  await writeFile(path.join(o.dir, 'manifest.sig'), `${JSON.stringify(signManifestText(text, top.set.publicKey, key), null, 2)}\n`);
+  await cp(path.join(o.wholeDir, 'volumes'), path.join(o.dir, 'volumes'), { recursive: true });
+  const infoHash = await writeMetadataTorrent(o.dir, top, o.pieceLength ?? SPLIT_METADATA_PIECE_BYTES);
+  await writeFile(path.join(o.dir, 'pointer.json'), `${JSON.stringify(makePointer(key, top.set.id, top.version, infoHash), null, 2)}\n`);
+  return loadSplitVersion(o.dir);
+}
+
+/** A split version folder (`seedbank build --manifest-format split`, or {@link makeSplitVersion}), read back. */
 export async function loadSplitVersion(dir: string): Promise<SplitVersion> {
   const manifest = parseSplitManifest(await readFile(path.join(dir, 'manifest.json'), 'utf8'));
   const torrent = await readFile(path.join(dir, 'metadata.torrent'));
@@ -125,4 +133,9 @@ export async function loadSplitVersion(dir: string): Promise<SplitVersion> {
   const pointer = JSON.parse(await readFile(path.join(dir, 'pointer.json'), 'utf8')) as SetPointer;
   const records = await collect((await openVersionManifest(dir)).files());
   return { dir, manifest, records, torrent, infoHash, pieceLength: decoded.info['piece length'], pointer, files };
+}
+
+/** Every file a builder uploads for a split version folder, by relative name. */
+export function splitUploadNames(top: SplitManifest): string[] {
+  return ['manifest.json', 'manifest.sig', 'metadata.torrent', 'pointer.json', ...splitPartNames(top), ...top.volumes.map((v) => v.torrent)];
 }

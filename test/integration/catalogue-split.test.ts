@@ -1,11 +1,11 @@
 // The catalogue publishing and serving split (seedbank-manifest/3) versions, against real parts
 // on loopback: a real MediaWiki, versions built by the real builder and turned into /3 with the
-// format module's writers and the set's own key (test/helpers/split-folder.ts), published over
+// format module's writers and the set's own key (test/helpers/split-version.ts), published over
 // HTTP into an in-process catalogue (port 0), read back through the JSON API, the set page's
 // model, the copy export and the metadata web seed; and hostile uploads refused with clear 400s.
 import { createHash } from 'node:crypto';
 import { request } from 'node:http';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +14,12 @@ import { publishVersion } from '../../services/set-builder/publish.ts';
 import { openVersionManifest } from '../../shared/formats/version-manifest.ts';
 import { createToken } from '../../services/tracker-web/auth/tokens.ts';
 import { startCatalogueServer, type CatalogueServer } from '../../services/tracker-web/server.ts';
+import { checkVersion, type CheckedVersion } from '../../services/tracker-web/publish/check-version.ts';
+import { commitSplitVersion } from '../../services/tracker-web/publish/split-commit.ts';
+import { Staging } from '../../services/tracker-web/publish/staging.ts';
+import { CatalogueStore } from '../../services/tracker-web/store/catalogue-store.ts';
+import { PARTS_FOLDER } from '../../services/tracker-web/store/version-parts.ts';
+import { silentLogger } from '../../shared/log.ts';
 import { CatalogueApi } from '../../shared/api/catalogue-api.ts';
 import { routes } from '../../shared/api/routes.ts';
 import { sha256Hex } from '../../shared/canonical-json.ts';
@@ -22,7 +28,7 @@ import { CHANGES_FILE, type SplitManifest } from '../../shared/formats/split-man
 import { parseVolumeTorrent } from '../../shared/torrent/index.ts';
 import { fillWiki } from '../../deploy/local/wiki/fixtures.ts';
 import { startWiki, type Wiki } from '../../deploy/local/wiki/mediawiki.ts';
-import { splitUploadNames, splitVersionFolder } from '../helpers/split-folder.ts';
+import { makeSplitVersion, splitUploadNames } from '../helpers/split-version.ts';
 
 type ApiBody = { error?: { code: string; message: string } } & Record<string, unknown>;
 
@@ -77,10 +83,13 @@ beforeAll(async () => {
   // The builder's own /3 output too, published by its own client.
   await buildSet({ recipe: recipe(3, 'paris-split'), dataDir: dataDir(), maxBytesPerSecond: 0, manifestFormat: 'split' });
   const keys = path.join(dataDir(), 'keys');
-  v1 = await splitVersionFolder(path.join(dataDir(), 'sets', 'paris', 'v1'), splitDir(1), keys);
-  v2 = await splitVersionFolder(path.join(dataDir(), 'sets', 'paris', 'v2'), splitDir(2), keys, {
+  v1 = (await makeSplitVersion({ wholeDir: path.join(dataDir(), 'sets', 'paris', 'v1'), dir: splitDir(1), keysDir: keys })).manifest;
+  v2 = (await makeSplitVersion({
+    wholeDir: path.join(dataDir(), 'sets', 'paris', 'v2'),
+    dir: splitDir(2),
+    keysDir: keys,
     parent: { version: 1, manifestSha256: sha256Hex(await readFile(path.join(splitDir(1), 'manifest.json'))) },
-  });
+  })).manifest;
   server = await startCatalogueServer({ dataDir: path.join(work, 'catalogue'), port: 0 });
   token = await createToken(server.store, 'split test');
 }, 600_000);
@@ -121,7 +130,10 @@ describe('hostile split uploads', () => {
     const portable = v1.volumes.filter((v) => v.portable !== false && v.files > 0);
     expect(portable.length, 'the fixture set needs two ordinary volumes').toBeGreaterThanOrEqual(2);
     const [a, b] = [portable[0]!.infoHash, portable[1]!.infoHash];
-    const evil = await splitVersionFolder(path.join(dataDir(), 'sets', 'paris', 'v1'), splitDir(1, 'evil'), path.join(dataDir(), 'keys'), {
+    const { manifest: evil } = await makeSplitVersion({
+      wholeDir: path.join(dataDir(), 'sets', 'paris', 'v1'),
+      dir: splitDir(1, 'evil'),
+      keysDir: path.join(dataDir(), 'keys'),
       tamper: (lists) => {
         const moved = lists.get(b)!.shift()!;
         lists.get(a)!.push({ ...moved, volume: a });
@@ -233,5 +245,89 @@ describe('a published split version', () => {
     const r = await fetch(`${server.url}${routes.metadataFile.path('paris', 2, list)}`);
     expect(Buffer.from(await r.arrayBuffer()).equals(await readFile(path.join(splitDir(2), list)))).toBe(true);
     expect(server.store.setFiles.versionFacts('paris', 2)?.files).toBe(v2.totals.files);
+  });
+});
+
+describe('orphaned parts folders', () => {
+  // A catalogue of its own (a store and staging in one data folder), driven in-process: a refused
+  // commit needs the set's key rotated between the check and the store, which no HTTP timing can hold.
+  const cdir = () => path.join(work, 'cleanup-catalogue');
+  const partsRoot = () => path.join(cdir(), PARTS_FOLDER);
+  const exists = (p: string) => stat(p).then(() => true, () => false);
+  /** A version's parts folder: named by its manifest's SHA-256. */
+  const folderOf = async (top: SplitManifest) => sha256Hex(await readFile(path.join(splitDir(top.version), 'manifest.json')));
+
+  /** Stages a /3 version folder as its publish would, and checks it as the commit route does. */
+  async function stageAndCheck(store: CatalogueStore, staging: Staging, top: SplitManifest): Promise<Extract<CheckedVersion, { kind: 'new-split' }>> {
+    const dir = staging.dir(top.set.id, top.version);
+    await cp(splitDir(top.version), dir, { recursive: true });
+    const read = (name: string) => readFile(path.join(dir, name));
+    const checked = await checkVersion(store, top.set.id, top.version, {
+      manifestText: (await read('manifest.json')).toString('utf8'),
+      signatureText: (await read('manifest.sig')).toString('utf8'),
+      pagesGz: null,
+      dir,
+      metadataTorrent: await read('metadata.torrent'),
+      pointerText: (await read('pointer.json')).toString('utf8'),
+      volumeTorrents: new Map(await Promise.all(top.volumes.map(async (v) => [v.infoHash, await read(v.torrent)] as const))),
+    });
+    if (checked.kind !== 'new-split') throw new Error(`${top.set.id} v${top.version} checked as ${checked.kind}`);
+    return checked;
+  }
+
+  /** A folder as a crash between a commit's adopt and its store leaves it. */
+  async function plant(sha: string): Promise<string> {
+    const dir = path.join(partsRoot(), sha);
+    await mkdir(path.join(dir, 'lists'), { recursive: true });
+    await writeFile(path.join(dir, 'lists', `${'0'.repeat(40)}.ndjson`), '{}\n');
+    return dir;
+  }
+
+  it('a commit refused after its parts moved removes them and other orphans, never a live version\'s or a commit in progress\'s', async () => {
+    const store = CatalogueStore.open(cdir());
+    const staging = new Staging(cdir(), 1 << 30);
+    try {
+      const c1 = await stageAndCheck(store, staging, v1);
+      await commitSplitVersion(store, staging, c1.version, c1.parts, silentLogger);
+      const live = path.join(partsRoot(), await folderOf(v1));
+      const liveParts = (await readdir(live, { recursive: true })).sort();
+      expect(liveParts.length).toBeGreaterThan(2);
+
+      const c2 = await stageAndCheck(store, staging, v2);
+      const crashed = await plant('c'.repeat(64));
+      const inProgress = await plant('d'.repeat(64));
+      const release = store.parts.hold('d'.repeat(64));
+      // The set's key is rotated between the check and the store: putVersion refuses, after the parts moved.
+      await store.rotateKey('paris', 'ab'.repeat(32));
+      await expect(commitSplitVersion(store, staging, c2.version, c2.parts, silentLogger)).rejects.toMatchObject({ code: 'KEY_MISMATCH' });
+      expect(await exists(path.join(partsRoot(), await folderOf(v2))), 'the refused version\'s parts').toBe(false);
+      expect(await exists(crashed), 'a crashed commit\'s folder').toBe(false);
+      expect(await exists(inProgress), 'the folder of a commit in progress').toBe(true);
+      expect((await readdir(live, { recursive: true })).sort(), 'the live version\'s parts').toEqual(liveParts);
+      expect([...store.volumeFiles('paris', 1, v1.volumes[0]!.infoHash)].length).toBe(v1.volumes[0]!.files);
+      release();
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('a catalogue starting removes every folder no stored version names, and serves the live ones', async () => {
+    const orphan = await plant('e'.repeat(64));
+    const stray = path.join(partsRoot(), 'not-a-manifest-hash');
+    await mkdir(stray, { recursive: true });
+    const started = await startCatalogueServer({ dataDir: cdir(), port: 0 });
+    try {
+      expect(await exists(orphan)).toBe(false);
+      expect(await exists(path.join(partsRoot(), 'd'.repeat(64))), 'no commit runs at start-up: the held folder of the last test is an orphan now').toBe(false);
+      expect(await exists(stray), 'a folder not named like a parts folder is not the cleanup\'s').toBe(true);
+      expect((await readdir(partsRoot())).sort()).toEqual([await folderOf(v1), 'not-a-manifest-hash'].sort());
+      for (const v of v1.volumes) {
+        const r = await fetch(`${started.url}${routes.metadataFile.path('paris', 1, v.list.file)}`);
+        expect(r.status, v.list.file).toBe(200);
+        expect(Buffer.from(await r.arrayBuffer())).toEqual(await readFile(path.join(splitDir(1), v.list.file)));
+      }
+    } finally {
+      await started.close();
+    }
   });
 });

@@ -23,7 +23,7 @@ import { runSeed } from '../../clients/seeder/run-seed.ts';
 import { allocatedSize, VOLUME_OVERHEAD_BYTES } from '../../clients/seeder/quota.ts';
 import { readStatus, formatStatus, type StatusRecord } from '../../clients/seeder/status-file.ts';
 import { MetadataHost, SPLIT_TOP_FILES } from '../../clients/seeder/follow/metadata-host.ts';
-import { dhtSource } from '../../clients/seeder/follow/version-source.ts';
+import { catalogueSource, dhtSource } from '../../clients/seeder/follow/version-source.ts';
 import { createClient, type WTClient } from '../../clients/seeder/webtorrent-api.ts';
 import { restoredPathsOf, restoreSet } from '../../clients/restore/restore.ts';
 import { restoreVersionIntoWiki } from '../../clients/restore/into-wiki/into-wiki.ts';
@@ -57,6 +57,18 @@ const clients: WTClient[] = [];
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   return entries.filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/')).sort();
+}
+
+/** The pieces of a version's metadata torrent that cover the named files, their bytes, and the files wholly outside them. */
+function piecesCovering(v: SplitVersion, names: readonly string[]): { pieces: Set<number>; pieceBytes: number; outside: SplitVersion['files'] } {
+  const total = v.files.reduce((s, f) => s + f.length, 0);
+  const pieces = new Set<number>();
+  for (const f of v.files.filter((x) => names.includes(x.name) && x.length > 0)) {
+    for (let p = Math.floor(f.offset / v.pieceLength); p <= Math.floor((f.offset + f.length - 1) / v.pieceLength); p++) pieces.add(p);
+  }
+  const pieceBytes = [...pieces].reduce((s, p) => s + Math.min(v.pieceLength, total - p * v.pieceLength), 0);
+  const outside = v.files.filter((f) => !names.includes(f.name) && ![...pieces].some((p) => p * v.pieceLength < f.offset + f.length && (p + 1) * v.pieceLength > f.offset));
+  return { pieces, pieceBytes, outside };
 }
 
 /** Disk a volume plans to take on a seeder (what its quota check counts). */
@@ -122,7 +134,7 @@ afterAll(async () => {
 });
 
 describe('a seeder following a split version', () => {
-  it('hosting one volume, fetches and keeps exactly the top manifest, signature, changes and that volume\'s list', async () => {
+  it('hosting one volume, fetches the top manifest, signature, changes and that volume\'s list, and only their neighbours\' bytes in the pieces they share', async () => {
     const [first, ...others] = split.manifest.volumes;
     // Room for the first volume and less than any other: the seeder hosts exactly one.
     const quota = plannedOf(first!.infoHash) + Math.min(...others.map((v) => plannedOf(v.infoHash))) - 1;
@@ -133,18 +145,20 @@ describe('a seeder following a split version', () => {
     const status = (await readStatus(s1.storage))!;
     expect(status.volumes.map((v) => v.infoHash)).toEqual([first!.infoHash]);
     const kept = ['changes.ndjson', first!.list.file, 'manifest.json', 'manifest.sig'].sort();
-    expect(await filesUnder(metaDir)).toEqual(kept);
     for (const name of kept) expect(await readFile(path.join(metaDir, name)), name).toEqual(await readFile(path.join(split.dir, name)));
 
-    // Bytes of metadata fetched: each kept file once, nothing else (no other list, no pages).
-    const fetched = [...front.served].filter(([k]) => k.startsWith('paris-v2/'));
-    expect(fetched.map(([k]) => k.slice('paris-v2/'.length)).sort()).toEqual(kept);
+    // Bytes of metadata fetched: the kept files and the neighbours' bytes in the pieces they share, so every piece of them can be seeded; nothing else.
+    const { pieces, pieceBytes, outside } = piecesCovering(split, kept);
+    const fetchedOf = (m: Map<string, number>) => [...m].filter(([k]) => k.startsWith('paris-v2/')).reduce((n, [, b]) => n + b, 0);
+    await waitFor('s1 to complete the pieces at its parts\' edges', async () => fetchedOf(front.served) + fetchedOf(front.ranged) >= pieceBytes, WAIT_MS, 100);
+    const fetchedBytes = fetchedOf(front.served) + fetchedOf(front.ranged);
+    // A list whose bytes partly came with the top files' edge piece is then fetched whole: at most its size again.
+    expect(fetchedBytes).toBeLessThanOrEqual(pieceBytes + first!.list.size);
+    for (const f of outside) expect(await stat(path.join(metaDir, f.name)).then(() => true, () => false), f.name).toBe(false);
     const sizeOf = (name: string) => split.files.find((f) => f.name === name)!.length;
-    const fetchedBytes = fetched.reduce((s, [, n]) => s + n, 0);
-    expect(fetchedBytes).toBe(kept.reduce((s, n) => s + sizeOf(n), 0));
     const top = sizeOf('manifest.json') + sizeOf('manifest.sig') + sizeOf('changes.ndjson');
     const whole = split.files.reduce((s, f) => s + f.length, 0);
-    console.log(`split follow over HTTP, 1 of ${split.manifest.volumes.length} volumes: ${fetchedBytes} bytes of metadata fetched = top ${top} + own list ${first!.list.size} (the metadata torrent holds ${whole} bytes; the /2 manifest + pages were ${(await stat(path.join(dataDir, 'sets', 'paris', 'v1', 'manifest.json'))).size + (await stat(path.join(dataDir, 'sets', 'paris', 'v1', 'pages.xml.gz'))).size})`);
+    console.log(`split follow over HTTP, 1 of ${split.manifest.volumes.length} volumes: ${fetchedBytes} bytes of metadata fetched (${fetchedOf(front.ranged)} of them in byte ranges) = top ${top} + own list ${first!.list.size} + the rest of ${pieces.size} pieces of ${split.pieceLength} bytes (the metadata torrent holds ${whole} bytes; the /2 manifest + pages were ${(await stat(path.join(dataDir, 'sets', 'paris', 'v1', 'manifest.json'))).size + (await stat(path.join(dataDir, 'sets', 'paris', 'v1', 'pages.xml.gz'))).size})`);
     expect(s1.out.some((l) => l.startsWith('skipped ') && l.includes('QUOTA') || l.includes('does not fit'))).toBe(true);
   }, 120_000);
 
@@ -156,10 +170,14 @@ describe('a seeder following a split version', () => {
     const quota = plannedOf(v.infoHash) + Math.min(...others.map((o) => plannedOf(o.infoHash))) - 1;
     const s2 = startSeeder('s2', { sets: ['paris'], quota });
     const listFile = path.join(s2.storage, '.seedbank', 'metadata', 'paris-v2', v.list.file);
-    await waitFor('s2 to refuse the altered list', async () => s2.out.some((l) => l.includes(v.list.file) && l.includes('does not have the SHA-256')), WAIT_MS, 100)
-      .catch((err: Error) => { throw new Error(`${err.message}\n${s2.out.join('\n')}`); });
-    expect(await stat(listFile).then(() => true, () => false)).toBe(false);
-    front.tampered.delete(key);
+    try {
+      // Refused whole (its SHA-256) or, when it shares a piece with the top files, as the neighbour bytes of that edge piece (its SHA-1).
+      await waitFor('s2 to refuse the altered list', async () => s2.out.some((l) => l.includes(v.list.file) && /does not have the SHA-256|does not match its hash/.test(l)), WAIT_MS, 100)
+        .catch((err: Error) => { throw new Error(`${err.message}\n${s2.out.join('\n')}`); });
+      expect(await stat(listFile).then(() => true, () => false)).toBe(false);
+    } finally {
+      front.tampered.delete(key);
+    }
     await waitFor('s2 to fetch the list again once it is served right', () => stat(listFile).then(() => true, () => false), WAIT_MS, 100);
     expect(await readFile(listFile)).toEqual(await readFile(path.join(split.dir, v.list.file)));
     await running.get('s2')!.stop();
@@ -167,7 +185,7 @@ describe('a seeder following a split version', () => {
 
   it('over the peer path fetches only its files of the metadata torrent, and says what the piece boundaries add', async () => {
     // The fixture's metadata is one 256 KiB piece; 2 KiB pieces show what boundaries cost (a 1M-file version's lists are megabytes, its pieces 256 KiB).
-    const small = await makeSplitVersion({ wholeDir: path.join(dataDir, 'sets', 'paris', 'v1'), dataDir, dir: path.join(work, 'split-small', 'paris-v2'), version: 2, pieceLength: 2048 });
+    const small = await makeSplitVersion({ wholeDir: path.join(dataDir, 'sets', 'paris', 'v1'), keysDir: path.join(dataDir, 'keys'), dir: path.join(work, 'split-small', 'paris-v2'), version: 2, pieceLength: 2048 });
     const peerOpts = { torrentPort: 0, trackers: false, pex: false, downloadLimit: -1, uploadLimit: -1, maxConns: 20, dht: false as const };
     const a = await createClient({ ...peerOpts, listen: true });
     const b = await createClient(peerOpts);
@@ -193,11 +211,7 @@ describe('a seeder following a split version', () => {
     for (const name of wanted) expect(await readFile(path.join(dirB, name)), name).toEqual(await readFile(path.join(small.dir, name)));
     // The pieces covering the wanted files, whole: what peers must send.
     const total = small.files.reduce((s, f) => s + f.length, 0);
-    const pieces = new Set<number>();
-    for (const f of small.files.filter((x) => wanted.includes(x.name))) {
-      for (let p = Math.floor(f.offset / small.pieceLength); p <= Math.floor((f.offset + f.length - 1) / small.pieceLength); p++) pieces.add(p);
-    }
-    const pieceBytes = [...pieces].reduce((s, p) => s + Math.min(small.pieceLength, total - p * small.pieceLength), 0);
+    const { pieces, pieceBytes, outside } = piecesCovering(small, wanted);
     const wantedBytes = small.files.filter((x) => wanted.includes(x.name)).reduce((s, f) => s + f.length, 0);
     const sent = (await a.get(small.infoHash))!.uploaded;
     console.log(`split follow over peers: ${wantedBytes} bytes wanted (top + 1 list of ${m.split!.volumes.length}), ${sent} sent by the peer = ${pieces.size} whole pieces of ${small.pieceLength} bytes (${pieceBytes} bytes): the piece boundaries add ${pieceBytes - wantedBytes} bytes; the torrent holds ${total}, its .torrent is ${small.torrent.length} bytes`);
@@ -206,9 +220,59 @@ describe('a seeder following a split version', () => {
     expect(sent).toBeLessThan(pieceBytes + 2 * small.pieceLength);
     expect(pieceBytes).toBeLessThan(total);
     // Of the other lists and the pages, only bytes inside those pieces were written: a file outside them is not on disk at all.
-    const outside = small.files.filter((f) => !wanted.includes(f.name) && ![...pieces].some((p) => p * small.pieceLength < f.offset + f.length && (p + 1) * small.pieceLength > f.offset));
     expect(outside.length).toBeGreaterThan(0);
     for (const f of outside) expect(await stat(path.join(dirB, f.name)).then(() => true, () => false), f.name).toBe(false);
+  }, 120_000);
+});
+
+describe('a split version\'s metadata among seeders with the catalogue down', () => {
+  it('seeder A fetched its parts over HTTP with their edge pieces; seeder B gets the same parts from A alone', async () => {
+    // 2 KiB pieces: every part's first and last piece hold bytes of its neighbours (the builder's 256 KiB pieces do the same at scale).
+    const small = await makeSplitVersion({ wholeDir: path.join(dataDir, 'sets', 'paris', 'v1'), keysDir: path.join(dataDir, 'keys'), dir: path.join(work, 'split-edges', 'paris-v2'), version: 2, pieceLength: 2048 });
+    const smallFront = await startSplitFront(catalogue.url, [small]);
+    const peerOpts = { torrentPort: 0, trackers: false, pex: false, downloadLimit: -1, uploadLimit: -1, maxConns: 20, dht: false as const };
+    const a = await createClient({ ...peerOpts, listen: true });
+    const b = await createClient(peerOpts);
+    clients.push(a, b);
+    // The last volume's list: farthest from the top files, so no piece holds bytes of both (each byte is fetched once).
+    const v = small.manifest.volumes.at(-1)!;
+    const held = [...SPLIT_TOP_FILES, v.list.file];
+    const topEnd = Math.max(...small.files.filter((f) => (SPLIT_TOP_FILES as readonly string[]).includes(f.name)).map((f) => f.offset + f.length));
+    expect(small.files.find((f) => f.name === v.list.file)!.offset, 'the list starts pieces after the top files').toBeGreaterThan(topEnd + small.pieceLength);
+    const metaA = new MetadataHost(a, path.join(work, 'edges-a'));
+    try {
+      const source = catalogueSource(new CatalogueApi(smallFront.url, UA));
+      expect(await source.fetchMetadata(metaA, small.pointer)).toBe('split');
+      await metaA.verifiedManifest('paris', 2, small.pointer.k);
+      const moved = await source.fetchParts(metaA, 'paris', 2, [v.list]);
+      const { pieces, pieceBytes } = piecesCovering(small, held);
+      const heldBytes = small.files.filter((f) => held.includes(f.name)).reduce((n, f) => n + f.length, 0);
+      const ranged = [...smallFront.ranged.values()].reduce((n, x) => n + x, 0);
+      const whole = [...smallFront.served.values()].reduce((n, x) => n + x, 0);
+      console.log(`edge pieces over HTTP: ${heldBytes} bytes of parts + ${ranged} bytes of neighbours in byte ranges = ${pieces.size} whole pieces of 2048 (${pieceBytes} bytes); the list's own edges added ${moved.edgeBytes}`);
+      // Each byte of those pieces fetched once: the parts whole, their neighbours' share of the edge pieces in ranges.
+      expect(whole).toBe(heldBytes);
+      expect(ranged).toBe(pieceBytes - heldBytes);
+      expect(moved.edgeBytes).toBeGreaterThan(0);
+      // A seeds every piece covering what it holds.
+      const ta = (await a.get(small.infoHash))!;
+      expect([...pieces].filter((p) => !ta.bitfield.get(p))).toEqual([]);
+      expect(await metaA.partsAbsent('paris', 2, [v.list])).toEqual([]);
+    } finally {
+      await smallFront.close();
+    }
+
+    // The catalogue (and its web seed) is gone: B has the pointer, and A as its only peer.
+    const portA = a.address()!.port;
+    b.on('add', (t) => (t as unknown as NodeJS.EventEmitter).once('infoHash', () => t.addPeer(`127.0.0.1:${portA}`)));
+    const metaB = new MetadataHost(b, path.join(work, 'edges-b'));
+    const peers = dhtSource(b);
+    expect(await peers.fetchMetadata(metaB, small.pointer)).toBe('split');
+    const m = await metaB.verifiedManifest('paris', 2, small.pointer.k);
+    await peers.fetchParts(metaB, 'paris', 2, [v.list]);
+    expect((await collect(m.filesOf(v.infoHash))).length).toBe(v.files);
+    for (const name of held) expect(await readFile(path.join(metaB.folder('paris', 2), name)), name).toEqual(await readFile(path.join(small.dir, name)));
+    expect((await b.get(small.infoHash))!.wires.map((w) => w.remoteAddress)).toEqual(['127.0.0.1']);
   }, 120_000);
 });
 
@@ -265,6 +329,24 @@ describe('restore of a split version', () => {
     expect(r.files).toBeGreaterThanOrEqual(1);
     const pagesFetched = [...front.served].filter(([k, n]) => k.startsWith('paris-v2/pages/') && n !== before.get(k)).map(([k]) => k.slice('paris-v2/'.length));
     expect(pagesFetched).toEqual([`pages/${target.volume}.xml.gz`]);
+  }, 120_000);
+
+  it('with --only naming a title fetches only the lists of the volumes its prefix allows', async () => {
+    const target = split.records.at(-1)!;
+    const before = new Map(front.served);
+    const r = await restore('restore-only-title', { only: target.title });
+    expect(r.ok, JSON.stringify(r.problems)).toBe(true);
+    expect(r.files).toBe(1);
+    const fetchedNow = ([k, n]: [string, number]) => n !== before.get(k);
+    const lists = [...front.served].filter(([k, n]) => k.startsWith('paris-v2/lists/') && fetchedNow([k, n])).map(([k]) => k.slice('paris-v2/'.length));
+    // Its own volume's list, and at most the other trie's leaf on the same bits; never the rest.
+    expect(lists).toContain(`lists/${target.volume}.ndjson`);
+    expect(lists.length).toBeLessThanOrEqual(2);
+    expect(lists.length).toBeLessThan(split.manifest.volumes.length);
+    const listBytes = lists.reduce((s, k) => s + (front.served.get(`paris-v2/${k}`)! - (before.get(`paris-v2/${k}`) ?? 0)), 0);
+    const allLists = split.manifest.volumes.reduce((s, v) => s + v.list.size, 0);
+    console.log(`restore --only one title: ${lists.length} of ${split.manifest.volumes.length} lists fetched, ${listBytes} of ${allLists} list bytes`);
+    expect(listBytes).toBe(lists.reduce((s, k) => s + split.manifest.volumes.find((v) => v.list.file === k)!.list.size, 0));
   }, 120_000);
 
   it('refuses a version whose list does not match the signed manifest', async () => {

@@ -5,11 +5,12 @@
  * (manifest, signature, pages.xml.gz). A split version (/3) keeps only the signed top
  * manifest, its signature, changes.ndjson and the lists of the volumes this seeder hosts: the
  * torrent is added with nothing selected, and only the files wanted are fetched, so a seeder
- * hosting one volume of a million-file set never downloads the other lists or the pages. A
- * manifest is only used once its signature holds for the set's pinned key, and a list only once
- * its SHA-256 matches the signed top manifest.
+ * hosting one volume of a million-file set never downloads the other lists or the pages (only
+ * their bytes inside the pieces it shares with its own files, so it can seed those pieces:
+ * edge-pieces.ts). A manifest is only used once its signature holds for the set's pinned key,
+ * and a list only once its SHA-256 matches the signed top manifest.
  */
-import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import parseTorrent from 'parse-torrent';
 import { SeedbankError } from '../../../shared/errors.ts';
@@ -18,6 +19,7 @@ import { CHANGES_FILE, checkPartFile, splitPartNames, type PartRef } from '../..
 import { versionManifestOf, type VersionManifest } from '../../../shared/formats/version-manifest.ts';
 import { writeFileAtomic } from '../../../shared/fs/index.ts';
 import type { WTClient, WTTorrent } from '../webtorrent-api.ts';
+import { completeEdgePieces, type EdgeOutcome, type RangeFetch } from './edge-pieces.ts';
 
 /** The files a whole (/1, /2) version's metadata torrent carries, and nothing else. */
 export const WHOLE_METADATA_FILES = ['manifest.json', 'manifest.sig', 'pages.xml.gz'] as const;
@@ -36,6 +38,8 @@ interface ParsedMeta {
   name: string;
   files: Array<{ path: string; name: string; length: number; offset: number }>;
   pieceLength: number;
+  /** SHA-1 of each piece, hex. */
+  pieces: string[];
 }
 
 async function parseMeta(bytes: Uint8Array): Promise<ParsedMeta> {
@@ -53,6 +57,9 @@ function refused(message: string): SeedbankError {
 
 /** Hosts the metadata of followed versions. */
 export class MetadataHost {
+  /** Info hash of each saved metadata torrent by version folder (partsAbsent asks each poll). */
+  private readonly infoHashes = new Map<string, string>();
+
   constructor(private readonly client: WTClient, readonly root: string) {}
 
   /** The folder of one version's metadata. */
@@ -87,6 +94,7 @@ export class MetadataHost {
   async saveTorrent(bytes: Uint8Array, setId: string, version: number): Promise<void> {
     await mkdir(this.root, { recursive: true });
     await writeFileAtomic(this.torrentFile(setId, version), bytes);
+    this.infoHashes.delete(this.folder(setId, version));
   }
 
   /** Writes metadata files fetched over HTTP, by their names in the version folder (checked by the caller or by the torrent's piece hashes). */
@@ -164,12 +172,40 @@ export class MetadataHost {
     return missing;
   }
 
-  /** The parts among `refs` not on disk at their size (a cheap look each poll; contents were checked when written). */
+  /**
+   * The parts among `refs` this seeder does not hold whole and seed: a cheap look each poll at
+   * the torrent client's word (every piece of the file verified). A file's size says nothing: a
+   * neighbour of a fetched part holds only the bytes of the pieces they share (edge-pieces.ts).
+   * Without the torrent in the client, each file is hashed.
+   */
   async partsAbsent(setId: string, version: number, refs: readonly PartRef[]): Promise<PartRef[]> {
-    const dir = this.folder(setId, version);
-    const absent: PartRef[] = [];
-    for (const ref of refs) if ((await stat(path.join(dir, ...ref.file.split('/'))).catch(() => null))?.size !== ref.size) absent.push(ref);
-    return absent;
+    const ih = await this.savedInfoHash(setId, version);
+    const t = ih ? await this.client.get(ih) : null;
+    if (!t?.ready) return this.partsMissing(setId, version, refs);
+    const done = new Set(t.files.filter((f) => f.done).map((f) => relName(f.path)));
+    return refs.filter((ref) => !done.has(ref.file));
+  }
+
+  /**
+   * Completes the pieces at the edges of `held` (parts on disk, checked whole) with their
+   * neighbours' bytes from `fetch`, each piece checked against the saved torrent's hash, so
+   * that {@link host} can seed every piece of the parts this seeder holds.
+   */
+  async completeEdges(setId: string, version: number, held: readonly string[], fetch: RangeFetch): Promise<EdgeOutcome> {
+    const t = await parseMeta(await readFile(this.torrentFile(setId, version)));
+    const layout = { pieceLength: t.pieceLength, pieces: t.pieces, files: t.files.map((f) => ({ name: relName(f.path), offset: f.offset, length: f.length })) };
+    return completeEdgePieces(this.folder(setId, version), layout, held, fetch);
+  }
+
+  private async savedInfoHash(setId: string, version: number): Promise<string | null> {
+    const key = this.folder(setId, version);
+    const known = this.infoHashes.get(key);
+    if (known) return known;
+    const saved = await readFile(this.torrentFile(setId, version)).catch(() => null);
+    if (!saved) return null;
+    const ih = (await parseMeta(saved)).infoHash;
+    this.infoHashes.set(key, ih);
+    return ih;
   }
 
   /** Deletes a part that failed its check (a list from peers that does not match the signed manifest). */
@@ -186,6 +222,7 @@ export class MetadataHost {
     }
     await rm(this.folder(setId, version), { recursive: true, force: true });
     await rm(this.torrentFile(setId, version), { force: true });
+    this.infoHashes.delete(this.folder(setId, version));
   }
 
   /**

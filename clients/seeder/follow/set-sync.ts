@@ -62,8 +62,8 @@ async function fetchHostedLists(ctx: FollowContext, m: VersionManifest, source: 
   const refs = m.split.volumes.filter((v) => hosted.has(v.infoHash)).map((v) => v.list);
   const absent = await ctx.meta.partsAbsent(m.head.set.id, m.head.version, refs);
   if (absent.length === 0) return;
-  await source.fetchParts(ctx.meta, m.head.set.id, m.head.version, absent);
-  ctx.log.info({ set: m.head.set.id, version: m.head.version, lists: absent.length, bytes: absent.reduce((s, r) => s + r.size, 0), via: source.via }, 'fetched the lists of the hosted volumes');
+  const moved = await source.fetchParts(ctx.meta, m.head.set.id, m.head.version, absent);
+  ctx.log.info({ set: m.head.set.id, version: m.head.version, lists: absent.length, bytes: moved.partBytes, edgeBytes: moved.edgeBytes, via: source.via }, 'fetched the lists of the hosted volumes');
 }
 
 /** Expected bytes a file's rounding up to whole allocation units adds: half a unit (a split version's top manifest gives volume sizes, not file sizes). */

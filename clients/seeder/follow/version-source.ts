@@ -12,9 +12,16 @@ import { dhtPointer } from './dht-pointer.ts';
 import { SPLIT_TOP_FILES, WHOLE_METADATA_FILES, type MetadataHost, type MetadataKind } from './metadata-host.ts';
 import { partProblem, type PartRef } from '../../../shared/formats/split-manifest.ts';
 import { fetchTorrentFromPeers } from './peer-fetch.ts';
+import type { RangeFetch } from './edge-pieces.ts';
 
 /** How long peers get to hand over a torrent's info dictionary. */
 export const PEER_TORRENT_TIMEOUT_MS = 30_000;
+
+/** Bytes a fetch of parts moved: the parts, and the neighbours' bytes of their edge pieces (HTTP only; peers send whole pieces). */
+export interface PartsFetched {
+  partBytes: number;
+  edgeBytes: number;
+}
 
 /** A way to learn and fetch a set's versions. */
 export interface VersionSource {
@@ -30,9 +37,10 @@ export interface VersionSource {
   /**
    * Puts parts of a split version (its hosted volumes' lists) on disk, each checked against
    * the signed top manifest's SHA-256 and size, and seeds the metadata torrent with them.
-   * Throws METADATA_REFUSED naming a part that does not match (nothing of it is kept).
+   * Over HTTP, also the neighbours' bytes in the parts' edge pieces, so every piece of them is
+   * seeded. Throws METADATA_REFUSED naming a part that does not match (nothing of it is kept).
    */
-  fetchParts(meta: MetadataHost, setId: string, version: number, parts: readonly PartRef[]): Promise<void>;
+  fetchParts(meta: MetadataHost, setId: string, version: number, parts: readonly PartRef[]): Promise<PartsFetched>;
   /** A volume's .torrent. */
   volumeTorrent(infoHash: string): Promise<Uint8Array>;
 }
@@ -54,6 +62,11 @@ function partRefused(setId: string, version: number, via: string, problem: strin
   });
 }
 
+/** Byte ranges of a version's metadata files from the catalogue's web seed. */
+function rangeFrom(client: CatalogueApi, setId: string, version: number): RangeFetch {
+  return (name, start, end) => client.metadataRange(setId, version, name, start, end);
+}
+
 /** The catalogue over HTTP. */
 export function catalogueSource(client: CatalogueApi): VersionSource {
   return {
@@ -68,6 +81,8 @@ export function catalogueSource(client: CatalogueApi): VersionSource {
       const files: Record<string, Uint8Array> = {};
       for (const name of kind === 'whole' ? WHOLE_METADATA_FILES : SPLIT_TOP_FILES) files[name] = await client.metadataFile(p.salt, p.seq, name);
       await meta.writeFiles(p.salt, p.seq, files);
+      // The pieces the top files share with the first lists are completed, so peers can get every piece of them from this seeder.
+      if (kind === 'split') await meta.completeEdges(p.salt, p.seq, SPLIT_TOP_FILES, rangeFrom(client, p.salt, p.seq));
       // A whole version's files must pass the torrent's piece hashes (pages.xml.gz has no other check); a split version's top is checked by its signature.
       await meta.host(p.salt, p.seq, kind === 'whole' ? WHOLE_METADATA_FILES : []);
       return kind;
@@ -81,8 +96,11 @@ export function catalogueSource(client: CatalogueApi): VersionSource {
         files[ref.file] = bytes;
       }
       await meta.writeFiles(setId, version, files);
-      // Added again so the parts just written are verified and offered to peers.
+      // Their edge pieces too (the neighbours' bytes in them), or those pieces could not be offered.
+      const edges = await meta.completeEdges(setId, version, [...SPLIT_TOP_FILES, ...parts.map((r) => r.file)], rangeFrom(client, setId, version));
+      // Added again so the parts and edges just written are verified and offered to peers.
       await meta.host(setId, version);
+      return { partBytes: parts.reduce((n, r) => n + r.size, 0), edgeBytes: edges.fetchedBytes };
     },
     volumeTorrent: (ih) => client.torrent(ih),
   };
@@ -113,6 +131,7 @@ export function dhtSource(client: WTClient): VersionSource {
       const bad = await meta.partsMissing(setId, version, parts);
       for (const ref of bad) await meta.removePart(setId, version, ref.file);
       if (bad.length > 0) throw partRefused(setId, version, 'peers', `${bad.map((r) => r.file).join(', ')} do not match the signed manifest`);
+      return { partBytes: parts.reduce((n, r) => n + r.size, 0), edgeBytes: 0 };
     },
     volumeTorrent: (ih) => fetchTorrentFromPeers(client, ih, PEER_TORRENT_TIMEOUT_MS),
   };

@@ -13,9 +13,10 @@ import { PUBLISH_COMMON_FILES, PUBLISH_FILE_NAMES_TEXT, publishFileNameSchema, t
 import { routes } from '../../../shared/api/routes.ts';
 import { SeedbankError } from '../../../shared/errors.ts';
 import type { Logger } from '../../../shared/log.ts';
-import type { CatalogueStore, NewSplitVersion } from '../store/catalogue-store.ts';
+import type { CatalogueStore } from '../store/catalogue-store.ts';
 import { parseParam, setIdSchema, versionSchema } from '../web/params.ts';
 import { checkVersion, type VersionUpload } from './check-version.ts';
+import { commitSplitVersion } from './split-commit.ts';
 import type { Staging } from './staging.ts';
 
 /** What the publish routes need. */
@@ -67,22 +68,6 @@ async function readUpload(staging: Staging, setId: string, version: number): Pro
   };
 }
 
-/**
- * Moves a checked split version's parts out of staging into the store's parts folder, then
- * stores the version (which reads its lists from there). A publish that loses its commit to
- * another removes the parts it moved, unless they are the winner's own (same manifest).
- */
-async function putSplitVersion(store: CatalogueStore, staging: Staging, v: NewSplitVersion, parts: string[]): Promise<void> {
-  const { setId, version, manifestSha256 } = v.record;
-  await store.parts.adopt(manifestSha256, parts, (name) => staging.file(setId, version, name));
-  try {
-    store.putVersion(v);
-  } catch (err) {
-    if (store.getVersion(setId, version)?.manifestSha256 !== manifestSha256) await store.parts.remove(manifestSha256);
-    throw err;
-  }
-}
-
 /** The preview is cosmetic and unsigned: accept only what starts and ends like a JPEG. */
 function isJpeg(bytes: Uint8Array): boolean {
   const n = bytes.length;
@@ -126,7 +111,7 @@ export function publishRouter(deps: PublishRouteDeps): Router {
       res.status(200).json(body);
       return;
     }
-    if (checked.kind === 'new-split') await putSplitVersion(store, staging, checked.version, checked.parts);
+    if (checked.kind === 'new-split') await commitSplitVersion(store, staging, checked.version, checked.parts, logger);
     else store.putVersion(checked.version);
     const preview = await staging.read(setId, version, 'preview.jpg');
     if (preview && isJpeg(preview)) await store.putPreview(setId, version, preview);

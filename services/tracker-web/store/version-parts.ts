@@ -14,7 +14,7 @@
  * manifest when they were published, so reading them here trusts their shape.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { SeedbankError } from '../../../shared/errors.ts';
 import { fsyncDir } from '../../../shared/fs/index.ts';
@@ -25,6 +25,8 @@ import { compareTitles } from '../../../shared/formats/split-manifest.ts';
 export const PARTS_FOLDER = 'catalogue-parts';
 /** The names a split version's parts have (split-manifest.ts: listFileName, pagesFileName, CHANGES_FILE). */
 const PART_NAME = /^(?:changes\.ndjson|lists\/[0-9a-f]{40}\.ndjson|pages\/[0-9a-f]{40}\.xml\.gz)$/;
+/** A parts folder's name: the manifest's SHA-256, hex. */
+const FOLDER_NAME = /^[0-9a-f]{64}$/;
 /** Read size of the synchronous list reader: one buffer per open list, so a merge of 1,000 volumes holds 64 MiB. */
 const LIST_CHUNK_BYTES = 64 * 1024;
 
@@ -36,6 +38,10 @@ export function isPartName(name: string): boolean {
 /** The parts folders of split versions; see the module comment. */
 export class VersionParts {
   readonly root: string;
+  /** Folders a commit in progress uses (adopted, version not stored yet), with how many commits hold each. */
+  private readonly held = new Map<string, number>();
+  /** Folders being removed as orphans: an adopt of the same manifest waits for the removal to end. */
+  private readonly removing = new Map<string, Promise<void>>();
 
   constructor(dataDir: string) {
     this.root = path.join(path.resolve(dataDir), PARTS_FOLDER);
@@ -60,9 +66,51 @@ export class VersionParts {
    */
   async adopt(manifestSha256: string, names: readonly string[], from: (name: string) => string): Promise<void> {
     const dir = this.dir(manifestSha256);
+    await this.removing.get(manifestSha256)?.catch(() => undefined);
     for (const sub of new Set(names.map((n) => path.dirname(this.file(manifestSha256, n))))) await mkdir(sub, { recursive: true });
     for (const name of names) await rename(from(name), this.file(manifestSha256, name));
     for (const sub of new Set([dir, ...names.map((n) => path.dirname(this.file(manifestSha256, n)))])) await fsyncDir(sub);
+  }
+
+  /**
+   * Marks a version's folder as used by a commit in progress, from before its adopt until its
+   * version is stored or refused (call the returned release then): {@link removeOrphans}
+   * leaves it alone meanwhile.
+   */
+  hold(manifestSha256: string): () => void {
+    this.dir(manifestSha256);
+    this.held.set(manifestSha256, (this.held.get(manifestSha256) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const n = (this.held.get(manifestSha256) ?? 1) - 1;
+      if (n > 0) this.held.set(manifestSha256, n);
+      else this.held.delete(manifestSha256);
+    };
+  }
+
+  /**
+   * Removes the parts folders that no live version and no commit in progress uses: left by a
+   * crash between a commit's adopt and its store, a publish refused after its parts moved, or a
+   * version gone from the store. `live` is asked for the manifest SHA-256s of stored versions
+   * at the moment of deciding (after the folder is listed, with no await in between), so a
+   * version stored meanwhile is never taken for an orphan. Returns the folders removed.
+   */
+  async removeOrphans(live: () => ReadonlySet<string>): Promise<string[]> {
+    const entries = await readdir(this.root, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return [];
+      throw err;
+    });
+    const keep = live();
+    // Only folders named like ours: anything else in the folder is not this code's to delete.
+    const orphans = entries.filter((e) => e.isDirectory() && FOLDER_NAME.test(e.name) && !keep.has(e.name) && !this.held.has(e.name) && !this.removing.has(e.name)).map((e) => e.name);
+    for (const sha of orphans) {
+      const gone = rm(this.dir(sha), { recursive: true, force: true }).finally(() => this.removing.delete(sha));
+      this.removing.set(sha, gone);
+    }
+    await Promise.all(orphans.map((sha) => this.removing.get(sha)));
+    return orphans;
   }
 
   /** Removes a version's parts (a publish that lost its commit). */

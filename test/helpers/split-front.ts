@@ -1,11 +1,11 @@
 /**
- * A loopback HTTP front to a real catalogue that also serves split (/3) versions the
- * catalogue cannot take yet: their pointer, metadata torrent and metadata files by the
- * contract's paths (`/meta/<set>-v<N>/lists/<ih>.ndjson`, the "/" plain or %2F), counting the
- * bytes it serves per file and able to serve a file altered, and the torrents of the volumes
- * such a version adds (from its folder's volumes/). Everything else goes to the
- * catalogue unchanged. Stands in for the catalogue's side of the split format (another
- * helper's work) in the readers' tests.
+ * A loopback HTTP front to a real catalogue that serves split (/3) versions made by the test
+ * helper (their pointer, metadata torrent and metadata files by the contract's paths,
+ * `/meta/<set>-v<N>/lists/<ih>.ndjson`, the "/" plain or %2F, Range included), counting the
+ * bytes it serves per file and able to serve a file altered or to stop answering, and the
+ * torrents of the volumes such a version adds (from its folder's volumes/). Everything else
+ * goes to the catalogue unchanged. The catalogue takes /3 versions itself (catalogue-split
+ * tests); the readers' tests use this front for its counters and its faults.
  */
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';

@@ -52,6 +52,8 @@ export class TitleIds {
   private next: number | null = null;
   /** A bulk load's keys not yet in the ids table, or null outside a bulk load. */
   private deferred: DeferredTitleKeys | null = null;
+  /** The ids table was empty when the bulk load began: every key is in `deferred`, no table read needed. */
+  private onlyDeferred = false;
 
   constructor(
     private readonly names: TitleNamesTable,
@@ -67,7 +69,7 @@ export class TitleIds {
   /** The id of a title, or undefined when the catalogue has never seen it. */
   idOf(title: string): number | undefined {
     const h = hashOf(title);
-    for (const key of this.ids.getKeys({ start: h, end: Buffer.concat([h, Buffer.alloc(ID_BYTES, 0xff), Buffer.from([0xff])]) }) as Iterable<Buffer>) {
+    if (!this.onlyDeferred) for (const key of this.ids.getKeys({ start: h, end: Buffer.concat([h, Buffer.alloc(ID_BYTES, 0xff), Buffer.from([0xff])]) }) as Iterable<Buffer>) {
       const id = key.readUInt32BE(HASH_BYTES);
       if (this.title(id) === title) return id;
     }
@@ -96,6 +98,7 @@ export class TitleIds {
 
   /** Sends new titles' keys to `keys` (a bulk load, which writes them in key order when it ends) until called with null. */
   deferKeys(keys: DeferredTitleKeys | null): void {
+    if (keys !== this.deferred) this.onlyDeferred = keys !== null && this.ids.getKeysCount({ limit: 1 }) === 0;
     this.deferred = keys;
   }
 

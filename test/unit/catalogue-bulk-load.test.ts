@@ -86,6 +86,9 @@ describe('key order of a bulk-load arena', () => {
       keys.push(Buffer.concat([Buffer.from(prefix, 'latin1'), randomBytes(i % 7 === 0 ? 0 : (i % 13))]));
     }
     keys.push(Buffer.alloc(0), Buffer.from([0]), Buffer.from([0, 0]), Buffer.from('paris'), Buffer.from('paris'));
+    // Long equal prefixes past the native passes' depth, and long equal keys, in runs big enough to be packed.
+    const long = 'x'.repeat(60);
+    for (let i = 0; i < 40; i++) keys.push(Buffer.from(long), Buffer.concat([Buffer.from(long), randomBytes(3)]));
     const arena = Buffer.alloc(keys.reduce((n, k) => n + ROW_HEADER + k.length, 0));
     const starts: number[] = [];
     let at = 0;

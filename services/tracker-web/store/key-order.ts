@@ -18,6 +18,8 @@ export const MAX_SORT_ROWS = 2 ** ROW_BITS;
 const ROW_MASK = MAX_SORT_ROWS - 1;
 /** Runs shorter than this are sorted with a comparator (cheaper than packing). */
 const SMALL_RUN = 24;
+/** Chunks compared natively before a tie run goes to the comparator (bounds the recursion on long equal prefixes). */
+const MAX_DEPTH = 8;
 /** Which 32-bit half of a 64-bit integer is the high one on this machine. */
 const HIGH = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 1 : 0;
 const LOW = 1 - HIGH;
@@ -48,7 +50,7 @@ function comparatorSort(arena: Buffer, rows: Uint32Array, from: number, to: numb
 function sortRange(arena: Buffer, rows: Uint32Array, from: number, to: number, depth: number): void {
   const n = to - from;
   if (n < 2) return;
-  if (n < SMALL_RUN) return comparatorSort(arena, rows, from, to);
+  if (n < SMALL_RUN || depth === MAX_DEPTH) return comparatorSort(arena, rows, from, to);
   const packed = new BigUint64Array(n);
   const half = new Uint32Array(packed.buffer);
   const skip = depth * CHUNK_BYTES;

@@ -178,7 +178,9 @@ async function main(): Promise<void> {
   const indexBytes = INDEX_TABLES.reduce((k, name) => k + (tables[name] ?? 0), 0);
   const store: RunRecord['store'] = { bytes, bytesPerFile: bytes / files, indexBytesPerFile: indexBytes / files, tables, buildMs: index.loadMs, indexMs: index.indexMs };
   if (data.cached) log(`  reused the cached store ${data.dataDir} (opened in ${fmtS(performance.now() - t0)}); it was built ${index.createdAt} in ${fmtS(index.loadMs)}`);
-  log(`  build: ${fmtS(index.loadMs)} (${fmtS(index.generateMs)} generating manifests/torrents/pages, ${fmtS(index.putMs)} in putVersion, ${fmtS(index.indexMs)} writing the per-file index in key order); LMDB ${(bytes / 2 ** 20).toFixed(0)} MiB, ${(bytes / files).toFixed(0)} bytes per file`);
+  const buildCpu = index.cpuMs === undefined ? '' : `, CPU ${fmtS(index.cpuMs)} over every thread, load average ${index.loadAverage?.map((l) => l.toFixed(1)).join(' → ')}`;
+  const generated = index.cpuMs === undefined ? `${fmtS(index.generateMs)} generating manifests/torrents/pages` : `${fmtS(index.generateMs)} waiting for the generator thread`;
+  log(`  build: ${fmtS(index.loadMs)}${buildCpu} (${generated}, ${fmtS(index.putMs)} in putVersion, ${fmtS(index.indexMs)} writing the sorted tables in key order); LMDB ${(bytes / 2 ** 20).toFixed(0)} MiB, ${(bytes / files).toFixed(0)} bytes per file`);
   for (let run = 1; run <= n('runs'); run++) {
     const record = await runOnce(data, store, run);
     printRun(record);

@@ -369,13 +369,20 @@ export class CatalogueStore {
   }
 
   /** Writes the rows a bulk load collected (after the last putVersion of the load), in key order. */
-  finishBulkIndex(bulk: BulkIndex): { files: number; titles: number; categories: number; words: number } {
+  finishBulkIndex(bulk: BulkIndex): { files: number; titles: number; categories: number; words: number; titleIds: number } {
+    this.titleIds.deferKeys(null);
     return {
       files: bulk.files.finish(this.t.env, this.t.fileIndex),
       titles: bulk.titles.finish(this.t.env, this.t.titleIndex),
       categories: bulk.categories.finish(this.t.env, this.t.categoryIndex),
       words: bulk.words.finish(this.t.env, this.t.titleWords),
+      titleIds: bulk.titleKeys.finish(this.t.env, this.t.titleIds),
     };
+  }
+
+  /** Runs `fn` (putVersion calls of a bulk load, each a nested transaction) in one write transaction: one commit for many versions. */
+  bulkTransactionSync<T>(fn: () => T): T {
+    return this.t.env.transactionSync(fn);
   }
 
   /** Bytes each table takes on disk (LMDB pages), for the bench's bytes-per-file figures. */

@@ -38,10 +38,22 @@ function hashOf(title: string): Buffer {
 
 const EMPTY = Buffer.alloc(0);
 
+/** Where a bulk load keeps the keys of the titles it numbers until it writes them in key order (bulk-title-keys.ts). */
+export interface DeferredTitleKeys {
+  /** Ids whose key begins with this 8-byte title hash. */
+  idsOf(hash: Buffer): readonly number[];
+  /** A new key: 8-byte title hash · u32 id. */
+  add(key: Buffer): void;
+}
+
 /** Title numbers: see the module comment. */
 export class TitleIds {
   /** The next id to hand out, read from the table on first use (one process writes: the catalogue). */
   private next: number | null = null;
+  /** A bulk load's keys not yet in the ids table, or null outside a bulk load. */
+  private deferred: DeferredTitleKeys | null = null;
+  /** The ids table was empty when the bulk load began: every key is in `deferred`, no table read needed. */
+  private onlyDeferred = false;
 
   constructor(
     private readonly names: TitleNamesTable,
@@ -57,10 +69,11 @@ export class TitleIds {
   /** The id of a title, or undefined when the catalogue has never seen it. */
   idOf(title: string): number | undefined {
     const h = hashOf(title);
-    for (const key of this.ids.getKeys({ start: h, end: Buffer.concat([h, Buffer.alloc(ID_BYTES, 0xff), Buffer.from([0xff])]) }) as Iterable<Buffer>) {
+    if (!this.onlyDeferred) for (const key of this.ids.getKeys({ start: h, end: Buffer.concat([h, Buffer.alloc(ID_BYTES, 0xff), Buffer.from([0xff])]) }) as Iterable<Buffer>) {
       const id = key.readUInt32BE(HASH_BYTES);
       if (this.title(id) === title) return id;
     }
+    for (const id of this.deferred?.idsOf(h) ?? []) if (this.title(id) === title) return id;
     return undefined;
   }
 
@@ -78,8 +91,15 @@ export class TitleIds {
     const key = Buffer.allocUnsafe(HASH_BYTES + ID_BYTES);
     hashOf(title).copy(key, 0);
     key.writeUInt32BE(id, HASH_BYTES);
-    this.ids.putSync(key, EMPTY);
+    if (this.deferred) this.deferred.add(key);
+    else this.ids.putSync(key, EMPTY);
     return { id, created: true };
+  }
+
+  /** Sends new titles' keys to `keys` (a bulk load, which writes them in key order when it ends) until called with null. */
+  deferKeys(keys: DeferredTitleKeys | null): void {
+    if (keys !== this.deferred) this.onlyDeferred = keys !== null && this.ids.getKeysCount({ limit: 1 }) === 0;
+    this.deferred = keys;
   }
 
   /** Forgets the cached next id (after the tables were cleared or written by another path). */

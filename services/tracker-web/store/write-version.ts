@@ -49,6 +49,8 @@ export function writeVersionSync(c: VersionWriteContext, v: NewVersion | NewSpli
     const top = JSON.parse(v.manifestText) as { volumes: ManifestVolume[] };
     facts.page = splitPageFacts(facts.page, v.changesExcerpt, v.record.changes, top.volumes, (ih) => lists.files(ih));
   }
+  // In a bulk load, new titles' id keys wait in memory and are written in key order at the end.
+  c.titleIds.deferKeys(bulk?.titleKeys ?? null);
   t.env.transactionSync(() => {
     const current = sets.get(setId);
     const latest = current?.latestVersion ?? 0;

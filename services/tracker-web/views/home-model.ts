@@ -44,7 +44,8 @@ function homeBase(src: ViewSources): HomeBase {
     key: '',
     all,
     volumes: rows.map((r) => r.latest?.volumes ?? []),
-    space: latestVolumes(src, 'fresh', rows).map((v) => ({ size: v.size, copyTarget: v.copyTarget, copies: v.copies })),
+    // The last known volume counts: a view right after start-up or a census round must not wait for every volume's recount.
+    space: latestVolumes(src, 'peek', rows).map((v) => ({ size: v.size, copyTarget: v.copyTarget, copies: v.copies })),
     totals: { files: all.reduce((n, s) => n + s.files, 0), bytes: all.reduce((n, s) => n + s.bytes, 0), bytesUnderTarget },
     tags: [...tagCounts].map(([tag, n]) => ({ tag, sets: n })).sort((a, b) => b.sets - a.sets || (a.tag < b.tag ? -1 : 1)),
     orders: new Map(),

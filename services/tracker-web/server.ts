@@ -179,7 +179,11 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
     requestsServed: () => served,
     counting: { mode: o.copies ?? 'any', operators: () => operators.current() },
   });
-  operatorsChanged = () => copies.invalidate();
+  operatorsChanged = () => {
+    copies.invalidate();
+    // Pages read the last known figures: the warm-up brings them to the new operator list.
+    void copies.warm().catch((err: unknown) => logger.warn({ err }, 'copy figures warm-up failed'));
+  };
   census.onRound = (round) => {
     copies.invalidate();
     // The warm-up recomputes every set's figures in slices and records them in the copy history

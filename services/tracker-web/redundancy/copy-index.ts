@@ -96,8 +96,8 @@ export class CopyIndex {
   }
 
   /**
-   * Bumped whenever a figure a reader sees may change (an invalidation, a set's figures
-   * computed): pages that derive from the figures keep what they derived while it stays the same.
+   * Bumped whenever a figure a reader sees may change (a warm-up done, a set's figures computed
+   * on demand): pages that derive from the figures keep what they derived while it stays the same.
    */
   get figuresVersion(): number {
     return this.figureChanges;
@@ -105,9 +105,12 @@ export class CopyIndex {
 
   private figureChanges = 0;
 
-  /** Drops cached figures (after a census round, a publish or an operator list change); the last set figures stay readable. */
+  /**
+   * Drops cached figures (after a census round, a publish or an operator list change); the last
+   * figures stay readable. What pages see does not change until the warm-up that follows is
+   * done (it counts the change then), so a view right after a round keeps what it derived.
+   */
   invalidate(): void {
-    this.figureChanges++;
     for (const [id, s] of this.perSet) this.lastPerSet.set(id, s);
     for (const [ih, n] of this.perVolumeCopies) this.lastVolumeCopies.set(ih, n);
     this.perVolume.clear();

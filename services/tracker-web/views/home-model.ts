@@ -94,6 +94,15 @@ function homeBase(src: ViewSources): HomeBase {
   return base;
 }
 
+/**
+ * Builds the home page's kept base from the last known figures, at start-up before the
+ * catalogue listens: the walk over every set and volume is then part of start-up, not of the
+ * first visitor's view.
+ */
+export function prepareHomeView(src: ViewSources): void {
+  homeBase(src);
+}
+
 /** The home page's data: every set (searched, filtered, sorted) and the network's totals. */
 export function homeModel(src: ViewSources, query: HomeQuery, extra: { offer: SpaceOffer; drills: DrillSummary[] }): HomePageModel {
   const base = homeBase(src);

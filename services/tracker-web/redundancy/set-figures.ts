@@ -64,11 +64,7 @@ export function computeSetFigures(volumes: readonly VolumeRecord[], copyTarget: 
       bytesUnderTarget += size;
     }
   };
-  for (const vol of volumes) {
-    volumeMin = Infinity;
-    figuresOfVolume(vol);
-    onVolume?.(vol.infoHash, Number.isFinite(volumeMin) ? volumeMin : 0);
-  }
+  /** Adds one volume's files, in one step when every passing holder is whole. */
   function figuresOfVolume(vol: VolumeRecord): void {
     const h = src.holders(vol.infoHash);
     const full: string[] = [];
@@ -92,6 +88,11 @@ export function computeSetFigures(volumes: readonly VolumeRecord[], copyTarget: 
       if (hosts !== full) hosts.sort();
       add(src.headline(vol.infoHash, hosts, h.operatorKeys, src.mode), src.headline(vol.infoHash, hosts, h.operatorKeys, other), 1, layout.lengths[i]!);
     }
+  }
+  for (const vol of volumes) {
+    volumeMin = Infinity;
+    figuresOfVolume(vol);
+    onVolume?.(vol.infoHash, Number.isFinite(volumeMin) ? volumeMin : 0);
   }
   const counts = [...histogram].sort((a, b) => a[0] - b[0]);
   const middle = Math.floor((files - 1) / 2);

@@ -28,6 +28,7 @@ import { takedownRouter } from './takedown/takedown-routes.ts';
 import { seederRouter } from './seeders/seeder-routes.ts';
 import { SeederReports } from './seeders/seeder-reports.ts';
 import { pageRouter } from './views/page-routes.ts';
+import { prepareHomeView } from './views/home-model.ts';
 import { DrillLog } from './drills/drill-log.ts';
 import { drillSummary } from './drills/drill-record.ts';
 import { drillRouter } from './drills/drill-routes.ts';
@@ -179,7 +180,11 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
     requestsServed: () => served,
     counting: { mode: o.copies ?? 'any', operators: () => operators.current() },
   });
-  operatorsChanged = () => copies.invalidate();
+  operatorsChanged = () => {
+    copies.invalidate();
+    // Pages read the last known figures: the warm-up brings them to the new operator list.
+    void copies.warm().catch((err: unknown) => logger.warn({ err }, 'copy figures warm-up failed'));
+  };
   census.onRound = (round) => {
     copies.invalidate();
     // The warm-up recomputes every set's figures in slices and records them in the copy history
@@ -262,6 +267,8 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
     await staging.sweep(STAGING_TTL_MS);
     // No commit runs yet: every parts folder no stored version names is an orphan.
     await removeOrphanParts(store, logger);
+    // The home page's walk over every set and volume (last known figures, no recount) belongs to start-up.
+    prepareHomeView(sources);
     const bound = await listenBoth(http, o.port ?? DEFAULT_PORT, host);
     udp = bound.udp;
     udp.on('error', (err) => logger.warn({ err }, 'UDP tracker socket error'));

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { addOperatorKeys, fileCopies, networkOf, volumeHolders, type VolumeHolders } from '../census/index.ts';
+import { addOperatorKeys, fileCopies, hasAllPieces, networkOf, volumeHolders, type VolumeHolders } from '../census/index.ts';
 import { copyFigures, type CopyFigures, type CopyMode } from '../operators/copy-figures.ts';
 import { ApprovedOperators } from '../operators/operator-list.ts';
 import type { CatalogueStore, IndexedFile } from '../store/catalogue-store.ts';
@@ -62,7 +62,11 @@ export class CopyIndex {
     } = {},
   ) {
     this.layouts = new LayoutCache(store, window.layoutCacheBytes);
-    for (const [setId, p] of store.allSetFigures()) if (p.copiesMode === this.mode) this.lastPerSet.set(setId, figuresFromDisk(p));
+    for (const [setId, p] of store.allSetFigures()) {
+      if (p.copiesMode !== this.mode) continue;
+      this.lastPerSet.set(setId, figuresFromDisk(p));
+      for (const [ih, n] of p.volumeCopies ?? []) this.lastVolumeCopies.set(ih, n);
+    }
   }
 
   /** The configured headline mode. */
@@ -92,8 +96,8 @@ export class CopyIndex {
   }
 
   /**
-   * Bumped whenever a figure a reader sees may change (an invalidation, a set's figures
-   * computed): pages that derive from the figures keep what they derived while it stays the same.
+   * Bumped whenever a figure a reader sees may change (a warm-up done, a set's figures computed
+   * on demand): pages that derive from the figures keep what they derived while it stays the same.
    */
   get figuresVersion(): number {
     return this.figureChanges;
@@ -101,10 +105,14 @@ export class CopyIndex {
 
   private figureChanges = 0;
 
-  /** Drops cached figures (after a census round, a publish or an operator list change); the last set figures stay readable. */
+  /**
+   * Drops cached figures (after a census round, a publish or an operator list change); the last
+   * figures stay readable. What pages see does not change until the warm-up that follows is
+   * done (it counts the change then), so a view right after a round keeps what it derived.
+   */
   invalidate(): void {
-    this.figureChanges++;
     for (const [id, s] of this.perSet) this.lastPerSet.set(id, s);
+    for (const [ih, n] of this.perVolumeCopies) this.lastVolumeCopies.set(ih, n);
     this.perVolume.clear();
     this.perVolumeCopies.clear();
     this.perSet.clear();
@@ -149,9 +157,11 @@ export class CopyIndex {
         sliceStart = performance.now();
       }
       if (generation !== this.warmGeneration) return;
-      const stats = this.set(setId);
+      const stats = this.set(setId, { quiet: true });
       if (stats && roundStartedAt !== undefined) await this.store.history.addCopySample(setId, roundStartedAt, stats);
     }
+    // One change for the whole warm-up: pages keep what they derived (the last known figures) until it is done.
+    if (generation === this.warmGeneration) this.figureChanges++;
   }
 
   /** Who holds what of one volume (cached until the next invalidation). */
@@ -171,16 +181,30 @@ export class CopyIndex {
       const vol = this.store.getVolume(infoHash);
       n = vol ? computeSetFigures([vol], 0, this.figureSources()).min : 0;
       this.perVolumeCopies.set(infoHash, n);
+      this.lastVolumeCopies.set(infoHash, n);
     }
     return n;
   }
 
-  /** Volume copy counts (the needs list asks for every volume): one number per volume. */
+  /** Volume copy counts of this census round (the needs list asks for every volume): one number per volume. */
   private readonly perVolumeCopies = new Map<string, number>();
+  /** The last known count per volume (an earlier round's, or from disk at start), for readers that must not wait. */
+  private readonly lastVolumeCopies = new Map<string, number>();
 
-  /** A volume's copy count as last computed (cached per census round): for /metrics, like peekSet. */
+  /**
+   * A volume's copy count without a recompute, for the home page and /metrics: this round's
+   * when known, else the last known (an earlier round's, or kept on disk with the set figures),
+   * else, for a volume never counted, its whole holders only (a lower bound that needs no
+   * layout). The background warm-up replaces them all within the round.
+   */
   peekVolumeCopies(infoHash: string): number {
-    return this.volumeCopies(infoHash);
+    const n = this.perVolumeCopies.get(infoHash) ?? this.lastVolumeCopies.get(infoHash);
+    if (n !== undefined) return n;
+    const vol = this.store.getVolume(infoHash);
+    if (!vol) return 0;
+    const h = this.holders(infoHash);
+    const full = [...h.passing].flatMap(([host, bits]) => (hasAllPieces(bits, vol.pieces) ? [host] : [])).sort();
+    return this.headline(infoHash, full, h.operatorKeys, this.mode);
   }
 
   /** The paths of a volume's files in torrent order (from the bounded layout cache). */
@@ -243,18 +267,24 @@ export class CopyIndex {
    * target, per volume (set-figures.ts), and writes them to the store. Copies the same bytes
    * have in other sets are not added here (a lower bound); the file view adds them.
    */
-  set(setId: string): SetCopyStats | null {
+  set(setId: string, o: { quiet?: boolean } = {}): SetCopyStats | null {
     const cached = this.perSet.get(setId);
     if (cached) return cached;
     const record = this.store.getSet(setId);
     const latest = record && record.latestVersion > 0 ? this.store.getVersion(setId, record.latestVersion) : undefined;
     if (!record || !latest) return null;
     const volumes = latest.volumes.flatMap((ih) => this.store.getVolume(ih) ?? []);
-    const stats = { ...computeSetFigures(volumes, record.copyTarget, this.figureSources()), version: latest.version };
+    const volumeCopies: Array<[string, number]> = [];
+    const stats = { ...computeSetFigures(volumes, record.copyTarget, this.figureSources(), (ih, n) => volumeCopies.push([ih, n])), version: latest.version };
+    for (const [ih, n] of volumeCopies) {
+      this.perVolumeCopies.set(ih, n);
+      this.lastVolumeCopies.set(ih, n);
+    }
     this.perSet.set(setId, stats);
     this.lastPerSet.set(setId, stats);
-    this.figureChanges++;
-    void this.store.putSetFigures(setId, persistedFigures(stats, latest.version, Date.now())).catch(() => undefined);
+    // The warm-up counts one change when it is done, so a page is not rebuilt for every set it walks.
+    if (!o.quiet) this.figureChanges++;
+    void this.store.putSetFigures(setId, persistedFigures(stats, latest.version, Date.now(), volumeCopies)).catch(() => undefined);
     return stats;
   }
 

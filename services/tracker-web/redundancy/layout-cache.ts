@@ -3,9 +3,10 @@
  * least-recently-used cache bounded in bytes and re-read from the store's torrent when
  * needed: a catalogue of 100 million files cannot keep every parsed torrent in memory. Only
  * volumes with partial holders need a layout at all (see set-figures.ts); a per-file lookup
- * takes its offset from the per-file index.
+ * takes its offset from the per-file index. Layouts are read with the light reader
+ * (shared/torrent/volume-layout.ts): the store's torrents were fully checked when published.
  */
-import { parseVolumeTorrent } from '../../../shared/torrent/index.ts';
+import { readVolumeLayout } from '../../../shared/torrent/volume-layout.ts';
 import type { CatalogueStore } from '../store/catalogue-store.ts';
 
 /** Default bound on the layouts kept in memory. */
@@ -54,16 +55,8 @@ export class LayoutCache {
     if (!bytes) return null;
     let layout: CompactLayout;
     try {
-      const parsed = parseVolumeTorrent(bytes);
-      layout = {
-        infoHash,
-        pieceLength: parsed.pieceLength,
-        totalBytes: parsed.totalBytes,
-        pieces: parsed.pieces.length / 20,
-        paths: parsed.files.map((f) => f.path),
-        offsets: Float64Array.from(parsed.files, (f) => f.offset),
-        lengths: Float64Array.from(parsed.files, (f) => f.length),
-      };
+      // Stored torrents were checked in full at publish: the light reader skips the tree and the path checks.
+      layout = { infoHash, ...readVolumeLayout(bytes) };
     } catch {
       return null;
     }

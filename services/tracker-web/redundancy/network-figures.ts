@@ -7,9 +7,10 @@
  *            distinct approved operators (the copies mode); a set's copies are its least-copied
  *            volume's (= its least-copied file's);
  *   needed:  bytes still to store to bring every volume to its copy target.
- * Pages and the API read copies fresh (recomputed after a census round); /metrics reads the
- * last computed figures (`peek`), so a scrape never stalls the tracker; the two agree once the
- * background warm-up after a round is done.
+ * The API (/api/needs) reads copies fresh (recomputed after a census round); the home page and
+ * /metrics read the last known figures (`peek`: kept with the set figures, on disk too), so
+ * neither a view nor a scrape after start-up or a census round stalls the tracker; they agree
+ * once the background warm-up after a round is done.
  */
 import type { CopyIndex } from './copy-index.ts';
 import { bytesToTarget, spaceBalance, type SpaceBalance, type SpaceOffer, type VolumeNeed } from './needs.ts';

@@ -39,8 +39,11 @@ export interface SetFigureSources {
   mode: CopyMode;
 }
 
-/** Computes a set's figures from its latest version's volumes. */
-export function computeSetFigures(volumes: readonly VolumeRecord[], copyTarget: number, src: SetFigureSources): SetCopyStats {
+/**
+ * Computes a set's figures from its latest version's volumes; `onVolume` gets each volume's
+ * own copy count (its least-copied file's, as the headline counts) from the same walk.
+ */
+export function computeSetFigures(volumes: readonly VolumeRecord[], copyTarget: number, src: SetFigureSources, onVolume?: (infoHash: string, copies: number) => void): SetCopyStats {
   const other: CopyMode = src.mode === 'any' ? 'approved' : 'any';
   const histogram = new Map<number, number>();
   let files = 0;
@@ -48,8 +51,10 @@ export function computeSetFigures(volumes: readonly VolumeRecord[], copyTarget: 
   let bytesUnderTarget = 0;
   let filesUnderTarget = 0;
   let otherMin = Infinity;
+  let volumeMin = Infinity;
   const add = (n: number, m: number, count: number, size: number) => {
     if (count === 0) return;
+    volumeMin = Math.min(volumeMin, n);
     histogram.set(n, (histogram.get(n) ?? 0) + count);
     otherMin = Math.min(otherMin, m);
     files += count;
@@ -59,7 +64,8 @@ export function computeSetFigures(volumes: readonly VolumeRecord[], copyTarget: 
       bytesUnderTarget += size;
     }
   };
-  for (const vol of volumes) {
+  /** Adds one volume's files, in one step when every passing holder is whole. */
+  function figuresOfVolume(vol: VolumeRecord): void {
     const h = src.holders(vol.infoHash);
     const full: string[] = [];
     const partial: Array<[string, Uint8Array]> = [];
@@ -69,7 +75,7 @@ export function computeSetFigures(volumes: readonly VolumeRecord[], copyTarget: 
     if (!layout) {
       // Every passing holder is whole (or the layout is unreadable: the whole holders are a lower bound).
       add(src.headline(vol.infoHash, full, h.operatorKeys, src.mode), src.headline(vol.infoHash, full, h.operatorKeys, other), vol.files, vol.size);
-      continue;
+      return;
     }
     for (let i = 0; i < layout.paths.length; i++) {
       const range = pieceRangeForFile({ offset: layout.offsets[i]!, length: layout.lengths[i]! }, layout.pieceLength);
@@ -82,6 +88,11 @@ export function computeSetFigures(volumes: readonly VolumeRecord[], copyTarget: 
       if (hosts !== full) hosts.sort();
       add(src.headline(vol.infoHash, hosts, h.operatorKeys, src.mode), src.headline(vol.infoHash, hosts, h.operatorKeys, other), 1, layout.lengths[i]!);
     }
+  }
+  for (const vol of volumes) {
+    volumeMin = Infinity;
+    figuresOfVolume(vol);
+    onVolume?.(vol.infoHash, Number.isFinite(volumeMin) ? volumeMin : 0);
   }
   const counts = [...histogram].sort((a, b) => a[0] - b[0]);
   const middle = Math.floor((files - 1) / 2);
@@ -106,14 +117,15 @@ export function computeSetFigures(volumes: readonly VolumeRecord[], copyTarget: 
   };
 }
 
-/** The on-disk form of a set's figures. */
-export function persistedFigures(stats: SetCopyStats, version: number, computedAt: number): PersistedSetFigures {
-  return { ...stats, histogram: [...stats.histogram], version, computedAt };
+/** The on-disk form of a set's figures, with its volumes' copy counts (so a restart's first pages need no recompute). */
+export function persistedFigures(stats: SetCopyStats, version: number, computedAt: number, volumeCopies: Array<[string, number]> = []): PersistedSetFigures {
+  return { ...stats, histogram: [...stats.histogram], version, computedAt, volumeCopies };
 }
 
-/** Figures read back from the store. */
+/** Figures read back from the store (without the volume copy counts, which the copy index keeps apart). */
 export function figuresFromDisk(p: PersistedSetFigures): SetCopyStats & { version: number } {
-  return { ...p, histogram: new Map(p.histogram) };
+  const { volumeCopies: _volumes, ...figures } = p;
+  return { ...figures, histogram: new Map(p.histogram) };
 }
 
 /**

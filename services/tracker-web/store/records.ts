@@ -100,6 +100,8 @@ export interface PersistedSetFigures {
   otherMin: number;
   copiesMode: 'any' | 'approved';
   computedAt: number;
+  /** Each of the version's volumes' copy count (its least-copied file's) when computed; absent in figures kept before it existed. */
+  volumeCopies?: Array<[string, number]>;
 }
 
 /** A token: only its SHA-256 is stored. */

@@ -1,0 +1,43 @@
+/**
+ * The light layout reader (shared/torrent/volume-layout.ts) gives the catalogue's copy figures
+ * the same layout the full parser does, for torrents the builder makes (several files, pieces
+ * shared between files, non-ASCII names, per-file SHA-1s), and refuses bytes it cannot walk.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readVolumeLayout } from '../../shared/torrent/volume-layout.ts';
+import { FOUR_FILE_PIECE_LENGTH, FOUR_FILES, makeVolumeFixture, type VolumeFixture } from '../helpers/volume-fixture.ts';
+
+let work: string;
+let fixture: VolumeFixture;
+
+beforeAll(async () => {
+  work = await mkdtemp(path.join(os.tmpdir(), 'seedbank-volume-layout-'));
+  fixture = await makeVolumeFixture(work, [...FOUR_FILES, { path: 'z/zé/Żółw_日本.jpg', length: 5_000 }], FOUR_FILE_PIECE_LENGTH);
+});
+
+afterAll(async () => {
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+describe('readVolumeLayout', () => {
+  it('reads the layout the full parser reads', () => {
+    const full = fixture.parsed;
+    const light = readVolumeLayout(fixture.torrent);
+    expect(light.pieceLength).toBe(full.pieceLength);
+    expect(light.totalBytes).toBe(full.totalBytes);
+    expect(light.pieces).toBe(full.pieces.length / 20);
+    expect(light.paths).toEqual(full.files.map((f) => f.path));
+    expect([...light.offsets]).toEqual(full.files.map((f) => f.offset));
+    expect([...light.lengths]).toEqual(full.files.map((f) => f.length));
+    // The same from a Uint8Array that is not a Buffer (LMDB may hand back either).
+    expect(readVolumeLayout(new Uint8Array(fixture.torrent)).paths).toEqual(light.paths);
+  });
+
+  it('refuses bytes cut short or not a torrent with TORRENT_INVALID', () => {
+    expect(() => readVolumeLayout(fixture.torrent.subarray(0, Math.floor(fixture.torrent.length / 2)))).toThrow(expect.objectContaining({ code: 'TORRENT_INVALID' }));
+    expect(() => readVolumeLayout(Buffer.from('d4:spam4:eggse'))).toThrow(expect.objectContaining({ code: 'TORRENT_INVALID' }));
+  });
+});

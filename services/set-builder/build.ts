@@ -27,6 +27,7 @@ import { buildUserAgent } from './user-agent.ts';
 import { buildVolumes } from './volumes.ts';
 import { dumpRunFor } from './dump-run.ts';
 import { makeMosaic } from '../../shared/preview-mosaic.ts';
+import { closeHashWorkers } from '../../shared/torrent/index.ts';
 import type { ListedFile } from './listing/listed-file.ts';
 
 /** Options of one build. */
@@ -61,6 +62,8 @@ export interface BuildOptions {
   dumps?: DumpSourceOptions;
   /** Manifest format: whole (/2), split (/3), or auto (split above 20,000 files, the default). */
   manifestFormat?: ManifestFormatChoice;
+  /** Called as each phase ends, with its name and duration (the memory benchmark samples the heap there). */
+  onPhase?: (name: string, ms: number) => void;
 }
 
 /** What a build did. */
@@ -114,7 +117,8 @@ export async function buildSet(options: BuildOptions): Promise<BuildResult> {
   const phase = (name: string) => {
     const t = Date.now();
     phases[name] = t - phaseStart;
-    phaseStart = t;
+    options.onPhase?.(name, t - phaseStart);
+    phaseStart = Date.now();
   };
   let pages: PageStore | null = null;
   try {
@@ -165,7 +169,8 @@ export async function buildSet(options: BuildOptions): Promise<BuildResult> {
       }
       selection = changeListing ?? (await listSelection(api, recipe, facts, { pages, logger, onProgress }));
     }
-    await pages.flushed();
+    // Unmap what the listing wrote and read of the page store: it is read again only volume by volume.
+    await pages.release();
     const looked = byCategory ? selection.categoriesVisited : selection.files.length + selection.filteredOut;
     if (!changeListing) showListing(looked, looked);
     listProgress.stop();
@@ -177,7 +182,7 @@ export async function buildSet(options: BuildOptions): Promise<BuildResult> {
     downloadProgress.stop();
     phase('media');
     const skippedTitles = new Set(media.skipped.map((s) => s.title));
-    const files = selection.files.filter((f) => !skippedTitles.has(f.title));
+    const files = skippedTitles.size === 0 ? selection.files : selection.files.filter((f) => !skippedTitles.has(f.title));
     if (files.length === 0) {
       throw new SeedbankError('SELECTION_EMPTY', `the recipe ${recipe.id} selects no file on ${apiUrl}`, {
         hint: 'check the category names (without the "Category:" prefix is fine), the depth, and the filters',
@@ -205,6 +210,8 @@ export async function buildSet(options: BuildOptions): Promise<BuildResult> {
       signal: options.signal,
     });
     hashProgress.stop();
+    // Idle hash workers would wait seconds for more work, each holding its own V8 heap through the write phase.
+    await closeHashWorkers();
     phase('volumes');
 
     const format = writesSplit(options.manifestFormat ?? 'auto', files.length) ? 'split' : 'whole';

@@ -74,7 +74,18 @@ export async function writeVersion(
   for (const v of o.volumes) {
     const ih = v.volume.infoHash;
     const byTitle = [...v.files].sort((a, b) => compareTitles(a.title, b.title));
-    splitVolumes.push(await writeVolumeParts(scratch, o.exportHeader, { volume: v.volume, files: () => byTitle.map((f) => ({ file: { ...fileMeta(f), volume: ih }, pageXml: o.pages.get(f.title) })) }));
+    // Records and pages are made one at a time as the parts are written: never a volume's worth at once.
+    splitVolumes.push(await writeVolumeParts(scratch, o.exportHeader, {
+      volume: v.volume,
+      files: function* () {
+        for (const f of byTitle) yield { ...fileMeta(f), volume: ih };
+      },
+      pages: function* () {
+        for (const f of byTitle) yield o.pages.get(f.title);
+      },
+    }));
+    // Unmap the pages this volume read, or the whole page store ends up resident by the last volume.
+    await o.pages.release();
   }
   const { manifest, text } = await writeSplitTop(scratch, { format: SPLIT_MANIFEST_FORMAT, ...o.head, volumes: splitVolumes, totals }, o.changes, o.key);
   if (manifest.set.publicKey !== o.key.publicKeyHex) throw new SeedbankError('INTERNAL', 'the split manifest names another key than the signing key');

@@ -191,6 +191,8 @@ export async function buildSet(options: BuildOptions): Promise<BuildResult> {
     }
 
     const changes = diffVersions(parent?.files ?? null, files);
+    // Nothing after the diff reads the parent's file records: let them go before volumes and write.
+    if (parent) parent.files = [];
     if (parent && isEmptyDiff(changes)) {
       logger.info({ version: parentVersion }, `no change since v${parentVersion}: no new version made`);
       return result('unchanged', parentVersion!, parent.dir, parent.manifest.whole ? 'whole' : 'split', parent.head, await parent.manifest.changes(), parent.manifest.whole, 0, 0, 0);
@@ -233,6 +235,9 @@ export async function buildSet(options: BuildOptions): Promise<BuildResult> {
       key,
       builtAt,
     });
+    // The metadata torrent's hash worker too: nothing is hashed after it.
+    await closeHashWorkers();
+    phase('manifest');
     await writePreview(store, files, scratch, logger);
     await writeFile(path.join(scratch, 'pointer.json'), `${JSON.stringify(makePointer(key, recipe.id, version, written.metadataInfoHash), null, 2)}\n`);
     const state: ListingState = {
@@ -347,7 +352,12 @@ const PREVIEW_COLUMNS = 6;
 
 /** Writes preview.jpg, a mosaic of the set's first images by title; a failure only costs the preview. */
 async function writePreview(store: SetStore, files: ListedFile[], dir: string, logger: Logger): Promise<void> {
-  const images = files.filter((f) => /^image\/(jpeg|png|webp|gif|tiff)$/.test(f.mime)).slice(0, PREVIEW_TILES * 2);
+  // Stop at the candidates the mosaic may use: a filter over a million files would copy the whole list.
+  const images: ListedFile[] = [];
+  for (const f of files) {
+    if (images.length >= PREVIEW_TILES * 2) break;
+    if (/^image\/(jpeg|png|webp|gif|tiff)$/.test(f.mime)) images.push(f);
+  }
   if (images.length === 0) return;
   try {
     const jpeg = await makeMosaic(images.map((f) => store.mediaPath(f.path)), { tile: PREVIEW_TILE_PX, columns: PREVIEW_COLUMNS, maxTiles: PREVIEW_TILES });

@@ -27,6 +27,7 @@ import { buildUserAgent } from './user-agent.ts';
 import { buildVolumes } from './volumes.ts';
 import { dumpRunFor } from './dump-run.ts';
 import { makeMosaic } from '../../shared/preview-mosaic.ts';
+import { closeHashWorkers } from '../../shared/torrent/index.ts';
 import type { ListedFile } from './listing/listed-file.ts';
 
 /** Options of one build. */
@@ -61,6 +62,8 @@ export interface BuildOptions {
   dumps?: DumpSourceOptions;
   /** Manifest format: whole (/2), split (/3), or auto (split above 20,000 files, the default). */
   manifestFormat?: ManifestFormatChoice;
+  /** Called as each phase ends, with its name and duration (the memory benchmark samples the heap there). */
+  onPhase?: (name: string, ms: number) => void;
 }
 
 /** What a build did. */
@@ -114,7 +117,8 @@ export async function buildSet(options: BuildOptions): Promise<BuildResult> {
   const phase = (name: string) => {
     const t = Date.now();
     phases[name] = t - phaseStart;
-    phaseStart = t;
+    options.onPhase?.(name, t - phaseStart);
+    phaseStart = Date.now();
   };
   let pages: PageStore | null = null;
   try {
@@ -165,7 +169,8 @@ export async function buildSet(options: BuildOptions): Promise<BuildResult> {
       }
       selection = changeListing ?? (await listSelection(api, recipe, facts, { pages, logger, onProgress }));
     }
-    await pages.flushed();
+    // Unmap what the listing wrote and read of the page store: it is read again only volume by volume.
+    await pages.release();
     const looked = byCategory ? selection.categoriesVisited : selection.files.length + selection.filteredOut;
     if (!changeListing) showListing(looked, looked);
     listProgress.stop();
@@ -177,7 +182,7 @@ export async function buildSet(options: BuildOptions): Promise<BuildResult> {
     downloadProgress.stop();
     phase('media');
     const skippedTitles = new Set(media.skipped.map((s) => s.title));
-    const files = selection.files.filter((f) => !skippedTitles.has(f.title));
+    const files = skippedTitles.size === 0 ? selection.files : selection.files.filter((f) => !skippedTitles.has(f.title));
     if (files.length === 0) {
       throw new SeedbankError('SELECTION_EMPTY', `the recipe ${recipe.id} selects no file on ${apiUrl}`, {
         hint: 'check the category names (without the "Category:" prefix is fine), the depth, and the filters',
@@ -186,6 +191,8 @@ export async function buildSet(options: BuildOptions): Promise<BuildResult> {
     }
 
     const changes = diffVersions(parent?.files ?? null, files);
+    // Nothing after the diff reads the parent's file records: let them go before volumes and write.
+    if (parent) parent.files = [];
     if (parent && isEmptyDiff(changes)) {
       logger.info({ version: parentVersion }, `no change since v${parentVersion}: no new version made`);
       return result('unchanged', parentVersion!, parent.dir, parent.manifest.whole ? 'whole' : 'split', parent.head, await parent.manifest.changes(), parent.manifest.whole, 0, 0, 0);
@@ -205,6 +212,8 @@ export async function buildSet(options: BuildOptions): Promise<BuildResult> {
       signal: options.signal,
     });
     hashProgress.stop();
+    // Idle hash workers would wait seconds for more work, each holding its own V8 heap through the write phase.
+    await closeHashWorkers();
     phase('volumes');
 
     const format = writesSplit(options.manifestFormat ?? 'auto', files.length) ? 'split' : 'whole';
@@ -226,6 +235,9 @@ export async function buildSet(options: BuildOptions): Promise<BuildResult> {
       key,
       builtAt,
     });
+    // The metadata torrent's hash worker too: nothing is hashed after it.
+    await closeHashWorkers();
+    phase('manifest');
     await writePreview(store, files, scratch, logger);
     await writeFile(path.join(scratch, 'pointer.json'), `${JSON.stringify(makePointer(key, recipe.id, version, written.metadataInfoHash), null, 2)}\n`);
     const state: ListingState = {
@@ -340,7 +352,12 @@ const PREVIEW_COLUMNS = 6;
 
 /** Writes preview.jpg, a mosaic of the set's first images by title; a failure only costs the preview. */
 async function writePreview(store: SetStore, files: ListedFile[], dir: string, logger: Logger): Promise<void> {
-  const images = files.filter((f) => /^image\/(jpeg|png|webp|gif|tiff)$/.test(f.mime)).slice(0, PREVIEW_TILES * 2);
+  // Stop at the candidates the mosaic may use: a filter over a million files would copy the whole list.
+  const images: ListedFile[] = [];
+  for (const f of files) {
+    if (images.length >= PREVIEW_TILES * 2) break;
+    if (/^image\/(jpeg|png|webp|gif|tiff)$/.test(f.mime)) images.push(f);
+  }
   if (images.length === 0) return;
   try {
     const jpeg = await makeMosaic(images.map((f) => store.mediaPath(f.path)), { tile: PREVIEW_TILE_PX, columns: PREVIEW_COLUMNS, maxTiles: PREVIEW_TILES });

@@ -15,6 +15,11 @@ export interface DiffFile {
  */
 export function diffVersions(parent: ManifestFile[] | null, next: DiffFile[]): ManifestChanges {
   const changes: ManifestChanges = { added: [], removed: [], changed: [], renamed: [], pagesUpdated: [] };
+  if (parent === null) {
+    // A first version: everything is added, and no title map of a million files is needed to say so.
+    changes.added = next.map((f) => f.title).sort();
+    return changes;
+  }
   const before = new Map((parent ?? []).map((f) => [f.title, f]));
   const after = new Map(next.map((f) => [f.title, f]));
   // Old titles that left the set, by their bytes: candidates for a rename.

@@ -48,6 +48,7 @@ export async function syncMedia(
   for (const f of parentFiles ?? []) knownBySha1.set(f.sha1, f.path);
 
   const toFetch: DownloadItem[] = [];
+  const fromMirrorFirst: ListedFile[] = [];
   for (const file of files) {
     const dest = store.mediaPath(file.path);
     const onDisk = await sizeOf(dest);
@@ -71,17 +72,23 @@ export async function syncMedia(
       continue;
     }
     if (options.mediaFrom && onDisk !== file.size) {
-      const taken = await fromMirror(options.mediaFrom, file, dest, options.logger);
-      if (taken === 'taken') {
+      fromMirrorFirst.push(file);
+      continue;
+    }
+    toFetch.push(fetchItem(store, file));
+  }
+  if (options.mediaFrom) {
+    // Each take reads and hashes a whole file: a few at once keep the disk and the hash busy.
+    const outcomes = await mapBounded(fromMirrorFirst, MIRROR_TAKES_AT_ONCE, (file) => fromMirror(options.mediaFrom!, file, store.mediaPath(file.path), options.logger));
+    for (const [i, file] of fromMirrorFirst.entries()) {
+      if (outcomes[i] === 'taken') {
         report.fromMirror++;
         report.fromMirrorBytes += file.size;
         continue;
       }
-      if (taken === 'mismatch') report.mirrorMismatches++;
+      if (outcomes[i] === 'mismatch') report.mirrorMismatches++;
+      toFetch.push(fetchItem(store, file));
     }
-    toFetch.push({ url: file.url, dest, size: file.size, sha1Hex: file.sha1, key: file.title });
-  }
-  if (options.mediaFrom) {
     options.logger.info({ mirror: options.mediaFrom, taken: report.fromMirror, bytes: report.fromMirrorBytes, mismatches: report.mirrorMismatches, toDownload: toFetch.length }, 'media taken from the local mirror');
   }
 
@@ -106,6 +113,27 @@ export async function syncMedia(
     } else report.reused++;
   }
   return report;
+}
+
+/** Files read and hashed from the --media-from mirror at once. */
+const MIRROR_TAKES_AT_ONCE = 8;
+
+function fetchItem(store: SetStore, file: ListedFile): DownloadItem {
+  return { url: file.url, dest: store.mediaPath(file.path), size: file.size, sha1Hex: file.sha1, key: file.title };
+}
+
+/** `fn` over `items` with at most `limit` calls running; the results in the items' order. */
+async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
 
 /**

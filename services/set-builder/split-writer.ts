@@ -64,31 +64,30 @@ export async function writePagesPart(dir: string, infoHash: string, header: stri
 
 type Sourced<T> = AsyncIterable<T> | Iterable<T>;
 
-/** One volume as the split writer needs it: its /2 record, and its files in title order with their page elements. */
+/** One volume as the split writer needs it: its /2 record, its files in title order, and their page elements in the same order. */
 export interface SplitVolumeSource {
   volume: ManifestVolume;
-  /** The volume's files in title order, each with its description page element; called once per part written. */
-  files: () => Sourced<{ file: ManifestFile; pageXml: string }>;
+  /** The volume's file records in title order; iterated once, for the list. */
+  files: () => Sourced<ManifestFile>;
+  /** The description page element of each file, in the same order; iterated once, for the pages archive. */
+  pages: () => Sourced<string>;
 }
 
 /**
- * Writes one volume's list, then its pages archive, each in one streaming pass over the
- * volume's files (so neither part is ever whole in memory); returns its top-manifest record.
+ * Writes one volume's list, then its pages archive, each in one streaming pass (so neither
+ * part, nor the volume's page text, is ever whole in memory); returns its top-manifest record.
  */
 export async function writeVolumeParts(dir: string, header: string, source: SplitVolumeSource): Promise<SplitVolume> {
   const ih = source.volume.infoHash;
   const list = await ListWriter.open(dir, ih);
   try {
-    for await (const { file } of source.files()) await list.add(file);
+    for await (const file of source.files()) await list.add(file);
   } catch (err) {
     await list.abort();
     throw err;
   }
   const listRef = await list.close();
-  async function* pageXmls(): AsyncGenerator<string> {
-    for await (const { pageXml } of source.files()) yield pageXml;
-  }
-  const pagesRef = await writePagesPart(dir, ih, header, pageXmls());
+  const pagesRef = await writePagesPart(dir, ih, header, source.pages());
   return { ...source.volume, list: listRef, pages: pagesRef };
 }
 

@@ -26,6 +26,13 @@ export const MANIFEST_FORMAT_CHOICES: readonly ManifestFormatChoice[] = ['whole'
 /** With `auto`, a version of more files than this is written split: a whole manifest of 20,000 files is about 9 MB. */
 export const SPLIT_ABOVE_FILES = 20_000;
 
+/**
+ * Pages read between two unmaps of the page store. A volume's titles are scattered over the
+ * store (volumes go by name hash), and each read maps the ~64 KB around it (the kernel's
+ * fault-around): at a million files one volume's reads mapped 600 MB of the store.
+ */
+const PAGES_PER_UNMAP = 1000;
+
 /** True when a version of `files` files is written as a split manifest. */
 export function writesSplit(choice: ManifestFormatChoice, files: number): boolean {
   return choice === 'split' || (choice === 'auto' && files > SPLIT_ABOVE_FILES);
@@ -74,7 +81,22 @@ export async function writeVersion(
   for (const v of o.volumes) {
     const ih = v.volume.infoHash;
     const byTitle = [...v.files].sort((a, b) => compareTitles(a.title, b.title));
-    splitVolumes.push(await writeVolumeParts(scratch, o.exportHeader, { volume: v.volume, files: () => byTitle.map((f) => ({ file: { ...fileMeta(f), volume: ih }, pageXml: o.pages.get(f.title) })) }));
+    // Records and pages are made one at a time as the parts are written: never a volume's worth at once.
+    splitVolumes.push(await writeVolumeParts(scratch, o.exportHeader, {
+      volume: v.volume,
+      files: function* () {
+        for (const f of byTitle) yield { ...fileMeta(f), volume: ih };
+      },
+      pages: async function* () {
+        let read = 0;
+        for (const f of byTitle) {
+          if (++read % PAGES_PER_UNMAP === 0) await o.pages.release();
+          yield o.pages.get(f.title);
+        }
+      },
+    }));
+    // Unmap the pages this volume read, or the whole page store ends up resident by the last volume.
+    await o.pages.release();
   }
   const { manifest, text } = await writeSplitTop(scratch, { format: SPLIT_MANIFEST_FORMAT, ...o.head, volumes: splitVolumes, totals }, o.changes, o.key);
   if (manifest.set.publicKey !== o.key.publicKeyHex) throw new SeedbankError('INTERNAL', 'the split manifest names another key than the signing key');

@@ -62,17 +62,19 @@ function foldedPath(storedPath: string): string {
  */
 export function unportablePaths(paths: Iterable<string>): Map<string, NameProblem[]> {
   const found = new Map<string, NameProblem[]>();
-  const byFold = new Map<string, string[]>();
+  // A lone path is kept as itself, not in an array: twins are rare, and a million arrays are not.
+  const byFold = new Map<string, string | string[]>();
   for (const p of paths) {
     const problems = nameProblems(posix.basename(p));
     if (problems.length > 0) found.set(p, problems);
     const key = foldedPath(p);
     const group = byFold.get(key);
-    if (group) group.push(p);
-    else byFold.set(key, [p]);
+    if (group === undefined) byFold.set(key, p);
+    else if (typeof group === 'string') byFold.set(key, [group, p]);
+    else group.push(p);
   }
   for (const group of byFold.values()) {
-    if (new Set(group).size < 2) continue;
+    if (typeof group === 'string' || new Set(group).size < 2) continue;
     for (const p of group) found.set(p, [...(found.get(p) ?? []), 'case-or-normalisation-twin']);
   }
   return found;

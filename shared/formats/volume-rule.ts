@@ -5,12 +5,14 @@ import { SeedbankError } from '../errors.ts';
 const MERGE_BELOW_SHARE = 0.25;
 /** An MD5 has 128 bits: no prefix can be longer. */
 const MAX_PREFIX_BITS = 128;
+/** The bits of a name's MD5 the rule reads (nameBits): 64 tell apart more files than any set holds. */
+const NAME_BITS = 64;
 
 /** The bits of the MD5 of a stored file name, as a string of 0 and 1 (first 64 bits suffice). */
 export function nameBits(fileName: string): string {
   const md5 = createHash('md5').update(fileName, 'utf8').digest();
   let bits = '';
-  for (let i = 0; i < 8; i++) bits += md5[i]!.toString(2).padStart(8, '0');
+  for (let i = 0; i < NAME_BITS / 8; i++) bits += md5[i]!.toString(2).padStart(8, '0');
   return bits;
 }
 
@@ -35,21 +37,35 @@ export function assignVolumes<F extends RuleFile>(
   parentLeaves: string[] | null,
   limitFiles = Infinity,
 ): Array<{ prefix: string; files: F[] }> {
-  const bitsOf = new Map<F, string>();
-  for (const f of files) bitsOf.set(f, nameBits(f.name));
-  let leaves = new Map<string, F[]>();
+  // The trie holds file indices, and each name's first 64 MD5 bits are two 32-bit words: a
+  // string of 64 characters per file would cost a million-file set about 100 MB here.
+  const hi = new Uint32Array(files.length);
+  const lo = new Uint32Array(files.length);
+  for (let i = 0; i < files.length; i++) {
+    const md5 = createHash('md5').update(files[i]!.name, 'utf8').digest();
+    hi[i] = md5.readUInt32BE(0);
+    lo[i] = md5.readUInt32BE(4);
+  }
+  // Bit k of file i's name hash, as nameBits spells it ('0' or '1'); past the 64 bits, '1' (as nameBits(...)[k] !== '0').
+  const bit = (i: number, k: number): string => (k >= NAME_BITS ? '1' : ((k < 32 ? hi[i]! >>> (31 - k) : lo[i]! >>> (63 - k)) & 1) === 1 ? '1' : '0');
+  const sizeOf = (members: number[]): number => {
+    let sum = 0;
+    for (const i of members) sum += files[i]!.size;
+    return sum;
+  };
+  let leaves = new Map<string, number[]>();
   for (const p of validLeaves(parentLeaves)) leaves.set(p, []);
-  for (const f of files) leafFor(leaves, bitsOf.get(f)!).push(f);
+  for (let i = 0; i < files.length; i++) leafFor(leaves, i, bit).push(i);
 
   // Split what outgrew the limit, deepest-first is not needed: repeat until stable.
   let changed = true;
   while (changed) {
     changed = false;
     for (const [prefix, members] of leaves) {
-      if ((total(members) <= limitBytes && members.length <= limitFiles) || members.length <= 1 || prefix.length >= MAX_PREFIX_BITS) continue;
-      const zero: F[] = [];
-      const one: F[] = [];
-      for (const f of members) (bitsOf.get(f)![prefix.length] === '0' ? zero : one).push(f);
+      if ((sizeOf(members) <= limitBytes && members.length <= limitFiles) || members.length <= 1 || prefix.length >= MAX_PREFIX_BITS) continue;
+      const zero: number[] = [];
+      const one: number[] = [];
+      for (const i of members) (bit(i, prefix.length) === '0' ? zero : one).push(i);
       leaves.delete(prefix);
       leaves.set(`${prefix}0`, zero);
       leaves.set(`${prefix}1`, one);
@@ -66,7 +82,7 @@ export function assignVolumes<F extends RuleFile>(
       const sibling = `${prefix.slice(0, -1)}1`;
       const a = leaves.get(prefix);
       const b = leaves.get(sibling);
-      if (!a || !b || total(a) + total(b) > limitBytes * MERGE_BELOW_SHARE || a.length + b.length > limitFiles * MERGE_BELOW_SHARE) continue;
+      if (!a || !b || sizeOf(a) + sizeOf(b) > limitBytes * MERGE_BELOW_SHARE || a.length + b.length > limitFiles * MERGE_BELOW_SHARE) continue;
       leaves.delete(prefix);
       leaves.delete(sibling);
       leaves.set(prefix.slice(0, -1), [...a, ...b]);
@@ -74,7 +90,7 @@ export function assignVolumes<F extends RuleFile>(
     }
   }
   leaves = new Map([...leaves.entries()].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)));
-  return [...leaves.entries()].map(([prefix, members]) => ({ prefix, files: members }));
+  return [...leaves.entries()].map(([prefix, members]) => ({ prefix, files: members.map((i) => files[i]!) }));
 }
 
 /**
@@ -114,18 +130,14 @@ export function assignVolumesApart<F extends RuleFile>(
   ];
 }
 
-function total(files: RuleFile[]): number {
-  let sum = 0;
-  for (const f of files) sum += f.size;
-  return sum;
-}
-
-function leafFor<F>(leaves: Map<string, F[]>, bits: string): F[] {
-  for (let n = 0; n <= bits.length; n++) {
-    const hit = leaves.get(bits.slice(0, n));
+function leafFor(leaves: Map<string, number[]>, file: number, bit: (i: number, k: number) => string): number[] {
+  let prefix = '';
+  for (let n = 0; n <= NAME_BITS; n++) {
+    const hit = leaves.get(prefix);
     if (hit) return hit;
+    if (n < NAME_BITS) prefix += bit(file, n);
   }
-  throw new SeedbankError('INTERNAL', `no volume covers name bits ${bits.slice(0, 16)}…`);
+  throw new SeedbankError('INTERNAL', `no volume covers name bits ${prefix.slice(0, 16)}…`);
 }
 
 /** The parent's leaves if they form a complete prefix code, otherwise the single root leaf. */

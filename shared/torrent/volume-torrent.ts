@@ -7,9 +7,9 @@
  */
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
-import bencode from 'bencode';
 import { SeedbankError, type ErrorCode } from '../errors.ts';
 import { COMMONS_ROOT } from '../commons-path.ts';
+import { Bencoded, bencodeToBuffer } from './bencode-writer.ts';
 import { prewarmHashWorkers } from './hash-pool.ts';
 import { hashPieces, isValidPieceLength, MIN_PIECE_LENGTH, plannedWorkers, type HashProgress, type PieceReuse } from './piece-hasher.ts';
 import { assertNoPathConflicts, volumePathSegments } from './volume-paths.ts';
@@ -164,30 +164,29 @@ export async function createVolumeTorrent(o: VolumeTorrentOptions): Promise<Volu
     workers: o.workers,
   });
 
-  // Path segments as raw UTF-8 bytes, so names survive exactly whatever the decoder later does.
-  const info = {
+  // Path segments as strings, written as UTF-8 bytes, so names survive exactly whatever the
+  // decoder later does. The info dictionary is encoded once, for its hash and inside the torrent.
+  const info = bencodeToBuffer({
     files: o.files.map((f, i) => ({
       length: f.length,
-      path: segments[i]!.map((s) => Buffer.from(s, 'utf8')),
+      path: segments[i]!,
       sha1: f.sha1Hex === undefined ? undefined : Buffer.from(f.sha1Hex, 'hex'),
     })),
-    name: Buffer.from(COMMONS_ROOT, 'utf8'),
+    name: COMMONS_ROOT,
     'piece length': o.pieceLength,
     pieces: hashed.pieces,
-  };
-  const infoHash = createHash('sha1').update(bencode.encode(info)).digest('hex');
+  });
+  const infoHash = createHash('sha1').update(info).digest('hex');
   const trackers = o.announce ?? [];
-  const torrent = Buffer.from(
-    bencode.encode({
-      announce: trackers[0],
-      'announce-list': trackers.length > 0 ? trackers.map((t) => [t]) : undefined,
-      comment: o.comment,
-      'created by': o.createdBy ?? DEFAULT_CREATED_BY,
-      'creation date': creationDate,
-      info,
-      'url-list': o.urlList.length > 0 ? o.urlList : undefined,
-    }),
-  );
+  const torrent = bencodeToBuffer({
+    announce: trackers[0],
+    'announce-list': trackers.length > 0 ? trackers.map((t) => [t]) : undefined,
+    comment: o.comment,
+    'created by': o.createdBy ?? DEFAULT_CREATED_BY,
+    'creation date': creationDate,
+    info: new Bencoded(info),
+    'url-list': o.urlList.length > 0 ? o.urlList : undefined,
+  });
   return {
     torrent,
     infoHash,

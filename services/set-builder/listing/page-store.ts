@@ -23,6 +23,13 @@ export interface PageStore {
    * (a reader faster than the disk would otherwise queue the whole dump in memory), else null.
    */
   backlog(): Promise<void> | null;
+  /**
+   * Waits for every put, then closes and reopens the file. LMDB reads through a memory map,
+   * and each page read stays resident (counted in the build's RSS) until the map is closed:
+   * a writer that reads every page calls this between volumes, so the build holds one
+   * volume's pages, not the whole store's gigabytes.
+   */
+  release(): Promise<void>;
   /** Closes the store and removes its files. */
   close(): Promise<void>;
 }
@@ -35,11 +42,17 @@ export async function openPageStore(dir: string): Promise<PageStore> {
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
   // Scratch data: no fsync (a crash restarts the build anyway), values are plain strings.
-  const db: RootDatabase<string, string> = open({ path: dir, noSubdir: false, encoding: 'string', noSync: true, noMetaSync: true, compression: true });
+  const openDb = (): RootDatabase<string, string> => open({ path: dir, noSubdir: false, encoding: 'string', noSync: true, noMetaSync: true, compression: true });
+  let db = openDb();
   // Writes are batched by lmdb; the first failure (a full disk) is kept and thrown at the next flush.
   let pending: Promise<unknown> = Promise.resolve();
   let failure: unknown = null;
   let queuedChars = 0;
+  const flushed = async (): Promise<void> => {
+    await pending;
+    await db.flushed;
+    if (failure) throw new SeedbankError('STORAGE_UNWRITABLE', `the build's page store in ${dir} could not be written: ${(failure as Error).message}`, { cause: failure, hint: 'free some disk space in the data folder and build again' });
+  };
   return {
     put(title, xml) {
       queuedChars += xml.length;
@@ -58,10 +71,11 @@ export async function openPageStore(dir: string): Promise<PageStore> {
       return xml;
     },
     has: (title) => db.doesExist(title),
-    async flushed() {
-      await pending;
-      await db.flushed;
-      if (failure) throw new SeedbankError('STORAGE_UNWRITABLE', `the build's page store in ${dir} could not be written: ${(failure as Error).message}`, { cause: failure, hint: 'free some disk space in the data folder and build again' });
+    flushed,
+    async release() {
+      await flushed();
+      await db.close();
+      db = openDb();
     },
     async close() {
       await db.close();
@@ -82,6 +96,7 @@ export function memoryPageStore(): PageStore {
     },
     has: (title) => pages.has(title),
     flushed: async () => undefined,
+    release: async () => undefined,
     backlog: () => null,
     close: async () => pages.clear(),
   };

@@ -12,6 +12,9 @@ import { columnIndex, NS_CATEGORY, spaced } from './dump-tables.ts';
 
 const KIND_FILE = 0;
 const KIND_SUBCAT = 1;
+/** Distinct category combinations whose arrays are shared between files (past it, each file gets its own). */
+const COMBINATIONS_SHARED = 100_000;
+const NO_CATEGORIES: readonly string[] = Object.freeze([]);
 
 /** Groups `n` items by key (0 ≤ key < keys), keeping their order within a key: CSR starts and the item order. */
 function groupBy(keyOf: Int32Array, keys: number): { start: Int32Array; order: Int32Array } {
@@ -36,6 +39,8 @@ export class CategoryGraph {
   private readonly cats: Int32Array;
   /** Spaced names made once per category, shared by every file that lists it. */
   private readonly spacedNames: Array<string | undefined> = [];
+  /** Sorted category lists already made, by their category numbers. */
+  private readonly combinations = new Map<string, readonly string[]>();
 
   constructor(
     /** Category names (underscores), by number. */
@@ -102,6 +107,23 @@ export class CategoryGraph {
     const out: string[] = [];
     for (let i = this.catStart[r]!; i < this.catStart[r + 1]!; i++) out.push(this.categoryName(this.cats[i]!));
     return out;
+  }
+
+  /**
+   * The distinct categories (spaces) of a file page, sorted, as the manifest lists them. Files
+   * with the same categories share one frozen array (most files of a set share a handful of
+   * combinations), up to a bound on the combinations remembered.
+   */
+  sortedCategoriesOf(pageId: number): readonly string[] {
+    const r = this.fileRowOf.get(pageId);
+    if (r < 0) return NO_CATEGORIES;
+    const numbers = [...new Set(this.cats.subarray(this.catStart[r]!, this.catStart[r + 1]!))];
+    const key = numbers.sort((a, b) => a - b).join(',');
+    const shared = this.combinations.get(key);
+    if (shared !== undefined) return shared;
+    const names = Object.freeze(numbers.map((c) => this.categoryName(c)).sort());
+    if (this.combinations.size < COMBINATIONS_SHARED) this.combinations.set(key, names);
+    return names;
   }
 
   /** Frees the members index once the walk is done: only each file's own categories are still needed. */

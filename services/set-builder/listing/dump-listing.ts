@@ -6,6 +6,7 @@
  * pages-articles (whole, or in the parts large wikis publish). The result has the API
  * listing's shape, so the rest of the build (downloads, volumes, manifest) is the same.
  */
+import { readFileSync } from 'node:fs';
 import { commonsPath, originalUrl } from '../../../shared/commons-path.ts';
 import type { DumpRun } from '../../../shared/dumps/dump-run-folder.ts';
 import { pageHead, parseSiteInfo, readXmlPageParts, readXmlPages, type SiteInfo } from '../../../shared/dumps/xml-pages-reader.ts';
@@ -17,7 +18,7 @@ import { readImageFacts } from './dump-image-facts.ts';
 import { PageFactsTable } from './dump-page-facts.ts';
 import { readPageTable } from './dump-page-table.ts';
 import { NS_FILE, readGeoTags, readGlobalImageLinks, readImageLinks } from './dump-tables.ts';
-import { parseExport, type ExportedPage } from './export-xml.ts';
+import { parsePage, type ExportedPage } from './export-xml.ts';
 import type { ListedFile } from './listed-file.ts';
 import type { IdIndex } from './byte-strings.ts';
 import type { PageStore } from './page-store.ts';
@@ -117,7 +118,8 @@ export async function listSelectionFromDumps(
         const row = titles.fileRowOf.get(head.pageId);
         const slot = row < 0 ? -1 : slotOfRow[row]!;
         if (slot < 0 || !facts.has(slot)) return;
-        const page: ExportedPage = parseExport(`${header}\n  ${block}\n</mediawiki>\n`).pages[0]!;
+        // The element alone: wrapping it in the run's header (kilobytes of siteinfo) made the XML parser read that header once per page.
+        const page: ExportedPage = parsePage(block);
         options.pages.put(titleOf(titles.fileName(row)), page.xml);
         pages.set(slot, pageFacts(page));
         return options.pages.backlog() ?? undefined;
@@ -136,7 +138,6 @@ export async function listSelectionFromDumps(
     const name = titles.fileName(row);
     const f = facts.get(slot);
     const page = pages.get(slot);
-    const categories = links.categoriesOf(pageId);
     const path = commonsPath(name);
     const file: ListedFile = {
       title: titleOf(name),
@@ -152,7 +153,7 @@ export async function listSelectionFromDumps(
       revisionId: page.revisionId,
       license: page.license,
       author: page.author,
-      categories: categories === undefined ? [] : [...new Set(categories)].sort(),
+      categories: links.sortedCategoriesOf(pageId) as string[], // shared and frozen: nothing downstream changes a file's categories
       coordinates: geo ? (geo.get(pageId) ?? null) : page.coordinates,
     };
     if (keep(file)) files.push(file);
@@ -180,6 +181,16 @@ const MB = 2 ** 20;
 function memoryFigures(): Record<string, number> {
   const m = process.memoryUsage();
   const figures: Record<string, number> = { rssMB: Math.round(m.rss / MB), heapUsedMB: Math.round(m.heapUsed / MB), externalMB: Math.round(m.external / MB), arrayBuffersMB: Math.round(m.arrayBuffers / MB) };
+  // Linux splits the resident set into anonymous memory (heap, buffers) and mapped file pages (LMDB's page store).
+  try {
+    const status = readFileSync('/proc/self/status', 'utf8');
+    for (const [field, key] of [['RssAnon', 'rssAnonMB'], ['RssFile', 'rssFileMB']] as const) {
+      const kb = new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1];
+      if (kb !== undefined) figures[key] = Math.round((Number(kb) * 1024) / MB);
+    }
+  } catch {
+    // not Linux: the process-wide figures above are all there is
+  }
   const gc = (globalThis as { gc?: () => void }).gc;
   if (gc !== undefined) {
     gc();

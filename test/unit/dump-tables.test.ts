@@ -43,6 +43,11 @@ describe('byte strings and the id index', () => {
     expect(t.text(4321)).toBe(words[4321]);
     expect(t.addText('')).toBe(words.length);
     expect(t.text(words.length)).toBe('');
+    const held = t.bytesHeld;
+    t.freeze();
+    expect(t.bytesHeld, 'frozen: no slack, no hash').toBeLessThan(held / 2);
+    expect(t.text(4321)).toBe(words[4321]);
+    expect(() => t.findText(words[0]!)).toThrow(/frozen/);
   });
 
   it('maps page ids to values across growth, replaces a value, refuses ids that are not 31-bit', () => {

@@ -37,11 +37,13 @@ export class ByteStrings {
   /** Strings made by text(), kept once made when `cacheText` is on (a few thousand category names). */
   private texts: Array<string | undefined> = [];
   size = 0;
+  private frozen = false;
 
   constructor(private readonly cacheText = false) {}
 
   /** The number of `b[s, e)`, added when new. */
   add(b: Uint8Array, s = 0, e = b.length): number {
+    if (this.frozen) throw new SeedbankError('INTERNAL', 'a frozen string table was added to');
     const h = hashBytes(b, s, e);
     const at = this.slotOf(b, s, e, h);
     if (this.slots[at] !== EMPTY) return this.slots[at]!;
@@ -69,6 +71,7 @@ export class ByteStrings {
 
   /** The number of `b[s, e)`, or -1. */
   find(b: Uint8Array, s = 0, e = b.length): number {
+    if (this.frozen) throw new SeedbankError('INTERNAL', 'a frozen string table was searched');
     return this.slots[this.slotOf(b, s, e, hashBytes(b, s, e))]!;
   }
 
@@ -84,6 +87,17 @@ export class ByteStrings {
     const t = this.pool.toString('utf8', this.offsets[i]!, this.offsets[i + 1]!);
     if (this.cacheText) this.texts[i] = t;
     return t;
+  }
+
+  /**
+   * Keeps the strings and drops the slack and the hash: text(i) still works, find and add no
+   * longer do. For a table whose lookups are over (the pool's doubling leaves up to half unused).
+   */
+  freeze(): void {
+    this.pool = Buffer.from(this.pool.subarray(0, this.poolBytes));
+    this.offsets = this.offsets.slice(0, this.size + 1);
+    this.slots = this.hashes = new Int32Array(0);
+    this.frozen = true;
   }
 
   /** Bytes held (pool, offsets, hash), for the benchmark's account of what is live. */

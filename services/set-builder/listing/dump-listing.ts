@@ -103,6 +103,7 @@ export async function listSelectionFromDumps(
     }),
   );
   const facts = image.facts;
+  titles.files.freeze(); // names are no longer looked up, only read back
   if (image.withoutSha1.length > 0) logger.warn({ files: image.withoutSha1.length, first: image.withoutSha1.slice(0, 5) }, 'image rows without a valid SHA-1: left out, they could not be verified');
 
   // Description pages of the files with an image row: parsed only for those, kept verbatim in the page store.

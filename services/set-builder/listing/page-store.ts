@@ -5,7 +5,8 @@
  * the moment it arrives and the listing keeps only the few fields the manifest records.
  */
 import { mkdir, rm } from 'node:fs/promises';
-import { open, type Database, type RootDatabase } from 'lmdb';
+import path from 'node:path';
+import { open, type RootDatabase } from 'lmdb';
 import { SeedbankError } from '../../../shared/errors.ts';
 
 /** The pages of one build, by file title. */
@@ -30,9 +31,6 @@ export interface PageStore {
 /** How much page text may wait for LMDB's write thread before the reader is held back. */
 const BACKLOG_CHARS = 32 * 2 ** 20;
 
-/** Named databases in the store's environment: the pages, and the title index. */
-const STORE_DBS = 2;
-
 /**
  * Opens a fresh page store in `dir` (a leftover of a killed build there is removed first).
  * Pages are keyed by arrival number, so LMDB appends them (a dump gives pages in page id
@@ -44,9 +42,11 @@ export async function openPageStore(dir: string): Promise<PageStore> {
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
   // Scratch data: no fsync (a crash restarts the build anyway).
-  const env: RootDatabase = open({ path: dir, noSubdir: false, noSync: true, noMetaSync: true, maxDbs: STORE_DBS });
-  const pages: Database<string, number> = env.openDB({ name: 'pages', encoding: 'string', keyEncoding: 'uint32', compression: true });
-  const numbers: Database<number, string> = env.openDB({ name: 'titles', encoding: 'ordered-binary' });
+  // Two files: the index's random inserts in the pages' file made the kernel map the appended
+  // pages around them too (fault-around), so most of the file became resident again.
+  const scratch = { noSubdir: false, noSync: true, noMetaSync: true };
+  const pages: RootDatabase<string, number> = open({ path: path.join(dir, 'pages'), ...scratch, encoding: 'string', keyEncoding: 'uint32', compression: true });
+  const numbers: RootDatabase<number, string> = open({ path: path.join(dir, 'titles'), ...scratch, encoding: 'ordered-binary' });
   // Writes are batched by lmdb; the first failure (a full disk) is kept and thrown at the next flush.
   let pending: Promise<unknown> = Promise.resolve();
   let failure: unknown = null;
@@ -80,11 +80,13 @@ export async function openPageStore(dir: string): Promise<PageStore> {
     has: (title) => numbers.doesExist(title),
     async flushed() {
       await pending;
-      await env.flushed;
+      await pages.flushed;
+      await numbers.flushed;
       if (failure) throw new SeedbankError('STORAGE_UNWRITABLE', `the build's page store in ${dir} could not be written: ${(failure as Error).message}`, { cause: failure, hint: 'free some disk space in the data folder and build again' });
     },
     async close() {
-      await env.close();
+      await pages.close();
+      await numbers.close();
       await rm(dir, { recursive: true, force: true });
     },
   };

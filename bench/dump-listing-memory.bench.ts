@@ -31,7 +31,8 @@ try {
   const listing = await listSelectionFromDumps(run, recipe, {
     uploadBase: 'http://127.0.0.1:9/wikipedia/',
     pages,
-    logger: { info: (o: { dump?: string }) => { sample(); if (o.dump) console.log(`${o.dump}: peak so far heap ${mb(peakHeap)}, rss ${mb(peakRss)}`); }, warn: () => {}, error: () => {}, debug: () => {}, child() { return this; } } as never,
+    // The listing logs its memory at each dump read's end (and, under --expose-gc, the live heap after a full GC).
+    logger: { info: (o: { dump?: string; heapUsedMB?: number; externalMB?: number; arrayBuffersMB?: number; liveHeapMB?: number; liveExternalMB?: number; rssAnonMB?: number; rssFileMB?: number }) => { sample(); if (o.dump) console.log(`${o.dump}: peak so far heap ${mb(peakHeap)}, rss ${mb(peakRss)}; at its end heap ${o.heapUsedMB} MB, external ${o.externalMB} MB (array buffers ${o.arrayBuffersMB} MB), live heap ${o.liveHeapMB ?? '? (run with --expose-gc)'} MB, live external ${o.liveExternalMB ?? '?'} MB, rss anon ${o.rssAnonMB} MB, rss file ${o.rssFileMB} MB; load ${os.loadavg()[0]!.toFixed(1)}`); }, warn: () => {}, error: () => {}, debug: () => {}, child() { return this; } } as never,
   });
   sample();
   console.log(`listed ${listing.selection.files.length.toLocaleString('en')} files in ${((performance.now() - t) / 1000).toFixed(1)} s; peak heap ${mb(peakHeap)}, peak rss ${mb(peakRss)}`);

@@ -84,7 +84,7 @@ export async function measuredBuild(args: string[], opts: { workDir: string; env
   requireGnuTime();
   const timeFile = path.join(opts.workDir, `time-${process.hrtime.bigint()}.txt`);
   const started = performance.now();
-  const child = spawnGroup(GNU_TIME, ['-f', '%M %U %S', '-o', timeFile, process.execPath, 'bin/seedbank.js', 'build', ...args], {
+  const child = spawnGroup(GNU_TIME, ['-f', '%M %U %S', '-o', timeFile, process.execPath, '--expose-gc', 'bin/seedbank.js', 'build', ...args], {
     cwd: REPO,
     env: { ...process.env, SEEDBANK_LOG_LEVEL: 'info', SEEDBANK_LOG_FORMAT: 'json', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -109,11 +109,13 @@ export async function measuredBuild(args: string[], opts: { workDir: string; env
       if (line.trim() === '') continue;
       let msg = line;
       try {
-        const rec = JSON.parse(line) as { msg?: string; dump?: string; items?: number; ms?: number; err?: { message?: string } };
+        const rec = JSON.parse(line) as { msg?: string; dump?: string; items?: number; ms?: number; err?: { message?: string } } & Partial<Record<'rssMB' | 'heapUsedMB' | 'externalMB' | 'arrayBuffersMB' | 'liveHeapMB' | 'liveExternalMB' | 'rssAnonMB' | 'rssFileMB', number>>;
         msg = `${rec.msg ?? ''}${rec.err?.message ? `: ${rec.err.message}` : ''}`;
         if (rec.msg === 'dump read' && rec.dump) {
           dumpReads.push({ dump: rec.dump, items: rec.items ?? 0, ms: rec.ms ?? 0 });
           msg = `dump read: ${rec.dump}, ${rec.items} items in ${rec.ms} ms`;
+          // The listing's own account of its memory at the phase's end (live: after a forced full GC).
+          if (rec.heapUsedMB !== undefined) msg += `; heap ${rec.heapUsedMB} MB, external ${rec.externalMB} MB (array buffers ${rec.arrayBuffersMB}), live heap ${rec.liveHeapMB ?? '?'} MB, live external ${rec.liveExternalMB ?? '?'} MB, rss anon ${rec.rssAnonMB ?? '?'} MB, rss file ${rec.rssFileMB ?? '?'} MB`;
         }
       } catch {
         // not a log record (a crash's stack trace, GNU time's own line): keep it as it is

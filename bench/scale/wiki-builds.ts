@@ -72,7 +72,7 @@ async function volumeHashes(dataDir: string): Promise<string[] | null> {
 
 /** "dump read: page… 310 MB at 12 s → built … 1718 MB at 700 s": the RSS reached at each phase. */
 export function milestoneNote(b: MeasuredBuild): string {
-  const steps = b.milestones.map((m) => `${m.msg.slice(0, 48)} (${megabytes(m.rssBytes)} at ${seconds(m.atMs)})`);
+  const steps = b.milestones.map((m) => `${m.msg.startsWith('dump read') ? m.msg : m.msg.slice(0, 48)} (${megabytes(m.rssBytes)} at ${seconds(m.atMs)})`);
   return `RSS reached by phase (sampled every 0.5 s): ${steps.length > 0 ? steps.join(' → ') : 'no phase logged'}`;
 }
 

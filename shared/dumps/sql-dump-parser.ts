@@ -7,21 +7,9 @@
  * part of one row (or one non-INSERT statement) that straddles two chunks.
  */
 import { SeedbankError } from '../errors.ts';
+import { SqlRowView, VALUE_BARE, VALUE_STR, VALUE_STR_ESCAPED, type SqlRow } from './sql-row.ts';
 
-/** One SQL value: strings unescaped, numbers as numbers, NULL as null. */
-export type SqlValue = string | number | null;
-
-/** A row of the table being read; valid only during the `onRow` call (it is reused). */
-export interface SqlRow {
-  /** The k-th requested column as text (UTF-8, escapes undone); '' for NULL. */
-  text(k: number): string;
-  /** The k-th requested column as a number (NaN when it is not one, 0 for NULL). */
-  number(k: number): number;
-  /** Says whether the k-th requested column is NULL. */
-  isNull(k: number): boolean;
-  /** The k-th requested column as an SqlValue (quoted → string, bare → number or null). */
-  value(k: number): SqlValue;
-}
+export type { SqlRow, SqlValue } from './sql-row.ts';
 
 /** What to read from a dump. */
 export interface SqlDumpReadOptions {
@@ -59,28 +47,10 @@ const HASH = 0x23;
 const SLASH = 0x2f;
 const STAR = 0x2a;
 
-/** Kinds of a recorded value. */
-const enum K {
-  Bare = 0,
-  Str = 1,
-  StrEscaped = 2,
-}
-
 /** Result of trying to parse at a position: the next position, or NEED when the buffer ends first. */
 const NEED = -1;
-
-/** MySQL's backslash escapes; \% and \_ keep their backslash (they only matter in LIKE patterns). */
-const ESCAPE_BYTE = new Int16Array(256).fill(-1);
-for (const [c, v] of [['0', 0], ['n', 10], ['r', 13], ['t', 9], ['Z', 26], ['b', 8]] as const) ESCAPE_BYTE[c.charCodeAt(0)] = v;
-
-/**
- * Buffer's own latin1Slice/utf8Slice (present in every Node since 0.x, untyped): toString's
- * argument checks cost as much as the decoding for values of a few dozen bytes.
- */
-type FastSlices = { latin1Slice?(s: number, e: number): string; utf8Slice?(s: number, e: number): string };
-const fast = Buffer.prototype as unknown as FastSlices;
-const latin1 = fast.latin1Slice ? (b: Buffer, s: number, e: number) => (b as unknown as Required<FastSlices>).latin1Slice(s, e) : (b: Buffer, s: number, e: number) => b.toString('latin1', s, e);
-const utf8 = fast.utf8Slice ? (b: Buffer, s: number, e: number) => (b as unknown as Required<FastSlices>).utf8Slice(s, e) : (b: Buffer, s: number, e: number) => b.toString('utf8', s, e);
+/** Columns a table may have when the caller asks for all of them. */
+const MAX_COLUMNS = 256;
 
 const isSpace = (c: number) => c === 0x20 || c === NL || c === 0x0d || c === 0x09;
 
@@ -95,8 +65,7 @@ export function columnsOfCreateTable(statement: string): string[] {
 }
 
 /** The push parser behind readSqlDump: feed it the dump's bytes in chunks of any size, then call end(). */
-export class SqlDumpParser implements SqlRow {
-  private buf: Buffer = Buffer.alloc(0);
+export class SqlDumpParser extends SqlRowView {
   private tail: Buffer | null = null;
   /** Inside an INSERT's tuples (after VALUES), and whether it is the wanted table's. */
   private inInsert = false;
@@ -104,23 +73,15 @@ export class SqlDumpParser implements SqlRow {
   /** For the wanted table: input column position → requested index k, or -1. */
   private slotOf: Int32Array | null = null;
   private tableColumns: string[] | null = null;
-  /** Per requested column: start, end and kind of the current row's value. */
-  private readonly starts: Int32Array;
-  private readonly ends: Int32Array;
-  private readonly kinds: Uint8Array;
   /** Cached position of the next backslash in buf (buf.length when none): keeps string scans linear. */
   private nextBackslash = -1;
-  private scratch = Buffer.alloc(4096);
   private readonly requested: readonly string[] | undefined;
   /** Rows of the wanted table read so far. */
   rows = 0;
 
   constructor(private readonly o: SqlDumpReadOptions) {
+    super(o.columns?.length ?? MAX_COLUMNS);
     this.requested = o.columns;
-    const n = o.columns?.length ?? 256;
-    this.starts = new Int32Array(n);
-    this.ends = new Int32Array(n);
-    this.kinds = new Uint8Array(n);
   }
 
   /** The wanted table's columns, once its CREATE TABLE has been read. */
@@ -327,7 +288,7 @@ export class SqlDumpParser implements SqlRow {
           while (e > s && isSpace(buf[e - 1]!)) e--;
           this.starts[k] = s;
           this.ends[k] = e;
-          this.kinds[k] = K.Bare;
+          this.kinds[k] = VALUE_BARE;
         }
       }
       if (c === QUOTE) {
@@ -358,7 +319,7 @@ export class SqlDumpParser implements SqlRow {
           if (k >= 0) {
             this.starts[k] = s;
             this.ends[k] = q;
-            this.kinds[k] = escaped ? K.StrEscaped : K.Str;
+            this.kinds[k] = escaped ? VALUE_STR_ESCAPED : VALUE_STR;
           }
           p = q + 1;
           break;
@@ -380,77 +341,4 @@ export class SqlDumpParser implements SqlRow {
   private missingValues(from: number): void {
     throw new SeedbankError('DUMP_INVALID', `a row of ${this.o.table} has ${from} values but the table has ${this.slotOf!.length} columns`, { hint: 'the dump and its CREATE TABLE disagree; is the file complete?' });
   }
-
-  // --- SqlRow, over the current row's recorded offsets ---
-
-  /** The k-th requested column as text. */
-  text(k: number): string {
-    const s = this.starts[k]!;
-    const e = this.ends[k]!;
-    switch (this.kinds[k]) {
-      case K.Str:
-        return utf8(this.buf, s, e);
-      case K.StrEscaped:
-        return this.unescape(s, e);
-      default:
-        return this.isNull(k) ? '' : latin1(this.buf, s, e);
-    }
-  }
-
-  /** The k-th requested column as a number. */
-  number(k: number): number {
-    const buf = this.buf;
-    let p = this.starts[k]!;
-    const e = this.ends[k]!;
-    if (this.kinds[k] !== K.Bare) return Number(this.text(k));
-    const neg = buf[p] === DASH;
-    if (neg) p++;
-    let v = 0;
-    // Integers up to 15 digits are exact in a double; anything else goes through Number().
-    if (e - p > 0 && e - p <= 15) {
-      for (let i = p; i < e; i++) {
-        const d = buf[i]! - 0x30;
-        if (d < 0 || d > 9) return this.isNull(k) ? 0 : Number(buf.toString('latin1', this.starts[k]!, e));
-        v = v * 10 + d;
-      }
-      return neg ? -v : v;
-    }
-    return Number(buf.toString('latin1', this.starts[k]!, e));
-  }
-
-  /** Says whether the k-th requested column is NULL. */
-  isNull(k: number): boolean {
-    const s = this.starts[k]!;
-    return this.kinds[k] === K.Bare && this.ends[k]! - s === 4 && (this.buf[s]! | 0x20) === 0x6e && (this.buf[s + 1]! | 0x20) === 0x75 && (this.buf[s + 2]! | 0x20) === 0x6c && (this.buf[s + 3]! | 0x20) === 0x6c;
-  }
-
-  /** The k-th requested column as an SqlValue. */
-  value(k: number): SqlValue {
-    if (this.kinds[k] !== K.Bare) return this.text(k);
-    return this.isNull(k) ? null : this.number(k);
-  }
-
-  private unescape(s: number, e: number): string {
-    if (this.scratch.length < e - s) this.scratch = Buffer.alloc(Math.max(e - s, this.scratch.length * 2));
-    const out = this.scratch;
-    const buf = this.buf;
-    let o = 0;
-    for (let p = s; p < e; p++) {
-      const c = buf[p]!;
-      if (c === BACKSLASH) {
-        const x = buf[++p]!;
-        const mapped = ESCAPE_BYTE[x]!;
-        if (mapped >= 0) out[o++] = mapped;
-        else {
-          if (x === 0x25 || x === 0x5f) out[o++] = BACKSLASH;
-          out[o++] = x;
-        }
-      } else if (c === QUOTE) {
-        out[o++] = QUOTE;
-        p++; // '' is one quote
-      } else out[o++] = c;
-    }
-    return out.toString('utf8', 0, o);
-  }
 }
-

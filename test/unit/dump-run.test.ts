@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isoTimestamp, readCategoryLinks, readGlobalImageLinks, readImageLinks } from '../../services/set-builder/listing/dump-tables.ts';
+import { isoTimestamp, readGlobalImageLinks, readImageLinks } from '../../services/set-builder/listing/dump-tables.ts';
+import { readCategoryGraph as readCategoryLinks } from '../../services/set-builder/listing/dump-category-graph.ts';
 import { openDumpRun } from '../../shared/dumps/dump-run-folder.ts';
 import { pageHead, parseSiteInfo, readXmlPages } from '../../shared/dumps/xml-pages-reader.ts';
 import { SeedbankError, type ErrorCode } from '../../shared/errors.ts';
@@ -124,17 +125,22 @@ describe('categorylinks of newer MediaWiki (cl_target_id + linktarget)', () => {
   it('resolves categories through linktarget, skipping links to other namespaces; without linktarget it is refused', async () => {
     const cl = path.join(work, 'new-categorylinks.sql.gz');
     const lt = path.join(work, 'new-linktarget.sql.gz');
-    await writeFile(cl, dump('categorylinks', ['cl_from', 'cl_sortkey', 'cl_type', 'cl_target_id'], ["(10,'X','file',1)", "(10,'X','file',2)", "(11,'Y','subcat',1)", "(12,'Z','file',3)", "(13,'P','page',1)"]));
+    await writeFile(cl, dump('categorylinks', ['cl_from', 'cl_sortkey', 'cl_type', 'cl_target_id'], ["(10,'X','file',1)", "(10,'X','file',2)", "(10,'X','file',2)", "(11,'Y','subcat',1)", "(12,'Z','file',3)", "(13,'P','page',1)"]));
     await writeFile(lt, dump('linktarget', ['lt_id', 'lt_namespace', 'lt_title'], ["(1,14,'Paris')", "(2,14,'Birds_of_Paris')", "(3,10,'Not_a_category')"]));
     const links = await readCategoryLinks(cl, lt);
     expect(links.schema).toBe('cl_target_id');
-    expect(links.members.get('Paris')).toEqual({ files: [10], subcats: [11] });
-    expect(links.categoriesOf.get(10)).toEqual(['Paris', 'Birds of Paris']);
-    expect(links.categoriesOf.has(12)).toBe(false);
+    expect(links.members('Paris')).toEqual({ files: [10], subcats: [11] });
+    expect(links.categoriesOf(10), 'as the dump lists them').toEqual(['Paris', 'Birds of Paris', 'Birds of Paris']);
+    expect(links.categoriesOf(12)).toBeUndefined();
+    expect(links.categoriesOf(11), 'a subcategory is no file').toBeUndefined();
+    const sorted = links.sortedCategoriesOf(10);
+    expect(sorted).toEqual(['Birds of Paris', 'Paris']);
+    expect(Object.isFrozen(sorted), 'shared between files, so nobody may change it').toBe(true);
+    expect(links.sortedCategoriesOf(12)).toEqual([]);
     await expect(readCategoryLinks(cl, undefined)).rejects.toMatchObject({ code: 'DUMP_RUN_NOT_FOUND' });
     const old = path.join(work, 'old-categorylinks.sql.gz');
     await writeFile(old, dump('categorylinks', ['cl_from', 'cl_to', 'cl_type'], ["(10,'Birds_of_Paris','file')"]));
-    expect((await readCategoryLinks(old, undefined)).categoriesOf.get(10)).toEqual(['Birds of Paris']);
+    expect((await readCategoryLinks(old, undefined)).categoriesOf(10)).toEqual(['Birds of Paris']);
   });
 
   it('reads usage from imagelinks (il_to, or il_target_id through linktarget) and from globalimagelinks, by namespace', async () => {

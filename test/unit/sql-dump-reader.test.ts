@@ -78,6 +78,18 @@ describe('the MySQL dump parser', () => {
     for (const s of [HEADER.length + 40, HEADER.length + 100_000, dump.length - 20]) expect(parse(dump, [s], undefined).rows).toEqual(expected);
   });
 
+  it('gives a value as bytes with its escapes undone, the same bytes its text encodes, at any chunk boundary', () => {
+    const expected = EXPECTED.map((row) => Buffer.from(row[0] as string).toString('hex'));
+    for (const s of [0, 200, 400, bytes.length - 100]) {
+      const seen: string[] = [];
+      const p = new SqlDumpParser({ table: 'image', columns: ['img_name'], onRow: (r) => seen.push(Buffer.from(r.bytes(0)).toString('hex')) });
+      p.push(bytes.subarray(0, s));
+      p.push(bytes.subarray(s));
+      p.end();
+      expect(seen, `split at byte ${s}`).toEqual(expected);
+    }
+  });
+
   it('reads only the columns asked for, by name, in the order asked', () => {
     const r = parse(bytes, [], ['img_sha1', 'img_name']);
     expect(r.rows).toEqual(EXPECTED.map((row) => [row[5], row[0]]));

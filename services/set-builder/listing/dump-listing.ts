@@ -6,17 +6,23 @@
  * pages-articles (whole, or in the parts large wikis publish). The result has the API
  * listing's shape, so the rest of the build (downloads, volumes, manifest) is the same.
  */
+import { readFileSync } from 'node:fs';
 import { commonsPath, originalUrl } from '../../../shared/commons-path.ts';
 import type { DumpRun } from '../../../shared/dumps/dump-run-folder.ts';
 import { pageHead, parseSiteInfo, readXmlPageParts, readXmlPages, type SiteInfo } from '../../../shared/dumps/xml-pages-reader.ts';
 import { SeedbankError } from '../../../shared/errors.ts';
 import { inShard, shardRange, type Recipe } from '../../../shared/formats/recipe.ts';
 import { silentLogger, type Logger } from '../../../shared/log.ts';
-import { NS_FILE, readCategoryLinks, readGeoTags, readGlobalImageLinks, readImageFacts, readImageLinks, readPageTitles, type CategoryLinks } from './dump-tables.ts';
-import { parseExport, type ExportedPage } from './export-xml.ts';
+import { readCategoryGraph, type CategoryGraph } from './dump-category-graph.ts';
+import { readImageFacts } from './dump-image-facts.ts';
+import { PageFactsTable } from './dump-page-facts.ts';
+import { readPageTable } from './dump-page-table.ts';
+import { NS_FILE, readGeoTags, readGlobalImageLinks, readImageLinks } from './dump-tables.ts';
+import { parsePage, type ExportedPage } from './export-xml.ts';
 import type { ListedFile } from './listed-file.ts';
+import type { IdIndex } from './byte-strings.ts';
 import type { PageStore } from './page-store.ts';
-import { pageFacts, selectionFilter, sortByTitle, walkRoots, type ListingProgress, type PageFacts, type Selection } from './selection.ts';
+import { pageFacts, selectionFilter, sortByTitle, walkRoots, type ListingProgress, type Selection } from './selection.ts';
 
 /** What a dump listing found besides the selection: the run's site facts and snapshot point. */
 export interface DumpListing {
@@ -41,7 +47,7 @@ export async function listSelectionFromDumps(
     const t = performance.now();
     const v = await work();
     reads.push({ dump, items: items(v), ms: Math.round(performance.now() - t) });
-    logger.info({ dump, items: items(v), ms: reads.at(-1)!.ms }, 'dump read');
+    logger.info({ dump, items: items(v), ms: reads.at(-1)!.ms, ...memoryFigures() }, 'dump read');
     return v;
   };
   const xmlFile = run.files['pages-articles']!;
@@ -52,41 +58,56 @@ export async function listSelectionFromDumps(
   const site = parseSiteInfo(header);
   const filePrefix = `${site.namespaces.get(NS_FILE) ?? 'File'}:`;
 
-  const titles = await timed('page', (t) => t.files.size + t.categories.size, () => readPageTitles(run.files.page!));
-  const links = await timed('categorylinks', (l) => l.categoriesOf.size, () => readCategoryLinks(run.files.categorylinks!, run.files.linktarget));
+  const titles = await timed('page', (t) => t.files.size + t.categories.size, () => readPageTable(run.files.page!));
+  // Category names share the page table's numbers, so a subcategory's page id leads to its members.
+  const links = await timed('categorylinks', (l) => l.names.size, () => readCategoryGraph(run.files.categorylinks!, run.files.linktarget, titles.categories));
 
   // Which file pages are candidates, before the filters every listing applies.
-  let candidates: Set<number> | null = null; // null: every file page (shard and region scans)
+  let candidates: Uint8Array | null = null; // by file row; null: every file page (shard and region scans)
   let categoryTree: Record<string, number> = {};
   let categoriesVisited = 0;
   if (sel.categories.length > 0) {
-    const walk = walkCategories(recipe, links, titles.categories);
-    candidates = walk.files;
+    const walk = walkCategories(recipe, links, titles.categoryOfPage);
+    candidates = new Uint8Array(titles.files.size);
+    let found = 0;
+    for (const id of walk.files) {
+      const row = titles.fileRowOf.get(id);
+      if (row >= 0 && candidates[row] === 0) (candidates[row] = 1), found++;
+    }
     categoriesVisited = walk.tree.size;
     categoryTree = Object.fromEntries([...walk.tree.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
-    options.onProgress?.({ categoriesVisited, categoriesQueued: 0, filesSeen: candidates.size });
+    options.onProgress?.({ categoriesVisited, categoriesQueued: 0, filesSeen: found });
   }
+  links.dropMembers(); // the walk is done; only each file's own categories are still needed
   const shard = sel.shard ? shardRange(sel.shard) : null;
   const used = sel.usedBy ? await timed('imagelinks', (u) => u.size, () => usedNames(run, sel.usedBy!)) : null;
-  const nameOf = (pageId: number) => titles.files.get(pageId)?.replace(/ /g, '_');
-  // Wanted file names to their page ids, only while the image dump is read: the facts are kept by page id.
-  let wantedNames: Map<string, number> | null = new Map();
-  for (const [pageId, title] of titles.files) {
-    if (titles.redirects.has(pageId) || (candidates !== null && !candidates.has(pageId))) continue;
-    const name = title.replace(/ /g, '_');
-    if (shard !== null && !inShard(commonsPath(name), shard)) continue;
-    if (used !== null && !used.has(name)) continue;
-    wantedNames.set(name, pageId);
+  // Wanted files get slots 0…n-1; the image and page facts are kept by slot in typed arrays.
+  const slotOfRow = new Int32Array(titles.files.size).fill(-1);
+  let slots = 0;
+  for (let row = 0; row < titles.files.size; row++) {
+    if (titles.fileRedirect[row] === 1 || (candidates !== null && candidates[row] === 0)) continue;
+    if (shard !== null || used !== null) {
+      const name = titles.fileName(row);
+      if (shard !== null && !inShard(commonsPath(name), shard)) continue;
+      if (used !== null && !used.has(name)) continue;
+    }
+    slotOfRow[row] = slots++;
   }
   candidates = null;
-  links.members.clear(); // the walk is done; only each file's own categories are still needed
-  const image = await timed('image', (f) => f.facts.size, () => readImageFacts(run.files.image!, (name) => wantedNames!.get(name)));
-  wantedNames = null;
+  const rowOfSlot = new Int32Array(slots);
+  slotOfRow.forEach((slot, row) => slot >= 0 && (rowOfSlot[slot] = row));
+  const image = await timed('image', (f) => f.facts.count, () =>
+    readImageFacts(run.files.image!, slots, (name) => {
+      const row = titles.files.find(name);
+      return row < 0 ? -1 : slotOfRow[row]!;
+    }),
+  );
   const facts = image.facts;
+  titles.files.freeze(); // names are no longer looked up, only read back
   if (image.withoutSha1.length > 0) logger.warn({ files: image.withoutSha1.length, first: image.withoutSha1.slice(0, 5) }, 'image rows without a valid SHA-1: left out, they could not be verified');
 
   // Description pages of the files with an image row: parsed only for those, kept verbatim in the page store.
-  const pages = new Map<number, PageFacts>();
+  const pages = new PageFactsTable(slots);
   const titleOf = (name: string) => `${filePrefix}${name.replace(/_/g, ' ')}`;
   let maxRevisionId = 0;
   const xml = await timed('pages-articles', (r) => r.pages, () =>
@@ -95,11 +116,13 @@ export async function listSelectionFromDumps(
         const head = pageHead(block);
         if (head.revisionId > maxRevisionId) maxRevisionId = head.revisionId;
         if (head.ns !== NS_FILE) return;
-        if (!facts.has(head.pageId)) return;
-        const name = nameOf(head.pageId)!;
-        const page: ExportedPage = parseExport(`${header}\n  ${block}\n</mediawiki>\n`).pages[0]!;
-        options.pages.put(titleOf(name), page.xml);
-        pages.set(head.pageId, pageFacts(page));
+        const row = titles.fileRowOf.get(head.pageId);
+        const slot = row < 0 ? -1 : slotOfRow[row]!;
+        if (slot < 0 || !facts.has(slot)) return;
+        // The element alone: wrapping it in the run's header (kilobytes of siteinfo) made the XML parser read that header once per page.
+        const page: ExportedPage = parsePage(block);
+        options.pages.put(titleOf(titles.fileName(row)), page.xml);
+        pages.set(slot, pageFacts(page));
         return options.pages.backlog() ?? undefined;
       },
     }),
@@ -108,16 +131,14 @@ export async function listSelectionFromDumps(
   const keep = selectionFilter(recipe);
   const files: ListedFile[] = [];
   let filteredOut = 0;
-  const missingPages = facts.size - pages.size;
-  // Each file's facts leave the tables as its record is made, so the tables and the records do not peak together.
-  for (const [pageId, page] of pages) {
-    const name = nameOf(pageId)!;
-    const f = facts.get(pageId)!;
-    const categories = links.categoriesOf.get(pageId);
-    facts.delete(pageId);
-    pages.delete(pageId);
-    links.categoriesOf.delete(pageId);
-    titles.files.delete(pageId);
+  const missingPages = facts.count - pages.count;
+  for (let slot = 0; slot < slots; slot++) {
+    if (!facts.has(slot) || !pages.has(slot)) continue;
+    const row = rowOfSlot[slot]!;
+    const pageId = titles.fileIds[row]!;
+    const name = titles.fileName(row);
+    const f = facts.get(slot);
+    const page = pages.get(slot);
     const path = commonsPath(name);
     const file: ListedFile = {
       title: titleOf(name),
@@ -133,7 +154,7 @@ export async function listSelectionFromDumps(
       revisionId: page.revisionId,
       license: page.license,
       author: page.author,
-      categories: [...new Set(categories ?? [])].sort(),
+      categories: links.sortedCategoriesOf(pageId) as string[], // shared and frozen: nothing downstream changes a file's categories
       coordinates: geo ? (geo.get(pageId) ?? null) : page.coordinates,
     };
     if (keep(file)) files.push(file);
@@ -149,6 +170,36 @@ export async function listSelectionFromDumps(
     maxRevisionId,
     reads,
   };
+}
+
+const MB = 2 ** 20;
+
+/**
+ * Memory at the end of a dump read, for the log and the benchmark: with node --expose-gc (the
+ * benchmark runs the build so) also the heap after a full collection, i.e. what is live, not
+ * garbage not yet collected.
+ */
+function memoryFigures(): Record<string, number> {
+  const m = process.memoryUsage();
+  const figures: Record<string, number> = { rssMB: Math.round(m.rss / MB), heapUsedMB: Math.round(m.heapUsed / MB), externalMB: Math.round(m.external / MB), arrayBuffersMB: Math.round(m.arrayBuffers / MB) };
+  // Linux splits the resident set into anonymous memory (heap, buffers) and mapped file pages (LMDB's page store).
+  try {
+    const status = readFileSync('/proc/self/status', 'utf8');
+    for (const [field, key] of [['RssAnon', 'rssAnonMB'], ['RssFile', 'rssFileMB']] as const) {
+      const kb = new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1];
+      if (kb !== undefined) figures[key] = Math.round((Number(kb) * 1024) / MB);
+    }
+  } catch {
+    // not Linux: the process-wide figures above are all there is
+  }
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc !== undefined) {
+    gc();
+    const after = process.memoryUsage();
+    figures.liveHeapMB = Math.round(after.heapUsed / MB);
+    figures.liveExternalMB = Math.round(after.external / MB);
+  }
+  return figures;
 }
 
 /** Names of the files `usedBy` selects: this wiki's imagelinks, or another wiki's rows of globalimagelinks. */
@@ -169,24 +220,29 @@ async function usedNames(run: DumpRun, usedBy: NonNullable<Recipe['selection']['
  * listed once, at the greatest depth it is reached with; excluded categories are not entered;
  * depth 0 lists files only. Returns the file page ids found and the tree with depths.
  */
-function walkCategories(recipe: Recipe, links: CategoryLinks, categoryTitles: Map<number, string>): { files: Set<number>; tree: Map<string, number> } {
+function walkCategories(recipe: Recipe, links: CategoryGraph, categoryOfPage: IdIndex): { files: number[]; tree: Map<string, number> } {
   const excluded = new Set(recipe.selection.excludeCategories);
   const { best, queue } = walkRoots(recipe);
-  const files = new Set<number>();
+  const files: number[] = [];
   while (queue.length > 0) {
     const { name, depth } = queue.shift()!;
     if ((best.get(name) ?? -1) > depth) continue; // reached again deeper in the queue
-    const members = links.members.get(name);
-    if (members === undefined) continue;
-    for (const id of members.files) files.add(id);
-    if (depth === 0) continue;
-    for (const id of members.subcats) {
-      const sub = categoryTitles.get(id);
-      if (sub === undefined || excluded.has(sub)) continue;
-      if ((best.get(sub) ?? -1) >= depth - 1) continue; // already listed as deep: a cycle or a diamond
-      best.set(sub, depth - 1);
-      queue.push({ name: sub, depth: depth - 1 });
-    }
+    const c = links.categoryNumber(name);
+    if (c < 0) continue;
+    links.forEachMember(
+      c,
+      (id) => files.push(id),
+      (id) => {
+        if (depth === 0) return;
+        const s = categoryOfPage.get(id);
+        if (s < 0) return;
+        const sub = links.categoryName(s);
+        if (excluded.has(sub)) return;
+        if ((best.get(sub) ?? -1) >= depth - 1) return; // already listed as deep: a cycle or a diamond
+        best.set(sub, depth - 1);
+        queue.push({ name: sub, depth: depth - 1 });
+      },
+    );
   }
   return { files, tree: best };
 }

@@ -52,7 +52,8 @@ export function parseExport(xml: string, options: { titlesOnly?: boolean } = {})
   return { header, pages };
 }
 
-function parsePage(block: string): ExportedPage {
+/** Parses one `<page>…</page>` element as it stands in an export or a dump (no document around it needed). */
+export function parsePage(block: string): ExportedPage {
   const doc = parser.parse(block) as { page?: Record<string, unknown> };
   const page = doc.page ?? {};
   const revisions = (page.revision ?? []) as Array<Record<string, unknown>>;

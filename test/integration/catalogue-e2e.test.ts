@@ -107,6 +107,8 @@ describe('copies counted by the census', () => {
     const file = await json<{ copies: number; networks: string[] }>(`/api/copies/file/${paris.files[0]!.sha1}`);
     expect(file.body.networks).toEqual(['127.0.0.0/24']);
     expect((await json<unknown>('/api/copies/file/nope')).status).toBe(404);
+    // The round's samples are written by the warm-up that follows it, in the background.
+    await catalogue.copies.whenWarm();
     const history = (await json<{ samples: Array<{ min: number }> }>('/api/copies/set/paris/history')).body;
     expect(history.samples.at(-1)?.min).toBe(2);
   });

@@ -171,4 +171,28 @@ describe('last known volume copy counts', () => {
       await own.close();
     }
   });
+
+  it("keeps a census round in the copy history when a publish abandons the round's warm-up", async () => {
+    const census = { results: () => [verdict('127.0.6.1')], countedResults: () => [verdict('127.0.6.1')] };
+    const copies = new CopyIndex(store, census, { now: () => NOW });
+    const round = NOW - 30_000;
+    const ids = [...store.setIds()];
+    expect(ids.length).toBeGreaterThan(1);
+    const sampled = () => ids.filter((id) => store.history.copyHistory(id).some((x) => x.time === round));
+    expect(sampled()).toEqual([]);
+    // census.onRound: invalidate, then the round's warm-up; a publish right after abandons it.
+    copies.invalidate();
+    const abandoned = copies.warm(round);
+    copies.invalidate();
+    void copies.warm();
+    await abandoned;
+    await copies.whenWarm();
+    // Every set has the round's sample, not only those the abandoned warm-up reached.
+    expect(sampled()).toEqual(ids);
+    // Once written, a later warm-up owes the round nothing: no sample at another time.
+    const times = () => ids.flatMap((id) => store.history.copyHistory(id).map((x) => x.time));
+    copies.invalidate();
+    await copies.warm();
+    expect(new Set(times())).toEqual(new Set([round]));
+  });
 });

@@ -131,7 +131,10 @@ export class CopyIndex {
    * arrive the warm-up also rests as long as its slice took. A newer invalidation abandons it.
    */
   warm(roundStartedAt?: number): Promise<void> {
-    const run = this.warmOnce(roundStartedAt);
+    // A round's samples are owed until a warm-up finishes: a publish or an operator change that
+    // abandons the round's warm-up must not lose the round from the copy history.
+    if (roundStartedAt !== undefined) this.roundOwed = roundStartedAt;
+    const run = this.warmOnce(this.roundOwed);
     this.warming = run;
     void run.finally(() => {
       if (this.warming === run) this.warming = null;
@@ -161,8 +164,14 @@ export class CopyIndex {
       if (stats && roundStartedAt !== undefined) await this.store.history.addCopySample(setId, roundStartedAt, stats);
     }
     // One change for the whole warm-up: pages keep what they derived (the last known figures) until it is done.
-    if (generation === this.warmGeneration) this.figureChanges++;
+    if (generation === this.warmGeneration) {
+      this.figureChanges++;
+      if (this.roundOwed === roundStartedAt) this.roundOwed = undefined;
+    }
   }
+
+  /** The start of the census round whose copy-history samples no finished warm-up has written yet. */
+  private roundOwed: number | undefined;
 
   /** Who holds what of one volume (cached until the next invalidation). */
   holders(infoHash: string): VolumeHolders {

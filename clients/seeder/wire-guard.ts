@@ -24,16 +24,11 @@
  */
 import bencode from 'bencode';
 import { SeedbankError } from '../../shared/errors.ts';
+import { CH_COLON, CH_D, CH_E, CH_I, CH_L, CH_MINUS } from '../../shared/torrent/bencode-bytes.ts';
 
 /** Deeper nesting is not a real message; the limit also bounds the validator's stack. */
 const MAX_NESTING = 64;
 const GUARD = Symbol.for('seedbank.bencodeGuard');
-const CH_I = 0x69;
-const CH_L = 0x6c;
-const CH_D = 0x64;
-const CH_E = 0x65;
-const CH_COLON = 0x3a;
-const CH_MINUS = 0x2d;
 const CH_PLUS = 0x2b;
 const CH_DOT = 0x2e;
 const CH_0 = 0x30;

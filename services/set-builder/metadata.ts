@@ -10,8 +10,8 @@ import type { ListedFile } from './listing/listed-file.ts';
 import type { PageStore } from './listing/page-store.ts';
 
 const gzipAsync = promisify(gzip);
-/** Piece length of the small metadata torrent (manifest, signature, pages). */
-const METADATA_PIECE_LENGTH_BYTES = 256 * 1024;
+/** Piece length of the metadata torrent (manifest, signature, pages; a split version's parts too). */
+export const METADATA_PIECE_LENGTH_BYTES = 256 * 1024;
 /** Strongest gzip: pages.xml.gz is written once per version and downloaded many times. */
 const GZIP_LEVEL = 9;
 

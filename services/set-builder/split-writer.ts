@@ -26,9 +26,8 @@ import {
 } from '../../shared/formats/split-manifest.ts';
 import type { SetKey } from '../../shared/signing.ts';
 import { hashPieces } from '../../shared/torrent/index.ts';
+import { METADATA_PIECE_LENGTH_BYTES } from './metadata.ts';
 
-/** Piece length of the metadata torrent (manifest, signature, lists, pages). */
-export const METADATA_PIECE_LENGTH_BYTES = 256 * 1024;
 /** Strongest gzip: a pages archive is written once per version and downloaded many times. */
 const GZIP_LEVEL = 9;
 

@@ -8,6 +8,7 @@
  * from outside.
  */
 import { SeedbankError } from '../errors.ts';
+import { CH_COLON, CH_D, CH_E, CH_I, CH_L, CH_MINUS } from './bencode-bytes.ts';
 
 /** One volume's files in torrent order, as the copy figures need them. */
 export interface VolumeLayout {
@@ -20,12 +21,6 @@ export interface VolumeLayout {
   lengths: Float64Array;
 }
 
-const CH_I = 0x69;
-const CH_L = 0x6c;
-const CH_D = 0x64;
-const CH_E = 0x65;
-const CH_COLON = 0x3a;
-const CH_MINUS = 0x2d;
 
 function broken(message: string, at: number): SeedbankError {
   return new SeedbankError('TORRENT_INVALID', `stored volume torrent is unreadable at byte ${at}: ${message}`, {

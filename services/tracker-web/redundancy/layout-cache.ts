@@ -6,7 +6,7 @@
  * takes its offset from the per-file index. Layouts are read with the light reader
  * (shared/torrent/volume-layout.ts): the store's torrents were fully checked when published.
  */
-import { readVolumeLayout } from '../../../shared/torrent/volume-layout.ts';
+import { readVolumeLayout, type VolumeLayout } from '../../../shared/torrent/volume-layout.ts';
 import type { CatalogueStore } from '../store/catalogue-store.ts';
 
 /** Default bound on the layouts kept in memory. */
@@ -15,16 +15,8 @@ export const DEFAULT_LAYOUT_CACHE_BYTES = 64 * 2 ** 20; // 64 MiB
 const BYTES_PER_FILE = 16 + 64;
 const BYTES_PER_LAYOUT = 200;
 
-/** One volume's files in torrent order. */
-export interface CompactLayout {
-  infoHash: string;
-  pieceLength: number;
-  totalBytes: number;
-  pieces: number;
-  paths: string[];
-  offsets: Float64Array;
-  lengths: Float64Array;
-}
+/** One volume's files in torrent order, with its info hash. */
+export type CompactLayout = VolumeLayout & { infoHash: string };
 
 /** Layouts by info hash, most recently used last, within a byte bound. */
 export class LayoutCache {

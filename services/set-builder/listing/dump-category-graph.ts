@@ -42,6 +42,9 @@ export class CategoryGraph {
   /** Sorted category lists already made, by their category numbers. */
   private readonly combinations = new Map<string, readonly string[]>();
 
+  /** Rows of categorylinks kept (links from file and category pages). */
+  readonly linkCount: number;
+
   constructor(
     /** Category names (underscores), by number. */
     readonly names: ByteStrings,
@@ -49,6 +52,7 @@ export class CategoryGraph {
     readonly schema: 'cl_to' | 'cl_target_id',
     links: { from: Int32Array; cat: Int32Array; kind: Uint8Array },
   ) {
+    this.linkCount = links.from.length;
     const byCat = groupBy(links.cat, names.size);
     this.memberStart = byCat.start;
     this.memberIds = new Int32Array(byCat.order.length);

@@ -60,7 +60,7 @@ export async function listSelectionFromDumps(
 
   const titles = await timed('page', (t) => t.files.size + t.categories.size, () => readPageTable(run.files.page!));
   // Category names share the page table's numbers, so a subcategory's page id leads to its members.
-  const links = await timed('categorylinks', (l) => l.names.size, () => readCategoryGraph(run.files.categorylinks!, run.files.linktarget, titles.categories));
+  const links = await timed('categorylinks', (l) => l.linkCount, () => readCategoryGraph(run.files.categorylinks!, run.files.linktarget, titles.categories));
 
   // Which file pages are candidates, before the filters every listing applies.
   let candidates: Uint8Array | null = null; // by file row; null: every file page (shard and region scans)

@@ -157,8 +157,10 @@ export async function startTransmission(configDir: string): Promise<Transmission
     },
     async verify(id, timeoutMs) {
       await rpc('torrent-verify', { ids: [id] });
-      // Queued, then checking, then back to seeding (or stopped/downloading when data is missing).
-      await waitFor(id, 'the recheck to start', (t) => t.status === STATUS.checkWait || t.status === STATUS.check || t.percentDone < 1, timeoutMs);
+      // Transmission queues the check inside the RPC call (its event thread runs the verify at
+      // once), so every later torrent-get sees it queued, running or done. A small torrent's
+      // check can come and go between two polls on a busy machine: waiting to see it start was
+      // a race. Queued, then checking, then back to seeding (or stopped when data is missing).
       return waitFor(id, 'the recheck to end', (t) => t.status !== STATUS.checkWait && t.status !== STATUS.check, timeoutMs);
     },
     async close() {

@@ -2,7 +2,6 @@
 // claims already make up its copy target (seeders downloading it, not yet audited) is ranked
 // after a volume nobody holds, so a list capped at 1,000 entries stays actionable.
 import { createHash } from 'node:crypto';
-import http from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +13,7 @@ import { announceFrom } from '../helpers/announce.ts';
 import { putHandVersion } from '../helpers/hand-version.ts';
 import { newOperatorKey } from '../helpers/operator-keys.ts';
 import { makeVolumeFixture, type VolumeFixture } from '../helpers/volume-fixture.ts';
+import { postReportFrom } from '../helpers/seeder-report.ts';
 
 const PIECE_LENGTH = 32 * 1024;
 const TARGET = 3;
@@ -26,19 +26,6 @@ let work: string;
 let catalogue: CatalogueServer;
 let small: VolumeFixture;
 let large: VolumeFixture;
-
-function postReportFrom(localAddress: string, body: unknown): Promise<number> {
-  const data = Buffer.from(JSON.stringify(body));
-  return new Promise((resolve, reject) => {
-    const req = http.request(`${catalogue.url}/api/seeders/report`, { method: 'POST', localAddress, timeout: 20_000, headers: { 'content-type': 'application/json', 'content-length': data.length } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('timeout', () => req.destroy(new Error(`report from ${localAddress} got no answer in 20 s`)));
-    req.on('error', reject);
-    req.end(data);
-  });
-}
 
 async function needs(): Promise<string[]> {
   const res = await fetch(`${catalogue.url}/api/needs`, { signal: AbortSignal.timeout(20_000) });
@@ -75,7 +62,7 @@ describe('the needs list with live claims', () => {
     await announceFrom(catalogue.url, CLAIMING_HOST, s, CLOSED_PORT);
     for (let i = 0; i < TARGET; i++) {
       const report = { quotaBytes: 1e9, usedBytes: 0, volumes: [s], version: '0.1.0', pollIntervalMs: 60_000 };
-      expect(await postReportFrom(CLAIMING_HOST, signSeederReport(newOperatorKey(), report))).toBe(200);
+      expect(await postReportFrom(catalogue.url, CLAIMING_HOST, signSeederReport(newOperatorKey(), report))).toBe(200);
       // Below the target the claimed volume keeps its place.
       if (i < TARGET - 1) expect(await needs()).toEqual([s, l]);
     }

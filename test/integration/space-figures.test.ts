@@ -4,7 +4,6 @@
 // seeder's quota drops out), and the pages, the JSON and /metrics agree on seeders (distinct
 // hosts) and copies (audited).
 import { createHash } from 'node:crypto';
-import http from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,6 +18,7 @@ import { newOperatorKey } from '../helpers/operator-keys.ts';
 import { startSeeder, type Seeder } from '../helpers/peers/webtorrent-seeder.ts';
 import { waitFor } from '../helpers/run-cli.ts';
 import { makeVolumeFixture, type VolumeFixture } from '../helpers/volume-fixture.ts';
+import { postReportFrom } from '../helpers/seeder-report.ts';
 
 const PIECE_LENGTH = 32 * 1024;
 const FILES = [
@@ -47,19 +47,6 @@ let fixture: VolumeFixture;
 let catalogue: CatalogueServer;
 const seeders: Seeder[] = [];
 let sha1s: string[];
-
-function postReportFrom(localAddress: string, body: unknown): Promise<number> {
-  const data = Buffer.from(JSON.stringify(body));
-  return new Promise((resolve, reject) => {
-    const req = http.request(`${catalogue.url}/api/seeders/report`, { method: 'POST', localAddress, timeout: 20_000, headers: { 'content-type': 'application/json', 'content-length': data.length } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('timeout', () => req.destroy(new Error(`report from ${localAddress} got no answer in 20 s`)));
-    req.on('error', reject);
-    req.end(data);
-  });
-}
 
 async function json<T>(urlPath: string): Promise<T> {
   const res = await fetch(`${catalogue.url}${urlPath}`, { signal: AbortSignal.timeout(20_000) });
@@ -95,7 +82,7 @@ beforeAll(async () => {
 
   // The seeder that stops: it announced, reported its quota, then announced `stopped`.
   await announceFrom(catalogue.url, STOPPED_HOST, ih, CLOSED_PORT);
-  expect(await postReportFrom(STOPPED_HOST, signSeederReport(newOperatorKey(), report({ quotaBytes: STOPPED_QUOTA, pollIntervalMs: SHORT_POLL_MS })))).toBe(200);
+  expect(await postReportFrom(catalogue.url, STOPPED_HOST, signSeederReport(newOperatorKey(), report({ quotaBytes: STOPPED_QUOTA, pollIntervalMs: SHORT_POLL_MS })))).toBe(200);
   // While it runs, its quota counts (its report is seconds old).
   expect((await json<NeedsBody>('/api/needs')).totals).toMatchObject({ offeredBytes: STOPPED_QUOTA, seeders: 1 });
   await announceFrom(catalogue.url, STOPPED_HOST, ih, CLOSED_PORT, 'stopped');
@@ -103,7 +90,7 @@ beforeAll(async () => {
   await catalogue.census.runOnce();
   await catalogue.copies.whenWarm();
   await announceFrom(catalogue.url, UNAUDITED_HOST, ih, CLOSED_PORT);
-  expect(await postReportFrom(SEEDER_HOST, signSeederReport(newOperatorKey(), report({ quotaBytes: LIVE_QUOTA, usedBytes: SIZE, pollIntervalMs: 60_000 })))).toBe(200);
+  expect(await postReportFrom(catalogue.url, SEEDER_HOST, signSeederReport(newOperatorKey(), report({ quotaBytes: LIVE_QUOTA, usedBytes: SIZE, pollIntervalMs: 60_000 })))).toBe(200);
 }, 180_000);
 
 afterAll(async () => {

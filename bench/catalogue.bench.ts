@@ -28,6 +28,7 @@ import { killAll, stopGroup } from './catalogue/processes.ts';
 import { PAGE_FUNCTIONS, profiled } from './catalogue/profile-section.ts';
 import { loadRuns, printComparison, printRun, quantiles, saveRun, type RunRecord } from './catalogue/report.ts';
 import { ceilingChild, serveChild, startServer, type ProcessStats } from './catalogue/serve-child.ts';
+import { SectionSampler } from './catalogue/mapped-pages.ts';
 import { prng, setIdentity } from './catalogue/synthetic.ts';
 import { measureTracker, printTracker, TARGET_RATIO } from './catalogue/tracker-section.ts';
 
@@ -72,6 +73,9 @@ async function runOnce(data: Awaited<ReturnType<typeof ensureData>>, store: RunR
   const tServer = performance.now();
   const server = await startServer(entry, ['--serve', dataDir, '--index', indexFile]);
   const url = server.ready.url;
+  // Which section maps how much of the store (mapped-pages.ts): read from the child's /proc/<pid>/smaps.
+  const maps = new SectionSampler(server.child.pid!);
+  await maps.mark('first home page');
   const first = await get(`${url}/`);
   log(`  catalogue up at ${url} in ${fmtS(performance.now() - tServer)} (${server.ready.observations} census observations written first; startCatalogueServer ${fmtS(server.ready.startMs)}; first home page ${first.ms.toFixed(0)} ms)`);
   const timings: Record<string, Timing> = {};
@@ -97,22 +101,33 @@ async function runOnce(data: Awaited<ReturnType<typeof ensureData>>, store: RunR
     const categories = shuffle(index.sets.map((_, i) => i)).slice(0, CATEGORY_REQUESTS).map((i) => setIdentity(i).topic.category(setIdentity(i).place));
 
     if (!args['no-pages']) {
+      await maps.mark('copy lookups while the warm-up runs');
       for (const sha1 of warm) await get(lookupUrl(sha1));
       timings.lookupCold = await timeRequests('copy lookup right after start (copy figures warming in the background)', '/api/view/files?q=<sha1>', lookups.map(lookupUrl), okJson(true));
+      await maps.mark('rest of the copy-figure warm-up');
       const warmed = await server.request({ kind: 'warmed' });
       if (warmed?.kind === 'warmed') {
         warmedAfterMs = warmed.sinceStartMs;
         log(`  copy-figure warm-up finished ${(warmed.sinceStartMs / 1000).toFixed(1)} s after start`);
       }
+      await maps.mark('copy lookups after the warm-up');
       timings.lookupWarm = await timeRequests('copy lookup, after the warm-up', '/api/view/files?q=<sha1>', shuffle(lookups).map(lookupUrl), okJson(true));
+      await maps.mark('location lookups');
       timings.locations = await timeRequests('location lookup (no copies)', '/api/files?sha1=', shuffle(lookups).map((s) => `${url}/api/files?sha1=${s}`), okJson(false));
+      await maps.mark('set pages');
       timings.setPage = await timeRequests('set page (first view of each set)', '/sets/:id', setSample.map((id) => `${url}/sets/${id}`), okHtml);
       timings.homeFirst = { label: 'home first', how: '/', planned: 1, samples: [first.ms], errors: okHtml(first.status, first.body) ? ['bad first page'] : [], bytes: first.body.length, cutShort: false };
+      await maps.mark('home pages');
       timings.home = await timeRequests('home page', '/', Array.from({ length: n('home') }, () => `${url}/`), okHtml, HOME_BUDGET_MS);
+      await maps.mark('category copy figures');
       timings.category = await timeRequests('category copy figures', '/api/copies/category/:name', categories.map((c) => `${url}/api/copies/category/${encodeURIComponent(c)}`), (s, b) => (s === 200 ? null : `HTTP ${s}: ${b.toString('utf8', 0, 200)}`));
+      await maps.mark('/metrics');
       timings.metrics = await timeRequests('Prometheus scrape', '/metrics', Array.from({ length: 5 }, () => `${url}/metrics`), okMetrics);
+      await maps.mark('census round end: /metrics, figures recomputed');
       await server.request({ kind: 'invalidate' });
       timings.metricsCold = await timeRequests('Prometheus scrape right after a census round (figures recomputing in the background)', '/metrics', [`${url}/metrics`], okMetrics);
+      await server.request({ kind: 'warmed' });
+      await maps.mark(null);
       if (args.profile) {
         const more = shuffle(allSha1s).slice(0, 300);
         await profiled(server, url, 'copy lookups', PAGE_FUNCTIONS, async () => {
@@ -139,6 +154,7 @@ async function runOnce(data: Awaited<ReturnType<typeof ensureData>>, store: RunR
     }
     const st = await server.request({ kind: 'stats' });
     if (st?.kind === 'stats') memory = st;
+    maps.print();
   } finally {
     await server.request({ kind: 'close' });
     await stopGroup(server.child, 10_000);
@@ -157,6 +173,7 @@ async function runOnce(data: Awaited<ReturnType<typeof ensureData>>, store: RunR
     warmedAfterMs,
     timings: q,
     memory,
+    mapped: maps.sections,
   };
 }
 

@@ -7,6 +7,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fmtMs, log, quantile, type Timing } from './http-timing.ts';
+import type { SectionMaps } from './mapped-pages.ts';
 import type { ProcessStats } from './serve-child.ts';
 
 /** Where run records go. */
@@ -37,6 +38,8 @@ export interface RunRecord {
   warmedAfterMs: number | null;
   timings: Record<string, Quantiles>;
   memory: ProcessStats | null;
+  /** The store's resident pages (and anonymous memory) at each section's start and end (mapped-pages.ts). */
+  mapped?: SectionMaps[];
 }
 
 /** p50/p99/max of a timing section. */

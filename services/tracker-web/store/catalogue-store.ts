@@ -7,7 +7,7 @@
 import type { Manifest, ManifestFile } from '../../../shared/formats/manifest.ts';
 import type { VersionManifest } from '../../../shared/formats/version-manifest.ts';
 import { TitleIndex, type RebuildOptions, type TitleSearchOptions, type TitleSearchPage } from '../search/title-index.ts';
-import { openCatalogueTables, prefixRange, tableBytes, type CatalogueTables } from './open-lmdb.ts';
+import { isEmptyTable, openCatalogueTables, prefixRange, tableBytes, type CatalogueTables } from './open-lmdb.ts';
 import { SetFileIndex } from './set-files.ts';
 import { TitleIds } from './title-ids.ts';
 import { FileLookup } from './file-lookup.ts';
@@ -84,7 +84,7 @@ export class CatalogueStore {
     });
     this.wordIndex = new TitleIndex(tables.env, tables.titleWords, this.titleIds);
     // A new catalogue has nothing to index; an older one is indexed by rebuildTitleIndex.
-    if (this.t.fileIndex.getKeysCount({ limit: 1 }) === 0) this.wordIndex.markEmptyComplete();
+    if (isEmptyTable(this.t.fileIndex)) this.wordIndex.markEmptyComplete();
   }
 
   /**

@@ -12,7 +12,7 @@
 import { declaredFormat, parseManifest, type ManifestFile } from '../../../shared/formats/manifest.ts';
 import { parseSplitManifest, SPLIT_MANIFEST_FORMAT } from '../../../shared/formats/split-manifest.ts';
 import { SeedbankError } from '../../../shared/errors.ts';
-import { prefixRange, type CatalogueTables } from './open-lmdb.ts';
+import { isEmptyTable, prefixRange, type CatalogueTables } from './open-lmdb.ts';
 import { SetFileIndex, type PublishedFile } from './set-files.ts';
 import { TitleIds } from './title-ids.ts';
 import { indexVersionFiles } from './version-index.ts';
@@ -29,7 +29,7 @@ export function ensureStoreFormat(t: CatalogueTables, parts: VersionParts): void
   if (format !== undefined && format > STORE_FORMAT) {
     throw new SeedbankError('STORE_FORMAT_NEWER', `this catalogue store is in format ${format}; this Seedbank reads formats up to ${STORE_FORMAT}`, { context: { format, supported: STORE_FORMAT } });
   }
-  const hasData = t.versions.getKeysCount({ limit: 1 }) > 0 || t.legacyFilesBySha1.getKeysCount({ limit: 1 }) > 0;
+  const hasData = !isEmptyTable(t.versions) || !isEmptyTable(t.legacyFilesBySha1);
   if (hasData) {
     try {
       if (format === undefined) migrateFromFormat1(t, parts);

@@ -9,6 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Database } from 'lmdb';
+import { isEmptyTable } from './open-lmdb.ts';
 
 const FILE_NAMESPACE = 'File:';
 /** Marks a stored title that had no "File:" namespace (0x01 never appears in a title). */
@@ -98,7 +99,7 @@ export class TitleIds {
 
   /** Sends new titles' keys to `keys` (a bulk load, which writes them in key order when it ends) until called with null. */
   deferKeys(keys: DeferredTitleKeys | null): void {
-    if (keys !== this.deferred) this.onlyDeferred = keys !== null && this.ids.getKeysCount({ limit: 1 }) === 0;
+    if (keys !== this.deferred) this.onlyDeferred = keys !== null && isEmptyTable(this.ids);
     this.deferred = keys;
   }
 

@@ -148,7 +148,7 @@ export async function writeObservations(dataDir: string, index: BenchIndex): Pro
           have++;
         }
         const auditedAt = now - Math.floor(r() * AUDIT_AGE_MS);
-        writes.push(store.putObservation(ih, host, 51413, { lastSeen: auditedAt, complete: have === pieces, havePieces: have, auditedAt, auditOk: r() >= FAILED_AUDIT_SHARE, bitfield }));
+        writes.push(store.observations.put(ih, host, 51413, { lastSeen: auditedAt, complete: have === pieces, havePieces: have, auditedAt, auditOk: r() >= FAILED_AUDIT_SHARE, bitfield }));
         count++;
       }
     }

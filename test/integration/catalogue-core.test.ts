@@ -166,10 +166,10 @@ describe('publishing', () => {
       expect(store.isTracked(store.getVersion('paris', 2)!.metadataInfoHash)).toBe(true);
       // The census's table: one observation per (torrent, host, port), latest wins.
       const seen = { lastSeen: 1, complete: true, havePieces: vol.pieces, auditedAt: 2, auditOk: true, bitfield: new Uint8Array([0xff]) };
-      await store.putObservation(vol.infoHash, '127.0.0.9', 6881, { ...seen, auditOk: false, reason: 'piece 0 did not match' });
-      await store.putObservation(vol.infoHash, '127.0.0.9', 6881, seen);
-      expect(store.observationsFor(vol.infoHash)).toEqual([{ infoHash: vol.infoHash, host: '127.0.0.9', port: 6881, ...seen, bitfield: expect.any(Uint8Array) }]);
-      await store.removeObservation(vol.infoHash, '127.0.0.9', 6881);
+      await store.observations.put(vol.infoHash, '127.0.0.9', 6881, { ...seen, auditOk: false, reason: 'piece 0 did not match' });
+      await store.observations.put(vol.infoHash, '127.0.0.9', 6881, seen);
+      expect(store.observations.of(vol.infoHash)).toEqual([{ infoHash: vol.infoHash, host: '127.0.0.9', port: 6881, ...seen, bitfield: expect.any(Uint8Array) }]);
+      await store.observations.remove(vol.infoHash, '127.0.0.9', 6881);
     } finally {
       await store.close();
     }

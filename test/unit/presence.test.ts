@@ -31,8 +31,8 @@ beforeAll(async () => {
   await putHandVersion(store, { setId: 'presence', keysDir: path.join(work, 'keys'), torrent: fixture.torrent, parsed: fixture.parsed, sha1s: ['0'.repeat(40)] });
   const audited = { complete: true, havePieces: 4, auditOk: true, bitfield: Uint8Array.from([0xf0]) };
   // Both audited 2 h ago (inside the 6 h copy window); .1 was last reached then, .2 ten minutes ago.
-  await store.putObservation(fixture.parsed.infoHash, '127.0.3.1', 6881, { ...audited, lastSeen: NOW - 120 * MINUTE, auditedAt: NOW - 120 * MINUTE });
-  await store.putObservation(fixture.parsed.infoHash, '127.0.3.2', 6881, { ...audited, lastSeen: NOW - 10 * MINUTE, auditedAt: NOW - 120 * MINUTE });
+  await store.observations.put(fixture.parsed.infoHash, '127.0.3.1', 6881, { ...audited, lastSeen: NOW - 120 * MINUTE, auditedAt: NOW - 120 * MINUTE });
+  await store.observations.put(fixture.parsed.infoHash, '127.0.3.2', 6881, { ...audited, lastSeen: NOW - 10 * MINUTE, auditedAt: NOW - 120 * MINUTE });
 });
 
 afterAll(async () => {

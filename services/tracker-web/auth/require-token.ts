@@ -17,7 +17,7 @@ export function requireToken(store: CatalogueStore, scope: TokenScope = 'publish
       });
     }
     const m = BEARER.exec(header);
-    const record = m ? store.tokenByHash(hashToken(m[1]!)) : undefined;
+    const record = m ? store.tokens.byHash(hashToken(m[1]!)) : undefined;
     if (!record) {
       throw new SeedbankError('TOKEN_INVALID', 'the publishing token is not valid for this catalogue', {
         hint: 'check --token / SEEDBANK_TOKEN, or ask the catalogue operator for a new token',

@@ -22,7 +22,7 @@ export type TokenScope = (typeof TOKEN_SCOPES)[number];
 /** Makes a new token, stores its hash with a label and scope, and returns the token (shown once, never stored). */
 export async function createToken(store: CatalogueStore, label: string, now = Date.now(), scope: TokenScope = 'publish'): Promise<string> {
   const token = `${TOKEN_PREFIX}${randomBytes(TOKEN_RANDOM_BYTES).toString('base64url')}`;
-  await store.addToken(hashToken(token), { label, createdAt: now, scope });
+  await store.tokens.add(hashToken(token), { label, createdAt: now, scope });
   return token;
 }
 

@@ -293,8 +293,8 @@ export class CensusRunner {
     // a client's choker that did not come round) leaves the last verdict to age out.
     if (keepsVerdict(previous, r)) return;
     perVolume.set(`${r.host}:${r.port}`, r);
-    void this.o.store
-      .putObservation(r.infoHash, r.host, r.port, {
+    void this.o.store.observations
+      .put(r.infoHash, r.host, r.port, {
         lastSeen: r.reachable ? r.at : (previous?.at ?? 0),
         complete: r.complete,
         havePieces: r.havePieces,
@@ -354,7 +354,7 @@ export class CensusRunner {
   private restore(): void {
     for (const set of this.o.store.listSets()) {
       for (const ih of set.latest?.volumes ?? []) {
-        for (const ob of this.o.store.observationsFor(ih)) {
+        for (const ob of this.o.store.observations.of(ih)) {
           if (ob.lastSeen > 0) this.noteReached(ob.host, ob.lastSeen);
           if (ob.auditedAt === null) continue;
           let perVolume = this.latest.get(ih);

@@ -15,20 +15,18 @@ import { RecordCache } from './record-cache.ts';
 import { ensureStoreFormat } from './store-format.ts';
 import { versionPageFacts, type VersionPageFacts } from './version-page.ts';
 import { StoreHistory } from './history.ts';
+import { StoreObservations, StoreTokens } from './access-records.ts';
 import { VersionParts } from './version-parts.ts';
 import { VersionManifests } from './version-manifests.ts';
 import type { BulkIndex } from './bulk-index.ts';
 import type { NewSplitVersion, NewVersion } from './new-version.ts';
-import { rotateKey, SETS_GENERATION_KEY, writeVersionSync } from './write-version.ts';
+import { rotateKey, writeVersionSync } from './write-version.ts';
 import type {
   IndexedFile,
   PersistedSetFigures,
   MetadataFileName,
-  Observation,
-  PeerObservation,
   SetRecord,
   SetSummary,
-  TokenRecord,
   VersionRecord,
   VolumeRecord,
 } from './records.ts';
@@ -53,6 +51,10 @@ export class CatalogueStore {
   readonly setFiles: SetFileIndex;
   /** Copy, swarm and set-seeder samples over time (history.ts). */
   readonly history: StoreHistory;
+  /** Publishing and census tokens (access-records.ts). */
+  readonly tokens: StoreTokens;
+  /** The census's last observation of each (torrent, peer) (access-records.ts). */
+  readonly observations: StoreObservations;
   /** Decoded set and volume records of the current sets generation (record-cache.ts). */
   private readonly records: RecordCache;
   /** "setId\0version" → the version's number: set file reads need it, and decoding the whole version record for it cost more than the read. */
@@ -67,6 +69,8 @@ export class CatalogueStore {
     this.t = tables;
     this.parts = parts;
     this.history = new StoreHistory(tables);
+    this.tokens = new StoreTokens(tables);
+    this.observations = new StoreObservations(tables);
     this.lookup = new FileLookup(tables);
     this.records = new RecordCache(tables);
     this.manifests = new VersionManifests({
@@ -118,21 +122,13 @@ export class CatalogueStore {
 
   /** Every set, sorted by id, each with its latest version's summary. */
   listSets(): SetSummary[] {
-    // Pages and /metrics list every set per request: the list is kept until a publish or a key
-    // rotation (from any process) bumps the sets generation, so a request costs one read.
-    const generation = this.t.storeInfo.get(SETS_GENERATION_KEY) ?? 0;
-    if (this.setList?.generation !== generation) {
-      const rows = [...this.t.sets.getRange()].map(({ value }) => ({ ...value, latest: this.getVersion(value.id, value.latestVersion) ?? null }));
-      this.setList = { generation, rows };
-    }
-    return [...this.setList.rows];
+    // Kept until a publish or a key rotation (from any process) bumps the sets generation: a request costs one read.
+    return [...this.records.list(() => [...this.t.sets.getRange()].map(({ value }) => ({ ...value, latest: this.getVersion(value.id, value.latestVersion) ?? null })))];
   }
-
-  private setList: { generation: number; rows: SetSummary[] } | null = null;
 
   /** A number that changes whenever the set list does (a publish, a key rotation, from any process): pages key what they derive from the sets on it. */
   setsGeneration(): number {
-    return this.t.storeInfo.get(SETS_GENERATION_KEY) ?? 0;
+    return this.records.current();
   }
 
   /** Every set's id, sorted, without reading the sets (cheap for background walks over a large catalogue). */
@@ -396,44 +392,5 @@ export class CatalogueStore {
    */
   async rotateKey(setId: string, newPublicKey: string, now = Date.now()): Promise<string> {
     return rotateKey(this.t, setId, newPublicKey, now);
-  }
-
-  // ---- tokens ----------------------------------------------------------------------------------
-
-  /** Stores a token's SHA-256 (hex) with its label. */
-  async addToken(tokenSha256: string, record: TokenRecord): Promise<void> {
-    await this.t.tokens.put(tokenSha256, record);
-  }
-
-  /** The token record for a token's SHA-256, if it is valid. */
-  tokenByHash(tokenSha256: string): TokenRecord | undefined {
-    return this.t.tokens.get(tokenSha256);
-  }
-
-  /** Every token (by hash) with its label. */
-  listTokens(): Array<TokenRecord & { sha256: string }> {
-    return [...this.t.tokens.getRange()].map(({ key, value }) => ({ sha256: key, ...value }));
-  }
-
-  /** Revokes a token; true when it existed. */
-  async removeToken(tokenSha256: string): Promise<boolean> {
-    return this.t.tokens.remove(tokenSha256);
-  }
-
-  // ---- census observations ---------------------------------------------------------------------
-
-  /** Records what the census saw of one peer for one torrent (replacing the previous observation). */
-  async putObservation(infoHash: string, host: string, port: number, observation: Observation): Promise<void> {
-    await this.t.observations.put([infoHash, host, port], observation);
-  }
-
-  /** Every peer observation of one torrent. */
-  observationsFor(infoHash: string): PeerObservation[] {
-    return [...this.t.observations.getRange(prefixRange([infoHash]))].map(({ key: [ih, host, port], value }) => ({ infoHash: ih, host, port, ...value }));
-  }
-
-  /** Forgets one peer's observation of one torrent. */
-  async removeObservation(infoHash: string, host: string, port: number): Promise<boolean> {
-    return this.t.observations.remove([infoHash, host, port]);
   }
 }

@@ -89,7 +89,13 @@ export function openCatalogueTables(dataDir: string): CatalogueTables {
   // No read-ahead: reads are B-tree page hops all over a file many times the size of a page, and
   // read-ahead filled the map (and RSS) with neighbouring pages no request asked for.
   // (lmdb-js reads `noReadAhead`, MDB_NORDAHEAD, but its types do not list it.)
-  const env = open({ path: dir, maxDbs: MAX_TABLES, noSubdir: false, ...({ noReadAhead: true } as object) });
+  // Chunked maps (MDB_REMAP_CHUNKS): LMDB maps the file 64 KiB at a time (a large value's pages
+  // together) and unmaps unused chunks once about 8,000–16,000 are mapped, so the pages a
+  // long-running catalogue has read (every volume torrent over a few census rounds, the per-file
+  // index under lookups) stop counting in its RSS: reading every key of a 1.3 GB store peaked at
+  // 1.0 GiB mapped and fell back to 0.25 GiB, against 1.24 GiB kept with one whole-file map; the
+  // same CPU. A chunk per large value (a 0.5 MB manifest) is not bounded in bytes, only in count.
+  const env = open({ path: dir, maxDbs: MAX_TABLES, noSubdir: false, remapChunks: true, ...({ noReadAhead: true } as object) });
   return {
     env,
     sets: env.openDB({ name: 'sets' }),

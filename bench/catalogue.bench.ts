@@ -14,7 +14,8 @@
  *
  * Modules: bench/catalogue/build-store.ts (synthetic store, bulk-loaded per-file index, census
  * observations), serve-child.ts (the catalogue process), http-timing.ts, tracker-section.ts,
- * profile-section.ts, report.ts. The store is cached under os.tmpdir(); --fresh rebuilds it.
+ * profile-section.ts, report.ts, mapped-pages.ts (the store's pages each section maps). The store is
+ * cached under os.tmpdir(); --fresh rebuilds it.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';

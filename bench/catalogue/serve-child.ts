@@ -26,7 +26,7 @@ export interface ServerReady {
 }
 
 /** Messages to the child. */
-export type ParentMessage = { kind: 'profile-start' } | { kind: 'profile-stop'; file: string } | { kind: 'invalidate' } | { kind: 'warmed' } | { kind: 'stats' } | { kind: 'close' };
+export type ParentMessage = { kind: 'profile-start' } | { kind: 'profile-stop'; file: string } | { kind: 'invalidate' } | { kind: 'warmed' } | { kind: 'warming' } | { kind: 'stats' } | { kind: 'close' };
 
 /** The child's memory and CPU. */
 export interface ProcessStats {
@@ -50,6 +50,7 @@ export type ChildMessage =
   | { kind: 'profiled'; file: string }
   | { kind: 'invalidated' }
   | { kind: 'warmed'; sinceStartMs: number }
+  | { kind: 'warming'; running: boolean }
   | ({ kind: 'stats' } & ProcessStats)
   | { kind: 'error'; message: string };
 
@@ -88,6 +89,8 @@ export async function serveChild(dataDir: string, indexFile: string): Promise<vo
         } else if (m.kind === 'warmed') {
           await server.copies.whenWarm();
           send({ kind: 'warmed', sinceStartMs: performance.now() - t0 });
+        } else if (m.kind === 'warming') {
+          send({ kind: 'warming', running: server.copies.warmingNow });
         } else if (m.kind === 'stats') {
           // heapUsed counts garbage not yet collected; the live heap after a full GC is what grows or not.
           const before = process.memoryUsage();

@@ -125,7 +125,9 @@ async function whileWarming(server: Server, label: string, urls: string[]): Prom
   }
   const note = ` in ${fmtMs(performance.now() - t0)} ms${running ? ' (the warm-up was still running when the URLs ran out)' : ''}`;
   report(label, wall, await cpuSince(server), TARGET_MS.lookup, loadBefore, problems, note);
-  await server.request({ kind: 'warmed' });
+  const warmed = await server.request({ kind: 'warmed' });
+  const s = warmed?.kind === 'warmed' ? warmed.slices : undefined;
+  if (s) log(`    the warm-up held the event loop in ${s.count} slices: CPU p50 ${fmtMs(s.cpu.p50)} p99 ${fmtMs(s.cpu.p99)} max ${fmtMs(s.cpu.max)} ms, wall p50 ${fmtMs(s.wall.p50)} p99 ${fmtMs(s.wall.p99)} max ${fmtMs(s.wall.max)} ms (what a lookup arriving meanwhile waits for, at most)`);
 }
 
 /**

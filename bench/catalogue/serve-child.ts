@@ -44,12 +44,19 @@ export interface ProcessStats {
   cpuSeconds: number;
 }
 
+/** How long the latest warm-up's slices held the event loop, milliseconds (wall and CPU). */
+export interface WarmSlices {
+  count: number;
+  wall: { p50: number; p99: number; max: number };
+  cpu: { p50: number; p99: number; max: number };
+}
+
 /** Messages from the child. */
 export type ChildMessage =
   | ({ kind: 'ready' } & ServerReady)
   | { kind: 'profiled'; file: string }
   | { kind: 'invalidated' }
-  | { kind: 'warmed'; sinceStartMs: number }
+  | { kind: 'warmed'; sinceStartMs: number; slices?: WarmSlices }
   | { kind: 'warming'; running: boolean }
   | ({ kind: 'stats' } & ProcessStats)
   | { kind: 'error'; message: string };
@@ -88,7 +95,10 @@ export async function serveChild(dataDir: string, indexFile: string): Promise<vo
           send({ kind: 'invalidated' });
         } else if (m.kind === 'warmed') {
           await server.copies.whenWarm();
-          send({ kind: 'warmed', sinceStartMs: performance.now() - t0 });
+          const w = server.copies.warmSlices;
+          const ms = (h: { percentile(p: number): number; max: number }) => ({ p50: h.percentile(50) / 1000, p99: h.percentile(99) / 1000, max: h.max / 1000 });
+          const slices = w && w.count > 0 ? { count: w.count, wall: ms(w.wallUs), cpu: ms(w.cpuUs) } : undefined;
+          send({ kind: 'warmed', sinceStartMs: performance.now() - t0, slices });
         } else if (m.kind === 'warming') {
           send({ kind: 'warming', running: server.copies.warmingNow });
         } else if (m.kind === 'stats') {

@@ -1,4 +1,4 @@
-import { performance } from 'node:perf_hooks';
+import { createHistogram, performance, type RecordableHistogram } from 'node:perf_hooks';
 import { addOperatorKeys, fileCopies, hasAllPieces, networkOf, volumeHolders, type VolumeHolders } from '../census/index.ts';
 import { copyFigures, type CopyFigures, type CopyMode } from '../operators/copy-figures.ts';
 import { ApprovedOperators } from '../operators/operator-list.ts';
@@ -169,15 +169,22 @@ export class CopyIndex {
   private async warmOnce(roundStartedAt?: number): Promise<void> {
     const generation = this.warmGeneration;
     const served = this.window.requestsServed ?? (() => 0);
+    const slices = (this.warmSlices = { count: 0, wallUs: createHistogram(), cpuUs: createHistogram() });
     let sliceStart = performance.now();
+    let sliceCpu = process.cpuUsage();
     // Hands the event loop back once a slice has run WARM_SLICE_MS; rests as long again when requests arrived meanwhile.
     const slice = async () => {
       const worked = performance.now() - sliceStart;
       if (worked < WARM_SLICE_MS) return;
+      const cpu = process.cpuUsage(sliceCpu);
+      slices.count++;
+      slices.wallUs.record(Math.max(1, Math.round(worked * 1000)));
+      slices.cpuUs.record(Math.max(1, cpu.user + cpu.system));
       const before = served();
       await new Promise<void>((resolve) => setImmediate(resolve));
       if (served() !== before) await new Promise<void>((resolve) => setTimeout(resolve, worked));
       sliceStart = performance.now();
+      sliceCpu = process.cpuUsage();
     };
     for (const setId of this.store.setIds()) {
       await slice();
@@ -200,6 +207,12 @@ export class CopyIndex {
       if (this.roundOwed === roundStartedAt) this.roundOwed = undefined;
     }
   }
+
+  /**
+   * The latest warm-up's slices (how long each held the event loop, wall and CPU, in
+   * microseconds): what a request arriving during a warm-up may wait for, for the bench.
+   */
+  warmSlices: { count: number; wallUs: RecordableHistogram; cpuUs: RecordableHistogram } | null = null;
 
   /** The start of the census round whose copy-history samples no finished warm-up has written yet. */
   private roundOwed: number | undefined;

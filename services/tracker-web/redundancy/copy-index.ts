@@ -309,7 +309,7 @@ export class CopyIndex {
   private figureSources() {
     return {
       holders: (ih: string) => this.holders(ih),
-      layout: (ih: string) => this.layouts.get(ih),
+      layout: (ih: string) => this.layouts.extents(ih),
       headline: (ih: string, hosts: string[], keys: VolumeHolders['operatorKeys'], mode: CopyMode) => this.headline(ih, hosts, keys, mode),
       mode: this.mode,
     };

@@ -2,8 +2,10 @@
  * Per-set copy figures (least and median copies, histogram, files and bytes under the copy
  * target), computed per volume rather than per file: a volume whose passing holders all hold
  * every piece gives each of its files the same count, so it adds its file count and size in
- * one step; only a volume with a partial holder is walked file by file, from its layout (read
- * on demand, bounded cache). The figures are kept per set (memory grows with sets), written to
+ * one step; only a volume with a partial holder is walked file by file, from where its files
+ * lie (read on demand, bounded cache), grouping files by which partial holders cover them so
+ * each group's copy count is computed once. The background warm-up adds one volume at a time
+ * ({@link SetFigureWalk}) and hands the event loop back between volumes. The figures are kept per set (memory grows with sets), written to
  * the store after each computation so a restart shows them at once, and recomputed in the
  * background after every census round and publish (CopyIndex.warm).
  *
@@ -13,7 +15,7 @@
 import { hasAllPieces, pieceRangeForFile, type VolumeHolders } from '../census/index.ts';
 import type { CopyMode } from '../operators/copy-figures.ts';
 import type { PersistedSetFigures, VolumeRecord } from '../store/records.ts';
-import type { CompactLayout } from './layout-cache.ts';
+import type { FileExtents } from './layout-cache.ts';
 
 /** Copy figures of one set's latest version. */
 export interface SetCopyStats {
@@ -33,7 +35,8 @@ export interface SetCopyStats {
 /** What computing a set's figures needs from the copy index. */
 export interface SetFigureSources {
   holders(infoHash: string): VolumeHolders;
-  layout(infoHash: string): CompactLayout | null;
+  /** Where the volume's files lie (read only for a volume with a partial holder). */
+  layout(infoHash: string): FileExtents | null;
   /** The copy count of a holder set (sorted hosts) of a volume, as `mode` counts. */
   headline(infoHash: string, hosts: string[], operatorKeys: VolumeHolders['operatorKeys'], mode: CopyMode): number;
   mode: CopyMode;
@@ -103,7 +106,7 @@ export class SetFigureWalk {
    * the copy count is computed once per group, not once per file: a volume's files mostly
    * share their holders, and the per-file work is only the piece test.
    */
-  private addByMask(infoHash: string, layout: CompactLayout, full: string[], partial: Array<[string, Uint8Array]>, keys: VolumeHolders['operatorKeys']): void {
+  private addByMask(infoHash: string, layout: FileExtents, full: string[], partial: Array<[string, Uint8Array]>, keys: VolumeHolders['operatorKeys']): void {
     const groups = new Map<number, { count: number; size: number }>();
     const { offsets, lengths, pieceLength } = layout;
     for (let i = 0; i < lengths.length; i++) {
@@ -131,8 +134,8 @@ export class SetFigureWalk {
   }
 
   /** A partly held volume with more partial holders than a mask holds: file by file. */
-  private addPerFile(infoHash: string, layout: CompactLayout, full: string[], partial: Array<[string, Uint8Array]>, keys: VolumeHolders['operatorKeys']): void {
-    for (let i = 0; i < layout.paths.length; i++) {
+  private addPerFile(infoHash: string, layout: FileExtents, full: string[], partial: Array<[string, Uint8Array]>, keys: VolumeHolders['operatorKeys']): void {
+    for (let i = 0; i < layout.lengths.length; i++) {
       const range = pieceRangeForFile({ offset: layout.offsets[i]!, length: layout.lengths[i]! }, layout.pieceLength);
       let hosts = full;
       for (const [host, bits] of partial) {

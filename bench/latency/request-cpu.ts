@@ -3,7 +3,7 @@
  * client sends one request at a time, so the process's CPU time between a request's arrival
  * and its response's end is that request's cost, whatever else the machine runs. Background
  * work of the same thread (the copy-figure warm-up) that runs while a request waits counts in
- * that figure too; `ownMs` is the request's own synchronous handler CPU alone, and the
+ * that figure too; `ownMs` is the request's own CPU until its handler ends the response, and the
  * event-loop delay histogram says how long anything (a request included) waited for the loop.
  */
 import http from 'node:http';
@@ -14,7 +14,7 @@ export interface CpuReply {
   kind: 'cpu';
   /** CPU milliseconds (user + system, all threads) per finished request, from arrival to the response's end. */
   cpuMs: number[];
-  /** CPU milliseconds of each request's synchronous handler alone (what the request itself costs). */
+  /** CPU milliseconds from each request's arrival until its handler ends the response (what the request itself costs). */
   ownMs: number[];
   /** Event-loop utilisation since the last ask (0..1). */
   elu: number;
@@ -38,10 +38,16 @@ export function installRequestCpu(): void {
       const d = process.cpuUsage(start);
       samples.push((d.user + d.system) / 1000);
     });
-    const r = (emit as (...a: unknown[]) => boolean).apply(this, [event, ...rest]);
-    const d = process.cpuUsage(start);
-    own.push((d.user + d.system) / 1000);
-    return r;
+    // Until the handler ends the response: async middleware (the rate limiter) only awaits
+    // microtasks, so no background slice runs in between.
+    const end = res.end;
+    res.end = function (this: http.ServerResponse, ...a: unknown[]) {
+      const d = process.cpuUsage(start);
+      own.push((d.user + d.system) / 1000);
+      res.end = end;
+      return (end as (...x: unknown[]) => http.ServerResponse).apply(this, a);
+    } as typeof res.end;
+    return (emit as (...a: unknown[]) => boolean).apply(this, [event, ...rest]);
   } as typeof emit;
   process.on('message', (m: { kind?: string }) => {
     if (m.kind !== 'cpu') return;

@@ -10,9 +10,10 @@
  * p50/p99) and its event-loop utilisation, with the load average beside every figure.
  *
  *   node bin/run-ts.js bench/catalogue-latency.bench.ts [--sets 1000] [--files-per-set 1000]
- *     [--lookups 2000] [--set-pages 200] [--home 50] [--profile] [--first-only]
+ *     [--lookups 2000] [--set-pages 200] [--home 50] [--profile] [--first-only] [--warming-only]
  *     (set pages + 100 + home + 1 < 600: the page limit; --first-only: start-up, the first home
- *     page, and the first home page after a census invalidation, then stop)
+ *     page, and the first home page after a census invalidation, then stop; --warming-only:
+ *     start-up and the copy lookups while the copy figures warm up, then stop)
  */
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -29,6 +30,10 @@ import { installRequestCpu, type CpuReply } from './latency/request-cpu.ts';
 /** The issue's targets, p99 milliseconds. */
 const TARGET_MS = { lookup: 5, setPage: 50, home: 100, startup: 10_000 };
 const WARMUP_REQUESTS = 20;
+/** Lookups between two asks whether the copy-figure warm-up still runs. */
+const WARMING_CHECK = 25;
+/** Most lookups timed while one warm-up runs. */
+const WARMING_LOOKUPS = 20_000;
 /**
  * Set pages viewed a second time. The catalogue limits pages to 600 a minute per address and
  * the bench's catalogue (bench/catalogue/serve-child.ts) raises only the API's limit: the page
@@ -48,6 +53,8 @@ const { values: args } = parseArgs({
     profile: { type: 'boolean', default: false },
     /** Only start-up, the first home page and the first home page after a census invalidation. */
     'first-only': { type: 'boolean', default: false },
+    /** Only start-up and the copy lookups while the copy figures warm up (after start-up and after a census round). */
+    'warming-only': { type: 'boolean', default: false },
   },
 });
 const n = (name: keyof typeof args) => Number(args[name]);
@@ -63,6 +70,22 @@ async function cpuSince(server: Server): Promise<CpuReply> {
   return reply;
 }
 
+/** One section's figures on one line: latency, CPU per request (arrival to end, and the handler alone), event loop. */
+function report(label: string, wall: number[], cpu: CpuReply, targetMs: number, loadBefore: string, problems: string[], note = ''): void {
+  wall.sort((a, b) => a - b);
+  const c = [...cpu.cpuMs].sort((a, b) => a - b);
+  const own = [...cpu.ownMs].sort((a, b) => a - b);
+  const p99 = quantile(wall, 0.99);
+  const cpu99 = quantile(c, 0.99);
+  const own99 = quantile(own, 0.99);
+  log(
+    `  ${label}: ${wall.length} requests${note}; latency p50 ${fmtMs(quantile(wall, 0.5))} p99 ${fmtMs(p99)} ms (${(p99 / targetMs).toFixed(2)} of the ${targetMs} ms target); ` +
+      `catalogue CPU p50 ${fmtMs(quantile(c, 0.5))} p99 ${fmtMs(cpu99)} ms (${(cpu99 / targetMs).toFixed(2)} of target), of it the handler's own p50 ${fmtMs(quantile(own, 0.5))} p99 ${fmtMs(own99)} ms (${(own99 / targetMs).toFixed(2)}); ` +
+      `event loop ${(100 * cpu.elu).toFixed(0)}% busy, delay p99 ${fmtMs(cpu.delay.p99)} max ${fmtMs(cpu.delay.max)} ms; ` +
+      `load ${loadBefore} → ${load()}${problems.length ? `; PROBLEMS: ${problems.join(' | ')}` : ''}`,
+  );
+}
+
 /** Times the URLs one after another and prints latency and CPU per request against the target. */
 async function section(server: Server, label: string, urls: string[], check: (status: number, body: Buffer) => string | null, targetMs: number): Promise<void> {
   await cpuSince(server);
@@ -75,16 +98,36 @@ async function section(server: Server, label: string, urls: string[], check: (st
     const p = check(r.status, r.body);
     if (p && problems.length < 3) problems.push(p);
   }
-  const cpu = await cpuSince(server);
-  wall.sort((a, b) => a - b);
-  const c = [...cpu.cpuMs].sort((a, b) => a - b);
-  const p99 = quantile(wall, 0.99);
-  const cpu99 = quantile(c, 0.99);
-  log(
-    `  ${label}: ${wall.length} requests; latency p50 ${fmtMs(quantile(wall, 0.5))} p99 ${fmtMs(p99)} ms (${(p99 / targetMs).toFixed(2)} of the ${targetMs} ms target); ` +
-      `catalogue CPU p50 ${fmtMs(quantile(c, 0.5))} p99 ${fmtMs(cpu99)} ms (${(cpu99 / targetMs).toFixed(2)} of target); event loop ${(100 * cpu.elu).toFixed(0)}% busy; ` +
-      `load ${loadBefore} → ${load()}${problems.length ? `; PROBLEMS: ${problems.join(' | ')}` : ''}`,
-  );
+  report(label, wall, await cpuSince(server), targetMs, loadBefore, problems);
+}
+
+/**
+ * Copy lookups while the copy-figure warm-up runs (after start-up or a census round): one
+ * after another until the warm-up is done (asked every WARMING_CHECK lookups) or the URLs run
+ * out; only lookups made while it ran count.
+ */
+async function whileWarming(server: Server, label: string, urls: string[]): Promise<void> {
+  await cpuSince(server);
+  const loadBefore = load();
+  const wall: number[] = [];
+  const problems: string[] = [];
+  const t0 = performance.now();
+  let running = true;
+  for (let i = 0; i < urls.length && running; i += WARMING_CHECK) {
+    for (const u of urls.slice(i, i + WARMING_CHECK)) {
+      const r = await get(u);
+      wall.push(r.ms);
+      const p = okJson(true)(r.status, r.body);
+      if (p && problems.length < 3) problems.push(p);
+    }
+    const reply = await server.request({ kind: 'warming' });
+    running = reply?.kind === 'warming' && reply.running;
+  }
+  const note = ` in ${fmtMs(performance.now() - t0)} ms${running ? ' (the warm-up was still running when the URLs ran out)' : ''}`;
+  report(label, wall, await cpuSince(server), TARGET_MS.lookup, loadBefore, problems, note);
+  const warmed = await server.request({ kind: 'warmed' });
+  const s = warmed?.kind === 'warmed' ? warmed.slices : undefined;
+  if (s) log(`    the warm-up held the event loop in ${s.count} slices: CPU p50 ${fmtMs(s.cpu.p50)} p99 ${fmtMs(s.cpu.p99)} max ${fmtMs(s.cpu.max)} ms, wall p50 ${fmtMs(s.wall.p50)} p99 ${fmtMs(s.wall.p99)} max ${fmtMs(s.wall.max)} ms (what a lookup arriving meanwhile waits for, at most)`);
 }
 
 /**
@@ -123,21 +166,37 @@ async function main(): Promise<void> {
   const first = await get(`${url}/`);
   const firstCpu = (await cpuSince(server)).cpuMs.at(-1) ?? NaN;
   log(`  start-up to serving: ${fmtMs(server.ready.startMs)} ms (${(server.ready.startMs / TARGET_MS.startup).toFixed(2)} of the 10 s target; process start + census observations: ${fmtMs(performance.now() - t0)} ms); first home page ${fmtMs(first.ms)} ms (${(first.ms / TARGET_MS.home).toFixed(2)} of the ${TARGET_MS.home} ms target), ${fmtMs(firstCpu)} ms of catalogue CPU (${(firstCpu / TARGET_MS.home).toFixed(2)} of target; the copy-figure warm-up runs beside it); load ${load()}`);
+  const r = prng(0x1a7e);
+  const shuffle = <T>(xs: T[]) => {
+    const a = [...xs];
+    for (let i = a.length - 1; i > 0; i--) {
+      const j = Math.floor(r() * (i + 1));
+      [a[i], a[j]] = [a[j]!, a[i]!];
+    }
+    return a;
+  };
+  const allSha1s = shuffle(data.index.sets.flatMap((s) => s.sampleSha1s));
+  const lookupUrl = (sha1: string) => `${url}/api/view/files?q=${sha1}`;
   try {
+    if (!args['first-only']) {
+      // The copy figures warm up for some seconds after start and after every census round: lookups must not wait for them.
+      await whileWarming(server, 'copy lookup while the start-up warm-up runs', allSha1s.slice(0, WARMING_LOOKUPS).map(lookupUrl));
+      await server.request({ kind: 'invalidate' });
+      const during = shuffle(allSha1s).slice(0, WARMING_LOOKUPS);
+      if (args.profile) {
+        await profiled(server, url, 'copy lookups while the warm-up runs', [...PAGE_FUNCTIONS, 'warmOnce@copy-index.ts', 'computeSetFigures@set-figures.ts', 'get@layout-cache.ts'], async () => {
+          await whileWarming(server, 'copy lookup while the warm-up after a census round runs (profiled)', during.map(lookupUrl));
+          return 'copy lookups during one warm-up';
+        });
+      } else {
+        await whileWarming(server, 'copy lookup while the warm-up after a census round runs', during.map(lookupUrl));
+      }
+      if (args['warming-only']) return;
+    }
     await firstAfterInvalidation(server, url);
     if (args['first-only']) return;
-    const r = prng(0x1a7e);
-    const shuffle = <T>(xs: T[]) => {
-      const a = [...xs];
-      for (let i = a.length - 1; i > 0; i--) {
-        const j = Math.floor(r() * (i + 1));
-        [a[i], a[j]] = [a[j]!, a[i]!];
-      }
-      return a;
-    };
-    const sha1s = shuffle(data.index.sets.flatMap((s) => s.sampleSha1s)).slice(0, n('lookups') + WARMUP_REQUESTS);
+    const sha1s = allSha1s.slice(0, n('lookups') + WARMUP_REQUESTS);
     const setIds = shuffle(data.index.sets.map((s) => s.id)).slice(0, n('set-pages'));
-    const lookupUrl = (sha1: string) => `${url}/api/view/files?q=${sha1}`;
     for (const sha1 of sha1s.splice(0, WARMUP_REQUESTS)) await get(lookupUrl(sha1));
     await server.request({ kind: 'warmed' });
     log(`  (copy figures warmed; load ${load()})`);

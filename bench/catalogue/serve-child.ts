@@ -26,7 +26,7 @@ export interface ServerReady {
 }
 
 /** Messages to the child. */
-export type ParentMessage = { kind: 'profile-start' } | { kind: 'profile-stop'; file: string } | { kind: 'invalidate' } | { kind: 'warmed' } | { kind: 'stats' } | { kind: 'close' };
+export type ParentMessage = { kind: 'profile-start' } | { kind: 'profile-stop'; file: string } | { kind: 'invalidate' } | { kind: 'warmed' } | { kind: 'warming' } | { kind: 'stats' } | { kind: 'close' };
 
 /** The child's memory and CPU. */
 export interface ProcessStats {
@@ -44,12 +44,20 @@ export interface ProcessStats {
   cpuSeconds: number;
 }
 
+/** How long the latest warm-up's slices held the event loop, milliseconds (wall and CPU). */
+export interface WarmSlices {
+  count: number;
+  wall: { p50: number; p99: number; max: number };
+  cpu: { p50: number; p99: number; max: number };
+}
+
 /** Messages from the child. */
 export type ChildMessage =
   | ({ kind: 'ready' } & ServerReady)
   | { kind: 'profiled'; file: string }
   | { kind: 'invalidated' }
-  | { kind: 'warmed'; sinceStartMs: number }
+  | { kind: 'warmed'; sinceStartMs: number; slices?: WarmSlices }
+  | { kind: 'warming'; running: boolean }
   | ({ kind: 'stats' } & ProcessStats)
   | { kind: 'error'; message: string };
 
@@ -87,7 +95,12 @@ export async function serveChild(dataDir: string, indexFile: string): Promise<vo
           send({ kind: 'invalidated' });
         } else if (m.kind === 'warmed') {
           await server.copies.whenWarm();
-          send({ kind: 'warmed', sinceStartMs: performance.now() - t0 });
+          const w = server.copies.warmSlices;
+          const ms = (h: { percentile(p: number): number; max: number }) => ({ p50: h.percentile(50) / 1000, p99: h.percentile(99) / 1000, max: h.max / 1000 });
+          const slices = w && w.count > 0 ? { count: w.count, wall: ms(w.wallUs), cpu: ms(w.cpuUs) } : undefined;
+          send({ kind: 'warmed', sinceStartMs: performance.now() - t0, slices });
+        } else if (m.kind === 'warming') {
+          send({ kind: 'warming', running: server.copies.warmingNow });
         } else if (m.kind === 'stats') {
           // heapUsed counts garbage not yet collected; the live heap after a full GC is what grows or not.
           const before = process.memoryUsage();

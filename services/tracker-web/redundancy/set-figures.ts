@@ -2,8 +2,10 @@
  * Per-set copy figures (least and median copies, histogram, files and bytes under the copy
  * target), computed per volume rather than per file: a volume whose passing holders all hold
  * every piece gives each of its files the same count, so it adds its file count and size in
- * one step; only a volume with a partial holder is walked file by file, from its layout (read
- * on demand, bounded cache). The figures are kept per set (memory grows with sets), written to
+ * one step; only a volume with a partial holder is walked file by file, from where its files
+ * lie (read on demand, bounded cache), grouping files by which partial holders cover them so
+ * each group's copy count is computed once. The background warm-up adds one volume at a time
+ * ({@link SetFigureWalk}) and hands the event loop back between volumes. The figures are kept per set (memory grows with sets), written to
  * the store after each computation so a restart shows them at once, and recomputed in the
  * background after every census round and publish (CopyIndex.warm).
  *
@@ -13,7 +15,7 @@
 import { hasAllPieces, pieceRangeForFile, type VolumeHolders } from '../census/index.ts';
 import type { CopyMode } from '../operators/copy-figures.ts';
 import type { PersistedSetFigures, VolumeRecord } from '../store/records.ts';
-import type { CompactLayout } from './layout-cache.ts';
+import type { FileExtents } from './layout-cache.ts';
 
 /** Copy figures of one set's latest version. */
 export interface SetCopyStats {
@@ -33,51 +35,107 @@ export interface SetCopyStats {
 /** What computing a set's figures needs from the copy index. */
 export interface SetFigureSources {
   holders(infoHash: string): VolumeHolders;
-  layout(infoHash: string): CompactLayout | null;
+  /** Where the volume's files lie (read only for a volume with a partial holder). */
+  layout(infoHash: string): FileExtents | null;
   /** The copy count of a holder set (sorted hosts) of a volume, as `mode` counts. */
   headline(infoHash: string, hosts: string[], operatorKeys: VolumeHolders['operatorKeys'], mode: CopyMode): number;
   mode: CopyMode;
 }
 
+/** Most partial holders a volume's files are grouped by as a bit mask (more: one group per file). */
+const MASK_HOSTS = 30;
+
 /**
- * Computes a set's figures from its latest version's volumes; `onVolume` gets each volume's
- * own copy count (its least-copied file's, as the headline counts) from the same walk.
+ * A set's figures, one volume at a time: the background warm-up adds a volume, and may hand
+ * the event loop back to requests before the next one, so no request waits for a whole set.
+ * {@link computeSetFigures} runs it over every volume at once.
  */
-export function computeSetFigures(volumes: readonly VolumeRecord[], copyTarget: number, src: SetFigureSources, onVolume?: (infoHash: string, copies: number) => void): SetCopyStats {
-  const other: CopyMode = src.mode === 'any' ? 'approved' : 'any';
-  const histogram = new Map<number, number>();
-  let files = 0;
-  let bytes = 0;
-  let bytesUnderTarget = 0;
-  let filesUnderTarget = 0;
-  let otherMin = Infinity;
-  let volumeMin = Infinity;
-  const add = (n: number, m: number, count: number, size: number) => {
+export class SetFigureWalk {
+  private readonly other: CopyMode;
+  private readonly histogram = new Map<number, number>();
+  private files = 0;
+  private bytes = 0;
+  private bytesUnderTarget = 0;
+  private filesUnderTarget = 0;
+  private otherMin = Infinity;
+  private volumeMin = Infinity;
+
+  constructor(
+    private readonly copyTarget: number,
+    private readonly src: SetFigureSources,
+  ) {
+    this.other = src.mode === 'any' ? 'approved' : 'any';
+  }
+
+  private add(n: number, m: number, count: number, size: number): void {
     if (count === 0) return;
-    volumeMin = Math.min(volumeMin, n);
-    histogram.set(n, (histogram.get(n) ?? 0) + count);
-    otherMin = Math.min(otherMin, m);
-    files += count;
-    bytes += size;
-    if (n < copyTarget) {
-      filesUnderTarget += count;
-      bytesUnderTarget += size;
+    this.volumeMin = Math.min(this.volumeMin, n);
+    this.histogram.set(n, (this.histogram.get(n) ?? 0) + count);
+    this.otherMin = Math.min(this.otherMin, m);
+    this.files += count;
+    this.bytes += size;
+    if (n < this.copyTarget) {
+      this.filesUnderTarget += count;
+      this.bytesUnderTarget += size;
     }
-  };
-  /** Adds one volume's files, in one step when every passing holder is whole. */
-  function figuresOfVolume(vol: VolumeRecord): void {
+  }
+
+  /** Adds one volume's files (in one step when every passing holder is whole) and returns the volume's own copy count. */
+  addVolume(vol: VolumeRecord): number {
+    this.volumeMin = Infinity;
+    const { src } = this;
     const h = src.holders(vol.infoHash);
     const full: string[] = [];
     const partial: Array<[string, Uint8Array]> = [];
     for (const [host, bits] of h.passing) (hasAllPieces(bits, vol.pieces) ? full.push(host) : partial.push([host, bits]));
     full.sort();
     const layout = partial.length > 0 ? src.layout(vol.infoHash) : null;
-    if (!layout) {
-      // Every passing holder is whole (or the layout is unreadable: the whole holders are a lower bound).
-      add(src.headline(vol.infoHash, full, h.operatorKeys, src.mode), src.headline(vol.infoHash, full, h.operatorKeys, other), vol.files, vol.size);
-      return;
+    // Every passing holder whole (or the layout unreadable: the whole holders are a lower bound).
+    if (!layout) this.addHolders(vol.infoHash, full, h.operatorKeys, vol.files, vol.size);
+    else if (partial.length <= MASK_HOSTS) this.addByMask(vol.infoHash, layout, full, partial, h.operatorKeys);
+    else this.addPerFile(vol.infoHash, layout, full, partial, h.operatorKeys);
+    return Number.isFinite(this.volumeMin) ? this.volumeMin : 0;
+  }
+
+  private addHolders(infoHash: string, hosts: string[], keys: VolumeHolders['operatorKeys'], count: number, size: number): void {
+    this.add(this.src.headline(infoHash, hosts, keys, this.src.mode), this.src.headline(infoHash, hosts, keys, this.other), count, size);
+  }
+
+  /**
+   * A partly held volume: files grouped by which partial holders cover them (one bit each), so
+   * the copy count is computed once per group, not once per file: a volume's files mostly
+   * share their holders, and the per-file work is only the piece test.
+   */
+  private addByMask(infoHash: string, layout: FileExtents, full: string[], partial: Array<[string, Uint8Array]>, keys: VolumeHolders['operatorKeys']): void {
+    const groups = new Map<number, { count: number; size: number }>();
+    const { offsets, lengths, pieceLength } = layout;
+    for (let i = 0; i < lengths.length; i++) {
+      const length = lengths[i]!;
+      const offset = offsets[i]!;
+      const first = Math.floor(offset / pieceLength);
+      const last = length === 0 ? first - 1 : Math.floor((offset + length - 1) / pieceLength);
+      let mask = 0;
+      for (let k = 0; k < partial.length; k++) {
+        const bits = partial[k]![1];
+        let covered = true;
+        for (let p = first; p <= last && covered; p++) covered = ((bits[p >> 3] ?? 0) & (0x80 >> (p & 7))) !== 0;
+        if (covered) mask |= 1 << k;
+      }
+      const g = groups.get(mask);
+      if (g) {
+        g.count++;
+        g.size += length;
+      } else groups.set(mask, { count: 1, size: length });
     }
-    for (let i = 0; i < layout.paths.length; i++) {
+    for (const [mask, g] of groups) {
+      const hosts = mask === 0 ? full : [...full, ...partial.flatMap(([host], k) => (mask & (1 << k) ? [host] : []))].sort();
+      this.addHolders(infoHash, hosts, keys, g.count, g.size);
+    }
+  }
+
+  /** A partly held volume with more partial holders than a mask holds: file by file. */
+  private addPerFile(infoHash: string, layout: FileExtents, full: string[], partial: Array<[string, Uint8Array]>, keys: VolumeHolders['operatorKeys']): void {
+    for (let i = 0; i < layout.lengths.length; i++) {
       const range = pieceRangeForFile({ offset: layout.offsets[i]!, length: layout.lengths[i]! }, layout.pieceLength);
       let hosts = full;
       for (const [host, bits] of partial) {
@@ -86,35 +144,47 @@ export function computeSetFigures(volumes: readonly VolumeRecord[], copyTarget: 
         if (covered) hosts = hosts === full ? [...full, host] : (hosts.push(host), hosts);
       }
       if (hosts !== full) hosts.sort();
-      add(src.headline(vol.infoHash, hosts, h.operatorKeys, src.mode), src.headline(vol.infoHash, hosts, h.operatorKeys, other), 1, layout.lengths[i]!);
+      this.addHolders(infoHash, hosts, keys, 1, layout.lengths[i]!);
     }
   }
+
+  /** The set's figures over the volumes added so far. */
+  result(): SetCopyStats {
+    const counts = [...this.histogram].sort((a, b) => a[0] - b[0]);
+    const middle = Math.floor((this.files - 1) / 2);
+    let median = 0;
+    for (let seen = 0, i = 0; i < counts.length; i++) {
+      seen += counts[i]![1];
+      if (seen > middle) {
+        median = counts[i]![0];
+        break;
+      }
+    }
+    return {
+      files: this.files,
+      bytes: this.bytes,
+      min: counts[0]?.[0] ?? 0,
+      median,
+      histogram: new Map(this.histogram),
+      bytesUnderTarget: this.bytesUnderTarget,
+      filesUnderTarget: this.filesUnderTarget,
+      otherMin: Number.isFinite(this.otherMin) ? this.otherMin : 0,
+      copiesMode: this.src.mode,
+    };
+  }
+}
+
+/**
+ * Computes a set's figures from its latest version's volumes; `onVolume` gets each volume's
+ * own copy count (its least-copied file's, as the headline counts) from the same walk.
+ */
+export function computeSetFigures(volumes: readonly VolumeRecord[], copyTarget: number, src: SetFigureSources, onVolume?: (infoHash: string, copies: number) => void): SetCopyStats {
+  const walk = new SetFigureWalk(copyTarget, src);
   for (const vol of volumes) {
-    volumeMin = Infinity;
-    figuresOfVolume(vol);
-    onVolume?.(vol.infoHash, Number.isFinite(volumeMin) ? volumeMin : 0);
+    const n = walk.addVolume(vol);
+    onVolume?.(vol.infoHash, n);
   }
-  const counts = [...histogram].sort((a, b) => a[0] - b[0]);
-  const middle = Math.floor((files - 1) / 2);
-  let median = 0;
-  for (let seen = 0, i = 0; i < counts.length; i++) {
-    seen += counts[i]![1];
-    if (seen > middle) {
-      median = counts[i]![0];
-      break;
-    }
-  }
-  return {
-    files,
-    bytes,
-    min: counts[0]?.[0] ?? 0,
-    median,
-    histogram,
-    bytesUnderTarget,
-    filesUnderTarget,
-    otherMin: Number.isFinite(otherMin) ? otherMin : 0,
-    copiesMode: src.mode,
-  };
+  return walk.result();
 }
 
 /** The on-disk form of a set's figures, with its volumes' copy counts (so a restart's first pages need no recompute). */

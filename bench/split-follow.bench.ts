@@ -4,17 +4,19 @@
 // a signed top manifest, a 256 KiB-piece metadata torrent in the contract's file order) is
 // seeded by one webtorrent client on 127.0.0.1; a second one follows it as a seeder does over
 // the peer path (MetadataHost + dhtSource: the top files, then one volume's list, only those
-// selected). Over HTTP a seeder fetches exactly the top files and its list (see
-// test/integration/split-readers.test.ts); over peers whole pieces move, and the boundaries add
-// the rest, printed here. The pages parts are filler of a plausible size (300 bytes a page):
+// selected), and a third folder follows as a seeder does over HTTP (the parts written whole,
+// then MetadataHost.completeEdges with byte ranges read from the source: what an unpadded,
+// pre-pads torrent needs, nothing for a padded one). --no-pads builds the torrent as builders
+// did before BEP 47 pads, for the figures before. The pages parts are filler of a plausible size (300 bytes a page):
 // nothing here opens them. Nothing reaches beyond 127.0.0.1.
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import bencode from 'bencode';
+import { bencodeToBuffer } from '../shared/torrent/bencode-writer.ts';
+import { metadataTorrentBytes, paddedMetadataInfo, PieceDigests, type MetadataInfo } from '../shared/torrent/metadata-layout.ts';
 import type { ManifestFile } from '../shared/formats/manifest.ts';
 import { makePointer } from '../shared/formats/pointer.ts';
 import { signManifestText } from '../shared/formats/signature.ts';
@@ -29,7 +31,8 @@ const PIECE_BYTES = 256 * 1024;
 const PAGE_BYTES = 300;
 const MIB = 1024 * 1024;
 
-const { values } = parseArgs({ options: { files: { type: 'string', default: '1000000' }, 'per-volume': { type: 'string', default: '10000' } } });
+const { values } = parseArgs({ options: { files: { type: 'string', default: '1000000' }, 'per-volume': { type: 'string', default: '10000' }, 'no-pads': { type: 'boolean', default: false } } });
+const pads = !values['no-pads'];
 const totalFiles = Number(values.files);
 const perVolume = Number(values['per-volume']);
 
@@ -42,6 +45,21 @@ function record(v: number, i: number, ih: string): ManifestFile {
     uploadTimestamp: '2024-05-01T12:00:00Z', pageId: v * perVolume + i + 1, revisionId: v * perVolume + i + 100, license: 'CC BY-SA 4.0', author: 'Some Photographer',
     categories: ['Streets in Paris', 'Photographs by Some Photographer'], coordinates: null, volume: ih,
   };
+}
+
+/** The metadata torrent's info as builders made it before pads: every file end to end (for --no-pads, the figures before). */
+async function unpaddedInfo(dir: string, name: string, names: readonly string[]): Promise<MetadataInfo> {
+  const digests = new PieceDigests(PIECE_BYTES);
+  const entries = [];
+  let offset = 0;
+  for (const n of names) {
+    const length = (await stat(path.join(dir, n))).size;
+    entries.push({ name: n, offset, length, pad: false });
+    offset += length;
+    for await (const chunk of createReadStream(path.join(dir, n), { highWaterMark: MIB })) digests.update(chunk as Buffer);
+  }
+  const info = bencodeToBuffer({ files: entries.map((e) => ({ length: e.length, path: e.name.split('/') })), name, 'piece length': PIECE_BYTES, pieces: digests.end() });
+  return { info, infoHash: createHash('sha1').update(info).digest('hex'), entries, totalBytes: offset };
 }
 
 async function main(): Promise<void> {
@@ -85,44 +103,17 @@ async function main(): Promise<void> {
     await writeFile(path.join(dir, 'manifest.json'), text);
     await writeFile(path.join(dir, 'manifest.sig'), `${JSON.stringify(signManifestText(text, key.publicKeyHex, key), null, 2)}\n`);
 
-    // The metadata torrent, hashed in one streaming pass over the files in the contract's order.
+    // The metadata torrent as the builder makes it: BEP 47 pads so every part starts a piece (--no-pads: end to end, as before pads).
     const names = ['manifest.json', 'manifest.sig', ...splitPartNames(top)];
-    const files: Array<{ name: string; offset: number; length: number }> = [];
-    const pieces: Buffer[] = [];
-    let pending: Buffer[] = [];
-    let pendingBytes = 0;
-    let offset = 0;
-    for (const name of names) {
-      const length = (await stat(path.join(dir, name))).size;
-      files.push({ name, offset, length });
-      offset += length;
-      for await (const chunk of createReadStream(path.join(dir, name), { highWaterMark: MIB })) {
-        let buf = chunk as Buffer;
-        while (buf.length > 0) {
-          const take = Math.min(buf.length, PIECE_BYTES - pendingBytes);
-          pending.push(buf.subarray(0, take));
-          pendingBytes += take;
-          buf = buf.subarray(take);
-          if (pendingBytes === PIECE_BYTES) {
-            pieces.push(createHash('sha1').update(Buffer.concat(pending)).digest());
-            pending = [];
-            pendingBytes = 0;
-          }
-        }
-      }
-    }
-    if (pendingBytes > 0) pieces.push(createHash('sha1').update(Buffer.concat(pending)).digest());
-    const info = {
-      files: files.map((f) => ({ length: f.length, path: f.name.split('/').map((s) => Buffer.from(s)) })),
-      name: Buffer.from('bench-v1'),
-      'piece length': PIECE_BYTES,
-      pieces: Buffer.concat(pieces),
-    };
-    const infoHash = createHash('sha1').update(bencode.encode(info)).digest('hex');
-    const torrent = bencode.encode({ 'created by': 'seedbank', info });
+    const made = pads ? await paddedMetadataInfo(dir, 'bench-v1', names, PIECE_BYTES) : await unpaddedInfo(dir, 'bench-v1', names);
+    const { info, infoHash, entries } = made;
+    const files = entries;
+    const torrent = metadataTorrentBytes(info);
     const pointer = makePointer(key, 'bench', 1, infoHash);
-    const total = offset;
-    console.log(`synthetic /3 version: ${totalFiles} files in ${count} volumes; metadata ${(total / MIB).toFixed(1)} MiB in ${pieces.length} pieces (lists ${(volumes.reduce((s, v) => s + v.list.size, 0) / MIB).toFixed(1)} MiB), top manifest ${text.length} bytes; made in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const total = made.totalBytes;
+    const padTotal = entries.filter((e) => e.pad).reduce((n, e) => n + e.length, 0);
+    const dataBytes = total - padTotal;
+    console.log(`synthetic /3 version: ${totalFiles} files in ${count} volumes; metadata ${(dataBytes / MIB).toFixed(1)} MiB (${dataBytes} bytes) ${pads ? `+ ${padTotal} bytes of pads (${((padTotal / dataBytes) * 100).toFixed(1)}%, ${entries.filter((e) => e.pad).length} pads)` : 'without pads'} in ${Math.ceil(total / PIECE_BYTES)} pieces of ${PIECE_BYTES / 1024} KiB (lists ${(volumes.reduce((s, v) => s + v.list.size, 0) / MIB).toFixed(1)} MiB), top manifest ${text.length} bytes, .torrent ${torrent.length} bytes; made in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
     const opts = { torrentPort: 0, trackers: false, pex: false, downloadLimit: -1, uploadLimit: -1, maxConns: 20, dht: false as const };
     const a = await createClient({ ...opts, listen: true });
@@ -150,8 +141,30 @@ async function main(): Promise<void> {
       const covering = new Set<number>();
       for (const f of files.filter((x) => wanted.includes(x.name))) for (let p = Math.floor(f.offset / PIECE_BYTES); p <= Math.floor((f.offset + f.length - 1) / PIECE_BYTES); p++) covering.add(p);
       const pieceBytes = [...covering].reduce((s, p) => s + Math.min(PIECE_BYTES, total - p * PIECE_BYTES), 0);
-      console.log(`follow one volume over HTTP: ${pieceBytes} bytes = the parts ${wantedBytes} (top ${text.length} + sig + changes ${changes.list.size} + list ${v.list.size}) + their neighbours' ${pieceBytes - wantedBytes} bytes in the edge pieces, fetched by range so every piece of the parts is seeded`);
-      console.log(`follow one volume over peers: ${sent} bytes sent = ${covering.size} whole 256 KiB pieces (${pieceBytes} bytes) + info dictionary ${bencode.encode(info).length} and protocol; boundaries add ${pieceBytes - wantedBytes} bytes (${((pieceBytes / wantedBytes - 1) * 100).toFixed(0)}%); ${records} records streamed and checked; ${seconds.toFixed(1)} s; the whole metadata is ${total} bytes (${(total / wantedBytes).toFixed(0)}x)`);
+      const padInPieces = files.filter((f) => f.pad && covering.has(Math.floor(f.offset / PIECE_BYTES))).reduce((n, f) => n + f.length, 0);
+
+      // Over HTTP, as catalogueSource does: the parts whole (checked by SHA-256), then the edge pieces by range (a padded torrent needs none).
+      const metaH = new MetadataHost(b, path.join(work, 'follower-http'));
+      await metaH.saveTorrent(torrent, 'bench', 1);
+      const partsH: Record<string, Uint8Array> = {};
+      for (const name of wanted) partsH[name] = await readFile(path.join(dir, name));
+      await metaH.writeFiles('bench', 1, partsH);
+      let ranged = 0;
+      const edges = await metaH.completeEdges('bench', 1, wanted, async (name, start, end) => {
+        const fh = await open(path.join(dir, name), 'r');
+        try {
+          const buf = Buffer.alloc(end - start);
+          await fh.read(buf, 0, buf.length, start);
+          ranged += buf.length;
+          return buf;
+        } finally {
+          await fh.close();
+        }
+      });
+      const httpBytes = wantedBytes + edges.fetchedBytes;
+      const target = httpBytes === wantedBytes ? 'the target exactly' : `${((httpBytes / wantedBytes - 1) * 100).toFixed(1)}% over the target`;
+      console.log(`follow one volume over HTTP: ${httpBytes} bytes = the parts ${wantedBytes} (top ${text.length} + sig + changes ${changes.list.size} + list ${v.list.size}) + ${ranged} bytes of neighbours in ${edges.piecesCompleted} edge pieces fetched by range: ${target} (${httpBytes / wantedBytes}x of top + own list)`);
+      console.log(`follow one volume over peers: ${sent} bytes sent = ${covering.size} whole ${PIECE_BYTES / 1024} KiB pieces (${pieceBytes} bytes${padInPieces ? `, ${padInPieces} of them pad zeros webtorrent fetches like any byte` : ''}) + info dictionary ${info.length} and protocol; boundaries add ${pieceBytes - wantedBytes} bytes (${((pieceBytes / wantedBytes - 1) * 100).toFixed(0)}%); ${records} records streamed and checked; ${seconds.toFixed(1)} s; the whole metadata is ${total} bytes (${(total / wantedBytes).toFixed(0)}x)`);
       console.log(`process RSS (both clients, seeding side included): ${(rssBefore / MIB).toFixed(0)} MiB before following, ${(process.memoryUsage().rss / MIB).toFixed(0)} MiB after`);
     } finally {
       await Promise.all([a, b].map((c) => new Promise<void>((r) => c.destroy(() => r()))));

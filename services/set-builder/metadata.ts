@@ -5,12 +5,21 @@ import { gzip } from 'node:zlib';
 import createTorrent from 'create-torrent';
 import { sha256Hex } from '../../shared/canonical-json.ts';
 import { SeedbankError } from '../../shared/errors.ts';
+import { metadataTorrentBytes, paddedMetadataInfo } from '../../shared/torrent/metadata-layout.ts';
 import { assembleExport } from './listing/export-xml.ts';
 import type { ListedFile } from './listing/listed-file.ts';
 import type { PageStore } from './listing/page-store.ts';
 
 const gzipAsync = promisify(gzip);
-/** Piece length of the metadata torrent (manifest, signature, pages; a split version's parts too). */
+/**
+ * Piece length of the metadata torrent (manifest, signature, pages; a split version's parts
+ * too). In a split version every part starts a piece (BEP 47 pads), so each part adds less
+ * than one piece of zeros to the torrent's length (never to what anyone downloads over HTTP):
+ * at 256 KiB, 37 MB (5.0%) on a 1,000,000-file version's 714 MiB (100 volumes, 200 pads),
+ * while the piece digests every seeder downloads in the .torrent stay at 60 KB (3,000
+ * pieces; the .torrent is 87 KB). Halving it about halves the padding and doubles the
+ * digests; a whole version (three files, fetched whole) has no pads.
+ */
 export const METADATA_PIECE_LENGTH_BYTES = 256 * 1024;
 /** Strongest gzip: pages.xml.gz is written once per version and downloaded many times. */
 const GZIP_LEVEL = 9;
@@ -55,4 +64,16 @@ export async function writeMetadataTorrent(dir: string, setId: string, version: 
   const parsed = (await parseTorrent(torrent)) as { infoHash?: string };
   if (!parsed.infoHash) throw new SeedbankError('TORRENT_INVALID', 'the metadata torrent could not be read back');
   return parsed.infoHash;
+}
+
+/**
+ * Writes `metadata.torrent` over `names` (files of `dir`, in torrent order), each starting a
+ * piece of {@link METADATA_PIECE_LENGTH_BYTES} with BEP 47 pad files between them, the build
+ * time as creation date and no trackers; returns its info hash. A seeder holding some parts
+ * then holds whole pieces of them (it writes the pads' zeros itself) and fetches nothing else.
+ */
+export async function writePaddedMetadataTorrent(dir: string, torrentName: string, names: readonly string[], builtAt: Date): Promise<string> {
+  const { info, infoHash } = await paddedMetadataInfo(dir, torrentName, names, METADATA_PIECE_LENGTH_BYTES);
+  await writeFile(path.join(dir, 'metadata.torrent'), metadataTorrentBytes(info, builtAt));
+  return infoHash;
 }

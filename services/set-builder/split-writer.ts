@@ -6,12 +6,11 @@
  */
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import bencode from 'bencode';
 import type { ManifestChanges, ManifestFile, ManifestVolume } from '../../shared/formats/manifest.ts';
 import { signManifestText } from '../../shared/formats/signature.ts';
 import {
@@ -25,8 +24,7 @@ import {
   type SplitVolume,
 } from '../../shared/formats/split-manifest.ts';
 import type { SetKey } from '../../shared/signing.ts';
-import { hashPieces } from '../../shared/torrent/index.ts';
-import { METADATA_PIECE_LENGTH_BYTES } from './metadata.ts';
+import { writePaddedMetadataTorrent } from './metadata.ts';
 
 /** Strongest gzip: a pages archive is written once per version and downloaded many times. */
 const GZIP_LEVEL = 9;
@@ -111,22 +109,9 @@ export function metadataTorrentNames(m: SplitManifest): string[] {
 
 /**
  * Makes the metadata torrent of a split version, deterministic: name `<set>-v<N>`, the files
- * of {@link metadataTorrentNames}, 256 KiB pieces, the build time as creation date, no
- * trackers. Returns its info hash.
+ * of {@link metadataTorrentNames} each starting a piece (BEP 47 pads between them:
+ * metadata.ts), the build time as creation date, no trackers. Returns its info hash.
  */
 export async function writeSplitMetadataTorrent(dir: string, m: SplitManifest, builtAt: Date): Promise<string> {
-  const names = metadataTorrentNames(m);
-  const files = [];
-  for (const name of names) files.push({ path: name, length: (await stat(path.join(dir, name))).size, absPath: path.join(dir, name) });
-  const hashed = await hashPieces({ files, pieceLength: METADATA_PIECE_LENGTH_BYTES, workers: 1 });
-  const info = {
-    files: files.map((f) => ({ length: f.length, path: f.path.split('/').map((s) => Buffer.from(s, 'utf8')) })),
-    name: Buffer.from(`${m.set.id}-v${m.version}`, 'utf8'),
-    'piece length': METADATA_PIECE_LENGTH_BYTES,
-    pieces: hashed.pieces,
-  };
-  const infoHash = createHash('sha1').update(bencode.encode(info)).digest('hex');
-  const torrent = bencode.encode({ 'created by': 'seedbank', 'creation date': Math.floor(builtAt.getTime() / 1000), info });
-  await writeFile(path.join(dir, 'metadata.torrent'), torrent);
-  return infoHash;
+  return writePaddedMetadataTorrent(dir, `${m.set.id}-v${m.version}`, metadataTorrentNames(m), builtAt);
 }

@@ -10,6 +10,9 @@ import { decodeTorrent, type BDict, type BValue } from './bencode-strict.ts';
 import { isValidPieceLength, pieceCount, SHA1_BYTES } from './piece-hasher.ts';
 import { assertNoPathConflicts, segmentProblem, untrustedPath } from './volume-paths.ts';
 
+/** The folder of BEP 47 pad files (metadata-layout.ts). */
+const PAD_FOLDER = '.pad';
+
 export interface ParsedVolumeFile {
   /** 'a/ab/Name.jpg', relative to the torrent's folder. */
   path: string;
@@ -18,6 +21,8 @@ export interface ParsedVolumeFile {
   offset: number;
   /** BEP 47 per-file SHA-1, when the torrent has one. */
   sha1Hex?: string;
+  /** A BEP 47 pad file (`attr` holds "p"): zeros under `.pad/`, aligning the next file (metadata torrents only). */
+  pad?: true;
 }
 
 export interface ParsedVolumeTorrent {
@@ -89,6 +94,15 @@ function parseFile(entry: BValue, index: number, offset: number): ParsedVolumeFi
     return s;
   });
   const file: ParsedVolumeFile = { path: untrustedPath(segments), length, offset };
+  const attr = entry.get('attr');
+  if (attr !== undefined && !(attr instanceof Uint8Array)) throw invalid(`attr of file ${index} is not a byte string`);
+  if (attr?.includes(0x70 /* p */)) {
+    // Pads of one length share one path (.pad/N): they are zeros, so two never disagree.
+    if (!file.path.startsWith(`${PAD_FOLDER}/`)) throw invalid(`pad file ${index} is at ${JSON.stringify(file.path)}, not under ${PAD_FOLDER}/`);
+    file.pad = true;
+  } else if (file.path === PAD_FOLDER || file.path.startsWith(`${PAD_FOLDER}/`)) {
+    throw invalid(`file ${index} (${JSON.stringify(file.path)}) is under ${PAD_FOLDER}/ but is not a pad file`);
+  }
   const sha1 = entry.get('sha1');
   if (sha1 !== undefined) {
     if (!(sha1 instanceof Uint8Array) || sha1.length !== SHA1_BYTES) throw invalid(`sha1 of file ${index} is not 20 bytes`);
@@ -164,7 +178,7 @@ export function parseVolumeTorrent(buf: Uint8Array): ParsedVolumeTorrent {
   if (!Array.isArray(rawFiles) || rawFiles.length > 0 || !sawFiles) throw invalid('the file list is missing or empty');
 
   if (totalBytes === 0) throw invalid('all files are empty');
-  assertNoPathConflicts(files.map((f) => f.path), 'TORRENT_HOSTILE_PATH');
+  assertNoPathConflicts(files.filter((f) => !f.pad).map((f) => f.path), 'TORRENT_HOSTILE_PATH');
 
   const pieces = bytesField(info, 'pieces', 'pieces');
   const expected = pieceCount(totalBytes, pieceLength) * SHA1_BYTES;

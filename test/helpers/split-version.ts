@@ -22,6 +22,7 @@ import { makePointer, type SetPointer } from '../../shared/formats/pointer.ts';
 import { signManifestText } from '../../shared/formats/signature.ts';
 import { compareTitles, pagesFileName, parseSplitManifest, serializeSplitManifest, splitPartNames, writeChanges, writeList, type SplitManifest, type SplitVolume } from '../../shared/formats/split-manifest.ts';
 import { loadOrCreateSetKey } from '../../shared/signing.ts';
+import { metadataTorrentBytes, paddedMetadataInfo } from '../../shared/torrent/metadata-layout.ts';
 
 /** The metadata torrent's piece length (the builder's). */
 export const SPLIT_METADATA_PIECE_BYTES = 256 * 1024;
@@ -36,8 +37,8 @@ export interface SplitVersion {
   infoHash: string;
   pointer: SetPointer;
   pieceLength: number;
-  /** Files of the metadata torrent in order, with their offsets in it. */
-  files: Array<{ name: string; offset: number; length: number }>;
+  /** Files of the metadata torrent in order, with their offsets in it (pads are `.pad/<length>`, `pad` true). */
+  files: Array<{ name: string; offset: number; length: number; pad: boolean }>;
 }
 
 /** How to make a split version. */
@@ -54,22 +55,34 @@ export interface MakeSplitOptions {
   parent?: SplitManifest['parent'];
   /** Metadata torrent piece length; default the builder's. */
   pieceLength?: number;
+  /** BEP 47 pads so every part starts a piece, as the builder writes (default true); false: end to end, as before pads. */
+  pads?: boolean;
   /** Alters the lists (volume info hash → records) before they are written. */
   tamper?: (lists: Map<string, ManifestFile[]>) => void;
 }
 
 const NO_CHANGES: ManifestChanges = { added: [], removed: [], changed: [], renamed: [], pagesUpdated: [] };
 
-/** Writes the metadata torrent of a split folder (exactly the top files and parts, in the contract's order); returns its info hash. */
-async function writeMetadataTorrent(dir: string, top: SplitManifest, pieceLength: number): Promise<string> {
+/**
+ * Writes the metadata torrent of a split folder (exactly the top files and parts, in the
+ * contract's order), padded as the builder pads it (BEP 47) or, with `pads: false`, end to end
+ * as builders did before; returns its info hash.
+ */
+async function writeMetadataTorrent(dir: string, top: SplitManifest, pieceLength: number, pads: boolean): Promise<string> {
   const names = ['manifest.json', 'manifest.sig', ...splitPartNames(top)];
+  const torrentName = `${top.set.id}-v${top.version}`;
+  if (pads) {
+    const { info, infoHash } = await paddedMetadataInfo(dir, torrentName, names, pieceLength);
+    await writeFile(path.join(dir, 'metadata.torrent'), metadataTorrentBytes(info));
+    return infoHash;
+  }
   const blobs = await Promise.all(names.map((name) => readFile(path.join(dir, ...name.split('/')))));
   const all = Buffer.concat(blobs);
   const pieces: Buffer[] = [];
   for (let at = 0; at < all.length; at += pieceLength) pieces.push(createHash('sha1').update(all.subarray(at, at + pieceLength)).digest());
   const info = {
     files: names.map((name, i) => ({ length: blobs[i]!.length, path: name.split('/').map((s) => Buffer.from(s, 'utf8')) })),
-    name: Buffer.from(`${top.set.id}-v${top.version}`, 'utf8'),
+    name: Buffer.from(torrentName, 'utf8'),
     'piece length': pieceLength,
     pieces: Buffer.concat(pieces),
   };
@@ -113,7 +126,7 @@ export async function makeSplitVersion(o: MakeSplitOptions): Promise<SplitVersio
   await writeFile(path.join(o.dir, 'manifest.json'), text);
   await writeFile(path.join(o.dir, 'manifest.sig'), `${JSON.stringify(signManifestText(text, top.set.publicKey, key), null, 2)}\n`);
   await cp(path.join(o.wholeDir, 'volumes'), path.join(o.dir, 'volumes'), { recursive: true });
-  const infoHash = await writeMetadataTorrent(o.dir, top, o.pieceLength ?? SPLIT_METADATA_PIECE_BYTES);
+  const infoHash = await writeMetadataTorrent(o.dir, top, o.pieceLength ?? SPLIT_METADATA_PIECE_BYTES, o.pads ?? true);
   await writeFile(path.join(o.dir, 'pointer.json'), `${JSON.stringify(makePointer(key, top.set.id, top.version, infoHash), null, 2)}\n`);
   return loadSplitVersion(o.dir);
 }
@@ -122,10 +135,10 @@ export async function makeSplitVersion(o: MakeSplitOptions): Promise<SplitVersio
 export async function loadSplitVersion(dir: string): Promise<SplitVersion> {
   const manifest = parseSplitManifest(await readFile(path.join(dir, 'manifest.json'), 'utf8'));
   const torrent = await readFile(path.join(dir, 'metadata.torrent'));
-  const decoded = bencode.decode(torrent) as { info: { files: Array<{ length: number; path: Uint8Array[] }>; 'piece length': number } };
+  const decoded = bencode.decode(torrent) as { info: { files: Array<{ length: number; path: Uint8Array[]; attr?: Uint8Array }>; 'piece length': number } };
   let offset = 0;
   const files = decoded.info.files.map((f) => {
-    const entry = { name: f.path.map((s) => Buffer.from(s).toString('utf8')).join('/'), offset, length: f.length };
+    const entry = { name: f.path.map((s) => Buffer.from(s).toString('utf8')).join('/'), offset, length: f.length, pad: f.attr !== undefined && Buffer.from(f.attr).includes('p') };
     offset += f.length;
     return entry;
   });

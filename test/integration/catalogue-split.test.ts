@@ -185,13 +185,17 @@ describe('a published split version', () => {
   it('is web-seeded: the metadata torrent\'s url-list, name and paths give every piece (BEP 19)', async () => {
     const t = parseVolumeTorrent(Buffer.from(await (await fetch(`${server.url}${routes.metadataTorrent.path('paris', 1)}`)).arrayBuffer()));
     expect(t.urlList).toEqual([`${server.url}/meta/`]);
-    expect(t.files.map((f) => f.path).sort()).toEqual(['manifest.json', 'manifest.sig', CHANGES_FILE, ...v1.volumes.flatMap((v) => [v.list.file, v.pages.file])].sort());
+    expect(t.files.filter((f) => !f.pad).map((f) => f.path).sort()).toEqual(['manifest.json', 'manifest.sig', CHANGES_FILE, ...v1.volumes.flatMap((v) => [v.list.file, v.pages.file])].sort());
+    // BEP 47 pads align every part to a piece; a web seed that does not know BEP 47 (webtorrent's) asks for them too, and gets zeros.
+    expect(t.files.filter((f) => f.pad).length).toBeGreaterThan(0);
+    expect((await fetch(`${server.url}/meta/paris-v9/.pad/10`)).status, 'a pad of a version the catalogue does not have').toBe(404);
     const parts: Buffer[] = [];
     for (const f of t.files) {
       const url = `${t.urlList[0]}${encodeURIComponent(t.name)}/${f.path.split('/').map(encodeURIComponent).join('/')}`;
       const r = await fetch(url);
       expect(r.status, url).toBe(200);
       parts.push(Buffer.from(await r.arrayBuffer()));
+      if (f.pad) expect(parts.at(-1)!.equals(Buffer.alloc(f.length)), url).toBe(true);
     }
     const all = Buffer.concat(parts);
     for (let i = 0; i * t.pieceLength < all.length; i++) {

@@ -115,13 +115,23 @@ describe('a split v1 and a whole v1 of the same selection', () => {
     const text = await readFile(path.join(split.dir, 'manifest.json'), 'utf8');
     expect(checkManifestSignature(text, await readFile(path.join(split.dir, 'manifest.sig'), 'utf8'), split.head.set.publicKey)).toBeNull();
     const m = (await openVersionManifest(split.dir)).split!;
-    const torrent = bencode.decode(await readFile(path.join(split.dir, 'metadata.torrent'))) as { info: { name: Uint8Array; 'piece length': number; files: Array<{ path: Uint8Array[]; length: number }> } };
+    const torrent = bencode.decode(await readFile(path.join(split.dir, 'metadata.torrent'))) as { info: { name: Uint8Array; 'piece length': number; files: Array<{ path: Uint8Array[]; length: number; attr?: Uint8Array }> } };
     expect(Buffer.from(torrent.info.name).toString()).toBe('paris-v1');
-    expect(torrent.info['piece length']).toBe(256 * 1024);
-    const files = torrent.info.files.map((f) => [f.path.map((s) => Buffer.from(s).toString()).join('/'), f.length]);
+    const pieceLength = torrent.info['piece length'];
+    expect(pieceLength).toBe(256 * 1024);
+    // BEP 47 pads (attr "p", .pad/<length>) put every list and pages part at the start of a piece.
+    let offset = 0;
+    const entries = torrent.info.files.map((f) => {
+      const e = { name: f.path.map((s) => Buffer.from(s).toString()).join('/'), length: f.length, offset, pad: f.attr !== undefined && Buffer.from(f.attr).toString() === 'p' };
+      offset += f.length;
+      return e;
+    });
+    for (const e of entries.filter((x) => x.pad)) expect([e.name, (e.offset + e.length) % pieceLength]).toEqual([`.pad/${e.length}`, 0]);
+    for (const e of entries.filter((x) => /^(lists|pages)\//.test(x.name))) expect([e.name, e.offset % pieceLength]).toEqual([e.name, 0]);
+    const files = entries.filter((e) => !e.pad).map((e) => [e.name, e.length] as const);
     const want = ['manifest.json', 'manifest.sig', CHANGES_FILE, ...m.volumes.flatMap((v) => [v.list.file, v.pages.file])];
     expect(files.map(([n]) => n)).toEqual(want);
-    for (const [name, length] of files) expect((await stat(path.join(split.dir, name as string))).size).toBe(length);
+    for (const [name, length] of files) expect((await stat(path.join(split.dir, name))).size).toBe(length);
     // Deterministic: the second split build (another key, another folder) has the same lists and pages.
     const other = (await openVersionManifest(splitBeforeChange.dir)).split!;
     expect(other.volumes.map((v) => [v.list.sha256, v.pages.sha256])).toEqual(m.volumes.map((v) => [v.list.sha256, v.pages.sha256]));

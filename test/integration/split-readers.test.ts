@@ -9,6 +9,7 @@ import { cp, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isAligned } from '../../shared/torrent/metadata-layout.ts';
 import { buildSet } from '../../services/set-builder/build.ts';
 import { publishSet } from '../../services/set-builder/publish.ts';
 import { createToken } from '../../services/tracker-web/auth/tokens.ts';
@@ -67,7 +68,8 @@ function piecesCovering(v: SplitVersion, names: readonly string[]): { pieces: Se
     for (let p = Math.floor(f.offset / v.pieceLength); p <= Math.floor((f.offset + f.length - 1) / v.pieceLength); p++) pieces.add(p);
   }
   const pieceBytes = [...pieces].reduce((s, p) => s + Math.min(v.pieceLength, total - p * v.pieceLength), 0);
-  const outside = v.files.filter((f) => !names.includes(f.name) && ![...pieces].some((p) => p * v.pieceLength < f.offset + f.length && (p + 1) * v.pieceLength > f.offset));
+  // Pads are zeros the seeder writes itself (all of them, sparse): never "outside" in this sense.
+  const outside = v.files.filter((f) => !f.pad && !names.includes(f.name) && ![...pieces].some((p) => p * v.pieceLength < f.offset + f.length && (p + 1) * v.pieceLength > f.offset));
   return { pieces, pieceBytes, outside };
 }
 
@@ -134,7 +136,7 @@ afterAll(async () => {
 });
 
 describe('a seeder following a split version', () => {
-  it('hosting one volume, fetches the top manifest, signature, changes and that volume\'s list, and only their neighbours\' bytes in the pieces they share', async () => {
+  it('hosting one volume, fetches exactly the top manifest, signature, changes and that volume\'s list (the builder pads every part to a piece boundary)', async () => {
     const [first, ...others] = split.manifest.volumes;
     // Room for the first volume and less than any other: the seeder hosts exactly one.
     const quota = plannedOf(first!.infoHash) + Math.min(...others.map((v) => plannedOf(v.infoHash))) - 1;
@@ -147,18 +149,19 @@ describe('a seeder following a split version', () => {
     const kept = ['changes.ndjson', first!.list.file, 'manifest.json', 'manifest.sig'].sort();
     for (const name of kept) expect(await readFile(path.join(metaDir, name)), name).toEqual(await readFile(path.join(split.dir, name)));
 
-    // Bytes of metadata fetched: the kept files and the neighbours' bytes in the pieces they share, so every piece of them can be seeded; nothing else.
-    const { pieces, pieceBytes, outside } = piecesCovering(split, kept);
+    // Every part starts a piece (the top files share theirs): the pieces covering the kept files hold only them and pads (zeros the seeder writes), so nothing else is fetched.
+    expect(isAligned(split.files, split.pieceLength)).toBe(true);
+    const { pieces, outside } = piecesCovering(split, kept);
+    const keptBytes = split.files.filter((f) => kept.includes(f.name)).reduce((n, f) => n + f.length, 0);
     const fetchedOf = (m: Map<string, number>) => [...m].filter(([k]) => k.startsWith('paris-v2/')).reduce((n, [, b]) => n + b, 0);
-    await waitFor('s1 to complete the pieces at its parts\' edges', async () => fetchedOf(front.served) + fetchedOf(front.ranged) >= pieceBytes, WAIT_MS, 100);
+    await waitFor('s1 to fetch its parts', async () => fetchedOf(front.served) + fetchedOf(front.ranged) >= keptBytes, WAIT_MS, 100);
     const fetchedBytes = fetchedOf(front.served) + fetchedOf(front.ranged);
-    // A list whose bytes partly came with the top files' edge piece is then fetched whole: at most its size again.
-    expect(fetchedBytes).toBeLessThanOrEqual(pieceBytes + first!.list.size);
+    expect(fetchedOf(front.ranged), `bytes fetched by range (edge pieces): ${JSON.stringify([...front.ranged])}`).toBe(0);
+    expect(fetchedBytes).toBe(keptBytes);
     for (const f of outside) expect(await stat(path.join(metaDir, f.name)).then(() => true, () => false), f.name).toBe(false);
-    const sizeOf = (name: string) => split.files.find((f) => f.name === name)!.length;
-    const top = sizeOf('manifest.json') + sizeOf('manifest.sig') + sizeOf('changes.ndjson');
+    const pads = split.files.filter((f) => f.pad);
     const whole = split.files.reduce((s, f) => s + f.length, 0);
-    console.log(`split follow over HTTP, 1 of ${split.manifest.volumes.length} volumes: ${fetchedBytes} bytes of metadata fetched (${fetchedOf(front.ranged)} of them in byte ranges) = top ${top} + own list ${first!.list.size} + the rest of ${pieces.size} pieces of ${split.pieceLength} bytes (the metadata torrent holds ${whole} bytes; the /2 manifest + pages were ${(await stat(path.join(dataDir, 'sets', 'paris', 'v1', 'manifest.json'))).size + (await stat(path.join(dataDir, 'sets', 'paris', 'v1', 'pages.xml.gz'))).size})`);
+    console.log(`split follow over HTTP, 1 of ${split.manifest.volumes.length} volumes: ${fetchedBytes} bytes of metadata fetched = exactly top + own list ${first!.list.size} (${pieces.size} pieces of ${split.pieceLength} bytes; the metadata torrent holds ${whole} bytes, ${pads.reduce((n, f) => n + f.length, 0)} of them in ${pads.length} pads; the /2 manifest + pages were ${(await stat(path.join(dataDir, 'sets', 'paris', 'v1', 'manifest.json'))).size + (await stat(path.join(dataDir, 'sets', 'paris', 'v1', 'pages.xml.gz'))).size})`);
     expect(s1.out.some((l) => l.startsWith('skipped ') && l.includes('QUOTA') || l.includes('does not fit'))).toBe(true);
   }, 120_000);
 
@@ -226,9 +229,14 @@ describe('a seeder following a split version', () => {
 });
 
 describe('a split version\'s metadata among seeders with the catalogue down', () => {
-  it('seeder A fetched its parts over HTTP with their edge pieces; seeder B gets the same parts from A alone', async () => {
-    // 2 KiB pieces: every part's first and last piece hold bytes of its neighbours (the builder's 256 KiB pieces do the same at scale).
-    const small = await makeSplitVersion({ wholeDir: path.join(dataDir, 'sets', 'paris', 'v1'), keysDir: path.join(dataDir, 'keys'), dir: path.join(work, 'split-edges', 'paris-v2'), version: 2, pieceLength: 2048 });
+  it.each([
+    { pads: false, what: 'published before pads: A fetched its parts over HTTP with the neighbours\' bytes of their edge pieces' },
+    { pads: true, what: 'padded: A fetched only its parts over HTTP and wrote the pads\' zeros itself' },
+  ])('seeder A seeds every piece of its parts ($what); seeder B gets the same parts from A alone', async ({ pads }) => {
+    // 2 KiB pieces: without pads every part's first and last piece hold bytes of its neighbours (256 KiB pieces did the same at scale).
+    const label = pads ? 'padded' : 'unpadded';
+    const small = await makeSplitVersion({ wholeDir: path.join(dataDir, 'sets', 'paris', 'v1'), keysDir: path.join(dataDir, 'keys'), dir: path.join(work, `split-edges-${label}`, 'paris-v2'), version: 2, pieceLength: 2048, pads });
+    expect(small.files.some((f) => f.pad)).toBe(pads);
     const smallFront = await startSplitFront(catalogue.url, [small]);
     const peerOpts = { torrentPort: 0, trackers: false, pex: false, downloadLimit: -1, uploadLimit: -1, maxConns: 20, dht: false as const };
     const a = await createClient({ ...peerOpts, listen: true });
@@ -239,7 +247,7 @@ describe('a split version\'s metadata among seeders with the catalogue down', ()
     const held = [...SPLIT_TOP_FILES, v.list.file];
     const topEnd = Math.max(...small.files.filter((f) => (SPLIT_TOP_FILES as readonly string[]).includes(f.name)).map((f) => f.offset + f.length));
     expect(small.files.find((f) => f.name === v.list.file)!.offset, 'the list starts pieces after the top files').toBeGreaterThan(topEnd + small.pieceLength);
-    const metaA = new MetadataHost(a, path.join(work, 'edges-a'));
+    const metaA = new MetadataHost(a, path.join(work, `edges-a-${label}`));
     try {
       const source = catalogueSource(new CatalogueApi(smallFront.url, UA));
       expect(await source.fetchMetadata(metaA, small.pointer)).toBe('split');
@@ -249,11 +257,13 @@ describe('a split version\'s metadata among seeders with the catalogue down', ()
       const heldBytes = small.files.filter((f) => held.includes(f.name)).reduce((n, f) => n + f.length, 0);
       const ranged = [...smallFront.ranged.values()].reduce((n, x) => n + x, 0);
       const whole = [...smallFront.served.values()].reduce((n, x) => n + x, 0);
-      console.log(`edge pieces over HTTP: ${heldBytes} bytes of parts + ${ranged} bytes of neighbours in byte ranges = ${pieces.size} whole pieces of 2048 (${pieceBytes} bytes); the list's own edges added ${moved.edgeBytes}`);
-      // Each byte of those pieces fetched once: the parts whole, their neighbours' share of the edge pieces in ranges.
+      console.log(`${label} metadata over HTTP: ${heldBytes} bytes of parts + ${ranged} bytes of neighbours in byte ranges = ${pieces.size} whole pieces of 2048 (${pieceBytes} bytes); the list's own edges added ${moved.edgeBytes}`);
+      // Each byte of those pieces fetched once: the parts whole, their neighbours' share of the edge pieces in ranges (none when padded).
       expect(whole).toBe(heldBytes);
-      expect(ranged).toBe(pieceBytes - heldBytes);
-      expect(moved.edgeBytes).toBeGreaterThan(0);
+      const padBytes = small.files.filter((f) => f.pad && [...pieces].some((p) => p * small.pieceLength <= f.offset && f.offset < (p + 1) * small.pieceLength)).reduce((n, f) => n + f.length, 0);
+      expect(ranged).toBe(pads ? 0 : pieceBytes - heldBytes);
+      if (pads) expect(pieceBytes).toBe(heldBytes + padBytes);
+      expect(moved.edgeBytes > 0).toBe(!pads);
       // A seeds every piece covering what it holds.
       const ta = (await a.get(small.infoHash))!;
       expect([...pieces].filter((p) => !ta.bitfield.get(p))).toEqual([]);
@@ -265,7 +275,7 @@ describe('a split version\'s metadata among seeders with the catalogue down', ()
     // The catalogue (and its web seed) is gone: B has the pointer, and A as its only peer.
     const portA = a.address()!.port;
     b.on('add', (t) => (t as unknown as NodeJS.EventEmitter).once('infoHash', () => t.addPeer(`127.0.0.1:${portA}`)));
-    const metaB = new MetadataHost(b, path.join(work, 'edges-b'));
+    const metaB = new MetadataHost(b, path.join(work, `edges-b-${label}`));
     const peers = dhtSource(b);
     expect(await peers.fetchMetadata(metaB, small.pointer)).toBe('split');
     const m = await metaB.verifiedManifest('paris', 2, small.pointer.k);
@@ -288,7 +298,10 @@ describe('restore of a split version', () => {
     expect(r.filesOk).toBe(split.manifest.totals.files);
     expect(r.pages).toEqual({ file: 'pages/', count: split.manifest.totals.files });
     for (const f of split.records) expect(sha1(await readFile(path.join(work, 'restore-all', 'commons', ...f.path.split('/')))), f.title).toBe(f.sha1);
-    const parts = (await filesUnder(path.join(work, 'restore-all'))).filter((n) => /^(lists|pages)\//.test(n));
+    const restored = await filesUnder(path.join(work, 'restore-all'));
+    // The metadata torrent's BEP 47 pads are not files of the set: a restore never writes them.
+    expect(restored.filter((n) => n.split('/').includes('.pad'))).toEqual([]);
+    const parts = restored.filter((n) => /^(lists|pages)\//.test(n));
     expect(parts).toEqual(split.manifest.volumes.flatMap((v) => [v.list.file, v.pages.file]).sort());
   }, 120_000);
 

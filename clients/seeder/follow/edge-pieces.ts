@@ -1,6 +1,9 @@
 /**
- * The pieces at the edges of the metadata parts a seeder fetched over HTTP. A split version's
- * metadata torrent packs every part end to end, so the first and last piece of a part also
+ * The pieces at the edges of the metadata parts a seeder fetched over HTTP, for split versions
+ * published before the builder padded its metadata torrents (BEP 47 pads, so every part
+ * starts a piece: shared/torrent/metadata-layout.ts; with those, every edge piece holds only
+ * the part and a pad whose zeros the seeder writes itself, and nothing here is fetched). Such
+ * an older metadata torrent packs every part end to end, so the first and last piece of a part also
  * hold bytes of its neighbours (other lists, pages) that the seeder did not fetch: without
  * them those pieces fail their hash and are never offered, and a peer hosting the same volume
  * cannot get them from this seeder when the catalogue is down. This fetches those neighbouring
@@ -107,15 +110,19 @@ const sha1 = (parts: readonly Uint8Array[]) => {
 /**
  * Makes every piece overlapping the `held` files (on disk, already checked whole) complete in
  * `dir`: for each edge piece not complete yet, fetches the bytes of the other files in it,
- * checks the assembled piece against its SHA-1 and writes those bytes. Throws METADATA_REFUSED,
+ * checks the assembled piece against its SHA-1 and writes those bytes. `made`: files the seeder
+ * writes itself (a padded torrent's pads): they complete a piece but make none an edge piece.
+ * Throws METADATA_REFUSED,
  * writing nothing of that piece, when the piece does not match.
  */
-export async function completeEdgePieces(dir: string, layout: MetadataLayout, held: readonly string[], fetch: RangeFetch): Promise<EdgeOutcome> {
+export async function completeEdgePieces(dir: string, layout: MetadataLayout, held: readonly string[], fetch: RangeFetch, made: readonly string[] = []): Promise<EdgeOutcome> {
   const heldSet = new Set(held);
+  const madeSet = new Set(made);
   const outcome: EdgeOutcome = { piecesCompleted: 0, fetchedBytes: 0 };
   for (const index of edgePieces(layout, heldSet)) {
     const segments = segmentsOf(layout, index);
-    if (segments.every((s) => heldSet.has(s.name))) continue;
+    // A piece of held parts and pads (BEP 47, whose zeros the seeder wrote) is whole already: the torrent client checks it.
+    if (segments.every((s) => heldSet.has(s.name) || madeSet.has(s.name))) continue;
     const onDisk = await Promise.all(segments.map((s) => readSegment(dir, s)));
     if (onDisk.every((b) => b !== null) && sha1(onDisk as Buffer[]) === layout.pieces[index]) continue;
     const bytes: Uint8Array[] = [];

@@ -5,12 +5,16 @@
  * (manifest, signature, pages.xml.gz). A split version (/3) keeps only the signed top
  * manifest, its signature, changes.ndjson and the lists of the volumes this seeder hosts: the
  * torrent is added with nothing selected, and only the files wanted are fetched, so a seeder
- * hosting one volume of a million-file set never downloads the other lists or the pages (only
- * their bytes inside the pieces it shares with its own files, so it can seed those pieces:
- * edge-pieces.ts). A manifest is only used once its signature holds for the set's pinned key,
- * and a list only once its SHA-256 matches the signed top manifest.
+ * hosting one volume of a million-file set never downloads the other lists or the pages. The
+ * builder pads the torrent (BEP 47, shared/torrent/metadata-layout.ts) so every part starts a
+ * piece: this host writes the pads' zeros itself before the torrent client sees them
+ * (webtorrent knows nothing of pads and would fetch them), and then holds whole pieces of the
+ * parts it fetched. A version published before pads shares pieces between parts: for those
+ * the neighbours' bytes in the edge pieces are fetched by range (edge-pieces.ts). A manifest
+ * is only used once its signature holds for the set's pinned key, and a list only once its
+ * SHA-256 matches the signed top manifest.
  */
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import parseTorrent from 'parse-torrent';
 import { SeedbankError } from '../../../shared/errors.ts';
@@ -18,6 +22,8 @@ import { checkManifestSignature } from '../../../shared/formats/signature.ts';
 import { CHANGES_FILE, checkPartFile, splitPartNames, type PartRef } from '../../../shared/formats/split-manifest.ts';
 import { versionManifestOf, type VersionManifest } from '../../../shared/formats/version-manifest.ts';
 import { writeFileAtomic } from '../../../shared/fs/index.ts';
+import bencode from 'bencode';
+import { padNameLength } from '../../../shared/torrent/metadata-layout.ts';
 import type { WTClient, WTTorrent } from '../webtorrent-api.ts';
 import { completeEdgePieces, type EdgeOutcome, type RangeFetch } from './edge-pieces.ts';
 
@@ -51,6 +57,17 @@ function relName(torrentPath: string): string {
   return torrentPath.split(/[\\/]/).slice(1).join('/');
 }
 
+/** Whether each file of a torrent is marked a BEP 47 pad (`attr` holds "p"); parse-torrent drops `attr`. */
+function padAttrs(bytes: Uint8Array): boolean[] {
+  const root = bencode.decode(Buffer.from(bytes)) as { info?: { files?: Array<{ attr?: Uint8Array }> } };
+  return (root.info?.files ?? []).map((f) => f.attr instanceof Uint8Array && f.attr.includes(0x70 /* p */));
+}
+
+/** A metadata torrent's files without its BEP 47 pads, by their names in the version folder. */
+function partNames(t: ParsedMeta): string[] {
+  return t.files.map((f) => relName(f.path)).filter((n) => padNameLength(n) === null);
+}
+
 function refused(message: string): SeedbankError {
   return new SeedbankError('METADATA_REFUSED', message, { hint: 'the catalogue or a peer served metadata that does not match the signed pointer' });
 }
@@ -80,7 +97,11 @@ export class MetadataHost {
     const t = await parseMeta(bytes);
     if (t.infoHash !== infoHash) throw refused(`metadata torrent of ${setId} v${version} has info hash ${t.infoHash}, the pointer says ${infoHash}`);
     if (t.name !== `${setId}-v${version}`) throw refused(`metadata torrent of ${setId} v${version} is named ${JSON.stringify(t.name)}`);
-    const names = t.files.map((f) => relName(f.path));
+    // Anything under .pad/ must be a BEP 47 pad (attr "p") of the length its name says: this host writes those zeros itself.
+    const attrs = padAttrs(bytes);
+    const badPad = t.files.find((f, i) => (padNameLength(relName(f.path)) !== null || attrs[i]) && (!attrs[i] || padNameLength(relName(f.path)) !== f.length));
+    if (badPad) throw refused(`metadata torrent of ${setId} v${version} has a file ${JSON.stringify(relName(badPad.path))} of ${badPad.length} bytes that is not a pad of .pad/<its length>`);
+    const names = partNames(t);
     if ([...names].sort().join(',') === [...WHOLE_METADATA_FILES].sort().join(',')) return 'whole';
     const odd = names.filter((n) => !(SPLIT_TOP_FILES as readonly string[]).includes(n) && !SPLIT_PART_NAME.test(n));
     const lacking = SPLIT_TOP_FILES.filter((n) => !names.includes(n));
@@ -155,7 +176,7 @@ export class MetadataHost {
     if (head.set.id !== setId || head.version !== version || head.set.publicKey !== publicKey) throw refused(`manifest in ${dir} is ${head.set.id} v${head.version}, expected ${setId} v${version}`);
     if (m.split) {
       const torrent = await parseMeta(await readFile(this.torrentFile(setId, version)));
-      const names = torrent.files.map((f) => relName(f.path)).sort();
+      const names = partNames(torrent).sort();
       const expected = ['manifest.json', 'manifest.sig', ...splitPartNames(m.split)].sort();
       if (names.join(',') !== expected.join(',')) throw refused(`metadata torrent of ${setId} v${version} does not carry exactly the parts its signed manifest names`);
       const changes = await checkPartFile(dir, m.split.changes.list);
@@ -189,12 +210,15 @@ export class MetadataHost {
   /**
    * Completes the pieces at the edges of `held` (parts on disk, checked whole) with their
    * neighbours' bytes from `fetch`, each piece checked against the saved torrent's hash, so
-   * that {@link host} can seed every piece of the parts this seeder holds.
+   * that {@link host} can seed every piece of the parts this seeder holds. Fetches nothing for
+   * a padded torrent (every part starts a piece): only versions published before pads need it.
    */
   async completeEdges(setId: string, version: number, held: readonly string[], fetch: RangeFetch): Promise<EdgeOutcome> {
     const t = await parseMeta(await readFile(this.torrentFile(setId, version)));
     const layout = { pieceLength: t.pieceLength, pieces: t.pieces, files: t.files.map((f) => ({ name: relName(f.path), offset: f.offset, length: f.length })) };
-    return completeEdgePieces(this.folder(setId, version), layout, held, fetch);
+    // Pads are held too (this host writes their zeros): in a padded torrent no piece then holds another part's bytes, and nothing is fetched.
+    const pads = await this.writePads(t);
+    return completeEdgePieces(this.folder(setId, version), layout, held, fetch, pads);
   }
 
   private async savedInfoHash(setId: string, version: number): Promise<string | null> {
@@ -206,6 +230,32 @@ export class MetadataHost {
     const ih = (await parseMeta(saved)).infoHash;
     this.infoHashes.set(key, ih);
     return ih;
+  }
+
+  /**
+   * Writes the torrent's BEP 47 pad files as zeros (sparse) where they are missing or of
+   * another length, so the pieces they share with a part verify without fetching them, and
+   * its empty files (an unchanged version's changes.ndjson): webtorrent makes neither, and an
+   * empty file on a piece boundary lies in no piece, so no download would ever write it.
+   * Returns the pads' names. {@link check} made sure anything under .pad/ is a pad.
+   */
+  private async writePads(t: ParsedMeta): Promise<string[]> {
+    const dir = path.join(this.root, t.name);
+    const pads = [...new Set(t.files.map((f) => relName(f.path)).filter((n) => padNameLength(n) !== null))];
+    const empty = t.files.filter((f) => f.length === 0).map((f) => relName(f.path));
+    for (const name of [...pads, ...empty]) {
+      const file = path.join(dir, ...name.split('/'));
+      const length = padNameLength(name) ?? 0;
+      if ((await stat(file).catch(() => null))?.size === length) continue;
+      await mkdir(path.dirname(file), { recursive: true });
+      const fh = await open(file, 'w');
+      try {
+        await fh.truncate(length);
+      } finally {
+        await fh.close();
+      }
+    }
+    return pads;
   }
 
   /** Deletes a part that failed its check (a list from peers that does not match the signed manifest). */
@@ -235,6 +285,7 @@ export class MetadataHost {
     const known = await this.client.get(ih);
     if (known && known.torrentFile && !again) return known;
     if (known) await destroyTorrent(known);
+    await this.writePads(await parseMeta(bytes));
     const t = this.client.add(bytes, { path: this.root, deselect: true });
     await new Promise<void>((resolve, reject) => {
       if (t.ready) return resolve();

@@ -17,7 +17,10 @@ import type { RangeFetch } from './edge-pieces.ts';
 /** How long peers get to hand over a torrent's info dictionary. */
 export const PEER_TORRENT_TIMEOUT_MS = 30_000;
 
-/** Bytes a fetch of parts moved: the parts, and the neighbours' bytes of their edge pieces (HTTP only; peers send whole pieces). */
+/**
+ * Bytes a fetch of parts moved: the parts, and the neighbours' bytes of their edge pieces (HTTP
+ * only, and only for versions published before pads; peers send whole pieces).
+ */
 export interface PartsFetched {
   partBytes: number;
   edgeBytes: number;
@@ -37,8 +40,8 @@ export interface VersionSource {
   /**
    * Puts parts of a split version (its hosted volumes' lists) on disk, each checked against
    * the signed top manifest's SHA-256 and size, and seeds the metadata torrent with them.
-   * Over HTTP, also the neighbours' bytes in the parts' edge pieces, so every piece of them is
-   * seeded. Throws METADATA_REFUSED naming a part that does not match (nothing of it is kept).
+   * Over HTTP, for a version published before pads, also the neighbours' bytes in the parts'
+   * edge pieces, so every piece of them is seeded (a padded version needs none). Throws METADATA_REFUSED naming a part that does not match (nothing of it is kept).
    */
   fetchParts(meta: MetadataHost, setId: string, version: number, parts: readonly PartRef[]): Promise<PartsFetched>;
   /** A volume's .torrent. */
@@ -81,7 +84,7 @@ export function catalogueSource(client: CatalogueApi): VersionSource {
       const files: Record<string, Uint8Array> = {};
       for (const name of kind === 'whole' ? WHOLE_METADATA_FILES : SPLIT_TOP_FILES) files[name] = await client.metadataFile(p.salt, p.seq, name);
       await meta.writeFiles(p.salt, p.seq, files);
-      // The pieces the top files share with the first lists are completed, so peers can get every piece of them from this seeder.
+      // Before pads, the top files shared pieces with the first lists: those are completed so peers can get every piece of them here (no fetch when padded).
       if (kind === 'split') await meta.completeEdges(p.salt, p.seq, SPLIT_TOP_FILES, rangeFrom(client, p.salt, p.seq));
       // A whole version's files must pass the torrent's piece hashes (pages.xml.gz has no other check); a split version's top is checked by its signature.
       await meta.host(p.salt, p.seq, kind === 'whole' ? WHOLE_METADATA_FILES : []);
@@ -96,7 +99,7 @@ export function catalogueSource(client: CatalogueApi): VersionSource {
         files[ref.file] = bytes;
       }
       await meta.writeFiles(setId, version, files);
-      // Their edge pieces too (the neighbours' bytes in them), or those pieces could not be offered.
+      // Before pads, their edge pieces held neighbours' bytes too, or those pieces could not be offered (none when padded).
       const edges = await meta.completeEdges(setId, version, [...SPLIT_TOP_FILES, ...parts.map((r) => r.file)], rangeFrom(client, setId, version));
       // Added again so the parts and edges just written are verified and offered to peers.
       await meta.host(setId, version);

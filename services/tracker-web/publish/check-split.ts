@@ -3,7 +3,8 @@
  * signature, pointer, sequence: check-version.ts). Its parts stay on disk in staging and are
  * streamed, never loaded whole: a million-file version is hundreds of megabytes of lists and
  * pages. In order, each with its own error: every part uploaded (PUBLISH_INCOMPLETE); the
- * metadata torrent holds exactly manifest.json, manifest.sig and the parts (TORRENT_MISMATCH);
+ * metadata torrent holds exactly manifest.json, manifest.sig and the parts, with or without
+ * BEP 47 pads aligning them (TORRENT_MISMATCH);
  * each part has the SHA-256 and size the signed top manifest gives (PART_MISMATCH), checked in
  * the same pass that checks the metadata torrent's pieces; each list is canonical, in title
  * order, and names only paths of its own volume (PART_MISMATCH); each volume torrent holds
@@ -21,6 +22,7 @@ import type { ManifestChanges } from '../../../shared/formats/manifest.ts';
 import { readListFile, splitPartNames, type ChangesSummary, type PartRef, type SplitManifest, type SplitVolume } from '../../../shared/formats/split-manifest.ts';
 import { APART_MARK, nameBits } from '../../../shared/formats/volume-rule.ts';
 import { SHA1_BYTES, type ParsedVolumeTorrent } from '../../../shared/torrent/index.ts';
+import { padNameLength } from '../../../shared/torrent/metadata-layout.ts';
 import { CHANGES_EXCERPT_TITLES } from '../store/catalogue-store.ts';
 import { checkNoExtraTorrents, checkVolumeTorrent, mismatch, parse, type PlacedFile } from './check-torrents.ts';
 
@@ -72,6 +74,11 @@ class PieceCheck {
 
   constructor(private readonly pieceLength: number, private readonly digests: Buffer) {}
 
+  /** Feeds `n` zero bytes (a pad file's; shorter than a piece, checked before). */
+  zeros(n: number): void {
+    this.update(Buffer.alloc(n));
+  }
+
   update(chunk: Buffer): void {
     for (let at = 0; at < chunk.length; ) {
       const take = Math.min(this.pieceLength - this.inPiece, chunk.length - at);
@@ -109,20 +116,31 @@ async function checkMetadataAndParts(m: SplitManifest, u: SplitUpload): Promise<
   if (t.name !== `${setId}-v${m.version}`) throw mismatch(`metadata.torrent is named "${t.name}", expected "${setId}-v${m.version}"`, METADATA_HINT);
   const refs = new Map<string, PartRef>([[m.changes.list.file, m.changes.list], ...m.volumes.flatMap((v) => [[v.list.file, v.list], [v.pages.file, v.pages]] as Array<[string, PartRef]>)]);
   const inMemory = new Map<string, Buffer>([['manifest.json', Buffer.from(u.manifestText, 'utf8')], ['manifest.sig', Buffer.from(u.signatureText, 'utf8')]]);
-  const names = t.files.map((f) => f.path);
+  // BEP 47 pads (builders since pads: every part starts a piece) are zeros, checked as such below; torrents without them stay valid.
+  for (const f of t.files.filter((x) => x.pad)) {
+    if (padNameLength(f.path) !== f.length || f.length >= t.pieceLength || (f.offset + f.length) % t.pieceLength !== 0) {
+      throw mismatch(`metadata.torrent has a pad file ${JSON.stringify(f.path)} of ${f.length} bytes at ${f.offset}: a pad must be .pad/<its length>, shorter than a piece, and end on a piece boundary`, METADATA_HINT);
+    }
+  }
+  const parts = t.files.filter((f) => !f.pad);
+  const names = parts.map((f) => f.path);
   const unexpected = names.filter((n) => !refs.has(n) && !inMemory.has(n));
   const absent = [...inMemory.keys(), ...refs.keys()].filter((n) => !names.includes(n));
   if (unexpected.length > 0 || absent.length > 0 || new Set(names).size !== names.length) {
     const what = [unexpected.length ? `holds ${unexpected.slice(0, 5).join(', ')}, which the manifest does not name` : '', absent.length ? `lacks ${absent.slice(0, 5).join(', ')}` : ''].filter(Boolean).join(' and ');
     throw mismatch(`metadata.torrent ${what || 'lists a file twice'}: it must hold exactly manifest.json, manifest.sig and the parts the manifest names`, METADATA_HINT);
   }
-  for (const f of t.files) {
+  for (const f of parts) {
     const want = inMemory.get(f.path)?.length ?? refs.get(f.path)!.size;
     if (f.length !== want) throw mismatch(`metadata.torrent says ${f.path} is ${f.length} bytes, ${inMemory.has(f.path) ? 'the upload is' : 'the manifest says'} ${want}`, METADATA_HINT);
   }
   const pieces = new PieceCheck(t.pieceLength, t.pieces);
   let partProblem: string | null = null;
   for (const f of t.files) {
+    if (f.pad) {
+      pieces.zeros(f.length);
+      continue;
+    }
     const bytes = inMemory.get(f.path);
     if (bytes) {
       pieces.update(bytes);

@@ -2,6 +2,7 @@
  * The catalogue as a web seed and torrent source:
  *   GET /meta/<set>-v<N>/<manifest.json|manifest.sig|pages.xml.gz>   BEP 19 web seed of each metadata torrent
  *   GET /meta/<set>-v<N>/<changes.ndjson|lists/<ih>.ndjson|pages/<ih>.xml.gz>   a split version's parts (from disk)
+ *   GET /meta/<set>-v<N>/.pad/<length>                                zeros: BEP 47 pad files, for web seeds that fetch them
  *   GET /torrents/<infohash>.torrent                                  any published torrent
  *   GET /sets/<id>/v<N>/metadata.torrent (or /sets/<id>/latest/...)   a version's metadata torrent
  * Metadata torrents are served with `url-list: ["<base>/meta/"]`, so any client can fetch a
@@ -13,6 +14,7 @@ import { SeedbankError } from '../../../shared/errors.ts';
 import { METADATA_FILE_NAMES, type CatalogueStore, type MetadataFileName } from '../store/catalogue-store.ts';
 import { infoHashSchema, parseParam, setIdSchema, versionSchema } from './params.ts';
 import { withTrackersFirst, withUrlList } from '../../../shared/torrent/top-level.ts';
+import { padNameLength } from '../../../shared/torrent/metadata-layout.ts';
 
 /** Published bytes never change, so caches may keep them for a year. */
 const IMMUTABLE_CACHE = 'public, max-age=31536000, immutable';
@@ -26,6 +28,18 @@ const TORRENT_TYPE = 'application/x-bittorrent';
 /** Types of a split version's parts, by the end of their names (a gzip file served as itself, as above). */
 const PART_TYPES: Array<[RegExp, string]> = [[/\.ndjson$/, 'application/x-ndjson'], [/\.xml\.gz$/, 'application/gzip']];
 const META_FOLDER = /^([a-z0-9][a-z0-9-]{0,62})-v([1-9][0-9]{0,8})$/;
+/**
+ * Longest pad served: a pad is shorter than a piece (the builder's are under 256 KiB); web
+ * seeds that do not know BEP 47 (webtorrent's) ask for pads like any file.
+ */
+const PAD_MAX_BYTES = 16 * 1024 * 1024;
+let zeroBytes = Buffer.alloc(0);
+
+/** `n` zero bytes, from one buffer grown as needed (pads are asked for often, never changed). */
+function zeros(n: number): Buffer {
+  if (zeroBytes.length < n) zeroBytes = Buffer.alloc(n);
+  return zeroBytes.subarray(0, n);
+}
 
 function notFound(what: string): SeedbankError {
   return new SeedbankError('NOT_FOUND', `${what} is not in this catalogue`);
@@ -83,6 +97,13 @@ export function seedRouter({ store, publicUrl }: SeedRouteOptions): Router {
       if (!bytes) throw notFound(`${name} of ${setId} v${version}`);
       res.set('Cache-Control', IMMUTABLE_CACHE);
       sendBytes(req, res, bytes, CONTENT_TYPES[name as MetadataFileName]);
+      return;
+    }
+    const pad = padNameLength(name);
+    if (pad !== null) {
+      if (pad > PAD_MAX_BYTES || !store.metadataTorrent(setId, version)) throw notFound(`/meta/${folder}/${name}`);
+      res.set('Cache-Control', IMMUTABLE_CACHE);
+      sendBytes(req, res, zeros(pad), 'application/octet-stream');
       return;
     }
     const file = store.metadataPartPath(setId, version, name);

@@ -7,8 +7,7 @@ import { DEFAULT_COPY_MAX_AGE_MS, type CensusRunner } from './census-runner.ts';
 import { LayoutCache } from './layout-cache.ts';
 import type { VolumeRecord } from '../store/records.ts';
 import { computeSetFigures, figuresFromDisk, persistedFigures, SetFigureWalk, type SetCopyStats } from './set-figures.ts';
-import { didYouMean } from '../../../shared/closest-match.ts';
-import { SeedbankError } from '../../../shared/errors.ts';
+import { categoryCopies, type CategoryCopies } from './category-copies.ts';
 
 export type { SetCopyStats } from './set-figures.ts';
 
@@ -18,8 +17,6 @@ export type { SetCopyStats } from './set-figures.ts';
  * 0.05 ms for a wholly held volume, 0.2-0.5 ms for a partly held one whose layout is read).
  */
 const WARM_SLICE_MS = 0.5;
-/** Most category names compared for a "did you mean" suggestion. */
-const MAX_SUGGESTION_NAMES = 100_000;
 
 /** Copies of one file's bytes, added up over every set and version that holds them. */
 export interface FileCopyCount extends CopyFigures {
@@ -375,45 +372,8 @@ export class CopyIndex {
   }
 
   /** Copy figures of every file (by SHA-1, once) directly in a category, across the sets' latest versions (from the category index). */
-  category(name: string): { category: string; files: number; bytes: number; min: number; median: number; filesUnderTarget: number; bytesUnderTarget: number } {
-    const bare = name.replace(/^Category:/i, '').replace(/_/g, ' ');
-    const target = new Map<string, number>();
-    for (const row of this.store.categoryFiles(bare) ?? []) {
-      const set = this.store.getSet(row.setId);
-      if (!set || set.latestVersion !== row.version) continue;
-      target.set(row.sha1, Math.max(target.get(row.sha1) ?? 0, set.copyTarget));
-    }
-    if (target.size === 0) {
-      const known: string[] = [];
-      for (const c of this.store.categoryNames()) if (known.push(c) >= MAX_SUGGESTION_NAMES) break;
-      throw new SeedbankError('CATEGORY_NOT_FOUND', `no file of a published set is directly in the category "${bare}".${didYouMean(bare, known)}`, {
-        context: { category: bare, knownCategories: known.length },
-      });
-    }
-    const counts: number[] = [];
-    let bytes = 0;
-    let bytesUnderTarget = 0;
-    let filesUnderTarget = 0;
-    for (const [sha1, copyTarget] of target) {
-      const n = this.file(sha1).copies;
-      const size = this.store.filesBySha1(sha1)[0]?.size ?? 0;
-      counts.push(n);
-      bytes += size;
-      if (n < copyTarget) {
-        filesUnderTarget++;
-        bytesUnderTarget += size;
-      }
-    }
-    counts.sort((a, b) => a - b);
-    return {
-      category: bare,
-      files: counts.length,
-      min: counts[0] ?? 0,
-      median: counts.length ? counts[Math.floor((counts.length - 1) / 2)]! : 0,
-      bytes,
-      filesUnderTarget,
-      bytesUnderTarget,
-    };
+  category(name: string): CategoryCopies {
+    return categoryCopies(this.store, name, (sha1) => this.file(sha1).copies);
   }
 }
 

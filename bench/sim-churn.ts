@@ -6,7 +6,7 @@
  * catalogue's needs list is services/tracker-web/redundancy/needs.ts (rankNeeds, capped at
  * MAX_NEEDS, ranked once per tick), in simulated time with no sockets.
  *
- *   npm run sim:churn -- --hosts 3000 --volumes 75000 [--days 28] [--offer 3] [--seed 1]
+ *   npm run sim:churn -- --hosts 3000 --volumes 75000 [--days 28] [--offer 3] [--seed 1] [--claim-grace on|off|45min]
  *
  * Prints a line per simulated day, then the steady-state figures (after --warmup-days); the
  * last line names the share of bytes under target in steady state as a percentage.

@@ -6,11 +6,12 @@
  * catalogue's needs list is services/tracker-web/redundancy/needs.ts (rankNeeds, capped at
  * MAX_NEEDS, ranked once per tick), in simulated time with no sockets.
  *
- *   npm run sim:churn -- --hosts 3000 --volumes 75000 [--days 28] [--offer 3] [--seed 1]
+ *   npm run sim:churn -- --hosts 3000 --volumes 75000 [--days 28] [--offer 3] [--seed 1] [--claim-grace on|off|45min]
  *
  * Prints a line per simulated day, then the steady-state figures (after --warmup-days); the
  * last line names the share of bytes under target in steady state as a percentage.
  */
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { DEFAULT_AUTO_MIN_HOSTING_MS, DEFAULT_POLL_INTERVAL_MS } from '../clients/seeder/config.ts';
 import { DEFAULT_CENSUS_INTERVAL_MS, DEFAULT_COPY_MAX_AGE_MS } from '../services/tracker-web/redundancy/census-runner.ts';
@@ -20,6 +21,7 @@ import { DEFAULT_PARAMS, drawHost, exponential, makeVolumes, randomSource, type 
 import { DepartureLog, percentile, type Heal } from './churn/departures.ts';
 import { MAX_NEEDS } from '../services/tracker-web/redundancy/needs.ts';
 import { DEFAULT_PRESENCE_WINDOW_MS } from '../services/tracker-web/redundancy/presence.ts';
+import { claimLifetimeMs, DEFAULT_CLAIM_AUDIT_GRACE_MS } from '../services/tracker-web/seeders/seeder-reports.ts';
 
 const DAY_MS = 24 * 3600 * 1000;
 const HOUR_MS = 3600 * 1000;
@@ -41,6 +43,7 @@ const { values } = parseArgs({
     rules: { type: 'string', default: 'current' },
     presence: { type: 'string', default: 'on' },
     'queue-floor': { type: 'string', default: 'unmeasured' },
+    'claim-grace': { type: 'string', default: 'on' },
   },
 });
 const num = (v: string | undefined, d: number) => (v === undefined ? d : Number(v));
@@ -60,6 +63,10 @@ for (const [k, v] of Object.entries(p)) if (!Number.isFinite(v) || v < 0) throw 
 if (values.rules !== 'current' && values.rules !== 'before') throw new Error(`--rules must be current or before, not ${values.rules}`);
 if (values.presence !== 'on' && values.presence !== 'off') throw new Error(`--presence must be on (copies of a host not seen for ${DEFAULT_PRESENCE_WINDOW_MS / 60000} min stop counting) or off (only the 6 h copy window), not ${values.presence}`);
 if (values['queue-floor'] !== 'unmeasured' && values['queue-floor'] !== 'always') throw new Error(`--queue-floor must be unmeasured (the 8 GiB download queue floor only for a host that has measured no rate) or always (the rule before), not ${values['queue-floor']}`);
+/** --claim-grace: on (the catalogue's default), off, or a length in minutes ("45min") to try another. */
+const graceMs = values['claim-grace'] === 'on' ? DEFAULT_CLAIM_AUDIT_GRACE_MS : values['claim-grace'] === 'off' ? Infinity
+  : /^\d+min$/.test(values['claim-grace']!) ? Number.parseInt(values['claim-grace']!, 10) * 60000 : NaN;
+if (Number.isNaN(graceMs)) throw new Error(`--claim-grace must be on (a claim the census has not confirmed stops counting ${DEFAULT_CLAIM_AUDIT_GRACE_MS / 60000} min after it was made, as the catalogue does), off (claims count while their seeder reports) or minutes such as 45min, not ${values['claim-grace']}`);
 const timing = {
   queueFloor: values['queue-floor'] as 'unmeasured' | 'always',
   rules: values.rules as 'current' | 'before',
@@ -69,6 +76,7 @@ const timing = {
   copyMaxAgeMs: DEFAULT_COPY_MAX_AGE_MS,
   presenceWindowMs: values.presence === 'on' ? DEFAULT_PRESENCE_WINDOW_MS : Infinity,
   minHostingMs: DEFAULT_AUTO_MIN_HOSTING_MS,
+  claimAuditGraceMs: graceMs,
 };
 const rand = randomSource(p.seed);
 const { size, target } = makeVolumes(p, rand);
@@ -113,12 +121,16 @@ const noticeMs = Math.min(timing.copyMaxAgeMs, timing.presenceWindowMs) + timing
 const healBoundMs = noticeMs + 2 * timing.pollIntervalMs + maxVolume / medianRate;
 
 const log = (l: string) => process.stdout.write(`${l}\n`);
-log(`sim:churn: ${p.hosts} hosts, ${p.volumes} volumes (${(neededBytes / 1e15).toFixed(2)} PB with their copy targets), ` +
+/** The machine's 1-minute load, printed beside wall times (the figures themselves do not depend on it). */
+const load = () => `load ${loadavg()[0]!.toFixed(1)}`;
+log(`sim:churn (${load()}): ${p.hosts} hosts, ${p.volumes} volumes (${(neededBytes / 1e15).toFixed(2)} PB with their copy targets), ` +
   `offer ${p.offerRatio}x, ${p.days} days, seed ${p.seed}, ${values.rules} rules, queue floor ${timing.queueFloor}; polls every ${timing.pollIntervalMs / 60000} min, census every ` +
   `${timing.censusIntervalMs / 60000} min, copies forgotten ${timing.copyMaxAgeMs / HOUR_MS} h after the last audit` +
-  `${values.presence === 'on' ? ` or ${timing.presenceWindowMs / 60000} min after a host was last seen` : ' (presence rule off)'}`);
+  `${values.presence === 'on' ? ` or ${timing.presenceWindowMs / 60000} min after a host was last seen` : ' (presence rule off)'}; ` +
+  `claims count ${claimLifetimeMs(timing.pollIntervalMs) / 60000} min after the last report` +
+  `${Number.isFinite(graceMs) ? `, and ${graceMs / 60000} min after they were made unless the census has confirmed the copy (claim audit grace)` : ' (no claim audit grace)'}`);
 
-interface DayFigures { underCounted: number; underLive: number; worst: number; repairBytes: number; drops: number; adds: number; online: number }
+interface DayFigures { underCounted: number; underLive: number; worst: number; repairBytes: number; drops: number; adds: number; online: number; graceLapses: number }
 const days: DayFigures[] = [];
 let sumUnder = 0, sumLive = 0, samples = 0, worstOfDay = Infinity;
 let nextCensus = 0;
@@ -145,7 +157,7 @@ for (let tick = 0; net.now < endMs; tick++) {
     const online = net.hosts.filter((h) => h.online).length;
     const f: DayFigures = {
       underCounted: sumUnder / samples, underLive: sumLive / samples, worst: worstOfDay, repairBytes: net.counters.downloadedBytes,
-      drops: net.counters.drops, adds: net.counters.adds, online,
+      drops: net.counters.drops, adds: net.counters.adds, online, graceLapses: net.counters.graceLapses,
     };
     days.push(f);
     if (!values.quiet) {
@@ -153,7 +165,7 @@ for (let tick = 0; net.now < endMs; tick++) {
         `worst volume ${f.worst} copies; downloaded ${(f.repairBytes / 1e12).toFixed(1)} TB; ${f.adds} adds, ${f.drops} drops; ` +
         `departures healed so far ${departures.healed.length}, waiting ${departures.pending}; ${((performance.now() - wall0) / 1000).toFixed(0)} s`);
     }
-    net.counters.downloadedBytes = 0; net.counters.adds = 0; net.counters.drops = 0;
+    net.counters.downloadedBytes = 0; net.counters.adds = 0; net.counters.drops = 0; net.counters.graceLapses = 0;
     sumUnder = 0; sumLive = 0; samples = 0; worstOfDay = Infinity;
   }
 }
@@ -166,7 +178,7 @@ function describeHeal(h: Heal): string {
     `healed after ${(h.ms / 60000).toFixed(0)} min, bound ${((noticeMs + 2 * timing.pollIntervalMs + h.fetchMs) / 60000).toFixed(0)} min ` +
     `(expired at +${m(h.expiresAt)}). Last volume ${l.v} (target ${l.target}, ${(l.size / 1e9).toFixed(1)} GB): under at +${m(l.underAt)} ` +
     `by host ${l.fellUnderBy}${l.fellUnderBy === h.hostId ? ' (this one)' : ''} (${l.underCount} volumes under then), in needs +${m(l.inNeedsAt)}, first add +${m(l.firstAddAt)}, last add +${m(l.lastAddAt)} ` +
-    `(${l.adds} adds, ${l.healerLosses} by healers that left or lost it before it was counted), download done +${m(l.lastCompleteAt)}, counted +${m(l.atTargetAt)}`;
+    `(${l.adds} adds, ${l.healerLosses} by healers that left or lost it before it was counted${l.healerLostAt >= 0 ? `, the last at +${m(l.healerLostAt)}, its claim lapsed +${m(l.claimLapsesAt)}` : ''}), download done +${m(l.lastCompleteAt)}, counted +${m(l.atTargetAt)}`;
 }
 
 function pct(x: number): string {
@@ -213,6 +225,27 @@ log(`  read as every volume at target at one moment (the reading before): ${toge
   log(`  late heals (outside window + census + 2 polls + the healing download from its add): ${lateHeals.length}; ` +
     `of them ${secondLoss} where a healer of the last volume left or lost it before it was counted (a second loss during the heal), ` +
     `${lateHeals.length - secondLoss} with no such loss (the allocation's)`);
+  // A healer's loss is a second departure for that volume: the catalogue learns of it when the
+  // healer's claim lapses (the claim lifetime, or the audit grace, in place of the presence
+  // window), so its heal is judged from that loss by the same kind of bound.
+  const claimNoticeMs = Math.min(claimLifetimeMs(timing.pollIntervalMs), timing.claimAuditGraceMs) + timing.censusIntervalMs;
+  const fromLoss = (h: Heal) => h.at + h.ms - h.last.healerLostAt;
+  const lossOk = (h: Heal) => h.last.healerLosses > 0 && h.last.healerLostAt >= h.at && fromLoss(h) <= claimNoticeMs + 2 * timing.pollIntervalMs + h.fetchMs;
+  const okEither = departures.heals.filter((h) => !late(h) || lossOk(h)).length;
+  log(`  heals within the bound, a heal whose last volume a healer lost judged from that loss (claim notice ${claimNoticeMs / 60000} min + 2 polls + the healing download): ` +
+    `${departures.heals.length ? pct(okEither / departures.heals.length) : 'n/a'} (${okEither} of ${departures.heals.length})` +
+    `${lateHeals.filter((h) => h.last.healerLosses > 0).map((h) => `; host ${h.hostId}: ${(fromLoss(h) / 60000).toFixed(0)} min after its healer's loss against ${((claimNoticeMs + 2 * timing.pollIntervalMs + h.fetchMs) / 60000).toFixed(0)}`).join('')}`);
+  const ratio = (h: Heal) => h.ms / (noticeMs + 2 * timing.pollIntervalMs + h.fetchMs);
+  const worst = departures.heals.reduce<Heal | undefined>((w, h) => (!w || ratio(h) > ratio(w) ? h : w), undefined);
+  if (worst) log(`  worst heal against its bound: host ${worst.hostId}, ${(worst.ms / 60000).toFixed(0)} min against ${((noticeMs + 2 * timing.pollIntervalMs + worst.fetchMs) / 60000).toFixed(0)} (${ratio(worst).toFixed(2)}x); ` +
+    `longest heal ${(Math.max(0, ...heals) / 60000).toFixed(0)} min against the fixed bound ${(healBoundMs / 60000).toFixed(0)} min (${(Math.max(0, ...heals) / healBoundMs).toFixed(2)}x)`);
+  // How promptly the needs list offers a volume again after a healer lost it: from the loss to
+  // its claim lapsing, from the lapse to the volume open in the list, from there to a new add.
+  const r = net.trace.reoffers.filter((x) => x.at >= p.warmupDays * DAY_MS);
+  const st = (xs: number[]) => `${(percentile(xs, 0.5) / 60000).toFixed(0)} / ${(percentile(xs, 0.95) / 60000).toFixed(0)} / ${(Math.max(0, ...xs) / 60000).toFixed(0)}`;
+  log(`  healer losses of a volume under target in steady state, made good by a new add: ${r.length}; min p50 / p95 / max: loss to claim lapse ${st(r.map((x) => x.lapseMs))}, ` +
+    `loss to open in the needs list again ${st(r.map((x) => x.openMs))}, open to added ${st(r.map((x) => x.addMs))}`);
+  log(`  copies counted after their claim had run out of its audit grace (the volume looked unclaimed meanwhile): ${mean((d) => d.graceLapses).toFixed(0)} a day`);
 }
 if (values.misses) {
   for (const h of together.filter(late)) log(`  late (together): ${describeHeal(h)}`);
@@ -231,5 +264,5 @@ if (values.misses) {
     `to counted ${stage((h) => ok(h.last.lastCompleteAt, h.last.atTargetAt))}`);
 }
 log(`  bytes under target, online copies: ${pct(mean((d) => d.underLive))} mean, ${pct(Math.max(...steady.map((d) => d.underLive)))} worst day`);
-log(`  simulated in ${((performance.now() - wall0) / 1000).toFixed(0)} s`);
+log(`  simulated in ${((performance.now() - wall0) / 1000).toFixed(0)} s (${load()} at the end; wall time only depends on it)`);
 log(`bytes under target in steady state (census view): ${pct(mean((d) => d.underCounted))} mean, ${pct(Math.max(...steady.map((d) => d.underCounted)))} worst day (target < 1%)`);

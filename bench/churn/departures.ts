@@ -62,6 +62,9 @@ export interface LastVolume {
   adds: number;
   /** Healers that lost it (left, disk failed, dropped) before their copy was counted. */
   healerLosses: number;
+  /** The last such loss (-1: none) and when the catalogue stopped counting that healer's claim. */
+  healerLostAt: number;
+  claimLapsesAt: number;
   lastCompleteAt: number;
   atTargetAt: number;
 }
@@ -149,7 +152,7 @@ function healOf(d: Departure, net: Network, v: number, transferMs: number, fetch
   const t = net.trace;
   const last: LastVolume = {
     v, target: net.target[v]!, size: net.size[v]!, underAt: t.underAt[v]!, fellUnderBy: t.fellUnderBy[v]!, underCount: t.underCountAt[v]!,
-    inNeedsAt: t.inNeedsAt[v]!, firstAddAt: t.firstAddAt[v]!, lastAddAt: t.lastAddAt[v]!, adds: t.adds[v]!, healerLosses: t.healerLosses[v]!, lastCompleteAt: t.lastCompleteAt[v]!,
+    inNeedsAt: t.inNeedsAt[v]!, firstAddAt: t.firstAddAt[v]!, lastAddAt: t.lastAddAt[v]!, adds: t.adds[v]!, healerLosses: t.healerLosses[v]!, healerLostAt: t.healerLostAt[v]!, claimLapsesAt: t.claimLapsesAt[v]!, lastCompleteAt: t.lastCompleteAt[v]!,
     atTargetAt: t.atTargetAt[v]!,
   };
   return {

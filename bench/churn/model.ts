@@ -57,6 +57,11 @@ export interface NetworkTiming {
   presenceWindowMs: number;
   minHostingMs: number;
   /**
+   * How long a claim counts before the census confirms it (the catalogue's claim audit grace,
+   * DEFAULT_CLAIM_AUDIT_GRACE_MS); Infinity: claims count while their seeder reports, the model before.
+   */
+  claimAuditGraceMs: number;
+  /**
    * 'unmeasured' (this commit): the 8 GiB queue floor only until a host has measured its rate;
    * 'always' (before): the floor for every host, so a slow one queued a second volume.
    */
@@ -76,6 +81,8 @@ export interface Counters {
   downloadedBytes: number;
   adds: number;
   drops: number;
+  /** Copies counted after their host's claim had run out of its audit grace (another host could take the volume meanwhile). */
+  graceLapses: number;
 }
 
 /** The seeder's planned disk use of a volume of `size` bytes, as auto-plan estimates it. */

@@ -10,7 +10,7 @@
  */
 import { AUTO_DOWNLOAD_HORIZON_MS, maxDownloadingBytes, MIN_AUTO_DOWNLOADING_BYTES, nextSurplusStreak, planAuto, type AutoHosted } from '../../clients/seeder/follow/auto-plan.ts';
 import { MAX_NEEDS, rankNeeds, type RankedNeed, type VolumeNeed } from '../../services/tracker-web/redundancy/needs.ts';
-import { claimLifetimeMs } from '../../services/tracker-web/seeders/seeder-reports.ts';
+import { ClaimBook } from './claims.ts';
 import { EventQueue } from './event-queue.ts';
 import { plannedSize, type Counters, type Holding, type Host, type NetworkTiming, type SimEvent } from './model.ts';
 import { candidatesWithClaims } from './needs-top.ts';
@@ -32,10 +32,10 @@ export class Network {
   underCountedBytes = 0;
   underLiveBytes = 0;
   readonly totalBytes: number;
-  /** Holders in join order per volume, as the catalogue's report store keeps them. */
-  private readonly holders: Array<Array<{ host: Host; since: number }>>;
+  /** Live claims per volume, as the catalogue's report store keeps them. */
+  readonly claimBook: ClaimBook;
   private readonly pendingAudit = new Set<Host>();
-  readonly counters: Counters = { downloadedBytes: 0, adds: 0, drops: 0 };
+  readonly counters: Counters = { downloadedBytes: 0, adds: 0, drops: 0, graceLapses: 0 };
   /** Each volume's last stretch under target, to explain late heals. */
   readonly trace: VolumeTrace;
   now = 0;
@@ -63,7 +63,7 @@ export class Network {
     this.lastTransferMs = new Float64Array(n);
     this.lastFetchMs = new Float64Array(n);
     this.trace = new VolumeTrace(n);
-    this.holders = Array.from({ length: n }, () => []);
+    this.claimBook = new ClaimBook(n, { pollIntervalMs: timing.pollIntervalMs, auditGraceMs: timing.claimAuditGraceMs });
     let total = 0;
     for (let v = 0; v < n; v++) {
       total += size[v]!;
@@ -129,7 +129,7 @@ export class Network {
     host.online = false;
     host.epoch++;
     for (const h of host.holdings.values()) {
-      if (!h.counted) this.trace.healerLost(h.v, this.underCounted.has(h.v));
+      if (!h.counted) this.trace.healerLost(h.v, this.underCounted.has(h.v), this.now, this.claimLapse(host, h.v));
       if (h.completeAt <= this.now) this.setLive(h.v, -1);
       else {
         h.completeAt = Infinity;
@@ -170,13 +170,27 @@ export class Network {
   }
 
   private release(host: Host, h: Holding): void {
-    if (!h.counted) this.trace.healerLost(h.v, this.underCounted.has(h.v));
+    // Its claim ends with the host's next report, which leaves the volume out.
+    if (!h.counted) this.trace.healerLost(h.v, this.underCounted.has(h.v), this.now, Math.min(this.claimLapse(host, h.v), this.nextPollAt(host)));
     if (h.completeAt <= this.now && host.online) this.setLive(h.v, -1);
     h.serial++;
     if (h.counted) {
       host.ghosts.push(h.v);
       this.pendingAudit.add(host);
     }
+  }
+
+  /** When the catalogue stops counting `host`'s claim of `v` if nothing changes (now if it has none). */
+  private claimLapse(host: Host, v: number): number {
+    const since = host.reported.get(v);
+    return since === undefined ? this.now : this.claimBook.lapsesAt(host, v, since);
+  }
+
+  /** The start of the host's next poll (this tick's, if its turn has not come yet). */
+  private nextPollAt(host: Host): number {
+    const perPoll = Math.round(this.timing.pollIntervalMs / this.timing.tickMs);
+    const tick = Math.round(this.now / this.timing.tickMs);
+    return (tick + ((host.pollPhase - (tick % perPoll) + perPoll) % perPoll)) * this.timing.tickMs;
   }
 
   private schedule(host: Host, h: Holding): void {
@@ -224,7 +238,14 @@ export class Network {
       let waiting = false;
       for (const h of host.holdings.values()) {
         if (h.completeAt <= this.now) {
-          if (!h.counted) { h.counted = true; this.setCounted(h.v, 1); }
+          if (!h.counted) {
+            h.counted = true;
+            this.setCounted(h.v, 1);
+            // A fresh download whose claim had stopped counting before this audit: others saw the
+            // volume open meanwhile. (A returning host's old copies are audited again too.)
+            const fresh = this.now - h.completeAt <= this.timing.censusIntervalMs;
+            if (fresh && this.now - (host.reported.get(h.v) ?? this.now) > this.timing.claimAuditGraceMs) this.counters.graceLapses++;
+          }
         } else waiting = true;
       }
       if (!waiting) this.pendingAudit.delete(host);
@@ -252,7 +273,10 @@ export class Network {
       const count = live.get(n.infoHash) ?? 0;
       if (count > 0) this.claims[n.infoHash] = count;
       if (Math.max(n.copies, count) >= n.copyTarget) coveredCount++;
-      else this.openNeeds.add(Number(n.infoHash));
+      else {
+        this.openNeeds.add(Number(n.infoHash));
+        this.trace.offered(Number(n.infoHash), this.now);
+      }
       this.trace.listed(Number(n.infoHash), this.now);
     }
     this.trace.coveredInNeeds = coveredCount;
@@ -262,22 +286,7 @@ export class Network {
 
   /** Live holders of a volume and `host`'s place among them in join order (-1 if not one). */
   private liveHolders(v: number, host?: Host): { count: number; rank: number } {
-    const lifetime = claimLifetimeMs(this.timing.pollIntervalMs);
-    const list = this.holders[v]!;
-    let count = 0;
-    let rank = -1;
-    for (let i = 0; i < list.length; i++) {
-      const e = list[i]!;
-      const fresh = this.now - e.host.lastReportAt <= lifetime;
-      if (!fresh && e.host.gone) {
-        list.splice(i--, 1);
-        continue;
-      }
-      if (!fresh) continue;
-      if (e.host === host) rank = count;
-      count++;
-    }
-    return { count, rank };
+    return this.claimBook.live(v, this.now, host);
   }
 
   /** One poll of one host: report, read the answer and the needs, plan with the real code, act. */
@@ -288,23 +297,11 @@ export class Network {
 
   /** The host's report: the catalogue keeps when each volume was first claimed. */
   private report(host: Host): void {
-    for (const v of host.reported.keys()) {
-      if (host.holdings.has(v)) continue;
-      host.reported.delete(v);
-      const list = this.holders[v]!;
-      const i = list.findIndex((e) => e.host === host);
-      if (i >= 0) list.splice(i, 1);
-    }
-    for (const v of host.holdings.keys()) {
-      if (!host.reported.has(v)) {
-        host.reported.set(v, this.now);
-        this.holders[v]!.push({ host, since: this.now });
-        const ih = String(v);
-        if (this.claims[ih] !== undefined || this.underCounted.has(v)) this.claims[ih] = (this.claims[ih] ?? 0) + 1;
-        if (this.openNeeds.has(v) && this.claims[ih]! >= this.target[v]!) this.openNeeds.delete(v);
-      }
-    }
-    host.lastReportAt = this.now;
+    this.claimBook.report(host, this.now, (v) => {
+      const ih = String(v);
+      if (this.claims[ih] !== undefined || this.underCounted.has(v)) this.claims[ih] = (this.claims[ih] ?? 0) + 1;
+      if (this.openNeeds.has(v) && this.claims[ih]! >= this.target[v]!) this.openNeeds.delete(v);
+    });
   }
 
   /** The catalogue's answer, the surplus streaks (auto-sync.ts), the plan and what it does. */

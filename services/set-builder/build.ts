@@ -29,6 +29,7 @@ import { dumpRunFor } from './dump-run.ts';
 import { makeMosaic } from '../../shared/preview-mosaic.ts';
 import { closeHashWorkers } from '../../shared/torrent/index.ts';
 import type { ListedFile } from './listing/listed-file.ts';
+import { FileTable, keepWhere, type FileList } from './listing/file-table.ts';
 
 /** Options of one build. */
 export interface BuildOptions {
@@ -171,6 +172,8 @@ export async function buildSet(options: BuildOptions): Promise<BuildResult> {
     }
     // Unmap what the listing wrote and read of the page store: it is read again only volume by volume.
     await pages.release();
+    // From here on the records are read one at a time from the compact table (an API listing's array is packed into one).
+    selection.files = FileTable.from(selection.files);
     const looked = byCategory ? selection.categoriesVisited : selection.files.length + selection.filteredOut;
     if (!changeListing) showListing(looked, looked);
     listProgress.stop();
@@ -182,7 +185,7 @@ export async function buildSet(options: BuildOptions): Promise<BuildResult> {
     downloadProgress.stop();
     phase('media');
     const skippedTitles = new Set(media.skipped.map((s) => s.title));
-    const files = skippedTitles.size === 0 ? selection.files : selection.files.filter((f) => !skippedTitles.has(f.title));
+    const files = skippedTitles.size === 0 ? selection.files : keepWhere(selection.files, (f) => !skippedTitles.has(f.title));
     if (files.length === 0) {
       throw new SeedbankError('SELECTION_EMPTY', `the recipe ${recipe.id} selects no file on ${apiUrl}`, {
         hint: 'check the category names (without the "Category:" prefix is fine), the depth, and the filters',
@@ -222,7 +225,7 @@ export async function buildSet(options: BuildOptions): Promise<BuildResult> {
         set: { id: recipe.id, title: recipe.title, description: recipe.description, tags: recipe.tags, copyTarget: recipe.copyTarget, publicKey: key.publicKeyHex },
         version,
         recipe: recipe as unknown as Record<string, unknown>,
-        source: { wiki: apiUrl, siteName: site.siteName, generator: site.generator, uploadBase: files[0]!.uploadBase, articleUrl: site.articleUrl },
+        source: { wiki: apiUrl, siteName: site.siteName, generator: site.generator, uploadBase: files.at(0)!.uploadBase, articleUrl: site.articleUrl },
         snapshot: { builtAt: builtAt.toISOString(), maxRevisionId: snapshot.maxRevisionId, maxLogId: snapshot.maxLogId, dumpRun: dumpRunFor(builtAt), ...(fromDump ? { fromDump } : {}) },
         parent: parent ? { version: parentVersion!, manifestSha256: parent.sha256 } : null,
         volumeLayout: layout,
@@ -351,7 +354,7 @@ const PREVIEW_TILE_PX = 160;
 const PREVIEW_COLUMNS = 6;
 
 /** Writes preview.jpg, a mosaic of the set's first images by title; a failure only costs the preview. */
-async function writePreview(store: SetStore, files: ListedFile[], dir: string, logger: Logger): Promise<void> {
+async function writePreview(store: SetStore, files: FileList, dir: string, logger: Logger): Promise<void> {
   // Stop at the candidates the mosaic may use: a filter over a million files would copy the whole list.
   const images: ListedFile[] = [];
   for (const f of files) {

@@ -13,15 +13,15 @@ export interface DiffFile {
  * title, new bytes), renamed (same bytes, new title, old title gone), and pages updated
  * (same bytes, new description page revision).
  */
-export function diffVersions(parent: ManifestFile[] | null, next: DiffFile[]): ManifestChanges {
+export function diffVersions(parent: ManifestFile[] | null, next: Iterable<DiffFile>): ManifestChanges {
   const changes: ManifestChanges = { added: [], removed: [], changed: [], renamed: [], pagesUpdated: [] };
   if (parent === null) {
     // A first version: everything is added, and no title map of a million files is needed to say so.
-    changes.added = next.map((f) => f.title).sort();
+    changes.added = Array.from(next, (f) => f.title).sort();
     return changes;
   }
   const before = new Map((parent ?? []).map((f) => [f.title, f]));
-  const after = new Map(next.map((f) => [f.title, f]));
+  const after = new Map(Array.from(next, (f) => [f.title, f]));
   // Old titles that left the set, by their bytes: candidates for a rename.
   const goneBySha1 = new Map<string, string[]>();
   for (const f of parent ?? []) {

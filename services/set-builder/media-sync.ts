@@ -8,6 +8,7 @@ import { downloadFiles, type DownloadItem, type DownloadOutcome } from '../../sh
 import type { PoliteClient } from '../../shared/http/polite-client.ts';
 import type { Logger } from '../../shared/log.ts';
 import type { Progress } from '../../shared/progress.ts';
+import type { FileList } from './listing/file-table.ts';
 import type { ListedFile } from './listing/listed-file.ts';
 import type { SetStore } from './store.ts';
 
@@ -37,7 +38,7 @@ export interface SyncReport {
  */
 export async function syncMedia(
   store: SetStore,
-  files: ListedFile[],
+  files: FileList,
   parentFiles: ManifestFile[] | null,
   client: PoliteClient,
   options: { logger: Logger; progress?: Progress; signal?: AbortSignal; mediaFrom?: string },
@@ -48,8 +49,11 @@ export async function syncMedia(
   for (const f of parentFiles ?? []) knownBySha1.set(f.sha1, f.path);
 
   const toFetch: DownloadItem[] = [];
-  const fromMirrorFirst: ListedFile[] = [];
+  // Positions, not records: with a mirror every file of a first build waits here, and a record is made again when its turn comes.
+  const fromMirrorFirst: number[] = [];
+  let position = -1;
   for (const file of files) {
+    position++;
     const dest = store.mediaPath(file.path);
     const onDisk = await sizeOf(dest);
     const old = parentByPath.get(file.path);
@@ -72,21 +76,25 @@ export async function syncMedia(
       continue;
     }
     if (options.mediaFrom && onDisk !== file.size) {
-      fromMirrorFirst.push(file);
+      fromMirrorFirst.push(position);
       continue;
     }
     toFetch.push(fetchItem(store, file));
   }
   if (options.mediaFrom) {
     // Each take reads and hashes a whole file: a few at once keep the disk and the hash busy.
-    const outcomes = await mapBounded(fromMirrorFirst, MIRROR_TAKES_AT_ONCE, (file) => fromMirror(options.mediaFrom!, file, store.mediaPath(file.path), options.logger));
-    for (const [i, file] of fromMirrorFirst.entries()) {
-      if (outcomes[i] === 'taken') {
+    const outcomes = await mapBounded(fromMirrorFirst, MIRROR_TAKES_AT_ONCE, (i) => {
+      const file = files.at(i)!;
+      return fromMirror(options.mediaFrom!, file, store.mediaPath(file.path), options.logger);
+    });
+    for (const [k, i] of fromMirrorFirst.entries()) {
+      if (outcomes[k] === 'taken') {
         report.fromMirror++;
-        report.fromMirrorBytes += file.size;
+        report.fromMirrorBytes += files.at(i)!.size;
         continue;
       }
-      if (outcomes[i] === 'mismatch') report.mirrorMismatches++;
+      const file = files.at(i)!;
+      if (outcomes[k] === 'mismatch') report.mirrorMismatches++;
       toFetch.push(fetchItem(store, file));
     }
     options.logger.info({ mirror: options.mediaFrom, taken: report.fromMirror, bytes: report.fromMirrorBytes, mismatches: report.mirrorMismatches, toDownload: toFetch.length }, 'media taken from the local mirror');

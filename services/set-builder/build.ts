@@ -14,12 +14,13 @@ import { PoliteClient } from '../../shared/http/polite-client.ts';
 import { silentLogger, type Logger } from '../../shared/log.ts';
 import { createProgress } from '../../shared/progress.ts';
 import { loadOrCreateSetKey } from '../../shared/signing.ts';
-import { diffVersions, isEmptyDiff } from './diff.ts';
+import { diffAgainstParent, isEmptyDiff } from './diff.ts';
+import { ParentFiles } from './parent-files.ts';
 import { listSelection, type ListingProgress } from './listing/selection.ts';
 import { WikiApi, type SiteFacts } from './listing/wiki-api.ts';
 import { listFromDumpRun, type DumpSourceOptions, type FromDump } from './dump-source.ts';
 import { syncMedia, type SyncReport } from './media-sync.ts';
-import { copyParentPages, readParent, type ParentVersion } from './parent-version.ts';
+import { copyParentPages, parentRecords, readParent, type ParentVersion } from './parent-version.ts';
 import { openPageStore, type PageStore } from './listing/page-store.ts';
 import { writesSplit, writeVersion, type ManifestFormatChoice } from './version-writer.ts';
 import { SetStore } from './store.ts';
@@ -181,7 +182,11 @@ export async function buildSet(options: BuildOptions): Promise<BuildResult> {
 
     const client = new PoliteClient({ userAgent, maxConnections: options.maxConnections, maxBytesPerSecond: options.maxBytesPerSecond, logger });
     const downloadProgress = createProgress('downloading', logger, { tty: options.tty });
-    const media = await syncMedia(store, selection.files, parent?.files ?? null, client, { logger, progress: downloadProgress, signal: options.signal, mediaFrom: options.mediaFrom });
+    // The parent's paths, sizes and SHA-1s, read list by list into a compact index; its records are not kept.
+    let parentFiles = parent ? await ParentFiles.read(parent.manifest.files()) : null;
+    const media = await syncMedia(store, selection.files, parentFiles, client, { logger, progress: downloadProgress, signal: options.signal, mediaFrom: options.mediaFrom });
+    // An async function's locals live as long as it runs: drop the index before volumes and write.
+    parentFiles = null;
     downloadProgress.stop();
     phase('media');
     const skippedTitles = new Set(media.skipped.map((s) => s.title));
@@ -193,9 +198,8 @@ export async function buildSet(options: BuildOptions): Promise<BuildResult> {
       });
     }
 
-    const changes = diffVersions(parent?.files ?? null, files);
-    // Nothing after the diff reads the parent's file records: let them go before volumes and write.
-    if (parent) parent.files = [];
+    // Both sides in title order: the parent's records streamed list by list against the table.
+    const changes = await diffAgainstParent(parent ? parent.manifest.files() : null, files);
     if (parent && isEmptyDiff(changes)) {
       logger.info({ version: parentVersion }, `no change since v${parentVersion}: no new version made`);
       return result('unchanged', parentVersion!, parent.dir, parent.manifest.whole ? 'whole' : 'split', parent.head, await parent.manifest.changes(), parent.manifest.whole, 0, 0, 0);
@@ -327,7 +331,7 @@ async function tryChangeListing(
   } catch {
     return { fallback: "the parent's pages archive cannot be read" };
   }
-  return listChangesSince(api, recipe, site, { manifest: { snapshot: head.snapshot, source: head.source, files: parent.files }, exportHeader, state }, pages, now, logger);
+  return listChangesSince(api, recipe, site, { manifest: { snapshot: head.snapshot, source: head.source, files: await parentRecords(parent) }, exportHeader, state }, pages, now, logger);
 }
 
 const listingStateSchema = z.object({

@@ -3,13 +3,13 @@ import { createReadStream } from 'node:fs';
 import { copyFile, link, mkdir, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { ManifestFile } from '../../shared/formats/manifest.ts';
 import { downloadFiles, type DownloadItem, type DownloadOutcome } from '../../shared/http/download-file.ts';
 import type { PoliteClient } from '../../shared/http/polite-client.ts';
 import type { Logger } from '../../shared/log.ts';
 import type { Progress } from '../../shared/progress.ts';
 import type { FileList } from './listing/file-table.ts';
 import type { ListedFile } from './listing/listed-file.ts';
+import type { ParentFiles } from './parent-files.ts';
 import type { SetStore } from './store.ts';
 
 /** What the media step did, for the summary and the benchmark. */
@@ -39,14 +39,11 @@ export interface SyncReport {
 export async function syncMedia(
   store: SetStore,
   files: FileList,
-  parentFiles: ManifestFile[] | null,
+  parentFiles: ParentFiles | null,
   client: PoliteClient,
   options: { logger: Logger; progress?: Progress; signal?: AbortSignal; mediaFrom?: string },
 ): Promise<SyncReport> {
   const report: SyncReport = { downloaded: 0, downloadedBytes: 0, reused: 0, linked: 0, archived: 0, fromMirror: 0, fromMirrorBytes: 0, mirrorMismatches: 0, skipped: [] };
-  const parentByPath = new Map((parentFiles ?? []).map((f) => [f.path, f]));
-  const knownBySha1 = new Map<string, string>();
-  for (const f of parentFiles ?? []) knownBySha1.set(f.sha1, f.path);
 
   const toFetch: DownloadItem[] = [];
   // Positions, not records: with a mirror every file of a first build waits here, and a record is made again when its turn comes.
@@ -56,7 +53,7 @@ export async function syncMedia(
     position++;
     const dest = store.mediaPath(file.path);
     const onDisk = await sizeOf(dest);
-    const old = parentByPath.get(file.path);
+    const old = parentFiles?.at(file.path);
     if (old && old.sha1 === file.sha1 && onDisk === file.size) {
       report.reused++;
       continue;
@@ -66,10 +63,10 @@ export async function syncMedia(
       const archived = store.archivePath(old.path, old.uploadTimestamp);
       await mkdir(path.dirname(archived), { recursive: true });
       await rename(dest, archived);
-      knownBySha1.set(old.sha1, '');
+      parentFiles!.archived(old.sha1);
       report.archived++;
     }
-    const source = knownBySha1.get(file.sha1);
+    const source = parentFiles?.sourceOf(file.sha1);
     if (onDisk !== file.size && source && source !== file.path && (await sizeOf(store.mediaPath(source))) === file.size) {
       await linkOrCopy(store.mediaPath(source), dest);
       report.linked++;

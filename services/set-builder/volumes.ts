@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { assignVolumeIndicesApart } from '../../shared/formats/volume-rule.ts';
-import { unportablePaths } from '../../shared/formats/portable-name.ts';
+import { unportablePathsAt } from '../../shared/formats/portable-name.ts';
 import type { ManifestVolume } from '../../shared/formats/manifest.ts';
 import type { ManifestHead } from '../../shared/formats/version-manifest.ts';
 import type { Logger } from '../../shared/log.ts';
@@ -38,7 +38,7 @@ export async function buildVolumes(
 ): Promise<{ volumes: BuiltVolume[]; layout: string[] }> {
   const files = FileTable.from(input);
   const parentLeaves = parent && parent.volumes.every((v) => v.pieceLength === options.pieceLength) ? parent.volumeLayout : null;
-  const unportable = unportablePaths(paths(files));
+  const unportable = unportablePathsAt(files.length, (i) => files.pathAt(i));
   const leaves = assignVolumeIndicesApart(
     { count: files.length, nameOf: (i) => files.nameAt(i), sizeOf: (i) => files.sizeAt(i) },
     options.limitBytes,
@@ -125,10 +125,6 @@ function inVolumeOrder(files: IndexedFiles, members: number[]): number[] {
     return titles[a]! < titles[b]! ? -1 : titles[a]! > titles[b]! ? 1 : 0;
   });
   return order.map((k) => members[k]!);
-}
-
-function* paths(files: IndexedFiles): Generator<string> {
-  for (let i = 0; i < files.length; i++) yield files.pathAt(i);
 }
 
 function sameFiles(old: Array<{ path: string; length: number; sha1Hex?: string }>, next: FileView): boolean {

@@ -314,8 +314,8 @@ export class FileTable extends IndexedFiles {
       revisionId: this.revisionId[r]!,
       license: this.license[r] === NONE ? null : this.licenses.values[this.license[r]!]!,
       author: this.author[r] === NONE ? null : this.authors.get(r),
-      // Shared between records with the same list: nothing downstream changes a file's categories.
-      categories: this.categoryLists[this.categories[r]!] as string[],
+      // A copy: callers may sort or change a record's list, and the pooled one is shared by many rows.
+      categories: [...this.categoryLists[this.categories[r]!]!],
       coordinates: Number.isNaN(lat) ? null : { lat, lon: this.lon[r]! },
     };
   }

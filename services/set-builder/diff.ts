@@ -40,8 +40,10 @@ export async function diffAgainstParent(parent: AsyncIterable<DiffFile> | null, 
 }
 
 /** A first version: everything is added, and no title map of a million files is needed to say so. */
-function firstVersion(next: Iterable<DiffFile>): ManifestChanges {
-  return { added: Array.from(next, (f) => f.title).sort(), removed: [], changed: [], renamed: [], pagesUpdated: [] };
+function firstVersion(next: FileList | DiffFile[]): ManifestChanges {
+  // From a table, the titles alone: making each record to read its title was ~1 KB of garbage a file.
+  const added = next instanceof IndexedFiles ? Array.from({ length: next.length }, (_, i) => next.titleAt(i)) : Array.from(next as Iterable<DiffFile>, (f) => f.title);
+  return { added: added.sort(), removed: [], changed: [], renamed: [], pagesUpdated: [] };
 }
 
 function nextFiles(next: FileList | DiffFile[]): NextFiles {

@@ -22,6 +22,7 @@ import { Collector } from '../services/set-builder/listing/selection.ts';
 import type { ApiPageData } from '../services/set-builder/listing/page-batches.ts';
 import { writeVersion } from '../services/set-builder/version-writer.ts';
 import type { BuiltVolume } from '../services/set-builder/volumes.ts';
+import { FileTable } from '../services/set-builder/listing/file-table.ts';
 
 const { values } = parseArgs({ options: { files: { type: 'string', default: '100000' }, 'page-bytes': { type: 'string', default: '2000' }, mode: { type: 'string' } } });
 const FILES = Number(values.files);
@@ -72,7 +73,7 @@ async function run(mode: 'memory' | 'lmdb'): Promise<void> {
         infoHash: createHash('sha1').update(l.prefix).digest('hex'), prefix: l.prefix, pieceLength: 1 << 20, pieces: 1,
         size: l.files.reduce((s, f) => s + f.size, 0), files: l.files.length, torrent: `volumes/${l.prefix}.torrent`, portable: true,
       },
-      files: l.files, reused: false, piecesHashed: 0,
+      files: FileTable.from(l.files), reused: false, piecesHashed: 0,
     }));
     const key = await loadOrCreateSetKey(path.join(work, 'keys'), 'bench');
     const now = new Date('2026-01-01T00:00:00Z');

@@ -14,12 +14,13 @@ import { PoliteClient } from '../../shared/http/polite-client.ts';
 import { silentLogger, type Logger } from '../../shared/log.ts';
 import { createProgress } from '../../shared/progress.ts';
 import { loadOrCreateSetKey } from '../../shared/signing.ts';
-import { diffVersions, isEmptyDiff } from './diff.ts';
+import { diffAgainstParent, isEmptyDiff } from './diff.ts';
+import { ParentFiles } from './parent-files.ts';
 import { listSelection, type ListingProgress } from './listing/selection.ts';
 import { WikiApi, type SiteFacts } from './listing/wiki-api.ts';
 import { listFromDumpRun, type DumpSourceOptions, type FromDump } from './dump-source.ts';
 import { syncMedia, type SyncReport } from './media-sync.ts';
-import { copyParentPages, readParent, type ParentVersion } from './parent-version.ts';
+import { copyParentPages, parentRecords, readParent, type ParentVersion } from './parent-version.ts';
 import { openPageStore, type PageStore } from './listing/page-store.ts';
 import { writesSplit, writeVersion, type ManifestFormatChoice } from './version-writer.ts';
 import { SetStore } from './store.ts';
@@ -29,6 +30,7 @@ import { dumpRunFor } from './dump-run.ts';
 import { makeMosaic } from '../../shared/preview-mosaic.ts';
 import { closeHashWorkers } from '../../shared/torrent/index.ts';
 import type { ListedFile } from './listing/listed-file.ts';
+import { FileTable, keepWhere, type FileList } from './listing/file-table.ts';
 
 /** Options of one build. */
 export interface BuildOptions {
@@ -171,6 +173,8 @@ export async function buildSet(options: BuildOptions): Promise<BuildResult> {
     }
     // Unmap what the listing wrote and read of the page store: it is read again only volume by volume.
     await pages.release();
+    // From here on the records are read one at a time from the compact table (an API listing's array is packed into one).
+    selection.files = FileTable.from(selection.files);
     const looked = byCategory ? selection.categoriesVisited : selection.files.length + selection.filteredOut;
     if (!changeListing) showListing(looked, looked);
     listProgress.stop();
@@ -178,11 +182,15 @@ export async function buildSet(options: BuildOptions): Promise<BuildResult> {
 
     const client = new PoliteClient({ userAgent, maxConnections: options.maxConnections, maxBytesPerSecond: options.maxBytesPerSecond, logger });
     const downloadProgress = createProgress('downloading', logger, { tty: options.tty });
-    const media = await syncMedia(store, selection.files, parent?.files ?? null, client, { logger, progress: downloadProgress, signal: options.signal, mediaFrom: options.mediaFrom });
+    // The parent's paths, sizes and SHA-1s, read list by list into a compact index; its records are not kept.
+    let parentFiles = parent ? await ParentFiles.read(parent.manifest.files()) : null;
+    const media = await syncMedia(store, selection.files, parentFiles, client, { logger, progress: downloadProgress, signal: options.signal, mediaFrom: options.mediaFrom });
+    // An async function's locals live as long as it runs: drop the index before volumes and write.
+    parentFiles = null;
     downloadProgress.stop();
     phase('media');
     const skippedTitles = new Set(media.skipped.map((s) => s.title));
-    const files = skippedTitles.size === 0 ? selection.files : selection.files.filter((f) => !skippedTitles.has(f.title));
+    const files = skippedTitles.size === 0 ? selection.files : keepWhere(selection.files, (f) => !skippedTitles.has(f.title));
     if (files.length === 0) {
       throw new SeedbankError('SELECTION_EMPTY', `the recipe ${recipe.id} selects no file on ${apiUrl}`, {
         hint: 'check the category names (without the "Category:" prefix is fine), the depth, and the filters',
@@ -190,9 +198,8 @@ export async function buildSet(options: BuildOptions): Promise<BuildResult> {
       });
     }
 
-    const changes = diffVersions(parent?.files ?? null, files);
-    // Nothing after the diff reads the parent's file records: let them go before volumes and write.
-    if (parent) parent.files = [];
+    // Both sides in title order: the parent's records streamed list by list against the table.
+    const changes = await diffAgainstParent(parent ? parent.manifest.files() : null, files);
     if (parent && isEmptyDiff(changes)) {
       logger.info({ version: parentVersion }, `no change since v${parentVersion}: no new version made`);
       return result('unchanged', parentVersion!, parent.dir, parent.manifest.whole ? 'whole' : 'split', parent.head, await parent.manifest.changes(), parent.manifest.whole, 0, 0, 0);
@@ -222,7 +229,7 @@ export async function buildSet(options: BuildOptions): Promise<BuildResult> {
         set: { id: recipe.id, title: recipe.title, description: recipe.description, tags: recipe.tags, copyTarget: recipe.copyTarget, publicKey: key.publicKeyHex },
         version,
         recipe: recipe as unknown as Record<string, unknown>,
-        source: { wiki: apiUrl, siteName: site.siteName, generator: site.generator, uploadBase: files[0]!.uploadBase, articleUrl: site.articleUrl },
+        source: { wiki: apiUrl, siteName: site.siteName, generator: site.generator, uploadBase: files.at(0)!.uploadBase, articleUrl: site.articleUrl },
         snapshot: { builtAt: builtAt.toISOString(), maxRevisionId: snapshot.maxRevisionId, maxLogId: snapshot.maxLogId, dumpRun: dumpRunFor(builtAt), ...(fromDump ? { fromDump } : {}) },
         parent: parent ? { version: parentVersion!, manifestSha256: parent.sha256 } : null,
         volumeLayout: layout,
@@ -324,7 +331,7 @@ async function tryChangeListing(
   } catch {
     return { fallback: "the parent's pages archive cannot be read" };
   }
-  return listChangesSince(api, recipe, site, { manifest: { snapshot: head.snapshot, source: head.source, files: parent.files }, exportHeader, state }, pages, now, logger);
+  return listChangesSince(api, recipe, site, { manifest: { snapshot: head.snapshot, source: head.source, files: await parentRecords(parent) }, exportHeader, state }, pages, now, logger);
 }
 
 const listingStateSchema = z.object({
@@ -351,7 +358,7 @@ const PREVIEW_TILE_PX = 160;
 const PREVIEW_COLUMNS = 6;
 
 /** Writes preview.jpg, a mosaic of the set's first images by title; a failure only costs the preview. */
-async function writePreview(store: SetStore, files: ListedFile[], dir: string, logger: Logger): Promise<void> {
+async function writePreview(store: SetStore, files: FileList, dir: string, logger: Logger): Promise<void> {
   // Stop at the candidates the mosaic may use: a filter over a million files would copy the whole list.
   const images: ListedFile[] = [];
   for (const f of files) {

@@ -3,12 +3,13 @@ import { createReadStream } from 'node:fs';
 import { copyFile, link, mkdir, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { ManifestFile } from '../../shared/formats/manifest.ts';
 import { downloadFiles, type DownloadItem, type DownloadOutcome } from '../../shared/http/download-file.ts';
 import type { PoliteClient } from '../../shared/http/polite-client.ts';
 import type { Logger } from '../../shared/log.ts';
 import type { Progress } from '../../shared/progress.ts';
+import type { FileList } from './listing/file-table.ts';
 import type { ListedFile } from './listing/listed-file.ts';
+import type { ParentFiles } from './parent-files.ts';
 import type { SetStore } from './store.ts';
 
 /** What the media step did, for the summary and the benchmark. */
@@ -37,22 +38,22 @@ export interface SyncReport {
  */
 export async function syncMedia(
   store: SetStore,
-  files: ListedFile[],
-  parentFiles: ManifestFile[] | null,
+  files: FileList,
+  parentFiles: ParentFiles | null,
   client: PoliteClient,
   options: { logger: Logger; progress?: Progress; signal?: AbortSignal; mediaFrom?: string },
 ): Promise<SyncReport> {
   const report: SyncReport = { downloaded: 0, downloadedBytes: 0, reused: 0, linked: 0, archived: 0, fromMirror: 0, fromMirrorBytes: 0, mirrorMismatches: 0, skipped: [] };
-  const parentByPath = new Map((parentFiles ?? []).map((f) => [f.path, f]));
-  const knownBySha1 = new Map<string, string>();
-  for (const f of parentFiles ?? []) knownBySha1.set(f.sha1, f.path);
 
   const toFetch: DownloadItem[] = [];
-  const fromMirrorFirst: ListedFile[] = [];
+  // Positions, not records: with a mirror every file of a first build waits here, and a record is made again when its turn comes.
+  const fromMirrorFirst: number[] = [];
+  let position = -1;
   for (const file of files) {
+    position++;
     const dest = store.mediaPath(file.path);
     const onDisk = await sizeOf(dest);
-    const old = parentByPath.get(file.path);
+    const old = parentFiles?.at(file.path);
     if (old && old.sha1 === file.sha1 && onDisk === file.size) {
       report.reused++;
       continue;
@@ -62,31 +63,35 @@ export async function syncMedia(
       const archived = store.archivePath(old.path, old.uploadTimestamp);
       await mkdir(path.dirname(archived), { recursive: true });
       await rename(dest, archived);
-      knownBySha1.set(old.sha1, '');
+      parentFiles!.archived(old.sha1);
       report.archived++;
     }
-    const source = knownBySha1.get(file.sha1);
+    const source = parentFiles?.sourceOf(file.sha1);
     if (onDisk !== file.size && source && source !== file.path && (await sizeOf(store.mediaPath(source))) === file.size) {
       await linkOrCopy(store.mediaPath(source), dest);
       report.linked++;
       continue;
     }
     if (options.mediaFrom && onDisk !== file.size) {
-      fromMirrorFirst.push(file);
+      fromMirrorFirst.push(position);
       continue;
     }
     toFetch.push(fetchItem(store, file));
   }
   if (options.mediaFrom) {
     // Each take reads and hashes a whole file: a few at once keep the disk and the hash busy.
-    const outcomes = await mapBounded(fromMirrorFirst, MIRROR_TAKES_AT_ONCE, (file) => fromMirror(options.mediaFrom!, file, store.mediaPath(file.path), options.logger));
-    for (const [i, file] of fromMirrorFirst.entries()) {
-      if (outcomes[i] === 'taken') {
+    const outcomes = await mapBounded(fromMirrorFirst, MIRROR_TAKES_AT_ONCE, (i) => {
+      const file = files.at(i)!;
+      return fromMirror(options.mediaFrom!, file, store.mediaPath(file.path), options.logger);
+    });
+    for (const [k, i] of fromMirrorFirst.entries()) {
+      if (outcomes[k] === 'taken') {
         report.fromMirror++;
-        report.fromMirrorBytes += file.size;
+        report.fromMirrorBytes += files.at(i)!.size;
         continue;
       }
-      if (outcomes[i] === 'mismatch') report.mirrorMismatches++;
+      const file = files.at(i)!;
+      if (outcomes[k] === 'mismatch') report.mirrorMismatches++;
       toFetch.push(fetchItem(store, file));
     }
     options.logger.info({ mirror: options.mediaFrom, taken: report.fromMirror, bytes: report.fromMirrorBytes, mismatches: report.mirrorMismatches, toDownload: toFetch.length }, 'media taken from the local mirror');

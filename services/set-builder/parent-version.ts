@@ -1,7 +1,8 @@
 /**
  * The parent of the version being built, whatever its format (/1, /2 whole; /3 split): what
  * the next build needs of it (key, recipe, snapshot, volumes and layout, file records, page
- * titles for the change scan), read through the one reader of every format.
+ * titles for the change scan), read through the one reader of every format. Its file records
+ * are not read here: the build streams them, list by list, where it needs them.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -22,16 +23,19 @@ export interface ParentVersion {
   sha256: string;
   head: ManifestHead;
   manifest: VersionManifest;
-  /** Every file record, in title order per volume (a split list is checked against the signed top as it is read). */
-  files: ManifestFile[];
 }
 
 /** Reads version `version` of a set as the parent of the next build. */
 export async function readParent(store: SetStore, setId: string, version: number): Promise<ParentVersion> {
   const dir = store.versionDir(setId, version);
   const manifest = await openVersionManifest(dir);
-  const files = await collect(manifest.files());
-  return { version, dir, sha256: manifest.sha256, head: manifest.head, manifest, files };
+  // The file records stay on disk: the build streams them (manifest.files(), list by list) where it needs them.
+  return { version, dir, sha256: manifest.sha256, head: manifest.head, manifest };
+}
+
+/** Every file record of the parent, in title order per volume: only the API change scan needs them all at once. */
+export async function parentRecords(parent: ParentVersion): Promise<ManifestFile[]> {
+  return collect(parent.manifest.files());
 }
 
 /**

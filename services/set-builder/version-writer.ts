@@ -64,9 +64,10 @@ export async function writeVersion(
   const volumes = o.volumes.map((v) => v.volume);
   const totals = { files: o.volumes.reduce((s, v) => s + v.files.length, 0), bytes: o.volumes.reduce((s, v) => s + v.volume.size, 0) };
   if (format === 'whole') {
-    const files: ListedFile[] = o.volumes.flatMap((v) => v.files);
+    // A whole manifest is one JSON text of every record anyway: the records are made here, at most tens of thousands.
+    const files: ListedFile[] = o.volumes.flatMap((v) => [...v.files]);
     const volumeOf = new Map<string, string>();
-    for (const v of o.volumes) for (const f of v.files) volumeOf.set(f.title, v.volume.infoHash);
+    for (const v of o.volumes) for (let i = 0; i < v.files.length; i++) volumeOf.set(v.files.titleAt(i), v.volume.infoHash);
     const byTitle = [...files].sort((a, b) => compareTitles(a.title, b.title));
     const manifestFiles: ManifestFile[] = byTitle.map((f) => ({ ...fileMeta(f), volume: volumeOf.get(f.title)! }));
     const pages = await writePagesArchive(scratch, o.exportHeader, byTitle, o.pages);
@@ -80,7 +81,7 @@ export async function writeVersion(
   const splitVolumes: SplitVolume[] = [];
   for (const v of o.volumes) {
     const ih = v.volume.infoHash;
-    const byTitle = [...v.files].sort((a, b) => compareTitles(a.title, b.title));
+    const byTitle = v.files.byTitle();
     // Records and pages are made one at a time as the parts are written: never a volume's worth at once.
     splitVolumes.push(await writeVolumeParts(scratch, o.exportHeader, {
       volume: v.volume,
@@ -88,10 +89,9 @@ export async function writeVersion(
         for (const f of byTitle) yield { ...fileMeta(f), volume: ih };
       },
       pages: async function* () {
-        let read = 0;
-        for (const f of byTitle) {
-          if (++read % PAGES_PER_UNMAP === 0) await o.pages.release();
-          yield o.pages.get(f.title);
+        for (let i = 0; i < byTitle.length; i++) {
+          if ((i + 1) % PAGES_PER_UNMAP === 0) await o.pages.release();
+          yield o.pages.get(byTitle.titleAt(i));
         }
       },
     }));

@@ -1,19 +1,21 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { assignVolumesApart } from '../../shared/formats/volume-rule.ts';
-import { unportablePaths } from '../../shared/formats/portable-name.ts';
+import { assignVolumeIndicesApart } from '../../shared/formats/volume-rule.ts';
+import { unportablePathsAt } from '../../shared/formats/portable-name.ts';
 import type { ManifestVolume } from '../../shared/formats/manifest.ts';
 import type { ManifestHead } from '../../shared/formats/version-manifest.ts';
 import type { Logger } from '../../shared/log.ts';
 import type { Progress } from '../../shared/progress.ts';
 import { createVolumeTorrent, parseVolumeTorrent, type PieceReuse } from '../../shared/torrent/index.ts';
+import { FileTable, type FileList, type FileView, type IndexedFiles } from './listing/file-table.ts';
 import type { ListedFile } from './listing/listed-file.ts';
 import type { SetStore } from './store.ts';
 
 /** A volume as built, with the files it holds in torrent order. */
 export interface BuiltVolume {
   volume: ManifestVolume;
-  files: ListedFile[];
+  /** A view on the build's file table: records are made one at a time as they are read. */
+  files: IndexedFiles;
   /** True when the parent's torrent was reused as it was (no byte read). */
   reused: boolean;
   piecesHashed: number;
@@ -30,33 +32,43 @@ export interface BuiltVolume {
 export async function buildVolumes(
   store: SetStore,
   setId: string,
-  files: ListedFile[],
+  input: FileList,
   parent: Pick<ManifestHead, 'version' | 'volumes' | 'volumeLayout'> | null,
   options: { limitBytes: number; limitFiles?: number; pieceLength: number; trackers: string[]; scratch: string; logger: Logger; progress?: Progress; signal?: AbortSignal },
 ): Promise<{ volumes: BuiltVolume[]; layout: string[] }> {
+  const files = FileTable.from(input);
   const parentLeaves = parent && parent.volumes.every((v) => v.pieceLength === options.pieceLength) ? parent.volumeLayout : null;
-  const unportable = unportablePaths(files.map((f) => f.path));
-  const leaves = assignVolumesApart(files, options.limitBytes, parentLeaves, (f) => unportable.has(f.path), options.limitFiles);
+  const unportable = unportablePathsAt(files.length, (i) => files.pathAt(i));
+  const leaves = assignVolumeIndicesApart(
+    { count: files.length, nameOf: (i) => files.nameAt(i), sizeOf: (i) => files.sizeAt(i) },
+    options.limitBytes,
+    parentLeaves,
+    (i) => unportable.has(files.pathAt(i)),
+    options.limitFiles,
+  );
   if (unportable.size > 0) options.logger.info({ files: unportable.size, example: unportable.keys().next().value }, 'files with unportable names kept in volumes of their own');
   const parentByPrefix = new Map((parent?.volumes ?? []).map((v) => [v.prefix, v]));
   const parentDir = parent ? store.versionDir(setId, parent.version) : null;
-  const totalBytes = files.reduce((s, f) => s + f.size, 0);
+  let totalBytes = 0;
+  for (let i = 0; i < files.length; i++) totalBytes += files.sizeAt(i);
   options.progress?.setTotal(files.length, totalBytes);
 
   const built: BuiltVolume[] = [];
   for (const leaf of leaves) {
-    if (leaf.files.length === 0) continue;
-    const ordered = [...leaf.files].sort(volumeOrder);
+    if (leaf.members.length === 0) continue;
+    const ordered = files.view(inVolumeOrder(files, leaf.members));
     const old = parentByPrefix.get(leaf.prefix);
     const oldTorrent = old && parentDir ? await readFile(path.join(parentDir, old.torrent)).catch(() => null) : null;
     const oldParsed = oldTorrent ? parseVolumeTorrent(oldTorrent) : null;
-    const uploadBase = ordered[0]!.uploadBase;
+    const uploadBase = ordered.at(0)!.uploadBase;
     const torrentName = (ih: string) => `volumes/${ih}.torrent`;
 
     if (oldParsed && oldTorrent && sameFiles(oldParsed.files, ordered) && oldParsed.pieceLength === options.pieceLength) {
       await writeFile(path.join(options.scratch, torrentName(oldParsed.infoHash)), oldTorrent);
       built.push({ volume: { ...old!, torrent: torrentName(oldParsed.infoHash), portable: leaf.portable }, files: ordered, reused: true, piecesHashed: 0 });
-      options.progress?.tick(ordered.length, ordered.reduce((s, f) => s + f.size, 0));
+      let bytes = 0;
+      for (let k = 0; k < ordered.length; k++) bytes += ordered.sizeAt(k);
+      options.progress?.tick(ordered.length, bytes);
       continue;
     }
     const reuse: PieceReuse | undefined = oldParsed
@@ -64,7 +76,7 @@ export async function buildVolumes(
       : undefined;
     let lastBytes = 0;
     const result = await createVolumeTorrent({
-      files: ordered.map((f) => ({ path: f.path, length: f.size, absPath: store.mediaPath(f.path), sha1Hex: f.sha1 })),
+      files: Array.from(ordered, (f) => ({ path: f.path, length: f.size, absPath: store.mediaPath(f.path), sha1Hex: f.sha1 })),
       pieceLength: options.pieceLength,
       urlList: [uploadBase],
       announce: options.trackers,
@@ -103,6 +115,24 @@ export function volumeOrder(a: ListedFile, b: ListedFile): number {
   return a.title < b.title ? -1 : a.title > b.title ? 1 : 0;
 }
 
-function sameFiles(old: Array<{ path: string; length: number; sha1Hex?: string }>, next: ListedFile[]): boolean {
-  return old.length === next.length && old.every((f, i) => f.path === next[i]!.path && f.length === next[i]!.size && f.sha1Hex === next[i]!.sha1);
+/** The members' positions in {@link volumeOrder}, keys read once per file rather than once per comparison. */
+function inVolumeOrder(files: IndexedFiles, members: number[]): number[] {
+  const times = members.map((i) => files.uploadTimestampAt(i));
+  const titles = members.map((i) => files.titleAt(i));
+  const order = members.map((_, k) => k);
+  order.sort((a, b) => {
+    if (times[a] !== times[b]) return times[a]! < times[b]! ? -1 : 1;
+    return titles[a]! < titles[b]! ? -1 : titles[a]! > titles[b]! ? 1 : 0;
+  });
+  return order.map((k) => members[k]!);
+}
+
+function sameFiles(old: Array<{ path: string; length: number; sha1Hex?: string }>, next: FileView): boolean {
+  if (old.length !== next.length) return false;
+  let i = 0;
+  for (const f of next) {
+    const o = old[i++]!;
+    if (o.path !== f.path || o.length !== f.size || o.sha1Hex !== f.sha1) return false;
+  }
+  return true;
 }

@@ -61,12 +61,43 @@ function foldedPath(storedPath: string): string {
  * all six rules applied: a path absent from the result is portable.
  */
 export function unportablePaths(paths: Iterable<string>): Map<string, NameProblem[]> {
+  const list = Array.isArray(paths) ? (paths as string[]) : [...paths];
+  return unportablePathsAt(list.length, (i) => list[i]!);
+}
+
+/**
+ * {@link unportablePaths} over `count` paths read by index, twice: the twin check first keeps
+ * a 64-bit hash of each folded path in typed arrays (16 bytes a path, where a map of every
+ * folded path cost about 200 MB at a million files), and folds again only the paths whose hash
+ * another shares.
+ */
+export function unportablePathsAt(count: number, pathAt: (i: number) => string): Map<string, NameProblem[]> {
   const found = new Map<string, NameProblem[]>();
-  // A lone path is kept as itself, not in an array: twins are rare, and a million arrays are not.
-  const byFold = new Map<string, string | string[]>();
-  for (const p of paths) {
+  const hi = new Uint32Array(count);
+  const lo = new Uint32Array(count);
+  for (let i = 0; i < count; i++) {
+    const p = pathAt(i);
     const problems = nameProblems(posix.basename(p));
     if (problems.length > 0) found.set(p, problems);
+    const key = foldedPath(p);
+    hi[i] = fnv1a(key, FNV_OFFSET);
+    lo[i] = fnv1a(key, FNV_OFFSET_2);
+  }
+  const order = new Uint32Array(count);
+  for (let i = 0; i < count; i++) order[i] = i;
+  order.sort((a, b) => hi[a]! - hi[b]! || lo[a]! - lo[b]!);
+  // Paths whose hash another path shares: the only ones that can be twins (and a few innocent collisions).
+  const candidate = new Uint8Array(count);
+  for (let k = 1; k < count; k++) {
+    const a = order[k - 1]!;
+    const b = order[k]!;
+    if (hi[a] === hi[b] && lo[a] === lo[b]) candidate[a] = candidate[b] = 1;
+  }
+  // A lone path is kept as itself, not in an array: twins are rare, and a million arrays are not.
+  const byFold = new Map<string, string | string[]>();
+  for (let i = 0; i < count; i++) {
+    if (candidate[i] === 0) continue;
+    const p = pathAt(i);
     const key = foldedPath(p);
     const group = byFold.get(key);
     if (group === undefined) byFold.set(key, p);
@@ -78,4 +109,16 @@ export function unportablePaths(paths: Iterable<string>): Map<string, NameProble
     for (const p of group) found.set(p, [...(found.get(p) ?? []), 'case-or-normalisation-twin']);
   }
   return found;
+}
+
+/** FNV-1a's 32-bit offset basis, and a second basis for an independent second half of the hash. */
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_OFFSET_2 = 0x050c5d1f;
+const FNV_PRIME = 0x01000193;
+
+/** 32-bit FNV-1a over a string's UTF-16 code units. */
+function fnv1a(s: string, basis: number): number {
+  let h = basis;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
+  return h >>> 0;
 }

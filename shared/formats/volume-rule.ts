@@ -37,12 +37,27 @@ export function assignVolumes<F extends RuleFile>(
   parentLeaves: string[] | null,
   limitFiles = Infinity,
 ): Array<{ prefix: string; files: F[] }> {
+  const leaves = assignVolumeIndices({ count: files.length, nameOf: (i) => files[i]!.name, sizeOf: (i) => files[i]!.size }, limitBytes, parentLeaves, limitFiles);
+  return leaves.map(({ prefix, members }) => ({ prefix, files: members.map((i) => files[i]!) }));
+}
+
+/** Files as the rule reads them, by index: a compact file table need not make an object per file. */
+export interface RuleFiles {
+  count: number;
+  nameOf(i: number): string;
+  sizeOf(i: number): number;
+}
+
+/** {@link assignVolumes} over file indices: the leaves in order, each with the indices of its files. */
+export function assignVolumeIndices(input: RuleFiles, limitBytes: number, parentLeaves: string[] | null, limitFiles = Infinity): Array<{ prefix: string; members: number[] }> {
   // The trie holds file indices, and each name's first 64 MD5 bits are two 32-bit words: a
   // string of 64 characters per file would cost a million-file set about 100 MB here.
-  const hi = new Uint32Array(files.length);
-  const lo = new Uint32Array(files.length);
-  for (let i = 0; i < files.length; i++) {
-    const md5 = createHash('md5').update(files[i]!.name, 'utf8').digest();
+  const hi = new Uint32Array(input.count);
+  const lo = new Uint32Array(input.count);
+  const size = new Float64Array(input.count);
+  for (let i = 0; i < input.count; i++) {
+    size[i] = input.sizeOf(i);
+    const md5 = createHash('md5').update(input.nameOf(i), 'utf8').digest();
     hi[i] = md5.readUInt32BE(0);
     lo[i] = md5.readUInt32BE(4);
   }
@@ -50,12 +65,12 @@ export function assignVolumes<F extends RuleFile>(
   const bit = (i: number, k: number): string => (k >= NAME_BITS ? '1' : ((k < 32 ? hi[i]! >>> (31 - k) : lo[i]! >>> (63 - k)) & 1) === 1 ? '1' : '0');
   const sizeOf = (members: number[]): number => {
     let sum = 0;
-    for (const i of members) sum += files[i]!.size;
+    for (const i of members) sum += size[i]!;
     return sum;
   };
   let leaves = new Map<string, number[]>();
   for (const p of validLeaves(parentLeaves)) leaves.set(p, []);
-  for (let i = 0; i < files.length; i++) leafFor(leaves, i, bit).push(i);
+  for (let i = 0; i < input.count; i++) leafFor(leaves, i, bit).push(i);
 
   // Split what outgrew the limit, deepest-first is not needed: repeat until stable.
   let changed = true;
@@ -90,7 +105,7 @@ export function assignVolumes<F extends RuleFile>(
     }
   }
   leaves = new Map([...leaves.entries()].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)));
-  return [...leaves.entries()].map(([prefix, members]) => ({ prefix, files: members.map((i) => files[i]!) }));
+  return [...leaves.entries()].map(([prefix, members]) => ({ prefix, members }));
 }
 
 /**
@@ -119,14 +134,27 @@ export function assignVolumesApart<F extends RuleFile>(
   apart: (file: F) => boolean,
   limitFiles = Infinity,
 ): Array<{ prefix: string; files: F[]; portable: boolean }> {
-  const main: F[] = [];
-  const kept: F[] = [];
-  for (const f of files) (apart(f) ? kept : main).push(f);
+  const leaves = assignVolumeIndicesApart({ count: files.length, nameOf: (i) => files[i]!.name, sizeOf: (i) => files[i]!.size }, limitBytes, parentLeaves, (i) => apart(files[i]!), limitFiles);
+  return leaves.map(({ prefix, members, portable }) => ({ prefix, files: members.map((i) => files[i]!), portable }));
+}
+
+/** {@link assignVolumesApart} over file indices: each leaf with the indices of its files. */
+export function assignVolumeIndicesApart(
+  input: RuleFiles,
+  limitBytes: number,
+  parentLeaves: string[] | null,
+  apart: (i: number) => boolean,
+  limitFiles = Infinity,
+): Array<{ prefix: string; members: number[]; portable: boolean }> {
+  const main: number[] = [];
+  const kept: number[] = [];
+  for (let i = 0; i < input.count; i++) (apart(i) ? kept : main).push(i);
+  const of = (subset: number[]): RuleFiles => ({ count: subset.length, nameOf: (k) => input.nameOf(subset[k]!), sizeOf: (k) => input.sizeOf(subset[k]!) });
   const parentMain = parentLeaves?.filter((p) => !isApartPrefix(p)) ?? null;
   const parentApart = parentLeaves?.filter(isApartPrefix).map((p) => p.slice(APART_MARK.length)) ?? null;
   return [
-    ...assignVolumes(main, limitBytes, parentMain, limitFiles).map((l) => ({ ...l, portable: true })),
-    ...assignVolumes(kept, limitBytes, parentApart, limitFiles).map((l) => ({ prefix: `${APART_MARK}${l.prefix}`, files: l.files, portable: false })),
+    ...assignVolumeIndices(of(main), limitBytes, parentMain, limitFiles).map((l) => ({ prefix: l.prefix, members: l.members.map((k) => main[k]!), portable: true })),
+    ...assignVolumeIndices(of(kept), limitBytes, parentApart, limitFiles).map((l) => ({ prefix: `${APART_MARK}${l.prefix}`, members: l.members.map((k) => kept[k]!), portable: false })),
   ];
 }
 

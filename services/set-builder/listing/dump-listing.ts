@@ -19,10 +19,11 @@ import { PageFactsTable } from './dump-page-facts.ts';
 import { readPageTable } from './dump-page-table.ts';
 import { NS_FILE, readGeoTags, readGlobalImageLinks, readImageLinks } from './dump-tables.ts';
 import { parsePage, type ExportedPage } from './export-xml.ts';
+import { FileTable } from './file-table.ts';
 import type { ListedFile } from './listed-file.ts';
 import type { IdIndex } from './byte-strings.ts';
 import type { PageStore } from './page-store.ts';
-import { pageFacts, selectionFilter, sortByTitle, walkRoots, type ListingProgress, type Selection } from './selection.ts';
+import { pageFacts, selectionFilter, walkRoots, type ListingProgress, type Selection } from './selection.ts';
 
 /** What a dump listing found besides the selection: the run's site facts and snapshot point. */
 export interface DumpListing {
@@ -129,7 +130,8 @@ export async function listSelectionFromDumps(
   );
 
   const keep = selectionFilter(recipe);
-  const files: ListedFile[] = [];
+  // Straight into the compact table: a ListedFile object per file cost ~660 B, a million of them 630 MB.
+  const files = new FileTable(filePrefix, slots);
   let filteredOut = 0;
   const missingPages = facts.count - pages.count;
   for (let slot = 0; slot < slots; slot++) {
@@ -165,7 +167,7 @@ export async function listSelectionFromDumps(
   options.onProgress?.({ categoriesVisited, categoriesQueued: 0, filesSeen: files.length + filteredOut });
   logger.info({ files: files.length, filteredOut, categoriesVisited, maxRevisionId }, 'dump listing done');
   return {
-    selection: { files: sortByTitle(files), exportHeader: header, categoriesVisited, filteredOut, categoryTree, mode: 'full' },
+    selection: { files: files.sortByTitle(), exportHeader: header, categoriesVisited, filteredOut, categoryTree, mode: 'full' },
     site,
     maxRevisionId,
     reads,

@@ -5,6 +5,7 @@ import { inRegion, type LatLon } from '../../../shared/geo.ts';
 import { silentLogger, type Logger } from '../../../shared/log.ts';
 import { inShard, shardRange, type Recipe } from '../../../shared/formats/recipe.ts';
 import { parseExport, type ExportedPage } from './export-xml.ts';
+import type { FileList } from './file-table.ts';
 import type { ListedFile } from './listed-file.ts';
 import type { PageStore } from './page-store.ts';
 import { pageBatches, type ApiPageData } from './page-batches.ts';
@@ -22,7 +23,8 @@ const EXTMETADATA_FIELDS = 'LicenseShortName|Artist';
 
 /** What a listing found, before downloads. */
 export interface Selection {
-  files: ListedFile[];
+  /** In title order: an array from the API listing, a compact FileTable from the dump listing. */
+  files: FileList;
   /** The `<mediawiki>`/`<siteinfo>` header of the wiki's export, reused for pages.xml.gz. */
   exportHeader: string;
   categoriesVisited: number;

@@ -11,6 +11,7 @@
  * listing gives, `at(i)` gives back the same values.
  */
 import { commonsPath, originalUrl } from '../../../shared/commons-path.ts';
+import { SeedbankError } from '../../../shared/errors.ts';
 import type { ListedFile } from './listed-file.ts';
 
 /** What the build's steps read of a list of files: arrays of ListedFile satisfy it too. */
@@ -243,7 +244,7 @@ export class FileTable extends IndexedFiles {
 
   /** Adds a record (copied into the columns; the object is not kept unless it breaks the derivation rules). */
   push(f: ListedFile): void {
-    if (this.order) throw new Error('FileTable.push after sortByTitle');
+    if (this.order) throw new SeedbankError('INTERNAL', 'a file was added to the file table after it was sorted by title');
     if (this.n === this.capacity) this.grow(Math.max(MIN_GROWTH_ROWS, Math.ceil(this.capacity * 1.5)));
     const r = this.n++;
     const ms = Date.parse(f.uploadTimestamp);

@@ -16,7 +16,7 @@ const KEPT_LOG_LINES = 40;
 /** How often the build's resident set is sampled for the milestones (the peak itself is GNU time's). */
 const RSS_SAMPLE_MS = 500;
 /** Log messages that mark a phase of the build (services/set-builder): the RSS reached is noted at each. */
-const MILESTONES = /^(dump run verified|dump read|dump listing done|listing the selection|media taken from the local mirror|built |no preview)/;
+const MILESTONES = /^(dump run verified|dump read|dump listing done|listing the selection|listing done|media taken from the local mirror|built |no preview)/;
 /** Longest a build may take before it is stopped (a 100k API build takes minutes, not hours). */
 export const BUILD_TIMEOUT_MS = 90 * 60 * 1000;
 

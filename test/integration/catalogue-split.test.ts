@@ -3,6 +3,7 @@
 // format module's writers and the set's own key (test/helpers/split-version.ts), published over
 // HTTP into an in-process catalogue (port 0), read back through the JSON API, the set page's
 // model, the copy export and the metadata web seed; and hostile uploads refused with clear 400s.
+import bencode from 'bencode';
 import { createHash } from 'node:crypto';
 import { request } from 'node:http';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -123,6 +124,18 @@ describe('hostile split uploads', () => {
     const r = await publish(splitDir(1), v1, { replace: { [pages]: bytes } });
     expect([r.status, r.body.error?.code]).toEqual([400, 'PART_MISMATCH']);
     expect(r.body.error?.message).toContain(`${pages} does not have the SHA-256`);
+    await discard(v1);
+  });
+
+  it('names the first metadata torrent piece whose digest does not match the uploaded parts', async () => {
+    const torrent = bencode.decode(await readFile(path.join(splitDir(1), 'metadata.torrent'))) as { info: { pieces: Uint8Array } };
+    const pieces = Buffer.from(torrent.info.pieces);
+    const bad = pieces.length / 20 > 1 ? 1 : 0;
+    pieces[bad * 20 + 7] = pieces[bad * 20 + 7]! ^ 0xff;
+    torrent.info.pieces = pieces;
+    const r = await publish(splitDir(1), v1, { replace: { 'metadata.torrent': bencode.encode(torrent) } });
+    expect([r.status, r.body.error?.code]).toEqual([400, 'TORRENT_MISMATCH']);
+    expect(r.body.error?.message).toContain(`metadata.torrent piece ${bad} does not match`);
     await discard(v1);
   });
 

@@ -10,7 +10,7 @@
  * order, and names only paths of its own volume (PART_MISMATCH); each volume torrent holds
  * exactly its list's paths and sizes (TORRENT_MISMATCH); the change list is well formed.
  */
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -22,7 +22,7 @@ import type { ManifestChanges } from '../../../shared/formats/manifest.ts';
 import { readListFile, splitPartNames, type ChangesSummary, type PartRef, type SplitManifest, type SplitVolume } from '../../../shared/formats/split-manifest.ts';
 import { APART_MARK, nameBits } from '../../../shared/formats/volume-rule.ts';
 import { SHA1_BYTES, type ParsedVolumeTorrent } from '../../../shared/torrent/index.ts';
-import { padNameLength } from '../../../shared/torrent/metadata-layout.ts';
+import { padNameLength, PieceDigests } from '../../../shared/torrent/metadata-layout.ts';
 import { CHANGES_EXCERPT_TITLES } from '../store/catalogue-store.ts';
 import { checkNoExtraTorrents, checkVolumeTorrent, mismatch, parse, type PlacedFile } from './check-torrents.ts';
 
@@ -64,44 +64,23 @@ async function checkPartsPresent(m: SplitManifest, dir: string): Promise<void> {
   }
 }
 
-/** Hashes a stream into consecutive pieces, comparing each with the torrent's digest. */
-class PieceCheck {
-  private hash: Hash = createHash('sha1');
-  private inPiece = 0;
-  private piece = 0;
-  /** The first piece that did not match, or null. */
+/** Hashes a stream into consecutive pieces (zeros included) and compares them with the torrent's digests at the end. */
+class PieceCheck extends PieceDigests {
+  /** The first piece that did not match (or is missing), or null. */
   bad: number | null = null;
 
-  constructor(private readonly pieceLength: number, private readonly digests: Buffer) {}
-
-  /** Feeds `n` zero bytes (a pad file's; shorter than a piece, checked before). */
-  zeros(n: number): void {
-    this.update(Buffer.alloc(n));
+  constructor(pieceLength: number, private readonly expected: Buffer) {
+    super(pieceLength);
   }
 
-  update(chunk: Buffer): void {
-    for (let at = 0; at < chunk.length; ) {
-      const take = Math.min(this.pieceLength - this.inPiece, chunk.length - at);
-      this.hash.update(chunk.subarray(at, at + take));
-      this.inPiece += take;
-      at += take;
-      if (this.inPiece === this.pieceLength) this.close();
-    }
-  }
-
-  /** Ends the last (short) piece; true when every piece matched and none is missing. */
-  end(): boolean {
-    if (this.inPiece > 0) this.close();
-    if (this.piece * SHA1_BYTES !== this.digests.length && this.bad === null) this.bad = this.piece;
-    return this.bad === null;
-  }
-
-  private close(): void {
-    const want = this.digests.subarray(this.piece * SHA1_BYTES, (this.piece + 1) * SHA1_BYTES);
-    if (this.bad === null && !this.hash.digest().equals(want)) this.bad = this.piece;
-    this.hash = createHash('sha1');
-    this.inPiece = 0;
-    this.piece++;
+  /** Ends the last (short) piece; true when every piece matched and none is missing or extra. */
+  check(): boolean {
+    const got = this.end();
+    if (got.equals(this.expected)) return true;
+    let piece = 0;
+    while ((piece + 1) * SHA1_BYTES <= Math.min(got.length, this.expected.length) && got.subarray(piece * SHA1_BYTES, (piece + 1) * SHA1_BYTES).equals(this.expected.subarray(piece * SHA1_BYTES, (piece + 1) * SHA1_BYTES))) piece++;
+    this.bad = piece;
+    return false;
   }
 }
 
@@ -159,7 +138,7 @@ async function checkMetadataAndParts(m: SplitManifest, u: SplitUpload): Promise<
     else if (sha256.digest('hex') !== ref.sha256) partProblem = `${ref.file} does not have the SHA-256 the manifest gives`;
   }
   if (partProblem) throw partMismatch(partProblem);
-  if (!pieces.end()) throw mismatch(`metadata.torrent piece ${pieces.bad} does not match the uploaded manifest, signature and parts`, METADATA_HINT);
+  if (!pieces.check()) throw mismatch(`metadata.torrent piece ${pieces.bad} does not match the uploaded manifest, signature and parts`, METADATA_HINT);
   return t.infoHash;
 }
 

@@ -21,10 +21,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ensureData } from './catalogue/build-store.ts';
 import { agent, fmtMs, get, log, okHtml, okJson, quantile } from './catalogue/http-timing.ts';
-import { killAll, stopGroup } from './catalogue/processes.ts';
+import { killAll } from './catalogue/processes.ts';
 import { PAGE_FUNCTIONS, profiled } from './catalogue/profile-section.ts';
-import { serveChild, startServer } from './catalogue/serve-child.ts';
-import { prng } from './catalogue/synthetic.ts';
+import { serveChild, startCatalogue, stopCatalogue, type CatalogueChild } from './catalogue/serve-child.ts';
+import { seededShuffle } from './catalogue/shuffle.ts';
 import { installRequestCpu, type CpuReply } from './latency/request-cpu.ts';
 
 /** The issue's targets, p99 milliseconds. */
@@ -61,7 +61,7 @@ const n = (name: keyof typeof args) => Number(args[name]);
 const entry = fileURLToPath(import.meta.url);
 const load = () => os.loadavg().map((l) => l.toFixed(1)).join('/');
 
-type Server = Awaited<ReturnType<typeof startServer>>;
+type Server = CatalogueChild;
 
 /** Asks the catalogue for the CPU samples of the requests since the last ask. */
 async function cpuSince(server: Server): Promise<CpuReply> {
@@ -161,20 +161,12 @@ async function main(): Promise<void> {
   log(`# Catalogue read paths: ${n('sets')} sets × ${n('files-per-set')} files; ${os.availableParallelism()} cores, load ${load()}, Node ${process.version}`);
   const data = await ensureData(n('sets'), n('files-per-set'), false);
   const t0 = performance.now();
-  const server = await startServer(entry, ['--serve', data.dataDir, '--index', data.indexFile]);
+  const server = await startCatalogue(entry, data);
   const url = server.ready.url;
   const first = await get(`${url}/`);
   const firstCpu = (await cpuSince(server)).cpuMs.at(-1) ?? NaN;
   log(`  start-up to serving: ${fmtMs(server.ready.startMs)} ms (${(server.ready.startMs / TARGET_MS.startup).toFixed(2)} of the 10 s target; process start + census observations: ${fmtMs(performance.now() - t0)} ms); first home page ${fmtMs(first.ms)} ms (${(first.ms / TARGET_MS.home).toFixed(2)} of the ${TARGET_MS.home} ms target), ${fmtMs(firstCpu)} ms of catalogue CPU (${(firstCpu / TARGET_MS.home).toFixed(2)} of target; the copy-figure warm-up runs beside it); load ${load()}`);
-  const r = prng(0x1a7e);
-  const shuffle = <T>(xs: T[]) => {
-    const a = [...xs];
-    for (let i = a.length - 1; i > 0; i--) {
-      const j = Math.floor(r() * (i + 1));
-      [a[i], a[j]] = [a[j]!, a[i]!];
-    }
-    return a;
-  };
+  const shuffle = seededShuffle(0x1a7e);
   const allSha1s = shuffle(data.index.sets.flatMap((s) => s.sampleSha1s));
   const lookupUrl = (sha1: string) => `${url}/api/view/files?q=${sha1}`;
   try {
@@ -221,8 +213,7 @@ async function main(): Promise<void> {
       });
     }
   } finally {
-    await server.request({ kind: 'close' });
-    await stopGroup(server.child, 10_000);
+    await stopCatalogue(server);
     agent.destroy();
   }
 }

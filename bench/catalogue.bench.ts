@@ -25,12 +25,13 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { du, ensureData } from './catalogue/build-store.ts';
 import { agent, fmtS, get, log, okHtml, okJson, okMetrics, timeRequests, type Timing } from './catalogue/http-timing.ts';
-import { killAll, stopGroup } from './catalogue/processes.ts';
+import { killAll } from './catalogue/processes.ts';
 import { PAGE_FUNCTIONS, profiled } from './catalogue/profile-section.ts';
 import { loadRuns, printComparison, printRun, quantiles, saveRun, type RunRecord } from './catalogue/report.ts';
-import { ceilingChild, serveChild, startServer, type ProcessStats } from './catalogue/serve-child.ts';
+import { ceilingChild, serveChild, startCatalogue, stopCatalogue, type ProcessStats } from './catalogue/serve-child.ts';
+import { seededShuffle } from './catalogue/shuffle.ts';
 import { SectionSampler } from './catalogue/mapped-pages.ts';
-import { prng, setIdentity } from './catalogue/synthetic.ts';
+import { setIdentity } from './catalogue/synthetic.ts';
 import { measureTracker, printTracker, TARGET_RATIO } from './catalogue/tracker-section.ts';
 
 const WARMUP_REQUESTS = 20;
@@ -68,11 +69,11 @@ const entry = fileURLToPath(import.meta.url);
 
 /** One measured run against the cached store. */
 async function runOnce(data: Awaited<ReturnType<typeof ensureData>>, store: RunRecord['store'], run: number): Promise<RunRecord> {
-  const { dataDir, indexFile, index } = data;
+  const { index } = data;
   const loadStart = os.loadavg();
   log(`\n## Run ${run}: load average ${loadStart.map((l) => l.toFixed(2)).join(' / ')}`);
   const tServer = performance.now();
-  const server = await startServer(entry, ['--serve', dataDir, '--index', indexFile]);
+  const server = await startCatalogue(entry, data);
   const url = server.ready.url;
   // Which section maps how much of the store (mapped-pages.ts): read from the child's /proc/<pid>/smaps.
   const maps = new SectionSampler(server.child.pid!);
@@ -84,15 +85,7 @@ async function runOnce(data: Awaited<ReturnType<typeof ensureData>>, store: RunR
   let warmedAfterMs: number | null = null;
   const work = await mkdtemp(path.join(os.tmpdir(), 'seedbank-catalogue-bench-run-'));
   try {
-    const r = prng(0xbe7c4 + run);
-    const shuffle = <T>(xs: T[]) => {
-      const a = [...xs];
-      for (let i = a.length - 1; i > 0; i--) {
-        const j = Math.floor(r() * (i + 1));
-        [a[i], a[j]] = [a[j]!, a[i]!];
-      }
-      return a;
-    };
+    const shuffle = seededShuffle(0xbe7c4 + run);
     const allSha1s = index.sets.flatMap((s) => s.sampleSha1s);
     const lookups = shuffle(allSha1s).slice(0, n('lookups') + WARMUP_REQUESTS);
     const warm = lookups.splice(0, WARMUP_REQUESTS);
@@ -157,8 +150,7 @@ async function runOnce(data: Awaited<ReturnType<typeof ensureData>>, store: RunR
     if (st?.kind === 'stats') memory = st;
     maps.print();
   } finally {
-    await server.request({ kind: 'close' });
-    await stopGroup(server.child, 10_000);
+    await stopCatalogue(server);
     await rm(work, { recursive: true, force: true }).catch(() => undefined);
   }
   const q = Object.fromEntries(Object.entries(timings).map(([k, t]) => [k, quantiles(t)]));

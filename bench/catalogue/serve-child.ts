@@ -10,11 +10,13 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { track } from './processes.ts';
+import { stopGroup, track } from './processes.ts';
 import { writeObservations, type BenchIndex } from './build-store.ts';
 
 const LOOPBACK = '127.0.0.1';
 const SERVER_READY_TIMEOUT_MS = 120_000;
+/** How long a closed catalogue child has to exit before its group is killed. */
+const STOP_TIMEOUT_MS = 10_000;
 
 /** What the catalogue child reports once it listens. */
 export interface ServerReady {
@@ -178,4 +180,18 @@ export async function startServer(entry: string, childArgs: string[]): Promise<{
       child.send(m);
     });
   return { child, ready, request };
+}
+
+/** A running catalogue child, as startServer gives it. */
+export type CatalogueChild = Awaited<ReturnType<typeof startServer>>;
+
+/** Starts the catalogue on the cached store in a child running `entry` (a bench that hands `--serve DIR --index FILE` to serveChild). */
+export function startCatalogue(entry: string, data: { dataDir: string; indexFile: string }): Promise<CatalogueChild> {
+  return startServer(entry, ['--serve', data.dataDir, '--index', data.indexFile]);
+}
+
+/** Asks the catalogue child to close, then stops its process group (killed if it has not gone within STOP_TIMEOUT_MS). */
+export async function stopCatalogue(server: CatalogueChild): Promise<void> {
+  await server.request({ kind: 'close' });
+  await stopGroup(server.child, STOP_TIMEOUT_MS);
 }

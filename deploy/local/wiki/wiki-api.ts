@@ -1,10 +1,16 @@
 // Minimal MediaWiki Action API client over plain fetch, for the test harness's own checks.
 
 export type ApiParams = Record<string, string | number | boolean | undefined>;
+/**
+ * A MediaWiki API reply as loose JSON. `any` on purpose, as mwn's own ApiResponse has it: each
+ * check in the harness and the tests reads the few fields its query asks for, and the API's
+ * shapes (per list, prop and format version) are not worth a type each in test-only code.
+ */
 export type ApiResponse = Record<string, any>;
 
 const REQUEST_TIMEOUT_MS = 30_000;
 
+/** The GET URL of an API request (JSON, format version 2; `false` and undefined parameters left out). */
 export function apiUrlFor(apiUrl: string, params: ApiParams): string {
   const url = new URL(apiUrl);
   url.searchParams.set('format', 'json');

@@ -4,15 +4,16 @@
  * arrays, SHA-1 as 20 bytes, mime, licence, upload base and category lists as indexes into
  * pools), and media sync, diff, volumes and the manifest writer read one record at a time.
  * A million ListedFile objects held about 660 B a file; a row here is about 90 B plus its name
- * and author. The title,
- * path and URL are not stored: they follow from the name (`File:` + name with spaces, the
- * hashed upload path, the upload base). A record that does not follow these rules (a test's
+ * and author (the string columns are in string-columns.ts). The title, path and URL are not
+ * stored: they follow from the name (`File:` + name with spaces, the hashed upload path, the
+ * upload base). A record that does not follow these rules (a test's
  * hand-made record, a wiki with odd titles) is kept whole beside the columns, so whatever a
  * listing gives, `at(i)` gives back the same values.
  */
 import { commonsPath, originalUrl } from '../../../shared/commons-path.ts';
 import { SeedbankError } from '../../../shared/errors.ts';
 import type { ListedFile } from './listed-file.ts';
+import { MIN_GROWTH_ROWS, StringColumn, StringPool } from './string-columns.ts';
 
 /** What the build's steps read of a list of files: arrays of ListedFile satisfy it too. */
 export interface FileList extends Iterable<ListedFile> {
@@ -24,71 +25,12 @@ export interface FileList extends Iterable<ListedFile> {
 const SHA1_BYTES = 20;
 /** Index meaning "null" in the pool columns (licence, author). */
 const NONE = -1;
-/** Rows a table grows by at least when it was made without a capacity. */
-const MIN_GROWTH_ROWS = 1024;
 /** A SHA-1 as the manifest writes it: 40 lowercase hex digits. */
 const SHA1_HEX = /^[0-9a-f]{40}$/;
 
 /** True for an integer a Uint32Array column holds as it is. */
 function isUint32(x: number): boolean {
   return Number.isInteger(x) && x >= 0 && x < 2 ** 32;
-}
-
-/** Strings kept once, by number. */
-class StringPool {
-  private readonly ids = new Map<string, number>();
-  readonly values: string[] = [];
-
-  id(s: string): number {
-    let id = this.ids.get(s);
-    if (id === undefined) {
-      id = this.values.length;
-      this.values.push(s);
-      this.ids.set(s, id);
-    }
-    return id;
-  }
-}
-
-/** Growable UTF-8 strings in one buffer: string i is bytes [start[i], start[i + 1]). */
-class ByteStrings {
-  private bytes = Buffer.alloc(0);
-  private used = 0;
-  /** Float64: the buffer may pass 4 GiB at tens of millions of long names. */
-  private start = new Float64Array(1);
-  private n = 0;
-
-  add(s: string): number {
-    const need = Buffer.byteLength(s, 'utf8');
-    if (this.used + need > this.bytes.length) {
-      const next = Buffer.allocUnsafe(Math.max(this.used + need, Math.ceil(this.bytes.length * 1.5), 1 << 16));
-      this.bytes.copy(next, 0, 0, this.used);
-      this.bytes = next;
-    }
-    this.used += this.bytes.write(s, this.used, 'utf8');
-    if (this.n + 2 > this.start.length) {
-      const next = new Float64Array(Math.max(this.n + 2, Math.ceil(this.start.length * 1.5), MIN_GROWTH_ROWS));
-      next.set(this.start.subarray(0, this.n + 1));
-      this.start = next;
-    }
-    this.n += 1;
-    this.start[this.n] = this.used;
-    return this.n - 1;
-  }
-
-  get(i: number): string {
-    return this.bytes.toString('utf8', this.start[i]!, this.start[i + 1]!);
-  }
-
-  /** Gives back the buffer's unused tail once no string is added any more. */
-  trim(): void {
-    this.bytes = Buffer.from(this.bytes.subarray(0, this.used));
-    this.start = this.start.slice(0, this.n + 1);
-  }
-
-  get byteSize(): number {
-    return this.bytes.length + this.start.byteLength;
-  }
 }
 
 /** ISO 8601 without milliseconds, as MediaWiki's API and the dump listing write upload times. */
@@ -190,8 +132,8 @@ export class FileView extends IndexedFiles {
 export class FileTable extends IndexedFiles {
   private n = 0;
   private capacity = 0;
-  private readonly names = new ByteStrings();
-  private readonly authors = new ByteStrings();
+  private readonly names = new StringColumn();
+  private readonly authors = new StringColumn();
   private size = new Float64Array(0);
   private pageId = new Uint32Array(0);
   private revisionId = new Uint32Array(0);

@@ -6,7 +6,8 @@
 // the peer path (MetadataHost + dhtSource: the top files, then one volume's list, only those
 // selected), and a third folder follows as a seeder does over HTTP (the parts written whole,
 // then MetadataHost.completeEdges with byte ranges read from the source: what an unpadded,
-// pre-pads torrent needs, nothing for a padded one). --no-pads builds the torrent as builders
+// pre-pads torrent needs, nothing for a padded one). Over peers the follower asks for no whole
+// 16 KiB block of a pad (MetadataHost marks them received zeros). --no-pads builds the torrent as builders
 // did before BEP 47 pads, for the figures before. The pages parts are filler of a plausible size (300 bytes a page):
 // nothing here opens them. Nothing reaches beyond 127.0.0.1.
 import { createHash, randomBytes } from 'node:crypto';
@@ -24,7 +25,7 @@ import { ListWriter, pagesFileName, serializeSplitManifest, splitPartNames, writ
 import { loadOrCreateSetKey } from '../shared/signing.ts';
 import { MetadataHost, SPLIT_TOP_FILES } from '../clients/seeder/follow/metadata-host.ts';
 import { dhtSource } from '../clients/seeder/follow/version-source.ts';
-import { createClient } from '../clients/seeder/webtorrent-api.ts';
+import { createClient, WIRE_BLOCK_BYTES } from '../clients/seeder/webtorrent-api.ts';
 
 const PIECE_BYTES = 256 * 1024;
 /** Filler bytes per description page in a pages part (gzip of a real page is about this). */
@@ -141,7 +142,10 @@ async function main(): Promise<void> {
       const covering = new Set<number>();
       for (const f of files.filter((x) => wanted.includes(x.name))) for (let p = Math.floor(f.offset / PIECE_BYTES); p <= Math.floor((f.offset + f.length - 1) / PIECE_BYTES); p++) covering.add(p);
       const pieceBytes = [...covering].reduce((s, p) => s + Math.min(PIECE_BYTES, total - p * PIECE_BYTES), 0);
-      const padInPieces = files.filter((f) => f.pad && covering.has(Math.floor(f.offset / PIECE_BYTES))).reduce((n, f) => n + f.length, 0);
+      const padsInPieces = files.filter((f) => f.pad && covering.has(Math.floor(f.offset / PIECE_BYTES)));
+      const padInPieces = padsInPieces.reduce((n, f) => n + f.length, 0);
+      // The follower marks a pad's whole 16 KiB blocks as received zeros (MetadataHost, presetZeroTail): only the block a pad shares with its part's end goes over the wire.
+      const padUnasked = padsInPieces.reduce((n, f) => n + PIECE_BYTES - Math.ceil((f.offset % PIECE_BYTES) / WIRE_BLOCK_BYTES) * WIRE_BLOCK_BYTES, 0);
 
       // Over HTTP, as catalogueSource does: the parts whole (checked by SHA-256), then the edge pieces by range (a padded torrent needs none).
       const metaH = new MetadataHost(b, path.join(work, 'follower-http'));
@@ -164,7 +168,7 @@ async function main(): Promise<void> {
       const httpBytes = wantedBytes + edges.fetchedBytes;
       const target = httpBytes === wantedBytes ? 'the target exactly' : `${((httpBytes / wantedBytes - 1) * 100).toFixed(1)}% over the target`;
       console.log(`follow one volume over HTTP: ${httpBytes} bytes = the parts ${wantedBytes} (top ${text.length} + sig + changes ${changes.list.size} + list ${v.list.size}) + ${ranged} bytes of neighbours in ${edges.piecesCompleted} edge pieces fetched by range: ${target} (${httpBytes / wantedBytes}x of top + own list)`);
-      console.log(`follow one volume over peers: ${sent} bytes sent = ${covering.size} whole ${PIECE_BYTES / 1024} KiB pieces (${pieceBytes} bytes${padInPieces ? `, ${padInPieces} of them pad zeros webtorrent fetches like any byte` : ''}) + info dictionary ${info.length} and protocol; boundaries add ${pieceBytes - wantedBytes} bytes (${((pieceBytes / wantedBytes - 1) * 100).toFixed(0)}%); ${records} records streamed and checked; ${seconds.toFixed(1)} s; the whole metadata is ${total} bytes (${(total / wantedBytes).toFixed(0)}x)`);
+      console.log(`follow one volume over peers: ${sent} bytes sent = ${covering.size} whole ${PIECE_BYTES / 1024} KiB pieces (${pieceBytes} bytes${padInPieces ? `, ${padInPieces} of them pad zeros: ${padUnasked} in whole blocks not asked for, ${padInPieces - padUnasked} sent in blocks shared with a part; expected payload ${pieceBytes - padUnasked}` : ''}) + info dictionary ${info.length} and protocol; boundaries add ${pieceBytes - padUnasked - wantedBytes} bytes of payload (${((pieceBytes - padUnasked) / wantedBytes).toFixed(4)}x of top + own list); ${records} records streamed and checked; ${seconds.toFixed(1)} s; the whole metadata is ${total} bytes (${(total / wantedBytes).toFixed(0)}x)`);
       console.log(`process RSS (both clients, seeding side included): ${(rssBefore / MIB).toFixed(0)} MiB before following, ${(process.memoryUsage().rss / MIB).toFixed(0)} MiB after`);
     } finally {
       await Promise.all([a, b].map((c) => new Promise<void>((r) => c.destroy(() => r()))));

@@ -198,11 +198,26 @@ export async function createClient(o: ClientOptions): Promise<WTClient> {
 
 // ---- webtorrent internals, each used on purpose and each checked by test/unit/webtorrent-internals.test.ts ----
 
-/** The torrent internals used (lib/torrent.js): the ones its own rescanFiles() and load() use. */
+/** torrent-piece's Piece, what webtorrent keeps per missing piece: blocks of 16 KiB handed out by reserve(), filled by set(). */
+interface PieceInternals {
+  readonly length: number;
+  /** Bytes of the piece not yet received. */
+  readonly missing: number;
+  /** The next block to request (a cancelled one first), or -1. */
+  reserve(): number;
+  /** Gives a reserved block back, to be handed out again. */
+  cancel(block: number): void;
+  /** Stores a block; true once every block is there (the caller then flushes and hashes). */
+  set(block: number, data: Uint8Array, source: unknown): boolean;
+}
+
+/** The torrent internals used (lib/torrent.js): the ones its own rescanFiles() and load() use, and its pieces. */
 interface TorrentInternals {
   _markVerified(index: number): void;
   _markUnverified(index: number): void;
   _checkDone(): boolean;
+  /** One Piece per piece not verified, null for the others (lib/torrent.js `pieces`). */
+  pieces: Array<PieceInternals | null>;
 }
 
 /** The client internal used (index.js, lib/conn-pool.js): the TCP listener webtorrent accepts peers on. */
@@ -238,6 +253,15 @@ export const WEBTORRENT_INTERNALS: readonly WebtorrentInternal[] = [
     present: (_c, t) => isFunction((t as unknown as TorrentInternals)._checkDone, 0),
   },
   {
+    name: 'Torrent#pieces[i]: torrent-piece Piece with length, missing, reserve(), cancel(block), set(block, data, source)',
+    why: "mark a piece's BEP 47 pad blocks as received zeros so they are not requested from peers (presetZeroTail)",
+    present: (_c, t) => {
+      const pieces = (t as unknown as TorrentInternals).pieces;
+      const p = Array.isArray(pieces) ? pieces.find((x) => x) : undefined;
+      return !!p && typeof p.length === 'number' && typeof p.missing === 'number' && isFunction(p.reserve, 0) && isFunction(p.cancel, 1) && isFunction(p.set, 3);
+    },
+  },
+  {
     name: 'WebTorrent#_connPool.tcpServer',
     why: 'hand webtorrent the incoming connections the seed server (which owns the peer port) does not serve, and close its own listener',
     present: (c) => {
@@ -263,6 +287,42 @@ export function markVerified(t: WTTorrent, index: number): void {
 /** Marks a piece missing so it is downloaded again (webtorrent selects it unless the torrent started deselected). */
 export function markUnverified(t: WTTorrent, index: number): void {
   (t as unknown as TorrentInternals)._markUnverified(index);
+}
+
+/** The block size webtorrent requests pieces in (torrent-piece's BLOCK_LENGTH). */
+export const WIRE_BLOCK_BYTES = 16 * 1024;
+/** Zeros for preset blocks: torrent-piece keeps a view of what it is given and never writes into it, so one serves every piece. */
+const ZERO_BLOCK = new Uint8Array(WIRE_BLOCK_BYTES);
+
+/**
+ * Marks the blocks of missing piece `index` that lie wholly at or after byte `fromByte` of the
+ * piece as received zeros, so webtorrent requests only the blocks before them and hashes the
+ * piece with these zeros once those arrive: the tail of a piece that a BEP 47 pad fills, which
+ * webtorrent (knowing nothing of pads) would otherwise fetch from peers. Only an untouched piece
+ * is changed (nothing reserved or received yet, and at least one block left to fetch), so a
+ * piece already in flight, or verified, is left as it is; a piece that fails its hash is
+ * replaced by webtorrent and then fetched whole. Returns the bytes preset (0 when nothing was).
+ */
+export function presetZeroTail(t: WTTorrent, index: number, fromByte: number): number {
+  const piece = (t as unknown as TorrentInternals).pieces[index];
+  if (!piece || t.bitfield.get(index) || piece.missing !== piece.length) return 0;
+  const blocks = Math.ceil(piece.length / WIRE_BLOCK_BYTES);
+  const firstZero = Math.ceil(fromByte / WIRE_BLOCK_BYTES);
+  if (firstZero < 1 || firstZero >= blocks) return 0;
+  // Reserve every block, keep the zero ones, give the others back lowest last (reserve() hands back the last given first).
+  const taken: number[] = [];
+  for (let b = piece.reserve(); b !== -1; b = piece.reserve()) taken.push(b);
+  const untouched = taken.length === blocks;
+  const give = untouched ? taken.filter((b) => b < firstZero) : taken;
+  for (const b of give.sort((x, y) => y - x)) piece.cancel(b);
+  if (!untouched) return 0;
+  let preset = 0;
+  for (let b = firstZero; b < blocks; b++) {
+    const len = Math.min(WIRE_BLOCK_BYTES, piece.length - b * WIRE_BLOCK_BYTES);
+    piece.set(b, ZERO_BLOCK.subarray(0, len), null);
+    preset += len;
+  }
+  return preset;
 }
 
 /** Recomputes whether the torrent is done (emits 'done' when it just became so). */

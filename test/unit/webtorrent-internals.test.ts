@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import bencode from 'bencode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkDone, createClient, markUnverified, markVerified, WEBTORRENT_INTERNALS, type WTClient, type WTTorrent } from '../../clients/seeder/webtorrent-api.ts';
+import { checkDone, createClient, markUnverified, markVerified, presetZeroTail, WEBTORRENT_INTERNALS, WIRE_BLOCK_BYTES, type WTClient, type WTTorrent } from '../../clients/seeder/webtorrent-api.ts';
 
 const PIECE = 16 * 1024;
 const PIECES = 3;
@@ -89,6 +89,26 @@ describe('webtorrent internals the seeder relies on', () => {
     expect(checkDone(torrent), 'Torrent#_checkDone() no longer returns true with every piece had').toBe(true);
     await done;
     expect(torrent.done).toBe(true);
+  });
+
+  it('presetZeroTail marks the whole blocks from a byte on of an untouched missing piece, once, and leaves a piece with none before them alone', async () => {
+    // One piece of four blocks, nothing on disk.
+    const data = Buffer.alloc(4 * WIRE_BLOCK_BYTES, 3);
+    const info = { name: 'preset', 'piece length': data.length, pieces: createHash('sha1').update(data).digest(), files: [{ length: data.length, path: ['x.bin'] }] };
+    const t = client.add(bencode.encode({ info }), { path: work, deselect: true, storeCacheSlots: 0 });
+    await new Promise<void>((resolve, reject) => {
+      if (t.ready) return resolve();
+      const timer = setTimeout(() => reject(new Error(`four-block torrent not ready within ${WAIT_MS} ms`)), WAIT_MS);
+      t.once('ready', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    expect(presetZeroTail(t, 0, 0), 'a piece that would be all preset is left to be fetched').toBe(0);
+    expect(presetZeroTail(t, 0, WIRE_BLOCK_BYTES + 1), 'blocks 2 and 3 (block 1 holds bytes before)').toBe(2 * WIRE_BLOCK_BYTES);
+    expect(presetZeroTail(t, 0, WIRE_BLOCK_BYTES + 1), 'a piece already changed is left as it is').toBe(0);
+    markVerified(t, 0);
+    expect(presetZeroTail(t, 0, WIRE_BLOCK_BYTES), 'a verified piece').toBe(0);
   });
 
   it("createClient closes webtorrent's own listener (the seed server owns the peer port); its handler stays for passIncoming", () => {

@@ -9,7 +9,8 @@
  * builder pads the torrent (BEP 47, shared/torrent/metadata-layout.ts) so every part starts a
  * piece: this host writes the pads' zeros itself before the torrent client sees them
  * (webtorrent knows nothing of pads and would fetch them), and then holds whole pieces of the
- * parts it fetched. A version published before pads shares pieces between parts: for those
+ * parts it fetched. Over the peer wire it also marks the whole 16 KiB blocks of each pad as
+ * received zeros (presetZeroTail), so only the part's own blocks of that piece are requested. A version published before pads shares pieces between parts: for those
  * the neighbours' bytes in the edge pieces are fetched by range (edge-pieces.ts). A manifest
  * is only used once its signature holds for the set's pinned key, and a list only once its
  * SHA-256 matches the signed top manifest.
@@ -24,7 +25,7 @@ import { versionManifestOf, type VersionManifest } from '../../../shared/formats
 import { writeFileAtomic } from '../../../shared/fs/index.ts';
 import bencode from 'bencode';
 import { padNameLength } from '../../../shared/torrent/metadata-layout.ts';
-import type { WTClient, WTTorrent } from '../webtorrent-api.ts';
+import { presetZeroTail, type WTClient, type WTTorrent } from '../webtorrent-api.ts';
 import { completeEdgePieces, type EdgeOutcome, type RangeFetch } from './edge-pieces.ts';
 
 /** The files a whole (/1, /2) version's metadata torrent carries, and nothing else. */
@@ -285,15 +286,36 @@ export class MetadataHost {
     const known = await this.client.get(ih);
     if (known && known.torrentFile && !again) return known;
     if (known) await destroyTorrent(known);
-    await this.writePads(await parseMeta(bytes));
+    const meta = await parseMeta(bytes);
+    await this.writePads(meta);
     const t = this.client.add(bytes, { path: this.root, deselect: true });
     await new Promise<void>((resolve, reject) => {
       if (t.ready) return resolve();
       t.once('ready', () => resolve());
       t.once('error', (err) => reject(err instanceof Error ? err : new Error(err)));
     });
+    presetPadBlocks(t, meta);
     return t;
   }
+}
+
+/**
+ * Marks, in each missing piece a pad ends (a pad runs from a part's end to the next piece
+ * boundary), the pad's whole blocks as received zeros: webtorrent then requests only the
+ * part's blocks of that piece, as a client that knows BEP 47 does. Before the torrent's files
+ * are selected, so no block is in flight. Returns the bytes no peer will be asked for.
+ */
+function presetPadBlocks(t: WTTorrent, meta: ParsedMeta): number {
+  let preset = 0;
+  for (const f of meta.files) {
+    if (f.length === 0 || padNameLength(relName(f.path)) === null) continue;
+    const index = Math.floor(f.offset / meta.pieceLength);
+    const from = f.offset - index * meta.pieceLength;
+    // A pad that does not end its piece (none a builder writes: check() let it through, the catalogue refuses it) is fetched like any byte.
+    if (f.offset + f.length !== (index + 1) * meta.pieceLength) continue;
+    preset += presetZeroTail(t, index, from);
+  }
+  return preset;
 }
 
 function destroyTorrent(t: WTTorrent): Promise<void> {

@@ -138,7 +138,13 @@ async function checkMetadataAndParts(m: SplitManifest, u: SplitUpload): Promise<
     else if (sha256.digest('hex') !== ref.sha256) partProblem = `${ref.file} does not have the SHA-256 the manifest gives`;
   }
   if (partProblem) throw partMismatch(partProblem);
-  if (!pieces.check()) throw mismatch(`metadata.torrent piece ${pieces.bad} does not match the uploaded manifest, signature and parts`, METADATA_HINT);
+  if (!pieces.check()) {
+    // Every part matched its SHA-256 above, so a bad piece that holds a pad was most likely hashed over a pad that was not zeros.
+    const bad = pieces.bad!;
+    const pad = t.files.find((f) => f.pad && f.length > 0 && Math.floor(f.offset / t.pieceLength) <= bad && Math.floor((f.offset + f.length - 1) / t.pieceLength) >= bad);
+    const why = pad ? `; it holds the pad ${pad.path}, hashed here as zeros: a BEP 47 pad must be all zero bytes` : '';
+    throw mismatch(`metadata.torrent piece ${bad} does not match the uploaded manifest, signature and parts${why}`, METADATA_HINT);
+  }
   return t.infoHash;
 }
 

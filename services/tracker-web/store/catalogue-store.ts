@@ -79,7 +79,7 @@ export class CatalogueStore {
       parts,
     });
     this.titleIds = new TitleIds(tables.titleNames, tables.titleIds);
-    this.setFiles = new SetFileIndex(tables.env, { rows: tables.setRows, facts: tables.setFacts, strings: tables.factStrings }, {
+    this.setFiles = new SetFileIndex(tables.env, { rows: tables.setRows, positions: tables.setPositions, facts: tables.setFacts, strings: tables.factStrings }, {
       titles: this.titleIds,
       versionNo: (setId, version) => this.versionNo(setId, version),
       volumeNo: (ih) => this.getVolume(ih)?.no ?? 0,

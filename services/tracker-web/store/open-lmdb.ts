@@ -8,6 +8,7 @@ import path from 'node:path';
 import { open, type Database, type Key, type RootDatabase } from 'lmdb';
 import type { FileLocation, Observation, PersistedSetFigures, SetRecord, TokenRecord, VersionRecord, VolumeRecord } from './records.ts';
 import type { FactStringsTable, SetFactsTable, SetRowsTable } from './set-files.ts';
+import type { SetPositionsTable } from './set-positions.ts';
 import type { TitleIdsTable, TitleNamesTable } from './title-ids.ts';
 import type { VersionPageFacts } from './version-page.ts';
 
@@ -67,6 +68,8 @@ export interface CatalogueTables {
   legacySetOrder: Database<string, [string, number, number]>;
   /** versionNo · position in title order → one file of the version, binary (see set-files.ts) */
   setRows: SetRowsTable;
+  /** versionNo · title id → the title's position in the version's list (see set-positions.ts) */
+  setPositions: SetPositionsTable;
   /** The media types, licences and authors set rows refer to by number (see set-files.ts) */
   factStrings: FactStringsTable;
   /** title id → title (see title-ids.ts) */
@@ -120,6 +123,7 @@ export function openCatalogueTables(dataDir: string): CatalogueTables {
     legacySetFiles: env.openDB({ name: 'set-files' }),
     legacySetOrder: env.openDB({ name: 'set-order' }),
     setRows: env.openDB({ name: 'set-rows', keyEncoding: 'binary', encoding: 'binary' }),
+    setPositions: env.openDB({ name: 'set-positions', keyEncoding: 'binary', encoding: 'binary' }),
     factStrings: env.openDB({ name: 'set-fact-strings' }),
     titleNames: env.openDB({ name: 'title-names', keyEncoding: 'uint32', encoding: 'binary' }),
     titleIds: env.openDB({ name: 'title-ids', keyEncoding: 'binary', encoding: 'binary' }),

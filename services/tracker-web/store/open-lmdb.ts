@@ -84,8 +84,14 @@ export interface CatalogueTables {
   titleWords: Database<Buffer, Buffer>;
 }
 
+/** How the environment maps the file (for benches that compare; the catalogue uses the defaults). */
+export interface LmdbOptions {
+  /** Map the file in 64 KiB chunks, unmapped when unused (default true): see openCatalogueTables. */
+  remapChunks?: boolean;
+}
+
 /** Opens (creating when missing) the catalogue tables under `dataDir/catalogue.lmdb`. */
-export function openCatalogueTables(dataDir: string): CatalogueTables {
+export function openCatalogueTables(dataDir: string, o: LmdbOptions = {}): CatalogueTables {
   const dir = path.join(path.resolve(dataDir), LMDB_FOLDER);
   mkdirSync(dir, { recursive: true });
   // lmdb-js takes a path with an extension for a file name unless told otherwise.
@@ -98,7 +104,14 @@ export function openCatalogueTables(dataDir: string): CatalogueTables {
   // index under lookups) stop counting in its RSS: reading every key of a 1.3 GB store peaked at
   // 1.0 GiB mapped and fell back to 0.25 GiB, against 1.24 GiB kept with one whole-file map; the
   // same CPU. A chunk per large value (a 0.5 MB manifest) is not bounded in bytes, only in count.
-  const env = open({ path: dir, maxDbs: MAX_TABLES, noSubdir: false, remapChunks: true, ...({ noReadAhead: true } as object) });
+  //
+  // The cost (measured at 10M files, bench/catalogue/lookup-probe.ts): LMDB unmaps those chunks
+  // all at once, about 7,000-8,000 munmap calls in one read, 1.3-1.6 s of CPU on this 2-core VM:
+  // the one long stall per bench section at 10M. The thresholds are compiled into lmdb-js
+  // (MDB_ERPAGE_SIZE); fewer chunks touched per request make the stall rarer, not shorter. And a
+  // read transaction may hold at most 4,095 chunks: one synchronous turn that reads more than
+  // that (256 MiB of distinct pages) fails with MDB_TXN_FULL.
+  const env = open({ path: dir, maxDbs: MAX_TABLES, noSubdir: false, remapChunks: o.remapChunks ?? true, ...({ noReadAhead: true } as object) });
   return {
     env,
     sets: env.openDB({ name: 'sets' }),

@@ -9,8 +9,8 @@
  * holding numbers where format 2 held strings (the title's id, the volume's number, media type,
  * licence and author by number, the upload time in seconds, the path only when it does not
  * follow from the title): about 60 bytes a file where format 2 took about 600. An exact title
- * is found through its id and the version's position table (set-positions.ts, format 4: four
- * reads whatever the list's length), or by binary search over positions for a version whose
+ * is found through the version's position table (set-positions.ts, format 4: three reads
+ * whatever the list's length), or by binary search over positions for a version whose
  * positions are not written (about 20 reads at 1,000 files).
  */
 import type { Database, RootDatabase } from 'lmdb';
@@ -243,7 +243,7 @@ export class SetFileIndex {
         uploadedBytes.copy(v, at + 1);
       }
       this.t.rows.putSync(rowKey(versionNo, i), v, { append: o.append === true });
-      this.t.positions.putSync(positionKey(versionNo, id), positionValue(i));
+      this.t.positions.putSync(positionKey(versionNo, f.title), positionValue(i));
       i++;
     }
     this.t.facts.putSync([setId, version], { files: i, licences: sortLicences(licences.values()) });
@@ -311,20 +311,18 @@ export class SetFileIndex {
   }
 
   /**
-   * One file of a version by exact title: its position from the position table (one read after
-   * the title's id), else by binary search over positions (the list is in title order).
+   * One file of a version by exact title: its position from the position table (three reads),
+   * else by binary search over positions (the list is in title order).
    */
   get(setId: string, version: number, title: string): SetFileRow | undefined {
     const facts = this.versionFacts(setId, version);
     const no = facts && this.deps.versionNo(setId, version);
     if (!no) return undefined;
-    const id = this.deps.titles.idOf(title);
-    // A title the catalogue never numbered is in no list.
-    if (id === undefined) return undefined;
-    const position = decodePosition(this.t.positions.get(positionKey(no, id)));
+    const position = decodePosition(this.t.positions.get(positionKey(no, title)));
     if (position !== undefined) {
       const v = this.t.rows.get(rowKey(no, position));
-      if (v && Buffer.from(v.buffer, v.byteOffset, v.byteLength).readUInt32BE(0) === id) return this.decode(v, title);
+      // The key holds the title's hash: the row's own title rules out a collision.
+      if (v && this.deps.titles.title(Buffer.from(v.buffer, v.byteOffset, v.byteLength).readUInt32BE(0)) === title) return this.decode(v, title);
     }
     return this.bisect(no, facts.files, title);
   }

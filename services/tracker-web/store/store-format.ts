@@ -36,7 +36,10 @@ export function ensureStoreFormat(t: CatalogueTables, parts: VersionParts): void
   const hasData = !isEmptyTable(t.versions) || !isEmptyTable(t.legacyFilesBySha1);
   if (hasData) {
     try {
-      if (format === FORMAT_WITHOUT_POSITIONS) fillSetPositions({ env: t.env, rows: t.setRows, positions: t.setPositions });
+      if (format === FORMAT_WITHOUT_POSITIONS) {
+        const titles = new TitleIds(t.titleNames, t.titleIds);
+        fillSetPositions({ env: t.env, rows: t.setRows, positions: t.setPositions, title: (id) => titles.title(id) });
+      }
       else {
         if (format === undefined) migrateFromFormat1(t, parts);
         // Rewriting a format-2 list writes its positions too.

@@ -3,9 +3,10 @@
  * hash (title-ids.ts) → position in title order. The file page finds a file's row in its
  * version's list with three reads (this one, the row, the row's title to rule out a hash
  * collision) instead of a binary search over the list (about 20 reads of two tables at 1,000
- * files a version, more as versions grow: 40% of the copy lookup's CPU at 10M files, and at 10M
- * the reads that most often missed the page cache). Keyed by the title's hash, not its id, so
- * the lookup needs no range read of the title ids. About 25 bytes a file on disk.
+ * files a version, about 40 at a million, each likely a page fault once the store outgrows what
+ * stays mapped). Keyed by the title's hash, not its id, so the lookup needs no range read of the
+ * title ids (on hot pages that range read cost as much as the whole binary search). About 25
+ * bytes a file on disk.
  */
 import type { Database } from 'lmdb';
 import { titleHash } from './title-ids.ts';

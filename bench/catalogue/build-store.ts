@@ -16,7 +16,7 @@ import { prng, type GeneratedSet } from './synthetic.ts';
 import { fmtS, log } from './http-timing.ts';
 
 /** Bump when the generator or the store format changes, so an old cache is not reused. */
-const GENERATOR_VERSION = 3;
+const GENERATOR_VERSION = 4;
 const SAMPLE_SHA1S_PER_SET = 12;
 /** Sets per write transaction of the bulk load (and per generator batch). */
 const SETS_PER_BATCH = 32;

@@ -127,6 +127,30 @@ describe('the catalogue store, format 3', () => {
     expect(() => CatalogueStore.open(dir)).toThrow(expect.objectContaining({ code: 'STORE_FORMAT_NEWER' }));
   });
 
+  it('migrates a format-3 store: every title\'s position written from the lists, the same file rows', async () => {
+    const dir = await tmp();
+    const store = CatalogueStore.open(dir);
+    for (const v of versions()) store.putVersion(v, 1);
+    const rows = (s: CatalogueStore) => versions().flatMap((v) => v.files.map((f) => s.setFiles.get(v.set.id, 1, f.title)));
+    const before = rows(store);
+    expect(before.every((r) => r !== undefined)).toBe(true);
+    await store.close();
+    // Format 3 had no position table.
+    const t = openCatalogueTables(dir);
+    t.env.transactionSync(() => {
+      t.setPositions.clearSync();
+      t.storeInfo.putSync('format', 3);
+    });
+    await t.env.close();
+    const migrated = CatalogueStore.open(dir);
+    expect(rows(migrated)).toEqual(before);
+    await migrated.close();
+    const t2 = openCatalogueTables(dir);
+    expect((t2.setPositions.getStats() as { entryCount: number }).entryCount).toBe(SETS * FILES_PER_SET);
+    expect(t2.storeInfo.get('format')).toBe(STORE_FORMAT);
+    await t2.env.close();
+  });
+
   it('migrates a format-2 store: the same file lists and searches, the old tables emptied', async () => {
     const dir = await tmp();
     const store = CatalogueStore.open(dir);

@@ -5,12 +5,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Manifest } from '../../shared/formats/manifest.ts';
 import { isSeedbankError } from '../../shared/errors.ts';
 import { openCatalogueTables, type CatalogueTables } from '../../services/tracker-web/store/open-lmdb.ts';
 import { derivedPath } from '../../services/tracker-web/store/file-index.ts';
 import { inTitleOrder, licenceCounts, SetFileIndex, type PublishedFile } from '../../services/tracker-web/store/set-files.ts';
+import { fillSetPositions, positionKey, positionValue, versionStart } from '../../services/tracker-web/store/set-positions.ts';
 import { TitleIds } from '../../services/tracker-web/store/title-ids.ts';
 import { shellWord, suggestedQuota } from '../../services/tracker-web/views/set-actions.ts';
 import { parseSetFilesQuery } from '../../services/tracker-web/views/set-files-model.ts';
@@ -41,7 +42,7 @@ const sorted = files.map((f) => f.title).sort();
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'seedbank-set-files-'));
   t = openCatalogueTables(dir);
-  const tables = { rows: t.setRows, facts: t.setFacts, strings: t.factStrings };
+  const tables = { rows: t.setRows, positions: t.setPositions, facts: t.setFacts, strings: t.factStrings };
   // Version 2 was "published before the lists existed": only its manifest knows its files.
   const old = { files: files.slice(0, 3).map((f) => ({ ...f, uploadTimestamp: f.uploaded!, categories: [], coordinates: null, pageId: 1, revisionId: 1 })) } as unknown as Manifest;
   index = new SetFileIndex(t.env, tables, {
@@ -78,6 +79,37 @@ describe('SetFileIndex', () => {
     expect(index.get('s', 1, 'File:Aaa.jpg')).toBeUndefined();
     expect(index.get('s', 1, 'File:Zzz.jpg')).toBeUndefined();
     expect(index.get('s', 9, files[0]!.title)).toBeUndefined();
+  });
+
+  it('finds a title with one read of the list through its position (and none of the title ids); without positions (or a wrong one), by binary search', () => {
+    const titles = new TitleIds(t.titleNames, t.titleIds);
+    const rowReads = vi.spyOn(t.setRows, 'get');
+    const idReads = vi.spyOn(t.titleIds, 'getKeys');
+    const readsFor = (title: string) => {
+      rowReads.mockClear();
+      idReads.mockClear();
+      expect(index.get('s', 1, title)?.title).toBe(title);
+      if (rowReads.mock.calls.length === 1) expect(idReads).not.toHaveBeenCalled();
+      return rowReads.mock.calls.length;
+    };
+    try {
+      for (const f of files) expect(readsFor(f.title)).toBe(1);
+      // A list written before format 4 has no positions: the binary search still finds every title.
+      t.env.transactionSync(() => {
+        for (const key of [...t.setPositions.getKeys({ start: versionStart(1), end: versionStart(2) })]) t.setPositions.removeSync(key);
+      });
+      for (const f of files) expect(readsFor(f.title)).toBeGreaterThan(1);
+      // A position that points at another title's row is not believed.
+      const victim = sorted[FILES - 1]!;
+      t.env.transactionSync(() => t.setPositions.putSync(positionKey(1, victim), positionValue(0)));
+      expect(readsFor(victim)).toBeGreaterThan(1);
+      // The format 3 → 4 migration writes them all back from the rows.
+      expect(fillSetPositions({ env: t.env, rows: t.setRows, positions: t.setPositions, title: (id) => titles.title(id) })).toBe((t.setRows.getStats() as { entryCount: number }).entryCount);
+      for (const f of files) expect(readsFor(f.title)).toBe(1);
+    } finally {
+      rowReads.mockRestore();
+      idReads.mockRestore();
+    }
   });
 
   it('searches titles case-insensitively with _ as a space, and stops at the scan cap saying so', () => {

@@ -7,7 +7,7 @@
 import type { Manifest, ManifestFile } from '../../../shared/formats/manifest.ts';
 import type { VersionManifest } from '../../../shared/formats/version-manifest.ts';
 import { TitleIndex, type RebuildOptions, type TitleSearchOptions, type TitleSearchPage } from '../search/title-index.ts';
-import { isEmptyTable, openCatalogueTables, prefixRange, tableBytes, type CatalogueTables } from './open-lmdb.ts';
+import { isEmptyTable, openCatalogueTables, prefixRange, tableBytes, type CatalogueTables, type LmdbOptions } from './open-lmdb.ts';
 import { SetFileIndex } from './set-files.ts';
 import { TitleIds } from './title-ids.ts';
 import { FileLookup } from './file-lookup.ts';
@@ -79,7 +79,7 @@ export class CatalogueStore {
       parts,
     });
     this.titleIds = new TitleIds(tables.titleNames, tables.titleIds);
-    this.setFiles = new SetFileIndex(tables.env, { rows: tables.setRows, facts: tables.setFacts, strings: tables.factStrings }, {
+    this.setFiles = new SetFileIndex(tables.env, { rows: tables.setRows, positions: tables.setPositions, facts: tables.setFacts, strings: tables.factStrings }, {
       titles: this.titleIds,
       versionNo: (setId, version) => this.versionNo(setId, version),
       volumeNo: (ih) => this.getVolume(ih)?.no ?? 0,
@@ -96,8 +96,8 @@ export class CatalogueStore {
    * by an older Seedbank (format 1) has its per-file index rebuilt here from the manifests it
    * holds; one written by a newer Seedbank is refused (STORE_FORMAT_NEWER).
    */
-  static open(dataDir: string): CatalogueStore {
-    const tables = openCatalogueTables(dataDir);
+  static open(dataDir: string, o: LmdbOptions = {}): CatalogueStore {
+    const tables = openCatalogueTables(dataDir, o);
     const parts = new VersionParts(dataDir);
     try {
       ensureStoreFormat(tables, parts);

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { open, type Database, type Key, type RootDatabase } from 'lmdb';
 import type { FileLocation, Observation, PersistedSetFigures, SetRecord, TokenRecord, VersionRecord, VolumeRecord } from './records.ts';
 import type { FactStringsTable, SetFactsTable, SetRowsTable } from './set-files.ts';
+import type { SetPositionsTable } from './set-positions.ts';
 import type { TitleIdsTable, TitleNamesTable } from './title-ids.ts';
 import type { VersionPageFacts } from './version-page.ts';
 
@@ -67,6 +68,8 @@ export interface CatalogueTables {
   legacySetOrder: Database<string, [string, number, number]>;
   /** versionNo · position in title order → one file of the version, binary (see set-files.ts) */
   setRows: SetRowsTable;
+  /** versionNo · title id → the title's position in the version's list (see set-positions.ts) */
+  setPositions: SetPositionsTable;
   /** The media types, licences and authors set rows refer to by number (see set-files.ts) */
   factStrings: FactStringsTable;
   /** title id → title (see title-ids.ts) */
@@ -81,8 +84,14 @@ export interface CatalogueTables {
   titleWords: Database<Buffer, Buffer>;
 }
 
+/** How the environment maps the file (for benches that compare; the catalogue uses the defaults). */
+export interface LmdbOptions {
+  /** Map the file in 64 KiB chunks, unmapped when unused (default true): see openCatalogueTables. */
+  remapChunks?: boolean;
+}
+
 /** Opens (creating when missing) the catalogue tables under `dataDir/catalogue.lmdb`. */
-export function openCatalogueTables(dataDir: string): CatalogueTables {
+export function openCatalogueTables(dataDir: string, o: LmdbOptions = {}): CatalogueTables {
   const dir = path.join(path.resolve(dataDir), LMDB_FOLDER);
   mkdirSync(dir, { recursive: true });
   // lmdb-js takes a path with an extension for a file name unless told otherwise.
@@ -95,7 +104,14 @@ export function openCatalogueTables(dataDir: string): CatalogueTables {
   // index under lookups) stop counting in its RSS: reading every key of a 1.3 GB store peaked at
   // 1.0 GiB mapped and fell back to 0.25 GiB, against 1.24 GiB kept with one whole-file map; the
   // same CPU. A chunk per large value (a 0.5 MB manifest) is not bounded in bytes, only in count.
-  const env = open({ path: dir, maxDbs: MAX_TABLES, noSubdir: false, remapChunks: true, ...({ noReadAhead: true } as object) });
+  //
+  // The cost (measured at 10M files, bench/catalogue/lookup-probe.ts): LMDB unmaps those chunks
+  // all at once, about 7,000-8,000 munmap calls in one read, 1.3-1.6 s of CPU on this 2-core VM:
+  // the one long stall per bench section at 10M. The thresholds are compiled into lmdb-js
+  // (MDB_ERPAGE_SIZE); fewer chunks touched per request make the stall rarer, not shorter. And a
+  // read transaction may hold at most 4,095 chunks: one synchronous turn that reads more than
+  // that (256 MiB of distinct pages) fails with MDB_TXN_FULL.
+  const env = open({ path: dir, maxDbs: MAX_TABLES, noSubdir: false, remapChunks: o.remapChunks ?? true, ...({ noReadAhead: true } as object) });
   return {
     env,
     sets: env.openDB({ name: 'sets' }),
@@ -120,6 +136,7 @@ export function openCatalogueTables(dataDir: string): CatalogueTables {
     legacySetFiles: env.openDB({ name: 'set-files' }),
     legacySetOrder: env.openDB({ name: 'set-order' }),
     setRows: env.openDB({ name: 'set-rows', keyEncoding: 'binary', encoding: 'binary' }),
+    setPositions: env.openDB({ name: 'set-positions', keyEncoding: 'binary', encoding: 'binary' }),
     factStrings: env.openDB({ name: 'set-fact-strings' }),
     titleNames: env.openDB({ name: 'title-names', keyEncoding: 'uint32', encoding: 'binary' }),
     titleIds: env.openDB({ name: 'title-ids', keyEncoding: 'binary', encoding: 'binary' }),

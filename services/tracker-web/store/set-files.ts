@@ -9,7 +9,9 @@
  * holding numbers where format 2 held strings (the title's id, the volume's number, media type,
  * licence and author by number, the upload time in seconds, the path only when it does not
  * follow from the title): about 60 bytes a file where format 2 took about 600. An exact title
- * is found by binary search over positions (about 20 reads at a million files).
+ * is found through the version's position table (set-positions.ts, format 4: three reads
+ * whatever the list's length), or by binary search over positions for a version whose
+ * positions are not written (about 20 reads at 1,000 files).
  */
 import type { Database, RootDatabase } from 'lmdb';
 import type { Manifest } from '../../../shared/formats/manifest.ts';
@@ -17,6 +19,7 @@ import { SeedbankError } from '../../../shared/errors.ts';
 import { derivedPath } from './file-index.ts';
 import type { FileLocation } from './records.ts';
 import type { TitleIds } from './title-ids.ts';
+import { decodePosition, positionKey, positionValue, type SetPositionsTable } from './set-positions.ts';
 
 /** What a publish knows of a file beyond where its bytes sit (from the manifest). */
 export interface FileFacts {
@@ -240,6 +243,7 @@ export class SetFileIndex {
         uploadedBytes.copy(v, at + 1);
       }
       this.t.rows.putSync(rowKey(versionNo, i), v, { append: o.append === true });
+      this.t.positions.putSync(positionKey(versionNo, f.title), positionValue(i));
       i++;
     }
     this.t.facts.putSync([setId, version], { files: i, licences: sortLicences(licences.values()) });
@@ -306,13 +310,27 @@ export class SetFileIndex {
     return v ? this.deps.titles.title(Buffer.from(v.buffer, v.byteOffset, v.byteLength).readUInt32BE(0)) : undefined;
   }
 
-  /** One file of a version by exact title (binary search over positions: the list is in title order). */
+  /**
+   * One file of a version by exact title: its position from the position table (three reads),
+   * else by binary search over positions (the list is in title order).
+   */
   get(setId: string, version: number, title: string): SetFileRow | undefined {
     const facts = this.versionFacts(setId, version);
     const no = facts && this.deps.versionNo(setId, version);
     if (!no) return undefined;
+    const position = decodePosition(this.t.positions.get(positionKey(no, title)));
+    if (position !== undefined) {
+      const v = this.t.rows.get(rowKey(no, position));
+      // The key holds the title's hash: the row's own title rules out a collision.
+      if (v && this.deps.titles.title(Buffer.from(v.buffer, v.byteOffset, v.byteLength).readUInt32BE(0)) === title) return this.decode(v, title);
+    }
+    return this.bisect(no, facts.files, title);
+  }
+
+  /** A title's row by binary search over a version's positions (for lists without a position table). */
+  private bisect(no: number, files: number, title: string): SetFileRow | undefined {
     let lo = 0;
-    let hi = facts.files - 1;
+    let hi = files - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
       const at = this.titleAt(no, mid);
@@ -357,6 +375,8 @@ export class SetFileIndex {
 /** The tables of the per-version file lists. */
 export interface SetFileTables {
   rows: SetRowsTable;
+  /** version no · title id → position (set-positions.ts). */
+  positions: SetPositionsTable;
   facts: SetFactsTable;
   strings: FactStringsTable;
 }

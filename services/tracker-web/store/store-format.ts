@@ -2,7 +2,8 @@
  * The store's format, checked when it opens. Format 2 keeps the per-file index as compact
  * binary rows (file-index.ts). Format 3 numbers titles (title-ids.ts) and keeps the set file
  * lists as binary rows by version number and position (set-files.ts), and the word search
- * keys hold title ids. A format-1 store (per-file rows keyed by hex SHA-1, set id and title,
+ * keys hold title ids. Format 4 adds each title's position in its version's list
+ * (set-positions.ts): a format-3 store has it written from its rows. A format-1 store (per-file rows keyed by hex SHA-1, set id and title,
  * with msgpack values) is migrated in place: the index is rebuilt from the manifests and
  * volume torrents the store holds (the source of truth), then the old tables are emptied. A
  * format-2 store has its file lists rewritten from its format-2 lists; its word search is
@@ -14,12 +15,15 @@ import { parseSplitManifest, SPLIT_MANIFEST_FORMAT } from '../../../shared/forma
 import { SeedbankError } from '../../../shared/errors.ts';
 import { isEmptyTable, prefixRange, type CatalogueTables } from './open-lmdb.ts';
 import { SetFileIndex, type PublishedFile } from './set-files.ts';
+import { fillSetPositions } from './set-positions.ts';
 import { TitleIds } from './title-ids.ts';
 import { indexVersionFiles } from './version-index.ts';
 import { listRecordsSync, type VersionParts } from './version-parts.ts';
 
 /** The format this code writes. */
-export const STORE_FORMAT = 3;
+export const STORE_FORMAT = 4;
+/** The format whose stores need only their set positions written. */
+const FORMAT_WITHOUT_POSITIONS = 3;
 const FORMAT_KEY = 'format';
 
 /** Migrates a format-1 store, marks a new one, refuses a newer one. */
@@ -32,8 +36,15 @@ export function ensureStoreFormat(t: CatalogueTables, parts: VersionParts): void
   const hasData = !isEmptyTable(t.versions) || !isEmptyTable(t.legacyFilesBySha1);
   if (hasData) {
     try {
-      if (format === undefined) migrateFromFormat1(t, parts);
-      migrateSetFilesFromFormat2(t);
+      if (format === FORMAT_WITHOUT_POSITIONS) {
+        const titles = new TitleIds(t.titleNames, t.titleIds);
+        fillSetPositions({ env: t.env, rows: t.setRows, positions: t.setPositions, title: (id) => titles.title(id) });
+      }
+      else {
+        if (format === undefined) migrateFromFormat1(t, parts);
+        // Rewriting a format-2 list writes its positions too.
+        migrateSetFilesFromFormat2(t);
+      }
     } catch (err) {
       throw new SeedbankError('STORE_MIGRATION_FAILED', `the catalogue store could not be moved to format ${STORE_FORMAT}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
@@ -45,7 +56,7 @@ export function ensureStoreFormat(t: CatalogueTables, parts: VersionParts): void
 function migrateFromFormat1(t: CatalogueTables, parts: VersionParts): void {
   t.env.transactionSync(() => {
     // Set file rows are keyed by version number: they are indexed again from the manifests on first read.
-    for (const db of [t.fileIndex, t.titleIndex, t.categoryIndex, t.categories, t.versionNumbers, t.volumeNumbers, t.setRows, t.setFacts]) db.clearSync();
+    for (const db of [t.fileIndex, t.titleIndex, t.categoryIndex, t.categories, t.versionNumbers, t.volumeNumbers, t.setRows, t.setPositions, t.setFacts]) db.clearSync();
     t.storeInfo.removeSync('nextCategoryNo');
     let volumeNo = 0;
     for (const { key, value } of [...t.volumes.getRange()]) {
@@ -100,7 +111,7 @@ type Format2Row = [string, string, number, string, string, string | null, string
  */
 function migrateSetFilesFromFormat2(t: CatalogueTables): void {
   const titles = new TitleIds(t.titleNames, t.titleIds);
-  const index = new SetFileIndex(t.env, { rows: t.setRows, facts: t.setFacts, strings: t.factStrings }, {
+  const index = new SetFileIndex(t.env, { rows: t.setRows, positions: t.setPositions, facts: t.setFacts, strings: t.factStrings }, {
     titles,
     versionNo: (setId, version) => t.versions.get([setId, version])?.no,
     volumeNo: (ih) => t.volumes.get(ih)?.no ?? 0,

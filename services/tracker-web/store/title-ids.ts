@@ -37,6 +37,11 @@ function hashOf(title: string): Buffer {
   return createHash('sha1').update(title, 'utf8').digest().subarray(0, HASH_BYTES);
 }
 
+/** The 8-byte hash a title is found by (here and in the set positions, set-positions.ts). */
+export function titleHash(title: string): Buffer {
+  return hashOf(title);
+}
+
 const EMPTY = Buffer.alloc(0);
 
 /** Where a bulk load keeps the keys of the titles it numbers until it writes them in key order (bulk-title-keys.ts). */

@@ -11,13 +11,14 @@
  *   node bin/run-ts.js bench/catalogue.bench.ts [--sets 1000] [--files-per-set 1000] [--runs 1]
  *     [--lookups 2000] [--set-pages 200] [--home 20] [--fresh] [--profile] [--no-pages]
  *     [--tracker] [--wrk-seconds 10] [--connections 32] [--wrk-threads 1] [--hashes 500] [--no-ceiling]
+ *     [--heap-snapshot DIR]
  *
  * Modules: bench/catalogue/build-store.ts (synthetic store, bulk-loaded per-file index, census
  * observations), serve-child.ts (the catalogue process), http-timing.ts, tracker-section.ts,
  * profile-section.ts, report.ts, mapped-pages.ts (the store's pages each section maps). The store is
  * cached under os.tmpdir(); --fresh rebuilds it.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -60,6 +61,7 @@ const { values: args } = parseArgs({
     tracker: { type: 'boolean', default: false },
     'no-ceiling': { type: 'boolean', default: false },
     'no-pages': { type: 'boolean', default: false },
+    'heap-snapshot': { type: 'string' },
   },
   allowPositionals: true,
 });
@@ -155,6 +157,13 @@ async function runOnce(data: Awaited<ReturnType<typeof ensureData>>, store: RunR
     }
     const st = await server.request({ kind: 'stats' });
     if (st?.kind === 'stats') memory = st;
+    if (args['heap-snapshot']) {
+      // The live heap at the end of the run, for bench/catalogue/heap-summary.ts (what grows with sets and volumes).
+      await mkdir(args['heap-snapshot'], { recursive: true });
+      const file = path.resolve(args['heap-snapshot'], `catalogue-${index.sets.length}x${index.sets[0]?.files ?? 0}-run${run}.heapsnapshot`);
+      const snap = await server.request({ kind: 'heap-snapshot', file });
+      if (snap?.kind === 'heap-snapshot') log(`  heap snapshot: ${snap.file} (${fmtS(snap.ms)}); summarise with node bin/run-ts.js bench/catalogue/heap-summary.ts ${snap.file}`);
+    }
     maps.print();
   } finally {
     await server.request({ kind: 'close' });

@@ -26,7 +26,7 @@ export interface ServerReady {
 }
 
 /** Messages to the child. */
-export type ParentMessage = { kind: 'profile-start' } | { kind: 'profile-stop'; file: string } | { kind: 'invalidate' } | { kind: 'warmed' } | { kind: 'warming' } | { kind: 'stats' } | { kind: 'close' };
+export type ParentMessage = { kind: 'profile-start' } | { kind: 'profile-stop'; file: string } | { kind: 'invalidate' } | { kind: 'warmed' } | { kind: 'warming' } | { kind: 'stats' } | { kind: 'heap-snapshot'; file: string } | { kind: 'close' };
 
 /** The child's memory and CPU. */
 export interface ProcessStats {
@@ -55,6 +55,7 @@ export interface WarmSlices {
 export type ChildMessage =
   | ({ kind: 'ready' } & ServerReady)
   | { kind: 'profiled'; file: string }
+  | { kind: 'heap-snapshot'; file: string; ms: number }
   | { kind: 'invalidated' }
   | { kind: 'warmed'; sinceStartMs: number; slices?: WarmSlices }
   | { kind: 'warming'; running: boolean }
@@ -113,6 +114,11 @@ export async function serveChild(dataDir: string, indexFile: string): Promise<vo
           const status = await readFile('/proc/self/status', 'utf8').catch(() => '');
           const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
           send({ kind: 'stats', rssMiB: mib(before.rss), maxRssMiB: Math.round(ru.maxRSS / 1024), heapUsedMiB: mib(before.heapUsed), heapLiveMiB: mib(mem.heapUsed), heapTotalMiB: mib(before.heapTotal), externalMiB: mib(mem.external), rssAnonMiB: Math.round(kb('RssAnon') / 1024), rssFileMiB: Math.round(kb('RssFile') / 1024), cpuSeconds: (ru.userCPUTime + ru.systemCPUTime) / 1e6 });
+        } else if (m.kind === 'heap-snapshot') {
+          // What stays alive at the end of a run, for heap-summary.ts (the snapshot collects garbage first).
+          const t = performance.now();
+          v8.writeHeapSnapshot(m.file);
+          send({ kind: 'heap-snapshot', file: m.file, ms: performance.now() - t });
         } else if (m.kind === 'close') {
           await server.close();
           process.exit(0);

@@ -109,9 +109,12 @@ export class SetFigureWalk {
   private addByMask(infoHash: string, layout: FileExtents, full: string[], partial: Array<[string, Uint8Array]>, keys: VolumeHolders['operatorKeys']): void {
     const groups = new Map<number, { count: number; size: number }>();
     const { offsets, lengths, pieceLength } = layout;
+    let next = 0;
     for (let i = 0; i < lengths.length; i++) {
       const length = lengths[i]!;
-      const offset = offsets[i]!;
+      // Files that lie end to end keep no offsets (layout-cache.ts): each starts where the last ended.
+      const offset = offsets ? offsets[i]! : next;
+      next = offset + length;
       const first = Math.floor(offset / pieceLength);
       const last = length === 0 ? first - 1 : Math.floor((offset + length - 1) / pieceLength);
       let mask = 0;
@@ -135,8 +138,11 @@ export class SetFigureWalk {
 
   /** A partly held volume with more partial holders than a mask holds: file by file. */
   private addPerFile(infoHash: string, layout: FileExtents, full: string[], partial: Array<[string, Uint8Array]>, keys: VolumeHolders['operatorKeys']): void {
+    let next = 0;
     for (let i = 0; i < layout.lengths.length; i++) {
-      const range = pieceRangeForFile({ offset: layout.offsets[i]!, length: layout.lengths[i]! }, layout.pieceLength);
+      const offset = layout.offsets ? layout.offsets[i]! : next;
+      next = offset + layout.lengths[i]!;
+      const range = pieceRangeForFile({ offset, length: layout.lengths[i]! }, layout.pieceLength);
       let hosts = full;
       for (const [host, bits] of partial) {
         let covered = true;

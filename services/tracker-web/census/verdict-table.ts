@@ -78,6 +78,20 @@ function wholeBitfield(pieces: number): Buffer {
   return out;
 }
 
+/**
+ * Whole bitfields by piece count, shared by every result that claims every piece: the copy
+ * index keeps each volume's holders for a round, and most holders are whole. Readers never
+ * write into a result's bitfield (census/copies.ts copies before a union); one per distinct
+ * piece count, so this grows with the largest volume, not with volumes.
+ */
+const wholeBitfields = new Map<number, Buffer>();
+
+function sharedWholeBitfield(pieces: number): Buffer {
+  let b = wholeBitfields.get(pieces);
+  if (!b) wholeBitfields.set(pieces, (b = wholeBitfield(pieces)));
+  return b;
+}
+
 /** Whether a bitfield is exactly `wholeBitfield(pieces)`. */
 function isWhole(bits: Uint8Array, pieces: number): boolean {
   if (bits.length !== Math.ceil(pieces / 8)) return false;
@@ -184,7 +198,7 @@ export class VerdictTable {
       reachable: (v.flags & REACHABLE) !== 0,
       havePieces: v.havePieces,
       complete: (v.flags & COMPLETE) !== 0,
-      bitfield: v.whole ? wholeBitfield(v.havePieces) : v.bits === null ? null : Buffer.from(v.bits, 'latin1'),
+      bitfield: v.whole ? sharedWholeBitfield(v.havePieces) : v.bits === null ? null : Buffer.from(v.bits, 'latin1'),
       audited: audited ? { piece: v.piece, ok: (v.flags & OK) !== 0, ms: 0, ...(check ? { check } : {}) } : null,
       ms: 0,
       at: v.at,

@@ -71,7 +71,10 @@ export async function serveChild(dataDir: string, indexFile: string): Promise<vo
     const { startCatalogueServer } = await import('../../services/tracker-web/server.ts');
     const t0 = performance.now();
     // The API's per-address limit (600 reads a minute) would turn a one-address bench into 429s.
-    const server = await startCatalogueServer({ dataDir, port: 0, host: LOOPBACK, census: { autoStart: false }, rateLimits: { readPerMinute: 100_000_000 } });
+    // Warnings and errors (a failed warm-up, a request that failed) go to stderr: a figure measured past a failure is not the figure.
+    const { createLogger } = await import('../../shared/log.ts');
+    const logger = createLogger({ level: 'warn', format: 'pretty' });
+    const server = await startCatalogueServer({ dataDir, port: 0, host: LOOPBACK, census: { autoStart: false }, rateLimits: { readPerMinute: 100_000_000 }, logger });
     const startMs = performance.now() - t0;
     const { Session } = await import('node:inspector/promises');
     let session: InstanceType<typeof Session> | null = null;

@@ -200,8 +200,20 @@ export function persistedFigures(stats: SetCopyStats, version: number, computedA
 
 /** Figures read back from the store (without the volume copy counts, which the copy index keeps apart). */
 export function figuresFromDisk(p: PersistedSetFigures): SetCopyStats & { version: number } {
-  const { volumeCopies: _volumes, ...figures } = p;
-  return { ...figures, histogram: new Map(p.histogram) };
+  // Field by field, with the mode as a literal: the decoded record's strings are slices of its
+  // whole text (store/record-cache.ts), which a kept `copiesMode` would keep alive for every set.
+  return {
+    version: p.version,
+    files: p.files,
+    bytes: p.bytes,
+    min: p.min,
+    median: p.median,
+    histogram: new Map(p.histogram),
+    bytesUnderTarget: p.bytesUnderTarget,
+    filesUnderTarget: p.filesUnderTarget,
+    otherMin: p.otherMin,
+    copiesMode: p.copiesMode === 'approved' ? 'approved' : 'any',
+  };
 }
 
 /**

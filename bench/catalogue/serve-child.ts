@@ -28,7 +28,7 @@ export interface ServerReady {
 }
 
 /** Messages to the child. */
-export type ParentMessage = { kind: 'profile-start' } | { kind: 'profile-stop'; file: string } | { kind: 'invalidate' } | { kind: 'warmed' } | { kind: 'warming' } | { kind: 'stats' } | { kind: 'close' };
+export type ParentMessage = { kind: 'profile-start' } | { kind: 'profile-stop'; file: string } | { kind: 'invalidate' } | { kind: 'warmed' } | { kind: 'warming' } | { kind: 'stats' } | { kind: 'heap-snapshot'; file: string } | { kind: 'close' };
 
 /** The child's memory and CPU. */
 export interface ProcessStats {
@@ -57,6 +57,7 @@ export interface WarmSlices {
 export type ChildMessage =
   | ({ kind: 'ready' } & ServerReady)
   | { kind: 'profiled'; file: string }
+  | { kind: 'heap-snapshot'; file: string; ms: number }
   | { kind: 'invalidated' }
   | { kind: 'warmed'; sinceStartMs: number; slices?: WarmSlices }
   | { kind: 'warming'; running: boolean }
@@ -72,7 +73,10 @@ export async function serveChild(dataDir: string, indexFile: string): Promise<vo
     const { startCatalogueServer } = await import('../../services/tracker-web/server.ts');
     const t0 = performance.now();
     // The API's per-address limit (600 reads a minute) would turn a one-address bench into 429s.
-    const server = await startCatalogueServer({ dataDir, port: 0, host: LOOPBACK, census: { autoStart: false }, rateLimits: { readPerMinute: 100_000_000 } });
+    // Warnings and errors (a failed warm-up, a request that failed) go to stderr: a figure measured past a failure is not the figure.
+    const { createLogger } = await import('../../shared/log.ts');
+    const logger = createLogger({ level: 'warn', format: 'pretty' });
+    const server = await startCatalogueServer({ dataDir, port: 0, host: LOOPBACK, census: { autoStart: false }, rateLimits: { readPerMinute: 100_000_000 }, logger });
     const startMs = performance.now() - t0;
     const { Session } = await import('node:inspector/promises');
     let session: InstanceType<typeof Session> | null = null;
@@ -115,6 +119,11 @@ export async function serveChild(dataDir: string, indexFile: string): Promise<vo
           const status = await readFile('/proc/self/status', 'utf8').catch(() => '');
           const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
           send({ kind: 'stats', rssMiB: mib(before.rss), maxRssMiB: Math.round(ru.maxRSS / 1024), heapUsedMiB: mib(before.heapUsed), heapLiveMiB: mib(mem.heapUsed), heapTotalMiB: mib(before.heapTotal), externalMiB: mib(mem.external), rssAnonMiB: Math.round(kb('RssAnon') / 1024), rssFileMiB: Math.round(kb('RssFile') / 1024), cpuSeconds: (ru.userCPUTime + ru.systemCPUTime) / 1e6 });
+        } else if (m.kind === 'heap-snapshot') {
+          // What stays alive at the end of a run, for heap-summary.ts (the snapshot collects garbage first).
+          const t = performance.now();
+          v8.writeHeapSnapshot(m.file);
+          send({ kind: 'heap-snapshot', file: m.file, ms: performance.now() - t });
         } else if (m.kind === 'close') {
           await server.close();
           process.exit(0);

@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LayoutCache } from '../../services/tracker-web/redundancy/layout-cache.ts';
+import { compactExtents, LayoutCache } from '../../services/tracker-web/redundancy/layout-cache.ts';
 import { FOUR_FILE_PIECE_LENGTH, FOUR_FILES, makeVolumeFixture, type VolumeFixture } from '../helpers/volume-fixture.ts';
 
 let work: string;
@@ -35,7 +35,10 @@ describe('layout cache', () => {
     const ih = s.hashes[0]!;
     const extents = cache.extents(ih)!;
     expect([...extents.lengths]).toEqual(fixture.parsed.files.map((f) => f.length));
-    expect([...extents.offsets]).toEqual(fixture.parsed.files.map((f) => f.offset));
+    // The fixture's files lie end to end: their offsets follow from the lengths and are not kept.
+    expect(extents.offsets).toBeNull();
+    expect(fixture.parsed.files.map((f, i) => f.offset - (i === 0 ? 0 : fixture.parsed.files[i - 1]!.offset + fixture.parsed.files[i - 1]!.length))).toEqual(fixture.parsed.files.map(() => 0));
+    expect(extents.lengths).toBeInstanceOf(Uint32Array);
     expect(extents).not.toHaveProperty('paths');
     expect(cache.reads).toBe(1);
     expect(cache.get(ih)!.paths).toEqual(fixture.parsed.files.map((f) => f.path));
@@ -44,6 +47,16 @@ describe('layout cache', () => {
     cache.extents(ih);
     expect(cache.reads).toBe(2);
     expect(cache.extents('f'.repeat(40))).toBeNull();
+  });
+
+  it('keeps offsets where files do not lie end to end (pads), and lengths as doubles past 4 GiB', () => {
+    const padded = compactExtents('a'.repeat(40), { pieceLength: 16, offsets: Float64Array.from([0, 16, 48]), lengths: Float64Array.from([10, 20, 2 ** 33]) });
+    expect([...padded.extents.offsets!]).toEqual([0, 16, 48]);
+    expect(padded.extents.lengths).toBeInstanceOf(Float64Array);
+    expect([...padded.extents.lengths]).toEqual([10, 20, 2 ** 33]);
+    const plain = compactExtents('b'.repeat(40), { pieceLength: 16, offsets: Float64Array.from([0, 10, 30]), lengths: Float64Array.from([10, 20, 5]) });
+    expect(plain.extents.offsets).toBeNull();
+    expect(plain.bytes).toBeLessThan(padded.bytes);
   });
 
   it('holds more volumes as extents than as layouts within the same bound, and never more than the bound', () => {

@@ -136,15 +136,30 @@ export function volumeHolders(infoHash: string, results: readonly PeerAuditResul
   const passing = new Map<string, Uint8Array>();
   const failing = new Map<string, Uint8Array>();
   const keys = new Map<string, string[]>();
+  // The catalogue keeps one of these per volume for a census round: a host with one peer keeps
+  // that peer's bitfield as it is (whole seeders' share one per piece count, verdict-table.ts),
+  // a union is made only for a host with several, and empty maps are one shared empty map.
+  const owned = new Set<Uint8Array>();
   for (const r of latestVerdicts(ih, results, window)) {
     const host = normalizeHost(r.host);
-    const held = r.bitfield ?? new Uint8Array(0);
+    const held = r.bitfield ?? EMPTY_BITS;
     const into = r.audited!.ok ? passing : failing;
-    into.set(host, union(into.get(host), held));
+    const before = into.get(host);
+    if (before === undefined) into.set(host, held);
+    else {
+      // Never write into a peer's own bitfield: the first union is a copy.
+      const merged = union(owned.has(before) ? before : union(undefined, before), held);
+      owned.add(merged);
+      into.set(host, merged);
+    }
     if (r.audited!.ok && r.operatorKey) keys.set(host, sorted([...(keys.get(host) ?? []), r.operatorKey]));
   }
-  return { infoHash: ih, passing, failing, operatorKeys: keys };
+  return { infoHash: ih, passing, failing: failing.size > 0 ? failing : NO_HOLDERS, operatorKeys: keys.size > 0 ? keys : NO_KEYS };
 }
+
+const EMPTY_BITS = new Uint8Array(0);
+const NO_HOLDERS: ReadonlyMap<string, Uint8Array> = new Map();
+const NO_KEYS: ReadonlyMap<string, readonly string[]> = new Map();
 
 /** The hosts holding every piece of `range` (sorted), and the failing hosts claiming it. */
 export function holdersOfRange(h: VolumeHolders, range: PieceRange): { hosts: string[]; flagged: string[] } {

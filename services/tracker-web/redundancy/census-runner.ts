@@ -3,6 +3,7 @@ import { parseVolumeTorrent } from '../../../shared/torrent/index.ts';
 import { HostBackoff, keepsVerdict, normalizeHost, runCensus, withDoubleClaims, type CensusJob, type PeerAuditResult, type PeerAddress, type SupersededPair } from '../census/index.ts';
 import { supersessionIndex } from '../feeds/supersession.ts';
 import { DEFAULT_VERIFIED_CACHE_BYTES, VerifiedPieces } from '../census/verified-pieces.ts';
+import { VerdictTable } from '../census/verdict-table.ts';
 import type { CensusOptions, CensusResult } from '../census/index.ts';
 import { LeasePool, type Lease } from '../census-work/lease-pool.ts';
 import { runLeasedRound } from '../census-work/leased-round.ts';
@@ -64,7 +65,8 @@ export function swarmPeers(swarms: SwarmReader, infoHash: string): PeerAddress[]
  * memory for the copy index and written to the store, so a restart keeps what was seen.
  */
 export class CensusRunner {
-  private readonly latest = new Map<string, Map<string, PeerAuditResult>>();
+  /** The standing verdict per (volume, peer), compact: what memory grows with (census/verdict-table.ts). */
+  private readonly latest = new VerdictTable();
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<CensusRound> | null = null;
   private readonly controller = new AbortController();
@@ -170,7 +172,7 @@ export class CensusRunner {
 
   /** The latest audit of each peer of a volume. */
   results(infoHash: string): PeerAuditResult[] {
-    return [...(this.latest.get(infoHash)?.values() ?? [])];
+    return this.latest.results(infoHash);
   }
 
   /**
@@ -180,8 +182,8 @@ export class CensusRunner {
   confirms(infoHash: string, address: string, operatorKey: string, sinceMs: number, now = Date.now()): boolean {
     const oldest = Math.max(sinceMs, now - (this.o.maxAgeMs ?? DEFAULT_COPY_MAX_AGE_MS));
     const host = normalizeHost(address);
-    for (const r of this.latest.get(infoHash)?.values() ?? []) {
-      if (r.audited?.ok !== true || r.at < oldest) continue;
+    for (const r of this.latest.passing(infoHash)) {
+      if (r.at < oldest) continue;
       if (r.operatorKey === operatorKey || normalizeHost(r.host) === host) return true;
     }
     return false;
@@ -233,7 +235,7 @@ export class CensusRunner {
       signal: this.controller.signal,
       maxBytesPerSecond: this.o.maxBytesPerSecond,
       verified: this.verified ?? undefined,
-      mayChallengeBlock: (ih, p) => this.latest.get(ih)?.get(`${p.host}:${p.port}`)?.audited?.ok === true,
+      mayChallengeBlock: (ih, p) => this.latest.passed(ih, p.host, p.port),
       onResult: (r) => this.count(round, r, 'catalogue'),
     };
     let results: CensusResult[];
@@ -286,13 +288,11 @@ export class CensusRunner {
 
   private record(r: PeerAuditResult): void {
     if (r.reachable) this.noteReached(r.host, r.at);
-    let perVolume = this.latest.get(r.infoHash);
-    if (!perVolume) this.latest.set(r.infoHash, (perVolume = new Map()));
-    const previous = perVolume.get(`${r.host}:${r.port}`);
+    const previous = this.latest.get(r.infoHash, r.host, r.port);
     // An audit that reaches no verdict for a reason that says nothing of the data (lost packet,
     // a client's choker that did not come round) leaves the last verdict to age out.
     if (keepsVerdict(previous, r)) return;
-    perVolume.set(`${r.host}:${r.port}`, r);
+    this.latest.set(r);
     void this.o.store.observations
       .put(r.infoHash, r.host, r.port, {
         lastSeen: r.reachable ? r.at : (previous?.at ?? 0),
@@ -337,15 +337,14 @@ export class CensusRunner {
 
   /** When a peer last got a verdict for a volume. */
   private verdictAt(infoHash: string, peer: PeerAddress): number | undefined {
-    const r = this.latest.get(infoHash)?.get(`${peer.host}:${peer.port}`);
-    return r?.audited ? r.at : undefined;
+    return this.latest.verdictAt(infoHash, peer.host, peer.port);
   }
 
   /** Distinct hosts whose latest verdict on the whole volume passed since `since`: the volume's copies, for the audit order. */
   private verifiedHosts(infoHash: string, since: number): number {
     const hosts = new Set<string>();
-    for (const r of this.latest.get(infoHash)?.values() ?? []) {
-      if (r.audited?.ok && r.complete && r.at >= since && this.present(r.host)) hosts.add(normalizeHost(r.host));
+    for (const r of this.latest.passing(infoHash)) {
+      if (r.complete && r.at >= since && this.present(r.host)) hosts.add(normalizeHost(r.host));
     }
     return hosts.size;
   }
@@ -357,18 +356,13 @@ export class CensusRunner {
         for (const ob of this.o.store.observations.of(ih)) {
           if (ob.lastSeen > 0) this.noteReached(ob.host, ob.lastSeen);
           if (ob.auditedAt === null) continue;
-          let perVolume = this.latest.get(ih);
-          if (!perVolume) this.latest.set(ih, (perVolume = new Map()));
-          perVolume.set(`${ob.host}:${ob.port}`, {
+          this.latest.restore(ih, {
             host: ob.host,
             port: ob.port,
-            infoHash: ih,
-            reachable: true,
             havePieces: ob.havePieces,
             complete: ob.complete,
-            bitfield: ob.bitfield ? Buffer.from(ob.bitfield) : null,
-            audited: { piece: -1, ok: ob.auditOk === true, ms: 0 },
-            ms: 0,
+            bitfield: ob.bitfield ?? null,
+            ok: ob.auditOk === true,
             at: ob.auditedAt,
             operatorKey: ob.operatorKey ?? null,
           });

@@ -5,8 +5,9 @@ import { ApprovedOperators } from '../operators/operator-list.ts';
 import type { CatalogueStore, IndexedFile } from '../store/catalogue-store.ts';
 import { DEFAULT_COPY_MAX_AGE_MS, type CensusRunner } from './census-runner.ts';
 import { LayoutCache } from './layout-cache.ts';
+import { flatString } from '../store/record-cache.ts';
 import type { VolumeRecord } from '../store/records.ts';
-import { computeSetFigures, figuresFromDisk, persistedFigures, SetFigureWalk, type SetCopyStats } from './set-figures.ts';
+import { computeSetFigures, figuresFromDisk, persistedFigures, SetFigureWalk, withVersion, type SetCopyStats } from './set-figures.ts';
 import { categoryCopies, type CategoryCopies } from './category-copies.ts';
 
 export type { SetCopyStats } from './set-figures.ts';
@@ -76,7 +77,8 @@ export class CopyIndex {
     for (const [setId, p] of store.allSetFigures()) {
       if (p.copiesMode !== this.mode) continue;
       this.lastPerSet.set(setId, figuresFromDisk(p));
-      for (const [ih, n] of p.volumeCopies ?? []) this.lastVolumeCopies.set(ih, n);
+      // Flat keys: the record's strings are slices of its whole text (store/record-cache.ts).
+      for (const [ih, n] of p.volumeCopies ?? []) this.lastVolumeCopies.set(flatString(ih), n);
     }
   }
 
@@ -337,7 +339,7 @@ export class CopyIndex {
 
   /** Keeps a finished walk's figures (in memory and, written in the background, on disk). */
   private finishSet(setId: string, job: SetJob, o: { quiet?: boolean }): SetCopyStats & { version: number } {
-    const stats = { ...job.walk.result(), version: job.version };
+    const stats = withVersion(job.walk.result(), job.version);
     for (const [ih, n] of job.volumeCopies) {
       this.perVolumeCopies.set(ih, n);
       this.lastVolumeCopies.set(ih, n);

@@ -11,17 +11,51 @@ import type { CatalogueStore } from '../store/catalogue-store.ts';
 
 /** Default bound on the layouts kept in memory. */
 export const DEFAULT_LAYOUT_CACHE_BYTES = 64 * 2 ** 20; // 64 MiB
-/** Rough bytes per file of a compact layout: two doubles and the path string's share. */
-const BYTES_PER_FILE = 16 + 64;
-/** Rough bytes per file of the extents alone (two doubles): what the copy figures need. */
-const BYTES_PER_FILE_EXTENTS = 16;
+/** Bytes a cached entry takes besides its arrays and strings (the entry, the typed array objects, the map slot). */
 const BYTES_PER_LAYOUT = 200;
+/** A heap string's header, and the array slot that points at it. */
+const BYTES_PER_STRING = 16 + 8;
+/** Largest length a Uint32Array holds. */
+const MAX_UINT32 = 0xffff_ffff;
 
 /** One volume's files in torrent order, with its info hash. */
 export type CompactLayout = VolumeLayout & { infoHash: string };
 
-/** Where each of a volume's files lies (no paths): all the set figures read, at a fifth of a layout's memory. */
-export type FileExtents = Pick<CompactLayout, 'infoHash' | 'pieceLength' | 'offsets' | 'lengths'>;
+/**
+ * Where each of a volume's files lies (no paths): all the set figures read. Four bytes a file
+ * for a volume whose files lie end to end (no BEP 47 pads) and are each under 4 GiB: offsets
+ * follow from the lengths. At 10,000,000 files the extents of every partly held volume take
+ * about 13 MiB this way, against 49 MiB as two doubles a file.
+ */
+export interface FileExtents {
+  infoHash: string;
+  pieceLength: number;
+  lengths: Uint32Array | Float64Array;
+  /** Each file's offset; null when the files lie end to end from offset 0 (file i starts where file i - 1 ends). */
+  offsets: Float64Array | null;
+}
+
+/** The compact extents of a layout, and the bytes they take. */
+export function compactExtents(infoHash: string, layout: Pick<VolumeLayout, 'pieceLength' | 'offsets' | 'lengths'>): { extents: FileExtents; bytes: number } {
+  let endToEnd = true;
+  let small = true;
+  let next = 0;
+  for (let i = 0; i < layout.lengths.length; i++) {
+    if (layout.offsets[i] !== next) endToEnd = false;
+    next = layout.offsets[i]! + layout.lengths[i]!;
+    if (layout.lengths[i]! > MAX_UINT32) small = false;
+  }
+  const lengths = small ? Uint32Array.from(layout.lengths) : layout.lengths.slice();
+  const offsets = endToEnd ? null : layout.offsets.slice();
+  return { extents: { infoHash, pieceLength: layout.pieceLength, lengths, offsets }, bytes: BYTES_PER_LAYOUT + lengths.byteLength + (offsets?.byteLength ?? 0) };
+}
+
+/** Bytes a whole layout takes: its two arrays, and each path string with its slot (rounded up to 8 bytes as V8 allocates). */
+function layoutBytes(layout: CompactLayout): number {
+  let bytes = BYTES_PER_LAYOUT + layout.offsets.byteLength + layout.lengths.byteLength;
+  for (const p of layout.paths) bytes += BYTES_PER_STRING + Math.ceil(p.length / 8) * 8;
+  return bytes;
+}
 
 /** A cached volume: its extents, and the whole layout when a reader needed the paths. */
 interface Entry {
@@ -58,7 +92,7 @@ export class LayoutCache {
     if (hit?.full) return hit.full;
     const layout = this.read(infoHash);
     if (!layout) return null;
-    this.keep(infoHash, { layout, full: layout, bytes: BYTES_PER_LAYOUT + BYTES_PER_FILE * layout.paths.length });
+    this.keep(infoHash, { layout: compactExtents(infoHash, layout).extents, full: layout, bytes: layoutBytes(layout) });
     return layout;
   }
 
@@ -68,8 +102,8 @@ export class LayoutCache {
     if (hit) return hit.layout;
     const layout = this.read(infoHash);
     if (!layout) return null;
-    const extents: FileExtents = { infoHash, pieceLength: layout.pieceLength, offsets: layout.offsets, lengths: layout.lengths };
-    this.keep(infoHash, { layout: extents, full: null, bytes: BYTES_PER_LAYOUT + BYTES_PER_FILE_EXTENTS * layout.lengths.length });
+    const { extents, bytes } = compactExtents(infoHash, layout);
+    this.keep(infoHash, { layout: extents, full: null, bytes });
     return extents;
   }
 

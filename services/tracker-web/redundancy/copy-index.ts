@@ -374,8 +374,8 @@ export class CopyIndex {
   }
 
   /** Copy figures of every file (by SHA-1, once) directly in a category, across the sets' latest versions (from the category index). */
-  category(name: string): CategoryCopies {
-    return categoryCopies(this.store, name, (sha1) => this.file(sha1).copies);
+  category(name: string, sliceFiles?: number): Promise<CategoryCopies> {
+    return categoryCopies(this.store, name, (sha1) => this.file(sha1).copies, sliceFiles);
   }
 }
 

@@ -109,8 +109,8 @@ export function pageRouter(src: ViewSources, extras: PageExtras): Router {
     const body: FileCopiesBody = { ...c, title: model.file.title, containedIn: model.file.containedIn };
     res.json(body);
   });
-  router.get(routes.categoryCopies.pattern, (req, res) => {
-    const body: CategoryCopiesBody = src.copies.category(String(req.params.name));
+  router.get(routes.categoryCopies.pattern, async (req, res) => {
+    const body: CategoryCopiesBody = await src.copies.category(String(req.params.name));
     res.json(body);
   });
   router.get(routes.setCopies.pattern, (req, res) => {

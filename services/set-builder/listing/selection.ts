@@ -23,7 +23,7 @@ const EXTMETADATA_FIELDS = 'LicenseShortName|Artist';
 
 /** What a listing found, before downloads. */
 export interface Selection {
-  /** In title order: an array from the API listing, a compact FileTable from the dump listing. */
+  /** In title order: a compact FileTable (a view of one from the API listing), or an array from the change listing. */
   files: FileList;
   /** The `<mediawiki>`/`<siteinfo>` header of the wiki's export, reused for pages.xml.gz. */
   exportHeader: string;

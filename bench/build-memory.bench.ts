@@ -58,14 +58,14 @@ async function run(mode: 'memory' | 'lmdb'): Promise<void> {
   try {
     pages = mode === 'lmdb' ? await openPageStore(path.join(work, 'pages')) : memoryPageStore();
     const recipe = parseRecipe({ id: 'bench', title: 'Bench', selection: { categories: ['Bench'] } });
-    const collector = new Collector(pages);
+    const collector = new Collector(pages, recipe);
     for (let i = 0; i < FILES; i += BATCH) {
       const b = batch(i, Math.min(BATCH, FILES - i));
       collector.add(b.pages, b.exportXml);
       if (mode === 'lmdb' && (i / BATCH) % 20 === 0) await pages.flushed();
     }
     await pages.flushed();
-    const { files } = collector.select(recipe);
+    const files = [...collector.select().files];
     const tListed = performance.now();
     const leaves = assignVolumes(files, recipe.volumeSizeLimit, null, recipe.volumeFileLimit);
     const volumes: BuiltVolume[] = leaves.filter((l) => l.files.length > 0).map((l) => ({

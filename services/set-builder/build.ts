@@ -173,7 +173,7 @@ export async function buildSet(options: BuildOptions): Promise<BuildResult> {
     }
     // Unmap what the listing wrote and read of the page store: it is read again only volume by volume.
     await pages.release();
-    // From here on the records are read one at a time from the compact table (an API listing's array is packed into one).
+    // From here on the records are read one at a time from the compact table (a change listing's array is packed into one).
     selection.files = FileTable.from(selection.files);
     const looked = byCategory ? selection.categoriesVisited : selection.files.length + selection.filteredOut;
     if (!changeListing) showListing(looked, looked);

@@ -104,13 +104,13 @@ export async function listChangesSince(
     }
   }
 
-  const collector = new Collector(pages);
+  const collector = new Collector(pages, recipe);
   const titles = [...touchedFiles];
   for (let i = 0; i < titles.length; i += TITLES_PER_QUERY) {
     const params: ApiParams = { titles: titles.slice(i, i + TITLES_PER_QUERY).join('|'), ...baseProps(site.extensions.has('GeoData')) };
     for await (const batch of pageBatches(api, params, true)) collector.add(batch.pages, batch.exportXml);
   }
-  const fresh = collector.select(recipe).files.filter((f) => f.categories.some((c) => tree.has(c)));
+  const fresh = [...collector.select().files].filter((f) => f.categories.some((c) => tree.has(c)));
   // The parent's pages are already in the store (copied from its archives), fresh ones replaced them.
   const carried: ListedFile[] = [];
   for (const f of manifest.files) {

@@ -26,12 +26,12 @@ function exportOf(ids: number[], revision = 10): string {
 describe('Collector (the API listing)', () => {
   it('makes each file page its record as its batch arrives, the latest sighting winning', () => {
     const store = memoryPageStore();
-    const c = new Collector(store);
+    const c = new Collector(store, recipe);
     c.add([page(1), page(2)], exportOf([1, 2]));
     // The same files again from a subcategory, revised since: the later page and export win.
     c.add([page(2, ['Paris', 'Parks in Paris'])], exportOf([2], 100));
-    const { files } = c.select(recipe);
-    expect(files.map((f) => [f.title, f.revisionId, f.categories])).toEqual([
+    const { files } = c.select();
+    expect([...files].map((f) => [f.title, f.revisionId, f.categories])).toEqual([
       ['File:Photo 1.jpg', 11, ['Paris']],
       ['File:Photo 2.jpg', 102, ['Paris', 'Parks in Paris']],
     ]);
@@ -39,18 +39,18 @@ describe('Collector (the API listing)', () => {
   });
 
   it('waits for a page whose export comes in a later batch, and lists no page whose export never comes', () => {
-    const c = new Collector(memoryPageStore());
+    const c = new Collector(memoryPageStore(), recipe);
     c.add([page(1), page(2)], exportOf([2]));
     expect(c.size).toBe(2);
-    expect(c.select(recipe).files.map((f) => f.title)).toEqual(['File:Photo 2.jpg']);
+    expect([...c.select().files].map((f) => f.title)).toEqual(['File:Photo 2.jpg']);
     c.add([], exportOf([1]));
-    expect(c.select(recipe).files.map((f) => [f.title, f.revisionId])).toEqual([['File:Photo 1.jpg', 11], ['File:Photo 2.jpg', 12]]);
+    expect([...c.select().files].map((f) => [f.title, f.revisionId])).toEqual([['File:Photo 1.jpg', 11], ['File:Photo 2.jpg', 12]]);
   });
 
   it('keeps a record made earlier when its page comes again without an export', () => {
-    const c = new Collector(memoryPageStore());
+    const c = new Collector(memoryPageStore(), recipe);
     c.add([page(1)], exportOf([1]));
     c.add([page(1)], null);
-    expect(c.select(recipe).files.map((f) => [f.title, f.revisionId])).toEqual([['File:Photo 1.jpg', 11]]);
+    expect([...c.select().files].map((f) => [f.title, f.revisionId])).toEqual([['File:Photo 1.jpg', 11]]);
   });
 });

@@ -76,12 +76,15 @@ export async function openPageStore(dir: string): Promise<PageStore> {
     put(title, xml) {
       // A title put again gets a new number; the index's last write wins and the old page is never read.
       const n = next++;
-      queuedChars += xml.length;
+      // The callbacks keep the length, not the string: a page cut from an export is a view of the
+      // whole export, which a closure holding it would keep alive until LMDB has written it.
+      const chars = xml.length;
+      queuedChars += chars;
       void numbers.put(title, n);
       pending = pages.put(n, xml).then(
-        () => void (queuedChars -= xml.length),
+        () => void (queuedChars -= chars),
         (err: unknown) => {
-          queuedChars -= xml.length;
+          queuedChars -= chars;
           failure ??= err;
         },
       );

@@ -5,7 +5,7 @@ import { inRegion, type LatLon } from '../../../shared/geo.ts';
 import { silentLogger, type Logger } from '../../../shared/log.ts';
 import { inShard, shardRange, type Recipe } from '../../../shared/formats/recipe.ts';
 import { parseExport, type ExportedPage } from './export-xml.ts';
-import type { FileList } from './file-table.ts';
+import { FileTable, type FileList } from './file-table.ts';
 import type { ListedFile } from './listed-file.ts';
 import type { PageStore } from './page-store.ts';
 import { pageBatches, type ApiPageData } from './page-batches.ts';
@@ -23,7 +23,7 @@ const EXTMETADATA_FIELDS = 'LicenseShortName|Artist';
 
 /** What a listing found, before downloads. */
 export interface Selection {
-  /** In title order: an array from the API listing, a compact FileTable from the dump listing. */
+  /** In title order: a compact FileTable (a view of one from the API listing), or an array from the change listing. */
   files: FileList;
   /** The `<mediawiki>`/`<siteinfo>` header of the wiki's export, reused for pages.xml.gz. */
   exportHeader: string;
@@ -52,7 +52,7 @@ export async function listSelection(
 ): Promise<Selection> {
   const logger = options.logger ?? silentLogger;
   const geo = site.extensions.has('GeoData');
-  const collector = new Collector(options.pages);
+  const collector = new Collector(options.pages, recipe);
   let categoriesVisited = 0;
   let categoryTree: Record<string, number> = {};
 
@@ -81,7 +81,7 @@ export async function listSelection(
       options.onProgress?.({ categoriesVisited: 0, categoriesQueued: 0, filesSeen: collector.size });
     }
   }
-  const { files, filteredOut } = collector.select(recipe);
+  const { files, filteredOut } = collector.select();
   if (collector.header === null && files.length > 0) {
     throw new SeedbankError('WIKI_BAD_EXPORT', `${api.apiUrl} returned no XML export with its pages`, {
       hint: 'the wiki must allow action=query&export (MediaWiki ≥ 1.16)',
@@ -211,28 +211,41 @@ function categoryNames(categories: Array<{ title: string }>): string[] {
   return names.slice();
 }
 
+/** A page id's entry in the Collector when it has no row: not a file of its own, or left out by the recipe's filters. */
+const NOT_A_FILE = -1;
+const FILTERED_OUT = -2;
+
 /**
  * Gathers pages across batches, deduplicating by page id; each page element goes to the page
- * store as it arrives and each file page becomes its finished record at once. The query API's
- * page objects (imageinfo with URLs, extmetadata, category objects: a few KB each as parsed)
- * are dropped batch by batch: held to the end, 100,000 of them and the records made from them
- * at once took the API build's peak RSS to 700 MB, where the dump listing holds the records only.
+ * store as it arrives and each file page becomes a row of a compact FileTable at once (the
+ * dump listing's table: a few dozen bytes a file, where a ListedFile object held ~670 and the
+ * table made from them at the listing's end held both at once). The query API's page objects
+ * are dropped batch by batch. The recipe's filters run as each record is made, so a file left
+ * out is never stored.
  */
 export class Collector {
   header: string | null = null;
-  /** Each file page's record by page id (null: not a file of its own, e.g. a file redirect). */
-  private readonly records = new Map<number, ListedFile | null>();
+  private table: FileTable | null = null;
+  /** Each page id's latest row in the table, or NOT_A_FILE / FILTERED_OUT; rows of earlier sightings stay in the table, unlisted. */
+  private readonly rowOf = new Map<number, number>();
   /** A page whose export has not arrived yet (normally none: a batch brings both), by page id. */
   private readonly waiting = new Map<number, ApiPageData>();
   /** Facts of an exported page whose metadata has not arrived yet, by page id. */
   private readonly texts = new Map<number, PageFacts>();
+  private readonly keep: (file: ListedFile) => boolean;
 
-  constructor(private readonly store: PageStore) {}
-
-  get size(): number {
-    return this.records.size + this.waiting.size;
+  constructor(
+    private readonly store: PageStore,
+    recipe: Recipe,
+  ) {
+    this.keep = selectionFilter(recipe);
   }
 
+  get size(): number {
+    return this.rowOf.size + this.waiting.size;
+  }
+
+  /** Takes one batch: its export's pages go to the page store, its file pages become rows. */
   add(pages: ApiPageData[], exportXml: string | null): void {
     if (exportXml !== null) {
       const parsed = parseExport(exportXml);
@@ -248,7 +261,7 @@ export class Collector {
       const facts = this.texts.get(page.pageid);
       if (facts === undefined) {
         // Seen again without its export: the record made earlier stands; else wait for the export.
-        if (!this.records.has(page.pageid)) this.waiting.set(page.pageid, page);
+        if (!this.rowOf.has(page.pageid)) this.waiting.set(page.pageid, page);
         continue;
       }
       this.finish(page, facts);
@@ -262,22 +275,30 @@ export class Collector {
 
   private finish(page: ApiPageData, facts: PageFacts): void {
     const id = page.pageid!;
-    this.records.set(id, toListedFile(page, facts));
+    const record = toListedFile(page, facts);
+    if (record === null) this.rowOf.set(id, NOT_A_FILE);
+    else if (!this.keep(record)) this.rowOf.set(id, FILTERED_OUT);
+    else {
+      // The wiki's file namespace as its titles spell it, so the table derives titles from names.
+      this.table ??= new FileTable(record.title.slice(0, record.title.indexOf(':') + 1));
+      this.rowOf.set(id, this.table.length);
+      this.table.push(record);
+    }
     this.waiting.delete(id);
     this.texts.delete(id);
   }
 
-  select(recipe: Recipe): { files: ListedFile[]; filteredOut: number } {
-    const keep = selectionFilter(recipe);
-    const files: ListedFile[] = [];
+  /** The files listed so far, in title order (a view of the table: more batches may still be added). */
+  select(): { files: FileList; filteredOut: number } {
+    const rows: number[] = [];
     let filteredOut = 0;
     // A page whose export never came has no revision or page text: it is not listed, as before.
-    for (const file of this.records.values()) {
-      if (file === null) continue;
-      if (keep(file)) files.push(file);
-      else filteredOut++;
+    for (const row of this.rowOf.values()) {
+      if (row >= 0) rows.push(row);
+      else if (row === FILTERED_OUT) filteredOut++;
     }
-    return { files: sortByTitle(files), filteredOut };
+    const table = this.table ?? new FileTable();
+    return { files: table.view(rows).byTitle(), filteredOut };
   }
 }
 

@@ -4,7 +4,8 @@
  * (which seeder hosts which volume, in join order), which auto-mode seeders use to spread out
  * before the census counts their copies. Only reports that count feed either: signed (checked
  * by the route), from a host the tracker saw announce lately, and a few operators per host.
- * A claim also lapses after a grace period unless the census verified a copy at that host.
+ * A claim also lapses after a grace period unless the census verified a copy at that host, and
+ * a download that keeps moving keeps its claim: see {@link claimGraceEndsAt}.
  */
 import type { SeederReport } from '../../../shared/api/seeder-schemas.ts';
 
@@ -19,6 +20,45 @@ const MAX_CLAIM_LIFETIME_MS = 2 * 60 * 60 * 1000;
 export const DEFAULT_CLAIM_AUDIT_GRACE_MS = 2 * 15 * 60 * 1000;
 /** Operators whose reports count per host: a few seeders behind one NAT, not a crowd one machine invents. */
 export const DEFAULT_OPERATORS_PER_HOST = 4;
+
+/**
+ * The slowest download whose progress keeps a claim counting: 1 Mbit/s. A seeder that reports
+ * bytes trickling in slower than this (or invents progress) holds a slot at most the grace plus
+ * its reported bytes at this rate, then the volume is offered to others.
+ */
+export const MIN_CLAIM_PROGRESS_BYTES_PER_MS = 1e6 / 8 / 1000;
+
+/** A claim's download progress as the catalogue keeps it. */
+export interface ClaimProgress {
+  /** When the claim was first made. */
+  since: number;
+  /** The most bytes of the volume its seeder has reported verified (never goes down). */
+  bytes: number;
+  /** When `bytes` last went up (`since` until it does). */
+  movedAt: number;
+}
+
+/**
+ * When an unconfirmed claim stops counting. The rule: a claim the census has not verified counts
+ * for one audit grace after it was made or after its seeder last reported more of the volume
+ * downloaded than ever before, and never longer than the grace plus its reported bytes at
+ * {@link MIN_CLAIM_PROGRESS_BYTES_PER_MS}; so a slow download that keeps moving keeps its slot,
+ * and one that stalls, lies "downloading" without progress or trickles loses it.
+ */
+export function claimGraceEndsAt(c: ClaimProgress, graceMs: number): number {
+  return Math.min(Math.max(c.since, c.movedAt) + graceMs, c.since + graceMs + c.bytes / MIN_CLAIM_PROGRESS_BYTES_PER_MS);
+}
+
+/**
+ * A claim's progress after a report stating `bytes` verified (undefined: none stated, as for a
+ * complete volume): only progress beyond the most ever reported moves it; less is ignored (a
+ * resumed or re-checked download does not restart the grace).
+ */
+export function nextClaimProgress(before: ClaimProgress | undefined, bytes: number | undefined, now: number): ClaimProgress {
+  if (!before) return { since: now, bytes: bytes ?? 0, movedAt: now };
+  if (bytes === undefined || bytes <= before.bytes) return before;
+  return { since: before.since, bytes, movedAt: now };
+}
 
 /** How long a seeder's claims live after its last report, for the poll interval it states. */
 export function claimLifetimeMs(pollIntervalMs: number): number {

@@ -44,6 +44,7 @@ const { values } = parseArgs({
     presence: { type: 'string', default: 'on' },
     'queue-floor': { type: 'string', default: 'unmeasured' },
     'claim-grace': { type: 'string', default: 'on' },
+    'claim-progress': { type: 'string', default: 'on' },
   },
 });
 const num = (v: string | undefined, d: number) => (v === undefined ? d : Number(v));
@@ -67,6 +68,7 @@ if (values['queue-floor'] !== 'unmeasured' && values['queue-floor'] !== 'always'
 const graceMs = values['claim-grace'] === 'on' ? DEFAULT_CLAIM_AUDIT_GRACE_MS : values['claim-grace'] === 'off' ? Infinity
   : /^\d+min$/.test(values['claim-grace']!) ? Number.parseInt(values['claim-grace']!, 10) * 60000 : NaN;
 if (Number.isNaN(graceMs)) throw new Error(`--claim-grace must be on (a claim the census has not confirmed stops counting ${DEFAULT_CLAIM_AUDIT_GRACE_MS / 60000} min after it was made, as the catalogue does), off (claims count while their seeder reports) or minutes such as 45min, not ${values['claim-grace']}`);
+if (values['claim-progress'] !== 'on' && values['claim-progress'] !== 'off') throw new Error(`--claim-progress must be on (a download that keeps moving keeps its claim past the grace, as the catalogue does) or off (the grace counts from the claim only, the rule before), not ${values['claim-progress']}`);
 const timing = {
   queueFloor: values['queue-floor'] as 'unmeasured' | 'always',
   rules: values.rules as 'current' | 'before',
@@ -77,6 +79,7 @@ const timing = {
   presenceWindowMs: values.presence === 'on' ? DEFAULT_PRESENCE_WINDOW_MS : Infinity,
   minHostingMs: DEFAULT_AUTO_MIN_HOSTING_MS,
   claimAuditGraceMs: graceMs,
+  claimProgress: values['claim-progress'] === 'on',
 };
 const rand = randomSource(p.seed);
 const { size, target } = makeVolumes(p, rand);
@@ -128,7 +131,8 @@ log(`sim:churn (${load()}): ${p.hosts} hosts, ${p.volumes} volumes (${(neededByt
   `${timing.censusIntervalMs / 60000} min, copies forgotten ${timing.copyMaxAgeMs / HOUR_MS} h after the last audit` +
   `${values.presence === 'on' ? ` or ${timing.presenceWindowMs / 60000} min after a host was last seen` : ' (presence rule off)'}; ` +
   `claims count ${claimLifetimeMs(timing.pollIntervalMs) / 60000} min after the last report` +
-  `${Number.isFinite(graceMs) ? `, and ${graceMs / 60000} min after they were made unless the census has confirmed the copy (claim audit grace)` : ' (no claim audit grace)'}`);
+  `${!Number.isFinite(graceMs) ? ' (no claim audit grace)' : `, and ${graceMs / 60000} min after they were made` +
+    `${timing.claimProgress ? ' or their download last moved (at 1 Mbit/s or more)' : ''} unless the census has confirmed the copy (claim audit grace${timing.claimProgress ? ' with progress' : ', progress ignored'})`}`);
 
 interface DayFigures { underCounted: number; underLive: number; worst: number; repairBytes: number; drops: number; adds: number; online: number; graceLapses: number }
 const days: DayFigures[] = [];

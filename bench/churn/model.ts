@@ -3,6 +3,7 @@
  * seeder's planned disk use of a volume: what network.ts runs and the reporters read.
  */
 import { allocatedSize, VOLUME_OVERHEAD_BYTES } from '../../clients/seeder/quota.ts';
+import type { ClaimProgress } from '../../services/tracker-web/seeders/seeder-reports.ts';
 
 /** One volume a host holds (downloading or complete). */
 export interface Holding {
@@ -31,8 +32,8 @@ export interface Host {
   plannedBytes: number;
   busyUntil: number;
   lastReportAt: number;
-  /** Volumes last reported, with when each was first claimed (the catalogue's `since`). */
-  reported: Map<number, number>;
+  /** Volumes last reported, with when each was first claimed and its download's progress, as the catalogue keeps them. */
+  reported: Map<number, ClaimProgress>;
   /** Counted copies it no longer holds: the census uncounts them at its next audit. */
   ghosts: number[];
   /** Bumped on every departure and return, so a scheduled expiry of an old absence is ignored. */
@@ -57,10 +58,12 @@ export interface NetworkTiming {
   presenceWindowMs: number;
   minHostingMs: number;
   /**
-   * How long a claim counts before the census confirms it (the catalogue's claim audit grace,
-   * DEFAULT_CLAIM_AUDIT_GRACE_MS); Infinity: claims count while their seeder reports, the model before.
+   * How long a claim counts before the census confirms it, from when it was made or its download
+   * last moved (the catalogue's claim audit grace, DEFAULT_CLAIM_AUDIT_GRACE_MS); Infinity: claims count while their seeder reports, the model before.
    */
   claimAuditGraceMs: number;
+  /** Whether seeders report their downloads' progress and the catalogue extends the grace by it (false: the rule before). */
+  claimProgress: boolean;
   /**
    * 'unmeasured' (this commit): the 8 GiB queue floor only until a host has measured its rate;
    * 'always' (before): the floor for every host, so a slow one queued a second volume.

@@ -182,8 +182,7 @@ export class Network {
 
   /** When the catalogue stops counting `host`'s claim of `v` if nothing changes (now if it has none). */
   private claimLapse(host: Host, v: number): number {
-    const since = host.reported.get(v);
-    return since === undefined ? this.now : this.claimBook.lapsesAt(host, v, since);
+    return host.reported.has(v) ? this.claimBook.lapsesAt(host, v) : this.now;
   }
 
   /** The start of the host's next poll (this tick's, if its turn has not come yet). */
@@ -244,7 +243,7 @@ export class Network {
             // A fresh download whose claim had stopped counting before this audit: others saw the
             // volume open meanwhile. (A returning host's old copies are audited again too.)
             const fresh = this.now - h.completeAt <= this.timing.censusIntervalMs;
-            if (fresh && this.now - (host.reported.get(h.v) ?? this.now) > this.timing.claimAuditGraceMs) this.counters.graceLapses++;
+            if (fresh && this.claimBook.lapsedBefore(host, h.v, this.now)) this.counters.graceLapses++;
           }
         } else waiting = true;
       }
@@ -295,13 +294,25 @@ export class Network {
     this.answerAndPlan(host);
   }
 
-  /** The host's report: the catalogue keeps when each volume was first claimed. */
+  /** The host's report: the catalogue keeps when each volume was first claimed and how far its download got. */
   private report(host: Host): void {
-    this.claimBook.report(host, this.now, (v) => {
+    this.claimBook.report(host, this.now, (v) => this.bytesDone(host, v), (v) => {
       const ih = String(v);
       if (this.claims[ih] !== undefined || this.underCounted.has(v)) this.claims[ih] = (this.claims[ih] ?? 0) + 1;
       if (this.openNeeds.has(v) && this.claims[ih]! >= this.target[v]!) this.openNeeds.delete(v);
     });
+  }
+
+  /**
+   * The verified bytes the seeder reports of a volume it is still downloading (downloads run one
+   * after another at the host's rate, so a queued one has none yet); undefined once complete.
+   */
+  private bytesDone(host: Host, v: number): number | undefined {
+    const h = host.holdings.get(v);
+    if (!this.timing.claimProgress || !h || h.completeAt <= this.now) return undefined;
+    if (h.completeAt === Infinity) return 0;
+    const size = this.size[v]!;
+    return Math.min(size, Math.max(0, size - (h.completeAt - this.now) * host.rateBytesPerMs));
   }
 
   /** The catalogue's answer, the surplus streaks (auto-sync.ts), the plan and what it does. */

@@ -77,8 +77,12 @@ export interface CatalogueServerOptions {
   extensions?: AppExtension[];
   /** Census schedule; null turns it off (tests that drive rounds themselves). */
   census?: { intervalMs?: number; concurrency?: number; timeoutMs?: number; roundBudgetMs?: number; maxAgeMs?: number; autoStart?: boolean; maxBytesPerSecond?: number; verifiedCacheBytes?: number; workers?: { leaseTtlMs?: number; leaseVolumes?: number; idleRetryMs?: number } | null; onVerdict?: (r: PeerAuditResult, taker: string) => void } | null;
-  /** Seeder reports: how long a claim counts before the census must confirm it (default two census intervals), operators counted per host (default 4). */
-  seederReports?: { claimAuditGraceMs?: number; operatorsPerHost?: number };
+  /**
+   * Seeder reports: how long a claim counts before the census must confirm it, from when it was
+   * made or its download last moved (default two census intervals), the slowest progress that
+   * keeps it (default 1 Mbit/s), operators counted per host (default 4).
+   */
+  seederReports?: { claimAuditGraceMs?: number; minProgressBytesPerMs?: number; operatorsPerHost?: number };
   /** What the headline `copies` counts: any audited host (default) or distinct approved operators (DATA/operators.json). */
   copies?: CopyMode;
 }
@@ -194,6 +198,7 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
   const sources = { store, copies, swarms: tracker.swarmStore, now: () => new Date(), census };
   const seederReports = new SeederReports({
     claimAuditGraceMs: o.seederReports?.claimAuditGraceMs ?? CLAIM_AUDIT_GRACE_ROUNDS * (o.census?.intervalMs ?? DEFAULT_CENSUS_INTERVAL_MS),
+    minProgressBytesPerMs: o.seederReports?.minProgressBytesPerMs,
     operatorsPerHost: o.seederReports?.operatorsPerHost,
     copyVerified: (ih, address, key, since) => census.confirms(ih, address, key, since),
   });

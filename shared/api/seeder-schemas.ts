@@ -7,6 +7,8 @@ import { countSchema, hex40Schema } from './params.ts';
 
 /** Most volumes one report may list. */
 export const MAX_REPORTED_VOLUMES = 5_000;
+/** Most volumes whose download progress one report may state (a seeder downloads a few at a time). */
+export const MAX_REPORTED_PROGRESS = 256;
 /** Longest poll interval a seeder may state: a day. */
 const MAX_POLL_INTERVAL_MS = 24 * 60 * 60 * 1000;
 
@@ -28,8 +30,22 @@ export const seederReportContentSchema = z.strictObject({
   /** Free space on the seeder's disk: the space it offers counts at most used + free. */
   freeBytes: countSchema.optional(),
   volumes: z.array(hex40Schema).max(MAX_REPORTED_VOLUMES),
+  /**
+   * Verified bytes of each listed volume still downloading (complete ones are left out): while
+   * they go up, the catalogue keeps the claim counting past its audit grace. Optional, so older
+   * seeders' reports stay valid.
+   */
+  progress: z.record(hex40Schema, countSchema)
+    .refine((p) => Object.keys(p).length <= MAX_REPORTED_PROGRESS, `at most ${MAX_REPORTED_PROGRESS} volumes' progress per report`)
+    .optional(),
   version: z.string().min(1).max(64),
   pollIntervalMs: z.number().int().positive().max(MAX_POLL_INTERVAL_MS),
+}).superRefine((r, ctx) => {
+  if (!r.progress) return;
+  const listed = new Set(r.volumes);
+  for (const ih of Object.keys(r.progress)) {
+    if (!listed.has(ih)) ctx.addIssue({ code: 'custom', path: ['progress', ih], message: `progress for volume ${ih}, which the report's volumes do not list: report progress only of volumes it hosts` });
+  }
 });
 /** A report's signed content. */
 export type SeederReportContent = z.output<typeof seederReportContentSchema>;

@@ -1,7 +1,8 @@
 // Forged seeder reports against a real catalogue on loopback (issue 10, item 4): unsigned,
 // badly signed, stale and replayed reports are refused with their reason; signed reports from a
 // host that never announced, or from one host posing as many operators, neither claim volumes
-// nor offer space; a claim the census never confirms lapses after its grace.
+// nor offer space; a claim the census never confirms lapses after its grace, unless its
+// download keeps moving (issue 13); progress beyond the volume's size or of an unlisted volume is refused.
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
@@ -24,8 +25,11 @@ const SEEN_HOST = '127.0.0.2';
 const NAT_HOST = '127.0.0.4';
 const UNSEEN_HOST = '127.0.0.3';
 const REPLAY_HOST = '127.0.0.5';
+const PROGRESS_HOST = '127.0.0.6';
 /** Short enough to watch a claim lapse, long enough for a busy machine to see it first. */
 const CLAIM_GRACE_MS = 6_000;
+/** The slowest progress that keeps a claim, lowered so a 50 kB volume's bytes can stretch a claim for 50 s. */
+const MIN_PROGRESS_BYTES_PER_MS = 1;
 const PETABYTES_9 = 9e15;
 
 let work: string;
@@ -88,12 +92,13 @@ beforeAll(async () => {
   await closeHashWorkers();
   parsed = parseVolumeTorrent(built.torrent);
   ih = parsed.infoHash;
-  catalogue = await startCatalogueServer({ dataDir: path.join(work, 'catalogue'), port: 0, census: { autoStart: false }, seederReports: { claimAuditGraceMs: CLAIM_GRACE_MS } });
+  catalogue = await startCatalogueServer({ dataDir: path.join(work, 'catalogue'), port: 0, census: { autoStart: false }, seederReports: { claimAuditGraceMs: CLAIM_GRACE_MS, minProgressBytesPerMs: MIN_PROGRESS_BYTES_PER_MS } });
   await putHandVersion(catalogue.store, { setId: 'forgery', keysDir: path.join(work, 'keys'), torrent: built.torrent, parsed, sha1s: [createHash('sha1').update(content).digest('hex')] });
   // Two hosts seed here (as far as the tracker knows); UNSEEN_HOST never announces.
   await announceFrom(catalogue.url, SEEN_HOST, ih, 6881);
   await announceFrom(catalogue.url, NAT_HOST, ih, 6881);
   await announceFrom(catalogue.url, REPLAY_HOST, ih, 6881);
+  await announceFrom(catalogue.url, PROGRESS_HOST, ih, 6881);
   expect(catalogue.tracker.swarmStore.seenRecently(SEEN_HOST)).toBe(true);
   expect(catalogue.tracker.swarmStore.seenRecently(UNSEEN_HOST)).toBe(false);
   observer = newOperatorKey();
@@ -178,5 +183,44 @@ describe('forged seeder reports', () => {
       await postFrom(SEEN_HOST, signSeederReport(claimer, fields({ quotaBytes: 1e9 })));
       return (await claimsSeenByOthers())[ih] === undefined;
     }, CLAIM_GRACE_MS + 30_000, 500);
+  });
+
+  it('keeps a claim past its grace while its download moves, and lets it lapse a grace after progress stops', async () => {
+    const claimer = newOperatorKey();
+    const started = Date.now();
+    let bytes = 0;
+    const post = async () => {
+      const a = await postFrom(PROGRESS_HOST, signSeederReport(claimer, fields({ quotaBytes: 1e9, progress: { [ih]: bytes } })));
+      expect(a.status, JSON.stringify(a.body)).toBe(200);
+      expect(a.body.counted).toBe(true);
+    };
+    // 1 kB more every report, for the grace and 3 s more: a slow download that moves.
+    while (Date.now() - started < CLAIM_GRACE_MS + 3_000) {
+      bytes += 1_000;
+      await post();
+      expect((await claimsSeenByOthers())[ih], `claim ${Date.now() - started} ms after it was made, progress ${bytes} bytes`).toBe(1);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    expect(bytes).toBeLessThan(parsed.totalBytes);
+    // Now it stalls: the seeder still says it downloads, with the same bytes.
+    const stalledAt = Date.now();
+    await waitFor(`the stalled claim to lapse about ${CLAIM_GRACE_MS} ms after its last progress`, async () => {
+      await post();
+      return (await claimsSeenByOthers())[ih] === undefined;
+    }, CLAIM_GRACE_MS + 30_000, 500);
+    expect(Date.now() - stalledAt).toBeGreaterThanOrEqual(CLAIM_GRACE_MS - 1_000);
+  }, 90_000);
+
+  it('refuses progress beyond the volume\'s size or of a volume the report does not list, and the last report stands', async () => {
+    const claimer = newOperatorKey();
+    expect((await postFrom(PROGRESS_HOST, signSeederReport(claimer, fields({ quotaBytes: 1e9, progress: { [ih]: 1 } })))).body.counted).toBe(true);
+    expect((await claimsSeenByOthers())[ih]).toBe(1);
+    const beyond = await postFrom(PROGRESS_HOST, signSeederReport(claimer, fields({ quotaBytes: 1e9, progress: { [ih]: parsed.totalBytes + 1 } })));
+    expectRefused(beyond, 400, 'REPORT_INVALID', new RegExp(`${parsed.totalBytes + 1} verified bytes of volume ${ih}, which holds ${parsed.totalBytes} bytes`));
+    const other = 'ee'.repeat(20);
+    const unlisted = await postFrom(PROGRESS_HOST, signSeederReport(claimer, fields({ quotaBytes: 1e9, progress: { [ih]: 2, [other]: 5 } })));
+    expectRefused(unlisted, 400, 'REPORT_INVALID', /do not list/);
+    // Neither refusal touched the claim the last good report made.
+    expect((await claimsSeenByOthers())[ih]).toBe(1);
   });
 });

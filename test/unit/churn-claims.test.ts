@@ -24,13 +24,13 @@ describe('the churn simulator\'s claims', () => {
     const origin = { host: '127.0.0.1', address: '127.0.0.1', seenRecently: true };
     const real = (now: number) => reports.holders(now).get('ih')?.length ?? 0;
     for (let t = 0; t <= 60 * MIN; t += POLL_MS) {
-      book.report(a, t, () => {});
+      book.report(a, t, () => undefined, () => {});
       reports.record({ operatorKey: 'k', quotaBytes: 1e12, usedBytes: 0, volumes: ['ih'], version: '0', pollIntervalMs: POLL_MS, sentAt: new Date(t).toISOString() } as never, origin, t);
       expect(book.live(0, t).count, `claim at +${t / MIN} min`).toBe(real(t));
     }
     expect(book.live(0, 20 * MIN).count).toBe(1);
     expect(book.live(0, 40 * MIN).count).toBe(0);
-    expect(book.lapsesAt(a, 0, 0)).toBe(DEFAULT_CLAIM_AUDIT_GRACE_MS);
+    expect(book.lapsesAt(a, 0)).toBe(Math.min(60 * MIN + claimLifetimeMs(POLL_MS), DEFAULT_CLAIM_AUDIT_GRACE_MS));
   });
 
   it('keeps a claim the census confirmed, until its seeder has been silent for the claim lifetime', () => {
@@ -39,10 +39,10 @@ describe('the churn simulator\'s claims', () => {
     const b = host(2);
     hold(a, 0, true);
     hold(b, 0);
-    book.report(a, 0, () => {});
-    book.report(b, 5 * MIN, () => {});
+    book.report(a, 0, () => undefined, () => {});
+    book.report(b, 5 * MIN, () => undefined, () => {});
     expect(book.live(0, 10 * MIN, b)).toEqual({ count: 2, rank: 1 });
-    book.report(a, 40 * MIN, () => {});
+    book.report(a, 40 * MIN, () => undefined, () => {});
     expect(book.live(0, 40 * MIN, a)).toEqual({ count: 1, rank: 0 }); // b's grace ended, a's copy is counted
     expect(book.live(0, 40 * MIN + claimLifetimeMs(POLL_MS) + 1).count).toBe(0);
   });
@@ -52,9 +52,52 @@ describe('the churn simulator\'s claims', () => {
     const a = host(1);
     hold(a, 0);
     let claimed = 0;
-    for (let t = 0; t <= 120 * MIN; t += POLL_MS) book.report(a, t, () => claimed++);
+    for (let t = 0; t <= 120 * MIN; t += POLL_MS) book.report(a, t, () => undefined, () => claimed++);
     expect(claimed).toBe(1);
     expect(book.live(0, 120 * MIN).count).toBe(1);
+  });
+});
+
+describe('the churn simulator\'s claims with download progress, as the catalogue counts them', () => {
+  const GB = 1e9;
+  const origin = { host: '127.0.0.1', address: '127.0.0.1', seenRecently: true };
+  /** Runs the same reports through the model and SeederReports, checking at each poll that both count the claim alike. */
+  function both(bytesAt: (t: number) => number | undefined, until: number): Array<{ t: number; model: number; real: number }> {
+    const book = new ClaimBook(1, { pollIntervalMs: POLL_MS, auditGraceMs: DEFAULT_CLAIM_AUDIT_GRACE_MS });
+    const reports = new SeederReports({ claimAuditGraceMs: DEFAULT_CLAIM_AUDIT_GRACE_MS, copyVerified: () => false });
+    const a = host(1);
+    hold(a, 0);
+    const out = [];
+    for (let t = 0; t <= until; t += POLL_MS) {
+      const bytes = bytesAt(t);
+      book.report(a, t, () => bytes, () => {});
+      reports.record({ operatorKey: 'k', quotaBytes: 1e12, usedBytes: 0, volumes: ['ih'], ...(bytes === undefined ? {} : { progress: { ih: bytes } }), version: '0', pollIntervalMs: POLL_MS, sentAt: new Date(t).toISOString() } as never, origin, t);
+      out.push({ t, model: book.live(0, t).count, real: reports.holders(t).get('ih')?.length ?? 0 });
+    }
+    return out;
+  }
+
+  it('keeps a slow download\'s claim past the grace while its bytes go up, and drops it a grace after they stop', () => {
+    // 7 GB at 5 Mbit/s: about 3 h. Progress stops at 2 h (the download stalls).
+    const rate = 5e6 / 8 / 1000;
+    const seen = both((t) => Math.min(t, 2 * 60 * MIN) * rate, 4 * 60 * MIN);
+    for (const s of seen) expect(s.model, `at +${s.t / MIN} min`).toBe(s.real);
+    expect(seen.filter((s) => s.t <= 2 * 60 * MIN + DEFAULT_CLAIM_AUDIT_GRACE_MS).every((s) => s.real === 1)).toBe(true);
+    expect(seen.filter((s) => s.t > 2 * 60 * MIN + DEFAULT_CLAIM_AUDIT_GRACE_MS).every((s) => s.real === 0)).toBe(true);
+    expect(seen.some((s) => s.t > 2 * 60 * MIN + DEFAULT_CLAIM_AUDIT_GRACE_MS)).toBe(true);
+  });
+
+  it('drops a claim whose seeder says it downloads but its bytes never move, at the end of the grace', () => {
+    const seen = both(() => GB, 90 * MIN);
+    for (const s of seen) expect(s.model, `at +${s.t / MIN} min`).toBe(s.real);
+    expect(seen.map((s) => s.real)).toEqual(seen.map((s) => (s.t <= DEFAULT_CLAIM_AUDIT_GRACE_MS ? 1 : 0)));
+  });
+
+  it('gives a claim whose bytes trickle in slower than 1 Mbit/s no more than the grace plus its bytes at that rate', () => {
+    // One byte more at every poll: progress moves, but at almost nothing a second.
+    const seen = both((t) => t / POLL_MS, 120 * MIN);
+    for (const s of seen) expect(s.model, `at +${s.t / MIN} min`).toBe(s.real);
+    expect(seen.map((s) => s.real)).toEqual(seen.map((s) => (s.t <= DEFAULT_CLAIM_AUDIT_GRACE_MS ? 1 : 0)));
   });
 });
 

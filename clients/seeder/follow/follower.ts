@@ -7,7 +7,7 @@
 import { CatalogueApi } from '../../../shared/api/catalogue-api.ts';
 import { isApiError } from '../../../shared/api/client.ts';
 import type { SetSummaryBody } from '../../../shared/api/read-schemas.ts';
-import type { ReportAnswer, SeederReport } from '../../../shared/api/seeder-schemas.ts';
+import { MAX_REPORTED_PROGRESS, type ReportAnswer, type SeederReport } from '../../../shared/api/seeder-schemas.ts';
 import { signSeederReport } from '../../../shared/operator/report-signature.ts';
 import { errorMessage, hasErrorKind, isSeedbankError, SeedbankError, type ErrorCode } from '../../../shared/errors.ts';
 import type { Logger } from '../../../shared/log.ts';
@@ -253,6 +253,7 @@ export class Follower {
       // 0 until the first disk measurement: say nothing rather than offer nothing.
       ...(s.freeBytes > 0 ? { freeBytes: s.freeBytes } : {}),
       volumes: s.volumes.map((v) => v.infoHash),
+      ...progressOf(s.volumes),
       version: SEEDBANK_VERSION,
       pollIntervalMs: this.o.pollIntervalMs,
     }, new Date(this.lastSentMs));
@@ -269,4 +270,14 @@ export class Follower {
       this.o.out(`${what}: ${errorMessage(err)}`);
     }
   }
+}
+
+/**
+ * The verified bytes of each volume still downloading, for the report: while they go up the
+ * catalogue keeps this seeder's claim counting past its audit grace, so a slow download is not
+ * offered to another host. Complete volumes are left out (the census confirms those).
+ */
+export function progressOf(volumes: ReadonlyArray<{ infoHash: string; verifiedBytes: number; totalBytes: number }>): { progress?: Record<string, number> } {
+  const downloading = volumes.filter((v) => v.verifiedBytes < v.totalBytes).slice(0, MAX_REPORTED_PROGRESS);
+  return downloading.length === 0 ? {} : { progress: Object.fromEntries(downloading.map((v) => [v.infoHash, v.verifiedBytes])) };
 }

@@ -4,7 +4,8 @@
  * (which seeder hosts which volume, in join order), which auto-mode seeders use to spread out
  * before the census counts their copies. Only reports that count feed either: signed (checked
  * by the route), from a host the tracker saw announce lately, and a few operators per host.
- * A claim also lapses after a grace period unless the census verified a copy at that host.
+ * A claim also lapses after a grace period unless the census verified a copy at that host, and
+ * a download that keeps moving keeps its claim: see {@link claimGraceEndsAt}.
  */
 import type { SeederReport } from '../../../shared/api/seeder-schemas.ts';
 
@@ -19,6 +20,45 @@ const MAX_CLAIM_LIFETIME_MS = 2 * 60 * 60 * 1000;
 export const DEFAULT_CLAIM_AUDIT_GRACE_MS = 2 * 15 * 60 * 1000;
 /** Operators whose reports count per host: a few seeders behind one NAT, not a crowd one machine invents. */
 export const DEFAULT_OPERATORS_PER_HOST = 4;
+
+/**
+ * The slowest download whose progress keeps a claim counting: 1 Mbit/s. A seeder that reports
+ * bytes trickling in slower than this (or invents progress) holds a slot at most the grace plus
+ * its reported bytes at this rate, then the volume is offered to others.
+ */
+export const MIN_CLAIM_PROGRESS_BYTES_PER_MS = 1e6 / 8 / 1000;
+
+/** A claim's download progress as the catalogue keeps it. */
+export interface ClaimProgress {
+  /** When the claim was first made. */
+  since: number;
+  /** The most bytes of the volume its seeder has reported verified (never goes down). */
+  bytes: number;
+  /** When `bytes` last went up (`since` until it does). */
+  movedAt: number;
+}
+
+/**
+ * When an unconfirmed claim stops counting. The rule: a claim the census has not verified counts
+ * for one audit grace after it was made or after its seeder last reported more of the volume
+ * downloaded than ever before, and never longer than the grace plus its reported bytes at
+ * {@link MIN_CLAIM_PROGRESS_BYTES_PER_MS}; so a slow download that keeps moving keeps its slot,
+ * and one that stalls, lies "downloading" without progress or trickles loses it.
+ */
+export function claimGraceEndsAt(c: ClaimProgress, graceMs: number, minBytesPerMs = MIN_CLAIM_PROGRESS_BYTES_PER_MS): number {
+  return Math.min(Math.max(c.since, c.movedAt) + graceMs, c.since + graceMs + c.bytes / minBytesPerMs);
+}
+
+/**
+ * A claim's progress after a report stating `bytes` verified (undefined: none stated, as for a
+ * complete volume): only progress beyond the most ever reported moves it; less is ignored (a
+ * resumed or re-checked download does not restart the grace).
+ */
+export function nextClaimProgress(before: ClaimProgress | undefined, bytes: number | undefined, now: number): ClaimProgress {
+  if (!before) return { since: now, bytes: bytes ?? 0, movedAt: now };
+  if (bytes === undefined || bytes <= before.bytes) return before;
+  return { since: before.since, bytes, movedAt: now };
+}
 
 /** How long a seeder's claims live after its last report, for the poll interval it states. */
 export function claimLifetimeMs(pollIntervalMs: number): number {
@@ -59,8 +99,8 @@ export interface SeederReportRecord extends SeederReport {
   /** Whether its claims and space count; `why` says why not. */
   counted: boolean;
   why?: string;
-  /** When each reported volume first appeared in this operator's reports. */
-  since: Map<string, number>;
+  /** Each reported volume's claim: when it first appeared in this operator's reports and how far its download got. */
+  claims: Map<string, ClaimProgress>;
 }
 
 /** What a report is recorded with, besides its body. */
@@ -74,6 +114,8 @@ export interface ReportOrigin {
 export interface SeederReportsOptions {
   /** How long a claim counts without the census confirming it (default {@link DEFAULT_CLAIM_AUDIT_GRACE_MS}). */
   claimAuditGraceMs?: number;
+  /** The slowest progress that keeps a claim counting, bytes per ms (default {@link MIN_CLAIM_PROGRESS_BYTES_PER_MS}; tests with small volumes lower it). */
+  minProgressBytesPerMs?: number;
   operatorsPerHost?: number;
   /** Whether the census verified a copy of the volume at this address or under this operator key since `sinceMs`. */
   copyVerified?: (infoHash: string, address: string, operatorKey: string, sinceMs: number) => boolean;
@@ -92,12 +134,16 @@ export class SeederReports {
     return this.reports.get(operatorKey)?.sentAtMs;
   }
 
-  /** Records a report, deciding whether it counts and keeping when each volume was first claimed. */
+  /**
+   * Records a report, deciding whether it counts and keeping when each volume was first claimed
+   * and the most of it the seeder ever reported verified (progress beyond the volume's size is
+   * refused by the route before this).
+   */
   record(r: SeederReport, origin: ReportOrigin, now = Date.now()): SeederReportRecord {
     const key = r.operatorKey;
     const before = this.reports.get(key);
-    const since = new Map<string, number>();
-    for (const ih of r.volumes) since.set(ih, before?.since.get(ih) ?? now);
+    const claims = new Map<string, ClaimProgress>();
+    for (const ih of r.volumes) claims.set(ih, nextClaimProgress(before?.claims.get(ih), r.progress?.[ih], now));
     if (before) this.byHost.get(before.host)?.delete(key);
     let why: string | undefined;
     if (!origin.seenRecently) {
@@ -105,7 +151,7 @@ export class SeederReports {
     } else if (this.countedAt(origin.host, now) >= (this.o.operatorsPerHost ?? DEFAULT_OPERATORS_PER_HOST)) {
       why = `${this.o.operatorsPerHost ?? DEFAULT_OPERATORS_PER_HOST} other operators already report from ${origin.address}; more from one host do not count`;
     }
-    const rec: SeederReportRecord = { ...r, receivedAt: now, sentAtMs: Date.parse(r.sentAt), host: origin.host, address: origin.address, counted: why === undefined, since, ...(why ? { why } : {}) };
+    const rec: SeederReportRecord = { ...r, receivedAt: now, sentAtMs: Date.parse(r.sentAt), host: origin.host, address: origin.address, counted: why === undefined, claims, ...(why ? { why } : {}) };
     this.reports.delete(key);
     this.reports.set(key, rec);
     if (rec.counted) {
@@ -146,15 +192,17 @@ export class SeederReports {
 
   /**
    * Live holders of each volume, in join order (earliest claim first, then operator key): only
-   * counted reports, and only claims still in their audit grace or confirmed by the census.
+   * counted reports, and only claims still in their audit grace (see {@link claimGraceEndsAt}:
+   * a download that keeps moving stays in it) or confirmed by the census.
    */
   holders(now = Date.now()): Map<string, string[]> {
     const grace = this.o.claimAuditGraceMs ?? DEFAULT_CLAIM_AUDIT_GRACE_MS;
     const byVolume = new Map<string, Array<{ id: string; since: number }>>();
     for (const r of this.reports.values()) {
       if (!r.counted || !seenRecently(r, now)) continue;
-      for (const [ih, since] of r.since) {
-        if (now - since > grace && !this.o.copyVerified?.(ih, r.address, r.operatorKey, since)) continue;
+      for (const [ih, claim] of r.claims) {
+        const since = claim.since;
+        if (now > claimGraceEndsAt(claim, grace, this.o.minProgressBytesPerMs) && !this.o.copyVerified?.(ih, r.address, r.operatorKey, since)) continue;
         const list = byVolume.get(ih) ?? [];
         list.push({ id: r.operatorKey, since });
         byVolume.set(ih, list);

@@ -51,6 +51,7 @@ export function seederRouter(o: SeederRouteOptions): Router {
   router.post(routes.seederReport.pattern, limiter, express.json({ limit: MAX_REPORT_BYTES, type: () => true }), (req, res) => {
     const now = o.now?.() ?? Date.now();
     const r = checkReport(req.body, o.reports, now);
+    checkProgress(r, o.store);
     const address = normalizeIp(req.ip ?? req.socket.remoteAddress ?? '');
     const rec = o.reports.record({ ...r, volumes: [...new Set(r.volumes)] }, { address, host: hostKeyOf(address) ?? address, seenRecently: o.seenRecently(address) }, now);
     const holders = o.reports.holders(now);
@@ -79,6 +80,23 @@ export function seederRouter(o: SeederRouteOptions): Router {
     res.json(body);
   });
   return router;
+}
+
+/**
+ * Refuses progress beyond a volume's size (a seeder cannot have verified more bytes than the
+ * volume holds: a bug or a lie, and either must not stretch a claim). Volumes this catalogue
+ * does not know are left to the claim rules.
+ */
+function checkProgress(r: SeederReport, store: CatalogueStore): void {
+  for (const [ih, bytes] of Object.entries(r.progress ?? {})) {
+    const size = store.getVolume(ih)?.size;
+    if (size !== undefined && bytes > size) {
+      throw new SeedbankError('REPORT_INVALID', `the report states ${bytes} verified bytes of volume ${ih}, which holds ${size} bytes`, {
+        hint: 'report at most the volume\'s size (its verified pieces\' bytes); this report was not recorded, the previous one stands',
+        context: { infoHash: ih, bytes, size },
+      });
+    }
+  }
 }
 
 /** Parses and checks a report: current format, valid fields, a signature by the key it names, sent just now and not before. */

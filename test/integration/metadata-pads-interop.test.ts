@@ -4,11 +4,12 @@
 // downloads every part from our seeder byte for byte, and this says whether it wrote the pads
 // to disk (Transmission 3 treats them as plain files; 4 knows BEP 47). No wiki is needed: the
 // parts are random bytes under the contract's names.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomMetadataParts } from '../helpers/metadata-parts.ts';
 import { MetadataHost } from '../../clients/seeder/follow/metadata-host.ts';
 import { createClient, type WTClient } from '../../clients/seeder/webtorrent-api.ts';
 import { metadataTorrentBytes, paddedMetadataInfo } from '../../shared/torrent/metadata-layout.ts';
@@ -16,16 +17,7 @@ import { isSeeding, startTransmission, type Transmission } from '../helpers/peer
 
 const PIECE = 16 * 1024;
 const TIMEOUT_MS = 60_000;
-const ih = (n: number) => createHash('sha1').update(String(n)).digest('hex');
-const parts = new Map<string, Buffer>([
-  ['manifest.json', randomBytes(3_000)],
-  ['manifest.sig', randomBytes(180)],
-  ['changes.ndjson', randomBytes(700)],
-  [`lists/${ih(1)}.ndjson`, randomBytes(40_000)],
-  [`pages/${ih(1)}.xml.gz`, randomBytes(25_000)],
-  [`lists/${ih(2)}.ndjson`, randomBytes(2 * PIECE)],
-  [`pages/${ih(2)}.xml.gz`, randomBytes(9_000)],
-]);
+const parts = randomMetadataParts(PIECE);
 
 let work: string;
 let client: WTClient | undefined;

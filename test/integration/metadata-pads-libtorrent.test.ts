@@ -5,11 +5,11 @@
 // seeder must not ask for the pads' whole 16 KiB blocks (it marks them as received zeros), so it
 // receives exactly the torrent's bytes less those blocks. No DHT, LSD, UPnP, NAT-PMP or tracker
 // anywhere; no wiki is needed: the parts are random bytes under the contract's names.
-import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomMetadataParts } from '../helpers/metadata-parts.ts';
 import { MetadataHost } from '../../clients/seeder/follow/metadata-host.ts';
 import { createClient, WIRE_BLOCK_BYTES, type WTClient } from '../../clients/seeder/webtorrent-api.ts';
 import { metadataTorrentBytes, paddedMetadataInfo, type MetadataEntry } from '../../shared/torrent/metadata-layout.ts';
@@ -18,16 +18,7 @@ import { libtorrentDownload, startLibtorrentSeeder, type LibtorrentSeeder } from
 /** Four 16 KiB blocks a piece, so a pad can cover whole blocks of the piece it ends. */
 const PIECE = 64 * 1024;
 const TIMEOUT_MS = 60_000;
-const ih = (n: number) => createHash('sha1').update(String(n)).digest('hex');
-const parts = new Map<string, Buffer>([
-  ['manifest.json', randomBytes(3_000)],
-  ['manifest.sig', randomBytes(180)],
-  ['changes.ndjson', randomBytes(700)],
-  [`lists/${ih(1)}.ndjson`, randomBytes(40_000)],
-  [`pages/${ih(1)}.xml.gz`, randomBytes(25_000)],
-  [`lists/${ih(2)}.ndjson`, randomBytes(2 * PIECE)],
-  [`pages/${ih(2)}.xml.gz`, randomBytes(9_000)],
-]);
+const parts = randomMetadataParts(PIECE);
 const names = [...parts.keys()];
 
 let work: string;

@@ -117,7 +117,7 @@ async function runOnce(data: Awaited<ReturnType<typeof ensureData>>, store: RunR
       await maps.mark('home pages');
       timings.home = await timeRequests('home page', '/', Array.from({ length: n('home') }, () => `${url}/`), okHtml, HOME_BUDGET_MS);
       await maps.mark('category copy figures');
-      // --no-category: at 10M a category's scan can break the store's read transaction (MDB_TXN_FULL, then MDB_BAD_TXN for every read after), and the end-of-run memory is then that of a catalogue whose last warm-up failed.
+      // --no-category: skip the category figures (at 10M, before they were counted in slices, one category's scan broke the store's read transaction: MDB_TXN_FULL, then MDB_BAD_TXN for every read after).
       if (!args['no-category']) timings.category = await timeRequests('category copy figures', '/api/copies/category/:name', categories.map((c) => `${url}/api/copies/category/${encodeURIComponent(c)}`), (s, b) => (s === 200 ? null : `HTTP ${s}: ${b.toString('utf8', 0, 200)}`));
       await maps.mark('/metrics');
       timings.metrics = await timeRequests('Prometheus scrape', '/metrics', Array.from({ length: 5 }, () => `${url}/metrics`), okMetrics);

@@ -349,25 +349,28 @@ export class CensusRunner {
     return hosts.size;
   }
 
-  /** Rebuilds the in-memory results from the store after a restart. */
+  /**
+   * Rebuilds the in-memory results from the store after a restart: the observations of the
+   * sets' latest volumes, read in one pass over the observations table (at 10M files a range
+   * read per volume was 1.5 s of a 5 s start, more with the store's pages cold).
+   */
   private restore(): void {
-    for (const set of this.o.store.listSets()) {
-      for (const ih of set.latest?.volumes ?? []) {
-        for (const ob of this.o.store.observations.of(ih)) {
-          if (ob.lastSeen > 0) this.noteReached(ob.host, ob.lastSeen);
-          if (ob.auditedAt === null) continue;
-          this.latest.restore(ih, {
-            host: ob.host,
-            port: ob.port,
-            havePieces: ob.havePieces,
-            complete: ob.complete,
-            bitfield: ob.bitfield ?? null,
-            ok: ob.auditOk === true,
-            at: ob.auditedAt,
-            operatorKey: ob.operatorKey ?? null,
-          });
-        }
-      }
+    const latest = new Set<string>();
+    for (const set of this.o.store.listSets()) for (const ih of set.latest?.volumes ?? []) latest.add(ih);
+    for (const ob of this.o.store.observations.all()) {
+      if (!latest.has(ob.infoHash)) continue;
+      if (ob.lastSeen > 0) this.noteReached(ob.host, ob.lastSeen);
+      if (ob.auditedAt === null) continue;
+      this.latest.restore(ob.infoHash, {
+        host: ob.host,
+        port: ob.port,
+        havePieces: ob.havePieces,
+        complete: ob.complete,
+        bitfield: ob.bitfield ?? null,
+        ok: ob.auditOk === true,
+        at: ob.auditedAt,
+        operatorKey: ob.operatorKey ?? null,
+      });
     }
   }
 }

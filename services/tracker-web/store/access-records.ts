@@ -45,6 +45,14 @@ export class StoreObservations {
     return [...this.t.observations.getRange(prefixRange([infoHash]))].map(({ key: [ih, host, port], value }) => ({ infoHash: ih, host, port, ...value }));
   }
 
+  /**
+   * Every peer observation in key order, in one pass over the table (the census's restore at
+   * start: one range read instead of one per volume, 40,000 cursor seeks at 10M files).
+   */
+  *all(): Generator<PeerObservation> {
+    for (const { key: [ih, host, port], value } of this.t.observations.getRange()) yield { infoHash: ih, host, port, ...value };
+  }
+
   /** Forgets one peer's observation of one torrent. */
   async remove(infoHash: string, host: string, port: number): Promise<boolean> {
     return this.t.observations.remove([infoHash, host, port]);

@@ -1,6 +1,7 @@
 import type { ApiParams } from 'mwn';
 import { commonsPath, fileNameFromTitle, splitOriginalUrl, COMMONS_ROOT } from '../../../shared/commons-path.ts';
 import { SeedbankError } from '../../../shared/errors.ts';
+import { detachedString } from '../../../shared/detached-string.ts';
 import { inRegion, type LatLon } from '../../../shared/geo.ts';
 import { silentLogger, type Logger } from '../../../shared/log.ts';
 import { inShard, shardRange, type Recipe } from '../../../shared/formats/recipe.ts';
@@ -174,17 +175,7 @@ export interface PageFacts {
 export function pageFacts(page: ExportedPage): PageFacts {
   const license = licenseFromWikitext(page.text);
   const author = authorFromWikitext(page.text);
-  return { revisionId: page.revisionId, license: license === null ? null : internLicense(license), author: author === null ? null : detached(author), coordinates: coordinatesFromWikitext(page.text) };
-}
-
-/**
- * A copy of `s` that holds no reference to the string it was cut from. V8 keeps a regex match
- * or a slice as a view into its parent, so a license name kept per file held its whole page
- * (XML and header, kilobytes) alive: at a million files the listing ran out of heap.
- */
-export function detached(s: string): string {
-  // Short strings are copied by V8 anyway; a round trip through bytes always makes a fresh flat string.
-  return s.length < 13 ? s : Buffer.from(s, 'utf8').toString('utf8');
+  return { revisionId: page.revisionId, license: license === null ? null : internLicense(license), author: author === null ? null : detachedString(author), coordinates: coordinatesFromWikitext(page.text) };
 }
 
 /**
@@ -199,7 +190,7 @@ function intern(s: string): string {
   let kept = interned.get(s);
   if (kept === undefined) {
     if (interned.size >= INTERNED_MAX) interned.clear();
-    interned.set((kept = detached(s)), kept);
+    interned.set((kept = detachedString(s)), kept);
   }
   return kept;
 }
@@ -352,7 +343,7 @@ function toListedFile(page: ApiPageData, exported: PageFacts): ListedFile | null
   return {
     title: page.title,
     name,
-    path: detached(split.path),
+    path: detachedString(split.path),
     url,
     uploadBase: intern(split.uploadBase),
     size: Number(info.size ?? 0),

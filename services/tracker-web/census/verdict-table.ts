@@ -12,6 +12,7 @@
  * it is), plus the audited piece and the error of a verdict reached in this process; traffic,
  * failure phase and operator proof errors belong to the round that counted them.
  */
+import { detachedString } from '../../../shared/detached-string.ts';
 import type { PeerAuditResult } from './audit-types.ts';
 
 const REACHABLE = 1;
@@ -40,11 +41,6 @@ class Verdict {
   ) {}
 }
 
-/** A copy of a string that shares no storage with the string it came from. */
-function flat(s: string): string {
-  return s.length === 0 ? s : Buffer.from(s, 'utf8').toString('utf8');
-}
-
 /** Interns strings that repeat across volumes (hosts, operator keys) as numbers from 1. */
 class StringTable {
   private readonly ids = new Map<string, number>();
@@ -54,7 +50,7 @@ class StringTable {
     let id = this.ids.get(s);
     if (id === undefined) {
       id = this.names.length;
-      const copy = flat(s);
+      const copy = detachedString(s);
       this.names.push(copy);
       this.ids.set(copy, id);
     }
@@ -133,7 +129,7 @@ export class VerdictTable {
 
   private put(infoHash: string, v: Verdict): void {
     let list = this.volumes.get(infoHash);
-    if (!list) this.volumes.set(flat(infoHash), (list = []));
+    if (!list) this.volumes.set(detachedString(infoHash), (list = []));
     const i = list.findIndex((x) => x.host === v.host && x.port === v.port);
     if (i >= 0) list[i] = v;
     else list.push(v);
@@ -144,7 +140,7 @@ export class VerdictTable {
     if (audit) flags |= AUDITED | (audit.ok ? OK : 0) | (audit.check === 'block' ? BLOCK_CHECK : audit.check === 'piece' ? PIECE_CHECK : 0);
     const whole = r.bitfield !== null && r.havePieces > 0 && isWhole(r.bitfield, r.havePieces);
     const bits = r.bitfield === null || whole ? null : Buffer.from(r.bitfield.buffer, r.bitfield.byteOffset, r.bitfield.byteLength).toString('latin1');
-    return new Verdict(this.hosts.id(r.host), r.port, flags, r.havePieces, r.operatorKey ? this.keys.id(r.operatorKey) : 0, r.at, audit?.piece ?? -1, bits, whole, error === undefined ? undefined : flat(error));
+    return new Verdict(this.hosts.id(r.host), r.port, flags, r.havePieces, r.operatorKey ? this.keys.id(r.operatorKey) : 0, r.at, audit?.piece ?? -1, bits, whole, error === undefined ? undefined : detachedString(error));
   }
 
   /** Records an audit result as the peer's standing verdict (the caller decided it replaces the last: keepsVerdict). */

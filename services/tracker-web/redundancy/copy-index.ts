@@ -5,7 +5,7 @@ import { ApprovedOperators } from '../operators/operator-list.ts';
 import type { CatalogueStore, IndexedFile } from '../store/catalogue-store.ts';
 import { DEFAULT_COPY_MAX_AGE_MS, type CensusRunner } from './census-runner.ts';
 import { LayoutCache } from './layout-cache.ts';
-import { flatString } from '../store/record-cache.ts';
+import { detachedString } from '../../../shared/detached-string.ts';
 import type { VolumeRecord } from '../store/records.ts';
 import { computeSetFigures, figuresFromDisk, persistedFigures, SetFigureWalk, withVersion, type SetCopyStats } from './set-figures.ts';
 import { categoryCopies, type CategoryCopies } from './category-copies.ts';
@@ -78,7 +78,7 @@ export class CopyIndex {
       if (p.copiesMode !== this.mode) continue;
       this.lastPerSet.set(setId, figuresFromDisk(p));
       // Flat keys: the record's strings are slices of its whole text (store/record-cache.ts).
-      for (const [ih, n] of p.volumeCopies ?? []) this.lastVolumeCopies.set(flatString(ih), n);
+      for (const [ih, n] of p.volumeCopies ?? []) this.lastVolumeCopies.set(detachedString(ih), n);
     }
   }
 

@@ -8,6 +8,7 @@
  * record took about 3 KB a set); a miss costs one small LMDB read. Records are frozen: callers
  * share them.
  */
+import { detachedString } from '../../../shared/detached-string.ts';
 import type { CatalogueTables } from './open-lmdb.ts';
 import type { SetRecord, SetSummary, VolumeRecord } from './records.ts';
 import { SETS_GENERATION_KEY } from './write-version.ts';
@@ -118,15 +119,8 @@ function flattenStrings<T>(value: T, deep = true): T {
   const o = value as Record<string, unknown>;
   for (const k of Object.keys(o)) {
     const v = o[k];
-    if (typeof v === 'string') o[k] = flatString(v);
+    if (typeof v === 'string') o[k] = detachedString(v);
     else if (deep) flattenStrings(v);
   }
   return value;
-}
-
-const SURROGATE = /[\uD800-\uDFFF]/;
-
-/** A copy of a string that shares no storage with the one it came from (one with surrogates, which a UTF-8 round trip could change, is kept as it is: rare in ids and hashes). */
-export function flatString(s: string): string {
-  return s.length === 0 || SURROGATE.test(s) ? s : Buffer.from(s, 'utf8').toString('utf8');
 }

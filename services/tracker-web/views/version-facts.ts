@@ -1,6 +1,6 @@
 import { regionLabel } from './region-label.ts';
 import type { CatalogueStore } from '../store/catalogue-store.ts';
-import { flatString } from '../store/record-cache.ts';
+import { detachedString } from '../../../shared/detached-string.ts';
 
 /** What pages need from a version's manifest beyond the store's records; tiny, and versions never change. */
 export interface VersionFacts {
@@ -34,7 +34,7 @@ export function versionFacts(store: CatalogueStore, setId: string, version: numb
     uploadBase: manifest?.source.uploadBase ?? null,
   };
   // Flat copies: the decoded record's strings are slices of its whole text (record-cache.ts), 1.2 KB a set kept for three short strings.
-  const flat = (v: string | null) => (v === null ? null : flatString(v));
+  const flat = (v: string | null) => (v === null ? null : detachedString(v));
   const facts: VersionFacts = { regionLabel: flat(found.regionLabel), articleUrl: flat(found.articleUrl), uploadBase: flat(found.uploadBase) };
   // A version not (yet) in the store is not remembered: it may be published a moment later.
   if (!recorded && !manifest) return facts;

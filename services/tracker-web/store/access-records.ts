@@ -3,7 +3,7 @@
  * tokens by their SHA-256, and what the census saw of each peer per torrent. Same LMDB
  * environment as the rest of the store; each write is its own transaction.
  */
-import { prefixRange, type CatalogueTables } from './open-lmdb.ts';
+import type { CatalogueTables } from './open-lmdb.ts';
 import type { Observation, PeerObservation, TokenRecord } from './records.ts';
 
 /** Publishing and census tokens (only their SHA-256 is kept). */
@@ -38,11 +38,6 @@ export class StoreObservations {
   /** Records what the census saw of one peer for one torrent (replacing the previous observation). */
   async put(infoHash: string, host: string, port: number, observation: Observation): Promise<void> {
     await this.t.observations.put([infoHash, host, port], observation);
-  }
-
-  /** Every peer observation of one torrent. */
-  of(infoHash: string): PeerObservation[] {
-    return [...this.t.observations.getRange(prefixRange([infoHash]))].map(({ key: [ih, host, port], value }) => ({ infoHash: ih, host, port, ...value }));
   }
 
   /**

@@ -12,6 +12,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { stopGroup, track } from './processes.ts';
 import { writeObservations, type BenchIndex } from './build-store.ts';
+import type { CopyIndex } from '../../services/tracker-web/redundancy/copy-index.ts';
 
 const LOOPBACK = '127.0.0.1';
 const SERVER_READY_TIMEOUT_MS = 120_000;
@@ -65,7 +66,7 @@ export type ChildMessage =
   | { kind: 'error'; message: string };
 
 /** Child: the catalogue server on the cached store, after writing fresh census observations. */
-export async function serveChild(dataDir: string, indexFile: string): Promise<void> {
+export async function serveChild(dataDir: string, indexFile: string, o: { onServer?: (server: { copies: CopyIndex }) => void } = {}): Promise<void> {
   const send = (m: ChildMessage) => process.send!(m);
   try {
     const index = JSON.parse(await readFile(indexFile, 'utf8')) as BenchIndex;
@@ -78,6 +79,7 @@ export async function serveChild(dataDir: string, indexFile: string): Promise<vo
     const logger = createLogger({ level: 'warn', format: 'pretty' });
     const server = await startCatalogueServer({ dataDir, port: 0, host: LOOPBACK, census: { autoStart: false }, rateLimits: { readPerMinute: 100_000_000 }, logger });
     const startMs = performance.now() - t0;
+    o.onServer?.(server);
     const { Session } = await import('node:inspector/promises');
     let session: InstanceType<typeof Session> | null = null;
     process.on('message', (m: ParentMessage) => {

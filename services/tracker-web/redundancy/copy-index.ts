@@ -28,6 +28,18 @@ export interface FileCopyCount extends CopyFigures {
   flagged: string[];
 }
 
+/** One slice of the background warm-up, as the bench traces it. */
+export interface WarmSlice {
+  /** When it handed the event loop back (epoch milliseconds, sub-millisecond). */
+  endMs: number;
+  wallMs: number;
+  /** Process CPU (every thread) during the slice. */
+  cpuMs: number;
+  volumes: number;
+  sets: number;
+  layoutReads: number;
+}
+
 /** What the headline copy count counts, and who is approved (re-read as the list changes). */
 export interface CopyCounting {
   mode: CopyMode;
@@ -171,6 +183,9 @@ export class CopyIndex {
     const slices = (this.warmSlices = { count: 0, wallUs: createHistogram(), cpuUs: createHistogram() });
     let sliceStart = performance.now();
     let sliceCpu = process.cpuUsage();
+    let sliceVolumes = 0;
+    let sliceSets = 0;
+    let sliceReads = this.layouts.reads;
     // Hands the event loop back once a slice has run WARM_SLICE_MS; rests as long again when requests arrived meanwhile.
     const slice = async () => {
       const worked = performance.now() - sliceStart;
@@ -179,6 +194,10 @@ export class CopyIndex {
       slices.count++;
       slices.wallUs.record(Math.max(1, Math.round(worked * 1000)));
       slices.cpuUs.record(Math.max(1, cpu.user + cpu.system));
+      this.sliceObserver?.({ endMs: performance.timeOrigin + performance.now(), wallMs: worked, cpuMs: (cpu.user + cpu.system) / 1000, volumes: sliceVolumes, sets: sliceSets, layoutReads: this.layouts.reads - sliceReads });
+      sliceVolumes = 0;
+      sliceSets = 0;
+      sliceReads = this.layouts.reads;
       const before = served();
       await new Promise<void>((resolve) => setImmediate(resolve));
       if (served() !== before) await new Promise<void>((resolve) => setTimeout(resolve, worked));
@@ -195,7 +214,9 @@ export class CopyIndex {
         await slice();
         if (generation !== this.warmGeneration) return;
         job!.volumeCopies.push([vol.infoHash, job!.walk.addVolume(vol)]);
+        sliceVolumes++;
       }
+      sliceSets++;
       // A request may have computed the set meanwhile (the same figures): keep that one.
       if (job) stats = this.perSet.get(setId) ?? this.finishSet(setId, job, { quiet: true });
       if (stats && roundStartedAt !== undefined) await this.store.history.addCopySample(setId, roundStartedAt, stats);
@@ -212,6 +233,9 @@ export class CopyIndex {
    * microseconds): what a request arriving during a warm-up may wait for, for the bench.
    */
   warmSlices: { count: number; wallUs: RecordableHistogram; cpuUs: RecordableHistogram } | null = null;
+
+  /** Told of every warm-up slice as it ends (the bench's trace of what a request may have waited for). */
+  sliceObserver: ((s: WarmSlice) => void) | null = null;
 
   /** The start of the census round whose copy-history samples no finished warm-up has written yet. */
   private roundOwed: number | undefined;

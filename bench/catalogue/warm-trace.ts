@@ -16,6 +16,8 @@ export const epochMs = () => performance.timeOrigin + performance.now();
 export interface ServedRequest {
   arrivalMs: number;
   endMs: number;
+  /** When the response's last bytes went to the kernel ('finish'). */
+  finishMs: number;
 }
 
 /** One garbage collection (its pause on the main thread). */
@@ -45,9 +47,10 @@ export function installWarmTrace(observe: (onSlice: (s: WarmSlice) => void) => v
   const emit = http.Server.prototype.emit;
   http.Server.prototype.emit = function (this: http.Server, event: string, ...rest: unknown[]) {
     if (event === 'request') {
-      const r: ServedRequest = { arrivalMs: epochMs(), endMs: NaN };
+      const r: ServedRequest = { arrivalMs: epochMs(), endMs: NaN, finishMs: NaN };
       requests.push(r);
       const res = rest[1] as http.ServerResponse;
+      res.once('finish', () => (r.finishMs = epochMs()));
       const end = res.end;
       res.end = function (this: http.ServerResponse, ...a: unknown[]) {
         r.endMs = epochMs();
@@ -87,6 +90,8 @@ export function attribute(sent: SentRequest[], trace: WarmTrace, share = 0.01): 
       total: s.doneMs - s.sentMs,
       wait: r.arrivalMs - s.sentMs,
       handler: r.endMs - r.arrivalMs,
+      flush: r.finishMs - r.endMs,
+      after: s.doneMs - r.finishMs,
       slice: slices.reduce((k, x) => k + overlap(s.sentMs, s.doneMs, x.endMs - x.wallMs, x.endMs), 0),
       sliceMax: slices.reduce((k, x) => Math.max(k, x.wallMs), 0),
       what: slices.map((x) => `${x.volumes}v/${x.sets}s/${x.layoutReads}l`).join(' '),
@@ -101,8 +106,8 @@ export function attribute(sent: SentRequest[], trace: WarmTrace, share = 0.01): 
   const gcAll = trace.gcs.reduce((k, g) => k + g.ms, 0);
   const big = [...trace.slices].sort((a, b) => b.wallMs - a.wallMs).slice(0, 5);
   return [
-    `    slowest ${slow.length} of ${rows.length}: total ${f(sum((r) => r.total))} ms = before the handler ${f(sum((r) => r.wait))} (of it a slice ${f(sum((r) => r.slice))}, GC ${f(sum((r) => r.gc))}) + handler ${f(sum((r) => r.handler))} ms`,
-    ...slow.slice(0, 8).map((r) => `      ${f(r.total)} ms: wait ${f(r.wait)} handler ${f(r.handler)} slice ${f(r.slice)} (longest ${f(r.sliceMax)}: ${r.what || '-'}) GC ${f(r.gc)} (kinds ${r.gcKinds || '-'})`),
+    `    slowest ${slow.length} of ${rows.length}: total ${f(sum((r) => r.total))} ms = before the handler ${f(sum((r) => r.wait))} (of it a slice ${f(sum((r) => r.slice))}, GC ${f(sum((r) => r.gc))}) + handler ${f(sum((r) => r.handler))} + flush ${f(sum((r) => r.flush))} + after the flush (the client's side) ${f(sum((r) => r.after))} ms`,
+    ...slow.slice(0, 8).map((r) => `      ${f(r.total)} ms: wait ${f(r.wait)} handler ${f(r.handler)} flush ${f(r.flush)} after ${f(r.after)} slice ${f(r.slice)} (longest ${f(r.sliceMax)}: ${r.what || '-'}) GC ${f(r.gc)} (kinds ${r.gcKinds || '-'})`),
     `    GC over the section: ${trace.gcs.length} pauses, ${f(gcAll)} ms, longest ${f(trace.gcs.reduce((k, g) => Math.max(k, g.ms), 0))} ms; longest slices: ${big.map((x) => `${f(x.wallMs)} ms (cpu ${f(x.cpuMs)}, ${x.volumes} volumes, ${x.sets} sets, ${x.layoutReads} layout reads)`).join('; ')}`,
   ];
 }

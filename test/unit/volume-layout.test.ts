@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readVolumeLayout } from '../../shared/torrent/volume-layout.ts';
+import { readVolumeExtents, readVolumeLayout } from '../../shared/torrent/volume-layout.ts';
 import { FOUR_FILE_PIECE_LENGTH, FOUR_FILES, makeVolumeFixture, type VolumeFixture } from '../helpers/volume-fixture.ts';
 
 let work: string;
@@ -34,6 +34,22 @@ describe('readVolumeLayout', () => {
     expect([...light.lengths]).toEqual(full.files.map((f) => f.length));
     // The same from a Uint8Array that is not a Buffer (LMDB may hand back either).
     expect(readVolumeLayout(new Uint8Array(fixture.torrent)).paths).toEqual(light.paths);
+  });
+
+  it('reads the same lengths without decoding paths (readVolumeExtents), and refuses what the layout reader refuses', () => {
+    const full = fixture.parsed;
+    const e = readVolumeExtents(fixture.torrent);
+    expect(e.pieceLength).toBe(full.pieceLength);
+    expect(e.pieces).toBe(full.pieces.length / 20);
+    expect(e.lengths).toEqual(full.files.map((f) => f.length));
+    // Offsets follow from the lengths: the files lie end to end.
+    let next = 0;
+    for (const f of full.files) {
+      expect(f.offset).toBe(next);
+      next += f.length;
+    }
+    expect(() => readVolumeExtents(fixture.torrent.subarray(0, Math.floor(fixture.torrent.length / 2)))).toThrow(expect.objectContaining({ code: 'TORRENT_INVALID' }));
+    expect(() => readVolumeExtents(Buffer.from('d4:spam4:eggse'))).toThrow(expect.objectContaining({ code: 'TORRENT_INVALID' }));
   });
 
   it('refuses bytes cut short or not a torrent with TORRENT_INVALID', () => {

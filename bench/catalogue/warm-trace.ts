@@ -33,6 +33,8 @@ export interface WarmTrace {
   requests: ServedRequest[];
   gcs: GcPause[];
   slices: WarmSlice[];
+  /** Major page faults (a page read from disk) since the last ask. */
+  majorFaults: number;
 }
 
 /** Child: records requests, GC pauses and (through `observe`) warm-up slices; answers `{ kind: 'trace' }` over IPC. */
@@ -60,9 +62,12 @@ export function installWarmTrace(observe: (onSlice: (s: WarmSlice) => void) => v
     }
     return (emit as (...a: unknown[]) => boolean).apply(this, [event, ...rest]);
   } as typeof emit;
+  let faults = process.resourceUsage().majorPageFault;
   process.on('message', (m: { kind?: string }) => {
     if (m.kind !== 'trace') return;
-    process.send!({ kind: 'trace', requests: requests.splice(0), gcs: gcs.splice(0), slices: slices.splice(0) } satisfies WarmTrace);
+    const now = process.resourceUsage().majorPageFault;
+    process.send!({ kind: 'trace', requests: requests.splice(0), gcs: gcs.splice(0), slices: slices.splice(0), majorFaults: now - faults } satisfies WarmTrace);
+    faults = now;
   });
 }
 
@@ -105,9 +110,12 @@ export function attribute(sent: SentRequest[], trace: WarmTrace, share = 0.01): 
   const f = (ms: number) => ms.toFixed(2);
   const gcAll = trace.gcs.reduce((k, g) => k + g.ms, 0);
   const big = [...trace.slices].sort((a, b) => b.wallMs - a.wallMs).slice(0, 5);
+  const gcIn = (x: WarmSlice) => trace.gcs.reduce((k, g) => k + overlap(x.endMs - x.wallMs, x.endMs, g.startMs, g.startMs + g.ms), 0);
+  const over = trace.slices.filter((x) => x.wallMs > 2);
+  const overGc = over.reduce((k, x) => k + gcIn(x), 0);
   return [
     `    slowest ${slow.length} of ${rows.length}: total ${f(sum((r) => r.total))} ms = before the handler ${f(sum((r) => r.wait))} (of it a slice ${f(sum((r) => r.slice))}, GC ${f(sum((r) => r.gc))}) + handler ${f(sum((r) => r.handler))} + flush ${f(sum((r) => r.flush))} + after the flush (the client's side) ${f(sum((r) => r.after))} ms`,
     ...slow.slice(0, 8).map((r) => `      ${f(r.total)} ms: wait ${f(r.wait)} handler ${f(r.handler)} flush ${f(r.flush)} after ${f(r.after)} slice ${f(r.slice)} (longest ${f(r.sliceMax)}: ${r.what || '-'}) GC ${f(r.gc)} (kinds ${r.gcKinds || '-'})`),
-    `    GC over the section: ${trace.gcs.length} pauses, ${f(gcAll)} ms, longest ${f(trace.gcs.reduce((k, g) => Math.max(k, g.ms), 0))} ms; longest slices: ${big.map((x) => `${f(x.wallMs)} ms (cpu ${f(x.cpuMs)}, ${x.volumes} volumes, ${x.sets} sets, ${x.layoutReads} layout reads)`).join('; ')}`,
+    `    major page faults (reads from disk) in the catalogue over the section: ${trace.majorFaults}; GC: ${trace.gcs.length} pauses, ${f(gcAll)} ms, longest ${f(trace.gcs.reduce((k, g) => Math.max(k, g.ms), 0))} ms; ${over.length} slices over 2 ms (${f(over.reduce((k, x) => k + x.wallMs, 0))} ms, of it GC ${f(overGc)} ms); longest slices: ${big.map((x) => `${f(x.wallMs)} ms (GC ${f(gcIn(x))}, cpu ${f(x.cpuMs)}, ${x.volumes} volumes, ${x.sets} sets, ${x.layoutReads} layout reads)`).join('; ')}`,
   ];
 }

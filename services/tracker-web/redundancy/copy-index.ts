@@ -204,11 +204,26 @@ export class CopyIndex {
       sliceStart = performance.now();
       sliceCpu = process.cpuUsage();
     };
-    for (const setId of this.store.setIds()) {
+    // One set ahead: its volumes' torrents are read into memory on LMDB's thread while this set
+    // is walked, so a layout read in a slice finds its pages in memory instead of on disk.
+    const setIds = this.store.setIds();
+    let ahead: { setId: string; job: SetJob | null; fetched: Promise<void> } | null = null;
+    const fetchAhead = (setId: string | undefined) => {
+      if (setId === undefined || this.perSet.has(setId)) return null;
+      const job = this.beginSet(setId);
+      const cold = job ? job.volumes.flatMap((v) => (this.layouts.has(v.infoHash) ? [] : [v.infoHash])) : [];
+      return { setId, job, fetched: cold.length > 0 && this.store.prefetchVolumeTorrents ? this.store.prefetchVolumeTorrents(cold) : Promise.resolve() };
+    };
+    for (let i = 0; i < setIds.length; i++) {
+      const setId = setIds[i]!;
       await slice();
       if (generation !== this.warmGeneration) return;
       let stats = this.perSet.get(setId) ?? null;
-      const job = stats ? null : this.beginSet(setId);
+      const mine = ahead?.setId === setId ? ahead : null;
+      if (mine) await mine.fetched;
+      if (generation !== this.warmGeneration) return;
+      const job = stats ? null : mine ? mine.job : this.beginSet(setId);
+      ahead = fetchAhead(setIds[i + 1]);
       // One volume per step: a request waits for at most one volume's figures, not a whole set's.
       for (const vol of job?.volumes ?? []) {
         await slice();

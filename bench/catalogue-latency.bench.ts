@@ -180,11 +180,18 @@ async function main(): Promise<void> {
   try {
     if (!args['first-only']) {
       // The copy figures warm up for some seconds after start and after every census round: lookups must not wait for them.
-      await whileWarming(server, 'copy lookup while the start-up warm-up runs', allSha1s.slice(0, WARMING_LOOKUPS).map(lookupUrl));
+      const startUp = allSha1s.slice(0, WARMING_LOOKUPS).map(lookupUrl);
+      const warmFunctions = [...PAGE_FUNCTIONS, 'warmOnce@copy-index.ts', 'addVolume@set-figures.ts', 'extents@layout-cache.ts', 'volumeHolders@copies.ts', 'beginSet@copy-index.ts', 'finishSet@copy-index.ts'];
+      if (args.profile) {
+        await profiled(server, url, 'copy lookups while the start-up warm-up runs', warmFunctions, async () => {
+          await whileWarming(server, 'copy lookup while the start-up warm-up runs (profiled)', startUp);
+          return 'copy lookups during the start-up warm-up';
+        });
+      } else await whileWarming(server, 'copy lookup while the start-up warm-up runs', startUp);
       await server.request({ kind: 'invalidate' });
       const during = shuffle(allSha1s).slice(0, WARMING_LOOKUPS);
       if (args.profile) {
-        await profiled(server, url, 'copy lookups while the warm-up runs', [...PAGE_FUNCTIONS, 'warmOnce@copy-index.ts', 'computeSetFigures@set-figures.ts', 'get@layout-cache.ts'], async () => {
+        await profiled(server, url, 'copy lookups while the warm-up runs', warmFunctions, async () => {
           await whileWarming(server, 'copy lookup while the warm-up after a census round runs (profiled)', during.map(lookupUrl));
           return 'copy lookups during one warm-up';
         });

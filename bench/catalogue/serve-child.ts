@@ -6,7 +6,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
@@ -29,7 +29,7 @@ export interface ServerReady {
 }
 
 /** Messages to the child. */
-export type ParentMessage = { kind: 'profile-start' } | { kind: 'profile-stop'; file: string } | { kind: 'invalidate' } | { kind: 'warmed' } | { kind: 'warming' } | { kind: 'stats' } | { kind: 'heap-snapshot'; file: string } | { kind: 'close' };
+export type ParentMessage = { kind: 'profile-start' } | { kind: 'profile-stop'; file: string } | { kind: 'invalidate' } | { kind: 'warmed' } | { kind: 'warming' } | { kind: 'stats' } | { kind: 'heap-snapshot'; file: string } | { kind: 'loop-delay' } | { kind: 'close' };
 
 /** The child's memory and CPU. */
 export interface ProcessStats {
@@ -63,6 +63,7 @@ export type ChildMessage =
   | { kind: 'warmed'; sinceStartMs: number; slices?: WarmSlices }
   | { kind: 'warming'; running: boolean }
   | ({ kind: 'stats' } & ProcessStats)
+  | { kind: 'loop-delay'; p50: number; p99: number; max: number; warming: boolean }
   | { kind: 'error'; message: string };
 
 /** Child: the catalogue server on the cached store, after writing fresh census observations. */
@@ -80,6 +81,9 @@ export async function serveChild(dataDir: string, indexFile: string, o: { onServ
     const server = await startCatalogueServer({ dataDir, port: 0, host: LOOPBACK, census: { autoStart: false }, rateLimits: { readPerMinute: 100_000_000 }, logger });
     const startMs = performance.now() - t0;
     o.onServer?.(server);
+    // How long anything (a request included) waited for the event loop, from start-up on; reset at every ask.
+    const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+    loopDelay.enable();
     const { Session } = await import('node:inspector/promises');
     let session: InstanceType<typeof Session> | null = null;
     process.on('message', (m: ParentMessage) => {
@@ -107,6 +111,9 @@ export async function serveChild(dataDir: string, indexFile: string, o: { onServ
           const ms = (h: { percentile(p: number): number; max: number }) => ({ p50: h.percentile(50) / 1000, p99: h.percentile(99) / 1000, max: h.max / 1000 });
           const slices = w && w.count > 0 ? { count: w.count, wall: ms(w.wallUs), cpu: ms(w.cpuUs) } : undefined;
           send({ kind: 'warmed', sinceStartMs: performance.now() - t0, slices });
+        } else if (m.kind === 'loop-delay') {
+          send({ kind: 'loop-delay', p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6, warming: server.copies.warmingNow });
+          loopDelay.reset();
         } else if (m.kind === 'warming') {
           send({ kind: 'warming', running: server.copies.warmingNow });
         } else if (m.kind === 'stats') {

@@ -18,6 +18,14 @@ export type { SetCopyStats } from './set-figures.ts';
  * 0.05 ms for a wholly held volume, 0.2-0.5 ms for a partly held one whose layout is read).
  */
 const WARM_SLICE_MS = 0.5;
+/**
+ * While requests keep arriving, the warm-up rests between slices until none has come for a
+ * timer tick (about 1 ms), but at most this long in a row, so that a steady stream of requests
+ * slows it down without stopping it. A request waits for a slice only when the slice began
+ * before the request came; the fewer slices per request, the fewer requests meet one that ran
+ * long (a garbage collection or a page read inside it).
+ */
+const WARM_MAX_REST_MS = 3;
 
 /** Copies of one file's bytes, added up over every set and version that holds them. */
 export interface FileCopyCount extends CopyFigures {
@@ -152,8 +160,8 @@ export class CopyIndex {
    * Recomputes every set's figures in the background (writing them to the store, and to the
    * copy history when `roundStartedAt` is given), so no page view pays for a whole catalogue,
    * while the tracker keeps answering: the work goes in slices of about WARM_SLICE_MS (one set
-   * at a time), the event loop serves what arrived between slices, and when requests did
-   * arrive the warm-up also rests as long as its slice took. A newer invalidation abandons it.
+   * at a time), the event loop serves what arrived between slices, and while requests keep
+   * arriving the warm-up rests (up to WARM_MAX_REST_MS at a time). A newer invalidation abandons it.
    */
   warm(roundStartedAt?: number): Promise<void> {
     // A round's samples are owed until a warm-up finishes: a publish or an operator change that
@@ -186,7 +194,7 @@ export class CopyIndex {
     let sliceVolumes = 0;
     let sliceSets = 0;
     let sliceReads = this.layouts.reads;
-    // Hands the event loop back once a slice has run WARM_SLICE_MS; rests as long again when requests arrived meanwhile.
+    // Hands the event loop back once a slice has run WARM_SLICE_MS; rests while requests keep arriving.
     const slice = async () => {
       const worked = performance.now() - sliceStart;
       if (worked < WARM_SLICE_MS) return;
@@ -198,32 +206,21 @@ export class CopyIndex {
       sliceVolumes = 0;
       sliceSets = 0;
       sliceReads = this.layouts.reads;
-      const before = served();
+      let before = served();
       await new Promise<void>((resolve) => setImmediate(resolve));
-      if (served() !== before) await new Promise<void>((resolve) => setTimeout(resolve, worked));
+      // Requests came while the slice ran: rest until a timer tick passes without one (at most WARM_MAX_REST_MS).
+      for (let rested = performance.now(), t = rested; served() !== before && t - rested < WARM_MAX_REST_MS; t = performance.now()) {
+        before = served();
+        await new Promise<void>((resolve) => setTimeout(resolve, 1));
+      }
       sliceStart = performance.now();
       sliceCpu = process.cpuUsage();
     };
-    // One set ahead: its volumes' torrents are read into memory on LMDB's thread while this set
-    // is walked, so a layout read in a slice finds its pages in memory instead of on disk.
-    const setIds = this.store.setIds();
-    let ahead: { setId: string; job: SetJob | null; fetched: Promise<void> } | null = null;
-    const fetchAhead = (setId: string | undefined) => {
-      if (setId === undefined || this.perSet.has(setId)) return null;
-      const job = this.beginSet(setId);
-      const cold = job ? job.volumes.flatMap((v) => (this.layouts.has(v.infoHash) ? [] : [v.infoHash])) : [];
-      return { setId, job, fetched: cold.length > 0 && this.store.prefetchVolumeTorrents ? this.store.prefetchVolumeTorrents(cold) : Promise.resolve() };
-    };
-    for (let i = 0; i < setIds.length; i++) {
-      const setId = setIds[i]!;
+    for (const setId of this.store.setIds()) {
       await slice();
       if (generation !== this.warmGeneration) return;
       let stats = this.perSet.get(setId) ?? null;
-      const mine = ahead?.setId === setId ? ahead : null;
-      if (mine) await mine.fetched;
-      if (generation !== this.warmGeneration) return;
-      const job = stats ? null : mine ? mine.job : this.beginSet(setId);
-      ahead = fetchAhead(setIds[i + 1]);
+      const job = stats ? null : this.beginSet(setId);
       // One volume per step: a request waits for at most one volume's figures, not a whole set's.
       for (const vol of job?.volumes ?? []) {
         await slice();

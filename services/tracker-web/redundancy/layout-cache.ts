@@ -117,11 +117,6 @@ export class LayoutCache {
     return extents;
   }
 
-  /** Whether a volume's extents are cached (no torrent read needed for the copy figures). */
-  has(infoHash: string): boolean {
-    return this.entries.has(infoHash);
-  }
-
   /** A cached entry, marked most recently used. */
   private touch(infoHash: string) {
     const hit = this.entries.get(infoHash);

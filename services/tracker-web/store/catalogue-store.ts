@@ -258,16 +258,6 @@ export class CatalogueStore {
     return this.t.blobs.get(['volume-torrent', infoHash]);
   }
 
-  /**
-   * Brings the stored torrents of these volumes into memory on LMDB's own thread, so a
-   * volumeTorrent read after it resolves waits on no disk: the copy figures' warm-up reads tens of
-   * thousands of torrents after a start, and a read that faulted a page in held the event loop
-   * (and every request waiting on it) for milliseconds.
-   */
-  prefetchVolumeTorrents(infoHashes: readonly string[]): Promise<void> {
-    return this.t.blobs.prefetch(infoHashes.map((ih) => ['volume-torrent', ih])).catch(() => undefined);
-  }
-
   /** The volumes of one version, in manifest order. */
   volumesOf(setId: string, version: number): VolumeRecord[] {
     return (this.getVersion(setId, version)?.volumes ?? []).flatMap((ih) => this.records.volume(ih) ?? []);

@@ -56,6 +56,17 @@ const inside = (n: SampledNode, under: boolean): number => {
   const here = under || n.callFrame.functionName === 'warmOnce';
   return (here ? n.selfSize : 0) + n.children.reduce((k, c) => k + inside(c, here), 0);
 };
+/** Bytes allocated under the warm-up, by the function that allocated them (its own frame). */
+const byFunction = new Map<string, number>();
+const collect = (n: SampledNode, under: boolean): void => {
+  const here = under || n.callFrame.functionName === 'warmOnce';
+  if (here && n.selfSize > 0) {
+    const key = `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.replace(/^.*\/(services|shared|node_modules)\//, '$1/')}`;
+    byFunction.set(key, (byFunction.get(key) ?? 0) + n.selfSize);
+  }
+  for (const c of n.children) collect(c, here);
+};
+collect(profile.head, false);
 const total = (n: SampledNode): number => n.selfSize + n.children.reduce((k, c) => k + total(c), 0);
 const mib = (b: number) => (b / 2 ** 20).toFixed(1);
 const minor = gcs.filter((g) => g.kind === 1);
@@ -66,5 +77,6 @@ const s = server.copies.warmSlices;
 console.log(`# copy-figure warm-up at start, ${index.sets.length} sets, no requests: ${(warmMs / 1000).toFixed(2)} s (load ${loadBefore} → ${load()})`);
 console.log(`  allocated by the warm-up: ${mib(inside(profile.head, false))} MiB (whole process meanwhile ${mib(total(profile.head))} MiB)`);
 console.log(`  garbage collections meanwhile: ${minor.length} young-generation (${sum(minor)} ms, longest ${max(minor)} ms), ${major.length} full (${sum(major)} ms, longest ${max(major)} ms), ${gcs.length - minor.length - major.length} other`);
+console.log(`  by function: ${[...byFunction].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([k, b]) => `${k} ${mib(b)}`).join('; ')}`);
 if (s && s.count > 0) console.log(`  ${s.count} slices: CPU p50 ${(s.cpuUs.percentile(50) / 1000).toFixed(2)} p99 ${(s.cpuUs.percentile(99) / 1000).toFixed(2)} max ${(s.cpuUs.max / 1000).toFixed(2)} ms; wall p99 ${(s.wallUs.percentile(99) / 1000).toFixed(2)} max ${(s.wallUs.max / 1000).toFixed(2)} ms`);
 await server.close();

@@ -110,8 +110,11 @@ export class LayoutCache {
       return null;
     }
     this.reads++;
-    const small = read.lengths.every((n) => n <= MAX_UINT32);
-    const lengths = small ? Uint32Array.from(read.lengths) : Float64Array.from(read.lengths);
+    // `read.lengths` is a view the next read reuses: both branches copy it (typed array to typed
+    // array, no number boxed on the way, as `every` and `from` with a callback did).
+    let small = true;
+    for (let i = 0; i < read.lengths.length && small; i++) small = read.lengths[i]! <= MAX_UINT32;
+    const lengths = small ? new Uint32Array(read.lengths) : new Float64Array(read.lengths);
     const extents: FileExtents = { infoHash, pieceLength: read.pieceLength, lengths, offsets: null };
     this.keep(infoHash, { layout: extents, full: null, bytes: BYTES_PER_LAYOUT + lengths.byteLength });
     return extents;

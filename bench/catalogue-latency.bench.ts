@@ -26,6 +26,8 @@ import { PAGE_FUNCTIONS, profiled } from './catalogue/profile-section.ts';
 import { serveChild, startCatalogue, stopCatalogue, type CatalogueChild } from './catalogue/serve-child.ts';
 import { seededShuffle } from './catalogue/shuffle.ts';
 import { installRequestCpu, type CpuReply } from './latency/request-cpu.ts';
+import { attribute, epochMs, installWarmTrace, type SentRequest, type WarmTrace } from './catalogue/warm-trace.ts';
+import type { WarmSlice } from '../services/tracker-web/redundancy/copy-index.ts';
 
 /** The issue's targets, p99 milliseconds. */
 const TARGET_MS = { lookup: 5, setPage: 50, home: 100, startup: 10_000 };
@@ -108,14 +110,18 @@ async function section(server: Server, label: string, urls: string[], check: (st
  */
 async function whileWarming(server: Server, label: string, urls: string[]): Promise<void> {
   await cpuSince(server);
+  await server.request({ kind: 'trace' } as never);
   const loadBefore = load();
   const wall: number[] = [];
+  const sent: SentRequest[] = [];
   const problems: string[] = [];
   const t0 = performance.now();
   let running = true;
   for (let i = 0; i < urls.length && running; i += WARMING_CHECK) {
     for (const u of urls.slice(i, i + WARMING_CHECK)) {
+      const sentMs = epochMs();
       const r = await get(u);
+      sent.push({ sentMs, doneMs: epochMs() });
       wall.push(r.ms);
       const p = okJson(true)(r.status, r.body);
       if (p && problems.length < 3) problems.push(p);
@@ -125,6 +131,8 @@ async function whileWarming(server: Server, label: string, urls: string[]): Prom
   }
   const note = ` in ${fmtMs(performance.now() - t0)} ms${running ? ' (the warm-up was still running when the URLs ran out)' : ''}`;
   report(label, wall, await cpuSince(server), TARGET_MS.lookup, loadBefore, problems, note);
+  const trace = (await server.request({ kind: 'trace' } as never)) as unknown as WarmTrace;
+  for (const line of attribute(sent, trace)) log(line);
   const warmed = await server.request({ kind: 'warmed' });
   const s = warmed?.kind === 'warmed' ? warmed.slices : undefined;
   if (s) log(`    the warm-up held the event loop in ${s.count} slices: CPU p50 ${fmtMs(s.cpu.p50)} p99 ${fmtMs(s.cpu.p99)} max ${fmtMs(s.cpu.max)} ms, wall p50 ${fmtMs(s.wall.p50)} p99 ${fmtMs(s.wall.p99)} max ${fmtMs(s.wall.max)} ms (what a lookup arriving meanwhile waits for, at most)`);
@@ -172,11 +180,18 @@ async function main(): Promise<void> {
   try {
     if (!args['first-only']) {
       // The copy figures warm up for some seconds after start and after every census round: lookups must not wait for them.
-      await whileWarming(server, 'copy lookup while the start-up warm-up runs', allSha1s.slice(0, WARMING_LOOKUPS).map(lookupUrl));
+      const startUp = allSha1s.slice(0, WARMING_LOOKUPS).map(lookupUrl);
+      const warmFunctions = [...PAGE_FUNCTIONS, 'warmOnce@copy-index.ts', 'addVolume@set-figures.ts', 'extents@layout-cache.ts', 'volumeHolders@copies.ts', 'beginSet@copy-index.ts', 'finishSet@copy-index.ts'];
+      if (args.profile) {
+        await profiled(server, url, 'copy lookups while the start-up warm-up runs', warmFunctions, async () => {
+          await whileWarming(server, 'copy lookup while the start-up warm-up runs (profiled)', startUp);
+          return 'copy lookups during the start-up warm-up';
+        });
+      } else await whileWarming(server, 'copy lookup while the start-up warm-up runs', startUp);
       await server.request({ kind: 'invalidate' });
       const during = shuffle(allSha1s).slice(0, WARMING_LOOKUPS);
       if (args.profile) {
-        await profiled(server, url, 'copy lookups while the warm-up runs', [...PAGE_FUNCTIONS, 'warmOnce@copy-index.ts', 'computeSetFigures@set-figures.ts', 'get@layout-cache.ts'], async () => {
+        await profiled(server, url, 'copy lookups while the warm-up runs', warmFunctions, async () => {
           await whileWarming(server, 'copy lookup while the warm-up after a census round runs (profiled)', during.map(lookupUrl));
           return 'copy lookups during one warm-up';
         });
@@ -220,7 +235,9 @@ async function main(): Promise<void> {
 
 if (args.serve) {
   installRequestCpu();
-  await serveChild(args.serve, args.index!);
+  let onSlice: ((s: WarmSlice) => void) | null = null;
+  installWarmTrace((f) => (onSlice = f));
+  await serveChild(args.serve, args.index!, { onServer: (server) => (server.copies.sliceObserver = onSlice) });
 } else {
   try {
     await main();

@@ -86,6 +86,7 @@ async function runOnce(data: Awaited<ReturnType<typeof ensureData>>, store: RunR
   const timings: Record<string, Timing> = {};
   let memory: ProcessStats | null = null;
   let warmedAfterMs: number | null = null;
+  let warmLoopDelay: RunRecord['warmLoopDelay'] = undefined;
   const work = await mkdtemp(path.join(os.tmpdir(), 'seedbank-catalogue-bench-run-'));
   try {
     const shuffle = seededShuffle(0xbe7c4 + run);
@@ -100,7 +101,14 @@ async function runOnce(data: Awaited<ReturnType<typeof ensureData>>, store: RunR
     if (!args['no-pages']) {
       await maps.mark('copy lookups while the warm-up runs');
       for (const sha1 of warm) await get(lookupUrl(sha1));
+      await server.request({ kind: 'loop-delay' });
+      const loadBefore = os.loadavg()[0]!.toFixed(1);
       timings.lookupCold = await timeRequests('copy lookup right after start (copy figures warming in the background)', '/api/view/files?q=<sha1>', lookups.map(lookupUrl), okJson(true));
+      const delay = await server.request({ kind: 'loop-delay' });
+      if (delay?.kind === 'loop-delay') {
+        warmLoopDelay = { p99: delay.p99, max: delay.max, stillWarming: delay.warming };
+        log(`    event-loop delay over those lookups p50 ${delay.p50.toFixed(1)} p99 ${delay.p99.toFixed(1)} max ${delay.max.toFixed(1)} ms; the warm-up ${delay.warming ? 'was still running at the end' : 'ended before the last of them'}; load ${loadBefore} → ${os.loadavg()[0]!.toFixed(1)}`);
+      }
       await maps.mark('rest of the copy-figure warm-up');
       const warmed = await server.request({ kind: 'warmed' });
       if (warmed?.kind === 'warmed') {
@@ -175,6 +183,7 @@ async function runOnce(data: Awaited<ReturnType<typeof ensureData>>, store: RunR
     startupMs: server.ready.startMs,
     firstHomeMs: first.ms,
     warmedAfterMs,
+    warmLoopDelay,
     timings: q,
     memory,
     mapped: maps.sections,

@@ -36,6 +36,8 @@ export interface RunRecord {
   startupMs: number;
   firstHomeMs: number;
   warmedAfterMs: number | null;
+  /** Event-loop delay (ms) over the copy lookups right after start, and whether the warm-up outlasted them. */
+  warmLoopDelay?: { p99: number; max: number; stillWarming: boolean };
   timings: Record<string, Quantiles>;
   memory: ProcessStats | null;
   /** The store's resident pages (and anonymous memory) at each section's start and end (mapped-pages.ts). */
@@ -89,7 +91,7 @@ export function printRun(r: RunRecord): void {
   line('`/metrics` right after a census round', t.metricsCold, null);
   const m = r.memory;
   log('');
-  log(`start-up to serving: ${(r.startupMs / 1000).toFixed(2)} s (startCatalogueServer until listening) ${mark(r.startupMs <= TARGETS.startupMs)} (${(r.startupMs / TARGETS.startupMs).toFixed(2)} of the ${TARGETS.startupMs / 1000} s target); first home page ${fmtMs(r.firstHomeMs)} ms; copy figures warm ${r.warmedAfterMs === null ? '?' : `${(r.warmedAfterMs / 1000).toFixed(1)} s`} after start`);
+  log(`start-up to serving: ${(r.startupMs / 1000).toFixed(2)} s (startCatalogueServer until listening) ${mark(r.startupMs <= TARGETS.startupMs)} (${(r.startupMs / TARGETS.startupMs).toFixed(2)} of the ${TARGETS.startupMs / 1000} s target); first home page ${fmtMs(r.firstHomeMs)} ms; copy figures warm ${r.warmedAfterMs === null ? '?' : `${(r.warmedAfterMs / 1000).toFixed(1)} s`} after start${r.warmLoopDelay ? ` (event-loop delay during the lookups right after start: p99 ${fmtMs(r.warmLoopDelay.p99)} max ${fmtMs(r.warmLoopDelay.max)} ms${r.warmLoopDelay.stillWarming ? '; the warm-up outlasted them' : '; the warm-up ended during them'})` : ''}`);
   if (m) log(`memory: RSS ${m.rssMiB} MiB at the end, peak ${m.maxRssMiB} MiB ${mark(m.maxRssMiB <= TARGETS.rssMiB)} (${(m.maxRssMiB / TARGETS.rssMiB).toFixed(2)} of ${TARGETS.rssMiB} MiB; at the end ${m.rssAnonMiB ?? '?'} MiB anonymous, ${m.rssFileMiB ?? '?'} MiB file-backed: LMDB's mapped pages and code), V8 heap ${m.heapUsedMiB} MiB used of ${m.heapTotalMiB} (${m.heapLiveMiB ?? '?'} MiB live after a full GC), external ${m.externalMiB} MiB, ${m.cpuSeconds.toFixed(0)} s CPU`);
   const top = Object.entries(r.store.tables).filter(([, b]) => b > 0).sort((a, b) => b[1] - a[1]).map(([k, b]) => `${k} ${mib(b)}`).join(', ');
   log(`store: ${mib(r.store.bytes)} on disk, ${r.store.bytesPerFile.toFixed(0)} bytes per file (per-file index alone ${r.store.indexBytesPerFile.toFixed(0)} bytes per file); built in ${(r.store.buildMs / 1000).toFixed(0)} s (per-file index in key order ${(r.store.indexMs / 1000).toFixed(0)} s); tables: ${top}`);

@@ -6,12 +6,13 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { stopGroup, track } from './processes.ts';
 import { writeObservations, type BenchIndex } from './build-store.ts';
+import type { CopyIndex } from '../../services/tracker-web/redundancy/copy-index.ts';
 
 const LOOPBACK = '127.0.0.1';
 const SERVER_READY_TIMEOUT_MS = 120_000;
@@ -28,7 +29,7 @@ export interface ServerReady {
 }
 
 /** Messages to the child. */
-export type ParentMessage = { kind: 'profile-start' } | { kind: 'profile-stop'; file: string } | { kind: 'invalidate' } | { kind: 'warmed' } | { kind: 'warming' } | { kind: 'stats' } | { kind: 'heap-snapshot'; file: string } | { kind: 'close' };
+export type ParentMessage = { kind: 'profile-start' } | { kind: 'profile-stop'; file: string } | { kind: 'invalidate' } | { kind: 'warmed' } | { kind: 'warming' } | { kind: 'stats' } | { kind: 'heap-snapshot'; file: string } | { kind: 'loop-delay' } | { kind: 'close' };
 
 /** The child's memory and CPU. */
 export interface ProcessStats {
@@ -62,10 +63,11 @@ export type ChildMessage =
   | { kind: 'warmed'; sinceStartMs: number; slices?: WarmSlices }
   | { kind: 'warming'; running: boolean }
   | ({ kind: 'stats' } & ProcessStats)
+  | { kind: 'loop-delay'; p50: number; p99: number; max: number; warming: boolean }
   | { kind: 'error'; message: string };
 
 /** Child: the catalogue server on the cached store, after writing fresh census observations. */
-export async function serveChild(dataDir: string, indexFile: string): Promise<void> {
+export async function serveChild(dataDir: string, indexFile: string, o: { onServer?: (server: { copies: CopyIndex }) => void } = {}): Promise<void> {
   const send = (m: ChildMessage) => process.send!(m);
   try {
     const index = JSON.parse(await readFile(indexFile, 'utf8')) as BenchIndex;
@@ -78,6 +80,10 @@ export async function serveChild(dataDir: string, indexFile: string): Promise<vo
     const logger = createLogger({ level: 'warn', format: 'pretty' });
     const server = await startCatalogueServer({ dataDir, port: 0, host: LOOPBACK, census: { autoStart: false }, rateLimits: { readPerMinute: 100_000_000 }, logger });
     const startMs = performance.now() - t0;
+    o.onServer?.(server);
+    // How long anything (a request included) waited for the event loop, from start-up on; reset at every ask.
+    const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+    loopDelay.enable();
     const { Session } = await import('node:inspector/promises');
     let session: InstanceType<typeof Session> | null = null;
     process.on('message', (m: ParentMessage) => {
@@ -105,6 +111,9 @@ export async function serveChild(dataDir: string, indexFile: string): Promise<vo
           const ms = (h: { percentile(p: number): number; max: number }) => ({ p50: h.percentile(50) / 1000, p99: h.percentile(99) / 1000, max: h.max / 1000 });
           const slices = w && w.count > 0 ? { count: w.count, wall: ms(w.wallUs), cpu: ms(w.cpuUs) } : undefined;
           send({ kind: 'warmed', sinceStartMs: performance.now() - t0, slices });
+        } else if (m.kind === 'loop-delay') {
+          send({ kind: 'loop-delay', p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6, warming: server.copies.warmingNow });
+          loopDelay.reset();
         } else if (m.kind === 'warming') {
           send({ kind: 'warming', running: server.copies.warmingNow });
         } else if (m.kind === 'stats') {

@@ -18,6 +18,14 @@ export type { SetCopyStats } from './set-figures.ts';
  * 0.05 ms for a wholly held volume, 0.2-0.5 ms for a partly held one whose layout is read).
  */
 const WARM_SLICE_MS = 0.5;
+/**
+ * While requests keep arriving, the warm-up rests between slices until none has come for a
+ * timer tick (about 1 ms), but at most this long in a row, so that a steady stream of requests
+ * slows it down without stopping it. A request waits for a slice only when the slice began
+ * before the request came; the fewer slices per request, the fewer requests meet one that ran
+ * long (a garbage collection or a page read inside it).
+ */
+const WARM_MAX_REST_MS = 3;
 
 /** Copies of one file's bytes, added up over every set and version that holds them. */
 export interface FileCopyCount extends CopyFigures {
@@ -26,6 +34,18 @@ export interface FileCopyCount extends CopyFigures {
   hosts: string[];
   networks: string[];
   flagged: string[];
+}
+
+/** One slice of the background warm-up, as the bench traces it. */
+export interface WarmSlice {
+  /** When it handed the event loop back (epoch milliseconds, sub-millisecond). */
+  endMs: number;
+  wallMs: number;
+  /** Process CPU (every thread) during the slice. */
+  cpuMs: number;
+  volumes: number;
+  sets: number;
+  layoutReads: number;
 }
 
 /** What the headline copy count counts, and who is approved (re-read as the list changes). */
@@ -140,8 +160,8 @@ export class CopyIndex {
    * Recomputes every set's figures in the background (writing them to the store, and to the
    * copy history when `roundStartedAt` is given), so no page view pays for a whole catalogue,
    * while the tracker keeps answering: the work goes in slices of about WARM_SLICE_MS (one set
-   * at a time), the event loop serves what arrived between slices, and when requests did
-   * arrive the warm-up also rests as long as its slice took. A newer invalidation abandons it.
+   * at a time), the event loop serves what arrived between slices, and while requests keep
+   * arriving the warm-up rests (up to WARM_MAX_REST_MS at a time). A newer invalidation abandons it.
    */
   warm(roundStartedAt?: number): Promise<void> {
     // A round's samples are owed until a warm-up finishes: a publish or an operator change that
@@ -171,31 +191,45 @@ export class CopyIndex {
     const slices = (this.warmSlices = { count: 0, wallUs: createHistogram(), cpuUs: createHistogram() });
     let sliceStart = performance.now();
     let sliceCpu = process.cpuUsage();
-    // Hands the event loop back once a slice has run WARM_SLICE_MS; rests as long again when requests arrived meanwhile.
+    let sliceVolumes = 0;
+    let sliceSets = 0;
+    let sliceReads = this.layouts.reads;
+    // Hands the event loop back once a slice has run WARM_SLICE_MS; rests while requests keep arriving.
+    const due = () => performance.now() - sliceStart >= WARM_SLICE_MS;
     const slice = async () => {
       const worked = performance.now() - sliceStart;
-      if (worked < WARM_SLICE_MS) return;
       const cpu = process.cpuUsage(sliceCpu);
       slices.count++;
       slices.wallUs.record(Math.max(1, Math.round(worked * 1000)));
       slices.cpuUs.record(Math.max(1, cpu.user + cpu.system));
-      const before = served();
+      this.sliceObserver?.({ endMs: performance.timeOrigin + performance.now(), wallMs: worked, cpuMs: (cpu.user + cpu.system) / 1000, volumes: sliceVolumes, sets: sliceSets, layoutReads: this.layouts.reads - sliceReads });
+      sliceVolumes = 0;
+      sliceSets = 0;
+      sliceReads = this.layouts.reads;
+      let before = served();
       await new Promise<void>((resolve) => setImmediate(resolve));
-      if (served() !== before) await new Promise<void>((resolve) => setTimeout(resolve, worked));
+      // Requests came while the slice ran: rest until a timer tick passes without one (at most WARM_MAX_REST_MS).
+      for (let rested = performance.now(), t = rested; served() !== before && t - rested < WARM_MAX_REST_MS; t = performance.now()) {
+        before = served();
+        await new Promise<void>((resolve) => setTimeout(resolve, 1));
+      }
       sliceStart = performance.now();
       sliceCpu = process.cpuUsage();
     };
     for (const setId of this.store.setIds()) {
-      await slice();
+      // Checked before awaiting: an await per volume allocated a promise each (28 MB at 10M).
+      if (due()) await slice();
       if (generation !== this.warmGeneration) return;
       let stats = this.perSet.get(setId) ?? null;
       const job = stats ? null : this.beginSet(setId);
       // One volume per step: a request waits for at most one volume's figures, not a whole set's.
       for (const vol of job?.volumes ?? []) {
-        await slice();
+        if (due()) await slice();
         if (generation !== this.warmGeneration) return;
         job!.volumeCopies.push([vol.infoHash, job!.walk.addVolume(vol)]);
+        sliceVolumes++;
       }
+      sliceSets++;
       // A request may have computed the set meanwhile (the same figures): keep that one.
       if (job) stats = this.perSet.get(setId) ?? this.finishSet(setId, job, { quiet: true });
       if (stats && roundStartedAt !== undefined) await this.store.history.addCopySample(setId, roundStartedAt, stats);
@@ -212,6 +246,9 @@ export class CopyIndex {
    * microseconds): what a request arriving during a warm-up may wait for, for the bench.
    */
   warmSlices: { count: number; wallUs: RecordableHistogram; cpuUs: RecordableHistogram } | null = null;
+
+  /** Told of every warm-up slice as it ends (the bench's trace of what a request may have waited for). */
+  sliceObserver: ((s: WarmSlice) => void) | null = null;
 
   /** The start of the census round whose copy-history samples no finished warm-up has written yet. */
   private roundOwed: number | undefined;

@@ -6,7 +6,7 @@
  * takes its offset from the per-file index. Layouts are read with the light reader
  * (shared/torrent/volume-layout.ts): the store's torrents were fully checked when published.
  */
-import { readVolumeLayout, type VolumeLayout } from '../../../shared/torrent/volume-layout.ts';
+import { readVolumeExtents, readVolumeLayout, type VolumeLayout } from '../../../shared/torrent/volume-layout.ts';
 import type { CatalogueStore } from '../store/catalogue-store.ts';
 
 /** Default bound on the layouts kept in memory. */
@@ -100,10 +100,23 @@ export class LayoutCache {
   extents(infoHash: string): FileExtents | null {
     const hit = this.touch(infoHash);
     if (hit) return hit.layout;
-    const layout = this.read(infoHash);
-    if (!layout) return null;
-    const { extents, bytes } = compactExtents(infoHash, layout);
-    this.keep(infoHash, { layout: extents, full: null, bytes });
+    // Lengths only: decoding every path was most of what a warm-up allocated (volume-layout.ts).
+    const torrent = this.store.volumeTorrent(infoHash);
+    if (!torrent) return null;
+    let read: ReturnType<typeof readVolumeExtents>;
+    try {
+      read = readVolumeExtents(torrent);
+    } catch {
+      return null;
+    }
+    this.reads++;
+    // `read.lengths` is a view the next read reuses: both branches copy it (typed array to typed
+    // array, no number boxed on the way, as `every` and `from` with a callback did).
+    let small = true;
+    for (let i = 0; i < read.lengths.length && small; i++) small = read.lengths[i]! <= MAX_UINT32;
+    const lengths = small ? new Uint32Array(read.lengths) : new Float64Array(read.lengths);
+    const extents: FileExtents = { infoHash, pieceLength: read.pieceLength, lengths, offsets: null };
+    this.keep(infoHash, { layout: extents, full: null, bytes: BYTES_PER_LAYOUT + lengths.byteLength });
     return extents;
   }
 

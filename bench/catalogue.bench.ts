@@ -32,6 +32,7 @@ import { loadRuns, printComparison, printRun, quantiles, saveRun, type RunRecord
 import { ceilingChild, serveChild, startCatalogue, stopCatalogue, type ProcessStats } from './catalogue/serve-child.ts';
 import { seededShuffle } from './catalogue/shuffle.ts';
 import { SectionSampler } from './catalogue/mapped-pages.ts';
+import { summariseTrace } from './catalogue/request-trace.ts';
 import { setIdentity } from './catalogue/synthetic.ts';
 import { measureTracker, printTracker, TARGET_RATIO } from './catalogue/tracker-section.ts';
 
@@ -108,7 +109,10 @@ async function runOnce(data: Awaited<ReturnType<typeof ensureData>>, store: RunR
         log(`  copy-figure warm-up finished ${(warmed.sinceStartMs / 1000).toFixed(1)} s after start`);
       }
       await maps.mark('copy lookups after the warm-up');
+      await server.request({ kind: 'trace-start', prefix: '/api/view/files' });
       timings.lookupWarm = await timeRequests('copy lookup, after the warm-up', '/api/view/files?q=<sha1>', shuffle(lookups).map(lookupUrl), okJson(true));
+      const traced = await server.request({ kind: 'trace-stop' });
+      if (traced?.kind === 'trace') summariseTrace('copy lookup, after the warm-up', traced.records, timings.lookupWarm.client);
       await maps.mark('location lookups');
       timings.locations = await timeRequests('location lookup (no copies)', '/api/files?sha1=', shuffle(lookups).map((s) => `${url}/api/files?sha1=${s}`), okJson(false));
       await maps.mark('set pages');

@@ -12,6 +12,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { stopGroup, track } from './processes.ts';
 import { writeObservations, type BenchIndex } from './build-store.ts';
+import { startChildTrace, type ChildTrace, type RequestRecord } from './request-trace.ts';
 
 const LOOPBACK = '127.0.0.1';
 const SERVER_READY_TIMEOUT_MS = 120_000;
@@ -28,7 +29,7 @@ export interface ServerReady {
 }
 
 /** Messages to the child. */
-export type ParentMessage = { kind: 'profile-start' } | { kind: 'profile-stop'; file: string } | { kind: 'invalidate' } | { kind: 'warmed' } | { kind: 'warming' } | { kind: 'stats' } | { kind: 'heap-snapshot'; file: string } | { kind: 'close' };
+export type ParentMessage = { kind: 'profile-start' } | { kind: 'profile-stop'; file: string } | { kind: 'invalidate' } | { kind: 'warmed' } | { kind: 'warming' } | { kind: 'stats' } | { kind: 'heap-snapshot'; file: string } | { kind: 'trace-start'; prefix: string } | { kind: 'trace-stop' } | { kind: 'close' };
 
 /** The child's memory and CPU. */
 export interface ProcessStats {
@@ -62,6 +63,8 @@ export type ChildMessage =
   | { kind: 'warmed'; sinceStartMs: number; slices?: WarmSlices }
   | { kind: 'warming'; running: boolean }
   | ({ kind: 'stats' } & ProcessStats)
+  | { kind: 'tracing' }
+  | { kind: 'trace'; records: RequestRecord[] }
   | { kind: 'error'; message: string };
 
 /** Child: the catalogue server on the cached store, after writing fresh census observations. */
@@ -80,6 +83,7 @@ export async function serveChild(dataDir: string, indexFile: string): Promise<vo
     const startMs = performance.now() - t0;
     const { Session } = await import('node:inspector/promises');
     let session: InstanceType<typeof Session> | null = null;
+    let trace: ChildTrace | null = null;
     process.on('message', (m: ParentMessage) => {
       void (async () => {
         if (m.kind === 'profile-start') {
@@ -124,6 +128,13 @@ export async function serveChild(dataDir: string, indexFile: string): Promise<vo
           const t = performance.now();
           v8.writeHeapSnapshot(m.file);
           send({ kind: 'heap-snapshot', file: m.file, ms: performance.now() - t });
+        } else if (m.kind === 'trace-start') {
+          // The store's tables are private: the trace wraps their read methods to count reads per table.
+          trace = startChildTrace(m.prefix, (server.store as unknown as { t: Record<string, object> }).t);
+          send({ kind: 'tracing' });
+        } else if (m.kind === 'trace-stop') {
+          send({ kind: 'trace', records: trace?.stop() ?? [] });
+          trace = null;
         } else if (m.kind === 'close') {
           await server.close();
           process.exit(0);

@@ -30,6 +30,8 @@ export interface RequestRecord {
   /** From the previous traced request's finish to this one's start: how long, and how much of it the event loop was busy (timers, background work delaying the read of this request). */
   gapMs: number;
   gapBusyMs: number;
+  /** Garbage collections that started in that gap (the server's heap, collected between requests), summed. */
+  gapGcMs: number;
 }
 
 /** What the client (the bench process) spent on one request, beside the server's record. */
@@ -54,8 +56,18 @@ interface Open {
 
 /** A running trace in the child; `stop` returns what it recorded and undoes every hook. */
 export interface ChildTrace {
-  stop(): RequestRecord[];
+  stop(): TraceResult;
 }
+
+/** What a trace recorded: the requests, and every garbage collection over the trace by kind. */
+export interface TraceResult {
+  records: RequestRecord[];
+  /** By V8's kind name (scavenge, mark-compact, incremental marking, weak callbacks): count, summed and longest pause. */
+  gc: Record<string, { count: number; ms: number; maxMs: number }>;
+}
+
+/** perf_hooks' GC kinds (constants.NODE_PERFORMANCE_GC_*). */
+const GC_KINDS: Record<number, string> = { 1: 'scavenge', 2: 'mark-compact', 4: 'incremental marking', 8: 'weak callbacks' };
 
 /**
  * Starts tracing requests whose URL starts with `prefix`, counting reads of the given tables
@@ -66,7 +78,7 @@ export function startChildTrace(prefix: string, tables: Record<string, object>):
   const records: RequestRecord[] = [];
   /** Each record's window [start, finish] (performance.now()), to match GC entries to it. */
   const windows: Array<[number, number]> = [];
-  const gcs: Array<{ start: number; ms: number }> = [];
+  const gcs: Array<{ start: number; ms: number; kind: number }> = [];
   let open: Open | null = null;
   /** Event-loop utilisation and time at the last traced finish (or the trace start). */
   let lastElu = performance.eventLoopUtilization();
@@ -93,7 +105,7 @@ export function startChildTrace(prefix: string, tables: Record<string, object>):
     }
   }
   const gcObserver = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) gcs.push({ start: e.startTime, ms: e.duration });
+    for (const e of list.getEntries()) gcs.push({ start: e.startTime, ms: e.duration, kind: (e as unknown as { detail?: { kind?: number } }).detail?.kind ?? 0 });
   });
   gcObserver.observe({ entryTypes: ['gc'] });
   const onStart = (m: unknown) => {
@@ -127,6 +139,7 @@ export function startChildTrace(prefix: string, tables: Record<string, object>):
       reads: Object.fromEntries(r.reads),
       gapMs: r.gapMs,
       gapBusyMs: r.gapBusyMs,
+      gapGcMs: 0,
     });
     windows.push([r.t0, t1]);
     lastElu = performance.eventLoopUtilization();
@@ -145,8 +158,17 @@ export function startChildTrace(prefix: string, tables: Record<string, object>):
         const inside = gcs.filter((g) => g.start >= t0 && g.start < t1);
         r.gcCount = inside.length;
         r.gcMs = inside.reduce((k, g) => k + g.ms, 0);
+        const before = gcs.filter((g) => g.start >= t0 - r.gapMs && g.start < t0);
+        r.gapGcMs = before.reduce((k, g) => k + g.ms, 0);
       });
-      return records;
+      const gc: TraceResult['gc'] = {};
+      for (const g of gcs) {
+        const k = (gc[GC_KINDS[g.kind] ?? `kind ${g.kind}`] ??= { count: 0, ms: 0, maxMs: 0 });
+        k.count++;
+        k.ms += g.ms;
+        k.maxMs = Math.max(k.maxMs, g.ms);
+      }
+      return { records, gc };
     },
   };
 }
@@ -166,7 +188,8 @@ function figure(rs: RequestRecord[], pick: (r: RequestRecord) => number): string
  * same order, else the server's) have in common against the median ones (the 45th-55th
  * percentiles): wall and CPU time, faults, context switches, GC, and reads per table.
  */
-export function summariseTrace(label: string, records: RequestRecord[], client?: ClientRecord[]): void {
+export function summariseTrace(label: string, trace: TraceResult, client?: ClientRecord[]): void {
+  const { records } = trace;
   const paired = client && client.length === records.length;
   if (client && !paired) log(`  request trace, ${label}: ${client.length} client records for ${records.length} server records: shown by the server's time`);
   const ms = (i: number) => (paired ? client[i]!.ms : records[i]!.wallMs);
@@ -186,6 +209,7 @@ export function summariseTrace(label: string, records: RequestRecord[], client?:
     ['client GC ms', (r) => cl(r, (c) => c.gcMs)],
     ['server gap before ms', (r) => r.gapMs],
     ['server busy in gap ms', (r) => r.gapBusyMs],
+    ['server GC in gap ms', (r) => r.gapGcMs],
     ['server wall ms', (r) => r.wallMs],
     ['CPU user ms', (r) => r.userMs],
     ['CPU system ms', (r) => r.systemMs],
@@ -202,11 +226,12 @@ export function summariseTrace(label: string, records: RequestRecord[], client?:
   const tables = [...new Set(records.flatMap((r) => Object.keys(r.reads)))].sort();
   const perTable = (rs: RequestRecord[], t: string) => f2(mean(rs.map((r) => r.reads[t] ?? 0)));
   log(`    reads per request by table (all / slowest 1%): ${tables.map((t) => `${t} ${perTable(records, t)}/${perTable(slowest, t)}`).join(', ')}`);
+  log(`    server GCs over the trace: ${Object.entries(trace.gc).map(([k, g]) => `${k} ${g.count} (${f2(g.ms)} ms, longest ${f2(g.maxMs)})`).join(', ') || 'none'}`);
   // The slow ones one by one: the figures side by side show which cause each had.
   for (const r of slowest.slice(-10).reverse()) {
     const i = records.indexOf(r);
     const c = paired ? client[i]! : null;
     const side = c ? ` (client CPU ${f2(c.cpuMs)} ms, ${c.involuntarySwitches} invol, GC ${f2(c.gcMs)} ms)` : '';
-    log(`    slow: client ${f2(ms(i))} ms${side}, server busy before it ${f2(r.gapBusyMs)} of ${f2(r.gapMs)} ms, server ${f2(r.wallMs)} ms, CPU ${f2(r.userMs)}+${f2(r.systemMs)} ms, faults ${r.majorFaults} major/${r.minorFaults} minor, switches ${r.voluntarySwitches} vol/${r.involuntarySwitches} invol, GC ${r.gcCount} (${f2(r.gcMs)} ms)`);
+    log(`    slow: client ${f2(ms(i))} ms${side}, server busy before it ${f2(r.gapBusyMs)} of ${f2(r.gapMs)} ms (GC ${f2(r.gapGcMs)}), server ${f2(r.wallMs)} ms, CPU ${f2(r.userMs)}+${f2(r.systemMs)} ms, faults ${r.majorFaults} major/${r.minorFaults} minor, switches ${r.voluntarySwitches} vol/${r.involuntarySwitches} invol, GC ${r.gcCount} (${f2(r.gcMs)} ms)`);
   }
 }

@@ -12,7 +12,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { stopGroup, track } from './processes.ts';
 import { writeObservations, type BenchIndex } from './build-store.ts';
-import { startChildTrace, type ChildTrace, type RequestRecord } from './request-trace.ts';
+import { startChildTrace, type ChildTrace, type TraceResult } from './request-trace.ts';
 
 const LOOPBACK = '127.0.0.1';
 const SERVER_READY_TIMEOUT_MS = 120_000;
@@ -64,7 +64,7 @@ export type ChildMessage =
   | { kind: 'warming'; running: boolean }
   | ({ kind: 'stats' } & ProcessStats)
   | { kind: 'tracing' }
-  | { kind: 'trace'; records: RequestRecord[] }
+  | { kind: 'trace'; trace: TraceResult }
   | { kind: 'error'; message: string };
 
 /** Child: the catalogue server on the cached store, after writing fresh census observations. */
@@ -133,7 +133,7 @@ export async function serveChild(dataDir: string, indexFile: string): Promise<vo
           trace = startChildTrace(m.prefix, (server.store as unknown as { t: Record<string, object> }).t);
           send({ kind: 'tracing' });
         } else if (m.kind === 'trace-stop') {
-          send({ kind: 'trace', records: trace?.stop() ?? [] });
+          send({ kind: 'trace', trace: trace?.stop() ?? { records: [], gc: {} } });
           trace = null;
         } else if (m.kind === 'close') {
           await server.close();

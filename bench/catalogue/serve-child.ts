@@ -4,6 +4,7 @@
  * ceilings (a bare node:http server and Express 5 with a fixed announce reply).
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -177,9 +178,9 @@ export async function ceilingChild(mode: string): Promise<void> {
 }
 
 /** Starts `entry` (the bench script) with `childArgs` in a child process (its own process group) and waits until it listens. */
-export async function startServer(entry: string, childArgs: string[]): Promise<{ child: ChildProcess; ready: ServerReady; request: (m: ParentMessage) => Promise<ChildMessage | null> }> {
+export async function startServer(entry: string, childArgs: string[], execArgv: string[] = process.execArgv): Promise<{ child: ChildProcess; ready: ServerReady; request: (m: ParentMessage) => Promise<ChildMessage | null> }> {
   const runner = fileURLToPath(new URL('../../bin/run-ts.js', import.meta.url));
-  const child = track(fork(runner, [entry, ...childArgs], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], detached: true }));
+  const child = track(fork(runner, [entry, ...childArgs], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], detached: true, execArgv }));
   const ready = await new Promise<ServerReady>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the catalogue did not start within ${SERVER_READY_TIMEOUT_MS} ms`)), SERVER_READY_TIMEOUT_MS);
     child.once('message', (m: ChildMessage) => {
@@ -205,9 +206,23 @@ export async function startServer(entry: string, childArgs: string[]): Promise<{
 /** A running catalogue child, as startServer gives it. */
 export type CatalogueChild = Awaited<ReturnType<typeof startServer>>;
 
-/** Starts the catalogue on the cached store in a child running `entry` (a bench that hands `--serve DIR --index FILE` to serveChild). */
+/** The deployment's options for the catalogue (systemd reads them from this file). */
+const DEPLOY_ENV = fileURLToPath(new URL('../../deploy/catalogue/catalogue.env', import.meta.url));
+
+/**
+ * The Node options the deployed catalogue runs with (NODE_OPTIONS in deploy/catalogue/catalogue.env),
+ * so the bench measures the heap sizing production gets (the young generation's size sets how long
+ * its collections pause a request); SEEDBANK_BENCH_NODE_OPTIONS replaces them, to compare.
+ */
+export function catalogueNodeOptions(): string[] {
+  const override = process.env.SEEDBANK_BENCH_NODE_OPTIONS;
+  const line = override ?? /^NODE_OPTIONS=(.*)$/m.exec(readFileSync(DEPLOY_ENV, 'utf8'))?.[1] ?? '';
+  return line.split(/\s+/).filter(Boolean);
+}
+
+/** Starts the catalogue on the cached store in a child running `entry` (a bench that hands `--serve DIR --index FILE` to serveChild), with the deployment's Node options. */
 export function startCatalogue(entry: string, data: { dataDir: string; indexFile: string }): Promise<CatalogueChild> {
-  return startServer(entry, ['--serve', data.dataDir, '--index', data.indexFile]);
+  return startServer(entry, ['--serve', data.dataDir, '--index', data.indexFile], [...process.execArgv, ...catalogueNodeOptions()]);
 }
 
 /** Asks the catalogue child to close, then stops its process group (killed if it has not gone within STOP_TIMEOUT_MS). */

@@ -226,6 +226,12 @@ export function summariseTrace(label: string, trace: TraceResult, client?: Clien
   const tables = [...new Set(records.flatMap((r) => Object.keys(r.reads)))].sort();
   const perTable = (rs: RequestRecord[], t: string) => f2(mean(rs.map((r) => r.reads[t] ?? 0)));
   log(`    reads per request by table (all / slowest 1%): ${tables.map((t) => `${t} ${perTable(records, t)}/${perTable(slowest, t)}`).join(', ')}`);
+  // Load-independent beside the wall times: CPU per request (the work), and how often the young generation is collected.
+  const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.max(0, Math.ceil(p * xs.length) - 1))]!;
+  const cpu = records.map((r) => r.userMs + r.systemMs);
+  const wall = records.map((r) => r.wallMs);
+  const scavenges = trace.gc.scavenge?.count ?? 0;
+  log(`    server per request: CPU p50 ${f2(pct(cpu, 0.5))} ms, p99 ${f2(pct(cpu, 0.99))} ms; wall p50 ${f2(pct(wall, 0.5))} ms, p99 ${f2(pct(wall, 0.99))} ms; ${f2((1000 * scavenges) / n)} young-generation collections per 1,000 requests`);
   log(`    server GCs over the trace: ${Object.entries(trace.gc).map(([k, g]) => `${k} ${g.count} (${f2(g.ms)} ms, longest ${f2(g.maxMs)})`).join(', ') || 'none'}`);
   // The slow ones one by one: the figures side by side show which cause each had.
   for (const r of slowest.slice(-10).reverse()) {

@@ -121,6 +121,14 @@ const MAX_CACHED_STRINGS = 50_000;
 /** Versions whose file count is kept (a number each: grows with versions, not files); past it the oldest is dropped. */
 const MAX_CACHED_VERSION_COUNTS = 100_000;
 
+/**
+ * The value of an lmdb-js fast read as a view of its own length: the shared buffer it returns is
+ * larger, its `length` property set to the value's size. Valid until the next read.
+ */
+function fastValue(b: Buffer | undefined): Buffer | undefined {
+  return b && b.subarray(0, b.length);
+}
+
 /** Whether a stored row holds these bytes (SHA-1, hex), compared without decoding the row. */
 function rowHoldsSha1(v: Uint8Array, sha1Hex: string): boolean {
   if (v.byteLength < AT_SHA1 + SHA1_BYTES) return false;
@@ -352,9 +360,13 @@ export class SetFileIndex {
     const indexed = this.indexedVersion(setId, version);
     if (!indexed) return undefined;
     const { no, files } = indexed;
-    const position = decodePosition(this.t.positions.get(positionKey(no, title)));
+    // lmdb-js's get copies a binary value into a new ArrayBuffer, and each one is work for the next
+    // young-generation collection; the fast read shares one buffer until the next read: the position
+    // is decoded at once, the row copied into Node's pooled buffer before any other read.
+    const position = decodePosition(fastValue(this.t.positions.getBinaryFast(positionKey(no, title))));
     if (position !== undefined) {
-      const v = this.t.rows.get(rowKey(no, position));
+      const fast = fastValue(this.t.rows.getBinaryFast(rowKey(no, position)));
+      const v = fast && Buffer.from(fast);
       if (v && o.sha1 !== undefined && rowHoldsSha1(v, o.sha1)) return this.decode(v, title);
       // The key holds the title's hash: the row's own title rules out a collision.
       if (v && this.deps.titles.title(Buffer.from(v.buffer, v.byteOffset, v.byteLength).readUInt32BE(0)) === title) return this.decode(v, title);

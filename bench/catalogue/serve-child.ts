@@ -190,6 +190,8 @@ export async function startServer(entry: string, childArgs: string[], execArgv: 
     });
     child.once('exit', (code) => reject(new Error(`catalogue process exited (${code}) before it was ready`)));
   });
+  // A child that dies mid-run shows in the parent only as a reset connection: say how it ended.
+  child.once('exit', (code, signal) => process.stderr.write(`catalogue child ${child.pid} exited: code ${code}, signal ${signal}\n`));
   const request = (m: ParentMessage) =>
     new Promise<ChildMessage | null>((resolve) => {
       if (m.kind === 'profile-start' || m.kind === 'close') {

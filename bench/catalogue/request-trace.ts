@@ -42,8 +42,8 @@ export interface ClientRecord {
   gcMs: number;
 }
 
-/** Table methods that read; each call counts as one read (a range read counts once). */
-const READ_METHODS = ['get', 'getRange', 'getKeys', 'getValues', 'doesExist'] as const;
+/** Table methods that read; each call counts as one read (a range read counts once), calls made inside another counted one (lmdb-js's get calls getBinaryFast) do not. */
+const READ_METHODS = ['get', 'getBinaryFast', 'getRange', 'getKeys', 'getValues', 'doesExist'] as const;
 
 type Usage = NodeJS.ResourceUsage;
 interface Open {
@@ -84,7 +84,8 @@ export function startChildTrace(prefix: string, tables: Record<string, object>):
   let lastElu = performance.eventLoopUtilization();
   let lastFinish = performance.now();
   const requests = new WeakMap<object, { url: string } & Open>();
-  const counts = new Map<string, number>();
+  /** Depth of counted calls in progress, so a read made inside another is not counted twice. */
+  let depth = 0;
   const undo: Array<() => void> = [];
   for (const [name, db] of Object.entries(tables)) {
     if (name === 'env' || !db) continue;
@@ -94,9 +95,13 @@ export function startChildTrace(prefix: string, tables: Record<string, object>):
       const own = Object.prototype.hasOwnProperty.call(db, m);
       const key = `${name}.${m}`;
       (db as Record<string, unknown>)[m] = function (this: unknown, ...a: unknown[]) {
-        if (open) open.reads.set(key, (open.reads.get(key) ?? 0) + 1);
-        counts.set(key, (counts.get(key) ?? 0) + 1);
-        return (original as (...x: unknown[]) => unknown).apply(this, a);
+        if (depth === 0 && open) open.reads.set(key, (open.reads.get(key) ?? 0) + 1);
+        depth++;
+        try {
+          return (original as (...x: unknown[]) => unknown).apply(this, a);
+        } finally {
+          depth--;
+        }
       };
       undo.push(() => {
         if (own) (db as Record<string, unknown>)[m] = original;

@@ -213,8 +213,8 @@ const DEPLOY_ENV = fileURLToPath(new URL('../../deploy/catalogue/catalogue.env',
 
 /**
  * The Node options the deployed catalogue runs with (NODE_OPTIONS in deploy/catalogue/catalogue.env),
- * so the bench measures the heap sizing production gets (the young generation's size sets how long
- * its collections pause a request); SEEDBANK_BENCH_NODE_OPTIONS replaces them, to compare.
+ * so the bench measures the heap settings production gets; SEEDBANK_BENCH_NODE_OPTIONS replaces
+ * them, to compare (a 4 MB young generation was tried that way: README, "Catalogue at scale").
  */
 export function catalogueNodeOptions(): string[] {
   const override = process.env.SEEDBANK_BENCH_NODE_OPTIONS;

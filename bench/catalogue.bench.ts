@@ -29,9 +29,10 @@ import { agent, fmtS, get, log, okHtml, okJson, okMetrics, timeRequests, type Ti
 import { killAll } from './catalogue/processes.ts';
 import { PAGE_FUNCTIONS, profiled } from './catalogue/profile-section.ts';
 import { loadRuns, printComparison, printRun, quantiles, saveRun, type RunRecord } from './catalogue/report.ts';
-import { ceilingChild, serveChild, startCatalogue, stopCatalogue, type ProcessStats } from './catalogue/serve-child.ts';
+import { catalogueNodeOptions, ceilingChild, serveChild, startCatalogue, stopCatalogue, type ProcessStats } from './catalogue/serve-child.ts';
 import { seededShuffle } from './catalogue/shuffle.ts';
 import { SectionSampler } from './catalogue/mapped-pages.ts';
+import { summariseTrace } from './catalogue/request-trace.ts';
 import { setIdentity } from './catalogue/synthetic.ts';
 import { measureTracker, printTracker, TARGET_RATIO } from './catalogue/tracker-section.ts';
 
@@ -82,7 +83,7 @@ async function runOnce(data: Awaited<ReturnType<typeof ensureData>>, store: RunR
   const maps = new SectionSampler(server.child.pid!);
   await maps.mark('first home page');
   const first = await get(`${url}/`);
-  log(`  catalogue up at ${url} in ${fmtS(performance.now() - tServer)} (${server.ready.observations} census observations written first; startCatalogueServer ${fmtS(server.ready.startMs)}; first home page ${first.ms.toFixed(0)} ms)`);
+  log(`  catalogue up at ${url} in ${fmtS(performance.now() - tServer)} (${server.ready.observations} census observations written first; startCatalogueServer ${fmtS(server.ready.startMs)}; first home page ${first.ms.toFixed(0)} ms; Node options ${catalogueNodeOptions().join(' ') || 'none'})`);
   const timings: Record<string, Timing> = {};
   let memory: ProcessStats | null = null;
   let warmedAfterMs: number | null = null;
@@ -116,7 +117,10 @@ async function runOnce(data: Awaited<ReturnType<typeof ensureData>>, store: RunR
         log(`  copy-figure warm-up finished ${(warmed.sinceStartMs / 1000).toFixed(1)} s after start`);
       }
       await maps.mark('copy lookups after the warm-up');
+      await server.request({ kind: 'trace-start', prefix: '/api/view/files' });
       timings.lookupWarm = await timeRequests('copy lookup, after the warm-up', '/api/view/files?q=<sha1>', shuffle(lookups).map(lookupUrl), okJson(true));
+      const traced = await server.request({ kind: 'trace-stop' });
+      if (traced?.kind === 'trace') summariseTrace('copy lookup, after the warm-up', traced.trace, timings.lookupWarm.client);
       await maps.mark('location lookups');
       timings.locations = await timeRequests('location lookup (no copies)', '/api/files?sha1=', shuffle(lookups).map((s) => `${url}/api/files?sha1=${s}`), okJson(false));
       await maps.mark('set pages');

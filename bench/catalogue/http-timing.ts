@@ -4,7 +4,8 @@
  * slow page cannot stall the run, and checks that each answer is what it should be.
  */
 import http from 'node:http';
-import { performance } from 'node:perf_hooks';
+import { PerformanceObserver, performance } from 'node:perf_hooks';
+import type { ClientRecord } from './request-trace.ts';
 
 /** Per HTTP section: stop early (and say so) rather than run for ever on a slow page. */
 export const SECTION_BUDGET_MS = 60_000;
@@ -42,6 +43,8 @@ export interface Timing {
   errors: string[];
   bytes: number;
   cutShort: boolean;
+  /** Per request, what the bench process itself spent on it (CPU, being descheduled, its own GC). */
+  client?: ClientRecord[];
 }
 
 /** The q-quantile of sorted samples (nearest rank). */
@@ -52,19 +55,38 @@ export function quantile(sorted: number[], q: number): number {
 
 /** Requests the URLs one after another (one client, like a person clicking), within the section budget. */
 export async function timeRequests(label: string, how: string, urls: string[], check: (status: number, body: Buffer) => string | null, budgetMs = SECTION_BUDGET_MS): Promise<Timing> {
-  const t: Timing = { label, how, planned: urls.length, samples: [], errors: [], bytes: 0, cutShort: false };
+  const t: Timing = { label, how, planned: urls.length, samples: [], errors: [], bytes: 0, cutShort: false, client: [] };
   const started = performance.now();
+  // The client's own GC pauses, matched to the request they fell in (a slow figure may be the bench's own).
+  const gcs: Array<{ start: number; ms: number }> = [];
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcs.push({ start: e.startTime, ms: e.duration });
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
+  const windows: Array<[number, number]> = [];
   for (const u of urls) {
     if (performance.now() - started > budgetMs) {
       t.cutShort = true;
       break;
     }
+    const ru0 = process.resourceUsage();
+    const t0 = performance.now();
     const r = await get(u);
+    const ru1 = process.resourceUsage();
+    windows.push([t0, t0 + r.ms]);
+    t.client!.push({ ms: r.ms, cpuMs: (ru1.userCPUTime + ru1.systemCPUTime - ru0.userCPUTime - ru0.systemCPUTime) / 1000, involuntarySwitches: ru1.involuntaryContextSwitches - ru0.involuntaryContextSwitches, gcMs: 0 });
     t.samples.push(r.ms);
     t.bytes += r.body.length;
     const problem = check(r.status, r.body);
     if (problem && t.errors.length < 5) t.errors.push(problem);
   }
+  // GC entries are delivered after the fact: wait one turn so the last ones are in.
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  gcObserver.disconnect();
+  t.client!.forEach((c, i) => {
+    const [a, b] = windows[i]!;
+    c.gcMs = gcs.filter((g) => g.start >= a && g.start < b).reduce((k, g) => k + g.ms, 0);
+  });
   const s = [...t.samples].sort((a, b) => a - b);
   log(
     `  ${label}: ${t.samples.length}${t.cutShort ? ` of ${t.planned} (stopped at the ${fmtS(SECTION_BUDGET_MS)} budget)` : ''} requests, ` +

@@ -75,7 +75,7 @@ for (let i = 0; i < n; i++) {
   const locations = store.filesBySha1(sha1);
   const t1 = performance.now();
   const first = locations.at(-1);
-  const row = first && (args.bisect ? bisect(first) : store.setFiles.get(first.setId, first.version, first.title));
+  const row = first && (args.bisect ? bisect(first) : store.setFiles.get(first.setId, first.version, first.title, { sha1 }));
   const t2 = performance.now();
   const c = process.cpuUsage(c0);
   if (!row) throw new Error(`no row for ${sha1}`);

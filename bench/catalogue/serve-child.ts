@@ -4,6 +4,7 @@
  * ceilings (a bare node:http server and Express 5 with a fixed announce reply).
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
@@ -13,6 +14,7 @@ import vm from 'node:vm';
 import { stopGroup, track } from './processes.ts';
 import { writeObservations, type BenchIndex } from './build-store.ts';
 import type { CopyIndex } from '../../services/tracker-web/redundancy/copy-index.ts';
+import { startChildTrace, type ChildTrace, type TraceResult } from './request-trace.ts';
 
 const LOOPBACK = '127.0.0.1';
 const SERVER_READY_TIMEOUT_MS = 120_000;
@@ -29,7 +31,7 @@ export interface ServerReady {
 }
 
 /** Messages to the child. */
-export type ParentMessage = { kind: 'profile-start' } | { kind: 'profile-stop'; file: string } | { kind: 'invalidate' } | { kind: 'warmed' } | { kind: 'warming' } | { kind: 'stats' } | { kind: 'heap-snapshot'; file: string } | { kind: 'loop-delay' } | { kind: 'close' };
+export type ParentMessage = { kind: 'profile-start' } | { kind: 'profile-stop'; file: string } | { kind: 'invalidate' } | { kind: 'warmed' } | { kind: 'warming' } | { kind: 'stats' } | { kind: 'heap-snapshot'; file: string } | { kind: 'loop-delay' } | { kind: 'trace-start'; prefix: string } | { kind: 'trace-stop' } | { kind: 'close' };
 
 /** The child's memory and CPU. */
 export interface ProcessStats {
@@ -64,6 +66,8 @@ export type ChildMessage =
   | { kind: 'warming'; running: boolean }
   | ({ kind: 'stats' } & ProcessStats)
   | { kind: 'loop-delay'; p50: number; p99: number; max: number; warming: boolean }
+  | { kind: 'tracing' }
+  | { kind: 'trace'; trace: TraceResult }
   | { kind: 'error'; message: string };
 
 /** Child: the catalogue server on the cached store, after writing fresh census observations. */
@@ -86,6 +90,7 @@ export async function serveChild(dataDir: string, indexFile: string, o: { onServ
     loopDelay.enable();
     const { Session } = await import('node:inspector/promises');
     let session: InstanceType<typeof Session> | null = null;
+    let trace: ChildTrace | null = null;
     process.on('message', (m: ParentMessage) => {
       void (async () => {
         if (m.kind === 'profile-start') {
@@ -133,6 +138,13 @@ export async function serveChild(dataDir: string, indexFile: string, o: { onServ
           const t = performance.now();
           v8.writeHeapSnapshot(m.file);
           send({ kind: 'heap-snapshot', file: m.file, ms: performance.now() - t });
+        } else if (m.kind === 'trace-start') {
+          // The store's tables are private: the trace wraps their read methods to count reads per table.
+          trace = startChildTrace(m.prefix, (server.store as unknown as { t: Record<string, object> }).t);
+          send({ kind: 'tracing' });
+        } else if (m.kind === 'trace-stop') {
+          send({ kind: 'trace', trace: trace?.stop() ?? { records: [], gc: {} } });
+          trace = null;
         } else if (m.kind === 'close') {
           await server.close();
           process.exit(0);
@@ -175,9 +187,9 @@ export async function ceilingChild(mode: string): Promise<void> {
 }
 
 /** Starts `entry` (the bench script) with `childArgs` in a child process (its own process group) and waits until it listens. */
-export async function startServer(entry: string, childArgs: string[]): Promise<{ child: ChildProcess; ready: ServerReady; request: (m: ParentMessage) => Promise<ChildMessage | null> }> {
+export async function startServer(entry: string, childArgs: string[], execArgv: string[] = process.execArgv): Promise<{ child: ChildProcess; ready: ServerReady; request: (m: ParentMessage) => Promise<ChildMessage | null> }> {
   const runner = fileURLToPath(new URL('../../bin/run-ts.js', import.meta.url));
-  const child = track(fork(runner, [entry, ...childArgs], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], detached: true }));
+  const child = track(fork(runner, [entry, ...childArgs], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], detached: true, execArgv }));
   const ready = await new Promise<ServerReady>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the catalogue did not start within ${SERVER_READY_TIMEOUT_MS} ms`)), SERVER_READY_TIMEOUT_MS);
     child.once('message', (m: ChildMessage) => {
@@ -187,6 +199,8 @@ export async function startServer(entry: string, childArgs: string[]): Promise<{
     });
     child.once('exit', (code) => reject(new Error(`catalogue process exited (${code}) before it was ready`)));
   });
+  // A child that dies mid-run shows in the parent only as a reset connection: say how it ended.
+  child.once('exit', (code, signal) => process.stderr.write(`catalogue child ${child.pid} exited: code ${code}, signal ${signal}\n`));
   const request = (m: ParentMessage) =>
     new Promise<ChildMessage | null>((resolve) => {
       if (m.kind === 'profile-start' || m.kind === 'close') {
@@ -203,9 +217,23 @@ export async function startServer(entry: string, childArgs: string[]): Promise<{
 /** A running catalogue child, as startServer gives it. */
 export type CatalogueChild = Awaited<ReturnType<typeof startServer>>;
 
-/** Starts the catalogue on the cached store in a child running `entry` (a bench that hands `--serve DIR --index FILE` to serveChild). */
+/** The deployment's options for the catalogue (systemd reads them from this file). */
+const DEPLOY_ENV = fileURLToPath(new URL('../../deploy/catalogue/catalogue.env', import.meta.url));
+
+/**
+ * The Node options the deployed catalogue runs with (NODE_OPTIONS in deploy/catalogue/catalogue.env),
+ * so the bench measures the heap settings production gets; SEEDBANK_BENCH_NODE_OPTIONS replaces
+ * them, to compare (a 4 MB young generation was tried that way: README, "Catalogue at scale").
+ */
+export function catalogueNodeOptions(): string[] {
+  const override = process.env.SEEDBANK_BENCH_NODE_OPTIONS;
+  const line = override ?? /^NODE_OPTIONS=(.*)$/m.exec(readFileSync(DEPLOY_ENV, 'utf8'))?.[1] ?? '';
+  return line.split(/\s+/).filter(Boolean);
+}
+
+/** Starts the catalogue on the cached store in a child running `entry` (a bench that hands `--serve DIR --index FILE` to serveChild), with the deployment's Node options. */
 export function startCatalogue(entry: string, data: { dataDir: string; indexFile: string }): Promise<CatalogueChild> {
-  return startServer(entry, ['--serve', data.dataDir, '--index', data.indexFile]);
+  return startServer(entry, ['--serve', data.dataDir, '--index', data.indexFile], [...process.execArgv, ...catalogueNodeOptions()]);
 }
 
 /** Asks the catalogue child to close, then stops its process group (killed if it has not gone within STOP_TIMEOUT_MS). */

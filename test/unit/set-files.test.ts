@@ -83,7 +83,8 @@ describe('SetFileIndex', () => {
 
   it('finds a title with one read of the list through its position (and none of the title ids); without positions (or a wrong one), by binary search', () => {
     const titles = new TitleIds(t.titleNames, t.titleIds);
-    const rowReads = vi.spyOn(t.setRows, 'get');
+    // Every read of a row goes through lmdb-js's getBinaryFast (get calls it too).
+    const rowReads = vi.spyOn(t.setRows, 'getBinaryFast');
     const idReads = vi.spyOn(t.titleIds, 'getKeys');
     const readsFor = (title: string) => {
       rowReads.mockClear();
@@ -112,6 +113,35 @@ describe('SetFileIndex', () => {
     }
   });
 
+
+  it('given the file\'s SHA-1, takes the row without reading its title back, and no figures record after the first; a row with other bytes is checked by title', () => {
+    const nameReads = vi.spyOn(t.titleNames, 'get');
+    const factReads = vi.spyOn(t.setFacts, 'get');
+    try {
+      index.get('s', 1, files[0]!.title);
+      factReads.mockClear();
+      for (const f of files) {
+        nameReads.mockClear();
+        expect(index.get('s', 1, f.title, { sha1: f.sha1 })).toMatchObject({ title: f.title, sha1: f.sha1, path: f.path, license: f.license, author: f.author });
+        expect(nameReads).not.toHaveBeenCalled();
+      }
+      expect(factReads).not.toHaveBeenCalled();
+      // Upper-case hex is the same bytes; bytes the row does not hold: the title decides, as without a SHA-1.
+      expect(index.get('s', 1, files[3]!.title, { sha1: files[3]!.sha1.toUpperCase() })?.title).toBe(files[3]!.title);
+      nameReads.mockClear();
+      expect(index.get('s', 1, files[3]!.title, { sha1: files[4]!.sha1 })).toMatchObject({ title: files[3]!.title, sha1: files[3]!.sha1 });
+      expect(nameReads).toHaveBeenCalled();
+      // A position that points at another title's row (a hash collision) is not believed for a SHA-1 that row does not hold.
+      const victim = sorted[FILES - 1]!;
+      const own = files.find((f) => f.title === victim)!;
+      t.env.transactionSync(() => t.setPositions.putSync(positionKey(1, victim), positionValue(0)));
+      expect(index.get('s', 1, victim, { sha1: own.sha1 })).toMatchObject({ title: victim, sha1: own.sha1 });
+      t.env.transactionSync(() => t.setPositions.putSync(positionKey(1, victim), positionValue(FILES - 1)));
+    } finally {
+      nameReads.mockRestore();
+      factReads.mockRestore();
+    }
+  });
   it('searches titles case-insensitively with _ as a space, and stops at the scan cap saying so', () => {
     const all = index.search('s', 1, 'tOWER_1', { offset: 0, limit: 100, scanCap: 1000 });
     const expected = sorted.filter((x) => x.toLowerCase().includes('tower 1'));

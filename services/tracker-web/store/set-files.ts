@@ -118,6 +118,22 @@ const FLAG_UPLOADED_TEXT = 2;
 const CANONICAL_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 /** Fact strings kept in memory each way; a catalogue has few media types and licences, and authors beyond this are read again. */
 const MAX_CACHED_STRINGS = 50_000;
+/** Versions whose file count is kept (a number each: grows with versions, not files); past it the oldest is dropped. */
+const MAX_CACHED_VERSION_COUNTS = 100_000;
+
+/**
+ * The value of an lmdb-js fast read as a view of its own length: the shared buffer it returns is
+ * larger, its `length` property set to the value's size. Valid until the next read.
+ */
+function fastValue(b: Buffer | undefined): Buffer | undefined {
+  return b && b.subarray(0, b.length);
+}
+
+/** Whether a stored row holds these bytes (SHA-1, hex), compared without decoding the row. */
+function rowHoldsSha1(v: Uint8Array, sha1Hex: string): boolean {
+  if (v.byteLength < AT_SHA1 + SHA1_BYTES) return false;
+  return Buffer.from(v.buffer, v.byteOffset + AT_SHA1, SHA1_BYTES).equals(Buffer.from(sha1Hex, 'hex'));
+}
 
 function rowKey(versionNo: number, position: number): Buffer {
   const k = Buffer.allocUnsafe(8);
@@ -151,6 +167,12 @@ export interface SetFileDeps {
 export class SetFileIndex {
   private readonly stringNo = new Map<string, number>();
   private readonly stringOf = new Map<number, string>();
+  /**
+   * Version no → its file count, for versions already indexed: a file lookup needs only that of
+   * the version's figures, and decoding the whole figures record (licence list and all) on every
+   * lookup was one more LMDB read and its garbage. Versions never change once indexed.
+   */
+  private readonly filesByNo = new Map<number, number>();
 
   constructor(
     private readonly env: RootDatabase,
@@ -162,6 +184,7 @@ export class SetFileIndex {
   forgetCached(): void {
     this.stringNo.clear();
     this.stringOf.clear();
+    this.filesByNo.clear();
     this.deps.titles.reset();
   }
 
@@ -310,21 +333,45 @@ export class SetFileIndex {
     return v ? this.deps.titles.title(Buffer.from(v.buffer, v.byteOffset, v.byteLength).readUInt32BE(0)) : undefined;
   }
 
-  /**
-   * One file of a version by exact title: its position from the position table (three reads),
-   * else by binary search over positions (the list is in title order).
-   */
-  get(setId: string, version: number, title: string): SetFileRow | undefined {
+  /** The version's number and file count (indexing it first if it predates the index), or undefined for an unknown version. */
+  private indexedVersion(setId: string, version: number): { no: number; files: number } | undefined {
+    const known = this.deps.versionNo(setId, version);
+    const files = known === undefined ? undefined : this.filesByNo.get(known);
+    if (known && files !== undefined) return { no: known, files };
     const facts = this.versionFacts(setId, version);
     const no = facts && this.deps.versionNo(setId, version);
     if (!no) return undefined;
-    const position = decodePosition(this.t.positions.get(positionKey(no, title)));
+    if (this.filesByNo.size >= MAX_CACHED_VERSION_COUNTS) this.filesByNo.delete(this.filesByNo.keys().next().value!);
+    this.filesByNo.set(no, facts.files);
+    return { no, files: facts.files };
+  }
+
+  /**
+   * One file of a version by exact title: its position from the position table (three reads),
+   * else by binary search over positions (the list is in title order). `o.sha1`, when the caller
+   * knows the file's bytes (the file page, from the per-file index), saves the third read: the
+   * position key holds the title's 8-byte hash, and a row found through it that also holds those
+   * bytes is taken without reading its title back to rule out a hash collision. A wrong row would
+   * need another title of the same version with the same 64-bit hash and the same SHA-1; even
+   * then the row returned carries the asked title and bytes, only its licence, author and upload
+   * date would be the twin's.
+   */
+  get(setId: string, version: number, title: string, o: { sha1?: string } = {}): SetFileRow | undefined {
+    const indexed = this.indexedVersion(setId, version);
+    if (!indexed) return undefined;
+    const { no, files } = indexed;
+    // lmdb-js's get copies a binary value into a new ArrayBuffer, and each one is work for the next
+    // young-generation collection; the fast read shares one buffer until the next read: the position
+    // is decoded at once, the row copied into Node's pooled buffer before any other read.
+    const position = decodePosition(fastValue(this.t.positions.getBinaryFast(positionKey(no, title))));
     if (position !== undefined) {
-      const v = this.t.rows.get(rowKey(no, position));
+      const fast = fastValue(this.t.rows.getBinaryFast(rowKey(no, position)));
+      const v = fast && Buffer.from(fast);
+      if (v && o.sha1 !== undefined && rowHoldsSha1(v, o.sha1)) return this.decode(v, title);
       // The key holds the title's hash: the row's own title rules out a collision.
       if (v && this.deps.titles.title(Buffer.from(v.buffer, v.byteOffset, v.byteLength).readUInt32BE(0)) === title) return this.decode(v, title);
     }
-    return this.bisect(no, facts.files, title);
+    return this.bisect(no, files, title);
   }
 
   /** A title's row by binary search over a version's positions (for lists without a position table). */

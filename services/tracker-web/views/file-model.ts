@@ -56,7 +56,8 @@ export function fileModel(src: ViewSources, query: string): FilePageModel {
   const first = locations[locations.length - 1]!;
   const facts = versionFacts(src.store, first.setId, first.version);
   // Licence, author and upload date from the version's file list (one record, not the manifest).
-  const row = src.store.setFiles.get(first.setId, first.version, first.title);
+  // The SHA-1 lets the row be taken without reading its title back (set-files.ts).
+  const row = src.store.setFiles.get(first.setId, first.version, first.title, { sha1 });
   const mime = row?.mime || mimeFromName(first.path);
   const containedIn: FileOccurrence[] = locations.map((l) => {
     const set = src.store.getSet(l.setId);

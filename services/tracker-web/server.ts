@@ -85,6 +85,8 @@ export interface CatalogueServerOptions {
   seederReports?: { claimAuditGraceMs?: number; minProgressBytesPerMs?: number; operatorsPerHost?: number };
   /** What the headline `copies` counts: any audited host (default) or distinct approved operators (DATA/operators.json). */
   copies?: CopyMode;
+  /** Called as each start-up phase ends, with the phase's name (the bench's start-up timeline). */
+  onStartPhase?: (phase: string) => void;
 }
 
 /** Census rounds a seeder's claim counts for before a verified copy must back it. */
@@ -145,7 +147,9 @@ async function listenBoth(http: Server, port: number, host: string): Promise<{ p
 export async function startCatalogueServer(o: CatalogueServerOptions): Promise<CatalogueServer> {
   const logger = o.logger ?? silentLogger;
   const host = o.host ?? DEFAULT_HOST;
+  const phase = o.onStartPhase ?? (() => undefined);
   const store = CatalogueStore.open(o.dataDir);
+  phase('store open');
   const staging = new Staging(o.dataDir, o.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES);
   const tracker = new CatalogueTracker({ store, logger: logger.child({ component: 'tracker' }), announceIntervalMs: o.announceIntervalMs, peerTtlMs: o.peerTtlMs, trustProxy: o.trustProxy, peersPerAddress: o.trackerPeersPerAddress, announcesPerMinute: o.trackerAnnouncesPerMinute });
   const sampler = new SwarmSampler({
@@ -155,6 +159,7 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
     logger,
     intervalMs: o.sampleIntervalMs,
   });
+  phase('tracker');
   let dht: PointerPublisher | null = null;
   const census = new CensusRunner({
     store,
@@ -171,6 +176,7 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
     onVerdict: o.census?.onVerdict,
     seenAt: (host) => tracker.swarmStore.seenAt(host),
   });
+  phase('census restore');
   // Requests answered (HTTP and UDP), so background work can tell when it should make room.
   let served = 0;
   // The registry reads the list once at construction, before the copy index exists.
@@ -184,6 +190,7 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
     requestsServed: () => served,
     counting: { mode: o.copies ?? 'any', operators: () => operators.current() },
   });
+  phase('copy index (kept figures)');
   operatorsChanged = () => {
     copies.invalidate();
     // Pages read the last known figures: the warm-up brings them to the new operator list.
@@ -203,6 +210,7 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
     copyVerified: (ih, address, key, since) => census.confirms(ih, address, key, since),
   });
   const drills = await DrillLog.open(o.dataDir, logger);
+  phase('drill log');
   const app = buildCatalogueApp({
     store,
     staging,
@@ -241,6 +249,8 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
   // A catalogue made before the title search index gets its titles indexed in the background; publishes index their own.
   const stopIndexing = new AbortController();
   let indexing: Promise<void> = Promise.resolve();
+  // The tracker's set of tracked info hashes fills after listen; until then a miss reads the store.
+  let trackedLoading: Promise<void> = Promise.resolve();
 
   let closing: Promise<void> | null = null;
   // Idempotent: a Ctrl-C handler and a finally block may both ask.
@@ -252,6 +262,7 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
     copies.invalidate(); // abandons a running warm-up before the store closes
     stopIndexing.abort();
     await indexing;
+    await trackedLoading;
     await dht?.close();
     await tracker.close();
     await new Promise<void>((resolve) => {
@@ -268,19 +279,24 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
     await store.close();
   };
 
+  phase('app and routes');
   try {
     await staging.sweep(STAGING_TTL_MS);
     // No commit runs yet: every parts folder no stored version names is an orphan.
     await removeOrphanParts(store, logger);
+    phase('staging sweep, orphan parts');
     // The home page's walk over every set and volume (last known figures, no recount) belongs to start-up.
     prepareHomeView(sources);
+    phase('home view');
     const bound = await listenBoth(http, o.port ?? DEFAULT_PORT, host);
     udp = bound.udp;
     udp.on('error', (err) => logger.warn({ err }, 'UDP tracker socket error'));
+    phase('listen');
     tracker.attachUdp(udp);
     udp.on('message', () => {
       served++;
     });
+    trackedLoading = tracker.loadTracked(stopIndexing.signal).catch((err: unknown) => logger.warn({ err }, 'the tracked info hashes could not be loaded; announces read the store until the next start'));
     sampler.start();
     if (o.census !== null && o.census?.autoStart !== false) census.start();
     void copies.warm().catch((err: unknown) => logger.warn({ err }, 'copy figures warm-up failed'));
@@ -291,6 +307,7 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
       dht = new PointerPublisher({ store, logger: logger.child({ component: 'dht' }), host, bootstrap: o.dht.bootstrap, port: o.dht.port, reputIntervalMs: o.dht.reputIntervalMs });
       await dht.start();
     }
+    phase('background work started');
     const urlHost = isIPv6(host) ? `[${host}]` : host;
     const port = bound.port;
     logger.info({ host, port, sets: store.listSets().length, dht: Boolean(dht) }, 'catalogue listening');

@@ -90,10 +90,12 @@ function sharedWholeBitfield(pieces: number): Buffer {
 
 /** Whether a bitfield is exactly `wholeBitfield(pieces)`. */
 function isWhole(bits: Uint8Array, pieces: number): boolean {
-  if (bits.length !== Math.ceil(pieces / 8)) return false;
-  const expected = wholeBitfield(pieces);
-  for (let i = 0; i < bits.length; i++) if (bits[i] !== expected[i]) return false;
-  return true;
+  // Compared in place: a new whole bitfield per verdict was most of the restore's garbage at start.
+  const bytes = Math.ceil(pieces / 8);
+  if (bits.length !== bytes) return false;
+  for (let i = 0; i < bytes - 1; i++) if (bits[i] !== 0xff) return false;
+  const last = pieces % 8 === 0 ? 0xff : (0xff << (8 - (pieces % 8))) & 0xff;
+  return bits[bytes - 1] === last;
 }
 
 /** What a verdict is made of, for the store-restore path (an observation read back). */

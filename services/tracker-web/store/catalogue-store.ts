@@ -33,6 +33,12 @@ import type {
 
 export * from './records.ts';
 
+/** Where a slice of tracked info hashes starts (trackedSlice): after `after` in a table. */
+export interface TrackedCursor {
+  table: 'volumes' | 'metadata';
+  after?: string;
+}
+
 export type { HistoryQuery } from './history.ts';
 export { CHANGES_EXCERPT_TITLES, publishedFileOf, type NewSplitVersion, type NewVersion, type VolumeFileLists } from './new-version.ts';
 
@@ -271,6 +277,31 @@ export class CatalogueStore {
   /** Every info hash the tracker tracks. */
   trackedInfoHashes(): string[] {
     return [...this.t.volumes.getKeys(), ...this.t.metadataTorrents.getKeys()];
+  }
+
+  /**
+   * Up to `limit` tracked info hashes from `cursor` on (volumes, then metadata torrents, each in
+   * key order), and where the next slice starts (null: none left): the tracker loads them a
+   * slice per event-loop turn after start.
+   */
+  trackedSlice(cursor: TrackedCursor, limit: number): { infoHashes: string[]; next: TrackedCursor | null } {
+    const db = cursor.table === 'volumes' ? this.t.volumes : this.t.metadataTorrents;
+    const infoHashes: string[] = [];
+    for (const key of db.getKeys({ start: cursor.after, limit: limit + 1 })) {
+      if (key === cursor.after) continue;
+      if (infoHashes.length === limit) break;
+      infoHashes.push(key);
+    }
+    const last = infoHashes[infoHashes.length - 1];
+    if (infoHashes.length === limit && last !== undefined) return { infoHashes, next: { table: cursor.table, after: last } };
+    return { infoHashes, next: cursor.table === 'volumes' ? { table: 'metadata' } : null };
+  }
+
+  /** Every latest-or-not volume's size by info hash, in one pass over the volumes table (no record cache: a walk over 40,000 volumes would only evict it). */
+  volumeSizes(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const { key, value } of this.t.volumes.getRange()) out.set(key, value.size);
+    return out;
   }
 
   /**

@@ -45,6 +45,8 @@ const STAGING_TTL_MS = 6 * 60 * 60 * 1000;
 const STAGING_SWEEP_INTERVAL_MS = 15 * 60 * 1000;
 /** Open connections get this long to finish on close before they are cut. */
 const CLOSE_GRACE_MS = 5_000;
+/** How often the background position fill logs its progress. */
+const POSITION_FILL_LOG_MS = 10_000;
 /** With port 0, the UDP socket may find the HTTP port's number taken; try a few ports. */
 const PORT_ATTEMPTS = 5;
 
@@ -251,6 +253,8 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
   let indexing: Promise<void> = Promise.resolve();
   // The tracker's set of tracked info hashes fills after listen; until then a miss reads the store.
   let trackedLoading: Promise<void> = Promise.resolve();
+  // A format-3 store's set positions are written after listen (position-fill.ts).
+  let positionFill: Promise<unknown> = Promise.resolve();
 
   let closing: Promise<void> | null = null;
   // Idempotent: a Ctrl-C handler and a finally block may both ask.
@@ -263,6 +267,7 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
     stopIndexing.abort();
     await indexing;
     await trackedLoading;
+    await positionFill;
     await dht?.close();
     await tracker.close();
     await new Promise<void>((resolve) => {
@@ -297,6 +302,20 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
       served++;
     });
     trackedLoading = tracker.loadTracked(stopIndexing.signal).catch((err: unknown) => logger.warn({ err }, 'the tracked info hashes could not be loaded; announces read the store until the next start'));
+    if (store.positionFillPending()) {
+      logger.info('writing the set positions of a store upgraded from format 3, in the background; file pages read by binary search until then');
+      let logged = 0;
+      positionFill = store
+        .fillPendingPositions({
+          signal: stopIndexing.signal,
+          onVersion: (no, last) => {
+            if (Date.now() - logged < POSITION_FILL_LOG_MS && no < last) return;
+            logged = Date.now();
+            logger.info({ version: no, of: last }, 'writing set positions');
+          },
+        })
+        .catch((err: unknown) => logger.warn({ err }, 'the set positions could not be written; file pages read by binary search, the next start resumes'));
+    }
     sampler.start();
     if (o.census !== null && o.census?.autoStart !== false) census.start();
     void copies.warm().catch((err: unknown) => logger.warn({ err }, 'copy figures warm-up failed'));

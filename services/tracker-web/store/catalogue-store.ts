@@ -13,6 +13,7 @@ import { TitleIds } from './title-ids.ts';
 import { FileLookup } from './file-lookup.ts';
 import { RecordCache } from './record-cache.ts';
 import { ensureStoreFormat } from './store-format.ts';
+import { fillPendingPositions, positionFillPending, type PositionFillOptions } from './position-fill.ts';
 import { versionPageFacts, type VersionPageFacts } from './version-page.ts';
 import { StoreHistory } from './history.ts';
 import { StoreObservations, StoreTokens } from './access-records.ts';
@@ -295,6 +296,20 @@ export class CatalogueStore {
     const last = infoHashes[infoHashes.length - 1];
     if (infoHashes.length === limit && last !== undefined) return { infoHashes, next: { table: cursor.table, after: last } };
     return { infoHashes, next: cursor.table === 'volumes' ? { table: 'metadata' } : null };
+  }
+
+  /**
+   * Writes the set positions a format-3 store was opened without (position-fill.ts), in the
+   * background; lookups find rows by binary search meanwhile. Resolves when done or stopped;
+   * resumes at the next call where a stopped one left off.
+   */
+  fillPendingPositions(o: PositionFillOptions = {}): Promise<number> {
+    return fillPendingPositions({ rows: this.t.setRows, positions: this.t.setPositions, storeInfo: this.t.storeInfo, title: (id) => this.titleIds.title(id) }, o);
+  }
+
+  /** Whether set positions are still to be written (a format-3 store being upgraded). */
+  positionFillPending(): boolean {
+    return positionFillPending(this.t);
   }
 
   /** Every latest-or-not volume's size by info hash, in one pass over the volumes table (no record cache: a walk over 40,000 volumes would only evict it). */

@@ -162,6 +162,9 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
     intervalMs: o.sampleIntervalMs,
   });
   phase('tracker');
+  // Read once here (kept by the store until a publish): the census restore and the home view both walk it.
+  store.listSets();
+  phase('set list');
   let dht: PointerPublisher | null = null;
   const census = new CensusRunner({
     store,

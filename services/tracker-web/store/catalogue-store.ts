@@ -24,6 +24,7 @@ import type { NewSplitVersion, NewVersion } from './new-version.ts';
 import { rotateKey, writeVersionSync } from './write-version.ts';
 import type {
   IndexedFile,
+  LatestVersionSummary,
   PersistedSetFigures,
   MetadataFileName,
   SetRecord,
@@ -42,6 +43,15 @@ export interface TrackedCursor {
 
 export type { HistoryQuery } from './history.ts';
 export { CHANGES_EXCERPT_TITLES, publishedFileOf, type NewSplitVersion, type NewVersion, type VolumeFileLists } from './new-version.ts';
+
+/** What the kept set list holds of a latest version (records.ts LatestVersionSummary), built key by key. */
+function latestSummary(v: VersionRecord | undefined): LatestVersionSummary | null {
+  if (!v) return null;
+  const out: LatestVersionSummary = { setId: v.setId, version: v.version, manifestSha256: v.manifestSha256, publishedAt: v.publishedAt, builtAt: v.builtAt, metadataInfoHash: v.metadataInfoHash, volumes: v.volumes, totals: v.totals };
+  if (v.no !== undefined) out.no = v.no;
+  if (v.facts !== undefined) out.facts = v.facts;
+  return out;
+}
 
 /** The catalogue's one store: every read the pages, APIs and census make, and the publish write. */
 export class CatalogueStore {
@@ -130,7 +140,7 @@ export class CatalogueStore {
   /** Every set, sorted by id, each with its latest version's summary. */
   listSets(): SetSummary[] {
     // Kept until a publish or a key rotation (from any process) bumps the sets generation: a request costs one read.
-    return [...this.records.list(() => [...this.t.sets.getRange()].map(({ value }) => ({ ...value, latest: this.getVersion(value.id, value.latestVersion) ?? null })))];
+    return [...this.records.list(() => [...this.t.sets.getRange()].map(({ value }) => ({ ...value, latest: latestSummary(this.getVersion(value.id, value.latestVersion)) })))];
   }
 
   /** A number that changes whenever the set list does (a publish, a key rotation, from any process): pages key what they derive from the sets on it. */

@@ -163,6 +163,9 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
   });
   phase('tracker');
   // Read once here (kept by the store until a publish): the census restore and the home view both walk it.
+  // Paged in first from several threads: on a cold start this list is what waits for the disk.
+  await store.prefetchSetList();
+  phase('set list prefetch');
   store.listSets();
   phase('set list');
   let dht: PointerPublisher | null = null;

@@ -44,6 +44,9 @@ export interface TrackedCursor {
 export type { HistoryQuery } from './history.ts';
 export { CHANGES_EXCERPT_TITLES, publishedFileOf, type NewSplitVersion, type NewVersion, type VolumeFileLists } from './new-version.ts';
 
+/** Threads prefetching the set list at start (libuv's pool has 4 by default). */
+const PREFETCH_THREADS = 4;
+
 /** What the kept set list holds of a latest version (records.ts LatestVersionSummary), built key by key. */
 function latestSummary(v: VersionRecord | undefined): LatestVersionSummary | null {
   if (!v) return null;
@@ -146,6 +149,21 @@ export class CatalogueStore {
   /** A number that changes whenever the set list does (a publish, a key rotation, from any process): pages key what they derive from the sets on it. */
   setsGeneration(): number {
     return this.records.current();
+  }
+
+  /**
+   * Brings the set list's records into the page cache before {@link listSets} reads them: each
+   * set's latest version record, read by lmdb-js's prefetch on `threads` threads at once. On a
+   * cold start the list is what waits for the disk (at 10M files, 10,000 version records of
+   * about 3 KB scattered over the file: 784 page faults one after another, 4–7 s); several
+   * threads keep several reads in flight. Pure read-ahead: it changes no answer.
+   */
+  async prefetchSetList(threads = PREFETCH_THREADS): Promise<void> {
+    const keys: Array<[string, number]> = [];
+    for (const { key, value } of this.t.sets.getRange()) keys.push([key, value.latestVersion]);
+    const per = Math.ceil(keys.length / threads);
+    const batches = Array.from({ length: threads }, (_, i) => keys.slice(i * per, (i + 1) * per)).filter((b) => b.length > 0);
+    await Promise.all(batches.map((b) => this.t.versions.prefetch(b)));
   }
 
   /** Every set's id, sorted, without reading the sets (cheap for background walks over a large catalogue). */

@@ -14,6 +14,7 @@ import { FileLookup } from './file-lookup.ts';
 import { RecordCache } from './record-cache.ts';
 import { ensureStoreFormat } from './store-format.ts';
 import { fillPendingPositions, positionFillPending, type PositionFillOptions } from './position-fill.ts';
+import { latestSummary, prefetchSetList, trackedSlice, volumeSizes, type TrackedCursor } from './start-reads.ts';
 import { versionPageFacts, type VersionPageFacts } from './version-page.ts';
 import { StoreHistory } from './history.ts';
 import { StoreObservations, StoreTokens } from './access-records.ts';
@@ -24,7 +25,6 @@ import type { NewSplitVersion, NewVersion } from './new-version.ts';
 import { rotateKey, writeVersionSync } from './write-version.ts';
 import type {
   IndexedFile,
-  LatestVersionSummary,
   PersistedSetFigures,
   MetadataFileName,
   SetRecord,
@@ -35,26 +35,9 @@ import type {
 
 export * from './records.ts';
 
-/** Where a slice of tracked info hashes starts (trackedSlice): after `after` in a table. */
-export interface TrackedCursor {
-  table: 'volumes' | 'metadata';
-  after?: string;
-}
-
+export type { TrackedCursor } from './start-reads.ts';
 export type { HistoryQuery } from './history.ts';
 export { CHANGES_EXCERPT_TITLES, publishedFileOf, type NewSplitVersion, type NewVersion, type VolumeFileLists } from './new-version.ts';
-
-/** Threads prefetching the set list at start (libuv's pool has 4 by default). */
-const PREFETCH_THREADS = 4;
-
-/** What the kept set list holds of a latest version (records.ts LatestVersionSummary), built key by key. */
-function latestSummary(v: VersionRecord | undefined): LatestVersionSummary | null {
-  if (!v) return null;
-  const out: LatestVersionSummary = { setId: v.setId, version: v.version, manifestSha256: v.manifestSha256, publishedAt: v.publishedAt, builtAt: v.builtAt, metadataInfoHash: v.metadataInfoHash, volumes: v.volumes, totals: v.totals };
-  if (v.no !== undefined) out.no = v.no;
-  if (v.facts !== undefined) out.facts = v.facts;
-  return out;
-}
 
 /** The catalogue's one store: every read the pages, APIs and census make, and the publish write. */
 export class CatalogueStore {
@@ -152,18 +135,12 @@ export class CatalogueStore {
   }
 
   /**
-   * Brings the set list's records into the page cache before {@link listSets} reads them: each
-   * set's latest version record, read by lmdb-js's prefetch on `threads` threads at once. On a
-   * cold start the list is what waits for the disk (at 10M files, 10,000 version records of
-   * about 3 KB scattered over the file: 784 page faults one after another, 4–7 s); several
-   * threads keep several reads in flight. Pure read-ahead: it changes no answer.
+   * Brings the set list's version records into the page cache from several threads before
+   * {@link listSets} reads them (start-reads.ts): on a cold start the list is what waits for the
+   * disk. Pure read-ahead: it changes no answer.
    */
-  async prefetchSetList(threads = PREFETCH_THREADS): Promise<void> {
-    const keys: Array<[string, number]> = [];
-    for (const { key, value } of this.t.sets.getRange()) keys.push([key, value.latestVersion]);
-    const per = Math.ceil(keys.length / threads);
-    const batches = Array.from({ length: threads }, (_, i) => keys.slice(i * per, (i + 1) * per)).filter((b) => b.length > 0);
-    await Promise.all(batches.map((b) => this.t.versions.prefetch(b)));
+  async prefetchSetList(): Promise<void> {
+    await prefetchSetList(this.t);
   }
 
   /** Every set's id, sorted, without reading the sets (cheap for background walks over a large catalogue). */
@@ -314,16 +291,7 @@ export class CatalogueStore {
    * slice per event-loop turn after start.
    */
   trackedSlice(cursor: TrackedCursor, limit: number): { infoHashes: string[]; next: TrackedCursor | null } {
-    const db = cursor.table === 'volumes' ? this.t.volumes : this.t.metadataTorrents;
-    const infoHashes: string[] = [];
-    for (const key of db.getKeys({ start: cursor.after, limit: limit + 1 })) {
-      if (key === cursor.after) continue;
-      if (infoHashes.length === limit) break;
-      infoHashes.push(key);
-    }
-    const last = infoHashes[infoHashes.length - 1];
-    if (infoHashes.length === limit && last !== undefined) return { infoHashes, next: { table: cursor.table, after: last } };
-    return { infoHashes, next: cursor.table === 'volumes' ? { table: 'metadata' } : null };
+    return trackedSlice(this.t, cursor, limit);
   }
 
   /**
@@ -342,9 +310,7 @@ export class CatalogueStore {
 
   /** Every latest-or-not volume's size by info hash, in one pass over the volumes table (no record cache: a walk over 40,000 volumes would only evict it). */
   volumeSizes(): Map<string, number> {
-    const out = new Map<string, number>();
-    for (const { key, value } of this.t.volumes.getRange()) out.set(key, value.size);
-    return out;
+    return volumeSizes(this.t);
   }
 
   /**

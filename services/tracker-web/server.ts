@@ -164,7 +164,11 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
   phase('tracker');
   // Read once here (kept by the store until a publish): the census restore and the home view both walk it.
   // Paged in first from several threads: on a cold start this list is what waits for the disk.
-  await store.prefetchSetList();
+  const prefetch = store.prefetchSetList();
+  // While the prefetch threads wait for the disk: the home view's volume sizes, which need no set list.
+  const volumeSizes = store.volumeSizes();
+  phase('volume sizes');
+  await prefetch;
   phase('set list prefetch');
   store.listSets();
   phase('set list');
@@ -297,7 +301,7 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
     await removeOrphanParts(store, logger);
     phase('staging sweep, orphan parts');
     // The home page's walk over every set and volume (last known figures, no recount) belongs to start-up.
-    prepareHomeView(sources);
+    prepareHomeView(sources, volumeSizes);
     phase('home view');
     const bound = await listenBoth(http, o.port ?? DEFAULT_PORT, host);
     udp = bound.udp;

@@ -50,8 +50,8 @@ const setsParts = new WeakMap<object, SetsPart>();
  * the sizes from one pass over the volumes table, not a record read per volume (at 10M files,
  * 40,000 random reads each mapping its own part of the store: 3 s of a start).
  */
-function latestVolumeSpace(src: ViewSources, rows: readonly SetRow[]): SetsPart['space'] {
-  const sizes = src.store.volumeSizes();
+function latestVolumeSpace(src: ViewSources, rows: readonly SetRow[], known?: ReadonlyMap<string, number>): SetsPart['space'] {
+  const sizes = known ?? src.store.volumeSizes();
   const byHash = new Map<string, SetsPart['space'][number]>();
   for (const row of rows) {
     for (const ih of row.latest?.volumes ?? []) {
@@ -63,7 +63,7 @@ function latestVolumeSpace(src: ViewSources, rows: readonly SetRow[]): SetsPart[
   return [...byHash.values()];
 }
 
-function setsPart(src: ViewSources): SetsPart {
+function setsPart(src: ViewSources, sizes?: ReadonlyMap<string, number>): SetsPart {
   const key = `${src.store.setsGeneration()}|${src.copies.mode}`;
   const cached = setsParts.get(src.copies);
   if (cached && cached.key === key) return cached;
@@ -76,7 +76,7 @@ function setsPart(src: ViewSources): SetsPart {
     rows,
     all,
     volumes: rows.map((r) => r.latest?.volumes ?? []),
-    space: latestVolumeSpace(src, rows),
+    space: latestVolumeSpace(src, rows, sizes),
     tags: [...tagCounts].map(([tag, n]) => ({ tag, sets: n })).sort((a, b) => b.sets - a.sets || (a.tag < b.tag ? -1 : 1)),
   };
   setsParts.set(src.copies, part);
@@ -113,10 +113,11 @@ function homeBase(src: ViewSources): HomeBase {
 
 /**
  * Builds the home page's kept base from the last known figures, at start-up before the
- * catalogue listens: the walk over every set and volume is then part of start-up, not of the
+ * catalogue listens (`volumeSizes`: every volume's size, when the caller has read them already): the walk over every set and volume is then part of start-up, not of the
  * first visitor's view.
  */
-export function prepareHomeView(src: ViewSources): void {
+export function prepareHomeView(src: ViewSources, volumeSizes?: ReadonlyMap<string, number>): void {
+  setsPart(src, volumeSizes);
   homeBase(src);
 }
 

@@ -118,12 +118,14 @@ export class CensusRunner {
       now?: () => number;
       /** Called with every verdict recorded and who reached it (observability and tests). */
       onVerdict?: (result: PeerAuditResult, taker: string) => void;
+      /** Leave the restore from the store to the caller ({@link restoreFromStore}), to order it among its own start-up reads; default: restored here. */
+      deferRestore?: boolean;
     },
   ) {
     const cacheBytes = o.verifiedCacheBytes ?? DEFAULT_VERIFIED_CACHE_BYTES;
     this.verified = cacheBytes > 0 ? new VerifiedPieces(cacheBytes) : null;
     this.pool = o.workers ? new LeasePool({ ttlMs: o.workers.leaseTtlMs }) : null;
-    this.restore();
+    if (!o.deferRestore) this.restoreFromStore();
   }
 
   /** Starts the schedule (first round right away). */
@@ -354,7 +356,7 @@ export class CensusRunner {
    * sets' latest volumes, read in one pass over the observations table (at 10M files a range
    * read per volume was 1.5 s of a 5 s start, more with the store's pages cold).
    */
-  private restore(): void {
+  restoreFromStore(): void {
     const latest = new Set<string>();
     for (const set of this.o.store.listSets()) for (const ih of set.latest?.volumes ?? []) latest.add(ih);
     // One object reused for every observation: the verdict table copies what it keeps.

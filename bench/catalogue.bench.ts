@@ -11,7 +11,13 @@
  *   node bin/run-ts.js bench/catalogue.bench.ts [--sets 1000] [--files-per-set 1000] [--runs 1]
  *     [--lookups 2000] [--set-pages 200] [--home 20] [--fresh] [--profile] [--no-pages]
  *     [--tracker] [--wrk-seconds 10] [--connections 32] [--wrk-threads 1] [--hashes 500] [--no-ceiling]
- *     [--heap-snapshot DIR] [--no-category]
+ *     [--heap-snapshot DIR] [--no-category] [--cold] [--startup-only]
+ *
+ * --cold drops the store's file (data.mdb, only that file) from the page cache before each
+ * start, so the start reads the store from disk as a first start after a reboot does; the
+ * start-up timeline (start-trace.ts: wall, CPU, GC, major page faults per phase) is printed
+ * either way. --startup-only starts, takes the first home page and the memory, and stops (the
+ * start-up figures over several runs: `--runs 3 --startup-only [--cold]`).
  *
  * Modules: bench/catalogue/build-store.ts (synthetic store, bulk-loaded per-file index, census
  * observations), serve-child.ts (the catalogue process), http-timing.ts, tracker-section.ts,
@@ -33,6 +39,7 @@ import { catalogueNodeOptions, ceilingChild, serveChild, startCatalogue, stopCat
 import { seededShuffle } from './catalogue/shuffle.ts';
 import { SectionSampler } from './catalogue/mapped-pages.ts';
 import { summariseTrace } from './catalogue/request-trace.ts';
+import { formatStartPhases } from './catalogue/start-trace.ts';
 import { setIdentity } from './catalogue/synthetic.ts';
 import { measureTracker, printTracker, TARGET_RATIO } from './catalogue/tracker-section.ts';
 
@@ -65,6 +72,8 @@ const { values: args } = parseArgs({
     'no-pages': { type: 'boolean', default: false },
     'heap-snapshot': { type: 'string' },
     'no-category': { type: 'boolean', default: false },
+    cold: { type: 'boolean', default: false },
+    'startup-only': { type: 'boolean', default: false },
   },
   allowPositionals: true,
 });
@@ -77,13 +86,17 @@ async function runOnce(data: Awaited<ReturnType<typeof ensureData>>, store: RunR
   const loadStart = os.loadavg();
   log(`\n## Run ${run}: load average ${loadStart.map((l) => l.toFixed(2)).join(' / ')}`);
   const tServer = performance.now();
-  const server = await startCatalogue(entry, data);
+  const server = await startCatalogue(entry, data, { cold: args.cold });
   const url = server.ready.url;
   // Which section maps how much of the store (mapped-pages.ts): read from the child's /proc/<pid>/smaps.
   const maps = new SectionSampler(server.child.pid!);
   await maps.mark('first home page');
   const first = await get(`${url}/`);
   log(`  catalogue up at ${url} in ${fmtS(performance.now() - tServer)} (${server.ready.observations} census observations written first; startCatalogueServer ${fmtS(server.ready.startMs)}; first home page ${first.ms.toFixed(0)} ms; Node options ${catalogueNodeOptions().join(' ') || 'none'})`);
+  const ev = server.ready.eviction;
+  if (ev) log(`  --cold: ${(ev.residentBefore / 2 ** 20).toFixed(0)} MiB of the store's ${(ev.bytes / 2 ** 20).toFixed(0)} MiB were in the page cache, ${(ev.residentAfter / 2 ** 20).toFixed(0)} MiB after the eviction (${fmtS(ev.ms)})`);
+  log(`  start-up timeline (${args.cold ? 'cold' : 'warm'} page cache; load ${os.loadavg()[0]!.toFixed(2)}):`);
+  for (const line of formatStartPhases(server.ready.phases ?? [])) log(line);
   const timings: Record<string, Timing> = {};
   let memory: ProcessStats | null = null;
   let warmedAfterMs: number | null = null;
@@ -99,7 +112,7 @@ async function runOnce(data: Awaited<ReturnType<typeof ensureData>>, store: RunR
     const lookupUrl = (sha1: string) => `${url}/api/view/files?q=${sha1}`;
     const categories = shuffle(index.sets.map((_, i) => i)).slice(0, CATEGORY_REQUESTS).map((i) => setIdentity(i).topic.category(setIdentity(i).place));
 
-    if (!args['no-pages']) {
+    if (!args['no-pages'] && !args['startup-only']) {
       await maps.mark('copy lookups while the warm-up runs');
       for (const sha1 of warm) await get(lookupUrl(sha1));
       await server.request({ kind: 'loop-delay' });
@@ -154,7 +167,7 @@ async function runOnce(data: Awaited<ReturnType<typeof ensureData>>, store: RunR
         });
       }
     }
-    if (args.tracker) {
+    if (args.tracker && !args['startup-only']) {
       log('\n## Tracker: HTTP announces, wrk');
       const perSet = Math.max(1, Math.ceil(n('hashes') / index.sets.length));
       const hashes = index.sets.flatMap((s) => s.volumes.slice(0, perSet)).slice(0, n('hashes'));
@@ -185,6 +198,8 @@ async function runOnce(data: Awaited<ReturnType<typeof ensureData>>, store: RunR
     loadAverage: { start: loadStart, end: os.loadavg() },
     store,
     startupMs: server.ready.startMs,
+    cold: args.cold,
+    startPhases: server.ready.phases,
     firstHomeMs: first.ms,
     warmedAfterMs,
     warmLoopDelay,
@@ -225,7 +240,7 @@ async function main(): Promise<void> {
 }
 
 if (args.serve) {
-  await serveChild(args.serve, args.index!);
+  await serveChild(args.serve, args.index!, { cold: args.cold });
 } else if (args.ceiling) {
   await ceilingChild(args.ceiling);
 } else {

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fmtMs, log, quantile, type Timing } from './http-timing.ts';
 import type { SectionMaps } from './mapped-pages.ts';
 import type { ProcessStats } from './serve-child.ts';
+import type { StartPhase } from './start-trace.ts';
 
 /** Where run records go. */
 export const RESULTS_DIR = path.join(os.tmpdir(), 'seedbank-catalogue-bench-results');
@@ -34,6 +35,10 @@ export interface RunRecord {
   loadAverage: { start: number[]; end: number[] };
   store: { bytes: number; bytesPerFile: number; indexBytesPerFile: number; tables: Record<string, number>; buildMs: number; indexMs: number };
   startupMs: number;
+  /** Whether the store's file was dropped from the page cache before the start (--cold). */
+  cold?: boolean;
+  /** startCatalogueServer phase by phase (start-trace.ts). */
+  startPhases?: StartPhase[];
   firstHomeMs: number;
   warmedAfterMs: number | null;
   /** Event-loop delay (ms) over the copy lookups right after start, and whether the warm-up outlasted them. */
@@ -91,7 +96,7 @@ export function printRun(r: RunRecord): void {
   line('`/metrics` right after a census round', t.metricsCold, null);
   const m = r.memory;
   log('');
-  log(`start-up to serving: ${(r.startupMs / 1000).toFixed(2)} s (startCatalogueServer until listening) ${mark(r.startupMs <= TARGETS.startupMs)} (${(r.startupMs / TARGETS.startupMs).toFixed(2)} of the ${TARGETS.startupMs / 1000} s target); first home page ${fmtMs(r.firstHomeMs)} ms; copy figures warm ${r.warmedAfterMs === null ? '?' : `${(r.warmedAfterMs / 1000).toFixed(1)} s`} after start${r.warmLoopDelay ? ` (event-loop delay during the lookups right after start: p99 ${fmtMs(r.warmLoopDelay.p99)} max ${fmtMs(r.warmLoopDelay.max)} ms${r.warmLoopDelay.stillWarming ? '; the warm-up outlasted them' : '; the warm-up ended during them'})` : ''}`);
+  log(`start-up to serving${r.cold ? " (cold: the store dropped from the page cache)" : ""}: ${(r.startupMs / 1000).toFixed(2)} s (startCatalogueServer until listening; load ${r.loadAverage.start[0]?.toFixed(2)}) ${mark(r.startupMs <= TARGETS.startupMs)} (${(r.startupMs / TARGETS.startupMs).toFixed(2)} of the ${TARGETS.startupMs / 1000} s target); first home page ${fmtMs(r.firstHomeMs)} ms; copy figures warm ${r.warmedAfterMs === null ? '?' : `${(r.warmedAfterMs / 1000).toFixed(1)} s`} after start${r.warmLoopDelay ? ` (event-loop delay during the lookups right after start: p99 ${fmtMs(r.warmLoopDelay.p99)} max ${fmtMs(r.warmLoopDelay.max)} ms${r.warmLoopDelay.stillWarming ? '; the warm-up outlasted them' : '; the warm-up ended during them'})` : ''}`);
   if (m) log(`memory: RSS ${m.rssMiB} MiB at the end, peak ${m.maxRssMiB} MiB ${mark(m.maxRssMiB <= TARGETS.rssMiB)} (${(m.maxRssMiB / TARGETS.rssMiB).toFixed(2)} of ${TARGETS.rssMiB} MiB; at the end ${m.rssAnonMiB ?? '?'} MiB anonymous, ${m.rssFileMiB ?? '?'} MiB file-backed: LMDB's mapped pages and code), V8 heap ${m.heapUsedMiB} MiB used of ${m.heapTotalMiB} (${m.heapLiveMiB ?? '?'} MiB live after a full GC), external ${m.externalMiB} MiB, ${m.cpuSeconds.toFixed(0)} s CPU`);
   const top = Object.entries(r.store.tables).filter(([, b]) => b > 0).sort((a, b) => b[1] - a[1]).map(([k, b]) => `${k} ${mib(b)}`).join(', ');
   log(`store: ${mib(r.store.bytes)} on disk, ${r.store.bytesPerFile.toFixed(0)} bytes per file (per-file index alone ${r.store.indexBytesPerFile.toFixed(0)} bytes per file); built in ${(r.store.buildMs / 1000).toFixed(0)} s (per-file index in key order ${(r.store.indexMs / 1000).toFixed(0)} s); tables: ${top}`);

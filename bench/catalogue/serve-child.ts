@@ -7,6 +7,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
+import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
@@ -15,6 +16,7 @@ import { stopGroup, track } from './processes.ts';
 import { writeObservations, type BenchIndex } from './build-store.ts';
 import type { CopyIndex } from '../../services/tracker-web/redundancy/copy-index.ts';
 import { startChildTrace, type ChildTrace, type TraceResult } from './request-trace.ts';
+import { evictFromPageCache, StartTrace, type Eviction, type StartPhase } from './start-trace.ts';
 
 const LOOPBACK = '127.0.0.1';
 const SERVER_READY_TIMEOUT_MS = 120_000;
@@ -28,6 +30,10 @@ export interface ServerReady {
   observations: number;
   /** startCatalogueServer, from the call until it resolved (listening). */
   startMs: number;
+  /** startCatalogueServer phase by phase (start-trace.ts). */
+  phases?: StartPhase[];
+  /** With --cold: the store's file dropped from the page cache just before the start. */
+  eviction?: Eviction;
 }
 
 /** Messages to the child. */
@@ -70,24 +76,33 @@ export type ChildMessage =
   | { kind: 'trace'; trace: TraceResult }
   | { kind: 'error'; message: string };
 
-/** Child: the catalogue server on the cached store, after writing fresh census observations. */
-export async function serveChild(dataDir: string, indexFile: string, o: { onServer?: (server: { copies: CopyIndex }) => void } = {}): Promise<void> {
+/**
+ * Child: the catalogue server on the cached store, after writing fresh census observations;
+ * with `cold`, the store's file is dropped from the page cache after those writes, right
+ * before the start (a first start after a reboot or after other work).
+ */
+export async function serveChild(dataDir: string, indexFile: string, o: { cold?: boolean; onServer?: (server: { copies: CopyIndex }) => void } = {}): Promise<void> {
   const send = (m: ChildMessage) => process.send!(m);
   try {
     const index = JSON.parse(await readFile(indexFile, 'utf8')) as BenchIndex;
     const observations = await writeObservations(dataDir, index);
     const { startCatalogueServer } = await import('../../services/tracker-web/server.ts');
-    const t0 = performance.now();
-    // The API's per-address limit (600 reads a minute) would turn a one-address bench into 429s.
     // Warnings and errors (a failed warm-up, a request that failed) go to stderr: a figure measured past a failure is not the figure.
     const { createLogger } = await import('../../shared/log.ts');
     const logger = createLogger({ level: 'warn', format: 'pretty' });
-    const server = await startCatalogueServer({ dataDir, port: 0, host: LOOPBACK, census: { autoStart: false }, rateLimits: { readPerMinute: 100_000_000 }, logger });
+    const eviction = o.cold ? await evictFromPageCache(path.join(dataDir, 'catalogue.lmdb', 'data.mdb')) : undefined;
+    const startTrace = new StartTrace();
+    const t0 = performance.now();
+    // The API's per-address limit (600 reads a minute) would turn a one-address bench into 429s.
+    const server = await startCatalogueServer({ dataDir, port: 0, host: LOOPBACK, census: { autoStart: false }, rateLimits: { readPerMinute: 100_000_000 }, logger, onStartPhase: (p) => startTrace.mark(p) });
     const startMs = performance.now() - t0;
     o.onServer?.(server);
     // How long anything (a request included) waited for the event loop, from start-up on; reset at every ask.
     const loopDelay = monitorEventLoopDelay({ resolution: 1 });
     loopDelay.enable();
+    // GC entries arrive on a later turn.
+    await new Promise((resolve) => setImmediate(resolve));
+    const phases = startTrace.phases();
     const { Session } = await import('node:inspector/promises');
     let session: InstanceType<typeof Session> | null = null;
     let trace: ChildTrace | null = null;
@@ -152,7 +167,7 @@ export async function serveChild(dataDir: string, indexFile: string, o: { onServ
       })().catch((err: unknown) => send({ kind: 'error', message: String(err) }));
     });
     process.once('disconnect', () => void server.close().finally(() => process.exit(0)));
-    send({ kind: 'ready', url: server.url, port: server.port, observations, startMs });
+    send({ kind: 'ready', url: server.url, port: server.port, observations, startMs, phases, eviction });
   } catch (err) {
     send({ kind: 'error', message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
     process.exit(1);
@@ -231,9 +246,9 @@ export function catalogueNodeOptions(): string[] {
   return line.split(/\s+/).filter(Boolean);
 }
 
-/** Starts the catalogue on the cached store in a child running `entry` (a bench that hands `--serve DIR --index FILE` to serveChild), with the deployment's Node options. */
-export function startCatalogue(entry: string, data: { dataDir: string; indexFile: string }): Promise<CatalogueChild> {
-  return startServer(entry, ['--serve', data.dataDir, '--index', data.indexFile], [...process.execArgv, ...catalogueNodeOptions()]);
+/** Starts the catalogue on the cached store in a child running `entry` (a bench that hands `--serve DIR --index FILE [--cold]` to serveChild), with the deployment's Node options. */
+export function startCatalogue(entry: string, data: { dataDir: string; indexFile: string }, o: { cold?: boolean } = {}): Promise<CatalogueChild> {
+  return startServer(entry, ['--serve', data.dataDir, '--index', data.indexFile, ...(o.cold ? ['--cold'] : [])], [...process.execArgv, ...catalogueNodeOptions()]);
 }
 
 /** Asks the catalogue child to close, then stops its process group (killed if it has not gone within STOP_TIMEOUT_MS). */

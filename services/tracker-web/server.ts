@@ -45,6 +45,8 @@ const STAGING_TTL_MS = 6 * 60 * 60 * 1000;
 const STAGING_SWEEP_INTERVAL_MS = 15 * 60 * 1000;
 /** Open connections get this long to finish on close before they are cut. */
 const CLOSE_GRACE_MS = 5_000;
+/** How often the background position fill logs its progress. */
+const POSITION_FILL_LOG_MS = 10_000;
 /** With port 0, the UDP socket may find the HTTP port's number taken; try a few ports. */
 const PORT_ATTEMPTS = 5;
 
@@ -85,6 +87,8 @@ export interface CatalogueServerOptions {
   seederReports?: { claimAuditGraceMs?: number; minProgressBytesPerMs?: number; operatorsPerHost?: number };
   /** What the headline `copies` counts: any audited host (default) or distinct approved operators (DATA/operators.json). */
   copies?: CopyMode;
+  /** Called as each start-up phase ends, with the phase's name (the bench's start-up timeline). */
+  onStartPhase?: (phase: string) => void;
 }
 
 /** Census rounds a seeder's claim counts for before a verified copy must back it. */
@@ -145,7 +149,9 @@ async function listenBoth(http: Server, port: number, host: string): Promise<{ p
 export async function startCatalogueServer(o: CatalogueServerOptions): Promise<CatalogueServer> {
   const logger = o.logger ?? silentLogger;
   const host = o.host ?? DEFAULT_HOST;
+  const phase = o.onStartPhase ?? (() => undefined);
   const store = CatalogueStore.open(o.dataDir);
+  phase('store open');
   const staging = new Staging(o.dataDir, o.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES);
   const tracker = new CatalogueTracker({ store, logger: logger.child({ component: 'tracker' }), announceIntervalMs: o.announceIntervalMs, peerTtlMs: o.peerTtlMs, trustProxy: o.trustProxy, peersPerAddress: o.trackerPeersPerAddress, announcesPerMinute: o.trackerAnnouncesPerMinute });
   const sampler = new SwarmSampler({
@@ -155,6 +161,17 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
     logger,
     intervalMs: o.sampleIntervalMs,
   });
+  phase('tracker');
+  // Read once here (kept by the store until a publish): the census restore and the home view both walk it.
+  // Paged in first from several threads: on a cold start this list is what waits for the disk.
+  const prefetch = store.prefetchSetList();
+  // While the prefetch threads wait for the disk: the home view's volume sizes, which need no set list.
+  const volumeSizes = store.volumeSizes();
+  phase('volume sizes');
+  await prefetch;
+  phase('set list prefetch');
+  store.listSets();
+  phase('set list');
   let dht: PointerPublisher | null = null;
   const census = new CensusRunner({
     store,
@@ -170,7 +187,10 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
     workers: o.census?.workers,
     onVerdict: o.census?.onVerdict,
     seenAt: (host) => tracker.swarmStore.seenAt(host),
+    // Restored below, after the home view: see there.
+    deferRestore: true,
   });
+  phase('census runner');
   // Requests answered (HTTP and UDP), so background work can tell when it should make room.
   let served = 0;
   // The registry reads the list once at construction, before the copy index exists.
@@ -184,6 +204,7 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
     requestsServed: () => served,
     counting: { mode: o.copies ?? 'any', operators: () => operators.current() },
   });
+  phase('copy index (kept figures)');
   operatorsChanged = () => {
     copies.invalidate();
     // Pages read the last known figures: the warm-up brings them to the new operator list.
@@ -203,6 +224,7 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
     copyVerified: (ih, address, key, since) => census.confirms(ih, address, key, since),
   });
   const drills = await DrillLog.open(o.dataDir, logger);
+  phase('drill log');
   const app = buildCatalogueApp({
     store,
     staging,
@@ -241,6 +263,10 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
   // A catalogue made before the title search index gets its titles indexed in the background; publishes index their own.
   const stopIndexing = new AbortController();
   let indexing: Promise<void> = Promise.resolve();
+  // The tracker's set of tracked info hashes fills after listen; until then a miss reads the store.
+  let trackedLoading: Promise<void> = Promise.resolve();
+  // A format-3 store's set positions are written after listen (position-fill.ts).
+  let positionFill: Promise<unknown> = Promise.resolve();
 
   let closing: Promise<void> | null = null;
   // Idempotent: a Ctrl-C handler and a finally block may both ask.
@@ -252,6 +278,8 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
     copies.invalidate(); // abandons a running warm-up before the store closes
     stopIndexing.abort();
     await indexing;
+    await trackedLoading;
+    await positionFill;
     await dht?.close();
     await tracker.close();
     await new Promise<void>((resolve) => {
@@ -268,19 +296,44 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
     await store.close();
   };
 
+  phase('app and routes');
   try {
     await staging.sweep(STAGING_TTL_MS);
     // No commit runs yet: every parts folder no stored version names is an orphan.
     await removeOrphanParts(store, logger);
+    phase('staging sweep, orphan parts');
     // The home page's walk over every set and volume (last known figures, no recount) belongs to start-up.
-    prepareHomeView(sources);
+    prepareHomeView(sources, volumeSizes);
+    phase('home view');
+    // After the home view (which reads last known figures, not the census's): LMDB unmaps its
+    // chunks all at once when about 8,000 are mapped, and the start maps more than that; the
+    // later that purge comes in start-up, the fewer chunks are mapped when requests begin (with
+    // it earlier, the next purge fell on the first requests: a first home page of 1.0–1.2 s).
+    census.restoreFromStore();
+    phase('census restore');
     const bound = await listenBoth(http, o.port ?? DEFAULT_PORT, host);
     udp = bound.udp;
     udp.on('error', (err) => logger.warn({ err }, 'UDP tracker socket error'));
+    phase('listen');
     tracker.attachUdp(udp);
     udp.on('message', () => {
       served++;
     });
+    trackedLoading = tracker.loadTracked(stopIndexing.signal).catch((err: unknown) => logger.warn({ err }, 'the tracked info hashes could not be loaded; announces read the store until the next start'));
+    if (store.positionFillPending()) {
+      logger.info('writing the set positions of a store upgraded from format 3, in the background; file pages read by binary search until then');
+      let logged = 0;
+      positionFill = store
+        .fillPendingPositions({
+          signal: stopIndexing.signal,
+          onVersion: (no, last) => {
+            if (Date.now() - logged < POSITION_FILL_LOG_MS && no < last) return;
+            logged = Date.now();
+            logger.info({ version: no, of: last }, 'writing set positions');
+          },
+        })
+        .catch((err: unknown) => logger.warn({ err }, 'the set positions could not be written; file pages read by binary search, the next start resumes'));
+    }
     sampler.start();
     if (o.census !== null && o.census?.autoStart !== false) census.start();
     void copies.warm().catch((err: unknown) => logger.warn({ err }, 'copy figures warm-up failed'));
@@ -291,6 +344,7 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
       dht = new PointerPublisher({ store, logger: logger.child({ component: 'dht' }), host, bootstrap: o.dht.bootstrap, port: o.dht.port, reputIntervalMs: o.dht.reputIntervalMs });
       await dht.start();
     }
+    phase('background work started');
     const urlHost = isIPv6(host) ? `[${host}]` : host;
     const port = bound.port;
     logger.info({ host, port, sets: store.listSets().length, dht: Boolean(dht) }, 'catalogue listening');

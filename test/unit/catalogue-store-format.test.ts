@@ -143,12 +143,63 @@ describe('the catalogue store, format 3', () => {
     });
     await t.env.close();
     const migrated = CatalogueStore.open(dir);
+    // The open only marks the fill pending: rows are found by binary search until it is done.
+    expect(migrated.positionFillPending()).toBe(true);
+    expect(rows(migrated)).toEqual(before);
+    expect(await migrated.fillPendingPositions()).toBe(SETS * FILES_PER_SET);
+    expect(migrated.positionFillPending()).toBe(false);
     expect(rows(migrated)).toEqual(before);
     await migrated.close();
     const t2 = openCatalogueTables(dir);
     expect((t2.setPositions.getStats() as { entryCount: number }).entryCount).toBe(SETS * FILES_PER_SET);
     expect(t2.storeInfo.get('format')).toBe(STORE_FORMAT);
     await t2.env.close();
+  });
+
+  it('fills a format-3 store\'s positions in the background: serves meanwhile, resumes where a stopped fill left off, keeps what a publish meanwhile wrote', async () => {
+    const dir = await tmp();
+    const store = CatalogueStore.open(dir);
+    const [first, ...rest] = versions();
+    for (const v of rest) store.putVersion(v, 1);
+    const rows = (s: CatalogueStore, vs = versions()) => vs.flatMap((v) => v.files.map((f) => s.setFiles.get(v.set.id, 1, f.title)));
+    const before = rows(store, rest);
+    await store.close();
+    const t = openCatalogueTables(dir);
+    t.env.transactionSync(() => {
+      t.setPositions.clearSync();
+      t.storeInfo.putSync('format', 3);
+    });
+    await t.env.close();
+
+    // Stopped after the first version, as a catalogue killed mid-fill would be.
+    const upgraded = CatalogueStore.open(dir);
+    const stop = new AbortController();
+    const done: number[] = [];
+    await upgraded.fillPendingPositions({ signal: stop.signal, onVersion: (no) => (done.push(no), stop.abort()) });
+    expect(done).toEqual([1]);
+    expect(upgraded.positionFillPending()).toBe(true);
+    // A version published before the fill is done writes its own positions.
+    upgraded.putVersion(first!, 1);
+    await upgraded.close();
+
+    const t2 = openCatalogueTables(dir);
+    const count = () => (t2.setPositions.getStats() as { entryCount: number }).entryCount;
+    expect(count(), 'the stopped fill\'s version and the publish\'s').toBe(2 * FILES_PER_SET);
+    expect(t2.storeInfo.get('positionFill'), 'the next version to fill').toBe(2);
+    await t2.env.close();
+
+    const resumed = CatalogueStore.open(dir);
+    expect(rows(resumed, rest)).toEqual(before);
+    const resumedAt: number[] = [];
+    expect(await resumed.fillPendingPositions({ onVersion: (no) => resumedAt.push(no) })).toBe(FILES_PER_SET);
+    expect(resumedAt, 'only the versions not filled yet').toEqual([2]);
+    expect(resumed.positionFillPending()).toBe(false);
+    expect(rows(resumed, rest)).toEqual(before);
+    expect(rows(resumed).every((r) => r !== undefined)).toBe(true);
+    await resumed.close();
+    const t3 = openCatalogueTables(dir);
+    expect((t3.setPositions.getStats() as { entryCount: number }).entryCount).toBe(SETS * FILES_PER_SET);
+    await t3.env.close();
   });
 
   it('migrates a format-2 store: the same file lists and searches, the old tables emptied', async () => {

@@ -123,6 +123,32 @@ describe('catalogue tracker', () => {
     expect(tracker.swarms().map((s) => s.infoHash).sort()).toEqual([VOL, LATER, 'bb'.repeat(20)].sort());
   });
 
+  it('loads the tracked hashes after start a slice at a time: every one once, then answers from memory what the store answered', async () => {
+    const all = store.trackedInfoHashes().sort();
+    const sliced: string[] = [];
+    for (let cursor: Parameters<CatalogueStore['trackedSlice']>[0] | null = { table: 'volumes' }; cursor; ) {
+      const slice = store.trackedSlice(cursor, 1);
+      expect(slice.infoHashes.length).toBeLessThanOrEqual(1);
+      sliced.push(...slice.infoHashes);
+      cursor = slice.next;
+    }
+    expect(sliced.sort()).toEqual(all);
+    expect(all.length).toBeGreaterThanOrEqual(4); // two volumes, two metadata torrents
+
+    const loaded = new CatalogueTracker({ store, logger: silentLogger, announceIntervalMs: 60_000 });
+    try {
+      await loaded.loadTracked();
+      const peer = { peerId: 'y'.repeat(20), ip: '10.9.9.9', port: 1, event: 'started' as const, left: 0, numwant: 0 };
+      for (const ih of all) expect(loaded.announcePeer({ ...peer, infoHash: ih }), ih).toMatchObject({ complete: 1 });
+      expect(loaded.announcePeer({ ...peer, infoHash: '3c'.repeat(20) })).toEqual({ failure: `torrent ${'3c'.repeat(20)} is not in this catalogue` });
+      const NEWER = '4d'.repeat(20);
+      store.putVersion(await newVersion(dir, 3, '5e'.repeat(20), [NEWER]));
+      expect(loaded.announcePeer({ ...peer, infoHash: NEWER }), 'a hash published after the load').toMatchObject({ complete: 1 });
+    } finally {
+      await loaded.close();
+    }
+  });
+
   it('scrapes named torrents, and every swarm when none is named', async () => {
     // Hashes of ASCII bytes, so the decoder's string keys are exact.
     const one = await get(`${base}/scrape?info_hash=${pct(VOL)}&info_hash=${pct('3c'.repeat(20))}`);

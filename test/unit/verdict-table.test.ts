@@ -48,4 +48,18 @@ describe('VerdictTable', () => {
     expect(t.get(IH, '127.0.4.3', 51413)).toMatchObject({ reachable: true, audited: { piece: -1, ok: true }, at: 5 });
     expect([...t.get(IH, '127.0.4.3', 51413)!.bitfield!]).toEqual([0xff]);
   });
+
+  it('restores from one reused description: each verdict keeps its own host, bitfield and audit (the restore reuses one object)', () => {
+    const t = new VerdictTable();
+    const o = { host: '127.0.4.4', port: 1, havePieces: 12, complete: true, bitfield: Uint8Array.from([0xff, 0xf0]) as Uint8Array | null, ok: true, at: 7, operatorKey: 'ef'.repeat(32) as string | null };
+    t.restore(IH, o);
+    Object.assign(o, { host: '127.0.4.5', port: 2, havePieces: 3, complete: false, bitfield: Uint8Array.from([0xe0, 0x00]), ok: false, at: 8, operatorKey: null });
+    t.restore(IH, o);
+    o.bitfield![0] = 0;
+    expect(t.get(IH, '127.0.4.4', 1)).toMatchObject({ havePieces: 12, complete: true, audited: { ok: true, piece: -1 }, at: 7, operatorKey: 'ef'.repeat(32) });
+    expect([...t.get(IH, '127.0.4.4', 1)!.bitfield!]).toEqual([0xff, 0xf0]);
+    expect(t.get(IH, '127.0.4.5', 2)).toMatchObject({ havePieces: 3, complete: false, audited: { ok: false, piece: -1 }, at: 8, operatorKey: null });
+    expect([...t.get(IH, '127.0.4.5', 2)!.bitfield!]).toEqual([0xe0, 0x00]);
+    expect(t.passed(IH, '127.0.4.5', 2)).toBe(false);
+  });
 });

@@ -70,7 +70,11 @@ export class PointerPublisher {
 
   /** Puts every set's latest pointer. */
   putAll(): void {
-    for (const set of this.opts.store.listSets()) if (set.latest) this.put(set.latest.pointer);
+    // The kept set list has no pointers (records.ts LatestVersionSummary): read each from its version.
+    for (const set of this.opts.store.listSets()) {
+      const latest = set.latest && this.opts.store.getVersion(set.id, set.latest.version);
+      if (latest) this.put(latest.pointer);
+    }
   }
 
   /** Puts one set's latest pointer now (after a publish); queued until the node has bootstrapped. */

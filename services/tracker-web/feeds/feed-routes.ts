@@ -58,7 +58,9 @@ function feedVersion(store: CatalogueStore, base: string, row: SetSummary, v: Ve
 
 /** The versions a feed of `kind` carries for one set. */
 export function feedVersions(store: CatalogueStore, base: string, row: SetSummary, kind: FeedKind): FeedVersion[] {
-  if (kind === 'latest') return row.latest ? [feedVersion(store, base, row, row.latest, row.latest.volumes)] : [];
+  // The kept set list holds a summary of the latest version; the feed item wants its change counts.
+  const latest = row.latest && store.getVersion(row.id, row.latest.version);
+  if (kind === 'latest') return latest ? [feedVersion(store, base, row, latest, latest.volumes)] : [];
   const out: FeedVersion[] = [];
   const seen = new Set<string>();
   for (const v of store.getVersions(row.id).sort((a, b) => a.version - b.version)) {

@@ -3,7 +3,7 @@ import { parseVolumeTorrent } from '../../../shared/torrent/index.ts';
 import { HostBackoff, keepsVerdict, normalizeHost, runCensus, withDoubleClaims, type CensusJob, type PeerAuditResult, type PeerAddress, type SupersededPair } from '../census/index.ts';
 import { supersessionIndex } from '../feeds/supersession.ts';
 import { DEFAULT_VERIFIED_CACHE_BYTES, VerifiedPieces } from '../census/verified-pieces.ts';
-import { VerdictTable } from '../census/verdict-table.ts';
+import { VerdictTable, type RestoredVerdict } from '../census/verdict-table.ts';
 import type { CensusOptions, CensusResult } from '../census/index.ts';
 import { LeasePool, type Lease } from '../census-work/lease-pool.ts';
 import { runLeasedRound } from '../census-work/leased-round.ts';
@@ -118,12 +118,14 @@ export class CensusRunner {
       now?: () => number;
       /** Called with every verdict recorded and who reached it (observability and tests). */
       onVerdict?: (result: PeerAuditResult, taker: string) => void;
+      /** Leave the restore from the store to the caller ({@link restoreFromStore}), to order it among its own start-up reads; default: restored here. */
+      deferRestore?: boolean;
     },
   ) {
     const cacheBytes = o.verifiedCacheBytes ?? DEFAULT_VERIFIED_CACHE_BYTES;
     this.verified = cacheBytes > 0 ? new VerifiedPieces(cacheBytes) : null;
     this.pool = o.workers ? new LeasePool({ ttlMs: o.workers.leaseTtlMs }) : null;
-    this.restore();
+    if (!o.deferRestore) this.restoreFromStore();
   }
 
   /** Starts the schedule (first round right away). */
@@ -354,24 +356,25 @@ export class CensusRunner {
    * sets' latest volumes, read in one pass over the observations table (at 10M files a range
    * read per volume was 1.5 s of a 5 s start, more with the store's pages cold).
    */
-  private restore(): void {
+  restoreFromStore(): void {
     const latest = new Set<string>();
     for (const set of this.o.store.listSets()) for (const ih of set.latest?.volumes ?? []) latest.add(ih);
-    for (const ob of this.o.store.observations.all()) {
-      if (!latest.has(ob.infoHash)) continue;
-      if (ob.lastSeen > 0) this.noteReached(ob.host, ob.lastSeen);
-      if (ob.auditedAt === null) continue;
-      this.latest.restore(ob.infoHash, {
-        host: ob.host,
-        port: ob.port,
-        havePieces: ob.havePieces,
-        complete: ob.complete,
-        bitfield: ob.bitfield ?? null,
-        ok: ob.auditOk === true,
-        at: ob.auditedAt,
-        operatorKey: ob.operatorKey ?? null,
-      });
-    }
+    // One object reused for every observation: the verdict table copies what it keeps.
+    const verdict: RestoredVerdict = { host: '', port: 0, havePieces: 0, complete: false, bitfield: null, ok: false, at: 0, operatorKey: null };
+    this.o.store.observations.each((infoHash, host, port, ob) => {
+      if (!latest.has(infoHash)) return;
+      if (ob.lastSeen > 0) this.noteReached(host, ob.lastSeen);
+      if (ob.auditedAt === null) return;
+      verdict.host = host;
+      verdict.port = port;
+      verdict.havePieces = ob.havePieces;
+      verdict.complete = ob.complete;
+      verdict.bitfield = ob.bitfield ?? null;
+      verdict.ok = ob.auditOk === true;
+      verdict.at = ob.auditedAt;
+      verdict.operatorKey = ob.operatorKey ?? null;
+      this.latest.restore(infoHash, verdict);
+    });
   }
 }
 

@@ -48,6 +48,15 @@ export class StoreObservations {
     for (const { key: [ih, host, port], value } of this.t.observations.getRange()) yield { infoHash: ih, host, port, ...value };
   }
 
+  /**
+   * Calls `fn` with every peer observation in key order, in one pass, handing the decoded record
+   * as it is (no copy per observation: the census restore reads 88,000 at 10M files at start).
+   * `fn` must not keep or change `o`.
+   */
+  each(fn: (infoHash: string, host: string, port: number, o: Observation) => void): void {
+    for (const { key, value } of this.t.observations.getRange()) fn(key[0], key[1], key[2], value);
+  }
+
   /** Forgets one peer's observation of one torrent. */
   async remove(infoHash: string, host: string, port: number): Promise<boolean> {
     return this.t.observations.remove([infoHash, host, port]);

@@ -13,6 +13,8 @@ import { TitleIds } from './title-ids.ts';
 import { FileLookup } from './file-lookup.ts';
 import { RecordCache } from './record-cache.ts';
 import { ensureStoreFormat } from './store-format.ts';
+import { fillPendingPositions, positionFillPending, type PositionFillOptions } from './position-fill.ts';
+import { latestSummary, prefetchSetList, trackedSlice, volumeSizes, type TrackedCursor } from './start-reads.ts';
 import { versionPageFacts, type VersionPageFacts } from './version-page.ts';
 import { StoreHistory } from './history.ts';
 import { StoreObservations, StoreTokens } from './access-records.ts';
@@ -33,6 +35,7 @@ import type {
 
 export * from './records.ts';
 
+export type { TrackedCursor } from './start-reads.ts';
 export type { HistoryQuery } from './history.ts';
 export { CHANGES_EXCERPT_TITLES, publishedFileOf, type NewSplitVersion, type NewVersion, type VolumeFileLists } from './new-version.ts';
 
@@ -123,12 +126,21 @@ export class CatalogueStore {
   /** Every set, sorted by id, each with its latest version's summary. */
   listSets(): SetSummary[] {
     // Kept until a publish or a key rotation (from any process) bumps the sets generation: a request costs one read.
-    return [...this.records.list(() => [...this.t.sets.getRange()].map(({ value }) => ({ ...value, latest: this.getVersion(value.id, value.latestVersion) ?? null })))];
+    return [...this.records.list(() => [...this.t.sets.getRange()].map(({ value }) => ({ ...value, latest: latestSummary(this.getVersion(value.id, value.latestVersion)) })))];
   }
 
   /** A number that changes whenever the set list does (a publish, a key rotation, from any process): pages key what they derive from the sets on it. */
   setsGeneration(): number {
     return this.records.current();
+  }
+
+  /**
+   * Brings the set list's version records into the page cache from several threads before
+   * {@link listSets} reads them (start-reads.ts): on a cold start the list is what waits for the
+   * disk. Pure read-ahead: it changes no answer.
+   */
+  async prefetchSetList(): Promise<void> {
+    await prefetchSetList(this.t);
   }
 
   /** Every set's id, sorted, without reading the sets (cheap for background walks over a large catalogue). */
@@ -271,6 +283,34 @@ export class CatalogueStore {
   /** Every info hash the tracker tracks. */
   trackedInfoHashes(): string[] {
     return [...this.t.volumes.getKeys(), ...this.t.metadataTorrents.getKeys()];
+  }
+
+  /**
+   * Up to `limit` tracked info hashes from `cursor` on (volumes, then metadata torrents, each in
+   * key order), and where the next slice starts (null: none left): the tracker loads them a
+   * slice per event-loop turn after start.
+   */
+  trackedSlice(cursor: TrackedCursor, limit: number): { infoHashes: string[]; next: TrackedCursor | null } {
+    return trackedSlice(this.t, cursor, limit);
+  }
+
+  /**
+   * Writes the set positions a format-3 store was opened without (position-fill.ts), in the
+   * background; lookups find rows by binary search meanwhile. Resolves when done or stopped;
+   * resumes at the next call where a stopped one left off.
+   */
+  fillPendingPositions(o: PositionFillOptions = {}): Promise<number> {
+    return fillPendingPositions({ rows: this.t.setRows, positions: this.t.setPositions, storeInfo: this.t.storeInfo, title: (id) => this.titleIds.title(id) }, o);
+  }
+
+  /** Whether set positions are still to be written (a format-3 store being upgraded). */
+  positionFillPending(): boolean {
+    return positionFillPending(this.t);
+  }
+
+  /** Every latest-or-not volume's size by info hash, in one pass over the volumes table (no record cache: a walk over 40,000 volumes would only evict it). */
+  volumeSizes(): Map<string, number> {
+    return volumeSizes(this.t);
   }
 
   /**

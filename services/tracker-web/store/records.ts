@@ -147,9 +147,16 @@ export interface PeerObservation extends Observation {
   port: number;
 }
 
+/**
+ * What the kept set list holds of a set's latest version: what lists, figures and the census
+ * read. The signed pointer, the change counts and the parent (about half of a version record)
+ * are read from the version itself when wanted (`getVersion`): the list is kept for every set.
+ */
+export type LatestVersionSummary = Pick<VersionRecord, 'setId' | 'version' | 'manifestSha256' | 'publishedAt' | 'builtAt' | 'metadataInfoHash' | 'volumes' | 'totals' | 'no' | 'facts'>;
+
 /** A set with its latest version's summary, as lists show it. */
 export interface SetSummary extends SetRecord {
-  latest: VersionRecord | null;
+  latest: LatestVersionSummary | null;
 }
 
 /** The names of the files a version's metadata torrent carries (its folder `<set>-v<N>/`). */

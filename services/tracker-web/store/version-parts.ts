@@ -102,9 +102,12 @@ export class VersionParts {
       if (err.code === 'ENOENT') return [];
       throw err;
     });
-    const keep = live();
     // Only folders named like ours: anything else in the folder is not this code's to delete.
-    const orphans = entries.filter((e) => e.isDirectory() && FOLDER_NAME.test(e.name) && !keep.has(e.name) && !this.held.has(e.name) && !this.removing.has(e.name)).map((e) => e.name);
+    const candidates = entries.filter((e) => e.isDirectory() && FOLDER_NAME.test(e.name) && !this.held.has(e.name) && !this.removing.has(e.name));
+    // No folder to judge: no need to read every stored version (0.5 s at 10M files).
+    if (candidates.length === 0) return [];
+    const keep = live();
+    const orphans = candidates.filter((e) => !keep.has(e.name)).map((e) => e.name);
     for (const sha of orphans) {
       const gone = rm(this.dir(sha), { recursive: true, force: true }).finally(() => this.removing.delete(sha));
       this.removing.set(sha, gone);

@@ -42,7 +42,8 @@ export function readRouter({ store, counts }: ReadRouteOptions): Router {
   const router = Router();
 
   router.get(routes.sets.pattern, (_req, res) => {
-    const body: SetListBody = { sets: store.listSets() };
+    // The API gives each set's whole latest version record; the kept list holds a summary of it.
+    const body: SetListBody = { sets: store.listSets().map((r) => ({ ...r, latest: r.latest ? (store.getVersion(r.id, r.latest.version) ?? null) : null })) };
     res.json(body);
   });
 

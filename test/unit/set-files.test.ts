@@ -11,7 +11,8 @@ import { isSeedbankError } from '../../shared/errors.ts';
 import { openCatalogueTables, type CatalogueTables } from '../../services/tracker-web/store/open-lmdb.ts';
 import { derivedPath } from '../../services/tracker-web/store/file-index.ts';
 import { inTitleOrder, licenceCounts, SetFileIndex, type PublishedFile } from '../../services/tracker-web/store/set-files.ts';
-import { fillSetPositions, positionKey, positionValue, versionStart } from '../../services/tracker-web/store/set-positions.ts';
+import { positionKey, positionValue, versionStart } from '../../services/tracker-web/store/set-positions.ts';
+import { fillPendingPositions, markPositionFillPending } from '../../services/tracker-web/store/position-fill.ts';
 import { TitleIds } from '../../services/tracker-web/store/title-ids.ts';
 import { shellWord, suggestedQuota } from '../../services/tracker-web/views/set-actions.ts';
 import { parseSetFilesQuery } from '../../services/tracker-web/views/set-files-model.ts';
@@ -81,7 +82,7 @@ describe('SetFileIndex', () => {
     expect(index.get('s', 9, files[0]!.title)).toBeUndefined();
   });
 
-  it('finds a title with one read of the list through its position (and none of the title ids); without positions (or a wrong one), by binary search', () => {
+  it('finds a title with one read of the list through its position (and none of the title ids); without positions (or a wrong one), by binary search', async () => {
     const titles = new TitleIds(t.titleNames, t.titleIds);
     // Every read of a row goes through lmdb-js's getBinaryFast (get calls it too).
     const rowReads = vi.spyOn(t.setRows, 'getBinaryFast');
@@ -104,8 +105,10 @@ describe('SetFileIndex', () => {
       const victim = sorted[FILES - 1]!;
       t.env.transactionSync(() => t.setPositions.putSync(positionKey(1, victim), positionValue(0)));
       expect(readsFor(victim)).toBeGreaterThan(1);
-      // The format 3 → 4 migration writes them all back from the rows.
-      expect(fillSetPositions({ env: t.env, rows: t.setRows, positions: t.setPositions, title: (id) => titles.title(id) })).toBe((t.setRows.getStats() as { entryCount: number }).entryCount);
+      // The format 3 → 4 migration (in the background after listen) writes them all back from the rows.
+      const fill = { rows: t.setRows, positions: t.setPositions, storeInfo: t.storeInfo, title: (id: number) => titles.title(id) };
+      markPositionFillPending(fill);
+      expect(await fillPendingPositions(fill)).toBe((t.setRows.getStats() as { entryCount: number }).entryCount);
       for (const f of files) expect(readsFor(f.title)).toBe(1);
     } finally {
       rowReads.mockRestore();

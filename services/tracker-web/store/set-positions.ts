@@ -13,8 +13,6 @@ import { titleHash } from './title-ids.ts';
 
 const U32 = 4;
 const HASH_BYTES = 8;
-/** Versions whose positions one migration transaction writes: bounds its dirty pages (about 1,000 files a version). */
-const VERSIONS_PER_FILL_TRANSACTION = 200;
 
 /** versionNo(u32) · titleHash(8) → position(u32), raw bytes. */
 export type SetPositionsTable = Database<Buffer, Buffer>;
@@ -36,13 +34,6 @@ export function versionStart(versionNo: number): Buffer {
   return positionKeyOfHash(versionNo, Buffer.alloc(HASH_BYTES));
 }
 
-/** The first row key of a version in the rows table (versionNo · position 0). */
-function rowsStart(versionNo: number): Buffer {
-  const k = Buffer.alloc(2 * U32);
-  k.writeUInt32BE(versionNo, 0);
-  return k;
-}
-
 /** The stored value of a position. */
 export function positionValue(position: number): Buffer {
   const v = Buffer.allocUnsafe(U32);
@@ -54,58 +45,4 @@ export function positionValue(position: number): Buffer {
 export function decodePosition(v: Uint8Array | undefined): number | undefined {
   if (!v || v.byteLength !== U32) return undefined;
   return Buffer.from(v.buffer, v.byteOffset, v.byteLength).readUInt32BE(0);
-}
-
-/** What filling the positions from the rows needs. */
-export interface PositionFillTables {
-  env: { transactionSync<T>(fn: () => T): T };
-  /** versionNo · position → row whose first 4 bytes are the title id (set-files.ts). */
-  rows: Database<Buffer, Buffer>;
-  positions: SetPositionsTable;
-  /** The title of a title id (title-ids.ts). */
-  title(id: number): string | undefined;
-}
-
-/**
- * Writes every version's positions from its rows (the format 3 → 4 migration): the table is
- * emptied first, then filled in key order (a version's titles sorted by hash), some hundred
- * versions per transaction. Returns the positions written.
- */
-export function fillSetPositions(t: PositionFillTables): number {
-  t.env.transactionSync(() => t.positions.clearSync());
-  let lastVersion = 0;
-  for (const key of t.rows.getKeys({ reverse: true, limit: 1 })) lastVersion = Buffer.from(key as Uint8Array).readUInt32BE(0);
-  let written = 0;
-  for (let from = 0; from <= lastVersion; from += VERSIONS_PER_FILL_TRANSACTION) {
-    const to = from + VERSIONS_PER_FILL_TRANSACTION;
-    t.env.transactionSync(() => {
-      let version = -1;
-      let pending: Array<[Buffer, number]> = [];
-      const flush = () => {
-        pending.sort((a, b) => Buffer.compare(a[0], b[0]));
-        let previous: Buffer | null = null;
-        for (const [key, position] of pending) {
-          // Two titles of one list with one hash (or a title twice): one position is kept, the lookup checks the row's title.
-          if (previous && key.equals(previous)) continue;
-          t.positions.putSync(key, positionValue(position), { append: true });
-          previous = key;
-          written++;
-        }
-        pending = [];
-      };
-      for (const { key, value } of t.rows.getRange({ start: rowsStart(from), end: rowsStart(to) })) {
-        const k = Buffer.from(key as Uint8Array);
-        const v = value as Uint8Array;
-        const no = k.readUInt32BE(0);
-        if (no !== version) {
-          flush();
-          version = no;
-        }
-        const title = t.title(Buffer.from(v.buffer, v.byteOffset, v.byteLength).readUInt32BE(0));
-        if (title !== undefined) pending.push([positionKey(no, title), k.readUInt32BE(U32)]);
-      }
-      flush();
-    });
-  }
-  return written;
 }

@@ -21,6 +21,7 @@ import { METRICS_PATH } from './metrics.ts';
 import { readRouter } from './web/read-routes.ts';
 import { searchRouter } from './search/search-routes.ts';
 import { seedRouter } from './web/seed-routes.ts';
+import { gatedRouter } from './web/gated-router.ts';
 
 /** Rate-limit window of the API. */
 const RATE_WINDOW_MS = 60_000;
@@ -102,13 +103,13 @@ export function buildCatalogueApp(o: CatalogueAppOptions): Express {
   app.get(routes.scrape.pattern, o.tracker.scrape());
 
   app.use('/api/publish', limiter(o.rateLimits?.publishPerMinute ?? DEFAULT_PUBLISH_LIMIT, 'publish'), requireToken(o.store));
-  app.use(publishRouter({ store: o.store, staging: o.staging, logger: o.logger, onPublished: o.onPublished }));
+  app.use(gatedRouter(publishRouter({ store: o.store, staging: o.staging, logger: o.logger, onPublished: o.onPublished })));
   app.use('/api', limiter(o.rateLimits?.readPerMinute ?? DEFAULT_READ_LIMIT, 'API'));
   app.use(limiter(o.rateLimits?.pagesPerMinute ?? DEFAULT_PAGE_LIMIT, 'page', (p) => UNLIMITED_PAGE_PREFIXES.some((x) => p === x || p.startsWith(x))));
   app.use(lookupKeyGuard());
-  app.use(readRouter({ store: o.store, counts: (ih) => o.tracker.counts(ih) }));
-  app.use(searchRouter(o.store));
-  app.use(seedRouter({ store: o.store, publicUrl: o.publicUrl }));
+  app.use(gatedRouter(readRouter({ store: o.store, counts: (ih) => o.tracker.counts(ih) })));
+  app.use(gatedRouter(searchRouter(o.store)));
+  app.use(gatedRouter(seedRouter({ store: o.store, publicUrl: o.publicUrl })));
   for (const extend of o.extensions ?? []) extend(app);
 
   app.use(notFound());

@@ -127,6 +127,16 @@ describe('the catalogue store, format 3', () => {
     expect(() => CatalogueStore.open(dir)).toThrow(expect.objectContaining({ code: 'STORE_FORMAT_NEWER' }));
   });
 
+  /** Turns a closed store back into format 3, which had no position table. */
+  async function asFormat3(dir: string): Promise<void> {
+    const t = openCatalogueTables(dir);
+    t.env.transactionSync(() => {
+      t.setPositions.clearSync();
+      t.storeInfo.putSync('format', 3);
+    });
+    await t.env.close();
+  }
+
   it('migrates a format-3 store: every title\'s position written from the lists, the same file rows', async () => {
     const dir = await tmp();
     const store = CatalogueStore.open(dir);
@@ -135,13 +145,7 @@ describe('the catalogue store, format 3', () => {
     const before = rows(store);
     expect(before.every((r) => r !== undefined)).toBe(true);
     await store.close();
-    // Format 3 had no position table.
-    const t = openCatalogueTables(dir);
-    t.env.transactionSync(() => {
-      t.setPositions.clearSync();
-      t.storeInfo.putSync('format', 3);
-    });
-    await t.env.close();
+    await asFormat3(dir);
     const migrated = CatalogueStore.open(dir);
     // The open only marks the fill pending: rows are found by binary search until it is done.
     expect(migrated.positionFillPending()).toBe(true);
@@ -164,12 +168,7 @@ describe('the catalogue store, format 3', () => {
     const rows = (s: CatalogueStore, vs = versions()) => vs.flatMap((v) => v.files.map((f) => s.setFiles.get(v.set.id, 1, f.title)));
     const before = rows(store, rest);
     await store.close();
-    const t = openCatalogueTables(dir);
-    t.env.transactionSync(() => {
-      t.setPositions.clearSync();
-      t.storeInfo.putSync('format', 3);
-    });
-    await t.env.close();
+    await asFormat3(dir);
 
     // Stopped after the first version, as a catalogue killed mid-fill would be.
     const upgraded = CatalogueStore.open(dir);

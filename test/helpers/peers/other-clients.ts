@@ -114,7 +114,12 @@ policy = {'forced': lt.enc_policy.pe_forced, 'enabled': lt.enc_policy.pe_enabled
 s = lt.session({'listen_interfaces': '127.0.0.1:0', 'enable_dht': False, 'enable_lsd': False,
                 'enable_upnp': False, 'enable_natpmp': False, 'allow_multiple_connections_per_ip': True,
                 'enable_outgoing_utp': False, 'enable_incoming_utp': False,
-                'out_enc_policy': policy, 'in_enc_policy': policy, 'alert_mask': 0})
+                'out_enc_policy': policy, 'in_enc_policy': policy,
+                # A connection dropped once (a CI run under load lost its only one and libtorrent, waiting
+                # its default 60 s before trying a failed peer again, never got a byte) is tried again.
+                'min_reconnect_time': 1,
+                'alert_mask': lt.alert.category_t.error_notification | lt.alert.category_t.peer_notification | lt.alert.category_t.connect_notification})
+log = []
 p = lt.add_torrent_params() if source.startswith('magnet:') else None
 if p is not None:
     p = lt.parse_magnet_uri(source)
@@ -125,16 +130,21 @@ else:
     h = s.add_torrent({'ti': lt.torrent_info(source), 'save_path': save})
 host, port = peer.rsplit(':', 1)
 deadline = time.time() + limit
+connects = 0
 while time.time() < deadline:
     st = h.status()
     if st.num_peers == 0:
         h.connect_peer((host, int(port)))
+        connects += 1
     if st.is_seeding:
         break
+    for a in s.pop_alerts():
+        log.append('%.2f %s: %s' % (limit - (deadline - time.time()), type(a).__name__, a.message()))
+        del log[:-30]
     time.sleep(0.05)
 st = h.status()
 print(json.dumps({'seeding': st.is_seeding, 'progress': st.progress, 'has_metadata': st.has_metadata,
-                  'downloaded': st.total_payload_download}), flush=True)
+                  'downloaded': st.total_payload_download, 'peers': st.num_peers, 'connects': connects, 'log': log}), flush=True)
 `;
 
 /** What a libtorrent download ended with. */
@@ -163,6 +173,9 @@ export async function libtorrentDownload(source: string, saveDir: string, peer: 
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve)).finally(() => clearTimeout(killer));
   const line = out.trim().split('\n').pop() ?? '';
   if (code !== 0 || !line.startsWith('{')) throw new Error(`libtorrent downloader exited with ${code}: ${err.slice(-1000)}`);
-  const r = JSON.parse(line) as { seeding: boolean; progress: number; has_metadata: boolean; downloaded: number };
+  const r = JSON.parse(line) as { seeding: boolean; progress: number; has_metadata: boolean; downloaded: number; peers: number; connects: number; log: string[] };
+  // A download that did not finish says why, from libtorrent's own peer and error alerts (the assertion shows only the state).
+  const dropped = r.log.some((l) => l.includes('peer_disconnected_alert'));
+  if (!r.seeding || dropped) console.warn(`libtorrent (${encryption}) ${r.seeding ? 'finished, after a dropped connection,' : 'did not finish'} ${source} from ${peer}: ${r.peers} peers at the end, ${r.connects} connects asked; its last alerts:\n${r.log.join('\n')}`);
   return { seeding: r.seeding, progress: r.progress, hasMetadata: r.has_metadata, downloaded: r.downloaded };
 }

@@ -1,4 +1,3 @@
-import { createHistogram, performance, type RecordableHistogram } from 'node:perf_hooks';
 import { addOperatorKeys, fileCopies, hasAllPieces, networkOf, volumeHolders, type VolumeHolders } from '../census/index.ts';
 import { copyFigures, type CopyFigures, type CopyMode } from '../operators/copy-figures.ts';
 import { ApprovedOperators } from '../operators/operator-list.ts';
@@ -9,23 +8,10 @@ import { detachedString } from '../../../shared/detached-string.ts';
 import type { VolumeRecord } from '../store/records.ts';
 import { computeSetFigures, figuresFromDisk, persistedFigures, SetFigureWalk, withVersion, type SetCopyStats } from './set-figures.ts';
 import { categoryCopies, type CategoryCopies } from './category-copies.ts';
+import { WarmSlicer, type WarmSlice, type WarmSliceFigures } from './warm-slices.ts';
 
 export type { SetCopyStats } from './set-figures.ts';
-
-/**
- * How long one slice of the background warm-up may hold the event loop: it stops between two
- * volumes once past this, so a request waits at most this plus one volume's figures (about
- * 0.05 ms for a wholly held volume, 0.2-0.5 ms for a partly held one whose layout is read).
- */
-const WARM_SLICE_MS = 0.5;
-/**
- * While requests keep arriving, the warm-up rests between slices until none has come for a
- * timer tick (about 1 ms), but at most this long in a row, so that a steady stream of requests
- * slows it down without stopping it. A request waits for a slice only when the slice began
- * before the request came; the fewer slices per request, the fewer requests meet one that ran
- * long (a garbage collection or a page read inside it).
- */
-const WARM_MAX_REST_MS = 3;
+export type { WarmSlice } from './warm-slices.ts';
 
 /** Copies of one file's bytes, added up over every set and version that holds them. */
 export interface FileCopyCount extends CopyFigures {
@@ -34,18 +20,6 @@ export interface FileCopyCount extends CopyFigures {
   hosts: string[];
   networks: string[];
   flagged: string[];
-}
-
-/** One slice of the background warm-up, as the bench traces it. */
-export interface WarmSlice {
-  /** When it handed the event loop back (epoch milliseconds, sub-millisecond). */
-  endMs: number;
-  wallMs: number;
-  /** Process CPU (every thread) during the slice. */
-  cpuMs: number;
-  volumes: number;
-  sets: number;
-  layoutReads: number;
 }
 
 /** What the headline copy count counts, and who is approved (re-read as the list changes). */
@@ -187,49 +161,21 @@ export class CopyIndex {
 
   private async warmOnce(roundStartedAt?: number): Promise<void> {
     const generation = this.warmGeneration;
-    const served = this.window.requestsServed ?? (() => 0);
-    const slices = (this.warmSlices = { count: 0, wallUs: createHistogram(), cpuUs: createHistogram() });
-    let sliceStart = performance.now();
-    let sliceCpu = process.cpuUsage();
-    let sliceVolumes = 0;
-    let sliceSets = 0;
-    let sliceReads = this.layouts.reads;
-    // Hands the event loop back once a slice has run WARM_SLICE_MS; rests while requests keep arriving.
-    const due = () => performance.now() - sliceStart >= WARM_SLICE_MS;
-    const slice = async () => {
-      const worked = performance.now() - sliceStart;
-      const cpu = process.cpuUsage(sliceCpu);
-      slices.count++;
-      slices.wallUs.record(Math.max(1, Math.round(worked * 1000)));
-      slices.cpuUs.record(Math.max(1, cpu.user + cpu.system));
-      this.sliceObserver?.({ endMs: performance.timeOrigin + performance.now(), wallMs: worked, cpuMs: (cpu.user + cpu.system) / 1000, volumes: sliceVolumes, sets: sliceSets, layoutReads: this.layouts.reads - sliceReads });
-      sliceVolumes = 0;
-      sliceSets = 0;
-      sliceReads = this.layouts.reads;
-      let before = served();
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      // Requests came while the slice ran: rest until a timer tick passes without one (at most WARM_MAX_REST_MS).
-      for (let rested = performance.now(), t = rested; served() !== before && t - rested < WARM_MAX_REST_MS; t = performance.now()) {
-        before = served();
-        await new Promise<void>((resolve) => setTimeout(resolve, 1));
-      }
-      sliceStart = performance.now();
-      sliceCpu = process.cpuUsage();
-    };
+    const slicer = new WarmSlicer(this.window.requestsServed ?? (() => 0), () => this.layouts.reads, () => this.sliceObserver);
+    this.warmSlices = slicer.figures;
     for (const setId of this.store.setIds()) {
-      // Checked before awaiting: an await per volume allocated a promise each (28 MB at 10M).
-      if (due()) await slice();
+      if (slicer.due()) await slicer.slice();
       if (generation !== this.warmGeneration) return;
       let stats = this.perSet.get(setId) ?? null;
       const job = stats ? null : this.beginSet(setId);
       // One volume per step: a request waits for at most one volume's figures, not a whole set's.
       for (const vol of job?.volumes ?? []) {
-        if (due()) await slice();
+        if (slicer.due()) await slicer.slice();
         if (generation !== this.warmGeneration) return;
         job!.volumeCopies.push([vol.infoHash, job!.walk.addVolume(vol)]);
-        sliceVolumes++;
+        slicer.volumes++;
       }
-      sliceSets++;
+      slicer.sets++;
       // A request may have computed the set meanwhile (the same figures): keep that one.
       if (job) stats = this.perSet.get(setId) ?? this.finishSet(setId, job, { quiet: true });
       if (stats && roundStartedAt !== undefined) await this.store.history.addCopySample(setId, roundStartedAt, stats);
@@ -245,7 +191,7 @@ export class CopyIndex {
    * The latest warm-up's slices (how long each held the event loop, wall and CPU, in
    * microseconds): what a request arriving during a warm-up may wait for, for the bench.
    */
-  warmSlices: { count: number; wallUs: RecordableHistogram; cpuUs: RecordableHistogram } | null = null;
+  warmSlices: WarmSliceFigures | null = null;
 
   /** Told of every warm-up slice as it ends (the bench's trace of what a request may have waited for). */
   sliceObserver: ((s: WarmSlice) => void) | null = null;

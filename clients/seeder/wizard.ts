@@ -8,13 +8,18 @@ import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { Readable, Writable } from 'node:stream';
 import { didYouMean } from '../../shared/closest-match.ts';
+import { CatalogueApi } from '../../shared/api/catalogue-api.ts';
+import { listSetIds } from '../../shared/api/known-sets.ts';
 import { SeedbankError } from '../../shared/errors.ts';
+import { userAgent } from '../../shared/http/user-agent.ts';
 import { parseSize, formatSize } from '../../shared/units.ts';
 import { parseList } from './config.ts';
 import { writeSeederConfigFile, type WizardAnswers } from './config-file.ts';
 
-/** The catalogue's set list is offered as a hint if it answers this fast. */
+/** The catalogue's set list is offered as a hint if each of its pages answers this fast. */
 const SET_LIST_TIMEOUT_MS = 5_000;
+/** Sets the wizard names before "and N more": a line a person reads. */
+const MAX_SHOWN_SETS = 30;
 /** Suggested quota: this share of the free space. */
 const DEFAULT_QUOTA_SHARE = 0.5;
 
@@ -44,16 +49,20 @@ export async function freeSpaceFor(dir: string): Promise<number | null> {
   }
 }
 
-/** The catalogue's sets (id and tags), or null when it does not answer in time. */
-async function catalogueSets(catalogue: string, userAgent: string | undefined): Promise<Array<{ id: string; tags: string[] }> | null> {
+/** The catalogue's sets (id and tags), every page of them, or null when it does not answer in time (it is only a hint). */
+async function catalogueSets(catalogue: string, agent: string | undefined): Promise<Array<{ id: string; tags: string[] }> | null> {
   try {
-    const res = await fetch(`${catalogue}/api/sets`, { signal: AbortSignal.timeout(SET_LIST_TIMEOUT_MS), ...(userAgent ? { headers: { 'user-agent': userAgent } } : {}) });
-    if (!res.ok) return null;
-    const body = (await res.json()) as { sets?: Array<{ id: string; tags?: string[] }> };
-    return (body.sets ?? []).map((x) => ({ id: x.id, tags: x.tags ?? [] }));
+    const api = new CatalogueApi(catalogue, agent ?? userAgent({ part: 'seeder' }), { timeoutMs: SET_LIST_TIMEOUT_MS, maxRetries: 0 });
+    return (await api.sets()).map((x) => ({ id: x.id, tags: x.tags }));
   } catch {
     return null;
   }
+}
+
+/** "paris [city], birds", the first MAX_SHOWN_SETS of them and how many more. */
+function showSets(known: Array<{ id: string; tags: string[] }>): string {
+  const shown = known.slice(0, MAX_SHOWN_SETS).map((x) => `${x.id}${x.tags.length ? ` [${x.tags.join(', ')}]` : ''}`);
+  return `${shown.join(', ') || 'none yet'}${known.length > MAX_SHOWN_SETS ? ` (and ${known.length - MAX_SHOWN_SETS} more)` : ''}`;
 }
 
 /** The answers that name a set or tag the catalogue does not have, each with what is close. */
@@ -66,7 +75,7 @@ export function unknownChoices(items: string[], known: Array<{ id: string; tags:
     const isTag = item.startsWith('tag:');
     const name = isTag ? item.slice(4) : item;
     const pool = isTag ? tags : ids;
-    if (!pool.includes(name)) wrong.push(`${isTag ? 'tag ' : ''}"${name}"${didYouMean(name, pool) || ` (the ${isTag ? 'tags' : 'sets'} are: ${[...new Set(pool)].join(', ') || 'none yet'})`}`);
+    if (!pool.includes(name)) wrong.push(`${isTag ? 'tag ' : ''}"${name}"${didYouMean(name, pool) || ` (the ${isTag ? 'tags' : 'sets'} are: ${listSetIds([...new Set(pool)])})`}`);
   }
   return wrong;
 }
@@ -122,7 +131,7 @@ export async function runWizard(io: WizardIo): Promise<{ answers: WizardAnswers;
       say(bytes && free !== null ? `   only ${formatSize(free)} are free there` : '   a size like 50GB or 500MiB, please');
     }
     const known = await catalogueSets(catalogue, io.userAgent);
-    if (known) say(`   sets in this catalogue: ${known.map((x) => `${x.id}${x.tags.length ? ` [${x.tags.join(', ')}]` : ''}`).join(', ') || 'none yet'}`);
+    if (known) say(`   sets in this catalogue: ${showSets(known)}`);
     let items: string[] = [];
     for (;;) {
       items = parseList(await ask('3. Which sets? set ids (paris,birds), tags (tag:nature), or auto for the most at-risk ones', 'auto'));

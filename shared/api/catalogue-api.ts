@@ -9,6 +9,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { type SetPointer } from '../formats/pointer.ts';
 import type { TakedownList } from '../formats/takedown.ts';
+import type { SeedbankError } from '../errors.ts';
 import { ApiClient, type ApiClientOptions } from './client.ts';
 import { categoryCopiesSchema, copiesExportLineSchema, fileCopiesSchema, needsSchema, setCopiesSchema, setCopyHistorySchema, type CategoryCopiesBody, type FileCopiesBody, type NeedBody, type SetCopiesBody, type SetCopyHistoryBody } from './copies-schemas.ts';
 import { drillAnswerSchema, drillListSchema, type DrillRecord, type DrillReport } from './drill-schemas.ts';
@@ -26,6 +27,7 @@ import {
   type FileListBody,
   type FileQuery,
   type SetDetailBody,
+  type SetListBody,
   type SetSummaryBody,
   type SwarmDetailBody,
   type SwarmQuery,
@@ -33,6 +35,7 @@ import {
   type VolumeDetailBody,
 } from './read-schemas.ts';
 import { routes, withQuery, type VersionRef } from './routes.ts';
+import { allSets, type SetWalkOptions } from './set-pages.ts';
 import { searchResultSchema, type SearchQuery, type SearchResultBody } from './search-schemas.ts';
 import { reportAnswerSchema, type ReportAnswer, type SeederReport } from './seeder-schemas.ts';
 import { catalogueKeySchema, takedownBodySchema } from './takedown-schemas.ts';
@@ -72,9 +75,20 @@ export class CatalogueApi {
     return (await this.http.json(healthSchema, { method: 'GET', path: routes.health.path(), what: 'the health check' })).ok;
   }
 
-  /** Every set with its latest version. */
-  async sets(): Promise<SetSummaryBody[]> {
-    return (await this.http.json(setListSchema, { method: 'GET', path: routes.sets.path(), what: 'the list of sets' })).sets;
+  /** Every set with its latest version, walking the list's pages (set-pages.ts: bounded, and refusing a cursor that does not move). */
+  sets(o: SetWalkOptions = {}): Promise<SetSummaryBody[]> {
+    return allSets(this, o);
+  }
+
+  /** One page of the set list in id order; pass its `next` as `after` for the following page (null or absent: the last). */
+  setsPage(query: { limit?: number; after?: string } = {}): Promise<SetListBody> {
+    const path = withQuery(routes.sets.path(), { limit: query.limit, after: query.after });
+    return this.http.json(setListSchema, { method: 'GET', path, what: query.after === undefined ? 'the list of sets' : `the list of sets after "${query.after}"` });
+  }
+
+  /** The error for an answer of the set list that breaks the contract (used by the page walk). */
+  badAnswer(what: string, why: string): SeedbankError {
+    return this.http.problem({ method: 'GET', path: routes.sets.path(), what }, why);
   }
 
   /** One set and its versions; fails with the catalogue's error when it has no such set. */

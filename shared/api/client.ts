@@ -21,7 +21,7 @@ const BASE_DELAY_MS = 500;
 const MAX_DELAY_MS = 10_000;
 /** Longest Retry-After honoured; a catalogue asking for more is reported, not waited for. */
 export const MAX_RETRY_AFTER_MS = 2 * 60_000;
-/** Largest JSON answer accepted (the set list of a large catalogue). */
+/** Largest JSON answer accepted (a page of 1,000 sets is about 1.4 MB; an older catalogue's whole set list is more). */
 const MAX_JSON_BYTES = 16 * 1024 * 1024;
 /** How much of a non-JSON error answer goes into the message. */
 const ERROR_TEXT_CHARS = 200;
@@ -226,7 +226,8 @@ export class ApiClient {
     });
   }
 
-  private problem(req: ApiRequest, what: string): SeedbankError {
+  /** The error for an answer that breaks the contract: a CATALOGUE_ERROR marked as the catalogue's (isApiError), so callers treat it as the catalogue failing. */
+  problem(req: ApiRequest, what: string): SeedbankError {
     return new SeedbankError('CATALOGUE_ERROR', `the catalogue at ${this.baseUrl} answered ${req.what} badly: ${what}`, {
       hint: 'the catalogue may run another Seedbank version; tell its operator',
       context: { source: API_ERROR_SOURCE, url: this.url(req.path), method: req.method },

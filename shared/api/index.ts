@@ -11,4 +11,5 @@ export * from './read-schemas.ts';
 export * from './routes.ts';
 export * from './search-schemas.ts';
 export * from './seeder-schemas.ts';
+export * from './set-pages.ts';
 export * from './takedown-schemas.ts';

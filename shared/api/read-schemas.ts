@@ -79,8 +79,44 @@ export const fileLocationSchema = z.object({
   volume: hex40Schema,
 });
 
-/** GET /api/sets */
-export const setListSchema = z.object({ sets: z.array(setSummarySchema) });
+/** Sets per page of GET /api/sets unless `limit` says otherwise, and the most a page may ask for. */
+export const DEFAULT_SET_PAGE_LIMIT = 100;
+export const MAX_SET_PAGE_LIMIT = 1_000;
+/** A set id's longest form (the slug rule in params.ts). */
+const MAX_SET_ID_CHARS = 63;
+const AFTER_MESSAGE = 'one set id, the `next` of the previous page';
+const LIMIT_MESSAGE = `a whole number of sets from 1 to ${MAX_SET_PAGE_LIMIT} (default ${DEFAULT_SET_PAGE_LIMIT})`;
+
+/**
+ * Query of GET /api/sets: `limit` sets a page, starting after the set id `after` (sets are in
+ * id order). Strings, as a query string carries them: "1e2", " 5", "0x10" or a repeated key are
+ * refused rather than guessed at.
+ */
+export const setListQuerySchema = z.object({
+  limit: z
+    .string({ error: LIMIT_MESSAGE })
+    .regex(/^[0-9]{1,7}$/, LIMIT_MESSAGE)
+    .transform(Number)
+    .pipe(z.number().min(1, LIMIT_MESSAGE).max(MAX_SET_PAGE_LIMIT, LIMIT_MESSAGE))
+    .optional(),
+  /** The `next` of the previous page: a set id. */
+  after: z
+    .string({ error: AFTER_MESSAGE })
+    .max(MAX_SET_ID_CHARS, `${AFTER_MESSAGE}: at most ${MAX_SET_ID_CHARS} characters`)
+    .pipe(setIdSchema)
+    .optional(),
+});
+export type SetListQuery = z.output<typeof setListQuerySchema>;
+
+/** GET /api/sets: one page of sets in id order. */
+export const setListSchema = z.object({
+  sets: z.array(setSummarySchema),
+  /**
+   * Pass as `after` for the next page; null on the last page. Absent from catalogues older than
+   * paging, which answer every set at once: a client reads that as the last page.
+   */
+  next: setIdSchema.nullable().optional(),
+});
 export type SetListBody = z.output<typeof setListSchema>;
 /** GET /api/sets/:id */
 export const setDetailSchema = z.object({ set: setRecordSchema, versions: z.array(versionRecordSchema) });

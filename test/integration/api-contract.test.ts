@@ -126,6 +126,9 @@ describe('the read API answers what its schemas say', () => {
     expectBody(await call('GET', routes.health.path()), 200, healthSchema);
     const list = expectBody(await call('GET', routes.sets.path()), 200, setListSchema);
     expect(list.sets.map((s) => [s.id, s.latest?.version])).toEqual([['paris', 1]]);
+    // One set is one page: the last, so no cursor (paging itself: set-list-paging.test.ts).
+    expect(list.next).toBeNull();
+    expect(expectBody(await call('GET', withQuery(routes.sets.path(), { limit: 1, after: 'paris' })), 200, setListSchema)).toEqual({ sets: [], next: null });
     const detail = expectBody(await call('GET', routes.set.path('paris')), 200, setDetailSchema);
     expect([detail.set.latestVersion, detail.versions.map((v) => v.manifestSha256)]).toEqual([1, [manifestSha256(paris)]]);
     const pointer = expectBody(await call('GET', routes.pointer.path('paris')), 200, pointerBodySchema);
@@ -158,6 +161,8 @@ describe('the read API answers what its schemas say', () => {
     expectError(await call('GET', routes.set.path('Not A Slug!')), 400, 'BAD_REQUEST');
     expectError(await call('GET', routes.pointer.path('nowhere')), 404, /^SET_(UNKNOWN|NOT_FOUND)$/);
     expectError(await call('GET', '/api/sets/paris/versions/0'), 400, 'BAD_REQUEST');
+    expectError(await call('GET', withQuery(routes.sets.path(), { limit: 0 })), 400, 'BAD_REQUEST');
+    expectError(await call('GET', withQuery(routes.sets.path(), { after: 'Not A Slug!' })), 400, 'BAD_REQUEST');
     expectError(await call('GET', routes.version.path('paris', 7)), 404, /^VERSION_/);
     expectError(await call('GET', routes.volume.path('ab'.repeat(20))), 404, /^VOLUME_/);
     expectError(await call('GET', routes.volume.path('xyz')), 400, 'BAD_REQUEST');
@@ -273,6 +278,7 @@ describe('the typed CatalogueApi', () => {
     const ih = paris.volumes[0]!.infoHash;
     expect(await api.health()).toBe(true);
     expect((await api.sets()).map((s) => s.id)).toEqual(['paris']);
+    expect(await api.setsPage({ limit: 5 })).toMatchObject({ sets: [{ id: 'paris' }], next: null });
     expect((await api.set('paris')).set.id).toBe('paris');
     expect([await api.findSet('nowhere'), await api.findVersion('paris', 9), await api.pointer('nowhere')]).toEqual([null, null, null]);
     await expect(api.set('nowhere')).rejects.toMatchObject({ code: expect.stringMatching(/^SET_/) });

@@ -16,6 +16,7 @@ import { ensureStoreFormat } from './store-format.ts';
 import { fillPendingPositions, positionFillPending, type PositionFillOptions } from './position-fill.ts';
 import { latestSummary, prefetchSetList, trackedSlice, volumeSizes, type TrackedCursor } from './start-reads.ts';
 import { versionPageFacts, type VersionPageFacts } from './version-page.ts';
+import { readSetPage, type SetPage } from './set-page.ts';
 import { StoreHistory } from './history.ts';
 import { StoreObservations, StoreTokens } from './access-records.ts';
 import { VersionParts } from './version-parts.ts';
@@ -36,6 +37,7 @@ import type {
 export * from './records.ts';
 
 export type { TrackedCursor } from './start-reads.ts';
+export type { SetPage } from './set-page.ts';
 export type { HistoryQuery } from './history.ts';
 export { CHANGES_EXCERPT_TITLES, publishedFileOf, type NewSplitVersion, type NewVersion, type VolumeFileLists } from './new-version.ts';
 
@@ -127,6 +129,11 @@ export class CatalogueStore {
   listSets(): SetSummary[] {
     // Kept until a publish or a key rotation (from any process) bumps the sets generation: a request costs one read.
     return [...this.records.list(() => [...this.t.sets.getRange()].map(({ value }) => ({ ...value, latest: latestSummary(this.getVersion(value.id, value.latestVersion)) })))];
+  }
+
+  /** Up to `limit` sets in id order after the set id `after`: only the page's records are read (set-page.ts). */
+  setPage(after: string | undefined, limit: number): SetPage {
+    return readSetPage(this.t.sets, after, limit);
   }
 
   /** A number that changes whenever the set list does (a publish, a key rotation, from any process): pages key what they derive from the sets on it. */

@@ -1,6 +1,6 @@
 /**
  * The read side of the JSON API (no token needed):
- *   GET /api/sets                          every set with its latest version
+ *   GET /api/sets?limit=&after=            a page of the sets (id order) with their latest versions (set-list.ts)
  *   GET /api/sets/:id                      one set and all its versions
  *   GET /api/sets/:id/versions/:version    one version with its volumes and the previous version's volumes it supersedes
  *   GET /api/sets/:id/pointer              the signed pointer to the latest version (pointer.json)
@@ -9,7 +9,7 @@
  *   GET /api/files?sha1=… | ?title=…       every set version holding a file
  */
 import { Router } from 'express';
-import { fileQuerySchema, swarmQuerySchema, type FileListBody, type SetDetailBody, type SetListBody, type SwarmDetailBody, type VersionDetailBody, type VolumeDetailBody } from '../../../shared/api/read-schemas.ts';
+import { fileQuerySchema, swarmQuerySchema, type FileListBody, type SetDetailBody, type SwarmDetailBody, type VersionDetailBody, type VolumeDetailBody } from '../../../shared/api/read-schemas.ts';
 import { routes } from '../../../shared/api/routes.ts';
 import type { SetPointer } from '../../../shared/formats/pointer.ts';
 import { SeedbankError } from '../../../shared/errors.ts';
@@ -17,6 +17,7 @@ import { supersessionIndex } from '../feeds/supersession.ts';
 import type { CatalogueStore } from '../store/catalogue-store.ts';
 import type { SwarmCounts } from '../tracker/catalogue-tracker.ts';
 import { infoHashSchema, parseParam, setIdSchema, versionSchema } from './params.ts';
+import { parseSetListQuery, setListPage } from './set-list.ts';
 
 /** Most history samples one request returns (a week of minutes). */
 const MAX_HISTORY_SAMPLES = 7 * 24 * 60;
@@ -41,9 +42,9 @@ export function normaliseFileTitle(title: string): string {
 export function readRouter({ store, counts }: ReadRouteOptions): Router {
   const router = Router();
 
-  router.get(routes.sets.pattern, (_req, res) => {
-    // The API gives each set's whole latest version record; the kept list holds a summary of it.
-    const body: SetListBody = { sets: store.listSets().map((r) => ({ ...r, latest: r.latest ? (store.getVersion(r.id, r.latest.version) ?? null) : null })) };
+  router.get(routes.sets.pattern, (req, res) => {
+    const { body, link } = setListPage(store, parseSetListQuery(req.query));
+    if (link) res.set('Link', link);
     res.json(body);
   });
 

@@ -204,6 +204,7 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
     maxAgeMs: o.census?.maxAgeMs,
     requestsServed: () => served,
     counting: { mode: o.copies ?? 'any', operators: () => operators.current() },
+    onWorkerError: (err) => logger.warn({ err }, 'the copy-figure warm-up worker failed; the warm-up runs on the main thread instead'),
   });
   phase('copy index (kept figures)');
   operatorsChanged = () => {

@@ -131,7 +131,9 @@ async function runOnce(data: Awaited<ReturnType<typeof ensureData>>, store: RunR
       const warmed = await server.request({ kind: 'warmed' });
       if (warmed?.kind === 'warmed') {
         warmedAfterMs = warmed.sinceStartMs;
-        log(`  copy-figure warm-up finished ${(warmed.sinceStartMs / 1000).toFixed(1)} s after start`);
+        const w = warmed.worker;
+        const where = w ? `on a worker thread: ${w.sets} sets walked in ${(w.wallMs / 1000).toFixed(1)} s, ${w.layoutReads} torrents read, ${w.reniced ? 'at nice 19' : 'at normal priority'}` : 'on the main thread';
+        log(`  copy-figure warm-up finished ${(warmed.sinceStartMs / 1000).toFixed(1)} s after start (${where})`);
       }
       await maps.mark('copy lookups after the warm-up');
       timings.lookupWarm = await timeRequests('copy lookup, after the warm-up', '/api/view/files?q=<sha1>', shuffle(lookups).map(lookupUrl), okJson(true));

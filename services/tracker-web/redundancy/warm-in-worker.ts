@@ -85,6 +85,7 @@ export async function warmInWorker(o: WorkerWarmUp): Promise<WorkerWarmUpResult>
   const abandoned = { finished: false, sets: 0, volumes: 0, layoutReads: 0, wallMs: 0, reniced: false };
   try {
     const ready = await inbox.next();
+    slicer.restart();
     const reniced = ready.type === 'ready' && ready.reniced;
     // The holders, a slice's worth per message.
     let rows: HolderRow[] = [];
@@ -103,6 +104,8 @@ export async function warmInWorker(o: WorkerWarmUp): Promise<WorkerWarmUpResult>
     // The figures, kept in slices as they come.
     for (;;) {
       const m = await inbox.next();
+      // The wait for the worker held nothing: the slice starts now.
+      slicer.restart();
       if (!o.live()) return abandoned;
       if (m.type === 'done') return { finished: true, sets: m.sets, volumes: m.volumes, layoutReads: m.layoutReads, wallMs: m.wallMs, reniced };
       if (m.type !== 'sets') continue;

@@ -182,12 +182,11 @@ export class CopyIndex {
           },
         });
         await Promise.all(samples);
+        // An abandoned warm-up says nothing: the newer one reports.
+        if (!r.finished || generation !== this.warmGeneration) return;
         this.lastWarmUp = { ...r, onWorker: true };
-        if (!r.finished) return;
-        if (generation === this.warmGeneration) {
-          this.figureChanges++;
-          if (this.roundOwed === roundStartedAt) this.roundOwed = undefined;
-        }
+        this.figureChanges++;
+        if (this.roundOwed === roundStartedAt) this.roundOwed = undefined;
         return;
       } catch (err) {
         await Promise.allSettled(samples);

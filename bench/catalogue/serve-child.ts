@@ -3,6 +3,7 @@
  * the cached store (answering IPC for stats, profiling, cache drops), and the Node HTTP
  * ceilings (a bare node:http server and Express 5 with a fixed announce reply).
  */
+import { schedSince, threadSched, type ThreadSched } from './thread-sched.ts';
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -71,7 +72,7 @@ export type ChildMessage =
   | { kind: 'warmed'; sinceStartMs: number; slices?: WarmSlices; worker?: { sets: number; wallMs: number; reniced: boolean; layoutReads: number } | null }
   | { kind: 'warming'; running: boolean }
   | ({ kind: 'stats' } & ProcessStats)
-  | { kind: 'loop-delay'; p50: number; p99: number; max: number; warming: boolean }
+  | { kind: 'loop-delay'; p50: number; p99: number; max: number; warming: boolean; sched: ThreadSched | null }
   | { kind: 'tracing' }
   | { kind: 'trace'; trace: TraceResult }
   | { kind: 'error'; message: string };
@@ -100,6 +101,7 @@ export async function serveChild(dataDir: string, indexFile: string, o: { cold?:
     // How long anything (a request included) waited for the event loop, from start-up on; reset at every ask.
     const loopDelay = monitorEventLoopDelay({ resolution: 1 });
     loopDelay.enable();
+    let schedAtReset = threadSched();
     // GC entries arrive on a later turn.
     await new Promise((resolve) => setImmediate(resolve));
     const phases = startTrace.phases();
@@ -133,8 +135,9 @@ export async function serveChild(dataDir: string, indexFile: string, o: { cold?:
           const last = server.copies.lastWarmUp;
           send({ kind: 'warmed', sinceStartMs: performance.now() - t0, slices, worker: last && { sets: last.sets, wallMs: last.wallMs, reniced: last.reniced, layoutReads: last.layoutReads } });
         } else if (m.kind === 'loop-delay') {
-          send({ kind: 'loop-delay', p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6, warming: server.copies.warmingNow });
+          send({ kind: 'loop-delay', p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6, warming: server.copies.warmingNow, sched: schedSince(schedAtReset) });
           loopDelay.reset();
+          schedAtReset = threadSched();
         } else if (m.kind === 'warming') {
           send({ kind: 'warming', running: server.copies.warmingNow });
         } else if (m.kind === 'stats') {

@@ -61,6 +61,8 @@ export interface WarmSlices {
   count: number;
   wall: { p50: number; p99: number; max: number };
   cpu: { p50: number; p99: number; max: number };
+  /** The main thread's CPU over every slice. */
+  cpuTotalMs: number;
 }
 
 /** Messages from the child. */
@@ -131,7 +133,7 @@ export async function serveChild(dataDir: string, indexFile: string, o: { cold?:
           await server.copies.whenWarm();
           const w = server.copies.warmSlices;
           const ms = (h: { percentile(p: number): number; max: number }) => ({ p50: h.percentile(50) / 1000, p99: h.percentile(99) / 1000, max: h.max / 1000 });
-          const slices = w && w.count > 0 ? { count: w.count, wall: ms(w.wallUs), cpu: ms(w.cpuUs) } : undefined;
+          const slices = w && w.count > 0 ? { count: w.count, wall: ms(w.wallUs), cpu: ms(w.cpuUs), cpuTotalMs: (w.cpuUs.mean * w.count) / 1000 } : undefined;
           const last = server.copies.lastWarmUp;
           send({ kind: 'warmed', sinceStartMs: performance.now() - t0, slices, worker: last && { sets: last.sets, wallMs: last.wallMs, reniced: last.reniced, layoutReads: last.layoutReads } });
         } else if (m.kind === 'loop-delay') {

@@ -172,7 +172,10 @@ export class CopyIndex {
         const r = await warmInWorker({
           data: { dataDir: this.store.location.dataDir, lmdb: this.store.location.lmdb, mode: this.mode, operators: this.approved().list, layoutCacheBytes: this.window.layoutCacheBytes },
           volumes: audited.infoHashes,
-          holders: (ih) => this.holders(ih),
+          // Not cached here: what the worker is sent dies young (cheap for a young-generation GC), where
+          // 4,000-40,000 cached holders surviving into the old generation made each such GC 30-50 ms.
+          // A lookup caches the holders of the volumes it reads.
+          holders: (ih) => this.perVolume.get(ih) ?? this.computeHolders(ih),
           slicer,
           live: () => generation === this.warmGeneration,
           keep: (set) => {
@@ -238,10 +241,15 @@ export class CopyIndex {
   holders(infoHash: string): VolumeHolders {
     let h = this.perVolume.get(infoHash);
     if (!h) {
-      h = volumeHolders(infoHash, this.census.countedResults(infoHash), { now: (this.window.now ?? Date.now)(), maxAgeMs: this.window.maxAgeMs ?? DEFAULT_COPY_MAX_AGE_MS });
+      h = this.computeHolders(infoHash);
       this.perVolume.set(infoHash, h);
     }
     return h;
+  }
+
+  /** A volume's holders from the census now, not cached. */
+  private computeHolders(infoHash: string): VolumeHolders {
+    return volumeHolders(infoHash, this.census.countedResults(infoHash), { now: (this.window.now ?? Date.now)(), maxAgeMs: this.window.maxAgeMs ?? DEFAULT_COPY_MAX_AGE_MS });
   }
 
   /** The fewest copies any file of the volume has: the volume's own copy count. */

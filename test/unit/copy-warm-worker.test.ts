@@ -110,10 +110,12 @@ describe('copy figures warm-up on a worker thread', () => {
 
   it('gives up when a newer invalidation comes, and the next warm-up finishes', async () => {
     const copies = new CopyIndex(store, census(), { now: () => NOW, warmWorkerMinVolumes: 0 });
+    const before = threads();
     const first = copies.warm();
     copies.invalidate();
     const second = copies.warm();
     await Promise.all([first, second]);
+    expect(threads(), 'both worker threads ended').toBeLessThanOrEqual(before);
     expect(copies.lastWarmUp).toMatchObject({ finished: true, sets: SETS });
     expect(figures(copies).map((f) => f.set?.min)).toEqual([2, 0, 1, 1, 0, 0]);
   }, 60_000);

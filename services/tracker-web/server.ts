@@ -278,6 +278,8 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
     sampler.stop();
     await census.stop();
     copies.invalidate(); // abandons a running warm-up before the store closes
+    // ...and waits for it: its worker thread reads the store's LMDB environment until it has ended.
+    await copies.whenWarm();
     stopIndexing.abort();
     await indexing;
     await trackedLoading;

@@ -120,6 +120,19 @@ describe('copy figures warm-up on a worker thread', () => {
     expect(figures(copies).map((f) => f.set?.min)).toEqual([2, 0, 1, 1, 0, 0]);
   }, 60_000);
 
+  it('ends its worker before whenWarm resolves after an invalidation (a close then frees the store under no reader)', async () => {
+    const copies = new CopyIndex(store, census(), { now: () => NOW, warmWorkerMinVolumes: 0 });
+    const before = threads();
+    const run = copies.warm();
+    // Once the worker has started (a thread more), abandon the warm-up as a catalogue's close does.
+    await expect.poll(() => threads(), { timeout: 20_000, interval: 5 }).toBeGreaterThan(before);
+    copies.invalidate();
+    await copies.whenWarm();
+    expect(threads(), 'the worker ended before whenWarm resolved').toBeLessThanOrEqual(before);
+    await run;
+    expect(copies.lastWarmUp).toBeNull();
+  }, 60_000);
+
   it('falls back to the main thread when the worker cannot open the store, and says why', async () => {
     const copies = new CopyIndex(store, census(), { now: () => NOW, warmWorkerMinVolumes: 0, onWorkerError: (e) => errors.push(e) });
     const errors: unknown[] = [];

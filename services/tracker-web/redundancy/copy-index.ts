@@ -126,7 +126,11 @@ export class CopyIndex {
     this.perSet.clear();
     this.headlines.clear();
     this.warmGeneration++;
+    this.warmAbort?.abort();
   }
+
+  /** Ends the running warm-up's worker thread (invalidate). */
+  private warmAbort: AbortController | null = null;
 
   private warmGeneration = 0;
   private warming: Promise<void> | null = null;
@@ -165,39 +169,7 @@ export class CopyIndex {
     const slicer = new WarmSlicer(this.window.requestsServed ?? (() => 0), () => this.layouts.reads, () => this.sliceObserver);
     this.warmSlices = slicer.figures;
     this.lastWarmUp = null;
-    const audited = this.census.auditedVolumes?.();
-    if (audited && this.window.warmWorker !== false && audited.count >= (this.window.warmWorkerMinVolumes ?? WARM_WORKER_MIN_VOLUMES)) {
-      const samples: Array<Promise<void>> = [];
-      try {
-        const r = await warmInWorker({
-          data: { dataDir: this.store.location.dataDir, lmdb: this.store.location.lmdb, mode: this.mode, operators: this.approved().list, layoutCacheBytes: this.window.layoutCacheBytes },
-          volumes: audited.infoHashes,
-          // Not cached here: what the worker is sent dies young (cheap for a young-generation GC), where
-          // 4,000-40,000 cached holders surviving into the old generation made each such GC 30-50 ms.
-          // A lookup caches the holders of the volumes it reads.
-          holders: (ih) => this.perVolume.get(ih) ?? this.computeHolders(ih),
-          slicer,
-          live: () => generation === this.warmGeneration,
-          keep: (set) => {
-            // A request may have computed the set meanwhile (the same figures): keep that one.
-            const stats = this.perSet.get(set.setId) ?? this.keepFigures(set.setId, set.version, set.stats, set.volumeCopies, { quiet: true });
-            if (roundStartedAt !== undefined) samples.push(this.store.history.addCopySample(set.setId, roundStartedAt, stats));
-          },
-        });
-        await Promise.all(samples);
-        // An abandoned warm-up says nothing: the newer one reports.
-        if (!r.finished || generation !== this.warmGeneration) return;
-        this.lastWarmUp = { ...r, onWorker: true };
-        this.figureChanges++;
-        if (this.roundOwed === roundStartedAt) this.roundOwed = undefined;
-        return;
-      } catch (err) {
-        await Promise.allSettled(samples);
-        if (generation !== this.warmGeneration) return;
-        // The main thread does it instead (the sets kept so far are not walked again).
-        this.window.onWorkerError?.(err);
-      }
-    }
+    if (await this.warmOnWorker(generation, slicer, roundStartedAt)) return;
     for (const setId of this.store.setIds()) {
       if (slicer.due()) await slicer.slice();
       if (generation !== this.warmGeneration) return;
@@ -219,6 +191,51 @@ export class CopyIndex {
     if (generation === this.warmGeneration) {
       this.figureChanges++;
       if (this.roundOwed === roundStartedAt) this.roundOwed = undefined;
+    }
+  }
+
+  /**
+   * The warm-up on a worker thread (warm-in-worker.ts), for a census with verdicts on
+   * `warmWorkerMinVolumes` volumes or more. True when it is done with (finished, or abandoned);
+   * false when the main thread must do it (too small a census, or the worker failed: said to
+   * `onWorkerError`, and the sets it kept are not walked again).
+   */
+  private async warmOnWorker(generation: number, slicer: WarmSlicer, roundStartedAt: number | undefined): Promise<boolean> {
+    const audited = this.census.auditedVolumes?.();
+    if (!audited || this.window.warmWorker === false || audited.count < (this.window.warmWorkerMinVolumes ?? WARM_WORKER_MIN_VOLUMES)) return false;
+    const samples: Array<Promise<void>> = [];
+    const abort = (this.warmAbort = new AbortController());
+    try {
+      const r = await warmInWorker({
+        data: { dataDir: this.store.location.dataDir, lmdb: this.store.location.lmdb, mode: this.mode, operators: this.approved().list, layoutCacheBytes: this.window.layoutCacheBytes },
+        volumes: audited.infoHashes,
+        // Not cached here: what the worker is sent dies young (cheap for a young-generation GC), where
+        // 4,000-40,000 cached holders surviving into the old generation made each such GC slow.
+        // A lookup caches the holders of the volumes it reads.
+        holders: (ih) => this.perVolume.get(ih) ?? this.computeHolders(ih),
+        slicer,
+        live: () => generation === this.warmGeneration,
+        signal: abort.signal,
+        keep: (set) => {
+          // A request may have computed the set meanwhile (the same figures): keep that one.
+          const stats = this.perSet.get(set.setId) ?? this.keepFigures(set.setId, set.version, set.stats, set.volumeCopies, { quiet: true });
+          if (roundStartedAt !== undefined) samples.push(this.store.history.addCopySample(set.setId, roundStartedAt, stats));
+        },
+      });
+      await Promise.all(samples);
+      // An abandoned warm-up says nothing: the newer one reports.
+      if (!r.finished || generation !== this.warmGeneration) return true;
+      this.lastWarmUp = { ...r, onWorker: true };
+      this.figureChanges++;
+      if (this.roundOwed === roundStartedAt) this.roundOwed = undefined;
+      return true;
+    } catch (err) {
+      await Promise.allSettled(samples);
+      if (generation !== this.warmGeneration) return true;
+      this.window.onWorkerError?.(err);
+      return false;
+    } finally {
+      if (this.warmAbort === abort) this.warmAbort = null;
     }
   }
 

@@ -28,6 +28,8 @@ export interface WorkerWarmUp {
   live(): boolean;
   /** Keeps one set's figures. */
   keep(set: WarmedSet): void;
+  /** Aborted when a newer invalidation (or a close) abandons this warm-up: the worker is ended at once. */
+  signal: AbortSignal;
 }
 
 /** How a warm-up on a worker went. */
@@ -81,6 +83,8 @@ export async function warmInWorker(o: WorkerWarmUp): Promise<WorkerWarmUpResult>
   worker.on('message', (m: FromWarmWorker) => inbox.push(m));
   worker.on('error', (err) => inbox.fail(err));
   worker.on('exit', (code) => inbox.fail(new Error(`the copy-figure warm-up worker exited (code ${code}) before it was done`)));
+  const abandon = () => inbox.fail(new Error('the copy-figure warm-up was abandoned'));
+  o.signal.addEventListener('abort', abandon, { once: true });
   const { slicer } = o;
   const abandoned = { finished: false, sets: 0, volumes: 0, layoutReads: 0, wallMs: 0, reniced: false };
   try {
@@ -118,8 +122,14 @@ export async function warmInWorker(o: WorkerWarmUp): Promise<WorkerWarmUpResult>
         slicer.sets++;
       }
     }
+  } catch (err) {
+    if (o.signal.aborted) return abandoned;
+    throw err;
   } finally {
+    o.signal.removeEventListener('abort', abandon);
     worker.removeAllListeners('exit');
+    // Awaited: the worker reads the store's LMDB environment, which must outlive it (a close
+    // that freed the environment under a worker still reading crashed the process).
     await worker.terminate();
   }
 }

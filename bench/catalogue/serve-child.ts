@@ -71,7 +71,7 @@ export type ChildMessage =
   | { kind: 'profiled'; file: string }
   | { kind: 'heap-snapshot'; file: string; ms: number }
   | { kind: 'invalidated' }
-  | { kind: 'warmed'; sinceStartMs: number; slices?: WarmSlices; worker?: { sets: number; wallMs: number; reniced: boolean; layoutReads: number } | null }
+  | { kind: 'warmed'; sinceStartMs: number; slices?: WarmSlices; worker?: { sets: number; wallMs: number; reniced: boolean; layoutReads: number; endedItself: boolean } | null }
   | { kind: 'warming'; running: boolean }
   | ({ kind: 'stats' } & ProcessStats)
   | { kind: 'loop-delay'; p50: number; p99: number; max: number; warming: boolean; sched: ThreadSched | null }
@@ -135,7 +135,7 @@ export async function serveChild(dataDir: string, indexFile: string, o: { cold?:
           const ms = (h: { percentile(p: number): number; max: number }) => ({ p50: h.percentile(50) / 1000, p99: h.percentile(99) / 1000, max: h.max / 1000 });
           const slices = w && w.count > 0 ? { count: w.count, wall: ms(w.wallUs), cpu: ms(w.cpuUs), cpuTotalMs: (w.cpuUs.mean * w.count) / 1000 } : undefined;
           const last = server.copies.lastWarmUp;
-          send({ kind: 'warmed', sinceStartMs: performance.now() - t0, slices, worker: last && { sets: last.sets, wallMs: last.wallMs, reniced: last.reniced, layoutReads: last.layoutReads } });
+          send({ kind: 'warmed', sinceStartMs: performance.now() - t0, slices, worker: last && { sets: last.sets, wallMs: last.wallMs, reniced: last.reniced, layoutReads: last.layoutReads, endedItself: last.endedItself } });
         } else if (m.kind === 'loop-delay') {
           send({ kind: 'loop-delay', p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6, warming: server.copies.warmingNow, sched: schedSince(schedAtReset) });
           loopDelay.reset();

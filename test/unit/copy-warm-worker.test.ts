@@ -97,7 +97,7 @@ describe('copy figures warm-up on a worker thread', () => {
     const round = NOW - 5_000;
     await onWorker.warm(round);
     expect(errors).toEqual([]);
-    expect(onWorker.lastWarmUp).toMatchObject({ onWorker: true, finished: true, sets: SETS, volumes: SETS });
+    expect(onWorker.lastWarmUp).toMatchObject({ onWorker: true, finished: true, sets: SETS, volumes: SETS, endedItself: true });
     expect(figures(onWorker)).toEqual(expected);
     await store.flushed();
     for (let i = 0; i < SETS; i++) {

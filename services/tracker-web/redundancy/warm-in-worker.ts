@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { VolumeHolders } from '../census/index.ts';
-import type { FromWarmWorker, HolderRow, WarmedSet, WarmWorkerData } from './warm-protocol.ts';
+import { WARM_WORKER_STOP_MS, type FromWarmWorker, type HolderRow, type ToWarmWorker, type WarmedSet, type WarmWorkerData } from './warm-protocol.ts';
 import type { WarmSlicer } from './warm-slices.ts';
 
 const ENTRY = new URL('./warm-worker-entry.mjs', import.meta.url);
@@ -43,6 +43,8 @@ export interface WorkerWarmUpResult {
   wallMs: number;
   /** Whether the worker could lower its CPU priority. */
   reniced: boolean;
+  /** Whether the worker closed its store and ended by itself when told (else it was ended from outside). */
+  endedItself: boolean;
 }
 
 /** The worker's messages, in order, or the error that ended it. */
@@ -73,63 +75,88 @@ class Inbox {
 }
 
 /**
+ * Asks the worker to close its handle on the store and end, and waits until it has: it reads
+ * the catalogue's LMDB environment, which must not be closed under it. A worker ended from
+ * outside (`terminate`) while it had the environment open crashed the 10M bench's catalogue
+ * later, when the main thread closed the store (SIGSEGV); that is the last resort here.
+ */
+async function stopWorker(worker: Worker, exited: Promise<void>): Promise<'ended' | 'terminated'> {
+  worker.postMessage({ type: 'stop' } satisfies ToWarmWorker);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), WARM_WORKER_STOP_MS)));
+  const how = await Promise.race([exited.then(() => 'ended' as const), late]);
+  clearTimeout(timer);
+  if (how === 'ended') return 'ended';
+  await worker.terminate();
+  return 'terminated';
+}
+
+/**
  * Runs one warm-up on a new worker thread and ends the thread, whatever happens. Rejects when
  * the worker cannot start or fails (the caller falls back to the main thread); resolves with
  * `finished: false` when abandoned.
  */
 export async function warmInWorker(o: WorkerWarmUp): Promise<WorkerWarmUpResult> {
   const worker = new Worker(ENTRY, { execArgv: [], workerData: { ...o.data, module: MODULE } });
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   const inbox = new Inbox();
+  const early = (code: number) => inbox.fail(new Error(`the copy-figure warm-up worker exited (code ${code}) before it was done`));
   worker.on('message', (m: FromWarmWorker) => inbox.push(m));
   worker.on('error', (err) => inbox.fail(err));
-  worker.on('exit', (code) => inbox.fail(new Error(`the copy-figure warm-up worker exited (code ${code}) before it was done`)));
+  worker.on('exit', early);
   const abandon = () => inbox.fail(new Error('the copy-figure warm-up was abandoned'));
   o.signal.addEventListener('abort', abandon, { once: true });
+  let result: Omit<WorkerWarmUpResult, 'endedItself'> | undefined;
+  let failure: { err: unknown } | undefined;
+  try {
+    result = await drive(worker, inbox, o);
+  } catch (err) {
+    if (o.signal.aborted) result = { finished: false, sets: 0, volumes: 0, layoutReads: 0, wallMs: 0, reniced: false };
+    else failure = { err };
+  }
+  o.signal.removeEventListener('abort', abandon);
+  worker.off('exit', early);
+  const ended = await stopWorker(worker, exited);
+  if (failure) throw failure.err;
+  return { ...result!, endedItself: ended === 'ended' };
+}
+
+/** The warm-up's conversation with its worker: holders out, figures back (null result fields when abandoned). */
+async function drive(worker: Worker, inbox: Inbox, o: WorkerWarmUp): Promise<Omit<WorkerWarmUpResult, 'endedItself'>> {
   const { slicer } = o;
   const abandoned = { finished: false, sets: 0, volumes: 0, layoutReads: 0, wallMs: 0, reniced: false };
-  try {
-    const ready = await inbox.next();
+  const ready = await inbox.next();
+  slicer.restart();
+  const reniced = ready.type === 'ready' && ready.reniced;
+  // The holders, a slice's worth per message.
+  let rows: HolderRow[] = [];
+  for (const infoHash of o.volumes) {
+    const h = o.holders(infoHash);
+    if (h.passing.size > 0) rows.push([infoHash, [...h.passing], [...h.operatorKeys]]);
+    slicer.volumes++;
+    if (!slicer.due()) continue;
+    worker.postMessage({ type: 'holders', volumes: rows } satisfies ToWarmWorker);
+    rows = [];
+    await slicer.slice();
+    if (!o.live()) return abandoned;
+  }
+  worker.postMessage({ type: 'holders', volumes: rows } satisfies ToWarmWorker);
+  worker.postMessage({ type: 'go' } satisfies ToWarmWorker);
+  // The figures, kept in slices as they come.
+  for (;;) {
+    const m = await inbox.next();
+    // The wait for the worker held nothing: the slice starts now.
     slicer.restart();
-    const reniced = ready.type === 'ready' && ready.reniced;
-    // The holders, a slice's worth per message.
-    let rows: HolderRow[] = [];
-    for (const infoHash of o.volumes) {
-      const h = o.holders(infoHash);
-      if (h.passing.size > 0) rows.push([infoHash, [...h.passing], [...h.operatorKeys]]);
-      slicer.volumes++;
-      if (!slicer.due()) continue;
-      worker.postMessage({ type: 'holders', volumes: rows });
-      rows = [];
-      await slicer.slice();
-      if (!o.live()) return abandoned;
-    }
-    worker.postMessage({ type: 'holders', volumes: rows });
-    worker.postMessage({ type: 'go' });
-    // The figures, kept in slices as they come.
-    for (;;) {
-      const m = await inbox.next();
-      // The wait for the worker held nothing: the slice starts now.
-      slicer.restart();
-      if (!o.live()) return abandoned;
-      if (m.type === 'done') return { finished: true, sets: m.sets, volumes: m.volumes, layoutReads: m.layoutReads, wallMs: m.wallMs, reniced };
-      if (m.type !== 'sets') continue;
-      for (const set of m.sets) {
-        if (slicer.due()) {
-          await slicer.slice();
-          if (!o.live()) return abandoned;
-        }
-        o.keep(set);
-        slicer.sets++;
+    if (!o.live()) return abandoned;
+    if (m.type === 'done') return { finished: true, sets: m.sets, volumes: m.volumes, layoutReads: m.layoutReads, wallMs: m.wallMs, reniced };
+    if (m.type !== 'sets') continue;
+    for (const set of m.sets) {
+      if (slicer.due()) {
+        await slicer.slice();
+        if (!o.live()) return abandoned;
       }
+      o.keep(set);
+      slicer.sets++;
     }
-  } catch (err) {
-    if (o.signal.aborted) return abandoned;
-    throw err;
-  } finally {
-    o.signal.removeEventListener('abort', abandon);
-    worker.removeAllListeners('exit');
-    // Awaited: the worker reads the store's LMDB environment, which must outlive it (a close
-    // that freed the environment under a worker still reading crashed the process).
-    await worker.terminate();
   }
 }

@@ -22,6 +22,8 @@ export const WARM_BATCH_SETS = 32;
  * 1,000,000-file catalogue has 4,000 volumes.
  */
 export const WARM_WORKER_MIN_VOLUMES = 1_000;
+/** How long the worker may take to close its store and end once told to stop, before it is ended from outside. */
+export const WARM_WORKER_STOP_MS = 10_000;
 
 /** How the worker opens the store and counts. */
 export interface WarmWorkerData {
@@ -44,7 +46,8 @@ export interface WarmedSet {
   volumeCopies: Array<[string, number]>;
 }
 
-export type ToWarmWorker = { type: 'holders'; volumes: HolderRow[] } | { type: 'go' };
+/** `stop`: close the store and end (the thread ends itself: a thread ended from outside while it had the environment open crashed the process later, at its close). */
+export type ToWarmWorker = { type: 'holders'; volumes: HolderRow[] } | { type: 'go' } | { type: 'stop' };
 
 export type FromWarmWorker =
   | { type: 'ready'; reniced: boolean }

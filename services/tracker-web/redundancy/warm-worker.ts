@@ -43,7 +43,7 @@ function lowerPriority(nice: number): boolean {
  * WARM_BATCH_SETS sets), yielding this thread's event loop after each so lmdb-js renews its read
  * transaction (one held for the whole walk would keep the main thread's writes from reusing pages).
  */
-async function warmAll(store: CatalogueStore, data: WarmWorkerData, holders: ReadonlyMap<string, VolumeHolders>, post: (m: FromWarmWorker) => void): Promise<void> {
+async function warmAll(store: CatalogueStore, data: WarmWorkerData, holders: ReadonlyMap<string, VolumeHolders>, post: (m: FromWarmWorker) => void, stopped: () => boolean): Promise<void> {
   const approved = new ApprovedOperators(data.operators);
   const headlines = new HeadlineCounts(data.mode, () => approved);
   const layouts = new LayoutCache(store, data.layoutCacheBytes);
@@ -71,6 +71,7 @@ async function warmAll(store: CatalogueStore, data: WarmWorkerData, holders: Rea
       post({ type: 'sets', sets: batch });
       batch = [];
       await new Promise<void>((resolve) => setImmediate(resolve));
+      if (stopped()) return;
       batchStart = performance.now();
     }
   }
@@ -78,7 +79,10 @@ async function warmAll(store: CatalogueStore, data: WarmWorkerData, holders: Rea
   post({ type: 'done', sets, volumes, layoutReads: layouts.reads, wallMs: performance.now() - t0 });
 }
 
-/** The worker's life: holders arrive, then `go`; the figures go back; the main thread ends the worker. */
+/**
+ * The worker's life: holders arrive, then `go`; the figures go back; on `stop` (after `done`, or
+ * to abandon a walk between two batches) it closes its handle on the store and ends by itself.
+ */
 function main(): void {
   const port = parentPort;
   if (!port) throw new Error('warm-worker.ts runs as a worker thread (warm-in-worker.ts starts it)');
@@ -90,16 +94,26 @@ function main(): void {
   const store = CatalogueStore.open(data.dataDir, data.lmdb);
   const holders = new Map<string, VolumeHolders>();
   const post = (m: FromWarmWorker) => port.postMessage(m);
+  let stopping = false;
+  let walking: Promise<void> | null = null;
   port.on('message', (m: ToWarmWorker) => {
     if (m.type === 'holders') {
       for (const [infoHash, passing, keys] of m.volumes) holders.set(infoHash, { infoHash, passing: new Map(passing), failing: EMPTY_HOLDERS.failing, operatorKeys: new Map(keys) });
-      return;
+    } else if (m.type === 'go') {
+      walking = warmAll(store, data, holders, post, () => stopping);
+      // A failure ends the thread with the error: the main thread's 'error' handler gets it.
+      walking.catch((err: unknown) => process.nextTick(() => {
+        throw err;
+      }));
+    } else if (!stopping) {
+      stopping = true;
+      // The walk stops at its next batch; then this thread's handle on the shared environment is
+      // closed (the main thread's stays open) and, with the port closed, the thread ends.
+      void (walking ?? Promise.resolve())
+        .catch(() => undefined)
+        .then(() => store.close())
+        .finally(() => port.close());
     }
-    // The store stays open: the environment is the main thread's too, and it ends this thread when done.
-    // A failure ends the thread with the error: the main thread's 'error' handler gets it.
-    warmAll(store, data, holders, post).catch((err: unknown) => process.nextTick(() => {
-      throw err;
-    }));
   });
   post({ type: 'ready', reniced });
 }

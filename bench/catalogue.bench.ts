@@ -26,6 +26,7 @@
  * profile-section.ts, report.ts, mapped-pages.ts (the store's pages each section maps). The store is
  * cached under os.tmpdir(); --fresh rebuilds it.
  */
+import { schedSince, threadSched, type ThreadSched } from './catalogue/thread-sched.ts';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -121,17 +122,25 @@ async function runOnce(data: Awaited<ReturnType<typeof ensureData>>, store: RunR
       for (const sha1 of warm) await get(lookupUrl(sha1));
       await server.request({ kind: 'loop-delay' });
       const loadBefore = os.loadavg()[0]!.toFixed(1);
+      const clientSched = threadSched();
       timings.lookupCold = await timeRequests('copy lookup right after start (copy figures warming in the background)', '/api/view/files?q=<sha1>', lookups.map(lookupUrl), okJson(true));
       const delay = await server.request({ kind: 'loop-delay' });
       if (delay?.kind === 'loop-delay') {
         warmLoopDelay = { p99: delay.p99, max: delay.max, stillWarming: delay.warming };
         log(`    event-loop delay over those lookups p50 ${delay.p50.toFixed(1)} p99 ${delay.p99.toFixed(1)} max ${delay.max.toFixed(1)} ms; the warm-up ${delay.warming ? 'was still running at the end' : 'ended before the last of them'}; load ${loadBefore} → ${os.loadavg()[0]!.toFixed(1)}`);
+        const c = schedSince(clientSched);
+        const fmt = (s: ThreadSched | null) => (s ? `ran ${s.runMs.toFixed(0)} ms, waited ${s.waitMs.toFixed(0)} ms for a CPU` : 'no schedstat');
+        log(`    main threads over those lookups (schedstat; the wait is the machine's load): catalogue ${fmt(delay.sched)}; this client ${fmt(c)}`);
       }
       await maps.mark('rest of the copy-figure warm-up');
       const warmed = await server.request({ kind: 'warmed' });
       if (warmed?.kind === 'warmed') {
         warmedAfterMs = warmed.sinceStartMs;
-        log(`  copy-figure warm-up finished ${(warmed.sinceStartMs / 1000).toFixed(1)} s after start`);
+        const w = warmed.worker;
+        const where = w ? `on a worker thread: ${w.sets} sets walked in ${(w.wallMs / 1000).toFixed(1)} s, ${w.layoutReads} torrents read, ${w.reniced ? 'at nice 19' : 'at normal priority'}, ${w.endedItself ? 'ended by itself' : 'ended from outside'}` : 'on the main thread';
+        const sl = warmed.slices;
+        const main = sl ? `; on the main thread ${sl.count} slices, ${sl.cpuTotalMs.toFixed(0)} ms CPU in all, each p50 ${sl.cpu.p50.toFixed(2)} p99 ${sl.cpu.p99.toFixed(2)} max ${sl.cpu.max.toFixed(2)} ms CPU, wall p99 ${sl.wall.p99.toFixed(2)} max ${sl.wall.max.toFixed(2)} ms` : '';
+        log(`  copy-figure warm-up finished ${(warmed.sinceStartMs / 1000).toFixed(1)} s after start (${where}${main})`);
       }
       await maps.mark('copy lookups after the warm-up');
       timings.lookupWarm = await timeRequests('copy lookup, after the warm-up', '/api/view/files?q=<sha1>', shuffle(lookups).map(lookupUrl), okJson(true));

@@ -3,6 +3,7 @@
  * the cached store (answering IPC for stats, profiling, cache drops), and the Node HTTP
  * ceilings (a bare node:http server and Express 5 with a fixed announce reply).
  */
+import { schedSince, threadSched, type ThreadSched } from './thread-sched.ts';
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -60,6 +61,8 @@ export interface WarmSlices {
   count: number;
   wall: { p50: number; p99: number; max: number };
   cpu: { p50: number; p99: number; max: number };
+  /** The main thread's CPU over every slice. */
+  cpuTotalMs: number;
 }
 
 /** Messages from the child. */
@@ -68,10 +71,10 @@ export type ChildMessage =
   | { kind: 'profiled'; file: string }
   | { kind: 'heap-snapshot'; file: string; ms: number }
   | { kind: 'invalidated' }
-  | { kind: 'warmed'; sinceStartMs: number; slices?: WarmSlices }
+  | { kind: 'warmed'; sinceStartMs: number; slices?: WarmSlices; worker?: { sets: number; wallMs: number; reniced: boolean; layoutReads: number; endedItself: boolean } | null }
   | { kind: 'warming'; running: boolean }
   | ({ kind: 'stats' } & ProcessStats)
-  | { kind: 'loop-delay'; p50: number; p99: number; max: number; warming: boolean }
+  | { kind: 'loop-delay'; p50: number; p99: number; max: number; warming: boolean; sched: ThreadSched | null }
   | { kind: 'tracing' }
   | { kind: 'trace'; trace: TraceResult }
   | { kind: 'error'; message: string };
@@ -100,6 +103,7 @@ export async function serveChild(dataDir: string, indexFile: string, o: { cold?:
     // How long anything (a request included) waited for the event loop, from start-up on; reset at every ask.
     const loopDelay = monitorEventLoopDelay({ resolution: 1 });
     loopDelay.enable();
+    let schedAtReset = threadSched();
     // GC entries arrive on a later turn.
     await new Promise((resolve) => setImmediate(resolve));
     const phases = startTrace.phases();
@@ -129,11 +133,13 @@ export async function serveChild(dataDir: string, indexFile: string, o: { cold?:
           await server.copies.whenWarm();
           const w = server.copies.warmSlices;
           const ms = (h: { percentile(p: number): number; max: number }) => ({ p50: h.percentile(50) / 1000, p99: h.percentile(99) / 1000, max: h.max / 1000 });
-          const slices = w && w.count > 0 ? { count: w.count, wall: ms(w.wallUs), cpu: ms(w.cpuUs) } : undefined;
-          send({ kind: 'warmed', sinceStartMs: performance.now() - t0, slices });
+          const slices = w && w.count > 0 ? { count: w.count, wall: ms(w.wallUs), cpu: ms(w.cpuUs), cpuTotalMs: (w.cpuUs.mean * w.count) / 1000 } : undefined;
+          const last = server.copies.lastWarmUp;
+          send({ kind: 'warmed', sinceStartMs: performance.now() - t0, slices, worker: last && { sets: last.sets, wallMs: last.wallMs, reniced: last.reniced, layoutReads: last.layoutReads, endedItself: last.endedItself } });
         } else if (m.kind === 'loop-delay') {
-          send({ kind: 'loop-delay', p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6, warming: server.copies.warmingNow });
+          send({ kind: 'loop-delay', p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6, warming: server.copies.warmingNow, sched: schedSince(schedAtReset) });
           loopDelay.reset();
+          schedAtReset = threadSched();
         } else if (m.kind === 'warming') {
           send({ kind: 'warming', running: server.copies.warmingNow });
         } else if (m.kind === 'stats') {
@@ -253,6 +259,17 @@ export function startCatalogue(entry: string, data: { dataDir: string; indexFile
 
 /** Asks the catalogue child to close, then stops its process group (killed if it has not gone within STOP_TIMEOUT_MS). */
 export async function stopCatalogue(server: CatalogueChild): Promise<void> {
+  const { child } = server;
+  const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await server.request({ kind: 'close' });
-  await stopGroup(server.child, STOP_TIMEOUT_MS);
+  // The catalogue closes its store and exits by itself. A SIGTERM right after the close message
+  // (the child's handler exits at once, mid-close: LMDB's environment torn down under its own
+  // threads) crashed 10M catalogues with SIGSEGV; so it is only the fallback now.
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([exited, new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)))]);
+  clearTimeout(timer);
+  await stopGroup(child, STOP_TIMEOUT_MS);
 }
+
+/** How long a catalogue may take to close by itself before it is signalled. */
+const CLOSE_WAIT_MS = 60_000;

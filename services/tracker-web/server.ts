@@ -204,6 +204,7 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
     maxAgeMs: o.census?.maxAgeMs,
     requestsServed: () => served,
     counting: { mode: o.copies ?? 'any', operators: () => operators.current() },
+    onWorkerError: (err) => logger.warn({ err }, 'the copy-figure warm-up worker failed; the warm-up runs on the main thread instead'),
   });
   phase('copy index (kept figures)');
   operatorsChanged = () => {
@@ -277,6 +278,8 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
     sampler.stop();
     await census.stop();
     copies.invalidate(); // abandons a running warm-up before the store closes
+    // ...and waits for it: its worker thread reads the store's LMDB environment until it has ended.
+    await copies.whenWarm();
     stopIndexing.abort();
     await indexing;
     await trackedLoading;

@@ -125,6 +125,11 @@ export class VerdictTable {
     return this.volumes.size;
   }
 
+  /** The info hashes of the volumes with at least one verdict. */
+  volumeKeys(): IterableIterator<string> {
+    return this.volumes.keys();
+  }
+
   private find(infoHash: string, host: string, port: number): Verdict | undefined {
     const id = this.hosts.find(host);
     if (id === undefined) return undefined;

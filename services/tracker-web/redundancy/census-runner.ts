@@ -172,6 +172,11 @@ export class CensusRunner {
     return this.results(infoHash).filter((r) => this.present(r.host, now));
   }
 
+  /** The volumes with at least one standing verdict (what the copy figures' holders come from), and how many. */
+  auditedVolumes(): { count: number; infoHashes: IterableIterator<string> } {
+    return { count: this.latest.size, infoHashes: this.latest.volumeKeys() };
+  }
+
   /** The latest audit of each peer of a volume. */
   results(infoHash: string): PeerAuditResult[] {
     return this.latest.results(infoHash);

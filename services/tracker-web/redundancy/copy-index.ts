@@ -1,14 +1,17 @@
 import { addOperatorKeys, fileCopies, hasAllPieces, networkOf, volumeHolders, type VolumeHolders } from '../census/index.ts';
 import { copyFigures, type CopyFigures, type CopyMode } from '../operators/copy-figures.ts';
+import { HeadlineCounts } from './headline.ts';
 import { ApprovedOperators } from '../operators/operator-list.ts';
 import type { CatalogueStore, IndexedFile } from '../store/catalogue-store.ts';
 import { DEFAULT_COPY_MAX_AGE_MS, type CensusRunner } from './census-runner.ts';
 import { LayoutCache } from './layout-cache.ts';
 import { detachedString } from '../../../shared/detached-string.ts';
 import type { VolumeRecord } from '../store/records.ts';
-import { computeSetFigures, figuresFromDisk, persistedFigures, SetFigureWalk, withVersion, type SetCopyStats } from './set-figures.ts';
+import { computeSetFigures, figuresFromDisk, latestVolumes, persistedFigures, SetFigureWalk, withVersion, type SetCopyStats } from './set-figures.ts';
 import { categoryCopies, type CategoryCopies } from './category-copies.ts';
 import { WarmSlicer, type WarmSlice, type WarmSliceFigures } from './warm-slices.ts';
+import { warmInWorker, type WorkerWarmUpResult } from './warm-in-worker.ts';
+import { WARM_WORKER_MIN_VOLUMES } from './warm-protocol.ts';
 
 export type { SetCopyStats } from './set-figures.ts';
 export type { WarmSlice } from './warm-slices.ts';
@@ -55,7 +58,7 @@ export class CopyIndex {
 
   constructor(
     private readonly store: CatalogueStore,
-    private readonly census: Pick<CensusRunner, 'results' | 'countedResults'>,
+    private readonly census: Pick<CensusRunner, 'results' | 'countedResults'> & Partial<Pick<CensusRunner, 'auditedVolumes'>>,
     private readonly window: {
       maxAgeMs?: number;
       now?: () => number;
@@ -63,11 +66,18 @@ export class CopyIndex {
       requestsServed?: () => number;
       /** Default: any audited host, nobody approved. */
       counting?: CopyCounting;
-      /** Bound on the volume layouts kept in memory (default 64 MiB). */
+      /** Bound on the volume layouts kept in memory (default 64 MiB; the warm-up's worker keeps its own). */
       layoutCacheBytes?: number;
+      /** Warm up on a worker thread (warm-in-worker.ts) when the census has verdicts on this many volumes or more; default WARM_WORKER_MIN_VOLUMES. */
+      warmWorkerMinVolumes?: number;
+      /** False: always on the main thread. */
+      warmWorker?: boolean;
+      /** Told when the warm-up's worker failed (the main thread then does the warm-up). */
+      onWorkerError?: (err: unknown) => void;
     } = {},
   ) {
     this.layouts = new LayoutCache(store, window.layoutCacheBytes);
+    this.headlines = new HeadlineCounts(this.mode, () => this.approved());
     for (const [setId, p] of store.allSetFigures()) {
       if (p.copiesMode !== this.mode) continue;
       this.lastPerSet.set(setId, figuresFromDisk(p));
@@ -85,21 +95,12 @@ export class CopyIndex {
     return this.window.counting?.operators() ?? NO_OPERATORS;
   }
 
-  /** Headline counts by holder set: a volume's files mostly share their holders, so each set is counted once. */
-  private readonly headlineMemo = new Map<string, number>();
+  /** Headline counts by holder set (headline.ts). */
+  private readonly headlines: HeadlineCounts;
 
   /** The copy count of a holder set of one volume, as `mode` counts. */
   private headline(infoHash: string, hosts: string[], keys: VolumeHolders['operatorKeys'], mode: CopyMode = this.mode): number {
-    if (hosts.length === 0) return 0;
-    if (mode === 'any' && keys.size === 0) return hosts.length;
-    if (mode === 'approved' && this.approved().list.length === 0) return 0;
-    const memoKey = `${mode}|${infoHash}|${hosts.join(',')}`;
-    let n = this.headlineMemo.get(memoKey);
-    if (n === undefined) {
-      n = copyFigures(hosts, keys, this.approved(), mode).copies;
-      this.headlineMemo.set(memoKey, n);
-    }
-    return n;
+    return this.headlines.count(infoHash, hosts, keys, mode);
   }
 
   /**
@@ -123,9 +124,13 @@ export class CopyIndex {
     this.perVolume.clear();
     this.perVolumeCopies.clear();
     this.perSet.clear();
-    this.headlineMemo.clear();
+    this.headlines.clear();
     this.warmGeneration++;
+    this.warmAbort?.abort();
   }
+
+  /** Ends the running warm-up's worker thread (invalidate). */
+  private warmAbort: AbortController | null = null;
 
   private warmGeneration = 0;
   private warming: Promise<void> | null = null;
@@ -163,6 +168,8 @@ export class CopyIndex {
     const generation = this.warmGeneration;
     const slicer = new WarmSlicer(this.window.requestsServed ?? (() => 0), () => this.layouts.reads, () => this.sliceObserver);
     this.warmSlices = slicer.figures;
+    this.lastWarmUp = null;
+    if (await this.warmOnWorker(generation, slicer, roundStartedAt)) return;
     for (const setId of this.store.setIds()) {
       if (slicer.due()) await slicer.slice();
       if (generation !== this.warmGeneration) return;
@@ -188,10 +195,58 @@ export class CopyIndex {
   }
 
   /**
+   * The warm-up on a worker thread (warm-in-worker.ts), for a census with verdicts on
+   * `warmWorkerMinVolumes` volumes or more. True when it is done with (finished, or abandoned);
+   * false when the main thread must do it (too small a census, or the worker failed: said to
+   * `onWorkerError`, and the sets it kept are not walked again).
+   */
+  private async warmOnWorker(generation: number, slicer: WarmSlicer, roundStartedAt: number | undefined): Promise<boolean> {
+    const audited = this.census.auditedVolumes?.();
+    if (!audited || this.window.warmWorker === false || audited.count < (this.window.warmWorkerMinVolumes ?? WARM_WORKER_MIN_VOLUMES)) return false;
+    const samples: Array<Promise<void>> = [];
+    const abort = (this.warmAbort = new AbortController());
+    try {
+      const r = await warmInWorker({
+        data: { dataDir: this.store.location.dataDir, lmdb: this.store.location.lmdb, mode: this.mode, operators: this.approved().list, layoutCacheBytes: this.window.layoutCacheBytes },
+        volumes: audited.infoHashes,
+        // Not cached here: what the worker is sent dies young (cheap for a young-generation GC), where
+        // 4,000-40,000 cached holders surviving into the old generation made each such GC slow.
+        // A lookup caches the holders of the volumes it reads.
+        holders: (ih) => this.perVolume.get(ih) ?? this.computeHolders(ih),
+        slicer,
+        live: () => generation === this.warmGeneration,
+        signal: abort.signal,
+        keep: (set) => {
+          // A request may have computed the set meanwhile (the same figures): keep that one.
+          const stats = this.perSet.get(set.setId) ?? this.keepFigures(set.setId, set.version, set.stats, set.volumeCopies, { quiet: true });
+          if (roundStartedAt !== undefined) samples.push(this.store.history.addCopySample(set.setId, roundStartedAt, stats));
+        },
+      });
+      await Promise.all(samples);
+      // An abandoned warm-up says nothing: the newer one reports.
+      if (!r.finished || generation !== this.warmGeneration) return true;
+      this.lastWarmUp = { ...r, onWorker: true };
+      this.figureChanges++;
+      if (this.roundOwed === roundStartedAt) this.roundOwed = undefined;
+      return true;
+    } catch (err) {
+      await Promise.allSettled(samples);
+      if (generation !== this.warmGeneration) return true;
+      this.window.onWorkerError?.(err);
+      return false;
+    } finally {
+      if (this.warmAbort === abort) this.warmAbort = null;
+    }
+  }
+
+  /**
    * The latest warm-up's slices (how long each held the event loop, wall and CPU, in
    * microseconds): what a request arriving during a warm-up may wait for, for the bench.
    */
   warmSlices: WarmSliceFigures | null = null;
+
+  /** How the latest warm-up went when it ran on a worker thread (null: on the main thread, or running). */
+  lastWarmUp: (WorkerWarmUpResult & { onWorker: true }) | null = null;
 
   /** Told of every warm-up slice as it ends (the bench's trace of what a request may have waited for). */
   sliceObserver: ((s: WarmSlice) => void) | null = null;
@@ -203,10 +258,15 @@ export class CopyIndex {
   holders(infoHash: string): VolumeHolders {
     let h = this.perVolume.get(infoHash);
     if (!h) {
-      h = volumeHolders(infoHash, this.census.countedResults(infoHash), { now: (this.window.now ?? Date.now)(), maxAgeMs: this.window.maxAgeMs ?? DEFAULT_COPY_MAX_AGE_MS });
+      h = this.computeHolders(infoHash);
       this.perVolume.set(infoHash, h);
     }
     return h;
+  }
+
+  /** A volume's holders from the census now, not cached. */
+  private computeHolders(infoHash: string): VolumeHolders {
+    return volumeHolders(infoHash, this.census.countedResults(infoHash), { now: (this.window.now ?? Date.now)(), maxAgeMs: this.window.maxAgeMs ?? DEFAULT_COPY_MAX_AGE_MS });
   }
 
   /** The fewest copies any file of the volume has: the volume's own copy count. */
@@ -313,17 +373,20 @@ export class CopyIndex {
 
   /** The start of a set's figures: its latest version's volumes and an empty walk (null for an unknown or empty set). */
   private beginSet(setId: string): SetJob | null {
-    const record = this.store.getSet(setId);
-    const latest = record && record.latestVersion > 0 ? this.store.getVersion(setId, record.latestVersion) : undefined;
-    if (!record || !latest) return null;
-    const volumes = latest.volumes.flatMap((ih) => this.store.getVolume(ih) ?? []);
-    return { version: latest.version, volumes, walk: new SetFigureWalk(record.copyTarget, this.figureSources()), volumeCopies: [] };
+    const latest = latestVolumes(this.store, setId);
+    if (!latest) return null;
+    return { version: latest.version, volumes: latest.volumes, walk: new SetFigureWalk(latest.copyTarget, this.figureSources()), volumeCopies: [] };
   }
 
   /** Keeps a finished walk's figures (in memory and, written in the background, on disk). */
   private finishSet(setId: string, job: SetJob, o: { quiet?: boolean }): SetCopyStats & { version: number } {
-    const stats = withVersion(job.walk.result(), job.version);
-    for (const [ih, n] of job.volumeCopies) {
+    return this.keepFigures(setId, job.version, job.walk.result(), job.volumeCopies, o);
+  }
+
+  /** Keeps a set's figures and its volumes' copy counts (in memory and, written in the background, on disk). */
+  private keepFigures(setId: string, version: number, figures: SetCopyStats, volumeCopies: Array<[string, number]>, o: { quiet?: boolean }): SetCopyStats & { version: number } {
+    const stats = withVersion(figures, version);
+    for (const [ih, n] of volumeCopies) {
       this.perVolumeCopies.set(ih, n);
       this.lastVolumeCopies.set(ih, n);
     }
@@ -331,7 +394,7 @@ export class CopyIndex {
     this.lastPerSet.set(setId, stats);
     // The warm-up counts one change when it is done, so a page is not rebuilt for every set it walks.
     if (!o.quiet) this.figureChanges++;
-    void this.store.putSetFigures(setId, persistedFigures(stats, job.version, Date.now(), job.volumeCopies)).catch(() => undefined);
+    void this.store.putSetFigures(setId, persistedFigures(stats, version, Date.now(), volumeCopies)).catch(() => undefined);
     return stats;
   }
 

@@ -15,6 +15,7 @@
 import { hasAllPieces, pieceRangeForFile, type VolumeHolders } from '../census/index.ts';
 import type { CopyMode } from '../operators/copy-figures.ts';
 import type { PersistedSetFigures, VolumeRecord } from '../store/records.ts';
+import type { CatalogueStore } from '../store/catalogue-store.ts';
 import type { FileExtents } from './layout-cache.ts';
 
 /** Copy figures of one set's latest version. */
@@ -178,6 +179,21 @@ export class SetFigureWalk {
       copiesMode: this.src.mode,
     };
   }
+}
+
+/** What a set's figures are computed over: its latest version's number and volumes, and its copy target. */
+export interface LatestVolumes {
+  version: number;
+  copyTarget: number;
+  volumes: VolumeRecord[];
+}
+
+/** A set's latest version's volumes (null for an unknown set or one with no version yet). */
+export function latestVolumes(store: Pick<CatalogueStore, 'getSet' | 'getVersion' | 'getVolume'>, setId: string): LatestVolumes | null {
+  const record = store.getSet(setId);
+  const latest = record && record.latestVersion > 0 ? store.getVersion(setId, record.latestVersion) : undefined;
+  if (!record || !latest) return null;
+  return { version: latest.version, copyTarget: record.copyTarget, volumes: latest.volumes.flatMap((ih) => store.getVolume(ih) ?? []) };
 }
 
 /**

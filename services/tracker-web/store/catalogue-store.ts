@@ -4,6 +4,7 @@
  * all in one LMDB environment so a restart loses nothing. Pages, APIs and the census build on
  * the read methods here; only the publish path calls `putVersion`.
  */
+import path from 'node:path';
 import type { Manifest, ManifestFile } from '../../../shared/formats/manifest.ts';
 import type { VersionManifest } from '../../../shared/formats/version-manifest.ts';
 import { TitleIndex, type RebuildOptions, type TitleSearchOptions, type TitleSearchPage } from '../search/title-index.ts';
@@ -70,8 +71,12 @@ export class CatalogueStore {
   /** The parts of split versions, beside the LMDB environment (version-parts.ts). */
   readonly parts: VersionParts;
 
-  private constructor(tables: CatalogueTables, parts: VersionParts) {
+  /** Where the store is and how it was opened: a worker thread opens the same environment (redundancy/warm-worker.ts). */
+  readonly location: { dataDir: string; lmdb: LmdbOptions };
+
+  private constructor(tables: CatalogueTables, parts: VersionParts, location: { dataDir: string; lmdb: LmdbOptions }) {
     this.t = tables;
+    this.location = location;
     this.parts = parts;
     this.history = new StoreHistory(tables);
     this.tokens = new StoreTokens(tables);
@@ -110,7 +115,7 @@ export class CatalogueStore {
       void tables.env.close();
       throw err;
     }
-    return new CatalogueStore(tables, parts);
+    return new CatalogueStore(tables, parts, { dataDir: path.resolve(dataDir), lmdb: o });
   }
 
   /** Flushes pending writes and closes the environment. */

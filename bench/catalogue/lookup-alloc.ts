@@ -5,9 +5,9 @@
  * request by function (self), the young-generation collections over the run and their pauses.
  * Young-generation pauses between requests were most of the slowest 1% at 10M files.
  *
- *   node bin/run-ts.js bench/catalogue/lookup-alloc.ts [--sets 1000] [--files-per-set 1000] [--lookups 2000] [--top 25]
+ *   node bin/run-ts.js bench/catalogue/lookup-alloc.ts [--sets 1000] [--files-per-set 1000] [--lookups 2000] [--top 25] [--save lookups.heapprofile]
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,6 +29,8 @@ const { values: args } = parseArgs({
     'no-sampling': { type: 'boolean', default: false },
     /** Only what outlived a young-generation collection (promoted, or alive at the end): what makes those collections slow. */
     survivors: { type: 'boolean', default: false },
+    /** Writes the sampled profile here (Chrome DevTools' Memory tab opens a .heapprofile): the call paths behind each line. */
+    save: { type: 'string' },
   },
 });
 const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' / ');
@@ -70,6 +72,7 @@ try {
   }
   const { profile } = sampling ? ((await session.post('HeapProfiler.stopSampling')) as unknown as { profile: { head: ProfileNode } }) : { profile: { head: { callFrame: { functionName: '', url: '', lineNumber: 0 }, selfSize: 0, children: [] } as ProfileNode } };
   session.disconnect();
+  if (args.save && sampling) writeFileSync(args.save, JSON.stringify(profile));
   await new Promise<void>((resolve) => setImmediate(resolve));
   obs.disconnect();
   const bySite = new Map<string, number>();

@@ -3,7 +3,7 @@
  * read API, metadata web seed and torrent downloads, and one error edge. It owns no socket,
  * so tests and server.ts can run it on any port.
  */
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import type { HealthBody } from '../../shared/api/read-schemas.ts';
 import { routes } from '../../shared/api/routes.ts';
@@ -21,7 +21,7 @@ import { METRICS_PATH } from './metrics.ts';
 import { readRouter } from './web/read-routes.ts';
 import { searchRouter } from './search/search-routes.ts';
 import { seedRouter } from './web/seed-routes.ts';
-import { gatedRouter } from './web/gated-router.ts';
+import { gatedRouter, gatedRouters, startsFolded } from './web/gated-router.ts';
 
 /** Rate-limit window of the API. */
 const RATE_WINDOW_MS = 60_000;
@@ -38,6 +38,9 @@ const DEFAULT_PAGE_LIMIT = 600;
 const TRUSTED_PROXY_HOPS = 1;
 /** Paths with their own limits or none: the tracker, health checks, and the metadata web seed clients fetch piece by piece. */
 const UNLIMITED_PAGE_PREFIXES = ['/api/', '/announce', '/scrape', '/healthz', '/meta/', '/torrents/'];
+/** The read API's mount point (lower case). */
+const API_MOUNT = '/api';
+const SLASH = 0x2f;
 
 /** Per-address request limits of the API and pages, per minute. */
 export interface RateLimits {
@@ -64,9 +67,8 @@ export interface CatalogueAppOptions {
   extensions?: AppExtension[];
 }
 
-function limiter(limit: number, what: string, skip?: (path: string) => boolean) {
+function limiter(limit: number, what: string) {
   return rateLimit({
-    skip: skip ? (req) => skip(req.path) : undefined,
     windowMs: RATE_WINDOW_MS,
     limit,
     standardHeaders: 'draft-7',
@@ -82,6 +84,29 @@ function limiter(limit: number, what: string, skip?: (path: string) => boolean) 
   });
 }
 
+/** Whether `path` is `/api` or under it, as a mount at `/api` matches (ASCII letters in either case); allocates nothing. */
+function underApi(path: string): boolean {
+  return startsFolded(path, API_MOUNT) && (path.length === API_MOUNT.length || path.charCodeAt(API_MOUNT.length) === SLASH);
+}
+
+/**
+ * The read API's and the pages' rate limits as one middleware: each limiter is entered only by
+ * the requests it counts (a limiter costs a request several promises and its address lookups
+ * even when it skips it), and the app passes one layer for both instead of two. The API limit
+ * counts `/api` and what is under it in any letter case (a mount at `/api` did); the page limit
+ * counts the rest, its exempt prefixes compared as written, so `/API/x` counts against both, as before.
+ */
+function rateLimits(read: RequestHandler, page: RequestHandler): RequestHandler {
+  const pageLimited = (p: string) => !UNLIMITED_PAGE_PREFIXES.some((x) => p === x || p.startsWith(x));
+  return (req, res, next) => {
+    const path = req.path;
+    const counted = pageLimited(path);
+    if (!underApi(path)) return counted ? page(req, res, next) : next();
+    if (!counted) return read(req, res, next);
+    read(req, res, (err?: unknown) => (err ? next(err) : page(req, res, next)));
+  };
+}
+
 /** Builds the catalogue's Express app. */
 export function buildCatalogueApp(o: CatalogueAppOptions): Express {
   const app = express();
@@ -90,8 +115,11 @@ export function buildCatalogueApp(o: CatalogueAppOptions): Express {
   app.set('etag', false);
 
   app.use((req, res, next) => {
-    const started = performance.now();
-    res.on('finish', () => o.logger.debug({ method: req.method, path: req.path, status: res.statusCode, ms: Math.round(performance.now() - started) }, 'request'));
+    // The listener and its closure would cost every request; only a debug logger writes the line.
+    if (o.logger.isLevelEnabled('debug')) {
+      const started = performance.now();
+      res.on('finish', () => o.logger.debug({ method: req.method, path: req.path, status: res.statusCode, ms: Math.round(performance.now() - started) }, 'request'));
+    }
     next();
   });
 
@@ -104,12 +132,9 @@ export function buildCatalogueApp(o: CatalogueAppOptions): Express {
 
   app.use('/api/publish', limiter(o.rateLimits?.publishPerMinute ?? DEFAULT_PUBLISH_LIMIT, 'publish'), requireToken(o.store));
   app.use(gatedRouter(publishRouter({ store: o.store, staging: o.staging, logger: o.logger, onPublished: o.onPublished })));
-  app.use('/api', limiter(o.rateLimits?.readPerMinute ?? DEFAULT_READ_LIMIT, 'API'));
-  app.use(limiter(o.rateLimits?.pagesPerMinute ?? DEFAULT_PAGE_LIMIT, 'page', (p) => UNLIMITED_PAGE_PREFIXES.some((x) => p === x || p.startsWith(x))));
+  app.use(rateLimits(limiter(o.rateLimits?.readPerMinute ?? DEFAULT_READ_LIMIT, 'API'), limiter(o.rateLimits?.pagesPerMinute ?? DEFAULT_PAGE_LIMIT, 'page')));
   app.use(lookupKeyGuard());
-  app.use(gatedRouter(readRouter({ store: o.store, counts: (ih) => o.tracker.counts(ih) })));
-  app.use(gatedRouter(searchRouter(o.store)));
-  app.use(gatedRouter(seedRouter({ store: o.store, publicUrl: o.publicUrl })));
+  app.use(gatedRouters(readRouter({ store: o.store, counts: (ih) => o.tracker.counts(ih) }), searchRouter(o.store), seedRouter({ store: o.store, publicUrl: o.publicUrl })));
   for (const extend of o.extensions ?? []) extend(app);
 
   app.use(notFound());

@@ -35,7 +35,7 @@ import { drillRouter } from './drills/drill-routes.ts';
 import { registerDrillMetrics } from './drills/drill-metrics.ts';
 import { copiesExportRouter } from './export/copies-export.ts';
 import { claimCounts } from './redundancy/needs.ts';
-import { gatedRouter } from './web/gated-router.ts';
+import { gatedRouters } from './web/gated-router.ts';
 
 export const DEFAULT_PORT = 8080;
 export const DEFAULT_HOST = '127.0.0.1';
@@ -236,13 +236,19 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
     rateLimits: o.rateLimits,
     extensions: [
       (a) => registerDrillMetrics(mountMetrics(a, { ...sources, offer: () => seederReports.offer() }), drills),
-      (a) => void a.use(gatedRouter(drillRouter({ store, log: drills, logger }))),
-      (a) => void a.use(gatedRouter(copiesExportRouter(sources))),
-      (a) => void a.use(gatedRouter(pageRouter(sources, { offer: () => seederReports.offer(), claims: () => claimCounts(seederReports.holders()), drills: () => drills.recent().map(drillSummary), publicUrl: o.publicUrl }))),
-      (a) => void a.use(gatedRouter(takedownRouter(o.dataDir))),
-      (a) => void a.use(gatedRouter(censusRouter(census))),
-      (a) => void a.use(gatedRouter(censusWorkRouter({ store, work: census }))),
-      (a) => void a.use(gatedRouter(seederRouter({ reports: seederReports, store, volumeCopies: (ih) => copies.volumeCopies(ih), seenRecently: (ip) => tracker.swarmStore.seenRecently(ip) }))),
+      // One gate layer for these routers (web/gated-router.ts): a request enters only those that can answer it.
+      (a) =>
+        void a.use(
+          gatedRouters(
+            drillRouter({ store, log: drills, logger }),
+            copiesExportRouter(sources),
+            pageRouter(sources, { offer: () => seederReports.offer(), claims: () => claimCounts(seederReports.holders()), drills: () => drills.recent().map(drillSummary), publicUrl: o.publicUrl }),
+            takedownRouter(o.dataDir),
+            censusRouter(census),
+            censusWorkRouter({ store, work: census }),
+            seederRouter({ reports: seederReports, store, volumeCopies: (ih) => copies.volumeCopies(ih), seenRecently: (ip) => tracker.swarmStore.seenRecently(ip) }),
+          ),
+        ),
       ...(o.extensions ?? []),
     ],
     onPublished: (setId) => {

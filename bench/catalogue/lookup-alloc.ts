@@ -33,6 +33,8 @@ const { values: args } = parseArgs({
     save: { type: 'string' },
   },
 });
+/** Frames of the bench's HTTP client: what sits under them is the client's allocation, not the catalogue's. */
+const CLIENT_FRAME = /_http_client|_http_agent|\/bench\//;
 const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' / ');
 
 interface ProfileNode {
@@ -77,17 +79,21 @@ try {
   obs.disconnect();
   const bySite = new Map<string, number>();
   let total = 0;
-  const walk = (node: ProfileNode) => {
+  let client = 0;
+  const walk = (node: ProfileNode, clientSide: boolean) => {
     const f = node.callFrame;
     const site = `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*\/(node_modules|services|shared|bench)\//, '$1/')}:${f.lineNumber + 1}`;
+    // The bench's own half of each request: its HTTP client and agent, and the bench code.
+    const inClient = clientSide || CLIENT_FRAME.test(f.url);
     if (node.selfSize) bySite.set(site, (bySite.get(site) ?? 0) + node.selfSize);
     total += node.selfSize;
-    for (const c of node.children) walk(c);
+    if (inClient) client += node.selfSize;
+    for (const c of node.children) walk(c, inClient);
   };
-  walk(profile.head);
+  walk(profile.head, false);
   // The profile holds every allocation of the process (the client's too): both halves of each request run here.
   console.log(`# ${n} copy lookups on ${root} (catalogue and client in one process), load ${load()}`);
-  console.log(`  sampled allocation: ${(total / n / 1024).toFixed(1)} KiB per request; young-generation collections ${gcs.filter((g) => g.kind === 1).length} (${gcs.filter((g) => g.kind === 1).reduce((k, g) => k + g.ms, 0).toFixed(1)} ms), others ${gcs.filter((g) => g.kind !== 1).length}`);
+  console.log(`  sampled allocation: ${(total / n / 1024).toFixed(1)} KiB per request (catalogue ${((total - client) / n / 1024).toFixed(1)}, bench client ${(client / n / 1024).toFixed(1)}); young-generation collections ${gcs.filter((g) => g.kind === 1).length} (${gcs.filter((g) => g.kind === 1).reduce((k, g) => k + g.ms, 0).toFixed(1)} ms), others ${gcs.filter((g) => g.kind !== 1).length}`);
   for (const [site, bytes] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, Number(args.top))) console.log(`  ${(bytes / n).toFixed(0).padStart(7)} B/request  ${site}`);
 } finally {
   agent.destroy();

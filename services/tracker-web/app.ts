@@ -3,7 +3,7 @@
  * read API, metadata web seed and torrent downloads, and one error edge. It owns no socket,
  * so tests and server.ts can run it on any port.
  */
-import express, { type Express, type RequestHandler } from 'express';
+import express, { type Express, type RequestHandler, type Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import type { HealthBody } from '../../shared/api/read-schemas.ts';
 import { routes } from '../../shared/api/routes.ts';
@@ -22,6 +22,7 @@ import { readRouter } from './web/read-routes.ts';
 import { searchRouter } from './search/search-routes.ts';
 import { seedRouter } from './web/seed-routes.ts';
 import { gatedRouter, gatedRouters, startsFolded } from './web/gated-router.ts';
+import { series } from './web/series.ts';
 
 /** Rate-limit window of the API. */
 const RATE_WINDOW_MS = 60_000;
@@ -49,7 +50,7 @@ export interface RateLimits {
   pagesPerMinute: number;
 }
 
-/** Something another module mounts on the app (pages, census API, metrics), before the 404. */
+/** Something another module mounts on the app (metrics), after the routers and before the 404. */
 export type AppExtension = (app: Express) => void;
 
 export interface CatalogueAppOptions {
@@ -64,6 +65,8 @@ export interface CatalogueAppOptions {
   rateLimits?: Partial<RateLimits>;
   /** Called after a new version is stored. */
   onPublished?: (setId: string, version: number) => void;
+  /** Routers of other modules (pages, census, seeders...), after the app's own and behind the same gate. */
+  routers?: Router[];
   extensions?: AppExtension[];
 }
 
@@ -114,14 +117,14 @@ export function buildCatalogueApp(o: CatalogueAppOptions): Express {
   app.set('trust proxy', o.trustProxy ? TRUSTED_PROXY_HOPS : false);
   app.set('etag', false);
 
-  app.use((req, res, next) => {
-    // The listener and its closure would cost every request; only a debug logger writes the line.
-    if (o.logger.isLevelEnabled('debug')) {
+  // A line per request at debug only: the layer, its listener and closure would cost every request otherwise.
+  if (o.logger.isLevelEnabled('debug')) {
+    app.use((req, res, next) => {
       const started = performance.now();
       res.on('finish', () => o.logger.debug({ method: req.method, path: req.path, status: res.statusCode, ms: Math.round(performance.now() - started) }, 'request'));
-    }
-    next();
-  });
+      next();
+    });
+  }
 
   app.get(routes.health.pattern, (_req, res) => {
     const body: HealthBody = { ok: true };
@@ -132,9 +135,9 @@ export function buildCatalogueApp(o: CatalogueAppOptions): Express {
 
   app.use('/api/publish', limiter(o.rateLimits?.publishPerMinute ?? DEFAULT_PUBLISH_LIMIT, 'publish'), requireToken(o.store));
   app.use(gatedRouter(publishRouter({ store: o.store, staging: o.staging, logger: o.logger, onPublished: o.onPublished })));
-  app.use(rateLimits(limiter(o.rateLimits?.readPerMinute ?? DEFAULT_READ_LIMIT, 'API'), limiter(o.rateLimits?.pagesPerMinute ?? DEFAULT_PAGE_LIMIT, 'page')));
-  app.use(lookupKeyGuard());
-  app.use(gatedRouters(readRouter({ store: o.store, counts: (ih) => o.tracker.counts(ih) }), searchRouter(o.store), seedRouter({ store: o.store, publicUrl: o.publicUrl })));
+  app.use(series(rateLimits(limiter(o.rateLimits?.readPerMinute ?? DEFAULT_READ_LIMIT, 'API'), limiter(o.rateLimits?.pagesPerMinute ?? DEFAULT_PAGE_LIMIT, 'page')), lookupKeyGuard()));
+  // One gate for every router (web/gated-router.ts): a request enters only those that can answer it.
+  app.use(gatedRouters(readRouter({ store: o.store, counts: (ih) => o.tracker.counts(ih) }), searchRouter(o.store), seedRouter({ store: o.store, publicUrl: o.publicUrl }), ...(o.routers ?? [])));
   for (const extend of o.extensions ?? []) extend(app);
 
   app.use(notFound());

@@ -68,10 +68,12 @@ try {
   session.connect();
   // Every allocation, not only what is alive at the end: the collected ones are the young-generation work.
   if (sampling) await session.post('HeapProfiler.startSampling', { samplingInterval: 1024, includeObjectsCollectedByMinorGC: !args.survivors, includeObjectsCollectedByMajorGC: true } as object);
+  const cpu0 = process.cpuUsage();
   for (let i = 0; i < n; i++) {
     const res = await get(`${server.url}/api/view/files?q=${pick()}`);
     if (res.status !== 200) throw new Error(`lookup ${i}: HTTP ${res.status}`);
   }
+  const cpu = process.cpuUsage(cpu0);
   const { profile } = sampling ? ((await session.post('HeapProfiler.stopSampling')) as unknown as { profile: { head: ProfileNode } }) : { profile: { head: { callFrame: { functionName: '', url: '', lineNumber: 0 }, selfSize: 0, children: [] } as ProfileNode } };
   session.disconnect();
   if (args.save && sampling) writeFileSync(args.save, JSON.stringify(profile));
@@ -94,6 +96,8 @@ try {
   // The profile holds every allocation of the process (the client's too): both halves of each request run here.
   console.log(`# ${n} copy lookups on ${root} (catalogue and client in one process), load ${load()}`);
   console.log(`  sampled allocation: ${(total / n / 1024).toFixed(1)} KiB per request (catalogue ${((total - client) / n / 1024).toFixed(1)}, bench client ${(client / n / 1024).toFixed(1)}); young-generation collections ${gcs.filter((g) => g.kind === 1).length} (${gcs.filter((g) => g.kind === 1).reduce((k, g) => k + g.ms, 0).toFixed(1)} ms), others ${gcs.filter((g) => g.kind !== 1).length}`);
+  // CPU of the whole process (catalogue and client; the sampling profiler's too unless --no-sampling): the load moves it less than wall times.
+  console.log(`  CPU ${((cpu.user + cpu.system) / n).toFixed(0)} µs per request (user ${(cpu.user / n).toFixed(0)}, system ${(cpu.system / n).toFixed(0)}); young-generation collections per 2,000 requests ${((gcs.filter((g) => g.kind === 1).length / n) * 2000).toFixed(1)}`);
   for (const [site, bytes] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, Number(args.top))) console.log(`  ${(bytes / n).toFixed(0).padStart(7)} B/request  ${site}`);
 } finally {
   agent.destroy();

@@ -95,9 +95,11 @@ try {
   walk(profile.head, false);
   // The profile holds every allocation of the process (the client's too): both halves of each request run here.
   console.log(`# ${n} copy lookups on ${root} (catalogue and client in one process), load ${load()}`);
-  console.log(`  sampled allocation: ${(total / n / 1024).toFixed(1)} KiB per request (catalogue ${((total - client) / n / 1024).toFixed(1)}, bench client ${(client / n / 1024).toFixed(1)}); young-generation collections ${gcs.filter((g) => g.kind === 1).length} (${gcs.filter((g) => g.kind === 1).reduce((k, g) => k + g.ms, 0).toFixed(1)} ms), others ${gcs.filter((g) => g.kind !== 1).length}`);
+  const young = gcs.filter((g) => g.kind === 1);
+  if (sampling) console.log(`  sampled allocation: ${(total / n / 1024).toFixed(1)} KiB per request (catalogue ${((total - client) / n / 1024).toFixed(1)}, bench client ${(client / n / 1024).toFixed(1)})`);
+  console.log(`  young-generation collections ${young.length} (${young.reduce((k, g) => k + g.ms, 0).toFixed(1)} ms), ${((young.length / n) * 2000).toFixed(1)} per 2,000 requests; others ${gcs.length - young.length}`);
   // CPU of the whole process (catalogue and client; the sampling profiler's too unless --no-sampling): the load moves it less than wall times.
-  console.log(`  CPU ${((cpu.user + cpu.system) / n).toFixed(0)} µs per request (user ${(cpu.user / n).toFixed(0)}, system ${(cpu.system / n).toFixed(0)}); young-generation collections per 2,000 requests ${((gcs.filter((g) => g.kind === 1).length / n) * 2000).toFixed(1)}`);
+  console.log(`  CPU ${((cpu.user + cpu.system) / n).toFixed(0)} µs per request (user ${(cpu.user / n).toFixed(0)}, system ${(cpu.system / n).toFixed(0)})`);
   for (const [site, bytes] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, Number(args.top))) console.log(`  ${(bytes / n).toFixed(0).padStart(7)} B/request  ${site}`);
 } finally {
   agent.destroy();

@@ -35,7 +35,6 @@ import { drillRouter } from './drills/drill-routes.ts';
 import { registerDrillMetrics } from './drills/drill-metrics.ts';
 import { copiesExportRouter } from './export/copies-export.ts';
 import { claimCounts } from './redundancy/needs.ts';
-import { gatedRouter } from './web/gated-router.ts';
 
 export const DEFAULT_PORT = 8080;
 export const DEFAULT_HOST = '127.0.0.1';
@@ -235,15 +234,17 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
     publicUrl: o.publicUrl,
     trustProxy: o.trustProxy,
     rateLimits: o.rateLimits,
+    routers: [
+      drillRouter({ store, log: drills, logger }),
+      copiesExportRouter(sources),
+      pageRouter(sources, { offer: () => seederReports.offer(), claims: () => claimCounts(seederReports.holders()), drills: () => drills.recent().map(drillSummary), publicUrl: o.publicUrl }),
+      takedownRouter(o.dataDir),
+      censusRouter(census),
+      censusWorkRouter({ store, work: census }),
+      seederRouter({ reports: seederReports, store, volumeCopies: (ih) => copies.volumeCopies(ih), seenRecently: (ip) => tracker.swarmStore.seenRecently(ip) }),
+    ],
     extensions: [
       (a) => registerDrillMetrics(mountMetrics(a, { ...sources, offer: () => seederReports.offer() }), drills),
-      (a) => void a.use(gatedRouter(drillRouter({ store, log: drills, logger }))),
-      (a) => void a.use(gatedRouter(copiesExportRouter(sources))),
-      (a) => void a.use(gatedRouter(pageRouter(sources, { offer: () => seederReports.offer(), claims: () => claimCounts(seederReports.holders()), drills: () => drills.recent().map(drillSummary), publicUrl: o.publicUrl }))),
-      (a) => void a.use(gatedRouter(takedownRouter(o.dataDir))),
-      (a) => void a.use(gatedRouter(censusRouter(census))),
-      (a) => void a.use(gatedRouter(censusWorkRouter({ store, work: census }))),
-      (a) => void a.use(gatedRouter(seederRouter({ reports: seederReports, store, volumeCopies: (ih) => copies.volumeCopies(ih), seenRecently: (ip) => tracker.swarmStore.seenRecently(ip) }))),
       ...(o.extensions ?? []),
     ],
     onPublished: (setId) => {

@@ -88,7 +88,11 @@ export function pageRouter(src: ViewSources, extras: PageExtras): Router {
   });
 
   // An exact title or SHA-1 opens the file; other text searches the beginnings of title words.
-  const filesModel = (req: Request) => fileOrSearchModel(src, typeof req.query.q === 'string' ? req.query.q : '', typeof req.query.after === 'string' ? req.query.after : undefined);
+  const filesModel = (req: Request) => {
+    // Express parses the query string again at each read of req.query: once is enough.
+    const { q, after } = req.query;
+    return fileOrSearchModel(src, typeof q === 'string' ? q : '', typeof after === 'string' ? after : undefined);
+  };
   const filesStatus = (model: FilePageModel) => (model.kind !== 'not-found' || !model.query ? 200 : model.note ? 400 : 404);
   router.get('/files', (req, res) => {
     const model = filesModel(req);

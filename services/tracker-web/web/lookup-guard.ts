@@ -38,7 +38,11 @@ export function lookupKeyGuard(): RequestHandler {
     const path = req.path;
     let key: unknown;
     if (path === '/files' || path === '/api/view/files') key = req.query.q;
-    else if (path === '/api/files') key = req.query.title ?? req.query.sha1;
+    else if (path === '/api/files') {
+      // Express parses the query string again at each read of req.query.
+      const query = req.query;
+      key = query.title ?? query.sha1;
+    }
     else if (path.startsWith(COPIES_FILE_PREFIX)) key = decodedOrRaw(path.slice(COPIES_FILE_PREFIX.length));
     if (!tooLong(key)) return next();
     if (path === '/files') {

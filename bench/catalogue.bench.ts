@@ -144,6 +144,13 @@ async function runOnce(data: Awaited<ReturnType<typeof ensureData>>, store: RunR
       }
       await maps.mark('copy lookups after the warm-up');
       timings.lookupWarm = await timeRequests('copy lookup, after the warm-up', '/api/view/files?q=<sha1>', shuffle(lookups).map(lookupUrl), okJson(true));
+      // The pass above reads files the pass during the warm-up read (their pages mapped, their
+      // volumes' holders cached): this one reads files never read before, with no warm-up running,
+      // so a lookup's first-touch cost is told apart from what a running warm-up costs it.
+      const used = new Set([...warm, ...lookups]);
+      const fresh = shuffle(allSha1s.filter((s) => !used.has(s))).slice(0, n('lookups'));
+      await maps.mark('copy lookups of files not read before');
+      timings.lookupFresh = await timeRequests('copy lookup of files not read before, no warm-up running (first-touch reference)', '/api/view/files?q=<sha1>', fresh.map(lookupUrl), okJson(true));
       if (!args['no-trace']) {
         // A second pass, traced: the trace's own work (a record and resource figures per request, wrapped
         // table reads, a GC observer) allocates in the catalogue, so the figure above is taken without it.

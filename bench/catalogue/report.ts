@@ -87,6 +87,7 @@ export function printRun(r: RunRecord): void {
   log('| --- | ---: | ---: | ---: | ---: | --- | ---: | :---: |');
   line('copy lookup `/api/view/files?q=<sha1>`, right after start', t.lookupCold, TARGETS.lookupP99Ms);
   line('copy lookup, after the warm-up', t.lookupWarm, TARGETS.lookupP99Ms);
+  line('copy lookup of files not read before, after the warm-up (first-touch reference)', t.lookupFresh, null);
   line('location lookup `/api/files?sha1=` (reference)', t.locations, null);
   line('set page `/sets/:id`', t.setPage, TARGETS.setPageP99Ms);
   line('home page `/`, first request', t.homeFirst, null);

@@ -87,6 +87,8 @@ export interface CatalogueServerOptions {
   seederReports?: { claimAuditGraceMs?: number; minProgressBytesPerMs?: number; operatorsPerHost?: number };
   /** What the headline `copies` counts: any audited host (default) or distinct approved operators (DATA/operators.json). */
   copies?: CopyMode;
+  /** Recompute the copy figures on a worker thread once the census has verdicts on 1,000 volumes (default true; false: on the main thread, in slices). */
+  copyWarmUpOnWorker?: boolean;
   /** Called as each start-up phase ends, with the phase's name (the bench's start-up timeline). */
   onStartPhase?: (phase: string) => void;
 }
@@ -204,6 +206,7 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
     requestsServed: () => served,
     counting: { mode: o.copies ?? 'any', operators: () => operators.current() },
     onWorkerError: (err) => logger.warn({ err }, 'the copy-figure warm-up worker failed; the warm-up runs on the main thread instead'),
+    warmWorker: o.copyWarmUpOnWorker,
   });
   phase('copy index (kept figures)');
   operatorsChanged = () => {

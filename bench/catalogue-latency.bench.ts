@@ -57,6 +57,8 @@ const { values: args } = parseArgs({
     'first-only': { type: 'boolean', default: false },
     /** Only start-up and the copy lookups while the copy figures warm up (after start-up and after a census round). */
     'warming-only': { type: 'boolean', default: false },
+    /** Most copy lookups timed while one warm-up runs (the catalogue bench times 2,000 right after start). */
+    'warming-lookups': { type: 'string', default: String(WARMING_LOOKUPS) },
   },
 });
 const n = (name: keyof typeof args) => Number(args[name]);
@@ -180,7 +182,7 @@ async function main(): Promise<void> {
   try {
     if (!args['first-only']) {
       // The copy figures warm up for some seconds after start and after every census round: lookups must not wait for them.
-      const startUp = allSha1s.slice(0, WARMING_LOOKUPS).map(lookupUrl);
+      const startUp = allSha1s.slice(0, n('warming-lookups')).map(lookupUrl);
       const warmFunctions = [...PAGE_FUNCTIONS, 'warmOnce@copy-index.ts', 'addVolume@set-figures.ts', 'extents@layout-cache.ts', 'volumeHolders@copies.ts', 'beginSet@copy-index.ts', 'finishSet@copy-index.ts'];
       if (args.profile) {
         await profiled(server, url, 'copy lookups while the start-up warm-up runs', warmFunctions, async () => {
@@ -189,7 +191,7 @@ async function main(): Promise<void> {
         });
       } else await whileWarming(server, 'copy lookup while the start-up warm-up runs', startUp);
       await server.request({ kind: 'invalidate' });
-      const during = shuffle(allSha1s).slice(0, WARMING_LOOKUPS);
+      const during = shuffle(allSha1s).slice(0, n('warming-lookups'));
       if (args.profile) {
         await profiled(server, url, 'copy lookups while the warm-up runs', warmFunctions, async () => {
           await whileWarming(server, 'copy lookup while the warm-up after a census round runs (profiled)', during.map(lookupUrl));

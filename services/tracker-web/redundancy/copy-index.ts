@@ -174,7 +174,7 @@ export class CopyIndex {
       if (slicer.due()) await slicer.slice();
       if (generation !== this.warmGeneration) return;
       let stats = this.perSet.get(setId) ?? null;
-      const job = stats ? null : this.beginSet(setId);
+      const job = stats ? null : this.beginSet(setId, { background: true });
       // One volume per step: a request waits for at most one volume's figures, not a whole set's.
       for (const vol of job?.volumes ?? []) {
         if (slicer.due()) await slicer.slice();
@@ -348,9 +348,15 @@ export class CopyIndex {
     };
   }
 
-  private figureSources() {
+  /**
+   * What the set figures read. `background` (the warm-up): holders computed but not cached, and
+   * records read past the record cache: 40,000 volumes' holders and records entering caches at
+   * 10M files survived young-generation collections (copied, then promoted, then dropped), which
+   * is what made those collections slow; read this way they die young.
+   */
+  private figureSources(o: { background?: boolean } = {}) {
     return {
-      holders: (ih: string) => this.holders(ih),
+      holders: o.background ? (ih: string) => this.perVolume.get(ih) ?? this.computeHolders(ih) : (ih: string) => this.holders(ih),
       layout: (ih: string) => this.layouts.extents(ih),
       headline: (ih: string, hosts: string[], keys: VolumeHolders['operatorKeys'], mode: CopyMode) => this.headline(ih, hosts, keys, mode),
       mode: this.mode,
@@ -372,10 +378,10 @@ export class CopyIndex {
   }
 
   /** The start of a set's figures: its latest version's volumes and an empty walk (null for an unknown or empty set). */
-  private beginSet(setId: string): SetJob | null {
-    const latest = latestVolumes(this.store, setId);
+  private beginSet(setId: string, o: { background?: boolean } = {}): SetJob | null {
+    const latest = latestVolumes(this.store, setId, { cache: !o.background });
     if (!latest) return null;
-    return { version: latest.version, volumes: latest.volumes, walk: new SetFigureWalk(latest.copyTarget, this.figureSources()), volumeCopies: [] };
+    return { version: latest.version, volumes: latest.volumes, walk: new SetFigureWalk(latest.copyTarget, this.figureSources(o)), volumeCopies: [] };
   }
 
   /** Keeps a finished walk's figures (in memory and, written in the background, on disk). */

@@ -188,12 +188,12 @@ export interface LatestVolumes {
   volumes: VolumeRecord[];
 }
 
-/** A set's latest version's volumes (null for an unknown set or one with no version yet). */
-export function latestVolumes(store: Pick<CatalogueStore, 'getSet' | 'getVersion' | 'getVolume'>, setId: string): LatestVolumes | null {
-  const record = store.getSet(setId);
+/** A set's latest version's volumes (null for an unknown set or one with no version yet); `cache: false` reads past the record cache (a walk over every set). */
+export function latestVolumes(store: Pick<CatalogueStore, 'getSet' | 'getVersion' | 'getVolume'>, setId: string, o: { cache?: boolean } = {}): LatestVolumes | null {
+  const record = store.getSet(setId, o);
   const latest = record && record.latestVersion > 0 ? store.getVersion(setId, record.latestVersion) : undefined;
   if (!record || !latest) return null;
-  return { version: latest.version, copyTarget: record.copyTarget, volumes: latest.volumes.flatMap((ih) => store.getVolume(ih) ?? []) };
+  return { version: latest.version, copyTarget: record.copyTarget, volumes: latest.volumes.flatMap((ih) => store.getVolume(ih, o) ?? []) };
 }
 
 /**

@@ -160,9 +160,9 @@ export class CatalogueStore {
     return [...this.t.sets.getKeys()];
   }
 
-  /** One set, or undefined when it was never published here. */
-  getSet(setId: string): SetRecord | undefined {
-    return this.records.set(setId);
+  /** One set, or undefined when it was never published here (`cache: false`: read past the record cache, for walks over every set). */
+  getSet(setId: string, o: { cache?: boolean } = {}): SetRecord | undefined {
+    return o.cache === false ? this.records.peekSet(setId) : this.records.set(setId);
   }
 
   /** The set's highest published version, 0 when none. */
@@ -272,9 +272,9 @@ export class CatalogueStore {
 
   // ---- volumes and files ---------------------------------------------------------------------
 
-  /** One volume's record. */
-  getVolume(infoHash: string): VolumeRecord | undefined {
-    return this.records.volume(infoHash);
+  /** One volume's record (`cache: false`: read past the record cache, for walks over every volume). */
+  getVolume(infoHash: string, o: { cache?: boolean } = {}): VolumeRecord | undefined {
+    return o.cache === false ? this.records.peekVolume(infoHash) : this.records.volume(infoHash);
   }
 
   /** A volume's .torrent bytes as published. */

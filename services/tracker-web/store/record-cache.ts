@@ -64,6 +64,22 @@ export class RecordCache {
     return cached(this.volumes, infoHash, this.maxVolumes, () => this.decoded(this.t.volumes.get(infoHash)));
   }
 
+  /**
+   * One set's record without keeping it: a kept one when there is one, else decoded and not
+   * kept, for a walk over every set (a warm-up) that would otherwise churn the whole cache and
+   * make every record it read survive a young-generation collection. Frozen like the kept ones.
+   */
+  peekSet(setId: string): SetRecord | undefined {
+    this.current();
+    return this.sets.get(setId) ?? this.decoded(this.t.sets.get(setId));
+  }
+
+  /** One volume's record without keeping it (see {@link peekSet}). */
+  peekVolume(infoHash: string): VolumeRecord | undefined {
+    this.current();
+    return this.volumes.get(infoHash) ?? this.decoded(this.t.volumes.get(infoHash));
+  }
+
   private decoded<T>(r: T | undefined): T | undefined {
     if (r === undefined) return undefined;
     this.reads++;

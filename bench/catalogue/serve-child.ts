@@ -65,6 +65,12 @@ export interface WarmSlices {
   cpuTotalMs: number;
 }
 
+/** Where the bench's catalogue warms its copy figures: SEEDBANK_BENCH_WARM_UP=thread or main, else as the catalogue decides (auto). */
+function warmUpPlace(): boolean | undefined {
+  const v = process.env.SEEDBANK_BENCH_WARM_UP;
+  return v === 'thread' ? true : v === 'main' ? false : undefined;
+}
+
 /** Messages from the child. */
 export type ChildMessage =
   | ({ kind: 'ready' } & ServerReady)
@@ -97,7 +103,7 @@ export async function serveChild(dataDir: string, indexFile: string, o: { cold?:
     const startTrace = new StartTrace();
     const t0 = performance.now();
     // The API's per-address limit (600 reads a minute) would turn a one-address bench into 429s.
-    const server = await startCatalogueServer({ dataDir, port: 0, host: LOOPBACK, census: { autoStart: false }, rateLimits: { readPerMinute: 100_000_000 }, logger, onStartPhase: (p) => startTrace.mark(p), copyWarmUpOnWorker: process.env.SEEDBANK_BENCH_WARM_ON_MAIN !== '1' });
+    const server = await startCatalogueServer({ dataDir, port: 0, host: LOOPBACK, census: { autoStart: false }, rateLimits: { readPerMinute: 100_000_000 }, logger, onStartPhase: (p) => startTrace.mark(p), copyWarmUpOnWorker: warmUpPlace() });
     const startMs = performance.now() - t0;
     o.onServer?.(server);
     // How long anything (a request included) waited for the event loop, from start-up on; reset at every ask.

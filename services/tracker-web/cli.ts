@@ -3,6 +3,7 @@
  * `seedbank catalogue rotate-key`. (`seedbank publish` is the builder's side of publishing
  * and lives with the builder, which never imports the catalogue.)
  */
+import { WARM_UP_PLACES, type WarmUpPlace } from './redundancy/warm-protocol.ts';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -58,6 +59,7 @@ interface ServeOptions {
   censusWorkers?: boolean;
   census: boolean;
   copies: CopyMode;
+  copyWarmUp: WarmUpPlace;
   trackerPeersPerAddress?: number;
   trackerAnnouncesPerMinute?: number;
 }
@@ -119,6 +121,10 @@ export function registerCatalogueCommands(program: Command, ctx: () => Catalogue
       if (!(COPY_MODES as readonly string[]).includes(v)) throw new InvalidArgumentError(`one of ${COPY_MODES.join(', ')}`);
       return v as CopyMode;
     }, 'any')
+    .option('--copy-warm-up <where>', 'where the copy figures are recomputed after a start and every census round: auto (a worker thread on a machine of 4 or more cores, else the main thread), thread, or main', (v: string) => {
+      if (!(WARM_UP_PLACES as readonly string[]).includes(v)) throw new InvalidArgumentError(`one of ${WARM_UP_PLACES.join(', ')}`);
+      return v as WarmUpPlace;
+    }, 'auto')
     .option('--tracker-peers-per-address <n>', 'peers one address (IPv6: one /64) may hold in a swarm; more replace its oldest (default 8)', countOption(1, 10_000))
     .option('--tracker-announces-per-minute <n>', 'announces one address may send per minute, also its burst (default 600; 0: no limit)', countOption(0, 1_000_000))
     .action(async (opts: ServeOptions) => {
@@ -139,6 +145,7 @@ export function registerCatalogueCommands(program: Command, ctx: () => Catalogue
         trackerAnnouncesPerMinute: opts.trackerAnnouncesPerMinute,
         census: opts.census ? { intervalMs: opts.censusInterval, concurrency: opts.censusConcurrency, roundBudgetMs: opts.censusRoundBudget, maxBytesPerSecond: opts.censusMaxRate, verifiedCacheBytes: opts.censusCache, workers: opts.censusWorkers ? {} : null } : null,
         copies: opts.copies,
+        copyWarmUpOnWorker: opts.copyWarmUp === 'auto' ? undefined : opts.copyWarmUp === 'thread',
       });
       const dhtAddress = server.dht?.address();
       c.out(`catalogue listening on ${server.url} (tracker: ${server.url}/announce and udp://${server.url.slice('http://'.length)}/announce)`);

@@ -87,7 +87,7 @@ export interface CatalogueServerOptions {
   seederReports?: { claimAuditGraceMs?: number; minProgressBytesPerMs?: number; operatorsPerHost?: number };
   /** What the headline `copies` counts: any audited host (default) or distinct approved operators (DATA/operators.json). */
   copies?: CopyMode;
-  /** Recompute the copy figures on a worker thread once the census has verdicts on 1,000 volumes (default true; false: on the main thread, in slices). */
+  /** Recompute the copy figures on a worker thread (true) or the main thread in slices (false); unset: on a worker with 4 cores or more (redundancy/warm-protocol.ts). */
   copyWarmUpOnWorker?: boolean;
   /** Called as each start-up phase ends, with the phase's name (the bench's start-up timeline). */
   onStartPhase?: (phase: string) => void;

@@ -93,7 +93,7 @@ describe('copy figures warm-up on a worker thread', () => {
 
     const before = threads();
     const errors: unknown[] = [];
-    const onWorker = new CopyIndex(store, census(), { now: () => NOW, warmWorkerMinVolumes: 0, onWorkerError: (e) => errors.push(e) });
+    const onWorker = new CopyIndex(store, census(), { now: () => NOW, warmWorker: true, warmWorkerMinVolumes: 0, onWorkerError: (e) => errors.push(e) });
     const round = NOW - 5_000;
     await onWorker.warm(round);
     expect(errors).toEqual([]);
@@ -109,7 +109,7 @@ describe('copy figures warm-up on a worker thread', () => {
   }, 60_000);
 
   it('gives up when a newer invalidation comes, and the next warm-up finishes', async () => {
-    const copies = new CopyIndex(store, census(), { now: () => NOW, warmWorkerMinVolumes: 0 });
+    const copies = new CopyIndex(store, census(), { now: () => NOW, warmWorker: true, warmWorkerMinVolumes: 0 });
     const before = threads();
     const first = copies.warm();
     copies.invalidate();
@@ -121,7 +121,7 @@ describe('copy figures warm-up on a worker thread', () => {
   }, 60_000);
 
   it('ends its worker before whenWarm resolves after an invalidation (a close then frees the store under no reader)', async () => {
-    const copies = new CopyIndex(store, census(), { now: () => NOW, warmWorkerMinVolumes: 0 });
+    const copies = new CopyIndex(store, census(), { now: () => NOW, warmWorker: true, warmWorkerMinVolumes: 0 });
     const before = threads();
     const run = copies.warm();
     // Once the worker has started (a thread more), abandon the warm-up as a catalogue's close does.
@@ -134,7 +134,7 @@ describe('copy figures warm-up on a worker thread', () => {
   }, 60_000);
 
   it('falls back to the main thread when the worker cannot open the store, and says why', async () => {
-    const copies = new CopyIndex(store, census(), { now: () => NOW, warmWorkerMinVolumes: 0, onWorkerError: (e) => errors.push(e) });
+    const copies = new CopyIndex(store, census(), { now: () => NOW, warmWorker: true, warmWorkerMinVolumes: 0, onWorkerError: (e) => errors.push(e) });
     const errors: unknown[] = [];
     // The worker opens the store where the main thread says it is: somewhere with no store.
     Object.defineProperty(store, 'location', { value: { dataDir: path.join(work, 'no-store-here'), lmdb: {} }, configurable: true });

@@ -11,7 +11,8 @@ import { computeSetFigures, figuresFromDisk, latestVolumes, persistedFigures, Se
 import { categoryCopies, type CategoryCopies } from './category-copies.ts';
 import { WarmSlicer, type WarmSlice, type WarmSliceFigures } from './warm-slices.ts';
 import { warmInWorker, type WorkerWarmUpResult } from './warm-in-worker.ts';
-import { WARM_WORKER_MIN_VOLUMES } from './warm-protocol.ts';
+import { WARM_WORKER_MIN_CORES, WARM_WORKER_MIN_VOLUMES } from './warm-protocol.ts';
+import { availableParallelism } from 'node:os';
 
 export type { SetCopyStats } from './set-figures.ts';
 export type { WarmSlice } from './warm-slices.ts';
@@ -70,7 +71,7 @@ export class CopyIndex {
       layoutCacheBytes?: number;
       /** Warm up on a worker thread (warm-in-worker.ts) when the census has verdicts on this many volumes or more; default WARM_WORKER_MIN_VOLUMES. */
       warmWorkerMinVolumes?: number;
-      /** False: always on the main thread. */
+      /** True: on a worker thread (for a census of `warmWorkerMinVolumes` or more); false: on the main thread; unset: on a worker with WARM_WORKER_MIN_CORES cores or more. */
       warmWorker?: boolean;
       /** Told when the warm-up's worker failed (the main thread then does the warm-up). */
       onWorkerError?: (err: unknown) => void;
@@ -202,7 +203,9 @@ export class CopyIndex {
    */
   private async warmOnWorker(generation: number, slicer: WarmSlicer, roundStartedAt: number | undefined): Promise<boolean> {
     const audited = this.census.auditedVolumes?.();
-    if (!audited || this.window.warmWorker === false || audited.count < (this.window.warmWorkerMinVolumes ?? WARM_WORKER_MIN_VOLUMES)) return false;
+    // Unset: on a worker only with cores to spare (WARM_WORKER_MIN_CORES); true or false: as told.
+    const onWorker = this.window.warmWorker ?? availableParallelism() >= WARM_WORKER_MIN_CORES;
+    if (!audited || !onWorker || audited.count < (this.window.warmWorkerMinVolumes ?? WARM_WORKER_MIN_VOLUMES)) return false;
     const samples: Array<Promise<void>> = [];
     const abort = (this.warmAbort = new AbortController());
     try {

@@ -25,6 +25,18 @@ export const WARM_WORKER_MIN_VOLUMES = 1_000;
 /** How long the worker may take to close its store and end once told to stop, before it is ended from outside. */
 export const WARM_WORKER_STOP_MS = 10_000;
 
+/** Where the warm-up runs (`seedbank serve --copy-warm-up`). */
+export const WARM_UP_PLACES = ['auto', 'thread', 'main'] as const;
+export type WarmUpPlace = (typeof WARM_UP_PLACES)[number];
+/**
+ * Cores below which `auto` keeps the warm-up on the main thread. Measured on 2 cores (README,
+ * "Catalogue at scale"): the worker made lookups made meanwhile slower, not faster (p99 10-15 ms
+ * against 5-7 ms at 1M files), because its core is the one the requests and the garbage
+ * collector's helpers need; the main thread's slices give way to requests. With cores to spare
+ * the worker takes the warm-up's work and garbage off the thread that answers (not measured here).
+ */
+export const WARM_WORKER_MIN_CORES = 4;
+
 /** How the worker opens the store and counts. */
 export interface WarmWorkerData {
   dataDir: string;

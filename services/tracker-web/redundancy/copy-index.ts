@@ -1,6 +1,8 @@
-import { addOperatorKeys, fileCopies, hasAllPieces, networkOf, volumeHolders, type VolumeHolders } from '../census/index.ts';
-import { copyFigures, type CopyFigures, type CopyMode } from '../operators/copy-figures.ts';
+import { fileCopies, hasAllPieces, volumeHolders, type VolumeHolders } from '../census/index.ts';
+import type { CopyMode } from '../operators/copy-figures.ts';
+import { fileCopyCount, type FileCopyCount } from './file-copies.ts';
 import { HeadlineCounts } from './headline.ts';
+import type { CopyIndexOptions } from './copy-index-options.ts';
 import { ApprovedOperators } from '../operators/operator-list.ts';
 import type { CatalogueStore, IndexedFile } from '../store/catalogue-store.ts';
 import { DEFAULT_COPY_MAX_AGE_MS, type CensusRunner } from './census-runner.ts';
@@ -15,22 +17,9 @@ import { WARM_WORKER_MIN_CORES, WARM_WORKER_MIN_VOLUMES } from './warm-protocol.
 import { availableParallelism } from 'node:os';
 
 export type { SetCopyStats } from './set-figures.ts';
+export type { FileCopyCount } from './file-copies.ts';
 export type { WarmSlice } from './warm-slices.ts';
-
-/** Copies of one file's bytes, added up over every set and version that holds them. */
-export interface FileCopyCount extends CopyFigures {
-  sha1: string;
-  /** Every audited holder's address (relays included: see `notIndependent`). */
-  hosts: string[];
-  networks: string[];
-  flagged: string[];
-}
-
-/** What the headline copy count counts, and who is approved (re-read as the list changes). */
-export interface CopyCounting {
-  mode: CopyMode;
-  operators: () => ApprovedOperators;
-}
+export type { CopyCounting, CopyIndexOptions } from './copy-index-options.ts';
 
 const NO_OPERATORS = new ApprovedOperators([]);
 
@@ -60,22 +49,7 @@ export class CopyIndex {
   constructor(
     private readonly store: CatalogueStore,
     private readonly census: Pick<CensusRunner, 'results' | 'countedResults'> & Partial<Pick<CensusRunner, 'auditedVolumes'>>,
-    private readonly window: {
-      maxAgeMs?: number;
-      now?: () => number;
-      /** Requests the server has answered so far: the background warm-up makes room when some arrive. */
-      requestsServed?: () => number;
-      /** Default: any audited host, nobody approved. */
-      counting?: CopyCounting;
-      /** Bound on the volume layouts kept in memory (default 64 MiB; the warm-up's worker keeps its own). */
-      layoutCacheBytes?: number;
-      /** Warm up on a worker thread (warm-in-worker.ts) when the census has verdicts on this many volumes or more; default WARM_WORKER_MIN_VOLUMES. */
-      warmWorkerMinVolumes?: number;
-      /** True: on a worker thread (for a census of `warmWorkerMinVolumes` or more); false: on the main thread; unset: on a worker with WARM_WORKER_MIN_CORES cores or more. */
-      warmWorker?: boolean;
-      /** Told when the warm-up's worker failed (the main thread then does the warm-up). */
-      onWorkerError?: (err: unknown) => void;
-    } = {},
+    private readonly window: CopyIndexOptions = {},
   ) {
     this.layouts = new LayoutCache(store, window.layoutCacheBytes);
     this.headlines = new HeadlineCounts(this.mode, () => this.approved());
@@ -323,32 +297,13 @@ export class CopyIndex {
 
   /** Copies of a file by SHA-1 across every location the catalogue knows (`locations`: the file's, when the caller has read them). */
   file(sha1: string, locations: readonly IndexedFile[] = this.store.filesBySha1(sha1)): FileCopyCount {
-    const hosts = new Set<string>();
-    const flagged = new Set<string>();
-    const keys = new Map<string, Set<string>>();
-    for (const loc of locations) {
-      const vol = this.store.getVolume(loc.volume);
-      if (!vol) continue;
-      let offset = loc.offset;
-      if (offset === undefined) {
-        const layout = this.layouts.get(loc.volume);
-        const i = layout?.paths.indexOf(loc.path) ?? -1;
-        if (i < 0) continue;
-        offset = layout!.offsets[i]!;
-      }
-      const c = fileCopies(this.holders(loc.volume), { path: loc.path, offset, length: loc.size }, vol.pieceLength);
-      for (const h of c.hosts) hosts.add(h);
-      for (const h of c.flagged) flagged.add(h);
-      addOperatorKeys(keys, c.operatorKeys, c.hosts);
-    }
-    const sortedHosts = [...hosts].sort();
-    return {
-      sha1,
-      hosts: sortedHosts,
-      networks: [...new Set(sortedHosts.map(networkOf))].sort(),
-      flagged: [...flagged].sort(),
-      ...copyFigures(sortedHosts, keys, this.approved(), this.mode),
-    };
+    return fileCopyCount(sha1, locations, {
+      volume: (ih) => this.store.getVolume(ih),
+      layout: (ih) => this.layouts.get(ih),
+      holders: (ih) => this.holders(ih),
+      approved: this.approved(),
+      mode: this.mode,
+    });
   }
 
   /**

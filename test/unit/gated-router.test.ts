@@ -2,8 +2,7 @@
 // routes reaches it (parameters, wildcards, nested routers, any letter case, a trailing slash),
 // any other skips it without entering it, and a router with a path-less middleware is never
 // gated; several routers behind one gate are entered in order, as if each were mounted alone.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { serveOnLoopback, type LoopbackApp } from '../helpers/loopback-app.ts';
 import express, { Router } from 'express';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { admits, gatedRouter, gatedRouters, routeGates } from '../../services/tracker-web/web/gated-router.ts';
@@ -29,7 +28,7 @@ function apiRouter(entered: { n: number }): Router {
 describe('gated routers', () => {
   const entered = { n: 0 };
   let router: Router;
-  let server: http.Server;
+  let served: LoopbackApp | undefined;
   let base = '';
 
   beforeAll(async () => {
@@ -38,12 +37,11 @@ describe('gated routers', () => {
     app.use(gatedRouter(router));
     app.get('/other', (_req, res) => void res.json({ other: true }));
     app.use((_req, res) => void res.status(404).json({ notFound: true }));
-    server = http.createServer(app);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    served = await serveOnLoopback(app);
+    base = served.base;
   });
   afterAll(async () => {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await served?.close();
   });
 
   const get = async (p: string) => {
@@ -110,7 +108,7 @@ describe('gated routers', () => {
 });
 
 describe('several routers behind one gate', () => {
-  let server: http.Server;
+  let served: LoopbackApp | undefined;
   let base = '';
   const entered: string[] = [];
 
@@ -142,12 +140,11 @@ describe('several routers behind one gate', () => {
     app.use(gatedRouters(a, b, c));
     app.use((_req, res) => void res.status(404).json({ notFound: true }));
     app.use(((err: Error & { status: number }, _req, res, _next) => void res.status(err.status).json({ error: err.message })) as express.ErrorRequestHandler);
-    server = http.createServer(app);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    served = await serveOnLoopback(app);
+    base = served.base;
   });
   afterAll(async () => {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await served?.close();
   });
 
   const get = async (p: string) => {

@@ -1,13 +1,12 @@
 // Middlewares in one layer (web/series.ts) behave as app.use(a, b, c) would: in order, each handing
 // on with next(), and an error (passed, thrown or a rejected promise) skips the rest to the error handler.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { serveOnLoopback, type LoopbackApp } from '../helpers/loopback-app.ts';
 import express, { type RequestHandler } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { series } from '../../services/tracker-web/web/series.ts';
 
 describe('series', () => {
-  let server: http.Server;
+  let served: LoopbackApp | undefined;
   let base = '';
   const ran: string[] = [];
 
@@ -29,12 +28,11 @@ describe('series', () => {
     app.use(series(step('a'), step('b'), step('c')));
     app.use((_req, res) => void res.json({ from: 'after', ran }));
     app.use(((err: Error, _req, res, _next) => void res.status(500).json({ error: err.message, ran })) as express.ErrorRequestHandler);
-    server = http.createServer(app);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    served = await serveOnLoopback(app);
+    base = served.base;
   });
   afterAll(async () => {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await served?.close();
   });
 
   const get = async (q: string) => {

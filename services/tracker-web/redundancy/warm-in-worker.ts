@@ -9,6 +9,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { SeedbankError } from '../../../shared/errors.ts';
 import type { VolumeHolders } from '../census/index.ts';
 import { WARM_WORKER_STOP_MS, type FromWarmWorker, type HolderRow, type ToWarmWorker, type WarmedSet, type WarmWorkerData } from './warm-protocol.ts';
 import type { WarmSlicer } from './warm-slices.ts';
@@ -100,11 +101,11 @@ export async function warmInWorker(o: WorkerWarmUp): Promise<WorkerWarmUpResult>
   const worker = new Worker(ENTRY, { execArgv: [], workerData: { ...o.data, module: MODULE } });
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   const inbox = new Inbox();
-  const early = (code: number) => inbox.fail(new Error(`the copy-figure warm-up worker exited (code ${code}) before it was done`));
+  const early = (code: number) => inbox.fail(new SeedbankError('INTERNAL', `the copy-figure warm-up worker exited (code ${code}) before it was done`));
   worker.on('message', (m: FromWarmWorker) => inbox.push(m));
   worker.on('error', (err) => inbox.fail(err));
   worker.on('exit', early);
-  const abandon = () => inbox.fail(new Error('the copy-figure warm-up was abandoned'));
+  const abandon = () => inbox.fail(new SeedbankError('INTERNAL', 'the copy-figure warm-up was abandoned'));
   o.signal.addEventListener('abort', abandon, { once: true });
   let result: Omit<WorkerWarmUpResult, 'endedItself'> | undefined;
   let failure: { err: unknown } | undefined;

@@ -17,6 +17,7 @@ import { setPriority } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
+import { SeedbankError } from '../../../shared/errors.ts';
 import type { VolumeHolders } from '../census/index.ts';
 import { ApprovedOperators } from '../operators/operator-list.ts';
 import { CatalogueStore } from '../store/catalogue-store.ts';
@@ -85,12 +86,12 @@ async function warmAll(store: CatalogueStore, data: WarmWorkerData, holders: Rea
  */
 function main(): void {
   const port = parentPort;
-  if (!port) throw new Error('warm-worker.ts runs as a worker thread (warm-in-worker.ts starts it)');
+  if (!port) throw new SeedbankError('INTERNAL', 'warm-worker.ts runs as a worker thread (warm-in-worker.ts starts it)');
   const data = workerData as WarmWorkerData;
   const reniced = lowerPriority(data.nice ?? WARM_WORKER_NICE);
   // Opening creates a store where none is: a worker sent to the wrong folder must fail, not count an empty catalogue.
   const file = path.join(data.dataDir, LMDB_FOLDER, 'data.mdb');
-  if (!existsSync(file)) throw new Error(`the copy-figure warm-up worker found no catalogue store at ${file}`);
+  if (!existsSync(file)) throw new SeedbankError('INTERNAL', `the copy-figure warm-up worker found no catalogue store at ${file}`);
   const store = CatalogueStore.open(data.dataDir, data.lmdb);
   const holders = new Map<string, VolumeHolders>();
   const post = (m: FromWarmWorker) => port.postMessage(m);

@@ -156,7 +156,7 @@ describe('publishing', () => {
     try {
       expect(store.getSet('paris')).toMatchObject({ latestVersion: 2, publicKey: m1.set.publicKey, title: m2.set.title });
       expect(store.getVersions('paris').map((v) => [v.version, v.volumes.length])).toEqual([[1, m1.volumes.length], [2, m2.volumes.length]]);
-      expect(store.manifestText('paris', 2)).toBe(await readFile(path.join(v2Dir(), 'manifest.json'), 'utf8'));
+      expect(store.versionFiles.manifestText('paris', 2)).toBe(await readFile(path.join(v2Dir(), 'manifest.json'), 'utf8'));
       const f = m1.files[0]!;
       expect(store.filesBySha1(f.sha1)).toContainEqual(expect.objectContaining({ setId: 'paris', version: 1, title: f.title, path: f.path, volume: f.volume }));
       expect(store.sha1sForTitle(f.title)).toContain(f.sha1);

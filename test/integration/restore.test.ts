@@ -97,7 +97,7 @@ describe('seedbank restore', () => {
     const report = await readReport(out());
     expect(report).toMatchObject({ ok: true, webSeeds: false, files: sets.paris!.files.length, filesOk: sets.paris!.files.length, missing: 0, wrong: 0, problems: [] });
     expect(report.bytesReceived).toBeGreaterThanOrEqual(report.bytes);
-    expect(sha1(await readFile(path.join(out(), 'pages.xml.gz')))).toBe(sha1(catalogue.store.metadataFile('paris', 1, 'pages.xml.gz')!));
+    expect(sha1(await readFile(path.join(out(), 'pages.xml.gz')))).toBe(sha1(catalogue.store.versionFiles.metadataFile('paris', 1, 'pages.xml.gz')!));
 
     const again = await restore('paris@1', out(), '--no-webseed');
     expect(again.code, again.stderr.slice(-2000)).toBe(0);

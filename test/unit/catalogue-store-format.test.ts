@@ -43,7 +43,7 @@ async function listAnswers(store: CatalogueStore) {
     const id = v.set.id;
     out.push(store.setFiles.versionFacts(id, 1), store.setFiles.page(id, 1, 0, FILES_PER_SET + 1), store.setFiles.search(id, 1, 'a', { offset: 0, limit: 5, scanCap: 20 }));
     for (const f of v.files) out.push(store.setFiles.get(id, 1, f.title));
-    out.push(store.versionPage(id, 1));
+    out.push(store.versionFiles.versionPage(id, 1));
   }
   for (const q of ['paris', 'bridge', 'jpg', 'zzz']) out.push(store.searchTitles(q, { limit: 1000 }).titles.sort());
   return out;

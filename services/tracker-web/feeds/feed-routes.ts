@@ -50,7 +50,7 @@ function feedVersion(store: CatalogueStore, base: string, row: SetSummary, v: Ve
       };
     }),
     superseded,
-    metadata: { infoHash: v.metadataInfoHash, torrentUrl: `${base}${routes.metadataTorrent.path(row.id, v.version)}`, torrentBytes: store.metadataTorrent(row.id, v.version)?.length ?? 0 },
+    metadata: { infoHash: v.metadataInfoHash, torrentUrl: `${base}${routes.metadataTorrent.path(row.id, v.version)}`, torrentBytes: store.versionFiles.metadataTorrent(row.id, v.version)?.length ?? 0 },
     pageUrl: `${base}/sets/${encodeURIComponent(row.id)}`,
     jsonUrl: `${base}${routes.version.path(row.id, v.version)}`,
   };

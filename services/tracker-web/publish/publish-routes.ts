@@ -114,7 +114,7 @@ export function publishRouter(deps: PublishRouteDeps): Router {
     if (checked.kind === 'new-split') await commitSplitVersion(store, staging, checked.version, checked.parts, logger);
     else store.putVersion(checked.version);
     const preview = await staging.read(setId, version, 'preview.jpg');
-    if (preview && isJpeg(preview)) await store.putPreview(setId, version, preview);
+    if (preview && isJpeg(preview)) await store.versionFiles.putPreview(setId, version, preview);
     else if (preview) logger.warn({ set: setId, version }, 'preview.jpg is not a JPEG; ignored');
     await staging.discard(setId, version);
     const r = checked.version.record;

@@ -16,7 +16,7 @@ import { RecordCache } from './record-cache.ts';
 import { ensureStoreFormat } from './store-format.ts';
 import { fillPendingPositions, positionFillPending, type PositionFillOptions } from './position-fill.ts';
 import { latestSummary, prefetchSetList, trackedSlice, volumeSizes, type TrackedCursor } from './start-reads.ts';
-import { versionPageFacts, type VersionPageFacts } from './version-page.ts';
+import { VersionFiles } from './version-files.ts';
 import { readSetPage, type SetPage } from './set-page.ts';
 import { StoreHistory } from './history.ts';
 import { StoreObservations, StoreTokens } from './access-records.ts';
@@ -28,7 +28,6 @@ import { rotateKey, writeVersionSync } from './write-version.ts';
 import type {
   IndexedFile,
   PersistedSetFigures,
-  MetadataFileName,
   SetRecord,
   SetSummary,
   VersionRecord,
@@ -36,7 +35,6 @@ import type {
 } from './records.ts';
 
 export * from './records.ts';
-
 export type { TrackedCursor } from './start-reads.ts';
 export type { SetPage } from './set-page.ts';
 export type { HistoryQuery } from './history.ts';
@@ -70,6 +68,8 @@ export class CatalogueStore {
 
   /** The parts of split versions, beside the LMDB environment (version-parts.ts). */
   readonly parts: VersionParts;
+  /** A version's metadata torrent and its files, preview and page facts (version-files.ts). */
+  readonly versionFiles: VersionFiles;
 
   /** Where the store is and how it was opened: a worker thread opens the same environment (redundancy/warm-worker.ts). */
   readonly location: { dataDir: string; lmdb: LmdbOptions };
@@ -83,8 +83,9 @@ export class CatalogueStore {
     this.observations = new StoreObservations(tables);
     this.lookup = new FileLookup(tables);
     this.records = new RecordCache(tables);
+    this.versionFiles = new VersionFiles(tables, (setId, version) => this.manifest(setId, version));
     this.manifests = new VersionManifests({
-      manifestText: (setId, version) => this.manifestText(setId, version),
+      manifestText: (setId, version) => this.versionFiles.manifestText(setId, version),
       manifestSha256: (setId, version) => this.getVersion(setId, version)?.manifestSha256,
       parts,
     });
@@ -191,16 +192,6 @@ export class CatalogueStore {
     return [...this.t.versions.getRange(prefixRange([setId]))].map((e) => e.value);
   }
 
-  /** The exact manifest bytes (canonical JSON) of a version, as signed. */
-  manifestText(setId: string, version: number): string | undefined {
-    return this.metadataFile(setId, version, 'manifest.json')?.toString('utf8');
-  }
-
-  /** The detached signature (manifest.sig) of a version. */
-  signatureText(setId: string, version: number): string | undefined {
-    return this.metadataFile(setId, version, 'manifest.sig')?.toString('utf8');
-  }
-
   /**
    * The whole parsed manifest of a /1 or /2 version (cached); undefined for a split (/3)
    * version, whose files are in its lists: read those through {@link versionManifest},
@@ -229,45 +220,6 @@ export class CatalogueStore {
    */
   metadataPartPath(setId: string, version: number, name: string): string | undefined {
     return this.manifests.partPath(setId, version, name);
-  }
-
-  /**
-   * What the set page shows of a version's manifest (version-page.ts): written at publish; for a
-   * version published before that, worked out from the manifest on first read and kept.
-   */
-  versionPage(setId: string, version: number): VersionPageFacts | undefined {
-    const known = this.t.versionPages.get([setId, version]);
-    if (known) return known;
-    const manifest = this.manifest(setId, version);
-    if (!manifest) return undefined;
-    const page = versionPageFacts(manifest);
-    this.t.versionPages.putSync([setId, version], page);
-    return page;
-  }
-
-  /** Stores a version's preview mosaic (optional, cosmetic). */
-  async putPreview(setId: string, version: number, jpeg: Uint8Array): Promise<void> {
-    await this.t.blobs.put(['preview', setId, version], Buffer.from(jpeg));
-  }
-
-  /** A version's preview mosaic, when its builder made one. */
-  preview(setId: string, version: number): Buffer | undefined {
-    return this.t.blobs.get(['preview', setId, version]) as Buffer | undefined;
-  }
-
-  /** One file of a version's metadata torrent (manifest.json, manifest.sig, pages.xml.gz). */
-  metadataFile(setId: string, version: number, name: MetadataFileName): Buffer | undefined {
-    return this.t.blobs.get(['meta', setId, version, name]);
-  }
-
-  /** The metadata torrent of a version, as the builder made it (without the catalogue's url-list). */
-  metadataTorrent(setId: string, version: number): Buffer | undefined {
-    return this.t.blobs.get(['metadata-torrent', setId, version]);
-  }
-
-  /** Which set version a metadata torrent belongs to. */
-  metadataTorrentOwner(infoHash: string): { setId: string; version: number } | undefined {
-    return this.t.metadataTorrents.get(infoHash);
   }
 
   // ---- volumes and files ---------------------------------------------------------------------

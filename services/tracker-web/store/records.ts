@@ -24,7 +24,7 @@ export interface SetRecord {
   updatedAt: number;
 }
 
-/** One published, immutable set version (without its large texts; see CatalogueStore.manifestText). */
+/** One published, immutable set version (without its large texts; see VersionFiles.manifestText). */
 export interface VersionRecord {
   setId: string;
   version: number;

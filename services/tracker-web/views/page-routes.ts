@@ -79,7 +79,7 @@ export function pageRouter(src: ViewSources, extras: PageExtras): Router {
   });
   router.get('/sets/:id/preview.jpg', (req, res) => {
     const row = src.store.getSet(String(req.params.id));
-    const jpeg = row ? src.store.preview(row.id, row.latestVersion) : undefined;
+    const jpeg = row ? src.store.versionFiles.preview(row.id, row.latestVersion) : undefined;
     if (!jpeg) throw new SeedbankError('PREVIEW_NOT_FOUND', 'this set has no preview');
     res.type('image/jpeg').set('cache-control', 'public, max-age=3600').send(jpeg);
   });

@@ -20,13 +20,13 @@ export function setModel(src: ViewSources, setId: string, baseUrl: string, files
   if (!record || !latest) return null;
   const row = { ...record, latest };
   // Recipe, source, change samples and the unportable note were worked out at publish: no manifest is parsed here.
-  const page = src.store.versionPage(setId, latest.version);
+  const page = src.store.versionFiles.versionPage(setId, latest.version);
   const recipe = page?.recipe ?? {};
   const selection = (recipe.selection ?? {}) as { categories?: Array<{ name: string; depth: number }>; excludeCategories?: string[]; mimeTypes?: string[]; shard?: string };
 
   const records = src.store.getVersions(setId).sort((a, b) => b.version - a.version);
   const versions: VersionView[] = records.map((v, i) => {
-    const c = i < VERSIONS_WITH_TITLES ? src.store.versionPage(setId, v.version)?.changes : undefined;
+    const c = i < VERSIONS_WITH_TITLES ? src.store.versionFiles.versionPage(setId, v.version)?.changes : undefined;
     return {
       n: v.version,
       builtAt: v.builtAt,
@@ -78,7 +78,7 @@ export function setModel(src: ViewSources, setId: string, baseUrl: string, files
     now: src.now().toISOString(),
     set: { ...summarizeSet(src, row), description: row.description },
     recipe: { format: 'yaml', text: toYaml(recipe), summary },
-    previewMosaicUrl: src.store.preview(setId, latest.version) ? `${baseUrl}/sets/${encodeURIComponent(setId)}/preview.jpg` : null,
+    previewMosaicUrl: src.store.versionFiles.preview(setId, latest.version) ? `${baseUrl}/sets/${encodeURIComponent(setId)}/preview.jpg` : null,
     versions,
     volumesVersion: latest.version,
     volumes,

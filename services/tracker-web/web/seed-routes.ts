@@ -79,7 +79,7 @@ export function seedRouter({ store, publicUrl }: SeedRouteOptions): Router {
   const router = Router();
 
   const metadataTorrent = (req: Request, res: Response, setId: string, version: number, cache = IMMUTABLE_CACHE) => {
-    const bytes = store.metadataTorrent(setId, version);
+    const bytes = store.versionFiles.metadataTorrent(setId, version);
     if (!bytes) throw notFound(`${setId} v${version}`);
     res.set('Cache-Control', cache);
     res.attachment(`${setId}-v${version}.torrent`);
@@ -93,7 +93,7 @@ export function seedRouter({ store, publicUrl }: SeedRouteOptions): Router {
     if (!m) throw notFound(`/meta/${folder}/${name}`);
     const [setId, version] = [m[1]!, Number(m[2])];
     if ((METADATA_FILE_NAMES as readonly string[]).includes(name)) {
-      const bytes = store.metadataFile(setId, version, name as MetadataFileName);
+      const bytes = store.versionFiles.metadataFile(setId, version, name as MetadataFileName);
       if (!bytes) throw notFound(`${name} of ${setId} v${version}`);
       res.set('Cache-Control', IMMUTABLE_CACHE);
       sendBytes(req, res, bytes, CONTENT_TYPES[name as MetadataFileName]);
@@ -101,7 +101,7 @@ export function seedRouter({ store, publicUrl }: SeedRouteOptions): Router {
     }
     const pad = padNameLength(name);
     if (pad !== null) {
-      if (pad > PAD_MAX_BYTES || !store.metadataTorrent(setId, version)) throw notFound(`/meta/${folder}/${name}`);
+      if (pad > PAD_MAX_BYTES || !store.versionFiles.metadataTorrent(setId, version)) throw notFound(`/meta/${folder}/${name}`);
       res.set('Cache-Control', IMMUTABLE_CACHE);
       sendBytes(req, res, zeros(pad), 'application/octet-stream');
       return;
@@ -121,7 +121,7 @@ export function seedRouter({ store, publicUrl }: SeedRouteOptions): Router {
   router.get(routes.torrent.pattern, (req, res) => {
     const name = String(req.params.file);
     const infoHash = parseParam(infoHashSchema, name.replace(/\.torrent$/, ''), 'info hash');
-    const owner = store.metadataTorrentOwner(infoHash);
+    const owner = store.versionFiles.metadataTorrentOwner(infoHash);
     if (owner) return metadataTorrent(req, res, owner.setId, owner.version);
     const bytes = store.volumeTorrent(infoHash);
     if (!bytes) throw notFound(`torrent ${infoHash}`);

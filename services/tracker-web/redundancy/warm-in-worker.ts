@@ -127,7 +127,7 @@ async function drive(worker: Worker, inbox: Inbox, o: WorkerWarmUp): Promise<Omi
   const { slicer } = o;
   const abandoned = { finished: false, sets: 0, volumes: 0, layoutReads: 0, wallMs: 0, reniced: false };
   const ready = await inbox.next();
-  slicer.restart();
+  slicer.measureThreadCpu();
   const reniced = ready.type === 'ready' && ready.reniced;
   // The holders, a slice's worth per message.
   let rows: HolderRow[] = [];

@@ -11,10 +11,17 @@ import { createHistogram, performance, type RecordableHistogram } from 'node:per
 let schedstat: number | null | undefined;
 const schedBuf = Buffer.alloc(64);
 
+/** The process's CPU time in microseconds (one getrusage call). */
+function processCpuUs(): number {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+}
+
 /**
  * CPU time of this (the main) thread in microseconds: a slice's own CPU, without the warm-up
  * worker's or LMDB's threads beside it (process.cpuUsage counts every thread). Linux's
- * schedstat in nanoseconds; elsewhere the whole process's CPU.
+ * schedstat in nanoseconds; elsewhere the whole process's CPU. A read costs about 10 us, so it
+ * is used only while a worker runs beside the slices.
  */
 function threadCpuUs(): number {
   if (schedstat === undefined) {
@@ -30,8 +37,7 @@ function threadCpuUs(): number {
     const ns = Number(schedBuf.toString('latin1', 0, n).split(' ', 1)[0]);
     if (Number.isFinite(ns)) return ns / 1000;
   }
-  const u = process.cpuUsage();
-  return u.user + u.system;
+  return processCpuUs();
 }
 
 /**
@@ -54,7 +60,7 @@ export interface WarmSlice {
   /** When it handed the event loop back (epoch milliseconds, sub-millisecond). */
   endMs: number;
   wallMs: number;
-  /** The main thread's CPU during the slice (not the warm-up worker's or LMDB's threads beside it). */
+  /** CPU during the slice: the process's, or, while the warm-up's worker runs beside, the main thread's own. */
   cpuMs: number;
   volumes: number;
   sets: number;
@@ -75,7 +81,9 @@ export class WarmSlicer {
   volumes = 0;
   sets = 0;
   private start = performance.now();
-  private cpu = threadCpuUs();
+  /** The slices' CPU clock: the process's (a getrusage call), or this thread's while a worker runs beside ({@link measureThreadCpu}). */
+  private cpuClock: () => number = processCpuUs;
+  private cpu = processCpuUs();
   private reads: number;
 
   /** `served`: requests answered so far; `layoutReads`: layouts read from the store so far; `observer`: who to tell of each slice (read at each slice: it may be set while a warm-up runs). */
@@ -95,13 +103,19 @@ export class WarmSlicer {
   /** Starts the next slice's clock now, without recording one: after the warm-up waited (for its worker thread) rather than worked. */
   restart(): void {
     this.start = performance.now();
-    this.cpu = threadCpuUs();
+    this.cpu = this.cpuClock();
+  }
+
+  /** Counts each slice's CPU as this thread's from now on: a worker thread's CPU is not what a request waits for. */
+  measureThreadCpu(): void {
+    this.cpuClock = threadCpuUs;
+    this.restart();
   }
 
   /** Ends the slice: records it, hands the event loop back, and rests while requests keep arriving. */
   async slice(): Promise<void> {
     const worked = performance.now() - this.start;
-    const cpuUs = threadCpuUs() - this.cpu;
+    const cpuUs = this.cpuClock() - this.cpu;
     const f = this.figures;
     f.count++;
     f.wallUs.record(Math.max(1, Math.round(worked * 1000)));
@@ -119,6 +133,6 @@ export class WarmSlicer {
       await new Promise<void>((resolve) => setTimeout(resolve, 1));
     }
     this.start = performance.now();
-    this.cpu = threadCpuUs();
+    this.cpu = this.cpuClock();
   }
 }

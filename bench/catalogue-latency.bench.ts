@@ -13,7 +13,9 @@
  *     [--lookups 2000] [--set-pages 200] [--home 50] [--profile] [--first-only] [--warming-only]
  *     (set pages + 100 + home + 1 < 600: the page limit; --first-only: start-up, the first home
  *     page, and the first home page after a census invalidation, then stop; --warming-only:
- *     start-up and the copy lookups while the copy figures warm up, then stop)
+ *     start-up and the copy lookups while the copy figures warm up, then stop) [--round-changes 0.02]
+ *     (the share of volumes whose verdicts the simulated census round changes; the warm-up after it
+ *     walks only their sets, and a full warm-up, every set as after an operator-list change, follows)
  */
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -59,6 +61,8 @@ const { values: args } = parseArgs({
     'warming-only': { type: 'boolean', default: false },
     /** Most copy lookups timed while one warm-up runs (the catalogue bench times 2,000 right after start). */
     'warming-lookups': { type: 'string', default: String(WARMING_LOOKUPS) },
+    /** The share of volumes whose verdicts the simulated census round changes (census-changes.ts). */
+    'round-changes': { type: 'string', default: '0.02' },
   },
 });
 const n = (name: keyof typeof args) => Number(args[name]);
@@ -137,6 +141,8 @@ async function whileWarming(server: Server, label: string, urls: string[]): Prom
   for (const line of attribute(sent, trace)) log(line);
   const warmed = await server.request({ kind: 'warmed' });
   const s = warmed?.kind === 'warmed' ? warmed.slices : undefined;
+  const sets = warmed?.kind === 'warmed' ? warmed.sets : undefined;
+  if (sets) log(`    the warm-up kept ${sets.kept.toLocaleString('en')} sets' figures (their volumes' holders unchanged) and walked ${sets.walked.toLocaleString('en')}`);
   if (s) log(`    the warm-up held the event loop in ${s.count} slices: CPU p50 ${fmtMs(s.cpu.p50)} p99 ${fmtMs(s.cpu.p99)} max ${fmtMs(s.cpu.max)} ms, wall p50 ${fmtMs(s.wall.p50)} p99 ${fmtMs(s.wall.p99)} max ${fmtMs(s.wall.max)} ms (what a lookup arriving meanwhile waits for, at most)`);
 }
 
@@ -190,15 +196,21 @@ async function main(): Promise<void> {
           return 'copy lookups during the start-up warm-up';
         });
       } else await whileWarming(server, 'copy lookup while the start-up warm-up runs', startUp);
+      // A census round that changed a share of the volumes' verdicts: the routine case.
+      const share = Number(args['round-changes']);
+      const round = await server.request({ kind: 'census-round', share });
+      const changed = round?.kind === 'invalidated' ? (round.volumesChanged ?? 0) : 0;
+      await whileWarming(server, `copy lookup while the warm-up after a census round runs (${changed.toLocaleString('en')} volumes' verdicts changed, ${(share * 100).toFixed(1)} % of those audited)`, shuffle(allSha1s).slice(0, n('warming-lookups')).map(lookupUrl));
+      // Every set recomputed, as after an operator-list change: the rare case.
       await server.request({ kind: 'invalidate' });
       const during = shuffle(allSha1s).slice(0, n('warming-lookups'));
       if (args.profile) {
         await profiled(server, url, 'copy lookups while the warm-up runs', warmFunctions, async () => {
-          await whileWarming(server, 'copy lookup while the warm-up after a census round runs (profiled)', during.map(lookupUrl));
+          await whileWarming(server, 'copy lookup while a full warm-up runs (operator-list change; profiled)', during.map(lookupUrl));
           return 'copy lookups during one warm-up';
         });
       } else {
-        await whileWarming(server, 'copy lookup while the warm-up after a census round runs', during.map(lookupUrl));
+        await whileWarming(server, 'copy lookup while a full warm-up runs (every set walked, as after an operator-list change)', during.map(lookupUrl));
       }
       if (args['warming-only']) return;
     }

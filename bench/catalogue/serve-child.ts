@@ -15,6 +15,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { stopGroup, track } from './processes.ts';
 import { writeObservations, type BenchIndex } from './build-store.ts';
+import { simulateCensusRound } from './census-changes.ts';
 import type { CopyIndex } from '../../services/tracker-web/redundancy/copy-index.ts';
 import { startChildTrace, type ChildTrace, type TraceResult } from './request-trace.ts';
 import { evictFromPageCache, StartTrace, type Eviction, type StartPhase } from './start-trace.ts';
@@ -38,7 +39,7 @@ export interface ServerReady {
 }
 
 /** Messages to the child. */
-export type ParentMessage = { kind: 'profile-start' } | { kind: 'profile-stop'; file: string } | { kind: 'invalidate' } | { kind: 'warmed' } | { kind: 'warming' } | { kind: 'stats' } | { kind: 'heap-snapshot'; file: string } | { kind: 'loop-delay' } | { kind: 'trace-start'; prefix: string } | { kind: 'trace-stop' } | { kind: 'close' };
+export type ParentMessage = { kind: 'profile-start' } | { kind: 'profile-stop'; file: string } | { kind: 'invalidate' } | { kind: 'census-round'; share: number } | { kind: 'warmed' } | { kind: 'warming' } | { kind: 'stats' } | { kind: 'heap-snapshot'; file: string } | { kind: 'loop-delay' } | { kind: 'trace-start'; prefix: string } | { kind: 'trace-stop' } | { kind: 'close' };
 
 /** The child's memory and CPU. */
 export interface ProcessStats {
@@ -76,8 +77,8 @@ export type ChildMessage =
   | ({ kind: 'ready' } & ServerReady)
   | { kind: 'profiled'; file: string }
   | { kind: 'heap-snapshot'; file: string; ms: number }
-  | { kind: 'invalidated' }
-  | { kind: 'warmed'; sinceStartMs: number; slices?: WarmSlices; worker?: { sets: number; wallMs: number; reniced: boolean; layoutReads: number; endedItself: boolean } | null }
+  | { kind: 'invalidated'; volumesChanged?: number }
+  | { kind: 'warmed'; sinceStartMs: number; slices?: WarmSlices; worker?: { sets: number; wallMs: number; reniced: boolean; layoutReads: number; endedItself: boolean } | null; sets?: { kept: number; walked: number } | null }
   | { kind: 'warming'; running: boolean }
   | ({ kind: 'stats' } & ProcessStats)
   | { kind: 'loop-delay'; p50: number; p99: number; max: number; warming: boolean; sched: ThreadSched | null }
@@ -131,17 +132,20 @@ export async function serveChild(dataDir: string, indexFile: string, o: { cold?:
           session = null;
           send({ kind: 'profiled', file: m.file });
         } else if (m.kind === 'invalidate') {
-          // What the end of a census round does (census.onRound), without running one.
+          // Every set's figures recomputed, as after an operator-list change (the server's operatorsChanged).
           server.copies.invalidate();
           void server.copies.warm();
           send({ kind: 'invalidated' });
+        } else if (m.kind === 'census-round') {
+          // A round that changed a share of the volumes' verdicts, ended by the server's own census.onRound.
+          send({ kind: 'invalidated', volumesChanged: simulateCensusRound(server.census, m.share) });
         } else if (m.kind === 'warmed') {
           await server.copies.whenWarm();
           const w = server.copies.warmSlices;
           const ms = (h: { percentile(p: number): number; max: number }) => ({ p50: h.percentile(50) / 1000, p99: h.percentile(99) / 1000, max: h.max / 1000 });
           const slices = w && w.count > 0 ? { count: w.count, wall: ms(w.wallUs), cpu: ms(w.cpuUs), cpuTotalMs: (w.cpuUs.mean * w.count) / 1000 } : undefined;
           const last = server.copies.lastWarmUp;
-          send({ kind: 'warmed', sinceStartMs: performance.now() - t0, slices, worker: last && { sets: last.sets, wallMs: last.wallMs, reniced: last.reniced, layoutReads: last.layoutReads, endedItself: last.endedItself } });
+          send({ kind: 'warmed', sinceStartMs: performance.now() - t0, slices, worker: last && { sets: last.sets, wallMs: last.wallMs, reniced: last.reniced, layoutReads: last.layoutReads, endedItself: last.endedItself }, sets: server.copies.warmUpSets });
         } else if (m.kind === 'loop-delay') {
           send({ kind: 'loop-delay', p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6, warming: server.copies.warmingNow, sched: schedSince(schedAtReset) });
           loopDelay.reset();

@@ -215,7 +215,8 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
     void copies.warm().catch((err: unknown) => logger.warn({ err }, 'copy figures warm-up failed'));
   };
   census.onRound = (round) => {
-    copies.invalidate();
+    // Only the sets with a volume whose holders changed in the round are walked again (figure-basis.ts).
+    copies.invalidate('census');
     // The warm-up recomputes every set's figures in slices and records them in the copy history
     // (the trend tells a network that heals from one that decays), without stalling the tracker.
     void copies.warm(round.startedAt).catch((err: unknown) => logger.warn({ err }, 'copy figures warm-up failed'));
@@ -251,7 +252,8 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
       ...(o.extensions ?? []),
     ],
     onPublished: (setId) => {
-      copies.invalidate();
+      // The census did not change: only the sets whose latest version has no figures yet are walked.
+      copies.invalidate('publish');
       void copies.warm().catch((err: unknown) => logger.warn({ err }, 'copy figures warm-up failed'));
       dht?.announce(setId);
     },

@@ -9,8 +9,9 @@ import { loadOrCreateSetKey } from '../../shared/signing.ts';
 import type { ParsedVolumeTorrent } from '../../shared/torrent/index.ts';
 import type { CatalogueStore } from '../../services/tracker-web/store/catalogue-store.ts';
 
-/** Publishes `torrent` as version 1 of `setId`; `sha1s` are the files' SHA-1s in torrent order. */
-export async function putHandVersion(store: CatalogueStore, o: { setId: string; keysDir: string; torrent: Uint8Array; parsed: ParsedVolumeTorrent; sha1s: string[]; copyTarget?: number }): Promise<void> {
+/** Publishes `torrent` as `version` (1 by default) of `setId`; `sha1s` are the files' SHA-1s in torrent order. */
+export async function putHandVersion(store: CatalogueStore, o: { setId: string; keysDir: string; torrent: Uint8Array; parsed: ParsedVolumeTorrent; sha1s: string[]; copyTarget?: number; version?: number }): Promise<void> {
+  const version = o.version ?? 1;
   const key = await loadOrCreateSetKey(o.keysDir, o.setId);
   const ih = o.parsed.infoHash;
   const metadataInfoHash = 'ee'.repeat(20);
@@ -22,7 +23,7 @@ export async function putHandVersion(store: CatalogueStore, o: { setId: string; 
   const manifest: Manifest = {
     format: MANIFEST_FORMAT,
     set: { id: o.setId, title: o.setId, description: '', tags: [], copyTarget: o.copyTarget ?? 3, publicKey: key.publicKeyHex },
-    version: 1,
+    version,
     recipe: {},
     source: { wiki: 'http://127.0.0.1/w/api.php', siteName: 'test', generator: 'test', uploadBase: 'http://127.0.0.1/images/', articleUrl: 'http://127.0.0.1/wiki/$1' },
     snapshot: { builtAt: '2026-01-01T00:00:00Z', maxRevisionId: 1, maxLogId: 1, dumpRun: '' },
@@ -38,12 +39,12 @@ export async function putHandVersion(store: CatalogueStore, o: { setId: string; 
   store.putVersion({
     set: { id: o.setId, title: o.setId, description: '', tags: [], publicKey: key.publicKeyHex, copyTarget: o.copyTarget ?? 3 },
     record: {
-      setId: o.setId, version: 1, manifestSha256: '0'.repeat(64), publishedAt: 0, builtAt: '2026-01-01T00:00:00Z', metadataInfoHash,
-      pointer: makePointer(key, o.setId, 1, metadataInfoHash), volumes: [ih], totals: { files: files.length, bytes: size },
+      setId: o.setId, version, manifestSha256: '0'.repeat(64), publishedAt: 0, builtAt: '2026-01-01T00:00:00Z', metadataInfoHash,
+      pointer: makePointer(key, o.setId, version, metadataInfoHash), volumes: [ih], totals: { files: files.length, bytes: size },
       changes: { added: files.length, removed: 0, changed: 0, renamed: 0, pagesUpdated: 0 }, parent: null,
     },
     manifestText: serializeManifest(manifest), signatureText: '', pagesGz: new Uint8Array(0), metadataTorrent: new Uint8Array(1),
     volumes: [{ infoHash: ih, prefix: '', size, files: files.length, pieceLength: o.parsed.pieceLength, pieces: o.parsed.pieces.length / 20, torrent: o.torrent }],
-    files: files.map((f) => ({ sha1: f.sha1, setId: o.setId, version: 1, title: f.title, path: f.path, size: f.size, volume: ih })),
+    files: files.map((f) => ({ sha1: f.sha1, setId: o.setId, version, title: f.title, path: f.path, size: f.size, volume: ih })),
   });
 }

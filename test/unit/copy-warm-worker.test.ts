@@ -7,75 +7,33 @@
  * with operator keys, or not at all; the census stands in as a results list.
  */
 import { readdirSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PeerAuditResult } from '../../services/tracker-web/census/audit-types.ts';
 import { CopyIndex } from '../../services/tracker-web/redundancy/copy-index.ts';
-import { CatalogueStore } from '../../services/tracker-web/store/catalogue-store.ts';
-import { putHandVersion } from '../helpers/hand-version.ts';
-import { FOUR_FILE_PIECE_LENGTH, FOUR_FILES, makeVolumeFixture, type VolumeFixture } from '../helpers/volume-fixture.ts';
+import type { CatalogueStore } from '../../services/tracker-web/store/catalogue-store.ts';
+import { censusOf, NOW, openSixSets, SETS, sixSetFigures, sixSetVerdicts, type SixSets } from '../helpers/six-sets.ts';
 
-const NOW = Date.UTC(2026, 11, 5, 12);
-const SETS = 6;
-let work: string;
+let six: SixSets;
 let store: CatalogueStore;
-const fixtures: VolumeFixture[] = [];
+let work: string;
 
 beforeAll(async () => {
-  work = await mkdtemp(path.join(os.tmpdir(), 'seedbank-warm-worker-'));
-  store = CatalogueStore.open(path.join(work, 'catalogue'));
-  for (let i = 0; i < SETS; i++) {
-    const fixture = await makeVolumeFixture(path.join(work, `v${i}`), FOUR_FILES.map((f) => ({ ...f, path: f.path.replace('.jpg', `_${i}.jpg`) })), FOUR_FILE_PIECE_LENGTH);
-    fixtures.push(fixture);
-    await putHandVersion(store, { setId: `set-${i}`, keysDir: path.join(work, 'keys'), torrent: fixture.torrent, parsed: fixture.parsed, sha1s: FOUR_FILES.map((_, k) => `${i}${k}`.padEnd(40, 'a')), copyTarget: 3 });
-  }
-  await store.flushed();
+  six = await openSixSets('seedbank-warm-worker-');
+  ({ store, work } = six);
 }, 60_000);
 
 afterAll(async () => {
-  await store?.close();
-  if (work) await rm(work, { recursive: true, force: true });
+  await six?.close();
 });
 
-/** A passing audit of one peer: `bits` of the volume's 7 pieces (0x7f.. is none, 0xfe whole). */
-function audit(ih: string, host: string, bits: number, operatorKey: string | null = null): PeerAuditResult {
-  const bitfield = Buffer.from([bits]);
-  let have = 0;
-  for (let p = 0; p < 7; p++) if (bits & (0x80 >> p)) have++;
-  return { host, port: 6881, infoHash: ih, reachable: true, havePieces: have, complete: have === 7, bitfield, audited: { piece: 0, ok: true, ms: 1 }, ms: 1, at: NOW - 60_000, operatorKey };
-}
-
-/** Whole, partial (without Delta: pieces 0-4), keyed and missing holders across the six volumes; set-5 nobody holds. */
+/** The six sets' census (six-sets.ts). */
 function census() {
-  const ih = (i: number) => fixtures[i]!.parsed.infoHash;
-  const results: PeerAuditResult[] = [
-    audit(ih(0), '127.0.1.1', 0xfe),
-    audit(ih(0), '127.0.1.2', 0xfe),
-    audit(ih(0), '127.0.1.3', 0xf8),
-    audit(ih(1), '127.0.2.1', 0xf8),
-    audit(ih(1), '127.0.2.2', 0x20),
-    audit(ih(2), '127.0.3.1', 0xfe, 'k'.repeat(64)),
-    audit(ih(2), '127.0.3.2', 0xfe, 'k'.repeat(64)),
-    audit(ih(3), '127.0.4.1', 0xfe),
-    audit(ih(4), '127.0.5.1', 0x80),
-  ];
-  const volumes = [...new Set(results.map((r) => r.infoHash))];
-  return {
-    results: () => results,
-    countedResults: (infoHash: string) => results.filter((r) => r.infoHash === infoHash),
-    auditedVolumes: () => ({ count: volumes.length, infoHashes: volumes[Symbol.iterator]() }),
-  };
+  const results = sixSetVerdicts(six.ih);
+  return censusOf(() => results);
 }
 
 /** Every set's figures and every volume's copy count, as a reader sees them. */
-function figures(copies: CopyIndex) {
-  return Array.from({ length: SETS }, (_, i) => {
-    const s = copies.peekSet(`set-${i}`);
-    return { set: s && { ...s, histogram: [...s.histogram].sort((a, b) => a[0] - b[0]) }, volume: copies.peekVolumeCopies(fixtures[i]!.parsed.infoHash) };
-  });
-}
+const figures = (copies: CopyIndex) => sixSetFigures(copies, six.ih);
 
 /** Threads of this process now (Linux: one task each). */
 const threads = () => readdirSync('/proc/self/task').length;
@@ -95,6 +53,9 @@ describe('copy figures warm-up on a worker thread', () => {
     const errors: unknown[] = [];
     const onWorker = new CopyIndex(store, census(), { now: () => NOW, warmWorker: true, warmWorkerMinVolumes: 0, onWorkerError: (e) => errors.push(e) });
     const round = NOW - 5_000;
+    // The figures the first index kept still hold (figure-basis.ts): a full invalidation (as an
+    // operator-list change makes) has every set walked, which is what goes to the worker.
+    onWorker.invalidate();
     await onWorker.warm(round);
     expect(errors).toEqual([]);
     expect(onWorker.lastWarmUp).toMatchObject({ onWorker: true, finished: true, sets: SETS, volumes: SETS, endedItself: true });
@@ -123,6 +84,7 @@ describe('copy figures warm-up on a worker thread', () => {
   it('ends its worker before whenWarm resolves after an invalidation (a close then frees the store under no reader)', async () => {
     const copies = new CopyIndex(store, census(), { now: () => NOW, warmWorker: true, warmWorkerMinVolumes: 0 });
     const before = threads();
+    copies.invalidate();
     const run = copies.warm();
     // Once the worker has started (a thread more), abandon the warm-up as a catalogue's close does.
     await expect.poll(() => threads(), { timeout: 20_000, interval: 5 }).toBeGreaterThan(before);
@@ -139,6 +101,7 @@ describe('copy figures warm-up on a worker thread', () => {
     // The worker opens the store where the main thread says it is: somewhere with no store.
     Object.defineProperty(store, 'location', { value: { dataDir: path.join(work, 'no-store-here'), lmdb: {} }, configurable: true });
     try {
+      copies.invalidate();
       await copies.warm();
     } finally {
       Object.defineProperty(store, 'location', { value: { dataDir: path.join(work, 'catalogue'), lmdb: {} }, configurable: true });

@@ -293,6 +293,15 @@ export class CensusRunner {
     for (const r of results) this.count(round, r, lease.taker);
   }
 
+  /**
+   * Verdicts reached outside a round, kept and stored as a round's are (the catalogue bench
+   * simulates a round's changes with it; a round's own verdicts come through its audits or a
+   * worker's lease). Call `onRound` after, as a round's end does.
+   */
+  takeVerdicts(results: readonly PeerAuditResult[]): void {
+    for (const r of results) this.record(r);
+  }
+
   private record(r: PeerAuditResult): void {
     if (r.reachable) this.noteReached(r.host, r.at);
     const previous = this.latest.get(r.infoHash, r.host, r.port);

@@ -15,6 +15,7 @@ import { WarmSlicer, type WarmSlice, type WarmSliceFigures } from './warm-slices
 import { warmInWorker, type WorkerWarmUpResult } from './warm-in-worker.ts';
 import { WARM_WORKER_MIN_CORES, WARM_WORKER_MIN_VOLUMES } from './warm-protocol.ts';
 import { availableParallelism } from 'node:os';
+import { basisFromDisk, FigureBasis, holderSignature } from './figure-basis.ts';
 
 export type { SetCopyStats } from './set-figures.ts';
 export type { FileCopyCount } from './file-copies.ts';
@@ -45,6 +46,10 @@ export class CopyIndex {
   /** The last figures per set (from before an invalidation, or from disk at start), for readers that must not wait. */
   private readonly lastPerSet = new Map<string, SetCopyStats & { version: number }>();
   private readonly layouts: LayoutCache;
+  /** What each set's kept figures were computed from (figure-basis.ts): a warm-up walks only the sets whose basis changed. */
+  private readonly basis = new FigureBasis();
+  /** Each volume's holders' signature since the last census change (figure-basis.ts), computed once per volume. */
+  private readonly currentSigs = new Map<string, number>();
 
   constructor(
     private readonly store: CatalogueStore,
@@ -57,7 +62,10 @@ export class CopyIndex {
       if (p.copiesMode !== this.mode) continue;
       this.lastPerSet.set(setId, figuresFromDisk(p));
       // Flat keys: the record's strings are slices of its whole text (store/record-cache.ts).
-      for (const [ih, n] of p.volumeCopies ?? []) this.lastVolumeCopies.set(detachedString(ih), n);
+      const volumes = (p.volumeCopies ?? []).map(([ih, n, sig]): [string, number, number?] => [detachedString(ih), n, sig]);
+      for (const [ih, n] of volumes) this.lastVolumeCopies.set(ih, n);
+      const basis = basisFromDisk(p.version, volumes);
+      if (basis) this.basis.set(detachedString(setId), basis);
     }
   }
 
@@ -92,8 +100,13 @@ export class CopyIndex {
    * Drops cached figures (after a census round, a publish or an operator list change); the last
    * figures stay readable. What pages see does not change until the warm-up that follows is
    * done (it counts the change then), so a view right after a round keeps what it derived.
+   * `scope`: what changed. `census` (a round's verdicts): the warm-up that follows walks only the
+   * sets with a volume whose holders changed; `publish` (a new version): only the sets whose latest
+   * version is not the one their figures are for; `all` (the operator list, or unknown): every set.
    */
-  invalidate(): void {
+  invalidate(scope: 'all' | 'census' | 'publish' = 'all'): void {
+    if (scope !== 'publish') this.currentSigs.clear();
+    if (scope === 'all') this.basis.clear();
     for (const [id, s] of this.perSet) this.lastPerSet.set(id, s);
     for (const [ih, n] of this.perVolumeCopies) this.lastVolumeCopies.set(ih, n);
     this.perVolume.clear();
@@ -144,8 +157,23 @@ export class CopyIndex {
     const slicer = new WarmSlicer(this.window.requestsServed ?? (() => 0), () => this.layouts.reads, () => this.sliceObserver);
     this.warmSlices = slicer.figures;
     this.lastWarmUp = null;
-    if (await this.warmOnWorker(generation, slicer, roundStartedAt)) return;
-    for (const setId of this.store.setIds()) {
+    // First the sets whose kept figures still hold (figure-basis.ts): they are kept, not walked.
+    const ids = this.store.setIds();
+    const stale: string[] = [];
+    for (const setId of ids) {
+      if (slicer.due()) await slicer.slice();
+      if (generation !== this.warmGeneration) return;
+      const kept = this.perSet.get(setId) ?? this.keepIfCurrent(setId);
+      if (!kept) {
+        stale.push(setId);
+        continue;
+      }
+      if (roundStartedAt !== undefined) await this.store.history.addCopySample(setId, roundStartedAt, kept);
+    }
+    this.warmUpSets = { kept: ids.length - stale.length, walked: stale.length };
+    // The worker walks every set: worth its start only when every set is to be walked.
+    if (stale.length === ids.length && (await this.warmOnWorker(generation, slicer, roundStartedAt))) return;
+    for (const setId of stale) {
       if (slicer.due()) await slicer.slice();
       if (generation !== this.warmGeneration) return;
       let stats = this.perSet.get(setId) ?? null;
@@ -189,7 +217,11 @@ export class CopyIndex {
         // Not cached here: what the worker is sent dies young (cheap for a young-generation GC), where
         // 4,000-40,000 cached holders surviving into the old generation made each such GC slow.
         // A lookup caches the holders of the volumes it reads.
-        holders: (ih) => this.perVolume.get(ih) ?? this.computeHolders(ih),
+        holders: (ih) => {
+          const h = this.perVolume.get(ih) ?? this.computeHolders(ih);
+          this.sigOf(ih, h);
+          return h;
+        },
         slicer,
         live: () => generation === this.warmGeneration,
         signal: abort.signal,
@@ -221,6 +253,40 @@ export class CopyIndex {
    * microseconds): what a request arriving during a warm-up may wait for, for the bench.
    */
   warmSlices: WarmSliceFigures | null = null;
+
+  /** The latest warm-up's sets: kept as they were (their basis held) and walked. */
+  warmUpSets: { kept: number; walked: number } | null = null;
+
+  /**
+   * Keeps a set's last figures as this round's when they still hold: computed for its latest
+   * version, and no volume's holders changed since (figure-basis.ts). Null when it must be walked.
+   */
+  private keepIfCurrent(setId: string): (SetCopyStats & { version: number }) | null {
+    const last = this.lastPerSet.get(setId);
+    if (!last) return null;
+    const b = this.basis.holds(setId, this.store.latestVersion(setId), (ih) => this.sigOf(ih));
+    if (!b || b.version !== last.version) return null;
+    for (const [ih, n] of b.volumes) {
+      this.perVolumeCopies.set(ih, n);
+      this.lastVolumeCopies.set(ih, n);
+    }
+    this.perSet.set(setId, last);
+    return last;
+  }
+
+  /**
+   * The signature of a volume's holders now (memoised until the census changes): from `h` when
+   * the caller has them, else from the cached holders, else computed and not cached (a warm-up
+   * checks every volume; kept, they would survive into the old generation).
+   */
+  private sigOf(infoHash: string, h?: VolumeHolders): number {
+    let s = this.currentSigs.get(infoHash);
+    if (s === undefined) {
+      s = holderSignature(h ?? this.perVolume.get(infoHash) ?? this.computeHolders(infoHash));
+      this.currentSigs.set(infoHash, s);
+    }
+    return s;
+  }
 
   /** How the latest warm-up went when it ran on a worker thread (null: on the main thread, or running). */
   lastWarmUp: (WorkerWarmUpResult & { onWorker: true }) | null = null;
@@ -314,7 +380,11 @@ export class CopyIndex {
    */
   private figureSources(o: { background?: boolean } = {}) {
     return {
-      holders: o.background ? (ih: string) => this.perVolume.get(ih) ?? this.computeHolders(ih) : (ih: string) => this.holders(ih),
+      holders: (ih: string) => {
+        const h = o.background ? (this.perVolume.get(ih) ?? this.computeHolders(ih)) : this.holders(ih);
+        this.sigOf(ih, h);
+        return h;
+      },
       layout: (ih: string) => this.layouts.extents(ih),
       headline: (ih: string, hosts: string[], keys: VolumeHolders['operatorKeys'], mode: CopyMode) => this.headline(ih, hosts, keys, mode),
       mode: this.mode,
@@ -356,9 +426,11 @@ export class CopyIndex {
     }
     this.perSet.set(setId, stats);
     this.lastPerSet.set(setId, stats);
+    const basis: Array<[string, number, number]> = volumeCopies.map(([ih, n]) => [ih, n, this.sigOf(ih)]);
+    this.basis.set(setId, { version, volumes: basis });
     // The warm-up counts one change when it is done, so a page is not rebuilt for every set it walks.
     if (!o.quiet) this.figureChanges++;
-    void this.store.putSetFigures(setId, persistedFigures(stats, version, Date.now(), volumeCopies)).catch(() => undefined);
+    void this.store.putSetFigures(setId, persistedFigures(stats, version, Date.now(), basis)).catch(() => undefined);
     return stats;
   }
 

@@ -218,8 +218,8 @@ export function withVersion(s: SetCopyStats, version: number): SetCopyStats & { 
   return { version, files: s.files, bytes: s.bytes, min: s.min, median: s.median, histogram: s.histogram, bytesUnderTarget: s.bytesUnderTarget, filesUnderTarget: s.filesUnderTarget, otherMin: s.otherMin, copiesMode: s.copiesMode };
 }
 
-/** The on-disk form of a set's figures, with its volumes' copy counts (so a restart's first pages need no recompute). */
-export function persistedFigures(stats: SetCopyStats, version: number, computedAt: number, volumeCopies: Array<[string, number]> = []): PersistedSetFigures {
+/** The on-disk form of a set's figures, with its volumes' copy counts and holders' signatures (so a restart's first pages need no recompute, and its warm-up walks only what changed). */
+export function persistedFigures(stats: SetCopyStats, version: number, computedAt: number, volumeCopies: Array<[string, number, number]> = []): PersistedSetFigures {
   return { ...stats, histogram: [...stats.histogram], version, computedAt, volumeCopies };
 }
 

@@ -100,8 +100,12 @@ export interface PersistedSetFigures {
   otherMin: number;
   copiesMode: 'any' | 'approved';
   computedAt: number;
-  /** Each of the version's volumes' copy count (its least-copied file's) when computed; absent in figures kept before it existed. */
-  volumeCopies?: Array<[string, number]>;
+  /**
+   * Each of the version's volumes' copy count (its least-copied file's) when computed, and the
+   * signature of the holders it was computed from (redundancy/figure-basis.ts); absent in figures
+   * kept before they existed (then the next warm-up walks the set and keeps both).
+   */
+  volumeCopies?: Array<[string, number] | [string, number, number]>;
 }
 
 /** A token: only its SHA-256 is stored. */

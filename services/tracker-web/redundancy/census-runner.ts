@@ -1,5 +1,4 @@
 import type { Logger } from '../../../shared/log.ts';
-import { parseVolumeTorrent } from '../../../shared/torrent/index.ts';
 import { HostBackoff, keepsVerdict, normalizeHost, runCensus, withDoubleClaims, type CensusJob, type PeerAuditResult, type PeerAddress, type SupersededPair } from '../census/index.ts';
 import { supersessionIndex } from '../feeds/supersession.ts';
 import { DEFAULT_VERIFIED_CACHE_BYTES, VerifiedPieces } from '../census/verified-pieces.ts';
@@ -8,6 +7,8 @@ import type { CensusOptions, CensusResult } from '../census/index.ts';
 import { LeasePool, type Lease } from '../census-work/lease-pool.ts';
 import { runLeasedRound } from '../census-work/leased-round.ts';
 import { DEFAULT_PRESENCE_WINDOW_MS } from './presence.ts';
+import { dedupe, piecesOf } from './census-job-parts.ts';
+import { parseVolumeTorrent } from '../../../shared/torrent/index.ts';
 import type { CatalogueStore } from '../store/catalogue-store.ts';
 import type { SwarmReader } from '../tracker/swarm-store.ts';
 
@@ -390,19 +391,4 @@ export class CensusRunner {
       this.latest.restore(infoHash, verdict);
     });
   }
-}
-
-/** A volume's piece hashes, copied out of its torrent so the file list is not kept alive for the round. */
-function piecesOf(torrent: Uint8Array): Buffer {
-  return Buffer.from(parseVolumeTorrent(torrent).pieces);
-}
-
-function dedupe(peers: PeerAddress[]): PeerAddress[] {
-  const seen = new Set<string>();
-  return peers.filter((p) => {
-    const k = `${p.host}:${p.port}`;
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
 }

@@ -1,21 +1,20 @@
-import { fileCopies, hasAllPieces, volumeHolders, type VolumeHolders } from '../census/index.ts';
+import { fileCopies, hasAllPieces, type VolumeHolders } from '../census/index.ts';
 import type { CopyMode } from '../operators/copy-figures.ts';
 import { fileCopyCount, type FileCopyCount } from './file-copies.ts';
 import { HeadlineCounts } from './headline.ts';
 import type { CopyIndexOptions } from './copy-index-options.ts';
 import { ApprovedOperators } from '../operators/operator-list.ts';
 import type { CatalogueStore, IndexedFile } from '../store/catalogue-store.ts';
-import { DEFAULT_COPY_MAX_AGE_MS, type CensusRunner } from './census-runner.ts';
+import type { CensusRunner } from './census-runner.ts';
 import { LayoutCache } from './layout-cache.ts';
-import { detachedString } from '../../../shared/detached-string.ts';
-import type { VolumeRecord } from '../store/records.ts';
-import { computeSetFigures, figuresFromDisk, latestVolumes, persistedFigures, SetFigureWalk, withVersion, type SetCopyStats } from './set-figures.ts';
+import { computeSetFigures, latestVolumes, persistedFigures, SetFigureWalk, type SetCopyStats, type SetFigureJob } from './set-figures.ts';
 import { categoryCopies, type CategoryCopies } from './category-copies.ts';
 import { WarmSlicer, type WarmSlice, type WarmSliceFigures } from './warm-slices.ts';
 import { warmInWorker, type WorkerWarmUpResult } from './warm-in-worker.ts';
 import { WARM_WORKER_MIN_CORES, WARM_WORKER_MIN_VOLUMES } from './warm-protocol.ts';
 import { availableParallelism } from 'node:os';
-import { basisFromDisk, FigureBasis, holderSignature } from './figure-basis.ts';
+import { HolderCache } from './holder-cache.ts';
+import { KeptFigures, type VersionFigures } from './kept-figures.ts';
 
 export type { SetCopyStats } from './set-figures.ts';
 export type { FileCopyCount } from './file-copies.ts';
@@ -23,15 +22,6 @@ export type { WarmSlice } from './warm-slices.ts';
 export type { CopyCounting, CopyIndexOptions } from './copy-index-options.ts';
 
 const NO_OPERATORS = new ApprovedOperators([]);
-
-/** A set's figures being computed, volume by volume. */
-interface SetJob {
-  version: number;
-  volumes: VolumeRecord[];
-  walk: SetFigureWalk;
-  /** Each volume's own copy count, as the walk went. */
-  volumeCopies: Array<[string, number]>;
-}
 
 /**
  * Copy counts derived from the census, with memory that grows with volumes and hosts, not
@@ -41,15 +31,11 @@ interface SetJob {
  * the network.
  */
 export class CopyIndex {
-  private readonly perVolume = new Map<string, VolumeHolders>();
-  private readonly perSet = new Map<string, SetCopyStats & { version: number }>();
-  /** The last figures per set (from before an invalidation, or from disk at start), for readers that must not wait. */
-  private readonly lastPerSet = new Map<string, SetCopyStats & { version: number }>();
+  /** Each volume's holders and their signatures (holder-cache.ts). */
+  private readonly volumes: HolderCache;
+  /** Per set and per volume, this round's figures and the last known, with what they were computed from (kept-figures.ts). */
+  private readonly kept: KeptFigures;
   private readonly layouts: LayoutCache;
-  /** What each set's kept figures were computed from (figure-basis.ts): a warm-up walks only the sets whose basis changed. */
-  private readonly basis = new FigureBasis();
-  /** Each volume's holders' signature since the last census change (figure-basis.ts), computed once per volume. */
-  private readonly currentSigs = new Map<string, number>();
 
   constructor(
     private readonly store: CatalogueStore,
@@ -57,16 +43,9 @@ export class CopyIndex {
     private readonly window: CopyIndexOptions = {},
   ) {
     this.layouts = new LayoutCache(store, window.layoutCacheBytes);
+    this.volumes = new HolderCache(census, window);
     this.headlines = new HeadlineCounts(this.mode, () => this.approved());
-    for (const [setId, p] of store.allSetFigures()) {
-      if (p.copiesMode !== this.mode) continue;
-      this.lastPerSet.set(setId, figuresFromDisk(p));
-      // Flat keys: the record's strings are slices of its whole text (store/record-cache.ts).
-      const volumes = (p.volumeCopies ?? []).map(([ih, n, sig]): [string, number, number?] => [detachedString(ih), n, sig]);
-      for (const [ih, n] of volumes) this.lastVolumeCopies.set(ih, n);
-      const basis = basisFromDisk(p.version, volumes);
-      if (basis) this.basis.set(detachedString(setId), basis);
-    }
+    this.kept = new KeptFigures(store.allSetFigures(), this.mode);
   }
 
   /** The configured headline mode. */
@@ -105,13 +84,8 @@ export class CopyIndex {
    * version is not the one their figures are for; `all` (the operator list, or unknown): every set.
    */
   invalidate(scope: 'all' | 'census' | 'publish' = 'all'): void {
-    if (scope !== 'publish') this.currentSigs.clear();
-    if (scope === 'all') this.basis.clear();
-    for (const [id, s] of this.perSet) this.lastPerSet.set(id, s);
-    for (const [ih, n] of this.perVolumeCopies) this.lastVolumeCopies.set(ih, n);
-    this.perVolume.clear();
-    this.perVolumeCopies.clear();
-    this.perSet.clear();
+    this.volumes.clear({ census: scope !== 'publish' });
+    this.kept.roll(scope === 'all');
     this.headlines.clear();
     this.warmGeneration++;
     this.warmAbort?.abort();
@@ -157,44 +131,61 @@ export class CopyIndex {
     const slicer = new WarmSlicer(this.window.requestsServed ?? (() => 0), () => this.layouts.reads, () => this.sliceObserver);
     this.warmSlices = slicer.figures;
     this.lastWarmUp = null;
-    // First the sets whose kept figures still hold (figure-basis.ts): they are kept, not walked.
-    const ids = this.store.setIds();
-    const stale: string[] = [];
-    for (const setId of ids) {
-      if (slicer.due()) await slicer.slice();
-      if (generation !== this.warmGeneration) return;
-      const kept = this.perSet.get(setId) ?? this.keepIfCurrent(setId);
-      if (!kept) {
-        stale.push(setId);
-        continue;
-      }
-      if (roundStartedAt !== undefined) await this.store.history.addCopySample(setId, roundStartedAt, kept);
-    }
-    this.warmUpSets = { kept: ids.length - stale.length, walked: stale.length };
-    // The worker walks every set: worth its start only when every set is to be walked.
-    if (stale.length === ids.length && (await this.warmOnWorker(generation, slicer, roundStartedAt))) return;
-    for (const setId of stale) {
-      if (slicer.due()) await slicer.slice();
-      if (generation !== this.warmGeneration) return;
-      let stats = this.perSet.get(setId) ?? null;
-      const job = stats ? null : this.beginSet(setId, { background: true });
-      // One volume per step: a request waits for at most one volume's figures, not a whole set's.
-      for (const vol of job?.volumes ?? []) {
-        if (slicer.due()) await slicer.slice();
-        if (generation !== this.warmGeneration) return;
-        job!.volumeCopies.push([vol.infoHash, job!.walk.addVolume(vol)]);
-        slicer.volumes++;
-      }
-      slicer.sets++;
-      // A request may have computed the set meanwhile (the same figures): keep that one.
-      if (job) stats = this.perSet.get(setId) ?? this.finishSet(setId, job, { quiet: true });
-      if (stats && roundStartedAt !== undefined) await this.store.history.addCopySample(setId, roundStartedAt, stats);
+    // The round's copy-history samples, written as the sets go and awaited at the end: awaiting
+    // each write (its commit, 1-2 ms) made a round that walks few sets last seconds.
+    const samples: Array<Promise<void>> = [];
+    const sample = (setId: string, stats: SetCopyStats) => {
+      if (roundStartedAt !== undefined) samples.push(this.store.history.addCopySample(setId, roundStartedAt, stats));
+    };
+    try {
+      if (!(await this.warmSets(generation, slicer, sample, roundStartedAt))) return;
+      await Promise.all(samples);
+    } finally {
+      await Promise.allSettled(samples);
     }
     // One change for the whole warm-up: pages keep what they derived (the last known figures) until it is done.
     if (generation === this.warmGeneration) {
       this.figureChanges++;
       if (this.roundOwed === roundStartedAt) this.roundOwed = undefined;
     }
+  }
+
+  /**
+   * Keeps the sets whose figures still hold (figure-basis.ts) and walks the rest, one volume a
+   * step, or has a worker thread walk them all. False when a newer invalidation abandoned it.
+   */
+  private async warmSets(generation: number, slicer: WarmSlicer, sample: (setId: string, stats: SetCopyStats) => void, roundStartedAt: number | undefined): Promise<boolean> {
+    const ids = this.store.setIds();
+    const stale: string[] = [];
+    for (const setId of ids) {
+      if (slicer.due()) await slicer.slice();
+      if (generation !== this.warmGeneration) return false;
+      const kept = this.kept.current(setId) ?? this.kept.keepIfCurrent(setId, this.store.latestVersion(setId), (ih) => this.volumes.signature(ih));
+      if (kept) sample(setId, kept);
+      else stale.push(setId);
+    }
+    this.warmUpSets = { kept: ids.length - stale.length, walked: stale.length };
+    // The worker walks every set: worth its start only when every set is to be walked. Its own
+    // samples are written by warmOnWorker; it returns false only when the main thread must walk.
+    if (stale.length === ids.length && (await this.warmOnWorker(generation, slicer, roundStartedAt))) return false;
+    for (const setId of stale) {
+      if (slicer.due()) await slicer.slice();
+      if (generation !== this.warmGeneration) return false;
+      let stats = this.kept.current(setId) ?? null;
+      const job = stats ? null : this.beginSet(setId, { background: true });
+      // One volume per step: a request waits for at most one volume's figures, not a whole set's.
+      for (const vol of job?.volumes ?? []) {
+        if (slicer.due()) await slicer.slice();
+        if (generation !== this.warmGeneration) return false;
+        job!.volumeCopies.push([vol.infoHash, job!.walk.addVolume(vol)]);
+        slicer.volumes++;
+      }
+      slicer.sets++;
+      // A request may have computed the set meanwhile (the same figures): keep that one.
+      if (job) stats = this.kept.current(setId) ?? this.finishSet(setId, job, { quiet: true });
+      if (stats) sample(setId, stats);
+    }
+    return true;
   }
 
   /**
@@ -218,8 +209,8 @@ export class CopyIndex {
         // 4,000-40,000 cached holders surviving into the old generation made each such GC slow.
         // A lookup caches the holders of the volumes it reads.
         holders: (ih) => {
-          const h = this.perVolume.get(ih) ?? this.computeHolders(ih);
-          this.sigOf(ih, h);
+          const h = this.volumes.peek(ih);
+          this.volumes.signature(ih, h);
           return h;
         },
         slicer,
@@ -227,7 +218,7 @@ export class CopyIndex {
         signal: abort.signal,
         keep: (set) => {
           // A request may have computed the set meanwhile (the same figures): keep that one.
-          const stats = this.perSet.get(set.setId) ?? this.keepFigures(set.setId, set.version, set.stats, set.volumeCopies, { quiet: true });
+          const stats = this.kept.current(set.setId) ?? this.keepFigures(set.setId, set.version, set.stats, set.volumeCopies, { quiet: true });
           if (roundStartedAt !== undefined) samples.push(this.store.history.addCopySample(set.setId, roundStartedAt, stats));
         },
       });
@@ -257,37 +248,6 @@ export class CopyIndex {
   /** The latest warm-up's sets: kept as they were (their basis held) and walked. */
   warmUpSets: { kept: number; walked: number } | null = null;
 
-  /**
-   * Keeps a set's last figures as this round's when they still hold: computed for its latest
-   * version, and no volume's holders changed since (figure-basis.ts). Null when it must be walked.
-   */
-  private keepIfCurrent(setId: string): (SetCopyStats & { version: number }) | null {
-    const last = this.lastPerSet.get(setId);
-    if (!last) return null;
-    const b = this.basis.holds(setId, this.store.latestVersion(setId), (ih) => this.sigOf(ih));
-    if (!b || b.version !== last.version) return null;
-    for (const [ih, n] of b.volumes) {
-      this.perVolumeCopies.set(ih, n);
-      this.lastVolumeCopies.set(ih, n);
-    }
-    this.perSet.set(setId, last);
-    return last;
-  }
-
-  /**
-   * The signature of a volume's holders now (memoised until the census changes): from `h` when
-   * the caller has them, else from the cached holders, else computed and not cached (a warm-up
-   * checks every volume; kept, they would survive into the old generation).
-   */
-  private sigOf(infoHash: string, h?: VolumeHolders): number {
-    let s = this.currentSigs.get(infoHash);
-    if (s === undefined) {
-      s = holderSignature(h ?? this.perVolume.get(infoHash) ?? this.computeHolders(infoHash));
-      this.currentSigs.set(infoHash, s);
-    }
-    return s;
-  }
-
   /** How the latest warm-up went when it ran on a worker thread (null: on the main thread, or running). */
   lastWarmUp: (WorkerWarmUpResult & { onWorker: true }) | null = null;
 
@@ -299,35 +259,19 @@ export class CopyIndex {
 
   /** Who holds what of one volume (cached until the next invalidation). */
   holders(infoHash: string): VolumeHolders {
-    let h = this.perVolume.get(infoHash);
-    if (!h) {
-      h = this.computeHolders(infoHash);
-      this.perVolume.set(infoHash, h);
-    }
-    return h;
-  }
-
-  /** A volume's holders from the census now, not cached. */
-  private computeHolders(infoHash: string): VolumeHolders {
-    return volumeHolders(infoHash, this.census.countedResults(infoHash), { now: (this.window.now ?? Date.now)(), maxAgeMs: this.window.maxAgeMs ?? DEFAULT_COPY_MAX_AGE_MS });
+    return this.volumes.get(infoHash);
   }
 
   /** The fewest copies any file of the volume has: the volume's own copy count. */
   volumeCopies(infoHash: string): number {
-    let n = this.perVolumeCopies.get(infoHash);
+    let n = this.kept.volume(infoHash);
     if (n === undefined) {
       const vol = this.store.getVolume(infoHash);
       n = vol ? computeSetFigures([vol], 0, this.figureSources()).min : 0;
-      this.perVolumeCopies.set(infoHash, n);
-      this.lastVolumeCopies.set(infoHash, n);
+      this.kept.keepVolume(infoHash, n);
     }
     return n;
   }
-
-  /** Volume copy counts of this census round (the needs list asks for every volume): one number per volume. */
-  private readonly perVolumeCopies = new Map<string, number>();
-  /** The last known count per volume (an earlier round's, or from disk at start), for readers that must not wait. */
-  private readonly lastVolumeCopies = new Map<string, number>();
 
   /**
    * A volume's copy count without a recompute, for the home page and /metrics: this round's
@@ -336,7 +280,7 @@ export class CopyIndex {
    * layout). The background warm-up replaces them all within the round.
    */
   peekVolumeCopies(infoHash: string): number {
-    const n = this.perVolumeCopies.get(infoHash) ?? this.lastVolumeCopies.get(infoHash);
+    const n = this.kept.lastVolume(infoHash);
     if (n !== undefined) return n;
     const vol = this.store.getVolume(infoHash);
     if (!vol) return 0;
@@ -372,17 +316,12 @@ export class CopyIndex {
     });
   }
 
-  /**
-   * What the set figures read. `background` (the warm-up): holders computed but not cached, and
-   * records read past the record cache: 40,000 volumes' holders and records entering caches at
-   * 10M files survived young-generation collections (copied, then promoted, then dropped), which
-   * is what made those collections slow; read this way they die young.
-   */
+  /** What the set figures read; `background` (the warm-up): holders and records not cached, so they die young (HolderCache.peek). */
   private figureSources(o: { background?: boolean } = {}) {
     return {
       holders: (ih: string) => {
-        const h = o.background ? (this.perVolume.get(ih) ?? this.computeHolders(ih)) : this.holders(ih);
-        this.sigOf(ih, h);
+        const h = o.background ? this.volumes.peek(ih) : this.volumes.get(ih);
+        this.volumes.signature(ih, h);
         return h;
       },
       layout: (ih: string) => this.layouts.extents(ih),
@@ -397,7 +336,7 @@ export class CopyIndex {
    * have in other sets are not added here (a lower bound); the file view adds them.
    */
   set(setId: string, o: { quiet?: boolean } = {}): SetCopyStats | null {
-    const cached = this.perSet.get(setId);
+    const cached = this.kept.current(setId);
     if (cached) return cached;
     const job = this.beginSet(setId);
     if (!job) return null;
@@ -406,28 +345,21 @@ export class CopyIndex {
   }
 
   /** The start of a set's figures: its latest version's volumes and an empty walk (null for an unknown or empty set). */
-  private beginSet(setId: string, o: { background?: boolean } = {}): SetJob | null {
+  private beginSet(setId: string, o: { background?: boolean } = {}): SetFigureJob | null {
     const latest = latestVolumes(this.store, setId, { cache: !o.background });
     if (!latest) return null;
     return { version: latest.version, volumes: latest.volumes, walk: new SetFigureWalk(latest.copyTarget, this.figureSources(o)), volumeCopies: [] };
   }
 
   /** Keeps a finished walk's figures (in memory and, written in the background, on disk). */
-  private finishSet(setId: string, job: SetJob, o: { quiet?: boolean }): SetCopyStats & { version: number } {
+  private finishSet(setId: string, job: SetFigureJob, o: { quiet?: boolean }): SetCopyStats & { version: number } {
     return this.keepFigures(setId, job.version, job.walk.result(), job.volumeCopies, o);
   }
 
   /** Keeps a set's figures and its volumes' copy counts (in memory and, written in the background, on disk). */
-  private keepFigures(setId: string, version: number, figures: SetCopyStats, volumeCopies: Array<[string, number]>, o: { quiet?: boolean }): SetCopyStats & { version: number } {
-    const stats = withVersion(figures, version);
-    for (const [ih, n] of volumeCopies) {
-      this.perVolumeCopies.set(ih, n);
-      this.lastVolumeCopies.set(ih, n);
-    }
-    this.perSet.set(setId, stats);
-    this.lastPerSet.set(setId, stats);
-    const basis: Array<[string, number, number]> = volumeCopies.map(([ih, n]) => [ih, n, this.sigOf(ih)]);
-    this.basis.set(setId, { version, volumes: basis });
+  private keepFigures(setId: string, version: number, figures: SetCopyStats, volumeCopies: Array<[string, number]>, o: { quiet?: boolean }): VersionFigures {
+    const basis: Array<[string, number, number]> = volumeCopies.map(([ih, n]) => [ih, n, this.volumes.signature(ih)]);
+    const stats = this.kept.keep(setId, version, figures, basis);
     // The warm-up counts one change when it is done, so a page is not rebuilt for every set it walks.
     if (!o.quiet) this.figureChanges++;
     void this.store.putSetFigures(setId, persistedFigures(stats, version, Date.now(), basis)).catch(() => undefined);
@@ -439,10 +371,8 @@ export class CopyIndex {
    * restarts), computed now only when none exist for the set's latest version.
    */
   setFigures(setId: string): SetCopyStats | null {
-    const current = this.perSet.get(setId);
-    if (current) return current;
-    const last = this.lastPerSet.get(setId);
-    if (last && last.version === this.store.latestVersion(setId)) return last;
+    const last = this.kept.last(setId);
+    if (last && (last === this.kept.current(setId) || last.version === this.store.latestVersion(setId))) return last;
     return this.set(setId);
   }
 
@@ -452,7 +382,7 @@ export class CopyIndex {
    * must never stall the event loop, and with it the tracker.
    */
   peekSet(setId: string): SetCopyStats | null {
-    return this.perSet.get(setId) ?? this.lastPerSet.get(setId) ?? null;
+    return this.kept.last(setId) ?? null;
   }
 
   /** Copy figures of every file (by SHA-1, once) directly in a category, across the sets' latest versions (from the category index). */

@@ -181,6 +181,15 @@ export class SetFigureWalk {
   }
 }
 
+/** A set's figures being computed, volume by volume (the copy index's warm-up). */
+export interface SetFigureJob {
+  version: number;
+  volumes: VolumeRecord[];
+  walk: SetFigureWalk;
+  /** Each volume's own copy count, as the walk went. */
+  volumeCopies: Array<[string, number]>;
+}
+
 /** What a set's figures are computed over: its latest version's number and volumes, and its copy target. */
 export interface LatestVolumes {
   version: number;

@@ -14,6 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { GeneratePool } from './generate-pool.ts';
 import { prng, type GeneratedSet } from './synthetic.ts';
 import { fmtS, log } from './http-timing.ts';
+import { isSimulatedHost } from './census-changes.ts';
 
 /** Bump when the generator or the store format changes, so an old cache is not reused. */
 const GENERATOR_VERSION = 4;
@@ -121,10 +122,16 @@ export async function ensureData(sets: number, filesPerSet: number, fresh: boole
   return { dataDir, indexFile, index, cached: false };
 }
 
-/** Writes census observations for every volume (what a round writes; the runner restores them at start). */
+/** Writes census observations for every volume (what a round writes; the runner restores them at start), the same at every run. */
 export async function writeObservations(dataDir: string, index: BenchIndex): Promise<number> {
   const { CatalogueStore } = await import('../../services/tracker-web/store/catalogue-store.ts');
   const store = CatalogueStore.open(dataDir);
+  // The holders an earlier run's simulated census round added (census-changes.ts) go: every run starts from the same census.
+  const simulated: Array<[string, string, number]> = [];
+  store.observations.each((ih, host, port) => {
+    if (isSimulatedHost(host)) simulated.push([ih, host, port]);
+  });
+  await Promise.all(simulated.map(([ih, host, port]) => store.observations.remove(ih, host, port)));
   const r = prng(0xc0b1e5);
   const pool = Array.from({ length: HOST_POOL }, () => `${1 + Math.floor(r() * 222)}.${Math.floor(r() * 256)}.${Math.floor(r() * 256)}.${1 + Math.floor(r() * 253)}`);
   const now = Date.now();

@@ -17,6 +17,11 @@ function newHost(k: number): string {
   return `${TEST_NETS[Math.floor(k / 256) % TEST_NETS.length]}.${k % 256}`;
 }
 
+/** Whether a verdict's host is one a simulated round added (writeObservations removes them, so runs do not add up). */
+export function isSimulatedHost(host: string): boolean {
+  return TEST_NETS.some((net) => host.startsWith(`${net}.`));
+}
+
 /** Every `1 / share`-th audited volume gets one changed verdict; returns how many volumes changed. */
 export function simulateCensusRound(census: CensusRunner, share: number, now = Date.now()): number {
   if (!(share > 0 && share <= 1)) throw new RangeError(`the share of volumes a round changes must be in (0, 1], got ${share}`);

@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PeerAuditResult } from '../../services/tracker-web/census/audit-types.ts';
 import { CopyIndex } from '../../services/tracker-web/redundancy/copy-index.ts';
-import { holderSignature } from '../../services/tracker-web/redundancy/figure-basis.ts';
+import { basisFromDisk, holderSignature } from '../../services/tracker-web/redundancy/figure-basis.ts';
 import { audit, censusOf, NOW, openSixSets, SETS, sixSetFigures, sixSetVerdicts, type SixSets } from '../helpers/six-sets.ts';
 
 let six: SixSets;
@@ -139,5 +139,17 @@ describe('holder signature', () => {
     expect(of([['ab', 0x01], ['c', 0x02]])).not.toBe(of([['a', 0x01], ['bc', 0x02]]));
     expect(of([])).not.toBe(of([['a', 0x00]]));
     expect(Number.isSafeInteger(base)).toBe(true);
+  });
+});
+
+describe('a basis read back from disk', () => {
+  it('is taken only when every volume has a finite signature (anything else: the set is walked)', () => {
+    expect(basisFromDisk(3, [['a'.repeat(40), 2, 12345]])).toEqual({ version: 3, volumes: [['a'.repeat(40), 2, 12345]] });
+    expect(basisFromDisk(3, undefined)).toBeNull();
+    expect(basisFromDisk(3, [])).toBeNull();
+    expect(basisFromDisk(3, [['a'.repeat(40), 2]])).toBeNull();
+    expect(basisFromDisk(3, [['a'.repeat(40), 2, 1], ['b'.repeat(40), 1]])).toBeNull();
+    expect(basisFromDisk(3, [['a'.repeat(40), 2, Number.NaN]])).toBeNull();
+    expect(basisFromDisk(3, [['a'.repeat(40), 2, '7' as unknown as number]])).toBeNull();
   });
 });

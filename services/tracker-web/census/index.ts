@@ -44,3 +44,4 @@ export {
 export { keepsVerdict } from './verdicts.ts';
 export { conflictPieces, withDoubleClaims, type SupersededPair } from './double-claims.ts';
 export { VerifiedPieces, DEFAULT_VERIFIED_CACHE_BYTES, DEFAULT_WHOLE_PIECE_SHARE, type AuditCheck } from './verified-pieces.ts';
+export { Hash53, sumValue, type Hash53Sum } from './signature.ts';

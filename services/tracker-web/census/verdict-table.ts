@@ -14,6 +14,7 @@
  */
 import { detachedString } from '../../../shared/detached-string.ts';
 import type { PeerAuditResult } from './audit-types.ts';
+import { Hash53, sumValue, type Hash53Sum } from './signature.ts';
 
 const REACHABLE = 1;
 const AUDITED = 2;
@@ -195,6 +196,33 @@ export class VerdictTable {
       yield { host: this.hosts.name(v.host), complete: (v.flags & COMPLETE) !== 0, at: v.at, operatorKey: v.key ? this.keys.name(v.key) : null };
     }
   }
+
+  /**
+   * A signature of a volume's passing verdicts that `counts` admits (host, when reached): each
+   * one's host, port, claimed pieces and operator key, hashed and summed so the order verdicts
+   * were recorded or restored in does not matter. Makes no result objects: the copy figures'
+   * warm-up asks it of every volume (redundancy/figure-basis.ts).
+   */
+  passingSignature(infoHash: string, counts: (host: string, at: number) => boolean): number {
+    const sum: Hash53Sum = { a: 0, b: 0 };
+    const h = this.scratch;
+    for (const v of this.volumes.get(infoHash) ?? []) {
+      if ((v.flags & (AUDITED | OK)) !== (AUDITED | OK)) continue;
+      const host = this.hosts.name(v.host);
+      if (!counts(host, v.at)) continue;
+      h.reset();
+      h.text(host);
+      h.text(String(v.port));
+      if (v.whole) h.text(`whole ${v.havePieces}`);
+      else if (v.bits === null) h.text('none');
+      else h.latin1(v.bits);
+      h.text(v.key ? this.keys.name(v.key) : '');
+      h.addInto(sum);
+    }
+    return sumValue(sum);
+  }
+
+  private readonly scratch = new Hash53();
 
   private result(infoHash: string, v: Verdict): PeerAuditResult {
     const audited = v.flags & AUDITED;

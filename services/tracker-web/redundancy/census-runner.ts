@@ -173,6 +173,14 @@ export class CensusRunner {
     return this.results(infoHash).filter((r) => this.present(r.host, now));
   }
 
+  /**
+   * A signature of what a volume's copy figures read from the census now (passing verdicts within
+   * `maxAgeMs` of hosts present), made without results: the copy index walks a set again only when it changed.
+   */
+  holderSignature(infoHash: string, now: number, maxAgeMs: number): number {
+    return this.latest.passingSignature(infoHash, (host, at) => now - at <= maxAgeMs && this.present(host, now));
+  }
+
   /** The volumes with at least one standing verdict (what the copy figures' holders come from), and how many. */
   auditedVolumes(): { count: number; infoHashes: IterableIterator<string> } {
     return { count: this.latest.size, infoHashes: this.latest.volumeKeys() };
@@ -294,11 +302,7 @@ export class CensusRunner {
     for (const r of results) this.count(round, r, lease.taker);
   }
 
-  /**
-   * Verdicts reached outside a round, kept and stored as a round's are (the catalogue bench
-   * simulates a round's changes with it; a round's own verdicts come through its audits or a
-   * worker's lease). Call `onRound` after, as a round's end does.
-   */
+  /** Verdicts reached outside a round, kept and stored as a round's are (the bench's simulated round; then `onRound`). */
   takeVerdicts(results: readonly PeerAuditResult[]): void {
     for (const r of results) this.record(r);
   }

@@ -39,7 +39,7 @@ export class CopyIndex {
 
   constructor(
     private readonly store: CatalogueStore,
-    private readonly census: Pick<CensusRunner, 'results' | 'countedResults'> & Partial<Pick<CensusRunner, 'auditedVolumes'>>,
+    private readonly census: Pick<CensusRunner, 'results' | 'countedResults'> & Partial<Pick<CensusRunner, 'auditedVolumes' | 'holderSignature'>>,
     private readonly window: CopyIndexOptions = {},
   ) {
     this.layouts = new LayoutCache(store, window.layoutCacheBytes);

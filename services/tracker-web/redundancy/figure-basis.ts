@@ -11,47 +11,13 @@
  * The basis is kept with the figures on disk (each volume's signature beside its copy count), so
  * a restart whose census matches the kept figures walks nothing either.
  */
-import type { VolumeHolders } from '../census/index.ts';
+import { Hash53, type VolumeHolders } from '../census/index.ts';
 
 /** A set's kept figures' basis: its version and, per volume, the copy count and the holders' signature. */
 export interface SetBasis {
   version: number;
   /** [info hash, the volume's copy count, the signature of its holders then]. */
   volumes: Array<[string, number, number]>;
-}
-
-const FNV_OFFSET = 0x811c9dc5;
-const FNV_PRIME = 0x01000193;
-
-/** Two FNV-1a hashes of one stream (different offsets), folded into one 53-bit number: a collision (a change missed for a round) is about one in 2^53. */
-class Hash53 {
-  private a = FNV_OFFSET;
-  private b = 0x2f6b7a1d;
-
-  byte(x: number): void {
-    this.a = Math.imul(this.a ^ x, FNV_PRIME) >>> 0;
-    this.b = Math.imul(this.b ^ x, 0x0100019d) >>> 0;
-  }
-
-  text(s: string): void {
-    for (let i = 0; i < s.length; i++) {
-      const c = s.charCodeAt(i);
-      this.byte(c & 0xff);
-      this.byte(c >>> 8);
-    }
-    // A separator, so that ("ab", "c") and ("a", "bc") differ.
-    this.byte(0xff);
-    this.byte(0xfe);
-  }
-
-  bytes(u: Uint8Array): void {
-    this.text(String(u.length));
-    for (let i = 0; i < u.length; i++) this.byte(u[i]!);
-  }
-
-  value(): number {
-    return (this.a & 0x1fffff) * 2 ** 32 + this.b;
-  }
 }
 
 /**

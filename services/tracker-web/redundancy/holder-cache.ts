@@ -12,7 +12,7 @@ export class HolderCache {
   private readonly sigs = new Map<string, number>();
 
   constructor(
-    private readonly census: Pick<CensusRunner, 'countedResults'>,
+    private readonly census: Pick<CensusRunner, 'countedResults'> & Partial<Pick<CensusRunner, 'holderSignature'>>,
     private readonly window: { now?: () => number; maxAgeMs?: number },
   ) {}
 
@@ -39,11 +39,17 @@ export class HolderCache {
     return volumeHolders(infoHash, this.census.countedResults(infoHash), { now: (this.window.now ?? Date.now)(), maxAgeMs: this.window.maxAgeMs ?? DEFAULT_COPY_MAX_AGE_MS });
   }
 
-  /** The signature of a volume's holders now (memoised until the census changes): from `h` when the caller has them. */
+  /**
+   * The signature of a volume's holders now (memoised until the census changes): the census
+   * runner's, made straight from its verdict table; a census without one (a test's results
+   * list): from the holders (`h` when the caller has them). One catalogue uses one of the two.
+   */
   signature(infoHash: string, h?: VolumeHolders): number {
     let s = this.sigs.get(infoHash);
     if (s === undefined) {
-      s = holderSignature(h ?? this.peek(infoHash));
+      s = this.census.holderSignature
+        ? this.census.holderSignature(infoHash, (this.window.now ?? Date.now)(), this.window.maxAgeMs ?? DEFAULT_COPY_MAX_AGE_MS)
+        : holderSignature(h ?? this.peek(infoHash));
       this.sigs.set(infoHash, s);
     }
     return s;

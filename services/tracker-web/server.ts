@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { isIPv6 } from 'node:net';
 import { silentLogger, type Logger } from '../../shared/log.ts';
 import { buildCatalogueApp, type AppExtension, type RateLimits } from './app.ts';
+import { appPrototypeClasses } from './web/app-prototypes.ts';
 import { PointerPublisher } from './dht/pointer-publisher.ts';
 import { Staging } from './publish/staging.ts';
 import { removeOrphanParts } from './publish/split-commit.ts';
@@ -258,7 +259,9 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
       dht?.announce(setId);
     },
   });
-  const http = createServer((req, res) => {
+  // Requests and responses are made with the app's prototypes: express then changes no object's
+  // prototype per request, which had kept every request's garbage alive past young collections.
+  const http = createServer(appPrototypeClasses(app), (req, res) => {
     served++;
     if (!tracker.handleRaw(req, res)) app(req, res);
   });

@@ -9,7 +9,15 @@ import { holderSignature } from './figure-basis.ts';
 
 export class HolderCache {
   private readonly cached = new Map<string, VolumeHolders>();
-  private readonly sigs = new Map<string, number>();
+  /**
+   * Signatures in typed arrays by a stable index per volume, with the census generation each was
+   * made in: a census change bumps the generation instead of clearing a map that 40,000 entries
+   * (and their boxed 53-bit numbers) then refilled, all surviving young-generation collections.
+   */
+  private readonly index = new Map<string, number>();
+  private sigs = new Float64Array(1024);
+  private sigGenerations = new Uint32Array(1024);
+  private generation = 1;
 
   constructor(
     private readonly census: Pick<CensusRunner, 'countedResults'> & Partial<Pick<CensusRunner, 'holderSignature'>>,
@@ -45,19 +53,37 @@ export class HolderCache {
    * list): from the holders (`h` when the caller has them). One catalogue uses one of the two.
    */
   signature(infoHash: string, h?: VolumeHolders): number {
-    let s = this.sigs.get(infoHash);
-    if (s === undefined) {
-      s = this.census.holderSignature
-        ? this.census.holderSignature(infoHash, (this.window.now ?? Date.now)(), this.window.maxAgeMs ?? DEFAULT_COPY_MAX_AGE_MS)
-        : holderSignature(h ?? this.peek(infoHash));
-      this.sigs.set(infoHash, s);
-    }
+    const i = this.slot(infoHash);
+    if (this.sigGenerations[i] === this.generation) return this.sigs[i]!;
+    const s = this.census.holderSignature
+      ? this.census.holderSignature(infoHash, (this.window.now ?? Date.now)(), this.window.maxAgeMs ?? DEFAULT_COPY_MAX_AGE_MS)
+      : holderSignature(h ?? this.peek(infoHash));
+    this.sigs[i] = s;
+    this.sigGenerations[i] = this.generation;
     return s;
+  }
+
+  /** A volume's index in the signature arrays (the arrays double when full). */
+  private slot(infoHash: string): number {
+    let i = this.index.get(infoHash);
+    if (i === undefined) {
+      i = this.index.size;
+      this.index.set(infoHash, i);
+      if (i >= this.sigs.length) {
+        const sigs = new Float64Array(this.sigs.length * 2);
+        sigs.set(this.sigs);
+        this.sigs = sigs;
+        const generations = new Uint32Array(this.sigGenerations.length * 2);
+        generations.set(this.sigGenerations);
+        this.sigGenerations = generations;
+      }
+    }
+    return i;
   }
 
   /** Forgets the cached holders; `census` (the census changed): their signatures too. */
   clear(o: { census: boolean }): void {
     this.cached.clear();
-    if (o.census) this.sigs.clear();
+    if (o.census) this.generation++;
   }
 }

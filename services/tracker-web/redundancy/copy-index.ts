@@ -131,18 +131,23 @@ export class CopyIndex {
     const slicer = new WarmSlicer(this.window.requestsServed ?? (() => 0), () => this.layouts.reads, () => this.sliceObserver);
     this.warmSlices = slicer.figures;
     this.lastWarmUp = null;
-    // The round's copy-history samples, written as the sets go and awaited at the end: awaiting
-    // each write (its commit, 1-2 ms) made a round that walks few sets last seconds.
-    const samples: Array<Promise<void>> = [];
+    // The round's copy-history samples, written as the sets go; only the last write is awaited
+    // (writes commit in order, so it resolves after every earlier one) and a failure is kept.
+    // Awaiting each (its commit, 1-2 ms) made a round that walks few sets last seconds; holding
+    // 10,000 promises until the end made them and their writes survive young collections.
+    let lastSample: Promise<void> | null = null;
+    let failed: unknown = null;
     const sample = (setId: string, stats: SetCopyStats) => {
-      if (roundStartedAt !== undefined) samples.push(this.store.history.addCopySample(setId, roundStartedAt, stats));
+      if (roundStartedAt === undefined) return;
+      lastSample = this.store.history.addCopySample(setId, roundStartedAt, stats);
+      lastSample.catch((err: unknown) => (failed ??= err));
     };
     try {
       if (!(await this.warmSets(generation, slicer, sample, roundStartedAt))) return;
-      await Promise.all(samples);
     } finally {
-      await Promise.allSettled(samples);
+      await (lastSample as Promise<void> | null)?.catch(() => undefined);
     }
+    if (failed !== null) throw failed;
     // One change for the whole warm-up: pages keep what they derived (the last known figures) until it is done.
     if (generation === this.warmGeneration) {
       this.figureChanges++;
@@ -155,12 +160,13 @@ export class CopyIndex {
    * step, or has a worker thread walk them all. False when a newer invalidation abandoned it.
    */
   private async warmSets(generation: number, slicer: WarmSlicer, sample: (setId: string, stats: SetCopyStats) => void, roundStartedAt: number | undefined): Promise<boolean> {
-    const ids = this.store.setIds();
+    // The kept set list (store/record-cache.ts): ids and latest versions without decoding a record.
+    const ids = this.store.listSets();
     const stale: string[] = [];
-    for (const setId of ids) {
+    for (const { id: setId, latestVersion } of ids) {
       if (slicer.due()) await slicer.slice();
       if (generation !== this.warmGeneration) return false;
-      const kept = this.kept.current(setId) ?? this.kept.keepIfCurrent(setId, this.store.latestVersion(setId), (ih) => this.volumes.signature(ih));
+      const kept = this.kept.current(setId) ?? this.kept.keepIfCurrent(setId, latestVersion, (ih) => this.volumes.signature(ih));
       if (kept) sample(setId, kept);
       else stale.push(setId);
     }

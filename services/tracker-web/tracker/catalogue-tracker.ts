@@ -21,6 +21,7 @@ import { addressBytes, compactPeer, normalizeIp } from './peer-address.ts';
 import { hostOf } from './swarm.ts';
 import { SwarmStore, type AnnounceAnswer, type PeerRequest, type SwarmTotals } from './swarm-store.ts';
 import { UdpGuard } from './udp-guard.ts';
+import { InfoHashSet } from './info-hash-set.ts';
 import { udpAnswer } from './udp-tracker.ts';
 
 /** How often clients are told to re-announce: BitTorrent's customary 30 minutes. */
@@ -56,7 +57,8 @@ export class CatalogueTracker {
   readonly swarmStore: SwarmStore;
   /** The re-announce interval told to clients, in seconds. */
   readonly intervalS: number;
-  private readonly tracked = new Set<string>();
+  /** Every tracked info hash (info-hash-set.ts: 20-byte keys in one buffer, no object per hash). */
+  private readonly tracked = new InfoHashSet();
   /** True once every stored info hash is in `tracked`: a miss is then an answer. */
   private trackedLoaded = false;
   private readonly store: CatalogueStore;

@@ -84,7 +84,9 @@ export class CopyIndex {
    * version is not the one their figures are for; `all` (the operator list, or unknown): every set.
    */
   invalidate(scope: 'all' | 'census' | 'publish' = 'all'): void {
-    this.volumes.clear({ census: scope !== 'publish' });
+    // Holders and their signatures are read anew after any invalidation (presence and ages move
+    // with time), so a set's basis always signs the holders its figures were computed from.
+    this.volumes.clear();
     this.kept.roll(scope === 'all');
     this.headlines.clear();
     this.warmGeneration++;

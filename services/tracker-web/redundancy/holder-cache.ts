@@ -1,7 +1,7 @@
 /**
- * Each volume's holders from the census (who holds which pieces, census/copies.ts), cached until
- * the next invalidation, and each one's signature (figure-basis.ts), kept until the census
- * changes: what the copy index reads holders through. Memory grows with volumes and hosts.
+ * Each volume's holders from the census (who holds which pieces, census/copies.ts) and their
+ * signature (figure-basis.ts), both kept until the next invalidation: what the copy index reads
+ * holders through. Memory grows with volumes and hosts.
  */
 import { volumeHolders, type VolumeHolders } from '../census/index.ts';
 import { DEFAULT_COPY_MAX_AGE_MS, type CensusRunner } from './census-runner.ts';
@@ -48,7 +48,7 @@ export class HolderCache {
   }
 
   /**
-   * The signature of a volume's holders now (memoised until the census changes): the census
+   * The signature of a volume's holders now (kept until the next invalidation): the census
    * runner's, made straight from its verdict table; a census without one (a test's results
    * list): from the holders (`h` when the caller has them). One catalogue uses one of the two.
    */
@@ -81,9 +81,9 @@ export class HolderCache {
     return i;
   }
 
-  /** Forgets the cached holders; `census` (the census changed): their signatures too. */
-  clear(o: { census: boolean }): void {
+  /** Forgets the cached holders and their signatures (a new generation). */
+  clear(): void {
     this.cached.clear();
-    if (o.census) this.generation++;
+    this.generation++;
   }
 }

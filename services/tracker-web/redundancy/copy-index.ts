@@ -25,10 +25,9 @@ const NO_OPERATORS = new ApprovedOperators([]);
 
 /**
  * Copy counts derived from the census, with memory that grows with volumes and hosts, not
- * files: per volume, who holds what (each host's bitfield, from the census results; cached
- * until the next round); per file, on demand, from the per-file index (volume and offset) and
- * its volume's holders; per set, precomputed figures (set-figures.ts). Nothing here touches
- * the network.
+ * files: per volume, who holds what (holder-cache.ts: each host's bitfield, from the census
+ * results); per file, on demand, from the per-file index (volume and offset) and its volume's
+ * holders; per set, precomputed figures (set-figures.ts, kept-figures.ts). No network.
  */
 export class CopyIndex {
   /** Each volume's holders and their signatures (holder-cache.ts). */
@@ -46,6 +45,7 @@ export class CopyIndex {
     this.volumes = new HolderCache(census, window);
     this.headlines = new HeadlineCounts(this.mode, () => this.approved());
     this.kept = new KeptFigures(store.allSetFigures(), this.mode);
+    this.volumes.reserve(this.kept.volumeKeys());
   }
 
   /** The configured headline mode. */
@@ -84,8 +84,7 @@ export class CopyIndex {
    * version is not the one their figures are for; `all` (the operator list, or unknown): every set.
    */
   invalidate(scope: 'all' | 'census' | 'publish' = 'all'): void {
-    // Holders and their signatures are read anew after any invalidation (presence and ages move
-    // with time), so a set's basis always signs the holders its figures were computed from.
+    // Holders and signatures read anew (presence and ages move): a basis signs the holders its figures came from.
     this.volumes.clear();
     this.kept.roll(scope === 'all');
     this.headlines.clear();

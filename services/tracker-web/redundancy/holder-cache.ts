@@ -63,6 +63,14 @@ export class HolderCache {
     return s;
   }
 
+  /**
+   * Gives each of these volumes its slot now (at start, before requests: the index's table grows
+   * here, not under the first warm-up, where its growing copies survived young collections).
+   */
+  reserve(infoHashes: Iterable<string>): void {
+    for (const ih of infoHashes) this.slot(ih);
+  }
+
   /** A volume's index in the signature arrays (the arrays double when full). */
   private slot(infoHash: string): number {
     let i = this.index.get(infoHash);

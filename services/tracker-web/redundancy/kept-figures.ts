@@ -48,6 +48,11 @@ export class KeptFigures {
     }
   }
 
+  /** Every volume with a kept copy count. */
+  volumeKeys(): IterableIterator<string> {
+    return this.volumes.keys();
+  }
+
   /** A new round: this round's figures become the last known; `forgetBasis` (the counting changed): no set's figures hold any more. */
   roll(forgetBasis: boolean): void {
     this.round++;

@@ -278,13 +278,17 @@ describe('open ports', () => {
     const sockets = await listeningSockets(child.child.pid!);
     const key = (l: { protocol: string; address: string; port: number }) => `${l.protocol} ${l.address}:${l.port}`;
     expect(sockets.map(key).sort(), `open sockets of the seeder process\n${formatStatus(s).join('\n')}`).toEqual(s.listening.map(key).sort());
+    // The DHT takes the peer port's number over UDP; when another program (here: another test
+    // file's UDP socket) already has that number, it takes a free one and says so in the log.
+    const dhtPort = s.listening.find((l) => l.purpose === 'dht')?.port;
+    if (dhtPort !== s.port) expect(child.output(), `the DHT is on UDP ${dhtPort}, not ${s.port}, without saying why`).toContain('the DHT could not use the peer port number');
     expect(s.listening).toEqual(expect.arrayContaining([
       { protocol: 'tcp', address: '127.0.0.1', port: s.port, purpose: 'peers' },
-      { protocol: 'udp', address: '0.0.0.0', port: s.port, purpose: 'dht' },
+      { protocol: 'udp', address: '0.0.0.0', port: dhtPort, purpose: 'dht' },
       { protocol: 'tcp', address: '127.0.0.1', port: s.httpPort, purpose: 'http-mirror' },
     ]));
     expect(formatStatus(s)).toContain(
-      `listening (nothing else is open): TCP ${s.port} on 127.0.0.1: BitTorrent peers; UDP ${s.port} on every interface: BitTorrent DHT; TCP ${s.httpPort} on 127.0.0.1: HTTP mirror of the tree`,
+      `listening (nothing else is open): TCP ${s.port} on 127.0.0.1: BitTorrent peers; UDP ${dhtPort} on every interface: BitTorrent DHT; TCP ${s.httpPort} on 127.0.0.1: HTTP mirror of the tree`,
     );
     await child.stop();
   }, 90_000);

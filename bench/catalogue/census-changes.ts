@@ -1,7 +1,7 @@
 /**
  * A census round's changes, simulated in the bench's catalogue child: a share of the audited
- * volumes get a changed verdict (every other one a new whole holder, the rest a holder that lost
- * its last piece), taken by the census as a round's verdicts are (CensusRunner.takeVerdicts), then
+ * volumes get a changed verdict (every other one a new holder with the pieces one of its holders
+ * has, the rest a holder that lost its last piece), taken by the census as a round's verdicts are (CensusRunner.takeVerdicts), then
  * the server's own end-of-round handler runs (census.onRound: the copy figures' invalidation, the
  * warm-up and the copy history). What share of volumes a real round changes is an assumption: the
  * bench takes it as an argument (`--round-changes`, 2 % by default) and prints it.

@@ -14,8 +14,10 @@
  *     (set pages + 100 + home + 1 < 600: the page limit; --first-only: start-up, the first home
  *     page, and the first home page after a census invalidation, then stop; --warming-only:
  *     start-up and the copy lookups while the copy figures warm up, then stop) [--round-changes 0.02]
- *     (the share of volumes whose verdicts the simulated census round changes; the warm-up after it
- *     walks only their sets, and a full warm-up, every set as after an operator-list change, follows)
+ *     (the share of volumes whose verdicts each simulated census round changes; the warm-up after it
+ *     walks only their sets) [--rounds 5] (rounds whose warm-ups' lookups are pooled: one warm-up
+ *     lasts a few hundred lookups, too few for a p99); a full warm-up, every set as after an
+ *     operator-list change, follows
  */
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -27,15 +29,16 @@ import { killAll } from './catalogue/processes.ts';
 import { PAGE_FUNCTIONS, profiled } from './catalogue/profile-section.ts';
 import { serveChild, startCatalogue, stopCatalogue, type CatalogueChild } from './catalogue/serve-child.ts';
 import { seededShuffle } from './catalogue/shuffle.ts';
-import { installRequestCpu, type CpuReply } from './latency/request-cpu.ts';
-import { attribute, epochMs, installWarmTrace, type SentRequest, type WarmTrace } from './catalogue/warm-trace.ts';
+import { installRequestCpu } from './latency/request-cpu.ts';
+import { installWarmTrace } from './catalogue/warm-trace.ts';
+import { cpuSince, load, report, reportWarming, timeWhileWarming, type WarmingRun } from './latency/warming.ts';
 import type { WarmSlice } from '../services/tracker-web/redundancy/copy-index.ts';
 
 /** The issue's targets, p99 milliseconds. */
 const TARGET_MS = { lookup: 5, setPage: 50, home: 100, startup: 10_000 };
 const WARMUP_REQUESTS = 20;
-/** Lookups between two asks whether the copy-figure warm-up still runs. */
-const WARMING_CHECK = 25;
+/** Copy lookups timed after the start. */
+const START_LOOKUPS = 2000;
 /** Most lookups timed while one warm-up runs. */
 const WARMING_LOOKUPS = 20_000;
 /**
@@ -63,36 +66,14 @@ const { values: args } = parseArgs({
     'warming-lookups': { type: 'string', default: String(WARMING_LOOKUPS) },
     /** The share of volumes whose verdicts the simulated census round changes (census-changes.ts). */
     'round-changes': { type: 'string', default: '0.02' },
+    /** Census rounds simulated one after another; the lookups during their warm-ups make one sample. */
+    rounds: { type: 'string', default: '5' },
   },
 });
 const n = (name: keyof typeof args) => Number(args[name]);
 const entry = fileURLToPath(import.meta.url);
-const load = () => os.loadavg().map((l) => l.toFixed(1)).join('/');
 
 type Server = CatalogueChild;
-
-/** Asks the catalogue for the CPU samples of the requests since the last ask. */
-async function cpuSince(server: Server): Promise<CpuReply> {
-  const reply = (await server.request({ kind: 'cpu' } as never)) as unknown as CpuReply | null;
-  if (!reply || reply.kind !== 'cpu') throw new Error(`the catalogue sent no CPU samples: ${JSON.stringify(reply)}`);
-  return reply;
-}
-
-/** One section's figures on one line: latency, CPU per request (arrival to end, and the handler alone), event loop. */
-function report(label: string, wall: number[], cpu: CpuReply, targetMs: number, loadBefore: string, problems: string[], note = ''): void {
-  wall.sort((a, b) => a - b);
-  const c = [...cpu.cpuMs].sort((a, b) => a - b);
-  const own = [...cpu.ownMs].sort((a, b) => a - b);
-  const p99 = quantile(wall, 0.99);
-  const cpu99 = quantile(c, 0.99);
-  const own99 = quantile(own, 0.99);
-  log(
-    `  ${label}: ${wall.length} requests${note}; latency p50 ${fmtMs(quantile(wall, 0.5))} p99 ${fmtMs(p99)} ms (${(p99 / targetMs).toFixed(2)} of the ${targetMs} ms target); ` +
-      `catalogue CPU p50 ${fmtMs(quantile(c, 0.5))} p99 ${fmtMs(cpu99)} ms (${(cpu99 / targetMs).toFixed(2)} of target), of it the handler's own p50 ${fmtMs(quantile(own, 0.5))} p99 ${fmtMs(own99)} ms (${(own99 / targetMs).toFixed(2)}); ` +
-      `event loop ${(100 * cpu.elu).toFixed(0)}% busy, delay p99 ${fmtMs(cpu.delay.p99)} max ${fmtMs(cpu.delay.max)} ms; ` +
-      `load ${loadBefore} → ${load()}${problems.length ? `; PROBLEMS: ${problems.join(' | ')}` : ''}`,
-  );
-}
 
 /** Times the URLs one after another and prints latency and CPU per request against the target. */
 async function section(server: Server, label: string, urls: string[], check: (status: number, body: Buffer) => string | null, targetMs: number): Promise<void> {
@@ -107,43 +88,6 @@ async function section(server: Server, label: string, urls: string[], check: (st
     if (p && problems.length < 3) problems.push(p);
   }
   report(label, wall, await cpuSince(server), targetMs, loadBefore, problems);
-}
-
-/**
- * Copy lookups while the copy-figure warm-up runs (after start-up or a census round): one
- * after another until the warm-up is done (asked every WARMING_CHECK lookups) or the URLs run
- * out; only lookups made while it ran count.
- */
-async function whileWarming(server: Server, label: string, urls: string[]): Promise<void> {
-  await cpuSince(server);
-  await server.request({ kind: 'trace' } as never);
-  const loadBefore = load();
-  const wall: number[] = [];
-  const sent: SentRequest[] = [];
-  const problems: string[] = [];
-  const t0 = performance.now();
-  let running = true;
-  for (let i = 0; i < urls.length && running; i += WARMING_CHECK) {
-    for (const u of urls.slice(i, i + WARMING_CHECK)) {
-      const sentMs = epochMs();
-      const r = await get(u);
-      sent.push({ sentMs, doneMs: epochMs() });
-      wall.push(r.ms);
-      const p = okJson(true)(r.status, r.body);
-      if (p && problems.length < 3) problems.push(p);
-    }
-    const reply = await server.request({ kind: 'warming' });
-    running = reply?.kind === 'warming' && reply.running;
-  }
-  const note = ` in ${fmtMs(performance.now() - t0)} ms${running ? ' (the warm-up was still running when the URLs ran out)' : ''}`;
-  report(label, wall, await cpuSince(server), TARGET_MS.lookup, loadBefore, problems, note);
-  const trace = (await server.request({ kind: 'trace' } as never)) as unknown as WarmTrace;
-  for (const line of attribute(sent, trace)) log(line);
-  const warmed = await server.request({ kind: 'warmed' });
-  const s = warmed?.kind === 'warmed' ? warmed.slices : undefined;
-  const sets = warmed?.kind === 'warmed' ? warmed.sets : undefined;
-  if (sets) log(`    the warm-up kept ${sets.kept.toLocaleString('en')} sets' figures (their volumes' holders unchanged) and walked ${sets.walked.toLocaleString('en')}`);
-  if (s) log(`    the warm-up held the event loop in ${s.count} slices: CPU p50 ${fmtMs(s.cpu.p50)} p99 ${fmtMs(s.cpu.p99)} max ${fmtMs(s.cpu.max)} ms, wall p50 ${fmtMs(s.wall.p50)} p99 ${fmtMs(s.wall.p99)} max ${fmtMs(s.wall.max)} ms (what a lookup arriving meanwhile waits for, at most)`);
 }
 
 /**
@@ -187,31 +131,38 @@ async function main(): Promise<void> {
   const lookupUrl = (sha1: string) => `${url}/api/view/files?q=${sha1}`;
   try {
     if (!args['first-only']) {
-      // The copy figures warm up for some seconds after start and after every census round: lookups must not wait for them.
-      const startUp = allSha1s.slice(0, n('warming-lookups')).map(lookupUrl);
+      // The first lookups after a start, while the copy figures warm up and after: 2,000 of them,
+      // as bench:catalogue times them (its start-up warm-up may end after a few hundred).
+      const startUp = allSha1s.slice(0, START_LOOKUPS).map(lookupUrl);
       const warmFunctions = [...PAGE_FUNCTIONS, 'warmOnce@copy-index.ts', 'addVolume@set-figures.ts', 'extents@layout-cache.ts', 'volumeHolders@copies.ts', 'beginSet@copy-index.ts', 'finishSet@copy-index.ts'];
+      const startLabel = `copy lookup, the first ${START_LOOKUPS.toLocaleString('en')} after a start (the start-up warm-up runs beside the first)`;
       if (args.profile) {
-        await profiled(server, url, 'copy lookups while the start-up warm-up runs', warmFunctions, async () => {
-          await whileWarming(server, 'copy lookup while the start-up warm-up runs (profiled)', startUp);
-          return 'copy lookups during the start-up warm-up';
+        await profiled(server, url, 'copy lookups after the start', warmFunctions, async () => {
+          reportWarming(`${startLabel} (profiled)`, [await timeWhileWarming(server, startUp, START_LOOKUPS)], TARGET_MS.lookup);
+          return 'copy lookups after the start';
         });
-      } else await whileWarming(server, 'copy lookup while the start-up warm-up runs', startUp);
-      // A census round that changed a share of the volumes' verdicts: the routine case.
+      } else reportWarming(startLabel, [await timeWhileWarming(server, startUp, START_LOOKUPS)], TARGET_MS.lookup);
+      // Census rounds that each changed a share of the volumes' verdicts: the routine case. Their
+      // warm-ups end after a few hundred lookups each, so several are pooled for one p99.
       const share = Number(args['round-changes']);
-      const round = await server.request({ kind: 'census-round', share });
-      const changed = round?.kind === 'invalidated' ? (round.volumesChanged ?? 0) : 0;
-      await whileWarming(server, `copy lookup while the warm-up after a census round runs (${changed.toLocaleString('en')} volumes' verdicts changed, ${(share * 100).toFixed(1)} % of those audited)`, shuffle(allSha1s).slice(0, n('warming-lookups')).map(lookupUrl));
+      const rounds: WarmingRun[] = [];
+      let changed = 0;
+      for (let i = 0; i < n('rounds'); i++) {
+        const round = await server.request({ kind: 'census-round', share });
+        changed += round?.kind === 'invalidated' ? (round.volumesChanged ?? 0) : 0;
+        rounds.push(await timeWhileWarming(server, shuffle(allSha1s).slice(0, n('warming-lookups')).map(lookupUrl)));
+      }
+      reportWarming(`copy lookup while the warm-up after a census round runs (${n('rounds')} rounds, each changing ${(share * 100).toFixed(1)} % of the audited volumes' verdicts: ${Math.round(changed / Math.max(1, n('rounds'))).toLocaleString('en')} volumes a round)`, rounds, TARGET_MS.lookup);
       // Every set recomputed, as after an operator-list change: the rare case.
       await server.request({ kind: 'invalidate' });
       const during = shuffle(allSha1s).slice(0, n('warming-lookups'));
+      const fullLabel = 'copy lookup while a full warm-up runs (every set walked, as after an operator-list change)';
       if (args.profile) {
         await profiled(server, url, 'copy lookups while the warm-up runs', warmFunctions, async () => {
-          await whileWarming(server, 'copy lookup while a full warm-up runs (operator-list change; profiled)', during.map(lookupUrl));
+          reportWarming(`${fullLabel} (profiled)`, [await timeWhileWarming(server, during.map(lookupUrl))], TARGET_MS.lookup);
           return 'copy lookups during one warm-up';
         });
-      } else {
-        await whileWarming(server, 'copy lookup while a full warm-up runs (every set walked, as after an operator-list change)', during.map(lookupUrl));
-      }
+      } else reportWarming(fullLabel, [await timeWhileWarming(server, during.map(lookupUrl))], TARGET_MS.lookup);
       if (args['warming-only']) return;
     }
     await firstAfterInvalidation(server, url);

@@ -50,6 +50,11 @@ const CLOSE_GRACE_MS = 5_000;
 const POSITION_FILL_LOG_MS = 10_000;
 /** With port 0, the UDP socket may find the HTTP port's number taken; try a few ports. */
 const PORT_ATTEMPTS = 5;
+/**
+ * How long a start may spend, before it listens, on the copy figures whose census changed while
+ * the catalogue was down and on the tracked info hashes; what is left runs in the background.
+ */
+export const DEFAULT_START_WARM_MS = 2_000;
 
 /** DHT settings; absent: no DHT. */
 export interface DhtSettings {
@@ -90,6 +95,11 @@ export interface CatalogueServerOptions {
   copies?: CopyMode;
   /** Recompute the copy figures on a worker thread (true) or the main thread in slices (false); unset: on a worker with 4 cores or more (redundancy/warm-protocol.ts). */
   copyWarmUpOnWorker?: boolean;
+  /**
+   * Milliseconds a start may spend before it listens bringing the copy figures up to date and
+   * loading the tracked info hashes (default DEFAULT_START_WARM_MS; 0: all in the background).
+   */
+  startWarmMs?: number;
   /** Called as each start-up phase ends, with the phase's name (the bench's start-up timeline). */
   onStartPhase?: (phase: string) => void;
 }
@@ -110,6 +120,13 @@ export interface CatalogueServer {
   census: CensusRunner;
   copies: CopyIndex;
   close(): Promise<void>;
+}
+
+/** Resolves when `p` settles or after `ms`, whichever comes first (never rejects: `p`'s owner handles its failure). */
+async function settledWithin(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p.catch(() => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
 
 async function listenHttp(server: Server, port: number, host: string): Promise<number> {
@@ -274,7 +291,8 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
   // A catalogue made before the title search index gets its titles indexed in the background; publishes index their own.
   const stopIndexing = new AbortController();
   let indexing: Promise<void> = Promise.resolve();
-  // The tracker's set of tracked info hashes fills after listen; until then a miss reads the store.
+  // The tracker's set of tracked info hashes fills at start (in the background past the start's
+  // warm-up budget); until then a miss reads the store.
   let trackedLoading: Promise<void> = Promise.resolve();
   // A format-3 store's set positions are written after listen (position-fill.ts).
   let positionFill: Promise<unknown> = Promise.resolve();
@@ -324,6 +342,14 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
     // it earlier, the next purge fell on the first requests: a first home page of 1.0–1.2 s).
     census.restoreFromStore();
     phase('census restore');
+    // The copy figures and the tracked info hashes are ready before the first request when that
+    // takes little (a restart whose census changed a few sets' holders): otherwise the first
+    // seconds of requests would share the event loop, and the young collections, with them.
+    const warming = copies.warm();
+    warming.catch((err: unknown) => logger.warn({ err }, 'copy figures warm-up failed'));
+    trackedLoading = tracker.loadTracked(stopIndexing.signal).catch((err: unknown) => logger.warn({ err }, 'the tracked info hashes could not be loaded; announces read the store until the next start'));
+    await settledWithin(Promise.all([warming, trackedLoading]), o.startWarmMs ?? DEFAULT_START_WARM_MS);
+    phase('warm-up before listening');
     const bound = await listenBoth(http, o.port ?? DEFAULT_PORT, host);
     udp = bound.udp;
     udp.on('error', (err) => logger.warn({ err }, 'UDP tracker socket error'));
@@ -332,7 +358,6 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
     udp.on('message', () => {
       served++;
     });
-    trackedLoading = tracker.loadTracked(stopIndexing.signal).catch((err: unknown) => logger.warn({ err }, 'the tracked info hashes could not be loaded; announces read the store until the next start'));
     if (store.positionFillPending()) {
       logger.info('writing the set positions of a store upgraded from format 3, in the background; file pages read by binary search until then');
       let logged = 0;
@@ -349,7 +374,6 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
     }
     sampler.start();
     if (o.census !== null && o.census?.autoStart !== false) census.start();
-    void copies.warm().catch((err: unknown) => logger.warn({ err }, 'copy figures warm-up failed'));
     indexing = store
       .rebuildTitleIndex({ signal: stopIndexing.signal, onBatch: (titles) => logger.info({ titles }, 'indexing file titles for search') })
       .catch((err: unknown) => logger.warn({ err }, 'the title search index could not be built; search finds fewer files until the next start'));

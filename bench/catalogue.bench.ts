@@ -123,7 +123,7 @@ async function runOnce(data: Awaited<ReturnType<typeof ensureData>>, store: RunR
       await server.request({ kind: 'loop-delay' });
       const loadBefore = os.loadavg()[0]!.toFixed(1);
       const clientSched = threadSched();
-      timings.lookupCold = await timeRequests('copy lookup right after start (copy figures warming in the background)', '/api/view/files?q=<sha1>', lookups.map(lookupUrl), okJson(true));
+      timings.lookupCold = await timeRequests('copy lookup right after start (the copy figures were brought up to date before it listened, within its budget; past it they warm in the background)', '/api/view/files?q=<sha1>', lookups.map(lookupUrl), okJson(true));
       const delay = await server.request({ kind: 'loop-delay' });
       if (delay?.kind === 'loop-delay') {
         warmLoopDelay = { p99: delay.p99, max: delay.max, stillWarming: delay.warming };

@@ -135,13 +135,13 @@ async function runOnce(data: Awaited<ReturnType<typeof ensureData>>, store: RunR
       await maps.mark('rest of the copy-figure warm-up');
       const warmed = await server.request({ kind: 'warmed' });
       if (warmed?.kind === 'warmed') {
-        warmedAfterMs = warmed.sinceStartMs;
+        warmedAfterMs = warmed.startWarmedMs ?? warmed.sinceStartMs;
         const w = warmed.worker;
         const where = w ? `on a worker thread: ${w.sets} sets walked in ${(w.wallMs / 1000).toFixed(1)} s, ${w.layoutReads} torrents read, ${w.reniced ? 'at nice 19' : 'at normal priority'}, ${w.endedItself ? 'ended by itself' : 'ended from outside'}` : 'on the main thread';
         const sl = warmed.slices;
         const main = sl ? `; on the main thread ${sl.count} slices, ${sl.cpuTotalMs.toFixed(0)} ms CPU in all, each p50 ${sl.cpu.p50.toFixed(2)} p99 ${sl.cpu.p99.toFixed(2)} max ${sl.cpu.max.toFixed(2)} ms CPU, wall p99 ${sl.wall.p99.toFixed(2)} max ${sl.wall.max.toFixed(2)} ms` : '';
         const sets = warmed.sets ? `; ${warmed.sets.kept.toLocaleString('en')} sets' kept figures still held, ${warmed.sets.walked.toLocaleString('en')} sets walked` : '';
-        log(`  copy-figure warm-up finished ${(warmed.sinceStartMs / 1000).toFixed(1)} s after start (${where}${main}${sets})`);
+        log(`  copy-figure warm-up finished ${(warmedAfterMs / 1000).toFixed(1)} s after start (${warmed.startWarmedMs !== null && warmed.startWarmedMs <= server.ready.startMs ? 'before the catalogue listened; ' : ''}${where}${main}${sets})`);
       }
       await maps.mark('copy lookups after the warm-up');
       timings.lookupWarm = await timeRequests('copy lookup, after the warm-up', '/api/view/files?q=<sha1>', shuffle(lookups).map(lookupUrl), okJson(true));

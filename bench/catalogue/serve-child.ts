@@ -78,7 +78,7 @@ export type ChildMessage =
   | { kind: 'profiled'; file: string }
   | { kind: 'heap-snapshot'; file: string; ms: number }
   | { kind: 'invalidated'; volumesChanged?: number }
-  | { kind: 'warmed'; sinceStartMs: number; slices?: WarmSlices; worker?: { sets: number; wallMs: number; reniced: boolean; layoutReads: number; endedItself: boolean } | null; sets?: { kept: number; walked: number } | null }
+  | { kind: 'warmed'; sinceStartMs: number; startWarmedMs: number | null; slices?: WarmSlices; worker?: { sets: number; wallMs: number; reniced: boolean; layoutReads: number; endedItself: boolean } | null; sets?: { kept: number; walked: number } | null }
   | { kind: 'warming'; running: boolean }
   | ({ kind: 'stats' } & ProcessStats)
   | { kind: 'loop-delay'; p50: number; p99: number; max: number; warming: boolean; sched: ThreadSched | null }
@@ -106,6 +106,9 @@ export async function serveChild(dataDir: string, indexFile: string, o: { cold?:
     // The API's per-address limit (600 reads a minute) would turn a one-address bench into 429s.
     const server = await startCatalogueServer({ dataDir, port: 0, host: LOOPBACK, census: { autoStart: false }, rateLimits: { readPerMinute: 100_000_000 }, logger, onStartPhase: (p) => startTrace.mark(p), copyWarmUpOnWorker: warmUpPlace() });
     const startMs = performance.now() - t0;
+    // When the warm-up the start began ended (before listening when it fit the start's budget).
+    let startWarmedMs: number | null = null;
+    void server.copies.whenWarm().then(() => (startWarmedMs = performance.now() - t0));
     o.onServer?.(server);
     // How long anything (a request included) waited for the event loop, from start-up on; reset at every ask.
     const loopDelay = monitorEventLoopDelay({ resolution: 1 });
@@ -145,7 +148,7 @@ export async function serveChild(dataDir: string, indexFile: string, o: { cold?:
           const ms = (h: { percentile(p: number): number; max: number }) => ({ p50: h.percentile(50) / 1000, p99: h.percentile(99) / 1000, max: h.max / 1000 });
           const slices = w && w.count > 0 ? { count: w.count, wall: ms(w.wallUs), cpu: ms(w.cpuUs), cpuTotalMs: (w.cpuUs.mean * w.count) / 1000 } : undefined;
           const last = server.copies.lastWarmUp;
-          send({ kind: 'warmed', sinceStartMs: performance.now() - t0, slices, worker: last && { sets: last.sets, wallMs: last.wallMs, reniced: last.reniced, layoutReads: last.layoutReads, endedItself: last.endedItself }, sets: server.copies.warmUpSets });
+          send({ kind: 'warmed', sinceStartMs: performance.now() - t0, startWarmedMs, slices, worker: last && { sets: last.sets, wallMs: last.wallMs, reniced: last.reniced, layoutReads: last.layoutReads, endedItself: last.endedItself }, sets: server.copies.warmUpSets });
         } else if (m.kind === 'loop-delay') {
           send({ kind: 'loop-delay', p50: loopDelay.percentile(50) / 1e6, p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6, warming: server.copies.warmingNow, sched: schedSince(schedAtReset) });
           loopDelay.reset();

@@ -52,7 +52,7 @@ export interface WarmingRun {
   trace: WarmTrace;
   /** Lookups sent while the warm-up was known to run (it is asked every WARMING_CHECK lookups). */
   during: number;
-  /** The warm-up still ran when the URLs ran out. */
+  /** The warm-up still ran when the URLs ran out (as last asked). */
   ranOut: boolean;
   ms: number;
   loadBefore: string;
@@ -78,6 +78,12 @@ export async function timeWhileWarming(server: CatalogueChild, urls: string[], a
   let running = true;
   let during = 0;
   for (let i = 0; i < urls.length && (running || wall.length < atLeast); i += WARMING_CHECK) {
+    if (running) {
+      const reply = await server.request({ kind: 'warming' });
+      running = reply?.kind === 'warming' && reply.running;
+      if (running) during = i + WARMING_CHECK;
+      else if (wall.length >= atLeast) break;
+    }
     for (const u of urls.slice(i, i + WARMING_CHECK)) {
       const sentMs = epochMs();
       const r = await get(u);
@@ -86,11 +92,8 @@ export async function timeWhileWarming(server: CatalogueChild, urls: string[], a
       const p = okJson(true)(r.status, r.body);
       if (p && problems.length < 3) problems.push(p);
     }
-    if (!running) continue;
-    const reply = await server.request({ kind: 'warming' });
-    running = reply?.kind === 'warming' && reply.running;
-    during = wall.length;
   }
+  during = Math.min(during, wall.length);
   const ms = performance.now() - t0;
   const cpu = await cpuSince(server);
   const trace = (await server.request({ kind: 'trace' } as never)) as unknown as WarmTrace;

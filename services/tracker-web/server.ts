@@ -350,6 +350,11 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
     trackedLoading = tracker.loadTracked(stopIndexing.signal).catch((err: unknown) => logger.warn({ err }, 'the tracked info hashes could not be loaded; announces read the store until the next start'));
     await settledWithin(Promise.all([warming, trackedLoading]), o.startWarmMs ?? DEFAULT_START_WARM_MS);
     phase('warm-up before listening');
+    // With --expose-gc (deploy/catalogue/catalogue.env) a full collection before the first
+    // request: what the start built is moved out of the young generation now, not copied and
+    // promoted by the young collections under the first requests.
+    globalThis.gc?.();
+    phase('collection before listening');
     const bound = await listenBoth(http, o.port ?? DEFAULT_PORT, host);
     udp = bound.udp;
     udp.on('error', (err) => logger.warn({ err }, 'UDP tracker socket error'));

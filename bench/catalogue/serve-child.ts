@@ -107,8 +107,8 @@ export async function serveChild(dataDir: string, indexFile: string, o: { cold?:
     const server = await startCatalogueServer({ dataDir, port: 0, host: LOOPBACK, census: { autoStart: false }, rateLimits: { readPerMinute: 100_000_000 }, logger, onStartPhase: (p) => startTrace.mark(p), copyWarmUpOnWorker: warmUpPlace() });
     const startMs = performance.now() - t0;
     // When the warm-up the start began ended (before listening when it fit the start's budget).
-    let startWarmedMs: number | null = null;
-    void server.copies.whenWarm().then(() => (startWarmedMs = performance.now() - t0));
+    let startWarmedMs: number | null = server.copies.warmingNow ? null : startMs;
+    if (startWarmedMs === null) void server.copies.whenWarm().then(() => (startWarmedMs = performance.now() - t0));
     o.onServer?.(server);
     // How long anything (a request included) waited for the event loop, from start-up on; reset at every ask.
     const loopDelay = monitorEventLoopDelay({ resolution: 1 });

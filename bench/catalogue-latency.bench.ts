@@ -24,7 +24,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ensureData } from './catalogue/build-store.ts';
-import { agent, fmtMs, get, log, okHtml, okJson, quantile } from './catalogue/http-timing.ts';
+import { agent, fmtMs, get, log, okHtml, okJson, settleClient } from './catalogue/http-timing.ts';
 import { killAll } from './catalogue/processes.ts';
 import { PAGE_FUNCTIONS, profiled } from './catalogue/profile-section.ts';
 import { serveChild, startCatalogue, stopCatalogue, type CatalogueChild } from './catalogue/serve-child.ts';
@@ -78,6 +78,7 @@ type Server = CatalogueChild;
 /** Times the URLs one after another and prints latency and CPU per request against the target. */
 async function section(server: Server, label: string, urls: string[], check: (status: number, body: Buffer) => string | null, targetMs: number): Promise<void> {
   await cpuSince(server);
+  settleClient();
   const loadBefore = load();
   const wall: number[] = [];
   const problems: string[] = [];

@@ -12,7 +12,7 @@
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { CatalogueChild } from '../catalogue/serve-child.ts';
-import { fmtMs, get, log, okJson, quantile } from '../catalogue/http-timing.ts';
+import { fmtMs, get, log, okJson, quantile, settleClient } from '../catalogue/http-timing.ts';
 import { attribute, epochMs, type SentRequest, type WarmTrace } from '../catalogue/warm-trace.ts';
 import type { CpuReply } from './request-cpu.ts';
 
@@ -70,6 +70,7 @@ export interface WarmingRun {
 export async function timeWhileWarming(server: CatalogueChild, urls: string[], atLeast = 0): Promise<WarmingRun> {
   await cpuSince(server);
   await server.request({ kind: 'trace' } as never);
+  settleClient();
   const loadBefore = load();
   const wall: number[] = [];
   const sent: SentRequest[] = [];

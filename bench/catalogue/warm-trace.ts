@@ -53,12 +53,9 @@ export function installWarmTrace(observe: (onSlice: (s: WarmSlice) => void) => v
       requests.push(r);
       const res = rest[1] as http.ServerResponse;
       res.once('finish', () => (r.finishMs = epochMs()));
-      const end = res.end;
-      res.end = function (this: http.ServerResponse, ...a: unknown[]) {
-        r.endMs = epochMs();
-        res.end = end;
-        return (end as (...x: unknown[]) => http.ServerResponse).apply(this, a);
-      } as typeof res.end;
+      // When the handler's end() handed the response to the socket; not by wrapping res.end,
+      // which kept every request alive through young collections (request-cpu.ts).
+      res.once('prefinish', () => (r.endMs = epochMs()));
     }
     return (emit as (...a: unknown[]) => boolean).apply(this, [event, ...rest]);
   } as typeof emit;

@@ -38,15 +38,15 @@ export function installRequestCpu(): void {
       const d = process.cpuUsage(start);
       samples.push((d.user + d.system) / 1000);
     });
-    // Until the handler ends the response: async middleware (the rate limiter) only awaits
-    // microtasks, so no background slice runs in between.
-    const end = res.end;
-    res.end = function (this: http.ServerResponse, ...a: unknown[]) {
+    // Until the handler ends the response ('prefinish': end() handed the last bytes to the
+    // socket): async middleware (the rate limiter) only awaits microtasks, so no background
+    // slice runs in between. Not by wrapping res.end: an own `end` set on each response kept
+    // every request's objects alive through two young collections (3.7 MB surviving each at
+    // 1M files instead of 0.7, pauses 6-11 ms instead of 3-4): the bench slowed what it measured.
+    res.once('prefinish', () => {
       const d = process.cpuUsage(start);
       own.push((d.user + d.system) / 1000);
-      res.end = end;
-      return (end as (...x: unknown[]) => http.ServerResponse).apply(this, a);
-    } as typeof res.end;
+    });
     return (emit as (...a: unknown[]) => boolean).apply(this, [event, ...rest]);
   } as typeof emit;
   process.on('message', (m: { kind?: string }) => {

@@ -36,6 +36,11 @@ export function durationArg(text: string): number {
   return ms;
 }
 
+/** A duration where zero means "none" (`0` or `0s`); otherwise as durationArg. */
+export function durationOrZeroArg(text: string): number {
+  return text.trim() === '0' || parseDuration(text) === 0 ? 0 : durationArg(text);
+}
+
 /** A TCP/UDP port, 0 for any free one. */
 export function portArg(text: string): number {
   const n = Number(text);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Command } from 'commander';
-import { durationOption, rateOption, sizeArg, durationArg, rateArg } from './cli-args.ts';
+import { durationOption, rateOption, sizeArg, durationArg, durationOrZeroArg, rateArg } from './cli-args.ts';
 import { formatDurationShort, formatRate, formatSizeShort, parseDuration, parseRate, parseSize } from './units.ts';
 
 describe('the one argument grammar', () => {
@@ -59,6 +59,12 @@ describe('the one argument grammar', () => {
     expect(() => rateArg('3000')).toThrow(/no unit.*25Mbps/);
     expect(() => durationArg('0s')).toThrow(/longer than zero/);
     expect(() => durationArg('soon')).toThrow(/not a duration/);
+    // Where zero means "none" (the catalogue's --start-warm-up): 0 with or without a unit, the rest as durations.
+    expect(durationOrZeroArg('0')).toBe(0);
+    expect(durationOrZeroArg('0s')).toBe(0);
+    expect(durationOrZeroArg('2s')).toBe(2_000);
+    expect(() => durationOrZeroArg('5')).toThrow(/no unit/);
+    expect(() => durationOrZeroArg('-1s')).toThrow(/not a duration/);
   });
 
   it('shows defaults in human units in help', () => {

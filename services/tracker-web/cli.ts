@@ -7,16 +7,16 @@ import { WARM_UP_PLACES, type WarmUpPlace } from './redundancy/warm-protocol.ts'
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { durationOption, rateOption, required } from '../../shared/cli-args.ts';
+import { durationOption, durationOrZeroArg, rateOption, required } from '../../shared/cli-args.ts';
 import type { Logger } from '../../shared/log.ts';
-import { formatSizeShort } from '../../shared/units.ts';
+import { formatDurationShort, formatSizeShort } from '../../shared/units.ts';
 import { createToken, TOKEN_SCOPES, type TokenScope } from './auth/tokens.ts';
 import { censusConcurrencyOption, countOption, nodeListOption, portOption, sizeOption } from './cli-options.ts';
 import { DEFAULT_CENSUS_CONCURRENCY } from './census/index.ts';
 import { DEFAULT_VERIFIED_CACHE_BYTES } from './census/verified-pieces.ts';
 import { DEFAULT_REPUT_INTERVAL_MS } from './dht/pointer-publisher.ts';
 import { DEFAULT_CENSUS_INTERVAL_MS, DEFAULT_CENSUS_ROUND_BUDGET_MS } from './redundancy/census-runner.ts';
-import { DEFAULT_HOST, DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_PORT, startCatalogueServer } from './server.ts';
+import { DEFAULT_HOST, DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_PORT, DEFAULT_START_WARM_MS, startCatalogueServer } from './server.ts';
 import { DEFAULT_ANNOUNCE_INTERVAL_MS } from './tracker/catalogue-tracker.ts';
 import { DEFAULT_SAMPLE_INTERVAL_MS } from './tracker/swarm-sampler.ts';
 import { CatalogueStore } from './store/catalogue-store.ts';
@@ -60,6 +60,7 @@ interface ServeOptions {
   census: boolean;
   copies: CopyMode;
   copyWarmUp: WarmUpPlace;
+  startWarmUp: number;
   trackerPeersPerAddress?: number;
   trackerAnnouncesPerMinute?: number;
 }
@@ -125,6 +126,7 @@ export function registerCatalogueCommands(program: Command, ctx: () => Catalogue
       if (!(WARM_UP_PLACES as readonly string[]).includes(v)) throw new InvalidArgumentError(`one of ${WARM_UP_PLACES.join(', ')}`);
       return v as WarmUpPlace;
     }, 'auto')
+    .addOption(new Option('--start-warm-up <duration>', 'how long a start may spend bringing the copy figures up to date (and loading the tracked torrents) before it listens; the rest goes on in the background (0: all of it)').argParser(durationOrZeroArg).default(DEFAULT_START_WARM_MS, formatDurationShort(DEFAULT_START_WARM_MS)))
     .option('--tracker-peers-per-address <n>', 'peers one address (IPv6: one /64) may hold in a swarm; more replace its oldest (default 8)', countOption(1, 10_000))
     .option('--tracker-announces-per-minute <n>', 'announces one address may send per minute, also its burst (default 600; 0: no limit)', countOption(0, 1_000_000))
     .action(async (opts: ServeOptions) => {
@@ -146,6 +148,7 @@ export function registerCatalogueCommands(program: Command, ctx: () => Catalogue
         census: opts.census ? { intervalMs: opts.censusInterval, concurrency: opts.censusConcurrency, roundBudgetMs: opts.censusRoundBudget, maxBytesPerSecond: opts.censusMaxRate, verifiedCacheBytes: opts.censusCache, workers: opts.censusWorkers ? {} : null } : null,
         copies: opts.copies,
         copyWarmUpOnWorker: opts.copyWarmUp === 'auto' ? undefined : opts.copyWarmUp === 'thread',
+        startWarmMs: opts.startWarmUp,
       });
       const dhtAddress = server.dht?.address();
       c.out(`catalogue listening on ${server.url} (tracker: ${server.url}/announce and udp://${server.url.slice('http://'.length)}/announce)`);

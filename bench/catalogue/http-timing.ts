@@ -56,16 +56,19 @@ export function quantile(sorted: number[], q: number): number {
 }
 
 /** Requests the URLs one after another (one client, like a person clicking), within the section budget. */
+/** One full garbage collection in this process now (turns on V8's gc function the first time). */
+export function fullCollection(): void {
+  v8.setFlagsFromString('--expose-gc');
+  (vm.runInNewContext('gc') as () => void)();
+}
+
 /**
- * One full collection in this (the client's) process before a timed section: what it allocated
+ * One full collection in the client's process before a timed section: what it allocated
  * loading the bench's index and in the section before is not collected under the section's
  * first requests (young collections of 5-8 ms in the client at 10M, landing on a lookup's
  * figure as time after the catalogue's response was sent).
  */
-export function settleClient(): void {
-  v8.setFlagsFromString('--expose-gc');
-  (vm.runInNewContext('gc') as () => void)();
-}
+export const settleClient = fullCollection;
 
 export async function timeRequests(label: string, how: string, urls: string[], check: (status: number, body: Buffer) => string | null, budgetMs = SECTION_BUDGET_MS): Promise<Timing> {
   settleClient();

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
-import vm from 'node:vm';
+import { fullCollection } from './http-timing.ts';
 import { stopGroup, track } from './processes.ts';
 import { writeObservations, type BenchIndex } from './build-store.ts';
 import { simulateCensusRound } from './census-changes.ts';
@@ -158,8 +158,7 @@ export async function serveChild(dataDir: string, indexFile: string, o: { cold?:
         } else if (m.kind === 'stats') {
           // heapUsed counts garbage not yet collected; the live heap after a full GC is what grows or not.
           const before = process.memoryUsage();
-          v8.setFlagsFromString('--expose-gc');
-          (vm.runInNewContext('gc') as () => void)();
+          fullCollection();
           const mem = process.memoryUsage();
           const ru = process.resourceUsage();
           const mib = (b: number) => Math.round(b / 2 ** 20);

@@ -23,6 +23,7 @@ import { searchRouter } from './search/search-routes.ts';
 import { seedRouter } from './web/seed-routes.ts';
 import { gatedRouter, gatedRouters, startsFolded } from './web/gated-router.ts';
 import { series } from './web/series.ts';
+import { isWarmUpRequest } from './web/code-warm-up.ts';
 
 /** Rate-limit window of the API. */
 const RATE_WINDOW_MS = 60_000;
@@ -78,6 +79,8 @@ function limiter(limit: number, what: string) {
     legacyHeaders: false,
     // The operator decides about proxies (--trust-proxy); a stray X-Forwarded-For is no misconfiguration.
     validate: { xForwardedForHeader: false },
+    // A start's lookups to itself (web/code-warm-up.ts) take nobody's allowance.
+    skip: isWarmUpRequest,
     handler: (req, res, next) => {
       const err = new SeedbankError('RATE_LIMITED', `too many ${what} requests from this address`, { hint: 'wait a minute and try again' });
       // People get a page; /metrics and the API get the JSON error.

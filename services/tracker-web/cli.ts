@@ -17,6 +17,7 @@ import { DEFAULT_VERIFIED_CACHE_BYTES } from './census/verified-pieces.ts';
 import { DEFAULT_REPUT_INTERVAL_MS } from './dht/pointer-publisher.ts';
 import { DEFAULT_CENSUS_INTERVAL_MS, DEFAULT_CENSUS_ROUND_BUDGET_MS } from './redundancy/census-runner.ts';
 import { DEFAULT_HOST, DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_PORT, DEFAULT_START_WARM_MS, startCatalogueServer } from './server.ts';
+import { DEFAULT_WARM_UP_REQUESTS } from './web/code-warm-up.ts';
 import { DEFAULT_ANNOUNCE_INTERVAL_MS } from './tracker/catalogue-tracker.ts';
 import { DEFAULT_SAMPLE_INTERVAL_MS } from './tracker/swarm-sampler.ts';
 import { CatalogueStore } from './store/catalogue-store.ts';
@@ -61,6 +62,7 @@ interface ServeOptions {
   copies: CopyMode;
   copyWarmUp: WarmUpPlace;
   startWarmUp: number;
+  warmUpRequests: number;
   trackerPeersPerAddress?: number;
   trackerAnnouncesPerMinute?: number;
 }
@@ -127,6 +129,7 @@ export function registerCatalogueCommands(program: Command, ctx: () => Catalogue
       return v as WarmUpPlace;
     }, 'auto')
     .addOption(new Option('--start-warm-up <duration>', 'how long a start may spend bringing the copy figures up to date (and loading the tracked torrents) before it listens; the rest goes on in the background (0: all of it)').argParser(durationOrZeroArg).default(DEFAULT_START_WARM_MS, formatDurationShort(DEFAULT_START_WARM_MS)))
+    .option('--warm-up-requests <n>', 'copy lookups a start answers to itself, on loopback, before it listens, so that the first visitors meet compiled code (0: none)', countOption(0, 100_000), DEFAULT_WARM_UP_REQUESTS)
     .option('--tracker-peers-per-address <n>', 'peers one address (IPv6: one /64) may hold in a swarm; more replace its oldest (default 8)', countOption(1, 10_000))
     .option('--tracker-announces-per-minute <n>', 'announces one address may send per minute, also its burst (default 600; 0: no limit)', countOption(0, 1_000_000))
     .action(async (opts: ServeOptions) => {
@@ -149,6 +152,7 @@ export function registerCatalogueCommands(program: Command, ctx: () => Catalogue
         copies: opts.copies,
         copyWarmUpOnWorker: opts.copyWarmUp === 'auto' ? undefined : opts.copyWarmUp === 'thread',
         startWarmMs: opts.startWarmUp,
+        warmUpRequests: opts.warmUpRequests,
       });
       const dhtAddress = server.dht?.address();
       c.out(`catalogue listening on ${server.url} (tracker: ${server.url}/announce and udp://${server.url.slice('http://'.length)}/announce)`);

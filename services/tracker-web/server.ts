@@ -3,13 +3,14 @@
  * port number (the UDP tracker), the LMDB store, the swarm sampler, the staging sweep and,
  * when asked, a DHT node that keeps every set's pointer alive. `close()` stops all of them.
  */
-import { createSocket, type Socket } from 'node:dgram';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Socket } from 'node:dgram';
+import { createServer } from 'node:http';
 import { isIPv6 } from 'node:net';
 import { silentLogger, type Logger } from '../../shared/log.ts';
 import { buildCatalogueApp, type AppExtension, type RateLimits } from './app.ts';
 import { appPrototypeClasses } from './web/app-prototypes.ts';
+import { DEFAULT_WARM_UP_REQUESTS, storeWarmUpPaths, warmUpCode } from './web/code-warm-up.ts';
+import { listenBoth } from './web/listen.ts';
 import { PointerPublisher } from './dht/pointer-publisher.ts';
 import { Staging } from './publish/staging.ts';
 import { removeOrphanParts } from './publish/split-commit.ts';
@@ -48,8 +49,6 @@ const STAGING_SWEEP_INTERVAL_MS = 15 * 60 * 1000;
 const CLOSE_GRACE_MS = 5_000;
 /** How often the background position fill logs its progress. */
 const POSITION_FILL_LOG_MS = 10_000;
-/** With port 0, the UDP socket may find the HTTP port's number taken; try a few ports. */
-const PORT_ATTEMPTS = 5;
 /**
  * How long a start may spend, before it listens, on the copy figures whose census changed while
  * the catalogue was down and on the tracked info hashes; what is left runs in the background.
@@ -100,6 +99,8 @@ export interface CatalogueServerOptions {
    * loading the tracked info hashes (default DEFAULT_START_WARM_MS; 0: all in the background).
    */
   startWarmMs?: number;
+  /** Lookups a start answers to itself before it listens, so that visitors meet compiled code (default DEFAULT_WARM_UP_REQUESTS; 0: none; web/code-warm-up.ts). */
+  warmUpRequests?: number;
   /** Called as each start-up phase ends, with the phase's name (the bench's start-up timeline). */
   onStartPhase?: (phase: string) => void;
 }
@@ -127,42 +128,6 @@ async function settledWithin(p: Promise<unknown>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([p.catch(() => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
   clearTimeout(timer);
-}
-
-async function listenHttp(server: Server, port: number, host: string): Promise<number> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  return (server.address() as AddressInfo).port;
-}
-
-async function bindUdp(port: number, host: string): Promise<Socket> {
-  const socket = createSocket(isIPv6(host) ? 'udp6' : 'udp4');
-  await new Promise<void>((resolve, reject) => {
-    socket.once('error', reject);
-    socket.bind(port, host, () => {
-      socket.off('error', reject);
-      resolve();
-    });
-  });
-  return socket;
-}
-
-/** Binds HTTP and UDP on the same port number (retrying fresh ports when asked for port 0). */
-async function listenBoth(http: Server, port: number, host: string): Promise<{ port: number; udp: Socket }> {
-  for (let attempt = 1; ; attempt++) {
-    const bound = await listenHttp(http, port, host);
-    try {
-      return { port: bound, udp: await bindUdp(bound, host) };
-    } catch (err) {
-      await new Promise<void>((resolve) => http.close(() => resolve()));
-      if (port !== 0 || attempt >= PORT_ATTEMPTS) throw err;
-    }
-  }
 }
 
 /** Starts the catalogue; resolves once HTTP, UDP (and the DHT node, if any) are listening. */
@@ -278,7 +243,8 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
   });
   // Requests and responses are made with the app's prototypes: express then changes no object's
   // prototype per request, which had kept every request's garbage alive past young collections.
-  const http = createServer(appPrototypeClasses(app), (req, res) => {
+  const classes = appPrototypeClasses(app);
+  const http = createServer(classes, (req, res) => {
     served++;
     if (!tracker.handleRaw(req, res)) app(req, res);
   });
@@ -350,6 +316,10 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
     trackedLoading = tracker.loadTracked(stopIndexing.signal).catch((err: unknown) => logger.warn({ err }, 'the tracked info hashes could not be loaded; announces read the store until the next start'));
     await settledWithin(Promise.all([warming, trackedLoading]), o.startWarmMs ?? DEFAULT_START_WARM_MS);
     phase('warm-up before listening');
+    const code = await warmUpCode(app, classes, storeWarmUpPaths((n) => store.lookup.sampleSha1s(n), o.warmUpRequests ?? DEFAULT_WARM_UP_REQUESTS));
+    if (code.failed > 0) logger.warn({ ...code }, 'some of the lookups a start answers to itself failed; the catalogue starts anyway');
+    else if (code.requests > 0) logger.info({ ...code }, 'answered its own lookups before listening, to compile the code requests run');
+    phase('code warm-up before listening');
     // With --expose-gc (deploy/catalogue/catalogue.env) a full collection before the first
     // request: what the start built is moved out of the young generation now, not copied and
     // promoted by the young collections under the first requests.

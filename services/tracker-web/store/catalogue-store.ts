@@ -64,7 +64,7 @@ export class CatalogueStore {
   /** "setId\0version" → the version's number: set file reads need it, and decoding the whole version record for it cost more than the read. */
   private readonly versionNos = new Map<string, number>();
   /** The per-file reads (file-lookup.ts). */
-  private readonly lookup: FileLookup;
+  readonly lookup: FileLookup;
 
   /** The parts of split versions, beside the LMDB environment (version-parts.ts). */
   readonly parts: VersionParts;

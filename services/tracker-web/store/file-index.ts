@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { commonsPath, fileNameFromTitle } from '../../../shared/commons-path.ts';
 
-const SHA1_BYTES = 20;
+export const SHA1_BYTES = 20;
 const U32 = 4;
 const U48 = 6;
 const TITLE_PREFIX = 'File:';

@@ -4,7 +4,7 @@
  * through small in-memory maps that grow with versions and volumes, never with files.
  */
 import type { CatalogueTables } from './open-lmdb.ts';
-import { categoryRange, decodeCategoryKey, decodeFileRow, fileRange, sha1OfTitleKey, titleRange, UNKNOWN_OFFSET } from './file-index.ts';
+import { categoryRange, decodeCategoryKey, decodeFileRow, fileRange, SHA1_BYTES, sha1OfTitleKey, titleRange, UNKNOWN_OFFSET } from './file-index.ts';
 import type { IndexedFile } from './records.ts';
 
 /** Per-file lookups over the file, title and category index tables. */
@@ -53,6 +53,20 @@ export class FileLookup {
     }
     // The order format 1 gave (set id, version, title), whatever numbers the versions got.
     return out.sort((a, b) => (a.setId < b.setId ? -1 : a.setId > b.setId ? 1 : a.version - b.version || (a.title < b.title ? -1 : a.title > b.title ? 1 : 0)));
+  }
+
+  /**
+   * Up to `n` distinct SHA-1s (hex) spread evenly over the key space, each the first file at or
+   * after an even step (a start's own warm-up lookups: web/code-warm-up.ts); n reads of one row.
+   */
+  sampleSha1s(n: number): string[] {
+    const out = new Set<string>();
+    const start = Buffer.alloc(SHA1_BYTES);
+    for (let i = 0; i < n; i++) {
+      start.writeUInt32BE(Math.floor((i * 2 ** 32) / n), 0);
+      for (const key of this.t.fileIndex.getKeys({ start, limit: 1 })) out.add(Buffer.from(key as Uint8Array).toString('hex', 0, SHA1_BYTES));
+    }
+    return [...out];
   }
 
   /** Every SHA-1 a title ("File:Name.jpg") has had across the published versions. */

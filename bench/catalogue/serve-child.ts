@@ -104,7 +104,7 @@ export async function serveChild(dataDir: string, indexFile: string, o: { cold?:
     const startTrace = new StartTrace();
     const t0 = performance.now();
     // The API's per-address limit (600 reads a minute) would turn a one-address bench into 429s.
-    const server = await startCatalogueServer({ dataDir, port: 0, host: LOOPBACK, census: { autoStart: false }, rateLimits: { readPerMinute: 100_000_000 }, logger, onStartPhase: (p) => startTrace.mark(p), copyWarmUpOnWorker: warmUpPlace() });
+    const server = await startCatalogueServer({ dataDir, port: 0, host: LOOPBACK, census: { autoStart: false }, rateLimits: { readPerMinute: 100_000_000 }, logger, onStartPhase: (p) => startTrace.mark(p), copyWarmUpOnWorker: warmUpPlace(), warmUpRequests: benchWarmUpRequests() });
     const startMs = performance.now() - t0;
     // When the warm-up the start began ended (before listening when it fit the start's budget).
     let startWarmedMs: number | null = server.copies.warmingNow ? null : startMs;
@@ -249,6 +249,12 @@ export async function startServer(entry: string, childArgs: string[], execArgv: 
 
 /** A running catalogue child, as startServer gives it. */
 export type CatalogueChild = Awaited<ReturnType<typeof startServer>>;
+
+/** SEEDBANK_BENCH_WARM_UP_REQUESTS: the lookups a start answers to itself (web/code-warm-up.ts), to compare; unset: the catalogue's default. */
+function benchWarmUpRequests(): number | undefined {
+  const text = process.env.SEEDBANK_BENCH_WARM_UP_REQUESTS;
+  return text === undefined ? undefined : Number(text);
+}
 
 /** The deployment's options for the catalogue (systemd reads them from this file). */
 const DEPLOY_ENV = fileURLToPath(new URL('../../deploy/catalogue/catalogue.env', import.meta.url));

@@ -21,11 +21,11 @@ import { routes } from '../../../shared/api/routes.ts';
 import { listenHttp } from './listen.ts';
 
 /** Requests a start answers to itself before it listens (the CLI's --warm-up-requests). */
-export const DEFAULT_WARM_UP_REQUESTS = 1_500;
+export const DEFAULT_WARM_UP_REQUESTS = 3_000;
 /** The most a start spends on them, whatever their number. */
 export const WARM_UP_BUDGET_MS = 3_000;
 /** Files sampled from the store; each is looked up in every kind of request. */
-const SAMPLE_FILES = 500;
+const SAMPLE_FILES = 1_000;
 
 /** Sockets of the warm-up's own connections (the server's, not the client's end). */
 const warmUpSockets = new WeakSet<Socket>();

@@ -96,7 +96,7 @@ export async function serveChild(dataDir: string, indexFile: string, o: { cold?:
   try {
     const index = JSON.parse(await readFile(indexFile, 'utf8')) as BenchIndex;
     const observations = await writeObservations(dataDir, index);
-    const { startCatalogueServer } = await import('../../services/tracker-web/server.ts');
+    const { startCatalogueServer, DEFAULT_BACKGROUND_NICE } = await import('../../services/tracker-web/server.ts');
     // Warnings and errors (a failed warm-up, a request that failed) go to stderr: a figure measured past a failure is not the figure.
     const { createLogger } = await import('../../shared/log.ts');
     const logger = createLogger({ level: 'warn', format: 'pretty' });
@@ -104,7 +104,7 @@ export async function serveChild(dataDir: string, indexFile: string, o: { cold?:
     const startTrace = new StartTrace();
     const t0 = performance.now();
     // The API's per-address limit (600 reads a minute) would turn a one-address bench into 429s.
-    const server = await startCatalogueServer({ dataDir, port: 0, host: LOOPBACK, census: { autoStart: false }, rateLimits: { readPerMinute: 100_000_000 }, logger, onStartPhase: (p) => startTrace.mark(p), copyWarmUpOnWorker: warmUpPlace(), warmUpRequests: benchWarmUpRequests() });
+    const server = await startCatalogueServer({ dataDir, port: 0, host: LOOPBACK, census: { autoStart: false }, rateLimits: { readPerMinute: 100_000_000 }, logger, onStartPhase: (p) => startTrace.mark(p), copyWarmUpOnWorker: warmUpPlace(), warmUpRequests: benchWarmUpRequests(), backgroundNice: benchBackgroundNice(DEFAULT_BACKGROUND_NICE) });
     const startMs = performance.now() - t0;
     // When the warm-up the start began ended (before listening when it fit the start's budget).
     let startWarmedMs: number | null = server.copies.warmingNow ? null : startMs;
@@ -254,6 +254,12 @@ export type CatalogueChild = Awaited<ReturnType<typeof startServer>>;
 function benchWarmUpRequests(): number | undefined {
   const text = process.env.SEEDBANK_BENCH_WARM_UP_REQUESTS;
   return text === undefined ? undefined : Number(text);
+}
+
+/** The nice value `seedbank serve` gives the catalogue's other threads (SEEDBANK_BENCH_BACKGROUND_NICE to compare; 0: left alone). */
+function benchBackgroundNice(serveDefault: number): number {
+  const text = process.env.SEEDBANK_BENCH_BACKGROUND_NICE;
+  return text === undefined ? serveDefault : Number(text);
 }
 
 /** The deployment's options for the catalogue (systemd reads them from this file). */

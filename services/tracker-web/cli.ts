@@ -16,7 +16,7 @@ import { DEFAULT_CENSUS_CONCURRENCY } from './census/index.ts';
 import { DEFAULT_VERIFIED_CACHE_BYTES } from './census/verified-pieces.ts';
 import { DEFAULT_REPUT_INTERVAL_MS } from './dht/pointer-publisher.ts';
 import { DEFAULT_CENSUS_INTERVAL_MS, DEFAULT_CENSUS_ROUND_BUDGET_MS } from './redundancy/census-runner.ts';
-import { DEFAULT_HOST, DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_PORT, DEFAULT_START_WARM_MS, startCatalogueServer } from './server.ts';
+import { DEFAULT_BACKGROUND_NICE, DEFAULT_HOST, DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_PORT, DEFAULT_START_WARM_MS, startCatalogueServer } from './server.ts';
 import { DEFAULT_WARM_UP_REQUESTS } from './web/code-warm-up.ts';
 import { DEFAULT_ANNOUNCE_INTERVAL_MS } from './tracker/catalogue-tracker.ts';
 import { DEFAULT_SAMPLE_INTERVAL_MS } from './tracker/swarm-sampler.ts';
@@ -63,6 +63,7 @@ interface ServeOptions {
   copyWarmUp: WarmUpPlace;
   startWarmUp: number;
   warmUpRequests: number;
+  backgroundNice: number;
   trackerPeersPerAddress?: number;
   trackerAnnouncesPerMinute?: number;
 }
@@ -130,6 +131,7 @@ export function registerCatalogueCommands(program: Command, ctx: () => Catalogue
     }, 'auto')
     .addOption(new Option('--start-warm-up <duration>', 'how long a start may spend bringing the copy figures up to date (and loading the tracked torrents) before it listens; the rest goes on in the background (0: all of it)').argParser(durationOrZeroArg).default(DEFAULT_START_WARM_MS, formatDurationShort(DEFAULT_START_WARM_MS)))
     .option('--warm-up-requests <n>', 'copy lookups a start answers to itself, on loopback, before it listens, so that the first visitors meet compiled code (0: none)', countOption(0, 100_000), DEFAULT_WARM_UP_REQUESTS)
+    .option('--background-nice <n>', 'how far below the event loop (in nice values) the catalogue\'s other threads run: V8\'s compiler and garbage-collector helpers, libuv\'s pool; under contention requests get a core first (0: as the event loop; Linux)', countOption(0, 19), DEFAULT_BACKGROUND_NICE)
     .option('--tracker-peers-per-address <n>', 'peers one address (IPv6: one /64) may hold in a swarm; more replace its oldest (default 8)', countOption(1, 10_000))
     .option('--tracker-announces-per-minute <n>', 'announces one address may send per minute, also its burst (default 600; 0: no limit)', countOption(0, 1_000_000))
     .action(async (opts: ServeOptions) => {
@@ -153,6 +155,7 @@ export function registerCatalogueCommands(program: Command, ctx: () => Catalogue
         copyWarmUpOnWorker: opts.copyWarmUp === 'auto' ? undefined : opts.copyWarmUp === 'thread',
         startWarmMs: opts.startWarmUp,
         warmUpRequests: opts.warmUpRequests,
+        backgroundNice: opts.backgroundNice,
       });
       const dhtAddress = server.dht?.address();
       c.out(`catalogue listening on ${server.url} (tracker: ${server.url}/announce and udp://${server.url.slice('http://'.length)}/announce)`);

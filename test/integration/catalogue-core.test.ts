@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { threadNices } from '../helpers/thread-nice.ts';
 import os from 'node:os';
 import path from 'node:path';
 import bencode from 'bencode';
@@ -348,6 +349,12 @@ describe('restart', () => {
     await stopServe(old);
     serve = await startServe(catDir);
     expect(await (await fetch(`${serve.url}/api/sets/paris`)).json()).toEqual(before);
+    // `seedbank serve` runs its other threads (V8's helpers, libuv's pool) 10 nice values below the event loop.
+    const nices = await threadNices(serve.child.pid!);
+    const main = nices.get(serve.child.pid!);
+    expect(main).toBeDefined();
+    expect(nices.size).toBeGreaterThan(2);
+    for (const [tid, nice] of nices) if (tid !== serve.child.pid) expect(nice, `thread ${tid}`).toBe(Math.min(19, main! + 10));
     const manifest = await fetch(`${serve.url}/meta/paris-v2/manifest.json`);
     expect(Buffer.from(await manifest.arrayBuffer()).equals(await readFile(path.join(v2Dir(), 'manifest.json')))).toBe(true);
     const known = (await readManifest(v1Dir())).volumes[1]!.infoHash;

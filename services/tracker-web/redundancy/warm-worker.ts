@@ -12,12 +12,12 @@
  * uses (set-figures.ts) and sends the figures back in batches; the main thread keeps them and
  * writes them to the store.
  */
-import { existsSync, readlinkSync } from 'node:fs';
-import { setPriority } from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { SeedbankError } from '../../../shared/errors.ts';
+import { currentThreadId, lowerThreadPriority } from '../../../shared/thread-priority.ts';
 import type { VolumeHolders } from '../census/index.ts';
 import { ApprovedOperators } from '../operators/operator-list.ts';
 import { CatalogueStore } from '../store/catalogue-store.ts';
@@ -29,14 +29,8 @@ import { EMPTY_HOLDERS, WARM_BATCH_MS, WARM_BATCH_SETS, WARM_WORKER_NICE, type F
 
 /** Lowers this thread's CPU priority (Linux: a thread is a task with its own id; elsewhere it stays as it is). */
 function lowerPriority(nice: number): boolean {
-  try {
-    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-    if (!Number.isInteger(tid) || tid <= 0) return false;
-    setPriority(tid, nice);
-    return true;
-  } catch {
-    return false;
-  }
+  const tid = currentThreadId();
+  return tid !== null && lowerThreadPriority(tid, nice);
 }
 
 /**

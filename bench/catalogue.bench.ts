@@ -123,7 +123,7 @@ async function runOnce(data: Awaited<ReturnType<typeof ensureData>>, store: RunR
       await server.request({ kind: 'loop-delay' });
       const loadBefore = os.loadavg()[0]!.toFixed(1);
       const clientSched = threadSched();
-      timings.lookupCold = await timeRequests('copy lookup right after start (the copy figures were brought up to date before it listened, within its budget; past it they warm in the background)', '/api/view/files?q=<sha1>', lookups.map(lookupUrl), okJson(true));
+      timings.lookupCold = await timeRequests('copy lookup right after start (the copy figures were brought up to date before it served, within its budget; past it they warm in the background)', '/api/view/files?q=<sha1>', lookups.map(lookupUrl), okJson(true));
       const delay = await server.request({ kind: 'loop-delay' });
       if (delay?.kind === 'loop-delay') {
         warmLoopDelay = { p99: delay.p99, max: delay.max, stillWarming: delay.warming };
@@ -141,7 +141,7 @@ async function runOnce(data: Awaited<ReturnType<typeof ensureData>>, store: RunR
         const sl = warmed.slices;
         const main = sl ? `; on the main thread ${sl.count} slices, ${sl.cpuTotalMs.toFixed(0)} ms CPU in all, each p50 ${sl.cpu.p50.toFixed(2)} p99 ${sl.cpu.p99.toFixed(2)} max ${sl.cpu.max.toFixed(2)} ms CPU, wall p99 ${sl.wall.p99.toFixed(2)} max ${sl.wall.max.toFixed(2)} ms` : '';
         const sets = warmed.sets ? `; ${warmed.sets.kept.toLocaleString('en')} sets' kept figures still held, ${warmed.sets.walked.toLocaleString('en')} sets walked` : '';
-        log(`  copy-figure warm-up finished ${(warmedAfterMs / 1000).toFixed(1)} s after start (${warmed.startWarmedMs !== null && warmed.startWarmedMs <= server.ready.startMs ? 'before the catalogue listened; ' : ''}${where}${main}${sets})`);
+        log(`  copy-figure warm-up finished ${(warmedAfterMs / 1000).toFixed(1)} s after start (${warmed.startWarmedMs !== null && warmed.startWarmedMs <= server.ready.startMs ? 'before the catalogue served; ' : ''}${where}${main}${sets})`);
       }
       await maps.mark('copy lookups after the warm-up');
       timings.lookupWarm = await timeRequests('copy lookup, after the warm-up', '/api/view/files?q=<sha1>', shuffle(lookups).map(lookupUrl), okJson(true));

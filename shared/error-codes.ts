@@ -125,6 +125,7 @@ export const ERRORS = {
   CENSUS_WORKERS_OFF: { exit: UNAVAILABLE, http: 503, hint: 'start the catalogue with --census-workers to hand out census work' },
   TOKEN_INVALID: { exit: NO_PERMISSION, http: 401, hint: 'check --token; the operator makes one with seedbank catalogue token create' },
   RATE_LIMITED: { exit: TEMP_FAIL, http: 429, hint: 'wait a minute and try again' },
+  CATALOGUE_STARTING: { exit: TEMP_FAIL, http: 503, hint: 'the catalogue is starting; try again in a few seconds', kind: 'unavailable' },
   UPLOAD_TOO_LARGE: { exit: DATA, http: 413, hint: 'upload the files the builder wrote; the limits are in the catalogue configuration' },
   UPLOAD_TOO_MANY_FILES: { exit: DATA, http: 413, hint: 'a version has its manifest, signature, pages, metadata torrent, pointer, preview and one torrent per volume' },
   UPLOAD_NAME_INVALID: { exit: DATA, http: 400, hint: 'upload manifest.json, manifest.sig, pages.xml.gz, metadata.torrent, pointer.json, preview.jpg, volumes/<infohash>.torrent, or a split version\'s changes.ndjson, lists/<infohash>.ndjson and pages/<infohash>.xml.gz' },

@@ -106,7 +106,7 @@ export async function serveChild(dataDir: string, indexFile: string, o: { cold?:
     // The API's per-address limit (600 reads a minute) would turn a one-address bench into 429s.
     const server = await startCatalogueServer({ dataDir, port: 0, host: LOOPBACK, census: { autoStart: false }, rateLimits: { readPerMinute: 100_000_000 }, logger, onStartPhase: (p) => startTrace.mark(p), copyWarmUpOnWorker: warmUpPlace(), warmUpRequests: benchWarmUpRequests(), backgroundNice: benchBackgroundNice(DEFAULT_BACKGROUND_NICE) });
     const startMs = performance.now() - t0;
-    // When the warm-up the start began ended (before listening when it fit the start's budget).
+    // When the warm-up the start began ended (before serving when it fit the start's budget).
     let startWarmedMs: number | null = server.copies.warmingNow ? null : startMs;
     if (startWarmedMs === null) void server.copies.whenWarm().then(() => (startWarmedMs = performance.now() - t0));
     o.onServer?.(server);

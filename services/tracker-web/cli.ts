@@ -129,8 +129,8 @@ export function registerCatalogueCommands(program: Command, ctx: () => Catalogue
       if (!(WARM_UP_PLACES as readonly string[]).includes(v)) throw new InvalidArgumentError(`one of ${WARM_UP_PLACES.join(', ')}`);
       return v as WarmUpPlace;
     }, 'auto')
-    .addOption(new Option('--start-warm-up <duration>', 'how long a start may spend bringing the copy figures up to date (and loading the tracked torrents) before it listens; the rest goes on in the background (0: all of it)').argParser(durationOrZeroArg).default(DEFAULT_START_WARM_MS, formatDurationShort(DEFAULT_START_WARM_MS)))
-    .option('--warm-up-requests <n>', 'copy lookups a start answers to itself, on loopback, before it listens, so that the first visitors meet compiled code (0: none)', countOption(0, 100_000), DEFAULT_WARM_UP_REQUESTS)
+    .addOption(new Option('--start-warm-up <duration>', 'how long a start may spend bringing the copy figures up to date (and loading the tracked torrents) before it serves (requests that come meanwhile wait); the rest goes on in the background (0: all of it)').argParser(durationOrZeroArg).default(DEFAULT_START_WARM_MS, formatDurationShort(DEFAULT_START_WARM_MS)))
+    .option('--warm-up-requests <n>', 'copy lookups a start answers to itself, on loopback, before it serves (requests that come meanwhile wait), so that the first visitors meet compiled code (0: none)', countOption(0, 100_000), DEFAULT_WARM_UP_REQUESTS)
     .option('--background-nice <n>', 'how far below the event loop (in nice values) the catalogue\'s other threads run: V8\'s compiler and garbage-collector helpers, libuv\'s pool; under contention requests get a core first (0: as the event loop; Linux)', countOption(0, 19), DEFAULT_BACKGROUND_NICE)
     .option('--tracker-peers-per-address <n>', 'peers one address (IPv6: one /64) may hold in a swarm; more replace its oldest (default 8)', countOption(1, 10_000))
     .option('--tracker-announces-per-minute <n>', 'announces one address may send per minute, also its burst (default 600; 0: no limit)', countOption(0, 1_000_000))

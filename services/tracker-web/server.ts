@@ -12,6 +12,7 @@ import { buildCatalogueApp, type AppExtension, type RateLimits } from './app.ts'
 import { appPrototypeClasses } from './web/app-prototypes.ts';
 import { DEFAULT_WARM_UP_REQUESTS, storeWarmUpPaths, warmUpCode } from './web/code-warm-up.ts';
 import { listenBoth } from './web/listen.ts';
+import { RequestGate } from './web/request-gate.ts';
 import { PointerPublisher } from './dht/pointer-publisher.ts';
 import { Staging } from './publish/staging.ts';
 import { removeOrphanParts } from './publish/split-commit.ts';
@@ -51,7 +52,7 @@ const CLOSE_GRACE_MS = 5_000;
 /** How often the background position fill logs its progress. */
 const POSITION_FILL_LOG_MS = 10_000;
 /**
- * How long a start may spend, before it listens, on the copy figures whose census changed while
+ * How long a start may spend, before it serves, on the copy figures whose census changed while
  * the catalogue was down and on the tracked info hashes; what is left runs in the background.
  */
 export const DEFAULT_START_WARM_MS = 2_000;
@@ -102,14 +103,18 @@ export interface CatalogueServerOptions {
   /** Recompute the copy figures on a worker thread (true) or the main thread in slices (false); unset: on a worker with 4 cores or more (redundancy/warm-protocol.ts). */
   copyWarmUpOnWorker?: boolean;
   /**
-   * Milliseconds a start may spend before it listens bringing the copy figures up to date and
+   * Milliseconds a start may spend before it serves bringing the copy figures up to date and
    * loading the tracked info hashes (default DEFAULT_START_WARM_MS; 0: all in the background).
    */
   startWarmMs?: number;
-  /** Lookups a start answers to itself before it listens, so that visitors meet compiled code (default DEFAULT_WARM_UP_REQUESTS; 0: none; web/code-warm-up.ts). */
+  /** Lookups a start answers to itself before it serves, so that visitors meet compiled code (default DEFAULT_WARM_UP_REQUESTS; 0: none; web/code-warm-up.ts). */
   warmUpRequests?: number;
-  /** Nice value above the event loop's for the process's other threads, set as it listens (shared/thread-priority.ts; default 0: left alone, as a library in someone else's process should). */
+  /** Nice value above the event loop's for the process's other threads, set before it serves (shared/thread-priority.ts; default 0: left alone, as a library in someone else's process should). */
   backgroundNice?: number;
+  /** Called once the catalogue accepts connections, before its start is done (their requests wait until then); the start waits for it (tests). */
+  onListening?: (port: number, held: () => number) => Promise<void> | void;
+  /** Requests a start holds before it answers 503 (default MAX_HELD_REQUESTS, web/request-gate.ts). */
+  maxHeldRequests?: number;
   /** Called as each start-up phase ends, with the phase's name (the bench's start-up timeline). */
   onStartPhase?: (phase: string) => void;
 }
@@ -139,7 +144,7 @@ async function settledWithin(p: Promise<unknown>, ms: number): Promise<void> {
   clearTimeout(timer);
 }
 
-/** Starts the catalogue; resolves once HTTP, UDP (and the DHT node, if any) are listening. */
+/** Starts the catalogue; resolves once HTTP and UDP listen, requests are served (the DHT node too, if any). */
 export async function startCatalogueServer(o: CatalogueServerOptions): Promise<CatalogueServer> {
   const logger = o.logger ?? silentLogger;
   const host = o.host ?? DEFAULT_HOST;
@@ -253,10 +258,12 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
   // Requests and responses are made with the app's prototypes: express then changes no object's
   // prototype per request, which had kept every request's garbage alive past young collections.
   const classes = appPrototypeClasses(app);
-  const http = createServer(classes, (req, res) => {
+  // Requests that come during the start wait at the gate, then are answered in order (web/request-gate.ts).
+  const gate = new RequestGate((req, res) => {
     served++;
     if (!tracker.handleRaw(req, res)) app(req, res);
-  });
+  }, o.maxHeldRequests);
+  const http = createServer(classes, gate.listener);
   let udp: Socket | null = null;
   const sweepTimer = setInterval(() => {
     staging.sweep(STAGING_TTL_MS).catch((err: unknown) => logger.warn({ err }, 'staging sweep failed'));
@@ -276,6 +283,7 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
   // Idempotent: a Ctrl-C handler and a finally block may both ask.
   const close = () => (closing ??= closeOnce());
   const closeOnce = async () => {
+    gate.refuseAll();
     clearInterval(sweepTimer);
     sampler.stop();
     await census.stop();
@@ -304,6 +312,17 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
 
   phase('app and routes');
   try {
+    // Listening first: a proxy's connections during the start are accepted and their requests
+    // held, not refused; they are answered once the start is done. UDP announces are answered at once.
+    const bound = await listenBoth(http, o.port ?? DEFAULT_PORT, host);
+    udp = bound.udp;
+    udp.on('error', (err) => logger.warn({ err }, 'UDP tracker socket error'));
+    tracker.attachUdp(udp);
+    udp.on('message', () => {
+      served++;
+    });
+    phase('listen');
+    await o.onListening?.(bound.port, () => gate.waiting);
     await staging.sweep(STAGING_TTL_MS);
     // No commit runs yet: every parts folder no stored version names is an orphan.
     await removeOrphanParts(store, logger);
@@ -324,27 +343,22 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
     warming.catch((err: unknown) => logger.warn({ err }, 'copy figures warm-up failed'));
     trackedLoading = tracker.loadTracked(stopIndexing.signal).catch((err: unknown) => logger.warn({ err }, 'the tracked info hashes could not be loaded; announces read the store until the next start'));
     await settledWithin(Promise.all([warming, trackedLoading]), o.startWarmMs ?? DEFAULT_START_WARM_MS);
-    phase('warm-up before listening');
+    phase('warm-up before serving');
     const code = await warmUpCode(app, classes, storeWarmUpPaths((n) => store.lookup.sampleSha1s(n), o.warmUpRequests ?? DEFAULT_WARM_UP_REQUESTS));
     if (code.failed > 0) logger.warn({ ...code }, 'some of the lookups a start answers to itself failed; the catalogue starts anyway');
-    else if (code.requests > 0) logger.info({ ...code }, 'answered its own lookups before listening, to compile the code requests run');
-    phase('code warm-up before listening');
+    else if (code.requests > 0) logger.info({ ...code }, 'answered its own lookups before serving, to compile the code requests run');
+    phase('code warm-up before serving');
     // With --expose-gc (deploy/catalogue/catalogue.env) a full collection before the first
     // request: what the start built is moved out of the young generation now, not copied and
     // promoted by the young collections under the first requests.
     globalThis.gc?.();
-    phase('collection before listening');
-    // Last before listening, when libuv's pool and V8's helpers exist: they yield the CPU to requests.
+    phase('collection before serving');
+    // Last before serving, when libuv's pool and V8's helpers exist: they yield the CPU to requests.
     const lowered = lowerOtherThreads(o.backgroundNice ?? 0);
     if (lowered > 0) logger.info({ threads: lowered, nice: o.backgroundNice }, 'the other threads run below the event loop');
-    const bound = await listenBoth(http, o.port ?? DEFAULT_PORT, host);
-    udp = bound.udp;
-    udp.on('error', (err) => logger.warn({ err }, 'UDP tracker socket error'));
-    phase('listen');
-    tracker.attachUdp(udp);
-    udp.on('message', () => {
-      served++;
-    });
+    const held = gate.open();
+    phase('serving');
+    if (held > 0 || gate.refused > 0) logger.info({ held, refused: gate.refused }, 'answered the requests that came during the start');
     if (store.positionFillPending()) {
       logger.info('writing the set positions of a store upgraded from format 3, in the background; file pages read by binary search until then');
       let logged = 0;
@@ -374,6 +388,7 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
     logger.info({ host, port, sets: store.listSets().length, dht: Boolean(dht) }, 'catalogue listening');
     return { url: `http://${urlHost}:${port}`, host, port, store, tracker, sampler, dht, census, copies, close };
   } catch (err) {
+    gate.refuseAll();
     await close().catch(() => undefined);
     throw err;
   }

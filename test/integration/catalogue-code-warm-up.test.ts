@@ -2,7 +2,7 @@
  * A start answers sample lookups to itself before the catalogue listens (web/code-warm-up.ts),
  * so that the first visitors meet compiled code. On a real store (six-sets.ts) and a real
  * catalogue on loopback: the warm-up's requests reach the app and are answered, nobody's rate
- * limit counts them, and its temporary server is gone before the catalogue listens. Beside it,
+ * limit counts them, and its temporary server is gone before the catalogue serves. Beside it,
  * the warm-up against a handler that fails, cuts connections and never answers.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -78,13 +78,15 @@ describe('the store sample the warm-up looks up', () => {
 });
 
 describe('a start answers its own lookups before it listens', () => {
-  it('through the app, outside every rate limit, on a server closed before the catalogue listens', async () => {
+  it('through the app, outside every rate limit, on a server closed before the catalogue serves', async () => {
     const { server, lines, phases } = await start(90);
     await closed(server, async () => {
       const done = lines.find((l) => typeof l.msg === 'string' && l.msg.startsWith('answered its own lookups'));
       expect(done, JSON.stringify(lines)).toMatchObject({ requests: 90, failed: 0 });
-      expect(phases.indexOf('code warm-up before listening')).toBeGreaterThan(-1);
-      expect(phases.indexOf('code warm-up before listening')).toBeLessThan(phases.indexOf('listen'));
+      // The catalogue listens first (requests wait at the gate), warms, then serves.
+      expect(phases.indexOf('listen')).toBeGreaterThan(-1);
+      expect(phases.indexOf('listen')).toBeLessThan(phases.indexOf('code warm-up before serving'));
+      expect(phases.indexOf('code warm-up before serving')).toBeLessThan(phases.indexOf('serving'));
       // Its server is closed: nothing answers on its port any more.
       const port = Number(done!.port);
       expect(port).toBeGreaterThan(0);
@@ -106,7 +108,7 @@ describe('a start answers its own lookups before it listens', () => {
     const { server, lines, phases } = await start(0);
     await closed(server, async () => {
       expect(lines.some((l) => typeof l.msg === 'string' && /own lookups/.test(l.msg))).toBe(false);
-      expect(phases).toContain('listen');
+      expect(phases).toContain('serving');
       expect((await fetch(`${server.url}/api/view/files?q=${ALL_SHA1S[1]}`)).status).toBe(200);
     });
   });

@@ -1,5 +1,5 @@
 /**
- * Before the catalogue listens, it answers a few hundred copy lookups to itself, over loopback
+ * Before the catalogue serves, it answers a few thousand copy lookups to itself, over loopback
  * through its own HTTP server and Express app, so that the first visitors after a start meet
  * compiled code instead of code V8 is still interpreting and compiling.
  *
@@ -10,7 +10,8 @@
  *
  * The requests go to a second server on 127.0.0.1 and an ephemeral port, made with the same
  * request and response classes as the public one (the same hidden classes: code optimized on
- * them is not thrown away at the first real request), closed before the public server listens.
+ * them is not thrown away at the first real request), closed before the catalogue serves (its public
+ * server already listens and holds what comes meanwhile: web/request-gate.ts).
  * They are sample files' lookups (the file API, the file page, the copy figures), read from the
  * store, so every layer a real lookup passes runs. The rate limits do not count them (see
  * {@link isWarmUpRequest}); a failed one is counted and the start goes on.
@@ -20,7 +21,7 @@ import type { Socket } from 'node:net';
 import { routes } from '../../../shared/api/routes.ts';
 import { listenHttp } from './listen.ts';
 
-/** Requests a start answers to itself before it listens (the CLI's --warm-up-requests). */
+/** Requests a start answers to itself before it serves (the CLI's --warm-up-requests). */
 export const DEFAULT_WARM_UP_REQUESTS = 3_000;
 /** The most a start spends on them, whatever their number. */
 export const WARM_UP_BUDGET_MS = 3_000;
@@ -32,7 +33,7 @@ const warmUpSockets = new WeakSet<Socket>();
 
 /**
  * Whether a request came over the start's own warm-up connection: only the temporary server
- * accepts those, on loopback, and it is closed before the catalogue listens, so no visitor can
+ * accepts those, on loopback, and it is closed before the catalogue serves, so no visitor can
  * make a request count as one.
  */
 export function isWarmUpRequest(req: { socket: Socket }): boolean {

@@ -10,7 +10,7 @@ import { silentLogger, type Logger } from '../../shared/log.ts';
 import { lowerOtherThreads } from '../../shared/thread-priority.ts';
 import { buildCatalogueApp, type AppExtension, type RateLimits } from './app.ts';
 import { appPrototypeClasses } from './web/app-prototypes.ts';
-import { DEFAULT_WARM_UP_REQUESTS, storeWarmUpPaths, warmUpCode } from './web/code-warm-up.ts';
+import { DEFAULT_WARM_UP_REQUESTS, storeWarmUpPaths, warmUpBudgetMs, warmUpCode } from './web/code-warm-up.ts';
 import { listenBoth } from './web/listen.ts';
 import { RequestGate } from './web/request-gate.ts';
 import { PointerPublisher } from './dht/pointer-publisher.ts';
@@ -146,6 +146,7 @@ async function settledWithin(p: Promise<unknown>, ms: number): Promise<void> {
 
 /** Starts the catalogue; resolves once HTTP and UDP listen, requests are served (the DHT node too, if any). */
 export async function startCatalogueServer(o: CatalogueServerOptions): Promise<CatalogueServer> {
+  const startedAt = performance.now();
   const logger = o.logger ?? silentLogger;
   const host = o.host ?? DEFAULT_HOST;
   const phase = o.onStartPhase ?? (() => undefined);
@@ -344,7 +345,8 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
     trackedLoading = tracker.loadTracked(stopIndexing.signal).catch((err: unknown) => logger.warn({ err }, 'the tracked info hashes could not be loaded; announces read the store until the next start'));
     await settledWithin(Promise.all([warming, trackedLoading]), o.startWarmMs ?? DEFAULT_START_WARM_MS);
     phase('warm-up before serving');
-    const code = await warmUpCode(app, classes, storeWarmUpPaths((n) => store.lookup.sampleSha1s(n), o.warmUpRequests ?? DEFAULT_WARM_UP_REQUESTS));
+    const paths = () => storeWarmUpPaths((n) => store.lookup.sampleSha1s(n), o.warmUpRequests ?? DEFAULT_WARM_UP_REQUESTS);
+    const code = await warmUpCode(app, classes, paths, warmUpBudgetMs(performance.now() - startedAt));
     if (code.failed > 0) logger.warn({ ...code }, 'some of the lookups a start answers to itself failed; the catalogue starts anyway');
     else if (code.requests > 0) logger.info({ ...code }, 'answered its own lookups before serving, to compile the code requests run');
     phase('code warm-up before serving');

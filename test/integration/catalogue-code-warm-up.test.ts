@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../shared/log.ts';
 import { startCatalogueServer, type CatalogueServer } from '../../services/tracker-web/server.ts';
 import { CatalogueStore } from '../../services/tracker-web/store/catalogue-store.ts';
-import { warmUpCode, warmUpPaths } from '../../services/tracker-web/web/code-warm-up.ts';
+import { START_SOFT_LIMIT_MS, WARM_UP_BUDGET_MS, warmUpBudgetMs, warmUpCode, warmUpPaths } from '../../services/tracker-web/web/code-warm-up.ts';
 import { openSixSets, SETS, type SixSets } from '../helpers/six-sets.ts';
 
 let six: SixSets;
@@ -126,7 +126,7 @@ describe('the warm-up against a handler that misbehaves', () => {
     };
     const budgetMs = 1_000;
     const t0 = performance.now();
-    const r = await warmUpCode(listener, {}, ['/ok', '/error', '/cut', '/ok', '/hang', '/ok', '/ok'], budgetMs);
+    const r = await warmUpCode(listener, {}, () => ['/ok', '/error', '/cut', '/ok', '/hang', '/ok', '/ok'], budgetMs);
     const took = performance.now() - t0;
     expect(seen).toEqual(['/ok', '/error', '/cut', '/ok', '/hang']);
     expect(r).toMatchObject({ requests: 5, failed: 3 });
@@ -136,7 +136,16 @@ describe('the warm-up against a handler that misbehaves', () => {
     await expect(fetch(`http://127.0.0.1:${r.port}/ok`, { signal: AbortSignal.timeout(5_000) })).rejects.toThrow();
   });
 
-  it('starts no server for no paths', async () => {
-    expect(await warmUpCode(() => undefined, {}, [])).toEqual({ requests: 0, failed: 0, ms: 0, port: 0 });
+  it('starts no server for no paths, and reads none without a budget', async () => {
+    expect(await warmUpCode(() => undefined, {}, () => [])).toEqual({ requests: 0, failed: 0, ms: 0, port: 0 });
+    let asked = 0;
+    const none = await warmUpCode(() => undefined, {}, () => (asked++, ['/ok']), 0);
+    expect([none.requests, asked]).toEqual([0, 0]);
+  });
+
+  it('gets a shorter budget, or none, the longer the start has taken', () => {
+    expect(warmUpBudgetMs(0)).toBe(WARM_UP_BUDGET_MS);
+    expect(warmUpBudgetMs(START_SOFT_LIMIT_MS - 500)).toBe(500);
+    expect(warmUpBudgetMs(START_SOFT_LIMIT_MS + 1_000)).toBe(0);
   });
 });

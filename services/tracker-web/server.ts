@@ -390,7 +390,7 @@ export async function startCatalogueServer(o: CatalogueServerOptions): Promise<C
     logger.info({ host, port, sets: store.listSets().length, dht: Boolean(dht) }, 'catalogue listening');
     return { url: `http://${urlHost}:${port}`, host, port, store, tracker, sampler, dht, census, copies, close };
   } catch (err) {
-    gate.refuseAll();
+    // close() answers the held requests first.
     await close().catch(() => undefined);
     throw err;
   }

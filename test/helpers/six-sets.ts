@@ -7,6 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import type { PeerAuditResult } from '../../services/tracker-web/census/audit-types.ts';
 import type { CopyIndex } from '../../services/tracker-web/redundancy/copy-index.ts';
 import { CatalogueStore } from '../../services/tracker-web/store/catalogue-store.ts';
@@ -31,13 +32,53 @@ async function volume(work: string, i: number, tag = ''): Promise<VolumeFixture>
   return makeVolumeFixture(path.join(work, `v${i}${tag}`), FOUR_FILES.map((f) => ({ ...f, path: f.path.replace('.jpg', `_${i}${tag}.jpg`) })), FOUR_FILE_PIECE_LENGTH);
 }
 
+/** The SHA-1 of set i's file k in a version: readable in test output, `${i}${k}${version}` padded with "a". */
+export function sixSetSha1(i: number, k: number, version = 1): string {
+  return `${i}${k}${version}`.padEnd(40, 'a');
+}
+
+/** Every file's SHA-1 in version 1 of the six sets, in key order. */
+export const SIX_SET_SHA1S: readonly string[] = Array.from({ length: SETS }, (_, i) => FOUR_FILES.map((_, k) => sixSetSha1(i, k))).flat().sort();
+
+/** The six sets in a data folder that the test file's catalogues open themselves (the store closed): made before its tests, removed after. */
+export interface SixSetCatalogue {
+  readonly six: SixSets;
+  /** The catalogue data folder (DIR of `seedbank serve --data DIR`). */
+  readonly dataDir: string;
+}
+
+/** Registers the calling test file's beforeAll and afterAll for a {@link SixSetCatalogue}. */
+export function sixSetCatalogue(prefix: string): SixSetCatalogue {
+  let six: SixSets | undefined;
+  beforeAll(async () => {
+    six = await openSixSets(prefix);
+    // The catalogues under test open the store themselves.
+    await six.store.close();
+  }, 60_000);
+  afterAll(async () => {
+    await six?.close().catch(() => undefined);
+  });
+  const made = (): SixSets => {
+    if (!six) throw new Error('the six sets are made in beforeAll: read them inside a test');
+    return six;
+  };
+  return {
+    get six() {
+      return made();
+    },
+    get dataDir() {
+      return path.join(made().work, 'catalogue');
+    },
+  };
+}
+
 /** Opens a store with the six sets (version 1 each, copy target 3). */
 export async function openSixSets(prefix: string): Promise<SixSets> {
   const work = await mkdtemp(path.join(os.tmpdir(), prefix));
   const store = CatalogueStore.open(path.join(work, 'catalogue'));
   const fixtures: VolumeFixture[] = [];
   const put = (i: number, fixture: VolumeFixture, version: number) =>
-    putHandVersion(store, { setId: `set-${i}`, keysDir: path.join(work, 'keys'), torrent: fixture.torrent, parsed: fixture.parsed, sha1s: FOUR_FILES.map((_, k) => `${i}${k}${version}`.padEnd(40, 'a')), copyTarget: 3, version });
+    putHandVersion(store, { setId: `set-${i}`, keysDir: path.join(work, 'keys'), torrent: fixture.torrent, parsed: fixture.parsed, sha1s: FOUR_FILES.map((_, k) => sixSetSha1(i, k, version)), copyTarget: 3, version });
   for (let i = 0; i < SETS; i++) {
     const fixture = await volume(work, i);
     fixtures.push(fixture);

@@ -9,33 +9,21 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../shared/log.ts';
 import { startCatalogueServer, type CatalogueServer } from '../../services/tracker-web/server.ts';
 import { CatalogueStore } from '../../services/tracker-web/store/catalogue-store.ts';
 import { START_SOFT_LIMIT_MS, WARM_UP_BUDGET_MS, warmUpBudgetMs, warmUpCode, warmUpPaths } from '../../services/tracker-web/web/code-warm-up.ts';
-import { openSixSets, SETS, type SixSets } from '../helpers/six-sets.ts';
+import { SIX_SET_SHA1S, sixSetCatalogue } from '../helpers/six-sets.ts';
 
-let six: SixSets;
-let dataDir: string;
-/** six-sets.ts names set i's file k `${i}${k}1` padded with "a". */
-const ALL_SHA1S = Array.from({ length: SETS }, (_, i) => Array.from({ length: 4 }, (_, k) => `${i}${k}1`.padEnd(40, 'a'))).flat().sort();
-
-beforeAll(async () => {
-  six = await openSixSets('seedbank-code-warm-');
-  dataDir = path.join(six.work, 'catalogue');
-}, 60_000);
-
-afterAll(async () => {
-  await six?.close().catch(() => undefined);
-});
+const at = sixSetCatalogue('seedbank-code-warm-');
 
 /** A catalogue on the six sets whose log lines and start phases the test reads. */
 async function start(warmUpRequests: number, rateLimits = { readPerMinute: 5, pagesPerMinute: 5 }) {
   const lines: Array<Record<string, unknown>> = [];
   const phases: string[] = [];
   const logger = createLogger({ format: 'json', sink: { write: (text) => void lines.push(JSON.parse(text) as Record<string, unknown>), isTTY: false } });
-  const server = await startCatalogueServer({ dataDir, port: 0, host: '127.0.0.1', census: { autoStart: false }, copyWarmUpOnWorker: false, logger, rateLimits, warmUpRequests, onStartPhase: (p) => phases.push(p) });
+  const server = await startCatalogueServer({ dataDir: at.dataDir, port: 0, host: '127.0.0.1', census: { autoStart: false }, copyWarmUpOnWorker: false, logger, rateLimits, warmUpRequests, onStartPhase: (p) => phases.push(p) });
   return { server, lines, phases };
 }
 
@@ -49,14 +37,13 @@ async function closed(server: CatalogueServer, fn: () => Promise<void>): Promise
 
 describe('the store sample the warm-up looks up', () => {
   it('is files of the store, spread over the key space, each once', async () => {
-    // The store is open here only: the catalogue tests below open it themselves.
-    const store = CatalogueStore.open(dataDir);
+    const store = CatalogueStore.open(at.dataDir);
     try {
-      expect(store.lookup.sampleSha1s(1000)).toEqual(ALL_SHA1S);
+      expect(store.lookup.sampleSha1s(1000)).toEqual(SIX_SET_SHA1S);
       // Four steps (0, 1/4, 1/2, 3/4 of the key space): every SHA-1 here begins with 0-5, so the
       // first key and the first at or past 0x40 only.
       const two = store.lookup.sampleSha1s(4);
-      expect(two).toEqual([ALL_SHA1S[0], ALL_SHA1S.find((s) => s >= '4')]);
+      expect(two).toEqual([SIX_SET_SHA1S[0], SIX_SET_SHA1S.find((s) => s >= '4')]);
       for (const sha1 of two) expect(store.filesBySha1(sha1).length).toBeGreaterThan(0);
     } finally {
       await store.close();
@@ -94,7 +81,7 @@ describe('a start answers its own lookups before it listens', () => {
       await expect(fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(5_000) })).rejects.toThrow();
       // 90 requests went through the app, yet a visitor from the same address has the whole
       // allowance of 5 API requests and 5 pages a minute: the sixth of each is refused.
-      const sha1 = ALL_SHA1S[0]!;
+      const sha1 = SIX_SET_SHA1S[0]!;
       const api = [];
       for (let i = 0; i < 6; i++) api.push((await fetch(`${server.url}/api/view/files?q=${sha1}`)).status);
       expect(api).toEqual([200, 200, 200, 200, 200, 429]);
@@ -109,7 +96,7 @@ describe('a start answers its own lookups before it listens', () => {
     await closed(server, async () => {
       expect(lines.some((l) => typeof l.msg === 'string' && /own lookups/.test(l.msg))).toBe(false);
       expect(phases).toContain('serving');
-      expect((await fetch(`${server.url}/api/view/files?q=${ALL_SHA1S[1]}`)).status).toBe(200);
+      expect((await fetch(`${server.url}/api/view/files?q=${SIX_SET_SHA1S[1]}`)).status).toBe(200);
     });
   });
 });

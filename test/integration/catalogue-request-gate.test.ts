@@ -5,25 +5,13 @@
  * loopback; the start's `onListening` hook sends requests while the start waits for it. Hostile:
  * more requests than the gate holds get 503 at once, and a start that fails answers what it held.
  */
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startCatalogueServer, type CatalogueServerOptions } from '../../services/tracker-web/server.ts';
-import { openSixSets, type SixSets } from '../helpers/six-sets.ts';
+import { sixSetCatalogue, sixSetSha1 } from '../helpers/six-sets.ts';
 import { waitFor } from '../helpers/run-cli.ts';
 
-let six: SixSets;
-let dataDir: string;
-const SHA1 = '001'.padEnd(40, 'a');
-
-beforeAll(async () => {
-  six = await openSixSets('seedbank-request-gate-');
-  dataDir = path.join(six.work, 'catalogue');
-  await six.store.close();
-}, 60_000);
-
-afterAll(async () => {
-  await six?.close().catch(() => undefined);
-});
+const at = sixSetCatalogue('seedbank-request-gate-');
+const SHA1 = sixSetSha1(0, 0);
 
 interface Answer {
   status: number;
@@ -39,7 +27,7 @@ async function startWith(during: (send: () => void, held: () => number, answers:
   const answers: Answer[] = [];
   const pending: Array<Promise<void>> = [];
   const start = startCatalogueServer({
-    dataDir, port: 0, host: '127.0.0.1', census: { autoStart: false }, copyWarmUpOnWorker: false, warmUpRequests: 30, ...o,
+    dataDir: at.dataDir, port: 0, host: '127.0.0.1', census: { autoStart: false }, copyWarmUpOnWorker: false, warmUpRequests: 30, ...o,
     onStartPhase: (p) => phases.push(p),
     onListening: async (port, held) => {
       const send = () => {

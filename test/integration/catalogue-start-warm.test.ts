@@ -5,27 +5,14 @@
  * the background and the catalogue listens anyway. On a real store (six-sets.ts) and a real
  * catalogue server on loopback.
  */
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startCatalogueServer, type CatalogueServer } from '../../services/tracker-web/server.ts';
 import { CatalogueStore } from '../../services/tracker-web/store/catalogue-store.ts';
-import { openSixSets, SETS, type SixSets } from '../helpers/six-sets.ts';
+import { SETS, sixSetCatalogue, sixSetSha1 } from '../helpers/six-sets.ts';
 
-let six: SixSets;
-let dataDir: string;
+const at = sixSetCatalogue('seedbank-start-warm-');
 
-beforeAll(async () => {
-  six = await openSixSets('seedbank-start-warm-');
-  dataDir = path.join(six.work, 'catalogue');
-  // The server opens the store itself.
-  await six.store.close();
-}, 60_000);
-
-afterAll(async () => {
-  await six?.close().catch(() => undefined);
-});
-
-const start = (startWarmMs?: number) => startCatalogueServer({ dataDir, port: 0, host: '127.0.0.1', census: { autoStart: false }, copyWarmUpOnWorker: false, startWarmMs });
+const start = (startWarmMs?: number) => startCatalogueServer({ dataDir: at.dataDir, port: 0, host: '127.0.0.1', census: { autoStart: false }, copyWarmUpOnWorker: false, startWarmMs });
 
 async function withServer<T>(server: CatalogueServer, fn: (s: CatalogueServer) => Promise<T>): Promise<T> {
   try {
@@ -41,19 +28,19 @@ describe('the copy figures at start', () => {
       // A restart whose census has not changed: nothing walked, nothing running when it listens.
       expect(server.copies.warmingNow).toBe(false);
       expect(server.copies.warmUpSets).toEqual({ kept: SETS, walked: 0 });
-      return server.copies.peekVolumeCopies(six.ih(0));
+      return server.copies.peekVolumeCopies(at.six.ih(0));
     });
     // While the catalogue is down the census's record gains a whole copy of set-0's volume.
-    const store = CatalogueStore.open(dataDir);
+    const store = CatalogueStore.open(at.dataDir);
     const now = Date.now();
-    await store.observations.put(six.ih(0), '127.0.1.1', 6881, { lastSeen: now, complete: true, havePieces: 7, auditedAt: now, auditOk: true, bitfield: new Uint8Array([0xfe]) });
+    await store.observations.put(at.six.ih(0), '127.0.1.1', 6881, { lastSeen: now, complete: true, havePieces: 7, auditedAt: now, auditOk: true, bitfield: new Uint8Array([0xfe]) });
     await store.close();
     await withServer(await start(), async (server) => {
       expect(server.copies.warmingNow).toBe(false);
       expect(server.copies.warmUpSets).toEqual({ kept: SETS - 1, walked: 1 });
-      expect(server.copies.peekVolumeCopies(six.ih(0))).toBe((before ?? 0) + 1);
-      // set-0's first file (six-sets.ts names its SHA-1s by set, file and version): the new copy from the first request on.
-      const sha1 = '001'.padEnd(40, 'a');
+      expect(server.copies.peekVolumeCopies(at.six.ih(0))).toBe((before ?? 0) + 1);
+      // set-0's first file: the new copy from the first request on.
+      const sha1 = sixSetSha1(0, 0);
       const res = await fetch(`${server.url}/api/view/files?q=${sha1}`);
       expect(res.status).toBe(200);
       const body = (await res.json()) as { file?: { sha1?: string; copies?: number } };
